@@ -1,0 +1,221 @@
+# latscope top-level build: library, BPF skeletons, CLI, tests, benchmarks, install.
+#
+#   make              build everything into build/ (CLI at build/latscope)
+#   make test         build, then run the whole TAP suite with prove
+#   make bench        run every benchmark (make bench-NAME runs one)
+#   make install PREFIX=/usr/local
+#
+# Sources are found by directory, so adding a file needs no Makefile edit:
+#   lib/core/*.c                     -> liblatscope (.a and .so), the public in-process library
+#   lib/{util,sources,state,analyses,outputs}/*.c -> build/libinternal.a (used by the CLI)
+#   bpf/*.bpf.c                      -> build/bpf/*.bpf.o -> build/bpf/*.skel.h
+#   cli/*.c agent/*.c                -> build/latscope
+#   tests/unit/*.c                   -> build/tests/unit/*.t (plain, ASan+UBSan and TSan builds)
+#   bench/*.c                        -> build/bench/*
+
+VERSION := 0.1.0
+BUILD ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2
+CFLAGS ?= -O2 -g
+override CFLAGS += -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE -DLATSCOPE_VERSION='"$(VERSION)"' \
+	-Iinclude -Ilib -I$(BUILD) -I$(BUILD)/bpf -MMD -MP
+LDFLAGS ?=
+
+# Libraries: liblatscope needs liburcu only; the CLI needs everything.
+URCU_LIBS := -lurcu-cds -lurcu-memb -lurcu-common
+PKGS_CLI := libbpf libelf libdw babeltrace2 libmicrohttpd ncursesw
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS_CLI) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS_CLI) 2>/dev/null)
+CLI_LIBS := $(PKG_LIBS) $(URCU_LIBS) -lz -lpthread -lm
+
+CORE_SRCS := $(sort $(wildcard lib/core/*.c))
+INTERNAL_SRCS := $(sort $(wildcard lib/util/*.c lib/sources/*.c lib/state/*.c \
+	lib/analyses/*.c lib/outputs/*.c))
+CLI_SRCS := $(sort $(wildcard cli/*.c agent/*.c))
+BPF_SRCS := $(sort $(wildcard bpf/*.bpf.c))
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+TEST_HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+
+CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
+INTERNAL_OBJS := $(INTERNAL_SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+BPF_OBJS := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
+BPF_SKELS := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.skel.h)
+UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.t)
+ASAN_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/unit/%.t)
+TSAN_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tsan/tests/unit/%.t)
+TEST_HELPERS := $(TEST_HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
+BENCHES := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+
+LIBLATSCOPE_A := $(BUILD)/liblatscope.a
+LIBLATSCOPE_SO := $(BUILD)/liblatscope.so
+LIBINTERNAL := $(BUILD)/libinternal.a
+VMLINUX_H := $(BUILD)/vmlinux.h
+
+.PHONY: all lib bpf cli tests test test-unit test-sanitize test-cli test-kernel test-traces \
+	test-e2e bench install uninstall clean format check-format deps
+
+all: lib cli tests
+
+lib: $(LIBLATSCOPE_A) $(LIBLATSCOPE_SO)
+bpf: $(BPF_SKELS)
+cli: $(BUILD)/latscope
+tests: $(UNIT_TESTS) $(ASAN_TESTS) $(TSAN_TESTS) $(TEST_HELPERS) $(BENCHES)
+
+deps:
+	scripts/deps.sh
+
+# --- the public library -------------------------------------------------------------------
+$(BUILD)/lib/core/%.o: lib/core/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fvisibility=hidden -c $< -o $@
+
+$(LIBLATSCOPE_A): $(CORE_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBLATSCOPE_SO): $(CORE_OBJS)
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-soname,liblatscope.so.0 -o $@ $^ $(LDFLAGS) $(URCU_LIBS) -lpthread
+
+# --- BPF: vmlinux.h from the running kernel's BTF, then object and skeleton per probe ------
+$(VMLINUX_H):
+	@mkdir -p $(@D)
+	@if [ -r /sys/kernel/btf/vmlinux ]; then \
+		$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@; \
+	else \
+		cp bpf/vmlinux/vmlinux_$(ARCH).h $@; \
+	fi
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX_H) $(wildcard bpf/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -Iinclude \
+		-Wall -Werror -Wno-unused-function -c $< -o $@
+
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+# --- internal library and CLI ---------------------------------------------------------------
+$(BUILD)/lib/%.o: lib/%.c | $(BPF_SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(LIBINTERNAL): $(INTERNAL_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/cli/%.o $(BUILD)/agent/%.o: | $(BPF_SKELS)
+$(BUILD)/cli/%.o: cli/%.c | $(BPF_SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+$(BUILD)/agent/%.o: agent/%.c | $(BPF_SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(BUILD)/latscope: $(CLI_OBJS) $(LIBINTERNAL) $(LIBLATSCOPE_A)
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJS) $(LIBINTERNAL) $(LIBLATSCOPE_A) $(LDFLAGS) $(CLI_LIBS)
+
+# --- tests: each tests/unit/X.c links against everything, built three ways ---------------
+$(BUILD)/tests/unit/%.t: tests/unit/%.c tests/tap.h $(LIBINTERNAL) $(LIBLATSCOPE_A)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests -o $@ $< $(LIBINTERNAL) $(LIBLATSCOPE_A) \
+		$(LDFLAGS) $(CLI_LIBS)
+
+# Sanitizer variants: the whole library (core + internal) rebuilt once per variant.
+ASAN_FLAGS := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+TSAN_FLAGS := -O1 -fsanitize=thread
+SAN_OBJS = $(CORE_SRCS:%.c=$(BUILD)/$(1)/%.o) $(INTERNAL_SRCS:%.c=$(BUILD)/$(1)/%.o)
+
+$(BUILD)/asan/%.o: %.c | $(BPF_SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(ASAN_FLAGS) -c $< -o $@
+$(BUILD)/tsan/%.o: %.c | $(BPF_SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(TSAN_FLAGS) -c $< -o $@
+
+$(BUILD)/asan/liball.a: $(call SAN_OBJS,asan)
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/tsan/liball.a: $(call SAN_OBJS,tsan)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/asan/tests/unit/%.t: tests/unit/%.c tests/tap.h $(BUILD)/asan/liball.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(ASAN_FLAGS) -Itests -o $@ $< $(BUILD)/asan/liball.a \
+		$(LDFLAGS) $(CLI_LIBS)
+$(BUILD)/tsan/tests/unit/%.t: tests/unit/%.c tests/tap.h $(BUILD)/tsan/liball.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(TSAN_FLAGS) -Itests -o $@ $< $(BUILD)/tsan/liball.a \
+		$(LDFLAGS) $(CLI_LIBS)
+
+$(BUILD)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpthread -lm
+
+$(BUILD)/bench/%: bench/%.c $(LIBINTERNAL) $(LIBLATSCOPE_A)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIBINTERNAL) $(LIBLATSCOPE_A) $(LDFLAGS) $(CLI_LIBS)
+
+# prove runs compiled tests and shell scenarios alike (--exec '' runs each file as is).
+PROVE := prove --exec '' --timer
+TSAN_OPTIONS_ENV := TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp"
+ASAN_OPTIONS_ENV := ASAN_OPTIONS="detect_leaks=1 abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1"
+export LATSCOPE_BUILD := $(abspath $(BUILD))
+export LATSCOPE_SRC := $(CURDIR)
+
+test: all
+	@$(MAKE) --no-print-directory test-run
+
+test-run:
+	$(ASAN_OPTIONS_ENV) $(TSAN_OPTIONS_ENV) $(PROVE) $(UNIT_TESTS) $(ASAN_TESTS) $(TSAN_TESTS) \
+		$(sort $(wildcard tests/cli/*.t tests/traces/*.t tests/kernel/*.t tests/e2e/*.t))
+
+test-unit: tests
+	$(PROVE) $(UNIT_TESTS)
+test-sanitize: tests
+	$(ASAN_OPTIONS_ENV) $(TSAN_OPTIONS_ENV) $(PROVE) $(ASAN_TESTS) $(TSAN_TESTS)
+test-cli test-kernel test-traces test-e2e: test-%: all
+	$(PROVE) $(sort $(wildcard tests/$*/*.t))
+
+# --- benchmarks -----------------------------------------------------------------------------
+bench: all
+	@for b in $(sort $(wildcard bench/*.sh)); do echo "== $$b"; bash $$b || exit 1; done
+
+bench-%: all
+	@bash bench/$*.sh
+
+# --- install --------------------------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/latscope \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 0755 $(BUILD)/latscope $(DESTDIR)$(PREFIX)/bin/latscope
+	install -m 0644 $(LIBLATSCOPE_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(LIBLATSCOPE_SO) $(DESTDIR)$(PREFIX)/lib/liblatscope.so.$(VERSION)
+	ln -sf liblatscope.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/liblatscope.so.0
+	ln -sf liblatscope.so.0 $(DESTDIR)$(PREFIX)/lib/liblatscope.so
+	install -m 0644 include/latscope/*.h $(DESTDIR)$(PREFIX)/include/latscope/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' scripts/latscope.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/latscope.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/latscope $(DESTDIR)$(PREFIX)/lib/liblatscope.*
+	rm -rf $(DESTDIR)$(PREFIX)/include/latscope $(DESTDIR)$(PREFIX)/lib/pkgconfig/latscope.pc
+
+format:
+	clang-format -i $(shell git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

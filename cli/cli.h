@@ -1,0 +1,31 @@
+/* cli.h: what every latscope subcommand shares: its handler signature and the error printers. */
+#ifndef LATSCOPE_CLI_H
+#define LATSCOPE_CLI_H
+
+#include <stdbool.h>
+
+/* Exit codes, documented in latscope(1). */
+enum {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_FAILURE = 1, /* the command ran and failed: bad input, missing privilege... */
+	CLI_EXIT_USAGE = 2,   /* the command line is wrong */
+};
+
+struct cli_command {
+	const char *name;
+	int (*handler)(int argc, char **argv); /* argv[0] is the subcommand name */
+	const char *summary;
+};
+
+/* Set by a subcommand that prints JSON, so errors are printed as {"error": ...} too. */
+extern bool cli_json_errors;
+
+/* Prints "latscope: <message>" (or a JSON error object) on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints a usage error and a pointer to --help; returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Subcommands, one file each in cli/. */
+int cmd_demo(int argc, char **argv);
+
+#endif /* LATSCOPE_CLI_H */

@@ -1,0 +1,124 @@
+/* main.c: the latscope command: a table of subcommands (unambiguous prefixes accepted). */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool cli_json_errors;
+
+static const struct cli_command commands[] = {
+	{"demo", cmd_demo, "a toy request loop whose slow requests liblatscope catches"},
+};
+
+#define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
+
+static void print_json_string(FILE *out, const char *text)
+{
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			fprintf(out, "\\%c", *p);
+		} else if (*p < 0x20) {
+			fprintf(out, "\\u%04x", *p);
+		} else {
+			fputc(*p, out);
+		}
+	}
+	fputc('"', out);
+}
+
+static void vprint_error(const char *fmt, va_list args)
+{
+	char message[1024];
+
+	vsnprintf(message, sizeof(message), fmt, args);
+	if (cli_json_errors) {
+		fputs("{\"error\": ", stderr);
+		print_json_string(stderr, message);
+		fputs("}\n", stderr);
+	} else {
+		fprintf(stderr, "latscope: %s\n", message);
+	}
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	vprint_error(fmt, args);
+	va_end(args);
+}
+
+int cli_usage_error(const char *command, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	vprint_error(fmt, args);
+	va_end(args);
+	fprintf(stderr, "Try 'latscope %s --help'.\n", command);
+	return CLI_EXIT_USAGE;
+}
+
+static void print_usage(FILE *out)
+{
+	fprintf(out, "Usage: latscope COMMAND [OPTIONS...]\n"
+		     "       latscope --version | --help\n\n"
+		     "Finds latency problems on Linux servers and explains them.\n\n"
+		     "Commands:\n");
+	for (size_t i = 0; i < COMMAND_COUNT; i++) {
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	}
+	fprintf(out, "\n'latscope COMMAND --help' describes one command.\n");
+}
+
+/* Finds a command by exact name, or by a prefix that only one command has (as bpftool does). */
+static const struct cli_command *find_command(const char *name)
+{
+	const struct cli_command *match = NULL;
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < COMMAND_COUNT; i++) {
+		if (strcmp(commands[i].name, name) == 0) {
+			return &commands[i];
+		}
+		if (strncmp(commands[i].name, name, len) == 0) {
+			if (match) {
+				return NULL; /* ambiguous */
+			}
+			match = &commands[i];
+		}
+	}
+	return match;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cli_command *command;
+
+	if (argc < 2) {
+		print_usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		print_usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0 ||
+	    strcmp(argv[1], "version") == 0) {
+		printf("latscope %s\n", LATSCOPE_VERSION);
+		return CLI_EXIT_OK;
+	}
+	command = find_command(argv[1]);
+	if (!command) {
+		cli_error("unknown or ambiguous command '%s'", argv[1]);
+		fprintf(stderr, "Try 'latscope --help'.\n");
+		return CLI_EXIT_USAGE;
+	}
+	return command->handler(argc - 1, argv + 1);
+}

@@ -1,0 +1,71 @@
+# tests/lib.sh: TAP helpers for latscope's shell scenario tests. Source it, then call ok/is/like,
+# and done_testing at the end. LATSCOPE is the CLI under test.
+LATSCOPE_SRC=${LATSCOPE_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+LATSCOPE_BUILD=${LATSCOPE_BUILD:-$LATSCOPE_SRC/build}
+LATSCOPE=${LATSCOPE:-$LATSCOPE_BUILD/latscope}
+SHARED_TRACES=${SHARED_TRACES:-$LATSCOPE_SRC/../shared/traces}
+_tap_count=0
+_tap_failed=0
+
+ok() { # ok CONDITION_STATUS DESCRIPTION  (pass 0 for success)
+	local status=$1
+	shift
+	_tap_count=$((_tap_count + 1))
+	if [ "$status" -eq 0 ]; then
+		echo "ok $_tap_count - $*"
+	else
+		_tap_failed=$((_tap_failed + 1))
+		echo "not ok $_tap_count - $*"
+	fi
+}
+
+is() { # is GOT EXPECTED DESCRIPTION
+	local got=$1 expected=$2
+	shift 2
+	if [ "$got" = "$expected" ]; then
+		ok 0 "$*"
+	else
+		ok 1 "$*"
+		echo "#   got:      '$got'"
+		echo "#   expected: '$expected'"
+	fi
+}
+
+like() { # like GOT EXTENDED_REGEX DESCRIPTION
+	local got=$1 regex=$2
+	shift 2
+	if printf '%s\n' "$got" | grep -Eq -- "$regex"; then
+		ok 0 "$*"
+	else
+		ok 1 "$*"
+		printf '%s\n' "$got" | head -20 | sed 's/^/#   got: /'
+		echo "#   expected to match: $regex"
+	fi
+}
+
+unlike() { # unlike GOT EXTENDED_REGEX DESCRIPTION
+	local got=$1 regex=$2
+	shift 2
+	if printf '%s\n' "$got" | grep -Eq -- "$regex"; then
+		ok 1 "$*"
+		printf '%s\n' "$got" | grep -E -- "$regex" | head -5 | sed 's/^/#   matched: /'
+	else
+		ok 0 "$*"
+	fi
+}
+
+skip_all() { # skip_all REASON: the whole file is skipped
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
+
+done_testing() {
+	echo "1..$_tap_count"
+	[ "$_tap_failed" -eq 0 ]
+}
+
+require_root() {
+	[ "$(id -u)" = 0 ] || skip_all "needs root"
+}
