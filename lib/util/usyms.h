@@ -1,0 +1,46 @@
+/* usyms.h: user-space stacks: DWARF CFI unwinding from a copy of the stack, and symbolization. */
+#ifndef LATSCOPE_UTIL_USYMS_H
+#define LATSCOPE_UTIL_USYMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A cache of the processes' memory maps and of the ELF files they map (symbol tables, CFI),
+ * shared by every stack of a run. Not thread-safe: use one per thread.
+ */
+struct lat_usyms;
+
+/*
+ * User registers at the moment the stack was copied, enough for DWARF CFI on x86-64
+ * (the callee-saved registers, the stack and frame pointers and the instruction pointer).
+ * The BPF side fills them from bpf_task_pt_regs() of the task.
+ */
+struct lat_user_regs {
+	uint64_t ip, sp, bp, bx, r12, r13, r14, r15;
+};
+
+int lat_usyms_create(struct lat_usyms **out);
+void lat_usyms_free(struct lat_usyms *usyms);
+
+/* Drops what is cached for pid (it exited or exec'd). */
+void lat_usyms_forget(struct lat_usyms *usyms, int pid);
+
+/*
+ * Unwinds the user stack of pid from regs and a copy of its stack: stack[0] is the byte at address
+ * regs->sp and stack_len bytes follow. Fills ips[0..n) (ips[0] = regs->ip) and returns n >= 1, or
+ * -errno. *cut_short (if not NULL) is set when unwinding stopped before the outermost frame
+ * (copy exhausted, no CFI, process gone) rather than at the end of the stack.
+ */
+int lat_usyms_unwind(struct lat_usyms *usyms, int pid, const struct lat_user_regs *regs,
+		     const void *stack, size_t stack_len, uint64_t *ips, int max_ips,
+		     bool *cut_short);
+
+/*
+ * Formats a user address of pid as "function+0xoff (file)" or "[unknown] (file+0xoff)" or "0xaddr"
+ * into buf. Returns 0 when a symbol was found, -ENOENT otherwise (buf is filled either way).
+ */
+int lat_usyms_format(struct lat_usyms *usyms, int pid, uint64_t addr, char *buf, size_t len);
+
+#endif /* LATSCOPE_UTIL_USYMS_H */
