@@ -1,0 +1,726 @@
+#!/usr/bin/python3
+"""make_trace.py: synthetic LTTng kernel traces for latscope's conformance tests.
+
+Run with /usr/bin/python3 (needs Debian's python3-babeltrace, babeltrace 1's CTFWriter):
+
+    make_trace.py OUTDIR                 every default scenario -> OUTDIR/<scenario>/kernel/
+    make_trace.py OUTDIR cputop irq      only these
+    make_trace.py --list                 the scenarios and what each one checks
+    make_trace.py OUTDIR big --events N  the benchmark trace (N events, about 30 us each to write)
+
+The traces look like what lttng-modules writes: session folder SESSION/kernel/, one stream per CPU
+(channel0_N) with cpu_id in the packet context (babeltrace 1's Python binding cannot add a
+packet-context field, so the C function of the same library is called through ctypes), a
+"monotonic" clock with an offset from the epoch, env domain = "kernel", tracer_name =
+"lttng-modules", tracer_major/minor/patchlevel as integers, and LTTng's event and field names and
+types (lttng-modules 2.10 layouts; the old sys_*/exit_syscall naming when the tracer is < 2.6).
+Events of a scenario are given in any order; they are sorted by time (stable) before writing.
+"""
+
+import argparse
+import ctypes
+import os
+import re
+import shutil
+import sys
+
+from babeltrace import CTFStringEncoding, CTFWriter
+
+MS = 1000000  # ns per ms: the scenarios give times in ms, like the peer's own tests
+DEFAULT_OFFSET_S = 1500000000  # 2017-07-14 02:40:00 UTC: traces start on a fixed, known date
+
+# lttng-modules 2.10 payload layouts (from a real trace's metadata). Type codes:
+# i8..i64/u8..u64 integers (x64: u64 printed in hex), comm: char[16] UTF-8, str: string,
+# cmd: the block layer's u64 __cmd_length + u8 _cmd[__cmd_length] sequence.
+EVENTS = {
+    'sched_switch': [('prev_comm', 'comm'), ('prev_tid', 'i32'), ('prev_prio', 'i32'),
+                     ('prev_state', 'i64'), ('next_comm', 'comm'), ('next_tid', 'i32'),
+                     ('next_prio', 'i32')],
+    'sched_wakeup': [('comm', 'comm'), ('tid', 'i32'), ('prio', 'i32'), ('target_cpu', 'i32')],
+    'sched_waking': [('comm', 'comm'), ('tid', 'i32'), ('prio', 'i32'), ('target_cpu', 'i32')],
+    'sched_wakeup_new': [('comm', 'comm'), ('tid', 'i32'), ('prio', 'i32'),
+                         ('target_cpu', 'i32')],
+    'sched_migrate_task': [('comm', 'comm'), ('tid', 'i32'), ('prio', 'i32'),
+                           ('orig_cpu', 'i32'), ('dest_cpu', 'i32')],
+    'sched_process_fork': [('parent_comm', 'comm'), ('parent_tid', 'i32'),
+                           ('parent_pid', 'i32'), ('parent_ns_inum', 'u32'),
+                           ('child_comm', 'comm'), ('child_tid', 'i32'), ('child_pid', 'i32'),
+                           ('child_ns_inum', 'u32')],
+    'sched_process_exec': [('filename', 'str'), ('tid', 'i32'), ('old_tid', 'i32')],
+    'sched_process_free': [('comm', 'comm'), ('tid', 'i32'), ('prio', 'i32')],
+    'sched_pi_setprio': [('comm', 'comm'), ('tid', 'i32'), ('oldprio', 'i32'),
+                         ('newprio', 'i32')],
+    'irq_handler_entry': [('irq', 'i32'), ('name', 'str')],
+    'irq_handler_exit': [('irq', 'i32'), ('ret', 'i32')],
+    'softirq_raise': [('vec', 'u32')],
+    'softirq_entry': [('vec', 'u32')],
+    'softirq_exit': [('vec', 'u32')],
+    'block_rq_issue': [('dev', 'u32'), ('sector', 'u64'), ('nr_sector', 'u32'),
+                       ('bytes', 'u32'), ('tid', 'i32'), ('rwbs', 'u32'), ('cmd', 'cmd'),
+                       ('comm', 'comm')],
+    'block_rq_complete': [('dev', 'u32'), ('sector', 'u64'), ('nr_sector', 'u32'),
+                          ('errors', 'i32'), ('rwbs', 'u32'), ('cmd', 'cmd')],
+    'kmem_mm_page_alloc': [('page', 'x64'), ('pfn', 'u64'), ('order', 'u32'),
+                           ('gfp_flags', 'u32'), ('migratetype', 'i32')],
+    'kmem_mm_page_free': [('page', 'x64'), ('pfn', 'u64'), ('order', 'u32')],
+    'net_dev_xmit': [('skbaddr', 'x64'), ('rc', 'i32'), ('len', 'u32'), ('name', 'str')],
+    'netif_receive_skb': [('skbaddr', 'x64'), ('len', 'u32'), ('name', 'str')],
+    'lttng_statedump_start': [],
+    'lttng_statedump_end': [],
+    'lttng_statedump_process_state': [('tid', 'i32'), ('vtid', 'i32'), ('pid', 'i32'),
+                                      ('vpid', 'i32'), ('ppid', 'i32'), ('vppid', 'i32'),
+                                      ('name', 'comm'), ('type', 'i32'), ('mode', 'i32'),
+                                      ('submode', 'i32'), ('status', 'i32'),
+                                      ('ns_level', 'i32'), ('ns_inum', 'u32'), ('cpu', 'u32')],
+    'lttng_statedump_file_descriptor': [('pid', 'i32'), ('fd', 'i32'), ('flags', 'u32'),
+                                        ('fmode', 'u32'), ('filename', 'str')],
+    'lttng_statedump_block_device': [('dev', 'u32'), ('diskname', 'str')],
+}
+
+# System call payloads (entry, exit) for lttng-modules >= 2.6 (syscall_entry_X / syscall_exit_X).
+SYSCALLS = {
+    'read': ([('fd', 'u32'), ('count', 'u64')], [('ret', 'i64'), ('buf', 'u64')]),
+    'write': ([('fd', 'u32'), ('buf', 'u64'), ('count', 'u64')], [('ret', 'i64')]),
+    'pread64': ([('fd', 'u32'), ('count', 'u64'), ('pos', 'i64')],
+                [('ret', 'i64'), ('buf', 'u64')]),
+    'pwrite64': ([('fd', 'u32'), ('buf', 'u64'), ('count', 'u64'), ('pos', 'i64')],
+                 [('ret', 'i64')]),
+    'open': ([('filename', 'str'), ('flags', 'i32'), ('mode', 'u16')], [('ret', 'i64')]),
+    'openat': ([('dfd', 'i32'), ('filename', 'str'), ('flags', 'i32'), ('mode', 'u16')],
+               [('ret', 'i64')]),
+    'close': ([('fd', 'u32')], [('ret', 'i64')]),
+    'fsync': ([('fd', 'u32')], [('ret', 'i64')]),
+    'sendto': ([('fd', 'i32'), ('buff', 'u64'), ('len', 'u64'), ('flags', 'u32'),
+                ('addr', 'u64'), ('addr_len', 'i32')], [('ret', 'i64')]),
+    'recvfrom': ([('fd', 'i32'), ('size', 'u64'), ('flags', 'u32'), ('addr_len', 'u64')],
+                 [('ret', 'i64'), ('ubuf', 'u64'), ('addr', 'u64'), ('addr_len', 'u64')]),
+    'nanosleep': ([('rqtp', 'u64')], [('ret', 'i64'), ('rmtp', 'u64')]),
+    'futex': ([('uaddr', 'u64'), ('op', 'i32'), ('val', 'u32'), ('utime', 'u64'),
+               ('uaddr2', 'u64'), ('val3', 'u32')], [('ret', 'i64'), ('uaddr', 'u64'),
+                                                     ('uaddr2', 'u64')]),
+    'getpid': ([], [('ret', 'i64')]),
+    'exit_group': ([('error_code', 'i32')], [('ret', 'i64')]),
+}
+# lttng-modules < 2.6: entries sys_X (32-bit fields on the traces we have), one exit_syscall.
+OLD_SYSCALLS = {
+    'read': [('fd', 'u32'), ('buf', 'x64'), ('count', 'u64')],
+    'write': [('fd', 'u32'), ('buf', 'x64'), ('count', 'u64')],
+    'open': [('filename', 'str'), ('flags', 'i32'), ('mode', 'u16')],
+    'close': [('fd', 'u32')],
+    'fsync': [('fd', 'u32')],
+    'nanosleep': [('rqtp', 'x64'), ('rmtp', 'x64')],
+    'getpid': [],
+}
+OLD_EXIT = [('ret', 'i64')]
+
+_lib = ctypes.CDLL('libbabeltrace-ctf.so.1')
+for _fn in ('bt_ctf_stream_class_get_packet_context_type', 'bt_ctf_stream_get_packet_context',
+            'bt_ctf_field_structure_get_field'):
+    getattr(_lib, _fn).restype = ctypes.c_void_p
+
+
+def _ptr(swig_obj):
+    return ctypes.c_void_p(int(swig_obj))
+
+
+class KernelTrace:
+    """Collects events (ev()) then writes them (write()) as an LTTng kernel CTF trace."""
+
+    def __init__(self, session_dir, tracer=(2, 10, 5), domain='kernel', subdir='kernel',
+                 offset_s=DEFAULT_OFFSET_S, hostname='latscope-test', packet_events=256):
+        self.session_dir = session_dir
+        self.path = os.path.join(session_dir, subdir)
+        self.tracer = tracer
+        self.domain = domain
+        self.offset_s = offset_s
+        self.hostname = hostname
+        self.packet_events = packet_events
+        self.old_naming = tuple(tracer) < (2, 6, 0)
+        self.events = []  # (ts_ns, seq, cpu, name, fields)
+        self.discarded = []  # (ts_ns, seq, cpu, count): added to the packet holding ts
+        self.cpus = set()
+
+    # --- event collection ------------------------------------------------------------------
+    def ev(self, ts_ns, cpu, event, /, **fields):
+        self.events.append((int(ts_ns), len(self.events), cpu, event, fields))
+        self.cpus.add(cpu)
+
+    def lost(self, ts_ns, cpu, count):
+        """count events discarded by the tracer on CPU cpu, in the packet that holds ts_ns."""
+        self.discarded.append((int(ts_ns), cpu, count))
+        self.cpus.add(cpu)
+
+    def sched_switch(self, ms, cpu, prev_comm, prev_tid, next_comm, next_tid, prev_prio=20,
+                     prev_state=1, next_prio=20):
+        self.ev(ms * MS, cpu, 'sched_switch', prev_comm=prev_comm, prev_tid=prev_tid,
+                prev_prio=prev_prio, prev_state=prev_state, next_comm=next_comm,
+                next_tid=next_tid, next_prio=next_prio)
+
+    def switch_50pc(self, begin_ms, end_ms, cpu, period_ms, comm1, tid1, comm2, tid2):
+        """comm2 and comm1 alternate on cpu every period_ms (comm2 first), like the peer's
+        sched_switch_50pc."""
+        t = begin_ms
+        while t < end_ms:
+            self.sched_switch(t, cpu, comm1, tid1, comm2, tid2)
+            t += period_ms
+            self.sched_switch(t, cpu, comm2, tid2, comm1, tid1)
+            t += period_ms
+
+    def syscall(self, ms, cpu, name, dur_ms=None, ret=0, exit_fields=None, **entry):
+        """An entry at ms and, when dur_ms is not None, its exit dur_ms later."""
+        if self.old_naming:
+            self.ev(ms * MS, cpu, 'sys_' + name, **entry)
+        else:
+            self.ev(ms * MS, cpu, 'syscall_entry_' + name, **entry)
+        if dur_ms is not None:
+            self.syscall_exit((ms + dur_ms), cpu, name, ret, **(exit_fields or {}))
+
+    def syscall_exit(self, ms, cpu, name, ret=0, **fields):
+        if self.old_naming:
+            self.ev(ms * MS, cpu, 'exit_syscall', ret=ret)
+        else:
+            self.ev(ms * MS, cpu, 'syscall_exit_' + name, ret=ret, **fields)
+
+    def statedump_process(self, ms, cpu, tid, pid, name, ppid=1, prio=20, status=5):
+        self.ev(ms * MS, cpu, 'lttng_statedump_process_state', tid=tid, vtid=tid, pid=pid,
+                vpid=pid, ppid=ppid, vppid=ppid, name=name, type=0, mode=5, submode=0,
+                status=status, ns_level=0, ns_inum=4026531836, cpu=cpu)
+
+    # --- writing ---------------------------------------------------------------------------
+    def _int(self, bits, signed, base=10, align=8):
+        t = CTFWriter.IntegerFieldDeclaration(bits)
+        t.signed = signed
+        t.alignment = align
+        if base != 10:
+            t.base = base
+        return t
+
+    def _types(self):
+        u8 = self._int(8, False)
+        char = self._int(8, False)
+        char.encoding = CTFStringEncoding.UTF8
+        types = {
+            'i16': self._int(16, True), 'u16': self._int(16, False),
+            'i32': self._int(32, True), 'u32': self._int(32, False),
+            'i64': self._int(64, True), 'u64': self._int(64, False),
+            'u8': u8, 'x64': self._int(64, False, base=16),
+            'comm': CTFWriter.ArrayFieldDeclaration(char, 16),
+            'str': CTFWriter.StringFieldDeclaration(),
+            'cmd_len': self._int(64, False),
+            'cmd': CTFWriter.SequenceFieldDeclaration(self._int(8, False, base=16),
+                                                      '__cmd_length'),
+        }
+        return types
+
+    def _layout(self, name, fields):
+        if name in EVENTS:
+            return EVENTS[name]
+        for prefix, idx in (('syscall_entry_', 0), ('syscall_exit_', 1)):
+            if name.startswith(prefix) and name[len(prefix):] in SYSCALLS:
+                return SYSCALLS[name[len(prefix):]][idx]
+        if name.startswith('sys_') and name[4:] in OLD_SYSCALLS:
+            return OLD_SYSCALLS[name[4:]]
+        if name == 'exit_syscall':
+            return OLD_EXIT
+        # anything else: infer the types from the values given at the first occurrence
+        return [(k, 'str' if isinstance(v, str) else 'i64') for k, v in fields.items()]
+
+    def write(self):
+        self._write_ctf()  # returns once babeltrace has released (and flushed) everything
+        # lttng-modules writes the tracer version as integers; the writer only has strings
+        meta = os.path.join(self.path, 'metadata')
+        with open(meta) as f:
+            text = f.read()
+        text = re.sub(r'(tracer_(?:major|minor|patchlevel)) = "(\d+)";', r'\1 = \2;', text)
+        with open(meta, 'w') as f:
+            f.write(text)
+        return self.path
+
+    def _write_ctf(self):
+        if os.path.exists(self.path):
+            shutil.rmtree(self.path)
+        os.makedirs(os.path.dirname(self.path) or '.', exist_ok=True)
+        types = self._types()
+        writer = CTFWriter.Writer(self.path)
+        clock = CTFWriter.Clock('monotonic')
+        clock.description = 'Monotonic Clock'
+        clock.offset_seconds = self.offset_s
+        writer.add_clock(clock)
+        env = [('hostname', self.hostname), ('domain', self.domain), ('sysname', 'Linux'),
+               ('kernel_release', '6.1.0-latscope'), ('kernel_version', '#1 SMP'),
+               ('tracer_name', 'lttng-modules' if self.domain == 'kernel' else 'lttng-ust'),
+               ('tracer_major', self.tracer[0]), ('tracer_minor', self.tracer[1]),
+               ('tracer_patchlevel', self.tracer[2])]
+        for k, v in env:
+            writer.add_environment_field(k, v)
+        sc = CTFWriter.StreamClass('channel0')
+        sc.clock = clock
+        classes = {}
+        for _, _, _, name, fields in self.events:
+            if name in classes:
+                continue
+            ec = CTFWriter.EventClass(name)
+            layout = self._layout(name, fields)
+            for fname, code in layout:
+                if code == 'cmd':
+                    ec.add_field(types['cmd_len'], '__cmd_length')
+                    ec.add_field(types['cmd'], '_cmd')
+                else:
+                    ec.add_field(types[code], '_' + fname)
+            sc.add_event_class(ec)
+            classes[name] = (ec, layout)
+        # cpu_id in the packet context, where lttng-modules puts it
+        pct = _lib.bt_ctf_stream_class_get_packet_context_type(_ptr(sc._sc))
+        if _lib.bt_ctf_field_type_structure_add_field(ctypes.c_void_p(pct),
+                                                      _ptr(types['u32']._ft), b'cpu_id'):
+            raise RuntimeError('cannot add cpu_id to the packet context')
+        streams = {}
+        for cpu in sorted(self.cpus):
+            s = writer.create_stream(sc)
+            pc = _lib.bt_ctf_stream_get_packet_context(_ptr(s._s))
+            f = _lib.bt_ctf_field_structure_get_field(ctypes.c_void_p(pc), b'cpu_id')
+            _lib.bt_ctf_field_unsigned_integer_set_value(ctypes.c_void_p(f),
+                                                          ctypes.c_uint64(cpu))
+            streams[cpu] = [s, 0]
+        lost = sorted(self.discarded)
+        for ts, _, cpu, name, fields in sorted(self.events, key=lambda e: (e[0], e[1])):
+            while lost and lost[0][0] <= ts:
+                _, lcpu, count = lost.pop(0)
+                streams[lcpu][0].append_discarded_events(count)
+            ec, layout = classes[name]
+            e = CTFWriter.Event(ec)
+            for fname, code in layout:
+                v = fields.get(fname, '' if code in ('str', 'comm') else 0)
+                if code == 'comm':
+                    b = v.encode()[:15] + b'\0' * 16
+                    arr = e.payload('_' + fname)
+                    for i in range(16):
+                        arr.field(i).value = b[i]
+                elif code == 'cmd':
+                    n = e.payload('__cmd_length')
+                    n.value = 0
+                    e.payload('_cmd').length = n
+                elif code == 'str':
+                    e.payload('_' + fname).value = str(v)
+                else:
+                    e.payload('_' + fname).value = int(v)
+            clock.time = ts
+            st = streams[cpu]
+            st[0].append_event(e)
+            st[1] += 1
+            if st[1] % self.packet_events == 0:
+                st[0].flush()
+        for ts, cpu, count in lost:  # after the last event: in the last packet
+            streams[cpu][0].append_discarded_events(count)
+        for s, _ in streams.values():
+            s.flush()
+        writer.flush_metadata()
+
+
+# --- scenarios ------------------------------------------------------------------------------
+# Each takes the session folder, writes a trace there, and has a docstring saying what it checks.
+SCENARIOS = {}
+
+
+def scenario(default=True):
+    def reg(fn):
+        SCENARIOS[fn.__name__] = (fn, default)
+        return fn
+    return reg
+
+
+@scenario()
+def cputop(d):
+    """The peer's cputop test: 100 % on CPU 5, 20 % (CPU 0) and 25 % (CPU 1) tasks, alternating
+    with swapper every 100 ms; per-stream CPU ids. Use --no-intersection (CPUs span different
+    ranges)."""
+    t = KernelTrace(d, tracer=(2, 8, 0), offset_s=0)
+    t.sched_switch(1000, 5, 'swapper/5', 0, 'prog100pc-cpu5', 42)
+    t.switch_50pc(1100, 5000, 0, 100, 'swapper/0', 0, 'prog20pc-cpu0', 30664)
+    t.switch_50pc(5100, 10000, 1, 100, 'swapper/1', 0, 'prog25pc-cpu1', 30665)
+    t.sched_switch(11000, 5, 'prog100pc-cpu5', 42, 'swapper/5', 0)
+    return t
+
+
+@scenario()
+def irq(d):
+    """The peer's irq test: softirq raise/entry/exit on CPUs 1 and 3 (TIMER, RCU, SCHED), six
+    ahci hard IRQs (41) each raising BLOCK on CPU 0, one softirq_exit without entry. Use
+    --no-intersection."""
+    t = KernelTrace(d, tracer=(2, 8, 0), offset_s=0)
+    seq = [('raise', 1000, 1, 1), ('raise', 1001, 3, 1), ('raise', 1002, 1, 9),
+           ('exit', 1003, 0, 4), ('raise', 1004, 3, 9), ('raise', 1005, 3, 7),
+           ('entry', 1006, 3, 1), ('entry', 1007, 1, 1), ('exit', 1008, 1, 1),
+           ('exit', 1009, 3, 1), ('entry', 1010, 1, 9), ('entry', 1011, 3, 7),
+           ('exit', 1012, 1, 9), ('exit', 1013, 3, 7), ('entry', 1014, 3, 9),
+           ('exit', 1015, 3, 9)]
+    for kind, ms, cpu, vec in seq:
+        t.ev(ms * MS, cpu, 'softirq_' + kind, vec=vec)
+    for base in range(1016, 1042, 5):
+        t.ev(base * MS, 0, 'irq_handler_entry', irq=41, name='ahci')
+        t.ev((base + 1) * MS, 0, 'softirq_raise', vec=4)
+        t.ev((base + 2) * MS, 0, 'irq_handler_exit', irq=41, ret=1)
+        t.ev((base + 3) * MS, 0, 'softirq_entry', vec=4)
+        t.ev((base + 4) * MS, 0, 'softirq_exit', vec=4)
+    return t
+
+
+@scenario()
+def io(d):
+    """The peer's io test: statedump of app (99) and of fd 3 'testfile' of app2 (100); write of
+    10 B, read of 100 B, a read on an unknown fd of an unknown task (101) returning 42; a block
+    write and read on dev 8:0; net xmit on wlan0 and receive on wlan1/wlan0; an open. Use
+    --no-intersection."""
+    t = KernelTrace(d, tracer=(2, 8, 0), offset_s=0)
+    t.statedump_process(1000, 0, 99, 99, 'app', ppid=98)
+    t.ev(1001 * MS, 0, 'lttng_statedump_file_descriptor', pid=100, fd=3, flags=0, fmode=0,
+         filename='testfile')
+    t.sched_switch(1002, 0, 'swapper/0', 0, 'app', 99)
+    t.syscall(1004, 0, 'write', 1, ret=10, fd=4, buf=0xabcd, count=10)
+    t.sched_switch(1006, 0, 'app', 99, 'app2', 100)
+    t.syscall(1008, 0, 'read', 1, ret=100, exit_fields={'buf': 0xcafe}, fd=3, count=100)
+    t.sched_switch(1010, 0, 'app2', 100, 'app3', 101)
+    t.syscall(1012, 0, 'read', 1, ret=42, exit_fields={'buf': 0xcafe}, fd=3, count=100)
+    t.ev(1015 * MS, 0, 'block_rq_issue', dev=264241152, sector=33, nr_sector=10, bytes=40,
+         tid=99, rwbs=0, comm='app')
+    t.ev(1016 * MS, 0, 'block_rq_complete', dev=264241152, sector=33, nr_sector=10, errors=0,
+         rwbs=0)
+    t.ev(1017 * MS, 0, 'block_rq_issue', dev=8388608, sector=33, nr_sector=20, bytes=90,
+         tid=101, rwbs=1, comm='app3')
+    t.ev(1018 * MS, 0, 'block_rq_complete', dev=8388608, sector=33, nr_sector=20, errors=0,
+         rwbs=1)
+    t.ev(1020 * MS, 2, 'net_dev_xmit', skbaddr=0xff, rc=0, len=32, name='wlan0')
+    t.ev(1021 * MS, 1, 'netif_receive_skb', skbaddr=0xff, len=100, name='wlan1')
+    t.ev(1022 * MS, 1, 'netif_receive_skb', skbaddr=0xff, len=200, name='wlan0')
+    t.syscall(1023, 0, 'open', 1, ret=42, filename='test/open/file', flags=0, mode=0)
+    return t
+
+
+@scenario()
+def no_intersection(d):
+    """The peer's intersection test: CPU 3 holds [1005, 1009] ms, CPU 2 only 1010 ms; the streams
+    do not overlap, so the default (intersection) mode has nothing to analyse."""
+    t = KernelTrace(d, tracer=(2, 8, 0), offset_s=0)
+    t.ev(1005 * MS, 3, 'softirq_raise', vec=1)
+    t.ev(1006 * MS, 3, 'softirq_entry', vec=1)
+    t.ev(1009 * MS, 3, 'softirq_exit', vec=1)
+    t.ev(1010 * MS, 2, 'softirq_exit', vec=7)
+    return t
+
+
+@scenario()
+def whole_trace(d):
+    """Tasks alive across the whole trace: 'longrun' (200) runs on CPU 0 from before the first
+    event to after the last one (never switched), 'early' (201) is switched out at 10 ms without
+    a switch-in, 'late' (202) is switched in at 90 ms and never out; CPU 1 alternates two tasks
+    for the whole 100 ms so both streams span the same range."""
+    t = KernelTrace(d)
+    t.statedump_process(0, 1, 200, 200, 'longrun')
+    t.ev(1 * MS, 0, 'syscall_entry_getpid')
+    t.syscall_exit(2, 0, 'getpid', ret=200)
+    t.sched_switch(10, 0, 'early', 201, 'longrun', 200)
+    t.sched_switch(90, 0, 'longrun', 200, 'late', 202)
+    t.ev(100 * MS, 0, 'syscall_entry_getpid')
+    t.switch_50pc(0, 100, 1, 10, 'worker', 300, 'helper', 301)
+    t.ev(100 * MS, 1, 'syscall_entry_getpid')
+    return t
+
+
+@scenario()
+def migrations(d):
+    """Migrations: 'mover' (400) runs alternately on CPUs 0 and 1 with sched_migrate_task
+    events between, 'stay' (401) stays on CPU 0, prio changes of mover (20 -> 10 via
+    sched_pi_setprio and next_prio)."""
+    t = KernelTrace(d)
+    t.statedump_process(0, 0, 400, 400, 'mover')
+    t.statedump_process(0, 0, 401, 401, 'stay')
+    for i in range(6):
+        cpu = i % 2
+        base = 10 + i * 20
+        prio = 20 if i < 3 else 10
+        t.sched_switch(base, cpu, 'swapper/%d' % cpu, 0, 'mover', 400, next_prio=prio)
+        t.sched_switch(base + 8, cpu, 'mover', 400, 'swapper/%d' % cpu, 0, prev_prio=prio)
+        t.ev((base + 9) * MS, cpu, 'sched_migrate_task', comm='mover', tid=400, prio=prio,
+             orig_cpu=cpu, dest_cpu=1 - cpu)
+        if i == 2:
+            t.ev((base + 9) * MS + 1, cpu, 'sched_pi_setprio', comm='mover', tid=400,
+                 oldprio=20, newprio=10)
+    t.switch_50pc(0, 140, 0, 35, 'swapper/0', 0, 'stay', 401)
+    t.sched_switch(140, 1, 'swapper/1', 0, 'swapper/1', 0)
+    return t
+
+
+@scenario()
+def syscalls(d):
+    """System calls: exits without entries (at trace start), entries without exits (at trace
+    end), errors (ENOENT, EAGAIN, EBADF), a nanosleep spanning a context switch, counts for
+    syscallstats on two tasks and CPUs."""
+    t = KernelTrace(d)
+    t.sched_switch(0, 0, 'swapper/0', 0, 'app', 500)
+    t.sched_switch(0, 1, 'swapper/1', 0, 'tool', 510)
+    t.syscall_exit(1, 0, 'read', ret=5, buf=0)  # no entry: began before the trace
+    t.syscall_exit(1, 1, 'write', ret=5)
+    t.statedump_process(2, 0, 500, 500, 'app')
+    t.statedump_process(2, 0, 510, 510, 'tool')
+    for i in range(10):
+        t.syscall(5 + i * 3, 0, 'read', 1 + (i % 3) * 0.25, ret=64 + i,
+                  exit_fields={'buf': 0x1000}, fd=3, count=4096)
+    for i in range(4):
+        t.syscall(40 + i * 2, 0, 'openat', 0.5, ret=-2, dfd=-100, filename='/nope/%d' % i,
+                  flags=0, mode=0)
+    t.syscall(50, 0, 'openat', 0.125, ret=4, dfd=-100, filename='/etc/hosts', flags=0,
+              mode=0)
+    t.syscall(51, 0, 'close', 0.0625, ret=0, fd=4)
+    t.syscall(52, 0, 'close', 0.0625, ret=-9, fd=99)
+    for i in range(7):
+        t.syscall(5 + i * 4, 1, 'write', 2, ret=512, fd=1, buf=0x2000, count=512)
+    t.syscall(40, 1, 'recvfrom', 3, ret=-11, fd=5, size=1500, flags=0, addr_len=0)
+    t.syscall(45, 1, 'futex', 1, ret=0, uaddr=0x7f00, op=128, val=1)
+    # nanosleep: app sleeps 10 ms off-CPU
+    t.ev(60 * MS, 0, 'syscall_entry_nanosleep', rqtp=0x7ff0)
+    t.sched_switch(60.5, 0, 'app', 500, 'swapper/0', 0, prev_state=1)
+    t.ev(70 * MS, 1, 'sched_waking', comm='app', tid=500, prio=20, target_cpu=0)
+    t.sched_switch(70.25, 0, 'swapper/0', 0, 'app', 500)
+    t.syscall_exit(70.5, 0, 'nanosleep', ret=0, rmtp=0)
+    # entries without exits at the end
+    t.ev(80 * MS, 0, 'syscall_entry_read', fd=3, count=10)
+    t.ev(80 * MS, 1, 'syscall_entry_write', fd=1, buf=0, count=1)
+    return t
+
+
+@scenario()
+def old_syscalls(d):
+    """lttng-modules 2.5 naming: sys_read/sys_open/sys_close entries and exit_syscall exits (the
+    syscall name comes from the running task's last entry), one exit without an entry."""
+    t = KernelTrace(d, tracer=(2, 5, 0))
+    t.sched_switch(0, 0, 'swapper/0', 0, 'oldapp', 600)
+    t.sched_switch(0, 1, 'swapper/1', 0, 'oldtool', 601)
+    t.syscall_exit(1, 0, 'read', ret=3)
+    for i in range(5):
+        t.syscall(2 + i * 4, 0, 'read', 1.5, ret=100, fd=3, buf=0x1000, count=100)
+        t.syscall(3 + i * 4, 1, 'write', 0.5, ret=10, fd=1, buf=0x1000, count=10)
+    t.syscall(30, 0, 'open', 0.25, ret=-2, filename='/missing', flags=0, mode=0)
+    t.syscall(31, 0, 'open', 0.25, ret=5, filename='/etc/passwd', flags=0, mode=0)
+    t.syscall(32, 0, 'close', 0.25, ret=0, fd=5)
+    t.sched_switch(40, 0, 'oldapp', 600, 'swapper/0', 0)
+    t.sched_switch(40, 1, 'oldtool', 601, 'swapper/1', 0)
+    return t
+
+
+@scenario()
+def lost_events(d):
+    """Discarded events: CPU 0 reports 7 lost events in its second packet, CPU 1 reports 3 in
+    its last one; the rest is ordinary scheduling and syscalls (small packets of 16 events)."""
+    t = KernelTrace(d)
+    t.packet_events = 16
+    for cpu in (0, 1):
+        t.switch_50pc(0, 100, cpu, 2, 'swapper/%d' % cpu, 0, 'busy%d' % cpu, 700 + cpu)
+        for i in range(20):
+            t.syscall(1 + i * 4, cpu, 'getpid', 0.5, ret=700 + cpu)
+    t.lost(20 * MS, 0, 7)
+    t.lost(99 * MS, 1, 3)
+    return t
+
+
+@scenario()
+def memory(d):
+    """Page allocations and frees (kmem_mm_page_alloc/free) by three tasks on two CPUs, some
+    while swapper runs (attributed to no task)."""
+    t = KernelTrace(d)
+    t.sched_switch(0, 0, 'swapper/0', 0, 'alloc', 800)
+    t.sched_switch(0, 1, 'swapper/1', 0, 'freer', 801)
+    for i in range(30):
+        t.ev((1 + i) * MS, 0, 'kmem_mm_page_alloc', page=0xffffea0000000000 + i * 64,
+             pfn=1000 + i, order=0, gfp_flags=0x24200ca, migratetype=1)
+    for i in range(12):
+        t.ev((1 + i * 2) * MS, 1, 'kmem_mm_page_free', page=0xffffea0000000000 + i * 64,
+             pfn=1000 + i, order=0)
+    t.sched_switch(40, 0, 'alloc', 800, 'both', 802)
+    for i in range(5):
+        t.ev((41 + i) * MS, 0, 'kmem_mm_page_alloc', page=0xffffea0000100000 + i * 64,
+             pfn=5000 + i, order=0, gfp_flags=0, migratetype=0)
+        t.ev((41 + i) * MS + 500, 0, 'kmem_mm_page_free', page=0xffffea0000100000 + i * 64,
+             pfn=5000 + i, order=0)
+    t.sched_switch(50, 1, 'freer', 801, 'swapper/1', 0)
+    t.ev(51 * MS, 1, 'kmem_mm_page_free', page=0xffffea0000200000, pfn=1, order=0)
+    t.sched_switch(60, 0, 'both', 802, 'swapper/0', 0)
+    t.sched_switch(60, 1, 'swapper/1', 0, 'swapper/1', 0)
+    return t
+
+
+@scenario()
+def sched(d):
+    """Wakeup -> switch latencies: sched_waking and sched_wakeup (first one kept), a wakeup of a
+    task already running (ignored), sched_wakeup_new after a fork, an exec, waker known and
+    unknown, three priorities, on 2 CPUs."""
+    t = KernelTrace(d)
+    t.statedump_process(0, 0, 900, 900, 'server')
+    t.statedump_process(0, 0, 901, 900, 'server-w1')
+    t.statedump_process(0, 0, 902, 902, 'client')
+    t.sched_switch(1, 0, 'swapper/0', 0, 'client', 902)
+    t.sched_switch(1, 1, 'swapper/1', 0, 'server', 900)
+    lat = [0.05, 0.125, 0.2, 1.5, 0.075, 0.3, 0.01, 2.25]
+    for i, l in enumerate(lat):
+        base = 5 + i * 10
+        # client wakes server-w1 (prio 20 or 0) on CPU 1
+        prio = 20 if i % 3 else 0
+        t.ev(base * MS, 0, 'sched_waking', comm='server-w1', tid=901, prio=prio, target_cpu=1)
+        t.ev(base * MS + 1000, 1, 'sched_wakeup', comm='server-w1', tid=901, prio=prio,
+             target_cpu=1)
+        t.sched_switch(base + l, 1, 'server', 900, 'server-w1', 901, next_prio=prio)
+        t.sched_switch(base + 3, 1, 'server-w1', 901, 'server', 900, prev_prio=prio)
+        # a wakeup of client, which is already running: ignored
+        t.ev((base + 4) * MS, 1, 'sched_wakeup', comm='client', tid=902, prio=20, target_cpu=0)
+    # fork + wakeup_new + exec, woken from an interrupt-like context on CPU 0 (waker = client)
+    t.ev(90 * MS, 0, 'sched_process_fork', parent_comm='client', parent_tid=902,
+         parent_pid=902, child_comm='client', child_tid=903, child_pid=903)
+    t.ev(90 * MS + 100, 0, 'sched_wakeup_new', comm='client', tid=903, prio=20, target_cpu=1)
+    t.sched_switch(90.4, 1, 'server', 900, 'client', 903)
+    t.ev(90.5 * MS, 1, 'sched_process_exec', filename='/usr/bin/child', tid=903, old_tid=903)
+    t.sched_switch(92, 1, 'child', 903, 'server', 900)
+    # a task never seen before, woken by nobody known (CPU idle)
+    t.sched_switch(93, 0, 'client', 902, 'swapper/0', 0)
+    t.ev(94 * MS, 0, 'sched_waking', comm='kworker/0:1', tid=30, prio=-100 + 120,
+         target_cpu=0)
+    t.sched_switch(94.5, 0, 'swapper/0', 0, 'kworker/0:1', 30, next_prio=20)
+    t.sched_switch(95, 0, 'kworker/0:1', 30, 'swapper/0', 0)
+    t.sched_switch(100, 1, 'server', 900, 'swapper/1', 0)
+    return t
+
+
+@scenario()
+def multi_cpu(d):
+    """Four CPUs, everything at once: statedump (processes, fds, block devices), scheduling with
+    wakeups, file and network syscalls, block requests on two disks, hard and soft IRQs, page
+    allocations, network packets; 200 ms."""
+    t = KernelTrace(d)
+    t.ev(0, 0, 'lttng_statedump_start')
+    t.ev(100, 0, 'lttng_statedump_block_device', dev=8388608, diskname='sda')
+    t.ev(100, 0, 'lttng_statedump_block_device', dev=8388624, diskname='sdb')
+    t.ev(100, 0, 'lttng_statedump_block_device', dev=264241152, diskname='vda')
+    names = {1000: 'db', 1001: 'web', 1002: 'cron', 1003: 'backup'}
+    for tid, name in names.items():
+        t.statedump_process(0.001, 0, tid, tid, name)
+        t.ev(200, 0, 'lttng_statedump_file_descriptor', pid=tid, fd=3, flags=0, fmode=0,
+             filename='/var/%s/data' % name)
+    t.ev(300, 0, 'lttng_statedump_end')
+    for cpu, tid in zip(range(4), names):
+        t.sched_switch(1, cpu, 'swapper/%d' % cpu, 0, names[tid], tid)
+    for step in range(40):
+        ms = 2 + step * 5
+        cpu = step % 4
+        tid = list(names)[cpu]
+        name = names[tid]
+        t.syscall(ms, cpu, 'read', 0.5 + (step % 5) * 0.1, ret=4096,
+                  exit_fields={'buf': 0x1000}, fd=3, count=4096)
+        t.syscall(ms + 1, cpu, 'write', 0.25 + (step % 3) * 0.05, ret=1024, fd=3,
+                  buf=0x1000, count=1024)
+        if step % 4 == 1:
+            t.syscall(ms + 2, cpu, 'sendto', 0.125, ret=1400, fd=7, buff=0, len=1400,
+                      flags=0, addr=0, addr_len=0)
+            t.ev((ms + 2.1) * MS, cpu, 'net_dev_xmit', skbaddr=0xffff0000 + step, rc=0,
+                 len=1466, name='eth0')
+        if step % 4 == 3:
+            t.ev((ms + 2) * MS, cpu, 'netif_receive_skb', skbaddr=0xffff1000 + step,
+                 len=1500, name='eth0')
+        if step % 5 == 0:
+            dev = 8388608 if step % 10 == 0 else 8388624
+            t.ev((ms + 1.5) * MS, cpu, 'block_rq_issue', dev=dev, sector=1000 + step * 8,
+                 nr_sector=8, bytes=4096, tid=tid, rwbs=1 if step % 2 else 0, comm=name)
+            t.ev((ms + 3.5) * MS, (cpu + 1) % 4, 'irq_handler_entry', irq=14, name='ata_piix')
+            t.ev((ms + 3.5) * MS + 2000, (cpu + 1) % 4, 'block_rq_complete', dev=dev,
+                 sector=1000 + step * 8, nr_sector=8, errors=0, rwbs=1 if step % 2 else 0)
+            t.ev((ms + 3.5) * MS + 3000, (cpu + 1) % 4, 'softirq_raise', vec=4)
+            t.ev((ms + 3.5) * MS + 9000, (cpu + 1) % 4, 'irq_handler_exit', irq=14, ret=1)
+            t.ev((ms + 3.5) * MS + 12000, (cpu + 1) % 4, 'softirq_entry', vec=4)
+            t.ev((ms + 3.5) * MS + 20000 + step * 100, (cpu + 1) % 4, 'softirq_exit', vec=4)
+        t.ev((ms + 0.2) * MS, cpu, 'irq_handler_entry', irq=0, name='timer')
+        t.ev((ms + 0.2) * MS + 1500 + step * 10, cpu, 'softirq_raise', vec=1)
+        t.ev((ms + 0.2) * MS + 3000 + step * 20, cpu, 'irq_handler_exit', irq=0, ret=1)
+        t.ev((ms + 0.2) * MS + 4000 + step * 20, cpu, 'softirq_entry', vec=1)
+        t.ev((ms + 0.2) * MS + 9000 + step * 30, cpu, 'softirq_exit', vec=1)
+        t.ev((ms + 0.3) * MS, cpu, 'kmem_mm_page_alloc', page=0xffffea0000000000 + step,
+             pfn=step, order=0, gfp_flags=0, migratetype=0)
+        if step % 2:
+            t.ev((ms + 0.4) * MS, cpu, 'kmem_mm_page_free', page=0xffffea0000000000 + step,
+                 pfn=step, order=0)
+        # a context switch through swapper with a wakeup from another CPU
+        t.sched_switch(ms + 3, cpu, name, tid, 'swapper/%d' % cpu, 0)
+        t.ev((ms + 3.4) * MS, (cpu + 1) % 4, 'sched_waking', comm=name, tid=tid, prio=20,
+             target_cpu=cpu)
+        t.sched_switch(ms + 3.4 + 0.01 * (step % 7 + 1), cpu, 'swapper/%d' % cpu, 0, name,
+                       tid)
+    for cpu, tid in zip(range(4), names):
+        t.sched_switch(205, cpu, names[tid], tid, 'swapper/%d' % cpu, 0)
+    return t
+
+
+@scenario(default=False)
+def ust_only(d):
+    """Not a kernel trace: an lttng-ust-like trace (env domain "ust", SESSION/ust/uid/0/64-bit)
+    with one tracepoint; kernel analyses must refuse it."""
+    t = KernelTrace(d, domain='ust', subdir='ust/uid/0/64-bit', tracer=(2, 13, 0))
+    for i in range(10):
+        t.ev(i * MS, 0, 'my_provider:my_event', value=i, text='hello')
+    return t
+
+
+@scenario(default=False)
+def big(d, events=2000000):
+    """The benchmark trace: about `events` events on 2 CPUs (scheduling, syscalls, IRQs, pages,
+    block), in 4096-event packets."""
+    t = KernelTrace(d, packet_events=4096)
+    names = ['w%d' % i for i in range(16)]
+    per_iter = 16  # events added per loop iteration (2 CPUs x 8)
+    n = max(1, events // per_iter)
+    ns = 0
+    for i in range(n):
+        for cpu in (0, 1):
+            tid = 2000 + (i * 2 + cpu) % 16
+            prev = 2000 + ((i - 1) * 2 + cpu) % 16
+            name, pname = names[tid - 2000], names[prev - 2000]
+            base = ns + cpu * 3000
+            t.ev(base, cpu, 'sched_switch', prev_comm=pname, prev_tid=prev, prev_prio=20,
+                 prev_state=1, next_comm=name, next_tid=tid, next_prio=20)
+            t.ev(base + 1000, cpu, 'syscall_entry_read', fd=3, count=4096)
+            t.ev(base + 1500 + (i % 7) * 100, cpu, 'syscall_exit_read', ret=4096, buf=0)
+            t.ev(base + 4000, cpu, 'irq_handler_entry', irq=0, name='timer')
+            t.ev(base + 4200, cpu, 'irq_handler_exit', irq=0, ret=1)
+            t.ev(base + 5000, cpu, 'kmem_mm_page_alloc', page=i, pfn=i, order=0, gfp_flags=0,
+                 migratetype=0)
+            t.ev(base + 5500, cpu, 'sched_waking', comm=pname, tid=prev, prio=20,
+                 target_cpu=cpu)
+            t.ev(base + 6000, cpu, 'syscall_entry_getpid')
+        ns += 10000
+    return t
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('outdir', nargs='?')
+    p.add_argument('scenarios', nargs='*', help='default: every default scenario')
+    p.add_argument('--list', action='store_true', help='list the scenarios')
+    p.add_argument('--events', type=int, default=2000000, help='events of the big scenario')
+    args = p.parse_args()
+    if args.list:
+        for name, (fn, default) in SCENARIOS.items():
+            doc = ' '.join(fn.__doc__.split())
+            print('%-16s %s%s' % (name, '' if default else '(not default) ', doc))
+        return 0
+    if not args.outdir:
+        p.error('OUTDIR is required')
+    names = args.scenarios or [n for n, (_, default) in SCENARIOS.items() if default]
+    for name in names:
+        if name not in SCENARIOS:
+            print('make_trace.py: unknown scenario %r (see --list)' % name, file=sys.stderr)
+            return 2
+    for name in names:
+        fn = SCENARIOS[name][0]
+        d = os.path.join(args.outdir, name)
+        t = fn(d, args.events) if name == 'big' else fn(d)
+        t.write()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
