@@ -31,7 +31,14 @@ void lat_usyms_forget(struct lat_usyms *usyms, int pid);
  * Unwinds the user stack of pid from regs and a copy of its stack: stack[0] is the byte at address
  * regs->sp and stack_len bytes follow. Fills ips[0..n) (ips[0] = regs->ip) and returns n >= 1, or
  * -errno. *cut_short (if not NULL) is set when unwinding stopped before the outermost frame
- * (copy exhausted, no CFI, process gone) rather than at the end of the stack.
+ * (copy exhausted, no CFI, max_ips reached, process gone) rather than at the end of the stack.
+ * ips[1..n) are return addresses minus one (inside the call instruction, as perf reports them),
+ * so that a call ending a function (a noreturn callee) still formats as the caller; do the same
+ * to the return addresses of a bpf_get_stack() user stack before formatting them.
+ * CFI comes from the mapped files' .eh_frame (or .debug_frame of the build-id debug file);
+ * frames without CFI continue with frame pointers. What is cached for pid (maps, modules) keeps
+ * serving its stacks after it exits, until lat_usyms_forget(); with nothing cached, a pid that is
+ * gone gives -ESRCH.
  */
 int lat_usyms_unwind(struct lat_usyms *usyms, int pid, const struct lat_user_regs *regs,
 		     const void *stack, size_t stack_len, uint64_t *ips, int max_ips,
@@ -39,7 +46,9 @@ int lat_usyms_unwind(struct lat_usyms *usyms, int pid, const struct lat_user_reg
 
 /*
  * Formats a user address of pid as "function+0xoff (file)" or "[unknown] (file+0xoff)" or "0xaddr"
- * into buf. Returns 0 when a symbol was found, -ENOENT otherwise (buf is filled either way).
+ * into buf (file is the mapped file's base name, 0xoff its offset in the file). Symbols come from
+ * the build-id debug file's .symtab when installed, else the file's .symtab, else its .dynsym.
+ * Returns 0 when a symbol was found, -ENOENT otherwise (buf is filled either way).
  */
 int lat_usyms_format(struct lat_usyms *usyms, int pid, uint64_t addr, char *buf, size_t len);
 

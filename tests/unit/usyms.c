@@ -1,0 +1,354 @@
+/* usyms.c: user stacks of a real process without frame pointers, unwound by DWARF CFI from a copy
+ * of its stack (as the BPF side gives it), then symbolized; short copies, exited processes.
+ */
+#include "tap.h"
+#include "util/usyms.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STACK_COPY 16384
+#define MAX_IPS    64
+
+struct child {
+	pid_t pid;
+	int in_fd, out_fd;
+};
+
+struct capture {
+	struct lat_user_regs regs;
+	unsigned char stack[STACK_COPY];
+	size_t stack_len;
+};
+
+static int find_helper(char *path, size_t len)
+{
+	const char *build = getenv("LATSCOPE_BUILD");
+	char exe[PATH_MAX - 64];
+	ssize_t n;
+	char *slash;
+
+	if (build) {
+		snprintf(path, len, "%s/tests/helpers/stackchild", build);
+		if (access(path, X_OK) == 0) {
+			return 0;
+		}
+	}
+	/* BUILD/tests/unit/usyms.t or BUILD/{asan,tsan}/tests/unit/usyms.t */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0) {
+		return -1;
+	}
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash) {
+		return -1;
+	}
+	*slash = '\0';
+	snprintf(path, len, "%s/../helpers/stackchild", exe);
+	if (access(path, X_OK) == 0) {
+		return 0;
+	}
+	snprintf(path, len, "%s/../../../tests/helpers/stackchild", exe);
+	return access(path, X_OK) == 0 ? 0 : -1;
+}
+
+/* Reads the first field of /proc/PID/syscall: the number of the syscall it is blocked in. */
+static long blocked_syscall(pid_t pid)
+{
+	char path[64];
+	long nr = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	f = fopen(path, "r");
+	if (!f) {
+		return -1;
+	}
+	if (fscanf(f, "%ld", &nr) != 1) {
+		nr = -1;
+	}
+	fclose(f);
+	return nr;
+}
+
+static int spawn(const char *helper, const char *mode, long syscall_nr, struct child *child)
+{
+	int in[2], out[2];
+	char line[64];
+	ssize_t n;
+
+	if (pipe(in) || pipe(out)) {
+		return -1;
+	}
+	child->pid = fork();
+	if (child->pid < 0) {
+		return -1;
+	}
+	if (child->pid == 0) {
+		dup2(in[0], STDIN_FILENO);
+		dup2(out[1], STDOUT_FILENO);
+		close(in[1]);
+		close(out[0]);
+		execl(helper, helper, mode, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	child->in_fd = in[1];
+	child->out_fd = out[0];
+	n = read(child->out_fd, line, sizeof(line) - 1);
+	if (n <= 0 || strncmp(line, "ready", 5) != 0) {
+		return -1;
+	}
+	/* Wait until it sleeps in the syscall of level_three (up to 5 s). */
+	for (int i = 0; i < 5000; i++) {
+		struct timespec ms = {0, 1000000};
+
+		if (blocked_syscall(child->pid) == syscall_nr) {
+			return 0;
+		}
+		nanosleep(&ms, NULL);
+	}
+	return -1;
+}
+
+static void reap(struct child *child)
+{
+	kill(child->pid, SIGKILL);
+	waitpid(child->pid, NULL, 0);
+	close(child->in_fd);
+	close(child->out_fd);
+}
+
+/* What the BPF side does: the user registers and up to 16 KiB of stack from sp. */
+static int capture(pid_t pid, struct capture *cap)
+{
+	struct user_regs_struct regs;
+	struct iovec local, remote;
+	int status;
+	ssize_t n;
+
+	if (ptrace(PTRACE_SEIZE, pid, NULL, NULL) != 0 ||
+	    ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) != 0 || waitpid(pid, &status, 0) != pid ||
+	    ptrace(PTRACE_GETREGS, pid, NULL, &regs) != 0) {
+		return -1;
+	}
+	cap->regs = (struct lat_user_regs){
+	    .ip = regs.rip,
+	    .sp = regs.rsp,
+	    .bp = regs.rbp,
+	    .bx = regs.rbx,
+	    .r12 = regs.r12,
+	    .r13 = regs.r13,
+	    .r14 = regs.r14,
+	    .r15 = regs.r15,
+	};
+	local = (struct iovec){cap->stack, sizeof(cap->stack)};
+	remote = (struct iovec){(void *)(uintptr_t)regs.rsp, sizeof(cap->stack)};
+	n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+	ptrace(PTRACE_DETACH, pid, NULL, NULL);
+	if (n <= 0) {
+		return -1;
+	}
+	cap->stack_len = (size_t)n;
+	return 0;
+}
+
+static bool starts_with_any(const char *text, const char *const *prefixes)
+{
+	for (; *prefixes; prefixes++) {
+		size_t len = strlen(*prefixes);
+
+		if (strncmp(text, *prefixes, len) == 0 && text[len] == '+') {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Unwinds, formats, and checks: libc function, level_three, level_two, level_one, main. */
+static void check_stack(struct lat_usyms *usyms, pid_t pid, const struct capture *cap,
+			const char *what, const char *const *libc_names)
+{
+	static const char *const levels[] = {"level_three", "level_two", "level_one", "main"};
+	uint64_t ips[MAX_IPS];
+	char frames[MAX_IPS][256];
+	bool cut_short = true;
+	int n, next = 1;
+
+	n = lat_usyms_unwind(usyms, pid, &cap->regs, cap->stack, cap->stack_len, ips, MAX_IPS,
+			     &cut_short);
+	ok(n >= 6, "%s: unwound %d frames from a %zu-byte stack copy", what, n, cap->stack_len);
+	if (n < 1) {
+		skip(8, "no frames");
+		return;
+	}
+	is_int(ips[0], cap->regs.ip, "%s: first frame is the interrupted ip", what);
+	for (int i = 0; i < n; i++) {
+		lat_usyms_format(usyms, pid, ips[i], frames[i], sizeof(frames[i]));
+		tap_diag("  #%d %s", i, frames[i]);
+	}
+	ok(starts_with_any(frames[0], libc_names) && strstr(frames[0], "(libc.so.6)"),
+	   "%s: frame 0 is in libc: %s", what, frames[0]);
+	for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++) {
+		const char *const want[] = {levels[l], NULL};
+		int found = -1;
+
+		for (int i = next; i < n; i++) {
+			if (starts_with_any(frames[i], want)) {
+				found = i;
+				break;
+			}
+		}
+		ok(found >= 0 && strstr(frames[found], "(stackchild)"), "%s: %s follows, in order",
+		   what, levels[l]);
+		if (found >= 0) {
+			next = found + 1;
+		}
+	}
+	ok(!cut_short, "%s: unwinding reached the outermost frame (not cut short)", what);
+	{
+		uint64_t few[3];
+		bool cut = false;
+
+		n = lat_usyms_unwind(usyms, pid, &cap->regs, cap->stack, cap->stack_len, few, 3,
+				     &cut);
+		ok(n == 3 && cut, "%s: max_ips 3 gives 3 frames, cut short", what);
+	}
+}
+
+static double elapsed_s(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void bench(struct lat_usyms *usyms, pid_t pid, const struct capture *cap)
+{
+	struct timespec start, now;
+	uint64_t ips[MAX_IPS];
+	char buf[256];
+	long stacks = 0, frames = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		bool cut;
+		int n = lat_usyms_unwind(usyms, pid, &cap->regs, cap->stack, cap->stack_len, ips,
+					 MAX_IPS, &cut);
+
+		for (int i = 0; i < n; i++) {
+			lat_usyms_format(usyms, pid, ips[i], buf, sizeof(buf));
+		}
+		stacks++;
+		frames += n > 0 ? n : 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (elapsed_s(&start, &now) < 0.3);
+	tap_diag("diag usyms: %.0f stacks/s unwound and formatted (same process, %ld frames each)",
+		 (double)stacks / elapsed_s(&start, &now), stacks ? frames / stacks : 0);
+}
+
+int main(void)
+{
+	static const char *const sleep_names[] = {
+	    "clock_nanosleep", "__clock_nanosleep", "__GI___clock_nanosleep",
+	    "nanosleep",       "__nanosleep",       NULL};
+	static const char *const read_names[] = {"read", "__read", "__libc_read",
+						 "__GI___libc_read", NULL};
+	static struct capture cap, cap_read;
+	struct lat_usyms *usyms = NULL;
+	struct child child, child_read;
+	char helper[PATH_MAX];
+	char buf[256];
+	uint64_t ips[MAX_IPS];
+	struct timespec t0, t1;
+	bool cut;
+	int n, err;
+
+	is_int(lat_usyms_create(&usyms), 0, "usyms created");
+	if (find_helper(helper, sizeof(helper)) != 0) {
+		ok(0, "helper build/tests/helpers/stackchild found (run make tests)");
+		lat_usyms_free(usyms);
+		return tap_done_testing();
+	}
+
+	/* Blocked in nanosleep: main -> level_one -> level_two -> level_three -> libc. */
+	if (!ok(spawn(helper, "sleep", 230 /* clock_nanosleep */, &child) == 0,
+		"child blocks in clock_nanosleep") ||
+	    !ok(capture(child.pid, &cap) == 0, "child stopped with ptrace, stack copied")) {
+		lat_usyms_free(usyms);
+		return tap_done_testing();
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	n = lat_usyms_unwind(usyms, child.pid, &cap.regs, cap.stack, cap.stack_len, ips, MAX_IPS,
+			     &cut);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	tap_diag("diag usyms: first unwind of a process (maps, modules, CFI) took %.2f ms",
+		 elapsed_s(&t0, &t1) * 1e3);
+	check_stack(usyms, child.pid, &cap, "nanosleep", sleep_names);
+
+	/* A 64-byte copy: the unwinder runs out of stack and says so. */
+	n = lat_usyms_unwind(usyms, child.pid, &cap.regs, cap.stack, 64, ips, MAX_IPS, &cut);
+	ok(n >= 1 && ips[0] == cap.regs.ip, "64-byte copy: still the first frame (%d frames)", n);
+	ok(cut, "64-byte copy: cut_short is set");
+	n = lat_usyms_unwind(usyms, child.pid, &cap.regs, NULL, 0, ips, MAX_IPS, &cut);
+	ok(n == 1 && cut, "no stack copy: one frame, cut short");
+
+	/* Addresses in no mapping format as hex. */
+	err = lat_usyms_format(usyms, child.pid, 0x10, buf, sizeof(buf));
+	is_str(buf, "0x10", "unknown address formats as hex");
+	is_int(err, -ENOENT, "unknown address: -ENOENT");
+	err = lat_usyms_format(usyms, child.pid, 0xffffffffff600000ULL, buf, sizeof(buf));
+	is_str(buf, "0xffffffffff600000", "address in no file mapping formats as hex");
+
+	bench(usyms, child.pid, &cap);
+
+	/* Blocked in read() on a pipe: same chain through another libc entry point. */
+	if (ok(spawn(helper, "read", 0 /* read */, &child_read) == 0, "child blocks in read") &&
+	    ok(capture(child_read.pid, &cap_read) == 0, "read child stopped, stack copied")) {
+		check_stack(usyms, child_read.pid, &cap_read, "read", read_names);
+	} else {
+		skip(9, "read child not ready");
+	}
+	reap(&child_read);
+
+	/* The process exits: what was cached still serves its late stacks, then it is forgotten. */
+	reap(&child);
+	n = lat_usyms_unwind(usyms, child.pid, &cap.regs, cap.stack, cap.stack_len, ips, MAX_IPS,
+			     &cut);
+	ok(n >= 6, "exited process, cached: still unwinds (%d frames)", n);
+	if (n >= 6) {
+		err = lat_usyms_format(usyms, child.pid, ips[3], buf, sizeof(buf));
+		ok(err == 0 && strncmp(buf, "level_two+", 10) == 0,
+		   "exited process, cached: still formats (%s)", buf);
+	} else {
+		skip(1, "no frames");
+	}
+	lat_usyms_forget(usyms, child.pid);
+	n = lat_usyms_unwind(usyms, child.pid, &cap.regs, cap.stack, cap.stack_len, ips, MAX_IPS,
+			     &cut);
+	is_int(n, -ESRCH, "exited and forgotten: unwind gives -ESRCH");
+	ok(cut, "exited and forgotten: cut_short set");
+	snprintf(buf, sizeof(buf), "%s", "unchanged");
+	err = lat_usyms_format(usyms, child.pid, cap.regs.ip, buf, sizeof(buf));
+	snprintf(helper, sizeof(helper), "0x%llx", (unsigned long long)cap.regs.ip);
+	is_str(buf, helper, "exited and forgotten: address formats as hex");
+	is_int(err, -ENOENT, "exited and forgotten: format gives -ENOENT");
+
+	/* Bad arguments. */
+	is_int(lat_usyms_unwind(usyms, child.pid, NULL, NULL, 0, ips, MAX_IPS, &cut), -EINVAL,
+	       "no registers: -EINVAL");
+	is_int(
+	    lat_usyms_unwind(usyms, child.pid, &cap.regs, cap.stack, cap.stack_len, ips, 0, &cut),
+	    -EINVAL, "no room for frames: -EINVAL");
+	lat_usyms_forget(usyms, 12345678);
+	lat_usyms_free(usyms);
+	lat_usyms_free(NULL);
+	return tap_done_testing();
+}
