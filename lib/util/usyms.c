@@ -505,8 +505,25 @@ static void free_maps(struct uproc *proc)
 	proc->nmaps = 0;
 }
 
-/* Reads the executable, file-backed (or vDSO) mappings of /proc/PID/maps. */
-static int read_maps(struct uproc *proc)
+static bool same_maps(const struct umap *a, size_t na, const struct umap *b, size_t nb)
+{
+	if (na != nb) {
+		return false;
+	}
+	for (size_t i = 0; i < na; i++) {
+		if (a[i].start != b[i].start || a[i].end != b[i].end || a[i].off != b[i].off ||
+		    a[i].ino != b[i].ino || a[i].dev != b[i].dev || strcmp(a[i].path, b[i].path)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Reads the executable, file-backed (or vDSO) mappings of /proc/PID/maps; *changed (if not NULL)
+ * tells whether they differ from the cached ones (which are kept, with their files, if not).
+ */
+static int read_maps(struct uproc *proc, bool *changed)
 {
 	char path[64];
 	char *line = NULL;
@@ -575,10 +592,23 @@ static int read_maps(struct uproc *proc)
 		free(maps);
 		return err;
 	}
+	proc->maps_read_ns = now_ns();
+	if (proc->maps && same_maps(proc->maps, proc->nmaps, maps, count)) {
+		for (size_t i = 0; i < count; i++) {
+			free(maps[i].path);
+		}
+		free(maps);
+		if (changed) {
+			*changed = false;
+		}
+		return 0;
+	}
 	free_maps(proc);
 	proc->maps = maps;
 	proc->nmaps = count;
-	proc->maps_read_ns = now_ns();
+	if (changed) {
+		*changed = true;
+	}
 	return 0;
 }
 
@@ -612,15 +642,18 @@ static void drop_dwfl(struct uproc *proc)
 static struct umap *find_map_refresh(struct uproc *proc, uint64_t addr)
 {
 	struct umap *map = find_map(proc, addr);
+	bool changed;
 
 	if (map || now_ns() - proc->maps_read_ns < MAPS_REFRESH_NS) {
 		return map;
 	}
-	if (read_maps(proc) != 0) {
+	if (read_maps(proc, &changed) != 0) {
 		proc->maps_read_ns = now_ns();
 		return NULL;
 	}
-	drop_dwfl(proc);
+	if (changed) {
+		drop_dwfl(proc);
+	}
 	return find_map(proc, addr);
 }
 
@@ -654,7 +687,7 @@ static int get_proc(struct lat_usyms *usyms, int pid, struct uproc **out)
 	}
 	proc->pid = pid;
 	proc->usyms = usyms;
-	err = read_maps(proc);
+	err = read_maps(proc, NULL);
 	if (err) {
 		free(proc);
 		return err;

@@ -1,6 +1,8 @@
 /* stackchild.c: a process blocked in libc under main -> level_one -> level_two -> level_three,
  * built without frame pointers, for the user-stack unwinding tests (tests/unit/usyms.c).
- * usage: stackchild [sleep|read]   prints "ready <pid>" on stdout, then blocks until killed.
+ * usage: stackchild [sleep|read|nocfi]   prints "ready <pid>" on stdout, then blocks until killed.
+ * nocfi: like sleep, with a frame between level_two and level_three that has a frame pointer but
+ * no CFI at all (as hand-written assembly or JIT code), to exercise the frame-pointer fallback.
  */
 #pragma GCC optimize("omit-frame-pointer")
 
@@ -10,7 +12,22 @@
 #include <unistd.h>
 
 static volatile int depth_seen;
-static int use_read;
+static int use_read, use_nocfi;
+
+/* nocfi_call(fn, x) returns fn(x) from a frame-pointer frame that no .eh_frame entry describes. */
+int nocfi_call(int (*fn)(int), int x);
+__asm__(".text\n"
+	".globl nocfi_call\n"
+	".type nocfi_call, @function\n"
+	"nocfi_call:\n"
+	"	push %rbp\n"
+	"	mov %rsp, %rbp\n"
+	"	mov %rdi, %rax\n"
+	"	mov %esi, %edi\n"
+	"	call *%rax\n"
+	"	pop %rbp\n"
+	"	ret\n"
+	".size nocfi_call, .-nocfi_call\n");
 
 /* noinline and work after each call: no inlining, no tail calls, so every level keeps a frame. */
 __attribute__((noinline, noclone)) static int level_three(int x)
@@ -36,7 +53,7 @@ __attribute__((noinline, noclone)) static int level_three(int x)
 
 __attribute__((noinline, noclone)) static int level_two(int x)
 {
-	int r = level_three(x + 1);
+	int r = use_nocfi ? nocfi_call(level_three, x + 1) : level_three(x + 1);
 
 	__asm__ volatile("" ::: "memory");
 	return r + 2;
@@ -55,6 +72,7 @@ int main(int argc, char **argv)
 	int r;
 
 	use_read = argc > 1 && strcmp(argv[1], "read") == 0;
+	use_nocfi = argc > 1 && strcmp(argv[1], "nocfi") == 0;
 	printf("ready %d\n", (int)getpid());
 	fflush(stdout);
 	r = level_one(argc);

@@ -6,7 +6,9 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <elf.h>
 #include <signal.h>
+#include <sys/auxv.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <sys/user.h>
@@ -175,10 +177,11 @@ static bool starts_with_any(const char *text, const char *const *prefixes)
 }
 
 /* Unwinds, formats, and checks: libc function, level_three, level_two, level_one, main. */
+static const char *const plain_levels[] = {"level_three", "level_two", "level_one", "main", NULL};
+
 static void check_stack(struct lat_usyms *usyms, pid_t pid, const struct capture *cap,
-			const char *what, const char *const *libc_names)
+			const char *what, const char *const *libc_names, const char *const *levels)
 {
-	static const char *const levels[] = {"level_three", "level_two", "level_one", "main"};
 	uint64_t ips[MAX_IPS];
 	char frames[MAX_IPS][256];
 	bool cut_short = true;
@@ -198,7 +201,7 @@ static void check_stack(struct lat_usyms *usyms, pid_t pid, const struct capture
 	}
 	ok(starts_with_any(frames[0], libc_names) && strstr(frames[0], "(libc.so.6)"),
 	   "%s: frame 0 is in libc: %s", what, frames[0]);
-	for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++) {
+	for (size_t l = 0; levels[l]; l++) {
 		const char *const want[] = {levels[l], NULL};
 		int found = -1;
 
@@ -254,6 +257,82 @@ static void bench(struct lat_usyms *usyms, pid_t pid, const struct capture *cap)
 		 (double)stacks / elapsed_s(&start, &now), stacks ? frames / stacks : 0);
 }
 
+/* Random stacks and registers (ip in libc, in the program, or anywhere): frames, no crash. */
+static void garbage(struct lat_usyms *usyms, pid_t pid, const struct capture *cap)
+{
+	static struct capture junk;
+	uint64_t ips[MAX_IPS];
+	uint64_t state = 0x9e3779b97f4a7c15ULL;
+	int bad = 0;
+
+	for (int i = 0; i < 2000; i++) {
+		bool cut;
+		int n;
+
+		for (size_t j = 0; j < sizeof(junk.stack); j += 8) {
+			state ^= state << 13;
+			state ^= state >> 7;
+			state ^= state << 17;
+			/* Half random words, half words near real stack and code addresses. */
+			if (state & 1) {
+				memcpy(junk.stack + j, &state, 8);
+			} else {
+				uint64_t near =
+				    (state & 2 ? cap->regs.sp : cap->regs.ip) + (state >> 52);
+
+				memcpy(junk.stack + j, &near, 8);
+			}
+		}
+		junk.regs = cap->regs;
+		junk.regs.ip = i % 3 == 0 ? state : cap->regs.ip + (state >> 56);
+		junk.regs.bp = i % 2 ? cap->regs.sp + (state >> 50) : state;
+		junk.stack_len = (size_t)(state >> 40) % sizeof(junk.stack);
+		n = lat_usyms_unwind(usyms, pid, &junk.regs, junk.stack, junk.stack_len, ips,
+				     MAX_IPS, &cut);
+		if (n < 1 || n > MAX_IPS || ips[0] != junk.regs.ip) {
+			bad++;
+		}
+		for (int f = 0; f < n && f < MAX_IPS; f++) {
+			char buf[64];
+
+			lat_usyms_format(usyms, pid, ips[f], buf, sizeof(buf));
+		}
+	}
+	is_int(bad, 0, "2000 garbage stacks: each gives 1..%d frames starting at ip", MAX_IPS);
+}
+
+/* The vDSO symbolizes too: __vdso_clock_gettime from our own image, found by its dynamic symbol. */
+static void vdso(struct lat_usyms *usyms)
+{
+	const unsigned char *image = (const unsigned char *)getauxval(AT_SYSINFO_EHDR);
+	const Elf64_Ehdr *ehdr = (const Elf64_Ehdr *)image;
+	const Elf64_Shdr *shdrs;
+	char buf[256];
+	uint64_t addr = 0;
+
+	if (!image) {
+		skip(1, "no vDSO");
+		return;
+	}
+	shdrs = (const Elf64_Shdr *)(image + ehdr->e_shoff);
+	for (int i = 0; i < ehdr->e_shnum && !addr; i++) {
+		const Elf64_Sym *syms = (const Elf64_Sym *)(image + shdrs[i].sh_offset);
+		const char *names = (const char *)image + shdrs[shdrs[i].sh_link].sh_offset;
+
+		if (shdrs[i].sh_type != SHT_DYNSYM) {
+			continue;
+		}
+		for (size_t j = 0; j < shdrs[i].sh_size / sizeof(*syms); j++) {
+			if (strcmp(names + syms[j].st_name, "__vdso_clock_gettime") == 0) {
+				addr = (uint64_t)(uintptr_t)image + syms[j].st_value + 4;
+				break;
+			}
+		}
+	}
+	lat_usyms_format(usyms, getpid(), addr, buf, sizeof(buf));
+	ok(strstr(buf, "clock_gettime+0x4 ([vdso])") != NULL, "vDSO address formats: %s", buf);
+}
+
 int main(void)
 {
 	static const char *const sleep_names[] = {
@@ -291,7 +370,7 @@ int main(void)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	tap_diag("diag usyms: first unwind of a process (maps, modules, CFI) took %.2f ms",
 		 elapsed_s(&t0, &t1) * 1e3);
-	check_stack(usyms, child.pid, &cap, "nanosleep", sleep_names);
+	check_stack(usyms, child.pid, &cap, "nanosleep", sleep_names, plain_levels);
 
 	/* A 64-byte copy: the unwinder runs out of stack and says so. */
 	n = lat_usyms_unwind(usyms, child.pid, &cap.regs, cap.stack, 64, ips, MAX_IPS, &cut);
@@ -308,13 +387,28 @@ int main(void)
 	is_str(buf, "0xffffffffff600000", "address in no file mapping formats as hex");
 
 	bench(usyms, child.pid, &cap);
+	garbage(usyms, child.pid, &cap);
+	vdso(usyms);
 
 	/* Blocked in read() on a pipe: same chain through another libc entry point. */
 	if (ok(spawn(helper, "read", 0 /* read */, &child_read) == 0, "child blocks in read") &&
 	    ok(capture(child_read.pid, &cap_read) == 0, "read child stopped, stack copied")) {
-		check_stack(usyms, child_read.pid, &cap_read, "read", read_names);
+		check_stack(usyms, child_read.pid, &cap_read, "read", read_names, plain_levels);
 	} else {
 		skip(9, "read child not ready");
+	}
+	reap(&child_read);
+
+	/* A frame with a frame pointer and no CFI between level_two and level_three. */
+	if (ok(spawn(helper, "nocfi", 230, &child_read) == 0, "nocfi child blocks in nanosleep") &&
+	    ok(capture(child_read.pid, &cap_read) == 0, "nocfi child stopped, stack copied")) {
+		static const char *const nocfi_levels[] = {"level_three", "nocfi_call", "level_two",
+							   "level_one",   "main",       NULL};
+
+		check_stack(usyms, child_read.pid, &cap_read, "no CFI, frame pointer", sleep_names,
+			    nocfi_levels);
+	} else {
+		skip(10, "nocfi child not ready");
 	}
 	reap(&child_read);
 
