@@ -12,6 +12,7 @@ build_pkgs=(
 test_pkgs=(
 	perl procps iproute2 util-linux python3 babeltrace2 python3-lttnganalyses
 	python3-babeltrace lttng-tools liblttng-ust-dev bpftrace libbpf-tools linux-perf
+	libc6-dbg
 )
 
 pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}")
