@@ -72,6 +72,7 @@ struct uproc {
 	size_t nmaps;
 	uint64_t maps_read_ns;
 	Dwfl *dwfl;
+	bool dwfl_failed;
 	/* The unwind in progress (the Dwfl callbacks' argument). */
 	const struct lat_user_regs *regs;
 	const unsigned char *stack;
@@ -632,6 +633,7 @@ static struct umap *find_map(struct uproc *proc, uint64_t addr)
 
 static void drop_dwfl(struct uproc *proc)
 {
+	proc->dwfl_failed = false;
 	if (proc->dwfl) {
 		dwfl_end(proc->dwfl);
 		proc->dwfl = NULL;
@@ -731,8 +733,33 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname
 	return fd;
 }
 
+/* The process whose modules libdw may open now (find_elf has no argument to carry it). */
+static __thread int opening_pid;
+
+/* find_elf: the file as the process sees it (its root: containers), else libdw's own lookup. */
+static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
+		    char **file_name, Elf **elfp)
+{
+	if (name[0] == '/' && opening_pid > 0) {
+		char path[4096];
+		struct stat st;
+		int fd;
+
+		if (snprintf(path, sizeof(path), "/proc/%d/root%s", opening_pid, name) <
+			(int)sizeof(path) &&
+		    (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+			if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+				*file_name = strdup(path);
+				return fd;
+			}
+			close(fd);
+		}
+	}
+	return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
+}
+
 static const Dwfl_Callbacks dwfl_callbacks = {
-    .find_elf = dwfl_linux_proc_find_elf,
+    .find_elf = find_elf,
     .find_debuginfo = find_debuginfo,
 };
 
@@ -941,11 +968,11 @@ int lat_usyms_unwind(struct lat_usyms *usyms, int pid, const struct lat_user_reg
 
 	/* Code loaded since the maps were read (dlopen): read them again, with a new session. */
 	find_map_refresh(proc, regs->ip);
-	if (!proc->dwfl) {
-		err = open_dwfl(proc);
-		if (err == -ESRCH && proc->nmaps == 0) {
-			return -ESRCH;
-		}
+	/* Modules are opened lazily, while unwinding too: find_elf needs the pid. */
+	opening_pid = pid;
+	if (!proc->dwfl && !proc->dwfl_failed) {
+		/* Not retried until the maps change (a process gone, or with no usable ELF). */
+		proc->dwfl_failed = open_dwfl(proc) != 0;
 	}
 	if (proc->dwfl) {
 		rc = dwfl_getthread_frames(proc->dwfl, dwfl_pid(proc->dwfl), frame_callback, proc);
