@@ -1,0 +1,271 @@
+/* tracker.c: liblatscope in/out pairs per second vs. the same API over a mutex-protected hash
+ * table. */
+#include "latscope/tracker.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/*
+ * Each thread keeps WINDOW events in flight: event_in(key n), then event_out(key n - WINDOW), so
+ * the table is never empty and every out finds its in. Keys are unique per thread (thread id and
+ * sequence number), 8 or 32 bytes. The peer is the same in/out API over one chained hash table
+ * with preallocated entries behind one pthread mutex: what a service would write first.
+ */
+#define WINDOW     16
+#define MAX_EVENTS 65536
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* --- the peer: one hash table, one mutex ---------------------------------------------------- */
+struct mt_entry {
+	struct mt_entry *next;
+	uint64_t start_ns;
+	size_t key_len;
+	unsigned char key[32];
+};
+
+struct mutex_tracker {
+	pthread_mutex_t lock;
+	struct mt_entry **buckets;
+	size_t nbuckets;
+	struct mt_entry *free;
+	struct mt_entry *entries;
+	uint64_t threshold_ns;
+	uint64_t over, drops, unmatched;
+};
+
+static struct mutex_tracker *mt_create(size_t max_events)
+{
+	struct mutex_tracker *m = calloc(1, sizeof(*m));
+
+	pthread_mutex_init(&m->lock, NULL);
+	m->nbuckets = 1;
+	while (m->nbuckets < max_events) {
+		m->nbuckets <<= 1;
+	}
+	m->buckets = calloc(m->nbuckets, sizeof(*m->buckets));
+	m->entries = calloc(max_events, sizeof(*m->entries));
+	for (size_t i = 0; i < max_events; i++) {
+		m->entries[i].next = m->free;
+		m->free = &m->entries[i];
+	}
+	m->threshold_ns = 1000000;
+	return m;
+}
+
+static void mt_destroy(struct mutex_tracker *m)
+{
+	free(m->buckets);
+	free(m->entries);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+static int mt_in(struct mutex_tracker *m, const void *key, size_t len)
+{
+	size_t b = lat_hash64(key, len, 0) & (m->nbuckets - 1);
+	uint64_t start = now_ns();
+	struct mt_entry *e;
+
+	pthread_mutex_lock(&m->lock);
+	e = m->free;
+	if (!e) {
+		m->drops++;
+		pthread_mutex_unlock(&m->lock);
+		return -ENOSPC;
+	}
+	m->free = e->next;
+	e->start_ns = start;
+	e->key_len = len;
+	memcpy(e->key, key, len);
+	e->next = m->buckets[b];
+	m->buckets[b] = e;
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
+static int mt_out(struct mutex_tracker *m, const void *key, size_t len)
+{
+	size_t b = lat_hash64(key, len, 0) & (m->nbuckets - 1);
+	uint64_t end = now_ns();
+	struct mt_entry **pp, *e;
+
+	pthread_mutex_lock(&m->lock);
+	for (pp = &m->buckets[b]; (e = *pp) != NULL; pp = &e->next) {
+		if (e->key_len == len && memcmp(e->key, key, len) == 0) {
+			*pp = e->next;
+			if (end - e->start_ns > m->threshold_ns) {
+				m->over++;
+			}
+			e->next = m->free;
+			m->free = e;
+			pthread_mutex_unlock(&m->lock);
+			return 1;
+		}
+	}
+	m->unmatched++;
+	pthread_mutex_unlock(&m->lock);
+	return -ENOENT;
+}
+
+/* --- the workload --------------------------------------------------------------------------- */
+struct run {
+	bool ours;
+	struct lat_tracker *tracker;
+	struct mutex_tracker *peer;
+	size_t key_len;
+	double seconds;
+	atomic_bool go;
+	atomic_bool stop;
+};
+
+struct worker {
+	pthread_t thread;
+	struct run *run;
+	uint32_t id;
+	uint64_t pairs;
+	uint64_t failures;
+};
+
+static void make_key(unsigned char *key, size_t len, uint32_t id, uint64_t seq)
+{
+	memset(key, 0, len);
+	memcpy(key, &seq, sizeof(seq));
+	key[7] ^= (unsigned char)id; /* 8-byte keys: high byte carries the thread */
+	if (len >= 12) {
+		memcpy(key + 8, &id, sizeof(id));
+		memset(key + 12, 0x5a, len - 12);
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct run *r = w->run;
+	unsigned char key[32];
+	uint64_t seq = 0, pairs = 0, failures = 0;
+
+	while (!atomic_load(&r->go)) {
+	}
+	while (!atomic_load_explicit(&r->stop, memory_order_relaxed)) {
+		for (int i = 0; i < 256; i++, seq++) {
+			int err;
+
+			make_key(key, r->key_len, w->id, seq);
+			err = r->ours ? lat_tracker_event_in(r->tracker, key, r->key_len, 0, 0,
+							     NULL, NULL, 0)
+				      : mt_in(r->peer, key, r->key_len);
+			failures += err < 0;
+			if (seq < WINDOW) {
+				continue;
+			}
+			make_key(key, r->key_len, w->id, seq - WINDOW);
+			err = r->ours ? lat_tracker_event_out(r->tracker, key, r->key_len)
+				      : mt_out(r->peer, key, r->key_len);
+			failures += err < 0;
+			pairs++;
+		}
+	}
+	w->pairs = pairs;
+	w->failures = failures;
+	return NULL;
+}
+
+/* Returns pairs per second. */
+static double run_one(bool ours, int threads, size_t key_len, double seconds, uint64_t *failures)
+{
+	struct run r = {.ours = ours, .key_len = key_len, .seconds = seconds};
+	struct worker w[16];
+	struct lat_tracker_options o = {.max_events = MAX_EVENTS, .max_key_len = 32};
+	struct timespec pause = {.tv_sec = (time_t)seconds,
+				 .tv_nsec = (long)((seconds - (time_t)seconds) * 1e9)};
+	uint64_t total = 0, t0, t1;
+
+	if (ours) {
+		int err = lat_tracker_create(&o, &r.tracker);
+
+		if (err) {
+			fprintf(stderr, "bench-tracker: lat_tracker_create: %s\n", strerror(-err));
+			exit(1);
+		}
+	} else {
+		r.peer = mt_create(MAX_EVENTS);
+	}
+	*failures = 0;
+	for (int i = 0; i < threads; i++) {
+		w[i] = (struct worker){.run = &r, .id = (uint32_t)i + 1};
+		pthread_create(&w[i].thread, NULL, worker_main, &w[i]);
+	}
+	t0 = now_ns();
+	atomic_store(&r.go, true);
+	nanosleep(&pause, NULL);
+	atomic_store(&r.stop, true);
+	for (int i = 0; i < threads; i++) {
+		pthread_join(w[i].thread, NULL);
+		total += w[i].pairs;
+		*failures += w[i].failures;
+	}
+	t1 = now_ns();
+	if (ours) {
+		struct lat_tracker_counters c;
+
+		lat_tracker_get_counters(r.tracker, &c);
+		*failures += c.drops;
+		lat_tracker_destroy(r.tracker);
+	} else {
+		mt_destroy(r.peer);
+	}
+	return (double)total / ((double)(t1 - t0) / 1e9);
+}
+
+int main(int argc, char **argv)
+{
+	static const int thread_counts[] = {1, 2, 4};
+	static const size_t key_lens[] = {8, 32};
+	double seconds = argc > 1 ? atof(argv[1]) : 1.0;
+
+	if (seconds <= 0 || seconds > 30) {
+		fprintf(stderr, "usage: %s [SECONDS_PER_RUN]\n", argv[0]);
+		return 2;
+	}
+	for (size_t k = 0; k < sizeof(key_lens) / sizeof(key_lens[0]); k++) {
+		for (size_t t = 0; t < sizeof(thread_counts) / sizeof(thread_counts[0]); t++) {
+			uint64_t fail_ours, fail_peer;
+			double ours =
+			    run_one(true, thread_counts[t], key_lens[k], seconds, &fail_ours);
+			double peer =
+			    run_one(false, thread_counts[t], key_lens[k], seconds, &fail_peer);
+
+			printf("BENCH tracker_pairs_t%d_k%zu ours=%.2f Mpairs/s peer=%.2f Mpairs/s "
+			       "peer_name=mutex_hashtable ratio=%.2f\n",
+			       thread_counts[t], key_lens[k], ours / 1e6, peer / 1e6, ours / peer);
+			if (thread_counts[t] == 1) {
+				printf("BENCH tracker_pair_ns_k%zu ours=%.1f ns peer=%.1f ns "
+				       "peer_name=mutex_hashtable ratio=%.2f\n",
+				       key_lens[k], 1e9 / ours, 1e9 / peer, ours / peer);
+			}
+			if (fail_ours || fail_peer) {
+				printf(
+				    "# t%d k%zu: failed calls (drops, outs without in): ours=%llu "
+				    "peer=%llu\n",
+				    thread_counts[t], key_lens[k], (unsigned long long)fail_ours,
+				    (unsigned long long)fail_peer);
+			}
+			fflush(stdout);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,1071 @@
+/* tracker.c: liblatscope's keyed latency tracker: lock-free table, free list, timer thread. */
+#include "core/thread.h" /* first: defines _LGPL_SOURCE and includes urcu-memb */
+
+#include <urcu/rculfhash.h>
+
+#include "core/heap.h"
+#include "core/lfstack.h"
+#include "latscope/tracker.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_MAX_EVENTS   4096
+#define DEFAULT_MAX_KEY_LEN  32
+#define DEFAULT_THRESHOLD_NS 1000000ULL    /* 1 ms, as the original */
+#define DEFAULT_PERIOD_NS    1000000ULL    /* 1 ms */
+#define DEFAULT_ALERT_NS     1000000000ULL /* 1 s, as the original's wakeup_pipe */
+#define MAX_EVENTS_LIMIT     (1U << 30)
+#define MAX_KEY_LEN_LIMIT    65536
+#define INIT_BUCKETS         1024
+#define NSTRIPES             8 /* free and intake lists, by thread slot */
+#define BATCH                16
+#define PURGE_EVERY_TICKS    16
+#define NO_ALERT_YET         UINT64_MAX
+
+/* Event states: 0 free or retired; ACTIVE in the table; DONE claimed by whoever ends it. */
+enum { ST_ACTIVE = 1, ST_TIMEDOUT = 2, ST_DONE = 4 };
+
+/* Counter indexes; one block per thread slot. */
+enum {
+	C_TRACKED,
+	C_DROPS,
+	C_COMPLETED,
+	C_REPLACED,
+	C_GC,
+	C_FLUSHED,
+	C_OUTS_MATCHED,
+	C_OUTS_UNMATCHED,
+	C_OVER,
+	C_TIMEOUTS,
+	C_IGNORED,
+	C_ALERTS,
+	C_TOTAL_NS,
+	C_MIN_NS,
+	C_MAX_NS,
+	C_NCOUNTERS
+};
+
+/*
+ * One block per thread slot: the slot's counters, and the events it retired that wait to be
+ * published as one batch (only the owning thread touches the batch fields).
+ */
+struct slot_block {
+	_Atomic uint64_t v[C_NCOUNTERS];
+	uint32_t batch_head;
+	uint32_t batch_tail;
+	uint32_t batch_len;
+} __attribute__((aligned(128)));
+
+struct stripe {
+	struct lf_tstack free;
+	struct lf_pstack intake;
+} __attribute__((aligned(64)));
+
+struct lat_event {
+	struct cds_lfht_node node;
+	_Atomic uint32_t state;
+	_Atomic uint32_t refs;
+	_Atomic uint32_t link;       /* free list, retire batch or timer intake */
+	_Atomic uint32_t batch_link; /* first event of a batch: the next batch */
+	uint32_t batch_tail;         /* first event of a batch: its last event */
+	uint32_t batch_stripe;       /* first event of a batch: the free list it goes back to */
+	uint32_t key_len;
+	uint64_t start_ns;
+	uint64_t threshold_ns;
+	uint64_t deadline_ns; /* UINT64_MAX: no timeout */
+	lat_tracker_cb cb;
+	void *priv;
+	unsigned char key[];
+};
+
+struct lookup_key {
+	const struct lat_tracker *t;
+	const void *key;
+	size_t len;
+};
+
+struct lat_tracker {
+	struct cds_lfht *ht;
+	char *events;
+	size_t stride;
+	uint32_t nevents;
+	struct lf_nodes nodes;       /* linked by link */
+	struct lf_nodes batch_nodes; /* linked by batch_link */
+	uint32_t batch_max;          /* events per retire batch */
+	struct lf_pstack batches;    /* retired batches waiting for a grace period */
+
+	size_t max_key_len;
+	uint64_t (*hash)(const void *key, size_t len, uint64_t seed);
+	int (*match)(const void *a, const void *b, size_t len);
+	uint64_t seed;
+	lat_tracker_cb cb;
+	void *priv;
+	bool duplicates;
+	uint64_t period_ns;
+	uint64_t gc_age_ns;
+	uint64_t alert_interval_ns;
+	uint64_t (*clock_ns)(void *clock_priv);
+	void *clock_priv;
+
+	_Atomic uint64_t threshold_ns;
+	_Atomic uint64_t timeout_ns; /* 0: none */
+	_Atomic bool tracking;
+	_Atomic bool worst;
+	_Atomic uint64_t last_alert_ns;
+	_Atomic bool wake_pending;
+	_Atomic int reclaiming; /* threads inside reclaim() */
+	_Atomic bool stop;
+	int alert_fd;
+	int wake_fd;
+	pthread_t timer;
+	bool timer_started;
+
+	/* Owned by the timer thread. */
+	struct lat_heap heap;
+	uint64_t next_gc_ns;
+	unsigned int ticks;
+
+	char tsan_gp; /* the grace-period token, see thread.h */
+
+	struct stripe stripes[NSTRIPES];
+	struct slot_block counters[LAT_NSLOTS + 1];
+};
+
+/* --- small helpers ----------------------------------------------------------------------- */
+
+static inline uint64_t now_ns(const struct lat_tracker *t)
+{
+	struct timespec ts;
+
+	if (t->clock_ns) {
+		return t->clock_ns(t->clock_priv);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static inline struct lat_event *ev_at(const struct lat_tracker *t, uint32_t idx)
+{
+	return (struct lat_event *)(t->events + (size_t)(idx - 1) * t->stride);
+}
+
+static inline uint32_t ev_idx(const struct lat_tracker *t, const struct lat_event *ev)
+{
+	return (uint32_t)(((const char *)ev - t->events) / t->stride) + 1;
+}
+
+static inline struct lat_event *ev_of_node(struct cds_lfht_node *node)
+{
+	return (struct lat_event *)((char *)node - offsetof(struct lat_event, node));
+}
+
+/* A counter of the calling thread's slot: owned slots need no read-modify-write. */
+static inline void cnt_add(struct lat_tracker *t, int slot, int c, uint64_t v)
+{
+	_Atomic uint64_t *p = &t->counters[slot].v[c];
+
+	if (slot < LAT_NSLOTS) {
+		atomic_store_explicit(p, atomic_load_explicit(p, memory_order_relaxed) + v,
+				      memory_order_release);
+	} else {
+		atomic_fetch_add_explicit(p, v, memory_order_release);
+	}
+}
+
+static inline void cnt_min_max(struct lat_tracker *t, int slot, uint64_t v)
+{
+	_Atomic uint64_t *mn = &t->counters[slot].v[C_MIN_NS];
+	_Atomic uint64_t *mx = &t->counters[slot].v[C_MAX_NS];
+	uint64_t cur;
+
+	cur = atomic_load_explicit(mn, memory_order_relaxed);
+	while (v < cur) {
+		if (slot < LAT_NSLOTS) {
+			atomic_store_explicit(mn, v, memory_order_relaxed);
+			break;
+		}
+		if (atomic_compare_exchange_weak_explicit(mn, &cur, v, memory_order_relaxed,
+							  memory_order_relaxed)) {
+			break;
+		}
+	}
+	cur = atomic_load_explicit(mx, memory_order_relaxed);
+	while (v > cur) {
+		if (slot < LAT_NSLOTS) {
+			atomic_store_explicit(mx, v, memory_order_relaxed);
+			break;
+		}
+		if (atomic_compare_exchange_weak_explicit(mx, &cur, v, memory_order_relaxed,
+							  memory_order_relaxed)) {
+			break;
+		}
+	}
+}
+
+static inline uint64_t cnt_sum(struct lat_tracker *t, int c)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i <= LAT_NSLOTS; i++) {
+		sum += atomic_load_explicit(&t->counters[i].v[c], memory_order_acquire);
+	}
+	return sum;
+}
+
+static inline void rcu_lock(void)
+{
+	urcu_memb_read_lock();
+}
+
+static inline void rcu_unlock(struct lat_tracker *t)
+{
+	LAT_TSAN_RELEASE(&t->tsan_gp);
+	urcu_memb_read_unlock();
+}
+
+/* Claims the right to end an event (out, replace, GC, flush): exactly one claimer wins. */
+static inline bool ev_claim(struct lat_event *ev, uint32_t *old_state)
+{
+	uint32_t s = atomic_load_explicit(&ev->state, memory_order_acquire);
+
+	while (s != 0 && !(s & ST_DONE)) {
+		if (atomic_compare_exchange_weak_explicit(
+			&ev->state, &s, s | ST_DONE, memory_order_acq_rel, memory_order_acquire)) {
+			*old_state = s;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void publish_batch(struct lat_tracker *t, uint32_t head, uint32_t tail, int slot)
+{
+	struct lat_event *first = ev_at(t, head);
+
+	first->batch_tail = tail;
+	first->batch_stripe = (uint32_t)slot % NSTRIPES;
+	lf_pstack_push(&t->batches, &t->batch_nodes, head);
+}
+
+static void publish_own_batch(struct lat_tracker *t, int slot)
+{
+	struct slot_block *b = &t->counters[slot];
+
+	if (slot < LAT_NSLOTS && b->batch_len) {
+		publish_batch(t, b->batch_head, b->batch_tail, slot);
+		b->batch_head = b->batch_tail = b->batch_len = 0;
+	}
+}
+
+/*
+ * The last reference is gone: the event goes to the thread's retire batch, and batches go to the
+ * reclaimer, which waits for a grace period before the free list gets them back. Batching keeps
+ * the reclaimer from touching every event (cache lines would bounce between CPUs).
+ */
+static void retire(struct lat_tracker *t, struct lat_event *ev, int slot)
+{
+	uint32_t idx = ev_idx(t, ev);
+	struct slot_block *b;
+
+	atomic_store_explicit(&ev->state, 0, memory_order_relaxed);
+	if (slot >= LAT_NSLOTS) {
+		atomic_store_explicit(&ev->link, 0, memory_order_relaxed);
+		publish_batch(t, idx, idx, slot);
+		return;
+	}
+	b = &t->counters[slot];
+	atomic_store_explicit(&ev->link, b->batch_head, memory_order_relaxed);
+	if (!b->batch_len) {
+		b->batch_tail = idx;
+	}
+	b->batch_head = idx;
+	if (++b->batch_len >= t->batch_max) {
+		publish_own_batch(t, slot);
+	}
+}
+
+static inline void ev_put(struct lat_tracker *t, struct lat_event *ev, int slot)
+{
+	if (atomic_fetch_sub_explicit(&ev->refs, 1, memory_order_acq_rel) == 1) {
+		retire(t, ev, slot);
+	}
+}
+
+static int match_node(struct cds_lfht_node *node, const void *arg)
+{
+	const struct lookup_key *k = arg;
+	struct lat_event *ev = ev_of_node(node);
+
+	/* Pairs with the release in event_in: the key below was written before it. */
+	(void)atomic_load_explicit(&ev->state, memory_order_acquire);
+	return ev->key_len == k->len && k->t->match(ev->key, k->key, k->len) == 0;
+}
+
+static int default_match(const void *a, const void *b, size_t len)
+{
+	return memcmp(a, b, len);
+}
+
+static void wake_timer(struct lat_tracker *t)
+{
+	uint64_t one = 1;
+
+	if (!atomic_exchange_explicit(&t->wake_pending, true, memory_order_acq_rel)) {
+		if (write(t->wake_fd, &one, sizeof(one)) < 0) {
+			/* eventfd full cannot happen with 1s; nothing else to do */
+		}
+	}
+}
+
+/* Runs the callback and signals the alert fd (rate-limited). */
+static void report(struct lat_tracker *t, int slot, struct lat_event *ev,
+		   enum lat_tracker_cb_flag flag, uint64_t end, uint64_t threshold, bool timed_out)
+{
+	struct lat_tracker_event_ctx ctx = {
+	    .key = ev->key,
+	    .key_len = ev->key_len,
+	    .start_ns = ev->start_ns,
+	    .end_ns = end,
+	    .delay_ns = end > ev->start_ns ? end - ev->start_ns : 0,
+	    .threshold_ns = threshold,
+	    .flag = flag,
+	    .timed_out = timed_out,
+	    .priv = ev->priv,
+	    .tracker_priv = t->priv,
+	};
+	uint64_t last, one = 1;
+
+	if (ev->cb) {
+		ev->cb(&ctx);
+	}
+	last = atomic_load_explicit(&t->last_alert_ns, memory_order_relaxed);
+	if (last == NO_ALERT_YET || end - last >= t->alert_interval_ns || end < last) {
+		if (atomic_compare_exchange_strong_explicit(&t->last_alert_ns, &last, end,
+							    memory_order_relaxed,
+							    memory_order_relaxed)) {
+			cnt_add(t, slot, C_ALERTS, 1);
+			if (write(t->alert_fd, &one, sizeof(one)) < 0) {
+				/* the counter is at its maximum: still readable, nothing lost */
+			}
+		}
+	}
+}
+
+/* --- free list and reclaim ------------------------------------------------------------------ */
+
+/* Moves retired batches back to the free lists after one grace period. Returns how many batches. */
+static uint32_t reclaim(struct lat_tracker *t)
+{
+	uint32_t batch, count = 0;
+
+	atomic_fetch_add_explicit(&t->reclaiming, 1, memory_order_acq_rel);
+	batch = lf_pstack_take_all(&t->batches);
+	if (!batch) {
+		atomic_fetch_sub_explicit(&t->reclaiming, 1, memory_order_acq_rel);
+		return 0;
+	}
+	urcu_memb_synchronize_rcu();
+	LAT_TSAN_ACQUIRE(&t->tsan_gp);
+	while (batch) {
+		struct lat_event *first = ev_at(t, batch);
+		uint32_t next = atomic_load_explicit(&first->batch_link, memory_order_relaxed);
+
+		lf_tstack_push_chain(&t->stripes[first->batch_stripe].free, &t->nodes, batch,
+				     first->batch_tail);
+		batch = next;
+		count++;
+	}
+	atomic_fetch_sub_explicit(&t->reclaiming, 1, memory_order_acq_rel);
+	return count;
+}
+
+static struct lat_event *ev_alloc(struct lat_tracker *t, int slot)
+{
+	int home = slot % NSTRIPES;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		for (int i = 0; i < NSTRIPES; i++) {
+			uint32_t idx =
+			    lf_tstack_pop(&t->stripes[(home + i) % NSTRIPES].free, &t->nodes);
+
+			if (idx) {
+				return ev_at(t, idx);
+			}
+		}
+		/* Empty: events may wait for a grace period; else the timer holds them. */
+		publish_own_batch(t, slot);
+		if (attempt == 0 && reclaim(t) == 0) {
+			/* Another thread may be reclaiming right now: wait for its grace period. */
+			if (!atomic_load_explicit(&t->reclaiming, memory_order_acquire)) {
+				break;
+			}
+			while (atomic_load_explicit(&t->reclaiming, memory_order_acquire)) {
+				sched_yield();
+			}
+		}
+	}
+	wake_timer(t);
+	return NULL;
+}
+
+/* --- in and out ------------------------------------------------------------------------------ */
+
+LAT_API int lat_tracker_event_in(struct lat_tracker *t, const void *key, size_t key_len,
+				 uint64_t threshold_ns, uint64_t timeout_ns,
+				 lat_tracker_cb callback, void *priv, unsigned int flags)
+{
+	struct lookup_key k = {t, key, key_len};
+	struct cds_lfht_node *old;
+	struct lat_event *ev;
+	bool unique, timeout;
+	uint32_t old_state;
+	uint64_t hash;
+	int slot;
+
+	if (!t || !key || key_len == 0 || key_len > t->max_key_len ||
+	    (flags & ~(unsigned int)(LAT_IN_UNIQUE | LAT_IN_DUPLICATE)) ||
+	    flags == (LAT_IN_UNIQUE | LAT_IN_DUPLICATE)) {
+		return -EINVAL;
+	}
+	slot = lat_thread_enter();
+	if (!atomic_load_explicit(&t->tracking, memory_order_relaxed)) {
+		cnt_add(t, slot, C_IGNORED, 1);
+		return -ECANCELED;
+	}
+	ev = ev_alloc(t, slot);
+	if (!ev) {
+		cnt_add(t, slot, C_DROPS, 1);
+		return -ENOSPC;
+	}
+	unique = (flags & LAT_IN_UNIQUE)      ? true
+		 : (flags & LAT_IN_DUPLICATE) ? false
+					      : !t->duplicates;
+	if (threshold_ns == LAT_TRACKER_DEFAULT) {
+		threshold_ns = atomic_load_explicit(&t->threshold_ns, memory_order_relaxed);
+	}
+	if (timeout_ns == LAT_TRACKER_DEFAULT) {
+		timeout_ns = atomic_load_explicit(&t->timeout_ns, memory_order_relaxed);
+	}
+	timeout = timeout_ns != 0 && timeout_ns != LAT_TRACKER_NEVER;
+
+	memcpy(ev->key, key, key_len);
+	ev->key_len = (uint32_t)key_len;
+	ev->threshold_ns = threshold_ns;
+	ev->cb = callback ? callback : t->cb;
+	ev->priv = priv;
+	ev->start_ns = now_ns(t);
+	ev->deadline_ns = !timeout                                 ? UINT64_MAX
+			  : ev->start_ns > UINT64_MAX - timeout_ns ? UINT64_MAX - 1
+								   : ev->start_ns + timeout_ns;
+	atomic_store_explicit(&ev->refs, timeout ? 2 : 1, memory_order_relaxed);
+	atomic_store_explicit(&ev->state, ST_ACTIVE, memory_order_release);
+	cnt_add(t, slot, C_TRACKED, 1);
+
+	hash = t->hash(key, key_len, t->seed);
+	rcu_lock();
+	if (unique) {
+		old = cds_lfht_add_replace(t->ht, hash, match_node, &k, &ev->node);
+	} else {
+		cds_lfht_add(t->ht, hash, &ev->node);
+		old = NULL;
+	}
+	rcu_unlock(t);
+
+	if (old) {
+		struct lat_event *oev = ev_of_node(old);
+
+		if (ev_claim(oev, &old_state)) {
+			cnt_add(t, slot, C_REPLACED, 1);
+			ev_put(t, oev, slot);
+		}
+	}
+	if (timeout) {
+		lf_pstack_push(&t->stripes[slot % NSTRIPES].intake, &t->nodes, ev_idx(t, ev));
+	}
+	return 0;
+}
+
+/* Ends a claimed event: statistics, threshold, callback, then drops the table's reference. */
+static void complete(struct lat_tracker *t, int slot, struct lat_event *ev, uint32_t old_state,
+		     uint64_t end)
+{
+	uint64_t delay = end > ev->start_ns ? end - ev->start_ns : 0;
+	uint64_t threshold = ev->threshold_ns;
+	bool over;
+
+	cnt_add(t, slot, C_TOTAL_NS, delay);
+	cnt_min_max(t, slot, delay);
+	cnt_add(t, slot, C_COMPLETED, 1);
+	if (atomic_load_explicit(&t->worst, memory_order_relaxed)) {
+		uint64_t cur = atomic_load_explicit(&t->threshold_ns, memory_order_relaxed);
+
+		if (threshold == LAT_TRACKER_NEVER || cur > threshold) {
+			threshold = cur;
+		}
+		over = threshold != LAT_TRACKER_NEVER && delay > threshold;
+		/* Raise the tracker's threshold to this delay, unless another thread went higher.
+		 */
+		while (over && delay > cur) {
+			if (atomic_compare_exchange_weak_explicit(&t->threshold_ns, &cur, delay,
+								  memory_order_relaxed,
+								  memory_order_relaxed)) {
+				break;
+			}
+		}
+		over = over && delay >= cur;
+	} else {
+		over = threshold != LAT_TRACKER_NEVER && delay > threshold;
+	}
+	if (over) {
+		cnt_add(t, slot, C_OVER, 1);
+		report(t, slot, ev, LAT_CB_NORMAL, end, threshold, old_state & ST_TIMEDOUT);
+	}
+	ev_put(t, ev, slot);
+}
+
+LAT_API int lat_tracker_event_out(struct lat_tracker *t, const void *key, size_t key_len)
+{
+	struct lookup_key k = {t, key, key_len};
+	struct lat_event *batch[BATCH];
+	uint32_t states[BATCH];
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *node;
+	uint64_t hash, end;
+	int slot, n, total = 0;
+
+	if (!t || !key || key_len == 0 || key_len > t->max_key_len) {
+		return -EINVAL;
+	}
+	slot = lat_thread_enter();
+	if (!atomic_load_explicit(&t->tracking, memory_order_relaxed)) {
+		cnt_add(t, slot, C_IGNORED, 1);
+		return -ECANCELED;
+	}
+	end = now_ns(t);
+	hash = t->hash(key, key_len, t->seed);
+	do {
+		n = 0;
+		rcu_lock();
+		cds_lfht_lookup(t->ht, hash, match_node, &k, &iter);
+		while ((node = cds_lfht_iter_get_node(&iter)) != NULL && n < BATCH) {
+			struct lat_event *ev = ev_of_node(node);
+
+			/* Duplicates that started after this out began are left for the next out.
+			 */
+			if (ev->start_ns <= end && ev_claim(ev, &states[n])) {
+				cds_lfht_del(t->ht, node); /* may fail: a unique in replaced it */
+				batch[n++] = ev;
+			}
+			cds_lfht_next_duplicate(t->ht, match_node, &k, &iter);
+		}
+		rcu_unlock(t);
+		for (int i = 0; i < n; i++) {
+			complete(t, slot, batch[i], states[i], end);
+		}
+		total += n;
+	} while (n == BATCH);
+
+	if (total == 0) {
+		cnt_add(t, slot, C_OUTS_UNMATCHED, 1);
+		return -ENOENT;
+	}
+	cnt_add(t, slot, C_OUTS_MATCHED, 1);
+	return total;
+}
+
+/* --- get/put ------------------------------------------------------------------------------- */
+
+LAT_API struct lat_event *lat_tracker_get_event(struct lat_tracker *t, const void *key,
+						size_t key_len)
+{
+	struct lookup_key k = {t, key, key_len};
+	struct lat_event *found = NULL;
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *node;
+
+	if (!t || !key || key_len == 0 || key_len > t->max_key_len) {
+		return NULL;
+	}
+	lat_thread_enter();
+	rcu_lock();
+	cds_lfht_lookup(t->ht, t->hash(key, key_len, t->seed), match_node, &k, &iter);
+	while ((node = cds_lfht_iter_get_node(&iter)) != NULL) {
+		struct lat_event *ev = ev_of_node(node);
+		uint32_t refs = atomic_load_explicit(&ev->refs, memory_order_relaxed);
+		uint32_t s = atomic_load_explicit(&ev->state, memory_order_acquire);
+
+		/* Take a reference unless the event is being ended (or already retired). */
+		while (refs != 0 && s != 0 && !(s & ST_DONE)) {
+			if (atomic_compare_exchange_weak_explicit(&ev->refs, &refs, refs + 1,
+								  memory_order_acquire,
+								  memory_order_relaxed)) {
+				found = ev;
+				break;
+			}
+		}
+		if (found) {
+			break;
+		}
+		cds_lfht_next_duplicate(t->ht, match_node, &k, &iter);
+	}
+	rcu_unlock(t);
+	return found;
+}
+
+LAT_API void lat_tracker_put_event(struct lat_tracker *t, struct lat_event *ev)
+{
+	if (!t || !ev) {
+		return;
+	}
+	ev_put(t, ev, lat_thread_enter());
+}
+
+LAT_API uint64_t lat_event_start_ns(const struct lat_event *ev)
+{
+	return ev->start_ns;
+}
+
+LAT_API void *lat_event_priv(const struct lat_event *ev)
+{
+	return ev->priv;
+}
+
+LAT_API const void *lat_event_key(const struct lat_event *ev, size_t *key_len)
+{
+	if (key_len) {
+		*key_len = ev->key_len;
+	}
+	return ev->key;
+}
+
+/* --- removal by scan: GC and flush --------------------------------------------------------- */
+
+/*
+ * Removes up to BATCH events older than min_age_ns (0: all) and ends them: GC callback or flush.
+ * Returns how many were removed.
+ */
+static int scan_remove(struct lat_tracker *t, int slot, uint64_t now, uint64_t min_age_ns, bool gc)
+{
+	struct lat_event *batch[BATCH];
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *node;
+	uint32_t state;
+	int n = 0;
+
+	rcu_lock();
+	cds_lfht_first(t->ht, &iter);
+	while ((node = cds_lfht_iter_get_node(&iter)) != NULL && n < BATCH) {
+		struct lat_event *ev = ev_of_node(node);
+		uint32_t s = atomic_load_explicit(&ev->state, memory_order_acquire);
+
+		if (s != 0 && !(s & ST_DONE) &&
+		    (min_age_ns == 0 || (now > ev->start_ns && now - ev->start_ns >= min_age_ns)) &&
+		    ev_claim(ev, &state)) {
+			cds_lfht_del(t->ht, node);
+			batch[n++] = ev;
+		}
+		cds_lfht_next(t->ht, &iter);
+	}
+	rcu_unlock(t);
+	for (int i = 0; i < n; i++) {
+		if (gc) {
+			cnt_add(t, slot, C_GC, 1);
+			report(t, slot, batch[i], LAT_CB_GC, now, batch[i]->threshold_ns, false);
+		} else {
+			cnt_add(t, slot, C_FLUSHED, 1);
+		}
+		ev_put(t, batch[i], slot);
+	}
+	return n;
+}
+
+static void flush_all(struct lat_tracker *t, int slot)
+{
+	while (scan_remove(t, slot, 0, 0, false) > 0) {
+	}
+}
+
+/* --- the timer thread --------------------------------------------------------------------------
+ */
+
+static bool deadline_before(void *ctx, uint32_t a, uint32_t b)
+{
+	struct lat_tracker *t = ctx;
+
+	return ev_at(t, a)->deadline_ns < ev_at(t, b)->deadline_ns;
+}
+
+static bool heap_entry_done(void *ctx, uint32_t idx)
+{
+	struct lat_tracker *t = ctx;
+	struct lat_event *ev = ev_at(t, idx);
+
+	if (atomic_load_explicit(&ev->state, memory_order_acquire) & ST_DONE) {
+		ev_put(t, ev, lat_thread_slot_);
+		return true;
+	}
+	return false;
+}
+
+static void timer_tick(struct lat_tracker *t, int slot, bool purge)
+{
+	uint64_t now = now_ns(t);
+	uint32_t idx;
+
+	/* New events with a timeout. */
+	for (int s = 0; s < NSTRIPES; s++) {
+		idx = lf_pstack_take_all(&t->stripes[s].intake);
+		while (idx) {
+			uint32_t next =
+			    atomic_load_explicit(lf_link(&t->nodes, idx), memory_order_relaxed);
+
+			lat_heap_push(&t->heap, idx);
+			idx = next;
+		}
+	}
+	/* Expired ones: TIMEOUT callback if still in flight (the event stays in the table). */
+	while (t->heap.len && ev_at(t, lat_heap_top(&t->heap))->deadline_ns <= now) {
+		struct lat_event *ev = ev_at(t, lat_heap_pop(&t->heap));
+		uint32_t s = ST_ACTIVE;
+
+		if (atomic_compare_exchange_strong_explicit(&ev->state, &s, ST_ACTIVE | ST_TIMEDOUT,
+							    memory_order_acq_rel,
+							    memory_order_relaxed)) {
+			cnt_add(t, slot, C_TIMEOUTS, 1);
+			report(t, slot, ev, LAT_CB_TIMEOUT, now, ev->threshold_ns, false);
+		}
+		ev_put(t, ev, slot);
+	}
+	/* Events ended before their deadline: give them back without waiting for it. */
+	if (purge || ++t->ticks % PURGE_EVERY_TICKS == 0) {
+		lat_heap_filter(&t->heap, heap_entry_done);
+	}
+	if (t->gc_age_ns && now >= t->next_gc_ns) {
+		while (scan_remove(t, slot, now, t->gc_age_ns, true) == BATCH) {
+		}
+		t->next_gc_ns =
+		    now + (t->gc_age_ns / 4 > t->period_ns ? t->gc_age_ns / 4 : t->period_ns);
+	}
+	publish_own_batch(t, slot);
+	reclaim(t);
+}
+
+static void *timer_main(void *arg)
+{
+	struct lat_tracker *t = arg;
+	struct timespec period = {
+	    .tv_sec = (time_t)(t->period_ns / 1000000000ULL),
+	    .tv_nsec = (long)(t->period_ns % 1000000000ULL),
+	};
+	struct pollfd pfd = {.fd = t->wake_fd, .events = POLLIN};
+	int slot = lat_thread_enter();
+	uint64_t value;
+
+	while (!atomic_load_explicit(&t->stop, memory_order_acquire)) {
+		bool woken = false;
+
+		if (ppoll(&pfd, 1, &period, NULL) > 0 && (pfd.revents & POLLIN)) {
+			woken = read(t->wake_fd, &value, sizeof(value)) > 0;
+		}
+		atomic_store_explicit(&t->wake_pending, false, memory_order_release);
+		if (atomic_load_explicit(&t->stop, memory_order_acquire)) {
+			break;
+		}
+		timer_tick(t, slot, woken);
+	}
+	/* Drop the references the timer holds. */
+	for (int s = 0; s < NSTRIPES; s++) {
+		uint32_t idx = lf_pstack_take_all(&t->stripes[s].intake);
+
+		while (idx) {
+			uint32_t next =
+			    atomic_load_explicit(lf_link(&t->nodes, idx), memory_order_relaxed);
+
+			ev_put(t, ev_at(t, idx), slot);
+			idx = next;
+		}
+	}
+	while (t->heap.len) {
+		ev_put(t, ev_at(t, lat_heap_pop(&t->heap)), slot);
+	}
+	return NULL;
+}
+
+/* --- create, destroy, settings, counters ------------------------------------------------------ */
+
+static unsigned long pow2_at_least(unsigned long v)
+{
+	unsigned long p = 1;
+
+	while (p < v) {
+		p <<= 1;
+	}
+	return p;
+}
+
+LAT_API int lat_tracker_create(const struct lat_tracker_options *options,
+			       struct lat_tracker **trackerp)
+{
+	struct lat_tracker_options o = {0};
+	struct lat_tracker *t;
+	unsigned long buckets;
+	size_t per_stripe;
+	int err;
+
+	if (!trackerp) {
+		return -EINVAL;
+	}
+	*trackerp = NULL;
+	if (options) {
+		o = *options;
+	}
+	if (o.max_events > MAX_EVENTS_LIMIT || o.max_key_len > MAX_KEY_LEN_LIMIT) {
+		return -EINVAL;
+	}
+	lat_thread_enter();
+	t = aligned_alloc(128, (sizeof(*t) + 127) / 128 * 128);
+	if (!t) {
+		return -ENOMEM;
+	}
+	memset(t, 0, sizeof(*t));
+	t->alert_fd = t->wake_fd = -1;
+	t->nevents = o.max_events ? (uint32_t)o.max_events : DEFAULT_MAX_EVENTS;
+	t->max_key_len = o.max_key_len ? o.max_key_len : DEFAULT_MAX_KEY_LEN;
+	t->hash = o.hash ? o.hash : lat_hash64;
+	t->match = o.match ? o.match : default_match;
+	t->cb = o.callback;
+	t->priv = o.priv;
+	t->duplicates = o.duplicates;
+	t->period_ns = o.timer_period_ns ? o.timer_period_ns : DEFAULT_PERIOD_NS;
+	t->gc_age_ns = o.gc_age_ns;
+	t->alert_interval_ns = o.alert_interval_ns ? o.alert_interval_ns : DEFAULT_ALERT_NS;
+	t->clock_ns = o.clock_ns;
+	t->clock_priv = o.clock_priv;
+	atomic_init(&t->threshold_ns, o.threshold_ns ? o.threshold_ns : DEFAULT_THRESHOLD_NS);
+	atomic_init(&t->timeout_ns, o.timeout_ns == LAT_TRACKER_NEVER ? 0 : o.timeout_ns);
+	atomic_init(&t->tracking, !o.start_off);
+	atomic_init(&t->worst, o.worst);
+	atomic_init(&t->last_alert_ns, NO_ALERT_YET);
+	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != sizeof(t->seed)) {
+		t->seed = (uint64_t)(uintptr_t)t ^ now_ns(t);
+	}
+	for (int i = 0; i <= LAT_NSLOTS; i++) {
+		atomic_init(&t->counters[i].v[C_MIN_NS], UINT64_MAX);
+	}
+
+	t->stride = (sizeof(struct lat_event) + t->max_key_len + 63) / 64 * 64;
+	t->events = aligned_alloc(64, t->stride * t->nevents);
+	if (!t->events) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	memset(t->events, 0, t->stride * t->nevents);
+	t->nodes.base = t->events;
+	t->nodes.stride = t->stride;
+	t->nodes.link_off = offsetof(struct lat_event, link);
+	t->batch_nodes = t->nodes;
+	t->batch_nodes.link_off = offsetof(struct lat_event, batch_link);
+	/* Idle threads' batches hold at most LAT_NSLOTS * batch_max (<= a quarter) of the events.
+	 */
+	t->batch_max = t->nevents / (4 * LAT_NSLOTS);
+	t->batch_max = t->batch_max < 1 ? 1 : t->batch_max > 64 ? 64 : t->batch_max;
+	/* Spread the events over the stripes' free lists. */
+	per_stripe = (t->nevents + NSTRIPES - 1) / NSTRIPES;
+	for (int s = 0; s < NSTRIPES; s++) {
+		uint32_t first = (uint32_t)(s * per_stripe) + 1;
+		uint32_t last = (uint32_t)((s + 1) * per_stripe);
+
+		if (last > t->nevents) {
+			last = t->nevents;
+		}
+		if (first > last) {
+			continue;
+		}
+		for (uint32_t i = first; i < last; i++) {
+			atomic_init(lf_link(&t->nodes, i), i + 1);
+		}
+		lf_tstack_push_chain(&t->stripes[s].free, &t->nodes, first, last);
+	}
+	err = lat_heap_init(&t->heap, t->nevents, deadline_before, t);
+	if (err) {
+		goto fail;
+	}
+	/*
+	 * A small table stays in cache; it grows (liburcu's resize thread) when chains get long,
+	 * up to one bucket per event.
+	 */
+	buckets = pow2_at_least(t->nevents);
+	t->ht = cds_lfht_new_flavor(buckets < INIT_BUCKETS ? buckets : INIT_BUCKETS, 1, buckets,
+				    CDS_LFHT_AUTO_RESIZE, &urcu_memb_flavor, NULL);
+	if (!t->ht) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	t->alert_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	t->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (t->alert_fd < 0 || t->wake_fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	err = -pthread_create(&t->timer, NULL, timer_main, t);
+	if (err) {
+		goto fail;
+	}
+	t->timer_started = true;
+	*trackerp = t;
+	return 0;
+fail:
+	lat_tracker_destroy(t);
+	return err;
+}
+
+LAT_API void lat_tracker_destroy(struct lat_tracker *t)
+{
+	uint64_t one = 1;
+	int slot;
+
+	if (!t) {
+		return;
+	}
+	slot = lat_thread_enter();
+	if (t->timer_started) {
+		atomic_store_explicit(&t->stop, true, memory_order_release);
+		if (write(t->wake_fd, &one, sizeof(one)) < 0) {
+			/* the timer still sees stop within one period */
+		}
+		pthread_join(t->timer, NULL);
+	}
+	if (t->ht) {
+		flush_all(t, slot);
+		urcu_memb_synchronize_rcu();
+		cds_lfht_destroy(t->ht, NULL);
+	}
+	lat_heap_fini(&t->heap);
+	if (t->alert_fd >= 0) {
+		close(t->alert_fd);
+	}
+	if (t->wake_fd >= 0) {
+		close(t->wake_fd);
+	}
+	free(t->events);
+	free(t);
+}
+
+LAT_API int lat_tracker_get_counters(struct lat_tracker *t, struct lat_tracker_counters *c)
+{
+	uint64_t ended;
+
+	if (!t || !c) {
+		return -EINVAL;
+	}
+	memset(c, 0, sizeof(*c));
+	/* Order matters: a part is read before its whole, an end before its start. */
+	c->alerts = cnt_sum(t, C_ALERTS);
+	c->outs_matched = cnt_sum(t, C_OUTS_MATCHED);
+	c->outs_without_in = cnt_sum(t, C_OUTS_UNMATCHED);
+	c->over_threshold = cnt_sum(t, C_OVER);
+	c->timeouts = cnt_sum(t, C_TIMEOUTS);
+	c->completed = cnt_sum(t, C_COMPLETED);
+	c->replaced = cnt_sum(t, C_REPLACED);
+	c->gc = cnt_sum(t, C_GC);
+	c->flushed = cnt_sum(t, C_FLUSHED);
+	c->tracked = cnt_sum(t, C_TRACKED);
+	c->drops = cnt_sum(t, C_DROPS);
+	c->ignored = cnt_sum(t, C_IGNORED);
+	ended = c->completed + c->replaced + c->gc + c->flushed;
+	c->in_flight = c->tracked - ended;
+	c->ins = c->tracked + c->drops;
+	c->outs = c->outs_matched + c->outs_without_in;
+	return 0;
+}
+
+LAT_API int lat_tracker_get_stats(struct lat_tracker *t, struct lat_tracker_stats *st)
+{
+	uint64_t mn = UINT64_MAX, mx = 0;
+
+	if (!t || !st) {
+		return -EINVAL;
+	}
+	memset(st, 0, sizeof(*st));
+	st->count = cnt_sum(t, C_COMPLETED);
+	st->total_ns = cnt_sum(t, C_TOTAL_NS);
+	for (int i = 0; i <= LAT_NSLOTS; i++) {
+		uint64_t v =
+		    atomic_load_explicit(&t->counters[i].v[C_MIN_NS], memory_order_relaxed);
+		uint64_t w =
+		    atomic_load_explicit(&t->counters[i].v[C_MAX_NS], memory_order_relaxed);
+
+		mn = v < mn ? v : mn;
+		mx = w > mx ? w : mx;
+	}
+	if (st->count) {
+		st->min_ns = mn == UINT64_MAX ? 0 : mn;
+		st->max_ns = mx;
+		st->avg_ns = st->total_ns / st->count;
+	}
+	return 0;
+}
+
+LAT_API void lat_tracker_set_tracking(struct lat_tracker *t, bool on)
+{
+	if (!t) {
+		return;
+	}
+	atomic_store_explicit(&t->tracking, on, memory_order_release);
+	if (!on) {
+		flush_all(t, lat_thread_enter());
+	}
+}
+
+LAT_API bool lat_tracker_get_tracking(struct lat_tracker *t)
+{
+	return t && atomic_load_explicit(&t->tracking, memory_order_acquire);
+}
+
+LAT_API void lat_tracker_set_threshold(struct lat_tracker *t, uint64_t threshold_ns)
+{
+	if (t) {
+		atomic_store_explicit(&t->threshold_ns, threshold_ns, memory_order_relaxed);
+	}
+}
+
+LAT_API uint64_t lat_tracker_get_threshold(struct lat_tracker *t)
+{
+	return t ? atomic_load_explicit(&t->threshold_ns, memory_order_relaxed) : 0;
+}
+
+LAT_API void lat_tracker_set_timeout(struct lat_tracker *t, uint64_t timeout_ns)
+{
+	if (t) {
+		atomic_store_explicit(&t->timeout_ns,
+				      timeout_ns == LAT_TRACKER_NEVER ? 0 : timeout_ns,
+				      memory_order_relaxed);
+	}
+}
+
+LAT_API uint64_t lat_tracker_get_timeout(struct lat_tracker *t)
+{
+	return t ? atomic_load_explicit(&t->timeout_ns, memory_order_relaxed) : 0;
+}
+
+LAT_API void lat_tracker_set_worst(struct lat_tracker *t, bool on)
+{
+	if (t) {
+		atomic_store_explicit(&t->worst, on, memory_order_relaxed);
+	}
+}
+
+LAT_API int lat_tracker_alert_fd(struct lat_tracker *t)
+{
+	return t ? t->alert_fd : -EINVAL;
+}
