@@ -11,6 +11,8 @@ bool cli_json_errors;
 
 static const struct cli_command commands[] = {
 	{"demo", cmd_demo, "a toy request loop whose slow requests liblatscope catches"},
+	{"track", cmd_track, "kernel latency trackers in eBPF: syscalls, wake-ups, off-CPU, I/O..."},
+	{"ctl", cmd_ctl, "read or change a running latscope track (thresholds, timeouts)"},
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))

@@ -1,0 +1,139 @@
+/* track.h: records and settings shared by the kernel trackers (bpf/) and `latscope track` (plain
+ * __u32/__u64). */
+#ifndef LATSCOPE_BPF_TRACK_H
+#define LATSCOPE_BPF_TRACK_H
+
+/*
+ * Included by BPF programs (after vmlinux.h) and by user space (after <linux/types.h>).
+ * Layout rules: every field naturally aligned, explicit padding, no pointers.
+ */
+
+#define LAT_COMM_LEN         16
+#define LAT_KSTACK_MAX       32    /* kernel frames kept per record */
+#define LAT_USTACK_MAX       16384 /* bytes of user stack copied at most (--ustack-size) */
+#define LAT_HIST_BUCKETS     64    /* log2 buckets: bucket i holds delays in [2^i, 2^(i+1)) ns */
+#define LAT_STATS_SERIES_MAX 8     /* a tracker may keep several series (irq: hard, soft, raise) */
+
+/* Trackers, as numbered in the record header (the order of `latscope track`'s table is free). */
+enum lat_tracker_id {
+	LAT_TRACKER_SYSCALL = 1,
+	LAT_TRACKER_WAKEUP = 2,
+	LAT_TRACKER_OFFCPU = 3,
+	LAT_TRACKER_BLOCK = 4,
+	LAT_TRACKER_IRQ = 5,
+	LAT_TRACKER_NET = 6,
+	LAT_TRACKER_TTFB = 7,
+};
+
+/* Record flags (lat_record_hdr.flags). */
+enum lat_record_flag {
+	LAT_REC_TIMEOUT = 1 << 0,    /* still in flight when the timeout expired */
+	LAT_REC_KSTACK_CUT = 1 << 1, /* the kernel stack had more than LAT_KSTACK_MAX frames */
+	LAT_REC_USTACK_CUT =
+	    1 << 2, /* the user stack copy is shorter than asked (end of mapping) */
+	LAT_REC_USTACK_FAIL = 1 << 3, /* the user stack could not be read at all */
+	LAT_REC_KSTACK_FAIL = 1 << 4, /* a kernel stack was wanted but could not be taken */
+	LAT_REC_KERNEL_TASK = 1 << 5, /* a kernel thread: no user stack */
+};
+
+/*
+ * Every loss, counted in the kernel (lat_stats.drops[]) and shown in the summary.
+ */
+enum lat_drop_reason {
+	LAT_DROP_INFLIGHT_FULL =
+	    0,                     /* no room for a new in-flight entry (preallocated state full) */
+	LAT_DROP_RINGBUF_FULL = 1, /* a record did not fit in the ring buffer */
+	LAT_DROP_STACK = 2,    /* a stack could not be taken (stack map collision, helper error) */
+	LAT_DROP_TIMER = 3,    /* a timeout could not be armed */
+	LAT_DROP_REPLACED = 4, /* an in-flight entry was replaced before its out (no out seen) */
+	LAT_DROP_MAX = 8,
+};
+
+/*
+ * Run-time settings of one tracker: a global in the program's .bss that user space writes while
+ * the probes run (`latscope ctl set syscall.threshold=5ms`). Every program reads it on each event.
+ */
+struct lat_tracker_ctl {
+	__u64 threshold_ns; /* report events whose delay is strictly above this */
+	__u64 timeout_ns; /* 0: no timeout; else report in-flight events at this age (timeout=1) */
+	__u32 worst;      /* 1: raise threshold_ns to each reported delay (--worst) */
+	__u32 enabled;    /* 0: probes return at once (set to 1 once everything is attached) */
+};
+
+/* Load-time filters: a global in .rodata, fixed before load (the verifier prunes unused ones). */
+struct lat_tracker_filter {
+	__u32 tgid;      /* 0: any process */
+	__u32 tid;       /* 0: any thread */
+	__u64 cgroup_id; /* 0: any cgroup (cgroup v2 id: the inode number of its directory) */
+	char comm[LAT_COMM_LEN]; /* "": any command name */
+	__u32 kstack;            /* take kernel stacks */
+	__u32 ustack_size;       /* bytes of user stack to copy (0: none), at most LAT_USTACK_MAX */
+	__u32 self_tgid;         /* never track this process (latscope itself) */
+	__u32 pad;
+};
+
+/*
+ * Statistics of every completed event (over threshold or not), per CPU, one entry per series:
+ * count, sum, max, log2 histogram, and the drops. User space sums the CPUs.
+ */
+struct lat_stats {
+	__u64 count;    /* events that completed (in then out) */
+	__u64 reported; /* records sent to user space (including timeout reports) */
+	__u64 total_ns;
+	__u64 max_ns;
+	__u64 drops[LAT_DROP_MAX];
+	__u64 hist[LAT_HIST_BUCKETS];
+};
+
+/*
+ * Header of every ring-buffer record. The tracker's own fields follow at payload_off, then
+ * kstack_n kernel addresses (__u64) at kstack_off, then, if ustack_off != 0, a struct lat_ustack.
+ */
+struct lat_record_hdr {
+	__u32 size;     /* bytes of the record that are meaningful */
+	__u16 tracker;  /* enum lat_tracker_id */
+	__u16 flags;    /* enum lat_record_flag */
+	__u32 pid;      /* process (tgid) */
+	__u32 tid;      /* thread */
+	__u64 start_ns; /* in event, CLOCK_MONOTONIC */
+	__u64 delay_ns; /* out - in, or now - in for a timeout report */
+	char comm[LAT_COMM_LEN];
+	__u16 payload_off;
+	__u16 payload_len;
+	__u16 kstack_off;
+	__u16 kstack_n;
+	__u16 ustack_off; /* 0: no user stack */
+	__u16 cpu;
+	__u32 series; /* which lat_stats entry the event belongs to (0 for most trackers) */
+};
+
+/* A copy of the user stack for DWARF unwinding in user space (lib/util/usyms.h). */
+struct lat_ustack {
+	__u64 ip, sp, bp, bx, r12, r13, r14, r15; /* same order as struct lat_user_regs */
+	__u32 len;                                /* bytes copied from sp */
+	__u32 asked;                              /* bytes asked for */
+	__u8 data[LAT_USTACK_MAX];
+};
+
+/* --- syscall tracker ------------------------------------------------------------------------ */
+struct lat_syscall_payload {
+	__s64 ret;
+	__u32 nr;
+	__u32 pad;
+};
+
+/* The fixed layout the syscall probes write (small form: no user stack; full form: with it). */
+struct lat_syscall_record {
+	struct lat_record_hdr hdr;
+	struct lat_syscall_payload sys;
+	__u64 kstack[LAT_KSTACK_MAX];
+};
+
+struct lat_syscall_record_full {
+	struct lat_record_hdr hdr;
+	struct lat_syscall_payload sys;
+	__u64 kstack[LAT_KSTACK_MAX];
+	struct lat_ustack ustack;
+};
+
+#endif /* LATSCOPE_BPF_TRACK_H */

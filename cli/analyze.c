@@ -1,0 +1,504 @@
+/* analyze.c: `latscope analyze NAME [options] TRACE`: lttng-analyses' analyses on CTF traces. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analyses/analysis.h"
+#include "outputs/datetime.h"
+#include "outputs/lami.h"
+#include "outputs/text.h"
+#include "sources/ctf.h"
+
+enum {
+	OPT_BEGIN = 0x100,
+	OPT_END,
+	OPT_TIMERANGE,
+	OPT_GMT,
+	OPT_CPU,
+	OPT_TID,
+	OPT_PROCNAME,
+	OPT_LIMIT,
+	OPT_TOP,
+	OPT_SKIP_VALIDATION,
+	OPT_NO_INTERSECTION,
+	OPT_LAMI,
+	OPT_MI_VERSION,
+	OPT_METADATA,
+	OPT_TEST_COMPAT,
+	OPT_OUTPUT_PROGRESS,
+	OPT_NO_PROGRESS,
+	OPT_NO_COLOR,
+	OPT_HELP,
+};
+
+static const struct option long_options[] = {
+    {"begin", required_argument, NULL, OPT_BEGIN},
+    {"end", required_argument, NULL, OPT_END},
+    {"timerange", required_argument, NULL, OPT_TIMERANGE},
+    {"gmt", no_argument, NULL, OPT_GMT},
+    {"cpu", required_argument, NULL, OPT_CPU},
+    {"tid", required_argument, NULL, OPT_TID},
+    {"procname", required_argument, NULL, OPT_PROCNAME},
+    {"limit", required_argument, NULL, OPT_LIMIT},
+    {"top", no_argument, NULL, OPT_TOP},
+    {"skip-validation", no_argument, NULL, OPT_SKIP_VALIDATION},
+    {"no-intersection", no_argument, NULL, OPT_NO_INTERSECTION},
+    {"lami", no_argument, NULL, OPT_LAMI},
+    {"mi", no_argument, NULL, OPT_LAMI},
+    {"mi-version", no_argument, NULL, OPT_MI_VERSION},
+    {"metadata", no_argument, NULL, OPT_METADATA},
+    {"test-compatibility", no_argument, NULL, OPT_TEST_COMPAT},
+    {"output-progress", no_argument, NULL, OPT_OUTPUT_PROGRESS},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+struct analyze_args {
+	const struct lat_analysis_ops *ops;
+	const char *path;
+	const char *begin, *end, *timerange;
+	bool gmt, skip_validation, intersect, lami, mi_version, metadata, test_compat;
+	bool output_progress, no_progress;
+	struct lat_analysis_config config;
+};
+
+struct progress {
+	bool bar;  /* a bar on the terminal (stderr) */
+	bool lami; /* LAMI progress lines on stdout */
+	int64_t begin, end;
+	uint64_t events;
+	int last_percent;
+};
+
+struct run_ctx {
+	struct lat_analysis_run run;
+	struct progress progress;
+};
+
+static void print_help(FILE *out)
+{
+	size_t count;
+	const struct lat_analysis_ops *const *list = lat_analysis_list(&count);
+
+	fprintf(
+	    out,
+	    "Usage: latscope analyze NAME [OPTIONS] TRACE_PATH\n\n"
+	    "Runs an lttng-analyses analysis on an LTTng kernel trace (a session folder or its\n"
+	    "kernel/ folder), with the same results, tables and LAMI 1.0 output.\n\n"
+	    "Analyses:\n");
+	for (size_t i = 0; i < count; i++) {
+		fprintf(out, "  %-16s %s\n", list[i]->name, list[i]->summary);
+	}
+	fprintf(
+	    out,
+	    "\nOptions:\n"
+	    "  --begin DATE, --end DATE   analyse from/to DATE: HH:MM:SS[.nnnnnnnnn] (the trace's\n"
+	    "                             day), YYYY-MM-DD HH:MM:SS[.nnnnnnnnn], or ns since "
+	    "epoch\n"
+	    "  --timerange [BEGIN,END]    both at once\n"
+	    "  --gmt                      dates in UTC instead of local time\n"
+	    "  --cpu LIST                 only these CPUs (1,2,...)\n"
+	    "  --tid LIST, --procname LIST  only these threads / process names\n"
+	    "  --limit N|unlimited        rows in top tables (default 10)\n"
+	    "  --no-intersection          keep events outside the range all streams cover\n"
+	    "  --skip-validation          do not announce the lost-events check\n"
+	    "  --no-progress              no progress bar (there is one only on a terminal)\n"
+	    "  --lami, --mi               LAMI 1.0 JSON results (Trace Compass external analysis)\n"
+	    "  --mi-version, --metadata, --test-compatibility, --output-progress  LAMI phases\n");
+}
+
+static int parse_int_list(const char *text, int32_t *out, int *count)
+{
+	char *copy = strdup(text), *save = NULL, *tok;
+
+	if (!copy) {
+		return -ENOMEM;
+	}
+	*count = 0;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(tok, &end, 10);
+		if (errno || *end || end == tok || *count >= LAT_MAX_FILTER) {
+			free(copy);
+			return -EINVAL;
+		}
+		out[(*count)++] = (int32_t)v;
+	}
+	free(copy);
+	return *count ? 0 : -EINVAL;
+}
+
+static int parse_name_list(char *text, const char **out, int *count)
+{
+	char *save = NULL, *tok;
+
+	*count = 0;
+	for (tok = strtok_r(text, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (*count >= LAT_MAX_FILTER) {
+			return -EINVAL;
+		}
+		out[(*count)++] = tok;
+	}
+	return 0;
+}
+
+/* Returns -1 to go on, or the exit status. */
+static int parse_args(int argc, char **argv, struct analyze_args *args)
+{
+	const char *name;
+	int opt;
+
+	memset(args, 0, sizeof(*args));
+	args->intersect = true;
+	args->config.limit = 10;
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		print_help(argc < 2 ? stderr : stdout);
+		return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+	}
+	name = argv[1];
+	args->ops = lat_analysis_find(name);
+	if (!args->ops) {
+		return cli_usage_error("analyze", "unknown analysis '%s'", name);
+	}
+	optind = 2;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_BEGIN:
+			args->begin = optarg;
+			break;
+		case OPT_END:
+			args->end = optarg;
+			break;
+		case OPT_TIMERANGE:
+			args->timerange = optarg;
+			break;
+		case OPT_GMT:
+			args->gmt = true;
+			break;
+		case OPT_CPU:
+			if (parse_int_list(optarg, args->config.cpus, &args->config.ncpus)) {
+				return cli_usage_error(
+				    "analyze", "--cpu: not a list of CPU numbers: %s", optarg);
+			}
+			break;
+		case OPT_TID:
+			if (!(args->ops->options & LAT_OPTS_PROC_FILTER)) {
+				goto unsupported;
+			}
+			if (parse_int_list(optarg, args->config.tids, &args->config.ntids)) {
+				return cli_usage_error("analyze", "--tid: not a list of TIDs: %s",
+						       optarg);
+			}
+			break;
+		case OPT_PROCNAME:
+			if (!(args->ops->options & LAT_OPTS_PROC_FILTER)) {
+				goto unsupported;
+			}
+			if (parse_name_list(optarg, args->config.procnames,
+					    &args->config.nprocnames)) {
+				return cli_usage_error("analyze", "--procname: too many names");
+			}
+			break;
+		case OPT_LIMIT: {
+			char *end;
+
+			if (!(args->ops->options & LAT_OPTS_TOP)) {
+				goto unsupported;
+			}
+			if (strcmp(optarg, "unlimited") == 0) {
+				args->config.limit = 0;
+				break;
+			}
+			errno = 0;
+			args->config.limit = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg) {
+				return cli_usage_error("analyze", "--limit: not a number: %s",
+						       optarg);
+			}
+			break;
+		}
+		case OPT_TOP:
+			if (!(args->ops->options & LAT_OPTS_TOP)) {
+				goto unsupported;
+			}
+			break;
+		case OPT_SKIP_VALIDATION:
+			args->skip_validation = true;
+			break;
+		case OPT_NO_INTERSECTION:
+			args->intersect = false;
+			break;
+		case OPT_LAMI:
+			args->lami = true;
+			break;
+		case OPT_MI_VERSION:
+			args->mi_version = true;
+			break;
+		case OPT_METADATA:
+			args->metadata = true;
+			break;
+		case OPT_TEST_COMPAT:
+			args->test_compat = true;
+			break;
+		case OPT_OUTPUT_PROGRESS:
+			args->output_progress = true;
+			break;
+		case OPT_NO_PROGRESS:
+			args->no_progress = true;
+			break;
+		case OPT_NO_COLOR:
+			break;
+		case OPT_HELP:
+		case 'h':
+			print_help(stdout);
+			return CLI_EXIT_OK;
+		default:
+			return cli_usage_error("analyze", "unknown option '%s'", argv[optind - 1]);
+		}
+		continue;
+	unsupported:
+		return cli_usage_error("analyze", "%s does not take %s", name, argv[optind - 1]);
+	}
+	if (optind < argc) {
+		args->path = argv[optind++];
+	}
+	if (optind < argc) {
+		return cli_usage_error("analyze", "unexpected argument '%s'", argv[optind]);
+	}
+	if (args->mi_version || args->metadata || args->test_compat || args->output_progress) {
+		args->lami = true;
+	}
+	return -1;
+}
+
+/* A failure: one line on stderr, and the LAMI error object on stdout in LAMI mode. */
+static int fail(const struct analyze_args *args, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(const struct analyze_args *args, int status, const char *fmt, ...)
+{
+	char message[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	cli_error("%s", message);
+	if (args->lami) {
+		char lami[1100];
+
+		snprintf(lami, sizeof(lami), "Error: %s", message);
+		lat_lami_print_error(stdout, lami);
+	}
+	if (status == CLI_EXIT_USAGE) {
+		fprintf(stderr, "Try 'latscope analyze --help'.\n");
+	}
+	return status;
+}
+
+static void progress_update(struct progress *p, int64_t ts)
+{
+	double at;
+
+	if (p->end <= p->begin) {
+		return;
+	}
+	at = (double)(ts - p->begin) / (double)(p->end - p->begin);
+	at = at < 0 ? 0 : at > 1 ? 1 : at;
+	if (p->bar) {
+		int percent = (int)(at * 100);
+
+		if (percent != p->last_percent) {
+			int filled = percent / 2;
+
+			p->last_percent = percent;
+			fprintf(stderr, "\rProcessing the trace: %3d%% [%.*s%*s]", percent, filled,
+				"##################################################", 50 - filled,
+				"");
+		}
+	}
+	if (p->lami) {
+		char at_ts[64], end_ts[64], message[200];
+
+		lat_format_timestamp(at_ts, sizeof(at_ts), ts, false, false);
+		lat_format_timestamp(end_ts, sizeof(end_ts), p->end, false, false);
+		snprintf(message, sizeof(message), "%s/%s; %" PRIu64 " events processed", at_ts,
+			 end_ts, p->events);
+		lat_lami_print_progress(stdout, at, message);
+	}
+}
+
+static int on_event(const struct lat_event *ev, void *user)
+{
+	struct run_ctx *ctx = user;
+	int ret = lat_analysis_run_event(&ctx->run, ev);
+
+	if ((++ctx->progress.events & 0xFFFF) == 0 && (ctx->progress.bar || ctx->progress.lami)) {
+		progress_update(&ctx->progress, ev->ts);
+	}
+	return ret;
+}
+
+/* Turns --begin/--end/--timerange into ns; returns -1 to go on, or the exit status. */
+static int resolve_dates(struct analyze_args *args, int64_t trace_begin, int64_t trace_end)
+{
+	char err[256];
+
+	if (args->timerange) {
+		if (lat_parse_time_range(args->timerange, args->gmt, trace_begin, trace_end,
+					 &args->config.begin_ts, &args->config.end_ts, err,
+					 sizeof(err))) {
+			return fail(args, CLI_EXIT_USAGE, "--timerange: %s", err);
+		}
+		return -1;
+	}
+	if (args->begin && lat_parse_date(args->begin, args->gmt, trace_begin, trace_end,
+					  &args->config.begin_ts, err, sizeof(err))) {
+		return fail(args, CLI_EXIT_USAGE, "--begin: %s", err);
+	}
+	if (args->end) {
+		if (lat_parse_date(args->end, args->gmt, trace_begin, trace_end,
+				   &args->config.end_ts, err, sizeof(err))) {
+			return fail(args, CLI_EXIT_USAGE, "--end: %s", err);
+		}
+		if (args->config.end_ts < trace_begin) {
+			return fail(args, CLI_EXIT_USAGE,
+				    "--end timestamp before beginning of trace");
+		}
+	}
+	return -1;
+}
+
+int cmd_analyze(int argc, char **argv)
+{
+	struct lat_ctf_options opts = {.intersect = true, .kernel_only = true};
+	struct lat_ctf_source *src = NULL;
+	const struct lat_ctf_stats *stats;
+	struct run_ctx *ctx = NULL;
+	struct lat_result result;
+	struct analyze_args args;
+	int64_t begin, end;
+	char err[600];
+	int status, ret, major, minor, patch;
+
+	status = parse_args(argc, argv, &args);
+	if (status >= 0) {
+		return status;
+	}
+	if (args.mi_version) {
+		printf("%s\n", LAT_LAMI_VERSION);
+		return CLI_EXIT_OK;
+	}
+	if (args.metadata) {
+		lat_lami_print_metadata(stdout, &args.ops->lami);
+		return CLI_EXIT_OK;
+	}
+	if (!args.path) {
+		return fail(&args, CLI_EXIT_USAGE, "Please specify a trace path");
+	}
+	opts.intersect = args.intersect;
+	ret = lat_ctf_source_open(args.path, &opts, &src, err, sizeof(err));
+	if (ret) {
+		return fail(&args, CLI_EXIT_FAILURE, "%s: %s", args.path, err);
+	}
+	if (args.intersect && !lat_ctf_source_intersection(src, &begin, &end)) {
+		lat_ctf_source_destroy(src);
+		return fail(&args, CLI_EXIT_FAILURE,
+			    "%s: Trace has no intersection. Use --no-intersection to override",
+			    args.path);
+	}
+	if (!args.intersect) {
+		lat_ctf_source_range(src, &begin, &end);
+	}
+	status = resolve_dates(&args, begin, end);
+	if (status >= 0) {
+		lat_ctf_source_destroy(src);
+		return status;
+	}
+	if (args.test_compat) {
+		lat_ctf_source_destroy(src);
+		return CLI_EXIT_OK;
+	}
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx || lat_analysis_run_init(&ctx->run, args.ops, &args.config)) {
+		free(ctx);
+		lat_ctf_source_destroy(src);
+		return fail(&args, CLI_EXIT_FAILURE, "%s", strerror(ENOMEM));
+	}
+	if (lat_ctf_source_tracer_version(src, &major, &minor, &patch) == 0) {
+		lat_state_set_tracer_version(&ctx->run.state, major, minor, patch);
+	}
+	if (!args.lami && !args.skip_validation) {
+		printf("Checking the trace for lost events...\n");
+		fflush(stdout);
+	}
+	ctx->progress.begin = args.config.begin_ts ? args.config.begin_ts : begin;
+	ctx->progress.end = args.config.end_ts ? args.config.end_ts : end;
+	ctx->progress.last_percent = -1;
+	ctx->progress.bar = !args.lami && !args.no_progress && isatty(STDERR_FILENO);
+	ctx->progress.lami = args.lami && args.output_progress;
+	if (ctx->progress.lami) {
+		char b[64], e[64], message[160];
+
+		lat_format_timestamp(b, sizeof(b), ctx->progress.begin, false, false);
+		lat_format_timestamp(e, sizeof(e), ctx->progress.end, false, false);
+		snprintf(message, sizeof(message), "Starting analysis from %s to %s", b, e);
+		lat_lami_print_progress(stdout, 0, message);
+	}
+
+	ret = lat_ctf_source_run(src, on_event, ctx);
+	if (ctx->progress.bar) {
+		fprintf(stderr, "\r%80s\r", "");
+	}
+	if (ctx->progress.lami) {
+		lat_lami_print_progress(stdout, 1, "Done!");
+	}
+	stats = lat_ctf_source_stats(src);
+	if (stats->discarded_events || stats->discarded_packets) {
+		fprintf(stderr,
+			"latscope: warning: the tracer lost %" PRIu64 " events and %" PRIu64
+			" packets in %s: record with larger buffers or fewer events; results may "
+			"miss them\n",
+			stats->discarded_events, stats->discarded_packets, args.path);
+	}
+	if (ret) {
+		status =
+		    fail(&args, CLI_EXIT_FAILURE, "%s: %s", args.path, lat_ctf_source_error(src));
+		goto out;
+	}
+	lat_result_init(&result);
+	ret = lat_analysis_run_finish(&ctx->run, &result);
+	if (ret) {
+		lat_result_fini(&result);
+		status = fail(&args, CLI_EXIT_FAILURE, "%s: %s", args.ops->name, strerror(-ret));
+		goto out;
+	}
+	if (args.lami) {
+		lat_lami_print_results(stdout, &result);
+	} else {
+		struct lat_text_opts text = {.gmt = args.gmt,
+					     .multi_day = lat_is_multi_day(begin, end, args.gmt)};
+
+		args.ops->print_text(&result, &text, stdout);
+	}
+	lat_result_fini(&result);
+	status = fflush(stdout) ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
+out:
+	lat_analysis_run_fini(&ctx->run);
+	free(ctx);
+	lat_ctf_source_destroy(src);
+	return status;
+}

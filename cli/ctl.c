@@ -1,0 +1,230 @@
+/* ctl.c: `latscope ctl`: reads and changes a running `latscope track` through its control socket.
+ */
+#include "cli.h"
+#include "track.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static void print_help(void)
+{
+	printf(
+	    "Usage: latscope ctl [--pid PID | --socket PATH] get [TRACKER.SETTING...]\n"
+	    "       latscope ctl [--pid PID | --socket PATH] set TRACKER.SETTING=VALUE...\n"
+	    "       latscope ctl [--pid PID | --socket PATH] status\n\n"
+	    "Reads or changes the settings of a running `latscope track` without reloading its\n"
+	    "probes. Settings: threshold and timeout (durations: 5ms, 250us...), worst (0 or 1).\n"
+	    "Example: latscope ctl set syscall.threshold=5ms\n\n"
+	    "  -p, --pid PID       the latscope track process (default: the only one running)\n"
+	    "  -s, --socket PATH   its control socket (default " LAT_TRACK_SOCKET_DIR
+	    "/track-PID.sock)\n"
+	    "  -h, --help          this help\n");
+}
+
+static int usage(const char *message, const char *arg)
+{
+	cli_error("ctl: %s%s%s (see latscope ctl --help)", message, arg ? ": " : "",
+		  arg ? arg : "");
+	return CLI_EXIT_USAGE;
+}
+
+static int connect_socket(const char *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = 5};
+	int fd;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+/* Finds the only live control socket; returns a connected fd or -1 after printing why. */
+static int connect_only_running(void)
+{
+	DIR *dir = opendir(LAT_TRACK_SOCKET_DIR);
+	char found[PATH_MAX] = "", others[512] = "";
+	int live = 0, fd = -1;
+	struct dirent *de;
+
+	if (!dir) {
+		cli_error("ctl: no latscope track is running (%s: %s)", LAT_TRACK_SOCKET_DIR,
+			  strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(dir))) {
+		char path[PATH_MAX];
+		int probe;
+		size_t len = strlen(de->d_name);
+
+		if (strncmp(de->d_name, "track-", 6) != 0 || len < 5 ||
+		    strcmp(de->d_name + len - 5, ".sock") != 0) {
+			continue;
+		}
+		snprintf(path, sizeof(path), LAT_TRACK_SOCKET_DIR "/%s", de->d_name);
+		probe = connect_socket(path);
+		if (probe < 0) {
+			continue; /* stale: its process is gone */
+		}
+		close(probe);
+		live++;
+		if (live == 1) {
+			snprintf(found, sizeof(found), "%s", path);
+		}
+		if (strlen(others) + len + 2 < sizeof(others)) {
+			strcat(others, " ");
+			strncat(others, de->d_name + 6, len - 11);
+		}
+	}
+	closedir(dir);
+	if (live == 0) {
+		cli_error("ctl: no latscope track is running (no live socket in %s)",
+			  LAT_TRACK_SOCKET_DIR);
+		return -1;
+	}
+	if (live > 1) {
+		cli_error("ctl: several latscope track runs (pids%s): pass --pid", others);
+		return -1;
+	}
+	fd = connect_socket(found);
+	if (fd < 0) {
+		cli_error("ctl: %s: %s", found, strerror(errno));
+	}
+	return fd;
+}
+
+int cmd_ctl(int argc, char **argv)
+{
+	static const struct option options[] = {
+	    {"pid", required_argument, NULL, 'p'},
+	    {"socket", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	char request[1024] = "", path[PATH_MAX], line[1024];
+	const char *socket_path = NULL;
+	bool ok = false, any_error = false;
+	FILE *in;
+	int opt, fd;
+	size_t used = 0;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+:p:s:h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'p': {
+			char *end;
+			long pid = strtol(optarg, &end, 10);
+
+			if (end == optarg || *end || pid <= 0 || pid > INT_MAX) {
+				return usage("bad --pid", optarg);
+			}
+			snprintf(path, sizeof(path), LAT_TRACK_SOCKET_DIR "/track-%ld.sock", pid);
+			socket_path = path;
+			break;
+		}
+		case 's':
+			socket_path = optarg;
+			break;
+		case 'h':
+			print_help();
+			return CLI_EXIT_OK;
+		case ':':
+			return usage("option needs a value", argv[optind - 1]);
+		default:
+			return usage("unknown option", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		return usage("what? (get, set or status)", NULL);
+	}
+	if (strcmp(argv[optind], "get") && strcmp(argv[optind], "set") &&
+	    strcmp(argv[optind], "status")) {
+		return usage("unknown request (get, set or status)", argv[optind]);
+	}
+	if (strcmp(argv[optind], "set") == 0 && optind + 1 >= argc) {
+		return usage("set needs TRACKER.SETTING=VALUE", NULL);
+	}
+	for (int i = optind; i < argc; i++) {
+		size_t len = strlen(argv[i]);
+
+		if (strpbrk(argv[i], " \t\r\n") || (i > optind && !strchr(argv[i], '.'))) {
+			return usage("bad argument", argv[i]);
+		}
+		if (used + len + 2 >= sizeof(request)) {
+			return usage("request too long", NULL);
+		}
+		used += (size_t)snprintf(request + used, sizeof(request) - used, "%s%s",
+					 i > optind ? " " : "", argv[i]);
+	}
+	request[used++] = '\n';
+	request[used] = '\0';
+
+	if (socket_path) {
+		fd = connect_socket(socket_path);
+		if (fd < 0) {
+			cli_error("ctl: %s: %s%s", socket_path, strerror(errno),
+				  errno == ENOENT || errno == ECONNREFUSED
+				      ? " (is latscope track running?)"
+				      : "");
+			return CLI_EXIT_FAILURE;
+		}
+	} else {
+		fd = connect_only_running();
+		if (fd < 0) {
+			return CLI_EXIT_FAILURE;
+		}
+	}
+	if (write(fd, request, used) != (ssize_t)used) {
+		cli_error("ctl: sending the request: %s", strerror(errno));
+		close(fd);
+		return CLI_EXIT_FAILURE;
+	}
+	shutdown(fd, SHUT_WR);
+	in = fdopen(fd, "r");
+	if (!in) {
+		close(fd);
+		return CLI_EXIT_FAILURE;
+	}
+	while (fgets(line, sizeof(line), in)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(line, "ok") == 0) {
+			ok = true;
+		} else if (strncmp(line, "error: ", 7) == 0) {
+			cli_error("ctl: %s", line + 7);
+			any_error = true;
+		} else {
+			printf("%s\n", line);
+		}
+	}
+	fclose(in);
+	if (!ok && !any_error) {
+		cli_error("ctl: no answer from latscope track");
+	}
+	return ok ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+}

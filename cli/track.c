@@ -1,0 +1,1425 @@
+/* track.c: `latscope track TRACKER...`: kernel latency trackers in eBPF, their alerts, control and
+ * summary. */
+#include "cli.h"
+#include "track.h"
+
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/ksyms.h"
+#include "util/units.h"
+#include "util/usyms.h"
+
+/* The trackers, in the order --help lists them. Add yours here (and in track.h). */
+static const struct track_tracker *const trackers[] = {
+    &track_syscall,
+};
+
+#define TRACKER_COUNT (sizeof(trackers) / sizeof(trackers[0]))
+#define MAX_INSTANCES 16
+#define USTACK_FRAMES 64
+#define CGROUP2_MAGIC 0x63677270
+
+/* One tracker running in this invocation. */
+struct track_instance {
+	const struct track_tracker *tracker;
+	struct lat_ebpf_probe *probe;
+	uint64_t threshold_ns;
+	uint64_t timeout_ns;
+	bool threshold_set, timeout_set;
+	uint64_t records;     /* records received */
+	uint64_t timeouts;    /* of which timeout reports */
+	uint64_t bad_records; /* malformed records (counted, never printed) */
+};
+
+struct track_run {
+	struct track_instance inst[MAX_INSTANCES];
+	int ninst;
+	/* options */
+	uint64_t threshold_ns, timeout_ns;
+	bool threshold_set, timeout_set;
+	bool worst, json, quiet, verbose, kstack;
+	uint32_t ustack_size;
+	uint64_t duration_ns;
+	uint64_t ringbuf_bytes;
+	struct lat_tracker_filter filter;
+	const char *exec_cmd;
+	uint64_t exec_interval_ns;
+	const char *socket_path;
+	/* state */
+	struct lat_ksyms *ksyms;
+	struct lat_usyms *usyms;
+	char socket_buf[PATH_MAX];
+	int listen_fd;
+	uint64_t started_ns;
+	uint64_t exec_last_ns;
+	bool exec_ever;
+	uint64_t exec_run, exec_skipped, exec_failed;
+	int exec_children;
+};
+
+/* One alert, decoded once for text, JSON and --exec. */
+struct track_alert {
+	const struct track_instance *inst;
+	const struct lat_record_hdr *hdr;
+	struct track_field fields[TRACK_FIELDS_MAX];
+	int nfields;
+	int kn;
+	char kstack[LAT_KSTACK_MAX][160];
+	bool has_ustack;
+	int un;
+	char ustack[USTACK_FRAMES][256];
+	char ustack_note[128]; /* why the user stack is incomplete; "" when complete */
+};
+
+static struct track_alert alert_buf;
+
+#define U(x) ((unsigned long long)(x))
+
+void lat_track_format_exact(uint64_t ns, char *buf, size_t len)
+{
+	if (ns && ns % 1000000000ULL == 0) {
+		snprintf(buf, len, "%" PRIu64 "s", ns / UINT64_C(1000000000));
+	} else if (ns && ns % 1000000ULL == 0) {
+		snprintf(buf, len, "%" PRIu64 "ms", ns / UINT64_C(1000000));
+	} else if (ns && ns % 1000ULL == 0) {
+		snprintf(buf, len, "%" PRIu64 "us", ns / UINT64_C(1000));
+	} else {
+		snprintf(buf, len, "%" PRIu64 "ns", ns);
+	}
+}
+static bool verbose_libbpf;
+
+int track_field_set(struct track_field *field, const char *name, bool is_string, const char *fmt,
+		    ...)
+{
+	va_list args;
+
+	field->name = name;
+	field->is_string = is_string;
+	va_start(args, fmt);
+	vsnprintf(field->value, sizeof(field->value), fmt, args);
+	va_end(args);
+	return 1;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (!verbose_libbpf || level == LIBBPF_DEBUG) {
+		return 0;
+	}
+	return vfprintf(stderr, fmt, args);
+}
+
+static const struct track_tracker *find_tracker(const char *name)
+{
+	for (size_t i = 0; i < TRACKER_COUNT; i++) {
+		if (strcmp(trackers[i]->name, name) == 0) {
+			return trackers[i];
+		}
+	}
+	return NULL;
+}
+
+static struct track_instance *find_instance(struct track_run *run, const char *name, size_t len)
+{
+	for (int i = 0; i < run->ninst; i++) {
+		if (strlen(run->inst[i].tracker->name) == len &&
+		    strncmp(run->inst[i].tracker->name, name, len) == 0) {
+			return &run->inst[i];
+		}
+	}
+	return NULL;
+}
+
+/* --- output --------------------------------------------------------------------------------- */
+
+static void json_string(FILE *out, const char *text)
+{
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			fprintf(out, "\\%c", *p);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			fprintf(out, "\\u%04x", *p);
+		} else {
+			fputc(*p, out);
+		}
+	}
+	fputc('"', out);
+}
+
+/* A command name as printable text (comm may hold any byte). */
+static void comm_text(const char comm[LAT_COMM_LEN], char out[LAT_COMM_LEN + 1])
+{
+	int i;
+
+	for (i = 0; i < LAT_COMM_LEN && comm[i]; i++) {
+		out[i] = (comm[i] > 0x20 && comm[i] < 0x7f) ? comm[i] : '?';
+	}
+	out[i] = '\0';
+}
+
+static void decode_stacks(struct track_run *run, struct track_alert *a, const void *data)
+{
+	const struct lat_record_hdr *hdr = a->hdr;
+
+	a->kn = 0;
+	a->un = 0;
+	a->has_ustack = false;
+	a->ustack_note[0] = '\0';
+	if (hdr->kstack_n) {
+		const uint64_t *ips = (const uint64_t *)((const char *)data + hdr->kstack_off);
+
+		for (int i = 0; i < hdr->kstack_n && i < LAT_KSTACK_MAX; i++) {
+			if (run->ksyms) {
+				lat_ksyms_format(run->ksyms, ips[i], a->kstack[a->kn],
+						 sizeof(a->kstack[0]));
+			} else {
+				snprintf(a->kstack[a->kn], sizeof(a->kstack[0]), "0x%" PRIx64,
+					 ips[i]);
+			}
+			a->kn++;
+		}
+	}
+	if (hdr->ustack_off) {
+		const struct lat_ustack *u = (const void *)((const char *)data + hdr->ustack_off);
+		struct lat_user_regs regs = {
+		    .ip = u->ip,
+		    .sp = u->sp,
+		    .bp = u->bp,
+		    .bx = u->bx,
+		    .r12 = u->r12,
+		    .r13 = u->r13,
+		    .r14 = u->r14,
+		    .r15 = u->r15,
+		};
+		uint64_t ips[USTACK_FRAMES];
+		bool cut_short = false;
+		int n = -ENOSYS;
+
+		a->has_ustack = true;
+		if (hdr->flags & LAT_REC_USTACK_FAIL) {
+			snprintf(a->ustack_note, sizeof(a->ustack_note),
+				 "cut short: the user stack could not be read");
+		}
+		if (run->usyms) {
+			n = lat_usyms_unwind(run->usyms, (int)hdr->pid, &regs, u->data, u->len, ips,
+					     USTACK_FRAMES, &cut_short);
+		}
+		if (n < 1) {
+			ips[0] = u->ip;
+			n = 1;
+			cut_short = true;
+		}
+		for (int i = 0; i < n; i++) {
+			if (run->usyms) {
+				lat_usyms_format(run->usyms, (int)hdr->pid, ips[i],
+						 a->ustack[a->un], sizeof(a->ustack[0]));
+			} else {
+				snprintf(a->ustack[a->un], sizeof(a->ustack[0]), "0x%" PRIx64,
+					 ips[i]);
+			}
+			a->un++;
+		}
+		if (cut_short && !a->ustack_note[0]) {
+			if (hdr->flags & LAT_REC_USTACK_CUT) {
+				snprintf(a->ustack_note, sizeof(a->ustack_note),
+					 "cut short: %u of %u stack bytes readable", u->len,
+					 u->asked);
+			} else {
+				snprintf(a->ustack_note, sizeof(a->ustack_note),
+					 "cut short: unwinding stopped (stack copy of %u bytes)",
+					 u->len);
+			}
+		}
+	}
+}
+
+static void print_text(struct track_run *run, const struct track_alert *a)
+{
+	const struct lat_record_hdr *hdr = a->hdr;
+	char comm[LAT_COMM_LEN + 1];
+
+	comm_text(hdr->comm, comm);
+	printf("%s_latency: comm=%s pid=%u tid=%u", a->inst->tracker->name, comm, hdr->pid,
+	       hdr->tid);
+	for (int i = 0; i < a->nfields; i++) {
+		printf(" %s=%s", a->fields[i].name, a->fields[i].value);
+	}
+	printf(" delay_us=%" PRIu64 " timeout=%d cpu=%u\n", (uint64_t)hdr->delay_ns / 1000,
+	       (hdr->flags & LAT_REC_TIMEOUT) ? 1 : 0, hdr->cpu);
+	if (a->kn) {
+		printf("  kernel stack:\n");
+		for (int i = 0; i < a->kn; i++) {
+			printf("    %s\n", a->kstack[i]);
+		}
+		if (hdr->flags & LAT_REC_KSTACK_CUT) {
+			printf("    [cut short: more than %d frames]\n", LAT_KSTACK_MAX);
+		}
+	} else if (hdr->flags & LAT_REC_KSTACK_FAIL) {
+		printf("  kernel stack: [could not be taken]\n");
+	}
+	if (a->has_ustack) {
+		printf("  user stack:\n");
+		for (int i = 0; i < a->un; i++) {
+			printf("    %s\n", a->ustack[i]);
+		}
+		if (a->ustack_note[0]) {
+			printf("    [%s]\n", a->ustack_note);
+		}
+	}
+}
+
+static void print_json(struct track_run *run, const struct track_alert *a)
+{
+	const struct lat_record_hdr *hdr = a->hdr;
+	char comm[LAT_COMM_LEN + 1];
+
+	comm_text(hdr->comm, comm);
+	printf("{\"type\":\"alert\",\"tracker\":\"%s\",\"comm\":", a->inst->tracker->name);
+	json_string(stdout, comm);
+	printf(",\"pid\":%u,\"tid\":%u,\"cpu\":%u,\"start_ns\":%" PRIu64 ",\"delay_ns\":%" PRIu64
+	       ",\"timeout\":%s",
+	       hdr->pid, hdr->tid, hdr->cpu, (uint64_t)hdr->start_ns, (uint64_t)hdr->delay_ns,
+	       (hdr->flags & LAT_REC_TIMEOUT) ? "true" : "false");
+	for (int i = 0; i < a->nfields; i++) {
+		printf(",\"%s\":", a->fields[i].name);
+		if (a->fields[i].is_string) {
+			json_string(stdout, a->fields[i].value);
+		} else {
+			fputs(a->fields[i].value, stdout);
+		}
+	}
+	printf(",\"kstack\":[");
+	for (int i = 0; i < a->kn; i++) {
+		if (i) {
+			putchar(',');
+		}
+		json_string(stdout, a->kstack[i]);
+	}
+	printf("],\"kstack_cut\":%s,\"ustack\":[",
+	       (hdr->flags & LAT_REC_KSTACK_CUT) ? "true" : "false");
+	for (int i = 0; i < a->un; i++) {
+		if (i) {
+			putchar(',');
+		}
+		json_string(stdout, a->ustack[i]);
+	}
+	printf("],\"ustack_cut\":%s", a->ustack_note[0] ? "true" : "false");
+	if (a->ustack_note[0]) {
+		printf(",\"ustack_note\":");
+		json_string(stdout, a->ustack_note);
+	}
+	printf("}\n");
+}
+
+/* --- --exec --------------------------------------------------------------------------------- */
+
+static void set_env_upper(const char *name, const char *value)
+{
+	char key[64] = "LATSCOPE_";
+	size_t len = strlen(key);
+
+	for (const char *p = name; *p && len < sizeof(key) - 1; p++) {
+		key[len++] = (*p >= 'a' && *p <= 'z') ? (char)(*p - 'a' + 'A') : *p;
+	}
+	key[len] = '\0';
+	setenv(key, value, 1);
+}
+
+static void join_stack(char *buf, size_t len, const char frames[][256], int n)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < n && used + 1 < len; i++) {
+		int w = snprintf(buf + used, len - used, "%s%s", i ? ";" : "", frames[i]);
+
+		if (w < 0) {
+			break;
+		}
+		used += (size_t)w;
+	}
+}
+
+static void run_exec(struct track_run *run, const struct track_alert *a)
+{
+	uint64_t now = now_ns();
+	pid_t pid;
+
+	if (run->exec_ever && now - run->exec_last_ns < run->exec_interval_ns) {
+		run->exec_skipped++;
+		return;
+	}
+	run->exec_ever = true;
+	run->exec_last_ns = now;
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		run->exec_failed++;
+		return;
+	}
+	if (pid == 0) {
+		const struct lat_record_hdr *hdr = a->hdr;
+		char value[8192], comm[LAT_COMM_LEN + 1];
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		comm_text(hdr->comm, comm);
+		set_env_upper("tracker", a->inst->tracker->name);
+		set_env_upper("comm", comm);
+		snprintf(value, sizeof(value), "%u", hdr->pid);
+		set_env_upper("pid", value);
+		snprintf(value, sizeof(value), "%u", hdr->tid);
+		set_env_upper("tid", value);
+		snprintf(value, sizeof(value), "%u", hdr->cpu);
+		set_env_upper("cpu", value);
+		snprintf(value, sizeof(value), "%" PRIu64, (uint64_t)hdr->delay_ns);
+		set_env_upper("delay_ns", value);
+		snprintf(value, sizeof(value), "%" PRIu64, (uint64_t)hdr->delay_ns / 1000);
+		set_env_upper("delay_us", value);
+		snprintf(value, sizeof(value), "%" PRIu64, (uint64_t)hdr->start_ns);
+		set_env_upper("start_ns", value);
+		set_env_upper("timeout", (hdr->flags & LAT_REC_TIMEOUT) ? "1" : "0");
+		for (int i = 0; i < a->nfields; i++) {
+			set_env_upper(a->fields[i].name, a->fields[i].value);
+		}
+		{
+			char frames[LAT_KSTACK_MAX][256];
+
+			for (int i = 0; i < a->kn; i++) {
+				snprintf(frames[i], sizeof(frames[i]), "%s", a->kstack[i]);
+			}
+			join_stack(value, sizeof(value), frames, a->kn);
+			set_env_upper("kstack", value);
+		}
+		join_stack(value, sizeof(value), a->ustack, a->un);
+		set_env_upper("ustack", value);
+		execl("/bin/sh", "sh", "-c", run->exec_cmd, (char *)NULL);
+		_exit(127);
+	}
+	run->exec_run++;
+	run->exec_children++;
+}
+
+static void reap_children(struct track_run *run, int flags)
+{
+	int status;
+	pid_t pid;
+
+	while (run->exec_children > 0 && (pid = waitpid(-1, &status, flags)) > 0) {
+		run->exec_children--;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			run->exec_failed++;
+		}
+	}
+}
+
+/* --- records -------------------------------------------------------------------------------- */
+
+static struct track_run *current_run;
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct track_instance *inst = ctx;
+	struct track_run *run = current_run;
+	struct track_alert *a = &alert_buf;
+	const struct lat_record_hdr *hdr = data;
+
+	if (lat_ebpf_record_check(data, size) != 0 || hdr->tracker != inst->tracker->id) {
+		inst->bad_records++;
+		return 0;
+	}
+	inst->records++;
+	if (hdr->flags & LAT_REC_TIMEOUT) {
+		inst->timeouts++;
+	}
+	if (run->quiet && !run->exec_cmd) {
+		return 0;
+	}
+	a->inst = inst;
+	a->hdr = hdr;
+	a->nfields = inst->tracker->fields(
+	    hdr, hdr->payload_len ? (const char *)data + hdr->payload_off : NULL, a->fields,
+	    TRACK_FIELDS_MAX);
+	decode_stacks(run, a, data);
+	if (!run->quiet) {
+		if (run->json) {
+			print_json(run, a);
+		} else {
+			print_text(run, a);
+		}
+	}
+	if (run->exec_cmd) {
+		run_exec(run, a);
+	}
+	return 0;
+}
+
+/* --- summary -------------------------------------------------------------------------------- */
+
+static void bucket_label(int i, char *buf, size_t len)
+{
+	/* [2^i, 2^(i+1)) ns, shown in the largest binary unit as the original block_hist did. */
+	static const char *const units[] = {"ns", "us", "ms", "s"};
+	int unit = i / 10;
+
+	if (unit > 3) {
+		unit = 3;
+	}
+	snprintf(buf, len, "[%llu%s, %llu%s)", 1ULL << (i - unit * 10), units[unit],
+		 1ULL << (i + 1 - unit * 10), units[unit]);
+}
+
+static void print_summary_text(struct track_run *run, struct track_instance *inst)
+{
+	const struct track_tracker *t = inst->tracker;
+	uint64_t drops[LAT_DROP_MAX] = {0};
+	char max[32], mean[32], thr[32];
+
+	lat_ebpf_probe_drops(inst->probe, drops);
+	for (int series = 0; series < LAT_STATS_SERIES_MAX; series++) {
+		const char *sname = t->series ? t->series[series] : (series ? NULL : t->name);
+		struct lat_stats st;
+		uint64_t peak = 0;
+		int lo = -1, hi = -1;
+
+		if (!sname || lat_ebpf_probe_stats(inst->probe, (uint32_t)series, &st) != 0) {
+			break;
+		}
+		lat_format_duration(st.max_ns, max, sizeof(max));
+		lat_format_duration(st.count ? st.total_ns / st.count : 0, mean, sizeof(mean));
+		lat_format_duration(lat_ebpf_probe_ctl(inst->probe)->threshold_ns, thr,
+				    sizeof(thr));
+		printf("%s: %llu events, %llu reported (%llu"
+		       " timeouts), max %s, mean %s, threshold %s\n",
+		       sname, U(st.count), U(series ? st.reported : inst->records),
+		       U(series ? 0 : inst->timeouts), max, mean, thr);
+		for (int i = 0; i < LAT_HIST_BUCKETS; i++) {
+			if (st.hist[i]) {
+				lo = lo < 0 ? i : lo;
+				hi = i;
+				peak = st.hist[i] > peak ? st.hist[i] : peak;
+			}
+		}
+		if (lo >= 0) {
+			printf("  %-22s %10s  distribution\n", "delay", "count");
+			for (int i = lo; i <= hi; i++) {
+				char label[48], bar[41];
+				int width = (int)(st.hist[i] * 40 / peak);
+
+				if (st.hist[i] && width == 0) {
+					width = 1;
+				}
+				memset(bar, '*', (size_t)width);
+				bar[width] = '\0';
+				bucket_label(i, label, sizeof(label));
+				printf("  %-22s %10llu  |%-40s|\n", label, U(st.hist[i]), bar);
+			}
+		}
+	}
+	printf("  lost:");
+	for (int i = 0; i < LAT_DROP_MAX; i++) {
+		const char *name = lat_ebpf_drop_name(i);
+
+		if (name) {
+			printf(" %s=%llu", name, U(drops[i]));
+		}
+	}
+	printf(" bad_records=%llu\n", U(inst->bad_records));
+}
+
+static void print_summary_json(struct track_run *run, struct track_instance *inst)
+{
+	const struct track_tracker *t = inst->tracker;
+	uint64_t drops[LAT_DROP_MAX] = {0};
+
+	lat_ebpf_probe_drops(inst->probe, drops);
+	for (int series = 0; series < LAT_STATS_SERIES_MAX; series++) {
+		const char *sname = t->series ? t->series[series] : (series ? NULL : t->name);
+		struct lat_stats st;
+		bool first = true;
+
+		if (!sname || lat_ebpf_probe_stats(inst->probe, (uint32_t)series, &st) != 0) {
+			break;
+		}
+		printf("{\"type\":\"summary\",\"tracker\":\"%s\",\"series\":\"%s\",\"events\":%llu"
+		       ",\"reported\":%llu,\"timeouts\":%llu,\"max_ns\":%llu"
+		       ",\"mean_ns\":%llu,\"threshold_ns\":%llu,\"drops\":{",
+		       t->name, sname, U(st.count), U(series ? st.reported : inst->records),
+		       U(series ? 0 : inst->timeouts), U(st.max_ns),
+		       U(st.count ? st.total_ns / st.count : 0),
+		       U(lat_ebpf_probe_ctl(inst->probe)->threshold_ns));
+		for (int i = 0; i < LAT_DROP_MAX; i++) {
+			const char *name = lat_ebpf_drop_name(i);
+
+			if (name) {
+				printf("\"%s\":%llu,", name, U(series ? 0 : drops[i]));
+			}
+		}
+		printf("\"bad_records\":%llu}", U(series ? 0 : inst->bad_records));
+		if (run->exec_cmd && series == 0) {
+			printf(",\"exec\":{\"run\":%llu,\"skipped\":%llu"
+			       ",\"failed\":%llu}",
+			       U(run->exec_run), U(run->exec_skipped), U(run->exec_failed));
+		}
+		printf(",\"hist\":[");
+		for (int i = 0; i < LAT_HIST_BUCKETS; i++) {
+			if (!st.hist[i]) {
+				continue;
+			}
+			printf("%s{\"low_ns\":%llu,\"high_ns\":%llu,\"count\":%llu}",
+			       first ? "" : ",", 1ULL << i, i < 63 ? 1ULL << (i + 1) : ~0ULL,
+			       U(st.hist[i]));
+			first = false;
+		}
+		printf("]}\n");
+	}
+}
+
+static void print_summary(struct track_run *run)
+{
+	for (int i = 0; i < run->ninst; i++) {
+		if (run->json) {
+			print_summary_json(run, &run->inst[i]);
+		} else {
+			print_summary_text(run, &run->inst[i]);
+		}
+	}
+	if (run->exec_cmd && !run->json) {
+		printf("exec: run=%" PRIu64 " skipped=%" PRIu64 " (rate limit) failed=%" PRIu64
+		       "\n",
+		       run->exec_run, run->exec_skipped, run->exec_failed);
+	}
+	fflush(stdout);
+}
+
+/* --- control socket ------------------------------------------------------------------------- */
+
+static void reply(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void reply(FILE *out, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	vfprintf(out, fmt, args);
+	va_end(args);
+}
+
+/* Parses "tracker.setting" into its instance and setting name. */
+static int ctl_key(struct track_run *run, const char *key, size_t key_len,
+		   struct track_instance **inst, const char **setting)
+{
+	const char *dot = memchr(key, '.', key_len);
+
+	if (!dot) {
+		return -EINVAL;
+	}
+	*inst = find_instance(run, key, (size_t)(dot - key));
+	*setting = dot + 1;
+	return *inst ? 0 : -ENOENT;
+}
+
+static void ctl_get_one(FILE *out, struct track_instance *inst, const char *setting)
+{
+	struct lat_tracker_ctl *ctl = lat_ebpf_probe_ctl(inst->probe);
+	char buf[32];
+
+	if (!setting || strcmp(setting, "threshold") == 0) {
+		lat_track_format_exact(ctl->threshold_ns, buf, sizeof(buf));
+		reply(out, "%s.threshold=%s\n", inst->tracker->name, buf);
+	}
+	if (!setting || strcmp(setting, "timeout") == 0) {
+		lat_track_format_exact(ctl->timeout_ns, buf, sizeof(buf));
+		reply(out, "%s.timeout=%s\n", inst->tracker->name, buf);
+	}
+	if (!setting || strcmp(setting, "worst") == 0) {
+		reply(out, "%s.worst=%u\n", inst->tracker->name, ctl->worst);
+	}
+}
+
+/* Handles one request line; returns 0 (ok) or -1 with the error already written. */
+static int ctl_request(struct track_run *run, char *line, FILE *out)
+{
+	char *save = NULL;
+	char *verb = strtok_r(line, " \t", &save);
+	char *arg;
+
+	if (!verb) {
+		reply(out, "error: empty request\n");
+		return -1;
+	}
+	if (strcmp(verb, "get") == 0) {
+		arg = strtok_r(NULL, " \t", &save);
+		if (!arg) {
+			for (int i = 0; i < run->ninst; i++) {
+				ctl_get_one(out, &run->inst[i], NULL);
+			}
+			return 0;
+		}
+		for (; arg; arg = strtok_r(NULL, " \t", &save)) {
+			struct track_instance *inst;
+			const char *setting;
+
+			if (ctl_key(run, arg, strlen(arg), &inst, &setting) != 0 ||
+			    (strcmp(setting, "threshold") && strcmp(setting, "timeout") &&
+			     strcmp(setting, "worst"))) {
+				reply(out, "error: unknown key '%s'\n", arg);
+				return -1;
+			}
+			ctl_get_one(out, inst, setting);
+		}
+		return 0;
+	}
+	if (strcmp(verb, "set") == 0) {
+		struct {
+			struct track_instance *inst;
+			int what; /* 0 threshold, 1 timeout, 2 worst */
+			uint64_t value;
+		} changes[32];
+		int nchanges = 0;
+
+		while ((arg = strtok_r(NULL, " \t", &save))) {
+			char *eq = strchr(arg, '=');
+			struct track_instance *inst;
+			const char *setting;
+			uint64_t value;
+
+			if (!eq || ctl_key(run, arg, (size_t)(eq - arg), &inst, &setting) != 0) {
+				reply(out,
+				      "error: unknown key in '%s' (TRACKER.threshold=DURATION)\n",
+				      arg);
+				return -1;
+			}
+			*eq = '\0';
+			if (nchanges == (int)(sizeof(changes) / sizeof(changes[0]))) {
+				reply(out, "error: too many settings\n");
+				return -1;
+			}
+			if (strcmp(setting, "threshold") == 0 || strcmp(setting, "timeout") == 0) {
+				if (lat_parse_duration(eq + 1, 1, &value) != 0) {
+					reply(out, "error: bad duration '%s' for %s\n", eq + 1,
+					      arg);
+					return -1;
+				}
+				changes[nchanges].what = setting[1] == 'h' ? 0 : 1;
+			} else if (strcmp(setting, "worst") == 0) {
+				if (strcmp(eq + 1, "0") && strcmp(eq + 1, "1")) {
+					reply(out, "error: %s takes 0 or 1\n", arg);
+					return -1;
+				}
+				value = eq[1] == '1';
+				changes[nchanges].what = 2;
+			} else {
+				reply(out, "error: unknown key '%s'\n", arg);
+				return -1;
+			}
+			changes[nchanges].inst = inst;
+			changes[nchanges].value = value;
+			nchanges++;
+		}
+		if (!nchanges) {
+			reply(out, "error: set needs TRACKER.SETTING=VALUE\n");
+			return -1;
+		}
+		for (int i = 0; i < nchanges; i++) {
+			struct lat_tracker_ctl *ctl = lat_ebpf_probe_ctl(changes[i].inst->probe);
+			static const char *const names[] = {"threshold", "timeout", "worst"};
+
+			if (changes[i].what == 0) {
+				__atomic_store_n(&ctl->threshold_ns, changes[i].value,
+						 __ATOMIC_RELAXED);
+			} else if (changes[i].what == 1) {
+				__atomic_store_n(&ctl->timeout_ns, changes[i].value,
+						 __ATOMIC_RELAXED);
+			} else {
+				__atomic_store_n(&ctl->worst, (uint32_t)changes[i].value,
+						 __ATOMIC_RELAXED);
+			}
+			ctl_get_one(out, changes[i].inst, names[changes[i].what]);
+		}
+		return 0;
+	}
+	if (strcmp(verb, "status") == 0) {
+		reply(out, "pid=%d\n", (int)getpid());
+		reply(out, "uptime_ms=%" PRIu64 "\n", (now_ns() - run->started_ns) / 1000000);
+		for (int i = 0; i < run->ninst; i++) {
+			struct track_instance *inst = &run->inst[i];
+			uint64_t drops[LAT_DROP_MAX] = {0}, lost = inst->bad_records;
+			struct lat_stats st;
+
+			lat_ebpf_probe_stats(inst->probe, 0, &st);
+			lat_ebpf_probe_drops(inst->probe, drops);
+			for (int d = 0; d < LAT_DROP_MAX; d++) {
+				lost += drops[d];
+			}
+			reply(out, "%s.events=%llu\n", inst->tracker->name, U(st.count));
+			reply(out, "%s.reported=%" PRIu64 "\n", inst->tracker->name, inst->records);
+			reply(out, "%s.lost=%" PRIu64 "\n", inst->tracker->name, lost);
+			ctl_get_one(out, inst, NULL);
+		}
+		if (run->exec_cmd) {
+			reply(out, "exec.run=%" PRIu64 "\nexec.skipped=%" PRIu64 "\n",
+			      run->exec_run, run->exec_skipped);
+		}
+		return 0;
+	}
+	reply(out, "error: unknown request '%s' (get, set, status)\n", verb);
+	return -1;
+}
+
+static void ctl_serve(struct track_run *run)
+{
+	struct timeval tv = {.tv_sec = 1};
+	char line[1024];
+	size_t used = 0;
+	struct ucred cred;
+	socklen_t cred_len = sizeof(cred);
+	FILE *out;
+	int fd = accept4(run->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0) {
+		return;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	out = fdopen(fd, "r+");
+	if (!out) {
+		close(fd);
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) != 0 ||
+	    (cred.uid != 0 && cred.uid != geteuid())) {
+		reply(out, "error: permission denied\n");
+		fclose(out);
+		return;
+	}
+	while (used < sizeof(line) - 1) {
+		ssize_t got = read(fd, line + used, sizeof(line) - 1 - used);
+
+		if (got <= 0) {
+			break;
+		}
+		used += (size_t)got;
+		if (memchr(line, '\n', used)) {
+			break;
+		}
+	}
+	line[used] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	if (!line[strspn(line, " \t")]) {
+		fclose(out); /* a probe (ctl looking for live sockets) or an empty request */
+		return;
+	}
+	if (ctl_request(run, line, out) == 0) {
+		reply(out, "ok\n");
+	}
+	fclose(out);
+}
+
+static int ctl_listen(struct track_run *run)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	const char *path = run->socket_path;
+	int fd;
+
+	if (!path) {
+		if (mkdir(LAT_TRACK_SOCKET_DIR, 0700) != 0 && errno != EEXIST) {
+			return -errno;
+		}
+		snprintf(run->socket_buf, sizeof(run->socket_buf),
+			 LAT_TRACK_SOCKET_DIR "/track-%d.sock", (int)getpid());
+		path = run->socket_buf;
+		run->socket_path = path;
+	}
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		return -ENAMETOOLONG;
+	}
+	strcpy(addr.sun_path, path);
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		return -errno;
+	}
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || chmod(path, 0600) != 0 ||
+	    listen(fd, 8) != 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	run->listen_fd = fd;
+	return 0;
+}
+
+/* --- options -------------------------------------------------------------------------------- */
+
+static void print_help(void)
+{
+	printf("Usage: latscope track TRACKER... [OPTIONS]\n\n"
+	       "Tracks latencies in the kernel with eBPF and reports every event slower than the\n"
+	       "threshold, with where it waited. Runs until Ctrl-C or --duration.\n\n"
+	       "Trackers:\n");
+	for (size_t i = 0; i < TRACKER_COUNT; i++) {
+		printf("  %-10s %s\n", trackers[i]->name, trackers[i]->summary);
+	}
+	printf(
+	    "\nOptions:\n"
+	    "  -t, --threshold [TRACKER=]DURATION  report events slower than this (default 1ms)\n"
+	    "  -T, --timeout [TRACKER=]DURATION    report events still running at this age too\n"
+	    "      --worst               raise the threshold to each reported delay\n"
+	    "  -p, --pid PID             only this process\n"
+	    "      --tid TID             only this thread\n"
+	    "  -c, --comm NAME           only tasks with this command name\n"
+	    "      --cgroup PATH         only tasks in this cgroup (v2; relative to "
+	    "/sys/fs/cgroup)\n"
+	    "      --stack, --no-stack   take kernel and user stacks (default: on)\n"
+	    "      --ustack-size SIZE    bytes of user stack copied for unwinding (default 8k, max "
+	    "16k)\n"
+	    "  -d, --duration DURATION   stop after this long\n"
+	    "  -j, --json                one JSON object per line\n"
+	    "  -q, --quiet               no alert lines, only the summary\n"
+	    "  -e, --exec CMD            run CMD (sh -c) on an alert, fields in LATSCOPE_* "
+	    "variables\n"
+	    "      --exec-interval DUR   at most one --exec per DUR (default 1s), others counted\n"
+	    "      --socket PATH         control socket (default " LAT_TRACK_SOCKET_DIR
+	    "/track-PID.sock)\n"
+	    "      --ringbuf SIZE        ring buffer size per tracker (default 8M)\n"
+	    "  -v, --verbose             show libbpf's messages (verifier log)\n"
+	    "  -h, --help                this help\n\n"
+	    "While it runs: latscope ctl set syscall.threshold=5ms (see latscope ctl --help).\n");
+}
+
+enum {
+	OPT_WORST = 256,
+	OPT_TID,
+	OPT_CGROUP,
+	OPT_STACK,
+	OPT_NO_STACK,
+	OPT_USTACK_SIZE,
+	OPT_EXEC_INTERVAL,
+	OPT_SOCKET,
+	OPT_RINGBUF,
+};
+
+static const struct option long_options[] = {
+    {"threshold", required_argument, NULL, 't'},
+    {"timeout", required_argument, NULL, 'T'},
+    {"worst", no_argument, NULL, OPT_WORST},
+    {"pid", required_argument, NULL, 'p'},
+    {"tid", required_argument, NULL, OPT_TID},
+    {"comm", required_argument, NULL, 'c'},
+    {"cgroup", required_argument, NULL, OPT_CGROUP},
+    {"stack", no_argument, NULL, OPT_STACK},
+    {"no-stack", no_argument, NULL, OPT_NO_STACK},
+    {"ustack-size", required_argument, NULL, OPT_USTACK_SIZE},
+    {"duration", required_argument, NULL, 'd'},
+    {"json", no_argument, NULL, 'j'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"exec", required_argument, NULL, 'e'},
+    {"exec-interval", required_argument, NULL, OPT_EXEC_INTERVAL},
+    {"socket", required_argument, NULL, OPT_SOCKET},
+    {"ringbuf", required_argument, NULL, OPT_RINGBUF},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line, exit status 2. */
+static int usage(const char *fmt, ...)
+{
+	char message[512];
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(message, sizeof(message), fmt, args);
+	va_end(args);
+	cli_error("track: %s (see latscope track --help)", message);
+	return CLI_EXIT_USAGE;
+}
+
+static int parse_u32(const char *text, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno || end == text || *end || v == 0 || v > UINT32_MAX || text[0] == '-') {
+		return -EINVAL;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* "5ms" (every tracker) or "syscall=5ms" (one); trackers are resolved after parsing. */
+struct per_tracker_value {
+	char name[32];
+	uint64_t value;
+};
+
+static int parse_tracker_duration(const char *opt, const char *text, uint64_t *all, bool *all_set,
+				  struct per_tracker_value *list, int *count)
+{
+	const char *eq = strchr(text, '=');
+	uint64_t value;
+
+	if (lat_parse_duration(eq ? eq + 1 : text, 1000000, &value) != 0) {
+		return usage("bad duration for %s: '%s'", opt, text);
+	}
+	if (!eq) {
+		*all = value;
+		*all_set = true;
+		return 0;
+	}
+	if (*count >= MAX_INSTANCES || (size_t)(eq - text) >= sizeof(list[0].name)) {
+		return usage("too many %s values", opt);
+	}
+	snprintf(list[*count].name, sizeof(list[0].name), "%.*s", (int)(eq - text), text);
+	list[*count].value = value;
+	(*count)++;
+	return 0;
+}
+
+static int cgroup_id(const char *path, uint64_t *id)
+{
+	char full[PATH_MAX];
+	struct statfs sfs;
+	struct stat st;
+
+	if (path[0] == '/') {
+		snprintf(full, sizeof(full), "%s", path);
+	} else {
+		snprintf(full, sizeof(full), "/sys/fs/cgroup/%s", path);
+	}
+	if (stat(full, &st) != 0 || statfs(full, &sfs) != 0) {
+		return -errno;
+	}
+	if (!S_ISDIR(st.st_mode) || sfs.f_type != CGROUP2_MAGIC) {
+		return -ENOTDIR;
+	}
+	*id = st.st_ino;
+	return 0;
+}
+
+static int parse_args(struct track_run *run, int argc, char **argv)
+{
+	struct per_tracker_value thresholds[MAX_INSTANCES], timeouts[MAX_INSTANCES];
+	int nthresholds = 0, ntimeouts = 0, opt, rc;
+	uint64_t size, cgid = 0;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":t:T:p:c:d:jqe:vh", long_options, NULL)) != -1) {
+		switch (opt) {
+		case 't':
+			rc = parse_tracker_duration("--threshold", optarg, &run->threshold_ns,
+						    &run->threshold_set, thresholds, &nthresholds);
+			if (rc) {
+				return rc;
+			}
+			break;
+		case 'T':
+			rc = parse_tracker_duration("--timeout", optarg, &run->timeout_ns,
+						    &run->timeout_set, timeouts, &ntimeouts);
+			if (rc) {
+				return rc;
+			}
+			break;
+		case OPT_WORST:
+			run->worst = true;
+			break;
+		case 'p':
+			if (parse_u32(optarg, &run->filter.tgid)) {
+				return usage("bad --pid: '%s'", optarg);
+			}
+			break;
+		case OPT_TID:
+			if (parse_u32(optarg, &run->filter.tid)) {
+				return usage("bad --tid: '%s'", optarg);
+			}
+			break;
+		case 'c':
+			if (!optarg[0] || strlen(optarg) >= LAT_COMM_LEN) {
+				return usage("--comm takes 1 to %d characters: '%s'",
+					     LAT_COMM_LEN - 1, optarg);
+			}
+			memset(run->filter.comm, 0, sizeof(run->filter.comm));
+			memcpy(run->filter.comm, optarg, strlen(optarg));
+			break;
+		case OPT_CGROUP:
+			rc = cgroup_id(optarg, &cgid);
+			run->filter.cgroup_id = cgid;
+			if (rc) {
+				cli_error("track: cgroup '%s': %s", optarg,
+					  rc == -ENOTDIR ? "not a cgroup v2 directory"
+							 : strerror(-rc));
+				return CLI_EXIT_FAILURE;
+			}
+			break;
+		case OPT_STACK:
+			run->kstack = true;
+			if (!run->ustack_size) {
+				run->ustack_size = 8192;
+			}
+			break;
+		case OPT_NO_STACK:
+			run->kstack = false;
+			run->ustack_size = 0;
+			break;
+		case OPT_USTACK_SIZE:
+			if (lat_parse_size(optarg, &size) != 0 || size > LAT_USTACK_MAX) {
+				return usage("bad --ustack-size: '%s' (at most %d)", optarg,
+					     LAT_USTACK_MAX);
+			}
+			run->ustack_size = (uint32_t)size;
+			break;
+		case 'd':
+			if (lat_parse_duration(optarg, 1000000000ULL, &run->duration_ns) != 0 ||
+			    run->duration_ns == 0) {
+				return usage("bad --duration: '%s'", optarg);
+			}
+			break;
+		case 'j':
+			run->json = true;
+			cli_json_errors = true;
+			break;
+		case 'q':
+			run->quiet = true;
+			break;
+		case 'e':
+			if (!optarg[0]) {
+				return usage("--exec needs a command");
+			}
+			run->exec_cmd = optarg;
+			break;
+		case OPT_EXEC_INTERVAL:
+			if (lat_parse_duration(optarg, 1000000000ULL, &run->exec_interval_ns) !=
+			    0) {
+				return usage("bad --exec-interval: '%s'", optarg);
+			}
+			break;
+		case OPT_SOCKET:
+			run->socket_path = optarg;
+			break;
+		case OPT_RINGBUF:
+			if (lat_parse_size(optarg, &size) != 0 || size < 4096 ||
+			    size > (1ULL << 30)) {
+				return usage("bad --ringbuf: '%s' (4k to 1G)", optarg);
+			}
+			run->ringbuf_bytes = 4096;
+			while (run->ringbuf_bytes < size) {
+				run->ringbuf_bytes <<= 1;
+			}
+			break;
+		case 'v':
+			run->verbose = true;
+			break;
+		case 'h':
+			print_help();
+			return -1;
+		case ':':
+			return usage("option '%s' needs a value", argv[optind - 1]);
+		default:
+			if (optopt) {
+				return usage("unknown option '-%c'", optopt);
+			}
+			return usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		return usage("which tracker? (one or more of the trackers in --help)");
+	}
+	for (int i = optind; i < argc; i++) {
+		const struct track_tracker *t = find_tracker(argv[i]);
+		struct track_instance *inst;
+
+		if (!t) {
+			return usage("unknown tracker '%s'", argv[i]);
+		}
+		if (find_instance(run, t->name, strlen(t->name))) {
+			continue;
+		}
+		if (run->ninst == MAX_INSTANCES) {
+			return usage("too many trackers");
+		}
+		inst = &run->inst[run->ninst++];
+		inst->tracker = t;
+		inst->threshold_ns =
+		    run->threshold_set ? run->threshold_ns : t->default_threshold_ns;
+		inst->timeout_ns = run->timeout_set ? run->timeout_ns : 0;
+	}
+	for (int i = 0; i < nthresholds; i++) {
+		struct track_instance *inst =
+		    find_instance(run, thresholds[i].name, strlen(thresholds[i].name));
+
+		if (!inst) {
+			return usage("--threshold for '%s', which is not tracked",
+				     thresholds[i].name);
+		}
+		inst->threshold_ns = thresholds[i].value;
+	}
+	for (int i = 0; i < ntimeouts; i++) {
+		struct track_instance *inst =
+		    find_instance(run, timeouts[i].name, strlen(timeouts[i].name));
+
+		if (!inst) {
+			return usage("--timeout for '%s', which is not tracked", timeouts[i].name);
+		}
+		inst->timeout_ns = timeouts[i].value;
+	}
+	return 0;
+}
+
+/* --- the run -------------------------------------------------------------------------------- */
+
+static int load_all(struct track_run *run)
+{
+	char why[512];
+	int err;
+
+	for (int i = 0; i < run->ninst; i++) {
+		struct track_instance *inst = &run->inst[i];
+		struct lat_ebpf_needs needs = {.tracepoints = inst->tracker->tracepoints};
+		struct lat_ebpf_probe_opts opts = {
+		    .name = inst->tracker->name,
+		    .skel = inst->tracker->skel,
+		    .filter = run->filter,
+		    .ctl = {.threshold_ns = inst->threshold_ns,
+			    .timeout_ns = inst->timeout_ns,
+			    .worst = run->worst},
+		    .stack_programs = inst->tracker->stack_programs,
+		    .ringbuf_bytes = run->ringbuf_bytes,
+		};
+
+		err = lat_ebpf_check(&needs, why, sizeof(why));
+		if (err) {
+			cli_error("track: %s", why);
+			return err;
+		}
+		opts.filter.kstack = run->kstack ? 1 : 0;
+		opts.filter.self_tgid = (uint32_t)getpid();
+		opts.filter.ustack_size = inst->tracker->user_stacks ? run->ustack_size : 0;
+		err = lat_ebpf_probe_load(&opts, &inst->probe, why, sizeof(why));
+		if (err) {
+			cli_error("track: %s", why);
+			return err;
+		}
+	}
+	for (int i = 0; i < run->ninst; i++) {
+		err = lat_ebpf_probe_attach(run->inst[i].probe, why, sizeof(why));
+		if (err) {
+			cli_error("track: %s", why);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int event_loop(struct track_run *run, struct ring_buffer *rb, int sfd)
+{
+	uint64_t deadline = run->duration_ns ? now_ns() + run->duration_ns : 0;
+	struct pollfd fds[3] = {
+	    {.fd = ring_buffer__epoll_fd(rb), .events = POLLIN},
+	    {.fd = sfd, .events = POLLIN},
+	    {.fd = run->listen_fd, .events = POLLIN},
+	};
+
+	for (;;) {
+		int timeout_ms = -1, ready;
+
+		if (deadline) {
+			uint64_t now = now_ns();
+
+			if (now >= deadline) {
+				return 0;
+			}
+			timeout_ms = (int)((deadline - now + 999999) / 1000000);
+		}
+		ready = poll(fds, run->listen_fd >= 0 ? 3 : 2, timeout_ms);
+		if (ready < 0) {
+			if (errno == EINTR) {
+				continue;
+			}
+			return -errno;
+		}
+		if (fds[0].revents) {
+			int err = ring_buffer__consume(rb);
+
+			if (err < 0 && err != -EINTR) {
+				return err;
+			}
+		}
+		if (fds[1].revents) {
+			struct signalfd_siginfo si;
+
+			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGCHLD) {
+					reap_children(run, WNOHANG);
+				} else {
+					return 0;
+				}
+			}
+		}
+		if (run->listen_fd >= 0 && fds[2].revents) {
+			ctl_serve(run);
+		}
+	}
+}
+
+int cmd_track(int argc, char **argv)
+{
+	static struct track_run run_storage;
+	struct track_run *run = &run_storage;
+	struct ring_buffer *rb = NULL;
+	sigset_t mask;
+	int sfd = -1, rc = CLI_EXIT_FAILURE, err;
+
+	memset(run, 0, sizeof(*run));
+	run->listen_fd = -1;
+	run->kstack = true;
+	run->ustack_size = 8192;
+	run->exec_interval_ns = 1000000000ULL;
+	rc = parse_args(run, argc, argv);
+	if (rc) {
+		return rc < 0 ? CLI_EXIT_OK : rc;
+	}
+	rc = CLI_EXIT_FAILURE;
+	current_run = run;
+	verbose_libbpf = run->verbose;
+	libbpf_set_print(libbpf_print);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a control client that goes away must not kill the run */
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		cli_error("track: signalfd: %s", strerror(errno));
+		goto out;
+	}
+
+	if (load_all(run) != 0) {
+		goto out;
+	}
+	if (run->kstack) {
+		err = lat_ksyms_load(NULL, &run->ksyms);
+		if (err) {
+			run->ksyms = NULL; /* addresses printed raw */
+		}
+	}
+	if (run->ustack_size) {
+		if (lat_usyms_create(&run->usyms) != 0) {
+			run->usyms = NULL;
+		}
+	}
+	for (int i = 0; i < run->ninst; i++) {
+		int fd = lat_ebpf_probe_events_fd(run->inst[i].probe);
+
+		if (!rb) {
+			rb = ring_buffer__new(fd, on_record, &run->inst[i], NULL);
+			if (!rb) {
+				cli_error("track: ring buffer: %s", strerror(errno));
+				goto out;
+			}
+		} else if (ring_buffer__add(rb, fd, on_record, &run->inst[i]) != 0) {
+			cli_error("track: ring buffer: %s", strerror(errno));
+			goto out;
+		}
+	}
+	err = ctl_listen(run);
+	if (err) {
+		cli_error("track: control socket %s: %s (ctl disabled)",
+			  run->socket_path ? run->socket_path : LAT_TRACK_SOCKET_DIR,
+			  strerror(-err));
+		run->socket_path = NULL;
+	}
+	run->started_ns = now_ns();
+	fprintf(stderr, "Tracking");
+	for (int i = 0; i < run->ninst; i++) {
+		char thr[32];
+
+		lat_track_format_exact(run->inst[i].threshold_ns, thr, sizeof(thr));
+		fprintf(stderr, " %s (threshold %s)", run->inst[i].tracker->name, thr);
+	}
+	if (run->socket_path) {
+		fprintf(stderr, ", control socket %s", run->socket_path);
+	}
+	fprintf(stderr, ".%s\n", run->duration_ns ? "" : " Ctrl-C to stop.");
+
+	err = event_loop(run, rb, sfd);
+	for (int i = 0; i < run->ninst; i++) {
+		lat_ebpf_probe_ctl(run->inst[i].probe)->enabled = 0;
+	}
+	ring_buffer__consume(rb);
+	if (err) {
+		cli_error("track: %s", strerror(-err));
+		goto out;
+	}
+	reap_children(run, WNOHANG);
+	if (run->exec_children > 0) {
+		/* Give running commands a moment; they are not killed. */
+		for (int i = 0; i < 50 && run->exec_children > 0; i++) {
+			usleep(100000);
+			reap_children(run, WNOHANG);
+		}
+	}
+	print_summary(run);
+	rc = CLI_EXIT_OK;
+
+out:
+	if (run->listen_fd >= 0) {
+		close(run->listen_fd);
+		unlink(run->socket_path);
+	}
+	ring_buffer__free(rb);
+	for (int i = 0; i < run->ninst; i++) {
+		lat_ebpf_probe_destroy(run->inst[i].probe);
+	}
+	if (run->ksyms) {
+		lat_ksyms_free(run->ksyms);
+	}
+	if (run->usyms) {
+		lat_usyms_free(run->usyms);
+	}
+	if (sfd >= 0) {
+		close(sfd);
+	}
+	return rc;
+}

@@ -1,0 +1,1282 @@
+/* ctf.c: CTF kernel traces read through a libbabeltrace2 graph (src.ctf.fs -> muxer -> our sink).
+ */
+#include "sources/ctf.h"
+
+#include <babeltrace2/babeltrace.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_TRACES   64
+#define MAX_FIELDS   8
+#define SEARCH_DEPTH 4
+
+/* --- event name -> typed event, and which payload fields fill which struct members ------ */
+
+enum field_kind { FK_I32, FK_I64, FK_U32, FK_U64, FK_STR };
+
+struct field_spec {
+	const char *name;
+	uint16_t offset; /* in struct lat_event */
+	uint8_t kind;
+	uint32_t present; /* LAT_HAS_* bit set when the field exists */
+};
+
+#define F(n, member, k)                                     \
+	{                                                   \
+		n, offsetof(struct lat_event, member), k, 0 \
+	}
+#define FP(n, member, k, bit)                                 \
+	{                                                     \
+		n, offsetof(struct lat_event, member), k, bit \
+	}
+
+struct event_spec {
+	const char *name;
+	enum lat_event_type type;
+	struct field_spec fields[MAX_FIELDS];
+};
+
+static const struct event_spec event_specs[] = {
+    {"sched_switch",
+     LAT_EV_SCHED_SWITCH,
+     {F("prev_comm", sched_switch.prev_comm, FK_STR), F("prev_tid", sched_switch.prev_tid, FK_I32),
+      F("prev_prio", sched_switch.prev_prio, FK_I32),
+      F("prev_state", sched_switch.prev_state, FK_I64),
+      F("next_comm", sched_switch.next_comm, FK_STR), F("next_tid", sched_switch.next_tid, FK_I32),
+      F("next_prio", sched_switch.next_prio, FK_I32)}},
+    {"sched_migrate_task",
+     LAT_EV_SCHED_MIGRATE,
+     {F("comm", task.comm, FK_STR), F("tid", task.tid, FK_I32), F("prio", task.prio, FK_I32),
+      F("orig_cpu", task.orig_cpu, FK_I32), F("dest_cpu", task.target_cpu, FK_I32)}},
+#define WAKEUP_FIELDS                                                                      \
+	{                                                                                  \
+		F("comm", task.comm, FK_STR), F("tid", task.tid, FK_I32),                  \
+		    F("prio", task.prio, FK_I32), F("target_cpu", task.target_cpu, FK_I32) \
+	}
+    {"sched_wakeup", LAT_EV_SCHED_WAKEUP, WAKEUP_FIELDS},
+    {"sched_wakeup_new", LAT_EV_SCHED_WAKEUP, WAKEUP_FIELDS},
+    {"sched_waking", LAT_EV_SCHED_WAKEUP, WAKEUP_FIELDS},
+    {"sched_process_fork",
+     LAT_EV_SCHED_FORK,
+     {F("parent_comm", fork.parent_comm, FK_STR), F("parent_tid", fork.parent_tid, FK_I32),
+      F("parent_pid", fork.parent_pid, FK_I32), F("child_comm", fork.child_comm, FK_STR),
+      F("child_tid", fork.child_tid, FK_I32), F("child_pid", fork.child_pid, FK_I32)}},
+    {"sched_process_exec",
+     LAT_EV_SCHED_EXEC,
+     {F("filename", task.filename, FK_STR), F("tid", task.tid, FK_I32)}},
+    {"sched_process_exit",
+     LAT_EV_SCHED_EXIT,
+     {F("comm", task.comm, FK_STR), F("tid", task.tid, FK_I32), F("prio", task.prio, FK_I32)}},
+    {"sched_pi_setprio",
+     LAT_EV_SCHED_PI_SETPRIO,
+     {F("comm", task.comm, FK_STR), F("tid", task.tid, FK_I32), F("newprio", task.prio, FK_I32)}},
+    {"mm_page_alloc", LAT_EV_PAGE_ALLOC, {{0}}},
+    {"kmem_mm_page_alloc", LAT_EV_PAGE_ALLOC, {{0}}},
+    {"mm_page_free", LAT_EV_PAGE_FREE, {{0}}},
+    {"kmem_mm_page_free", LAT_EV_PAGE_FREE, {{0}}},
+    {"lttng_statedump_process_state",
+     LAT_EV_STATEDUMP_PROCESS,
+     {F("tid", sd_process.tid, FK_I32), F("pid", sd_process.pid, FK_I32),
+      F("ppid", sd_process.ppid, FK_I32), F("name", sd_process.name, FK_STR),
+      FP("prio", sd_process.prio, FK_I32, LAT_HAS_PRIO)}},
+    {"lttng_statedump_file_descriptor",
+     LAT_EV_STATEDUMP_FD,
+     {F("pid", sd_fd.pid, FK_I32), F("fd", sd_fd.fd, FK_I32), F("filename", sd_fd.filename, FK_STR),
+      FP("flags", sd_fd.flags, FK_I64, LAT_HAS_FLAGS)}},
+    {"lttng_statedump_block_device",
+     LAT_EV_STATEDUMP_BLOCKDEV,
+     {F("dev", blockdev.dev, FK_U64), F("diskname", blockdev.diskname, FK_STR)}},
+    {"irq_handler_entry",
+     LAT_EV_IRQ_ENTRY,
+     {F("irq", irq.irq, FK_I32), F("name", irq.name, FK_STR)}},
+    {"irq_handler_exit", LAT_EV_IRQ_EXIT, {F("irq", irq.irq, FK_I32), F("ret", irq.ret, FK_I32)}},
+    /* lttng-analyses handles softirq_* only, not the irq_softirq_* of lttng-modules >= 2.9. */
+    {"softirq_raise", LAT_EV_SOFTIRQ_RAISE, {F("vec", irq.irq, FK_I32)}},
+    {"softirq_entry", LAT_EV_SOFTIRQ_ENTRY, {F("vec", irq.irq, FK_I32)}},
+    {"softirq_exit", LAT_EV_SOFTIRQ_EXIT, {F("vec", irq.irq, FK_I32)}},
+#define BLOCK_FIELDS                                                                        \
+	{                                                                                   \
+		F("dev", block.dev, FK_U64), F("sector", block.sector, FK_U64),             \
+		    F("nr_sector", block.nr_sector, FK_U32), F("rwbs", block.rwbs, FK_I64), \
+		    F("tid", block.tid, FK_I32), F("old_dev", block.old_dev, FK_U64),       \
+		    F("old_sector", block.old_sector, FK_U64)                               \
+	}
+    {"block_rq_issue", LAT_EV_BLOCK_RQ_ISSUE, BLOCK_FIELDS},
+    {"block_rq_complete", LAT_EV_BLOCK_RQ_COMPLETE, BLOCK_FIELDS},
+    {"block_bio_remap", LAT_EV_BLOCK_BIO_REMAP, BLOCK_FIELDS},
+    {"block_bio_backmerge", LAT_EV_BLOCK_BIO_BACKMERGE, BLOCK_FIELDS},
+    {"net_dev_xmit", LAT_EV_NET_XMIT, {F("name", net.name, FK_STR), F("len", net.len, FK_U64)}},
+    {"netif_receive_skb",
+     LAT_EV_NET_RECV,
+     {F("name", net.name, FK_STR), F("len", net.len, FK_U64)}},
+    {"writeback_pages_written", LAT_EV_WRITEBACK_PAGES, {F("pages", pages.pages, FK_U64)}},
+    {"mm_vmscan_wakeup_kswapd", LAT_EV_KSWAPD_WAKEUP, {{0}}},
+};
+
+static const struct field_spec syscall_entry_fields[] = {
+    FP("fd", syscall.fd, FK_I64, LAT_HAS_FD),
+    FP("count", syscall.count, FK_U64, LAT_HAS_COUNT),
+    FP("filename", syscall.filename, FK_STR, LAT_HAS_FILENAME),
+    FP("flags", syscall.flags, FK_I64, LAT_HAS_FLAGS),
+    {0},
+};
+static const struct field_spec syscall_exit_fields[] = {
+    FP("ret", syscall.ret, FK_I64, LAT_HAS_RET),
+    {0},
+};
+
+/* What one event class becomes: built on first sight of the class, then only looked up. */
+struct resolved_field {
+	uint16_t index; /* member index in the payload structure */
+	uint16_t offset;
+	uint8_t kind;
+	uint8_t src_signed;
+	uint32_t present;
+};
+
+struct class_map {
+	const bt_event_class *key;
+	const char *name;
+	uint16_t type;
+	uint8_t nfields;
+	int8_t ctx_pid, ctx_tid, ctx_procname; /* member index in the common context, or -1 */
+	uint32_t syscall_id;
+	const char *syscall_name;
+	struct resolved_field fields[MAX_FIELDS];
+};
+
+struct lat_ctf_source {
+	bt_graph *graph;
+	const bt_plugin *ctf_plugin, *utils_plugin;
+	char *dirs[MAX_TRACES];
+	int ndirs;
+	bool intersect;
+	int64_t range_begin, range_end;
+	int64_t inter_begin, inter_end;
+	bool have_range, have_inter;
+	int tracer_major, tracer_minor, tracer_patch;
+	bool have_tracer_version;
+	uint64_t size;
+	struct lat_ctf_stats stats;
+
+	/* event class cache: open addressing on the class pointer */
+	struct class_map *classes;
+	size_t class_cap, class_count;
+
+	/* syscall names: dense ids */
+	char **syscall_names;
+	uint32_t syscall_count, syscall_cap;
+
+	/* per packet: the CPU of its stream */
+	const bt_packet *last_packet;
+	uint32_t last_cpu;
+
+	lat_ctf_event_fn fn;
+	void *user;
+	int run_status; /* callback's negative errno, or 0 */
+	bool stop;
+	char error[512];
+};
+
+static void set_error(struct lat_ctf_source *src, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void set_error(struct lat_ctf_source *src, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(src->error, sizeof(src->error), fmt, args);
+	va_end(args);
+}
+
+/* Takes babeltrace2's current error and keeps its root cause's first line. */
+static void take_bt_error(struct lat_ctf_source *src, const char *what)
+{
+	const bt_error *error = bt_current_thread_take_error();
+	const char *message = NULL;
+	uint64_t count;
+
+	if (error) {
+		count = bt_error_get_cause_count(error);
+		if (count > 0) {
+			message = bt_error_cause_get_message(
+			    bt_error_borrow_cause_by_index(error, count - 1));
+		}
+	}
+	if (message && *message) {
+		size_t len = strcspn(message, "\n");
+
+		if (len > 300) {
+			len = 300;
+		}
+		set_error(src, "%s: %.*s", what, (int)len, message);
+	} else {
+		set_error(src, "%s", what);
+	}
+	if (error) {
+		bt_error_release(error);
+	}
+}
+
+/* --- finding traces ------------------------------------------------------------------------ */
+
+static bool is_file(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
+		return false;
+	}
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int find_traces(struct lat_ctf_source *src, const char *dir, int depth)
+{
+	struct dirent *entry;
+	char *subdirs[256];
+	int nsub = 0, ret = 0;
+	DIR *d;
+
+	if (is_file(dir, "metadata")) {
+		if (src->ndirs >= MAX_TRACES) {
+			return 0;
+		}
+		src->dirs[src->ndirs] = strdup(dir);
+		if (!src->dirs[src->ndirs]) {
+			return -ENOMEM;
+		}
+		src->ndirs++;
+		return 0;
+	}
+	if (depth >= SEARCH_DEPTH) {
+		return 0;
+	}
+	d = opendir(dir);
+	if (!d) {
+		return 0;
+	}
+	while ((entry = readdir(d)) && nsub < 256) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		if (entry->d_name[0] == '.') {
+			continue;
+		}
+		if (snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name) >=
+		    (int)sizeof(path)) {
+			continue;
+		}
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			subdirs[nsub] = strdup(path);
+			if (!subdirs[nsub]) {
+				ret = -ENOMEM;
+				break;
+			}
+			nsub++;
+		}
+	}
+	closedir(d);
+	qsort(subdirs, nsub, sizeof(subdirs[0]), compare_strings);
+	for (int i = 0; i < nsub; i++) {
+		if (ret == 0) {
+			ret = find_traces(src, subdirs[i], depth + 1);
+		}
+		free(subdirs[i]);
+	}
+	return ret;
+}
+
+/* Reads a trace's metadata file (text or packetized: the TSDL text is readable in both). */
+static char *read_metadata(const char *dir, size_t *len)
+{
+	char path[PATH_MAX];
+	size_t cap = 1 << 16, n = 0;
+	char *buf;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/metadata", dir);
+	f = fopen(path, "rb");
+	if (!f) {
+		return NULL;
+	}
+	buf = malloc(cap + 1);
+	while (buf) {
+		size_t got = fread(buf + n, 1, cap - n, f);
+
+		n += got;
+		if (n < cap) {
+			break;
+		}
+		if (cap >= (64u << 20)) {
+			break;
+		}
+		cap *= 2;
+		char *bigger = realloc(buf, cap + 1);
+		if (!bigger) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		buf = bigger;
+	}
+	fclose(f);
+	if (buf) {
+		buf[n] = '\0';
+		*len = n;
+	}
+	return buf;
+}
+
+/* Finds `key = value;` (value possibly quoted) in metadata text; returns the value or NULL. */
+static const char *metadata_value(const char *text, size_t len, const char *key, char *out,
+				  size_t out_len)
+{
+	size_t key_len = strlen(key);
+	const char *p = text, *end = text + len;
+
+	while ((p = memmem(p, end - p, key, key_len))) {
+		const char *q = p + key_len;
+		size_t n = 0;
+
+		if (p > text && (p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z'))) {
+			p = q;
+			continue;
+		}
+		while (q < end && *q == ' ') {
+			q++;
+		}
+		if (q >= end || *q != '=') {
+			p = q;
+			continue;
+		}
+		q++;
+		while (q < end && (*q == ' ' || *q == '"')) {
+			q++;
+		}
+		while (q < end && *q != '"' && *q != ';' && *q != '\n' && n + 1 < out_len) {
+			out[n++] = *q++;
+		}
+		out[n] = '\0';
+		return out;
+	}
+	return NULL;
+}
+
+/* Packet index (CTF index 1.x, LTTng's index/STREAM.idx): the first begin and last end. */
+static int read_index_range(const char *path, uint64_t *begin, uint64_t *end)
+{
+	unsigned char header[16], entry[56];
+	uint32_t magic, entry_len;
+	struct stat st;
+	int fd, ret = -EINVAL;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		return -errno;
+	}
+	if (fstat(fd, &st) || pread(fd, header, 16, 0) != 16) {
+		goto out;
+	}
+	magic = (uint32_t)header[0] << 24 | header[1] << 16 | header[2] << 8 | header[3];
+	entry_len = (uint32_t)header[12] << 24 | header[13] << 16 | header[14] << 8 | header[15];
+	if (magic != 0xC1F1DCC1 || entry_len < 56 || st.st_size < 16 + (off_t)entry_len) {
+		goto out;
+	}
+	/* offset, packet_size, content_size, timestamp_begin, timestamp_end: big-endian u64 */
+	if (pread(fd, entry, 56, 16) != 56) {
+		goto out;
+	}
+	*begin = 0;
+	for (int i = 24; i < 32; i++) {
+		*begin = *begin << 8 | entry[i];
+	}
+	if (pread(fd, entry, 56, 16 + ((st.st_size - 16) / entry_len - 1) * entry_len) != 56) {
+		goto out;
+	}
+	*end = 0;
+	for (int i = 32; i < 40; i++) {
+		*end = *end << 8 | entry[i];
+	}
+	ret = 0;
+out:
+	close(fd);
+	return ret;
+}
+
+/* cycles -> ns from the epoch, with the clock of the metadata (freq, offset_s, offset). */
+struct clock_desc {
+	uint64_t freq;
+	int64_t offset_s, offset;
+};
+
+static int64_t cycles_to_ns(const struct clock_desc *c, uint64_t cycles)
+{
+	unsigned __int128 ns;
+	int64_t offset_ns;
+
+	offset_ns = c->offset_s * 1000000000LL;
+	if (c->freq == 1000000000ULL) {
+		return offset_ns + c->offset + (int64_t)cycles;
+	}
+	ns = (unsigned __int128)(cycles + c->offset) * 1000000000ULL / c->freq;
+	return offset_ns + (int64_t)ns;
+}
+
+/*
+ * The intersection as lttng-analyses (babeltrace 1) computes it: per stream, the first
+ * packet's begin and the last packet's end as written in the packet index. babeltrace2's
+ * trace-infos query corrects some LTTng end timestamps, which changes the range, so it is
+ * only a fallback when a stream has no index.
+ */
+static bool index_intersection(struct lat_ctf_source *src, const char *dir, const char *meta,
+			       size_t meta_len, int64_t *begin, int64_t *end)
+{
+	struct clock_desc clock = {.freq = 1000000000ULL};
+	char value[64];
+	struct dirent *entry;
+	bool any = false;
+	DIR *d;
+
+	if (metadata_value(meta, meta_len, "freq", value, sizeof(value))) {
+		clock.freq = strtoull(value, NULL, 10);
+	}
+	if (metadata_value(meta, meta_len, "offset_s", value, sizeof(value))) {
+		clock.offset_s = strtoll(value, NULL, 10);
+	}
+	if (metadata_value(meta, meta_len, "offset", value, sizeof(value))) {
+		clock.offset = strtoll(value, NULL, 10);
+	}
+	if (clock.freq == 0) {
+		return false;
+	}
+	d = opendir(dir);
+	if (!d) {
+		return false;
+	}
+	while ((entry = readdir(d))) {
+		char path[PATH_MAX];
+		uint64_t b = 0, e = 0;
+
+		if (entry->d_name[0] == '.' || strcmp(entry->d_name, "metadata") == 0 ||
+		    !is_file(dir, entry->d_name)) {
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/index/%s.idx", dir, entry->d_name);
+		if (read_index_range(path, &b, &e)) {
+			any = false;
+			break;
+		}
+		if (!any || cycles_to_ns(&clock, b) > *begin) {
+			*begin = cycles_to_ns(&clock, b);
+		}
+		if (!any || cycles_to_ns(&clock, e) < *end) {
+			*end = cycles_to_ns(&clock, e);
+		}
+		any = true;
+	}
+	closedir(d);
+	return any;
+}
+
+static uint64_t dir_size(const char *dir)
+{
+	struct dirent *entry;
+	uint64_t total = 0;
+	DIR *d = opendir(dir);
+
+	if (!d) {
+		return 0;
+	}
+	while ((entry = readdir(d))) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			total += st.st_size;
+		}
+	}
+	closedir(d);
+	return total;
+}
+
+/* Keeps the kernel traces (env domain "kernel"), reads the tracer version and index ranges. */
+static int inspect_traces(struct lat_ctf_source *src, bool kernel_only)
+{
+	int kept = 0;
+	bool index_ok = true;
+	int64_t ibegin = INT64_MIN, iend = INT64_MAX;
+
+	for (int i = 0; i < src->ndirs; i++) {
+		size_t len = 0;
+		char value[64];
+		char *meta = read_metadata(src->dirs[i], &len);
+		bool kernel;
+
+		if (!meta) {
+			continue;
+		}
+		kernel = metadata_value(meta, len, "domain", value, sizeof(value)) &&
+			 strcmp(value, "kernel") == 0;
+		if (kernel_only && !kernel) {
+			free(meta);
+			free(src->dirs[i]);
+			src->dirs[i] = NULL;
+			continue;
+		}
+		if (kernel && !src->have_tracer_version &&
+		    metadata_value(meta, len, "tracer_major", value, sizeof(value))) {
+			src->tracer_major = atoi(value);
+			if (metadata_value(meta, len, "tracer_minor", value, sizeof(value))) {
+				src->tracer_minor = atoi(value);
+			}
+			if (metadata_value(meta, len, "tracer_patchlevel", value, sizeof(value))) {
+				src->tracer_patch = atoi(value);
+			}
+			src->have_tracer_version = true;
+		}
+		int64_t b = 0, e = 0;
+		if (index_ok && index_intersection(src, src->dirs[i], meta, len, &b, &e)) {
+			if (b > ibegin) {
+				ibegin = b;
+			}
+			if (e < iend) {
+				iend = e;
+			}
+		} else {
+			index_ok = false;
+		}
+		src->size += dir_size(src->dirs[i]);
+		src->dirs[kept++] = src->dirs[i];
+		free(meta);
+	}
+	for (int i = kept; i < src->ndirs; i++) {
+		src->dirs[i] = NULL;
+	}
+	src->ndirs = kept;
+	if (index_ok && kept > 0) {
+		src->inter_begin = ibegin;
+		src->inter_end = iend;
+		src->have_inter = true;
+	}
+	return kept;
+}
+
+/* --- graph ----------------------------------------------------------------------------------- */
+
+static bt_value *make_inputs_params(struct lat_ctf_source *src)
+{
+	bt_value *params = bt_value_map_create();
+	bt_value *inputs = NULL;
+
+	if (!params) {
+		return NULL;
+	}
+	if (bt_value_map_insert_empty_array_entry(params, "inputs", &inputs)) {
+		goto fail;
+	}
+	for (int i = 0; i < src->ndirs; i++) {
+		if (bt_value_array_append_string_element(inputs, src->dirs[i])) {
+			goto fail;
+		}
+	}
+	return params;
+fail:
+	bt_value_put_ref(params);
+	return NULL;
+}
+
+/* Ranges of every stream (babeltrace.trace-infos): the whole range, and the fallback
+ * intersection when the packet indexes are missing. */
+static int query_ranges(struct lat_ctf_source *src, const bt_component_class_source *cls,
+			const bt_value *params)
+{
+	bt_query_executor *query;
+	const bt_value *result = NULL;
+	int64_t begin = INT64_MAX, end = INT64_MIN, ibegin = INT64_MIN, iend = INT64_MAX;
+	uint64_t ntraces;
+
+	query = bt_query_executor_create(bt_component_class_source_as_component_class_const(cls),
+					 "babeltrace.trace-infos", params);
+	if (!query) {
+		return -ENOMEM;
+	}
+	if (bt_query_executor_query(query, &result) != BT_QUERY_EXECUTOR_QUERY_STATUS_OK) {
+		bt_query_executor_put_ref(query);
+		take_bt_error(src, "cannot read the trace");
+		return -EINVAL;
+	}
+	ntraces = bt_value_array_get_length(result);
+	for (uint64_t t = 0; t < ntraces; t++) {
+		const bt_value *trace = bt_value_array_borrow_element_by_index_const(result, t);
+		const bt_value *streams =
+		    bt_value_map_borrow_entry_value_const(trace, "stream-infos");
+
+		if (!streams || !bt_value_is_array(streams)) {
+			continue;
+		}
+		for (uint64_t s = 0; s < bt_value_array_get_length(streams); s++) {
+			const bt_value *stream =
+			    bt_value_array_borrow_element_by_index_const(streams, s);
+			const bt_value *range =
+			    bt_value_map_borrow_entry_value_const(stream, "range-ns");
+			const bt_value *b, *e;
+
+			if (!range) {
+				continue;
+			}
+			b = bt_value_map_borrow_entry_value_const(range, "begin");
+			e = bt_value_map_borrow_entry_value_const(range, "end");
+			if (!b || !e || !bt_value_is_signed_integer(b) ||
+			    !bt_value_is_signed_integer(e)) {
+				continue;
+			}
+			int64_t vb = bt_value_integer_signed_get(b),
+				ve = bt_value_integer_signed_get(e);
+			begin = vb < begin ? vb : begin;
+			end = ve > end ? ve : end;
+			ibegin = vb > ibegin ? vb : ibegin;
+			iend = ve < iend ? ve : iend;
+			src->have_range = true;
+		}
+	}
+	bt_value_put_ref(result);
+	bt_query_executor_put_ref(query);
+	if (src->have_range) {
+		src->range_begin = begin;
+		src->range_end = end;
+		if (!src->have_inter) {
+			src->inter_begin = ibegin;
+			src->inter_end = iend;
+			src->have_inter = true;
+		}
+	}
+	return 0;
+}
+
+static uint32_t intern_syscall(struct lat_ctf_source *src, const char *name)
+{
+	for (uint32_t i = 0; i < src->syscall_count; i++) {
+		if (strcmp(src->syscall_names[i], name) == 0) {
+			return i;
+		}
+	}
+	if (src->syscall_count == src->syscall_cap) {
+		uint32_t cap = src->syscall_cap ? src->syscall_cap * 2 : 64;
+		char **names = realloc(src->syscall_names, cap * sizeof(*names));
+
+		if (!names) {
+			return UINT32_MAX;
+		}
+		src->syscall_names = names;
+		src->syscall_cap = cap;
+	}
+	src->syscall_names[src->syscall_count] = strdup(name);
+	if (!src->syscall_names[src->syscall_count]) {
+		return UINT32_MAX;
+	}
+	return src->syscall_count++;
+}
+
+static int member_index(const bt_field_class *structure, const char *name)
+{
+	uint64_t count;
+
+	if (!structure || bt_field_class_get_type(structure) != BT_FIELD_CLASS_TYPE_STRUCTURE) {
+		return -1;
+	}
+	count = bt_field_class_structure_get_member_count(structure);
+	for (uint64_t i = 0; i < count; i++) {
+		const bt_field_class_structure_member *member =
+		    bt_field_class_structure_borrow_member_by_index_const(structure, i);
+
+		if (strcmp(bt_field_class_structure_member_get_name(member), name) == 0) {
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+static void resolve_fields(struct class_map *map, const bt_field_class *payload,
+			   const struct field_spec *specs, size_t nspecs)
+{
+	for (size_t i = 0; i < nspecs && specs[i].name && map->nfields < MAX_FIELDS; i++) {
+		int index = member_index(payload, specs[i].name);
+		const bt_field_class *fc;
+		bt_field_class_type type;
+		struct resolved_field *rf;
+
+		if (index < 0) {
+			continue;
+		}
+		fc = bt_field_class_structure_member_borrow_field_class_const(
+		    bt_field_class_structure_borrow_member_by_index_const(payload, index));
+		type = bt_field_class_get_type(fc);
+		rf = &map->fields[map->nfields];
+		if (specs[i].kind == FK_STR) {
+			if (type != BT_FIELD_CLASS_TYPE_STRING) {
+				continue;
+			}
+		} else if (bt_field_class_type_is(type, BT_FIELD_CLASS_TYPE_SIGNED_INTEGER)) {
+			rf->src_signed = 1;
+		} else if (bt_field_class_type_is(type, BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER)) {
+			rf->src_signed = 0;
+		} else {
+			continue;
+		}
+		rf->index = (uint16_t)index;
+		rf->offset = specs[i].offset;
+		rf->kind = specs[i].kind;
+		rf->present = specs[i].present;
+		map->nfields++;
+	}
+}
+
+static int build_class_map(struct lat_ctf_source *src, const bt_event_class *ec,
+			   struct class_map *map)
+{
+	const char *name = bt_event_class_get_name(ec);
+	const bt_field_class *payload = bt_event_class_borrow_payload_field_class_const(ec);
+	const bt_stream_class *sc = bt_event_class_borrow_stream_class_const(ec);
+	const bt_field_class *common =
+	    bt_stream_class_borrow_event_common_context_field_class_const(sc);
+	const char *syscall = NULL;
+	const struct field_spec *sc_fields = NULL;
+
+	memset(map, 0, sizeof(*map));
+	map->key = ec;
+	map->name = name ? name : "";
+	map->type = LAT_EV_OTHER;
+	map->ctx_pid = (int8_t)member_index(common, "pid");
+	map->ctx_tid = (int8_t)member_index(common, "tid");
+	map->ctx_procname = (int8_t)member_index(common, "procname");
+	if (!name) {
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(event_specs) / sizeof(event_specs[0]); i++) {
+		if (strcmp(event_specs[i].name, name) == 0) {
+			map->type = event_specs[i].type;
+			resolve_fields(map, payload, event_specs[i].fields, MAX_FIELDS);
+			return 0;
+		}
+	}
+	if (strncmp(name, "syscall_entry_", 14) == 0) {
+		map->type = LAT_EV_SYSCALL_ENTRY;
+		syscall = name + 14;
+		sc_fields = syscall_entry_fields;
+	} else if (strncmp(name, "sys_", 4) == 0) {
+		map->type = LAT_EV_SYSCALL_ENTRY;
+		syscall = name + 4;
+		sc_fields = syscall_entry_fields;
+	} else if (strncmp(name, "syscall_exit_", 13) == 0) {
+		map->type = LAT_EV_SYSCALL_EXIT;
+		syscall = name + 13;
+		sc_fields = syscall_exit_fields;
+	} else if (strcmp(name, "exit_syscall") == 0) {
+		map->type = LAT_EV_SYSCALL_EXIT;
+		syscall = ""; /* lttng-modules < 2.7: the name is the entry's */
+		sc_fields = syscall_exit_fields;
+	}
+	if (syscall) {
+		map->syscall_id = intern_syscall(src, syscall);
+		if (map->syscall_id == UINT32_MAX) {
+			return -ENOMEM;
+		}
+		map->syscall_name = src->syscall_names[map->syscall_id];
+		resolve_fields(map, payload, sc_fields, MAX_FIELDS);
+	}
+	return 0;
+}
+
+static inline size_t class_slot(const struct lat_ctf_source *src, const bt_event_class *ec)
+{
+	uintptr_t h = (uintptr_t)ec;
+
+	h ^= h >> 17;
+	h *= 0x9E3779B97F4A7C15ULL;
+	return (size_t)(h >> 20) & (src->class_cap - 1);
+}
+
+static int grow_classes(struct lat_ctf_source *src)
+{
+	size_t old_cap = src->class_cap;
+	struct class_map *old = src->classes;
+
+	src->class_cap = old_cap ? old_cap * 2 : 256;
+	src->classes = calloc(src->class_cap, sizeof(*src->classes));
+	if (!src->classes) {
+		src->classes = old;
+		src->class_cap = old_cap;
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < old_cap; i++) {
+		if (old[i].key) {
+			size_t slot = class_slot(src, old[i].key);
+
+			while (src->classes[slot].key) {
+				slot = (slot + 1) & (src->class_cap - 1);
+			}
+			src->classes[slot] = old[i];
+		}
+	}
+	free(old);
+	return 0;
+}
+
+static struct class_map *lookup_class(struct lat_ctf_source *src, const bt_event_class *ec)
+{
+	size_t slot = class_slot(src, ec);
+
+	while (src->classes[slot].key) {
+		if (src->classes[slot].key == ec) {
+			return &src->classes[slot];
+		}
+		slot = (slot + 1) & (src->class_cap - 1);
+	}
+	if ((src->class_count + 1) * 2 > src->class_cap) {
+		if (grow_classes(src)) {
+			return NULL;
+		}
+		return lookup_class(src, ec);
+	}
+	if (build_class_map(src, ec, &src->classes[slot])) {
+		src->classes[slot].key = NULL;
+		return NULL;
+	}
+	src->class_count++;
+	return &src->classes[slot];
+}
+
+static uint32_t packet_cpu(struct lat_ctf_source *src, const bt_event *event)
+{
+	const bt_packet *packet = bt_event_borrow_packet_const(event);
+	const bt_field *context, *cpu;
+
+	if (packet == src->last_packet) {
+		return src->last_cpu;
+	}
+	src->last_packet = packet;
+	src->last_cpu = 0;
+	context = packet ? bt_packet_borrow_context_field_const(packet) : NULL;
+	if (context) {
+		cpu = bt_field_structure_borrow_member_field_by_name_const(context, "cpu_id");
+		if (cpu && bt_field_class_type_is(bt_field_get_class_type(cpu),
+						  BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER)) {
+			src->last_cpu = (uint32_t)bt_field_integer_unsigned_get_value(cpu);
+		}
+	}
+	return src->last_cpu;
+}
+
+static inline void store_integer(struct lat_event *ev, const struct resolved_field *rf,
+				 const bt_field *field)
+{
+	char *dst = (char *)ev + rf->offset;
+	int64_t v = rf->src_signed ? bt_field_integer_signed_get_value(field)
+				   : (int64_t)bt_field_integer_unsigned_get_value(field);
+
+	switch (rf->kind) {
+	case FK_I32:
+		*(int32_t *)dst = (int32_t)v;
+		break;
+	case FK_U32:
+		*(uint32_t *)dst = (uint32_t)v;
+		break;
+	case FK_I64:
+		*(int64_t *)dst = v;
+		break;
+	case FK_U64:
+		*(uint64_t *)dst = (uint64_t)v;
+		break;
+	}
+}
+
+static int handle_event(struct lat_ctf_source *src, const bt_message *msg)
+{
+	const bt_event *event = bt_message_event_borrow_event_const(msg);
+	const bt_clock_snapshot *cs;
+	const struct class_map *map;
+	struct lat_event ev;
+	int64_t ns = 0;
+
+	cs = bt_message_event_borrow_default_clock_snapshot_const(msg);
+	if (bt_clock_snapshot_get_ns_from_origin(cs, &ns)) {
+		return 0;
+	}
+	if (src->intersect && (ns < src->inter_begin || ns > src->inter_end)) {
+		src->stats.skipped++;
+		return 0;
+	}
+	map = lookup_class(src, bt_event_borrow_class_const(event));
+	if (!map) {
+		return -ENOMEM;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.ts = ns;
+	ev.type = map->type;
+	ev.name = map->name;
+	ev.cpu = packet_cpu(src, event);
+	if (map->ctx_pid >= 0 || map->ctx_tid >= 0 || map->ctx_procname >= 0) {
+		const bt_field *ctx = bt_event_borrow_common_context_field_const(event);
+		const bt_field *f;
+
+		if (map->ctx_pid >= 0) {
+			f = bt_field_structure_borrow_member_field_by_index_const(ctx,
+										  map->ctx_pid);
+			if (bt_field_class_type_is(bt_field_get_class_type(f),
+						   BT_FIELD_CLASS_TYPE_SIGNED_INTEGER)) {
+				ev.ctx_pid = (int32_t)bt_field_integer_signed_get_value(f);
+				ev.ctx_mask |= LAT_CTX_PID;
+			}
+		}
+		if (map->ctx_tid >= 0) {
+			f = bt_field_structure_borrow_member_field_by_index_const(ctx,
+										  map->ctx_tid);
+			if (bt_field_class_type_is(bt_field_get_class_type(f),
+						   BT_FIELD_CLASS_TYPE_SIGNED_INTEGER)) {
+				ev.ctx_tid = (int32_t)bt_field_integer_signed_get_value(f);
+				ev.ctx_mask |= LAT_CTX_TID;
+			}
+		}
+		if (map->ctx_procname >= 0) {
+			f = bt_field_structure_borrow_member_field_by_index_const(
+			    ctx, map->ctx_procname);
+			if (bt_field_get_class_type(f) == BT_FIELD_CLASS_TYPE_STRING) {
+				ev.ctx_procname = bt_field_string_get_value(f);
+				ev.ctx_mask |= LAT_CTX_PROCNAME;
+			}
+		}
+	}
+	if (map->nfields) {
+		const bt_field *payload = bt_event_borrow_payload_field_const(event);
+
+		for (unsigned i = 0; i < map->nfields; i++) {
+			const struct resolved_field *rf = &map->fields[i];
+			const bt_field *f = bt_field_structure_borrow_member_field_by_index_const(
+			    payload, rf->index);
+
+			if (rf->kind == FK_STR) {
+				*(const char **)((char *)&ev + rf->offset) =
+				    bt_field_string_get_value(f);
+			} else {
+				store_integer(&ev, rf, f);
+			}
+			ev.present |= rf->present;
+		}
+	}
+	if (map->type == LAT_EV_SYSCALL_ENTRY || map->type == LAT_EV_SYSCALL_EXIT) {
+		ev.syscall.id = map->syscall_id;
+		ev.syscall.name = map->syscall_name;
+	}
+	src->stats.events++;
+	return src->fn(&ev, src->user);
+}
+
+static bt_graph_simple_sink_component_initialize_func_status sink_init(bt_message_iterator *it,
+								       void *data)
+{
+	return BT_GRAPH_SIMPLE_SINK_COMPONENT_INITIALIZE_FUNC_STATUS_OK;
+}
+
+static bt_graph_simple_sink_component_consume_func_status sink_consume(bt_message_iterator *it,
+								       void *data)
+{
+	struct lat_ctf_source *src = data;
+	bt_message_array_const msgs;
+	uint64_t count = 0, n;
+
+	switch (bt_message_iterator_next(it, &msgs, &count)) {
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_OK:
+		break;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_END:
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_END;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_AGAIN:
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_AGAIN;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_MEMORY_ERROR:
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_MEMORY_ERROR;
+	default:
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
+	}
+	for (uint64_t i = 0; i < count; i++) {
+		const bt_message *msg = msgs[i];
+
+		if (!src->stop) {
+			switch (bt_message_get_type(msg)) {
+			case BT_MESSAGE_TYPE_EVENT: {
+				int ret = handle_event(src, msg);
+
+				if (ret < 0) {
+					src->run_status = ret;
+					src->stop = true;
+				} else if (ret > 0) {
+					src->stop = true;
+				}
+				break;
+			}
+			case BT_MESSAGE_TYPE_DISCARDED_EVENTS:
+				src->stats.discarded_records++;
+				if (bt_message_discarded_events_get_count(msg, &n) ==
+				    BT_PROPERTY_AVAILABILITY_AVAILABLE) {
+					src->stats.discarded_events += n;
+				}
+				break;
+			case BT_MESSAGE_TYPE_DISCARDED_PACKETS:
+				src->stats.discarded_records++;
+				if (bt_message_discarded_packets_get_count(msg, &n) ==
+				    BT_PROPERTY_AVAILABILITY_AVAILABLE) {
+					src->stats.discarded_packets += n;
+				}
+				break;
+			default:
+				break;
+			}
+		}
+		bt_message_put_ref(msg);
+	}
+	return src->stop ? BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_END
+			 : BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
+}
+
+static int build_graph(struct lat_ctf_source *src)
+{
+	const bt_component_class_source *fs_class;
+	const bt_component_class_filter *muxer_class;
+	const bt_component_source *fs = NULL;
+	const bt_component_filter *muxer = NULL;
+	const bt_component_sink *sink = NULL;
+	bt_value *params;
+	uint64_t nports;
+	int ret;
+
+	if (bt_plugin_find("ctf", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_FALSE, &src->ctf_plugin) !=
+		BT_PLUGIN_FIND_STATUS_OK ||
+	    bt_plugin_find("utils", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_FALSE,
+			   &src->utils_plugin) != BT_PLUGIN_FIND_STATUS_OK) {
+		set_error(src, "babeltrace2's ctf and utils plugins are not installed");
+		return -ENOENT;
+	}
+	fs_class = bt_plugin_borrow_source_component_class_by_name_const(src->ctf_plugin, "fs");
+	muxer_class =
+	    bt_plugin_borrow_filter_component_class_by_name_const(src->utils_plugin, "muxer");
+	if (!fs_class || !muxer_class) {
+		set_error(src, "babeltrace2 has no src.ctf.fs or flt.utils.muxer");
+		return -ENOENT;
+	}
+	params = make_inputs_params(src);
+	if (!params) {
+		return -ENOMEM;
+	}
+	ret = query_ranges(src, fs_class, params);
+	if (ret) {
+		bt_value_put_ref(params);
+		return ret;
+	}
+	src->graph = bt_graph_create(0);
+	if (!src->graph) {
+		bt_value_put_ref(params);
+		return -ENOMEM;
+	}
+	if (bt_graph_add_source_component(src->graph, fs_class, "source", params,
+					  BT_LOGGING_LEVEL_NONE,
+					  &fs) != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+		bt_value_put_ref(params);
+		take_bt_error(src, "cannot read the trace");
+		return -EINVAL;
+	}
+	bt_value_put_ref(params);
+	if (bt_graph_add_filter_component(src->graph, muxer_class, "muxer", NULL,
+					  BT_LOGGING_LEVEL_NONE,
+					  &muxer) != BT_GRAPH_ADD_COMPONENT_STATUS_OK ||
+	    bt_graph_add_simple_sink_component(src->graph, "latscope", sink_init, sink_consume,
+					       NULL, src,
+					       &sink) != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+		take_bt_error(src, "cannot build the babeltrace2 graph");
+		return -ENOMEM;
+	}
+	nports = bt_component_source_get_output_port_count(fs);
+	if (nports == 0) {
+		set_error(src, "the trace has no data stream");
+		return -ENODATA;
+	}
+	for (uint64_t i = 0; i < nports; i++) {
+		const bt_port_output *out =
+		    bt_component_source_borrow_output_port_by_index_const(fs, i);
+		const bt_port_input *in =
+		    bt_component_filter_borrow_input_port_by_index_const(muxer, i);
+
+		if (!in || bt_graph_connect_ports(src->graph, out, in, NULL) !=
+			       BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
+			take_bt_error(src, "cannot connect the trace streams");
+			return -EINVAL;
+		}
+	}
+	if (bt_graph_connect_ports(src->graph,
+				   bt_component_filter_borrow_output_port_by_index_const(muxer, 0),
+				   bt_component_sink_borrow_input_port_by_index_const(sink, 0),
+				   NULL) != BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
+		take_bt_error(src, "cannot connect the sink");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int lat_ctf_source_open(const char *path, const struct lat_ctf_options *opts,
+			struct lat_ctf_source **out, char *err, size_t err_len)
+{
+	struct lat_ctf_source *src;
+	struct stat st;
+	int ret;
+
+	*out = NULL;
+	if (err && err_len) {
+		err[0] = '\0';
+	}
+	if (stat(path, &st)) {
+		ret = -errno;
+		if (err) {
+			snprintf(err, err_len, "%s", strerror(errno));
+		}
+		return ret;
+	}
+	src = calloc(1, sizeof(*src));
+	if (!src) {
+		return -ENOMEM;
+	}
+	src->intersect = opts ? opts->intersect : true;
+	ret = grow_classes(src);
+	if (ret) {
+		goto fail;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		set_error(src, "not a folder holding a CTF trace");
+		ret = -ENODATA;
+		goto fail;
+	}
+	ret = find_traces(src, path, 0);
+	if (ret) {
+		goto fail;
+	}
+	if (src->ndirs == 0) {
+		set_error(src, "no CTF trace found there");
+		ret = -ENODATA;
+		goto fail;
+	}
+	if (inspect_traces(src, opts ? opts->kernel_only : true) == 0) {
+		set_error(src, "no kernel trace there (only user-space or unreadable traces)");
+		ret = -EMEDIUMTYPE;
+		goto fail;
+	}
+	ret = build_graph(src);
+	if (ret) {
+		goto fail;
+	}
+	*out = src;
+	return 0;
+fail:
+	if (err) {
+		snprintf(err, err_len, "%s", src->error[0] ? src->error : strerror(-ret));
+	}
+	lat_ctf_source_destroy(src);
+	return ret;
+}
+
+int lat_ctf_source_run(struct lat_ctf_source *src, lat_ctf_event_fn fn, void *user)
+{
+	bt_graph_run_status status;
+
+	src->fn = fn;
+	src->user = user;
+	src->stop = false;
+	src->run_status = 0;
+	do {
+		status = bt_graph_run(src->graph);
+	} while (status == BT_GRAPH_RUN_STATUS_AGAIN);
+	if (src->run_status) {
+		set_error(src, "%s", strerror(-src->run_status));
+		return src->run_status;
+	}
+	if (status != BT_GRAPH_RUN_STATUS_OK) {
+		take_bt_error(src, "cannot read the trace");
+		return status == BT_GRAPH_RUN_STATUS_MEMORY_ERROR ? -ENOMEM : -EIO;
+	}
+	return 0;
+}
+
+const char *lat_ctf_source_error(const struct lat_ctf_source *src)
+{
+	return src->error;
+}
+
+void lat_ctf_source_range(const struct lat_ctf_source *src, int64_t *begin, int64_t *end)
+{
+	*begin = src->have_range ? src->range_begin : 0;
+	*end = src->have_range ? src->range_end : 0;
+}
+
+bool lat_ctf_source_intersection(const struct lat_ctf_source *src, int64_t *begin, int64_t *end)
+{
+	*begin = src->inter_begin;
+	*end = src->inter_end;
+	return src->have_inter && src->inter_begin <= src->inter_end;
+}
+
+int lat_ctf_source_tracer_version(const struct lat_ctf_source *src, int *major, int *minor,
+				  int *patch)
+{
+	if (!src->have_tracer_version) {
+		return -ENOENT;
+	}
+	*major = src->tracer_major;
+	*minor = src->tracer_minor;
+	*patch = src->tracer_patch;
+	return 0;
+}
+
+const struct lat_ctf_stats *lat_ctf_source_stats(const struct lat_ctf_source *src)
+{
+	return &src->stats;
+}
+
+uint32_t lat_ctf_source_syscall_count(const struct lat_ctf_source *src)
+{
+	return src->syscall_count;
+}
+
+uint64_t lat_ctf_source_size(const struct lat_ctf_source *src)
+{
+	return src->size;
+}
+
+void lat_ctf_source_destroy(struct lat_ctf_source *src)
+{
+	if (!src) {
+		return;
+	}
+	bt_graph_put_ref(src->graph);
+	bt_plugin_put_ref(src->ctf_plugin);
+	bt_plugin_put_ref(src->utils_plugin);
+	for (int i = 0; i < src->ndirs; i++) {
+		free(src->dirs[i]);
+	}
+	for (uint32_t i = 0; i < src->syscall_count; i++) {
+		free(src->syscall_names[i]);
+	}
+	free(src->syscall_names);
+	free(src->classes);
+	free(src);
+}

@@ -1,0 +1,79 @@
+/* ctf.h: CTF kernel traces (LTTng) read with libbabeltrace2 and turned into typed events. */
+#ifndef LATSCOPE_SOURCES_CTF_H
+#define LATSCOPE_SOURCES_CTF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sources/event.h"
+
+/*
+ * A source is a babeltrace2 graph: src.ctf.fs (one per trace folder found under the path) ->
+ * flt.utils.muxer -> our own simple sink, which maps each event class onto a typed event once
+ * and then fills a struct lat_event per message, without allocating.
+ *
+ * The source component is chosen from the URL: a path today; a `net://` URL (lttng-live,
+ * src.ctf.lttng-live) plugs in at lat_ctf_source_open() without changing callers.
+ */
+struct lat_ctf_source;
+
+struct lat_ctf_options {
+	bool intersect; /* keep only the time range every stream covers (lttng-analyses' default) */
+	bool kernel_only; /* refuse traces whose env domain is not "kernel" */
+};
+
+struct lat_ctf_stats {
+	uint64_t events;           /* event messages delivered to the callback */
+	uint64_t skipped;          /* event messages outside the intersection */
+	uint64_t discarded_events; /* events the tracer reported as lost */
+	uint64_t discarded_packets;
+	uint64_t discarded_records; /* how many discarded-events/packets messages */
+};
+
+/*
+ * Called once per event, in time order. Return 0 to go on, a positive value to stop early
+ * (lat_ctf_source_run() then returns 0), a negative errno to fail.
+ */
+typedef int (*lat_ctf_event_fn)(const struct lat_event *ev, void *user);
+
+/*
+ * Finds the CTF traces under `path` (the folder itself, a session folder holding kernel/, or
+ * any folder above; up to 4 levels), builds the graph and reads the trace ranges.
+ * Returns 0, -ENOENT (no such path), -ENODATA (no CTF trace there), -EMEDIUMTYPE (traces, but
+ * none from the kernel), -EINVAL (babeltrace2 cannot read the trace; see the error text),
+ * -ENOMEM. On failure *out is NULL and `err` (if not NULL) holds one line of explanation.
+ */
+int lat_ctf_source_open(const char *path, const struct lat_ctf_options *opts,
+			struct lat_ctf_source **out, char *err, size_t err_len);
+
+/* Runs the graph to the end (or until fn stops it). Returns 0 or a negative errno. */
+int lat_ctf_source_run(struct lat_ctf_source *src, lat_ctf_event_fn fn, void *user);
+
+/* One line describing the last failure (empty when none). */
+const char *lat_ctf_source_error(const struct lat_ctf_source *src);
+
+/* The range the streams cover, in ns since the epoch (before intersection). */
+void lat_ctf_source_range(const struct lat_ctf_source *src, int64_t *begin, int64_t *end);
+
+/*
+ * The intersection of the streams' ranges; returns false when the streams have no common
+ * range. Known after lat_ctf_source_open() from the trace's packet indexes.
+ */
+bool lat_ctf_source_intersection(const struct lat_ctf_source *src, int64_t *begin, int64_t *end);
+
+/* tracer_major/minor/patchlevel of the kernel trace's env; -ENOENT when absent. */
+int lat_ctf_source_tracer_version(const struct lat_ctf_source *src, int *major, int *minor,
+				  int *patch);
+
+const struct lat_ctf_stats *lat_ctf_source_stats(const struct lat_ctf_source *src);
+
+/* Number of distinct syscall names met so far (bounds lat_ev_syscall.id). */
+uint32_t lat_ctf_source_syscall_count(const struct lat_ctf_source *src);
+
+/* Total size of the stream files, for progress estimates. */
+uint64_t lat_ctf_source_size(const struct lat_ctf_source *src);
+
+void lat_ctf_source_destroy(struct lat_ctf_source *src);
+
+#endif /* LATSCOPE_SOURCES_CTF_H */

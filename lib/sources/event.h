@@ -1,0 +1,161 @@
+/* event.h: the typed kernel events every source produces (CTF files, lttng-live, eBPF, replay). */
+#ifndef LATSCOPE_SOURCES_EVENT_H
+#define LATSCOPE_SOURCES_EVENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * One struct per event, with a type and a union of payloads. A source maps its own event
+ * names onto these once per event class; analyses and the state model only see these.
+ *
+ * Strings (comm, filename, syscall names...) point into the source's buffers: they stay valid
+ * until the next event is delivered, except syscall names, which live as long as the source.
+ * Timestamps are nanoseconds since the Unix epoch.
+ */
+enum lat_event_type {
+	LAT_EV_OTHER = 0,           /* an event no analysis consumes (still counted, still timed) */
+	LAT_EV_SCHED_SWITCH,        /* sched_switch */
+	LAT_EV_SCHED_MIGRATE,       /* sched_migrate_task */
+	LAT_EV_SCHED_WAKEUP,        /* sched_wakeup, sched_wakeup_new, sched_waking */
+	LAT_EV_SCHED_FORK,          /* sched_process_fork */
+	LAT_EV_SCHED_EXEC,          /* sched_process_exec */
+	LAT_EV_SCHED_EXIT,          /* sched_process_exit */
+	LAT_EV_SCHED_PI_SETPRIO,    /* sched_pi_setprio */
+	LAT_EV_SYSCALL_ENTRY,       /* syscall_entry_* (sys_* before lttng-modules 2.7) */
+	LAT_EV_SYSCALL_EXIT,        /* syscall_exit_* (exit_syscall before 2.7) */
+	LAT_EV_PAGE_ALLOC,          /* mm_page_alloc, kmem_mm_page_alloc */
+	LAT_EV_PAGE_FREE,           /* mm_page_free, kmem_mm_page_free */
+	LAT_EV_STATEDUMP_PROCESS,   /* lttng_statedump_process_state */
+	LAT_EV_STATEDUMP_FD,        /* lttng_statedump_file_descriptor */
+	LAT_EV_STATEDUMP_BLOCKDEV,  /* lttng_statedump_block_device */
+	LAT_EV_IRQ_ENTRY,           /* irq_handler_entry */
+	LAT_EV_IRQ_EXIT,            /* irq_handler_exit */
+	LAT_EV_SOFTIRQ_RAISE,       /* softirq_raise, irq_softirq_raise */
+	LAT_EV_SOFTIRQ_ENTRY,       /* softirq_entry, irq_softirq_entry */
+	LAT_EV_SOFTIRQ_EXIT,        /* softirq_exit, irq_softirq_exit */
+	LAT_EV_BLOCK_RQ_ISSUE,      /* block_rq_issue */
+	LAT_EV_BLOCK_RQ_COMPLETE,   /* block_rq_complete */
+	LAT_EV_BLOCK_BIO_REMAP,     /* block_bio_remap */
+	LAT_EV_BLOCK_BIO_BACKMERGE, /* block_bio_backmerge */
+	LAT_EV_NET_XMIT,            /* net_dev_xmit */
+	LAT_EV_NET_RECV,            /* netif_receive_skb */
+	LAT_EV_WRITEBACK_PAGES,     /* writeback_pages_written */
+	LAT_EV_KSWAPD_WAKEUP,       /* mm_vmscan_wakeup_kswapd */
+	LAT_EV_TYPE_COUNT,
+};
+
+/* Optional context fields (LTTng `add-context`), present when the bit is set in ctx_mask. */
+enum {
+	LAT_CTX_PID = 1u << 0,
+	LAT_CTX_TID = 1u << 1,
+	LAT_CTX_PROCNAME = 1u << 2,
+};
+
+/* Optional payload fields, present when the bit is set in lat_event.present. */
+enum {
+	LAT_HAS_FD = 1u << 0,
+	LAT_HAS_COUNT = 1u << 1,
+	LAT_HAS_FILENAME = 1u << 2,
+	LAT_HAS_FLAGS = 1u << 3,
+	LAT_HAS_RET = 1u << 4,
+	LAT_HAS_PRIO = 1u << 5,
+};
+
+struct lat_ev_sched_switch {
+	const char *prev_comm, *next_comm;
+	int32_t prev_tid, next_tid;
+	int32_t prev_prio, next_prio;
+	int64_t prev_state;
+};
+
+struct lat_ev_sched_task {    /* migrate, wakeup, exec, exit, pi_setprio */
+	const char *comm;     /* may be NULL (exec: filename in `filename`) */
+	const char *filename; /* exec only */
+	int32_t tid;
+	int32_t prio;       /* wakeup/migrate/exit: prio; pi_setprio: newprio */
+	int32_t target_cpu; /* wakeup; migrate: dest_cpu */
+	int32_t orig_cpu;   /* migrate */
+};
+
+struct lat_ev_sched_fork {
+	const char *parent_comm, *child_comm;
+	int32_t parent_pid, parent_tid, child_pid, child_tid;
+};
+
+struct lat_ev_syscall {
+	const char *name; /* without the sys_/syscall_entry_ prefix; lives as long as the source */
+	uint32_t id;      /* dense id of `name` in the source (0..source's syscall count - 1) */
+	/* Entry arguments the I/O analyses read, when the event has them (has_* bits). */
+	int64_t fd;
+	uint64_t count;
+	const char *filename;
+	int64_t flags;
+	int64_t ret; /* exit only */
+};
+
+struct lat_ev_statedump_process {
+	const char *name;
+	int32_t tid, pid, ppid;
+	int32_t prio; /* LAT_HAS_PRIO: no prio before lttng-modules 2.8 */
+};
+
+struct lat_ev_statedump_fd {
+	const char *filename;
+	int32_t pid, fd;
+	int64_t flags;
+};
+
+struct lat_ev_blockdev {
+	const char *diskname;
+	uint64_t dev;
+};
+
+struct lat_ev_irq {
+	const char *name; /* irq entry only */
+	int32_t irq;      /* irq number, or softirq vector */
+	int32_t ret;      /* irq exit only */
+};
+
+struct lat_ev_block {
+	const char *rwbs_str;
+	uint64_t dev, sector, old_dev, old_sector;
+	uint32_t nr_sector;
+	int64_t rwbs;
+	int32_t tid;
+};
+
+struct lat_ev_net {
+	const char *name;
+	uint64_t len;
+};
+
+struct lat_ev_pages {
+	uint64_t pages; /* writeback_pages_written */
+};
+
+struct lat_event {
+	int64_t ts;        /* ns since the epoch */
+	uint32_t cpu;      /* from the packet context (cpu_id) */
+	uint16_t type;     /* enum lat_event_type */
+	uint16_t ctx_mask; /* LAT_CTX_* */
+	uint32_t present;  /* LAT_HAS_* */
+	int32_t ctx_pid, ctx_tid;
+	const char *ctx_procname;
+	const char *name; /* the source's event name (for logs and periods) */
+	union {
+		struct lat_ev_sched_switch sched_switch;
+		struct lat_ev_sched_task task;
+		struct lat_ev_sched_fork fork;
+		struct lat_ev_syscall syscall;
+		struct lat_ev_statedump_process sd_process;
+		struct lat_ev_statedump_fd sd_fd;
+		struct lat_ev_blockdev blockdev;
+		struct lat_ev_irq irq;
+		struct lat_ev_block block;
+		struct lat_ev_net net;
+		struct lat_ev_pages pages;
+	};
+};
+
+#endif /* LATSCOPE_SOURCES_EVENT_H */
