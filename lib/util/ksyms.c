@@ -181,6 +181,8 @@ int lat_ksyms_load(const char *path, struct lat_ksyms **out)
 	if (!f) {
 		return -errno;
 	}
+	/* Large reads: /proc/kallsyms costs much more in 4 KiB reads than in 256 KiB ones. */
+	setvbuf(f, NULL, _IOFBF, 256 * 1024);
 	while (getline(&line, &line_cap, f) > 0) {
 		uint64_t addr;
 		char type, *name, *module;

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char fake_kallsyms[] = "ffffffff81000000 T _stext\n"
@@ -130,6 +131,7 @@ static void test_real(void)
 {
 	static const char *const wanted[] = {"schedule", "do_nanosleep", "ksys_read"};
 	struct lat_ksyms *ksyms = NULL;
+	struct timespec t0, t1;
 	char *line = NULL;
 	size_t cap = 0;
 	FILE *f;
@@ -139,8 +141,12 @@ static void test_real(void)
 		skip(4, "not root: real /proc/kallsyms addresses are hidden");
 		return;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = lat_ksyms_load(NULL, &ksyms);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	is_int(err, 0, "real /proc/kallsyms loads");
+	tap_diag("diag ksyms: /proc/kallsyms loaded in %.1f ms",
+		 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	if (err) {
 		skip(3, "no kallsyms");
 		return;
@@ -165,6 +171,20 @@ static void test_real(void)
 	}
 	free(line);
 	fclose(f);
+	{
+		uint64_t base = 0xffffffff81000000ULL;
+		char buf[300];
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (int i = 0; i < 1000000; i++) {
+			lat_ksyms_format(ksyms, base + (uint64_t)i * 4099 % 0x1000000, buf,
+					 sizeof(buf));
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		tap_diag("diag ksyms: %.1f M addresses formatted/s",
+			 1.0 / ((double)(t1.tv_sec - t0.tv_sec) +
+				(double)(t1.tv_nsec - t0.tv_nsec) / 1e9));
+	}
 	lat_ksyms_free(ksyms);
 }
 

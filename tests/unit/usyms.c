@@ -4,9 +4,10 @@
 #include "tap.h"
 #include "util/usyms.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <limits.h>
-#include <elf.h>
+#include <link.h>
 #include <signal.h>
 #include <sys/auxv.h>
 #include <sys/ptrace.h>
@@ -257,6 +258,64 @@ static void bench(struct lat_usyms *usyms, pid_t pid, const struct capture *cap)
 		 (double)stacks / elapsed_s(&start, &now), stacks ? frames / stacks : 0);
 }
 
+/* Finds libc's build-id debug file (/usr/lib/debug/.build-id/xx/yyy.debug) from our own libc. */
+static int libc_debug_file(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	char *path = arg;
+
+	if (!strstr(info->dlpi_name, "/libc.so.6")) {
+		return 0;
+	}
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		const unsigned char *p, *end;
+
+		if (ph->p_type != PT_NOTE) {
+			continue;
+		}
+		p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+		end = p + ph->p_memsz;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
+			const unsigned char *desc = p + sizeof(*nh) + ((nh->n_namesz + 3) & ~3U);
+
+			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_descsz > 1) {
+				int used = sprintf(path, "/usr/lib/debug/.build-id/%02x/", desc[0]);
+
+				for (unsigned int j = 1; j < nh->n_descsz; j++) {
+					used += sprintf(path + used, "%02x", desc[j]);
+				}
+				strcpy(path + used, ".debug");
+				return 1;
+			}
+			p = desc + ((nh->n_descsz + 3) & ~3U);
+		}
+	}
+	return 0;
+}
+
+/* With libc6-dbg, libc's local functions (only in the debug file's .symtab) have names too. */
+static void check_debug_symbols(struct lat_usyms *usyms, pid_t pid, const struct capture *cap)
+{
+	char debug[PATH_MAX] = "";
+	uint64_t ips[MAX_IPS];
+	char buf[256];
+	bool cut, found = false;
+	int n;
+
+	if (!dl_iterate_phdr(libc_debug_file, debug) || access(debug, R_OK) != 0) {
+		skip(1, "no libc debug file (libc6-dbg) installed");
+		return;
+	}
+	n = lat_usyms_unwind(usyms, pid, &cap->regs, cap->stack, cap->stack_len, ips, MAX_IPS,
+			     &cut);
+	for (int i = 0; i < n && !found; i++) {
+		lat_usyms_format(usyms, pid, ips[i], buf, sizeof(buf));
+		found = strncmp(buf, "__libc_start_call_main+", 23) == 0;
+	}
+	ok(found, "libc's local __libc_start_call_main named from %s", debug);
+}
+
 /* Random stacks and registers (ip in libc, in the program, or anywhere): frames, no crash. */
 static void garbage(struct lat_usyms *usyms, pid_t pid, const struct capture *cap)
 {
@@ -371,6 +430,7 @@ int main(void)
 	tap_diag("diag usyms: first unwind of a process (maps, modules, CFI) took %.2f ms",
 		 elapsed_s(&t0, &t1) * 1e3);
 	check_stack(usyms, child.pid, &cap, "nanosleep", sleep_names, plain_levels);
+	check_debug_symbols(usyms, child.pid, &cap);
 
 	/* A 64-byte copy: the unwinder runs out of stack and says so. */
 	n = lat_usyms_unwind(usyms, child.pid, &cap.regs, cap.stack, 64, ips, MAX_IPS, &cut);
