@@ -27,6 +27,7 @@ int cli_usage_error(const char *command, const char *fmt, ...) __attribute__((fo
 
 /* Subcommands, one file each in cli/. */
 int cmd_demo(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
 int cmd_track(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
 

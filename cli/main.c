@@ -11,6 +11,7 @@ bool cli_json_errors;
 
 static const struct cli_command commands[] = {
 	{"demo", cmd_demo, "a toy request loop whose slow requests liblatscope catches"},
+	{"analyze", cmd_analyze, "lttng-analyses (cputop, memtop...) on LTTng kernel traces"},
 	{"track", cmd_track, "kernel latency trackers in eBPF: syscalls, wake-ups, off-CPU, I/O..."},
 	{"ctl", cmd_ctl, "read or change a running latscope track (thresholds, timeouts)"},
 };
