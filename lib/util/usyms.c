@@ -24,12 +24,15 @@
  *    function symbols, from the separate debug file's .symtab (/usr/lib/debug/.build-id/) when
  *    present, else the file's .symtab, else its .dynsym, and the PT_LOAD segments to turn a file
  *    offset into a symbol address.
- * An address outside every cached mapping re-reads the maps (a dlopen since), at most every
- * MAPS_REFRESH_NS per process; a process that exited keeps what was cached until forgotten.
+ * An address outside every cached mapping re-reads the maps (a dlopen, an exec since), at most
+ * every MAPS_REFRESH_NS per process, and they are re-read every MAPS_CHECK_NS anyway (an exec or a
+ * pid reused with mappings at the same addresses); the Dwfl session is rebuilt only when they
+ * changed. A process that exited keeps what was cached until forgotten.
  */
 #define PROC_BUCKETS    256
 #define FILE_BUCKETS    256
 #define MAPS_REFRESH_NS 100000000ULL
+#define MAPS_CHECK_NS   1000000000ULL
 #define NO_END_SPAN     4096 /* a symbol of size 0 covers at most this much, up to the next */
 
 /* x86-64 DWARF register numbers. */
@@ -677,7 +680,18 @@ static int get_proc(struct lat_usyms *usyms, int pid, struct uproc **out)
 	int err;
 
 	if (*slot) {
-		*out = *slot;
+		proc = *slot;
+		/* Exec or pid reuse since: check the maps now and then (kept if it is gone). */
+		if (now_ns() - proc->maps_read_ns >= MAPS_CHECK_NS) {
+			bool changed = false;
+
+			if (read_maps(proc, &changed) != 0) {
+				proc->maps_read_ns = now_ns();
+			} else if (changed) {
+				drop_dwfl(proc);
+			}
+		}
+		*out = proc;
 		return 0;
 	}
 	if (pid <= 0) {

@@ -1,6 +1,7 @@
 /* stackchild.c: a process blocked in libc under main -> level_one -> level_two -> level_three,
  * built without frame pointers, for the user-stack unwinding tests (tests/unit/usyms.c).
- * usage: stackchild [sleep|read|nocfi]   prints "ready <pid>" on stdout, then blocks until killed.
+ * usage: stackchild [sleep|read|nocfi|exec]   prints "ready <pid>", then blocks until killed.
+ * exec: like read, then when a byte arrives on stdin, execs itself in sleep mode (same pid).
  * nocfi: like sleep, with a frame between level_two and level_three that has a frame pointer but
  * no CFI at all (as hand-written assembly or JIT code), to exercise the frame-pointer fallback.
  */
@@ -12,7 +13,7 @@
 #include <unistd.h>
 
 static volatile int depth_seen;
-static int use_read, use_nocfi;
+static int use_read, use_nocfi, use_exec;
 
 /* nocfi_call(fn, x) returns fn(x) from a frame-pointer frame that no .eh_frame entry describes. */
 int nocfi_call(int (*fn)(int), int x);
@@ -38,7 +39,12 @@ __attribute__((noinline, noclone)) static int level_three(int x)
 	for (;;) {
 		if (use_read) {
 			/* Blocks in read() on stdin, a pipe the parent never writes to. */
-			if (read(STDIN_FILENO, &c, 1) <= 0) {
+			ssize_t n = read(STDIN_FILENO, &c, 1);
+
+			if (n == 1 && use_exec) {
+				execl("/proc/self/exe", "stackchild", "sleep", (char *)NULL);
+			}
+			if (n <= 0) {
 				sleep(1);
 			}
 		} else {
@@ -71,7 +77,8 @@ int main(int argc, char **argv)
 {
 	int r;
 
-	use_read = argc > 1 && strcmp(argv[1], "read") == 0;
+	use_exec = argc > 1 && strcmp(argv[1], "exec") == 0;
+	use_read = use_exec || (argc > 1 && strcmp(argv[1], "read") == 0);
 	use_nocfi = argc > 1 && strcmp(argv[1], "nocfi") == 0;
 	printf("ready %d\n", (int)getpid());
 	fflush(stdout);

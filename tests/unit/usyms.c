@@ -82,11 +82,11 @@ static long blocked_syscall(pid_t pid)
 	return nr;
 }
 
+static int wait_ready(struct child *child, long syscall_nr);
+
 static int spawn(const char *helper, const char *mode, long syscall_nr, struct child *child)
 {
 	int in[2], out[2];
-	char line[64];
-	ssize_t n;
 
 	if (pipe(in) || pipe(out)) {
 		return -1;
@@ -107,6 +107,15 @@ static int spawn(const char *helper, const char *mode, long syscall_nr, struct c
 	close(out[1]);
 	child->in_fd = in[1];
 	child->out_fd = out[0];
+	return wait_ready(child, syscall_nr);
+}
+
+/* Reads the child's "ready" line, then waits until it sleeps in syscall_nr. */
+static int wait_ready(struct child *child, long syscall_nr)
+{
+	char line[64];
+	ssize_t n;
+
 	n = read(child->out_fd, line, sizeof(line) - 1);
 	if (n <= 0 || strncmp(line, "ready", 5) != 0) {
 		return -1;
@@ -469,6 +478,28 @@ int main(void)
 			    nocfi_levels);
 	} else {
 		skip(10, "nocfi child not ready");
+	}
+	reap(&child_read);
+
+	/* The same pid execs a new image (new addresses): its stacks must follow the new maps. */
+	if (ok(spawn(helper, "exec", 0, &child_read) == 0, "exec child blocks in read") &&
+	    ok(capture(child_read.pid, &cap_read) == 0, "exec child stopped before exec")) {
+		struct timespec wait = {0, 150000000};
+
+		n = lat_usyms_unwind(usyms, child_read.pid, &cap_read.regs, cap_read.stack,
+				     cap_read.stack_len, ips, MAX_IPS, &cut);
+		ok(n >= 6, "before exec: %d frames", n);
+		if (ok(write(child_read.in_fd, "x", 1) == 1 && wait_ready(&child_read, 230) == 0,
+		       "child exec'd itself, blocks in clock_nanosleep") &&
+		    ok(capture(child_read.pid, &cap_read) == 0, "exec'd child stopped")) {
+			nanosleep(&wait, NULL);
+			check_stack(usyms, child_read.pid, &cap_read, "after exec", sleep_names,
+				    plain_levels);
+		} else {
+			skip(9, "exec'd child not ready");
+		}
+	} else {
+		skip(13, "exec child not ready");
 	}
 	reap(&child_read);
 
