@@ -207,13 +207,19 @@ static void take_bt_error(struct lat_ctf_source *src, const char *what)
 
 	if (error) {
 		count = bt_error_get_cause_count(error);
-		if (count > 0) {
-			message = bt_error_cause_get_message(
-			    bt_error_borrow_cause_by_index(error, count - 1));
+		if (count > 0) { /* cause 0 is the root one, the most specific */
+			message =
+			    bt_error_cause_get_message(bt_error_borrow_cause_by_index(error, 0));
 		}
 	}
 	if (message && *message) {
 		size_t len = strcspn(message, "\n");
+		const char *details = strstr(message, ": ");
+
+		/* drop the "key=value, ..." details babeltrace2 appends after ": " */
+		if (details && (size_t)(details - message) < len && strchr(details, '=')) {
+			len = details - message;
+		}
 
 		if (len > 300) {
 			len = 300;
@@ -1081,11 +1087,6 @@ static int build_graph(struct lat_ctf_source *src)
 	if (!params) {
 		return -ENOMEM;
 	}
-	ret = query_ranges(src, fs_class, params);
-	if (ret) {
-		bt_value_put_ref(params);
-		return ret;
-	}
 	src->graph = bt_graph_create(0);
 	if (!src->graph) {
 		bt_value_put_ref(params);
@@ -1098,7 +1099,12 @@ static int build_graph(struct lat_ctf_source *src)
 		take_bt_error(src, "cannot read the trace");
 		return -EINVAL;
 	}
+	/* only now: the component has checked every packet header, which the query does not */
+	ret = query_ranges(src, fs_class, params);
 	bt_value_put_ref(params);
+	if (ret) {
+		return ret;
+	}
 	if (bt_graph_add_filter_component(src->graph, muxer_class, "muxer", NULL,
 					  BT_LOGGING_LEVEL_NONE,
 					  &muxer) != BT_GRAPH_ADD_COMPONENT_STATUS_OK ||
