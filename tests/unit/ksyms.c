@@ -176,13 +176,13 @@ static void test_real(void)
 		char buf[300];
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		for (int i = 0; i < 1000000; i++) {
+		for (int i = 0; i < 200000; i++) {
 			lat_ksyms_format(ksyms, base + (uint64_t)i * 4099 % 0x1000000, buf,
 					 sizeof(buf));
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		tap_diag("diag ksyms: %.1f M addresses formatted/s",
-			 1.0 / ((double)(t1.tv_sec - t0.tv_sec) +
+			 0.2 / ((double)(t1.tv_sec - t0.tv_sec) +
 				(double)(t1.tv_nsec - t0.tv_nsec) / 1e9));
 	}
 	lat_ksyms_free(ksyms);
