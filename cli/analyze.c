@@ -341,7 +341,7 @@ static void progress_update(struct progress *p, int64_t ts)
 	}
 }
 
-static int on_event(const struct lat_event *ev, void *user)
+static int on_event(const struct lat_kevent *ev, void *user)
 {
 	struct run_ctx *ctx = user;
 	int ret = lat_analysis_run_event(&ctx->run, ev);

@@ -58,7 +58,7 @@ int lat_analysis_run_init(struct lat_analysis_run *run, const struct lat_analysi
 	return ret;
 }
 
-int lat_analysis_run_event(struct lat_analysis_run *run, const struct lat_event *ev)
+int lat_analysis_run_event(struct lat_analysis_run *run, const struct lat_kevent *ev)
 {
 	struct lat_state_change change;
 	int ret;

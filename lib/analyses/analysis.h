@@ -48,7 +48,7 @@ struct lat_analysis_ops {
 	unsigned options; /* LAT_OPTS_* */
 	size_t priv_size; /* zeroed, handed to every callback */
 	int (*init)(void *priv, const struct lat_analysis_config *config);
-	int (*handle_event)(void *priv, const struct lat_event *ev,
+	int (*handle_event)(void *priv, const struct lat_kevent *ev,
 			    const struct lat_state_change *change, const struct lat_state *state);
 	/* Builds the tables of the period [begin, end]. */
 	int (*finish)(void *priv, const struct lat_state *state, int64_t begin, int64_t end,
@@ -80,7 +80,7 @@ struct lat_analysis_run {
 int lat_analysis_run_init(struct lat_analysis_run *run, const struct lat_analysis_ops *ops,
 			  const struct lat_analysis_config *config);
 /* Returns 0, 1 once past --end (stop feeding), or a negative errno. */
-int lat_analysis_run_event(struct lat_analysis_run *run, const struct lat_event *ev);
+int lat_analysis_run_event(struct lat_analysis_run *run, const struct lat_kevent *ev);
 /* Builds the results; returns 0 (with no table when no event was in range) or -errno. */
 int lat_analysis_run_finish(struct lat_analysis_run *run, struct lat_result *result);
 void lat_analysis_run_fini(struct lat_analysis_run *run);

@@ -123,7 +123,7 @@ static int apply_prio_changes(struct cputop *ct, const struct lat_state_change *
 	return 0;
 }
 
-static int on_switch(struct cputop *ct, const struct lat_event *ev,
+static int on_switch(struct cputop *ct, const struct lat_kevent *ev,
 		     const struct lat_state_change *change)
 {
 	const struct lat_ev_sched_switch *sw = &ev->sched_switch;
@@ -146,6 +146,14 @@ static int on_switch(struct cputop *ct, const struct lat_event *ev,
 	}
 	cpu->start = task_ok(ct, wakee) ? ev->ts : -1;
 
+	/*
+	 * lttng-analyses accounts the previous task whatever --tid/--procname say, so that tasks
+	 * outside the filter show up in its per-TID table: we apply the filter (docs/analyses.md).
+	 * Like it, we keep the idle task here when no filter is given.
+	 */
+	if (change->prev && !lat_config_task_ok(ct->config, change->prev)) {
+		goto next;
+	}
 	prev = get_tid(ct, sw->prev_tid, sw->prev_comm, &created);
 	if (!prev) {
 		return -ENOMEM;
@@ -157,6 +165,7 @@ static int on_switch(struct cputop *ct, const struct lat_event *ev,
 		prev->total += ev->ts - prev->last_sched;
 		prev->last_sched = -1;
 	}
+next:
 	if (!task_ok(ct, wakee)) {
 		return 0;
 	}
@@ -171,7 +180,7 @@ static int on_switch(struct cputop *ct, const struct lat_event *ev,
 	return 0;
 }
 
-static int cputop_handle_event(void *priv, const struct lat_event *ev,
+static int cputop_handle_event(void *priv, const struct lat_kevent *ev,
 			       const struct lat_state_change *change, const struct lat_state *state)
 {
 	struct cputop *ct = priv;

@@ -63,7 +63,7 @@ static int memtop_init(void *priv, const struct lat_analysis_config *config)
 	return 0;
 }
 
-static int memtop_handle_event(void *priv, const struct lat_event *ev,
+static int memtop_handle_event(void *priv, const struct lat_kevent *ev,
 			       const struct lat_state_change *change, const struct lat_state *state)
 {
 	struct memtop *mt = priv;

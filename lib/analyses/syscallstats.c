@@ -233,7 +233,7 @@ static int count_return(struct syscall_stats *sc, const struct lat_syscall *call
 	return 0;
 }
 
-static int syscallstats_handle_event(void *priv, const struct lat_event *ev,
+static int syscallstats_handle_event(void *priv, const struct lat_kevent *ev,
 				     const struct lat_state_change *change,
 				     const struct lat_state *state)
 {

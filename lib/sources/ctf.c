@@ -25,23 +25,23 @@ enum field_kind { FK_I32, FK_I64, FK_U32, FK_U64, FK_STR };
 
 struct field_spec {
 	const char *name;
-	uint16_t offset; /* in struct lat_event */
+	uint16_t offset; /* in struct lat_kevent */
 	uint8_t kind;
 	uint32_t present; /* LAT_HAS_* bit set when the field exists */
 };
 
-#define F(n, member, k)                                     \
-	{                                                   \
-		n, offsetof(struct lat_event, member), k, 0 \
+#define F(n, member, k)                                      \
+	{                                                    \
+		n, offsetof(struct lat_kevent, member), k, 0 \
 	}
-#define FP(n, member, k, bit)                                 \
-	{                                                     \
-		n, offsetof(struct lat_event, member), k, bit \
+#define FP(n, member, k, bit)                                  \
+	{                                                      \
+		n, offsetof(struct lat_kevent, member), k, bit \
 	}
 
 struct event_spec {
 	const char *name;
-	enum lat_event_type type;
+	enum lat_kevent_type type;
 	struct field_spec fields[MAX_FIELDS];
 };
 
@@ -889,7 +889,7 @@ static uint32_t packet_cpu(struct lat_ctf_source *src, const bt_event *event)
 	return src->last_cpu;
 }
 
-static inline void store_integer(struct lat_event *ev, const struct resolved_field *rf,
+static inline void store_integer(struct lat_kevent *ev, const struct resolved_field *rf,
 				 const bt_field *field)
 {
 	char *dst = (char *)ev + rf->offset;
@@ -917,7 +917,7 @@ static int handle_event(struct lat_ctf_source *src, const bt_message *msg)
 	const bt_event *event = bt_message_event_borrow_event_const(msg);
 	const bt_clock_snapshot *cs;
 	const struct class_map *map;
-	struct lat_event ev;
+	struct lat_kevent ev;
 	int64_t ns = 0;
 
 	cs = bt_message_event_borrow_default_clock_snapshot_const(msg);

@@ -11,7 +11,7 @@
 /*
  * A source is a babeltrace2 graph: src.ctf.fs (one per trace folder found under the path) ->
  * flt.utils.muxer -> our own simple sink, which maps each event class onto a typed event once
- * and then fills a struct lat_event per message, without allocating.
+ * and then fills a struct lat_kevent per message, without allocating.
  *
  * The source component is chosen from the URL: a path today; a `net://` URL (lttng-live,
  * src.ctf.lttng-live) plugs in at lat_ctf_source_open() without changing callers.
@@ -35,7 +35,7 @@ struct lat_ctf_stats {
  * Called once per event, in time order. Return 0 to go on, a positive value to stop early
  * (lat_ctf_source_run() then returns 0), a negative errno to fail.
  */
-typedef int (*lat_ctf_event_fn)(const struct lat_event *ev, void *user);
+typedef int (*lat_ctf_event_fn)(const struct lat_kevent *ev, void *user);
 
 /*
  * Finds the CTF traces under `path` (the folder itself, a session folder holding kernel/, or

@@ -13,7 +13,7 @@
  * until the next event is delivered, except syscall names, which live as long as the source.
  * Timestamps are nanoseconds since the Unix epoch.
  */
-enum lat_event_type {
+enum lat_kevent_type {
 	LAT_EV_OTHER = 0,           /* an event no analysis consumes (still counted, still timed) */
 	LAT_EV_SCHED_SWITCH,        /* sched_switch */
 	LAT_EV_SCHED_MIGRATE,       /* sched_migrate_task */
@@ -52,7 +52,7 @@ enum {
 	LAT_CTX_PROCNAME = 1u << 2,
 };
 
-/* Optional payload fields, present when the bit is set in lat_event.present. */
+/* Optional payload fields, present when the bit is set in lat_kevent.present. */
 enum {
 	LAT_HAS_FD = 1u << 0,
 	LAT_HAS_COUNT = 1u << 1,
@@ -134,10 +134,10 @@ struct lat_ev_pages {
 	uint64_t pages; /* writeback_pages_written */
 };
 
-struct lat_event {
+struct lat_kevent {
 	int64_t ts;        /* ns since the epoch */
 	uint32_t cpu;      /* from the packet context (cpu_id) */
-	uint16_t type;     /* enum lat_event_type */
+	uint16_t type;     /* enum lat_kevent_type */
 	uint16_t ctx_mask; /* LAT_CTX_* */
 	uint32_t present;  /* LAT_HAS_* */
 	int32_t ctx_pid, ctx_tid;

@@ -244,7 +244,7 @@ static void check_prio(struct lat_state *state, struct lat_task *task, int32_t p
 	}
 }
 
-static int on_sched_switch(struct lat_state *state, const struct lat_event *ev,
+static int on_sched_switch(struct lat_state *state, const struct lat_kevent *ev,
 			   struct lat_state_change *change)
 {
 	const struct lat_ev_sched_switch *sw = &ev->sched_switch;
@@ -280,7 +280,7 @@ static int on_sched_switch(struct lat_state *state, const struct lat_event *ev,
 	return 0;
 }
 
-static int on_sched_migrate(struct lat_state *state, const struct lat_event *ev,
+static int on_sched_migrate(struct lat_state *state, const struct lat_kevent *ev,
 			    struct lat_state_change *change)
 {
 	bool created;
@@ -297,7 +297,7 @@ static int on_sched_migrate(struct lat_state *state, const struct lat_event *ev,
 	return 0;
 }
 
-static int on_sched_wakeup(struct lat_state *state, const struct lat_event *ev,
+static int on_sched_wakeup(struct lat_state *state, const struct lat_kevent *ev,
 			   struct lat_state_change *change)
 {
 	int32_t prio = ev->task.prio;
@@ -329,7 +329,7 @@ static int on_sched_wakeup(struct lat_state *state, const struct lat_event *ev,
 	return 0;
 }
 
-static int on_sched_fork(struct lat_state *state, const struct lat_event *ev,
+static int on_sched_fork(struct lat_state *state, const struct lat_kevent *ev,
 			 struct lat_state_change *change)
 {
 	const struct lat_ev_sched_fork *fork = &ev->fork;
@@ -364,7 +364,7 @@ static int on_sched_fork(struct lat_state *state, const struct lat_event *ev,
 	return 0;
 }
 
-static int on_sched_exec(struct lat_state *state, const struct lat_event *ev,
+static int on_sched_exec(struct lat_state *state, const struct lat_kevent *ev,
 			 struct lat_state_change *change)
 {
 	struct lat_task *task = get_task(state, ev->task.tid, NULL);
@@ -388,7 +388,7 @@ static int on_sched_exec(struct lat_state *state, const struct lat_event *ev,
 	return 0;
 }
 
-static int on_pi_setprio(struct lat_state *state, const struct lat_event *ev,
+static int on_pi_setprio(struct lat_state *state, const struct lat_kevent *ev,
 			 struct lat_state_change *change)
 {
 	struct lat_task *task = get_task(state, ev->task.tid, NULL);
@@ -418,7 +418,7 @@ static bool is_io_syscall(const char *name)
 	return false;
 }
 
-static int on_syscall_entry(struct lat_state *state, const struct lat_event *ev,
+static int on_syscall_entry(struct lat_state *state, const struct lat_kevent *ev,
 			    struct lat_state_change *change)
 {
 	struct lat_task *task = current_task(state, ev->cpu);
@@ -461,7 +461,7 @@ static int on_syscall_entry(struct lat_state *state, const struct lat_event *ev,
 	return 0;
 }
 
-static int on_syscall_exit(struct lat_state *state, const struct lat_event *ev,
+static int on_syscall_exit(struct lat_state *state, const struct lat_kevent *ev,
 			   struct lat_state_change *change)
 {
 	struct lat_task *task = current_task(state, ev->cpu);
@@ -479,7 +479,7 @@ static int on_syscall_exit(struct lat_state *state, const struct lat_event *ev,
 	return 0;
 }
 
-static int on_statedump_process(struct lat_state *state, const struct lat_event *ev,
+static int on_statedump_process(struct lat_state *state, const struct lat_kevent *ev,
 				struct lat_state_change *change)
 {
 	const struct lat_ev_statedump_process *sd = &ev->sd_process;
@@ -524,7 +524,7 @@ static int on_statedump_process(struct lat_state *state, const struct lat_event 
 	return 0;
 }
 
-static int on_statedump_fd(struct lat_state *state, const struct lat_event *ev,
+static int on_statedump_fd(struct lat_state *state, const struct lat_kevent *ev,
 			   struct lat_state_change *change)
 {
 	bool created;
@@ -541,7 +541,7 @@ static int on_statedump_fd(struct lat_state *state, const struct lat_event *ev,
 		      (ev->present & LAT_HAS_FLAGS) && (ev->sd_fd.flags & O_CLOEXEC));
 }
 
-static int on_blockdev(struct lat_state *state, const struct lat_event *ev)
+static int on_blockdev(struct lat_state *state, const struct lat_kevent *ev)
 {
 	for (uint32_t i = 0; i < state->ndisks; i++) {
 		if (state->disks[i].dev == ev->blockdev.dev) {
@@ -569,7 +569,7 @@ static int on_blockdev(struct lat_state *state, const struct lat_event *ev)
 	return 0;
 }
 
-static int on_irq_entry(struct lat_state *state, const struct lat_event *ev)
+static int on_irq_entry(struct lat_state *state, const struct lat_kevent *ev)
 {
 	uint32_t irq = (uint32_t)ev->irq.irq;
 
@@ -611,7 +611,7 @@ const char *lat_state_irq_name(const struct lat_state *state, int32_t irq)
 	return state->irq_names[irq];
 }
 
-int lat_state_update(struct lat_state *state, const struct lat_event *ev,
+int lat_state_update(struct lat_state *state, const struct lat_kevent *ev,
 		     struct lat_state_change *change)
 {
 	change->task = NULL;

@@ -95,7 +95,7 @@ void lat_state_fini(struct lat_state *state);
 void lat_state_set_tracer_version(struct lat_state *state, int major, int minor, int patch);
 
 /* Applies one event; fills *change. Returns 0 or -ENOMEM. */
-int lat_state_update(struct lat_state *state, const struct lat_event *ev,
+int lat_state_update(struct lat_state *state, const struct lat_kevent *ev,
 		     struct lat_state_change *change);
 
 /* The task with this tid, or NULL. */
