@@ -2,5 +2,12 @@
 # tracker.sh: `make bench-tracker`: liblatscope in/out pairs per second vs. a mutex-protected table.
 set -euo pipefail
 build=${LATSCOPE_BUILD:-$(cd "$(dirname "$0")/.." && pwd)/build}
-echo "# liblatscope in/out pairs (1, 2, 4 threads; 8- and 32-byte keys; $(nproc) CPUs), 1 s per run"
-exec "$build/bench/tracker" "${BENCH_TRACKER_SECONDS:-1}"
+secs=${BENCH_TRACKER_SECONDS:-0.2}
+echo "# liblatscope in/out pairs: 1, 2, 4 threads; 8- and 32-byte keys; $(nproc) CPUs;" \
+	"median of 5 alternating ${secs} s runs; load average $(cut -d' ' -f1 /proc/loadavg)"
+echo "# event times from CLOCK_MONOTONIC (both sides)"
+"$build/bench/tracker" "$secs"
+if grep -qw constant_tsc /proc/cpuinfo; then
+	echo "# event times from the TSC (both sides): the data structures without the clock's cost"
+	"$build/bench/tracker" --tsc "$secs"
+fi

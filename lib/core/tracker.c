@@ -32,8 +32,15 @@
 #define PURGE_EVERY_TICKS    16
 #define NO_ALERT_YET         UINT64_MAX
 
-/* Event states: 0 free or retired; ACTIVE in the table; DONE claimed by whoever ends it. */
-enum { ST_ACTIVE = 1, ST_TIMEDOUT = 2, ST_DONE = 4 };
+/*
+ * An event's state and reference count share one word, so that ending an event nobody else holds
+ * takes one compare-and-swap. Low byte: 0 free or retired; ACTIVE in the table; TIMEDOUT its
+ * TIMEOUT callback ran; DONE claimed by whoever ends it. Above: references (the table's, the
+ * timer's, get_event's).
+ */
+enum { ST_ACTIVE = 1, ST_TIMEDOUT = 2, ST_DONE = 4, ST_MASK = 0xff };
+#define REF     (1U << 8)
+#define REFS(w) ((w) >> 8)
 
 /* Counter indexes; one block per thread slot. */
 enum {
@@ -64,6 +71,7 @@ struct slot_block {
 	uint32_t batch_head;
 	uint32_t batch_tail;
 	uint32_t batch_len;
+	uint32_t free_head; /* the thread's private free events (one batch taken from a stripe) */
 } __attribute__((aligned(128)));
 
 struct stripe {
@@ -73,11 +81,9 @@ struct stripe {
 
 struct lat_event {
 	struct cds_lfht_node node;
-	_Atomic uint32_t state;
-	_Atomic uint32_t refs;
+	_Atomic uint32_t sr;         /* state | references << 8 */
 	_Atomic uint32_t link;       /* free list, retire batch or timer intake */
 	_Atomic uint32_t batch_link; /* first event of a batch: the next batch */
-	uint32_t batch_tail;         /* first event of a batch: its last event */
 	uint32_t batch_stripe;       /* first event of a batch: the free list it goes back to */
 	uint32_t key_len;
 	uint64_t start_ns;
@@ -233,27 +239,27 @@ static inline void rcu_unlock(struct lat_tracker *t)
 	urcu_memb_read_unlock();
 }
 
-/* Claims the right to end an event (out, replace, GC, flush): exactly one claimer wins. */
-static inline bool ev_claim(struct lat_event *ev, uint32_t *old_state)
+/*
+ * Claims the right to end an event (out, replace, GC, flush): exactly one claimer wins. *old gets
+ * the word before the claim; REFS(*old) == 1 means the claimer now holds the only reference.
+ */
+static inline bool ev_claim(struct lat_event *ev, uint32_t *old)
 {
-	uint32_t s = atomic_load_explicit(&ev->state, memory_order_acquire);
+	uint32_t w = atomic_load_explicit(&ev->sr, memory_order_acquire);
 
-	while (s != 0 && !(s & ST_DONE)) {
+	while ((w & ST_MASK) != 0 && !(w & ST_DONE)) {
 		if (atomic_compare_exchange_weak_explicit(
-			&ev->state, &s, s | ST_DONE, memory_order_acq_rel, memory_order_acquire)) {
-			*old_state = s;
+			&ev->sr, &w, w | ST_DONE, memory_order_acq_rel, memory_order_acquire)) {
+			*old = w;
 			return true;
 		}
 	}
 	return false;
 }
 
-static void publish_batch(struct lat_tracker *t, uint32_t head, uint32_t tail, int slot)
+static void publish_batch(struct lat_tracker *t, uint32_t head, int slot)
 {
-	struct lat_event *first = ev_at(t, head);
-
-	first->batch_tail = tail;
-	first->batch_stripe = (uint32_t)slot % NSTRIPES;
+	ev_at(t, head)->batch_stripe = (uint32_t)slot % NSTRIPES;
 	lf_pstack_push(&t->batches, &t->batch_nodes, head);
 }
 
@@ -262,7 +268,7 @@ static void publish_own_batch(struct lat_tracker *t, int slot)
 	struct slot_block *b = &t->counters[slot];
 
 	if (slot < LAT_NSLOTS && b->batch_len) {
-		publish_batch(t, b->batch_head, b->batch_tail, slot);
+		publish_batch(t, b->batch_head, slot);
 		b->batch_head = b->batch_tail = b->batch_len = 0;
 	}
 }
@@ -277,10 +283,10 @@ static void retire(struct lat_tracker *t, struct lat_event *ev, int slot)
 	uint32_t idx = ev_idx(t, ev);
 	struct slot_block *b;
 
-	atomic_store_explicit(&ev->state, 0, memory_order_relaxed);
+	atomic_store_explicit(&ev->sr, 0, memory_order_relaxed);
 	if (slot >= LAT_NSLOTS) {
 		atomic_store_explicit(&ev->link, 0, memory_order_relaxed);
-		publish_batch(t, idx, idx, slot);
+		publish_batch(t, idx, slot);
 		return;
 	}
 	b = &t->counters[slot];
@@ -296,8 +302,19 @@ static void retire(struct lat_tracker *t, struct lat_event *ev, int slot)
 
 static inline void ev_put(struct lat_tracker *t, struct lat_event *ev, int slot)
 {
-	if (atomic_fetch_sub_explicit(&ev->refs, 1, memory_order_acq_rel) == 1) {
+	if (REFS(atomic_fetch_sub_explicit(&ev->sr, REF, memory_order_acq_rel)) == 1) {
 		retire(t, ev, slot);
+	}
+}
+
+/* Drops the table's reference held by the claimer; no atomic when it was the only one. */
+static inline void ev_put_claimed(struct lat_tracker *t, struct lat_event *ev, uint32_t old,
+				  int slot)
+{
+	if (REFS(old) == 1) {
+		retire(t, ev, slot); /* nobody can take a reference on a DONE event */
+	} else {
+		ev_put(t, ev, slot);
 	}
 }
 
@@ -307,7 +324,7 @@ static int match_node(struct cds_lfht_node *node, const void *arg)
 	struct lat_event *ev = ev_of_node(node);
 
 	/* Pairs with the release in event_in: the key below was written before it. */
-	(void)atomic_load_explicit(&ev->state, memory_order_acquire);
+	(void)atomic_load_explicit(&ev->sr, memory_order_acquire);
 	return ev->key_len == k->len && k->t->match(ev->key, k->key, k->len) == 0;
 }
 
@@ -380,8 +397,8 @@ static uint32_t reclaim(struct lat_tracker *t)
 		struct lat_event *first = ev_at(t, batch);
 		uint32_t next = atomic_load_explicit(&first->batch_link, memory_order_relaxed);
 
-		lf_tstack_push_chain(&t->stripes[first->batch_stripe].free, &t->nodes, batch,
-				     first->batch_tail);
+		lf_tstack_push_chain(&t->stripes[first->batch_stripe].free, &t->batch_nodes, batch,
+				     batch);
 		batch = next;
 		count++;
 	}
@@ -389,18 +406,37 @@ static uint32_t reclaim(struct lat_tracker *t)
 	return count;
 }
 
+/*
+ * Takes a free event: from the thread's private batch (no atomic), else a whole batch from a
+ * stripe's free list (one CAS), else reclaims retired batches (one grace period), else NULL.
+ */
 static struct lat_event *ev_alloc(struct lat_tracker *t, int slot)
 {
+	struct slot_block *b = &t->counters[slot];
 	int home = slot % NSTRIPES;
+	uint32_t idx;
 
+	if (slot < LAT_NSLOTS && b->free_head) {
+		idx = b->free_head;
+		b->free_head = atomic_load_explicit(lf_link(&t->nodes, idx), memory_order_relaxed);
+		return ev_at(t, idx);
+	}
 	for (int attempt = 0; attempt < 2; attempt++) {
 		for (int i = 0; i < NSTRIPES; i++) {
-			uint32_t idx =
-			    lf_tstack_pop(&t->stripes[(home + i) % NSTRIPES].free, &t->nodes);
+			struct lf_tstack *fl = &t->stripes[(home + i) % NSTRIPES].free;
+			uint32_t rest;
 
-			if (idx) {
-				return ev_at(t, idx);
+			idx = lf_tstack_pop(fl, &t->batch_nodes);
+			if (!idx) {
+				continue;
 			}
+			rest = atomic_load_explicit(lf_link(&t->nodes, idx), memory_order_relaxed);
+			if (slot < LAT_NSLOTS) {
+				b->free_head = rest;
+			} else if (rest) {
+				lf_tstack_push_chain(fl, &t->batch_nodes, rest, rest);
+			}
+			return ev_at(t, idx);
 		}
 		/* Empty: events may wait for a grace period; else the timer holds them. */
 		publish_own_batch(t, slot);
@@ -467,8 +503,7 @@ LAT_API int lat_tracker_event_in(struct lat_tracker *t, const void *key, size_t 
 	ev->deadline_ns = !timeout                                 ? UINT64_MAX
 			  : ev->start_ns > UINT64_MAX - timeout_ns ? UINT64_MAX - 1
 								   : ev->start_ns + timeout_ns;
-	atomic_store_explicit(&ev->refs, timeout ? 2 : 1, memory_order_relaxed);
-	atomic_store_explicit(&ev->state, ST_ACTIVE, memory_order_release);
+	atomic_store_explicit(&ev->sr, (timeout ? 2 * REF : REF) | ST_ACTIVE, memory_order_release);
 	cnt_add(t, slot, C_TRACKED, 1);
 
 	hash = t->hash(key, key_len, t->seed);
@@ -486,7 +521,7 @@ LAT_API int lat_tracker_event_in(struct lat_tracker *t, const void *key, size_t 
 
 		if (ev_claim(oev, &old_state)) {
 			cnt_add(t, slot, C_REPLACED, 1);
-			ev_put(t, oev, slot);
+			ev_put_claimed(t, oev, old_state, slot);
 		}
 	}
 	if (timeout) {
@@ -530,7 +565,7 @@ static void complete(struct lat_tracker *t, int slot, struct lat_event *ev, uint
 		cnt_add(t, slot, C_OVER, 1);
 		report(t, slot, ev, LAT_CB_NORMAL, end, threshold, old_state & ST_TIMEDOUT);
 	}
-	ev_put(t, ev, slot);
+	ev_put_claimed(t, ev, old_state, slot);
 }
 
 LAT_API int lat_tracker_event_out(struct lat_tracker *t, const void *key, size_t key_len)
@@ -601,14 +636,12 @@ LAT_API struct lat_event *lat_tracker_get_event(struct lat_tracker *t, const voi
 	cds_lfht_lookup(t->ht, t->hash(key, key_len, t->seed), match_node, &k, &iter);
 	while ((node = cds_lfht_iter_get_node(&iter)) != NULL) {
 		struct lat_event *ev = ev_of_node(node);
-		uint32_t refs = atomic_load_explicit(&ev->refs, memory_order_relaxed);
-		uint32_t s = atomic_load_explicit(&ev->state, memory_order_acquire);
+		uint32_t w = atomic_load_explicit(&ev->sr, memory_order_acquire);
 
 		/* Take a reference unless the event is being ended (or already retired). */
-		while (refs != 0 && s != 0 && !(s & ST_DONE)) {
-			if (atomic_compare_exchange_weak_explicit(&ev->refs, &refs, refs + 1,
-								  memory_order_acquire,
-								  memory_order_relaxed)) {
+		while ((w & ST_MASK) != 0 && !(w & ST_DONE)) {
+			if (atomic_compare_exchange_weak_explicit(
+				&ev->sr, &w, w + REF, memory_order_acquire, memory_order_acquire)) {
 				found = ev;
 				break;
 			}
@@ -657,20 +690,20 @@ LAT_API const void *lat_event_key(const struct lat_event *ev, size_t *key_len)
 static int scan_remove(struct lat_tracker *t, int slot, uint64_t now, uint64_t min_age_ns, bool gc)
 {
 	struct lat_event *batch[BATCH];
+	uint32_t states[BATCH];
 	struct cds_lfht_iter iter;
 	struct cds_lfht_node *node;
-	uint32_t state;
 	int n = 0;
 
 	rcu_lock();
 	cds_lfht_first(t->ht, &iter);
 	while ((node = cds_lfht_iter_get_node(&iter)) != NULL && n < BATCH) {
 		struct lat_event *ev = ev_of_node(node);
-		uint32_t s = atomic_load_explicit(&ev->state, memory_order_acquire);
+		uint32_t w = atomic_load_explicit(&ev->sr, memory_order_acquire);
 
-		if (s != 0 && !(s & ST_DONE) &&
+		if ((w & ST_MASK) != 0 && !(w & ST_DONE) &&
 		    (min_age_ns == 0 || (now > ev->start_ns && now - ev->start_ns >= min_age_ns)) &&
-		    ev_claim(ev, &state)) {
+		    ev_claim(ev, &states[n])) {
 			cds_lfht_del(t->ht, node);
 			batch[n++] = ev;
 		}
@@ -684,7 +717,7 @@ static int scan_remove(struct lat_tracker *t, int slot, uint64_t now, uint64_t m
 		} else {
 			cnt_add(t, slot, C_FLUSHED, 1);
 		}
-		ev_put(t, batch[i], slot);
+		ev_put_claimed(t, batch[i], states[i], slot);
 	}
 	return n;
 }
@@ -710,7 +743,7 @@ static bool heap_entry_done(void *ctx, uint32_t idx)
 	struct lat_tracker *t = ctx;
 	struct lat_event *ev = ev_at(t, idx);
 
-	if (atomic_load_explicit(&ev->state, memory_order_acquire) & ST_DONE) {
+	if (atomic_load_explicit(&ev->sr, memory_order_acquire) & ST_DONE) {
 		ev_put(t, ev, lat_thread_slot_);
 		return true;
 	}
@@ -736,11 +769,19 @@ static void timer_tick(struct lat_tracker *t, int slot, bool purge)
 	/* Expired ones: TIMEOUT callback if still in flight (the event stays in the table). */
 	while (t->heap.len && ev_at(t, lat_heap_top(&t->heap))->deadline_ns <= now) {
 		struct lat_event *ev = ev_at(t, lat_heap_pop(&t->heap));
-		uint32_t s = ST_ACTIVE;
+		uint32_t w = atomic_load_explicit(&ev->sr, memory_order_acquire);
+		bool fire = false;
 
-		if (atomic_compare_exchange_strong_explicit(&ev->state, &s, ST_ACTIVE | ST_TIMEDOUT,
-							    memory_order_acq_rel,
-							    memory_order_relaxed)) {
+		/* Only an event still ACTIVE times out; references may change meanwhile. */
+		while ((w & ST_MASK) == ST_ACTIVE) {
+			if (atomic_compare_exchange_weak_explicit(&ev->sr, &w, w | ST_TIMEDOUT,
+								  memory_order_acq_rel,
+								  memory_order_acquire)) {
+				fire = true;
+				break;
+			}
+		}
+		if (fire) {
 			cnt_add(t, slot, C_TIMEOUTS, 1);
 			report(t, slot, ev, LAT_CB_TIMEOUT, now, ev->threshold_ns, false);
 		}
@@ -819,7 +860,6 @@ LAT_API int lat_tracker_create(const struct lat_tracker_options *options,
 	struct lat_tracker_options o = {0};
 	struct lat_tracker *t;
 	unsigned long buckets;
-	size_t per_stripe;
 	int err;
 
 	if (!trackerp) {
@@ -875,26 +915,23 @@ LAT_API int lat_tracker_create(const struct lat_tracker_options *options,
 	t->nodes.link_off = offsetof(struct lat_event, link);
 	t->batch_nodes = t->nodes;
 	t->batch_nodes.link_off = offsetof(struct lat_event, batch_link);
-	/* Idle threads' batches hold at most LAT_NSLOTS * batch_max (<= a quarter) of the events.
+	/*
+	 * A thread holds at most 2 * batch_max events in its private batches (free and retired), so
+	 * idle threads hold at most a quarter of the events.
 	 */
-	t->batch_max = t->nevents / (4 * LAT_NSLOTS);
+	t->batch_max = t->nevents / (8 * LAT_NSLOTS);
 	t->batch_max = t->batch_max < 1 ? 1 : t->batch_max > 64 ? 64 : t->batch_max;
-	/* Spread the events over the stripes' free lists. */
-	per_stripe = (t->nevents + NSTRIPES - 1) / NSTRIPES;
-	for (int s = 0; s < NSTRIPES; s++) {
-		uint32_t first = (uint32_t)(s * per_stripe) + 1;
-		uint32_t last = (uint32_t)((s + 1) * per_stripe);
+	/* The free lists hold batches of batch_max events, spread over the stripes. */
+	for (uint32_t first = 1, s = 0; first <= t->nevents; first += t->batch_max, s++) {
+		uint32_t last = first + t->batch_max - 1;
 
 		if (last > t->nevents) {
 			last = t->nevents;
 		}
-		if (first > last) {
-			continue;
+		for (uint32_t i = first; i <= last; i++) {
+			atomic_init(lf_link(&t->nodes, i), i < last ? i + 1 : 0);
 		}
-		for (uint32_t i = first; i < last; i++) {
-			atomic_init(lf_link(&t->nodes, i), i + 1);
-		}
-		lf_tstack_push_chain(&t->stripes[s].free, &t->nodes, first, last);
+		lf_tstack_push_chain(&t->stripes[s % NSTRIPES].free, &t->batch_nodes, first, first);
 	}
 	err = lat_heap_init(&t->heap, t->nevents, deadline_before, t);
 	if (err) {
