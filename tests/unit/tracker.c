@@ -669,6 +669,52 @@ static void test_destroy_in_flight(void)
 	ok(1, "destroy with 10 events in flight (with timeouts) frees everything");
 }
 
+/* More threads than counter slots at once (the shared slot), then slots recycled by new threads. */
+#define MANY 80
+static pthread_barrier_t many_barrier;
+static struct lat_tracker *many_tracker;
+
+static void *many_main(void *arg)
+{
+	uint64_t base = (uint64_t)(uintptr_t)arg << 32;
+
+	pthread_barrier_wait(&many_barrier); /* all MANY threads are alive together */
+	for (uint64_t i = 0; i < 100; i++) {
+		uint64_t key = base | i;
+
+		lat_tracker_event_in(many_tracker, &key, sizeof(key), 0, 0, NULL, NULL, 0);
+		lat_tracker_event_out(many_tracker, &key, sizeof(key));
+	}
+	return NULL;
+}
+
+static void test_many_threads(void)
+{
+	pthread_t threads[MANY];
+	struct lat_tracker_counters c;
+	int round;
+
+	many_tracker = make((struct lat_tracker_options){.max_events = 256});
+	for (round = 0; round < 2; round++) {
+		pthread_barrier_init(&many_barrier, NULL, MANY);
+		for (uintptr_t i = 0; i < MANY; i++) {
+			pthread_create(&threads[i], NULL, many_main,
+				       (void *)(i + 1 + round * MANY));
+		}
+		for (int i = 0; i < MANY; i++) {
+			pthread_join(threads[i], NULL);
+		}
+		pthread_barrier_destroy(&many_barrier);
+	}
+	c = check_counters(many_tracker, "80 threads");
+	ok(c.tracked + c.drops == 2 * MANY * 100 && c.completed == c.tracked &&
+	       c.outs_without_in == c.drops && c.in_flight == 0,
+	   "%d threads at once, twice (beyond the 64 counter slots, then recycled): every pair "
+	   "counted (%llu tracked, %llu dropped)",
+	   MANY, (unsigned long long)c.tracked, (unsigned long long)c.drops);
+	lat_tracker_destroy(many_tracker);
+}
+
 int main(void)
 {
 	test_create();
@@ -690,5 +736,6 @@ int main(void)
 	test_custom_hash_match();
 	test_reentrant();
 	test_destroy_in_flight();
+	test_many_threads();
 	return tap_done_testing();
 }
