@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# track_syscall.t: `latscope track syscall` on the real kernel: threshold, stacks, timeout, filters, ctl, --exec, bad flags.
+. "$(dirname "$0")/../lib.sh"
+
+require_root
+[ -r /sys/kernel/btf/vmlinux ] || skip_all "the kernel has no BTF"
+SLEEPER=$LATSCOPE_BUILD/tests/helpers/nanosleeper
+[ -x "$SLEEPER" ] || skip_all "$SLEEPER not built (make)"
+TMP=$(mktemp -d)
+TRACK_PID=
+cleanup() {
+	[ -n "$TRACK_PID" ] && kill "$TRACK_PID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# start_track NAME ARGS...: latscope track in the background; returns once its probes are attached.
+start_track() {
+	local name=$1
+	shift
+	"$LATSCOPE" track "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	TRACK_PID=$!
+	for _ in $(seq 200); do
+		grep -q '^Tracking' "$TMP/$name.err" && return 0
+		kill -0 "$TRACK_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	diag "latscope track did not start: $(cat "$TMP/$name.err")"
+	return 1
+}
+
+stop_track() {
+	kill -INT "$TRACK_PID"
+	wait "$TRACK_PID"
+	local rc=$?
+	TRACK_PID=
+	return $rc
+}
+
+# spawn ARGS...: a nanosleeper (pid in SPID) that waits on a FIFO until `go`, so that a tracker can
+# be started on its pid first (filtering by pid keeps concurrent runs of this test apart).
+spawn() {
+	GO=$TMP/go.$RANDOM
+	mkfifo "$GO"
+	"$SLEEPER" -w "$@" <"$GO" &
+	SPID=$!
+}
+go() { echo go >"$GO"; }
+
+# pyq FILE EXPR...: evaluates each EXPR over the JSON lines of FILE (A = alerts, S = summaries) and
+# prints one result per line into the array R (one python run per output file: it is slow here).
+pyq() {
+	mapfile -t R < <(python3 -S -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+A = [l for l in lines if l.get("type") == "alert"]
+S = [l for l in lines if l.get("type") == "summary"]
+NS = [a for a in A if a.get("syscall") == "nanosleep"]
+for expr in sys.argv[2:]:
+    try:
+        print(str(eval(expr)).replace("\n", " "))
+    except Exception as e:
+        print("error: %r" % e)' "$@")
+}
+
+# --- 20 ms sleeps at threshold 10 ms: reported, with the syscall name and both stacks ----------
+spawn -l 300 20 3
+spid=$SPID
+start_track t10 syscall --threshold 10ms --pid "$spid" --json
+go
+wait $spid
+stop_track
+ok $? "track exits 0 on SIGINT"
+out=$TMP/t10.out
+pyq "$out" 'len(NS)' 'sorted(set(a["pid"] for a in A))' \
+	'all(a["tid"] == a["pid"] and a["comm"] == "nanosleeper" for a in NS)' \
+	'all(20e6 <= a["delay_ns"] < 200e6 and a["timeout"] is False and a["ret"] == 0 for a in NS)' \
+	'" ".join(NS[0]["kstack"])' '" ".join(NS[0]["ustack"])' '[a["syscall"] for a in A]' \
+	'S[0]["tracker"] + " " + str(S[0]["events"] >= 3) + " " + str(S[0]["reported"])' \
+	'sorted(S[0]["drops"])' 'sum(h["count"] for h in S[0]["hist"]) == S[0]["events"]'
+is "${R[0]}" 3 "three 20 ms nanosleeps reported at 10 ms"
+is "${R[1]}" "[$spid]" "with the sleeper's pid"
+is "${R[2]}" True "tid and comm"
+is "${R[3]}" True "delay between 20 and 200 ms, timeout false, ret 0"
+like "${R[4]}" 'do_nanosleep|hrtimer_nanosleep' "kernel stack through the sleep path"
+like "${R[5]}" 'main' "user stack unwound up to main"
+like "${R[5]}" 'sleep_in_nanosleep' "user stack through the helper's own function"
+like "${R[6]}" "'clock_nanosleep'" "the 300 ms linger (clock_nanosleep) is reported too"
+is "${R[7]}" "syscall True 4" "JSON summary: events counted, 4 reported"
+is "${R[8]}" "['bad_records', 'inflight_full', 'replaced', 'ringbuf_full', 'stack_failed', 'timer_failed']" \
+	"summary shows every drop counter"
+is "${R[9]}" True "histogram holds every event"
+
+# --- text output ----------------------------------------------------------------------------
+spawn 20 1
+start_track text syscall -t 10ms -p "$SPID" -c nanosleeper
+go
+wait "$SPID"
+stop_track
+like "$(cat "$TMP/text.out")" '^syscall_latency: comm=nanosleeper pid=[0-9]+ tid=[0-9]+ syscall=nanosleep nr=35 ret=0 delay_us=[0-9]+ timeout=0' \
+	"text line in the original's spirit"
+like "$(cat "$TMP/text.out")" '^  kernel stack:$' "text: kernel stack"
+like "$(cat "$TMP/text.out")" '^syscall: [0-9]+ events, 1 reported' "text summary"
+like "$(cat "$TMP/text.out")" '\|\*+ *\|$' "text summary has a histogram bar chart"
+like "$(cat "$TMP/text.out")" '^  lost: inflight_full=0 ringbuf_full=0 stack_failed=0 timer_failed=0' "text summary shows drops"
+
+# --- not at 30 ms -----------------------------------------------------------------------------
+spawn 20 3
+start_track t30 syscall --threshold 30ms --pid "$SPID" --json
+go
+wait "$SPID"
+stop_track
+pyq "$TMP/t30.out" 'len(A)' 'S[0]["events"] >= 3'
+is "${R[0]}" 0 "20 ms sleeps not reported at threshold 30 ms"
+is "${R[1]}" True "but counted in the summary"
+
+# --- timeout: 200 ms sleep, timeout 50 ms -----------------------------------------------------
+spawn 200 1
+start_track to syscall -t 10ms --timeout 50ms --pid "$SPID" --json --no-stack
+go
+wait "$SPID"
+stop_track
+out=$TMP/to.out
+pyq "$out" '[a["timeout"] for a in NS]' '45e6 <= NS[0]["delay_ns"] < 150e6 and NS[1]["delay_ns"] >= 200e6' \
+	'NS[0]["start_ns"] == NS[1]["start_ns"]' '"ret" in NS[0], NS[1]["ret"]'
+is "${R[0]}" "[True, False]" "a timeout report, then the exit report"
+is "${R[1]}" True "timeout at ~50 ms, exit at >= 200 ms"
+is "${R[2]}" True "both reports are the same syscall"
+is "${R[3]}" "(False, 0)" "no return value before the exit"
+
+# --- --pid keeps other processes out ----------------------------------------------------------
+"$SLEEPER" 20 40 &
+wanted=$!
+start_track pid syscall -t 10ms --pid "$wanted" --json --no-stack
+"$SLEEPER" 20 5 &
+other=$!
+wait $other
+sleep 0.1
+stop_track
+wait $wanted
+pyq "$TMP/pid.out" 'sorted(set(a["pid"] for a in A))' 'len(A) >= 3'
+is "${R[0]}" "[$wanted]" "--pid: only the chosen process"
+is "${R[1]}" True "--pid: its sleeps are reported"
+spawn 20 2
+start_track comm syscall -t 10ms --pid "$SPID" --comm notthisone --json --no-stack
+go
+wait "$SPID"
+stop_track
+is "$(grep -c '"type":"alert"' "$TMP/comm.out")" 0 "--comm keeps other command names out"
+
+# --- ctl changes the threshold while running ------------------------------------------------
+# A copy of the sleeper under a name of its own: --comm then matches only this run's processes.
+UNIQ=ns$$
+cp "$SLEEPER" "$TMP/$UNIQ"
+start_track ctl syscall -t 1s --comm "$UNIQ" --json --no-stack
+"$TMP/$UNIQ" 20 2
+"$LATSCOPE" ctl --pid "$TRACK_PID" set syscall.threshold=10ms >"$TMP/ctl.set" 2>&1
+ok $? "ctl set exits 0"
+is "$(cat "$TMP/ctl.set")" "syscall.threshold=10ms" "ctl set prints the new value"
+is "$("$LATSCOPE" ctl --pid "$TRACK_PID" get syscall.threshold)" "syscall.threshold=10ms" "ctl get reads it back"
+like "$("$LATSCOPE" ctl --pid "$TRACK_PID" status)" 'syscall.events=[0-9]+' "ctl status"
+"$LATSCOPE" ctl --pid "$TRACK_PID" set syscall.threshold=abc 2>"$TMP/ctl.err"
+is "$?" 1 "ctl set with a bad value fails"
+like "$(cat "$TMP/ctl.err")" "^latscope: ctl: bad duration 'abc'" "and says why"
+"$LATSCOPE" ctl --socket "/run/latscope/track-$TRACK_PID.sock" get >"$TMP/ctl.get" 2>&1
+is "$(cat "$TMP/ctl.get")" "$(printf 'syscall.threshold=10ms\nsyscall.timeout=0ns\nsyscall.worst=0')" "ctl --socket get lists every setting"
+perm=$(stat -c %a "/run/latscope/track-$TRACK_PID.sock")
+is "$perm" 600 "control socket is root-only (0600)"
+"$TMP/$UNIQ" 20 2
+sock=/run/latscope/track-$TRACK_PID.sock
+stop_track
+pyq "$TMP/ctl.out" 'len(NS)' 'S[0]["threshold_ns"]'
+is "${R[0]}" 2 "only the sleeps after the change are reported"
+is "${R[1]}" 10000000 "summary shows the new threshold"
+[ ! -e "$sock" ]
+ok $? "control socket removed at exit"
+
+# --- --exec: fields in the environment, rate-limited ----------------------------------------
+start_track exec syscall -t 10ms --comm "$UNIQ" --no-stack --json \
+	--exec "env > $TMP/env.\$\$" --exec-interval 5s
+"$TMP/$UNIQ" 20 4 &
+spid=$!
+wait $spid
+sleep 0.2
+stop_track
+envs=$(ls "$TMP"/env.* 2>/dev/null | wc -l)
+is "$envs" 1 "--exec ran once for 4 alerts within the interval"
+envfile=$(ls "$TMP"/env.* | head -1)
+like "$(cat "$envfile")" '^LATSCOPE_TRACKER=syscall$' "LATSCOPE_TRACKER"
+like "$(cat "$envfile")" "^LATSCOPE_PID=$spid\$" "LATSCOPE_PID"
+like "$(cat "$envfile")" '^LATSCOPE_SYSCALL=nanosleep$' "LATSCOPE_SYSCALL"
+like "$(cat "$envfile")" '^LATSCOPE_DELAY_NS=[0-9]{8,}$' "LATSCOPE_DELAY_NS"
+like "$(cat "$envfile")" '^LATSCOPE_TIMEOUT=0$' "LATSCOPE_TIMEOUT"
+pyq "$TMP/exec.out" '(S[0]["exec"]["run"], S[0]["exec"]["skipped"])'
+is "${R[0]}" "(1, 3)" "summary counts the skipped commands"
+
+# --- bad command lines: exit 2 with one line ---------------------------------------------------
+check_usage() { # check_usage DESCRIPTION ARGS...
+	local what=$1
+	shift
+	"$LATSCOPE" "$@" >/dev/null 2>"$TMP/usage.err"
+	local rc=$?
+	is "$rc $(wc -l <"$TMP/usage.err")" "2 1" "$what: exit 2, one line"
+}
+check_usage "unknown option" track syscall --bogus
+check_usage "no tracker" track
+check_usage "unknown tracker" track nosuch
+check_usage "bad threshold" track syscall --threshold abc
+check_usage "threshold without value" track syscall --threshold
+check_usage "bad pid" track syscall --pid -3
+check_usage "comm too long" track syscall --comm abcdefghijklmnopqrstuvwxyz
+check_usage "ustack too big" track syscall --ustack-size 1M
+check_usage "ctl without request" ctl
+check_usage "ctl bad request" ctl frobnicate
+like "$(cat "$TMP/usage.err")" "^latscope: ctl: unknown request" "the line says what is wrong"
+"$LATSCOPE" track syscall --cgroup /nonexistent >/dev/null 2>"$TMP/cg.err"
+is "$? $(wc -l <"$TMP/cg.err")" "1 1" "missing cgroup: exit 1, one line"
+
+done_testing
