@@ -450,7 +450,8 @@ static int64_t cycles_to_ns(const struct clock_desc *c, uint64_t cycles)
  * only a fallback when a stream has no index.
  */
 static bool index_intersection(struct lat_ctf_source *src, const char *dir, const char *meta,
-			       size_t meta_len, int64_t *begin, int64_t *end)
+			       size_t meta_len, int64_t *begin, int64_t *end, int64_t *ubegin,
+			       int64_t *uend)
 {
 	struct clock_desc clock = {.freq = 1000000000ULL};
 	char value[64];
@@ -493,6 +494,12 @@ static bool index_intersection(struct lat_ctf_source *src, const char *dir, cons
 		if (!any || cycles_to_ns(&clock, e) < *end) {
 			*end = cycles_to_ns(&clock, e);
 		}
+		if (!any || cycles_to_ns(&clock, b) < *ubegin) {
+			*ubegin = cycles_to_ns(&clock, b);
+		}
+		if (!any || cycles_to_ns(&clock, e) > *uend) {
+			*uend = cycles_to_ns(&clock, e);
+		}
 		any = true;
 	}
 	closedir(d);
@@ -526,7 +533,7 @@ static int inspect_traces(struct lat_ctf_source *src, bool kernel_only)
 {
 	int kept = 0;
 	bool index_ok = true;
-	int64_t ibegin = INT64_MIN, iend = INT64_MAX;
+	int64_t ibegin = INT64_MIN, iend = INT64_MAX, ubegin = INT64_MAX, uend = INT64_MIN;
 
 	for (int i = 0; i < src->ndirs; i++) {
 		size_t len = 0;
@@ -556,14 +563,13 @@ static int inspect_traces(struct lat_ctf_source *src, bool kernel_only)
 			}
 			src->have_tracer_version = true;
 		}
-		int64_t b = 0, e = 0;
-		if (index_ok && index_intersection(src, src->dirs[i], meta, len, &b, &e)) {
-			if (b > ibegin) {
-				ibegin = b;
-			}
-			if (e < iend) {
-				iend = e;
-			}
+		int64_t b = 0, e = 0, ub = 0, ue = 0;
+		if (index_ok &&
+		    index_intersection(src, src->dirs[i], meta, len, &b, &e, &ub, &ue)) {
+			ibegin = b > ibegin ? b : ibegin;
+			iend = e < iend ? e : iend;
+			ubegin = ub < ubegin ? ub : ubegin;
+			uend = ue > uend ? ue : uend;
 		} else {
 			index_ok = false;
 		}
@@ -579,6 +585,9 @@ static int inspect_traces(struct lat_ctf_source *src, bool kernel_only)
 		src->inter_begin = ibegin;
 		src->inter_end = iend;
 		src->have_inter = true;
+		src->range_begin = ubegin;
+		src->range_end = uend;
+		src->have_range = true;
 	}
 	return kept;
 }
@@ -1100,7 +1109,7 @@ static int build_graph(struct lat_ctf_source *src)
 		return -EINVAL;
 	}
 	/* only now: the component has checked every packet header, which the query does not */
-	ret = query_ranges(src, fs_class, params);
+	ret = src->have_range && src->have_inter ? 0 : query_ranges(src, fs_class, params);
 	bt_value_put_ref(params);
 	if (ret) {
 		return ret;
