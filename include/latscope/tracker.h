@@ -83,7 +83,12 @@ enum lat_tracker_in_flags {
  * NULL, or false) takes the default written next to it.
  */
 struct lat_tracker_options {
-	size_t max_events;  /* events in flight at most, all preallocated; 0: 4096 */
+	/*
+	 * Events in flight at most, all preallocated; 0: 4096. Each thread keeps up to
+	 * 2 * max(1, min(64, max_events / 512)) free or retired events in private batches (no
+	 * atomics on the hot path), so leave that margin per thread.
+	 */
+	size_t max_events;
 	size_t max_key_len; /* bytes; longer keys are refused with -EINVAL; 0: 32 */
 	/* Key hash; NULL: lat_hash64(). seed is random per tracker. */
 	uint64_t (*hash)(const void *key, size_t len, uint64_t seed);
