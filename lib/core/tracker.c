@@ -69,7 +69,6 @@ enum {
 struct slot_block {
 	_Atomic uint64_t v[C_NCOUNTERS];
 	uint32_t batch_head;
-	uint32_t batch_tail;
 	uint32_t batch_len;
 	uint32_t free_head; /* the thread's private free events (one batch taken from a stripe) */
 } __attribute__((aligned(128)));
@@ -269,7 +268,7 @@ static void publish_own_batch(struct lat_tracker *t, int slot)
 
 	if (slot < LAT_NSLOTS && b->batch_len) {
 		publish_batch(t, b->batch_head, slot);
-		b->batch_head = b->batch_tail = b->batch_len = 0;
+		b->batch_head = b->batch_len = 0;
 	}
 }
 
@@ -290,10 +289,7 @@ static void retire(struct lat_tracker *t, struct lat_event *ev, int slot)
 		return;
 	}
 	b = &t->counters[slot];
-	atomic_store_explicit(&ev->link, b->batch_head, memory_order_relaxed);
-	if (!b->batch_len) {
-		b->batch_tail = idx;
-	}
+	atomic_store_explicit(&ev->link, b->batch_head, memory_order_relaxed); /* 0 ends a batch */
 	b->batch_head = idx;
 	if (++b->batch_len >= t->batch_max) {
 		publish_own_batch(t, slot);
