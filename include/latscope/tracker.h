@@ -102,8 +102,12 @@ struct lat_tracker_options {
 	bool duplicates; /* default for a second in of a key in flight: false = replace it */
 	bool worst;      /* "worst" mode, see lat_tracker_set_worst() */
 	bool start_off;  /* start with tracking off (the original's default); false: on */
-	uint64_t timer_period_ns; /* timer thread period: timeouts, GC, reclaim; 0: 1 ms */
-	uint64_t gc_age_ns;       /* remove events older than this (LAT_CB_GC); 0: no GC */
+	/*
+	 * Timer thread period (timeouts, GC, reclaim); 0: 1 ms. With nothing to do for 64 periods
+	 * it naps 100 ms at a time, and a new timeout or retired batch wakes it at once.
+	 */
+	uint64_t timer_period_ns;
+	uint64_t gc_age_ns; /* remove events older than this (LAT_CB_GC); 0: no GC */
 	uint64_t
 	    alert_interval_ns; /* the alert fd is signalled at most once per interval; 0: 1 s */
 	/* Clock; NULL: CLOCK_MONOTONIC. Must be monotonic and callable from any thread. */

@@ -12,8 +12,9 @@
  *  - lf_tstack (free list): push, push_chain and pop by many threads. The head carries a 32-bit
  *    tag bumped on every change, so a pop cannot be fooled by ABA (a node popped and pushed back
  *    between the read of the head and the compare-and-swap).
- *  - lf_pstack (retired, intake): push by many threads, take_all by anyone. Pop-free, so ABA is
- *    harmless and a plain index head is enough.
+ *  - lf_pstack (retired batches, timer intake): push by many threads, take_all by anyone.
+ *    Pop-free, so ABA is harmless and a plain index head is enough. A push is seq_cst so that a
+ *    pusher and the timer thread going idle always see each other (see kick_idle_timer()).
  */
 struct lf_nodes {
 	char *base;      /* element 1 is at base */
@@ -76,7 +77,7 @@ static inline void lf_pstack_push(struct lf_pstack *s, const struct lf_nodes *n,
 
 	do {
 		atomic_store_explicit(lf_link(n, idx), head, memory_order_relaxed);
-	} while (!atomic_compare_exchange_weak_explicit(&s->head, &head, idx, memory_order_release,
+	} while (!atomic_compare_exchange_weak_explicit(&s->head, &head, idx, memory_order_seq_cst,
 							memory_order_relaxed));
 }
 

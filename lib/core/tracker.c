@@ -30,6 +30,8 @@
 #define NSTRIPES             8 /* free and intake lists, by thread slot */
 #define BATCH                16
 #define PURGE_EVERY_TICKS    16
+#define IDLE_AFTER_TICKS     64         /* empty ticks before the timer thread idles */
+#define IDLE_SLEEP_NS        100000000L /* its period while idle (woken early by work) */
 #define NO_ALERT_YET         UINT64_MAX
 
 /*
@@ -128,7 +130,8 @@ struct lat_tracker {
 	_Atomic bool worst;
 	_Atomic uint64_t last_alert_ns;
 	_Atomic bool wake_pending;
-	_Atomic int reclaiming; /* threads inside reclaim() */
+	_Atomic bool timer_idle; /* the timer thread sleeps IDLE_SLEEP_NS: wake it for new work */
+	_Atomic int reclaiming;  /* threads inside reclaim() */
 	_Atomic bool stop;
 	int alert_fd;
 	int wake_fd;
@@ -256,10 +259,22 @@ static inline bool ev_claim(struct lat_event *ev, uint32_t *old)
 	return false;
 }
 
+static void wake_timer(struct lat_tracker *t);
+
+/* After a push the timer must see (intake, batches): wake the timer thread if it idles. */
+static inline void kick_idle_timer(struct lat_tracker *t)
+{
+	/* seq_cst, paired with the timer's store of timer_idle and its re-check of the lists. */
+	if (atomic_load_explicit(&t->timer_idle, memory_order_seq_cst)) {
+		wake_timer(t);
+	}
+}
+
 static void publish_batch(struct lat_tracker *t, uint32_t head, int slot)
 {
 	ev_at(t, head)->batch_stripe = (uint32_t)slot % NSTRIPES;
 	lf_pstack_push(&t->batches, &t->batch_nodes, head);
+	kick_idle_timer(t);
 }
 
 static void publish_own_batch(struct lat_tracker *t, int slot)
@@ -522,6 +537,7 @@ LAT_API int lat_tracker_event_in(struct lat_tracker *t, const void *key, size_t 
 	}
 	if (timeout) {
 		lf_pstack_push(&t->stripes[slot % NSTRIPES].intake, &t->nodes, ev_idx(t, ev));
+		kick_idle_timer(t);
 	}
 	return 0;
 }
@@ -746,9 +762,11 @@ static bool heap_entry_done(void *ctx, uint32_t idx)
 	return false;
 }
 
-static void timer_tick(struct lat_tracker *t, int slot, bool purge)
+/* One tick of the timer thread. Returns false when it found nothing to do. */
+static bool timer_tick(struct lat_tracker *t, int slot, bool purge)
 {
 	uint64_t now = now_ns(t);
+	bool busy = t->heap.len > 0 || t->gc_age_ns > 0;
 	uint32_t idx;
 
 	/* New events with a timeout. */
@@ -760,6 +778,7 @@ static void timer_tick(struct lat_tracker *t, int slot, bool purge)
 
 			lat_heap_push(&t->heap, idx);
 			idx = next;
+			busy = true;
 		}
 	}
 	/* Expired ones: TIMEOUT callback if still in flight (the event stays in the table). */
@@ -793,8 +812,21 @@ static void timer_tick(struct lat_tracker *t, int slot, bool purge)
 		t->next_gc_ns =
 		    now + (t->gc_age_ns / 4 > t->period_ns ? t->gc_age_ns / 4 : t->period_ns);
 	}
+	busy |= t->counters[slot].batch_len > 0;
 	publish_own_batch(t, slot);
-	reclaim(t);
+	busy |= reclaim(t) > 0;
+	return busy;
+}
+
+/* Work the timer thread must not sleep on: new timeouts, batches waiting for a grace period. */
+static bool work_pending(struct lat_tracker *t)
+{
+	for (int s = 0; s < NSTRIPES; s++) {
+		if (atomic_load_explicit(&t->stripes[s].intake.head, memory_order_seq_cst)) {
+			return true;
+		}
+	}
+	return atomic_load_explicit(&t->batches.head, memory_order_seq_cst) != 0;
 }
 
 static void *timer_main(void *arg)
@@ -804,21 +836,42 @@ static void *timer_main(void *arg)
 	    .tv_sec = (time_t)(t->period_ns / 1000000000ULL),
 	    .tv_nsec = (long)(t->period_ns % 1000000000ULL),
 	};
+	struct timespec idle_period = {.tv_sec = 0, .tv_nsec = IDLE_SLEEP_NS};
 	struct pollfd pfd = {.fd = t->wake_fd, .events = POLLIN};
 	int slot = lat_thread_enter();
+	unsigned int empty_ticks = 0;
+	bool idle = false;
 	uint64_t value;
 
+	/*
+	 * Every period while there is work (timeouts pending, GC on, events to reclaim); after
+	 * IDLE_AFTER_TICKS empty ticks, every IDLE_SLEEP_NS, woken at once by new work.
+	 */
 	while (!atomic_load_explicit(&t->stop, memory_order_acquire)) {
 		bool woken = false;
 
-		if (ppoll(&pfd, 1, &period, NULL) > 0 && (pfd.revents & POLLIN)) {
+		if (ppoll(&pfd, 1, idle ? &idle_period : &period, NULL) > 0 &&
+		    (pfd.revents & POLLIN)) {
 			woken = read(t->wake_fd, &value, sizeof(value)) > 0;
 		}
 		atomic_store_explicit(&t->wake_pending, false, memory_order_release);
 		if (atomic_load_explicit(&t->stop, memory_order_acquire)) {
 			break;
 		}
-		timer_tick(t, slot, woken);
+		if (timer_tick(t, slot, woken) || woken) {
+			empty_ticks = 0;
+			if (idle) {
+				idle = false;
+				atomic_store_explicit(&t->timer_idle, false, memory_order_seq_cst);
+			}
+		} else if (!idle && ++empty_ticks >= IDLE_AFTER_TICKS) {
+			atomic_store_explicit(&t->timer_idle, true, memory_order_seq_cst);
+			if (work_pending(t)) {
+				atomic_store_explicit(&t->timer_idle, false, memory_order_seq_cst);
+			} else {
+				idle = true;
+			}
+		}
 	}
 	/* Drop the references the timer holds. */
 	for (int s = 0; s < NSTRIPES; s++) {

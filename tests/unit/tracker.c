@@ -447,6 +447,29 @@ static void test_timeout_real_clock(void)
 	lat_tracker_destroy(t);
 }
 
+/* After 64 empty ticks the timer thread idles (100 ms naps); a new timeout must wake it. */
+static void test_timeout_after_idle(void)
+{
+	struct lat_tracker_options o = {.callback = stamp_cb, .timer_period_ns = MS};
+	struct lat_tracker *t;
+	uint64_t start;
+
+	atomic_store(&timeout_seen_at, 0);
+	lat_tracker_create(&o, &t);
+	in(t, "warm");
+	out(t, "warm");
+	usleep(300000); /* the timer thread is idle by now */
+	start = mono_ns();
+	lat_tracker_event_in(t, "i", 1, 0, 5 * MS, NULL, NULL, 0);
+	WAIT_FOR(atomic_load(&timeout_seen_at) != 0);
+	ok(atomic_load(&timeout_seen_at) >= start + 5 * MS,
+	   "idle timer: a new timeout still fires, not before its deadline");
+	tap_diag("idle timer: fired %.2f ms after the deadline (woken by the new event; the idle "
+		 "nap is 100 ms)",
+		 (double)(atomic_load(&timeout_seen_at) - start - 5 * MS) / 1e6);
+	lat_tracker_destroy(t);
+}
+
 static void test_gc(void)
 {
 	struct lat_tracker *t =
@@ -727,6 +750,7 @@ int main(void)
 	test_get_put();
 	test_timeout();
 	test_timeout_real_clock();
+	test_timeout_after_idle();
 	test_gc();
 	test_tracking();
 	test_worst();
