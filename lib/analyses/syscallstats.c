@@ -228,8 +228,8 @@ static int count_return(struct syscall_stats *sc, const struct lat_syscall *call
 	if (lat_grow((void **)&sc->rets, &sc->rets_cap, sc->nrets + 1, sizeof(*sc->rets))) {
 		return -ENOMEM;
 	}
-	/* lttng-analyses starts a new return value's count at 1 and then adds 1: keep its count */
-	sc->rets[sc->nrets++] = (struct ret_count){.key = key, .count = 2};
+	/* lttng-analyses counts a return value's first occurrence twice: we do not */
+	sc->rets[sc->nrets++] = (struct ret_count){.key = key, .count = 1};
 	return 0;
 }
 
@@ -377,9 +377,9 @@ static int add_tid_table(struct syscallstats *ss, struct lat_result *result, uin
 		row[2] = lat_cell_int(LAT_CLS_DURATION, sc->min);
 		row[3] = lat_cell_float(LAT_CLS_DURATION, (double)sc->total / (double)sc->count);
 		row[4] = lat_cell_int(LAT_CLS_DURATION, sc->max);
-		/* the peer asks for more than two calls before giving a deviation */
-		row[5] = sc->count > 2 ? lat_cell_float(LAT_CLS_DURATION, exact_stdev(sc))
-				       : lat_cell_unknown();
+		/* a sample deviation needs two calls (the peer asks for three) */
+		row[5] = sc->count >= 2 ? lat_cell_float(LAT_CLS_DURATION, exact_stdev(sc))
+					: lat_cell_unknown();
 		row[6] = lat_cell_str(LAT_CLS_STRING, lat_result_strdup(result, returns));
 	}
 out:

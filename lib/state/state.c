@@ -32,6 +32,9 @@ void lat_state_fini(struct lat_state *state)
 		}
 		free(state->tasks[i].fds);
 	}
+	for (int i = 0; i < LAT_MAX_CPUS; i++) {
+		free(state->cpus[i].softirqs);
+	}
 	free(state->tasks);
 	free(state->task_index);
 	free(state->disks);
@@ -572,6 +575,13 @@ static int on_blockdev(struct lat_state *state, const struct lat_kevent *ev)
 static int on_irq_entry(struct lat_state *state, const struct lat_kevent *ev)
 {
 	uint32_t irq = (uint32_t)ev->irq.irq;
+	struct lat_cpu *cpu = get_cpu(state, ev->cpu);
+
+	if (cpu) {
+		cpu->in_hardirq = true;
+		cpu->hardirq = ev->irq.irq;
+		cpu->hardirq_begin = ev->ts;
+	}
 
 	if (!ev->irq.name || ev->irq.irq < 0 || irq >= 4096) {
 		return 0;
@@ -591,6 +601,82 @@ static int on_irq_entry(struct lat_state *state, const struct lat_kevent *ev)
 		snprintf(state->irq_names[irq], sizeof(state->irq_names[irq]), "%s", ev->irq.name);
 	}
 	return 0;
+}
+
+/* lttng-analyses' IrqStateProvider: one hard IRQ per CPU, level-triggered soft IRQ queues. */
+static int on_irq_exit(struct lat_state *state, const struct lat_kevent *ev,
+		       struct lat_state_change *change)
+{
+	struct lat_cpu *cpu = get_cpu(state, ev->cpu);
+
+	if (!cpu) {
+		return 0;
+	}
+	if (!cpu->in_hardirq || cpu->hardirq != ev->irq.irq) {
+		cpu->in_hardirq = false;
+		return 0;
+	}
+	state->irq_done = (struct lat_irq){.hard = true,
+					   .nr = ev->irq.irq,
+					   .ret = ev->irq.ret,
+					   .raise_ts = -1,
+					   .begin_ts = cpu->hardirq_begin,
+					   .end_ts = ev->ts};
+	change->irq = &state->irq_done;
+	cpu->in_hardirq = false;
+	return 0;
+}
+
+static int on_softirq(struct lat_state *state, const struct lat_kevent *ev,
+		      struct lat_state_change *change)
+{
+	struct lat_cpu *cpu = get_cpu(state, ev->cpu);
+	struct lat_softirq *q;
+	uint8_t *n;
+	int32_t vec = ev->irq.irq;
+
+	if (!cpu || vec < 0 || vec >= LAT_NR_SOFTIRQ) {
+		return 0;
+	}
+	if (!cpu->softirqs) {
+		cpu->softirqs = calloc(1, sizeof(*cpu->softirqs));
+		if (!cpu->softirqs) {
+			return -ENOMEM;
+		}
+	}
+	q = cpu->softirqs->q[vec];
+	n = &cpu->softirqs->n[vec];
+	switch (ev->type) {
+	case LAT_EV_SOFTIRQ_RAISE:
+		/* level-triggered: a raise while one is pending and not entered is the same one */
+		if (*n && q[0].begin_ts < 0) {
+			return 0;
+		}
+		if (*n < LAT_SOFTIRQ_QUEUE) {
+			q[(*n)++] = (struct lat_softirq){.raise_ts = ev->ts, .begin_ts = -1};
+		}
+		return 0;
+	case LAT_EV_SOFTIRQ_ENTRY:
+		if (*n) {
+			q[0].begin_ts = ev->ts;
+		} else {
+			q[(*n)++] = (struct lat_softirq){.raise_ts = -1, .begin_ts = ev->ts};
+		}
+		return 0;
+	default: /* exit */
+		if (!*n) {
+			return 0;
+		}
+		state->irq_done = (struct lat_irq){.hard = false,
+						   .nr = vec,
+						   .raise_ts = q[0].raise_ts,
+						   .begin_ts = q[0].begin_ts,
+						   .end_ts = ev->ts};
+		change->irq = &state->irq_done;
+		memmove(&q[0], &q[1], (*n - 1) * sizeof(q[0]));
+		(*n)--;
+		return 0;
+	}
 }
 
 const char *lat_state_disk_name(const struct lat_state *state, uint64_t dev)
@@ -620,6 +706,7 @@ int lat_state_update(struct lat_state *state, const struct lat_kevent *ev,
 	change->wakeup_ts = -1;
 	change->nprio = 0;
 	change->syscall = NULL;
+	change->irq = NULL;
 	change->accounted = false;
 
 	switch (ev->type) {
@@ -661,6 +748,12 @@ int lat_state_update(struct lat_state *state, const struct lat_kevent *ev,
 		return on_blockdev(state, ev);
 	case LAT_EV_IRQ_ENTRY:
 		return on_irq_entry(state, ev);
+	case LAT_EV_IRQ_EXIT:
+		return on_irq_exit(state, ev, change);
+	case LAT_EV_SOFTIRQ_RAISE:
+	case LAT_EV_SOFTIRQ_ENTRY:
+	case LAT_EV_SOFTIRQ_EXIT:
+		return on_softirq(state, ev, change);
 	default:
 		return 0;
 	}

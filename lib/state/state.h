@@ -43,9 +43,36 @@ struct lat_task {
 	uint32_t nfds, fds_cap;
 };
 
+#define LAT_NR_SOFTIRQ    16 /* vectors tracked (Linux has 10) */
+#define LAT_SOFTIRQ_QUEUE 4
+
+/* A soft IRQ raised and/or running: raise_ts or begin_ts is -1 when not seen. */
+struct lat_softirq {
+	int64_t raise_ts, begin_ts;
+};
+
+struct lat_softirq_queues {
+	struct lat_softirq q[LAT_NR_SOFTIRQ][LAT_SOFTIRQ_QUEUE];
+	uint8_t n[LAT_NR_SOFTIRQ];
+};
+
 struct lat_cpu {
-	bool known;          /* seen in a sched_switch, or as a wakeup's CPU */
+	bool known;          /* seen in a sched_switch or an IRQ event, or as a wakeup's CPU */
+	bool in_hardirq;     /* between irq_handler_entry and exit */
 	int32_t current_tid; /* LAT_NO_TID for idle (swapper) or unknown */
+	int32_t hardirq;
+	int64_t hardirq_begin;
+	struct lat_softirq_queues *softirqs; /* allocated on the CPU's first soft IRQ */
+};
+
+/* A completed interrupt handler (irq_handler_exit, softirq_exit). */
+struct lat_irq {
+	bool hard;
+	int32_t nr;       /* IRQ number or softirq vector */
+	int32_t ret;      /* hard: handler's return value */
+	int64_t raise_ts; /* soft: first pending raise, -1 if none seen */
+	int64_t begin_ts; /* -1 if the entry was not seen (soft) */
+	int64_t end_ts;
 };
 
 struct lat_disk {
@@ -69,7 +96,8 @@ struct lat_state_change {
 		int32_t tid, prio;
 	} prio_changes[2];
 	const struct lat_syscall *syscall; /* syscall exit: the completed call */
-	bool accounted;                    /* page alloc/free: counted for a task */
+	const struct lat_irq *irq; /* irq_handler_exit, softirq_exit: the completed handler */
+	bool accounted;            /* page alloc/free: counted for a task */
 };
 
 struct lat_state {
@@ -86,6 +114,7 @@ struct lat_state {
 	int64_t page_count; /* pages allocated minus freed since the trace start */
 	int tracer_major, tracer_minor, tracer_patch;
 	struct lat_syscall done; /* storage for lat_state_change.syscall */
+	struct lat_irq irq_done; /* storage for lat_state_change.irq */
 };
 
 int lat_state_init(struct lat_state *state);
