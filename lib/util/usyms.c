@@ -34,6 +34,13 @@
 #define MAPS_REFRESH_NS 100000000ULL
 #define MAPS_CHECK_NS   1000000000ULL
 #define NO_END_SPAN     4096 /* a symbol of size 0 covers at most this much, up to the next */
+/*
+ * Bounds for a long run over many processes: a Dwfl session holds the module files open (a few
+ * descriptors and mappings), so at most MAX_SESSIONS live at once, and at most MAX_PROCS processes
+ * are cached; the least recently used go first (a session is rebuilt on demand, in about 1 ms).
+ */
+#define MAX_SESSIONS 32
+#define MAX_PROCS    4096
 
 /* x86-64 DWARF register numbers. */
 enum { DW_RBX = 3, DW_RBP = 6, DW_RSP = 7, DW_R12 = 12, DW_RIP = 16 };
@@ -74,6 +81,7 @@ struct uproc {
 	struct umap *maps;
 	size_t nmaps;
 	uint64_t maps_read_ns;
+	uint64_t last_used;
 	Dwfl *dwfl;
 	bool dwfl_failed;
 	/* The unwind in progress (the Dwfl callbacks' argument). */
@@ -90,6 +98,8 @@ struct uproc {
 struct lat_usyms {
 	struct uproc *procs[PROC_BUCKETS];
 	struct elf_file *files[FILE_BUCKETS];
+	size_t nprocs, nsessions;
+	uint64_t tick;
 };
 
 static uint64_t now_ns(void)
@@ -640,7 +650,25 @@ static void drop_dwfl(struct uproc *proc)
 	if (proc->dwfl) {
 		dwfl_end(proc->dwfl);
 		proc->dwfl = NULL;
+		proc->usyms->nsessions--;
 	}
+}
+
+/* The least recently used process other than keep (with a session if with_session), or NULL. */
+static struct uproc *least_recent(struct lat_usyms *usyms, const struct uproc *keep,
+				  bool with_session)
+{
+	struct uproc *best = NULL;
+
+	for (size_t i = 0; i < PROC_BUCKETS; i++) {
+		for (struct uproc *proc = usyms->procs[i]; proc; proc = proc->next) {
+			if (proc != keep && (!with_session || proc->dwfl) &&
+			    (!best || proc->last_used < best->last_used)) {
+				best = proc;
+			}
+		}
+	}
+	return best;
 }
 
 /* Re-reads the maps of a live process when addr is in none of the cached ones. */
@@ -681,6 +709,7 @@ static int get_proc(struct lat_usyms *usyms, int pid, struct uproc **out)
 
 	if (*slot) {
 		proc = *slot;
+		proc->last_used = ++usyms->tick;
 		/* Exec or pid reuse since: check the maps now and then (kept if it is gone). */
 		if (now_ns() - proc->maps_read_ns >= MAPS_CHECK_NS) {
 			bool changed = false;
@@ -703,11 +732,21 @@ static int get_proc(struct lat_usyms *usyms, int pid, struct uproc **out)
 	}
 	proc->pid = pid;
 	proc->usyms = usyms;
+	proc->last_used = ++usyms->tick;
 	err = read_maps(proc, NULL);
 	if (err) {
 		free(proc);
 		return err;
 	}
+	if (usyms->nprocs >= MAX_PROCS) {
+		struct uproc *old = least_recent(usyms, NULL, false);
+
+		if (old) {
+			lat_usyms_forget(usyms, old->pid);
+			slot = proc_slot(usyms, pid);
+		}
+	}
+	usyms->nprocs++;
 	*slot = proc;
 	*out = proc;
 	return 0;
@@ -885,7 +924,15 @@ static int open_dwfl(struct uproc *proc)
 		dwfl_end(dwfl);
 		return -ENOEXEC;
 	}
+	if (proc->usyms->nsessions >= MAX_SESSIONS) {
+		struct uproc *old = least_recent(proc->usyms, proc, true);
+
+		if (old) {
+			drop_dwfl(old);
+		}
+	}
 	proc->dwfl = dwfl;
+	proc->usyms->nsessions++;
 	return 0;
 }
 
@@ -1081,6 +1128,7 @@ void lat_usyms_forget(struct lat_usyms *usyms, int pid)
 	if (proc) {
 		*slot = proc->next;
 		free_proc(proc);
+		usyms->nprocs--;
 	}
 }
 
@@ -1095,6 +1143,7 @@ void lat_usyms_free(struct lat_usyms *usyms)
 
 			usyms->procs[i] = proc->next;
 			free_proc(proc);
+			usyms->nprocs--;
 		}
 	}
 	for (size_t i = 0; i < FILE_BUCKETS; i++) {

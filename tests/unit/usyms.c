@@ -337,6 +337,69 @@ static void check_debug_symbols(struct lat_usyms *usyms, pid_t pid, const struct
 	ok(found, "libc's local __libc_start_call_main named from %s", debug);
 }
 
+static int count_fds(void)
+{
+	char path[64];
+	int n = 0;
+
+	for (int fd = 0; fd < 4096; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n += access(path, F_OK) == 0;
+	}
+	return n;
+}
+
+__attribute__((noinline)) static int fork_target(void)
+{
+	return getpid();
+}
+
+/* Many processes: sessions (open module files) stay bounded; an evicted one is rebuilt. */
+static void many_processes(struct lat_usyms *usyms)
+{
+	enum { COUNT = 48 }; /* more than MAX_SESSIONS (32) */
+	static pid_t pids[COUNT];
+	static unsigned char stack[64];
+	struct lat_user_regs regs = {
+	    .ip = (uint64_t)(uintptr_t)&fork_target,
+	    .sp = (uint64_t)(uintptr_t)stack,
+	};
+	uint64_t ips[4];
+	char buf[256];
+	int fds_before = count_fds(), bad = 0, started = 0;
+	bool cut;
+
+	for (int i = 0; i < COUNT; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			pause();
+			_exit(0);
+		}
+		if (pids[i] < 0) {
+			break;
+		}
+		started++;
+		if (lat_usyms_unwind(usyms, pids[i], &regs, stack, sizeof(stack), ips, 4, &cut) <
+			1 ||
+		    lat_usyms_format(usyms, pids[i], ips[0], buf, sizeof(buf)) != 0) {
+			bad++;
+		}
+	}
+	is_int(bad, 0, "%d processes unwound and formatted", started);
+	ok(count_fds() - fds_before <= 36,
+	   "open descriptors stay bounded: %d more after %d processes", count_fds() - fds_before,
+	   started);
+	ok(lat_usyms_unwind(usyms, pids[0], &regs, stack, sizeof(stack), ips, 4, &cut) >= 1 &&
+	       lat_usyms_format(usyms, pids[0], ips[0], buf, sizeof(buf)) == 0 &&
+	       strncmp(buf, "fork_target+0x0 (usyms.t)", 25) == 0,
+	   "least recently used process still unwinds after eviction: %s", buf);
+	for (int i = 0; i < started; i++) {
+		kill(pids[i], SIGKILL);
+		waitpid(pids[i], NULL, 0);
+		lat_usyms_forget(usyms, pids[i]);
+	}
+}
+
 /* Random stacks and registers (ip in libc, in the program, or anywhere): frames, no crash. */
 static void garbage(struct lat_usyms *usyms, pid_t pid, const struct capture *cap)
 {
@@ -537,6 +600,8 @@ int main(void)
 	snprintf(helper, sizeof(helper), "0x%llx", (unsigned long long)cap.regs.ip);
 	is_str(buf, helper, "exited and forgotten: address formats as hex");
 	is_int(err, -ENOENT, "exited and forgotten: format gives -ENOENT");
+
+	many_processes(usyms);
 
 	/* Bad arguments. */
 	is_int(lat_usyms_unwind(usyms, child.pid, NULL, NULL, 0, ips, MAX_IPS, &cut), -EINVAL,
