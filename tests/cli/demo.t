@@ -7,10 +7,11 @@ ok $? "latscope demo --duration 1.5 exits 0"
 like "$out" '^latscope demo: 3 workers serve requests for 1\.500s' "it says what it does first"
 like "$out" '^\[ *[0-9]+\.[0-9]{3}s\] SLOW +req-[0-9]+ +worker [0-2] +took [0-9.]+ms \(threshold 20\.000ms\)$' \
 	"slow requests are reported with their delay and the threshold"
-like "$out" '^\[ *0\.3[0-9]{2}s\] TIMEOUT req-7 +worker [0-2] +still running after 30[0-9]\.[0-9]{3}ms' \
-	"the stuck request is reported at its 300 ms timeout, while it runs"
-like "$out" 'SLOW +req-7 +worker [0-2] +took 75[0-9]\.[0-9]{3}ms .*after its timeout$' \
-	"and again with its full delay (about 750 ms) when it ends"
+# Timing bounds are loose on purpose: the machine may be busy.
+like "$out" '^\[ *0\.[3-6][0-9]{2}s\] TIMEOUT req-7 +worker [0-2] +still running after [3-5][0-9]{2}\.[0-9]{3}ms' \
+	"the stuck request is reported past its 300 ms timeout, while it runs"
+like "$out" 'SLOW +req-7 +worker [0-2] +took (7[5-9][0-9]|[89][0-9]{2})\.[0-9]{3}ms .*after its timeout$' \
+	"and again with its full delay (750 ms of work) when it ends"
 timeout_line=$(printf '%s\n' "$out" | grep -n 'TIMEOUT req-7' | cut -d: -f1)
 done_line=$(printf '%s\n' "$out" | grep -n 'SLOW *req-7 ' | cut -d: -f1)
 ok $([ -n "$timeout_line" ] && [ -n "$done_line" ] && [ "$timeout_line" -lt "$done_line" ]; echo $?) \
