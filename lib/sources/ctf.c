@@ -4,6 +4,7 @@
 
 #include <babeltrace2/babeltrace.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -1067,6 +1068,48 @@ static bt_graph_simple_sink_component_consume_func_status sink_consume(bt_messag
 			 : BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
 }
 
+/*
+ * Loads one plugin from its file next to libbabeltrace2 (LIBDIR/babeltrace2/plugins), which
+ * saves loading every plugin twice as bt_plugin_find() does; falls back to bt_plugin_find()
+ * (and so to LIBBABELTRACE2_PLUGIN_PATH and the usual directories).
+ */
+static int load_plugin(const char *name, const bt_plugin **plugin)
+{
+	const bt_plugin_set *set = NULL;
+	char path[PATH_MAX];
+	Dl_info info;
+
+	*plugin = NULL;
+	if (!getenv("LIBBABELTRACE2_PLUGIN_PATH") && dladdr((void *)bt_graph_create, &info) &&
+	    info.dli_fname) {
+		const char *slash = strrchr(info.dli_fname, '/');
+		int dir_len = slash ? (int)(slash - info.dli_fname) : 0;
+
+		snprintf(path, sizeof(path), "%.*s/babeltrace2/plugins/babeltrace-plugin-%s.so",
+			 dir_len, info.dli_fname, name);
+		if (access(path, R_OK) == 0 && bt_plugin_find_all_from_file(path, BT_FALSE, &set) ==
+						   BT_PLUGIN_FIND_ALL_FROM_FILE_STATUS_OK) {
+			for (uint64_t i = 0; i < bt_plugin_set_get_plugin_count(set); i++) {
+				const bt_plugin *p =
+				    bt_plugin_set_borrow_plugin_by_index_const(set, i);
+
+				if (strcmp(bt_plugin_get_name(p), name) == 0) {
+					bt_plugin_get_ref(p);
+					*plugin = p;
+					break;
+				}
+			}
+			bt_plugin_set_put_ref(set);
+		}
+		bt_current_thread_clear_error();
+	}
+	if (!*plugin && bt_plugin_find(name, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_FALSE,
+				       plugin) != BT_PLUGIN_FIND_STATUS_OK) {
+		return -ENOENT;
+	}
+	return 0;
+}
+
 static int build_graph(struct lat_ctf_source *src)
 {
 	const bt_component_class_source *fs_class;
@@ -1078,10 +1121,7 @@ static int build_graph(struct lat_ctf_source *src)
 	uint64_t nports;
 	int ret;
 
-	if (bt_plugin_find("ctf", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_FALSE, &src->ctf_plugin) !=
-		BT_PLUGIN_FIND_STATUS_OK ||
-	    bt_plugin_find("utils", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_FALSE,
-			   &src->utils_plugin) != BT_PLUGIN_FIND_STATUS_OK) {
+	if (load_plugin("ctf", &src->ctf_plugin) || load_plugin("utils", &src->utils_plugin)) {
 		set_error(src, "babeltrace2's ctf and utils plugins are not installed");
 		return -ENOENT;
 	}
