@@ -1,12 +1,14 @@
 /* stackchild.c: a process blocked in libc under main -> level_one -> level_two -> level_three,
  * built without frame pointers, for the user-stack unwinding tests (tests/unit/usyms.c).
- * usage: stackchild [sleep|read|nocfi|exec]   prints "ready <pid>", then blocks until killed.
- * exec: like read, then when a byte arrives on stdin, execs itself in sleep mode (same pid).
- * nocfi: like sleep, with a frame between level_two and level_three that has a frame pointer but
- * no CFI at all (as hand-written assembly or JIT code), to exercise the frame-pointer fallback.
+ * usage: stackchild [sleep|read|nocfi|exec|thread]   prints "ready <pid>", then blocks until
+ * killed. exec: like read, then when a byte arrives on stdin, execs itself in sleep mode (same
+ * pid). nocfi: like sleep, with a frame between level_two and level_three that has a frame pointer
+ * but no CFI at all (as hand-written assembly or JIT code), to exercise the frame-pointer fallback.
+ * thread: a second thread sleeps under thread_main -> level_one -> ..., the main thread joins it.
  */
 #pragma GCC optimize("omit-frame-pointer")
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -73,6 +75,14 @@ __attribute__((noinline, noclone)) static int level_one(int x)
 	return r + 1;
 }
 
+__attribute__((noinline, noclone)) static void *thread_main(void *arg)
+{
+	int r = level_one(3);
+
+	__asm__ volatile("" ::: "memory");
+	return (void *)(long)r;
+}
+
 int main(int argc, char **argv)
 {
 	int r;
@@ -82,6 +92,16 @@ int main(int argc, char **argv)
 	use_nocfi = argc > 1 && strcmp(argv[1], "nocfi") == 0;
 	printf("ready %d\n", (int)getpid());
 	fflush(stdout);
+	if (argc > 1 && strcmp(argv[1], "thread") == 0) {
+		pthread_t thread;
+		void *ret;
+
+		if (pthread_create(&thread, NULL, thread_main, NULL) != 0) {
+			return 1;
+		}
+		pthread_join(thread, &ret);
+		return (int)(long)ret;
+	}
 	r = level_one(argc);
 	__asm__ volatile("" ::: "memory");
 	return r;

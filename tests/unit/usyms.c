@@ -5,6 +5,7 @@
 #include "util/usyms.h"
 
 #include <elf.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <link.h>
@@ -138,6 +139,33 @@ static void reap(struct child *child)
 	waitpid(child->pid, NULL, 0);
 	close(child->in_fd);
 	close(child->out_fd);
+}
+
+/* The thread of pid (other than pid itself) that sleeps in syscall_nr, or -1 after 5 s. */
+static pid_t sleeping_thread(pid_t pid, long syscall_nr)
+{
+	for (int i = 0; i < 5000; i++) {
+		struct timespec ms = {0, 1000000};
+		char path[64];
+		struct dirent *d;
+		DIR *dir;
+
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+		dir = opendir(path);
+		while (dir && (d = readdir(dir)) != NULL) {
+			pid_t tid = (pid_t)atoi(d->d_name);
+
+			if (tid > 0 && tid != pid && blocked_syscall(tid) == syscall_nr) {
+				closedir(dir);
+				return tid;
+			}
+		}
+		if (dir) {
+			closedir(dir);
+		}
+		nanosleep(&ms, NULL);
+	}
+	return -1;
 }
 
 /* What the BPF side does: the user registers and up to 16 KiB of stack from sp. */
@@ -491,6 +519,7 @@ int main(void)
 	uint64_t ips[MAX_IPS];
 	struct timespec t0, t1;
 	bool cut;
+	pid_t tid;
 	int n, err;
 
 	is_int(lat_usyms_create(&usyms), 0, "usyms created");
@@ -553,6 +582,21 @@ int main(void)
 			    nocfi_levels);
 	} else {
 		skip(10, "nocfi child not ready");
+	}
+	reap(&child_read);
+
+	/* A thread other than the main one: same maps (the process's), its own stack, from clone3.
+	 */
+	if (ok(spawn(helper, "thread", 202 /* futex: main joins */, &child_read) == 0,
+	       "thread child: main thread joins") &&
+	    ok((tid = sleeping_thread(child_read.pid, 230)) > 0, "thread child: a thread sleeps") &&
+	    ok(capture(tid, &cap_read) == 0, "sleeping thread stopped, stack copied")) {
+		static const char *const thread_levels[] = {"level_three", "level_two", "level_one",
+							    "thread_main", NULL};
+
+		check_stack(usyms, child_read.pid, &cap_read, "thread", sleep_names, thread_levels);
+	} else {
+		skip(9, "thread child not ready");
 	}
 	reap(&child_read);
 
