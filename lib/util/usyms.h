@@ -28,17 +28,19 @@ void lat_usyms_free(struct lat_usyms *usyms);
 void lat_usyms_forget(struct lat_usyms *usyms, int pid);
 
 /*
- * Unwinds the user stack of pid from regs and a copy of its stack: stack[0] is the byte at address
- * regs->sp and stack_len bytes follow. Fills ips[0..n) (ips[0] = regs->ip) and returns n >= 1, or
- * -errno. *cut_short (if not NULL) is set when unwinding stopped before the outermost frame
- * (copy exhausted, no CFI, max_ips reached, process gone) rather than at the end of the stack.
+ * Unwinds the user stack of pid (the process, tgid; regs and stack may be those of any of its
+ * threads) from regs and a copy of its stack: stack[0] is the byte at address regs->sp and
+ * stack_len bytes follow. Fills ips[0..n) (ips[0] = regs->ip) and returns n >= 1, or -errno.
+ * *cut_short (if not NULL) is set when unwinding stopped before the outermost frame (copy
+ * exhausted, no CFI, max_ips reached, process gone) rather than at the end of the stack.
  * ips[1..n) are return addresses minus one (inside the call instruction, as perf reports them),
  * so that a call ending a function (a noreturn callee) still formats as the caller; do the same
  * to the return addresses of a bpf_get_stack() user stack before formatting them.
  * CFI comes from the mapped files' .eh_frame (or .debug_frame of the build-id debug file);
  * frames without CFI continue with frame pointers. What is cached for pid (maps, modules) keeps
  * serving its stacks after it exits, until lat_usyms_forget(); with nothing cached, a pid that is
- * gone gives -ESRCH.
+ * gone gives -ESRCH. At most 32 processes keep a libdw session (open module files) at once and
+ * 4096 processes are cached, least recently used dropped first; call lat_usyms_forget() on exit.
  */
 int lat_usyms_unwind(struct lat_usyms *usyms, int pid, const struct lat_user_regs *regs,
 		     const void *stack, size_t stack_len, uint64_t *ips, int max_ips,
