@@ -441,11 +441,17 @@ int cmd_analyze(int argc, char **argv)
 	if (lat_ctf_source_tracer_version(src, &major, &minor, &patch) == 0) {
 		lat_state_set_tracer_version(&ctx->run.state, major, minor, patch);
 	}
-	if (!args.lami && !args.skip_validation) {
-		printf("Checking the trace for lost events...\n");
-		fflush(stdout);
+	if (!args.skip_validation) {
+		/* as the peer; the check itself is done while analysing (discarded-events messages)
+		 */
+		if (!args.lami) {
+			printf("Checking the trace for lost events...\n");
+			fflush(stdout);
+		} else if (args.output_progress) {
+			lat_lami_print_progress(stdout, 0, "Checking the trace for lost events...");
+		}
 	}
-	ctx->progress.begin = args.config.begin_ts ? args.config.begin_ts : begin;
+	ctx->progress.begin = begin;
 	ctx->progress.end = args.config.end_ts ? args.config.end_ts : end;
 	ctx->progress.last_percent = -1;
 	ctx->progress.bar = !args.lami && !args.no_progress && isatty(STDERR_FILENO);

@@ -946,6 +946,7 @@ static int handle_event(struct lat_ctf_source *src, const bt_message *msg)
 	ev.ts = ns;
 	ev.type = map->type;
 	ev.name = map->name;
+	ev.raw = event;
 	ev.cpu = packet_cpu(src, event);
 	if (map->ctx_pid >= 0 || map->ctx_tid >= 0 || map->ctx_procname >= 0) {
 		const bt_field *ctx = bt_event_borrow_common_context_field_const(event);
@@ -1200,6 +1201,18 @@ int lat_ctf_source_open(const char *path, const struct lat_ctf_options *opts,
 	*out = NULL;
 	if (err && err_len) {
 		err[0] = '\0';
+	}
+	/*
+	 * lttng-live (issue #5): src.ctf.lttng-live with {"inputs": [URL]} in build_graph()
+	 * instead of src.ctf.fs; the domain, tracer version and lost events then come from the
+	 * stream-beginning and discarded-events messages, and there is no intersection.
+	 */
+	if (strncmp(path, "net://", 6) == 0 || strncmp(path, "net4://", 7) == 0 ||
+	    strncmp(path, "net6://", 7) == 0) {
+		if (err) {
+			snprintf(err, err_len, "live sessions (lttng-live) are not supported yet");
+		}
+		return -EPROTONOSUPPORT;
 	}
 	if (stat(path, &st)) {
 		ret = -errno;
