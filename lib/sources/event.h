@@ -143,6 +143,8 @@ struct lat_kevent {
 	int32_t ctx_pid, ctx_tid;
 	const char *ctx_procname;
 	const char *name; /* the source's event name (for logs and periods) */
+	const void *raw;  /* the source's own event (const bt_event * for CTF sources): generic
+			   * field access for periods */
 	union {
 		struct lat_ev_sched_switch sched_switch;
 		struct lat_ev_sched_task task;
