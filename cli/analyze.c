@@ -473,6 +473,21 @@ int cmd_analyze(int argc, char **argv)
 		lat_lami_print_progress(stdout, 1, "Done!");
 	}
 	stats = lat_ctf_source_stats(src);
+	for (uint32_t i = 0; !args.skip_validation && !args.lami && i < stats->nlosses; i++) {
+		/* the peer's check runs babeltrace, which warns this way */
+		const struct lat_ctf_loss *loss = &stats->losses[i];
+		char b[64] = "?", e[64] = "?";
+
+		if (loss->begin || loss->end) {
+			lat_format_timestamp(b, sizeof(b), loss->begin, false, args.gmt);
+			lat_format_timestamp(e, sizeof(e), loss->end, false, args.gmt);
+		}
+		fprintf(stderr,
+			"[warning] Tracer discarded %" PRIu64 " %s between [%s] and [%s] in stream "
+			"\"%s\". You should consider recording a new trace with larger buffers or "
+			"with fewer events enabled.\n",
+			loss->count, loss->packets ? "packets" : "events", b, e, loss->stream);
+	}
 	if (stats->discarded_events || stats->discarded_packets) {
 		fprintf(stderr,
 			"latscope: warning: the tracer lost %" PRIu64 " events and %" PRIu64

@@ -1004,6 +1004,40 @@ static int handle_event(struct lat_ctf_source *src, const bt_message *msg)
 	return src->fn(&ev, src->user);
 }
 
+static void note_loss(struct lat_ctf_source *src, const bt_message *msg, bool packets,
+		      uint64_t count)
+{
+	struct lat_ctf_loss *loss;
+	const bt_stream *stream;
+	const bt_clock_snapshot *b = NULL, *e = NULL;
+	const char *name;
+
+	if (src->stats.nlosses >= LAT_CTF_MAX_LOSSES) {
+		return;
+	}
+	loss = &src->stats.losses[src->stats.nlosses++];
+	memset(loss, 0, sizeof(*loss));
+	loss->count = count;
+	loss->packets = packets;
+	stream = packets ? bt_message_discarded_packets_borrow_stream_const(msg)
+			 : bt_message_discarded_events_borrow_stream_const(msg);
+	name = stream ? bt_stream_get_name(stream) : NULL;
+	snprintf(loss->stream, sizeof(loss->stream), "%s", name ? name : "");
+	if (packets && bt_stream_class_discarded_packets_have_default_clock_snapshots(
+			   bt_stream_borrow_class_const(stream))) {
+		b = bt_message_discarded_packets_borrow_beginning_default_clock_snapshot_const(msg);
+		e = bt_message_discarded_packets_borrow_end_default_clock_snapshot_const(msg);
+	} else if (!packets && bt_stream_class_discarded_events_have_default_clock_snapshots(
+				   bt_stream_borrow_class_const(stream))) {
+		b = bt_message_discarded_events_borrow_beginning_default_clock_snapshot_const(msg);
+		e = bt_message_discarded_events_borrow_end_default_clock_snapshot_const(msg);
+	}
+	if (b && e) {
+		bt_clock_snapshot_get_ns_from_origin(b, &loss->begin);
+		bt_clock_snapshot_get_ns_from_origin(e, &loss->end);
+	}
+}
+
 static bt_graph_simple_sink_component_initialize_func_status sink_init(bt_message_iterator *it,
 								       void *data)
 {
@@ -1050,6 +1084,7 @@ static bt_graph_simple_sink_component_consume_func_status sink_consume(bt_messag
 				if (bt_message_discarded_events_get_count(msg, &n) ==
 				    BT_PROPERTY_AVAILABILITY_AVAILABLE) {
 					src->stats.discarded_events += n;
+					note_loss(src, msg, false, n);
 				}
 				break;
 			case BT_MESSAGE_TYPE_DISCARDED_PACKETS:
@@ -1057,6 +1092,7 @@ static bt_graph_simple_sink_component_consume_func_status sink_consume(bt_messag
 				if (bt_message_discarded_packets_get_count(msg, &n) ==
 				    BT_PROPERTY_AVAILABILITY_AVAILABLE) {
 					src->stats.discarded_packets += n;
+					note_loss(src, msg, true, n);
 				}
 				break;
 			default:

@@ -23,12 +23,24 @@ struct lat_ctf_options {
 	bool kernel_only; /* refuse traces whose env domain is not "kernel" */
 };
 
+/* One report of lost events or packets, as the tracer wrote it. */
+struct lat_ctf_loss {
+	uint64_t count;
+	bool packets;       /* packets rather than events */
+	int64_t begin, end; /* ns since the epoch; 0 when the trace does not say */
+	char stream[256];   /* the stream file */
+};
+
+#define LAT_CTF_MAX_LOSSES 64
+
 struct lat_ctf_stats {
 	uint64_t events;           /* event messages delivered to the callback */
 	uint64_t skipped;          /* event messages outside the intersection */
 	uint64_t discarded_events; /* events the tracer reported as lost */
 	uint64_t discarded_packets;
 	uint64_t discarded_records; /* how many discarded-events/packets messages */
+	struct lat_ctf_loss losses[LAT_CTF_MAX_LOSSES]; /* the first ones */
+	uint32_t nlosses;
 };
 
 /*
