@@ -487,4 +487,55 @@ static __always_inline bool lat_task_timer_live(__u32 idx, struct lat_task_timer
 
 #endif /* LAT_WANT_TASK_SLOTS */
 
+/* --- keyed in-flight state in a preallocated hash map (block requests, sockets, skbs) ---------
+ * The probe defines its own BPF_MAP_TYPE_HASH (preallocated: no BPF_F_NO_PREALLOC) of
+ * LAT_HASH_ENTRIES and stores its "in" with lat_hash_in(). A value may hold a struct bpf_timer
+ * named `timer` for LAT_HASH_ARM_TIMEOUT (tp_btf programs only); deleting the entry at the "out"
+ * cancels and frees the timer.
+ */
+#define LAT_EEXIST       17
+#define LAT_HASH_ENTRIES 16384
+
+/*
+ * "in" for key: a new entry, or a replacement of a pending one whose out was never seen (counted
+ * as replaced). A full map drops the event (counted). Returns 0, or -1 when dropped.
+ */
+static __always_inline int lat_hash_in(void *map, const void *key, const void *val)
+{
+	long err = bpf_map_update_elem(map, key, val, BPF_NOEXIST);
+
+	if (err == -LAT_EEXIST) {
+		lat_drop(LAT_DROP_REPLACED);
+		err = bpf_map_update_elem(map, key, val, BPF_ANY);
+	}
+	if (err) {
+		lat_drop(LAT_DROP_INFLIGHT_FULL);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Arms the timeout of the entry of key in map (a value with a `struct bpf_timer timer`), with
+ * CALLBACK as `static int CALLBACK(void *map, KEY *key, VALUE *val)`. Counts a failure.
+ */
+#define LAT_HASH_ARM_TIMEOUT(map, key, vtype, callback)                      \
+	do {                                                                 \
+		vtype *__v = bpf_map_lookup_elem(map, key);                  \
+		long __e;                                                    \
+		if (!__v) {                                                  \
+			lat_drop(LAT_DROP_TIMER);                            \
+			break;                                               \
+		}                                                            \
+		__e = bpf_timer_init(&__v->timer, map, LAT_CLOCK_MONOTONIC); \
+		if (__e && __e != -LAT_EBUSY) {                              \
+			lat_drop(LAT_DROP_TIMER);                            \
+			break;                                               \
+		}                                                            \
+		bpf_timer_set_callback(&__v->timer, callback);               \
+		if (bpf_timer_start(&__v->timer, lat_ctl.timeout_ns, 0)) {   \
+			lat_drop(LAT_DROP_TIMER);                            \
+		}                                                            \
+	} while (0)
+
 #endif /* LATSCOPE_LAT_TRACKER_BPF_H */

@@ -136,4 +136,98 @@ struct lat_syscall_record_full {
 	struct lat_ustack ustack;
 };
 
+/* --- block, irq, net, ttfb trackers (h7) ---------------------------------------------------- */
+
+/* An IPv4 or IPv6 endpoint pair (addresses in network order, ports in host order). */
+struct lat_inet_pair {
+	__u16 family; /* AF_INET (2) or AF_INET6 (10) */
+	__u16 lport;  /* local port */
+	__u16 rport;  /* remote port */
+	__u16 pad;
+	__u8 laddr[16]; /* IPv4 in the first 4 bytes */
+	__u8 raddr[16];
+};
+
+/* block: series 0 issue -> complete, series 1 insert -> issue (time spent in the I/O scheduler). */
+#define LAT_BLOCK_SERIES_ISSUE 0
+#define LAT_BLOCK_SERIES_QUEUE 1
+#define LAT_BLOCK_RWBS_LEN     8
+
+struct lat_block_payload {
+	__u32 dev;  /* the disk, kernel dev_t: major << 20 | minor (as the block tracepoints) */
+	__u32 part; /* the partition the request was for (same encoding; 0: unknown) */
+	__u64 sector;
+	__u32 bytes;
+	__s32 error; /* blk_status_t at completion (0 otherwise) */
+	char rwbs[LAT_BLOCK_RWBS_LEN];
+};
+
+struct lat_block_record {
+	struct lat_record_hdr hdr;
+	struct lat_block_payload blk;
+};
+
+/* irq: one series per kind. */
+enum lat_irq_kind {
+	LAT_IRQ_HARD = 0,  /* irq_handler_entry -> irq_handler_exit */
+	LAT_IRQ_SOFT = 1,  /* softirq_entry -> softirq_exit */
+	LAT_IRQ_RAISE = 2, /* softirq_raise -> softirq_entry */
+};
+#define LAT_IRQ_NAME_LEN 32
+
+struct lat_irq_payload {
+	__u32 kind; /* enum lat_irq_kind */
+	__u32 irq;  /* hard: IRQ number; soft, raise: softirq vector */
+	__s32 ret;  /* hard: the handler's irqreturn_t (1 handled) */
+	__u32 pad;
+	char name[LAT_IRQ_NAME_LEN]; /* hard: the action's name (soft: named in user space) */
+};
+
+struct lat_irq_record {
+	struct lat_record_hdr hdr;
+	struct lat_irq_payload irq;
+};
+
+/* net: series 0 receive (netif_receive_skb -> copy, consume or free), series 1 TCP connect. */
+#define LAT_NET_SERIES_RX      0
+#define LAT_NET_SERIES_CONNECT 1
+enum lat_net_out {
+	LAT_NET_OUT_COPY = 0,    /* skb_copy_datagram_iovec (the original's COPY_IOVEC) */
+	LAT_NET_OUT_CONSUME = 1, /* consume_skb */
+	LAT_NET_OUT_FREE = 2,    /* kfree_skb (dropped) */
+};
+
+struct lat_net_payload {
+	__u32 out_id;  /* rx: enum lat_net_out; connect: TCP state reached (1 ESTAB., 7 CLOSE) */
+	__u32 ifindex; /* rx */
+	char iface[16];
+	__u32 len;                 /* rx: skb->len at receive */
+	__u32 reason;              /* rx, out_id 2: enum skb_drop_reason */
+	struct lat_inet_pair conn; /* connect */
+};
+
+struct lat_net_record {
+	struct lat_record_hdr hdr;
+	struct lat_net_payload net;
+};
+
+/* ttfb: accept -> first byte sent on the socket, or its close. */
+enum lat_ttfb_out {
+	LAT_TTFB_OUT_SEND = 0,  /* the first write/send that sent bytes */
+	LAT_TTFB_OUT_CLOSE = 1, /* closed (or reset) before any byte was sent */
+};
+
+struct lat_ttfb_payload {
+	struct lat_inet_pair conn;
+	__u32 out_id; /* enum lat_ttfb_out */
+	__s32 fd;     /* the accepted fd */
+	__s32 bytes;  /* bytes of the first send */
+	__u32 pad;
+};
+
+struct lat_ttfb_record {
+	struct lat_record_hdr hdr;
+	struct lat_ttfb_payload tt;
+};
+
 #endif /* LATSCOPE_BPF_TRACK_H */

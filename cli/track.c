@@ -31,6 +31,7 @@
 /* The trackers, in the order --help lists them. Add yours here (and in track.h). */
 static const struct track_tracker *const trackers[] = {
     &track_syscall,
+    &track_block,
 };
 
 #define TRACKER_COUNT (sizeof(trackers) / sizeof(trackers[0]))
@@ -48,6 +49,9 @@ struct track_instance {
 	uint64_t records;     /* records received */
 	uint64_t timeouts;    /* of which timeout reports */
 	uint64_t bad_records; /* malformed records (counted, never printed) */
+	/* the same, by series */
+	uint64_t series_records[LAT_STATS_SERIES_MAX];
+	uint64_t series_timeouts[LAT_STATS_SERIES_MAX];
 };
 
 struct track_run {
@@ -460,6 +464,12 @@ static int on_record(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	inst->records++;
+	if (hdr->series < LAT_STATS_SERIES_MAX) {
+		inst->series_records[hdr->series]++;
+		if (hdr->flags & LAT_REC_TIMEOUT) {
+			inst->series_timeouts[hdr->series]++;
+		}
+	}
 	if (hdr->flags & LAT_REC_TIMEOUT) {
 		inst->timeouts++;
 	}
@@ -522,8 +532,8 @@ static void print_summary_text(struct track_run *run, struct track_instance *ins
 				    sizeof(thr));
 		printf("%s: %llu events, %llu reported (%llu"
 		       " timeouts), max %s, mean %s, threshold %s\n",
-		       sname, U(st.count), U(series ? st.reported : inst->records),
-		       U(series ? 0 : inst->timeouts), max, mean, thr);
+		       sname, U(st.count), U(inst->series_records[series]),
+		       U(inst->series_timeouts[series]), max, mean, thr);
 		for (int i = 0; i < LAT_HIST_BUCKETS; i++) {
 			if (st.hist[i]) {
 				lo = lo < 0 ? i : lo;
@@ -575,8 +585,8 @@ static void print_summary_json(struct track_run *run, struct track_instance *ins
 		printf("{\"type\":\"summary\",\"tracker\":\"%s\",\"series\":\"%s\",\"events\":%llu"
 		       ",\"reported\":%llu,\"timeouts\":%llu,\"max_ns\":%llu"
 		       ",\"mean_ns\":%llu,\"threshold_ns\":%llu,\"drops\":{",
-		       t->name, sname, U(st.count), U(series ? st.reported : inst->records),
-		       U(series ? 0 : inst->timeouts), U(st.max_ns),
+		       t->name, sname, U(st.count), U(inst->series_records[series]),
+		       U(inst->series_timeouts[series]), U(st.max_ns),
 		       U(st.count ? st.total_ns / st.count : 0),
 		       U(lat_ebpf_probe_ctl(inst->probe)->threshold_ns));
 		for (int i = 0; i < LAT_DROP_MAX; i++) {

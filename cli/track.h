@@ -47,6 +47,7 @@ int track_field_set(struct track_field *field, const char *name, bool is_string,
 		    ...) __attribute__((format(printf, 4, 5)));
 
 extern const struct track_tracker track_syscall;
+extern const struct track_tracker track_block;
 
 /* The control socket: one per `latscope track` run, root only (see docs/track.md). */
 #define LAT_TRACK_SOCKET_DIR "/run/latscope"

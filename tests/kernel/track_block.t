@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# track_block.t: `latscope track block` on the real kernel: O_DIRECT writes with fsync, device numbers, queueing series, --pid.
+. "$(dirname "$0")/../lib.sh"
+
+require_root
+[ -r /sys/kernel/btf/vmlinux ] || skip_all "the kernel has no BTF"
+WRITER=$LATSCOPE_BUILD/tests/helpers/blk_direct
+[ -x "$WRITER" ] || skip_all "$WRITER not built (make)"
+TMP=$(mktemp -d)
+# O_DIRECT needs a real block device under the file: /var/tmp is on disk (/tmp may be tmpfs).
+DATA=$(mktemp -d /var/tmp/latscope-blk.XXXXXX)
+TRACK_PID=
+cleanup() {
+	[ -n "$TRACK_PID" ] && kill "$TRACK_PID" 2>/dev/null
+	rm -rf "$TMP" "$DATA"
+}
+trap cleanup EXIT
+"$WRITER" "$DATA/probe" 1 4096 2>/dev/null || skip_all "no O_DIRECT on $DATA's file system"
+
+start_track() { # start_track NAME ARGS...: returns once the probes are attached
+	local name=$1
+	shift
+	"$LATSCOPE" track "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	TRACK_PID=$!
+	for _ in $(seq 200); do
+		grep -q '^Tracking' "$TMP/$name.err" && return 0
+		kill -0 "$TRACK_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	diag "latscope track did not start: $(cat "$TMP/$name.err")"
+	return 1
+}
+stop_track() {
+	kill -INT "$TRACK_PID"
+	wait "$TRACK_PID"
+	local rc=$?
+	TRACK_PID=
+	return $rc
+}
+spawn() { # spawn ARGS...: a writer (pid in SPID) waiting on a FIFO until `go`
+	GO=$TMP/go.$RANDOM
+	mkfifo "$GO"
+	"$WRITER" -w "$@" <"$GO" &
+	SPID=$!
+}
+go() { echo go >"$GO"; }
+pyq() { # pyq FILE EXPR...: results in R (A = alerts, S = summaries, I/Q = issue/queue alerts)
+	mapfile -t R < <(python3 -S -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+A = [l for l in lines if l.get("type") == "alert"]
+S = [l for l in lines if l.get("type") == "summary"]
+I = [a for a in A if a.get("series") == "issue"]
+Q = [a for a in A if a.get("series") == "queue"]
+for expr in sys.argv[2:]:
+    try:
+        print(str(eval(expr)).replace("\n", " "))
+    except Exception as e:
+        print("error: %r" % e)' "$@")
+}
+
+# The device under $DATA: the file's own device (a partition or a whole disk) and its disk.
+part=$(stat -c '%Hd:%Ld' "$DATA/probe")
+disk=$part
+if [ -e "/sys/dev/block/$part/partition" ]; then
+	disk=$(cat "/sys/dev/block/$part/../dev")
+fi
+diag "file system on $part, disk $disk"
+sched=$(cat "/sys/dev/block/$disk/queue/scheduler" 2>/dev/null)
+
+# --- 8 O_DIRECT writes of 64 KiB with fsync, threshold 0 ---------------------------------------
+spawn "$DATA/f1" 8 65536
+spid=$SPID
+start_track t0 block --threshold 0 --pid "$spid" --json
+go
+wait "$spid"
+ok $? "the writer succeeded"
+sleep 0.1
+stop_track
+ok $? "track exits 0 on SIGINT"
+pyq "$TMP/t0.out" 'len([a for a in I if a["bytes"] == 65536 and "W" in a["rwbs"]]) >= 8' \
+	'sorted(set(a["dev"] for a in A))' 'sorted(set(a.get("part") for a in I))' \
+	'sorted(set(a["pid"] for a in A))' 'all(a["comm"] == "blk_direct" and a["tid"] == a["pid"] for a in A)' \
+	'all(0 < a["delay_ns"] < 10e9 and a["timeout"] is False and a["error"] == 0 for a in I)' \
+	'all(a["sector"] > 0 for a in I)' '[s["series"] for s in S]' \
+	'S[0]["events"] >= 8 and S[0]["reported"] == len(I)' \
+	'sum(h["count"] for h in S[0]["hist"]) == S[0]["events"]' 'sorted(S[0]["drops"])' \
+	'len(Q) == S[1]["reported"] and S[1]["events"] >= len(Q)' \
+	'all(a["dev"] == I[0]["dev"] for a in Q)'
+is "${R[0]}" True "eight 64 KiB writes reported (rwbs has W)"
+is "${R[1]}" "['$disk']" "dev is the disk's major:minor"
+is "${R[2]}" "['$part']" "part is the file system's major:minor (stat)"
+is "${R[3]}" "[$spid]" "pid is the writer's"
+is "${R[4]}" True "comm and tid"
+is "${R[5]}" True "delay, timeout false, error 0"
+is "${R[6]}" True "sectors"
+is "${R[7]}" "['block', 'block_queue']" "summary has both series"
+is "${R[8]}" True "summary counts the events and the reports"
+is "${R[9]}" True "histogram holds every event"
+is "${R[10]}" "['bad_records', 'inflight_full', 'replaced', 'ringbuf_full', 'stack_failed', 'timer_failed']" \
+	"summary shows every drop counter"
+is "${R[11]}" True "queue series: reports match the summary"
+is "${R[12]}" True "queue series on the same disk"
+case "$sched" in
+*'[none]'*) ok 0 "# SKIP no I/O scheduler on $disk: no insert -> issue" ;;
+*)
+	pyq "$TMP/t0.out" 'len(Q) >= 8' 'all(a["pid"] == '"$spid"' for a in Q)'
+	is "${R[0]}" True "queueing delays (insert -> issue) reported under $sched"
+	;;
+esac
+
+# --- text output --------------------------------------------------------------------------------
+spawn "$DATA/f2" 2 65536
+start_track text block -t 0 -p "$SPID" --no-stack
+go
+wait "$SPID"
+sleep 0.1
+stop_track
+like "$(cat "$TMP/text.out")" "^block_latency: comm=blk_direct pid=$SPID tid=$SPID series=issue dev=$disk part=$part sector=[0-9]+ bytes=65536 rwbs=W[A-Z]* error=0 delay_us=[0-9]+ timeout=0" \
+	"text line in the original's spirit"
+like "$(cat "$TMP/text.out")" '^block: [0-9]+ events, [0-9]+ reported' "text summary, block series"
+like "$(cat "$TMP/text.out")" '^block_queue: [0-9]+ events' "text summary, queue series"
+like "$(cat "$TMP/text.out")" '^  lost: inflight_full=0 ringbuf_full=0' "text summary shows drops"
+
+# --- threshold: nothing above 10 s, but everything counted ----------------------------------------
+spawn "$DATA/f3" 4 65536
+start_track t10s block -t 10s -p "$SPID" --json
+go
+wait "$SPID"
+sleep 0.1
+stop_track
+pyq "$TMP/t10s.out" 'len(A)' 'S[0]["events"] >= 4'
+is "${R[0]}" 0 "no report at threshold 10 s"
+is "${R[1]}" True "but the requests are counted"
+
+# --- --pid keeps other writers out --------------------------------------------------------------
+spawn "$DATA/f4" 6 65536
+wanted=$SPID
+start_track pid block -t 0 -p "$wanted" --json
+"$WRITER" "$DATA/f5" 6 65536 &
+other=$!
+go
+wait "$wanted" "$other"
+sleep 0.1
+stop_track
+pyq "$TMP/pid.out" 'sorted(set(a["pid"] for a in A))' 'len(I) >= 6'
+is "${R[0]}" "[$wanted]" "--pid: only the chosen writer"
+is "${R[1]}" True "--pid: its writes are reported"
+
+done_testing
