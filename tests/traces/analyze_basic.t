@@ -120,8 +120,9 @@ is "$(json_get "d['results'][0]['class']['inherit']")" "per-tid" \
 is "$(json_get "d['results'][-1]['time-range']['begin']['value'] >= 1412670963000000000")" "True" \
 	"--lami --begin in ns"
 run memtop --lami --output-progress "$OLD"
-is "$(head -1 <<<"$out" | cut -c1-21)" "0 Starting analysis f" "--output-progress: a first progress line"
-is "$(sed -n '2p' <<<"$out")" "1 Done!" "--output-progress: then Done"
+is "$(head -1 <<<"$out")" "0 Checking the trace for lost events..." "--output-progress: the check first"
+is "$(sed -n '2p' <<<"$out" | cut -c1-21)" "0 Starting analysis f" "--output-progress: then the start"
+is "$(sed -n '3p' <<<"$out")" "1 Done!" "--output-progress: then Done"
 like "$(tail -1 <<<"$out")" '^\{"results": ' "--output-progress: then the results"
 
 # --- intersection and errors --------------------------------------------------------------------
