@@ -136,6 +136,58 @@ struct lat_syscall_record_full {
 	struct lat_ustack ustack;
 };
 
+/* --- wakeup tracker (h6) -------------------------------------------------------------------- */
+struct lat_wakeup_payload {
+	char prev_comm[LAT_COMM_LEN]; /* the task the wakee replaced on its CPU at switch-in */
+	__u32 prev_pid;
+	__u32 prev_tid;
+	__u32 prev_state; /* its state when switched out: 0 = still runnable (preempted) */
+	__u32 waker_tid;  /* the task that woke it (current at sched_waking; 0: unknown) */
+};
+
+struct lat_wakeup_record {
+	struct lat_record_hdr hdr;
+	struct lat_wakeup_payload wk;
+};
+
+/* --- offcpu tracker (h6) -------------------------------------------------------------------- */
+#define LAT_OFFCPU_RUNNABLE (1u << 31) /* slot aux: switched out while runnable (preempted) */
+#define LAT_OFFCPU_TID_MASK 0x3fffffu  /* slot aux: waker tid (pid_max <= 2^22) */
+
+/* Where the wake-up ran: in a task, or in an interrupt (then the "waker" task was interrupted). */
+enum lat_offcpu_context {
+	LAT_OFFCPU_CTX_TASK = 0,
+	LAT_OFFCPU_CTX_IRQ = 1, /* hard or soft interrupt, on the CPU's IRQ stack */
+};
+
+/* The waker, captured at sched_waking when the wakee was already off-CPU past the threshold. */
+struct lat_offcpu_payload {
+	char waker_comm[LAT_COMM_LEN];
+	__u32 waker_pid; /* 0: no waker captured (see waker_tid) */
+	__u32 waker_tid; /* the task that woke it, even when the rest was not captured */
+	__u32 runnable;  /* 1: it was preempted (runnable), not blocked: no waker */
+	__u16 waker_kstack_off;
+	__u16 waker_kstack_n;
+	__u16 waker_ustack_off; /* 0: none */
+	__u16 waker_flags;      /* LAT_REC_* of the waker's stacks */
+	__u32 waker_context;    /* enum lat_offcpu_context: where the wake-up ran */
+};
+
+struct lat_offcpu_record {
+	struct lat_record_hdr hdr;
+	struct lat_offcpu_payload off;
+	__u64 kstack[LAT_KSTACK_MAX];
+	__u64 waker_kstack[LAT_KSTACK_MAX];
+};
+
+struct lat_offcpu_record_full {
+	struct lat_record_hdr hdr;
+	struct lat_offcpu_payload off;
+	__u64 kstack[LAT_KSTACK_MAX];
+	__u64 waker_kstack[LAT_KSTACK_MAX];
+	struct lat_ustack waker_ustack;
+};
+
 /* --- block, irq, net, ttfb trackers (h7) ---------------------------------------------------- */
 
 /* An IPv4 or IPv6 endpoint pair (addresses in network order, ports in host order). */

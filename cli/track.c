@@ -31,6 +31,8 @@
 /* The trackers, in the order --help lists them. Add yours here (and in track.h). */
 static const struct track_tracker *const trackers[] = {
     &track_syscall,
+    &track_wakeup,
+    &track_offcpu,
     &track_block,
 };
 
@@ -92,6 +94,14 @@ struct track_alert {
 	int un;
 	char ustack[USTACK_FRAMES][256];
 	char ustack_note[128]; /* why the user stack is incomplete; "" when complete */
+	/* The tracker's extra stacks (track_tracker.extra_stacks: the offcpu waker's). */
+	const char *x_name; /* NULL: none */
+	uint16_t x_flags;
+	int xkn, xun;
+	char xkstack[LAT_KSTACK_MAX][160];
+	bool x_has_ustack;
+	char xustack[USTACK_FRAMES][256];
+	char xustack_note[128];
 };
 
 static struct track_alert alert_buf;
@@ -266,6 +276,145 @@ static void decode_stacks(struct track_run *run, struct track_alert *a, const vo
 	}
 }
 
+/* Decodes the tracker's extra stacks (offsets checked here: the payload is the tracker's). */
+static void decode_extra_stacks(struct track_run *run, struct track_alert *a, const void *data)
+{
+	const struct lat_record_hdr *hdr = a->hdr;
+	struct track_stack_ref ref = {0};
+
+	a->x_name = NULL;
+	a->xkn = 0;
+	a->xun = 0;
+	a->x_has_ustack = false;
+	a->xustack_note[0] = '\0';
+	if (!a->inst->tracker->extra_stacks || !hdr->payload_len ||
+	    a->inst->tracker->extra_stacks(hdr, (const char *)data + hdr->payload_off, &ref) != 1) {
+		return;
+	}
+	if (ref.kstack_n > LAT_KSTACK_MAX ||
+	    (size_t)ref.kstack_off + (size_t)ref.kstack_n * sizeof(uint64_t) > hdr->size) {
+		return;
+	}
+	a->x_name = ref.name;
+	a->x_flags = ref.flags;
+	for (int i = 0; i < ref.kstack_n; i++) {
+		uint64_t ip;
+
+		memcpy(&ip, (const char *)data + ref.kstack_off + i * sizeof(uint64_t), sizeof(ip));
+		if (run->ksyms) {
+			lat_ksyms_format(run->ksyms, ip, a->xkstack[a->xkn], sizeof(a->xkstack[0]));
+		} else {
+			snprintf(a->xkstack[a->xkn], sizeof(a->xkstack[0]), "0x%" PRIx64, ip);
+		}
+		a->xkn++;
+	}
+	if (ref.ustack_off &&
+	    (size_t)ref.ustack_off + offsetof(struct lat_ustack, data) <= hdr->size) {
+		const struct lat_ustack *u = (const void *)((const char *)data + ref.ustack_off);
+		struct lat_user_regs regs = {
+		    .ip = u->ip,
+		    .sp = u->sp,
+		    .bp = u->bp,
+		    .bx = u->bx,
+		    .r12 = u->r12,
+		    .r13 = u->r13,
+		    .r14 = u->r14,
+		    .r15 = u->r15,
+		};
+		uint64_t ips[USTACK_FRAMES];
+		bool cut_short = false;
+		int n = -ENOSYS;
+
+		if (u->len > LAT_USTACK_MAX ||
+		    (size_t)ref.ustack_off + offsetof(struct lat_ustack, data) + u->len >
+			hdr->size) {
+			return;
+		}
+		a->x_has_ustack = true;
+		if (ref.flags & LAT_REC_USTACK_FAIL) {
+			snprintf(a->xustack_note, sizeof(a->xustack_note),
+				 "cut short: the user stack could not be read");
+		}
+		if (run->usyms) {
+			n = lat_usyms_unwind(run->usyms, (int)ref.pid, &regs, u->data, u->len, ips,
+					     USTACK_FRAMES, &cut_short);
+		}
+		if (n < 1) {
+			ips[0] = u->ip;
+			n = 1;
+			cut_short = true;
+		}
+		for (int i = 0; i < n; i++) {
+			if (run->usyms) {
+				lat_usyms_format(run->usyms, (int)ref.pid, ips[i],
+						 a->xustack[a->xun], sizeof(a->xustack[0]));
+			} else {
+				snprintf(a->xustack[a->xun], sizeof(a->xustack[0]), "0x%" PRIx64,
+					 ips[i]);
+			}
+			a->xun++;
+		}
+		if (cut_short && !a->xustack_note[0]) {
+			snprintf(a->xustack_note, sizeof(a->xustack_note),
+				 (ref.flags & LAT_REC_USTACK_CUT)
+				     ? "cut short: %u of %u stack bytes readable"
+				     : "cut short: unwinding stopped (stack copy of %u bytes)",
+				 u->len, u->asked);
+		}
+	}
+}
+
+static void print_extra_text(const struct track_alert *a)
+{
+	if (!a->x_name) {
+		return;
+	}
+	if (a->xkn) {
+		printf("  %s kernel stack:\n", a->x_name);
+		for (int i = 0; i < a->xkn; i++) {
+			printf("    %s\n", a->xkstack[i]);
+		}
+		if (a->x_flags & LAT_REC_KSTACK_CUT) {
+			printf("    [cut short: more than %d frames]\n", LAT_KSTACK_MAX);
+		}
+	}
+	if (a->x_has_ustack) {
+		printf("  %s user stack:\n", a->x_name);
+		for (int i = 0; i < a->xun; i++) {
+			printf("    %s\n", a->xustack[i]);
+		}
+		if (a->xustack_note[0]) {
+			printf("    [%s]\n", a->xustack_note);
+		}
+	}
+}
+
+static void print_extra_json(const struct track_alert *a)
+{
+	if (!a->x_name) {
+		return;
+	}
+	printf(",\"%s_kstack\":[", a->x_name);
+	for (int i = 0; i < a->xkn; i++) {
+		if (i) {
+			putchar(',');
+		}
+		json_string(stdout, a->xkstack[i]);
+	}
+	printf("],\"%s_ustack\":[", a->x_name);
+	for (int i = 0; i < a->xun; i++) {
+		if (i) {
+			putchar(',');
+		}
+		json_string(stdout, a->xustack[i]);
+	}
+	printf("]");
+	if (a->xustack_note[0]) {
+		printf(",\"%s_ustack_note\":", a->x_name);
+		json_string(stdout, a->xustack_note);
+	}
+}
+
 static void print_text(struct track_run *run, const struct track_alert *a)
 {
 	const struct lat_record_hdr *hdr = a->hdr;
@@ -299,6 +448,7 @@ static void print_text(struct track_run *run, const struct track_alert *a)
 			printf("    [%s]\n", a->ustack_note);
 		}
 	}
+	print_extra_text(a);
 }
 
 static void print_json(struct track_run *run, const struct track_alert *a)
@@ -341,6 +491,7 @@ static void print_json(struct track_run *run, const struct track_alert *a)
 		printf(",\"ustack_note\":");
 		json_string(stdout, a->ustack_note);
 	}
+	print_extra_json(a);
 	printf("}\n");
 }
 
@@ -428,6 +579,21 @@ static void run_exec(struct track_run *run, const struct track_alert *a)
 		}
 		join_stack(value, sizeof(value), a->ustack, a->un);
 		set_env_upper("ustack", value);
+		if (a->x_name) {
+			char key[48];
+
+			char frames[LAT_KSTACK_MAX][256];
+
+			for (int i = 0; i < a->xkn; i++) {
+				snprintf(frames[i], sizeof(frames[i]), "%s", a->xkstack[i]);
+			}
+			join_stack(value, sizeof(value), frames, a->xkn);
+			snprintf(key, sizeof(key), "%s_kstack", a->x_name);
+			set_env_upper(key, value);
+			join_stack(value, sizeof(value), a->xustack, a->xun);
+			snprintf(key, sizeof(key), "%s_ustack", a->x_name);
+			set_env_upper(key, value);
+		}
 		execl("/bin/sh", "sh", "-c", run->exec_cmd, (char *)NULL);
 		_exit(127);
 	}
@@ -482,6 +648,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	    hdr, hdr->payload_len ? (const char *)data + hdr->payload_off : NULL, a->fields,
 	    TRACK_FIELDS_MAX);
 	decode_stacks(run, a, data);
+	decode_extra_stacks(run, a, data);
 	if (!run->quiet) {
 		if (run->json) {
 			print_json(run, a);

@@ -19,6 +19,19 @@ struct track_field {
 #define TRACK_FIELDS_MAX 16
 
 /*
+ * Where a tracker's extra stacks are in its record (offsets from the record's start, checked by
+ * track.c): printed after the main stacks as "NAME kernel stack:" / "NAME user stack:", in JSON as
+ * NAME_kstack / NAME_ustack, for --exec as LATSCOPE_NAME_KSTACK / _USTACK.
+ */
+struct track_stack_ref {
+	const char *name; /* "waker" */
+	uint32_t pid;     /* the process whose mappings symbolize the user stack */
+	uint16_t kstack_off, kstack_n;
+	uint16_t ustack_off; /* 0: no user stack */
+	uint16_t flags;      /* LAT_REC_KSTACK_CUT, LAT_REC_USTACK_CUT, LAT_REC_USTACK_FAIL... */
+};
+
+/*
  * A kernel tracker: add one in cli/track_NAME.c and list it in cli/track.c's table.
  *   - its probe: bpf/NAME.bpf.c (includes bpf/lat_tracker.bpf.h), skeleton ops from
  *     LAT_EBPF_SKEL_DEFINE(NAME);
@@ -40,6 +53,9 @@ struct track_tracker {
 	/* Fills at most max fields from a checked record; returns how many. */
 	int (*fields)(const struct lat_record_hdr *hdr, const void *payload,
 		      struct track_field *fields, int max);
+	/* Optional: a second set of stacks in the record (offcpu: the waker's); returns 0 or 1. */
+	int (*extra_stacks)(const struct lat_record_hdr *hdr, const void *payload,
+			    struct track_stack_ref *ref);
 };
 
 /* Fills a field; returns 1 (for `n += track_field_set(...)`). */
@@ -47,6 +63,8 @@ int track_field_set(struct track_field *field, const char *name, bool is_string,
 		    ...) __attribute__((format(printf, 4, 5)));
 
 extern const struct track_tracker track_syscall;
+extern const struct track_tracker track_wakeup;
+extern const struct track_tracker track_offcpu;
 extern const struct track_tracker track_block;
 
 /* The control socket: one per `latscope track` run, root only (see docs/track.md). */

@@ -1,0 +1,77 @@
+/* track_offcpu.c: the offcpu tracker's entry in `latscope track`: probe, tracepoints, fields and
+ * the waker's stacks. */
+#include "track.h"
+
+#include "offcpu.skel.h"
+
+LAT_EBPF_SKEL_DEFINE(offcpu);
+
+static const char *const tracepoints[] = {
+    "sched/sched_switch",
+    "sched/sched_waking",
+    NULL,
+};
+
+static int offcpu_fields(const struct lat_record_hdr *hdr, const void *payload,
+			 struct track_field *fields, int max)
+{
+	const struct lat_offcpu_payload *off = payload;
+	char comm[LAT_COMM_LEN + 1];
+	int n = 0, i;
+
+	if (!payload || hdr->payload_len < sizeof(*off) || max < 6) {
+		return 0;
+	}
+	n += track_field_set(&fields[n], "reason", true, "%s",
+			     off->runnable ? "preempted" : "blocked");
+	if (hdr->flags & LAT_REC_TIMEOUT) {
+		return n; /* not woken yet */
+	}
+	for (i = 0; i < LAT_COMM_LEN && off->waker_comm[i]; i++) {
+		comm[i] = (off->waker_comm[i] > 0x20 && off->waker_comm[i] < 0x7f)
+			      ? off->waker_comm[i]
+			      : '?';
+	}
+	comm[i] = '\0';
+	if (off->waker_pid) {
+		n += track_field_set(&fields[n], "waker_comm", true, "%s", comm);
+		n += track_field_set(&fields[n], "waker_pid", false, "%u", off->waker_pid);
+	}
+	if (off->waker_tid) {
+		n += track_field_set(&fields[n], "waker_tid", false, "%u", off->waker_tid);
+	}
+	if (off->waker_pid) {
+		n += track_field_set(&fields[n], "waker_context", true, "%s",
+				     off->waker_context == LAT_OFFCPU_CTX_IRQ ? "irq" : "task");
+	}
+	return n;
+}
+
+static int offcpu_extra_stacks(const struct lat_record_hdr *hdr, const void *payload,
+			       struct track_stack_ref *ref)
+{
+	const struct lat_offcpu_payload *off = payload;
+
+	if (!payload || hdr->payload_len < sizeof(*off) || !off->waker_pid) {
+		return 0;
+	}
+	ref->name = "waker";
+	ref->pid = off->waker_pid;
+	ref->kstack_off = off->waker_kstack_off;
+	ref->kstack_n = off->waker_kstack_n;
+	ref->ustack_off = off->waker_ustack_off;
+	ref->flags = off->waker_flags;
+	return 1;
+}
+
+const struct track_tracker track_offcpu = {
+    .name = "offcpu",
+    .summary = "off-CPU time: sched_switch out -> in, where it slept and who woke it",
+    .id = LAT_TRACKER_OFFCPU,
+    .skel = &lat_ebpf_skel_offcpu,
+    .tracepoints = tracepoints,
+    .user_stacks = true,
+    .default_threshold_ns = 1000000,
+    .fields = offcpu_fields,
+    .extra_stacks = offcpu_extra_stacks,
+};
