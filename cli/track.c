@@ -34,6 +34,7 @@ static const struct track_tracker *const trackers[] = {
     &track_wakeup,
     &track_offcpu,
     &track_block,
+    &track_irq,
 };
 
 #define TRACKER_COUNT (sizeof(trackers) / sizeof(trackers[0]))
