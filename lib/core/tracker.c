@@ -297,7 +297,8 @@ static void retire(struct lat_tracker *t, struct lat_event *ev, int slot)
 	uint32_t idx = ev_idx(t, ev);
 	struct slot_block *b;
 
-	atomic_store_explicit(&ev->sr, 0, memory_order_relaxed);
+	/* release: a reader that sees 0 also sees the key written before it (for TSan too) */
+	atomic_store_explicit(&ev->sr, 0, memory_order_release);
 	if (slot >= LAT_NSLOTS) {
 		atomic_store_explicit(&ev->link, 0, memory_order_relaxed);
 		publish_batch(t, idx, slot);
