@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# track_offcpu.t: `latscope track offcpu` on the real kernel: a reader blocked on a pipe, its writer as the waker, stacks, threshold, timeout, --pid.
+. "$(dirname "$0")/../lib.sh"
+
+require_root
+[ -r /sys/kernel/btf/vmlinux ] || skip_all "the kernel has no BTF"
+PIPE=$LATSCOPE_BUILD/tests/helpers/offcpu_pipe
+[ -x "$PIPE" ] || skip_all "$PIPE not built (make)"
+TMP=$(mktemp -d)
+TRACK_PID=
+WPID=
+cleanup() {
+	[ -n "$TRACK_PID" ] && kill "$TRACK_PID" 2>/dev/null
+	[ -n "$WPID" ] && kill "$WPID" 2>/dev/null
+	exec 7>&- 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# start_track NAME ARGS...: latscope track in the background; returns once its probes are attached.
+start_track() {
+	local name=$1
+	shift
+	"$LATSCOPE" track "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	TRACK_PID=$!
+	for _ in $(seq 200); do
+		grep -q '^Tracking' "$TMP/$name.err" && return 0
+		kill -0 "$TRACK_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	diag "latscope track did not start: $(cat "$TMP/$name.err")"
+	return 1
+}
+
+stop_track() {
+	kill -INT "$TRACK_PID"
+	wait "$TRACK_PID"
+	local rc=$?
+	TRACK_PID=
+	return $rc
+}
+
+# spawn MS COUNT: an offcpu_pipe (writer pid in WPID, reader pid in RPID) held until `go`, so that
+# a tracker can be started on their pids first.
+spawn() {
+	local go=$TMP/go.$RANDOM
+	mkfifo "$go"
+	exec 7<>"$go"
+	"$PIPE" -w "$@" <"$go" >"$TMP/pids" &
+	WPID=$!
+	for _ in $(seq 100); do
+		grep -q reader= "$TMP/pids" && break
+		sleep 0.02
+	done
+	RPID=$(sed -n 's/^reader=\([0-9]*\) .*/\1/p' "$TMP/pids")
+}
+go() {
+	echo go >&7
+	wait "$WPID"
+	local rc=$?
+	exec 7>&-
+	WPID=
+	return $rc
+}
+
+# pyq FILE EXPR...: evaluates each EXPR over the JSON lines of FILE (A = alerts, S = summaries,
+# RD = the reader's waits while blocked: a busy machine may also preempt it) into the array R.
+pyq() {
+	mapfile -t R < <(python3 -S -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+A = [l for l in lines if l.get("type") == "alert"]
+S = [l for l in lines if l.get("type") == "summary"]
+RD = [a for a in A if a.get("comm") == "offcpu_reader" and a.get("reason") == "blocked"]
+for expr in sys.argv[2:]:
+    try:
+        print(str(eval(expr)).replace("\n", " "))
+    except Exception as e:
+        print("error: %r" % e)' "$@")
+}
+
+# --- a reader blocked 50 ms on a pipe: reported with the writer as waker -----------------------
+spawn 50 3
+reader=$RPID writer=$WPID
+start_track t20 offcpu --threshold 20ms --pid "$reader" --json
+go
+ok $? "the workload ran"
+stop_track
+ok $? "track exits 0 on SIGINT"
+pyq "$TMP/t20.out" 'len(RD)' 'sorted(set(a["pid"] for a in A))' \
+	'all(a["tid"] == a["pid"] and not a["timeout"] for a in RD)' \
+	'all(20e6 < a["delay_ns"] < 1e9 for a in RD) and max(a["delay_ns"] for a in RD) >= 45e6' \
+	'sorted(set((a["waker_comm"], a["waker_pid"], a["waker_tid"], a["waker_context"]) for a in RD))' \
+	'" ".join(RD[0]["kstack"])' '" ".join(RD[0]["waker_kstack"])' '" ".join(RD[0]["waker_ustack"])' \
+	'S[0]["tracker"] + " " + str(S[0]["events"] >= 3) + " " + str(S[0]["reported"])' \
+	'sorted(S[0]["drops"])' 'sum(h["count"] for h in S[0]["hist"]) == S[0]["events"]' \
+	'all(isinstance(a["waker_kstack"], list) and isinstance(a["waker_ustack"], list) for a in RD)'
+is "${R[0]}" 3 "three 50 ms waits on the pipe reported at 20 ms"
+is "${R[1]}" "[$reader]" "with the reader's pid only"
+is "${R[2]}" True "tid, timeout false"
+is "${R[3]}" True "delays above the threshold, up to ~50 ms"
+is "${R[4]}" "[('offcpu_writer', $writer, $writer, 'task')]" "the waker is the writer (comm, pid, tid, in a task)"
+like "${R[5]}" 'pipe_read|pipe_wait' "kernel stack through the pipe read path"
+like "${R[6]}" 'pipe_write' "waker kernel stack through the pipe write path"
+like "${R[6]}" '^(autoremove_wake_function|__wake_up|try_to_wake_up|default_wake_function)' "waker kernel stack starts at the wake-up, not in BPF"
+like "${R[7]}" 'write_one.*main' "waker user stack unwound through the writer's function to main"
+is "${R[8]}" "offcpu True $(grep -c '"type":"alert"' "$TMP/t20.out")" "JSON summary: events counted, every alert reported"
+is "${R[9]}" "['bad_records', 'inflight_full', 'replaced', 'ringbuf_full', 'stack_failed', 'timer_failed']" \
+	"summary shows every drop counter"
+is "${R[10]}" True "histogram holds every event"
+is "${R[11]}" True "waker_kstack and waker_ustack are arrays"
+
+# --- text output ------------------------------------------------------------------------------
+spawn 30 1
+reader=$RPID writer=$WPID
+start_track text offcpu -t 10ms -p "$RPID"
+go
+stop_track
+text=$(cat "$TMP/text.out")
+like "$text" "^offcpu_latency: comm=offcpu_reader pid=$reader tid=$reader reason=blocked waker_comm=offcpu_writer waker_pid=$writer waker_tid=$writer waker_context=task delay_us=[0-9]+ timeout=0 cpu=[0-9]+$" \
+	"text line in the original's spirit"
+like "$text" '^  kernel stack:$' "text: kernel stack"
+like "$text" '^  waker kernel stack:$' "text: waker kernel stack"
+like "$text" '^  waker user stack:$' "text: waker user stack"
+like "$text" '^offcpu: [0-9]+ events, 1 reported' "text summary"
+like "$text" '^  lost: inflight_full=0 ringbuf_full=0 stack_failed=0 timer_failed=0' "text summary shows drops"
+
+# --- not above the threshold; --no-stack --------------------------------------------------------
+spawn 30 2
+start_track t200 offcpu --threshold 200ms --pid "$RPID" --json
+go
+stop_track
+pyq "$TMP/t200.out" 'len(A)' 'S[0]["events"] >= 2'
+is "${R[0]}" 0 "30 ms waits not reported at threshold 200 ms"
+is "${R[1]}" True "but counted in the summary"
+spawn 30 1
+start_track nostack offcpu -t 10ms --pid "$RPID" --json --no-stack
+go
+stop_track
+pyq "$TMP/nostack.out" 'len(RD)' '(RD[0]["kstack"], RD[0]["waker_kstack"], RD[0]["waker_ustack"], RD[0]["waker_comm"])'
+is "${R[0]}" 1 "--no-stack: still reported"
+is "${R[1]}" "([], [], [], 'offcpu_writer')" "--no-stack: no stacks, the waker still named"
+
+# --- timeout: a 150 ms wait with timeout 40 ms -------------------------------------------------
+spawn 150 1
+start_track to offcpu -t 20ms --timeout 40ms --pid "$RPID" --json --no-stack
+go
+stop_track
+pyq "$TMP/to.out" '[a["timeout"] for a in RD]' \
+	'35e6 <= RD[0]["delay_ns"] < 140e6 and RD[1]["delay_ns"] >= 100e6' \
+	'RD[0]["start_ns"] == RD[1]["start_ns"]' '("waker_comm" in RD[0], RD[1]["waker_comm"])'
+is "${R[0]}" "[True, False]" "a timeout report, then the switch-in report"
+is "${R[1]}" True "timeout at ~40 ms, switch-in at ~150 ms"
+is "${R[2]}" True "both reports are the same wait"
+is "${R[3]}" "(False, 'offcpu_writer')" "no waker before the wake-up; the writer after"
+
+# --- --pid keeps other processes out: the writer's pid only ------------------------------------
+spawn 30 3
+start_track pid offcpu -t 10ms --pid "$WPID" --json --no-stack
+writer=$WPID reader=$RPID
+go
+stop_track
+pyq "$TMP/pid.out" 'sorted(set(a["pid"] for a in A))' 'len(A) >= 3'
+is "${R[0]}" "[$writer]" "--pid on the writer: the reader is not reported"
+is "${R[1]}" True "--pid: the writer's own 30 ms sleeps are reported"
+
+done_testing
