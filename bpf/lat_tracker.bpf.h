@@ -538,4 +538,25 @@ static __always_inline int lat_hash_in(void *map, const void *key, const void *v
 		}                                                            \
 	} while (0)
 
+/* --- sockets -------------------------------------------------------------------------------- */
+
+#define LAT_AF_INET  2
+#define LAT_AF_INET6 10
+
+/* The local and remote address and port of an IPv4/IPv6 socket. */
+static __always_inline void lat_inet_pair_read(const struct sock *sk, struct lat_inet_pair *p)
+{
+	__builtin_memset(p, 0, sizeof(*p));
+	p->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	p->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	p->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (p->family == LAT_AF_INET6) {
+		BPF_CORE_READ_INTO(&p->laddr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(&p->raddr, sk, __sk_common.skc_v6_daddr);
+	} else {
+		BPF_CORE_READ_INTO((__u32 *)p->laddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)p->raddr, sk, __sk_common.skc_daddr);
+	}
+}
+
 #endif /* LATSCOPE_LAT_TRACKER_BPF_H */
