@@ -35,7 +35,6 @@ static const struct track_tracker *const trackers[] = {
     &track_offcpu,
     &track_block,
     &track_irq,
-    &track_net,
 };
 
 #define TRACKER_COUNT (sizeof(trackers) / sizeof(trackers[0]))
@@ -202,6 +201,28 @@ static void comm_text(const char comm[LAT_COMM_LEN], char out[LAT_COMM_LEN + 1])
 	out[i] = '\0';
 }
 
+/*
+ * The usyms cache holds a process's maps; an exec replaces them (and the command name) under the
+ * same pid. A record whose comm differs from the last one seen for its pid drops that cache.
+ */
+static void forget_if_exec(struct track_run *run, const struct lat_record_hdr *hdr)
+{
+	static struct {
+		uint32_t pid;
+		char comm[LAT_COMM_LEN];
+	} seen[1024];
+	unsigned int i = hdr->pid % 1024;
+
+	if (!run->usyms) {
+		return;
+	}
+	if (seen[i].pid == hdr->pid && memcmp(seen[i].comm, hdr->comm, LAT_COMM_LEN) != 0) {
+		lat_usyms_forget(run->usyms, (int)hdr->pid);
+	}
+	seen[i].pid = hdr->pid;
+	memcpy(seen[i].comm, hdr->comm, LAT_COMM_LEN);
+}
+
 static void decode_stacks(struct track_run *run, struct track_alert *a, const void *data)
 {
 	const struct lat_record_hdr *hdr = a->hdr;
@@ -241,6 +262,7 @@ static void decode_stacks(struct track_run *run, struct track_alert *a, const vo
 		int n = -ENOSYS;
 
 		a->has_ustack = true;
+		forget_if_exec(run, hdr);
 		if (hdr->flags & LAT_REC_USTACK_FAIL) {
 			snprintf(a->ustack_note, sizeof(a->ustack_note),
 				 "cut short: the user stack could not be read");
