@@ -76,7 +76,7 @@ pyq "$out" 'len(NS)' 'sorted(set(a["pid"] for a in A))' \
 	'all(a["tid"] == a["pid"] and a["comm"] == "nanosleeper" for a in NS)' \
 	'all(20e6 <= a["delay_ns"] < 200e6 and a["timeout"] is False and a["ret"] == 0 for a in NS)' \
 	'" ".join(NS[0]["kstack"])' '" ".join(NS[0]["ustack"])' '[a["syscall"] for a in A]' \
-	'S[0]["tracker"] + " " + str(S[0]["events"] >= 3) + " " + str(S[0]["reported"])' \
+	'S[0]["tracker"] + " " + str(S[0]["events"] >= 4) + " " + str(S[0]["reported"] == len(A))' \
 	'sorted(S[0]["drops"])' 'sum(h["count"] for h in S[0]["hist"]) == S[0]["events"]'
 is "${R[0]}" 3 "three 20 ms nanosleeps reported at 10 ms"
 is "${R[1]}" "[$spid]" "with the sleeper's pid"
@@ -86,23 +86,10 @@ like "${R[4]}" 'do_nanosleep|hrtimer_nanosleep' "kernel stack through the sleep 
 like "${R[5]}" 'main' "user stack unwound up to main"
 like "${R[5]}" 'sleep_in_nanosleep' "user stack through the helper's own function"
 like "${R[6]}" "'clock_nanosleep'" "the 300 ms linger (clock_nanosleep) is reported too"
-is "${R[7]}" "syscall True 4" "JSON summary: events counted, 4 reported"
+is "${R[7]}" "syscall True True" "JSON summary: events counted, reported = alerts printed"
 is "${R[8]}" "['bad_records', 'inflight_full', 'replaced', 'ringbuf_full', 'stack_failed', 'timer_failed']" \
 	"summary shows every drop counter"
 is "${R[9]}" True "histogram holds every event"
-
-# --- text output ----------------------------------------------------------------------------
-spawn 20 1
-start_track text syscall -t 10ms -p "$SPID" -c nanosleeper
-go
-wait "$SPID"
-stop_track
-like "$(cat "$TMP/text.out")" '^syscall_latency: comm=nanosleeper pid=[0-9]+ tid=[0-9]+ syscall=nanosleep nr=35 ret=0 delay_us=[0-9]+ timeout=0' \
-	"text line in the original's spirit"
-like "$(cat "$TMP/text.out")" '^  kernel stack:$' "text: kernel stack"
-like "$(cat "$TMP/text.out")" '^syscall: [0-9]+ events, 1 reported' "text summary"
-like "$(cat "$TMP/text.out")" '\|\*+ *\|$' "text summary has a histogram bar chart"
-like "$(cat "$TMP/text.out")" '^  lost: inflight_full=0 ringbuf_full=0 stack_failed=0 timer_failed=0' "text summary shows drops"
 
 # --- not at 30 ms -----------------------------------------------------------------------------
 spawn 20 3
@@ -131,16 +118,23 @@ is "${R[3]}" "(False, 0)" "no return value before the exit"
 # --- --pid keeps other processes out ----------------------------------------------------------
 "$SLEEPER" 20 40 &
 wanted=$!
-start_track pid syscall -t 10ms --pid "$wanted" --json --no-stack
+start_track pid syscall -t 10ms --pid "$wanted"
 "$SLEEPER" 20 5 &
 other=$!
 wait $other
 sleep 0.1
 stop_track
 wait $wanted
-pyq "$TMP/pid.out" 'sorted(set(a["pid"] for a in A))' 'len(A) >= 3'
-is "${R[0]}" "[$wanted]" "--pid: only the chosen process"
-is "${R[1]}" True "--pid: its sleeps are reported"
+is "$(sed -n 's/^syscall_latency: .* pid=\([0-9]*\) .*/\1/p' "$TMP/pid.out" | sort -u)" "$wanted" "--pid: only the chosen process"
+ok $(($(grep -c '^syscall_latency: .* syscall=nanosleep' "$TMP/pid.out") < 3)) "--pid: its sleeps are reported"
+text=$(cat "$TMP/pid.out")
+like "$text" '^syscall_latency: comm=nanosleeper pid=[0-9]+ tid=[0-9]+ syscall=nanosleep nr=35 ret=0 delay_us=[0-9]+ timeout=0' \
+	"text line in the original's spirit"
+like "$text" '^  kernel stack:$' "text: kernel stack"
+like "$text" '^  user stack:$' "text: user stack"
+like "$text" '^syscall: [0-9]+ events, [0-9]+ reported \(0 timeouts\)' "text summary"
+like "$text" '\|\*+ *\|$' "text summary has a histogram bar chart"
+like "$text" '^  lost: inflight_full=0 ringbuf_full=0 stack_failed=0 timer_failed=0' "text summary shows drops"
 spawn 20 2
 start_track comm syscall -t 10ms --pid "$SPID" --comm notthisone --json --no-stack
 go
@@ -193,6 +187,23 @@ like "$(cat "$envfile")" '^LATSCOPE_DELAY_NS=[0-9]{8,}$' "LATSCOPE_DELAY_NS"
 like "$(cat "$envfile")" '^LATSCOPE_TIMEOUT=0$' "LATSCOPE_TIMEOUT"
 pyq "$TMP/exec.out" '(S[0]["exec"]["run"], S[0]["exec"]["skipped"])'
 is "${R[0]}" "(1, 3)" "summary counts the skipped commands"
+
+# --- --worst raises the threshold to each reported delay -------------------------------------
+start_track worst syscall -t 10ms --worst --comm "$UNIQ" --json --no-stack
+"$TMP/$UNIQ" 30 1
+"$TMP/$UNIQ" 20 1
+"$TMP/$UNIQ" 45 1
+stop_track
+pyq "$TMP/worst.out" '[int(a["delay_ns"] // 1e7) for a in NS]' 'S[0]["threshold_ns"] >= 45e6'
+is "${R[0]}" "[3, 4]" "--worst: 30 ms and 45 ms reported, 20 ms (below the worst so far) not"
+is "${R[1]}" True "--worst: the threshold ends at the worst delay"
+
+# --- without root: one line, exit 1 ------------------------------------------------------------
+if command -v setpriv >/dev/null; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$LATSCOPE" track syscall -d 1 >/dev/null 2>"$TMP/nonroot.err"
+	is "$? $(wc -l <"$TMP/nonroot.err")" "1 1" "not root: exit 1, one line"
+	like "$(cat "$TMP/nonroot.err")" '^latscope: track: needs root' "not root: says so"
+fi
 
 # --- bad command lines: exit 2 with one line ---------------------------------------------------
 check_usage() { # check_usage DESCRIPTION ARGS...
