@@ -35,6 +35,7 @@ static const struct track_tracker *const trackers[] = {
     &track_offcpu,
     &track_block,
     &track_irq,
+    &track_net,
 };
 
 #define TRACKER_COUNT (sizeof(trackers) / sizeof(trackers[0]))
