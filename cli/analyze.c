@@ -394,6 +394,9 @@ int cmd_analyze(int argc, char **argv)
 	char err[600];
 	int status, ret, major, minor, patch;
 
+	if (argc >= 2 && cli_is_period_analysis(argv[1])) {
+		return cmd_analyze_periods(argc, argv); /* periodlog, periodstats... */
+	}
 	status = parse_args(argc, argv, &args);
 	if (status >= 0) {
 		return status;

@@ -28,6 +28,8 @@ int cli_usage_error(const char *command, const char *fmt, ...) __attribute__((fo
 /* Subcommands, one file each in cli/. */
 int cmd_demo(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
+int cmd_analyze_periods(int argc, char **argv); /* analyze period*: cli/analyze_periods.c */
+bool cli_is_period_analysis(const char *name);
 int cmd_track(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
 

@@ -1,0 +1,487 @@
+/* analyze_periods.c: `latscope analyze periodlog|periodstats|periodtop|periodfreq [options] TRACE`
+ * (lttng-periodlog, -stats, -top, -freq and their -mi twins). */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyses/periods.h"
+#include "outputs/datetime.h"
+#include "outputs/lami.h"
+#include "outputs/text.h"
+#include "sources/ctf.h"
+
+enum {
+	OPT_PERIOD = 0x100,
+	OPT_PERIOD_CAPTURES,
+	OPT_LOG,
+	OPT_TOP,
+	OPT_STATS,
+	OPT_FREQ,
+	OPT_FREQ_RESOLUTION,
+	OPT_ORDER_BY,
+	OPT_MIN_DURATION,
+	OPT_MAX_DURATION,
+	OPT_LIMIT,
+	OPT_BEGIN,
+	OPT_END,
+	OPT_TIMERANGE,
+	OPT_GMT,
+	OPT_LAMI,
+	OPT_MI_VERSION,
+	OPT_METADATA,
+	OPT_TEST_COMPAT,
+	OPT_OUTPUT_PROGRESS,
+	OPT_NO_PROGRESS,
+	OPT_SKIP_VALIDATION,
+	OPT_NO_INTERSECTION,
+	OPT_NO_COLOR,
+	OPT_UNSUPPORTED,
+	OPT_HELP,
+};
+
+static const struct option long_options[] = {
+    {"period", required_argument, NULL, OPT_PERIOD},
+    {"period-captures", required_argument, NULL, OPT_PERIOD_CAPTURES},
+    {"log", no_argument, NULL, OPT_LOG},
+    {"top", no_argument, NULL, OPT_TOP},
+    {"stats", no_argument, NULL, OPT_STATS},
+    {"freq", no_argument, NULL, OPT_FREQ},
+    {"freq-resolution", required_argument, NULL, OPT_FREQ_RESOLUTION},
+    {"order-by", required_argument, NULL, OPT_ORDER_BY},
+    {"min-duration", required_argument, NULL, OPT_MIN_DURATION},
+    {"max-duration", required_argument, NULL, OPT_MAX_DURATION},
+    {"limit", required_argument, NULL, OPT_LIMIT},
+    {"begin", required_argument, NULL, OPT_BEGIN},
+    {"end", required_argument, NULL, OPT_END},
+    {"timerange", required_argument, NULL, OPT_TIMERANGE},
+    {"gmt", no_argument, NULL, OPT_GMT},
+    {"lami", no_argument, NULL, OPT_LAMI},
+    {"mi", no_argument, NULL, OPT_LAMI},
+    {"mi-version", no_argument, NULL, OPT_MI_VERSION},
+    {"metadata", no_argument, NULL, OPT_METADATA},
+    {"test-compatibility", no_argument, NULL, OPT_TEST_COMPAT},
+    {"output-progress", no_argument, NULL, OPT_OUTPUT_PROGRESS},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"skip-validation", no_argument, NULL, OPT_SKIP_VALIDATION},
+    {"no-intersection", no_argument, NULL, OPT_NO_INTERSECTION},
+    {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"group-by", required_argument, NULL, OPT_UNSUPPORTED},
+    {"period-group-by", required_argument, NULL, OPT_UNSUPPORTED},
+    {"aggregate-by", required_argument, NULL, OPT_UNSUPPORTED},
+    {"period-aggregate-by", required_argument, NULL, OPT_UNSUPPORTED},
+    {"period-aggregate", required_argument, NULL, OPT_UNSUPPORTED},
+    {"select", required_argument, NULL, OPT_UNSUPPORTED},
+    {"freq-uniform", no_argument, NULL, OPT_UNSUPPORTED},
+    {"freq-series", no_argument, NULL, OPT_UNSUPPORTED},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+struct pargs {
+	const char *name;
+	const char *path;
+	const char *begin, *end, *timerange;
+	bool gmt, lami, mi_version, metadata, test_compat, output_progress, skip_validation;
+	bool intersect;
+	struct lat_periods_options opts;
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+bool cli_is_period_analysis(const char *name)
+{
+	return name && (strcmp(name, "periodlog") == 0 || strcmp(name, "periodstats") == 0 ||
+			strcmp(name, "periodtop") == 0 || strcmp(name, "periodfreq") == 0);
+}
+
+static void print_help(FILE *out)
+{
+	fprintf(out,
+		"Usage: latscope analyze periodlog|periodstats|periodtop|periodfreq [OPTIONS] "
+		"TRACE\n\n"
+		"User-defined periods (lttng-periodlog/-stats/-top/-freq): a period begins at an "
+		"event\nmatching BEGIN_EXPR and ends at the next event matching END_EXPR.\n\n"
+		"  --period 'NAME [(PARENT)] : BEGIN_EXPR [: END_EXPR]'   (repeatable)\n"
+		"  --period-captures 'NAME : [CAP, ...] [: CAP, ...]'    CAP = [NAME =] "
+		"$evt.FIELD\n"
+		"  --log, --top, --stats, --freq   views (several at once)\n"
+		"  --order-by hierarchy|time       log order (default time)\n"
+		"  --min-duration US, --max-duration US, --limit N (top), --freq-resolution N\n"
+		"  --begin, --end, --timerange, --gmt, --no-intersection, --skip-validation\n"
+		"  --lami (--mi), --mi-version, --metadata, --test-compatibility, "
+		"--output-progress\n\n"
+		"Expressions: $evt.$name == \"syscall_exit_accept4\" && $evt.procname == "
+		"\"apache2\",\n$evt.fd == $begin.$evt.ret, $evt.pid == $parent.$begin.$evt.pid, "
+		"$evt.$pkt_ctx.cpu_id < 2,\n$evt.$name =* \"sched_*\"; see docs/periods.md.\n"
+		"TRACE is a trace folder or net://HOST/host/HOSTNAME/SESSION (lttng-live).\n");
+}
+
+static int parse_double(const char *text, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(text, &end);
+	return errno || *end || end == text ? -EINVAL : 0;
+}
+
+/* Returns -1 to go on, or the exit status. */
+static int parse_args(int argc, char **argv, struct pargs *a)
+{
+	int opt;
+
+	memset(a, 0, sizeof(*a));
+	a->intersect = true;
+	a->opts.limit = 10;
+	a->opts.freq_resolution = 20;
+	a->name = argv[1];
+	if (strcmp(a->name, "periodlog") == 0) {
+		a->opts.log = true;
+	} else if (strcmp(a->name, "periodstats") == 0) {
+		a->opts.stats = true;
+	} else if (strcmp(a->name, "periodtop") == 0) {
+		a->opts.top = true;
+	} else {
+		a->opts.freq = true;
+	}
+	optind = 2;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+		double d;
+		char *end;
+
+		switch (opt) {
+		case OPT_PERIOD:
+			if (a->opts.ndefs == LAT_PERIODS_MAX_ARGS) {
+				return cli_usage_error("analyze", "too many --period");
+			}
+			a->opts.defs[a->opts.ndefs++] = optarg;
+			break;
+		case OPT_PERIOD_CAPTURES:
+			if (a->opts.ncaptures == LAT_PERIODS_MAX_ARGS) {
+				return cli_usage_error("analyze", "too many --period-captures");
+			}
+			a->opts.captures[a->opts.ncaptures++] = optarg;
+			break;
+		case OPT_LOG:
+			a->opts.log = true;
+			break;
+		case OPT_TOP:
+			a->opts.top = true;
+			break;
+		case OPT_STATS:
+			a->opts.stats = true;
+			break;
+		case OPT_FREQ:
+			a->opts.freq = true;
+			break;
+		case OPT_FREQ_RESOLUTION:
+			errno = 0;
+			a->opts.freq_resolution = (int)strtol(optarg, &end, 10);
+			if (errno || *end || a->opts.freq_resolution <= 0) {
+				return cli_usage_error("analyze",
+						       "--freq-resolution: not a "
+						       "positive number: %s",
+						       optarg);
+			}
+			break;
+		case OPT_ORDER_BY:
+			if (strcmp(optarg, "hierarchy") == 0) {
+				a->opts.order_hierarchy = true;
+			} else if (strcmp(optarg, "time") == 0) {
+				a->opts.order_hierarchy = false;
+			} else {
+				return cli_usage_error("analyze",
+						       "--order-by: Invalid order-by value '%s' "
+						       "(hierarchy or time)",
+						       optarg);
+			}
+			break;
+		case OPT_MIN_DURATION:
+		case OPT_MAX_DURATION:
+			if (parse_double(optarg, &d)) {
+				return cli_usage_error("analyze", "%s: not a number of µs: %s",
+						       argv[optind - 1], optarg);
+			}
+			if (opt == OPT_MIN_DURATION) {
+				a->opts.has_min = true, a->opts.min_us = d;
+			} else {
+				a->opts.has_max = true, a->opts.max_us = d;
+			}
+			break;
+		case OPT_LIMIT:
+			if (strcmp(optarg, "unlimited") == 0) {
+				a->opts.limit = 0;
+				break;
+			}
+			errno = 0;
+			a->opts.limit = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg) {
+				return cli_usage_error("analyze", "--limit: not a number: %s",
+						       optarg);
+			}
+			break;
+		case OPT_BEGIN:
+			a->begin = optarg;
+			break;
+		case OPT_END:
+			a->end = optarg;
+			break;
+		case OPT_TIMERANGE:
+			a->timerange = optarg;
+			break;
+		case OPT_GMT:
+			a->gmt = true;
+			break;
+		case OPT_LAMI:
+			a->lami = true;
+			break;
+		case OPT_MI_VERSION:
+			a->mi_version = true;
+			break;
+		case OPT_METADATA:
+			a->metadata = true;
+			break;
+		case OPT_TEST_COMPAT:
+			a->test_compat = true;
+			break;
+		case OPT_OUTPUT_PROGRESS:
+			a->output_progress = true;
+			break;
+		case OPT_SKIP_VALIDATION:
+			a->skip_validation = true;
+			break;
+		case OPT_NO_INTERSECTION:
+			a->intersect = false;
+			break;
+		case OPT_NO_PROGRESS:
+		case OPT_NO_COLOR:
+			break;
+		case OPT_UNSUPPORTED:
+			return cli_usage_error("analyze",
+					       "%s is not supported yet by latscope's periods",
+					       argv[optind - 1]);
+		case OPT_HELP:
+		case 'h':
+			print_help(stdout);
+			return CLI_EXIT_OK;
+		default:
+			return cli_usage_error("analyze", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc) {
+		a->path = argv[optind++];
+	}
+	if (optind < argc) {
+		return cli_usage_error("analyze", "unexpected argument '%s'", argv[optind]);
+	}
+	if (a->mi_version || a->metadata || a->test_compat || a->output_progress) {
+		a->lami = true;
+	}
+	return -1;
+}
+
+static int fail(const struct pargs *a, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(const struct pargs *a, int status, const char *fmt, ...)
+{
+	char message[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	cli_error("%s", message);
+	if (a->lami) {
+		char lami[1100];
+
+		snprintf(lami, sizeof(lami), "Error: %s", message);
+		lat_lami_print_error(stdout, lami);
+	}
+	if (status == CLI_EXIT_USAGE) {
+		fprintf(stderr, "Try 'latscope analyze %s --help'.\n", a->name);
+	}
+	return status;
+}
+
+struct run {
+	struct lat_periods *periods;
+	struct lat_text_opts text;
+	bool live;
+};
+
+static int on_event(const struct lat_kevent *ev, void *user)
+{
+	struct run *r = user;
+	int ret;
+
+	if (interrupted) {
+		return 1;
+	}
+	ret = lat_periods_event(r->periods, ev);
+	return ret < 0 ? ret : ret;
+}
+
+static void on_end(const struct lat_periods *p, const struct lat_period_record *rec, void *user)
+{
+	struct run *r = user;
+
+	lat_periods_print_record(p, rec, &r->text, stdout);
+	fflush(stdout);
+}
+
+static int resolve_dates(struct pargs *a, int64_t tb, int64_t te)
+{
+	char err[256];
+
+	if (a->timerange) {
+		if (lat_parse_time_range(a->timerange, a->gmt, tb, te, &a->opts.begin_ts,
+					 &a->opts.end_ts, err, sizeof(err))) {
+			return fail(a, CLI_EXIT_USAGE, "--timerange: %s", err);
+		}
+		return -1;
+	}
+	if (a->begin &&
+	    lat_parse_date(a->begin, a->gmt, tb, te, &a->opts.begin_ts, err, sizeof(err))) {
+		return fail(a, CLI_EXIT_USAGE, "--begin: %s", err);
+	}
+	if (a->end) {
+		if (lat_parse_date(a->end, a->gmt, tb, te, &a->opts.end_ts, err, sizeof(err))) {
+			return fail(a, CLI_EXIT_USAGE, "--end: %s", err);
+		}
+		if (a->opts.end_ts < tb) {
+			return fail(a, CLI_EXIT_USAGE, "--end timestamp before beginning of trace");
+		}
+	}
+	return -1;
+}
+
+int cmd_analyze_periods(int argc, char **argv)
+{
+	struct lat_ctf_options copts = {.intersect = true, .kernel_only = false};
+	struct lat_ctf_source *src = NULL;
+	const struct lat_ctf_stats *stats;
+	struct run run = {0};
+	struct lat_result result;
+	struct pargs a;
+	int64_t begin = 0, end = 0;
+	char err[700];
+	int status, ret;
+
+	status = parse_args(argc, argv, &a);
+	if (status >= 0) {
+		return status;
+	}
+	if (a.mi_version) {
+		printf("%s\n", LAT_LAMI_VERSION);
+		return CLI_EXIT_OK;
+	}
+	if (a.metadata) {
+		lat_lami_print_metadata(stdout, &lat_periods_lami_meta);
+		return CLI_EXIT_OK;
+	}
+	if (!a.path) {
+		return fail(&a, CLI_EXIT_USAGE, "Please specify a trace path");
+	}
+	if (a.opts.ndefs == 0) {
+		return fail(&a, CLI_EXIT_USAGE,
+			    "%s needs at least one --period 'NAME : BEGIN_EXPR [: END_EXPR]'",
+			    a.name);
+	}
+	ret = lat_periods_create(&a.opts, &run.periods, err, sizeof(err));
+	if (ret) {
+		return fail(&a, ret == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE, "%s", err);
+	}
+	copts.intersect = a.intersect;
+	ret = lat_ctf_source_open(a.path, &copts, &src, err, sizeof(err));
+	if (ret) {
+		status = fail(&a, CLI_EXIT_FAILURE, "%s: %s", a.path, err);
+		goto out;
+	}
+	if (a.intersect && !lat_ctf_source_intersection(src, &begin, &end)) {
+		status = fail(&a, CLI_EXIT_FAILURE,
+			      "%s: Trace has no intersection. Use --no-intersection to override",
+			      a.path);
+		goto out;
+	}
+	if (!a.intersect) {
+		lat_ctf_source_range(src, &begin, &end);
+	}
+	status = resolve_dates(&a, begin, end);
+	if (status >= 0) {
+		goto out;
+	}
+	/* the dates are known only now: recreate the engine with them */
+	lat_periods_destroy(run.periods);
+	run.periods = NULL;
+	ret = lat_periods_create(&a.opts, &run.periods, err, sizeof(err));
+	if (ret) {
+		status = fail(&a, CLI_EXIT_FAILURE, "%s", err);
+		goto out;
+	}
+	if (a.test_compat) {
+		status = CLI_EXIT_OK;
+		goto out;
+	}
+	run.text.gmt = a.gmt;
+	run.text.multi_day = lat_is_multi_day(begin, end, a.gmt);
+	if (!a.lami && !a.skip_validation) {
+		printf("Checking the trace for lost events...\n");
+		fflush(stdout);
+	}
+	if (a.output_progress) {
+		lat_lami_print_progress(stdout, 0, "Starting analysis");
+	}
+	signal(SIGINT, on_sigint);
+	ret = lat_ctf_source_run(src, on_event, &run);
+	signal(SIGINT, SIG_DFL);
+	lat_periods_finish(run.periods);
+	if (a.output_progress) {
+		lat_lami_print_progress(stdout, 1, "Done!");
+	}
+	stats = lat_ctf_source_stats(src);
+	if (stats->discarded_events || stats->discarded_packets) {
+		fprintf(stderr,
+			"latscope: warning: the tracer lost %" PRIu64 " events and %" PRIu64
+			" packets in %s: record with larger buffers or fewer events; periods may "
+			"be missing or wrong\n",
+			stats->discarded_events, stats->discarded_packets, a.path);
+	}
+	if (ret) {
+		status = fail(&a, CLI_EXIT_FAILURE, "%s: %s", a.path, lat_ctf_source_error(src));
+		goto out;
+	}
+	lat_result_init(&result);
+	ret = lat_periods_results(run.periods, &result);
+	if (ret) {
+		lat_result_fini(&result);
+		status = fail(&a, CLI_EXIT_FAILURE, "%s: %s", a.name, strerror(-ret));
+		goto out;
+	}
+	if (a.lami) {
+		lat_lami_print_results(stdout, &result);
+	} else {
+		lat_periods_print_text(run.periods, &result, &run.text, stdout);
+	}
+	lat_result_fini(&result);
+	status = fflush(stdout) ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
+out:
+	(void)on_end;
+	lat_periods_destroy(run.periods);
+	lat_ctf_source_destroy(src);
+	return status;
+}

@@ -1,0 +1,1911 @@
+/* periods.c: the period engine (core/period.py PeriodEngine) and the period* views
+ * (cli/periods.py): log, top, stats, freq, as text and LAMI tables. */
+#include "analyses/periods.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sources/ctf_fields.h"
+
+struct pdef {
+	char *name; /* NULL: unnamed ("") */
+	char *path; /* "root/child" (the peer's full period path) */
+	int parent; /* definition index, -1 */
+	struct lat_pexpr *begin, *end;
+	bool end_is_begin;
+	struct lat_pcapture *bcaps, *ecaps;
+	size_t nbcaps, necaps;
+	int *children;
+	size_t nchildren;
+	/* stats: the durations of completed instances, in completion order */
+	int64_t *durations;
+	uint32_t *records; /* their record indexes */
+	uint32_t ndurations, durations_cap;
+	bool seen; /* an instance began (the peer creates its stats then) */
+};
+
+struct pinst {
+	uint32_t def;
+	uint32_t record;
+	struct pinst *parent;
+	struct pinst **kids;
+	uint32_t nkids, kids_cap;
+	struct lat_pval *snap; /* the begin event's fields read through $begin/$parent.$begin */
+};
+
+struct lat_periods {
+	struct lat_periods_options opts;
+	struct lat_pfields fields;
+	struct lat_ctf_fields *cf;
+	struct pdef *defs;
+	size_t ndefs;
+	int *roots; /* root definitions, in definition order */
+	size_t nroots;
+	struct lat_period_captures_ast *caps; /* --period-captures, by period name */
+	size_t ncaps;
+	int32_t *snap_slot; /* field id -> snapshot slot, -1 */
+	uint32_t nsnap;
+	uint32_t *snap_ids; /* slot -> field id */
+	struct pinst **open_roots;
+	uint32_t nopen_roots, open_roots_cap;
+	struct lat_period_record *records;
+	uint32_t nrecords, records_cap;
+	uint64_t completed;
+	int64_t first_ts, last_ts;
+	bool have_first, started, ended;
+	lat_period_end_fn end_fn;
+	void *end_user;
+	int status;
+};
+
+/* --- small helpers --------------------------------------------------------------------------- */
+
+static int grow(void **v, uint32_t *cap, uint32_t need, size_t elem)
+{
+	uint32_t ncap;
+	void *n;
+
+	if (need <= *cap) {
+		return 0;
+	}
+	ncap = *cap ? *cap * 2 : 8;
+	while (ncap < need) {
+		ncap *= 2;
+	}
+	n = realloc(*v, (size_t)ncap * elem);
+	if (!n) {
+		return -ENOMEM;
+	}
+	*v = n;
+	*cap = ncap;
+	return 0;
+}
+
+static void set_err(char *err, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !len) {
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+static int find_def(const struct lat_periods *p, const char *name)
+{
+	for (size_t i = 0; i < p->ndefs; i++) {
+		if (p->defs[i].name && strcmp(p->defs[i].name, name) == 0) {
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+static void mark_snap(const struct lat_pref *ref, void *user)
+{
+	struct lat_periods *p = user;
+
+	if (ref->event != LAT_PEV_EVT && p->snap_slot[ref->id] < 0) {
+		p->snap_slot[ref->id] = (int32_t)p->nsnap;
+		p->snap_ids[p->nsnap++] = ref->id;
+	}
+}
+
+/* --- creation ----------------------------------------------------------------------------------
+ */
+
+static int add_def(struct lat_periods *p, const char *text, char *err, size_t err_len)
+{
+	struct lat_period_def_ast ast;
+	struct lat_perr perr;
+	struct pdef *d;
+	int ret = lat_period_def_parse(text, &p->fields, &ast, &perr);
+
+	if (ret == -ENOMEM) {
+		return ret;
+	}
+	if (ret) {
+		set_err(err, err_len, "--period: column %d: %s", perr.column, perr.message);
+		return ret;
+	}
+	if (ast.name && find_def(p, ast.name) >= 0) {
+		set_err(err, err_len, "--period: Cannot redefine period \"%s\"", ast.name);
+		lat_period_def_ast_fini(&ast);
+		return -EINVAL;
+	}
+	int parent = -1;
+	if (ast.parent) {
+		parent = find_def(p, ast.parent);
+		if (parent < 0) {
+			set_err(err, err_len,
+				"--period: column %d: Cannot find parent period named \"%s\" (as "
+				"parent of period \"%s\"): define the parent first",
+				ast.parent_column, ast.parent, ast.name);
+			lat_period_def_ast_fini(&ast);
+			return -EINVAL;
+		}
+	}
+	d = &p->defs[p->ndefs];
+	memset(d, 0, sizeof(*d));
+	d->name = ast.name;
+	d->parent = parent;
+	d->begin = ast.begin;
+	d->end = ast.end;
+	d->end_is_begin = ast.end == ast.begin;
+	free(ast.parent);
+	if (parent >= 0) {
+		const char *pp = p->defs[parent].path;
+		size_t len = strlen(pp) + strlen(d->name) + 2;
+
+		d->path = malloc(len);
+		if (d->path) {
+			snprintf(d->path, len, "%s/%s", pp, d->name);
+		}
+	} else {
+		d->path = strdup(d->name ? d->name : "");
+	}
+	if (!d->path) {
+		return -ENOMEM;
+	}
+	p->ndefs++;
+	if (parent >= 0) {
+		struct pdef *pd = &p->defs[parent];
+		int *c = realloc(pd->children, (pd->nchildren + 1) * sizeof(*c));
+
+		if (!c) {
+			return -ENOMEM;
+		}
+		pd->children = c;
+		pd->children[pd->nchildren++] = (int)(p->ndefs - 1);
+	} else {
+		p->roots[p->nroots++] = (int)(p->ndefs - 1);
+	}
+	return 0;
+}
+
+int lat_periods_create(const struct lat_periods_options *opts, struct lat_periods **out, char *err,
+		       size_t err_len)
+{
+	struct lat_periods *p = calloc(1, sizeof(*p));
+	int ret = -ENOMEM;
+
+	*out = NULL;
+	if (err && err_len) {
+		err[0] = '\0';
+	}
+	if (!p) {
+		return -ENOMEM;
+	}
+	p->opts = *opts;
+	if (p->opts.freq_resolution <= 0) {
+		p->opts.freq_resolution = 20;
+	}
+	p->defs = calloc(opts->ndefs ? opts->ndefs : 1, sizeof(*p->defs));
+	p->roots = calloc(opts->ndefs ? opts->ndefs : 1, sizeof(*p->roots));
+	p->caps = calloc(opts->ncaptures ? opts->ncaptures : 1, sizeof(*p->caps));
+	if (!p->defs || !p->roots || !p->caps) {
+		goto fail;
+	}
+	/* captures first, as the peer does */
+	for (size_t i = 0; i < opts->ncaptures; i++) {
+		struct lat_perr perr;
+
+		ret = lat_period_captures_parse(opts->captures[i], &p->fields, &p->caps[i], &perr);
+		if (ret == -EINVAL) {
+			set_err(err, err_len, "--period-captures: column %d: %s", perr.column,
+				perr.message);
+		}
+		if (ret) {
+			goto fail;
+		}
+		p->ncaps++;
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(p->caps[j].name, p->caps[i].name) == 0) {
+				set_err(err, err_len,
+					"--period-captures: Duplicate period name \"%s\" in "
+					"--period-captures argument",
+					p->caps[i].name);
+				ret = -EINVAL;
+				goto fail;
+			}
+		}
+	}
+	for (size_t i = 0; i < opts->ndefs; i++) {
+		ret = add_def(p, opts->defs[i], err, err_len);
+		if (ret) {
+			goto fail;
+		}
+	}
+	/* captures attach to their period by name; those of no period are ignored (peer) */
+	for (size_t i = 0; i < p->ncaps; i++) {
+		int d = find_def(p, p->caps[i].name);
+
+		if (d < 0) {
+			continue;
+		}
+		p->defs[d].bcaps = p->caps[i].begin;
+		p->defs[d].nbcaps = p->caps[i].nbegin;
+		p->defs[d].ecaps = p->caps[i].end;
+		p->defs[d].necaps = p->caps[i].nend;
+		for (size_t j = 0; j < p->caps[i].nbegin + p->caps[i].nend; j++) {
+			const struct lat_pcapture *c = j < p->caps[i].nbegin
+							   ? &p->caps[i].begin[j]
+							   : &p->caps[i].end[j - p->caps[i].nbegin];
+
+			if (c->ref.event == LAT_PEV_PARENT_BEGIN && p->defs[d].parent < 0) {
+				set_err(
+				    err, err_len,
+				    "--period-captures: column %d: $parent refers to the parent "
+				    "period, but period \"%s\" has none",
+				    c->ref.column, p->defs[d].name);
+				ret = -EINVAL;
+				goto fail;
+			}
+		}
+	}
+	/* which fields the begin events must keep for later ($begin, $parent.$begin) */
+	ret = -ENOMEM;
+	p->snap_slot = malloc((p->fields.count ? p->fields.count : 1) * sizeof(*p->snap_slot));
+	p->snap_ids = malloc((p->fields.count ? p->fields.count : 1) * sizeof(*p->snap_ids));
+	if (!p->snap_slot || !p->snap_ids) {
+		goto fail;
+	}
+	for (uint32_t i = 0; i < p->fields.count; i++) {
+		p->snap_slot[i] = -1;
+	}
+	for (size_t i = 0; i < p->ndefs; i++) {
+		struct pdef *d = &p->defs[i];
+
+		lat_pexpr_for_each_ref(d->begin, mark_snap, p);
+		lat_pexpr_for_each_ref(d->end, mark_snap, p);
+		for (size_t j = 0; j < d->nbcaps; j++) {
+			mark_snap(&d->bcaps[j].ref, p);
+		}
+		for (size_t j = 0; j < d->necaps; j++) {
+			mark_snap(&d->ecaps[j].ref, p);
+		}
+	}
+	ret = lat_ctf_fields_create(&p->fields, &p->cf);
+	if (ret) {
+		goto fail;
+	}
+	*out = p;
+	return 0;
+fail:
+	if (ret == -ENOMEM) {
+		set_err(err, err_len, "out of memory");
+	}
+	lat_periods_destroy(p);
+	return ret;
+}
+
+static void free_pval(struct lat_pval *v)
+{
+	if (v->kind == LAT_PVAL_STR) {
+		free((char *)v->s);
+	}
+}
+
+static void free_inst(struct lat_periods *p, struct pinst *in)
+{
+	if (!in) {
+		return;
+	}
+	for (uint32_t i = 0; i < in->nkids; i++) {
+		free_inst(p, in->kids[i]);
+	}
+	free(in->kids);
+	if (in->snap) {
+		for (uint32_t i = 0; i < p->nsnap; i++) {
+			free_pval(&in->snap[i]);
+		}
+	}
+	free(in->snap);
+	free(in);
+}
+
+void lat_periods_destroy(struct lat_periods *p)
+{
+	if (!p) {
+		return;
+	}
+	for (uint32_t i = 0; i < p->nopen_roots; i++) {
+		free_inst(p, p->open_roots[i]);
+	}
+	free(p->open_roots);
+	for (uint32_t i = 0; i < p->nrecords; i++) {
+		struct lat_period_record *r = &p->records[i];
+
+		for (uint32_t j = 0; j < r->nbegin_caps; j++) {
+			free_pval(&r->begin_caps[j].v);
+		}
+		for (uint32_t j = 0; j < r->nend_caps; j++) {
+			free_pval(&r->end_caps[j].v);
+		}
+		free(r->begin_caps);
+		free(r->end_caps);
+		free(r->children);
+	}
+	free(p->records);
+	for (size_t i = 0; i < p->ndefs; i++) {
+		struct pdef *d = &p->defs[i];
+
+		if (!d->end_is_begin) {
+			lat_pexpr_free(d->end);
+		}
+		lat_pexpr_free(d->begin);
+		free(d->name);
+		free(d->path);
+		free(d->children);
+		free(d->durations);
+		free(d->records);
+	}
+	free(p->defs);
+	free(p->roots);
+	for (size_t i = 0; i < p->ncaps; i++) {
+		lat_period_captures_ast_fini(&p->caps[i]);
+	}
+	free(p->caps);
+	free(p->snap_slot);
+	free(p->snap_ids);
+	lat_ctf_fields_destroy(p->cf);
+	lat_pfields_fini(&p->fields);
+	free(p);
+}
+
+void lat_periods_set_end_callback(struct lat_periods *p, lat_period_end_fn fn, void *user)
+{
+	p->end_fn = fn;
+	p->end_user = user;
+}
+
+/* --- evaluation context --------------------------------------------------------------------- */
+
+struct ectx {
+	struct lat_periods *p;
+	const struct lat_kevent *ev;
+	const struct pinst *begin;  /* NULL: the begin event is the current one */
+	const struct pinst *parent; /* NULL: none */
+};
+
+static int read_current(struct lat_periods *p, const struct lat_kevent *ev, uint32_t id,
+			struct lat_pval *out)
+{
+	const struct lat_pfield *f = &p->fields.v[id];
+
+	out->kind = LAT_PVAL_MISSING;
+	if (f->is_name) {
+		if (ev->name) {
+			out->kind = LAT_PVAL_STR;
+			out->s = ev->name;
+		}
+		return 0;
+	}
+	if (!ev->raw) {
+		return 0;
+	}
+	if (lat_ctf_fields_read(p->cf, ev->raw, id, out)) {
+		p->status = -ENOMEM;
+	}
+	return 0;
+}
+
+static int ectx_get(void *user, const struct lat_pref *ref, struct lat_pval *out)
+{
+	struct ectx *c = user;
+	const struct pinst *in;
+
+	switch (ref->event) {
+	case LAT_PEV_EVT:
+		return read_current(c->p, c->ev, ref->id, out);
+	case LAT_PEV_BEGIN:
+		if (!c->begin) {
+			return read_current(c->p, c->ev, ref->id, out);
+		}
+		in = c->begin;
+		break;
+	default:
+		in = c->parent;
+		break;
+	}
+	out->kind = LAT_PVAL_MISSING;
+	if (in && in->snap && c->p->snap_slot[ref->id] >= 0) {
+		*out = in->snap[c->p->snap_slot[ref->id]];
+	}
+	return 0;
+}
+
+static int copy_pval(struct lat_pval *dst, const struct lat_pval *src)
+{
+	*dst = *src;
+	if (src->kind == LAT_PVAL_STR) {
+		dst->s = strdup(src->s);
+		if (!dst->s) {
+			dst->kind = LAT_PVAL_MISSING;
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int take_captures(struct ectx *c, const struct lat_pcapture *caps, size_t n,
+			 struct lat_period_capture_value **out, uint32_t *nout)
+{
+	*out = NULL;
+	*nout = 0;
+	if (!n) {
+		return 0;
+	}
+	*out = calloc(n, sizeof(**out));
+	if (!*out) {
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct lat_pval v = {0};
+
+		ectx_get(c, &caps[i].ref, &v);
+		(*out)[i].name = caps[i].name;
+		if (copy_pval(&(*out)[i].v, &v)) {
+			return -ENOMEM;
+		}
+		(*nout)++;
+	}
+	return 0;
+}
+
+/* --- the engine --------------------------------------------------------------------------------
+ */
+
+static void end_instance(struct lat_periods *p, struct pinst *in, bool completed, int64_t ts)
+{
+	struct lat_period_record *r = &p->records[in->record];
+
+	/* its own open children end first, incomplete */
+	for (uint32_t i = 0; i < in->nkids; i++) {
+		end_instance(p, in->kids[i], false, ts);
+		free_inst(p, in->kids[i]);
+	}
+	in->nkids = 0;
+	r->open = false;
+	r->completed = completed;
+	if (!completed) {
+		return;
+	}
+	r->end_ts = ts;
+	p->completed++;
+	{
+		struct pdef *d = &p->defs[in->def];
+
+		if (grow((void **)&d->durations, &d->durations_cap, d->ndurations + 1,
+			 sizeof(*d->durations)) ||
+		    !(d->records = realloc(d->records, d->durations_cap * sizeof(*d->records)))) {
+			p->status = -ENOMEM;
+			return;
+		}
+		d->durations[d->ndurations] = r->end_ts - r->begin_ts;
+		d->records[d->ndurations++] = in->record;
+	}
+	if (r->parent >= 0) {
+		struct lat_period_record *pr = &p->records[r->parent];
+
+		if (grow((void **)&pr->children, &pr->children_cap, pr->nchildren + 1,
+			 sizeof(*pr->children))) {
+			p->status = -ENOMEM;
+			return;
+		}
+		pr->children[pr->nchildren++] = in->record;
+	}
+	if (p->end_fn) {
+		p->end_fn(p, r, p->end_user);
+	}
+}
+
+/* _process_event_remove_period: children first, then this level's end expressions. */
+static void process_ends(struct lat_periods *p, struct pinst **list, uint32_t *n,
+			 const struct lat_kevent *ev)
+{
+	bool *ended;
+	uint32_t kept = 0;
+
+	for (uint32_t i = 0; i < *n; i++) {
+		process_ends(p, list[i]->kids, &list[i]->nkids, ev);
+	}
+	if (!*n) {
+		return;
+	}
+	ended = calloc(*n, sizeof(*ended));
+	if (!ended) {
+		p->status = -ENOMEM;
+		return;
+	}
+	for (uint32_t i = 0; i < *n; i++) {
+		struct pinst *in = list[i];
+		struct ectx c = {p, ev, in, in->parent};
+		struct pdef *d = &p->defs[in->def];
+
+		if (lat_pexpr_eval(d->end, &p->fields, ectx_get, &c)) {
+			struct lat_period_record *r = &p->records[in->record];
+
+			if (take_captures(&c, d->ecaps, d->necaps, &r->end_caps, &r->nend_caps)) {
+				p->status = -ENOMEM;
+			}
+			ended[i] = true;
+		}
+	}
+	for (uint32_t i = 0; i < *n; i++) {
+		if (ended[i]) {
+			end_instance(p, list[i], true, ev->ts);
+			free_inst(p, list[i]);
+		} else {
+			list[kept++] = list[i];
+		}
+	}
+	*n = kept;
+	free(ended);
+}
+
+static struct pinst *begin_instance(struct lat_periods *p, uint32_t def, struct pinst *parent,
+				    struct ectx *c)
+{
+	struct pinst *in = calloc(1, sizeof(*in));
+	struct lat_period_record *r;
+	struct pdef *d = &p->defs[def];
+
+	if (!in) {
+		return NULL;
+	}
+	in->def = def;
+	in->parent = parent;
+	if (p->nsnap) {
+		in->snap = calloc(p->nsnap, sizeof(*in->snap));
+		if (!in->snap) {
+			free(in);
+			return NULL;
+		}
+		for (uint32_t i = 0; i < p->nsnap; i++) {
+			struct lat_pval v = {0};
+
+			read_current(p, c->ev, p->snap_ids[i], &v);
+			if (copy_pval(&in->snap[i], &v)) {
+				free_inst(p, in);
+				return NULL;
+			}
+		}
+	}
+	if (grow((void **)&p->records, &p->records_cap, p->nrecords + 1, sizeof(*p->records))) {
+		free_inst(p, in);
+		return NULL;
+	}
+	in->record = p->nrecords++;
+	r = &p->records[in->record];
+	memset(r, 0, sizeof(*r));
+	r->begin_ts = c->ev->ts;
+	r->def = def;
+	r->parent = parent ? (int64_t)parent->record : -1;
+	r->open = true;
+	d->seen = true;
+	if (take_captures(c, d->bcaps, d->nbcaps, &r->begin_caps, &r->nbegin_caps)) {
+		p->status = -ENOMEM;
+	}
+	return in;
+}
+
+/* _process_event_add_periods */
+static void process_begins(struct lat_periods *p, struct pinst *parent, struct pinst ***list,
+			   uint32_t *n, uint32_t *cap, const int *defs, size_t ndefs,
+			   const struct lat_kevent *ev)
+{
+	for (size_t i = 0; i < ndefs; i++) {
+		struct pdef *d = &p->defs[defs[i]];
+		struct ectx c = {p, ev, NULL, parent};
+
+		if (lat_pexpr_eval(d->begin, &p->fields, ectx_get, &c)) {
+			struct pinst *in = begin_instance(p, (uint32_t)defs[i], parent, &c);
+
+			if (!in || grow((void **)list, cap, *n + 1, sizeof(**list))) {
+				free_inst(p, in);
+				p->status = -ENOMEM;
+				return;
+			}
+			(*list)[(*n)++] = in;
+		}
+	}
+	for (uint32_t i = 0; i < *n; i++) {
+		struct pinst *in = (*list)[i];
+		struct pdef *d = &p->defs[in->def];
+
+		if (d->nchildren) {
+			process_begins(p, in, &in->kids, &in->nkids, &in->kids_cap, d->children,
+				       d->nchildren, ev);
+		}
+	}
+}
+
+int lat_periods_event(struct lat_periods *p, const struct lat_kevent *ev)
+{
+	if (p->opts.end_ts && ev->ts > p->opts.end_ts) {
+		p->ended = true;
+	}
+	if (p->ended) {
+		return 1;
+	}
+	if (!p->have_first) {
+		p->first_ts = ev->ts;
+		p->have_first = true;
+	}
+	p->last_ts = ev->ts;
+	if (!p->started) {
+		if (p->opts.begin_ts && ev->ts < p->opts.begin_ts) {
+			return 0;
+		}
+		p->started = true;
+	}
+	process_ends(p, p->open_roots, &p->nopen_roots, ev);
+	process_begins(p, NULL, &p->open_roots, &p->nopen_roots, &p->open_roots_cap, p->roots,
+		       p->nroots, ev);
+	return p->status;
+}
+
+void lat_periods_finish(struct lat_periods *p)
+{
+	for (uint32_t i = 0; i < p->nopen_roots; i++) {
+		end_instance(p, p->open_roots[i], false, p->last_ts);
+		free_inst(p, p->open_roots[i]);
+	}
+	p->nopen_roots = 0;
+	p->ended = true;
+}
+
+const char *lat_periods_def_path(const struct lat_periods *p, uint32_t def)
+{
+	return p->defs[def].path;
+}
+
+const char *lat_periods_def_name(const struct lat_periods *p, uint32_t def)
+{
+	return p->defs[def].name ? p->defs[def].name : "";
+}
+
+uint64_t lat_periods_count(const struct lat_periods *p)
+{
+	return p->completed;
+}
+
+int64_t lat_periods_first_ts(const struct lat_periods *p)
+{
+	return p->first_ts;
+}
+
+int64_t lat_periods_last_ts(const struct lat_periods *p)
+{
+	return p->last_ts;
+}
+
+/* --- Python formatting of captured values ----------------------------------------------------- */
+
+struct sbuf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sb_putc(struct sbuf *b, char c)
+{
+	if (b->len + 2 > b->cap) {
+		size_t ncap = b->cap ? b->cap * 2 : 64;
+		char *n = realloc(b->s, ncap);
+
+		if (!n) {
+			b->oom = true;
+			return;
+		}
+		b->s = n;
+		b->cap = ncap;
+	}
+	b->s[b->len++] = c;
+	b->s[b->len] = '\0';
+}
+
+static void sb_puts(struct sbuf *b, const char *s)
+{
+	while (*s) {
+		sb_putc(b, *s++);
+	}
+}
+
+/* Python's repr() of a str. */
+static void py_repr_str(struct sbuf *b, const char *s)
+{
+	char quote = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
+
+	sb_putc(b, quote);
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		char tmp[8];
+
+		if (*c == '\\' || *c == (unsigned char)quote) {
+			sb_putc(b, '\\');
+			sb_putc(b, (char)*c);
+		} else if (*c == '\n') {
+			sb_puts(b, "\\n");
+		} else if (*c == '\r') {
+			sb_puts(b, "\\r");
+		} else if (*c == '\t') {
+			sb_puts(b, "\\t");
+		} else if (*c < 0x20 || *c == 0x7f) {
+			snprintf(tmp, sizeof(tmp), "\\x%02x", *c);
+			sb_puts(b, tmp);
+		} else {
+			sb_putc(b, (char)*c);
+		}
+	}
+	sb_putc(b, quote);
+}
+
+static void py_value(struct sbuf *b, const struct lat_pval *v, bool repr)
+{
+	char tmp[64];
+
+	switch (v->kind) {
+	case LAT_PVAL_SINT:
+		snprintf(tmp, sizeof(tmp), "%" PRId64, v->i);
+		break;
+	case LAT_PVAL_UINT:
+		snprintf(tmp, sizeof(tmp), "%" PRIu64, v->u);
+		break;
+	case LAT_PVAL_FLOAT:
+		if (isnan(v->d)) {
+			snprintf(tmp, sizeof(tmp), "nan");
+		} else if (isinf(v->d)) {
+			snprintf(tmp, sizeof(tmp), v->d > 0 ? "inf" : "-inf");
+		} else {
+			lat_json_double(tmp, sizeof(tmp), v->d);
+		}
+		break;
+	case LAT_PVAL_STR:
+		if (repr) {
+			py_repr_str(b, v->s);
+		} else {
+			sb_puts(b, v->s);
+		}
+		return;
+	default:
+		snprintf(tmp, sizeof(tmp), "None");
+		break;
+	}
+	sb_puts(b, tmp);
+}
+
+/* str(dict) of the captures: "{'worker_pid': 1234, 'name': 'apache2'}". */
+static void py_dict(struct sbuf *b, const struct lat_period_capture_value *caps, uint32_t n)
+{
+	sb_putc(b, '{');
+	for (uint32_t i = 0; i < n; i++) {
+		if (i) {
+			sb_puts(b, ", ");
+		}
+		py_repr_str(b, caps[i].name);
+		sb_puts(b, ": ");
+		py_value(b, &caps[i].v, true);
+	}
+	sb_putc(b, '}');
+}
+
+/* --- statistics --------------------------------------------------------------------------------
+ */
+
+/* statistics.stdev() of integers: exact variance, one rounding (as syscallstats does). */
+static double stdev_int(const int64_t *v, size_t n)
+{
+	__int128 sum = 0, sq = 0, num, den;
+	__float128 var, x;
+
+	if (n < 2) {
+		return NAN;
+	}
+	for (size_t i = 0; i < n; i++) {
+		sum += v[i];
+		sq += (__int128)v[i] * v[i];
+	}
+	num = (__int128)n * sq - sum * sum;
+	den = (__int128)n * (__int128)(n - 1);
+	if (num <= 0) {
+		return 0;
+	}
+	var = (__float128)num / (__float128)den;
+	x = (__float128)__builtin_sqrt((double)var);
+	for (int i = 0; i < 3; i++) {
+		x = (x + var / x) / 2;
+	}
+	return (double)x;
+}
+
+/* statistics.stdev() of floats, two-pass in quad precision. */
+static double stdev_float(const double *v, size_t n)
+{
+	__float128 mean = 0, ss = 0, var, x;
+
+	if (n < 2) {
+		return NAN;
+	}
+	for (size_t i = 0; i < n; i++) {
+		mean += v[i];
+	}
+	mean /= n;
+	for (size_t i = 0; i < n; i++) {
+		__float128 d = v[i] - mean;
+
+		ss += d * d;
+	}
+	var = ss / (n - 1);
+	if (var <= 0) {
+		return 0;
+	}
+	x = (__float128)__builtin_sqrt((double)var);
+	for (int i = 0; i < 3; i++) {
+		x = (x + var / x) / 2;
+	}
+	return (double)x;
+}
+
+static bool duration_ok(const struct lat_periods *p, int64_t d)
+{
+	if (p->opts.has_min && (double)d < p->opts.min_us * 1000) {
+		return false;
+	}
+	if (p->opts.has_max && (double)d > p->opts.max_us * 1000) {
+		return false;
+	}
+	return true;
+}
+
+static int64_t rec_duration(const struct lat_period_record *r)
+{
+	return r->end_ts - r->begin_ts;
+}
+
+/* --- table classes -----------------------------------------------------------------------------
+ */
+
+static const struct lat_column_class log_columns[] = {
+    {"begin_ts", "Period begin timestamp", LAT_CLS_TIMESTAMP, NULL},
+    {"end_ts", "Period end timestamp", LAT_CLS_TIMESTAMP, NULL},
+    {"duration", "Period duration", LAT_CLS_DURATION, NULL},
+    {"name", "Period name", LAT_CLS_STRING, NULL},
+    {"begin_captures", "Begin captures", LAT_CLS_STRING, NULL},
+    {"end_captures", "End captures", LAT_CLS_STRING, NULL},
+};
+static const struct lat_column_class stats_columns[] = {
+    {"name", "Period name", LAT_CLS_STRING, NULL},
+    {"count", "Period count", LAT_CLS_NUMBER, "occurences"},
+    {"min_duration", "Minimum duration", LAT_CLS_DURATION, NULL},
+    {"avg_duration", "Average duration", LAT_CLS_DURATION, NULL},
+    {"max_duration", "Maximum duration", LAT_CLS_DURATION, NULL},
+    {"stdev_duration", "Period duration standard deviation", LAT_CLS_DURATION, NULL},
+    {"runtime", "Total runtime", LAT_CLS_DURATION, NULL},
+};
+static const struct lat_column_class freq_duration_columns[] = {
+    {"lower", "Duration (lower bound)", LAT_CLS_DURATION, NULL},
+    {"upper", "Duration (upper bound)", LAT_CLS_DURATION, NULL},
+    {"count", "Period duration", LAT_CLS_NUMBER, "us"},
+};
+static const struct lat_column_class freq_count_columns[] = {
+    {"lower", "Count (lower bound)", LAT_CLS_NUMBER, NULL},
+    {"upper", "Count (upper bound)", LAT_CLS_NUMBER, NULL},
+    {"count", "Period count", LAT_CLS_NUMBER, "count"},
+};
+static const struct lat_column_class freq_ratio_columns[] = {
+    {"lower", "Ratio (lower bound)", LAT_CLS_NUMBER, NULL},
+    {"upper", "Ratio (upper bound)", LAT_CLS_NUMBER, NULL},
+    {"count", "Period usage ratio", LAT_CLS_NUMBER, "%"},
+};
+static const struct lat_column_class hier_columns[] = {
+    {"parent_begin_ts", "Parent begin timestamp", LAT_CLS_TIMESTAMP, NULL},
+    {"parent_end_ts", "Parent end timestamp", LAT_CLS_TIMESTAMP, NULL},
+    {"parent_name", "Parent period name", LAT_CLS_STRING, NULL},
+    {"child_begin_ts", "Child begin timestamp", LAT_CLS_TIMESTAMP, NULL},
+    {"child_end_ts", "Child end timestamp", LAT_CLS_TIMESTAMP, NULL},
+    {"child_name", "Child period name", LAT_CLS_STRING, NULL},
+    {"child_duration", "Child period duration", LAT_CLS_DURATION, NULL},
+    {"parent_duration", "Parent period duration", LAT_CLS_DURATION, NULL},
+    {"captures", "Captures", LAT_CLS_STRING, NULL},
+};
+static const struct lat_column_class agg_stats_columns[] = {
+    {"parent_name", "Parent period name", LAT_CLS_STRING, NULL},
+    {"parent_begin_ts", "Parent begin timestamp", LAT_CLS_TIMESTAMP, NULL},
+    {"parent_end_ts", "Parent end timestamp", LAT_CLS_TIMESTAMP, NULL},
+    {"child_name", "Child period name", LAT_CLS_STRING, NULL},
+    {"count", "Period count", LAT_CLS_NUMBER, "occurences"},
+    {"min_duration", "Minimum duration", LAT_CLS_DURATION, NULL},
+    {"avg_duration", "Average duration", LAT_CLS_DURATION, NULL},
+    {"max_duration", "Maximum duration", LAT_CLS_DURATION, NULL},
+    {"stdev_duration", "Period duration standard deviation", LAT_CLS_DURATION, NULL},
+    {"runtime", "Total runtime", LAT_CLS_DURATION, NULL},
+    {"parent_captures", "Parent captures", LAT_CLS_STRING, NULL},
+};
+static const struct lat_column_class pp_stats_columns[] = {
+    {"name", "Period name", LAT_CLS_STRING, NULL},
+    {"parent", "Parent", LAT_CLS_STRING, NULL},
+    {"min_duration", "Minimum duration", LAT_CLS_DURATION, NULL},
+    {"avg_duration", "Average duration", LAT_CLS_DURATION, NULL},
+    {"max_duration", "Maximum duration", LAT_CLS_DURATION, NULL},
+    {"stdev_duration", "Period duration standard deviation", LAT_CLS_DURATION, NULL},
+};
+static const struct lat_column_class pp_count_columns[] = {
+    {"name", "Period name", LAT_CLS_STRING, NULL},
+    {"parent", "Parent", LAT_CLS_STRING, NULL},
+    {"min", "Minimum", LAT_CLS_NUMBER, "occurences"},
+    {"avg", "Average", LAT_CLS_NUMBER, "occurences"},
+    {"max", "Maximum", LAT_CLS_NUMBER, "occurences"},
+    {"stdev", "Standard deviation", LAT_CLS_DURATION, NULL},
+};
+
+#define CLASS(name, title, cols)                                  \
+	{                                                         \
+		name, title, cols, sizeof(cols) / sizeof(cols[0]) \
+	}
+static const struct lat_table_class log_class = CLASS("log", "Period log", log_columns);
+static const struct lat_table_class top_class = CLASS("top", "Period top", log_columns);
+static const struct lat_table_class stats_class =
+    CLASS("per_period_stats", "Period statistics", stats_columns);
+static const struct lat_table_class freq_duration_class =
+    CLASS("freq_duration", "Period duration frequency distribution", freq_duration_columns);
+static const struct lat_table_class freq_count_class =
+    CLASS("freq_count", "Period count frequency distribution", freq_count_columns);
+static const struct lat_table_class freq_ratio_class =
+    CLASS("freq_ratio", "Period usage ratio frequency distribution", freq_ratio_columns);
+static const struct lat_table_class hier_log_class =
+    CLASS("aggregated_log", "Hierarchical period log", hier_columns);
+static const struct lat_table_class agg_top_class =
+    CLASS("aggregated_top", "Aggregated period top", hier_columns);
+static const struct lat_table_class agg_stats_class =
+    CLASS("aggregated_stats", "Aggregated log", agg_stats_columns);
+static const struct lat_table_class pp_stats_class =
+    CLASS("per_parent_stats", "Per-parent period duration statistics", pp_stats_columns);
+static const struct lat_table_class pp_count_class =
+    CLASS("per_parent_count", "Per-parent period count statistics", pp_count_columns);
+static const struct lat_table_class pp_pc_class =
+    CLASS("per_parent_percentage", "Per-parent duration ratio", pp_count_columns);
+
+static const struct lat_table_class *const classes[] = {
+    &log_class,        &top_class,      &stats_class,         &pp_stats_class,
+    &pp_count_class,   &pp_pc_class,    &freq_duration_class, &freq_count_class,
+    &freq_ratio_class, &hier_log_class, &agg_top_class,       &agg_stats_class,
+};
+static const char *const tags[] = {"period", "stats", "freq", "top", "log", NULL};
+
+const struct lat_lami_meta lat_periods_lami_meta = {
+    "Periods analysis",
+    "Periods frequency distribution, statistics, top, and log",
+    tags,
+    classes,
+    sizeof(classes) / sizeof(classes[0]),
+};
+
+/* --- results ---------------------------------------------------------------------------------- */
+
+static int add_record_row(struct lat_periods *p, struct lat_result *res, struct lat_table *t,
+			  const struct lat_period_record *r, bool full_path)
+{
+	struct lat_cell *c = lat_table_add_row(t);
+	struct sbuf b = {0}, e = {0};
+
+	if (!c) {
+		return -ENOMEM;
+	}
+	py_dict(&b, r->begin_caps, r->nbegin_caps);
+	py_dict(&e, r->end_caps, r->nend_caps);
+	if (b.oom || e.oom) {
+		free(b.s);
+		free(e.s);
+		return -ENOMEM;
+	}
+	c[0] = lat_cell_int(LAT_CLS_TIMESTAMP, r->begin_ts);
+	c[1] = lat_cell_int(LAT_CLS_TIMESTAMP, r->end_ts);
+	c[2] = lat_cell_int(LAT_CLS_DURATION, rec_duration(r));
+	c[3] = lat_cell_str(LAT_CLS_STRING,
+			    full_path ? p->defs[r->def].path : lat_periods_def_name(p, r->def));
+	c[4] = lat_cell_str(LAT_CLS_STRING, lat_result_strdup(res, b.s));
+	c[5] = lat_cell_str(LAT_CLS_STRING, lat_result_strdup(res, e.s));
+	free(b.s);
+	free(e.s);
+	return 0;
+}
+
+static int add_hierarchy(struct lat_periods *p, struct lat_result *res, struct lat_table *t,
+			 uint32_t rec)
+{
+	const struct lat_period_record *r = &p->records[rec];
+	int ret = add_record_row(p, res, t, r, true);
+
+	for (uint32_t i = 0; !ret && i < r->nchildren; i++) {
+		if (duration_ok(p, rec_duration(&p->records[r->children[i]]))) {
+			ret = add_hierarchy(p, res, t, r->children[i]);
+		}
+	}
+	return ret;
+}
+
+static int log_table(struct lat_periods *p, struct lat_result *res)
+{
+	struct lat_table *t = lat_result_add_table(res, &log_class, p->first_ts, p->last_ts, NULL);
+
+	if (!t) {
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < p->nrecords; i++) {
+		const struct lat_period_record *r = &p->records[i];
+		int ret;
+
+		if (!r->completed || !duration_ok(p, rec_duration(r))) {
+			continue;
+		}
+		if (p->opts.order_hierarchy) {
+			if (r->parent >= 0) {
+				continue;
+			}
+			ret = add_hierarchy(p, res, t, i);
+		} else {
+			ret = add_record_row(p, res, t, r, true);
+		}
+		if (ret) {
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static const struct lat_periods *sort_ctx;
+
+static int cmp_duration_desc(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int64_t dx = rec_duration(&sort_ctx->records[x]), dy = rec_duration(&sort_ctx->records[y]);
+
+	if (dx != dy) {
+		return dx > dy ? -1 : 1;
+	}
+	return x < y ? -1 : x > y; /* stable: Python's sorted() */
+}
+
+static int top_table(struct lat_periods *p, struct lat_result *res)
+{
+	struct lat_table *t = lat_result_add_table(res, &top_class, p->first_ts, p->last_ts, NULL);
+	uint32_t *order, n = 0;
+	long count = 0;
+	int ret = 0;
+
+	if (!t) {
+		return -ENOMEM;
+	}
+	order = malloc((p->nrecords ? p->nrecords : 1) * sizeof(*order));
+	if (!order) {
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < p->nrecords; i++) {
+		if (p->records[i].completed) {
+			order[n++] = i;
+		}
+	}
+	sort_ctx = p;
+	qsort(order, n, sizeof(*order), cmp_duration_desc);
+	for (uint32_t i = 0; i < n && !ret; i++) {
+		const struct lat_period_record *r = &p->records[order[i]];
+
+		if (!duration_ok(p, rec_duration(r))) {
+			continue;
+		}
+		ret = add_record_row(p, res, t, r, false);
+		if (++count == p->opts.limit) {
+			break;
+		}
+	}
+	free(order);
+	return ret;
+}
+
+/* The definitions in the peer's stats order: a root, then its children sorted by name. */
+static int cmp_def_name(const void *a, const void *b, void *user)
+{
+	const struct lat_periods *p = user;
+
+	return strcmp(lat_periods_def_name(p, *(const uint32_t *)a),
+		      lat_periods_def_name(p, *(const uint32_t *)b));
+}
+
+static void tree_order(const struct lat_periods *p, uint32_t def, uint32_t *out, size_t *n)
+{
+	const struct pdef *d = &p->defs[def];
+	uint32_t kids[LAT_PERIODS_MAX_ARGS];
+
+	out[(*n)++] = def;
+	for (size_t i = 0; i < d->nchildren; i++) {
+		kids[i] = (uint32_t)d->children[i];
+	}
+	qsort_r(kids, d->nchildren, sizeof(kids[0]), cmp_def_name, (void *)p);
+	for (size_t i = 0; i < d->nchildren; i++) {
+		tree_order(p, kids[i], out, n);
+	}
+}
+
+static int stats_table(struct lat_periods *p, struct lat_result *res)
+{
+	struct lat_table *t =
+	    lat_result_add_table(res, &stats_class, p->first_ts, p->last_ts, NULL);
+	uint32_t order[LAT_PERIODS_MAX_ARGS];
+	size_t n = 0;
+
+	if (!t) {
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < p->nroots; i++) {
+		tree_order(p, (uint32_t)p->roots[i], order, &n);
+	}
+	for (size_t k = 0; k < n; k++) {
+		const struct pdef *d = &p->defs[order[k]];
+		int64_t *vals, min = 0, max = 0, total = 0;
+		size_t count = 0;
+		struct lat_cell *c;
+		double sd;
+
+		if (!d->ndurations) {
+			continue;
+		}
+		vals = malloc(d->ndurations * sizeof(*vals));
+		if (!vals) {
+			return -ENOMEM;
+		}
+		for (uint32_t i = 0; i < d->ndurations; i++) {
+			int64_t v = d->durations[i];
+
+			if (!duration_ok(p, v)) {
+				continue;
+			}
+			if (!count || v < min) {
+				min = v;
+			}
+			if (!count || v > max) {
+				max = v;
+			}
+			total += v;
+			vals[count++] = v;
+		}
+		if (!count) {
+			free(vals);
+			continue;
+		}
+		sd = stdev_int(vals, count);
+		free(vals);
+		c = lat_table_add_row(t);
+		if (!c) {
+			return -ENOMEM;
+		}
+		c[0] = lat_cell_str(LAT_CLS_STRING, d->path);
+		c[1] = lat_cell_int(LAT_CLS_NUMBER, (int64_t)count);
+		c[2] = lat_cell_int(LAT_CLS_DURATION, min);
+		c[3] = lat_cell_float(LAT_CLS_DURATION, (double)total / (double)count);
+		c[4] = lat_cell_int(LAT_CLS_DURATION, max);
+		c[5] = isnan(sd) ? lat_cell_unknown() : lat_cell_float(LAT_CLS_DURATION, sd);
+		c[6] = lat_cell_int(LAT_CLS_DURATION, total);
+	}
+	return 0;
+}
+
+/*
+ * Per-parent statistics (_get_aggregated_lists / _AggregatedPeriodStats): for each parent
+ * period P and each descendant definition D, per instance of P: how many D instances, their
+ * total duration and its share of P's duration.
+ */
+struct child_stats {
+	int64_t *durations; /* per P instance having D: total D duration */
+	double *counts, *pcs;
+	uint32_t n, cap;
+};
+
+struct parent_stats {
+	bool used;
+	uint32_t nr_periods;
+	struct child_stats *kids; /* by definition index */
+};
+
+struct agg {
+	struct lat_periods *p;
+	struct parent_stats *by_def;
+	uint32_t *order; /* parents in the order the peer meets them */
+	uint32_t norder;
+	/* per active instance: per-definition list of descendant durations */
+	int64_t *acc_sum;    /* [depth][def] */
+	uint32_t *acc_cnt;   /* [depth][def] */
+	bool *acc_seen;      /* [depth][def] */
+	uint32_t *acc_first; /* unused order helper */
+	int status;
+};
+
+static void agg_use(struct agg *a, uint32_t def)
+{
+	if (!a->by_def[def].used) {
+		a->by_def[def].used = true;
+		a->order[a->norder++] = def;
+	}
+}
+
+static void descendants(const struct lat_periods *p, uint32_t def, uint32_t *out, size_t *n)
+{
+	const struct pdef *d = &p->defs[def];
+
+	for (size_t i = 0; i < d->nchildren; i++) {
+		out[(*n)++] = (uint32_t)d->children[i];
+		descendants(p, (uint32_t)d->children[i], out, n);
+	}
+}
+
+static void agg_sub(struct agg *a, uint32_t rec, uint32_t depth)
+{
+	struct lat_periods *p = a->p;
+	const struct lat_period_record *r = &p->records[rec];
+	size_t nd = p->ndefs;
+	int64_t *sum = &a->acc_sum[depth * nd];
+	uint32_t *cnt = &a->acc_cnt[depth * nd];
+	struct parent_stats *ps = &a->by_def[r->def];
+	int64_t pdur = rec_duration(r);
+
+	memset(sum, 0, nd * sizeof(*sum));
+	memset(cnt, 0, nd * sizeof(*cnt));
+	for (uint32_t i = 0; i < r->nchildren; i++) {
+		const struct lat_period_record *c = &p->records[r->children[i]];
+		int64_t d = rec_duration(c);
+
+		if (!duration_ok(p, d)) {
+			continue;
+		}
+		agg_use(a, c->def);
+		/* _TmpAggregation.add_child: this instance and all active ancestors */
+		for (uint32_t up = 0; up <= depth; up++) {
+			a->acc_sum[up * nd + c->def] += d;
+			a->acc_cnt[up * nd + c->def]++;
+		}
+		agg_sub(a, r->children[i], depth + 1);
+	}
+	for (size_t def = 0; def < nd; def++) {
+		struct child_stats *cs;
+
+		if (!cnt[def]) {
+			continue;
+		}
+		cs = &ps->kids[def];
+		if (grow((void **)&cs->durations, &cs->cap, cs->n + 1, sizeof(int64_t))) {
+			a->status = -ENOMEM;
+			return;
+		}
+		cs->counts = realloc(cs->counts, cs->cap * sizeof(double));
+		cs->pcs = realloc(cs->pcs, cs->cap * sizeof(double));
+		if (!cs->counts || !cs->pcs) {
+			a->status = -ENOMEM;
+			return;
+		}
+		cs->durations[cs->n] = sum[def];
+		cs->counts[cs->n] = cnt[def];
+		cs->pcs[cs->n] = pdur ? (double)sum[def] / (double)pdur * 100 : 0;
+		cs->n++;
+	}
+	ps->nr_periods++;
+}
+
+struct minmax {
+	double min, max, total;
+};
+
+static struct minmax mm_of(const double *v, uint32_t n)
+{
+	struct minmax m = {v[0], v[0], 0};
+
+	for (uint32_t i = 0; i < n; i++) {
+		m.min = v[i] < m.min ? v[i] : m.min;
+		m.max = v[i] > m.max ? v[i] : m.max;
+		m.total += v[i];
+	}
+	return m;
+}
+
+static int per_parent_tables(struct lat_periods *p, struct lat_result *res)
+{
+	struct agg a = {.p = p};
+	size_t nd = p->ndefs;
+	struct lat_table *t[6];
+	int ret = -ENOMEM;
+
+	a.by_def = calloc(nd, sizeof(*a.by_def));
+	a.order = calloc(nd, sizeof(*a.order));
+	a.acc_sum = calloc(nd * (nd + 1), sizeof(*a.acc_sum));
+	a.acc_cnt = calloc(nd * (nd + 1), sizeof(*a.acc_cnt));
+	if (!a.by_def || !a.order || !a.acc_sum || !a.acc_cnt) {
+		goto out;
+	}
+	for (size_t i = 0; i < nd; i++) {
+		a.by_def[i].kids = calloc(nd, sizeof(*a.by_def[i].kids));
+		if (!a.by_def[i].kids) {
+			goto out;
+		}
+	}
+	for (uint32_t i = 0; i < p->nrecords; i++) {
+		const struct lat_period_record *r = &p->records[i];
+
+		if (!r->completed || r->parent >= 0 || !duration_ok(p, rec_duration(r))) {
+			continue;
+		}
+		agg_use(&a, r->def);
+		agg_sub(&a, i, 0);
+		if (a.status) {
+			goto out;
+		}
+	}
+	/*
+	 * The peer prints its LAMI tables grouped by class (duration, count, ratio; each with
+	 * active children, then globally); t[] is indexed by meaning: with active children
+	 * 0 duration, 1 count, 2 ratio; globally 3, 4, 5.
+	 */
+	{
+		static const int slot[6] = {0, 3, 1, 4, 2, 5};
+		static const struct lat_table_class *const cls[6] = {
+		    &pp_stats_class, &pp_stats_class, &pp_count_class,
+		    &pp_count_class, &pp_pc_class,    &pp_pc_class};
+
+		for (int i = 0; i < 6; i++) {
+			/* the table pointers stay valid: no other table is added meanwhile */
+			if (!lat_result_add_table(res, cls[i], p->first_ts, p->last_ts,
+						  i % 2 ? "Globally" : "With active children")) {
+				goto out;
+			}
+		}
+		for (int i = 0; i < 6; i++) {
+			t[slot[i]] = &res->tables[res->ntables - 6 + i];
+		}
+	}
+	for (uint32_t k = 0; k < a.norder; k++) {
+		uint32_t parent = a.order[k];
+		struct parent_stats *ps = &a.by_def[parent];
+		uint32_t desc[LAT_PERIODS_MAX_ARGS];
+		size_t ndesc = 0;
+
+		descendants(p, parent, desc, &ndesc);
+		for (size_t j = 0; j < ndesc; j++) {
+			struct child_stats *cs = &ps->kids[desc[j]];
+			uint32_t n = cs->n, nr = ps->nr_periods, zeros = nr > n ? nr - n : 0;
+			int64_t dmin = cs->durations[0], dmax = dmin, dtot = 0;
+			struct minmax mc, mp;
+			struct lat_cell *row[6];
+			double *gd = NULL, *gc = NULL, *gp = NULL;
+			int64_t *gdi = NULL;
+			const char *name = p->defs[desc[j]].path, *pname = p->defs[parent].path;
+
+			if (!n) {
+				continue;
+			}
+			for (uint32_t i = 0; i < n; i++) {
+				dmin = cs->durations[i] < dmin ? cs->durations[i] : dmin;
+				dmax = cs->durations[i] > dmax ? cs->durations[i] : dmax;
+				dtot += cs->durations[i];
+			}
+			mc = mm_of(cs->counts, n);
+			mp = mm_of(cs->pcs, n);
+			for (int i = 0; i < 6; i++) {
+				row[i] = lat_table_add_row(t[i]);
+				if (!row[i]) {
+					goto out;
+				}
+				row[i][0] = lat_cell_str(LAT_CLS_STRING, name);
+				row[i][1] = lat_cell_str(LAT_CLS_STRING, pname);
+			}
+			/* with active children: stdev only when more than 2 values (peer) */
+			row[0][2] = lat_cell_int(LAT_CLS_DURATION, dmin);
+			row[0][3] = lat_cell_float(LAT_CLS_DURATION, (double)dtot / n);
+			row[0][4] = lat_cell_int(LAT_CLS_DURATION, dmax);
+			row[1][2] = lat_cell_int(LAT_CLS_NUMBER, (int64_t)mc.min);
+			row[1][3] = lat_cell_float(LAT_CLS_NUMBER, mc.total / n);
+			row[1][4] = lat_cell_int(LAT_CLS_NUMBER, (int64_t)mc.max);
+			row[2][2] = lat_cell_float(LAT_CLS_NUMBER, mp.min);
+			row[2][3] = lat_cell_float(LAT_CLS_NUMBER, mp.total / n);
+			row[2][4] = lat_cell_float(LAT_CLS_NUMBER, mp.max);
+			if (n > 2) {
+				row[0][5] =
+				    lat_cell_float(LAT_CLS_DURATION, stdev_int(cs->durations, n));
+				row[1][5] =
+				    lat_cell_float(LAT_CLS_NUMBER, stdev_float(cs->counts, n));
+				row[2][5] = lat_cell_float(LAT_CLS_NUMBER, stdev_float(cs->pcs, n));
+			} else {
+				row[0][5] = row[1][5] = row[2][5] = lat_cell_unknown();
+			}
+			/* globally: the parent instances without this child count as zeros */
+			row[3][2] = zeros ? lat_cell_int(LAT_CLS_DURATION, 0)
+					  : lat_cell_int(LAT_CLS_DURATION, dmin);
+			row[3][3] = lat_cell_float(LAT_CLS_DURATION, (double)dtot / nr);
+			row[3][4] = lat_cell_int(LAT_CLS_DURATION, dmax);
+			row[4][2] = lat_cell_int(LAT_CLS_NUMBER, zeros ? 0 : (int64_t)mc.min);
+			row[4][3] = lat_cell_float(LAT_CLS_NUMBER, mc.total / nr);
+			row[4][4] = lat_cell_int(LAT_CLS_NUMBER, (int64_t)mc.max);
+			row[5][2] = zeros ? lat_cell_int(LAT_CLS_NUMBER, 0)
+					  : lat_cell_float(LAT_CLS_NUMBER, mp.min);
+			row[5][3] = lat_cell_float(LAT_CLS_NUMBER, mp.total / nr);
+			row[5][4] = lat_cell_float(LAT_CLS_NUMBER, mp.max);
+			if (nr > 2) {
+				gdi = calloc(nr, sizeof(*gdi));
+				gc = calloc(nr, sizeof(*gc));
+				gp = calloc(nr, sizeof(*gp));
+				if (!gdi || !gc || !gp) {
+					free(gdi);
+					free(gc);
+					free(gp);
+					goto out;
+				}
+				for (uint32_t i = 0; i < n; i++) {
+					gdi[i] = cs->durations[i];
+					gc[i] = cs->counts[i];
+					gp[i] = cs->pcs[i];
+				}
+				row[3][5] = lat_cell_float(LAT_CLS_DURATION, stdev_int(gdi, nr));
+				row[4][5] = lat_cell_float(LAT_CLS_NUMBER, stdev_float(gc, nr));
+				row[5][5] = lat_cell_float(LAT_CLS_NUMBER, stdev_float(gp, nr));
+				free(gdi);
+				free(gc);
+				free(gp);
+			} else {
+				row[3][5] = row[4][5] = row[5][5] = lat_cell_unknown();
+			}
+			(void)gd;
+		}
+	}
+	ret = 0;
+out:
+	if (a.by_def) {
+		for (size_t i = 0; i < nd; i++) {
+			if (!a.by_def[i].kids) {
+				continue;
+			}
+			for (size_t j = 0; j < nd; j++) {
+				free(a.by_def[i].kids[j].durations);
+				free(a.by_def[i].kids[j].counts);
+				free(a.by_def[i].kids[j].pcs);
+			}
+			free(a.by_def[i].kids);
+		}
+	}
+	free(a.by_def);
+	free(a.order);
+	free(a.acc_sum);
+	free(a.acc_cnt);
+	return ret;
+}
+
+/*
+ * Duration distribution of each period (_get_per_period_freq_result_tables and
+ * _fill_freq_result_table): periods by name; `resolution` buckets between the shortest and the
+ * longest period (µs); the longest goes in the last bucket.
+ */
+static int cmp_def_by_name(const void *a, const void *b, void *user)
+{
+	const struct lat_periods *p = user;
+
+	return strcmp(lat_periods_def_name(p, *(const uint32_t *)a),
+		      lat_periods_def_name(p, *(const uint32_t *)b));
+}
+
+static int freq_tables(struct lat_periods *p, struct lat_result *res)
+{
+	uint32_t order[LAT_PERIODS_MAX_ARGS];
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->ndefs; i++) {
+		if (p->defs[i].ndurations) {
+			order[n++] = (uint32_t)i;
+		}
+	}
+	qsort_r(order, n, sizeof(order[0]), cmp_def_by_name, p);
+	for (size_t k = 0; k < n; k++) {
+		const struct pdef *d = &p->defs[order[k]];
+		double min = 0, max = 0, step;
+		uint64_t *buckets;
+		bool any = false;
+		int res_n = p->opts.freq_resolution;
+		struct lat_table *t;
+		char subtitle[300];
+
+		for (uint32_t i = 0; i < d->ndurations; i++) {
+			double v = (double)d->durations[i];
+
+			if (!duration_ok(p, d->durations[i])) {
+				continue;
+			}
+			if (!any || v < min) {
+				min = v;
+			}
+			if (!any || v > max) {
+				max = v;
+			}
+			any = true;
+		}
+		min /= 1000;
+		max /= 1000;
+		step = (max - min) / res_n;
+		if (step == 0) {
+			continue;
+		}
+		snprintf(subtitle, sizeof(subtitle), "Duration of period: %s",
+			 lat_periods_def_name(p, order[k]));
+		t = lat_result_add_table(res, &freq_duration_class, p->first_ts, p->last_ts,
+					 subtitle);
+		buckets = calloc((size_t)res_n, sizeof(*buckets));
+		if (!t || !buckets) {
+			free(buckets);
+			return -ENOMEM;
+		}
+		for (uint32_t i = 0; i < d->ndurations; i++) {
+			double v = (double)d->durations[i] / 1000;
+			long b;
+
+			if (!duration_ok(p, d->durations[i])) {
+				continue;
+			}
+			b = (long)((v - min) / step);
+			if (b >= res_n) {
+				if (v == max) {
+					buckets[b - 1 < res_n ? b - 1 : res_n - 1]++;
+				}
+				continue;
+			}
+			buckets[b >= 0 ? b : res_n + b]++;
+		}
+		for (int i = 0; i < res_n; i++) {
+			struct lat_cell *c = lat_table_add_row(t);
+
+			if (!c) {
+				free(buckets);
+				return -ENOMEM;
+			}
+			c[0] = lat_cell_float(LAT_CLS_DURATION, (i * step + min) * 1000);
+			c[1] = lat_cell_float(LAT_CLS_DURATION, ((i + 1) * step + min) * 1000);
+			c[2] = lat_cell_int(LAT_CLS_NUMBER, (int64_t)buckets[i]);
+		}
+		free(buckets);
+	}
+	return 0;
+}
+
+int lat_periods_results(struct lat_periods *p, struct lat_result *res)
+{
+	int ret = 0;
+
+	if (!p->have_first) {
+		return 0;
+	}
+	if (!ret && p->opts.log) {
+		ret = log_table(p, res);
+	}
+	if (!ret && p->opts.top) {
+		ret = top_table(p, res);
+	}
+	if (!ret && p->opts.stats) {
+		ret = stats_table(p, res);
+		if (!ret) {
+			ret = per_parent_tables(p, res);
+		}
+	}
+	if (!ret && p->opts.freq) {
+		ret = freq_tables(p, res);
+	}
+	return ret;
+}
+
+/* --- text --------------------------------------------------------------------------------------
+ */
+
+static void fmt_ts(char *buf, size_t len, int64_t ts, const struct lat_text_opts *o)
+{
+	lat_format_timestamp(buf, len, ts, o->multi_day, o->gmt);
+}
+
+static const struct lat_period_record *find_record(const struct lat_periods *p,
+						   const struct lat_cell *row)
+{
+	/* rows hold begin/end/name: find the record back for its raw capture values */
+	for (uint32_t i = 0; i < p->nrecords; i++) {
+		const struct lat_period_record *r = &p->records[i];
+
+		if (r->completed && r->begin_ts == row[0].i && r->end_ts == row[1].i &&
+		    (strcmp(row[3].s, p->defs[r->def].path) == 0 ||
+		     strcmp(row[3].s, lat_periods_def_name(p, r->def)) == 0)) {
+			return r;
+		}
+	}
+	return NULL;
+}
+
+static int cmp_cap_name(const void *a, const void *b)
+{
+	return strcmp(((const struct lat_period_capture_value *)a)->name,
+		      ((const struct lat_period_capture_value *)b)->name);
+}
+
+/* `'%s = %s' % (key, value)` of the next capture popped from the end of the sorted list. */
+static void pop_capture(struct lat_period_capture_value *caps, uint32_t *n, struct sbuf *b)
+{
+	b->len = 0;
+	sb_puts(b, "");
+	if (!*n) {
+		return;
+	}
+	(*n)--;
+	sb_puts(b, caps[*n].name);
+	sb_puts(b, " = ");
+	py_value(b, &caps[*n].v, false);
+}
+
+static void print_events(const struct lat_periods *p, const struct lat_table *t,
+			 const struct lat_text_opts *o, FILE *out)
+{
+	fprintf(out, "\n%s\n", t->cls->title);
+	fprintf(out, "%-20s %-19s %15s %-24s %-35s %-35s\n", "Begin", "End", "Duration (us)",
+		"Name", "Begin capture", "End capture");
+	for (size_t i = 0; i < t->nrows; i++) {
+		const struct lat_cell *row = lat_table_cell(t, i, 0);
+		const struct lat_period_record *r = find_record(p, row);
+		struct lat_period_capture_value *bc = NULL, *ec = NULL;
+		uint32_t nb = 0, ne = 0, lines;
+		struct sbuf bs = {0}, es = {0};
+		char b[48], e[48], dur[32];
+
+		if (r) {
+			nb = r->nbegin_caps;
+			ne = r->nend_caps;
+			bc = malloc((nb + 1) * sizeof(*bc));
+			ec = malloc((ne + 1) * sizeof(*ec));
+			if (!bc || !ec) {
+				free(bc);
+				free(ec);
+				return;
+			}
+			memcpy(bc, r->begin_caps, nb * sizeof(*bc));
+			memcpy(ec, r->end_caps, ne * sizeof(*ec));
+			qsort(bc, nb, sizeof(*bc), cmp_cap_name);
+			qsort(ec, ne, sizeof(*ec), cmp_cap_name);
+		}
+		fmt_ts(b, sizeof(b), row[0].i, o);
+		fmt_ts(e, sizeof(e), row[1].i, o);
+		snprintf(dur, sizeof(dur), "%0.03f", (double)row[2].i / 1000);
+		pop_capture(bc, &nb, &bs);
+		pop_capture(ec, &ne, &es);
+		fprintf(out, "[%-18s, %-18s] %15s %-24s %-35s %-35s\n", b, e, dur, row[3].s,
+			bs.s ? bs.s : "", es.s ? es.s : "");
+		lines = nb > ne ? nb : ne;
+		for (uint32_t l = 0; l < lines; l++) {
+			pop_capture(bc, &nb, &bs);
+			pop_capture(ec, &ne, &es);
+			fprintf(out, "%-18s %-18s %18s %-24s %-35s %-35s\n", "", "", "", "",
+				bs.s ? bs.s : "", es.s ? es.s : "");
+		}
+		free(bs.s);
+		free(es.s);
+		free(bc);
+		free(ec);
+	}
+}
+
+static void print_tree(const struct lat_periods *p, uint32_t def, int level, FILE *out)
+{
+	const struct pdef *d = &p->defs[def];
+
+	if (level == 0) {
+		fprintf(out, "%s\n", lat_periods_def_name(p, def));
+	} else {
+		fprintf(out, "%*s|-- %s\n", (level - 1) * 4, "", lat_periods_def_name(p, def));
+	}
+	for (size_t i = 0; i < d->nchildren; i++) {
+		print_tree(p, (uint32_t)d->children[i], level + 1, out);
+	}
+}
+
+static void us3(char *buf, size_t len, const struct lat_cell *c)
+{
+	if (c->cls == LAT_CLS_UNKNOWN) {
+		snprintf(buf, len, "?");
+	} else {
+		snprintf(buf, len, "%0.03f", (c->is_float ? c->d : (double)c->i) / 1000);
+	}
+}
+
+static double num(const struct lat_cell *c)
+{
+	return c->is_float ? c->d : (double)c->i;
+}
+
+static void print_stats(const struct lat_periods *p, const struct lat_table *t, FILE *out)
+{
+	fprintf(out, "Period tree:\n");
+	for (size_t i = 0; i < p->nroots; i++) {
+		print_tree(p, (uint32_t)p->roots[i], 0, out);
+	}
+	if (!t->nrows) {
+		return;
+	}
+	fprintf(out, "\n%s (us)\n", t->cls->title);
+	fprintf(out, "%-25s %8s  %12s  %12s  %12s  %12s %12s\n", "Period", "Count", "Min", "Avg",
+		"Max", "Stdev", "Runtime");
+	for (size_t i = 0; i < t->nrows; i++) {
+		const struct lat_cell *r = lat_table_cell(t, i, 0);
+		char cnt[24], mn[32], av[32], mx[32], sd[32], rt[32];
+
+		snprintf(cnt, sizeof(cnt), "%" PRId64, r[1].i);
+		us3(mn, sizeof(mn), &r[2]);
+		us3(av, sizeof(av), &r[3]);
+		us3(mx, sizeof(mx), &r[4]);
+		us3(sd, sizeof(sd), &r[5]);
+		us3(rt, sizeof(rt), &r[6]);
+		fprintf(out, "%-25s %8s  %12s  %12s  %12s  %12s %12s\n", r[0].s, cnt, mn, av, mx,
+			sd, rt);
+	}
+}
+
+/* _print_per_parent_stats / _count / _pc */
+static void print_per_parent(const struct lat_table *t, int kind, FILE *out)
+{
+	if (!t->nrows) {
+		return;
+	}
+	fprintf(out, "\n%s%s\n%s\n", t->cls->title,
+		kind == 0   ? " (us)"
+		: kind == 2 ? " (%)"
+			    : "",
+		t->subtitle ? t->subtitle : "");
+	fprintf(out, "%-25s %-25s  %12s  %12s  %12s  %12s\n", "Period", "Parent", "Min", "Avg",
+		"Max", "Stdev");
+	for (size_t i = 0; i < t->nrows; i++) {
+		const struct lat_cell *r = lat_table_cell(t, i, 0);
+		char mn[32], av[32], mx[32], sd[32];
+
+		if (kind == 0) {
+			us3(mn, sizeof(mn), &r[2]);
+			us3(av, sizeof(av), &r[3]);
+			us3(mx, sizeof(mx), &r[4]);
+			us3(sd, sizeof(sd), &r[5]);
+		} else {
+			snprintf(mn, sizeof(mn), "%lld", (long long)num(&r[2]));
+			snprintf(av, sizeof(av), "%0.03f", num(&r[3]));
+			snprintf(mx, sizeof(mx), "%lld", (long long)num(&r[4]));
+			if (r[5].cls == LAT_CLS_UNKNOWN) {
+				snprintf(sd, sizeof(sd), "?");
+			} else {
+				snprintf(sd, sizeof(sd), "%0.03f", num(&r[5]));
+			}
+		}
+		fprintf(out, "%-25s %-25s  %12s  %12s  %12s  %12s\n", r[0].s, r[1].s, mn, av, mx,
+			sd);
+	}
+}
+
+/* termgraph.FreqGraph: "%7.3f" lower bound, a 72-column bar, the count. */
+static void print_freq(const struct lat_table *t, const char *unit, FILE *out)
+{
+	uint64_t maxv = 0;
+	int maxlen = 0;
+
+	if (!t->nrows) {
+		return;
+	}
+	for (size_t i = 0; i < t->nrows; i++) {
+		uint64_t v = (uint64_t)lat_table_cell(t, i, 2)->i;
+		char tmp[32];
+		int len = snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
+
+		maxv = v > maxv ? v : maxv;
+		maxlen = len > maxlen ? len : maxlen;
+	}
+	fprintf(out, "%s - %s (%s)\n", t->cls->title, t->subtitle ? t->subtitle : "", unit);
+	for (int i = 0; i < 80; i++) {
+		fputc('#', out);
+	}
+	fputc('\n', out);
+	for (size_t i = 0; i < t->nrows; i++) {
+		const struct lat_cell *r = lat_table_cell(t, i, 0);
+		uint64_t v = (uint64_t)r[2].i;
+		int width = maxv ? (int)(72 * (double)v / (double)maxv) : 0;
+
+		fprintf(out, "%7.3f ", num(&r[0]) / 1000);
+		for (int k = 0; k < width; k++) {
+			fputs("\u2588", out);
+		}
+		fprintf(out, "%*s %*" PRIu64 "\n", 72 - width, "", maxlen, v);
+	}
+	fprintf(out, "\n");
+}
+
+void lat_periods_print_text(const struct lat_periods *p, const struct lat_result *res,
+			    const struct lat_text_opts *opts, FILE *out)
+{
+	const struct lat_table *log = NULL, *top = NULL, *stats = NULL;
+	const struct lat_table *pp[6] = {0};
+	int npp = 0;
+
+	lat_text_print_timerange(out, p->first_ts, p->last_ts, opts->gmt);
+	for (size_t i = 0; i < res->ntables; i++) {
+		const struct lat_table *t = &res->tables[i];
+
+		if (t->cls == &log_class) {
+			log = t;
+		} else if (t->cls == &top_class) {
+			top = t;
+		} else if (t->cls == &stats_class) {
+			stats = t;
+		} else if ((t->cls == &pp_stats_class || t->cls == &pp_count_class ||
+			    t->cls == &pp_pc_class) &&
+			   npp < 6) {
+			pp[npp++] = t;
+		}
+	}
+	if (p->opts.stats && stats) {
+		print_stats(p, stats, out);
+		if (npp == 6) {
+			/* the peer's order: duration, pc, count; then the same globally */
+			print_per_parent(pp[0], 0, out);
+			print_per_parent(pp[4], 2, out);
+			print_per_parent(pp[2], 1, out);
+			print_per_parent(pp[1], 0, out);
+			print_per_parent(pp[5], 2, out);
+			print_per_parent(pp[3], 1, out);
+		}
+	}
+	if (p->opts.freq) {
+		for (size_t i = 0; i < res->ntables; i++) {
+			if (res->tables[i].cls == &freq_duration_class) {
+				print_freq(&res->tables[i], "us", out);
+			}
+		}
+	}
+	if (log) {
+		print_events(p, log, opts, out);
+	}
+	if (top) {
+		print_events(p, top, opts, out);
+	}
+}
+
+void lat_periods_print_record(const struct lat_periods *p, const struct lat_period_record *r,
+			      const struct lat_text_opts *opts, FILE *out)
+{
+	char b[48], e[48];
+	struct sbuf bc = {0}, ec = {0};
+
+	fmt_ts(b, sizeof(b), r->begin_ts, opts);
+	fmt_ts(e, sizeof(e), r->end_ts, opts);
+	py_dict(&bc, r->begin_caps, r->nbegin_caps);
+	py_dict(&ec, r->end_caps, r->nend_caps);
+	fprintf(out, "[%s, %s] %15.3f %-24s %s %s\n", b, e, (double)rec_duration(r) / 1000,
+		p->defs[r->def].path, bc.s ? bc.s : "{}", ec.s ? ec.s : "{}");
+	free(bc.s);
+	free(ec.s);
+}

@@ -1,0 +1,97 @@
+/* periods.h: user-defined periods (lttng-analyses' --period engine and period* views). */
+#ifndef LATSCOPE_ANALYSES_PERIODS_H
+#define LATSCOPE_ANALYSES_PERIODS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "analyses/period_expr.h"
+#include "outputs/lami.h"
+#include "outputs/result.h"
+#include "outputs/text.h"
+#include "sources/event.h"
+
+#define LAT_PERIODS_MAX_ARGS 64
+
+struct lat_periods_options {
+	const char *defs[LAT_PERIODS_MAX_ARGS]; /* --period */
+	size_t ndefs;
+	const char *captures[LAT_PERIODS_MAX_ARGS]; /* --period-captures */
+	size_t ncaptures;
+	bool log, top, stats, freq; /* the views (several at once) */
+	bool order_hierarchy;       /* --order-by hierarchy (log: parents then their children) */
+	bool has_min, has_max;      /* --min-duration, --max-duration (µs) */
+	double min_us, max_us;
+	long limit;               /* --limit for top; <= 0: unlimited */
+	int freq_resolution;      /* --freq-resolution (20) */
+	int64_t begin_ts, end_ts; /* --begin/--end in ns, 0: not set */
+};
+
+/* A captured value (a copy: it outlives the event). */
+struct lat_period_capture_value {
+	const char *name;  /* the capture's name (lives as long as the engine) */
+	struct lat_pval v; /* strings are owned copies */
+};
+
+/* One period instance, in the order periods began. */
+struct lat_period_record {
+	int64_t begin_ts, end_ts;
+	uint32_t def;   /* index of its definition */
+	int64_t parent; /* record index of the parent instance, -1 for a root period */
+	bool completed; /* its end expression matched (otherwise it is dropped, as the peer does) */
+	bool open;
+	struct lat_period_capture_value *begin_caps, *end_caps;
+	uint32_t nbegin_caps, nend_caps;
+	uint32_t *children; /* completed child records, in the order they ended */
+	uint32_t nchildren, children_cap;
+};
+
+struct lat_periods;
+
+/* Called when a period ends (completed), for live output. */
+typedef void (*lat_period_end_fn)(const struct lat_periods *p, const struct lat_period_record *r,
+				  void *user);
+
+/*
+ * Parses and checks the definitions. Returns 0, -EINVAL with `err` holding one line
+ * ("--period: column 23: expected ..." or "--period: cannot find parent period ..."), -ENOMEM.
+ */
+int lat_periods_create(const struct lat_periods_options *opts, struct lat_periods **out, char *err,
+		       size_t err_len);
+void lat_periods_destroy(struct lat_periods *p);
+
+void lat_periods_set_end_callback(struct lat_periods *p, lat_period_end_fn fn, void *user);
+
+/*
+ * Feeds one event (any source: fields are read from ev->raw through ctf_fields when it is a
+ * babeltrace2 event). Returns 0, 1 once past --end (stop feeding), or -ENOMEM.
+ */
+int lat_periods_event(struct lat_periods *p, const struct lat_kevent *ev);
+
+/* The end of the trace: open periods are dropped (incomplete), as the peer does. */
+void lat_periods_finish(struct lat_periods *p);
+
+/* Builds the result tables of the selected views (the peer's table classes and order). */
+int lat_periods_results(struct lat_periods *p, struct lat_result *res);
+
+/* The text of the peer's lttng-period* commands for the tables of lat_periods_results(). */
+void lat_periods_print_text(const struct lat_periods *p, const struct lat_result *res,
+			    const struct lat_text_opts *opts, FILE *out);
+
+/* One line for a period as it ends (live): "[begin, end] duration name captures". */
+void lat_periods_print_record(const struct lat_periods *p, const struct lat_period_record *r,
+			      const struct lat_text_opts *opts, FILE *out);
+
+/* Accessors. */
+const char *lat_periods_def_path(const struct lat_periods *p, uint32_t def); /* "req/child" */
+const char *lat_periods_def_name(const struct lat_periods *p, uint32_t def);
+uint64_t lat_periods_count(const struct lat_periods *p); /* completed periods */
+int64_t lat_periods_first_ts(const struct lat_periods *p);
+int64_t lat_periods_last_ts(const struct lat_periods *p);
+
+/* The LAMI metadata of the period commands. */
+extern const struct lat_lami_meta lat_periods_lami_meta;
+
+#endif /* LATSCOPE_ANALYSES_PERIODS_H */
