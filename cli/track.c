@@ -36,6 +36,7 @@ static const struct track_tracker *const trackers[] = {
     &track_block,
     &track_irq,
     &track_net,
+    &track_ttfb,
 };
 
 #define TRACKER_COUNT (sizeof(trackers) / sizeof(trackers[0]))

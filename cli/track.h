@@ -68,6 +68,7 @@ extern const struct track_tracker track_offcpu;
 extern const struct track_tracker track_block;
 extern const struct track_tracker track_irq;
 extern const struct track_tracker track_net;
+extern const struct track_tracker track_ttfb;
 
 /* The control socket: one per `latscope track` run, root only (see docs/track.md). */
 #define LAT_TRACK_SOCKET_DIR "/run/latscope"

@@ -13,6 +13,7 @@
 
 static int family = AF_INET;
 static long count = 1, delay_ms, bytes = 1000;
+static int close_only; /* -x: the server closes without writing */
 static int listen_fd;
 
 static int usage(void)
@@ -22,6 +23,7 @@ static int usage(void)
 		"  -w  wait for a line on stdin first (start a tracker on our pid meanwhile)\n"
 		"  -6  IPv6 (::1) instead of 127.0.0.1\n"
 		"  -s  the server waits DELAY_MS after accept before its first write\n"
+		"  -x  the server closes the connection (after the delay) without writing\n"
 		"Prints one line per connection: client=PORT server=PORT.\n");
 	return 2;
 }
@@ -60,6 +62,10 @@ static void *server(void *arg)
 		if (delay_ms) {
 			sleep_ms(delay_ms);
 		}
+		if (close_only) {
+			close(fd);
+			continue;
+		}
 		if (write(fd, buf, (size_t)bytes) != bytes) {
 			perror("net_loop: server write");
 		}
@@ -78,7 +84,7 @@ int main(int argc, char **argv)
 	char *buf;
 	int opt, server_port;
 
-	while ((opt = getopt(argc, argv, "w6n:s:b:")) != -1) {
+	while ((opt = getopt(argc, argv, "w6xn:s:b:")) != -1) {
 		switch (opt) {
 		case 'w': {
 			char line[64];
@@ -90,6 +96,9 @@ int main(int argc, char **argv)
 		}
 		case '6':
 			family = AF_INET6;
+			break;
+		case 'x':
+			close_only = 1;
 			break;
 		case 'n':
 			count = strtol(optarg, NULL, 10);
@@ -152,7 +161,7 @@ int main(int argc, char **argv)
 		       server_port);
 		fflush(stdout);
 		read_all(fd, buf, bytes);
-		if (write(fd, buf, (size_t)bytes) != bytes) {
+		if (!close_only && write(fd, buf, (size_t)bytes) != bytes) {
 			perror("net_loop: client write");
 		}
 		close(fd);

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# track_ttfb.t: `latscope track ttfb` on the real kernel: a loopback server that answers 30 ms after accept (IPv4, IPv6), close before any byte, threshold, --pid.
+. "$(dirname "$0")/../lib.sh"
+
+require_root
+[ -r /sys/kernel/btf/vmlinux ] || skip_all "the kernel has no BTF"
+NET=$LATSCOPE_BUILD/tests/helpers/net_loop
+[ -x "$NET" ] || skip_all "$NET not built (make)"
+TMP=$(mktemp -d)
+TRACK_PID=
+cleanup() {
+	[ -n "$TRACK_PID" ] && kill "$TRACK_PID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+start_track() { # start_track NAME ARGS...: returns once the probes are attached
+	local name=$1
+	shift
+	"$LATSCOPE" track "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	TRACK_PID=$!
+	for _ in $(seq 200); do
+		grep -q '^Tracking' "$TMP/$name.err" && return 0
+		kill -0 "$TRACK_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	diag "latscope track did not start: $(cat "$TMP/$name.err")"
+	return 1
+}
+stop_track() {
+	kill -INT "$TRACK_PID"
+	wait "$TRACK_PID"
+	local rc=$?
+	TRACK_PID=
+	return $rc
+}
+spawn() { # spawn OUT ARGS...: a net_loop (pid in SPID) waiting on a FIFO until `go`
+	local out=$1
+	shift
+	GO=$TMP/go.$RANDOM
+	mkfifo "$GO"
+	"$NET" -w "$@" <"$GO" >"$out" &
+	SPID=$!
+}
+go() { echo go >"$GO"; }
+pyq() { # pyq FILE PORTS EXPR...: results in R (A = alerts, S = summary, P = (client, server) ports)
+	mapfile -t R < <(python3 -S -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+A = [l for l in lines if l.get("type") == "alert"]
+S = [l for l in lines if l.get("type") == "summary"]
+P = [dict(kv.split("=") for kv in l.split()) for l in open(sys.argv[2])] if sys.argv[2] != "-" else []
+P = [(int(p["client"]), int(p["server"])) for p in P]
+for expr in sys.argv[3:]:
+    try:
+        print(str(eval(expr)).replace("\n", " "))
+    except Exception as e:
+        print("error: %r" % e)' "$@")
+}
+
+# --- the server writes 30 ms after accept: reported at 10 ms ---------------------------------
+spawn "$TMP/v4.ports" -n 3 -s 30
+spid=$SPID
+start_track v4 ttfb --threshold 10ms --pid "$spid" --json
+go
+wait "$spid"
+ok $? "the workload succeeded"
+stop_track
+ok $? "track exits 0 on SIGINT"
+pyq "$TMP/v4.out" "$TMP/v4.ports" 'len(A)' \
+	'sorted((a["rport"], a["lport"]) for a in A) == sorted(P)' \
+	'all(30e6 <= a["delay_ns"] < 2e9 and a["timeout"] is False for a in A)' \
+	'all(a["out"] == "send" and a["bytes"] == 1000 and a["fd"] > 2 for a in A)' \
+	'all(a["family"] == "ipv4" and a["laddr"] == "127.0.0.1" and a["raddr"] == "127.0.0.1" for a in A)' \
+	'all(a["comm"] == "net_loop" and a["pid"] == '"$spid"' and a["tid"] != a["pid"] for a in A)' \
+	'(S[0]["tracker"], S[0]["series"], S[0]["events"], S[0]["reported"])' \
+	'sorted(S[0]["drops"])' 'sum(h["count"] for h in S[0]["hist"]) == S[0]["events"]'
+is "${R[0]}" 3 "three connections reported"
+is "${R[1]}" True "local port = the server's, remote port = the client's"
+is "${R[2]}" True "delay >= 30 ms, timeout false"
+is "${R[3]}" True "ended by the first send (1000 bytes), with the accepted fd"
+is "${R[4]}" True "IPv4 addresses"
+is "${R[5]}" True "the accepting thread of the server"
+is "${R[6]}" "('ttfb', 'ttfb', 3, 3)" "summary counts and reports"
+is "${R[7]}" "['bad_records', 'inflight_full', 'replaced', 'ringbuf_full', 'stack_failed', 'timer_failed']" \
+	"summary shows every drop counter"
+is "${R[8]}" True "histogram holds every event"
+
+# --- IPv6, text output ------------------------------------------------------------------------
+if [ -e /proc/net/if_inet6 ] && ip -6 addr show lo 2>/dev/null | grep -q '::1'; then
+	spawn "$TMP/v6.ports" -6 -n 2 -s 30
+	start_track v6 ttfb -t 10ms --pid "$SPID" --no-stack
+	go
+	wait "$SPID"
+	stop_track
+	read -r client server < <(sed -n '1s/client=\([0-9]*\) server=\([0-9]*\)/\1 \2/p' "$TMP/v6.ports")
+	like "$(cat "$TMP/v6.out")" "^ttfb_latency: comm=net_loop pid=$SPID tid=[0-9]+ fd=[0-9]+ family=ipv6 laddr=::1 lport=$server raddr=::1 rport=$client out=send bytes=1000 delay_us=[0-9]{5,} timeout=0" \
+		"IPv6, text line in the original's spirit"
+	like "$(cat "$TMP/v6.out")" '^ttfb: 2 events, 2 reported' "text summary"
+else
+	ok 0 "# SKIP no IPv6 on lo"
+	ok 0 "# SKIP no IPv6 on lo"
+fi
+
+# --- the server closes without writing: out=close --------------------------------------------
+spawn "$TMP/x.ports" -x -n 2 -s 20
+start_track close ttfb -t 10ms --pid "$SPID" --json
+go
+wait "$SPID"
+stop_track
+pyq "$TMP/close.out" "$TMP/x.ports" '[(a["out"], a["bytes"]) for a in A]' 'all(a["delay_ns"] >= 20e6 for a in A)'
+is "${R[0]}" "[('close', 0), ('close', 0)]" "closed before any byte: out=close"
+is "${R[1]}" True "after the 20 ms delay"
+
+# --- not at a threshold above the delay ---------------------------------------------------------
+spawn "$TMP/t.ports" -n 2 -s 30
+start_track t500 ttfb -t 500ms --pid "$SPID" --json
+go
+wait "$SPID"
+stop_track
+pyq "$TMP/t500.out" - 'len(A)' 'S[0]["events"]'
+is "${R[0]}" 0 "30 ms not reported at 500 ms"
+is "${R[1]}" 2 "but both connections are counted"
+
+# --- --pid keeps other servers out ----------------------------------------------------------------
+spawn "$TMP/pid.ports" -n 2 -s 15
+wanted=$SPID
+start_track pid ttfb -t 0 --pid "$wanted" --json
+"$NET" -n 2 -s 15 >/dev/null &
+other=$!
+go
+wait "$wanted" "$other"
+stop_track
+pyq "$TMP/pid.out" - 'sorted(set(a["pid"] for a in A))' 'len(A)'
+is "${R[0]}" "[$wanted]" "--pid: only the chosen server"
+is "${R[1]}" 2 "--pid: its connections are reported"
+
+done_testing
