@@ -160,7 +160,9 @@ static int parse_args(int argc, char **argv, struct pargs *a)
 	}
 	optind = 2;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+	int li = -1;
+
+	while ((opt = getopt_long(argc, argv, "h", long_options, &li)) != -1) {
 		double d;
 		char *end;
 
@@ -273,8 +275,8 @@ static int parse_args(int argc, char **argv, struct pargs *a)
 			break;
 		case OPT_UNSUPPORTED:
 			return cli_usage_error("analyze",
-					       "%s is not supported yet by latscope's periods",
-					       argv[optind - 1]);
+					       "--%s is not supported yet by latscope's periods",
+					       li >= 0 ? long_options[li].name : "?");
 		case OPT_HELP:
 		case 'h':
 			print_help(stdout);

@@ -1656,7 +1656,9 @@ static int cmp_cap_name(const void *a, const void *b)
 static void pop_capture(struct lat_period_capture_value *caps, uint32_t *n, struct sbuf *b)
 {
 	b->len = 0;
-	sb_puts(b, "");
+	if (b->s) {
+		b->s[0] = '\0';
+	}
 	if (!*n) {
 		return;
 	}

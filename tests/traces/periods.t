@@ -1,0 +1,91 @@
+#!/bin/bash
+# periods.t: latscope analyze period{log,stats,top,freq} against the peer's outputs
+# (tests/data/expected/periods, made by scripts/gen-expected-periods.sh) on the synthetic traces of
+# make_period_trace.py: the WordPress request of the LinuxCon 2016 demo with its child periods,
+# field types and scopes, a user-space trace; then the errors users meet.
+. "$(dirname "$0")/../lib.sh"
+EXP=$LATSCOPE_SRC/tests/data/expected/periods
+. "$EXP/cases.sh"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+/usr/bin/python3 "$LATSCOPE_SRC/tests/traces/make_period_trace.py" "$TMP" >/dev/null
+ok $? "make_period_trace.py wrote the traces"
+
+# The peer lists per-parent rows in the order of a Python set (arbitrary): sort them on both sides.
+norm() {
+	/usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for t in d.get("results", []):
+    c = t["class"]
+    if (c if isinstance(c, str) else c.get("inherit", "")).startswith("per_parent"):
+        t["data"].sort(key=lambda r: json.dumps(r[:2]))
+json.dump(d, sys.stdout)' "$1"
+}
+
+for c in $CASES; do
+	"case_$c"
+	if [ "$TEXT" = 1 ]; then
+		LC_ALL=C.UTF-8 "$LATSCOPE" analyze "period$VIEW" "${ARGS[@]}" "${COMMON[@]}" \
+			"$TMP/$SCEN" > "$TMP/$c.txt" 2>&1
+		if cmp -s "$EXP/$c.txt" "$TMP/$c.txt"; then
+			ok 0 "$c: text equals lttng-period$VIEW's"
+		else
+			ok 1 "$c: text equals lttng-period$VIEW's"
+			diff "$EXP/$c.txt" "$TMP/$c.txt" | head -10 | sed 's/^/# /'
+		fi
+	fi
+	"$LATSCOPE" analyze "period$VIEW" --lami "${ARGS[@]}" "${COMMON[@]}" "$TMP/$SCEN" \
+		> "$TMP/$c.json" 2>/dev/null
+	out=$(/usr/bin/python3 "$LATSCOPE_SRC/tests/traces/lami_compare.py" <(norm "$EXP/$c.json") \
+		<(norm "$TMP/$c.json") 2>&1)
+	ok $? "$c: LAMI equals lttng-period$VIEW-mi's"
+	[ -n "$out" ] && printf '%s\n' "$out" | head -5 | sed 's/^/# /'
+done
+
+# What the peer cannot do: a '/' inside a string (it cuts the argument at the last '/').
+out=$("$LATSCOPE" analyze periodlog --skip-validation --gmt \
+	--period 'php : $evt.$name == "syscall_entry_open" && $evt.filename =* "/var/www/*.php" : $evt.$name == "syscall_exit_open" && $evt.pid == $begin.$evt.pid' \
+	"$TMP/wordpress" 2>&1)
+is "$(printf '%s\n' "$out" | grep -c ' php ')" 6 "a glob over a path with '/': 6 opens of index.php"
+
+# Slow phases of the WordPress requests are found: the slowest db_queries and rendering.
+out=$("$LATSCOPE" analyze periodtop --skip-validation --gmt --limit 2 --period "$REQ" \
+	--period "$DBQ" --period "$REN" "$TMP/wordpress" 2>&1)
+like "$out" '250200\.000 db_queries' "periodtop: the slowest phase is a 250 ms db_queries"
+out=$("$LATSCOPE" analyze periodlog --lami --skip-validation --min-duration 50000 \
+	--period "$REQ" --period "$REN" "$TMP/wordpress")
+like "$out" '"request/rendering"' "LAMI log: a slow rendering (> 50 ms) by its full path"
+
+# UST traces are read (the kernel-only check is not applied to periods).
+out=$("$LATSCOPE" analyze periodstats --skip-validation --no-intersection --period "$JOB" "$TMP/ust" 2>&1)
+like "$out" '^job +10 ' "a user-space trace: 10 jobs"
+
+# Errors: one line, the column, what was expected; usage errors exit 2.
+out=$("$LATSCOPE" analyze periodlog --period 'request : $evt.$name == "syscall_exit_accept4" && $evt.fd' "$TMP/wordpress" 2>&1)
+is "$?" 2 "a bad expression exits 2"
+is "$(printf '%s\n' "$out" | head -1)" \
+	"latscope: --period: column 58: expected a comparison operator after '\$evt.fd', not the end" \
+	"the error points at the column and says what was expected"
+out=$("$LATSCOPE" analyze periodlog --period 'child (nope) : $evt.x == 1' "$TMP/wordpress" 2>&1)
+like "$out" 'column 8: Cannot find parent period named "nope"' "an unknown parent is named"
+out=$("$LATSCOPE" analyze periodlog --period 'a : $evt.x == 1' --period 'a : $evt.y == 1' "$TMP/wordpress" 2>&1)
+like "$out" 'Cannot redefine period "a"' "a period defined twice is refused"
+out=$("$LATSCOPE" analyze periodlog --period 'a : $parent.$begin.$evt.x == 1' "$TMP/wordpress" 2>&1)
+like "$out" 'column 5: \$parent refers to the parent period, but this period has none' "\$parent without a parent"
+out=$("$LATSCOPE" analyze periodlog --period-captures 'a : x = $evt.a, x = $evt.b' --period 'a : $evt.x == 1' "$TMP/wordpress" 2>&1)
+like "$out" 'period-captures: column 17: Duplicate period capture name: "x"' "duplicate capture names"
+out=$("$LATSCOPE" analyze periodlog "$TMP/wordpress" 2>&1)
+is "$?" 2 "no --period: usage error"
+out=$("$LATSCOPE" analyze periodlog --group-by request.x --period "$REQ" "$TMP/wordpress" 2>&1)
+like "$out" 'group-by is not supported yet' "--group-by is refused, not ignored"
+out=$("$LATSCOPE" analyze periodlog --period "$REQ" "$TMP/nothing-here" 2>&1)
+is "$?" 1 "a missing trace exits 1"
+out=$("$LATSCOPE" analyze periodlog --lami --period 'a : (' "$TMP/wordpress" 2>/dev/null)
+like "$out" '"error-message": "Error: --period: column 6: ' "LAMI: an error object"
+is "$("$LATSCOPE" analyze periodfreq --mi-version)" "1.0" "--mi-version"
+out=$("$LATSCOPE" analyze periodstats --metadata | /usr/bin/python3 "$LATSCOPE_SRC/tests/traces/lami_compare.py" --metadata <(/usr/bin/lttng-periodstats-mi --metadata) - 2>&1)
+ok $? "--metadata: the peer's table classes"
+[ -n "$out" ] && printf '%s\n' "$out" | head -5 | sed 's/^/# /'
+
+done_testing
