@@ -522,6 +522,14 @@ LAT_API int lat_tracker_event_in(struct lat_tracker *t, const void *key, size_t 
 	rcu_lock();
 	if (unique) {
 		old = cds_lfht_add_replace(t->ht, hash, match_node, &k, &ev->node);
+		/*
+		 * Claim the replaced event before leaving the read-side section: once outside, an
+		 * out may have ended it, and its memory been reused by a new event, which this
+		 * claim would then end while it sits in the table.
+		 */
+		if (old && !ev_claim(ev_of_node(old), &old_state)) {
+			old = NULL; /* an out, GC or flush claimed it first and ends it */
+		}
 	} else {
 		cds_lfht_add(t->ht, hash, &ev->node);
 		old = NULL;
@@ -529,12 +537,8 @@ LAT_API int lat_tracker_event_in(struct lat_tracker *t, const void *key, size_t 
 	rcu_unlock(t);
 
 	if (old) {
-		struct lat_event *oev = ev_of_node(old);
-
-		if (ev_claim(oev, &old_state)) {
-			cnt_add(t, slot, C_REPLACED, 1);
-			ev_put_claimed(t, oev, old_state, slot);
-		}
+		cnt_add(t, slot, C_REPLACED, 1);
+		ev_put_claimed(t, ev_of_node(old), old_state, slot);
 	}
 	if (timeout) {
 		lf_pstack_push(&t->stripes[slot % NSTRIPES].intake, &t->nodes, ev_idx(t, ev));
