@@ -162,8 +162,9 @@ static struct lat_task *get_task(struct lat_state *state, int32_t tid, bool *cre
 
 static void set_comm(struct lat_task *task, const char *comm)
 {
-	if (comm) {
-		snprintf(task->comm, sizeof(task->comm), "%s", comm);
+	/* on every sched_switch: no printf here */
+	if (comm && !memccpy(task->comm, comm, '\0', sizeof(task->comm))) {
+		task->comm[sizeof(task->comm) - 1] = '\0';
 	}
 }
 
@@ -215,7 +216,7 @@ static struct lat_cpu *get_cpu(struct lat_state *state, int64_t id)
 	cpu = &state->cpus[id];
 	if (!cpu->known) {
 		cpu->known = true;
-		state->ncpus++;
+		state->known_cpus[state->ncpus++] = (uint16_t)id;
 	}
 	return cpu;
 }
@@ -312,8 +313,8 @@ static int on_sched_wakeup(struct lat_state *state, const struct lat_kevent *ev,
 	}
 	get_cpu(state, ev->task.target_cpu);
 	current = get_cpu(state, ev->cpu);
-	for (int i = 0; i < LAT_MAX_CPUS; i++) {
-		if (state->cpus[i].known && state->cpus[i].current_tid == ev->task.tid) {
+	for (uint32_t i = 0; i < state->ncpus; i++) {
+		if (state->cpus[state->known_cpus[i]].current_tid == ev->task.tid) {
 			return 0; /* already running: ignored */
 		}
 	}

@@ -102,7 +102,8 @@ struct lat_state_change {
 
 struct lat_state {
 	struct lat_cpu cpus[LAT_MAX_CPUS];
-	uint32_t ncpus; /* CPUs known */
+	uint32_t ncpus;                    /* CPUs known */
+	uint16_t known_cpus[LAT_MAX_CPUS]; /* their ids, in order of first sight */
 	struct lat_task *tasks;
 	uint32_t ntasks, tasks_cap;
 	uint32_t *task_index; /* open addressing: tid -> index + 1 (0 = empty) */
