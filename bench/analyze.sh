@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# analyze.sh: `make bench-analyze`: events per second of `latscope analyze NAME` for each analysis
+# enabled in tests/data/conformance.enabled, against the peer (lttng-NAME, lttng-analyses) and
+# against babeltrace2's own decoding (`babeltrace2 TRACE -o dummy`, the floor for anything built
+# on libbabeltrace2), on the largest real trace (basic-kernel-analysis, 134,500 events).
+# Each figure is the best of BENCH_ANALYZE_RUNS runs (default 3; the peer: 1 run).
+# The peer takes ~3 s per analysis on this trace, so to stay under a minute it runs for the first
+# BENCH_ANALYZE_PEER_MAX analyses only (default 4; the others get no vs-peer line, said so).
+# BENCH_ANALYZE_BIG=N also runs ours and the floor on a synthetic trace of N events
+# (tests/traces/make_trace.py big, ~30 us per event to generate, cached in $LATSCOPE_BUILD).
+set -uo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${LATSCOPE_BUILD:-$src/build}
+LATSCOPE=${LATSCOPE:-$build/latscope}
+SHARED_TRACES=${SHARED_TRACES:-$src/../shared/traces}
+PY=/usr/bin/python3
+RUNS=${BENCH_ANALYZE_RUNS:-3}
+PEER_MAX=${BENCH_ANALYZE_PEER_MAX:-4}
+export LC_ALL=C.UTF-8 TZ=UTC
+
+now() { date +%s%N; }
+
+# best_ns RUNS CMD...: the shortest wall time of RUNS runs of CMD (output discarded), in ns;
+# prints "fail" when CMD exits non-zero
+best_ns() {
+	local runs=$1 best="" t0 t1 i
+	shift
+	for ((i = 0; i < runs; i++)); do
+		t0=$(now)
+		"$@" >/dev/null 2>&1 || {
+			echo fail
+			return
+		}
+		t1=$(now)
+		if [ -z "$best" ] || [ $((t1 - t0)) -lt "$best" ]; then best=$((t1 - t0)); fi
+	done
+	echo "$best"
+}
+
+rate() { # rate EVENTS NS: events per second, integer
+	awk -v e="$1" -v ns="$2" 'BEGIN { printf "%.0f", e / (ns / 1e9) }'
+}
+
+ratio() { # ratio OURS_RATE PEER_RATE
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
+}
+
+event_count() { # event_count TRACE: events as babeltrace2 decodes them (cached per trace)
+	local cache
+	cache=$build/bench-analyze.events.$(echo "$1" | md5sum | cut -c1-12)
+	if [ ! -s "$cache" ]; then
+		mkdir -p "$build"
+		babeltrace2 "$1" 2>/dev/null | wc -l >"$cache"
+	fi
+	cat "$cache"
+}
+
+enabled=()
+if [ -r "$src/tests/data/conformance.enabled" ]; then
+	while read -r name _; do
+		case "$name" in '' | '#'*) continue ;; esac
+		enabled+=("$name")
+	done <"$src/tests/data/conformance.enabled"
+fi
+have_ours=1
+"$LATSCOPE" analyze --help >/dev/null 2>&1 || have_ours=0
+
+bench_trace() { # bench_trace LABEL TRACE WITH_PEER
+	local label=$1 trace=$2 with_peer=$3 events floor floor_rate a ours ours_rate peer peer_rate
+	local npeer=0
+	events=$(event_count "$trace")
+	floor=$(best_ns "$RUNS" babeltrace2 "$trace" -o dummy)
+	if [ "$floor" = fail ]; then
+		echo "# $label: babeltrace2 -o dummy failed on $trace"
+		return
+	fi
+	floor_rate=$(rate "$events" "$floor")
+	echo "# $label: $trace, $events events; babeltrace2 -o dummy: $((floor / 1000000)) ms, $floor_rate ev/s"
+	if [ "$have_ours" = 0 ] || [ ${#enabled[@]} -eq 0 ]; then
+		echo "# $label: latscope analyze has no enabled analysis yet (tests/data/conformance.enabled)"
+		if [ "$with_peer" = 1 ]; then
+			peer=$(best_ns 1 "$PY" /usr/bin/lttng-cputop --skip-validation --no-progress \
+				--no-intersection "$trace")
+			[ "$peer" != fail ] && echo "# $label: peer lttng-cputop alone: $((peer / 1000000)) ms, $(rate "$events" "$peer") ev/s"
+		fi
+		return
+	fi
+	for a in "${enabled[@]}"; do
+		ours=$(best_ns "$RUNS" "$LATSCOPE" analyze "$a" --no-intersection --skip-validation "$trace")
+		if [ "$ours" = fail ]; then
+			echo "# $label: latscope analyze $a failed on $trace"
+			continue
+		fi
+		ours_rate=$(rate "$events" "$ours")
+		if [ "$with_peer" = 1 ] && [ "$npeer" -lt "$PEER_MAX" ]; then
+			npeer=$((npeer + 1))
+			peer=$(best_ns 1 "$PY" "/usr/bin/lttng-$a" --skip-validation --no-progress \
+				--no-intersection "$trace")
+			if [ "$peer" != fail ]; then
+				peer_rate=$(rate "$events" "$peer")
+				echo "BENCH analyze-$a ours=$ours_rate ev/s peer=$peer_rate ev/s peer_name=lttng-$a ratio=$(ratio "$ours_rate" "$peer_rate")"
+			else
+				echo "# $label: lttng-$a failed on $trace"
+			fi
+		elif [ "$with_peer" = 1 ]; then
+			echo "# $label: lttng-$a not run (time budget: BENCH_ANALYZE_PEER_MAX=$PEER_MAX)"
+		fi
+		echo "BENCH analyze-$a-vs-decode$([ "$label" = real ] || echo "-$label") ours=$ours_rate ev/s peer=$floor_rate ev/s peer_name=babeltrace2-dummy ratio=$(ratio "$ours_rate" "$floor_rate")"
+	done
+}
+
+real=$SHARED_TRACES/basic-kernel-analysis
+if [ -d "$real/kernel" ]; then
+	bench_trace real "$real" 1
+else
+	echo "# basic-kernel-analysis not found under $SHARED_TRACES"
+fi
+
+if [ -n "${BENCH_ANALYZE_BIG:-}" ]; then
+	big=$build/bench-traces/big-$BENCH_ANALYZE_BIG
+	if [ ! -d "$big/big/kernel" ] || [ "$src/tests/traces/make_trace.py" -nt "$big/big/kernel/metadata" ]; then
+		echo "# generating a $BENCH_ANALYZE_BIG-event synthetic trace into $big (cached)"
+		"$PY" "$src/tests/traces/make_trace.py" "$big" big --events "$BENCH_ANALYZE_BIG" || exit 1
+	fi
+	bench_trace big "$big/big" 0
+else
+	echo "# synthetic big trace skipped (BENCH_ANALYZE_BIG=2000000 to add one; ~1 min to generate once)"
+fi
