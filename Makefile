@@ -212,6 +212,23 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/latscope $(DESTDIR)$(PREFIX)/lib/liblatscope.*
 	rm -rf $(DESTDIR)$(PREFIX)/include/latscope $(DESTDIR)$(PREFIX)/lib/pkgconfig/latscope.pc
 
+# --- fuzzing: libFuzzer on the period expression parser (issue #5) --------------------------
+# tests/cli/period_fuzz.t runs it ~10 s; `make fuzz-period [FUZZ_TIME=s]` longer, new inputs
+# going to $(BUILD)/fuzz/corpus (seeds: tests/fuzz/corpus/period_expr).
+FUZZ_TIME ?= 300
+FUZZ_PERIOD := $(BUILD)/fuzz/period_expr
+FUZZ_PERIOD_SRCS := tests/fuzz/period_expr.c lib/analyses/period_expr.c lib/outputs/lami.c \
+	lib/outputs/result.c
+tests: $(FUZZ_PERIOD)
+$(FUZZ_PERIOD): $(FUZZ_PERIOD_SRCS) lib/analyses/period_expr.h
+	@mkdir -p $(@D)
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
+		-DLATSCOPE_VERSION='"$(VERSION)"' -Iinclude -Ilib -o $@ $(FUZZ_PERIOD_SRCS) -lm
+.PHONY: fuzz-period
+fuzz-period: $(FUZZ_PERIOD)
+	@mkdir -p $(BUILD)/fuzz/corpus
+	$(FUZZ_PERIOD) -max_total_time=$(FUZZ_TIME) $(BUILD)/fuzz/corpus tests/fuzz/corpus/period_expr
+
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')
 

@@ -13,6 +13,7 @@ test_pkgs=(
 	perl procps iproute2 util-linux python3 babeltrace2 python3-lttnganalyses
 	python3-babeltrace lttng-tools liblttng-ust-dev bpftrace libbpf-tools linux-perf
 	libc6-dbg
+	libclang-rt-14-dev
 )
 
 pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}")
