@@ -184,7 +184,7 @@ int main(void)
 	    .alert_interval_ns = MS,
 	};
 	const char *env = getenv("LATSCOPE_STRESS_SECONDS");
-	double seconds = env ? atof(env) : 1.5;
+	double seconds = env ? atof(env) : 1.0;
 	struct timespec pause = {.tv_sec = (time_t)seconds,
 				 .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9)};
 	struct tally tallies[THREADS] = {{0}}, sum = {0};
