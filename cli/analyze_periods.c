@@ -17,6 +17,7 @@
 #include "outputs/lami.h"
 #include "outputs/text.h"
 #include "sources/ctf.h"
+#include "sources/ctf_live.h"
 
 enum {
 	OPT_PERIOD = 0x100,
@@ -95,11 +96,15 @@ struct pargs {
 };
 
 static volatile sig_atomic_t interrupted;
+static struct lat_ctf_live *live_source; /* interrupted by Ctrl-C */
 
 static void on_sigint(int sig)
 {
 	(void)sig;
 	interrupted = 1;
+	if (live_source) {
+		lat_ctf_live_interrupt(live_source);
+	}
 }
 
 bool cli_is_period_analysis(const char *name)
@@ -338,12 +343,90 @@ static int on_event(const struct lat_kevent *ev, void *user)
 	return ret < 0 ? ret : ret;
 }
 
+struct live_filter {
+	struct run *run;
+	const struct lat_periods_options *opts;
+};
+
+/* Live: each period as it ends (within --min-duration/--max-duration). */
 static void on_end(const struct lat_periods *p, const struct lat_period_record *rec, void *user)
 {
-	struct run *r = user;
+	struct live_filter *f = user;
+	double us = (double)(rec->end_ts - rec->begin_ts) / 1000;
 
-	lat_periods_print_record(p, rec, &r->text, stdout);
+	if ((f->opts->has_min && us < f->opts->min_us) ||
+	    (f->opts->has_max && us > f->opts->max_us)) {
+		return;
+	}
+	lat_periods_print_record(p, rec, &f->run->text, stdout);
 	fflush(stdout);
+}
+
+/* net://HOST/host/HOSTNAME/SESSION: periods printed as they end, the view at the end. */
+static int run_live(struct pargs *a, struct run *run)
+{
+	struct live_filter filter = {run, &a->opts};
+	struct lat_ctf_live *live = NULL;
+	const struct lat_ctf_stats *stats;
+	struct lat_result result;
+	char err[600];
+	int ret, status;
+
+	if (a->begin || a->end || a->timerange) {
+		return fail(a, CLI_EXIT_USAGE,
+			    "--begin/--end/--timerange need a trace folder, not "
+			    "a live session");
+	}
+	ret = lat_ctf_live_open(a->path, &live, err, sizeof(err));
+	if (ret) {
+		return fail(a, ret == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE, "%s: %s",
+			    a->path, err);
+	}
+	if (a->test_compat) {
+		lat_ctf_live_destroy(live);
+		return CLI_EXIT_OK;
+	}
+	run->text.gmt = a->gmt;
+	run->live = true;
+	if (!a->lami) {
+		lat_periods_set_end_callback(run->periods, on_end, &filter);
+		printf("Reading %s live (Ctrl-C to stop): periods as they end\n", a->path);
+		fflush(stdout);
+	}
+	live_source = live;
+	signal(SIGINT, on_sigint);
+	signal(SIGTERM, on_sigint);
+	ret = lat_ctf_live_run(live, on_event, run);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	live_source = NULL;
+	lat_periods_finish(run->periods);
+	stats = lat_ctf_live_stats(live);
+	if (stats->discarded_events || stats->discarded_packets) {
+		fprintf(stderr,
+			"latscope: warning: the tracer lost %" PRIu64 " events and %" PRIu64
+			" packets: periods may be missing or wrong\n",
+			stats->discarded_events, stats->discarded_packets);
+	}
+	if (ret) {
+		status = fail(a, CLI_EXIT_FAILURE, "%s: %s", a->path, lat_ctf_live_error(live));
+		lat_ctf_live_destroy(live);
+		return status;
+	}
+	lat_result_init(&result);
+	ret = lat_periods_results(run->periods, &result);
+	if (!ret && a->lami) {
+		lat_lami_print_results(stdout, &result);
+	} else if (!ret) {
+		printf("\n");
+		lat_periods_print_text(run->periods, &result, &run->text, stdout);
+	}
+	lat_result_fini(&result);
+	lat_ctf_live_destroy(live);
+	if (ret) {
+		return fail(a, CLI_EXIT_FAILURE, "%s: %s", a->name, strerror(-ret));
+	}
+	return fflush(stdout) ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
 }
 
 static int resolve_dates(struct pargs *a, int64_t tb, int64_t te)
@@ -407,6 +490,10 @@ int cmd_analyze_periods(int argc, char **argv)
 	ret = lat_periods_create(&a.opts, &run.periods, err, sizeof(err));
 	if (ret) {
 		return fail(&a, ret == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE, "%s", err);
+	}
+	if (lat_ctf_is_live_url(a.path)) {
+		status = run_live(&a, &run);
+		goto out;
 	}
 	copts.intersect = a.intersect;
 	ret = lat_ctf_source_open(a.path, &copts, &src, err, sizeof(err));
@@ -482,7 +569,6 @@ int cmd_analyze_periods(int argc, char **argv)
 	lat_result_fini(&result);
 	status = fflush(stdout) ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
 out:
-	(void)on_end;
 	lat_periods_destroy(run.periods);
 	lat_ctf_source_destroy(src);
 	return status;
