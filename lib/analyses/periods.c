@@ -59,6 +59,8 @@ struct lat_periods {
 	bool have_first, started, ended;
 	lat_period_end_fn end_fn;
 	void *end_user;
+	lat_periods_field_fn field_fn;
+	void *field_user;
 	int status;
 };
 
@@ -387,6 +389,12 @@ void lat_periods_set_end_callback(struct lat_periods *p, lat_period_end_fn fn, v
 	p->end_user = user;
 }
 
+void lat_periods_set_field_reader(struct lat_periods *p, lat_periods_field_fn fn, void *user)
+{
+	p->field_fn = fn;
+	p->field_user = user;
+}
+
 /* --- evaluation context --------------------------------------------------------------------- */
 
 struct ectx {
@@ -406,6 +414,12 @@ static int read_current(struct lat_periods *p, const struct lat_kevent *ev, uint
 		if (ev->name) {
 			out->kind = LAT_PVAL_STR;
 			out->s = ev->name;
+		}
+		return 0;
+	}
+	if (p->field_fn) {
+		if (p->field_fn(p->field_user, ev, f, out) == -ENOMEM) {
+			p->status = -ENOMEM;
 		}
 		return 0;
 	}

@@ -65,6 +65,16 @@ void lat_periods_destroy(struct lat_periods *p);
 void lat_periods_set_end_callback(struct lat_periods *p, lat_period_end_fn fn, void *user);
 
 /*
+ * Reads a field of an event for the expressions. By default the fields of CTF events are read
+ * from ev->raw (a bt_event) through ctf_fields; another source (or a test) sets its own reader.
+ * $name never reaches it (ev->name is used). Fill *out (LAT_PVAL_MISSING if absent); strings
+ * must stay valid until the next event.
+ */
+typedef int (*lat_periods_field_fn)(void *user, const struct lat_kevent *ev,
+				    const struct lat_pfield *field, struct lat_pval *out);
+void lat_periods_set_field_reader(struct lat_periods *p, lat_periods_field_fn fn, void *user);
+
+/*
  * Feeds one event (any source: fields are read from ev->raw through ctf_fields when it is a
  * babeltrace2 event). Returns 0, 1 once past --end (stop feeding), or -ENOMEM.
  */

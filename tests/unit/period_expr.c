@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "analyses/period_expr.h"
+#include "analyses/periods.h"
 #include "tap.h"
 
 struct def_case {
@@ -372,6 +373,120 @@ static void test_compare(void)
 	ok(!lat_pval_compare(LAT_POP_LT, &si, &inf), "int vs inf: no match");
 }
 
+/* --- the period engine on in-memory events (no trace): nesting, instances, captures ---- */
+
+static int engine_read(void *user, const struct lat_kevent *ev, const struct lat_pfield *f,
+		       struct lat_pval *out)
+{
+	const struct fake_event *fe = ev->raw;
+
+	(void)user;
+	out->kind = LAT_PVAL_MISSING;
+	for (size_t i = 0; fe && i < fe->nfields; i++) {
+		if (strcmp(fe->fields[i].name, f->name) == 0 &&
+		    (f->scope == LAT_PSCOPE_AUTO || f->scope == fe->fields[i].scope)) {
+			*out = fe->fields[i].v;
+		}
+	}
+	return 0;
+}
+
+struct timed {
+	int64_t ts;
+	struct fake_event ev;
+};
+
+/* Runs the definitions over the events; returns the log table as "begin-end name caps;..." */
+static void run_engine(const char *const *defs, size_t ndefs, const char *captures,
+		       const struct timed *evs, size_t nevs, bool hierarchy, char *out, size_t len)
+{
+	struct lat_periods_options o = {.log = true, .order_hierarchy = hierarchy};
+	struct lat_periods *p;
+	struct lat_result res;
+	char err[256];
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < ndefs; i++) {
+		o.defs[o.ndefs++] = defs[i];
+	}
+	if (captures) {
+		o.captures[o.ncaptures++] = captures;
+	}
+	if (lat_periods_create(&o, &p, err, sizeof(err))) {
+		snprintf(out, len, "error: %s", err);
+		return;
+	}
+	lat_periods_set_field_reader(p, engine_read, NULL);
+	for (size_t i = 0; i < nevs; i++) {
+		struct lat_kevent ev = {.ts = evs[i].ts, .name = evs[i].ev.name, .raw = &evs[i].ev};
+
+		lat_periods_event(p, &ev);
+	}
+	lat_periods_finish(p);
+	lat_result_init(&res);
+	lat_periods_results(p, &res);
+	for (size_t t = 0; t < res.ntables; t++) {
+		for (size_t r = 0; r < res.tables[t].nrows; r++) {
+			const struct lat_cell *c = lat_table_cell(&res.tables[t], r, 0);
+
+			used += (size_t)snprintf(out + used, used < len ? len - used : 0,
+						 "%s%" PRId64 "-%" PRId64 " %s %s%s",
+						 used ? ";" : "", c[0].i, c[1].i, c[3].s, c[4].s,
+						 strcmp(c[5].s, "{}") ? c[5].s : "");
+		}
+	}
+	lat_result_fini(&res);
+	lat_periods_destroy(p);
+}
+
+static void test_engine(void)
+{
+	static const char *const nest[] = {
+	    "req : $evt.$name == \"begin\" : $evt.$name == \"end\" && $evt.id == $begin.$evt.id",
+	    "child (req) : $evt.$name == \"cb\" && $evt.id == $parent.$begin.$evt.id : $evt.$name "
+	    "== \"ce\"",
+	    "same (req) : $evt.$name == \"begin\" : $evt.$name == \"cb\"",
+	};
+	static const struct fake_field id1[] = {{"id", 0, SINT(1)}}, id2[] = {{"id", 0, SINT(2)}};
+	static const struct fake_field id5[] = {{"id", 0, SINT(5)}}, id6[] = {{"id", 0, SINT(6)}};
+	static const struct fake_field id1x[] = {{"id", 0, SINT(1)}, {"who", 0, STR("x")}};
+	const struct timed evs[] = {
+	    {1, {"cb", id1, 1}},     /* no parent open: no child */
+	    {2, {"begin", id1x, 2}}, /* a request begins, and `same` with it */
+	    {3, {"cb", id2, 1}},     /* another parent's id; `same` ends */
+	    {4, {"cb", id1, 1}},     /* child begins */
+	    {5, {"ce", id1, 1}},     /* child ends */
+	    {6, {"cb", id1, 1}},     /* a child that the parent's end drops */
+	    {7, {"end", id2, 1}},    /* not this request */
+	    {8, {"end", id1, 1}},    /* the request ends */
+	    {9, {"begin", id5, 1}},  /* never ends: dropped */
+	    {10, {"begin", id6, 1}}, /* a second instance at once */
+	    {11, {"end", id6, 1}},
+	};
+	char out[2048];
+
+	run_engine(nest, 3, "req : id = $evt.id, $evt.who : e = $begin.$evt.id", evs,
+		   sizeof(evs) / sizeof(evs[0]), false, out, sizeof(out));
+	is_str(out,
+	       "2-8 req {'id': 1, '$evt.who': 'x'}{'e': 1};2-3 req/same {};4-5 req/child {};"
+	       "10-11 req {'id': 6, '$evt.who': None}{'e': 6}",
+	       "engine: children only inside their parent, begun on the parent's event, dropped "
+	       "with it; incomplete periods dropped; instances at once; captures");
+	run_engine(nest, 3, NULL, evs, sizeof(evs) / sizeof(evs[0]), true, out, sizeof(out));
+	is_str(out, "2-8 req {};2-3 req/same {};4-5 req/child {};10-11 req {}",
+	       "engine: --order-by hierarchy");
+	{
+		static const char *const bad[] = {"c (nope) : $evt.$name == \"x\""};
+
+		run_engine(bad, 1, NULL, evs, 0, false, out, sizeof(out));
+		is_str(out,
+		       "error: --period: column 4: Cannot find parent period named \"nope\" (as "
+		       "parent of period \"c\"): define the parent first",
+		       "engine: unknown parent");
+	}
+}
+
 int main(void)
 {
 	test_defs();
@@ -379,5 +494,6 @@ int main(void)
 	test_captures();
 	test_eval();
 	test_compare();
+	test_engine();
 	return tap_done();
 }
