@@ -149,6 +149,7 @@ struct class_map {
 	const char *name;
 	uint16_t type;
 	uint8_t nfields;
+	bool has_clock; /* the stream class has a default clock (LTTng's always do) */
 	int8_t ctx_pid, ctx_tid, ctx_procname; /* member index in the common context, or -1 */
 	uint32_t syscall_id;
 	const char *syscall_name;
@@ -776,6 +777,7 @@ static int build_class_map(struct lat_ctf_source *src, const bt_event_class *ec,
 
 	memset(map, 0, sizeof(*map));
 	map->key = ec;
+	map->has_clock = bt_stream_class_borrow_default_clock_class_const(sc) != NULL;
 	map->name = name ? name : "";
 	map->type = LAT_EV_OTHER;
 	map->ctx_pid = (int8_t)member_index(common, "pid");
@@ -930,17 +932,19 @@ static int handle_event(struct lat_ctf_source *src, const bt_message *msg)
 	struct lat_kevent ev;
 	int64_t ns = 0;
 
-	cs = bt_message_event_borrow_default_clock_snapshot_const(msg);
-	if (bt_clock_snapshot_get_ns_from_origin(cs, &ns)) {
-		return 0;
-	}
-	if (src->intersect && (ns < src->inter_begin || ns > src->inter_end)) {
-		src->stats.skipped++;
-		return 0;
-	}
 	map = lookup_class(src, bt_event_borrow_class_const(event));
 	if (!map) {
 		return -ENOMEM;
+	}
+	if (!map->has_clock) {
+		set_error(src, "events without timestamps (no clock in the trace)");
+		return -EINVAL;
+	}
+	cs = bt_message_event_borrow_default_clock_snapshot_const(msg);
+	if (bt_clock_snapshot_get_ns_from_origin(cs, &ns) ||
+	    (src->intersect && (ns < src->inter_begin || ns > src->inter_end))) {
+		src->stats.skipped++;
+		return 0;
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.ts = ns;
@@ -1311,7 +1315,9 @@ int lat_ctf_source_run(struct lat_ctf_source *src, lat_ctf_event_fn fn, void *us
 		status = bt_graph_run(src->graph);
 	} while (status == BT_GRAPH_RUN_STATUS_AGAIN);
 	if (src->run_status) {
-		set_error(src, "%s", strerror(-src->run_status));
+		if (!src->error[0]) {
+			set_error(src, "%s", strerror(-src->run_status));
+		}
 		return src->run_status;
 	}
 	if (status != BT_GRAPH_RUN_STATUS_OK) {
