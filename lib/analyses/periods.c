@@ -1412,7 +1412,7 @@ static int per_parent_tables(struct lat_periods *p, struct lat_result *res)
 		for (size_t j = 0; j < ndesc; j++) {
 			struct child_stats *cs = &ps->kids[desc[j]];
 			uint32_t n = cs->n, nr = ps->nr_periods, zeros = nr > n ? nr - n : 0;
-			int64_t dmin = cs->durations[0], dmax = dmin, dtot = 0;
+			int64_t dmin = 0, dmax = 0, dtot = 0;
 			struct minmax mc, mp;
 			struct lat_cell *row[6];
 			double *gd = NULL, *gc = NULL, *gp = NULL;
@@ -1422,6 +1422,7 @@ static int per_parent_tables(struct lat_periods *p, struct lat_result *res)
 			if (!n) {
 				continue;
 			}
+			dmin = dmax = cs->durations[0];
 			for (uint32_t i = 0; i < n; i++) {
 				dmin = cs->durations[i] < dmin ? cs->durations[i] : dmin;
 				dmax = cs->durations[i] > dmax ? cs->durations[i] : dmax;
@@ -1706,8 +1707,12 @@ static void print_events(const struct lat_periods *p, const struct lat_table *t,
 				free(ec);
 				return;
 			}
-			memcpy(bc, r->begin_caps, nb * sizeof(*bc));
-			memcpy(ec, r->end_caps, ne * sizeof(*ec));
+			if (nb) {
+				memcpy(bc, r->begin_caps, nb * sizeof(*bc));
+			}
+			if (ne) {
+				memcpy(ec, r->end_caps, ne * sizeof(*ec));
+			}
 			qsort(bc, nb, sizeof(*bc), cmp_cap_name);
 			qsort(ec, ne, sizeof(*ec), cmp_cap_name);
 		}

@@ -37,3 +37,5 @@ case_values_log() { VIEW=log SCEN=values FIX=0 TEXT=1 ARGS=(--period "$MULTI" --
 case_values_cpu() { VIEW=log SCEN=values FIX=0 TEXT=1 ARGS=(--period "$CPU0"); }
 case_ust_top() { VIEW=top SCEN=ust FIX=0 TEXT=1 ARGS=(--period "$JOB" --period-captures 'job : id = $evt.id' --limit 3); }
 case_ust_stats() { VIEW=stats SCEN=ust FIX=0 TEXT=1 ARGS=(--period "$JOB"); }
+case_wp_children_min_stats() { VIEW=stats SCEN=wordpress FIX=1 TEXT=0 ARGS=(--period "$REQ" --period "$URL" --period "$BDB" --period "$DBQ" --period "$REN" --min-duration 1000); }
+CASES="$CASES wp_children_min_stats"
