@@ -997,7 +997,7 @@ static int ctl_request(struct track_run *run, char *line, FILE *out)
 		}
 		return 0;
 	}
-	reply(out, "error: unknown request '%s' (get, set, status)\n", verb);
+	reply(out, "error: unknown request '%.40s' (get, set, status)\n", verb);
 	return -1;
 }
 
