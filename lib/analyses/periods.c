@@ -1348,7 +1348,11 @@ static struct minmax mm_of(const double *v, uint32_t n)
 	return m;
 }
 
-static int per_parent_tables(struct lat_periods *p, struct lat_result *res)
+static int freq_tables(struct lat_periods *p, struct lat_result *res);
+static int per_parent_freq_tables(struct lat_periods *p, struct agg *a, struct lat_result *res);
+
+/* Per-parent statistics (stats) and distributions (freq), in the peer's table order. */
+static int per_parent_tables(struct lat_periods *p, struct lat_result *res, bool stats, bool freq)
 {
 	struct agg a = {.p = p};
 	size_t nd = p->ndefs;
@@ -1379,6 +1383,9 @@ static int per_parent_tables(struct lat_periods *p, struct lat_result *res)
 		if (a.status) {
 			goto out;
 		}
+	}
+	if (!stats) {
+		goto freq;
 	}
 	/*
 	 * The peer prints its LAMI tables grouped by class (duration, count, ratio; each with
@@ -1496,7 +1503,14 @@ static int per_parent_tables(struct lat_periods *p, struct lat_result *res)
 			(void)gd;
 		}
 	}
+freq:
 	ret = 0;
+	if (freq) {
+		ret = freq_tables(p, res);
+		if (!ret) {
+			ret = per_parent_freq_tables(p, &a, res);
+		}
+	}
 out:
 	if (a.by_def) {
 		for (size_t i = 0; i < nd; i++) {
@@ -1612,6 +1626,135 @@ static int freq_tables(struct lat_periods *p, struct lat_result *res)
 	return 0;
 }
 
+/*
+ * One distribution of per-parent values (_fill_freq_result_table_values): between the min and
+ * the max of the values (divided by ratio); --min/--max-duration filter the raw values (the
+ * peer does so for counts and ratios too). Bounds are durations in every class, as the peer's.
+ */
+static int freq_values_table(struct lat_periods *p, struct lat_result *res,
+			     const struct lat_table_class *cls, const char *subtitle,
+			     const double *vals, uint32_t n, double ratio)
+{
+	double min = vals[0], max = vals[0], step;
+	int res_n = p->opts.freq_resolution;
+	uint64_t *counts;
+	struct lat_table *t;
+
+	for (uint32_t i = 0; i < n; i++) {
+		min = vals[i] < min ? vals[i] : min;
+		max = vals[i] > max ? vals[i] : max;
+	}
+	min /= ratio;
+	max /= ratio;
+	step = (max - min) / res_n;
+	if (step == 0) {
+		return 0; /* an empty table: neither printed nor in LAMI */
+	}
+	counts = calloc((size_t)res_n, sizeof(*counts));
+	t = lat_result_add_table(res, cls, p->first_ts, p->last_ts, subtitle);
+	if (!counts || !t) {
+		free(counts);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		double d = vals[i] / ratio;
+		long idx;
+
+		if ((p->opts.has_min && vals[i] < p->opts.min_us * 1000) ||
+		    (p->opts.has_max && vals[i] > p->opts.max_us * 1000)) {
+			continue;
+		}
+		idx = (long)((d - min) / step);
+		if (idx >= res_n) {
+			if (d == max) {
+				counts[idx - 1 < res_n ? idx - 1 : res_n - 1]++;
+			}
+			continue;
+		}
+		counts[idx >= 0 ? idx : 0]++;
+	}
+	for (int i = 0; i < res_n; i++) {
+		struct lat_cell *c = lat_table_add_row(t);
+
+		if (!c) {
+			free(counts);
+			return -ENOMEM;
+		}
+		c[0] = lat_cell_float(LAT_CLS_DURATION, (i * step + min) * 1000);
+		c[1] = lat_cell_float(LAT_CLS_DURATION, ((i + 1) * step + min) * 1000);
+		c[2] = lat_cell_int(LAT_CLS_NUMBER, (int64_t)counts[i]);
+	}
+	free(counts);
+	return 0;
+}
+
+/*
+ * _get_per_parent_freq_result_table: for each parent (by name) and each of its descendants,
+ * the distributions of the per-parent total duration, count and ratio, with active children
+ * and globally (parents without that child count as zeros); grouped by class as in LAMI.
+ */
+static int per_parent_freq_tables(struct lat_periods *p, struct agg *a, struct lat_result *res)
+{
+	static const struct {
+		const char *prefix;
+		int kind; /* 0 duration, 1 count, 2 ratio */
+		bool global;
+	} kinds[6] = {
+	    {"Duration of ", 0, false},    {"Global duration of ", 0, true},
+	    {"Number of ", 1, false},      {"Global number of ", 1, true},
+	    {"Usage ratio of ", 2, false}, {"Global usage ratio of ", 2, true},
+	};
+	uint32_t parents[LAT_PERIODS_MAX_ARGS];
+	size_t np = 0;
+	int ret = 0;
+
+	for (uint32_t k = 0; k < a->norder; k++) {
+		parents[np++] = a->order[k];
+	}
+	qsort_r(parents, np, sizeof(parents[0]), cmp_def_by_name, p);
+	for (int k = 0; k < 6 && !ret; k++) {
+		const struct lat_table_class *cls = kinds[k].kind == 0   ? &freq_duration_class
+						    : kinds[k].kind == 1 ? &freq_count_class
+									 : &freq_ratio_class;
+
+		for (size_t i = 0; i < np && !ret; i++) {
+			struct parent_stats *ps = &a->by_def[parents[i]];
+			uint32_t desc[LAT_PERIODS_MAX_ARGS];
+			size_t ndesc = 0;
+
+			descendants(p, parents[i], desc, &ndesc);
+			for (size_t j = 0; j < ndesc && !ret; j++) {
+				struct child_stats *cs = &ps->kids[desc[j]];
+				uint32_t n = cs->n, total = n;
+				char subtitle[300];
+				double *v;
+
+				if (!n) {
+					continue;
+				}
+				if (kinds[k].global && ps->nr_periods > n) {
+					total = ps->nr_periods;
+				}
+				v = calloc(total, sizeof(*v));
+				if (!v) {
+					return -ENOMEM;
+				}
+				for (uint32_t x = 0; x < n; x++) {
+					v[x] = kinds[k].kind == 0   ? (double)cs->durations[x]
+					       : kinds[k].kind == 1 ? cs->counts[x]
+								    : cs->pcs[x];
+				}
+				snprintf(subtitle, sizeof(subtitle), "%s%s per %s", kinds[k].prefix,
+					 p->defs[desc[j]].path, p->defs[parents[i]].path);
+				ret = freq_values_table(p, res, cls, subtitle, v, total,
+							kinds[k].kind == 0 ? 1000 : 1);
+				free(v);
+			}
+		}
+	}
+	return ret;
+}
+
 int lat_periods_results(struct lat_periods *p, struct lat_result *res)
 {
 	int ret = 0;
@@ -1627,12 +1770,9 @@ int lat_periods_results(struct lat_periods *p, struct lat_result *res)
 	}
 	if (!ret && p->opts.stats) {
 		ret = stats_table(p, res);
-		if (!ret) {
-			ret = per_parent_tables(p, res);
-		}
 	}
-	if (!ret && p->opts.freq) {
-		ret = freq_tables(p, res);
+	if (!ret && (p->opts.stats || p->opts.freq)) {
+		ret = per_parent_tables(p, res, p->opts.stats, p->opts.freq);
 	}
 	return ret;
 }
@@ -1901,9 +2041,29 @@ void lat_periods_print_text(const struct lat_periods *p, const struct lat_result
 		}
 	}
 	if (p->opts.freq) {
-		for (size_t i = 0; i < res->ntables; i++) {
-			if (res->tables[i].cls == &freq_duration_class) {
-				print_freq(&res->tables[i], "us", out);
+		/* the peer's order: per period, then per parent: duration, ratio, count; globally
+		 */
+		static const struct {
+			const char *prefix, *unit;
+		} groups[] = {
+		    {"Duration of period: ", "us"},     {"Duration of ", "us"},
+		    {"Usage ratio of ", "%"},           {"Number of ", "instances"},
+		    {"Global duration of ", "us"},      {"Global usage ratio of ", "%"},
+		    {"Global number of ", "instances"},
+		};
+
+		for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+			for (size_t i = 0; i < res->ntables; i++) {
+				const struct lat_table *t = &res->tables[i];
+				const char *sub = t->subtitle ? t->subtitle : "";
+
+				if ((t->cls != &freq_duration_class &&
+				     t->cls != &freq_count_class && t->cls != &freq_ratio_class) ||
+				    strncmp(sub, groups[g].prefix, strlen(groups[g].prefix)) != 0 ||
+				    (g == 1 && strncmp(sub, "Duration of period: ", 20) == 0)) {
+					continue;
+				}
+				print_freq(t, groups[g].unit, out);
 			}
 		}
 	}

@@ -11,15 +11,32 @@ trap 'rm -rf "$TMP"' EXIT
 /usr/bin/python3 "$LATSCOPE_SRC/tests/traces/make_period_trace.py" "$TMP" >/dev/null
 ok $? "make_period_trace.py wrote the traces"
 
-# The peer lists per-parent rows in the order of a Python set (arbitrary): sort them on both sides.
+# The peer orders child periods as a Python set does (arbitrarily): per-parent rows and the
+# per-parent distributions are sorted on both sides before comparing.
 norm() {
 	/usr/bin/python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-for t in d.get("results", []):
-    c = t["class"]
-    if (c if isinstance(c, str) else c.get("inherit", "")).startswith("per_parent"):
+res = d.get("results", [])
+cname = lambda t: t["class"] if isinstance(t["class"], str) else t["class"].get("inherit", "")
+title = lambda t: "" if isinstance(t["class"], str) else t["class"].get("title", "")
+for t in res:
+    if cname(t).startswith("per_parent"):
         t["data"].sort(key=lambda r: json.dumps(r[:2]))
+out, i = [], 0
+while i < len(res):
+    j = i
+    while j < len(res) and cname(res[j]) == cname(res[i]) and \
+            (" per " in title(res[j])) == (" per " in title(res[i])):
+        j += 1
+    grp = res[i:j]
+    if " per " in title(res[i]):
+        glob = [t for t in grp if "[Global" in title(t)]
+        grp = sorted([t for t in grp if t not in glob], key=title) + sorted(glob, key=title)
+    out += grp
+    i = j
+if "results" in d:
+    d["results"] = out
 json.dump(d, sys.stdout)' "$1"
 }
 

@@ -39,3 +39,6 @@ case_ust_top() { VIEW=top SCEN=ust FIX=0 TEXT=1 ARGS=(--period "$JOB" --period-c
 case_ust_stats() { VIEW=stats SCEN=ust FIX=0 TEXT=1 ARGS=(--period "$JOB"); }
 case_wp_children_min_stats() { VIEW=stats SCEN=wordpress FIX=1 TEXT=0 ARGS=(--period "$REQ" --period "$URL" --period "$BDB" --period "$DBQ" --period "$REN" --min-duration 1000); }
 CASES="$CASES wp_children_min_stats"
+case_wp_children_freq() { VIEW=freq SCEN=wordpress FIX=1 TEXT=0 ARGS=(--period "$REQ" --period "$URL" --period "$BDB" --period "$DBQ" --period "$REN"); }
+case_wp_children_freq_min() { VIEW=freq SCEN=wordpress FIX=1 TEXT=0 ARGS=(--period "$REQ" --period "$URL" --period "$BDB" --period "$DBQ" --period "$REN" --min-duration 1000 --freq-resolution 7 --stats); }
+CASES="$CASES wp_children_freq wp_children_freq_min"
