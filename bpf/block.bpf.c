@@ -12,6 +12,8 @@
  * Series 1 (block_queue): in: block_rq_insert (into the I/O scheduler), out: block_rq_issue.
  *                         A request merged into another (block_rq_merge) or requeued
  *                         (block_rq_requeue) forgets its pending entry.
+ * One entry per request in one preallocated hash map: made at insert (or at issue when the
+ * request skips the scheduler), updated in place at issue, deleted at completion.
  * pid, tid, comm: the task current at insert (else at issue): the submitter for direct and
  * plugged I/O, a kworker for writeback. The --pid/--tid/--comm/--cgroup filters apply to it.
  */
@@ -24,21 +26,14 @@ struct lat_block_key {
 
 struct lat_block_val {
 	struct bpf_timer timer;
-	__u64 start;
+	__u64 start;  /* insert, then issue */
+	__u32 issued; /* 0: in the I/O scheduler (since insert), 1: in the device (since issue) */
 	__u32 pid;
 	__u32 tid;
-	char comm[LAT_COMM_LEN];
 	__u32 part;
-	__u32 bytes;
-	char rwbs[LAT_BLOCK_RWBS_LEN];
-};
-
-/* Who submitted a request (filled at insert, read at issue). */
-struct lat_block_queued {
-	__u64 start;
-	__u32 pid;
-	__u32 tid;
 	char comm[LAT_COMM_LEN];
+	__u32 bytes;
+	__u32 opf; /* cmd_flags: rwbs is made only when reporting */
 };
 
 struct {
@@ -48,24 +43,14 @@ struct {
 	__type(value, struct lat_block_val);
 } lat_block_inflight SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, LAT_HASH_ENTRIES);
-	__type(key, struct lat_block_key);
-	__type(value, struct lat_block_queued);
-} lat_block_queue SEC(".maps");
-
+/* tp_btf arguments are BTF pointers: plain loads, no bpf_probe_read calls on the hot path. */
 static __always_inline void lat_block_key_of(struct request *rq, struct lat_block_key *key)
 {
-	struct gendisk *disk = BPF_CORE_READ(rq, q, disk);
+	struct gendisk *disk = rq->q->disk;
 
-	key->dev = 0;
-	if (disk) {
-		key->dev = ((__u32)BPF_CORE_READ(disk, major) << 20) |
-			   (__u32)BPF_CORE_READ(disk, first_minor);
-	}
+	key->dev = disk ? ((__u32)disk->major << 20) | (__u32)disk->first_minor : 0;
 	key->pad = 0;
-	key->sector = BPF_CORE_READ(rq, __sector);
+	key->sector = rq->__sector;
 }
 
 /* The "rwbs" flags of blktrace (blk_fill_rwbs): F(lush) W/R/D(iscard)/N, F(UA) A(head) S M.
@@ -124,7 +109,7 @@ static __always_inline void lat_block_rwbs(__u32 opf, char *rwbs)
 static __always_inline bool lat_block_skip(struct request *rq)
 {
 	/* The original skipped 0-sector requests (flushes) and SCSI passthrough (no sectors). */
-	return BPF_CORE_READ(rq, __data_len) == 0;
+	return rq->__data_len == 0;
 }
 
 static __always_inline struct lat_block_record *lat_block_reserve(void)
@@ -148,33 +133,52 @@ static __always_inline void lat_block_fill(struct lat_block_record *rec,
 	rec->hdr.payload_len = sizeof(rec->blk);
 	rec->hdr.series = series;
 	rec->blk.dev = key->dev;
-	rec->blk.part = v->part;
 	rec->blk.sector = key->sector;
-	rec->blk.bytes = v->bytes;
 	rec->blk.error = error;
-	__builtin_memcpy(rec->blk.rwbs, v->rwbs, sizeof(rec->blk.rwbs));
+}
+
+/* The request's partition, size and flags as seen at issue (at completion they may be cleared). */
+static __always_inline void lat_block_fill_rq(struct lat_block_record *rec,
+					      const struct lat_block_val *v)
+{
+	rec->blk.part = v->part;
+	rec->blk.bytes = v->bytes;
+	lat_block_rwbs(v->opf, rec->blk.rwbs);
+}
+
+/* A new entry for rq, owned by the current task; false when filtered out or dropped (counted). */
+static __always_inline bool lat_block_new(struct request *rq, struct lat_block_key *key, __u64 now,
+					  __u32 issued)
+{
+	struct block_device *part = rq->part;
+	struct lat_block_val v;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	if (!lat_filter_current(pid_tgid)) {
+		return false;
+	}
+	__builtin_memset(&v, 0, sizeof(v));
+	v.start = now;
+	v.issued = issued;
+	v.pid = pid_tgid >> 32;
+	v.tid = (__u32)pid_tgid;
+	bpf_get_current_comm(v.comm, sizeof(v.comm));
+	v.part = part ? part->bd_dev : 0;
+	v.bytes = rq->__data_len;
+	v.opf = rq->cmd_flags;
+	return lat_hash_in(&lat_block_inflight, key, &v) == 0;
 }
 
 SEC("tp_btf/block_rq_insert")
 int BPF_PROG(lat_block_insert, struct request *rq)
 {
-	struct lat_block_queued q;
 	struct lat_block_key key;
-	__u64 pid_tgid;
 
 	if (!lat_ctl.enabled || lat_block_skip(rq)) {
 		return 0;
 	}
-	pid_tgid = bpf_get_current_pid_tgid();
-	if (!lat_filter_current(pid_tgid)) {
-		return 0;
-	}
 	lat_block_key_of(rq, &key);
-	q.start = bpf_ktime_get_ns();
-	q.pid = pid_tgid >> 32;
-	q.tid = (__u32)pid_tgid;
-	bpf_get_current_comm(q.comm, sizeof(q.comm));
-	lat_hash_in(&lat_block_queue, &key, &q);
+	lat_block_new(rq, &key, bpf_ktime_get_ns(), 0);
 	return 0;
 }
 
@@ -183,9 +187,8 @@ static int lat_block_timeout(void *map, struct lat_block_key *key, struct lat_bl
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(lat_block_issue, struct request *rq)
 {
-	struct lat_block_queued *q;
 	struct lat_block_key key;
-	struct lat_block_val v;
+	struct lat_block_val *v;
 	__u64 now;
 
 	if (!lat_ctl.enabled || lat_block_skip(rq)) {
@@ -193,43 +196,35 @@ int BPF_PROG(lat_block_issue, struct request *rq)
 	}
 	lat_block_key_of(rq, &key);
 	now = bpf_ktime_get_ns();
-	__builtin_memset(&v, 0, sizeof(v));
-	v.start = now;
-	v.part = BPF_CORE_READ(rq, part, bd_dev);
-	v.bytes = BPF_CORE_READ(rq, __data_len);
-	lat_block_rwbs(BPF_CORE_READ(rq, cmd_flags), v.rwbs);
+	v = bpf_map_lookup_elem(&lat_block_inflight, &key);
+	if (v && !v->issued) {
+		/* Went through the scheduler: the queueing series; then the same entry goes on. */
+		__u64 delay = now - v->start;
 
-	q = bpf_map_lookup_elem(&lat_block_queue, &key);
-	if (q) {
-		/* Went through the scheduler: the queueing series, and the submitter's identity. */
-		__u64 delay = now - q->start;
-
-		v.pid = q->pid;
-		v.tid = q->tid;
-		__builtin_memcpy(v.comm, q->comm, sizeof(v.comm));
-		bpf_map_delete_elem(&lat_block_queue, &key);
+		v->bytes = rq->__data_len; /* merges may have grown it */
 		if (lat_account(LAT_BLOCK_SERIES_QUEUE, delay)) {
 			struct lat_block_record *rec = lat_block_reserve();
 
 			if (rec) {
-				v.start = now - delay;
-				lat_block_fill(rec, &key, &v, 0, delay, LAT_BLOCK_SERIES_QUEUE, 0);
-				v.start = now;
+				lat_block_fill(rec, &key, v, 0, delay, LAT_BLOCK_SERIES_QUEUE, 0);
+				lat_block_fill_rq(rec, v);
 				lat_count_reported(LAT_BLOCK_SERIES_QUEUE);
 				bpf_ringbuf_submit(rec, 0);
 			}
 		}
+		v->start = now;
+		v->issued = 1;
 	} else {
-		__u64 pid_tgid = bpf_get_current_pid_tgid();
-
-		if (!lat_filter_current(pid_tgid)) {
+		/* Straight to the device (no scheduler), or issued again without a requeue. */
+		if (v) {
+			lat_drop(LAT_DROP_REPLACED);
+			bpf_map_delete_elem(&lat_block_inflight, &key);
+		}
+		if (!lat_block_new(rq, &key, now, 1)) {
 			return 0;
 		}
-		v.pid = pid_tgid >> 32;
-		v.tid = (__u32)pid_tgid;
-		bpf_get_current_comm(v.comm, sizeof(v.comm));
 	}
-	if (lat_hash_in(&lat_block_inflight, &key, &v) == 0 && lat_ctl.timeout_ns) {
+	if (lat_ctl.timeout_ns) {
 		LAT_HASH_ARM_TIMEOUT(&lat_block_inflight, &key, struct lat_block_val,
 				     lat_block_timeout);
 	}
@@ -242,7 +237,7 @@ static int lat_block_timeout(void *map, struct lat_block_key *key, struct lat_bl
 	struct lat_block_record *rec;
 	__u64 start = v->start;
 
-	if (!start) {
+	if (!start || !v->issued) {
 		return 0;
 	}
 	rec = lat_block_reserve();
@@ -251,6 +246,7 @@ static int lat_block_timeout(void *map, struct lat_block_key *key, struct lat_bl
 	}
 	lat_block_fill(rec, key, v, LAT_REC_TIMEOUT, bpf_ktime_get_ns() - start,
 		       LAT_BLOCK_SERIES_ISSUE, 0);
+	lat_block_fill_rq(rec, v);
 	lat_count_reported(LAT_BLOCK_SERIES_ISSUE);
 	bpf_ringbuf_submit(rec, 0);
 	return 0;
@@ -272,12 +268,17 @@ int BPF_PROG(lat_block_complete, struct request *rq, blk_status_t error, unsigne
 	if (!v) {
 		return 0;
 	}
+	if (!v->issued) {
+		bpf_map_delete_elem(&lat_block_inflight, &key);
+		return 0;
+	}
 	delay = bpf_ktime_get_ns() - v->start;
 	if (lat_account(LAT_BLOCK_SERIES_ISSUE, delay)) {
 		rec = lat_block_reserve();
 		if (rec) {
 			lat_block_fill(rec, &key, v, 0, delay, LAT_BLOCK_SERIES_ISSUE,
 				       (__s32)error);
+			lat_block_fill_rq(rec, v);
 			lat_count_reported(LAT_BLOCK_SERIES_ISSUE);
 			bpf_ringbuf_submit(rec, 0);
 		}
@@ -296,7 +297,7 @@ int BPF_PROG(lat_block_merge, struct request *rq)
 		return 0;
 	}
 	lat_block_key_of(rq, &key);
-	bpf_map_delete_elem(&lat_block_queue, &key);
+	bpf_map_delete_elem(&lat_block_inflight, &key);
 	return 0;
 }
 

@@ -75,11 +75,12 @@ int BPF_PROG(lat_net_receive, struct sk_buff *skb)
 	if (!lat_ctl.enabled) {
 		return 0;
 	}
-	dev = BPF_CORE_READ(skb, dev);
+	/* BTF pointers: plain loads, no bpf_probe_read calls per packet. */
+	dev = skb->dev;
 	v.start = bpf_ktime_get_ns();
 	v.dev = (__u64)dev;
-	v.len = BPF_CORE_READ(skb, len);
-	v.ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
+	v.len = skb->len;
+	v.ifindex = dev ? dev->ifindex : 0;
 	lat_hash_in(&lat_net_rx, &key, &v);
 	return 0;
 }
@@ -191,7 +192,7 @@ int BPF_PROG(lat_net_state, const struct sock *sk, const int oldstate, const int
 {
 	__u64 key = (__u64)sk;
 
-	if (!lat_ctl.enabled || BPF_CORE_READ(sk, sk_protocol) != LAT_IPPROTO_TCP) {
+	if (!lat_ctl.enabled || sk->sk_protocol != LAT_IPPROTO_TCP) {
 		return 0;
 	}
 	if (newstate == LAT_TCP_SYN_SENT) {
