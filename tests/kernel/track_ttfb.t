@@ -135,4 +135,17 @@ pyq "$TMP/pid.out" - 'sorted(set(a["pid"] for a in A))' 'len(A)'
 is "${R[0]}" "[$wanted]" "--pid: only the chosen server"
 is "${R[1]}" 2 "--pid: its connections are reported"
 
+# --- two trackers in one run: net and ttfb on the same connections --------------------------------
+spawn "$TMP/both.ports" -n 2 -s 30
+start_track both net ttfb -t ttfb=10ms -t net=0 --pid "$SPID" --json --no-stack
+go
+wait "$SPID"
+stop_track
+pyq "$TMP/both.out" "$TMP/both.ports" 'len([a for a in A if a["tracker"] == "ttfb"])' \
+	'len([a for a in A if a["tracker"] == "net" and a["series"] == "connect"])' \
+	'sorted((s["tracker"], s["series"]) for s in S)'
+is "${R[0]}" 2 "net + ttfb: ttfb reports both connections"
+is "${R[1]}" 2 "net + ttfb: net reports both connects"
+is "${R[2]}" "[('net', 'net_connect'), ('net', 'net_rx'), ('ttfb', 'ttfb')]" "a summary per tracker and series"
+
 done_testing
