@@ -101,6 +101,7 @@ struct lookup_key {
 	size_t len;
 };
 
+/* Read-mostly fields first; fields written at run time sit on cache lines of their own. */
 struct lat_tracker {
 	struct cds_lfht *ht;
 	char *events;
@@ -109,7 +110,6 @@ struct lat_tracker {
 	struct lf_nodes nodes;       /* linked by link */
 	struct lf_nodes batch_nodes; /* linked by batch_link */
 	uint32_t batch_max;          /* events per retire batch */
-	struct lf_pstack batches;    /* retired batches waiting for a grace period */
 
 	size_t max_key_len;
 	uint64_t (*hash)(const void *key, size_t len, uint64_t seed);
@@ -123,23 +123,27 @@ struct lat_tracker {
 	uint64_t alert_interval_ns;
 	uint64_t (*clock_ns)(void *clock_priv);
 	void *clock_priv;
-
-	_Atomic uint64_t threshold_ns;
-	_Atomic uint64_t timeout_ns; /* 0: none */
-	_Atomic bool tracking;
-	_Atomic bool worst;
-	_Atomic uint64_t last_alert_ns;
-	_Atomic bool wake_pending;
-	_Atomic bool timer_idle; /* the timer thread sleeps IDLE_SLEEP_NS: wake it for new work */
-	_Atomic int reclaiming;  /* threads inside reclaim() */
-	_Atomic bool stop;
 	int alert_fd;
 	int wake_fd;
 	pthread_t timer;
 	bool timer_started;
 
+	/* Read on every call, written only by the setters. */
+	_Atomic uint64_t threshold_ns __attribute__((aligned(64)));
+	_Atomic uint64_t timeout_ns; /* 0: none */
+	_Atomic bool tracking;
+	_Atomic bool worst;
+	_Atomic bool timer_idle; /* the timer thread sleeps IDLE_SLEEP_NS: wake it for new work */
+
+	/* Written now and then by any thread. */
+	struct lf_pstack batches __attribute__((aligned(64))); /* retired, waiting for a GP */
+	_Atomic uint64_t last_alert_ns;
+	_Atomic bool wake_pending;
+	_Atomic int reclaiming; /* threads inside reclaim() */
+	_Atomic bool stop;
+
 	/* Owned by the timer thread. */
-	struct lat_heap heap;
+	struct lat_heap heap __attribute__((aligned(64)));
 	uint64_t next_gc_ns;
 	unsigned int ticks;
 
