@@ -46,6 +46,9 @@ cmd = sys.argv.pop(1)
 sys.argv[0] = 'lttng-period' + cmd
 getattr(periods, 'run' + cmd)()
 PYEOF
+if [ $# -eq 0 ]; then
+	$PY "$TMP/peer.py" stats_mi --metadata > "$DIR/metadata.json"
+fi
 for c in ${*:-$CASES}; do
 	"case_$c"
 	fix=()
