@@ -48,7 +48,13 @@ struct parser {
 	struct lat_perr *err;
 	int status; /* 0 or the first error */
 	int parent_ref_column;
+	int depth;       /* of '(' and '!' being parsed */
+	int comparisons; /* so far */
 };
+
+/* Bounds that keep the recursive parser, evaluator and free far from the stack's end. */
+#define MAX_DEPTH       256
+#define MAX_COMPARISONS 10000
 
 static bool is_ident_start(char c)
 {
@@ -611,7 +617,24 @@ static struct lat_pexpr *parse_comparison(struct parser *p)
 
 static struct lat_pexpr *parse_or(struct parser *p);
 
+static struct lat_pexpr *parse_not_(struct parser *p);
+
 static struct lat_pexpr *parse_not(struct parser *p)
+{
+	struct lat_pexpr *e;
+
+	if (++p->depth > MAX_DEPTH) {
+		fail_at(p, p->tok.column, "expression nested too deeply (more than %d '(' or '!')",
+			MAX_DEPTH);
+		p->depth--;
+		return NULL;
+	}
+	e = parse_not_(p);
+	p->depth--;
+	return e;
+}
+
+static struct lat_pexpr *parse_not_(struct parser *p)
 {
 	if (p->tok.type == T_NOT) {
 		struct lat_pexpr *e = new_node(p, LAT_PN_NOT);
@@ -651,6 +674,10 @@ static struct lat_pexpr *parse_not(struct parser *p)
 	}
 	if (p->tok.type != T_DOLLAR) {
 		fail_expected(p, "a comparison, '!' or '('", NULL);
+		return NULL;
+	}
+	if (++p->comparisons > MAX_COMPARISONS) {
+		fail_at(p, p->tok.column, "too many comparisons (more than %d)", MAX_COMPARISONS);
 		return NULL;
 	}
 	return parse_comparison(p);

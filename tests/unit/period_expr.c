@@ -144,6 +144,36 @@ static void test_defs(void)
 	}
 }
 
+static void test_limits(void)
+{
+	size_t n = 100000, len = n * 2 + 32;
+	char *deep = malloc(len), *chain = malloc(n * 16 + 32);
+	struct lat_pfields fields = {0};
+	struct lat_period_def_ast def;
+	struct lat_perr err;
+	size_t k = 0;
+	int ret;
+
+	k += (size_t)snprintf(deep, len, "a : ");
+	for (size_t i = 0; i < n; i++) {
+		deep[k++] = i % 2 ? '(' : '!';
+	}
+	snprintf(deep + k, len - k, "$evt.x == 1");
+	ret = lat_period_def_parse(deep, &fields, &def, &err);
+	ok(ret == -EINVAL && strstr(err.message, "nested too deeply") && err.column == 4 + 257,
+	   "100000 nested '(' and '!': refused at column %d (%s)", err.column, err.message);
+	k = (size_t)snprintf(chain, n * 16 + 32, "a : $evt.x == 1");
+	for (size_t i = 0; i < 20000; i++) {
+		k += (size_t)snprintf(chain + k, n * 16 + 32 - k, " || $evt.x == 1");
+	}
+	ok(lat_period_def_parse(chain, &fields, &def, &err) == -EINVAL &&
+	       strstr(err.message, "too many comparisons"),
+	   "20001 comparisons: refused (%s)", err.message);
+	free(deep);
+	free(chain);
+	lat_pfields_fini(&fields);
+}
+
 static void test_names(void)
 {
 	struct lat_pfields fields = {0};
@@ -491,6 +521,7 @@ int main(void)
 {
 	test_defs();
 	test_names();
+	test_limits();
 	test_captures();
 	test_eval();
 	test_compare();
