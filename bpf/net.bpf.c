@@ -8,17 +8,19 @@
  * Series 0 (net_rx): in: netif_receive_skb, key: the skb address. out: the first of
  *   skb_copy_datagram_iovec (out_id 0: copied to the reader), consume_skb (1) and kfree_skb (2:
  *   dropped, with the drop reason), as the original (its kprobe on kfree_skbmem, out_id 3, is
- *   not possible here: no kprobes). An skb freed without a tracepoint (deferred frees) leaves
- *   its entry until the address is reused (counted as replaced). The task in the record and the
- *   task filters: the task current at the out (for a copy: the reader).
- * Series 1 (net_connect): in: inet_sock_set_state TCP -> SYN_SENT (in connect(): the task is
- *   the caller, the filters apply to it), key: the sock. out: the next state from SYN_SENT:
- *   ESTABLISHED, or CLOSE when the connection failed. Timeout: a record while still in SYN_SENT.
+ *   not possible here: no kprobes). An skb freed without a tracepoint (__kfree_skb: pure ACKs,
+ *   deferred frees) leaves its entry until the address is reused (counted as replaced); an out
+ *   on a reused address (a transmit skb) is told apart by skb->head and not reported. The task in
+ * the record and the task filters: the task current at the out (for a copy: the reader). Series 1
+ * (net_connect): in: inet_sock_set_state TCP -> SYN_SENT (in connect(): the task is the caller, the
+ * filters apply to it), key: the sock. out: the next state from SYN_SENT: ESTABLISHED, or CLOSE
+ * when the connection failed. Timeout: a record while still in SYN_SENT.
  */
 
 struct lat_net_rx_val {
 	__u64 start;
-	__u64 dev; /* struct net_device *, its name is read when reporting */
+	__u64 head; /* skb->head: tells a reused skb address (a transmit skb...) from this skb */
+	__u64 dev;  /* struct net_device *, its name is read when reporting */
 	__u32 len;
 	__u32 ifindex;
 };
@@ -80,12 +82,13 @@ int BPF_PROG(lat_net_receive, struct sk_buff *skb)
 	v.start = bpf_ktime_get_ns();
 	v.dev = (__u64)dev;
 	v.len = skb->len;
+	v.head = (__u64)skb->head;
 	v.ifindex = dev ? dev->ifindex : 0;
 	lat_hash_in(&lat_net_rx, &key, &v);
 	return 0;
 }
 
-static __always_inline void lat_net_rx_out(const void *skb, __u32 out_id, __u32 reason)
+static __always_inline void lat_net_rx_out(const struct sk_buff *skb, __u32 out_id, __u32 reason)
 {
 	struct lat_net_rx_val *v;
 	struct lat_net_record *rec;
@@ -94,6 +97,12 @@ static __always_inline void lat_net_rx_out(const void *skb, __u32 out_id, __u32 
 
 	v = bpf_map_lookup_elem(&lat_net_rx, &key);
 	if (!v) {
+		return;
+	}
+	if (v->head != (__u64)skb->head) {
+		/* The received skb was freed without a tracepoint and its address reused. */
+		lat_drop(LAT_DROP_REPLACED);
+		bpf_map_delete_elem(&lat_net_rx, &key);
 		return;
 	}
 	start = v->start;
