@@ -526,5 +526,5 @@ int main(void)
 	test_eval();
 	test_compare();
 	test_engine();
-	return tap_done();
+	return tap_done_testing();
 }
