@@ -16,7 +16,8 @@
  * flavor); event memory is preallocated at create time and reused only after an RCU grace period,
  * so the hot path never allocates. liblatscope registers each calling thread with liburcu-memb on
  * its first call and unregisters it when the thread exits: an application that also uses
- * urcu-memb must not register the same threads itself.
+ * urcu-memb must not register the same threads itself. A tracker does not survive fork(): the
+ * child has no timer thread; create trackers after forking.
  *
  * Errors: functions return 0 (or a count) on success and a negative errno on failure; the library
  * never prints, never exits and never calls back with a lock held.
