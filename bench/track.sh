@@ -34,7 +34,7 @@ done
 
 old_stats=$(sysctl -n kernel.bpf_stats_enabled)
 cleanup() {
-	[ -n "$TOOL_PID" ] && kill -INT "$TOOL_PID" 2>/dev/null && wait "$TOOL_PID" 2>/dev/null
+	[ -n "$TOOL_PID" ] && kill -KILL "$TOOL_PID" 2>/dev/null && wait "$TOOL_PID" 2>/dev/null
 	sysctl -q -w kernel.bpf_stats_enabled="$old_stats"
 	rm -rf "$TMP"
 }
@@ -78,7 +78,7 @@ start() {
 	syscount) stdbuf -oL "$SYSCOUNT" -L >"$TMP/tool.out" 2>&1 & TOOL_PID=$! ready=Tracing ;;
 	esac
 	if [ -n "$ready" ]; then
-		for _ in $(seq 400); do
+		for _ in $(seq 1200); do
 			grep -q "$ready" "$TMP/tool.out" && break
 			kill -0 "$TOOL_PID" 2>/dev/null || break
 			sleep 0.025
@@ -92,9 +92,15 @@ start() {
 	TOOL_PROGS=$(comm -13 <(echo "$before") <(prog_ids) | tr '\n' ' ')
 }
 
+# stop: SIGINT (the tools print their summaries), SIGKILL if one is still there after 10 s.
 stop() {
 	if [ -n "$TOOL_PID" ]; then
 		kill -INT "$TOOL_PID" 2>/dev/null
+		for _ in $(seq 100); do
+			kill -0 "$TOOL_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$TOOL_PID" 2>/dev/null
 		wait "$TOOL_PID" 2>/dev/null
 		TOOL_PID=
 	fi
