@@ -59,6 +59,16 @@ static void sleep_ns(uint64_t ns)
 	}
 }
 
+/* "Works" for ns, in steps of at most 10 ms, and stops early when the run is over. */
+static void work_for(uint64_t ns)
+{
+	uint64_t end = mono_ns() + ns, now;
+
+	while (!atomic_load(&demo.stop) && (now = mono_ns()) < end) {
+		sleep_ns(end - now < 10000000ULL ? end - now : 10000000ULL);
+	}
+}
+
 /* Runs in the thread that ended the request (slow) or in the tracker's timer thread (timeout). */
 static void on_slow(const struct lat_tracker_event_ctx *ctx)
 {
@@ -115,7 +125,7 @@ static void *worker_main(void *arg)
 		} else {
 			work = (uint64_t)(rand_r(&seed) % 4000 + 1000) * 1000ULL;
 		}
-		sleep_ns(work);
+		work_for(work);
 		lat_tracker_event_out(demo.tracker, key, (size_t)len);
 	}
 	return NULL;

@@ -43,6 +43,10 @@ assert s["requests"] == s["completed"] + s["in_flight"] + s["drops"], s
 '
 ok $? "--json: one object per line; slow/timeout events and a summary that adds up"
 
+out=$(timeout 20 "$LATSCOPE" demo --duration 1 --timeout 1h --threshold 2h 2>&1)
+ok $? "huge --timeout and --threshold: the run still ends on time (requests are cut at the end)"
+like "$out" 'timeouts +0$' "and nothing was reported slow or stuck"
+
 out=$("$LATSCOPE" demo --duration abc 2>&1)
 is "$?" 2 "a bad duration exits 2"
 like "$out" "^latscope: demo: invalid duration 'abc'$" "with a one-line error"
