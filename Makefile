@@ -64,6 +64,9 @@ LIBLATSCOPE_SO := $(BUILD)/liblatscope.so
 LIBINTERNAL := $(BUILD)/libinternal.a
 VMLINUX_H := $(BUILD)/vmlinux.h
 
+# Keep the BPF objects between skeletons and runs (make would delete them as intermediates).
+.SECONDARY:
+
 .PHONY: all lib bpf cli tests test test-unit test-sanitize test-cli test-kernel test-traces \
 	test-e2e bench install uninstall clean format check-format deps
 
