@@ -39,13 +39,16 @@ session=latscope_$$
 "${AS_USER[@]}" lttng create $session --live=100000 \
 	--set-url=net://127.0.0.1:$port:$((port + 1)) >"$TMP/lttng.log" 2>&1 &&
 	"${AS_USER[@]}" lttng enable-event -u 'latscope_test:*' >>"$TMP/lttng.log" 2>&1 &&
+	"${AS_USER[@]}" lttng add-context -u -t procname -t vpid >>"$TMP/lttng.log" 2>&1 &&
 	"${AS_USER[@]}" lttng start >>"$TMP/lttng.log" 2>&1
-ok $? "live session $session on 127.0.0.1:$port (relay) with the UST tracepoints"
+ok $? "live session $session on 127.0.0.1:$port (relay) with the UST tracepoints, procname and vpid contexts"
 [ $? -ne 0 ] && sed 's/^/# /' "$TMP/lttng.log" "$TMP/relayd.log" "$TMP/sessiond.log"
 
 JOB='job : $evt.$name == "latscope_test:job_start" : $evt.$name == "latscope_test:job_end" && $evt.id == $begin.$evt.id'
+# the same, matched through the stream event context (lttng add-context) of the live trace
+JOB_CTX='job : $evt.$name == "latscope_test:job_start" && $evt.$stream_ctx.procname =* "ust_job*" : $evt.$name == "latscope_test:job_end" && $evt.id == $begin.$evt.id && $evt.vpid == $begin.$evt.$stream_ctx.vpid'
 URL=net://127.0.0.1:$((port + 2))/host/$(hostname)/$session
-"$LATSCOPE" analyze periodstats --period "$JOB" --period-captures 'job : id = $evt.id, kind = $evt.kind' \
+"$LATSCOPE" analyze periodstats --period "$JOB_CTX" --period-captures 'job : id = $evt.id, kind = $evt.kind, app = $evt.procname' \
 	--min-duration 200000 --gmt "$URL" >"$TMP/live.out" 2>"$TMP/live.err" &
 latscope=$!
 pids+=($latscope)
@@ -68,7 +71,7 @@ ok $running "... while the program still runs ($done_jobs of 16 jobs done then)"
 wait $app
 ok $? "the program ran to its end"
 sleep 0.5
-is "$(grep -c "'kind': 'slow'" "$TMP/live.out")" 4 "the 4 slow jobs (3, 7, 11, 15) are reported, none of the fast ones"
+is "$(grep -c "'kind': 'slow', 'app': 'ust_jobs'" "$TMP/live.out")" 4 "the 4 slow jobs (3, 7, 11, 15) are reported, none of the fast ones; procname from the context"
 unlike "$(cat "$TMP/live.out")" "'kind': 'fast'" "no fast job passes --min-duration 200000 us"
 
 "${AS_USER[@]}" lttng destroy $session >>"$TMP/lttng.log" 2>&1
