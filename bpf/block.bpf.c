@@ -10,8 +10,8 @@
  *                         are skipped as it did. Timeout: a record with LAT_REC_TIMEOUT while the
  *                         request is still in the device, then the usual one at completion.
  * Series 1 (block_queue): in: block_rq_insert (into the I/O scheduler), out: block_rq_issue.
- *                         A request merged into another (block_rq_merge) or requeued
- *                         (block_rq_requeue) forgets its pending entry.
+ *                         A request merged into another (block_rq_merge) forgets its
+ *                         entry; a requeued one (block_rq_requeue) goes back to queued.
  * One entry per request in one preallocated hash map: made at insert (or at issue when the
  * request skips the scheduler), updated in place at issue, deleted at completion.
  * pid, tid, comm: the task current at insert (else at issue): the submitter for direct and
@@ -173,11 +173,16 @@ SEC("tp_btf/block_rq_insert")
 int BPF_PROG(lat_block_insert, struct request *rq)
 {
 	struct lat_block_key key;
+	struct lat_block_val *v;
 
 	if (!lat_ctl.enabled || lat_block_skip(rq)) {
 		return 0;
 	}
 	lat_block_key_of(rq, &key);
+	v = bpf_map_lookup_elem(&lat_block_inflight, &key);
+	if (v && !v->issued) {
+		return 0; /* requeued (kept with its submitter), now inserted again */
+	}
 	lat_block_new(rq, &key, bpf_ktime_get_ns(), 0);
 	return 0;
 }
@@ -301,16 +306,25 @@ int BPF_PROG(lat_block_merge, struct request *rq)
 	return 0;
 }
 
-/* A requeued request goes back to the scheduler and is issued again: forget its issue entry. */
+/*
+ * A requeued request goes back to the queue (re-inserted by a kworker) and is issued again: its
+ * entry stays, with its submitter, back in the queued state (its device time so far is lost; no
+ * timeout fires while queued).
+ */
 SEC("tp_btf/block_rq_requeue")
 int BPF_PROG(lat_block_requeue, struct request *rq)
 {
 	struct lat_block_key key;
+	struct lat_block_val *v;
 
 	if (!lat_ctl.enabled) {
 		return 0;
 	}
 	lat_block_key_of(rq, &key);
-	bpf_map_delete_elem(&lat_block_inflight, &key);
+	v = bpf_map_lookup_elem(&lat_block_inflight, &key);
+	if (v) {
+		v->issued = 0;
+		v->start = bpf_ktime_get_ns();
+	}
 	return 0;
 }

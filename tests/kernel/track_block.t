@@ -147,4 +147,20 @@ pyq "$TMP/pid.out" 'sorted(set(a["pid"] for a in A))' 'len(I) >= 6'
 is "${R[0]}" "[$wanted]" "--pid: only the chosen writer"
 is "${R[1]}" True "--pid: its writes are reported"
 
+# --- --timeout 2us: requests still in the device are reported, then completed -----------------
+spawn "$DATA/f6" 4 65536
+start_track to block -t 0 --timeout 2us -p "$SPID" --json --no-stack
+go
+wait "$SPID"
+sleep 0.1
+stop_track
+pyq "$TMP/to.out" 'len([a for a in I if a["timeout"]]) >= 1' \
+	'all(any(b["start_ns"] == a["start_ns"] and not b["timeout"] and b["delay_ns"] >= a["delay_ns"] for b in I) for a in I if a["timeout"])' \
+	'all("error" not in a and a["bytes"] > 0 and a["dev"] == "'"$disk"'" for a in I if a["timeout"])' \
+	'S[0]["timeouts"] == len([a for a in I if a["timeout"]]) and S[1]["timeouts"] == 0'
+is "${R[0]}" True "timeout reports of requests still in the device"
+is "${R[1]}" True "each followed by its completion report (same start, longer delay)"
+is "${R[2]}" True "timeout reports carry the request's fields, no error yet"
+is "${R[3]}" True "summary counts the timeouts in the block series"
+
 done_testing
