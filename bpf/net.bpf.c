@@ -61,9 +61,7 @@ static __always_inline struct lat_net_record *lat_net_reserve(void)
 		lat_drop(LAT_DROP_RINGBUF_FULL);
 		return NULL;
 	}
-	__builtin_memset(&rec->net, 0, sizeof(rec->net));
-	rec->hdr.payload_off = __builtin_offsetof(struct lat_net_record, net);
-	rec->hdr.payload_len = sizeof(rec->net);
+	__builtin_memset(&rec->net, 0, sizeof(rec->net)); /* the header is set by lat_hdr_init */
 	return rec;
 }
 
