@@ -45,6 +45,7 @@ enum {
 	OPT_NO_INTERSECTION,
 	OPT_NO_COLOR,
 	OPT_UNSUPPORTED,
+	OPT_GROUP_BY,
 	OPT_HELP,
 };
 
@@ -74,8 +75,8 @@ static const struct option long_options[] = {
     {"skip-validation", no_argument, NULL, OPT_SKIP_VALIDATION},
     {"no-intersection", no_argument, NULL, OPT_NO_INTERSECTION},
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
-    {"group-by", required_argument, NULL, OPT_UNSUPPORTED},
-    {"period-group-by", required_argument, NULL, OPT_UNSUPPORTED},
+    {"group-by", required_argument, NULL, OPT_GROUP_BY},
+    {"period-group-by", required_argument, NULL, OPT_GROUP_BY},
     {"aggregate-by", required_argument, NULL, OPT_UNSUPPORTED},
     {"period-aggregate-by", required_argument, NULL, OPT_UNSUPPORTED},
     {"period-aggregate", required_argument, NULL, OPT_UNSUPPORTED},
@@ -125,6 +126,7 @@ static void print_help(FILE *out)
 		"$evt.FIELD\n"
 		"  --log, --top, --stats, --freq   views (several at once)\n"
 		"  --order-by hierarchy|time       log order (default time)\n"
+		"  --group-by 'PERIOD.CAPTURE[, ...]'  stats and freq per value of the captures\n"
 		"  --min-duration US, --max-duration US, --limit N (top), --freq-resolution N\n"
 		"  --begin, --end, --timerange, --gmt, --no-intersection, --skip-validation\n"
 		"  --lami (--mi), --mi-version, --metadata, --test-compatibility, "
@@ -277,6 +279,9 @@ static int parse_args(int argc, char **argv, struct pargs *a)
 			break;
 		case OPT_NO_PROGRESS:
 		case OPT_NO_COLOR:
+			break;
+		case OPT_GROUP_BY:
+			a->opts.group_by = optarg;
 			break;
 		case OPT_UNSUPPORTED:
 			return cli_usage_error("analyze",

@@ -61,6 +61,9 @@ struct lat_periods {
 	void *end_user;
 	lat_periods_field_fn field_fn;
 	void *field_user;
+	struct lat_result text_extra; /* text-only tables: the groups' per-period statistics */
+	char **group_keys;            /* --group-by groups, in the peer's order */
+	uint32_t ngroup_keys;
 	int status;
 };
 
@@ -207,6 +210,7 @@ int lat_periods_create(const struct lat_periods_options *opts, struct lat_period
 		return -ENOMEM;
 	}
 	p->opts = *opts;
+	lat_result_init(&p->text_extra);
 	if (p->opts.freq_resolution <= 0) {
 		p->opts.freq_resolution = 20;
 	}
@@ -357,6 +361,11 @@ void lat_periods_destroy(struct lat_periods *p)
 		free(r->children);
 	}
 	free(p->records);
+	lat_result_fini(&p->text_extra);
+	for (uint32_t i = 0; i < p->ngroup_keys; i++) {
+		free(p->group_keys[i]);
+	}
+	free(p->group_keys);
 	for (size_t i = 0; i < p->ndefs; i++) {
 		struct pdef *d = &p->defs[i];
 
@@ -1349,14 +1358,815 @@ static struct minmax mm_of(const double *v, uint32_t n)
 }
 
 static int freq_tables(struct lat_periods *p, struct lat_result *res);
-static int per_parent_freq_tables(struct lat_periods *p, struct agg *a, struct lat_result *res);
+static int freq_values_table(struct lat_periods *p, struct lat_result *res,
+			     const struct lat_table_class *cls, const char *subtitle,
+			     const double *vals, uint32_t n, double ratio);
+static int cmp_def_by_name(const void *a, const void *b, void *user);
+
+/*
+ * One per-parent statistics table (_get_per_parent_stats_result_table). kind: 0 duration,
+ * 1 duration globally, 2 count, 3 count globally, 4 ratio, 5 ratio globally. `by_def` holds
+ * the statistics of one source (all periods, or one --group-by group); `global_by_def` the
+ * ungrouped ones, whose parent counts make the "globally" zeros.
+ */
+static int pp_stats_table(struct lat_periods *p, struct lat_result *res, int kind,
+			  const struct parent_stats *by_def, const uint32_t *order, uint32_t norder,
+			  const struct parent_stats *global_by_def, const char *prefix)
+{
+	static const struct lat_table_class *const cls[6] = {&pp_stats_class, &pp_stats_class,
+							     &pp_count_class, &pp_count_class,
+							     &pp_pc_class,    &pp_pc_class};
+	char subtitle[400];
+	struct lat_table *t;
+	bool global = kind % 2;
+
+	snprintf(subtitle, sizeof(subtitle), "%s%s", prefix,
+		 global ? "Globally" : "With active children");
+	t = lat_result_add_table(res, cls[kind], p->first_ts, p->last_ts, subtitle);
+	if (!t) {
+		return -ENOMEM;
+	}
+	for (uint32_t k = 0; k < norder; k++) {
+		uint32_t parent = order[k], desc[LAT_PERIODS_MAX_ARGS];
+		const struct parent_stats *ps = &by_def[parent];
+		size_t ndesc = 0;
+
+		descendants(p, parent, desc, &ndesc);
+		for (size_t j = 0; j < ndesc; j++) {
+			const struct child_stats *cs = &ps->kids[desc[j]];
+			uint32_t n = cs->n, nr = global_by_def[parent].nr_periods;
+			uint32_t zeros = nr > n ? nr - n : 0, m = global ? nr : n;
+			int64_t dmin, dmax, dtot = 0;
+			struct minmax mc, mp;
+			struct lat_cell *c;
+			bool sd = global ? nr > 2 : n > 2;
+
+			if (!n) {
+				continue;
+			}
+			dmin = dmax = cs->durations[0];
+			for (uint32_t i = 0; i < n; i++) {
+				dmin = cs->durations[i] < dmin ? cs->durations[i] : dmin;
+				dmax = cs->durations[i] > dmax ? cs->durations[i] : dmax;
+				dtot += cs->durations[i];
+			}
+			mc = mm_of(cs->counts, n);
+			mp = mm_of(cs->pcs, n);
+			c = lat_table_add_row(t);
+			if (!c) {
+				return -ENOMEM;
+			}
+			c[0] = lat_cell_str(LAT_CLS_STRING, p->defs[desc[j]].path);
+			c[1] = lat_cell_str(LAT_CLS_STRING, p->defs[parent].path);
+			c[5] = lat_cell_unknown();
+			if (kind / 2 == 0) {
+				c[2] = lat_cell_int(LAT_CLS_DURATION, global && zeros ? 0 : dmin);
+				c[3] = lat_cell_float(LAT_CLS_DURATION, (double)dtot / m);
+				c[4] = lat_cell_int(LAT_CLS_DURATION, dmax);
+			} else if (kind / 2 == 1) {
+				c[2] = lat_cell_int(LAT_CLS_NUMBER,
+						    global && zeros ? 0 : (int64_t)mc.min);
+				c[3] = lat_cell_float(LAT_CLS_NUMBER, mc.total / m);
+				c[4] = lat_cell_int(LAT_CLS_NUMBER, (int64_t)mc.max);
+			} else {
+				c[2] = global && zeros ? lat_cell_int(LAT_CLS_NUMBER, 0)
+						       : lat_cell_float(LAT_CLS_NUMBER, mp.min);
+				c[3] = lat_cell_float(LAT_CLS_NUMBER, mp.total / m);
+				c[4] = lat_cell_float(LAT_CLS_NUMBER, mp.max);
+			}
+			if (sd) {
+				/* the values, then a zero for each parent instance without this
+				 * child */
+				int64_t *vi = calloc(m > n ? m : n, sizeof(*vi));
+				double *vd = calloc(m > n ? m : n, sizeof(*vd));
+
+				if (!vi || !vd) {
+					free(vi);
+					free(vd);
+					return -ENOMEM;
+				}
+				for (uint32_t i = 0; i < n; i++) {
+					vi[i] = cs->durations[i];
+					vd[i] = kind / 2 == 1 ? cs->counts[i] : cs->pcs[i];
+				}
+				c[5] = kind / 2 == 0
+					   ? lat_cell_float(LAT_CLS_DURATION, stdev_int(vi, m))
+					   : lat_cell_float(LAT_CLS_NUMBER, stdev_float(vd, m));
+				free(vi);
+				free(vd);
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * --group-by P.capture[,...]: the peer's _hierarchical_sub / _account_parents_in_group. Each
+ * period instance gets the lists of (P.capture, value) of itself, its descendants and its
+ * ancestors; each list makes a group key ("P.c = v, ..."), under which the instance's duration
+ * and its ancestors' per-parent statistics are accounted. The peer's quirks are kept: an
+ * ancestor's aggregation is linked to its own parent only when that one was not yet known, and
+ * a descendant is added to every ancestor both directly and through those links.
+ */
+struct ctuple {
+	const char *key, *val;
+};
+
+struct clist {
+	struct ctuple *v;
+	uint32_t n;
+};
+
+struct clists {
+	struct clist *v;
+	uint32_t n, cap;
+};
+
+struct tmpagg {
+	int32_t parent; /* index in the group's tmpaggs, -1 */
+	int64_t *sum;   /* by definition */
+	uint32_t *cnt;
+};
+
+struct pgroup {
+	char *key;
+	char prefix[512];      /* "'KEY' - " */
+	char freq_prefix[512]; /* "'KEY' -- " */
+	struct agg agg;        /* by_def, order: the per-parent statistics of the group */
+	int64_t **own;         /* by definition: the durations of the group's instances */
+	uint32_t *own_n, *own_cap;
+	uint32_t *own_order; /* definitions in the order met */
+	uint32_t nown_order;
+	int32_t *tmp_of; /* record -> tmpagg */
+	struct tmpagg *tmps;
+	uint32_t ntmps, tmps_cap;
+};
+
+struct groups {
+	struct pgroup *v;
+	uint32_t n, cap;
+	char **strings; /* owned */
+	uint32_t nstrings, strings_cap;
+	int status;
+};
+
+static const char *g_keep(struct groups *g, char *s)
+{
+	if (!s || grow((void **)&g->strings, &g->strings_cap, g->nstrings + 1, sizeof(char *))) {
+		free(s);
+		g->status = -ENOMEM;
+		return "";
+	}
+	g->strings[g->nstrings++] = s;
+	return s;
+}
+
+static int cmp_cap_value(const void *a, const void *b)
+{
+	return strcmp(((const struct lat_period_capture_value *)a)->name,
+		      ((const struct lat_period_capture_value *)b)->name);
+}
+
+/* Is `cap` among the --group-by captures of period `name`? */
+static bool grouped(const struct lat_periods *p, const char *name, const char *cap)
+{
+	const char *s = p->opts.group_by;
+
+	while (s && *s) {
+		const char *end = strchr(s, ','), *dot;
+		size_t len = end ? (size_t)(end - s) : strlen(s);
+		char item[256];
+		size_t a = 0, b = len;
+
+		while (a < b && (s[a] == ' ' || s[a] == '\t')) {
+			a++;
+		}
+		while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t')) {
+			b--;
+		}
+		snprintf(item, sizeof(item), "%.*s", (int)(b - a), s + a);
+		dot = strchr(item, '.');
+		if (dot) {
+			const char *pname = item, *slash;
+			char period[256];
+
+			snprintf(period, sizeof(period), "%.*s", (int)(dot - item), item);
+			slash = strrchr(period, '/');
+			pname = slash ? slash + 1 : period;
+			if (strcmp(pname, name) == 0 && strncmp(dot + 1, cap, strlen(cap)) == 0 &&
+			    (dot[1 + strlen(cap)] == '\0' || dot[1 + strlen(cap)] == '.')) {
+				return true;
+			}
+		}
+		s = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+/* event.filtered_captures(): the record's grouped captures, begin then end, keys sorted. */
+static struct clist filtered_captures(struct lat_periods *p, struct groups *g, uint32_t rec)
+{
+	const struct lat_period_record *r = &p->records[rec];
+	const char *name = lat_periods_def_name(p, r->def);
+	struct clist out = {0};
+
+	out.v = calloc(r->nbegin_caps + r->nend_caps + 1, sizeof(*out.v));
+	if (!out.v) {
+		g->status = -ENOMEM;
+		return out;
+	}
+	for (int side = 0; side < 2; side++) {
+		uint32_t n = side ? r->nend_caps : r->nbegin_caps;
+		struct lat_period_capture_value *caps = malloc((n + 1) * sizeof(*caps));
+
+		if (!caps) {
+			g->status = -ENOMEM;
+			return out;
+		}
+		if (n) {
+			memcpy(caps, side ? r->end_caps : r->begin_caps, n * sizeof(*caps));
+		}
+		qsort(caps, n, sizeof(*caps), cmp_cap_value);
+		for (uint32_t i = 0; i < n; i++) {
+			struct sbuf k = {0}, v = {0};
+
+			if (!grouped(p, name, caps[i].name)) {
+				continue;
+			}
+			sb_puts(&k, name);
+			sb_putc(&k, '.');
+			sb_puts(&k, caps[i].name);
+			py_value(&v, &caps[i].v, false);
+			out.v[out.n].key = g_keep(g, k.s ? k.s : strdup(""));
+			out.v[out.n].val = g_keep(g, v.s ? v.s : strdup(""));
+			out.n++;
+		}
+		free(caps);
+	}
+	return out;
+}
+
+static struct clist cl_concat(struct groups *g, const struct clist *a, const struct clist *b)
+{
+	struct clist out = {calloc(a->n + b->n + 1, sizeof(struct ctuple)), a->n + b->n};
+
+	if (!out.v) {
+		g->status = -ENOMEM;
+		out.n = 0;
+		return out;
+	}
+	if (a->n) {
+		memcpy(out.v, a->v, a->n * sizeof(struct ctuple));
+	}
+	if (b->n) {
+		memcpy(out.v + a->n, b->v, b->n * sizeof(struct ctuple));
+	}
+	return out;
+}
+
+static bool cl_equal(const struct clist *a, const struct clist *b)
+{
+	if (a->n != b->n) {
+		return false;
+	}
+	for (uint32_t i = 0; i < a->n; i++) {
+		if (strcmp(a->v[i].key, b->v[i].key) || strcmp(a->v[i].val, b->v[i].val)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static void cls_push(struct groups *g, struct clists *l, struct clist c)
+{
+	if (grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v))) {
+		free(c.v);
+		g->status = -ENOMEM;
+		return;
+	}
+	l->v[l->n++] = c;
+}
+
+static void cls_free(struct clists *l)
+{
+	for (uint32_t i = 0; i < l->n; i++) {
+		free(l->v[i].v);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static int agg_alloc(struct agg *a, size_t nd)
+{
+	a->by_def = calloc(nd, sizeof(*a->by_def));
+	a->order = calloc(nd, sizeof(*a->order));
+	if (!a->by_def || !a->order) {
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < nd; i++) {
+		a->by_def[i].kids = calloc(nd, sizeof(*a->by_def[i].kids));
+		if (!a->by_def[i].kids) {
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void agg_free(struct agg *a, size_t nd)
+{
+	if (a->by_def) {
+		for (size_t i = 0; i < nd; i++) {
+			if (!a->by_def[i].kids) {
+				continue;
+			}
+			for (size_t j = 0; j < nd; j++) {
+				free(a->by_def[i].kids[j].durations);
+				free(a->by_def[i].kids[j].counts);
+				free(a->by_def[i].kids[j].pcs);
+			}
+			free(a->by_def[i].kids);
+		}
+	}
+	free(a->by_def);
+	free(a->order);
+	free(a->acc_sum);
+	free(a->acc_cnt);
+}
+
+static struct pgroup *group_get(struct lat_periods *p, struct groups *g, const char *key)
+{
+	struct pgroup *x;
+
+	for (uint32_t i = 0; i < g->n; i++) {
+		if (strcmp(g->v[i].key, key) == 0) {
+			return &g->v[i];
+		}
+	}
+	if (grow((void **)&g->v, &g->cap, g->n + 1, sizeof(*g->v))) {
+		g->status = -ENOMEM;
+		return NULL;
+	}
+	x = &g->v[g->n];
+	memset(x, 0, sizeof(*x));
+	x->key = strdup(key);
+	x->own = calloc(p->ndefs, sizeof(*x->own));
+	x->own_n = calloc(p->ndefs, sizeof(*x->own_n));
+	x->own_cap = calloc(p->ndefs, sizeof(*x->own_cap));
+	x->own_order = calloc(p->ndefs, sizeof(*x->own_order));
+	x->tmp_of = malloc((p->nrecords ? p->nrecords : 1) * sizeof(*x->tmp_of));
+	g->n++;
+	if (!x->key || !x->own || !x->own_n || !x->own_cap || !x->own_order || !x->tmp_of ||
+	    agg_alloc(&x->agg, p->ndefs)) {
+		g->status = -ENOMEM;
+		return NULL;
+	}
+	x->agg.p = p;
+	for (uint32_t i = 0; i < p->nrecords; i++) {
+		x->tmp_of[i] = -1;
+	}
+	snprintf(x->prefix, sizeof(x->prefix), "'%s' - ", key);
+	snprintf(x->freq_prefix, sizeof(x->freq_prefix), "'%s' -- ", key);
+	return x;
+}
+
+static int32_t tmp_new(struct lat_periods *p, struct groups *g, struct pgroup *x, int32_t parent)
+{
+	struct tmpagg *t;
+
+	if (grow((void **)&x->tmps, &x->tmps_cap, x->ntmps + 1, sizeof(*x->tmps))) {
+		g->status = -ENOMEM;
+		return -1;
+	}
+	t = &x->tmps[x->ntmps];
+	t->parent = parent;
+	t->sum = calloc(p->ndefs, sizeof(*t->sum));
+	t->cnt = calloc(p->ndefs, sizeof(*t->cnt));
+	if (!t->sum || !t->cnt) {
+		free(t->sum);
+		free(t->cnt);
+		g->status = -ENOMEM;
+		return -1;
+	}
+	return (int32_t)x->ntmps++;
+}
+
+/* _add_parent_per_group_active_periods */
+static int32_t tmp_add_chain(struct lat_periods *p, struct groups *g, struct pgroup *x,
+			     uint32_t rec)
+{
+	int64_t parent = p->records[rec].parent;
+	int32_t link = -1, t;
+
+	if (parent >= 0 && x->tmp_of[parent] < 0) {
+		link = tmp_add_chain(p, g, x, (uint32_t)parent);
+	}
+	t = tmp_new(p, g, x, link);
+	if (t >= 0) {
+		x->tmp_of[rec] = t;
+	}
+	return t;
+}
+
+/* _AggregatedPeriodStats.finish_period */
+static void finish_period(struct groups *g, struct parent_stats *ps, int64_t pdur,
+			  const struct tmpagg *t, size_t nd)
+{
+	for (size_t def = 0; def < nd; def++) {
+		struct child_stats *cs = &ps->kids[def];
+
+		if (!t->cnt[def]) {
+			continue;
+		}
+		if (grow((void **)&cs->durations, &cs->cap, cs->n + 1, sizeof(int64_t)) ||
+		    !(cs->counts = realloc(cs->counts, cs->cap * sizeof(double))) ||
+		    !(cs->pcs = realloc(cs->pcs, cs->cap * sizeof(double)))) {
+			g->status = -ENOMEM;
+			return;
+		}
+		cs->durations[cs->n] = t->sum[def];
+		cs->counts[cs->n] = t->cnt[def];
+		cs->pcs[cs->n] = pdur ? (double)t->sum[def] / (double)pdur * 100 : 0;
+		cs->n++;
+	}
+	ps->nr_periods++;
+}
+
+static int cmp_tuple_key(const void *a, const void *b)
+{
+	return strcmp(((const struct ctuple *)a)->key, ((const struct ctuple *)b)->key);
+}
+
+/* _account_parents_in_group */
+static void account(struct lat_periods *p, struct groups *g, uint32_t rec,
+		    const struct clists *full, uint32_t ngroup_periods)
+{
+	const struct lat_period_record *r = &p->records[rec];
+	int64_t dur = rec_duration(r);
+
+	for (uint32_t i = 0; i < full->n && !g->status; i++) {
+		const struct clist *c = &full->v[i];
+		struct ctuple *sorted;
+		struct sbuf key = {0};
+		struct pgroup *x;
+
+		if (c->n < ngroup_periods || c->n == 0) {
+			continue;
+		}
+		sorted = malloc(c->n * sizeof(*sorted));
+		if (!sorted) {
+			g->status = -ENOMEM;
+			return;
+		}
+		memcpy(sorted, c->v, c->n * sizeof(*sorted));
+		/* sorted(..., key=x[0]) is stable: insertion sort */
+		for (uint32_t a = 1; a < c->n; a++) {
+			struct ctuple v = sorted[a];
+			uint32_t b = a;
+
+			while (b > 0 && cmp_tuple_key(&sorted[b - 1], &v) > 0) {
+				sorted[b] = sorted[b - 1];
+				b--;
+			}
+			sorted[b] = v;
+		}
+		for (uint32_t a = 0; a < c->n; a++) {
+			if (a) {
+				sb_puts(&key, ", ");
+			}
+			sb_puts(&key, sorted[a].key);
+			sb_puts(&key, " = ");
+			sb_puts(&key, sorted[a].val);
+		}
+		free(sorted);
+		x = key.s ? group_get(p, g, key.s) : NULL;
+		free(key.s);
+		if (!x) {
+			g->status = g->status ? g->status : -ENOMEM;
+			return;
+		}
+		if (!x->own_cap[r->def] && !x->own_n[r->def]) {
+			bool met = false;
+
+			for (uint32_t k = 0; k < x->nown_order; k++) {
+				met |= x->own_order[k] == r->def;
+			}
+			if (!met) {
+				x->own_order[x->nown_order++] = r->def;
+			}
+		}
+		if (grow((void **)&x->own[r->def], &x->own_cap[r->def], x->own_n[r->def] + 1,
+			 sizeof(int64_t))) {
+			g->status = -ENOMEM;
+			return;
+		}
+		x->own[r->def][x->own_n[r->def]++] = dur;
+		agg_use(&x->agg, r->def);
+		for (int64_t parent = r->parent; parent >= 0; parent = p->records[parent].parent) {
+			int32_t t;
+
+			if (x->tmp_of[parent] < 0 && tmp_add_chain(p, g, x, (uint32_t)parent) < 0) {
+				return;
+			}
+			agg_use(&x->agg, p->records[parent].def);
+			/* _TmpAggregation.add_child: this one and its linked ancestors */
+			for (t = x->tmp_of[parent]; t >= 0; t = x->tmps[t].parent) {
+				x->tmps[t].sum[r->def] += dur;
+				x->tmps[t].cnt[r->def]++;
+			}
+		}
+		if (x->tmp_of[rec] >= 0) {
+			finish_period(g, &x->agg.by_def[r->def], dur, &x->tmps[x->tmp_of[rec]],
+				      p->ndefs);
+		}
+	}
+}
+
+/* _hierarchical_sub: returns the local capture lists of `rec` */
+static struct clists hsub(struct lat_periods *p, struct groups *g, uint32_t rec,
+			  const struct clist *ancestors, uint32_t ngroup_periods)
+{
+	const struct lat_period_record *r = &p->records[rec];
+	struct clist own = filtered_captures(p, g, rec), anc_own;
+	struct clists local = {0}, full = {0};
+
+	anc_own = cl_concat(g, ancestors, &own);
+	for (uint32_t i = 0; i < r->nchildren && !g->status; i++) {
+		struct clists cc;
+
+		if (!duration_ok(p, rec_duration(&p->records[r->children[i]]))) {
+			continue;
+		}
+		cc = hsub(p, g, r->children[i], &anc_own, ngroup_periods);
+		for (uint32_t j = 0; j < cc.n; j++) {
+			cls_push(g, &local, cl_concat(g, &own, &cc.v[j]));
+		}
+		cls_free(&cc);
+	}
+	if (!local.n) {
+		cls_push(g, &local, cl_concat(g, &own, &(struct clist){0}));
+	}
+	for (uint32_t i = 0; i < local.n; i++) {
+		struct clist c = cl_concat(g, &local.v[i], ancestors);
+		bool dup = false;
+
+		for (uint32_t j = 0; j < full.n && !dup; j++) {
+			dup = cl_equal(&full.v[j], &c);
+		}
+		if (dup) {
+			free(c.v);
+		} else {
+			cls_push(g, &full, c);
+		}
+	}
+	account(p, g, rec, &full, ngroup_periods);
+	cls_free(&full);
+	free(own.v);
+	free(anc_own.v);
+	return local;
+}
+
+static int groups_build(struct lat_periods *p, struct groups *g)
+{
+	char names[LAT_PERIODS_MAX_ARGS][256];
+	uint32_t nnames = 0;
+	const char *s = p->opts.group_by;
+
+	if (!s || !*s) {
+		return 0;
+	}
+	/* how many periods the groups name (a capture list shorter than that is skipped) */
+	while (s && *s) {
+		const char *end = strchr(s, ','), *dot;
+		char item[256], *it = item, *slash;
+		bool seen = false;
+
+		snprintf(item, sizeof(item), "%.*s", (int)(end ? (size_t)(end - s) : strlen(s)), s);
+		while (*it == ' ' || *it == '\t') {
+			it++;
+		}
+		dot = strchr(it, '.');
+		if (*it && dot) {
+			item[dot - item] = '\0';
+			slash = strrchr(it, '/');
+			it = slash ? slash + 1 : it;
+			for (uint32_t i = 0; i < nnames; i++) {
+				seen |= strcmp(names[i], it) == 0;
+			}
+			if (!seen && nnames < LAT_PERIODS_MAX_ARGS) {
+				snprintf(names[nnames++], sizeof(names[0]), "%s", it);
+			}
+		}
+		s = end ? end + 1 : NULL;
+	}
+	for (uint32_t i = 0; i < p->nrecords && !g->status; i++) {
+		const struct lat_period_record *r = &p->records[i];
+		struct clists local;
+
+		if (!r->completed || r->parent >= 0 || !duration_ok(p, rec_duration(r))) {
+			continue;
+		}
+		local = hsub(p, g, i, &(struct clist){0}, nnames);
+		cls_free(&local);
+	}
+	return g->status;
+}
+
+static void groups_fini(struct lat_periods *p, struct groups *g)
+{
+	for (uint32_t i = 0; i < g->n; i++) {
+		struct pgroup *x = &g->v[i];
+
+		free(x->key);
+		for (size_t d = 0; x->own && d < p->ndefs; d++) {
+			free(x->own[d]);
+		}
+		free(x->own);
+		free(x->own_n);
+		free(x->own_cap);
+		free(x->own_order);
+		free(x->tmp_of);
+		for (uint32_t t = 0; t < x->ntmps; t++) {
+			free(x->tmps[t].sum);
+			free(x->tmps[t].cnt);
+		}
+		free(x->tmps);
+		agg_free(&x->agg, p->ndefs);
+	}
+	free(g->v);
+	for (uint32_t i = 0; i < g->nstrings; i++) {
+		free(g->strings[i]);
+	}
+	free(g->strings);
+	memset(g, 0, sizeof(*g));
+}
+
+/* The per-period statistics of one group (text only: the peer's LAMI leaves them out). */
+static int group_stats_table(struct lat_periods *p, const struct pgroup *x, struct lat_result *res)
+{
+	struct lat_table *t =
+	    lat_result_add_table(res, &stats_class, p->first_ts, p->last_ts, NULL);
+
+	if (!t) {
+		return -ENOMEM;
+	}
+	for (uint32_t k = 0; k < x->nown_order; k++) {
+		uint32_t def = x->own_order[k], n = 0;
+		int64_t *vals = malloc((x->own_n[def] + 1) * sizeof(*vals)), min = 0, max = 0,
+			total = 0;
+		struct lat_cell *c;
+		double sd;
+
+		if (!vals) {
+			return -ENOMEM;
+		}
+		for (uint32_t i = 0; i < x->own_n[def]; i++) {
+			int64_t v = x->own[def][i];
+
+			if (!duration_ok(p, v)) {
+				continue;
+			}
+			min = !n || v < min ? v : min;
+			max = !n || v > max ? v : max;
+			total += v;
+			vals[n++] = v;
+		}
+		sd = stdev_int(vals, n);
+		free(vals);
+		c = lat_table_add_row(t);
+		if (!c) {
+			return -ENOMEM;
+		}
+		c[0] = lat_cell_str(LAT_CLS_STRING, p->defs[def].path);
+		c[1] = lat_cell_int(LAT_CLS_NUMBER, n);
+		c[2] = lat_cell_int(LAT_CLS_DURATION, min);
+		c[3] = n ? lat_cell_float(LAT_CLS_DURATION, (double)total / n)
+			 : lat_cell_int(LAT_CLS_DURATION, 0);
+		c[4] = lat_cell_int(LAT_CLS_DURATION, max);
+		c[5] = isnan(sd) ? lat_cell_unknown() : lat_cell_float(LAT_CLS_DURATION, sd);
+		c[6] = lat_cell_int(LAT_CLS_DURATION, total);
+	}
+	return 0;
+}
+
+/* The per-parent distributions of one source and one kind (see per_parent_freq_all). */
+static int pp_freq_kind(struct lat_periods *p, struct lat_result *res, int k, const struct agg *a,
+			const struct parent_stats *global_by_def, const char *prefix)
+{
+	static const struct {
+		const char *text;
+		int kind; /* 0 duration, 1 count, 2 ratio */
+		bool global;
+	} kinds[6] = {
+	    {"Duration of ", 0, false},    {"Global duration of ", 0, true},
+	    {"Number of ", 1, false},      {"Global number of ", 1, true},
+	    {"Usage ratio of ", 2, false}, {"Global usage ratio of ", 2, true},
+	};
+	const struct lat_table_class *cls = kinds[k].kind == 0   ? &freq_duration_class
+					    : kinds[k].kind == 1 ? &freq_count_class
+								 : &freq_ratio_class;
+	uint32_t parents[LAT_PERIODS_MAX_ARGS];
+	size_t np = 0;
+	int ret = 0;
+
+	for (uint32_t i = 0; i < a->norder; i++) {
+		parents[np++] = a->order[i];
+	}
+	qsort_r(parents, np, sizeof(parents[0]), cmp_def_by_name, p);
+	for (size_t i = 0; i < np && !ret; i++) {
+		const struct parent_stats *ps = &a->by_def[parents[i]];
+		uint32_t desc[LAT_PERIODS_MAX_ARGS], nr = global_by_def[parents[i]].nr_periods;
+		size_t ndesc = 0;
+
+		descendants(p, parents[i], desc, &ndesc);
+		for (size_t j = 0; j < ndesc && !ret; j++) {
+			const struct child_stats *cs = &ps->kids[desc[j]];
+			uint32_t n = cs->n, total = n;
+			char subtitle[700];
+			double *v;
+
+			if (!n) {
+				continue;
+			}
+			if (kinds[k].global && nr > n) {
+				total = nr;
+			}
+			v = calloc(total, sizeof(*v));
+			if (!v) {
+				return -ENOMEM;
+			}
+			for (uint32_t x = 0; x < n; x++) {
+				v[x] = kinds[k].kind == 0   ? (double)cs->durations[x]
+				       : kinds[k].kind == 1 ? cs->counts[x]
+							    : cs->pcs[x];
+			}
+			snprintf(subtitle, sizeof(subtitle), "%s%s%s per %s", prefix, kinds[k].text,
+				 p->defs[desc[j]].path, p->defs[parents[i]].path);
+			ret = freq_values_table(p, res, cls, subtitle, v, total,
+						kinds[k].kind == 0 ? 1000 : 1);
+			free(v);
+		}
+	}
+	return ret;
+}
+
+/* A group's per-period distributions ("'KEY' - Duration of period: NAME"), in order met. */
+static int group_period_freq(struct lat_periods *p, const struct pgroup *x, struct lat_result *res)
+{
+	int ret = 0;
+
+	for (uint32_t k = 0; k < x->nown_order && !ret; k++) {
+		uint32_t def = x->own_order[k], n = 0;
+		double *v = malloc((x->own_n[def] + 1) * sizeof(*v));
+		char subtitle[700];
+
+		if (!v) {
+			return -ENOMEM;
+		}
+		for (uint32_t i = 0; i < x->own_n[def]; i++) {
+			if (duration_ok(p, x->own[def][i])) {
+				v[n++] = (double)x->own[def][i];
+			}
+		}
+		snprintf(subtitle, sizeof(subtitle), "%sDuration of period: %s", x->prefix,
+			 lat_periods_def_name(p, def));
+		if (n) {
+			ret = freq_values_table(p, res, &freq_duration_class, subtitle, v, n, 1000);
+		}
+		free(v);
+	}
+	return ret;
+}
+
+/*
+ * Every distribution of periodfreq, grouped by class as the peer's LAMI: durations (per period,
+ * per parent, globally; all periods then each group), counts, ratios.
+ */
+static int per_parent_freq_all(struct lat_periods *p, struct agg *a, struct groups *g,
+			       struct lat_result *res)
+{
+	/* the peer's append order; lat_periods_results() then groups the tables by class */
+	static const int kinds[6] = {0, 2, 4, 1, 3, 5};
+	int ret = freq_tables(p, res);
+
+	for (int k = 0; k < 6 && !ret; k++) {
+		ret = pp_freq_kind(p, res, kinds[k], a, a->by_def, "");
+	}
+	for (uint32_t i = 0; i < g->n && !ret; i++) {
+		ret = group_period_freq(p, &g->v[i], res);
+		for (int k = 0; k < 6 && !ret; k++) {
+			ret = pp_freq_kind(p, res, kinds[k], &g->v[i].agg, a->by_def,
+					   g->v[i].freq_prefix);
+		}
+	}
+	return ret;
+}
 
 /* Per-parent statistics (stats) and distributions (freq), in the peer's table order. */
 static int per_parent_tables(struct lat_periods *p, struct lat_result *res, bool stats, bool freq)
 {
 	struct agg a = {.p = p};
+	struct groups g = {0};
 	size_t nd = p->ndefs;
-	struct lat_table *t[6];
 	int ret = -ENOMEM;
 
 	a.by_def = calloc(nd, sizeof(*a.by_def));
@@ -1384,134 +2194,53 @@ static int per_parent_tables(struct lat_periods *p, struct lat_result *res, bool
 			goto out;
 		}
 	}
-	if (!stats) {
-		goto freq;
+	ret = groups_build(p, &g);
+	if (ret) {
+		goto out;
 	}
-	/*
-	 * The peer prints its LAMI tables grouped by class (duration, count, ratio; each with
-	 * active children, then globally); t[] is indexed by meaning: with active children
-	 * 0 duration, 1 count, 2 ratio; globally 3, 4, 5.
-	 */
-	{
-		static const int slot[6] = {0, 3, 1, 4, 2, 5};
-		static const struct lat_table_class *const cls[6] = {
-		    &pp_stats_class, &pp_stats_class, &pp_count_class,
-		    &pp_count_class, &pp_pc_class,    &pp_pc_class};
-
-		for (int i = 0; i < 6; i++) {
-			/* the table pointers stay valid: no other table is added meanwhile */
-			if (!lat_result_add_table(res, cls[i], p->first_ts, p->last_ts,
-						  i % 2 ? "Globally" : "With active children")) {
-				goto out;
-			}
+	if (g.n) {
+		p->group_keys = calloc(g.n, sizeof(*p->group_keys));
+		if (!p->group_keys) {
+			ret = -ENOMEM;
+			goto out;
 		}
-		for (int i = 0; i < 6; i++) {
-			t[slot[i]] = &res->tables[res->ntables - 6 + i];
+		for (uint32_t k = 0; k < g.n && !ret; k++) {
+			p->group_keys[k] = strdup(g.v[k].key);
+			p->ngroup_keys += p->group_keys[k] != NULL;
+			ret = p->group_keys[k] ? group_stats_table(p, &g.v[k], &p->text_extra)
+					       : -ENOMEM;
+		}
+		if (ret) {
+			goto out;
 		}
 	}
-	for (uint32_t k = 0; k < a.norder; k++) {
-		uint32_t parent = a.order[k];
-		struct parent_stats *ps = &a.by_def[parent];
-		uint32_t desc[LAT_PERIODS_MAX_ARGS];
-		size_t ndesc = 0;
-
-		descendants(p, parent, desc, &ndesc);
-		for (size_t j = 0; j < ndesc; j++) {
-			struct child_stats *cs = &ps->kids[desc[j]];
-			uint32_t n = cs->n, nr = ps->nr_periods, zeros = nr > n ? nr - n : 0;
-			int64_t dmin = 0, dmax = 0, dtot = 0;
-			struct minmax mc, mp;
-			struct lat_cell *row[6];
-			double *gd = NULL, *gc = NULL, *gp = NULL;
-			int64_t *gdi = NULL;
-			const char *name = p->defs[desc[j]].path, *pname = p->defs[parent].path;
-
-			if (!n) {
-				continue;
+	if (stats) {
+		/*
+		 * Grouped by class, as the peer's LAMI: for each class (duration, count,
+		 * ratio), all periods then each group, with active children then globally.
+		 */
+		for (int cls = 0; cls < 3 && !ret; cls++) {
+			for (int kind = cls * 2; kind < cls * 2 + 2 && !ret; kind++) {
+				ret = pp_stats_table(p, res, kind, a.by_def, a.order, a.norder,
+						     a.by_def, "");
 			}
-			dmin = dmax = cs->durations[0];
-			for (uint32_t i = 0; i < n; i++) {
-				dmin = cs->durations[i] < dmin ? cs->durations[i] : dmin;
-				dmax = cs->durations[i] > dmax ? cs->durations[i] : dmax;
-				dtot += cs->durations[i];
-			}
-			mc = mm_of(cs->counts, n);
-			mp = mm_of(cs->pcs, n);
-			for (int i = 0; i < 6; i++) {
-				row[i] = lat_table_add_row(t[i]);
-				if (!row[i]) {
-					goto out;
+			for (uint32_t k = 0; k < g.n && !ret; k++) {
+				for (int kind = cls * 2; kind < cls * 2 + 2 && !ret; kind++) {
+					ret = pp_stats_table(p, res, kind, g.v[k].agg.by_def,
+							     g.v[k].agg.order, g.v[k].agg.norder,
+							     a.by_def, g.v[k].prefix);
 				}
-				row[i][0] = lat_cell_str(LAT_CLS_STRING, name);
-				row[i][1] = lat_cell_str(LAT_CLS_STRING, pname);
 			}
-			/* with active children: stdev only when more than 2 values (peer) */
-			row[0][2] = lat_cell_int(LAT_CLS_DURATION, dmin);
-			row[0][3] = lat_cell_float(LAT_CLS_DURATION, (double)dtot / n);
-			row[0][4] = lat_cell_int(LAT_CLS_DURATION, dmax);
-			row[1][2] = lat_cell_int(LAT_CLS_NUMBER, (int64_t)mc.min);
-			row[1][3] = lat_cell_float(LAT_CLS_NUMBER, mc.total / n);
-			row[1][4] = lat_cell_int(LAT_CLS_NUMBER, (int64_t)mc.max);
-			row[2][2] = lat_cell_float(LAT_CLS_NUMBER, mp.min);
-			row[2][3] = lat_cell_float(LAT_CLS_NUMBER, mp.total / n);
-			row[2][4] = lat_cell_float(LAT_CLS_NUMBER, mp.max);
-			if (n > 2) {
-				row[0][5] =
-				    lat_cell_float(LAT_CLS_DURATION, stdev_int(cs->durations, n));
-				row[1][5] =
-				    lat_cell_float(LAT_CLS_NUMBER, stdev_float(cs->counts, n));
-				row[2][5] = lat_cell_float(LAT_CLS_NUMBER, stdev_float(cs->pcs, n));
-			} else {
-				row[0][5] = row[1][5] = row[2][5] = lat_cell_unknown();
-			}
-			/* globally: the parent instances without this child count as zeros */
-			row[3][2] = zeros ? lat_cell_int(LAT_CLS_DURATION, 0)
-					  : lat_cell_int(LAT_CLS_DURATION, dmin);
-			row[3][3] = lat_cell_float(LAT_CLS_DURATION, (double)dtot / nr);
-			row[3][4] = lat_cell_int(LAT_CLS_DURATION, dmax);
-			row[4][2] = lat_cell_int(LAT_CLS_NUMBER, zeros ? 0 : (int64_t)mc.min);
-			row[4][3] = lat_cell_float(LAT_CLS_NUMBER, mc.total / nr);
-			row[4][4] = lat_cell_int(LAT_CLS_NUMBER, (int64_t)mc.max);
-			row[5][2] = zeros ? lat_cell_int(LAT_CLS_NUMBER, 0)
-					  : lat_cell_float(LAT_CLS_NUMBER, mp.min);
-			row[5][3] = lat_cell_float(LAT_CLS_NUMBER, mp.total / nr);
-			row[5][4] = lat_cell_float(LAT_CLS_NUMBER, mp.max);
-			if (nr > 2) {
-				gdi = calloc(nr, sizeof(*gdi));
-				gc = calloc(nr, sizeof(*gc));
-				gp = calloc(nr, sizeof(*gp));
-				if (!gdi || !gc || !gp) {
-					free(gdi);
-					free(gc);
-					free(gp);
-					goto out;
-				}
-				for (uint32_t i = 0; i < n; i++) {
-					gdi[i] = cs->durations[i];
-					gc[i] = cs->counts[i];
-					gp[i] = cs->pcs[i];
-				}
-				row[3][5] = lat_cell_float(LAT_CLS_DURATION, stdev_int(gdi, nr));
-				row[4][5] = lat_cell_float(LAT_CLS_NUMBER, stdev_float(gc, nr));
-				row[5][5] = lat_cell_float(LAT_CLS_NUMBER, stdev_float(gp, nr));
-				free(gdi);
-				free(gc);
-				free(gp);
-			} else {
-				row[3][5] = row[4][5] = row[5][5] = lat_cell_unknown();
-			}
-			(void)gd;
+		}
+		if (ret) {
+			goto out;
 		}
 	}
-freq:
-	ret = 0;
 	if (freq) {
-		ret = freq_tables(p, res);
-		if (!ret) {
-			ret = per_parent_freq_tables(p, &a, res);
-		}
+		ret = per_parent_freq_all(p, &a, &g, res);
 	}
 out:
+	groups_fini(p, &g);
 	if (a.by_def) {
 		for (size_t i = 0; i < nd; i++) {
 			if (!a.by_def[i].kids) {
@@ -1689,70 +2418,55 @@ static int freq_values_table(struct lat_periods *p, struct lat_result *res,
 }
 
 /*
- * _get_per_parent_freq_result_table: for each parent (by name) and each of its descendants,
- * the distributions of the per-parent total duration, count and ratio, with active children
- * and globally (parents without that child count as zeros); grouped by class as in LAMI.
+ * The peer's LAMI lists tables grouped by class, classes in the order their first non-empty
+ * table was added (empty tables are left out): a stable reordering of the tables.
  */
-static int per_parent_freq_tables(struct lat_periods *p, struct agg *a, struct lat_result *res)
+static void group_by_class(struct lat_result *res)
 {
-	static const struct {
-		const char *prefix;
-		int kind; /* 0 duration, 1 count, 2 ratio */
-		bool global;
-	} kinds[6] = {
-	    {"Duration of ", 0, false},    {"Global duration of ", 0, true},
-	    {"Number of ", 1, false},      {"Global number of ", 1, true},
-	    {"Usage ratio of ", 2, false}, {"Global usage ratio of ", 2, true},
-	};
-	uint32_t parents[LAT_PERIODS_MAX_ARGS];
-	size_t np = 0;
-	int ret = 0;
+	const struct lat_table_class *seen[32];
+	size_t nseen = 0, n = res->ntables;
+	struct lat_table *sorted;
+	size_t *rank, k = 0;
 
-	for (uint32_t k = 0; k < a->norder; k++) {
-		parents[np++] = a->order[k];
+	if (n < 2) {
+		return;
 	}
-	qsort_r(parents, np, sizeof(parents[0]), cmp_def_by_name, p);
-	for (int k = 0; k < 6 && !ret; k++) {
-		const struct lat_table_class *cls = kinds[k].kind == 0   ? &freq_duration_class
-						    : kinds[k].kind == 1 ? &freq_count_class
-									 : &freq_ratio_class;
+	sorted = malloc(n * sizeof(*sorted));
+	rank = malloc(n * sizeof(*rank));
+	if (!sorted || !rank) {
+		free(sorted);
+		free(rank);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct lat_table *t = &res->tables[i];
+		size_t r = 0;
 
-		for (size_t i = 0; i < np && !ret; i++) {
-			struct parent_stats *ps = &a->by_def[parents[i]];
-			uint32_t desc[LAT_PERIODS_MAX_ARGS];
-			size_t ndesc = 0;
-
-			descendants(p, parents[i], desc, &ndesc);
-			for (size_t j = 0; j < ndesc && !ret; j++) {
-				struct child_stats *cs = &ps->kids[desc[j]];
-				uint32_t n = cs->n, total = n;
-				char subtitle[300];
-				double *v;
-
-				if (!n) {
-					continue;
-				}
-				if (kinds[k].global && ps->nr_periods > n) {
-					total = ps->nr_periods;
-				}
-				v = calloc(total, sizeof(*v));
-				if (!v) {
-					return -ENOMEM;
-				}
-				for (uint32_t x = 0; x < n; x++) {
-					v[x] = kinds[k].kind == 0   ? (double)cs->durations[x]
-					       : kinds[k].kind == 1 ? cs->counts[x]
-								    : cs->pcs[x];
-				}
-				snprintf(subtitle, sizeof(subtitle), "%s%s per %s", kinds[k].prefix,
-					 p->defs[desc[j]].path, p->defs[parents[i]].path);
-				ret = freq_values_table(p, res, cls, subtitle, v, total,
-							kinds[k].kind == 0 ? 1000 : 1);
-				free(v);
+		while (r < nseen && seen[r] != t->cls) {
+			r++;
+		}
+		if (r == nseen && t->nrows && nseen < 32) {
+			seen[nseen++] = t->cls;
+		}
+		rank[i] = r < nseen ? r : 32; /* empty tables of an unseen class: last */
+	}
+	for (size_t i = 0; i < n; i++) { /* classes seen later get their rank now */
+		if (rank[i] == 32) {
+			for (size_t r = 0; r < nseen; r++) {
+				rank[i] = seen[r] == res->tables[i].cls ? r : rank[i];
 			}
 		}
 	}
-	return ret;
+	for (size_t r = 0; r <= 32; r++) {
+		for (size_t i = 0; i < n; i++) {
+			if (rank[i] == r) {
+				sorted[k++] = res->tables[i];
+			}
+		}
+	}
+	memcpy(res->tables, sorted, n * sizeof(*sorted));
+	free(sorted);
+	free(rank);
 }
 
 int lat_periods_results(struct lat_periods *p, struct lat_result *res)
@@ -1773,6 +2487,9 @@ int lat_periods_results(struct lat_periods *p, struct lat_result *res)
 	}
 	if (!ret && (p->opts.stats || p->opts.freq)) {
 		ret = per_parent_tables(p, res, p->opts.stats, p->opts.freq);
+	}
+	if (!ret) {
+		group_by_class(res);
 	}
 	return ret;
 }
@@ -2005,12 +2722,89 @@ static void print_freq(const struct lat_table *t, const char *unit, FILE *out)
 	fprintf(out, "\n");
 }
 
+static const struct lat_table *find_table(const struct lat_result *res,
+					  const struct lat_table_class *cls, const char *prefix,
+					  const char *rest)
+{
+	for (size_t i = 0; i < res->ntables; i++) {
+		const struct lat_table *t = &res->tables[i];
+		const char *sub = t->subtitle ? t->subtitle : "";
+
+		if (t->cls == cls && strncmp(sub, prefix, strlen(prefix)) == 0 &&
+		    strcmp(sub + strlen(prefix), rest) == 0) {
+			return t;
+		}
+	}
+	return NULL;
+}
+
+/* The six per-parent tables of one source, in the peer's text order. */
+static void print_pp_set(const struct lat_result *res, const char *prefix, FILE *out)
+{
+	static const struct {
+		const struct lat_table_class *cls;
+		const char *rest;
+		int kind;
+	} order[6] = {
+	    {&pp_stats_class, "With active children", 0},
+	    {&pp_pc_class, "With active children", 2},
+	    {&pp_count_class, "With active children", 1},
+	    {&pp_stats_class, "Globally", 0},
+	    {&pp_pc_class, "Globally", 2},
+	    {&pp_count_class, "Globally", 1},
+	};
+
+	for (int i = 0; i < 6; i++) {
+		const struct lat_table *t = find_table(res, order[i].cls, prefix, order[i].rest);
+
+		if (t) {
+			print_per_parent(t, order[i].kind, out);
+		}
+	}
+}
+
+/* The distributions of one source: per period, then per parent (duration, ratio, count). */
+static void print_freq_set(const struct lat_result *res, const char *period_prefix,
+			   const char *pp_prefix, FILE *out)
+{
+	static const struct {
+		const char *text, *unit;
+		bool per_period;
+	} groups[] = {
+	    {"Duration of period: ", "us", true},      {"Duration of ", "us", false},
+	    {"Usage ratio of ", "%", false},           {"Number of ", "instances", false},
+	    {"Global duration of ", "us", false},      {"Global usage ratio of ", "%", false},
+	    {"Global number of ", "instances", false},
+	};
+
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+		char prefix[700];
+
+		snprintf(prefix, sizeof(prefix), "%s%s",
+			 groups[g].per_period ? period_prefix : pp_prefix, groups[g].text);
+		for (size_t i = 0; i < res->ntables; i++) {
+			const struct lat_table *t = &res->tables[i];
+			const char *sub = t->subtitle ? t->subtitle : "";
+			char period_start[700];
+
+			snprintf(period_start, sizeof(period_start),
+				 "%sDuration of period: ", period_prefix);
+			if ((t->cls != &freq_duration_class && t->cls != &freq_count_class &&
+			     t->cls != &freq_ratio_class) ||
+			    strncmp(sub, prefix, strlen(prefix)) != 0 ||
+			    (!groups[g].per_period &&
+			     strncmp(sub, period_start, strlen(period_start)) == 0)) {
+				continue;
+			}
+			print_freq(t, groups[g].unit, out);
+		}
+	}
+}
+
 void lat_periods_print_text(const struct lat_periods *p, const struct lat_result *res,
 			    const struct lat_text_opts *opts, FILE *out)
 {
 	const struct lat_table *log = NULL, *top = NULL, *stats = NULL;
-	const struct lat_table *pp[6] = {0};
-	int npp = 0;
 
 	lat_text_print_timerange(out, p->first_ts, p->last_ts, opts->gmt);
 	for (size_t i = 0; i < res->ntables; i++) {
@@ -2020,51 +2814,33 @@ void lat_periods_print_text(const struct lat_periods *p, const struct lat_result
 			log = t;
 		} else if (t->cls == &top_class) {
 			top = t;
-		} else if (t->cls == &stats_class) {
+		} else if (t->cls == &stats_class && !stats) {
 			stats = t;
-		} else if ((t->cls == &pp_stats_class || t->cls == &pp_count_class ||
-			    t->cls == &pp_pc_class) &&
-			   npp < 6) {
-			pp[npp++] = t;
 		}
 	}
 	if (p->opts.stats && stats) {
 		print_stats(p, stats, out);
-		if (npp == 6) {
-			/* the peer's order: duration, pc, count; then the same globally */
-			print_per_parent(pp[0], 0, out);
-			print_per_parent(pp[4], 2, out);
-			print_per_parent(pp[2], 1, out);
-			print_per_parent(pp[1], 0, out);
-			print_per_parent(pp[5], 2, out);
-			print_per_parent(pp[3], 1, out);
+		print_pp_set(res, "", out);
+		for (uint32_t i = 0; i < p->ngroup_keys; i++) {
+			char prefix[600];
+
+			fprintf(out, "\n\n### Group: %s ###\n", p->group_keys[i]);
+			if (i < p->text_extra.ntables) {
+				print_stats(p, &p->text_extra.tables[i], out);
+			}
+			snprintf(prefix, sizeof(prefix), "'%s' - ", p->group_keys[i]);
+			print_pp_set(res, prefix, out);
 		}
 	}
 	if (p->opts.freq) {
-		/* the peer's order: per period, then per parent: duration, ratio, count; globally
-		 */
-		static const struct {
-			const char *prefix, *unit;
-		} groups[] = {
-		    {"Duration of period: ", "us"},     {"Duration of ", "us"},
-		    {"Usage ratio of ", "%"},           {"Number of ", "instances"},
-		    {"Global duration of ", "us"},      {"Global usage ratio of ", "%"},
-		    {"Global number of ", "instances"},
-		};
+		print_freq_set(res, "", "", out);
+		for (uint32_t i = 0; i < p->ngroup_keys; i++) {
+			char pprefix[600], fprefix[600];
 
-		for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
-			for (size_t i = 0; i < res->ntables; i++) {
-				const struct lat_table *t = &res->tables[i];
-				const char *sub = t->subtitle ? t->subtitle : "";
-
-				if ((t->cls != &freq_duration_class &&
-				     t->cls != &freq_count_class && t->cls != &freq_ratio_class) ||
-				    strncmp(sub, groups[g].prefix, strlen(groups[g].prefix)) != 0 ||
-				    (g == 1 && strncmp(sub, "Duration of period: ", 20) == 0)) {
-					continue;
-				}
-				print_freq(t, groups[g].unit, out);
-			}
+			fprintf(out, "\n\n### Group: %s ###\n", p->group_keys[i]);
+			snprintf(pprefix, sizeof(pprefix), "'%s' - ", p->group_keys[i]);
+			snprintf(fprefix, sizeof(fprefix), "'%s' -- ", p->group_keys[i]);
+			print_freq_set(res, pprefix, fprefix, out);
 		}
 	}
 	if (log) {

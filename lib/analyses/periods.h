@@ -27,6 +27,7 @@ struct lat_periods_options {
 	long limit;               /* --limit for top; <= 0: unlimited */
 	int freq_resolution;      /* --freq-resolution (20) */
 	int64_t begin_ts, end_ts; /* --begin/--end in ns, 0: not set */
+	const char *group_by;     /* --group-by "PERIOD.capture[, ...]" (stats and freq) */
 };
 
 /* A captured value (a copy: it outlives the event). */

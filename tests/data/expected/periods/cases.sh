@@ -42,3 +42,9 @@ CASES="$CASES wp_children_min_stats"
 case_wp_children_freq() { VIEW=freq SCEN=wordpress FIX=1 TEXT=0 ARGS=(--period "$REQ" --period "$URL" --period "$BDB" --period "$DBQ" --period "$REN"); }
 case_wp_children_freq_min() { VIEW=freq SCEN=wordpress FIX=1 TEXT=0 ARGS=(--period "$REQ" --period "$URL" --period "$BDB" --period "$DBQ" --period "$REN" --min-duration 1000 --freq-resolution 7 --stats); }
 CASES="$CASES wp_children_freq wp_children_freq_min"
+DBQ_CAP='db_queries : dbfd = $evt.fd'
+case_wp_group_stats() { VIEW=stats SCEN=wordpress FIX=0 TEXT=1 ARGS=(--period "$REQ" --period-captures "$REQ_CAP" --group-by request.worker_pid); }
+case_wp_group_freq() { VIEW=freq SCEN=wordpress FIX=0 TEXT=1 ARGS=(--period "$REQ" --period-captures "$REQ_CAP" --group-by 'request.worker_pid, request.client_skt_fd'); }
+case_wp_children_group_stats() { VIEW=stats SCEN=wordpress FIX=1 TEXT=0 ARGS=(--period "$REQ" --period-captures "$REQ_CAP" --period "$URL" --period "$BDB" --period "$DBQ" --period "$REN" --period-captures "$DBQ_CAP" --group-by 'db_queries.dbfd, request.worker_pid'); }
+case_wp_children_group_freq() { VIEW=freq SCEN=wordpress FIX=1 TEXT=0 ARGS=(--period "$REQ" --period-captures "$REQ_CAP" --period "$URL" --period "$BDB" --period "$DBQ" --period "$REN" --group-by request.worker_pid --min-duration 1000); }
+CASES="$CASES wp_group_stats wp_group_freq wp_children_group_stats wp_children_group_freq"
