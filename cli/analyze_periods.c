@@ -46,6 +46,8 @@ enum {
 	OPT_NO_COLOR,
 	OPT_UNSUPPORTED,
 	OPT_GROUP_BY,
+	OPT_SELECT,
+	OPT_AGGREGATE_BY,
 	OPT_HELP,
 };
 
@@ -77,10 +79,10 @@ static const struct option long_options[] = {
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
     {"group-by", required_argument, NULL, OPT_GROUP_BY},
     {"period-group-by", required_argument, NULL, OPT_GROUP_BY},
-    {"aggregate-by", required_argument, NULL, OPT_UNSUPPORTED},
-    {"period-aggregate-by", required_argument, NULL, OPT_UNSUPPORTED},
+    {"aggregate-by", required_argument, NULL, OPT_AGGREGATE_BY},
+    {"period-aggregate-by", required_argument, NULL, OPT_AGGREGATE_BY},
     {"period-aggregate", required_argument, NULL, OPT_UNSUPPORTED},
-    {"select", required_argument, NULL, OPT_UNSUPPORTED},
+    {"select", required_argument, NULL, OPT_SELECT},
     {"freq-uniform", no_argument, NULL, OPT_UNSUPPORTED},
     {"freq-series", no_argument, NULL, OPT_UNSUPPORTED},
     {"help", no_argument, NULL, OPT_HELP},
@@ -116,25 +118,28 @@ bool cli_is_period_analysis(const char *name)
 
 static void print_help(FILE *out)
 {
-	fprintf(out,
-		"Usage: latscope analyze periodlog|periodstats|periodtop|periodfreq [OPTIONS] "
-		"TRACE\n\n"
-		"User-defined periods (lttng-periodlog/-stats/-top/-freq): a period begins at an "
-		"event\nmatching BEGIN_EXPR and ends at the next event matching END_EXPR.\n\n"
-		"  --period 'NAME [(PARENT)] : BEGIN_EXPR [: END_EXPR]'   (repeatable)\n"
-		"  --period-captures 'NAME : [CAP, ...] [: CAP, ...]'    CAP = [NAME =] "
-		"$evt.FIELD\n"
-		"  --log, --top, --stats, --freq   views (several at once)\n"
-		"  --order-by hierarchy|time       log order (default time)\n"
-		"  --group-by 'PERIOD.CAPTURE[, ...]'  stats and freq per value of the captures\n"
-		"  --min-duration US, --max-duration US, --limit N (top), --freq-resolution N\n"
-		"  --begin, --end, --timerange, --gmt, --no-intersection, --skip-validation\n"
-		"  --lami (--mi), --mi-version, --metadata, --test-compatibility, "
-		"--output-progress\n\n"
-		"Expressions: $evt.$name == \"syscall_exit_accept4\" && $evt.procname == "
-		"\"apache2\",\n$evt.fd == $begin.$evt.ret, $evt.pid == $parent.$begin.$evt.pid, "
-		"$evt.$pkt_ctx.cpu_id < 2,\n$evt.$name =* \"sched_*\"; see docs/periods.md.\n"
-		"TRACE is a trace folder or net://HOST/host/HOSTNAME/SESSION (lttng-live).\n");
+	fprintf(
+	    out,
+	    "Usage: latscope analyze periodlog|periodstats|periodtop|periodfreq [OPTIONS] "
+	    "TRACE\n\n"
+	    "User-defined periods (lttng-periodlog/-stats/-top/-freq): a period begins at an "
+	    "event\nmatching BEGIN_EXPR and ends at the next event matching END_EXPR.\n\n"
+	    "  --period 'NAME [(PARENT)] : BEGIN_EXPR [: END_EXPR]'   (repeatable)\n"
+	    "  --period-captures 'NAME : [CAP, ...] [: CAP, ...]'    CAP = [NAME =] "
+	    "$evt.FIELD\n"
+	    "  --log, --top, --stats, --freq   views (several at once)\n"
+	    "  --order-by hierarchy|time       log order (default time)\n"
+	    "  --group-by 'PERIOD.CAPTURE[, ...]'  stats and freq per value of the captures\n"
+	    "  --select 'PERIOD[, ...]', --aggregate-by PERIOD  only these periods; log: their\n"
+	    "                                  statistics per instance of PERIOD\n"
+	    "  --min-duration US, --max-duration US, --limit N (top), --freq-resolution N\n"
+	    "  --begin, --end, --timerange, --gmt, --no-intersection, --skip-validation\n"
+	    "  --lami (--mi), --mi-version, --metadata, --test-compatibility, "
+	    "--output-progress\n\n"
+	    "Expressions: $evt.$name == \"syscall_exit_accept4\" && $evt.procname == "
+	    "\"apache2\",\n$evt.fd == $begin.$evt.ret, $evt.pid == $parent.$begin.$evt.pid, "
+	    "$evt.$pkt_ctx.cpu_id < 2,\n$evt.$name =* \"sched_*\"; see docs/periods.md.\n"
+	    "TRACE is a trace folder or net://HOST/host/HOSTNAME/SESSION (lttng-live).\n");
 }
 
 static int parse_double(const char *text, double *out)
@@ -283,6 +288,12 @@ static int parse_args(int argc, char **argv, struct pargs *a)
 		case OPT_GROUP_BY:
 			a->opts.group_by = optarg;
 			break;
+		case OPT_SELECT:
+			a->opts.select = optarg;
+			break;
+		case OPT_AGGREGATE_BY:
+			a->opts.aggregate_by = optarg;
+			break;
 		case OPT_UNSUPPORTED:
 			return cli_usage_error("analyze",
 					       "--%s is not supported yet by latscope's periods",
@@ -300,6 +311,10 @@ static int parse_args(int argc, char **argv, struct pargs *a)
 	}
 	if (optind < argc) {
 		return cli_usage_error("analyze", "unexpected argument '%s'", argv[optind]);
+	}
+	if (a->opts.log && a->opts.select && a->opts.group_by && !a->opts.order_hierarchy) {
+		return cli_usage_error("analyze", "the aggregated log of --select with --group-by "
+						  "is not supported yet");
 	}
 	if (a->mi_version || a->metadata || a->test_compat || a->output_progress) {
 		a->lami = true;

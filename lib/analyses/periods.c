@@ -62,7 +62,11 @@ struct lat_periods {
 	lat_periods_field_fn field_fn;
 	void *field_user;
 	struct lat_result text_extra; /* text-only tables: the groups' per-period statistics */
-	char **group_keys;            /* --group-by groups, in the peer's order */
+	struct lat_result text_agg;   /* text-only: the aggregated log (--select, --aggregate-by) */
+	char *agg_by;                 /* --aggregate-by, its last path component */
+	char **sel;                   /* --select, each name's last path component */
+	uint32_t nsel;
+	char **group_keys; /* --group-by groups, in the peer's order */
 	uint32_t ngroup_keys;
 	int status;
 };
@@ -196,6 +200,52 @@ static int add_def(struct lat_periods *p, const char *text, char *err, size_t er
 	return 0;
 }
 
+/* _cleanup_period_name(): "a/b" -> "b" (and strip()ped for --select). */
+static char *clean_name(const char *s, size_t len)
+{
+	const char *slash = memrchr(s, '/', len);
+	size_t a, b;
+
+	if (slash) {
+		len -= (size_t)(slash + 1 - s);
+		s = slash + 1;
+	}
+	for (a = 0; a < len && (s[a] == ' ' || s[a] == '\t'); a++) {
+	}
+	for (b = len; b > a && (s[b - 1] == ' ' || s[b - 1] == '\t'); b--) {
+	}
+	return strndup(s + a, b - a);
+}
+
+static int clean_names(struct lat_periods *p)
+{
+	const char *s = p->opts.select;
+
+	if (p->opts.aggregate_by) {
+		p->agg_by = clean_name(p->opts.aggregate_by, strlen(p->opts.aggregate_by));
+		if (!p->agg_by) {
+			return -ENOMEM;
+		}
+	}
+	while (s) {
+		const char *end = strchr(s, ',');
+		size_t len = end ? (size_t)(end - s) : strlen(s);
+		char **v = realloc(p->sel, (p->nsel + 1) * sizeof(*v));
+
+		if (!v) {
+			return -ENOMEM;
+		}
+		p->sel = v;
+		p->sel[p->nsel] = clean_name(s, len);
+		if (!p->sel[p->nsel]) {
+			return -ENOMEM;
+		}
+		p->nsel++;
+		s = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
 int lat_periods_create(const struct lat_periods_options *opts, struct lat_periods **out, char *err,
 		       size_t err_len)
 {
@@ -211,6 +261,10 @@ int lat_periods_create(const struct lat_periods_options *opts, struct lat_period
 	}
 	p->opts = *opts;
 	lat_result_init(&p->text_extra);
+	lat_result_init(&p->text_agg);
+	if (clean_names(p)) {
+		goto fail;
+	}
 	if (p->opts.freq_resolution <= 0) {
 		p->opts.freq_resolution = 20;
 	}
@@ -362,6 +416,12 @@ void lat_periods_destroy(struct lat_periods *p)
 	}
 	free(p->records);
 	lat_result_fini(&p->text_extra);
+	lat_result_fini(&p->text_agg);
+	free(p->agg_by);
+	for (uint32_t i = 0; i < p->nsel; i++) {
+		free(p->sel[i]);
+	}
+	free(p->sel);
 	for (uint32_t i = 0; i < p->ngroup_keys; i++) {
 		free(p->group_keys[i]);
 	}
@@ -914,6 +974,20 @@ static int64_t rec_duration(const struct lat_period_record *r)
 	return r->end_ts - r->begin_ts;
 }
 
+/*
+ * --select and --aggregate-by filter as the peer does: `name in self._args.select` on the raw
+ * option string, i.e. a substring test ("db" selects "db_queries").
+ */
+static bool sel_ok(const struct lat_periods *p, const char *name)
+{
+	return !p->opts.select || strstr(p->opts.select, name);
+}
+
+static bool aggby_ok(const struct lat_periods *p, const char *name)
+{
+	return !p->agg_by || strstr(p->agg_by, name);
+}
+
 /* --- table classes -----------------------------------------------------------------------------
  */
 
@@ -1142,7 +1216,8 @@ static int top_table(struct lat_periods *p, struct lat_result *res)
 	for (uint32_t i = 0; i < n && !ret; i++) {
 		const struct lat_period_record *r = &p->records[order[i]];
 
-		if (!duration_ok(p, rec_duration(r))) {
+		if (!duration_ok(p, rec_duration(r)) ||
+		    !sel_ok(p, lat_periods_def_name(p, r->def))) {
 			continue;
 		}
 		ret = add_record_row(p, res, t, r, false);
@@ -1198,7 +1273,7 @@ static int stats_table(struct lat_periods *p, struct lat_result *res)
 		struct lat_cell *c;
 		double sd;
 
-		if (!d->ndurations) {
+		if (!d->ndurations || !sel_ok(p, lat_periods_def_name(p, order[k]))) {
 			continue;
 		}
 		vals = malloc(d->ndurations * sizeof(*vals));
@@ -1391,9 +1466,16 @@ static int pp_stats_table(struct lat_periods *p, struct lat_result *res, int kin
 		const struct parent_stats *ps = &by_def[parent];
 		size_t ndesc = 0;
 
+		if (!aggby_ok(p, lat_periods_def_name(p, parent))) {
+			continue;
+		}
 		descendants(p, parent, desc, &ndesc);
 		for (size_t j = 0; j < ndesc; j++) {
 			const struct child_stats *cs = &ps->kids[desc[j]];
+
+			if (!sel_ok(p, lat_periods_def_name(p, desc[j]))) {
+				continue;
+			}
 			uint32_t n = cs->n, nr = global_by_def[parent].nr_periods;
 			uint32_t zeros = nr > n ? nr - n : 0, m = global ? nr : n;
 			int64_t dmin, dmax, dtot = 0;
@@ -2011,11 +2093,14 @@ static int group_stats_table(struct lat_periods *p, const struct pgroup *x, stru
 	}
 	for (uint32_t k = 0; k < x->nown_order; k++) {
 		uint32_t def = x->own_order[k], n = 0;
-		int64_t *vals = malloc((x->own_n[def] + 1) * sizeof(*vals)), min = 0, max = 0,
-			total = 0;
+		int64_t *vals, min = 0, max = 0, total = 0;
 		struct lat_cell *c;
 		double sd;
 
+		if (!sel_ok(p, lat_periods_def_name(p, def))) {
+			continue;
+		}
+		vals = malloc((x->own_n[def] + 1) * sizeof(*vals));
 		if (!vals) {
 			return -ENOMEM;
 		}
@@ -2077,6 +2162,9 @@ static int pp_freq_kind(struct lat_periods *p, struct lat_result *res, int k, co
 		uint32_t desc[LAT_PERIODS_MAX_ARGS], nr = global_by_def[parents[i]].nr_periods;
 		size_t ndesc = 0;
 
+		if (!aggby_ok(p, lat_periods_def_name(p, parents[i]))) {
+			continue;
+		}
 		descendants(p, parents[i], desc, &ndesc);
 		for (size_t j = 0; j < ndesc && !ret; j++) {
 			const struct child_stats *cs = &ps->kids[desc[j]];
@@ -2084,7 +2172,7 @@ static int pp_freq_kind(struct lat_periods *p, struct lat_result *res, int k, co
 			char subtitle[700];
 			double *v;
 
-			if (!n) {
+			if (!n || !sel_ok(p, lat_periods_def_name(p, desc[j]))) {
 				continue;
 			}
 			if (kinds[k].global && nr > n) {
@@ -2116,9 +2204,13 @@ static int group_period_freq(struct lat_periods *p, const struct pgroup *x, stru
 
 	for (uint32_t k = 0; k < x->nown_order && !ret; k++) {
 		uint32_t def = x->own_order[k], n = 0;
-		double *v = malloc((x->own_n[def] + 1) * sizeof(*v));
+		double *v;
 		char subtitle[700];
 
+		if (!sel_ok(p, lat_periods_def_name(p, def))) {
+			continue;
+		}
+		v = malloc((x->own_n[def] + 1) * sizeof(*v));
 		if (!v) {
 			return -ENOMEM;
 		}
@@ -2280,7 +2372,7 @@ static int freq_tables(struct lat_periods *p, struct lat_result *res)
 	size_t n = 0;
 
 	for (size_t i = 0; i < p->ndefs; i++) {
-		if (p->defs[i].ndurations) {
+		if (p->defs[i].ndurations && sel_ok(p, lat_periods_def_name(p, (uint32_t)i))) {
 			order[n++] = (uint32_t)i;
 		}
 	}
@@ -2418,6 +2510,165 @@ static int freq_values_table(struct lat_periods *p, struct lat_result *res,
 }
 
 /*
+ * The aggregated log of `periodlog --select ... --aggregate-by P` (_get_aggregated_log_table,
+ * text only: the peer's LAMI leaves it out): for each instance of P, each selected descendant
+ * period's count and durations.
+ */
+static bool sel_listed(const struct lat_periods *p, const char *name)
+{
+	if (!p->nsel) {
+		return true;
+	}
+	for (uint32_t i = 0; i < p->nsel; i++) {
+		if (strcmp(p->sel[i], name) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* _find_aggregated_subperiods: the selected descendants (below the first level: unfiltered) */
+static int agg_collect(const struct lat_periods *p, uint32_t rec, uint32_t **items, uint32_t *n,
+		       uint32_t *cap)
+{
+	const struct lat_period_record *r = &p->records[rec];
+
+	if (sel_listed(p, lat_periods_def_name(p, r->def))) {
+		if (grow((void **)items, cap, *n + 1, sizeof(**items))) {
+			return -ENOMEM;
+		}
+		(*items)[(*n)++] = rec;
+	}
+	for (uint32_t i = 0; i < r->nchildren; i++) {
+		if (agg_collect(p, r->children[i], items, n, cap)) {
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int agg_log_table(struct lat_periods *p)
+{
+	char sub[1024];
+	size_t used = 0;
+	struct lat_table *t;
+	uint32_t *items = NULL, cap = 0;
+	int ret = 0;
+
+	used += (size_t)snprintf(sub, sizeof(sub), "Aggregation of (");
+	for (uint32_t i = 0; i < p->nsel && used < sizeof(sub); i++) {
+		used += (size_t)snprintf(sub + used, sizeof(sub) - used, "%s%s", i ? ", " : "",
+					 p->sel[i]);
+	}
+	if (used < sizeof(sub)) {
+		snprintf(sub + used, sizeof(sub) - used, ") by %s", p->agg_by ? p->agg_by : "None");
+	}
+	t = lat_result_add_table(&p->text_agg, &agg_stats_class, p->first_ts, p->last_ts, sub);
+	if (!t) {
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < p->nrecords && !ret && p->agg_by; i++) {
+		const struct lat_period_record *r = &p->records[i];
+		uint32_t n = 0, *names = NULL, nnames = 0;
+		struct sbuf caps = {0};
+
+		if (!r->completed || !duration_ok(p, rec_duration(r)) ||
+		    strcmp(lat_periods_def_name(p, r->def), p->agg_by) != 0) {
+			continue;
+		}
+		for (uint32_t c = 0; c < r->nchildren && !ret; c++) {
+			if (duration_ok(p, rec_duration(&p->records[r->children[c]]))) {
+				ret = agg_collect(p, r->children[c], &items, &n, &cap);
+			}
+		}
+		/* full_captures(): begin then end captures, "P.c = v, ..." or None */
+		for (int side = 0; side < 2; side++) {
+			uint32_t nc = side ? r->nend_caps : r->nbegin_caps;
+			const struct lat_period_capture_value *cv =
+			    side ? r->end_caps : r->begin_caps;
+
+			for (uint32_t c = 0; c < nc; c++) {
+				if (caps.len) {
+					sb_puts(&caps, ", ");
+				}
+				sb_puts(&caps, lat_periods_def_name(p, r->def));
+				sb_putc(&caps, '.');
+				sb_puts(&caps, cv[c].name);
+				sb_puts(&caps, " = ");
+				py_value(&caps, &cv[c].v, false);
+			}
+		}
+		names = calloc(n + 1, sizeof(*names));
+		if (!names) {
+			free(caps.s);
+			ret = -ENOMEM;
+			break;
+		}
+		for (uint32_t k = 0; k < n; k++) { /* child names in the order met */
+			uint32_t def = p->records[items[k]].def, m = 0;
+
+			while (m < nnames && names[m] != def) {
+				m++;
+			}
+			if (m == nnames) {
+				names[nnames++] = def;
+			}
+		}
+		for (uint32_t m = 0; m < nnames && !ret; m++) {
+			int64_t *vals = calloc(n + 1, sizeof(*vals)), min = 0, max = 0, total = 0;
+			uint32_t cnt = 0;
+			struct lat_cell *c;
+			double sd;
+
+			if (!vals) {
+				ret = -ENOMEM;
+				break;
+			}
+			for (uint32_t k = 0; k < n; k++) {
+				int64_t d = rec_duration(&p->records[items[k]]);
+
+				if (p->records[items[k]].def != names[m] || !duration_ok(p, d)) {
+					continue;
+				}
+				min = !cnt || d < min ? d : min;
+				max = !cnt || d > max ? d : max;
+				total += d;
+				vals[cnt++] = d;
+			}
+			sd = stdev_int(vals, cnt);
+			free(vals);
+			if (!cnt) {
+				continue;
+			}
+			c = lat_table_add_row(t);
+			if (!c) {
+				ret = -ENOMEM;
+				break;
+			}
+			c[0] = lat_cell_str(LAT_CLS_STRING, lat_periods_def_name(p, r->def));
+			c[1] = lat_cell_int(LAT_CLS_TIMESTAMP, r->begin_ts);
+			c[2] = lat_cell_int(LAT_CLS_TIMESTAMP, r->end_ts);
+			c[3] = lat_cell_str(LAT_CLS_STRING, p->defs[names[m]].path);
+			c[4] = lat_cell_int(LAT_CLS_NUMBER, cnt);
+			c[5] = lat_cell_int(LAT_CLS_DURATION, min);
+			c[6] = lat_cell_float(LAT_CLS_DURATION, (double)total / cnt);
+			c[7] = lat_cell_int(LAT_CLS_DURATION, max);
+			c[8] =
+			    isnan(sd) ? lat_cell_unknown() : lat_cell_float(LAT_CLS_DURATION, sd);
+			c[9] = lat_cell_int(LAT_CLS_DURATION, total);
+			c[10] =
+			    lat_cell_str(LAT_CLS_STRING,
+					 lat_result_strdup(&p->text_agg, caps.s ? caps.s : "None"));
+		}
+		free(names);
+		free(caps.s);
+		n = 0;
+	}
+	free(items);
+	return ret;
+}
+
+/*
  * The peer's LAMI lists tables grouped by class, classes in the order their first non-empty
  * table was added (empty tables are left out): a stable reordering of the tables.
  */
@@ -2477,7 +2728,11 @@ int lat_periods_results(struct lat_periods *p, struct lat_result *res)
 		return 0;
 	}
 	if (!ret && p->opts.log) {
-		ret = log_table(p, res);
+		if (p->opts.select && !p->opts.order_hierarchy) {
+			ret = agg_log_table(p); /* instead of the log, as the peer */
+		} else {
+			ret = log_table(p, res);
+		}
 	}
 	if (!ret && p->opts.top) {
 		ret = top_table(p, res);
@@ -2722,6 +2977,36 @@ static void print_freq(const struct lat_table *t, const char *unit, FILE *out)
 	fprintf(out, "\n");
 }
 
+/* _print_aggregated_log */
+static void print_agg_log(const struct lat_table *t, const struct lat_text_opts *o, FILE *out)
+{
+	fprintf(out, "\n%s\n%s\n", t->cls->title, t->subtitle ? t->subtitle : "");
+	fprintf(out, "%-35s Parent %-32s | %-35s | %-25s Durations (us) %-22s |\n", "", "", "", "",
+		"");
+	fprintf(out, "%-20s %-19s %18s %-15s %-24s %12s | %10s %12s %12s %13s %12s | %12s\n",
+		"Begin", "End", "Duration (us)", "Name", "| Child name", "Count", "Min", "Avg",
+		"Max", "Stdev", "Runtime", "Parent captures");
+	for (size_t i = 0; i < t->nrows; i++) {
+		const struct lat_cell *r = lat_table_cell(t, i, 0);
+		char b[48], e[48], pd[32], child[300], cnt[24], mn[32], av[32], mx[32], sd[32],
+		    rt[32];
+
+		fmt_ts(b, sizeof(b), r[1].i, o);
+		fmt_ts(e, sizeof(e), r[2].i, o);
+		snprintf(pd, sizeof(pd), "%0.03f", (double)(r[2].i - r[1].i) / 1000);
+		snprintf(child, sizeof(child), "| %s", r[3].s);
+		snprintf(cnt, sizeof(cnt), "%" PRId64, r[4].i);
+		us3(mn, sizeof(mn), &r[5]);
+		us3(av, sizeof(av), &r[6]);
+		us3(mx, sizeof(mx), &r[7]);
+		us3(sd, sizeof(sd), &r[8]);
+		us3(rt, sizeof(rt), &r[9]);
+		fprintf(out,
+			"[%-18s, %-18s] %18s %-15s %-24s %12s | %10s %12s %12s %12s %13s | %12s\n",
+			b, e, pd, r[0].s, child, cnt, mn, av, mx, sd, rt, r[10].s);
+	}
+}
+
 static const struct lat_table *find_table(const struct lat_result *res,
 					  const struct lat_table_class *cls, const char *prefix,
 					  const char *rest)
@@ -2848,6 +3133,9 @@ void lat_periods_print_text(const struct lat_periods *p, const struct lat_result
 	}
 	if (top) {
 		print_events(p, top, opts, out);
+	}
+	for (size_t i = 0; i < p->text_agg.ntables; i++) {
+		print_agg_log(&p->text_agg.tables[i], opts, out);
 	}
 }
 

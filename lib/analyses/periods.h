@@ -28,6 +28,8 @@ struct lat_periods_options {
 	int freq_resolution;      /* --freq-resolution (20) */
 	int64_t begin_ts, end_ts; /* --begin/--end in ns, 0: not set */
 	const char *group_by;     /* --group-by "PERIOD.capture[, ...]" (stats and freq) */
+	const char *select;       /* --select "PERIOD[, ...]" (as the peer: a substring test) */
+	const char *aggregate_by; /* --aggregate-by PERIOD (log with --select, per-parent views) */
 };
 
 /* A captured value (a copy: it outlives the event). */

@@ -109,8 +109,8 @@ out=$("$LATSCOPE" analyze periodlog --period-captures 'a : x = $evt.a, x = $evt.
 like "$out" 'period-captures: column 17: Duplicate period capture name: "x"' "duplicate capture names"
 out=$("$LATSCOPE" analyze periodlog "$TMP/wordpress" 2>&1)
 is "$?" 2 "no --period: usage error"
-out=$("$LATSCOPE" analyze periodlog --aggregate-by request --period "$REQ" "$TMP/wordpress" 2>&1)
-like "$out" 'aggregate-by is not supported yet' "--aggregate-by is refused, not ignored"
+out=$("$LATSCOPE" analyze periodlog --freq-uniform --period "$REQ" "$TMP/wordpress" 2>&1)
+like "$out" 'freq-uniform is not supported yet' "--freq-uniform is refused, not ignored"
 out=$("$LATSCOPE" analyze periodlog --period "$REQ" "$TMP/nothing-here" 2>&1)
 is "$?" 1 "a missing trace exits 1"
 out=$("$LATSCOPE" analyze periodlog --lami --period 'a : (' "$TMP/wordpress" 2>/dev/null)

@@ -48,3 +48,8 @@ case_wp_group_freq() { VIEW=freq SCEN=wordpress FIX=0 TEXT=1 ARGS=(--period "$RE
 case_wp_children_group_stats() { VIEW=stats SCEN=wordpress FIX=1 TEXT=0 ARGS=(--period "$REQ" --period-captures "$REQ_CAP" --period "$URL" --period "$BDB" --period "$DBQ" --period "$REN" --period-captures "$DBQ_CAP" --group-by 'db_queries.dbfd, request.worker_pid'); }
 case_wp_children_group_freq() { VIEW=freq SCEN=wordpress FIX=1 TEXT=0 ARGS=(--period "$REQ" --period-captures "$REQ_CAP" --period "$URL" --period "$BDB" --period "$DBQ" --period "$REN" --group-by request.worker_pid --min-duration 1000); }
 CASES="$CASES wp_group_stats wp_group_freq wp_children_group_stats wp_children_group_freq"
+case_wp_select_agg_log() { VIEW=log SCEN=wordpress FIX=1 TEXT=1 ARGS=(--period "$REQ" --period-captures "$REQ_CAP" --period "$URL" --period "$BDB" --period "$DBQ" --period "$REN" --select db_queries,rendering --aggregate-by request); }
+case_wp_select_top() { VIEW=top SCEN=wordpress FIX=1 TEXT=1 ARGS=(--period "$REQ" --period "$URL" --period "$BDB" --period "$DBQ" --period "$REN" --select 'rendering, url_rewrite' --limit 4); }
+case_wp_select_stats() { VIEW=stats SCEN=wordpress FIX=1 TEXT=0 ARGS=(--period "$REQ" --period "$URL" --period "$BDB" --period "$DBQ" --period "$REN" --select db_queries --aggregate-by request --min-duration 2000); }
+case_wp_select_freq() { VIEW=freq SCEN=wordpress FIX=1 TEXT=0 ARGS=(--period "$REQ" --period "$URL" --period "$BDB" --period "$DBQ" --period "$REN" --select db_queries,rendering --aggregate-by request); }
+CASES="$CASES wp_select_agg_log wp_select_top wp_select_stats wp_select_freq"
