@@ -127,7 +127,8 @@ class KernelTrace:
     """Collects events (ev()) then writes them (write()) as an LTTng kernel CTF trace."""
 
     def __init__(self, session_dir, tracer=(2, 10, 5), domain='kernel', subdir='kernel',
-                 offset_s=DEFAULT_OFFSET_S, hostname='latscope-test', packet_events=256):
+                 offset_s=DEFAULT_OFFSET_S, hostname='latscope-test', packet_events=256,
+                 stagger_ns=0):
         self.session_dir = session_dir
         self.path = os.path.join(session_dir, subdir)
         self.tracer = tracer
@@ -135,6 +136,9 @@ class KernelTrace:
         self.offset_s = offset_s
         self.hostname = hostname
         self.packet_events = packet_events
+        # every event of CPU n is shifted by n * stagger_ns: no two CPUs then have events at the
+        # same time, whose merge order would be the decoder's choice (babeltrace 1 and 2 differ)
+        self.stagger_ns = stagger_ns
         self.old_naming = tuple(tracer) < (2, 6, 0)
         self.events = []  # (ts_ns, seq, cpu, name, fields)
         self.discarded = []  # (ts_ns, seq, cpu, count): added to the packet holding ts
@@ -142,12 +146,13 @@ class KernelTrace:
 
     # --- event collection ------------------------------------------------------------------
     def ev(self, ts_ns, cpu, event, /, **fields):
-        self.events.append((int(ts_ns), len(self.events), cpu, event, fields))
+        ts = int(ts_ns) + cpu * self.stagger_ns
+        self.events.append((ts, len(self.events), cpu, event, fields))
         self.cpus.add(cpu)
 
     def lost(self, ts_ns, cpu, count):
         """count events discarded by the tracer on CPU cpu, in the packet that holds ts_ns."""
-        self.discarded.append((int(ts_ns), cpu, count))
+        self.discarded.append((int(ts_ns) + cpu * self.stagger_ns, cpu, count))
         self.cpus.add(cpu)
 
     def sched_switch(self, ms, cpu, prev_comm, prev_tid, next_comm, next_tid, prev_prio=20,
@@ -414,7 +419,7 @@ def whole_trace(d):
     event to after the last one (never switched), 'early' (201) is switched out at 10 ms without
     a switch-in, 'late' (202) is switched in at 90 ms and never out; CPU 1 alternates two tasks
     for the whole 100 ms so both streams span the same range."""
-    t = KernelTrace(d)
+    t = KernelTrace(d, stagger_ns=1000)
     t.statedump_process(0, 1, 200, 200, 'longrun')
     t.ev(1 * MS, 0, 'syscall_entry_getpid')
     t.syscall_exit(2, 0, 'getpid', ret=200)
@@ -431,7 +436,7 @@ def migrations(d):
     """Migrations: 'mover' (400) runs alternately on CPUs 0 and 1 with sched_migrate_task
     events between, 'stay' (401) stays on CPU 0, prio changes of mover (20 -> 10 via
     sched_pi_setprio and next_prio)."""
-    t = KernelTrace(d)
+    t = KernelTrace(d, stagger_ns=1000)
     t.statedump_process(0, 0, 400, 400, 'mover')
     t.statedump_process(0, 0, 401, 401, 'stay')
     for i in range(6):
@@ -455,7 +460,7 @@ def syscalls(d):
     """System calls: exits without entries (at trace start), entries without exits (at trace
     end), errors (ENOENT, EAGAIN, EBADF), a nanosleep spanning a context switch, counts for
     syscallstats on two tasks and CPUs."""
-    t = KernelTrace(d)
+    t = KernelTrace(d, stagger_ns=1000)
     t.sched_switch(0, 0, 'swapper/0', 0, 'app', 500)
     t.sched_switch(0, 1, 'swapper/1', 0, 'tool', 510)
     t.syscall_exit(1, 0, 'read', ret=5, buf=0)  # no entry: began before the trace
@@ -492,7 +497,7 @@ def syscalls(d):
 def old_syscalls(d):
     """lttng-modules 2.5 naming: sys_read/sys_open/sys_close entries and exit_syscall exits (the
     syscall name comes from the running task's last entry), one exit without an entry."""
-    t = KernelTrace(d, tracer=(2, 5, 0))
+    t = KernelTrace(d, tracer=(2, 5, 0), stagger_ns=1000)
     t.sched_switch(0, 0, 'swapper/0', 0, 'oldapp', 600)
     t.sched_switch(0, 1, 'swapper/1', 0, 'oldtool', 601)
     t.syscall_exit(1, 0, 'read', ret=3)
@@ -511,7 +516,7 @@ def old_syscalls(d):
 def lost_events(d):
     """Discarded events: CPU 0 reports 7 lost events in its second packet, CPU 1 reports 3 in
     its last one; the rest is ordinary scheduling and syscalls (small packets of 16 events)."""
-    t = KernelTrace(d)
+    t = KernelTrace(d, stagger_ns=1000)
     t.packet_events = 16
     for cpu in (0, 1):
         t.switch_50pc(0, 100, cpu, 2, 'swapper/%d' % cpu, 0, 'busy%d' % cpu, 700 + cpu)
@@ -526,7 +531,7 @@ def lost_events(d):
 def memory(d):
     """Page allocations and frees (kmem_mm_page_alloc/free) by three tasks on two CPUs, some
     while swapper runs (attributed to no task)."""
-    t = KernelTrace(d)
+    t = KernelTrace(d, stagger_ns=1000)
     t.sched_switch(0, 0, 'swapper/0', 0, 'alloc', 800)
     t.sched_switch(0, 1, 'swapper/1', 0, 'freer', 801)
     for i in range(30):
@@ -553,7 +558,7 @@ def sched(d):
     """Wakeup -> switch latencies: sched_waking and sched_wakeup (first one kept), a wakeup of a
     task already running (ignored), sched_wakeup_new after a fork, an exec, waker known and
     unknown, three priorities, on 2 CPUs."""
-    t = KernelTrace(d)
+    t = KernelTrace(d, stagger_ns=1000)
     t.statedump_process(0, 0, 900, 900, 'server')
     t.statedump_process(0, 0, 901, 900, 'server-w1')
     t.statedump_process(0, 0, 902, 902, 'client')
@@ -593,7 +598,7 @@ def multi_cpu(d):
     """Four CPUs, everything at once: statedump (processes, fds, block devices), scheduling with
     wakeups, file and network syscalls, block requests on two disks, hard and soft IRQs, page
     allocations, network packets; 200 ms."""
-    t = KernelTrace(d)
+    t = KernelTrace(d, stagger_ns=1000)
     t.ev(0, 0, 'lttng_statedump_start')
     t.ev(100, 0, 'lttng_statedump_block_device', dev=8388608, diskname='sda')
     t.ev(100, 0, 'lttng_statedump_block_device', dev=8388624, diskname='sdb')
