@@ -53,6 +53,42 @@ struct {
 
 static int lat_off_timeout(void *map, __u32 *key, struct lat_task_timer *t);
 
+/*
+ * lat_filter_task() with direct loads: a tp_btf argument is a trusted BTF pointer, and a
+ * BPF_CORE_READ() (a bpf_probe_read_kernel() call) costs ~40-80 ns per event here, as much as
+ * the rest of the program. Unused filters are pruned at load (lat_filter is .rodata).
+ */
+static __always_inline bool lat_off_filter_task(struct task_struct *task)
+{
+	__u32 tgid = task->tgid;
+
+	if (tgid == lat_filter.self_tgid) {
+		return false;
+	}
+	if (lat_filter.tgid && tgid != lat_filter.tgid) {
+		return false;
+	}
+	if (lat_filter.tid && (__u32)task->pid != lat_filter.tid) {
+		return false;
+	}
+	if (lat_filter.cgroup_id && task->cgroups->dfl_cgrp->kn->id != lat_filter.cgroup_id) {
+		return false;
+	}
+	if (lat_filter.comm[0]) {
+		for (int i = 0; i < LAT_COMM_LEN; i++) {
+			char c = task->comm[i];
+
+			if (c != lat_filter.comm[i]) {
+				return false;
+			}
+			if (!c) {
+				break;
+			}
+		}
+	}
+	return true;
+}
+
 #define LAT_THREAD_SIZE 16384 /* x86_64 without KASAN */
 
 /*
@@ -318,7 +354,7 @@ int BPF_PROG(lat_off_switch, bool preempt, struct task_struct *prev, struct task
 
 	/* in: prev leaves the CPU (not for good). */
 	tid = prev->pid;
-	if (!tid || (prev_state & LAT_TASK_DEAD) || !lat_filter_task(prev)) {
+	if (!tid || (prev_state & LAT_TASK_DEAD) || !lat_off_filter_task(prev)) {
 		return 0;
 	}
 	{

@@ -18,13 +18,49 @@
 
 static int lat_wk_timeout(void *map, __u32 *key, struct lat_task_timer *t);
 
+/*
+ * lat_filter_task() with direct loads: a tp_btf argument is a trusted BTF pointer, and a
+ * BPF_CORE_READ() (a bpf_probe_read_kernel() call) costs ~40-80 ns per event here, as much as
+ * the rest of the program. Unused filters are pruned at load (lat_filter is .rodata).
+ */
+static __always_inline bool lat_wk_filter_task(struct task_struct *task)
+{
+	__u32 tgid = task->tgid;
+
+	if (tgid == lat_filter.self_tgid) {
+		return false;
+	}
+	if (lat_filter.tgid && tgid != lat_filter.tgid) {
+		return false;
+	}
+	if (lat_filter.tid && (__u32)task->pid != lat_filter.tid) {
+		return false;
+	}
+	if (lat_filter.cgroup_id && task->cgroups->dfl_cgrp->kn->id != lat_filter.cgroup_id) {
+		return false;
+	}
+	if (lat_filter.comm[0]) {
+		for (int i = 0; i < LAT_COMM_LEN; i++) {
+			char c = task->comm[i];
+
+			if (c != lat_filter.comm[i]) {
+				return false;
+			}
+			if (!c) {
+				break;
+			}
+		}
+	}
+	return true;
+}
+
 static __always_inline int lat_wk_in(struct task_struct *p)
 {
 	__u32 tid = p->pid;
 	__u64 now;
 	int idx;
 
-	if (!tid || !lat_filter_task(p)) {
+	if (!tid || !lat_wk_filter_task(p)) {
 		return 0;
 	}
 	now = bpf_ktime_get_ns();
