@@ -164,4 +164,21 @@ pyq "$TMP/pid.out" 'sorted(set(a["pid"] for a in A))' 'len(A) >= 3'
 is "${R[0]}" "[$writer]" "--pid on the writer: the reader is not reported"
 is "${R[1]}" True "--pid: the writer's own 30 ms sleeps are reported"
 
+# --- --exec: the waker's fields and stacks in the environment ----------------------------------
+# (two waits: the first alert's --exec runs while the writer is alive, so its stack can be unwound)
+spawn 30 2
+reader=$RPID writer=$WPID
+start_track exec offcpu -t 10ms --pid "$RPID" -q --exec "env > $TMP/env.\$\$"
+go
+sleep 0.2
+stop_track
+envfile=$(ls "$TMP"/env.* 2>/dev/null | head -1)
+env=$(cat "$envfile" 2>/dev/null)
+like "$env" '^LATSCOPE_TRACKER=offcpu$' "--exec: LATSCOPE_TRACKER"
+like "$env" "^LATSCOPE_PID=$reader\$" "--exec: LATSCOPE_PID (the reader)"
+like "$env" "^LATSCOPE_WAKER_PID=$writer\$" "--exec: LATSCOPE_WAKER_PID (the writer)"
+like "$env" '^LATSCOPE_WAKER_COMM=offcpu_writer$' "--exec: LATSCOPE_WAKER_COMM"
+like "$env" '^LATSCOPE_WAKER_KSTACK=.*pipe_write' "--exec: LATSCOPE_WAKER_KSTACK"
+like "$env" '^LATSCOPE_WAKER_USTACK=.*write_one' "--exec: LATSCOPE_WAKER_USTACK"
+
 done_testing
