@@ -37,6 +37,17 @@ enum {
 	OPT_NO_PROGRESS,
 	OPT_NO_COLOR,
 	OPT_HELP,
+	OPT_MIN,
+	OPT_MAX,
+	OPT_LOG,
+	OPT_STATS,
+	OPT_FREQ,
+	OPT_FREQ_RESOLUTION,
+	OPT_FREQ_UNIFORM,
+	OPT_FREQ_SERIES,
+	OPT_TOTAL,
+	OPT_PER_TID,
+	OPT_PER_PRIO,
 };
 
 static const struct option long_options[] = {
@@ -60,6 +71,17 @@ static const struct option long_options[] = {
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
     {"help", no_argument, NULL, OPT_HELP},
+    {"min", required_argument, NULL, OPT_MIN},
+    {"max", required_argument, NULL, OPT_MAX},
+    {"log", no_argument, NULL, OPT_LOG},
+    {"stats", no_argument, NULL, OPT_STATS},
+    {"freq", no_argument, NULL, OPT_FREQ},
+    {"freq-resolution", required_argument, NULL, OPT_FREQ_RESOLUTION},
+    {"freq-uniform", no_argument, NULL, OPT_FREQ_UNIFORM},
+    {"freq-series", no_argument, NULL, OPT_FREQ_SERIES},
+    {"total", no_argument, NULL, OPT_TOTAL},
+    {"per-tid", no_argument, NULL, OPT_PER_TID},
+    {"per-prio", no_argument, NULL, OPT_PER_PRIO},
     {NULL, 0, NULL, 0},
 };
 
@@ -110,6 +132,10 @@ static void print_help(FILE *out)
 	    "  --cpu LIST                 only these CPUs (1,2,...)\n"
 	    "  --tid LIST, --procname LIST  only these threads / process names\n"
 	    "  --limit N|unlimited        rows in top tables (default 10)\n"
+	    "  --min US, --max US         only durations in [min, max] (µs)\n"
+	    "  --log, --top, --stats, --freq  tables to output (combinable)\n"
+	    "  --freq-resolution N, --freq-uniform, --freq-series  histograms (default 20 bins)\n"
+	    "  --total, --per-tid, --per-prio  sched: stats/freq grouping (default per-TID)\n"
 	    "  --no-intersection          keep events outside the range all streams cover\n"
 	    "  --skip-validation          do not announce the lost-events check\n"
 	    "  --no-progress              no progress bar (there is one only on a terminal)\n"
@@ -164,6 +190,7 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 	memset(args, 0, sizeof(*args));
 	args->intersect = true;
 	args->config.limit = 10;
+	args->config.freq_resolution = 20;
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		print_help(argc < 2 ? stderr : stdout);
 		return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
@@ -235,6 +262,79 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 			if (!(args->ops->options & LAT_OPTS_TOP)) {
 				goto unsupported;
 			}
+			args->config.top = true;
+			break;
+		case OPT_MIN:
+		case OPT_MAX: {
+			char *end;
+			double v;
+
+			if (!(args->ops->options & LAT_OPTS_MIN_MAX)) {
+				goto unsupported;
+			}
+			errno = 0;
+			v = strtod(optarg, &end);
+			if (errno || *end || end == optarg) {
+				return cli_usage_error("analyze", "%s: not a number: %s",
+						       opt == OPT_MIN ? "--min" : "--max", optarg);
+			}
+			if (opt == OPT_MIN) {
+				args->config.has_min = true;
+				args->config.min_ns = v * 1000;
+			} else {
+				args->config.has_max = true;
+				args->config.max_ns = v * 1000;
+			}
+			break;
+		}
+		case OPT_LOG:
+			if (!(args->ops->options & LAT_OPTS_LOG)) {
+				goto unsupported;
+			}
+			args->config.log = true;
+			break;
+		case OPT_STATS:
+			if (!(args->ops->options & LAT_OPTS_STATS)) {
+				goto unsupported;
+			}
+			args->config.stats = true;
+			break;
+		case OPT_FREQ:
+		case OPT_FREQ_UNIFORM:
+		case OPT_FREQ_SERIES:
+			if (!(args->ops->options & LAT_OPTS_FREQ)) {
+				goto unsupported;
+			}
+			args->config.freq |= opt == OPT_FREQ;
+			args->config.freq_uniform |= opt != OPT_FREQ;
+			args->config.freq_series |= opt == OPT_FREQ_SERIES;
+			break;
+		case OPT_FREQ_RESOLUTION: {
+			char *end;
+			long v;
+
+			if (!(args->ops->options & LAT_OPTS_FREQ)) {
+				goto unsupported;
+			}
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v <= 0 || v > 1000000) {
+				return cli_usage_error(
+				    "analyze", "--freq-resolution: not a positive number: %s",
+				    optarg);
+			}
+			args->config.freq_resolution = (int)v;
+			break;
+		}
+		case OPT_TOTAL:
+		case OPT_PER_TID:
+		case OPT_PER_PRIO:
+			if (!(args->ops->options & LAT_OPTS_SCHED)) {
+				goto unsupported;
+			}
+			args->config.total |= opt == OPT_TOTAL;
+			args->config.per_tid |= opt == OPT_PER_TID;
+			args->config.per_prio |= opt == OPT_PER_PRIO;
 			break;
 		case OPT_SKIP_VALIDATION:
 			args->skip_validation = true;

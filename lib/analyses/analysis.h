@@ -23,6 +23,14 @@ struct lat_analysis_config {
 	int32_t cpus[LAT_MAX_FILTER];
 	int32_t tids[LAT_MAX_FILTER];
 	const char *procnames[LAT_MAX_FILTER];
+	/* --min/--max (given in µs, kept in ns as the peer's float), --log/--top/--stats/--freq
+	   (the analysis' own one is implied), --freq-resolution (default 20), --freq-uniform
+	   (implied by --freq-series); sched: --total, --per-tid, --per-prio */
+	bool has_min, has_max;
+	double min_ns, max_ns;
+	bool log, top, stats, freq, freq_uniform, freq_series;
+	int freq_resolution;
+	bool total, per_tid, per_prio;
 };
 
 /* Which command-line option families an analysis takes (beyond the common ones). */
@@ -33,6 +41,7 @@ enum {
 	LAT_OPTS_FREQ = 1u << 3, /* --freq, --freq-resolution, --freq-uniform, --freq-series */
 	LAT_OPTS_LOG = 1u << 4,
 	LAT_OPTS_STATS = 1u << 5,
+	LAT_OPTS_SCHED = 1u << 6, /* --total, --per-tid, --per-prio */
 };
 
 /*
