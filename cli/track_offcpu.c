@@ -71,7 +71,7 @@ const struct track_tracker track_offcpu = {
     .skel = &lat_ebpf_skel_offcpu,
     .tracepoints = tracepoints,
     .user_stacks = true,
-    .default_threshold_ns = 1000000,
+    .default_threshold_ns = 100000000, /* tasks sleep for ms all the time: 100 ms is news */
     .fields = offcpu_fields,
     .extra_stacks = offcpu_extra_stacks,
 };
