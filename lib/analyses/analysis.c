@@ -7,6 +7,7 @@
 
 #include "analyses/cputop.h"
 #include "analyses/memtop.h"
+#include "analyses/sched.h"
 #include "analyses/syscallstats.h"
 
 /* Adding an analysis: one file in lib/analyses/ and one line here. */
@@ -14,6 +15,10 @@ static const struct lat_analysis_ops *const analyses[] = {
     &lat_cputop_ops,
     &lat_memtop_ops,
     &lat_syscallstats_ops,
+    &lat_schedlog_ops,
+    &lat_schedtop_ops,
+    &lat_schedstats_ops,
+    &lat_schedfreq_ops,
 };
 
 const struct lat_analysis_ops *lat_analysis_find(const char *name)
