@@ -54,8 +54,8 @@ VARIANTS=${VARIANTS:-"base empty clock ts hash latscope"}
 [ -z "${ONLY:-}" ] && command -v bpftrace >/dev/null && VARIANTS="$VARIANTS bpftrace"
 [ -z "${ONLY:-}" ] && [ -x "$SYSCOUNT" ] && VARIANTS="$VARIANTS syscount"
 
-# The ids of the BPF programs loaded now.
-prog_ids() { bpftool prog show 2>/dev/null | sed -n 's/^\([0-9]*\): .*/\1/p' | sort -n; }
+# The ids of the BPF programs loaded now, sorted as text (for comm).
+prog_ids() { bpftool prog show 2>/dev/null | sed -n 's/^\([0-9]*\): .*/\1/p' | sort; }
 
 # Sum of run_time_ns and run_cnt over the programs in $TOOL_PROGS.
 prog_stats() {
