@@ -30,11 +30,14 @@ static uint64_t mono_ns(void)
 }
 
 /*
- * The clock both sides use for event times: CLOCK_MONOTONIC (30 ns a call on a kvm-clock VM), or
- * with --tsc the TSC scaled to ns (calibrated once), given to liblatscope through
- * lat_tracker_options.clock_ns, to show the cost of the data structures alone.
+ * The clock both sides use for event times: CLOCK_MONOTONIC (30 ns a call on a kvm-clock VM); with
+ * --lib-tsc, liblatscope's built-in LAT_TRACKER_CLOCK_TSC for ours and the bench's own TSC clock
+ * (calibrated once) for the peer (BENCH names end in _tsc); with --tsc, the bench's TSC clock on
+ * both sides, given to liblatscope through lat_tracker_options.clock_ns (_usertsc).
  */
 static bool use_tsc;
+static bool lib_tsc;        /* ours: LAT_TRACKER_CLOCK_TSC (the library's own TSC clock) */
+static uint64_t last_pairs; /* pairs of the last run_one() */
 static double tsc_ns_per_tick;
 
 static inline uint64_t tsc_ns(void)
@@ -226,7 +229,9 @@ static double run_one(bool ours, int threads, size_t key_len, double seconds, ui
 	struct worker w[16];
 	struct lat_tracker_options o = {.max_events = MAX_EVENTS, .max_key_len = 32};
 
-	if (use_tsc) {
+	if (lib_tsc) {
+		o.clock = LAT_TRACKER_CLOCK_TSC; /* the peer uses the bench's own TSC clock */
+	} else if (use_tsc) {
 		o.clock_ns = clock_for_tracker;
 	}
 	struct timespec pause = {.tv_sec = (time_t)seconds,
@@ -255,6 +260,7 @@ static double run_one(bool ours, int threads, size_t key_len, double seconds, ui
 	for (int i = 0; i < threads; i++) {
 		pthread_join(w[i].thread, NULL);
 		total += w[i].pairs;
+		last_pairs = total;
 		*failures += w[i].failures;
 	}
 	t1 = mono_ns();
@@ -289,21 +295,48 @@ int main(int argc, char **argv)
 	static const size_t key_lens[] = {8, 32};
 	const char *suffix = "";
 	double seconds = 0.2;
+	int only_threads = 0;
+	size_t only_key = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--tsc") == 0) {
 			use_tsc = true;
+			suffix = "_usertsc";
+		} else if (strcmp(argv[i], "--lib-tsc") == 0) {
+			lib_tsc = use_tsc = true;
 			suffix = "_tsc";
+		} else if (strcmp(argv[i], "--only") == 0 && i + 2 < argc) {
+			/* one run of ours only (for valgrind --tool=callgrind): --only THREADS
+			 * KEYLEN */
+			only_threads = atoi(argv[++i]);
+			only_key = (size_t)atoi(argv[++i]);
 		} else {
 			seconds = atof(argv[i]);
 		}
 	}
 	if (seconds <= 0 || seconds > 30) {
-		fprintf(stderr, "usage: %s [--tsc] [SECONDS_PER_RUN]\n", argv[0]);
+		fprintf(stderr,
+			"usage: %s [--tsc|--lib-tsc] [--only THREADS KEYLEN] [SECONDS_PER_RUN]\n",
+			argv[0]);
 		return 2;
 	}
 	if (use_tsc) {
 		calibrate_tsc();
+	}
+	if (only_threads > 0) {
+		uint64_t f;
+		double rate;
+
+		if (only_threads > 16 || only_key < 8 || only_key > 32) {
+			fprintf(stderr, "usage: %s --only THREADS(1-16) KEYLEN(8-32)\n", argv[0]);
+			return 2;
+		}
+		rate = run_one(true, only_threads, only_key, seconds, &f);
+		printf("# ours only: %d threads, %zu-byte keys: %llu pairs, %.2f Mpairs/s, %llu "
+		       "failed\n",
+		       only_threads, only_key, (unsigned long long)last_pairs, rate / 1e6,
+		       (unsigned long long)f);
+		return 0;
 	}
 	for (size_t k = 0; k < sizeof(key_lens) / sizeof(key_lens[0]); k++) {
 		for (size_t t = 0; t < sizeof(thread_counts) / sizeof(thread_counts[0]); t++) {

@@ -7,7 +7,9 @@ echo "# liblatscope in/out pairs: 1, 2, 4 threads; 8- and 32-byte keys; $(nproc)
 	"median of 5 alternating ${secs} s runs; load average $(cut -d' ' -f1 /proc/loadavg)"
 echo "# event times from CLOCK_MONOTONIC (both sides)"
 "$build/bench/tracker" "$secs"
-if grep -qw constant_tsc /proc/cpuinfo; then
-	echo "# event times from the TSC (both sides): the data structures without the clock's cost"
-	"$build/bench/tracker" --tsc "$secs"
+if grep -qw constant_tsc /proc/cpuinfo && grep -qw nonstop_tsc /proc/cpuinfo; then
+	echo "# event times from the TSC: ours LAT_TRACKER_CLOCK_TSC, the peer the same rdtsc scaling"
+	"$build/bench/tracker" --lib-tsc "$secs"
+else
+	echo "# no invariant TSC (constant_tsc, nonstop_tsc): LAT_TRACKER_CLOCK_TSC not measured"
 fi

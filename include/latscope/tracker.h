@@ -22,7 +22,7 @@
  * Errors: functions return 0 (or a count) on success and a negative errno on failure; the library
  * never prints, never exits and never calls back with a lock held.
  *
- * Time: nanoseconds of CLOCK_MONOTONIC unless lat_tracker_options.clock_ns says otherwise.
+ * Time: nanoseconds of CLOCK_MONOTONIC unless lat_tracker_options.clock_ns or .clock say otherwise.
  */
 
 #include <stdbool.h>
@@ -80,6 +80,21 @@ enum lat_tracker_in_flags {
 };
 
 /*
+ * Built-in clocks (lat_tracker_options.clock). Both give nanoseconds in CLOCK_MONOTONIC's time
+ * base, so ctx->start_ns can be compared with clock_gettime(CLOCK_MONOTONIC).
+ */
+enum lat_tracker_clock {
+	/* clock_gettime(CLOCK_MONOTONIC): exact, ~30 ns a call on a VM with kvm-clock */
+	LAT_TRACKER_CLOCK_MONOTONIC = 0,
+	/*
+	 * rdtsc scaled to ns: a few ns a call. Calibrated against CLOCK_MONOTONIC at create (20 ms
+	 * window, error a few ppm) and anchored to it then; it does not follow later NTP slewing of
+	 * CLOCK_MONOTONIC, so over hours the two drift apart by the calibration error (a few ppm).
+	 */
+	LAT_TRACKER_CLOCK_TSC = 1,
+};
+
+/*
  * Options of lat_tracker_create(). Zero-initialize, then set what you need: a field left at 0 (or
  * NULL, or false) takes the default written next to it.
  */
@@ -111,9 +126,18 @@ struct lat_tracker_options {
 	uint64_t gc_age_ns; /* remove events older than this (LAT_CB_GC); 0: no GC */
 	uint64_t
 	    alert_interval_ns; /* the alert fd is signalled at most once per interval; 0: 1 s */
-	/* Clock; NULL: CLOCK_MONOTONIC. Must be monotonic and callable from any thread. */
+	/*
+	 * Clock; NULL: the built-in clock chosen by `clock` below. Must be monotonic and callable
+	 * from any thread. Setting both clock_ns and a `clock` other than the default: -EINVAL.
+	 */
 	uint64_t (*clock_ns)(void *clock_priv);
 	void *clock_priv;
+	/*
+	 * Built-in clock (when clock_ns is NULL); 0 = LAT_TRACKER_CLOCK_MONOTONIC. With
+	 * LAT_TRACKER_CLOCK_TSC, create() fails with -ENOTSUP unless the CPU is x86 and reports
+	 * constant_tsc and nonstop_tsc (/proc/cpuinfo), and spends ~20 ms calibrating.
+	 */
+	enum lat_tracker_clock clock;
 };
 
 /*
@@ -159,7 +183,8 @@ struct lat_tracker_stats {
 /*
  * Creates a tracker: preallocates max_events events and the hash table, opens the alert fd and
  * starts the timer thread. options may be NULL (all defaults).
- * Returns 0 and sets *trackerp, or -EINVAL (bad option), -ENOMEM, or another -errno.
+ * Returns 0 and sets *trackerp, or -EINVAL (bad option), -ENOTSUP (LAT_TRACKER_CLOCK_TSC on a
+ * CPU without an invariant TSC), -ENOMEM, or another -errno.
  */
 LAT_API int lat_tracker_create(const struct lat_tracker_options *options,
 			       struct lat_tracker **trackerp);

@@ -3,6 +3,7 @@
 
 #include <urcu/rculfhash.h>
 
+#include "core/hash.h"
 #include "core/heap.h"
 #include "core/lfstack.h"
 #include "latscope/tracker.h"
@@ -12,6 +13,7 @@
 #include <sched.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -112,9 +114,10 @@ struct lat_tracker {
 	uint32_t batch_max;          /* events per retire batch */
 
 	size_t max_key_len;
-	uint64_t (*hash)(const void *key, size_t len, uint64_t seed);
-	int (*match)(const void *a, const void *b, size_t len);
+	uint64_t (*hash)(const void *key, size_t len, uint64_t seed); /* NULL: lat_hash64 */
+	int (*match)(const void *a, const void *b, size_t len);       /* NULL: memcmp */
 	uint64_t seed;
+	uint64_t hash_state; /* lat_hash_seed_state(seed), for the inlined default hash */
 	lat_tracker_cb cb;
 	void *priv;
 	bool duplicates;
@@ -123,6 +126,10 @@ struct lat_tracker {
 	uint64_t alert_interval_ns;
 	uint64_t (*clock_ns)(void *clock_priv);
 	void *clock_priv;
+	bool tsc;          /* LAT_TRACKER_CLOCK_TSC: ns = ns_base + (tsc - tsc_base) * mult >> 32 */
+	uint64_t tsc_base; /* TSC and CLOCK_MONOTONIC at calibration */
+	uint64_t ns_base;
+	uint64_t tsc_mult; /* ns per tick, 32.32 fixed point */
 	int alert_fd;
 	int wake_fd;
 	pthread_t timer;
@@ -155,15 +162,46 @@ struct lat_tracker {
 
 /* --- small helpers ----------------------------------------------------------------------- */
 
-static inline uint64_t now_ns(const struct lat_tracker *t)
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+static inline uint64_t mono_ns(void)
 {
 	struct timespec ts;
 
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#define HAVE_TSC 1
+static inline uint64_t read_tsc(void)
+{
+	return __rdtsc();
+}
+#else
+#define HAVE_TSC 0
+static inline uint64_t read_tsc(void)
+{
+	return 0;
+}
+#endif
+
+static inline uint64_t now_ns(const struct lat_tracker *t)
+{
+	if (t->tsc) {
+		uint64_t c = read_tsc();
+		/* A CPU whose TSC lags the calibrating one by a few ticks: no time before the base.
+		 */
+		uint64_t d = likely(c > t->tsc_base) ? c - t->tsc_base : 0;
+
+		return t->ns_base + (uint64_t)(((unsigned __int128)d * t->tsc_mult) >> 32);
+	}
 	if (t->clock_ns) {
 		return t->clock_ns(t->clock_priv);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return mono_ns();
 }
 
 static inline struct lat_event *ev_at(const struct lat_tracker *t, uint32_t idx)
@@ -341,12 +379,29 @@ static int match_node(struct cds_lfht_node *node, const void *arg)
 
 	/* Pairs with the release in event_in: the key below was written before it. */
 	(void)atomic_load_explicit(&ev->sr, memory_order_acquire);
-	return ev->key_len == k->len && k->t->match(ev->key, k->key, k->len) == 0;
+	if (ev->key_len != k->len) {
+		return 0;
+	}
+	if (likely(!k->t->match)) { /* the default, memcmp(), inlined for 8-byte keys */
+		if (k->len == sizeof(uint64_t)) {
+			uint64_t a, b;
+
+			memcpy(&a, ev->key, sizeof(a));
+			memcpy(&b, k->key, sizeof(b));
+			return a == b;
+		}
+		return memcmp(ev->key, k->key, k->len) == 0;
+	}
+	return k->t->match(ev->key, k->key, k->len) == 0;
 }
 
-static int default_match(const void *a, const void *b, size_t len)
+/* The key's hash: the default one inlined, with its seed-only part computed at create. */
+static inline uint64_t hash_key(const struct lat_tracker *t, const void *key, size_t len)
 {
-	return memcmp(a, b, len);
+	if (likely(!t->hash)) {
+		return lat_hash_seeded(key, len, t->hash_state);
+	}
+	return t->hash(key, len, t->seed);
 }
 
 static void wake_timer(struct lat_tracker *t)
@@ -432,7 +487,7 @@ static struct lat_event *ev_alloc(struct lat_tracker *t, int slot)
 	int home = slot % NSTRIPES;
 	uint32_t idx;
 
-	if (slot < LAT_NSLOTS && b->free_head) {
+	if (likely(slot < LAT_NSLOTS && b->free_head)) {
 		idx = b->free_head;
 		b->free_head = atomic_load_explicit(lf_link(&t->nodes, idx), memory_order_relaxed);
 		return ev_at(t, idx);
@@ -484,18 +539,18 @@ LAT_API int lat_tracker_event_in(struct lat_tracker *t, const void *key, size_t 
 	uint64_t hash;
 	int slot;
 
-	if (!t || !key || key_len == 0 || key_len > t->max_key_len ||
-	    (flags & ~(unsigned int)(LAT_IN_UNIQUE | LAT_IN_DUPLICATE)) ||
-	    flags == (LAT_IN_UNIQUE | LAT_IN_DUPLICATE)) {
+	if (unlikely(!t || !key || key_len == 0 || key_len > t->max_key_len ||
+		     (flags & ~(unsigned int)(LAT_IN_UNIQUE | LAT_IN_DUPLICATE)) ||
+		     flags == (LAT_IN_UNIQUE | LAT_IN_DUPLICATE))) {
 		return -EINVAL;
 	}
 	slot = lat_thread_enter();
-	if (!atomic_load_explicit(&t->tracking, memory_order_relaxed)) {
+	if (unlikely(!atomic_load_explicit(&t->tracking, memory_order_relaxed))) {
 		cnt_add(t, slot, C_IGNORED, 1);
 		return -ECANCELED;
 	}
 	ev = ev_alloc(t, slot);
-	if (!ev) {
+	if (unlikely(!ev)) {
 		cnt_add(t, slot, C_DROPS, 1);
 		return -ENOSPC;
 	}
@@ -510,7 +565,11 @@ LAT_API int lat_tracker_event_in(struct lat_tracker *t, const void *key, size_t 
 	}
 	timeout = timeout_ns != 0 && timeout_ns != LAT_TRACKER_NEVER;
 
-	memcpy(ev->key, key, key_len);
+	if (key_len == sizeof(uint64_t)) {
+		memcpy(ev->key, key, sizeof(uint64_t)); /* one move, no call */
+	} else {
+		memcpy(ev->key, key, key_len);
+	}
 	ev->key_len = (uint32_t)key_len;
 	ev->threshold_ns = threshold_ns;
 	ev->cb = callback ? callback : t->cb;
@@ -522,7 +581,7 @@ LAT_API int lat_tracker_event_in(struct lat_tracker *t, const void *key, size_t 
 	atomic_store_explicit(&ev->sr, (timeout ? 2 * REF : REF) | ST_ACTIVE, memory_order_release);
 	cnt_add(t, slot, C_TRACKED, 1);
 
-	hash = t->hash(key, key_len, t->seed);
+	hash = hash_key(t, key, key_len);
 	rcu_lock();
 	if (unique) {
 		old = cds_lfht_add_replace(t->ht, hash, match_node, &k, &ev->node);
@@ -562,7 +621,7 @@ static void complete(struct lat_tracker *t, int slot, struct lat_event *ev, uint
 	cnt_add(t, slot, C_TOTAL_NS, delay);
 	cnt_min_max(t, slot, delay);
 	cnt_add(t, slot, C_COMPLETED, 1);
-	if (atomic_load_explicit(&t->worst, memory_order_relaxed)) {
+	if (unlikely(atomic_load_explicit(&t->worst, memory_order_relaxed))) {
 		uint64_t cur = atomic_load_explicit(&t->threshold_ns, memory_order_relaxed);
 
 		if (threshold == LAT_TRACKER_NEVER || cur > threshold) {
@@ -582,7 +641,7 @@ static void complete(struct lat_tracker *t, int slot, struct lat_event *ev, uint
 	} else {
 		over = threshold != LAT_TRACKER_NEVER && delay > threshold;
 	}
-	if (over) {
+	if (unlikely(over)) {
 		cnt_add(t, slot, C_OVER, 1);
 		report(t, slot, ev, LAT_CB_NORMAL, end, threshold, old_state & ST_TIMEDOUT);
 	}
@@ -599,16 +658,16 @@ LAT_API int lat_tracker_event_out(struct lat_tracker *t, const void *key, size_t
 	uint64_t hash, end;
 	int slot, n, total = 0;
 
-	if (!t || !key || key_len == 0 || key_len > t->max_key_len) {
+	if (unlikely(!t || !key || key_len == 0 || key_len > t->max_key_len)) {
 		return -EINVAL;
 	}
 	slot = lat_thread_enter();
-	if (!atomic_load_explicit(&t->tracking, memory_order_relaxed)) {
+	if (unlikely(!atomic_load_explicit(&t->tracking, memory_order_relaxed))) {
 		cnt_add(t, slot, C_IGNORED, 1);
 		return -ECANCELED;
 	}
 	end = now_ns(t);
-	hash = t->hash(key, key_len, t->seed);
+	hash = hash_key(t, key, key_len);
 	do {
 		n = 0;
 		rcu_lock();
@@ -654,7 +713,7 @@ LAT_API struct lat_event *lat_tracker_get_event(struct lat_tracker *t, const voi
 	}
 	lat_thread_enter();
 	rcu_lock();
-	cds_lfht_lookup(t->ht, t->hash(key, key_len, t->seed), match_node, &k, &iter);
+	cds_lfht_lookup(t->ht, hash_key(t, key, key_len), match_node, &k, &iter);
 	while ((node = cds_lfht_iter_get_node(&iter)) != NULL) {
 		struct lat_event *ev = ev_of_node(node);
 		uint32_t w = atomic_load_explicit(&ev->sr, memory_order_acquire);
@@ -902,6 +961,88 @@ static void *timer_main(void *arg)
 
 /* --- create, destroy, settings, counters ------------------------------------------------------ */
 
+/* True when /proc/cpuinfo's flags say the TSC ticks at a constant rate, also in deep C-states. */
+static bool tsc_invariant(void)
+{
+	static const char *const need[] = {" constant_tsc ", " nonstop_tsc "};
+	char line[4096];
+	bool ok = false;
+	FILE *f;
+
+	if (!HAVE_TSC) {
+		return false;
+	}
+	f = fopen("/proc/cpuinfo", "re");
+	if (!f) {
+		return false;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strlen(line);
+
+		if (strncmp(line, "flags", 5) != 0) {
+			continue;
+		}
+		/* Surround every word with spaces so that " word " matches whole words only. */
+		if (n && line[n - 1] == '\n') {
+			line[--n] = ' ';
+		} else if (n + 1 < sizeof(line)) {
+			line[n++] = ' ';
+			line[n] = '\0';
+		}
+		ok = true;
+		for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+			ok = ok && strstr(line, need[i]) != NULL;
+		}
+		break;
+	}
+	fclose(f);
+	return ok;
+}
+
+/* One (TSC, CLOCK_MONOTONIC) pair: the tightest of a few rdtsc-bracketed clock reads. */
+static void tsc_sample(uint64_t *tsc, uint64_t *ns)
+{
+	uint64_t best = UINT64_MAX;
+
+	for (int i = 0; i < 8; i++) {
+		uint64_t a = read_tsc(), n = mono_ns(), b = read_tsc();
+
+		if (b > a && b - a < best) {
+			best = b - a;
+			*tsc = a + (b - a) / 2;
+			*ns = n;
+		}
+	}
+	if (best == UINT64_MAX) {
+		*tsc = read_tsc();
+		*ns = mono_ns();
+	}
+}
+
+/* Scales the TSC to ns against CLOCK_MONOTONIC over >= 20 ms. Returns 0 or -ENOTSUP. */
+static int tsc_calibrate(struct lat_tracker *t)
+{
+	struct timespec pause = {.tv_sec = 0, .tv_nsec = 20000000L};
+	uint64_t c0, n0, c1, n1;
+
+	if (!tsc_invariant()) {
+		return -ENOTSUP;
+	}
+	tsc_sample(&c0, &n0);
+	do {
+		nanosleep(&pause, NULL);
+		tsc_sample(&c1, &n1);
+	} while (n1 - n0 < 20000000ULL);
+	if (c1 <= c0) {
+		return -ENOTSUP;
+	}
+	t->tsc_mult = (uint64_t)((((unsigned __int128)(n1 - n0)) << 32) / (c1 - c0));
+	t->tsc_base = c1;
+	t->ns_base = n1;
+	t->tsc = t->tsc_mult != 0;
+	return t->tsc ? 0 : -ENOTSUP;
+}
+
 static unsigned long pow2_at_least(unsigned long v)
 {
 	unsigned long p = 1;
@@ -927,7 +1068,9 @@ LAT_API int lat_tracker_create(const struct lat_tracker_options *options,
 	if (options) {
 		o = *options;
 	}
-	if (o.max_events > MAX_EVENTS_LIMIT || o.max_key_len > MAX_KEY_LEN_LIMIT) {
+	if (o.max_events > MAX_EVENTS_LIMIT || o.max_key_len > MAX_KEY_LEN_LIMIT ||
+	    (o.clock != LAT_TRACKER_CLOCK_MONOTONIC && o.clock != LAT_TRACKER_CLOCK_TSC) ||
+	    (o.clock != LAT_TRACKER_CLOCK_MONOTONIC && o.clock_ns)) {
 		return -EINVAL;
 	}
 	lat_thread_enter();
@@ -939,8 +1082,8 @@ LAT_API int lat_tracker_create(const struct lat_tracker_options *options,
 	t->alert_fd = t->wake_fd = -1;
 	t->nevents = o.max_events ? (uint32_t)o.max_events : DEFAULT_MAX_EVENTS;
 	t->max_key_len = o.max_key_len ? o.max_key_len : DEFAULT_MAX_KEY_LEN;
-	t->hash = o.hash ? o.hash : lat_hash64;
-	t->match = o.match ? o.match : default_match;
+	t->hash = o.hash == lat_hash64 ? NULL : o.hash; /* NULL: lat_hash64, inlined */
+	t->match = o.match;                             /* NULL: memcmp, inlined */
 	t->cb = o.callback;
 	t->priv = o.priv;
 	t->duplicates = o.duplicates;
@@ -949,6 +1092,13 @@ LAT_API int lat_tracker_create(const struct lat_tracker_options *options,
 	t->alert_interval_ns = o.alert_interval_ns ? o.alert_interval_ns : DEFAULT_ALERT_NS;
 	t->clock_ns = o.clock_ns;
 	t->clock_priv = o.clock_priv;
+	if (o.clock == LAT_TRACKER_CLOCK_TSC) {
+		err = tsc_calibrate(t);
+		if (err) {
+			free(t);
+			return err;
+		}
+	}
 	atomic_init(&t->threshold_ns, o.threshold_ns ? o.threshold_ns : DEFAULT_THRESHOLD_NS);
 	atomic_init(&t->timeout_ns, o.timeout_ns == LAT_TRACKER_NEVER ? 0 : o.timeout_ns);
 	atomic_init(&t->tracking, !o.start_off);
@@ -957,6 +1107,7 @@ LAT_API int lat_tracker_create(const struct lat_tracker_options *options,
 	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != sizeof(t->seed)) {
 		t->seed = (uint64_t)(uintptr_t)t ^ now_ns(t);
 	}
+	t->hash_state = lat_hash_seed_state(t->seed);
 	for (int i = 0; i <= LAT_NSLOTS; i++) {
 		atomic_init(&t->counters[i].v[C_MIN_NS], UINT64_MAX);
 	}

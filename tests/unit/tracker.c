@@ -447,6 +447,86 @@ static void test_timeout_real_clock(void)
 	lat_tracker_destroy(t);
 }
 
+/* LAT_TRACKER_CLOCK_TSC: delays agree with CLOCK_MONOTONIC, times share its base. */
+static _Atomic uint64_t tsc_delay, tsc_start;
+static void tsc_cb(const struct lat_tracker_event_ctx *ctx)
+{
+	atomic_store(&tsc_start, ctx->start_ns);
+	atomic_store(&tsc_delay, ctx->delay_ns);
+}
+
+static bool cpu_has_invariant_tsc(void)
+{
+	char line[4096];
+	bool yes = false;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5) == 0) {
+			yes = strstr(line, " constant_tsc") && strstr(line, " nonstop_tsc");
+			break;
+		}
+	}
+	if (f) {
+		fclose(f);
+	}
+	return yes;
+}
+
+static void test_tsc_clock(void)
+{
+	struct lat_tracker_options o = {
+	    .clock = LAT_TRACKER_CLOCK_TSC, .threshold_ns = 1, .callback = tsc_cb};
+	struct lat_tracker_options both = {.clock = LAT_TRACKER_CLOCK_TSC, .clock_ns = fake_clock};
+	struct lat_tracker_options bad = {.clock = (enum lat_tracker_clock)7};
+	struct lat_tracker *t = NULL;
+	int err, agree = 0, anchored = 0;
+	double worst = 0;
+
+	ok(lat_tracker_create(&both, &t) == -EINVAL && !t, "tsc clock: with clock_ns too: -EINVAL");
+	ok(lat_tracker_create(&bad, &t) == -EINVAL && !t, "unknown clock: -EINVAL");
+	err = lat_tracker_create(&o, &t);
+	if (!cpu_has_invariant_tsc()) {
+		ok(err == -ENOTSUP && !t,
+		   "tsc clock: -ENOTSUP without constant_tsc and nonstop_tsc");
+		return;
+	}
+	ok(err == 0 && t, "tsc clock: created on a CPU with an invariant TSC");
+	if (err) {
+		return;
+	}
+	/* Delays of 5, 10, 20, 40, 80 ms, each measured by both clocks around the same calls. */
+	for (int i = 0; i < 5; i++) {
+		struct timespec pause = {.tv_sec = 0, .tv_nsec = (long)((5 * MS) << i)};
+		uint64_t m0, m1, mono_lo, mono_hi, d;
+
+		atomic_store(&tsc_delay, 0);
+		m0 = mono_ns();
+		lat_tracker_event_in(t, "k", 1, 0, 0, NULL, NULL, 0);
+		mono_lo = mono_ns() - m0; /* the in happened within [m0, m0 + mono_lo] */
+		nanosleep(&pause, NULL);
+		m1 = mono_ns();
+		lat_tracker_event_out(t, "k", 1);
+		mono_hi = mono_ns() - m0;
+		mono_lo = m1 - m0 - mono_lo;
+		d = atomic_load(&tsc_delay);
+		/* Within 2 % (plus the time the calls themselves took, bracketed above). */
+		if (d + d / 50 >= mono_lo && d <= mono_hi + mono_hi / 50) {
+			agree++;
+		}
+		if (atomic_load(&tsc_start) + MS >= m0 && atomic_load(&tsc_start) <= m1) {
+			anchored++;
+		}
+		double rel = d > m1 - m0 ? (double)(d - (m1 - m0)) / (double)(m1 - m0)
+					 : (double)((m1 - m0) - d) / (double)(m1 - m0);
+		worst = rel > worst ? rel : worst;
+	}
+	ok(agree == 5, "tsc clock: 5 delays of 5-80 ms agree with CLOCK_MONOTONIC within 2 %%");
+	ok(anchored == 5, "tsc clock: start times are in CLOCK_MONOTONIC's base (within 1 ms)");
+	tap_diag("tsc clock: worst relative difference %.4f %%", worst * 100);
+	lat_tracker_destroy(t);
+}
+
 /* After 64 empty ticks the timer thread idles (100 ms naps); a new timeout must wake it. */
 static void test_timeout_after_idle(void)
 {
@@ -750,6 +830,7 @@ int main(void)
 	test_get_put();
 	test_timeout();
 	test_timeout_real_clock();
+	test_tsc_clock();
 	test_timeout_after_idle();
 	test_gc();
 	test_tracking();
