@@ -44,10 +44,10 @@ struct sched_priv {
 	struct lat_tid_map map;
 	struct tid_sched *tids;
 	uint32_t tids_cap;
-	/* --freq-series: a table class made at finish */
-	struct lat_table_class series_cls;
-	struct lat_column_class *series_cols;
-	char (*series_titles)[32];
+	/* --freq-series: table classes made at finish (per-TID, per-prio), freed at fini */
+	struct lat_table_class series_cls[2];
+	struct lat_column_class *series_cols[2];
+	char (*series_titles[2])[32];
 };
 
 struct stats {
@@ -570,6 +570,79 @@ static int fill_freq(const struct sched_priv *sp, const struct groups *g, uint32
 	return 0;
 }
 
+/*
+ * --freq-series: the per-group tables of `scratch` as one table (bounds, then one count column a
+ * group, titled with the group's subtitle), as the peer's LAMI output has it; the text printer
+ * draws one graph a column, which is what the peer prints.
+ */
+static int add_series_table(struct sched_priv *sp, struct lat_result *result,
+			    const struct lat_result *scratch, enum grouping by, int64_t begin,
+			    int64_t end)
+{
+	int s = by == BY_TID ? 0 : 1;
+	size_t n = scratch->ntables;
+	struct lat_column_class *cols = calloc(n + 2, sizeof(*cols));
+	char(*titles)[32] = calloc(n + 1, sizeof(*titles));
+	struct lat_table *table;
+
+	if (!cols || !titles) {
+		free(cols);
+		free(titles);
+		return -ENOMEM;
+	}
+	sp->series_cols[s] = cols;
+	sp->series_titles[s] = titles;
+	cols[0] = freq_columns[0];
+	cols[1] = freq_columns[1];
+	for (size_t k = 0; k < n; k++) {
+		snprintf(titles[k], sizeof(titles[k]), "%s", scratch->tables[k].subtitle);
+		cols[k + 2] =
+		    (struct lat_column_class){NULL, titles[k], LAT_CLS_NUMBER, "schedulings"};
+	}
+	sp->series_cls[s] = (struct lat_table_class){
+	    NULL, "Scheduling latencies frequency distributions", cols, n + 2};
+	table = lat_result_add_table(result, &sp->series_cls[s], begin, end, NULL);
+	if (!table) {
+		return -ENOMEM;
+	}
+	for (size_t r = 0; n && r < scratch->tables[0].nrows; r++) {
+		struct lat_cell *row = lat_table_add_row(table);
+
+		if (!row) {
+			return -ENOMEM;
+		}
+		row[0] = *lat_table_cell(&scratch->tables[0], r, 0);
+		row[1] = *lat_table_cell(&scratch->tables[0], r, 1);
+		for (size_t k = 0; k < n; k++) {
+			row[k + 2] = scratch->tables[k].nrows > r
+					 ? *lat_table_cell(&scratch->tables[k], r, 2)
+					 : lat_cell_int(LAT_CLS_NUMBER, 0);
+		}
+	}
+	return 0;
+}
+
+static int add_freq_tables(struct sched_priv *sp, struct lat_result *result, enum grouping by,
+			   int64_t begin, int64_t end);
+
+static int add_freq(struct sched_priv *sp, struct lat_result *result, enum grouping by,
+		    int64_t begin, int64_t end)
+{
+	struct lat_result scratch;
+	int ret;
+
+	if (by == BY_TOTAL || !sp->cfg.freq_series) {
+		return add_freq_tables(sp, result, by, begin, end);
+	}
+	lat_result_init(&scratch);
+	ret = add_freq_tables(sp, &scratch, by, begin, end);
+	if (!ret && scratch.ntables) {
+		ret = add_series_table(sp, result, &scratch, by, begin, end);
+	}
+	lat_result_fini(&scratch);
+	return ret;
+}
+
 static int add_freq_tables(struct sched_priv *sp, struct lat_result *result, enum grouping by,
 			   int64_t begin, int64_t end)
 {
@@ -714,13 +787,13 @@ static int sched_finish(void *priv, const struct lat_state *state, int64_t begin
 		free_groups(&g);
 	}
 	if (!ret && sp->cfg.freq && sp->cfg.total) {
-		ret = add_freq_tables(sp, result, BY_TOTAL, begin, end);
+		ret = add_freq(sp, result, BY_TOTAL, begin, end);
 	}
 	if (!ret && sp->cfg.freq && sp->cfg.per_tid) {
-		ret = add_freq_tables(sp, result, BY_TID, begin, end);
+		ret = add_freq(sp, result, BY_TID, begin, end);
 	}
 	if (!ret && sp->cfg.freq && sp->cfg.per_prio) {
-		ret = add_freq_tables(sp, result, BY_PRIO, begin, end);
+		ret = add_freq(sp, result, BY_PRIO, begin, end);
 	}
 	/* the peer prints the time range even with nothing else: an empty table carries it */
 	if (!ret && result->ntables == 0 &&
@@ -809,8 +882,8 @@ static void print_stats(const struct lat_table *table, FILE *out)
 	}
 }
 
-/* termgraph.FreqGraph */
-static void print_freq(const struct lat_table *table, FILE *out)
+/* termgraph.FreqGraph of the counts in column `col` (2, or a group's column of a series) */
+static void print_freq(const struct lat_table *table, size_t col, const char *subtitle, FILE *out)
 {
 	int64_t maxv = 0;
 	size_t maxlen = 0;
@@ -820,7 +893,7 @@ static void print_freq(const struct lat_table *table, FILE *out)
 	}
 	for (size_t r = 0; r < table->nrows; r++) {
 		char v[32];
-		int64_t value = lat_table_cell(table, r, 2)->i;
+		int64_t value = lat_table_cell(table, r, col)->i;
 		size_t len = (size_t)snprintf(v, sizeof(v), "%" PRId64, value);
 
 		if (value > maxv) {
@@ -831,13 +904,13 @@ static void print_freq(const struct lat_table *table, FILE *out)
 		}
 	}
 	fprintf(out, "Scheduling latency frequency distribution - %s (µs)\n",
-		table->subtitle ? table->subtitle : "None");
+		subtitle ? subtitle : "None");
 	for (int i = 0; i < 80; i++) {
 		fputc('#', out);
 	}
 	fputc('\n', out);
 	for (size_t r = 0; r < table->nrows; r++) {
-		int64_t value = lat_table_cell(table, r, 2)->i;
+		int64_t value = lat_table_cell(table, r, col)->i;
 		int width = maxv ? (int)(72 * (double)value / (double)maxv) : 0;
 		char v[32];
 		int len = snprintf(v, sizeof(v), "%" PRId64, value);
@@ -865,11 +938,17 @@ static void sched_print_text(const struct lat_result *result, const struct lat_t
 		for (size_t t = 0; t < result->ntables; t++) {
 			const struct lat_table *table = &result->tables[t];
 
+			if (order[o] == &freq_class && !table->cls->name) { /* a series */
+				for (size_t c = 2; c < table->cls->ncolumns; c++) {
+					print_freq(table, c, table->cls->columns[c].title, out);
+				}
+				continue;
+			}
 			if (table->cls != order[o]) {
 				continue;
 			}
 			if (table->cls == &freq_class) {
-				print_freq(table, out);
+				print_freq(table, 2, table->subtitle, out);
 			} else if (table->cls == &log_class || table->cls == &top_class) {
 				print_events(table, opts, out);
 			} else {
@@ -888,8 +967,10 @@ static void sched_fini(void *priv)
 	}
 	free(sp->tids);
 	free(sp->events);
-	free(sp->series_cols);
-	free(sp->series_titles);
+	for (int i = 0; i < 2; i++) {
+		free(sp->series_cols[i]);
+		free(sp->series_titles[i]);
+	}
 	lat_tid_map_fini(&sp->map);
 }
 

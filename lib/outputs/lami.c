@@ -317,6 +317,8 @@ void lat_lami_print_results(FILE *out, const struct lat_result *res)
 			fputs(", \"title\": ", out);
 			lat_json_string(out, title);
 			fputc('}', out);
+		} else if (!table->cls->name) { /* a class of its own (--freq-series) */
+			print_table_class(out, table->cls);
 		} else {
 			lat_json_string(out, table->cls->name);
 		}

@@ -68,10 +68,12 @@ static const struct lat_table *find(const struct lat_result *res, const char *cl
 	return NULL;
 }
 
+/* The run stays open until done(): a --freq-series table's class lives in the analysis. */
+static struct lat_analysis_run r;
+
 static int run(const struct lat_analysis_ops *ops, const struct lat_analysis_config *config,
 	       struct lat_result *res)
 {
-	struct lat_analysis_run r;
 	int ret = lat_analysis_run_init(&r, ops, config);
 
 	if (ret) {
@@ -79,9 +81,13 @@ static int run(const struct lat_analysis_ops *ops, const struct lat_analysis_con
 	}
 	feed(&r);
 	lat_result_init(res);
-	ret = lat_analysis_run_finish(&r, res);
+	return lat_analysis_run_finish(&r, res);
+}
+
+static void done(struct lat_result *res)
+{
+	lat_result_fini(res);
 	lat_analysis_run_fini(&r);
-	return ret;
 }
 
 int main(void)
@@ -114,7 +120,7 @@ int main(void)
 	}
 	ok(find(&res, "top", 0) == NULL && find(&res, "per_tid_stats", 0) == NULL,
 	   "  schedlog alone: no top, no stats");
-	lat_result_fini(&res);
+	done(&res);
 
 	config.limit = 2;
 	is_int(run(&lat_schedtop_ops, &config, &res), 0, "schedtop runs");
@@ -122,7 +128,7 @@ int main(void)
 	ok(t && t->nrows == 2 && lat_table_cell(t, 0, 2)->i == 3000 &&
 	       lat_table_cell(t, 1, 2)->i == 2000,
 	   "top: longest first, --limit 2");
-	lat_result_fini(&res);
+	done(&res);
 
 	config.limit = 10;
 	config.total = config.per_prio = true;
@@ -137,7 +143,7 @@ int main(void)
 	       lat_table_cell(t, 0, 5)->cls == LAT_CLS_UNKNOWN && lat_table_cell(t, 1, 1)->i == 2,
 	   "per-prio: sorted by prio, one scheduling has no stdev");
 	ok(find(&res, "per_tid_stats", 0) == NULL, "  --total/--per-prio without --per-tid");
-	lat_result_fini(&res);
+	done(&res);
 
 	config.total = config.per_prio = false;
 	is_int(run(&lat_schedstats_ops, &config, &res), 0, "schedstats (per-TID by default)");
@@ -157,7 +163,7 @@ int main(void)
 	       strstr(text, "wakee (100)                      2         2.000         2.500"),
 	   "text: the peer's per-TID table");
 	free(text);
-	lat_result_fini(&res);
+	done(&res);
 
 	config.total = true;
 	config.per_tid = false;
@@ -167,14 +173,36 @@ int main(void)
 	       lat_table_cell(t, 3, 1)->d == 3000.0 && lat_table_cell(t, 0, 2)->i == 1 &&
 	       lat_table_cell(t, 2, 2)->i == 1 && lat_table_cell(t, 3, 2)->i == 1,
 	   "freq: 4 bins over [min, max], the max in the last one");
-	lat_result_fini(&res);
+	done(&res);
 
 	config.total = false;
+	config.per_tid = config.per_prio = config.freq_series = true;
+	is_int(run(&lat_schedfreq_ops, &config, &res), 0,
+	       "schedfreq --per-tid --per-prio --freq-series");
+	ok(res.ntables == 2 && !res.tables[0].cls->name && res.tables[0].cls->ncolumns == 4 &&
+	       strcmp(res.tables[0].cls->columns[2].title, "TID: 100") == 0 &&
+	       strcmp(res.tables[1].cls->columns[3].title, "Priority: 20") == 0,
+	   "series: one table a grouping, a count column a group");
+	ok(res.ntables == 2 && res.tables[0].nrows == 4 &&
+	       lat_table_cell(&res.tables[0], 0, 0)->d == 1000.0 &&
+	       lat_table_cell(&res.tables[0], 0, 3)->i == 1 &&
+	       lat_table_cell(&res.tables[0], 3, 2)->i == 1,
+	   "  uniform bins over all latencies");
+	out = open_memstream(&text, &len);
+	lat_schedfreq_ops.print_text(&res, &(struct lat_text_opts){.gmt = true}, out);
+	fclose(out);
+	ok(text && strstr(text, "Scheduling latency frequency distribution - TID: 200 (µs)\n") &&
+	       strstr(text, "Scheduling latency frequency distribution - Priority: 10 (µs)\n"),
+	   "  text: one graph a group, as the peer prints them");
+	free(text);
+	done(&res);
+	config.per_tid = config.per_prio = config.freq_series = false;
+
 	config.has_min = true;
 	config.min_ns = 2500;
 	is_int(run(&lat_schedtop_ops, &config, &res), 0, "schedtop --min 2.5");
 	t = find(&res, "top", 0);
 	ok(t && t->nrows == 1, "  only the 3 µs latency is left");
-	lat_result_fini(&res);
+	done(&res);
 	return tap_done_testing();
 }
