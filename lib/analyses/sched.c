@@ -477,7 +477,10 @@ struct freq_range {
 	double min, max, step;
 };
 
-/* Command._find_uniform_freq_values(): --min/--max taken as given (ns), else the extremes in µs.
+/*
+ * Command._find_uniform_freq_values(): --min/--max, else the extremes, in µs. The peer takes
+ * --min/--max there in ns (its bins run to 1000 times --max, and --min fails with an
+ * IndexError): latscope takes them in µs (docs/conformance.md).
  */
 static struct freq_range uniform_range(const struct sched_priv *sp)
 {
@@ -494,8 +497,8 @@ static struct freq_range uniform_range(const struct sched_priv *sp)
 			hi = l;
 		}
 	}
-	r.min = sp->cfg.has_min ? sp->cfg.min_ns : sp->nevents ? (double)lo / 1000 : 0;
-	r.max = sp->cfg.has_max ? sp->cfg.max_ns : sp->nevents ? (double)hi / 1000 : 0;
+	r.min = sp->cfg.has_min ? sp->cfg.min_ns / 1000 : sp->nevents ? (double)lo / 1000 : 0;
+	r.max = sp->cfg.has_max ? sp->cfg.max_ns / 1000 : sp->nevents ? (double)hi / 1000 : 0;
 	r.step = (r.max - r.min) / sp->cfg.freq_resolution;
 	return r;
 }
@@ -548,10 +551,7 @@ static int fill_freq(const struct sched_priv *sp, const struct groups *g, uint32
 			continue;
 		}
 		if (index < 0) {
-			index += res; /* Python's negative index (--freq-uniform with --min) */
-			if (index < 0) {
-				continue;
-			}
+			continue; /* below --min (not in the sample: filtered at the switch) */
 		}
 		counts[index]++;
 	}
