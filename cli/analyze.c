@@ -48,6 +48,8 @@ enum {
 	OPT_TOTAL,
 	OPT_PER_TID,
 	OPT_PER_PRIO,
+	OPT_IRQ,
+	OPT_SOFTIRQ,
 };
 
 static const struct option long_options[] = {
@@ -82,6 +84,8 @@ static const struct option long_options[] = {
     {"total", no_argument, NULL, OPT_TOTAL},
     {"per-tid", no_argument, NULL, OPT_PER_TID},
     {"per-prio", no_argument, NULL, OPT_PER_PRIO},
+    {"irq", required_argument, NULL, OPT_IRQ},
+    {"softirq", required_argument, NULL, OPT_SOFTIRQ},
     {NULL, 0, NULL, 0},
 };
 
@@ -136,6 +140,7 @@ static void print_help(FILE *out)
 	    "  --log, --top, --stats, --freq  tables to output (combinable)\n"
 	    "  --freq-resolution N, --freq-uniform, --freq-series  histograms (default 20 bins)\n"
 	    "  --total, --per-tid, --per-prio  sched: stats/freq grouping (default per-TID)\n"
+	    "  --irq LIST, --softirq LIST  irq: only these IRQ numbers / soft IRQ vectors\n"
 	    "  --no-intersection          keep events outside the range all streams cover\n"
 	    "  --skip-validation          do not announce the lost-events check\n"
 	    "  --no-progress              no progress bar (there is one only on a terminal)\n"
@@ -326,6 +331,13 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 			args->config.freq_resolution = (int)v;
 			break;
 		}
+		case OPT_IRQ:
+		case OPT_SOFTIRQ:
+			if (!(args->ops->options & LAT_OPTS_IRQ)) {
+				goto unsupported;
+			}
+			*(opt == OPT_IRQ ? &args->config.irq_list : &args->config.softirq_list) = optarg;
+			break;
 		case OPT_TOTAL:
 		case OPT_PER_TID:
 		case OPT_PER_PRIO:

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "analyses/cputop.h"
+#include "analyses/irq.h"
 #include "analyses/memtop.h"
 #include "analyses/sched.h"
 #include "analyses/syscallstats.h"
@@ -19,6 +20,9 @@ static const struct lat_analysis_ops *const analyses[] = {
     &lat_schedtop_ops,
     &lat_schedstats_ops,
     &lat_schedfreq_ops,
+    &lat_irqstats_ops,
+    &lat_irqfreq_ops,
+    &lat_irqlog_ops,
 };
 
 const struct lat_analysis_ops *lat_analysis_find(const char *name)

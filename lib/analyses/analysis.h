@@ -31,6 +31,7 @@ struct lat_analysis_config {
 	bool log, top, stats, freq, freq_uniform, freq_series;
 	int freq_resolution;
 	bool total, per_tid, per_prio;
+	const char *irq_list, *softirq_list; /* irq: --irq, --softirq (comma-separated, as given) */
 };
 
 /* Which command-line option families an analysis takes (beyond the common ones). */
@@ -42,6 +43,7 @@ enum {
 	LAT_OPTS_LOG = 1u << 4,
 	LAT_OPTS_STATS = 1u << 5,
 	LAT_OPTS_SCHED = 1u << 6, /* --total, --per-tid, --per-prio */
+	LAT_OPTS_IRQ = 1u << 7,   /* --irq, --softirq */
 };
 
 /*
