@@ -48,6 +48,9 @@ enum {
 	OPT_TOTAL,
 	OPT_PER_TID,
 	OPT_PER_PRIO,
+	OPT_USAGE,
+	OPT_MINSIZE,
+	OPT_MAXSIZE,
 	OPT_IRQ,
 	OPT_SOFTIRQ,
 };
@@ -84,6 +87,9 @@ static const struct option long_options[] = {
     {"total", no_argument, NULL, OPT_TOTAL},
     {"per-tid", no_argument, NULL, OPT_PER_TID},
     {"per-prio", no_argument, NULL, OPT_PER_PRIO},
+    {"usage", no_argument, NULL, OPT_USAGE},
+    {"minsize", required_argument, NULL, OPT_MINSIZE},
+    {"maxsize", required_argument, NULL, OPT_MAXSIZE},
     {"irq", required_argument, NULL, OPT_IRQ},
     {"softirq", required_argument, NULL, OPT_SOFTIRQ},
     {NULL, 0, NULL, 0},
@@ -348,6 +354,36 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 			args->config.per_tid |= opt == OPT_PER_TID;
 			args->config.per_prio |= opt == OPT_PER_PRIO;
 			break;
+		case OPT_USAGE:
+			if (!(args->ops->options & LAT_OPTS_IO)) {
+				goto unsupported;
+			}
+			args->config.usage = true;
+			break;
+		case OPT_MINSIZE:
+		case OPT_MAXSIZE: {
+			char *end;
+			double v;
+
+			if (!(args->ops->options & LAT_OPTS_IO)) {
+				goto unsupported;
+			}
+			errno = 0;
+			v = strtod(optarg, &end);
+			if (errno || *end || end == optarg) {
+				return cli_usage_error("analyze", "%s: not a number: %s",
+						       opt == OPT_MINSIZE ? "--minsize" : "--maxsize",
+						       optarg);
+			}
+			if (opt == OPT_MINSIZE) {
+				args->config.has_minsize = true;
+				args->config.minsize = v;
+			} else {
+				args->config.has_maxsize = true;
+				args->config.maxsize = v;
+			}
+			break;
+		}
 		case OPT_SKIP_VALIDATION:
 			args->skip_validation = true;
 			break;

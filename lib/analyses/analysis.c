@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "analyses/cputop.h"
+#include "analyses/io.h"
 #include "analyses/irq.h"
 #include "analyses/memtop.h"
 #include "analyses/sched.h"
@@ -20,6 +21,11 @@ static const struct lat_analysis_ops *const analyses[] = {
     &lat_schedtop_ops,
     &lat_schedstats_ops,
     &lat_schedfreq_ops,
+    &lat_iousagetop_ops,
+    &lat_iolatencystats_ops,
+    &lat_iolatencyfreq_ops,
+    &lat_iolatencytop_ops,
+    &lat_iolog_ops,
     &lat_irqstats_ops,
     &lat_irqfreq_ops,
     &lat_irqlog_ops,
@@ -89,7 +95,8 @@ int lat_analysis_run_event(struct lat_analysis_run *run, const struct lat_kevent
 		return ret;
 	}
 	if (!run->started) {
-		return 0;
+		return run->ops->pre_event ? run->ops->pre_event(run->priv, ev, &change, &run->state)
+					   : 0;
 	}
 	run->events++;
 	return run->ops->handle_event(run->priv, ev, &change, &run->state);

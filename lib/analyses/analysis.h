@@ -31,6 +31,9 @@ struct lat_analysis_config {
 	bool log, top, stats, freq, freq_uniform, freq_series;
 	int freq_resolution;
 	bool total, per_tid, per_prio;
+	/* io: --usage, --minsize/--maxsize (bytes) */
+	bool usage, has_minsize, has_maxsize;
+	double minsize, maxsize;
 	const char *irq_list, *softirq_list; /* irq: --irq, --softirq (comma-separated, as given) */
 };
 
@@ -43,6 +46,7 @@ enum {
 	LAT_OPTS_LOG = 1u << 4,
 	LAT_OPTS_STATS = 1u << 5,
 	LAT_OPTS_SCHED = 1u << 6, /* --total, --per-tid, --per-prio */
+	LAT_OPTS_IO = 1u << 8,    /* --usage, --minsize, --maxsize */
 	LAT_OPTS_IRQ = 1u << 7,   /* --irq, --softirq */
 };
 
@@ -61,6 +65,9 @@ struct lat_analysis_ops {
 	int (*init)(void *priv, const struct lat_analysis_config *config);
 	int (*handle_event)(void *priv, const struct lat_kevent *ev,
 			    const struct lat_state_change *change, const struct lat_state *state);
+	/* Optional: the events before the analysed range (for state an analysis keeps itself). */
+	int (*pre_event)(void *priv, const struct lat_kevent *ev,
+			 const struct lat_state_change *change, const struct lat_state *state);
 	/* Builds the tables of the period [begin, end]. */
 	int (*finish)(void *priv, const struct lat_state *state, int64_t begin, int64_t end,
 		      struct lat_result *result);

@@ -1,0 +1,1327 @@
+/*
+ * io.c: the I/O analyses of lttng-analyses (cli/io.py, core/io.py, linuxautomaton/io.py and
+ * block.py): system call I/O requests by category (open/read/write/sync/close), fds tracked per
+ * process (statedump, open/close/dup/fcntl, fork copies, exec CLOEXEC), block requests by disk.
+ *
+ * Two levels, as the peer: the "automaton" fds (every event, also before --begin) and the
+ * period's per-process fd history (only from the period start), which decides whether a
+ * successful read/write is counted and which path a request shows.
+ */
+#include "analyses/io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyses/period_expr.h"
+#include "sources/ctf_fields.h"
+
+enum { OP_NONE = 0, OP_OPEN, OP_READ, OP_WRITE, OP_CLOSE, OP_SYNC, OP_READ_WRITE };
+enum { FDT_UNKNOWN = 0, FDT_DISK, FDT_NET, FDT_MAYBE_NET };
+
+/* Payload fields read generically (ids in the lat_pfields). */
+enum {
+	F_FD,
+	F_COUNT,
+	F_FILENAME,
+	F_FLAGS,
+	F_FILDES,
+	F_OLDFD,
+	F_NEWFD,
+	F_CMD,
+	F_VLEN,
+	F_SIZE,
+	F_LEN,
+	F_FD_IN,
+	F_FD_OUT,
+	F_IN_FD,
+	F_OUT_FD,
+	F_NBYTES,
+	F_FAMILY,
+	F_COUNT_ALL,
+};
+static const char *const field_names[F_COUNT_ALL] = {
+    "fd",   "count", "filename", "flags",  "fildes", "oldfd",  "newfd",  "cmd",    "vlen",
+    "size", "len",   "fd_in",    "fd_out", "in_fd",  "out_fd", "nbytes", "family",
+};
+
+struct afd { /* the automaton's sv.FD */
+	int32_t fd;
+	uint8_t type;
+	bool cloexec;
+	char *filename;
+};
+
+struct rq { /* a syscall I/O request (sv.SyscallIORequest and subclasses) */
+	int64_t begin, end;
+	int64_t size; /* -1: None */
+	int64_t returned;
+	int32_t fd, fd_in, fd_out; /* -1: None (fds are never negative in the peer's requests) */
+	int32_t tid;
+	int32_t err; /* 0: None */
+	uint8_t op, fd_type;
+	bool cloexec, valid;
+	const char *name;
+	char *filename; /* open requests */
+	uint32_t proc;  /* period process index (completed requests) */
+	uint32_t seq;
+};
+
+struct aproc { /* automaton process (by tid) */
+	struct afd *fds;
+	uint32_t nfds, cap;
+	struct rq pending; /* pending.valid: the I/O request of the syscall in flight */
+};
+
+struct pfd { /* FDStats */
+	int32_t fd;
+	uint8_t type;
+	int64_t open_ts, close_ts; /* close_ts -1: open */
+	char *filename;
+};
+
+struct pproc {       /* ProcessIOStats */
+	int32_t pid; /* LAT_NO_TID: None */
+	char comm[LAT_COMM_LEN];
+	struct pfd *fds;
+	uint32_t nfds, cap;
+};
+
+struct brq { /* a block request in flight */
+	uint64_t dev, sector;
+	uint32_t nr_sector;
+	int64_t begin;
+	int32_t tid;
+	bool write;
+};
+
+struct remap {
+	uint64_t dev, sector, old_dev, old_sector;
+};
+
+struct drq { /* a completed block request */
+	int64_t duration;
+	uint32_t nr_sector;
+};
+
+struct pdisk { /* DiskStats */
+	uint64_t dev;
+	char name[32];
+	struct drq *rqs;
+	uint32_t nrqs, cap;
+};
+
+enum { WANT_STATS = 1, WANT_TOP = 2, WANT_LOG = 4, WANT_FREQ = 8, WANT_USAGE = 16 };
+
+struct io {
+	const struct lat_analysis_config *config;
+	unsigned want;
+	struct lat_pfields fields;
+	struct lat_ctf_fields *cf;
+	struct lat_tid_map amap;
+	struct aproc *aprocs;
+	uint32_t aprocs_cap;
+	struct lat_tid_map pmap;
+	struct pproc *pprocs;
+	uint32_t pprocs_cap;
+	struct rq *rqs;
+	uint32_t nrqs, rqs_cap;
+	struct brq *brqs;
+	uint32_t nbrqs, brqs_cap;
+	struct remap *remaps;
+	uint32_t nremaps, remaps_cap;
+	struct pdisk *disks;
+	uint32_t ndisks, disks_cap;
+	bool in_period;
+};
+
+/* ---------------------------------------------------------------- table classes */
+
+static const struct lat_column_class stats_columns[] = {
+    {"obj", "System call category", LAT_CLS_STRING, NULL},
+    {"count", "Call count", LAT_CLS_NUMBER, "calls"},
+    {"min_latency", "Minimum call latency", LAT_CLS_DURATION, NULL},
+    {"avg_latency", "Average call latency", LAT_CLS_DURATION, NULL},
+    {"max_latency", "Maximum call latency", LAT_CLS_DURATION, NULL},
+    {"stdev_latency", "System call latency standard deviation", LAT_CLS_DURATION, NULL},
+};
+static const struct lat_column_class disk_stats_columns[] = {
+    {"obj", "Partition", LAT_CLS_DISK, NULL},
+    {"count", "Access count", LAT_CLS_NUMBER, "accesses"},
+    {"min_latency", "Minimum access latency", LAT_CLS_DURATION, NULL},
+    {"avg_latency", "Average access latency", LAT_CLS_DURATION, NULL},
+    {"max_latency", "Maximum access latency", LAT_CLS_DURATION, NULL},
+    {"stdev_latency", "System access latency standard deviation", LAT_CLS_DURATION, NULL},
+};
+static const struct lat_column_class freq_columns[] = {
+    {"latency_lower", "Latency (lower bound)", LAT_CLS_DURATION, NULL},
+    {"latency_upper", "Latency (upper bound)", LAT_CLS_DURATION, NULL},
+    {"count", "Request count", LAT_CLS_NUMBER, "requests"},
+};
+static const struct lat_column_class log_columns[] = {
+    {"time_range", "Call time range", LAT_CLS_TIME_RANGE, NULL},
+    {"out_of_range", "System call out of range?", LAT_CLS_BOOL, NULL},
+    {"duration", "Call duration", LAT_CLS_DURATION, NULL},
+    {"syscall", "System call", LAT_CLS_SYSCALL, NULL},
+    {"size", "Read/write size", LAT_CLS_SIZE, NULL},
+    {"process", "Process", LAT_CLS_PROCESS, NULL},
+    {"path", "File path", LAT_CLS_PATH, NULL},
+    {"fd", "File descriptor", LAT_CLS_FD, NULL},
+};
+static const struct lat_column_class proc_top_columns[] = {
+    {"process", "Process", LAT_CLS_PROCESS, NULL},
+    {"size", "Total operations size", LAT_CLS_SIZE, NULL},
+    {"disk_size", "Disk operations size", LAT_CLS_SIZE, NULL},
+    {"net_size", "Network operations size", LAT_CLS_SIZE, NULL},
+    {"unknown_size", "Unknown operations size", LAT_CLS_SIZE, NULL},
+};
+static const struct lat_column_class file_top_columns[] = {
+    {"path", "File path/info", LAT_CLS_PATH, NULL},
+    {"size", "Operations size", LAT_CLS_SIZE, NULL},
+    {"fd_owners", "File descriptor owners", LAT_CLS_STRING, NULL},
+};
+static const struct lat_column_class block_top_columns[] = {
+    {"process", "Process", LAT_CLS_PROCESS, NULL},
+    {"size", "Operations size", LAT_CLS_SIZE, NULL},
+};
+static const struct lat_column_class disk_sector_columns[] = {
+    {"disk", "Disk", LAT_CLS_DISK, NULL},
+    {"count", "Sector count", LAT_CLS_NUMBER, "sectors"},
+};
+static const struct lat_column_class disk_request_columns[] = {
+    {"disk", "Disk", LAT_CLS_DISK, NULL},
+    {"count", "Request count", LAT_CLS_NUMBER, "I/O requests"},
+};
+static const struct lat_column_class disk_rtps_columns[] = {
+    {"disk", "Disk", LAT_CLS_DISK, NULL},
+    {"rtps", "Request time/sector", LAT_CLS_DURATION, NULL},
+};
+static const struct lat_column_class netif_columns[] = {
+    {"netif", "Network interface", LAT_CLS_NETIF, NULL},
+    {"size", "Operations size", LAT_CLS_SIZE, NULL},
+};
+
+#define CLASS(name, title, cols)                                  \
+	{                                                         \
+		name, title, cols, sizeof(cols) / sizeof(cols[0]) \
+	}
+static const struct lat_table_class stats_class =
+    CLASS("syscall-latency-stats", "System call latency statistics", stats_columns);
+static const struct lat_table_class disk_stats_class =
+    CLASS("disk-latency-stats", "Partition latency statistics", disk_stats_columns);
+static const struct lat_table_class freq_class =
+    CLASS("freq", "I/O request latency distribution", freq_columns);
+static const struct lat_table_class top_class =
+    CLASS("top-syscall", "Top system call latencies", log_columns);
+static const struct lat_table_class log_class = CLASS("log", "I/O operations log", log_columns);
+static const struct lat_table_class proc_top_class =
+    CLASS("per-process-top", "Per-process top I/O operations", proc_top_columns);
+static const struct lat_table_class file_top_class =
+    CLASS("per-file-top", "Per-file top I/O operations", file_top_columns);
+static const struct lat_table_class block_top_class =
+    CLASS("per-process-top-block", "Per-process top block I/O operations", block_top_columns);
+static const struct lat_table_class disk_sector_class =
+    CLASS("per-disk-top-sector", "Per-disk top sector I/O operations", disk_sector_columns);
+static const struct lat_table_class disk_request_class =
+    CLASS("per-disk-top-request", "Per-disk top I/O requests", disk_request_columns);
+static const struct lat_table_class disk_rtps_class =
+    CLASS("per-disk-top-rps", "Per-disk top I/O request time/sector", disk_rtps_columns);
+static const struct lat_table_class netif_class =
+    CLASS("per-netif-top", "Per-network interface top I/O operations", netif_columns);
+static const struct lat_table_class *const classes[] = {
+    &stats_class,       &disk_stats_class,   &freq_class,      &top_class,
+    &log_class,         &proc_top_class,     &file_top_class,  &block_top_class,
+    &disk_sector_class, &disk_request_class, &disk_rtps_class, &netif_class,
+};
+
+/* ---------------------------------------------------------------- syscall names */
+
+static bool in_list(const char *name, const char *const *list)
+{
+	for (; *list; list++) {
+		if (strcmp(*list, name) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static const char *const open_sc[] = {"open", "openat", "socket", "fcntl",
+				      "dup",  "dup2",   "dup3",   NULL};
+static const char *const read_sc[] = {"read",  "recvmsg", "recvfrom", "readv",
+				      "pread", "pread64", "preadv",   NULL};
+static const char *const write_sc[] = {"write",  "sendmsg",  "sendto",  "writev",
+				       "pwrite", "pwrite64", "pwritev", NULL};
+static const char *const sync_sc[] = {"sync", "sync_file_range", "fsync", "fdatasync", NULL};
+
+/* ---------------------------------------------------------------- helpers */
+
+static int64_t field_int(struct io *io, const struct lat_kevent *ev, int id, bool *ok)
+{
+	struct lat_pval v;
+
+	*ok = false;
+	if (id == F_FD && (ev->present & LAT_HAS_FD)) {
+		*ok = true;
+		return ev->syscall.fd;
+	}
+	if (id == F_FLAGS && (ev->present & LAT_HAS_FLAGS)) {
+		*ok = true;
+		return ev->syscall.flags;
+	}
+	if (!ev->raw || !io->cf || lat_ctf_fields_read(io->cf, ev->raw, (uint32_t)id, &v)) {
+		return 0;
+	}
+	if (v.kind == LAT_PVAL_SINT) {
+		*ok = true;
+		return v.i;
+	}
+	if (v.kind == LAT_PVAL_UINT) {
+		*ok = true;
+		return (int64_t)v.u;
+	}
+	return 0;
+}
+
+static struct aproc *aproc_get(struct io *io, int32_t tid)
+{
+	uint32_t index;
+	int ret = lat_tid_map_get(&io->amap, tid, &index);
+
+	if (ret < 0 ||
+	    lat_grow((void **)&io->aprocs, &io->aprocs_cap, index + 1, sizeof(*io->aprocs))) {
+		return NULL;
+	}
+	return &io->aprocs[index];
+}
+
+static struct afd *afd_find(struct aproc *p, int32_t fd)
+{
+	for (uint32_t i = 0; i < p->nfds; i++) {
+		if (p->fds[i].fd == fd) {
+			return &p->fds[i];
+		}
+	}
+	return NULL;
+}
+
+static int afd_add(struct aproc *p, int32_t fd, const char *filename, uint8_t type, bool cloexec)
+{
+	char *copy = strdup(filename ? filename : "unknown");
+
+	if (!copy || lat_grow((void **)&p->fds, &p->cap, p->nfds + 1, sizeof(*p->fds))) {
+		free(copy);
+		return -ENOMEM;
+	}
+	p->fds[p->nfds++] =
+	    (struct afd){.fd = fd, .type = type, .cloexec = cloexec, .filename = copy};
+	return 0;
+}
+
+static void afd_del(struct aproc *p, int32_t fd)
+{
+	for (uint32_t i = 0; i < p->nfds; i++) {
+		if (p->fds[i].fd == fd) {
+			free(p->fds[i].filename);
+			memmove(&p->fds[i], &p->fds[i + 1], (p->nfds - i - 1) * sizeof(*p->fds));
+			p->nfds--;
+			return;
+		}
+	}
+}
+
+static void aproc_clear(struct aproc *p)
+{
+	for (uint32_t i = 0; i < p->nfds; i++) {
+		free(p->fds[i].filename);
+	}
+	p->nfds = 0;
+}
+
+/* The period's ProcessIOStats of a task, created from it (new_from_process) when missing. */
+static struct pproc *pproc_get(struct io *io, const struct lat_state *state, int32_t tid,
+			       uint32_t *index_out)
+{
+	uint32_t index;
+	int ret = lat_tid_map_get(&io->pmap, tid, &index);
+
+	if (ret < 0 ||
+	    lat_grow((void **)&io->pprocs, &io->pprocs_cap, index + 1, sizeof(*io->pprocs))) {
+		return NULL;
+	}
+	if (ret == 1) {
+		const struct lat_task *task = lat_state_task(state, tid);
+
+		io->pprocs[index].pid = task ? task->pid : LAT_NO_TID;
+		if (task) {
+			memcpy(io->pprocs[index].comm, task->comm, LAT_COMM_LEN);
+		}
+	}
+	if (index_out) {
+		*index_out = index;
+	}
+	return &io->pprocs[index];
+}
+
+static struct pfd *pfd_current(struct pproc *p, int32_t fd)
+{
+	for (uint32_t i = p->nfds; i-- > 0;) {
+		if (p->fds[i].fd == fd) {
+			return p->fds[i].close_ts == -1 ? &p->fds[i] : NULL;
+		}
+	}
+	return NULL;
+}
+
+static struct pfd *pfd_last(struct pproc *p, int32_t fd)
+{
+	for (uint32_t i = p->nfds; i-- > 0;) {
+		if (p->fds[i].fd == fd) {
+			return &p->fds[i];
+		}
+	}
+	return NULL;
+}
+
+/* notification create_fd(fd, parent_proc) */
+static int notify_create_fd(struct io *io, const struct lat_state *state, int32_t ptid,
+			    const struct afd *afd, int64_t ts)
+{
+	struct pproc *p;
+	char *copy;
+
+	if (!io->in_period) {
+		return 0;
+	}
+	p = pproc_get(io, state, ptid, NULL);
+	copy = strdup(afd->filename);
+	if (!p || !copy || lat_grow((void **)&p->fds, &p->cap, p->nfds + 1, sizeof(*p->fds))) {
+		free(copy);
+		return -ENOMEM;
+	}
+	p->fds[p->nfds++] = (struct pfd){
+	    .fd = afd->fd, .type = afd->type, .open_ts = ts, .close_ts = -1, .filename = copy};
+	return 0;
+}
+
+static void notify_close_fd(struct io *io, int32_t ptid, int32_t fd, int64_t ts)
+{
+	uint32_t index;
+	struct pfd *last;
+
+	if (!io->in_period || !lat_tid_map_find(&io->pmap, ptid, &index)) {
+		return;
+	}
+	last = pfd_current(&io->pprocs[index], fd);
+	if (last) {
+		last->close_ts = ts;
+	}
+}
+
+static int notify_update_fd(struct io *io, const struct lat_state *state, int32_t ptid,
+			    const struct afd *afd, int64_t ts)
+{
+	uint32_t index;
+	struct pfd *last;
+	char *copy;
+
+	if (!io->in_period) {
+		return 0;
+	}
+	if (!lat_tid_map_find(&io->pmap, ptid, &index)) {
+		return 0; /* the peer raises KeyError here; not reached on statedumps */
+	}
+	if (!pfd_last(&io->pprocs[index], afd->fd)) {
+		int ret = notify_create_fd(io, state, ptid, afd, ts);
+
+		if (ret) {
+			return ret;
+		}
+	}
+	last = pfd_last(&io->pprocs[index], afd->fd);
+	copy = strdup(afd->filename);
+	if (!copy) {
+		return -ENOMEM;
+	}
+	free(last->filename);
+	last->filename = copy;
+	return 0;
+}
+
+/* The process holding a task's fds (_get_parent_proc). */
+static int32_t parent_tid(const struct lat_task *task)
+{
+	return task->pid != LAT_NO_TID && task->pid != task->tid ? task->pid : task->tid;
+}
+
+/* ---------------------------------------------------------------- automaton */
+
+static int on_statedump_fd(struct io *io, const struct lat_kevent *ev,
+			   const struct lat_state *state)
+{
+	struct aproc *p = aproc_get(io, ev->sd_fd.pid);
+	struct afd *afd;
+	bool cloexec = (ev->present & LAT_HAS_FLAGS) && (ev->sd_fd.flags & O_CLOEXEC);
+	int ret;
+
+	if (!p) {
+		return -ENOMEM;
+	}
+	afd = afd_find(p, ev->sd_fd.fd);
+	if (!afd) {
+		ret = afd_add(p, ev->sd_fd.fd, ev->sd_fd.filename, FDT_UNKNOWN, cloexec);
+		return ret ? ret
+			   : notify_create_fd(io, state, ev->sd_fd.pid, &p->fds[p->nfds - 1],
+					      ev->ts);
+	}
+	free(afd->filename);
+	afd->filename = strdup(ev->sd_fd.filename ? ev->sd_fd.filename : "");
+	if (!afd->filename) {
+		return -ENOMEM;
+	}
+	return notify_update_fd(io, state, ev->sd_fd.pid, afd, ev->ts);
+}
+
+static int on_statedump_process(struct io *io, const struct lat_kevent *ev,
+				const struct lat_state *state)
+{
+	int32_t tid = ev->sd_process.tid, pid = ev->sd_process.pid;
+	struct aproc *t, *parent;
+	uint32_t ti, pi;
+
+	if (pid == tid) {
+		return 0;
+	}
+	t = aproc_get(io, tid);
+	parent = aproc_get(io, pid);
+	if (!t || !parent) {
+		return -ENOMEM;
+	}
+	t = aproc_get(io, tid); /* the array may have moved */
+	for (uint32_t i = 0; i < t->nfds; i++) {
+		struct afd *pf = afd_find(parent, t->fds[i].fd);
+
+		if (!pf) {
+			if (lat_grow((void **)&parent->fds, &parent->cap, parent->nfds + 1,
+				     sizeof(*parent->fds))) {
+				return -ENOMEM;
+			}
+			parent->fds[parent->nfds++] = t->fds[i];
+			continue;
+		}
+		if (!pf->filename[0]) {
+			free(pf->filename);
+			pf->filename = t->fds[i].filename;
+		} else {
+			free(t->fds[i].filename);
+		}
+	}
+	t->nfds = 0;
+	/* notification create_parent_proc: the period's thread gets its pid, its fds go */
+	if (!io->in_period) {
+		return 0;
+	}
+	if (!pproc_get(io, state, tid, &ti) || !pproc_get(io, state, pid, &pi)) {
+		return -ENOMEM;
+	}
+	io->pprocs[ti].pid = pid;
+	{
+		struct pproc *pt = &io->pprocs[ti], *pp = &io->pprocs[pi];
+
+		for (uint32_t i = 0; i < pt->nfds; i++) {
+			if (!pfd_last(pp, pt->fds[i].fd)) {
+				if (lat_grow((void **)&pp->fds, &pp->cap, pp->nfds + 1,
+					     sizeof(*pp->fds))) {
+					return -ENOMEM;
+				}
+				pp->fds[pp->nfds++] = pt->fds[i];
+			} else {
+				free(pt->fds[i].filename);
+			}
+		}
+		pt->nfds = 0;
+	}
+	return 0;
+}
+
+static int on_fork(struct io *io, const struct lat_kevent *ev, const struct lat_state *state)
+{
+	struct aproc *parent, *child;
+	int ret;
+
+	parent = aproc_get(io, ev->fork.parent_pid);
+	child = aproc_get(io, ev->fork.child_tid);
+	if (!parent || !child) {
+		return -ENOMEM;
+	}
+	parent = aproc_get(io, ev->fork.parent_pid);
+	if (parent == child) {
+		return 0;
+	}
+	aproc_clear(child);
+	child->pending.valid = false;
+	for (uint32_t i = 0; i < parent->nfds; i++) {
+		ret = afd_add(child, parent->fds[i].fd, parent->fds[i].filename,
+			      parent->fds[i].type, parent->fds[i].cloexec);
+		if (!ret) {
+			ret =
+			    notify_create_fd(io, state, ev->fork.child_tid, &child->fds[i], ev->ts);
+		}
+		if (ret) {
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int on_exec(struct io *io, const struct lat_kevent *ev)
+{
+	struct aproc *p = aproc_get(io, ev->task.tid);
+
+	if (!p) {
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < p->nfds;) {
+		if (p->fds[i].cloexec) {
+			notify_close_fd(io, ev->task.tid, p->fds[i].fd, ev->ts);
+			afd_del(p, p->fds[i].fd);
+		} else {
+			i++;
+		}
+	}
+	return 0;
+}
+
+static int on_syscall_entry(struct io *io, const struct lat_kevent *ev,
+			    const struct lat_state_change *change)
+{
+	const char *name = ev->syscall.name;
+	struct lat_task *task = change->task;
+	struct aproc *p, *pp;
+	struct rq *rq;
+	bool ok;
+
+	if (!task) {
+		return 0;
+	}
+	p = aproc_get(io, task->tid);
+	if (!p) {
+		return -ENOMEM;
+	}
+	rq = &p->pending;
+	memset(rq, 0, sizeof(*rq));
+	rq->begin = ev->ts;
+	rq->size = -1;
+	rq->fd = rq->fd_in = rq->fd_out = -1;
+	rq->tid = task->tid;
+	rq->name = name;
+	if (in_list(name, open_sc)) {
+		rq->op = OP_OPEN;
+		if (strcmp(name, "open") == 0 || strcmp(name, "openat") == 0) {
+			const char *fn =
+			    (ev->present & LAT_HAS_FILENAME) ? ev->syscall.filename : NULL;
+
+			rq->filename = strdup(fn ? fn : "");
+			if (!rq->filename) {
+				return -ENOMEM;
+			}
+			rq->fd_type = FDT_DISK;
+			rq->cloexec =
+			    (ev->present & LAT_HAS_FLAGS) && (ev->syscall.flags & O_CLOEXEC);
+		} else if (strcmp(name, "socket") == 0) {
+			rq->filename = strdup("socket");
+			rq->fd_type = FDT_NET;
+			if (!rq->filename) {
+				return -ENOMEM;
+			}
+		} else {
+			/* dup, dup2, dup3, fcntl(F_DUPFD) */
+			int32_t ptid = parent_tid(task);
+			int64_t oldfd;
+			struct afd *old;
+
+			pp = aproc_get(io, ptid);
+			p = aproc_get(io, task->tid);
+			if (!pp || !p) {
+				return -ENOMEM;
+			}
+			rq = &p->pending;
+			if (strcmp(name, "dup") == 0) {
+				oldfd = field_int(io, ev, F_FILDES, &ok);
+			} else if (strcmp(name, "fcntl") == 0) {
+				if (field_int(io, ev, F_CMD, &ok) != 0 || !ok) {
+					return 0; /* not F_DUPFD: no request */
+				}
+				oldfd = field_int(io, ev, F_FD, &ok);
+			} else {
+				int32_t newfd = (int32_t)field_int(io, ev, F_NEWFD, &ok);
+
+				oldfd = field_int(io, ev, F_OLDFD, &ok);
+				if (afd_find(pp, newfd)) {
+					notify_close_fd(io, ptid, newfd, ev->ts);
+					afd_del(pp, newfd);
+				}
+			}
+			old = afd_find(pp, (int32_t)oldfd);
+			rq->filename = strdup(old ? old->filename : "unknown");
+			if (!rq->filename) {
+				return -ENOMEM;
+			}
+			rq->fd_type = old ? old->type : FDT_UNKNOWN;
+			if (strcmp(name, "dup3") == 0) {
+				rq->cloexec = (field_int(io, ev, F_FLAGS, &ok) & O_CLOEXEC) != 0;
+			}
+		}
+	} else if (strcmp(name, "close") == 0) {
+		rq->op = OP_CLOSE;
+		rq->fd = (int32_t)field_int(io, ev, F_FD, &ok);
+	} else if (in_list(name, read_sc) || in_list(name, write_sc)) {
+		/* the entry's count/vlen/len is read by the peer, then lost: SyscallIORequest
+		   passes size None up, so the size is the returned one */
+		rq->op = in_list(name, read_sc) ? OP_READ : OP_WRITE;
+		rq->fd = (int32_t)field_int(io, ev, F_FD, &ok);
+	} else if (in_list(name, sync_sc)) {
+		rq->op = OP_SYNC;
+		if (strcmp(name, "sync") != 0) {
+			rq->fd = (int32_t)field_int(io, ev, F_FD, &ok);
+		}
+	} else {
+		/* splice, sendfile64: the peer lists them as I/O syscalls, but its entry handler
+		   makes no request for them (they are in neither READ_ nor WRITE_SYSCALLS) */
+		return 0;
+	}
+	rq->valid = true;
+	return 0;
+}
+
+static int record_rq(struct io *io, const struct lat_state *state, struct lat_task *task,
+		     int32_t ptid, struct rq *rq)
+{
+	uint32_t pi, pti;
+	struct pproc *proc, *parent;
+
+	if (!io->in_period) {
+		return 0;
+	}
+	if (!pproc_get(io, state, task->tid, &pi) || !pproc_get(io, state, ptid, &pti)) {
+		return -ENOMEM;
+	}
+	proc = &io->pprocs[pi];
+	parent = &io->pprocs[pti];
+	if (rq->err == 0) {
+		if ((rq->op == OP_READ || rq->op == OP_WRITE) && !pfd_current(parent, rq->fd)) {
+			return 0;
+		}
+		if (rq->op == OP_READ_WRITE &&
+		    (!pfd_current(parent, rq->fd_in) || !pfd_current(parent, rq->fd_out))) {
+			return 0;
+		}
+	}
+	if (lat_grow((void **)&io->rqs, &io->rqs_cap, io->nrqs + 1, sizeof(*io->rqs))) {
+		return -ENOMEM;
+	}
+	rq->proc = pi;
+	rq->seq = io->nrqs;
+	io->rqs[io->nrqs++] = *rq;
+	rq->filename = NULL; /* now owned by io->rqs */
+	memcpy(proc->comm, task->comm, LAT_COMM_LEN);
+	{
+		const struct lat_task *pt = lat_state_task(state, ptid);
+
+		if (pt) {
+			memcpy(parent->comm, pt->comm, LAT_COMM_LEN);
+		}
+	}
+	return 0;
+}
+
+static int on_syscall_exit(struct io *io, const struct lat_kevent *ev,
+			   const struct lat_state_change *change, const struct lat_state *state)
+{
+	struct lat_task *task = change->task;
+	const struct lat_syscall *call = change->syscall;
+	struct aproc *p, *pp;
+	struct rq rq;
+	int32_t ptid;
+	int64_t ret;
+	int r = 0;
+
+	if (!task || !call) {
+		return 0;
+	}
+	p = aproc_get(io, task->tid);
+	if (!p) {
+		return -ENOMEM;
+	}
+	if (!p->pending.valid || p->pending.begin != call->begin_ts) {
+		return 0;
+	}
+	rq = p->pending;
+	p->pending.valid = false;
+	p->pending.filename = NULL;
+	ret = call->has_ret ? call->ret : 0;
+	rq.end = ev->ts;
+	if (ret < 0) {
+		rq.err = (int32_t)-ret;
+	}
+	if (rq.op == OP_OPEN && ret >= 0) {
+		rq.fd = (int32_t)ret;
+	}
+	if ((rq.op == OP_READ || rq.op == OP_WRITE || rq.op == OP_READ_WRITE) && ret >= 0) {
+		rq.returned = ret;
+		if (rq.size < 0) {
+			rq.size = ret;
+		}
+	}
+	ptid = parent_tid(task);
+	pp = aproc_get(io, ptid);
+	if (!pp) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (ret >= 0) {
+		/* _create_fd */
+		if (rq.fd >= 0 && !afd_find(pp, rq.fd)) {
+			if (rq.op == OP_OPEN) {
+				r = afd_add(pp, rq.fd, rq.filename, rq.fd_type, rq.cloexec);
+			} else {
+				r = afd_add(pp, rq.fd, "unknown", FDT_UNKNOWN, false);
+			}
+			if (!r) {
+				r = notify_create_fd(io, state, ptid, &pp->fds[pp->nfds - 1],
+						     rq.end);
+			}
+		} else if (rq.op == OP_READ_WRITE) {
+			int32_t fds[2] = {rq.fd_in, rq.fd_out};
+
+			for (int i = 0; i < 2 && !r; i++) {
+				if (fds[i] >= 0 && !afd_find(pp, fds[i])) {
+					r = afd_add(pp, fds[i], "unknown", FDT_UNKNOWN, false);
+					if (!r) {
+						r = notify_create_fd(io, state, ptid,
+								     &pp->fds[pp->nfds - 1],
+								     rq.end);
+					}
+				}
+			}
+		}
+		if (r) {
+			goto out;
+		}
+	}
+	r = record_rq(io, state, task, ptid, &rq);
+	if (r) {
+		goto out;
+	}
+	if (rq.op == OP_CLOSE && ret == 0) {
+		notify_close_fd(io, ptid, rq.fd, rq.end);
+		afd_del(pp, rq.fd);
+	}
+out:
+	free(rq.filename);
+	return r;
+}
+
+/* ---------------------------------------------------------------- block */
+
+static struct pdisk *pdisk_get(struct io *io, uint64_t dev, const struct lat_state *state)
+{
+	const char *name;
+
+	for (uint32_t i = 0; i < io->ndisks; i++) {
+		if (io->disks[i].dev == dev) {
+			return &io->disks[i];
+		}
+	}
+	if (lat_grow((void **)&io->disks, &io->disks_cap, io->ndisks + 1, sizeof(*io->disks))) {
+		return NULL;
+	}
+	memset(&io->disks[io->ndisks], 0, sizeof(io->disks[0]));
+	io->disks[io->ndisks].dev = dev;
+	name = lat_state_disk_name(state, dev);
+	if (name) {
+		snprintf(io->disks[io->ndisks].name, sizeof(io->disks[0].name), "%s", name);
+	} else {
+		snprintf(io->disks[io->ndisks].name, sizeof(io->disks[0].name), "(%u,%u)",
+			 (unsigned)(dev >> 20), (unsigned)(dev & ((1u << 20) - 1)));
+	}
+	return &io->disks[io->ndisks++];
+}
+
+static int on_block(struct io *io, const struct lat_kevent *ev, const struct lat_state *state)
+{
+	const struct lat_ev_block *b = &ev->block;
+	uint64_t dev = b->dev;
+
+	switch (ev->type) {
+	case LAT_EV_BLOCK_BIO_REMAP:
+		for (uint32_t i = 0; i < io->nremaps; i++) {
+			if (io->remaps[i].dev == b->old_dev &&
+			    io->remaps[i].sector == b->old_sector) {
+				io->remaps[i].dev = b->dev;
+				io->remaps[i].sector = b->sector;
+				return 0;
+			}
+		}
+		if (lat_grow((void **)&io->remaps, &io->remaps_cap, io->nremaps + 1,
+			     sizeof(*io->remaps))) {
+			return -ENOMEM;
+		}
+		io->remaps[io->nremaps++] =
+		    (struct remap){b->dev, b->sector, b->old_dev, b->old_sector};
+		return 0;
+	case LAT_EV_BLOCK_BIO_BACKMERGE:
+		for (uint32_t i = 0; i < io->nremaps;) {
+			if (io->remaps[i].dev == b->dev && io->remaps[i].sector == b->sector) {
+				memmove(&io->remaps[i], &io->remaps[i + 1],
+					(io->nremaps - i - 1) * sizeof(*io->remaps));
+				io->nremaps--;
+			} else {
+				i++;
+			}
+		}
+		return 0;
+	case LAT_EV_BLOCK_RQ_ISSUE:
+		if (b->nr_sector == 0) {
+			return 0;
+		}
+		for (uint32_t i = 0; i < io->nremaps; i++) {
+			if (io->remaps[i].dev == dev && io->remaps[i].sector == b->sector) {
+				dev = io->remaps[i].old_dev;
+				break;
+			}
+		}
+		for (uint32_t i = 0; i < io->nbrqs; i++) {
+			if (io->brqs[i].dev == dev && io->brqs[i].sector == b->sector) {
+				io->brqs[i] = (struct brq){dev,    b->sector, b->nr_sector,
+							   ev->ts, b->tid,    b->rwbs % 2 != 0};
+				return 0;
+			}
+		}
+		if (lat_grow((void **)&io->brqs, &io->brqs_cap, io->nbrqs + 1, sizeof(*io->brqs))) {
+			return -ENOMEM;
+		}
+		io->brqs[io->nbrqs++] =
+		    (struct brq){dev, b->sector, b->nr_sector, ev->ts, b->tid, b->rwbs % 2 != 0};
+		return 0;
+	case LAT_EV_BLOCK_RQ_COMPLETE: {
+		struct pdisk *d;
+
+		if (b->nr_sector == 0) {
+			return 0;
+		}
+		for (uint32_t i = 0; i < io->nremaps; i++) {
+			if (io->remaps[i].dev == dev && io->remaps[i].sector == b->sector) {
+				dev = io->remaps[i].old_dev;
+				memmove(&io->remaps[i], &io->remaps[i + 1],
+					(io->nremaps - i - 1) * sizeof(*io->remaps));
+				io->nremaps--;
+				break;
+			}
+		}
+		for (uint32_t i = 0; i < io->nbrqs; i++) {
+			struct brq *r = &io->brqs[i];
+
+			if (r->dev != dev || r->sector != b->sector) {
+				continue;
+			}
+			if (r->nr_sector != b->nr_sector) {
+				return 0;
+			}
+			if (io->in_period) {
+				d = pdisk_get(io, dev, state);
+				if (!d || lat_grow((void **)&d->rqs, &d->cap, d->nrqs + 1,
+						   sizeof(*d->rqs))) {
+					return -ENOMEM;
+				}
+				d->rqs[d->nrqs++] = (struct drq){ev->ts - r->begin, r->nr_sector};
+			}
+			io->brqs[i] = io->brqs[--io->nbrqs];
+			return 0;
+		}
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+/* ---------------------------------------------------------------- events */
+
+static int io_event(struct io *io, const struct lat_kevent *ev,
+		    const struct lat_state_change *change, const struct lat_state *state)
+{
+	switch (ev->type) {
+	case LAT_EV_SYSCALL_ENTRY:
+		return on_syscall_entry(io, ev, change);
+	case LAT_EV_SYSCALL_EXIT:
+		return on_syscall_exit(io, ev, change, state);
+	case LAT_EV_STATEDUMP_FD:
+		return on_statedump_fd(io, ev, state);
+	case LAT_EV_STATEDUMP_PROCESS:
+		return on_statedump_process(io, ev, state);
+	case LAT_EV_STATEDUMP_BLOCKDEV:
+		if (io->in_period) {
+			struct pdisk *d = pdisk_get(io, ev->blockdev.dev, state);
+
+			if (!d) {
+				return -ENOMEM;
+			}
+			snprintf(d->name, sizeof(d->name), "%s",
+				 ev->blockdev.diskname ? ev->blockdev.diskname : "");
+		}
+		return 0;
+	case LAT_EV_SCHED_FORK:
+		return on_fork(io, ev, state);
+	case LAT_EV_SCHED_EXEC:
+		return on_exec(io, ev);
+	case LAT_EV_BLOCK_RQ_ISSUE:
+	case LAT_EV_BLOCK_RQ_COMPLETE:
+	case LAT_EV_BLOCK_BIO_REMAP:
+	case LAT_EV_BLOCK_BIO_BACKMERGE:
+		return on_block(io, ev, state);
+	default:
+		return 0;
+	}
+}
+
+static int io_pre_event(void *priv, const struct lat_kevent *ev,
+			const struct lat_state_change *change, const struct lat_state *state)
+{
+	struct io *io = priv;
+
+	io->in_period = false;
+	return io_event(io, ev, change, state);
+}
+
+static int io_handle_event(void *priv, const struct lat_kevent *ev,
+			   const struct lat_state_change *change, const struct lat_state *state)
+{
+	struct io *io = priv;
+
+	io->in_period = true;
+	return io_event(io, ev, change, state);
+}
+
+static int io_init_want(void *priv, const struct lat_analysis_config *config, unsigned own)
+{
+	struct io *io = priv;
+
+	io->config = config;
+	io->want = own | (config->stats ? WANT_STATS : 0) | (config->top ? WANT_TOP : 0) |
+		   (config->log ? WANT_LOG : 0) | (config->freq ? WANT_FREQ : 0) |
+		   (config->usage ? WANT_USAGE : 0);
+	for (int i = 0; i < F_COUNT_ALL; i++) {
+		if (lat_grow((void **)&io->fields.v, &io->fields.cap, io->fields.count + 1,
+			     sizeof(*io->fields.v))) {
+			return -ENOMEM;
+		}
+		io->fields.v[io->fields.count] = (struct lat_pfield){
+		    .scope = LAT_PSCOPE_PAYLOAD, .name = strdup(field_names[i])};
+		if (!io->fields.v[io->fields.count++].name) {
+			return -ENOMEM;
+		}
+	}
+	return lat_ctf_fields_create(&io->fields, &io->cf);
+}
+
+/* ---------------------------------------------------------------- results */
+
+static bool filter_rq(const struct io *io, int64_t size, int64_t duration)
+{
+	const struct lat_analysis_config *c = io->config;
+
+	if (size >= 0) {
+		if (c->has_maxsize && (double)size > c->maxsize) {
+			return false;
+		}
+		if (c->has_minsize && (double)size < c->minsize) {
+			return false;
+		}
+	}
+	if (c->has_max && (double)duration > c->max_ns) {
+		return false;
+	}
+	if (c->has_min && (double)duration < c->min_ns) {
+		return false;
+	}
+	return true;
+}
+
+static bool op_matches(int want, int op)
+{
+	if (want == OP_READ) {
+		return op == OP_READ || op == OP_READ_WRITE;
+	}
+	if (want == OP_WRITE) {
+		return op == OP_WRITE || op == OP_READ_WRITE;
+	}
+	return want == op;
+}
+
+/* statistics.stdev of integer durations, exactly rounded */
+static double exact_stdev(uint64_t count, __int128 sum, unsigned __int128 sum_sq)
+{
+	__int128 n = count;
+	__int128 num = n * (__int128)sum_sq - sum * sum;
+	__int128 den = n * (n - 1);
+	__float128 v, x;
+
+	if (num <= 0) {
+		return 0;
+	}
+	v = (__float128)num / (__float128)den;
+	x = (__float128)__builtin_sqrt((double)v);
+	for (int i = 0; i < 3; i++) {
+		x = (x + v / x) / 2;
+	}
+	return (double)x;
+}
+
+struct acc {
+	uint64_t count;
+	int64_t min, max;
+	__int128 sum;
+	unsigned __int128 sum_sq;
+};
+
+static void acc_add(struct acc *a, int64_t d)
+{
+	if (a->count == 0 || d < a->min) {
+		a->min = d;
+	}
+	if (a->count == 0 || d > a->max) {
+		a->max = d;
+	}
+	a->count++;
+	a->sum += d;
+	a->sum_sq += (unsigned __int128)((__int128)d * d);
+}
+
+static int add_stats_row(struct lat_table *t, struct lat_cell obj, const struct acc *a)
+{
+	struct lat_cell *row = lat_table_add_row(t);
+
+	if (!row) {
+		return -ENOMEM;
+	}
+	row[0] = obj;
+	row[1] = lat_cell_int(LAT_CLS_NUMBER, (int64_t)a->count);
+	row[2] = lat_cell_int(LAT_CLS_DURATION, a->count ? a->min : 0);
+	row[3] = a->count ? lat_cell_float(LAT_CLS_DURATION, (double)a->sum / (double)a->count)
+			  : lat_cell_int(LAT_CLS_DURATION, 0);
+	if (a->count) {
+		/* Python's int / int: correctly rounded */
+		row[3].d = (double)((__float128)a->sum / (__float128)a->count);
+	}
+	row[4] = lat_cell_int(LAT_CLS_DURATION, a->count ? a->max : 0);
+	row[5] = a->count >= 2
+		     ? lat_cell_float(LAT_CLS_DURATION, exact_stdev(a->count, a->sum, a->sum_sq))
+		     : lat_cell_unknown();
+	return 0;
+}
+
+static int add_stats(struct io *io, struct lat_result *result, int64_t begin, int64_t end)
+{
+	static const char *const names[] = {"Open", "Read", "Write", "Sync"};
+	static const int ops[] = {OP_OPEN, OP_READ, OP_WRITE, OP_SYNC};
+	struct lat_table *t = lat_result_add_table(result, &stats_class, begin, end, NULL);
+
+	if (!t) {
+		return -ENOMEM;
+	}
+	for (int k = 0; k < 4; k++) {
+		struct acc a = {0};
+
+		for (uint32_t i = 0; i < io->nrqs; i++) {
+			const struct rq *rq = &io->rqs[i];
+
+			if (op_matches(ops[k], rq->op) &&
+			    filter_rq(io, rq->size, rq->end - rq->begin)) {
+				acc_add(&a, rq->end - rq->begin);
+			}
+		}
+		if (add_stats_row(t, lat_cell_str(LAT_CLS_STRING, names[k]), &a)) {
+			return -ENOMEM;
+		}
+	}
+	if (io->ndisks == 0) {
+		return 0;
+	}
+	t = lat_result_add_table(result, &disk_stats_class, begin, end, NULL);
+	if (!t) {
+		return -ENOMEM;
+	}
+	for (uint32_t d = 0; d < io->ndisks; d++) {
+		struct acc a = {0};
+
+		if (io->disks[d].nrqs == 0) {
+			continue;
+		}
+		for (uint32_t i = 0; i < io->disks[d].nrqs; i++) {
+			const struct drq *r = &io->disks[d].rqs[i];
+
+			if (filter_rq(io, (int64_t)r->nr_sector * 512, r->duration)) {
+				acc_add(&a, r->duration);
+			}
+		}
+		if (add_stats_row(t, lat_cell_str(LAT_CLS_DISK, io->disks[d].name), &a)) {
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int io_finish(void *priv, const struct lat_state *state, int64_t begin, int64_t end,
+		     struct lat_result *result)
+{
+	struct io *io = priv;
+	int ret = 0;
+
+	(void)state;
+	/* MI order: log, stats, disk stats, top, usage, freq */
+	if (!ret && (io->want & WANT_STATS)) {
+		ret = add_stats(io, result, begin, end);
+	}
+	return ret;
+}
+
+/* ---------------------------------------------------------------- text */
+
+#define STATS_FORMAT "%-14s %14s %14s %14s %14s %14s\n"
+
+static void print_stats_table(const struct lat_table *t, FILE *out)
+{
+	for (size_t r = 0; r < t->nrows; r++) {
+		char count[32], min[32], avg[32], max[32], stdev[32];
+		const struct lat_cell *c3 = lat_table_cell(t, r, 3), *c5 = lat_table_cell(t, r, 5);
+
+		snprintf(count, sizeof(count), "%" PRId64, lat_table_cell(t, r, 1)->i);
+		snprintf(min, sizeof(min), "%.3f", lat_table_cell(t, r, 2)->i / 1000.0);
+		snprintf(avg, sizeof(avg), "%.3f", c3->is_float ? c3->d / 1000 : c3->i / 1000.0);
+		snprintf(max, sizeof(max), "%.3f", lat_table_cell(t, r, 4)->i / 1000.0);
+		if (c5->cls == LAT_CLS_UNKNOWN) {
+			snprintf(stdev, sizeof(stdev), "?");
+		} else {
+			snprintf(stdev, sizeof(stdev), "%.3f", c5->d / 1000);
+		}
+		fprintf(out, STATS_FORMAT, lat_table_cell(t, r, 0)->s, count, min, avg, max, stdev);
+	}
+}
+
+static void print_separator(FILE *out)
+{
+	for (int i = 0; i < 89; i++) {
+		fputc('-', out);
+	}
+	fputc('\n', out);
+}
+
+static void io_print_text(const struct lat_result *result, const struct lat_text_opts *opts,
+			  FILE *out)
+{
+	if (result->ntables == 0) {
+		return;
+	}
+	lat_text_print_timerange(out, result->tables[0].begin, result->tables[0].end, opts->gmt);
+	for (size_t i = 0; i < result->ntables; i++) {
+		const struct lat_table *t = &result->tables[i];
+
+		if (t->cls == &stats_class) {
+			fprintf(out, "\nSyscalls latency statistics (usec):\n");
+			fprintf(out, STATS_FORMAT, "Type", "Count", "Min", "Average", "Max",
+				"Stdev");
+			print_separator(out);
+			print_stats_table(t, out);
+		} else if (t->cls == &disk_stats_class && t->nrows) {
+			fprintf(out, "\nDisk latency statistics (usec):\n");
+			fprintf(out, STATS_FORMAT, "Name", "Count", "Min", "Average", "Max",
+				"Stdev");
+			print_separator(out);
+			print_stats_table(t, out);
+		}
+	}
+}
+
+static void io_fini(void *priv)
+{
+	struct io *io = priv;
+
+	for (uint32_t i = 0; i < io->amap.count; i++) {
+		aproc_clear(&io->aprocs[i]);
+		free(io->aprocs[i].fds);
+		free(io->aprocs[i].pending.filename);
+	}
+	free(io->aprocs);
+	lat_tid_map_fini(&io->amap);
+	for (uint32_t i = 0; i < io->pmap.count; i++) {
+		for (uint32_t f = 0; f < io->pprocs[i].nfds; f++) {
+			free(io->pprocs[i].fds[f].filename);
+		}
+		free(io->pprocs[i].fds);
+	}
+	free(io->pprocs);
+	lat_tid_map_fini(&io->pmap);
+	for (uint32_t i = 0; i < io->nrqs; i++) {
+		free(io->rqs[i].filename);
+	}
+	free(io->rqs);
+	free(io->brqs);
+	free(io->remaps);
+	for (uint32_t i = 0; i < io->ndisks; i++) {
+		free(io->disks[i].rqs);
+	}
+	free(io->disks);
+	lat_ctf_fields_destroy(io->cf);
+	lat_pfields_fini(&io->fields);
+}
+
+static int init_stats(void *priv, const struct lat_analysis_config *c)
+{
+	return io_init_want(priv, c, WANT_STATS);
+}
+static int init_top(void *priv, const struct lat_analysis_config *c)
+{
+	return io_init_want(priv, c, WANT_TOP);
+}
+static int init_log(void *priv, const struct lat_analysis_config *c)
+{
+	return io_init_want(priv, c, WANT_LOG);
+}
+static int init_freq(void *priv, const struct lat_analysis_config *c)
+{
+	return io_init_want(priv, c, WANT_FREQ);
+}
+static int init_usage(void *priv, const struct lat_analysis_config *c)
+{
+	return io_init_want(priv, c, WANT_USAGE);
+}
+
+static const char *const tags[] = {"io", "syscall", "stats", "freq", "log", "top", NULL};
+
+#define IO_OPS(NAME, INIT, SUMMARY)                                                            \
+	{                                                                                      \
+		.name = NAME, .summary = SUMMARY,                                              \
+		.lami = {"I/O analysis",                                                       \
+			 "System call/disk latency statistics, system call "                   \
+			 "latency distribution, system call top latencies, I/O usage top, "    \
+			 "and I/O operations log",                                             \
+			 tags, classes, sizeof(classes) / sizeof(classes[0])},                 \
+		.options = LAT_OPTS_TOP | LAT_OPTS_MIN_MAX | LAT_OPTS_FREQ | LAT_OPTS_LOG |    \
+			   LAT_OPTS_STATS | LAT_OPTS_IO,                                       \
+		.priv_size = sizeof(struct io), .init = INIT, .handle_event = io_handle_event, \
+		.pre_event = io_pre_event, .finish = io_finish, .print_text = io_print_text,   \
+		.fini = io_fini,                                                               \
+	}
+
+const struct lat_analysis_ops lat_iousagetop_ops =
+    IO_OPS("iousagetop", init_usage, "I/O usage top (per process, file, disk, interface)");
+const struct lat_analysis_ops lat_iolatencystats_ops =
+    IO_OPS("iolatencystats", init_stats, "System call and disk I/O latency statistics");
+const struct lat_analysis_ops lat_iolatencyfreq_ops =
+    IO_OPS("iolatencyfreq", init_freq, "I/O latency distribution");
+const struct lat_analysis_ops lat_iolatencytop_ops =
+    IO_OPS("iolatencytop", init_top, "Top I/O latencies by category");
+const struct lat_analysis_ops lat_iolog_ops = IO_OPS("iolog", init_log, "I/O operations log");
