@@ -409,11 +409,11 @@ static int fill_freq(struct irq *st, struct lat_table *table, const struct irq_s
 					dmax = d;
 				}
 			}
-			/* --min/--max are taken in ns here, as the peer does */
-			uniform->min = st->cfg.has_min ? st->cfg.min_ns
+			/* --min/--max in us, as the bins (the peer takes them in ns here) */
+			uniform->min = st->cfg.has_min ? st->cfg.min_ns / 1000
 				       : st->nrecs     ? (double)dmin / 1000
 						       : 0;
-			uniform->max = st->cfg.has_max ? st->cfg.max_ns
+			uniform->max = st->cfg.has_max ? st->cfg.max_ns / 1000
 				       : st->nrecs     ? (double)dmax / 1000
 						       : 0;
 			uniform->done = true;
@@ -456,11 +456,7 @@ static int fill_freq(struct irq *st, struct lat_table *table, const struct irq_s
 			continue;
 		}
 		if (index < 0) {
-			/* a Python negative index (the peer's --freq-uniform --min in ns) */
-			if (index < -res) {
-				continue;
-			}
-			index += res;
+			continue;
 		}
 		counts[index]++;
 	}
