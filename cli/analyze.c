@@ -258,7 +258,7 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 				goto unsupported;
 			}
 			if (strcmp(optarg, "unlimited") == 0) {
-				args->config.limit = 0;
+				args->config.limit = -1; /* io: --limit 0 is not unlimited */
 				break;
 			}
 			errno = 0;

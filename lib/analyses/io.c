@@ -12,8 +12,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <babeltrace2/babeltrace.h>
 
 #include "analyses/period_expr.h"
 #include "sources/ctf_fields.h"
@@ -40,11 +43,12 @@ enum {
 	F_OUT_FD,
 	F_NBYTES,
 	F_FAMILY,
+	F_DPORT,
 	F_COUNT_ALL,
 };
 static const char *const field_names[F_COUNT_ALL] = {
     "fd",   "count", "filename", "flags",  "fildes", "oldfd",  "newfd",  "cmd",    "vlen",
-    "size", "len",   "fd_in",    "fd_out", "in_fd",  "out_fd", "nbytes", "family",
+    "size", "len",   "fd_in",    "fd_out", "in_fd",  "out_fd", "nbytes", "family", "dport",
 };
 
 struct afd { /* the automaton's sv.FD */
@@ -594,8 +598,89 @@ static int on_exec(struct io *io, const struct lat_kevent *ev)
 	return 0;
 }
 
+/* v4addr as "a.b.c.d": a sequence (lttng-modules >= 2.6) or an integer */
+static bool read_v4addr(const struct lat_kevent *ev, char *buf, size_t len)
+{
+	const bt_field *payload, *f;
+
+	if (!ev->raw) {
+		return false;
+	}
+	payload = bt_event_borrow_payload_field_const((const bt_event *)ev->raw);
+	f = payload ? bt_field_structure_borrow_member_field_by_name_const(payload, "v4addr")
+		    : NULL;
+	if (!f) {
+		return false;
+	}
+	if (bt_field_get_class_type(f) == BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER) {
+		uint64_t v = bt_field_integer_unsigned_get_value(f);
+
+		snprintf(buf, len, "%u.%u.%u.%u", (unsigned)(v >> 24) & 255,
+			 (unsigned)(v >> 16) & 255, (unsigned)(v >> 8) & 255, (unsigned)v & 255);
+		return true;
+	}
+	if (bt_field_class_type_is(bt_field_get_class_type(f), BT_FIELD_CLASS_TYPE_ARRAY) &&
+	    bt_field_array_get_length(f) >= 4) {
+		unsigned b[4];
+
+		for (int i = 0; i < 4; i++) {
+			const bt_field *e =
+			    bt_field_array_borrow_element_field_by_index_const(f, i);
+
+			b[i] = (unsigned)bt_field_integer_unsigned_get_value(e);
+		}
+		snprintf(buf, len, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+		return true;
+	}
+	return false;
+}
+
+/* syscall_entry_connect on AF_INET: the fd's name becomes the peer address (update_fd) */
+static int on_connect(struct io *io, const struct lat_kevent *ev, struct lat_task *task,
+		      const struct lat_state *state)
+{
+	char addr[64];
+	bool ok;
+	int32_t fd;
+	int64_t dport;
+	struct aproc *parent;
+	struct afd *afd;
+
+	if (field_int(io, ev, F_FAMILY, &ok) != 2 || !ok) {
+		return 0;
+	}
+	fd = (int32_t)field_int(io, ev, F_FD, &ok);
+	dport = field_int(io, ev, F_DPORT, &ok);
+	if (!read_v4addr(ev, addr, sizeof(addr) - 24)) {
+		return 0;
+	}
+	snprintf(addr + strlen(addr), 24, ":%" PRId64, dport);
+	parent = aproc_get(io, parent_tid(task));
+	if (!parent) {
+		return -ENOMEM;
+	}
+	afd = afd_find(parent, fd);
+	if (afd) {
+		char *copy = strdup(addr);
+
+		if (!copy) {
+			return -ENOMEM;
+		}
+		free(afd->filename);
+		afd->filename = copy;
+	}
+	/* the peer notifies with the thread itself as the fds' owner */
+	if (task->pid == LAT_NO_TID || task->pid == task->tid) {
+		afd = afd_find(parent, fd);
+		if (afd) {
+			return notify_update_fd(io, state, task->tid, afd, ev->ts);
+		}
+	}
+	return 0;
+}
+
 static int on_syscall_entry(struct io *io, const struct lat_kevent *ev,
-			    const struct lat_state_change *change)
+			    const struct lat_state_change *change, const struct lat_state *state)
 {
 	const char *name = ev->syscall.name;
 	struct lat_task *task = change->task;
@@ -609,6 +694,10 @@ static int on_syscall_entry(struct io *io, const struct lat_kevent *ev,
 	p = aproc_get(io, task->tid);
 	if (!p) {
 		return -ENOMEM;
+	}
+	if (strcmp(name, "connect") == 0) {
+		p->pending.valid = false;
+		return on_connect(io, ev, task, state);
 	}
 	rq = &p->pending;
 	memset(rq, 0, sizeof(*rq));
@@ -955,7 +1044,7 @@ static int io_event(struct io *io, const struct lat_kevent *ev,
 {
 	switch (ev->type) {
 	case LAT_EV_SYSCALL_ENTRY:
-		return on_syscall_entry(io, ev, change);
+		return on_syscall_entry(io, ev, change, state);
 	case LAT_EV_SYSCALL_EXIT:
 		return on_syscall_exit(io, ev, change, state);
 	case LAT_EV_STATEDUMP_FD:
@@ -1174,6 +1263,229 @@ static int add_stats(struct io *io, struct lat_result *result, int64_t begin, in
 	return 0;
 }
 
+struct sort_item {
+	int64_t key;
+	uint32_t pos;
+};
+
+static int cmp_asc(const void *a, const void *b)
+{
+	const struct sort_item *x = a, *y = b;
+
+	if (x->key != y->key) {
+		return x->key < y->key ? -1 : 1;
+	}
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+	const struct sort_item *x = a, *y = b;
+
+	if (x->key != y->key) {
+		return x->key > y->key ? -1 : 1;
+	}
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* The peer's request order: per process in dict order, then in completion order. */
+static uint32_t *request_order(const struct io *io)
+{
+	struct sort_item *items = calloc(io->nrqs + 1, sizeof(*items));
+	uint32_t *order = calloc(io->nrqs + 1, sizeof(*order));
+
+	if (!items || !order) {
+		free(items);
+		free(order);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < io->nrqs; i++) {
+		items[i] = (struct sort_item){io->rqs[i].proc, i};
+	}
+	qsort(items, io->nrqs, sizeof(*items), cmp_asc);
+	for (uint32_t i = 0; i < io->nrqs; i++) {
+		order[i] = items[i].pos;
+	}
+	free(items);
+	return order;
+}
+
+/* ProcessIOStats._get_fd_by_timestamp: the peer's recursive binary search, as written. */
+static const struct pfd *fd_by_timestamp(const struct pproc *p, const uint32_t *list, size_t n,
+					 int64_t ts)
+{
+	size_t mid;
+	const struct pfd *f;
+
+	if (n == 0) {
+		return NULL;
+	}
+	mid = n / 2;
+	f = &p->fds[list[mid]];
+	if (f->close_ts == -1) {
+		if (ts >= f->open_ts) {
+			return f;
+		}
+		return NULL; /* the peer falls through and returns None */
+	}
+	if (f->open_ts <= ts && ts <= f->close_ts) {
+		return f;
+	}
+	if (ts < f->open_ts) {
+		return fd_by_timestamp(p, list, mid, ts);
+	}
+	return fd_by_timestamp(p, list + mid + 1, n - mid - 1, ts);
+}
+
+static int add_log_row(struct io *io, struct lat_result *result, struct lat_table *t,
+		       const struct rq *rq)
+{
+	const struct lat_analysis_config *c = io->config;
+	struct lat_cell *row = lat_table_add_row(t);
+	const struct pproc *proc = &io->pprocs[rq->proc];
+	bool oor_begin, oor;
+
+	if (!row) {
+		return -ENOMEM;
+	}
+	row[0] = (struct lat_cell){.cls = LAT_CLS_TIME_RANGE, .i = rq->begin, .i2 = rq->end};
+	/* (begin_ts and rq.begin < begin_ts) or (end_ts and rq.end > end_ts): None, or a bool */
+	oor_begin = c->begin_ts && rq->begin < c->begin_ts;
+	if (oor_begin) {
+		oor = true;
+		row[1] = (struct lat_cell){.cls = LAT_CLS_BOOL, .flag = true};
+	} else if (c->end_ts) {
+		oor = rq->end > c->end_ts;
+		row[1] = (struct lat_cell){.cls = LAT_CLS_BOOL, .flag = oor};
+	} else {
+		oor = false;
+		row[1] =
+		    (struct lat_cell){.cls = LAT_CLS_BOOL, .i = -1}; /* `False or None`: None */
+	}
+	(void)oor;
+	row[2] = lat_cell_int(LAT_CLS_DURATION, rq->end - rq->begin);
+	row[3] = lat_cell_str(LAT_CLS_SYSCALL, rq->name);
+	row[4] = rq->size >= 0 ? lat_cell_int(LAT_CLS_SIZE, rq->size)
+			       : (struct lat_cell){.cls = LAT_CLS_EMPTY};
+	row[5] = lat_cell_process(lat_result_strdup(result, proc->comm), false, 0, true, rq->tid);
+	if (rq->fd < 0) {
+		row[6] = (struct lat_cell){.cls = LAT_CLS_EMPTY};
+		row[7] = (struct lat_cell){.cls = LAT_CLS_EMPTY};
+	} else {
+		const struct pproc *parent = proc;
+		const struct pfd *f = NULL;
+		uint32_t pi, *list;
+		size_t n = 0;
+
+		if (proc->pid != LAT_NO_TID && lat_tid_map_find(&io->pmap, proc->pid, &pi)) {
+			parent = &io->pprocs[pi];
+		}
+		list = calloc(parent->nfds + 1, sizeof(*list));
+		if (!list) {
+			return -ENOMEM;
+		}
+		for (uint32_t i = 0; i < parent->nfds; i++) {
+			if (parent->fds[i].fd == rq->fd) {
+				list[n++] = i;
+			}
+		}
+		f = fd_by_timestamp(parent, list, n, rq->end);
+		free(list);
+		row[6] = f ? lat_cell_str(LAT_CLS_PATH, lat_result_strdup(result, f->filename))
+			   : lat_cell_unknown();
+		row[7] = lat_cell_int(LAT_CLS_FD, rq->fd);
+	}
+	return 0;
+}
+
+/* Top tables (by duration, longest first: --limit + 1 rows, as the peer's `count > limit`) or
+   the log (by begin time). */
+static int fill_log(struct io *io, struct lat_result *result, struct lat_table *t, int op, bool top)
+{
+	uint32_t *order = request_order(io);
+	struct sort_item *items = calloc(io->nrqs + 1, sizeof(*items));
+	size_t n = 0;
+	int ret = 0;
+
+	if (!order || !items) {
+		free(order);
+		free(items);
+		return -ENOMEM;
+	}
+	for (uint32_t k = 0; k < io->nrqs; k++) {
+		const struct rq *rq = &io->rqs[order[k]];
+
+		if ((op == OP_NONE || op_matches(op, rq->op)) &&
+		    filter_rq(io, rq->size, rq->end - rq->begin)) {
+			items[n] =
+			    (struct sort_item){top ? rq->end - rq->begin : rq->begin, order[k]};
+			items[n].pos = order[k];
+			n++;
+		}
+	}
+	/* stable: ties keep the peer's order (pos is not that order: re-key it) */
+	for (size_t i = 0; i < n; i++) {
+		items[i].pos = (uint32_t)i;
+	}
+	{
+		uint32_t *which = calloc(n + 1, sizeof(*which));
+		size_t j = 0;
+
+		if (!which) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		for (uint32_t k = 0; k < io->nrqs; k++) {
+			const struct rq *rq = &io->rqs[order[k]];
+
+			if ((op == OP_NONE || op_matches(op, rq->op)) &&
+			    filter_rq(io, rq->size, rq->end - rq->begin)) {
+				which[j++] = order[k];
+			}
+		}
+		qsort(items, n, sizeof(*items), top ? cmp_desc : cmp_asc);
+		for (size_t i = 0; i < n && !ret; i++) {
+			if (top && io->config->limit >= 0 && (long)i > io->config->limit) {
+				break;
+			}
+			ret = add_log_row(io, result, t, &io->rqs[which[items[i].pos]]);
+		}
+		free(which);
+	}
+out:
+	free(order);
+	free(items);
+	return ret;
+}
+
+static int add_top(struct io *io, struct lat_result *result, int64_t begin, int64_t end)
+{
+	static const char *const names[] = {"open", "read", "write", "sync"};
+	static const int ops[] = {OP_OPEN, OP_READ, OP_WRITE, OP_SYNC};
+
+	for (int k = 0; k < 4; k++) {
+		struct lat_table *t =
+		    lat_result_add_table(result, &top_class, begin, end, names[k]);
+		int ret;
+
+		if (!t) {
+			return -ENOMEM;
+		}
+		ret = fill_log(io, result, t, ops[k], true);
+		if (ret) {
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int add_log(struct io *io, struct lat_result *result, int64_t begin, int64_t end)
+{
+	struct lat_table *t = lat_result_add_table(result, &log_class, begin, end, NULL);
+
+	return t ? fill_log(io, result, t, OP_NONE, false) : -ENOMEM;
+}
+
 static int io_finish(void *priv, const struct lat_state *state, int64_t begin, int64_t end,
 		     struct lat_result *result)
 {
@@ -1182,8 +1494,14 @@ static int io_finish(void *priv, const struct lat_state *state, int64_t begin, i
 
 	(void)state;
 	/* MI order: log, stats, disk stats, top, usage, freq */
+	if (io->want & WANT_LOG) {
+		ret = add_log(io, result, begin, end);
+	}
 	if (!ret && (io->want & WANT_STATS)) {
 		ret = add_stats(io, result, begin, end);
+	}
+	if (!ret && (io->want & WANT_TOP)) {
+		ret = add_top(io, result, begin, end);
 	}
 	return ret;
 }
@@ -1219,6 +1537,73 @@ static void print_separator(FILE *out)
 	fputc('\n', out);
 }
 
+static void format_size(char *buf, size_t len, int64_t size)
+{
+	static const char *const units[] = {"  B", "KiB", "MiB", "GiB", "TiB",
+					    "PiB", "EiB", "ZiB", "YiB"};
+	int exponent = 0;
+	double v = (double)size;
+
+	if (size > 0) {
+		exponent = (int)(log((double)size) / log(1024.0));
+		if (exponent >= 9) {
+			exponent = 8;
+		}
+		v = (double)size / pow(1024.0, exponent);
+	}
+	if (exponent == 0) {
+		snprintf(buf, len, "%.0f %s", v, units[0]);
+	} else {
+		snprintf(buf, len, "%.2f %s", v, units[exponent]);
+	}
+}
+
+static void print_log_table(const struct lat_table *t, const struct lat_text_opts *opts, FILE *out)
+{
+	bool any_oor = false;
+
+	if (t->nrows == 0) {
+		return;
+	}
+	fprintf(out, "\n%s %s (usec)\n", t->cls->title, t->subtitle ? t->subtitle : "None");
+	fprintf(out, "%-20s %-20s %-16s %-23s %-5s %-24s %-8s %-14s\n", "Begin", "End", "Name",
+		"Duration (usec)", "Size", "Proc", "PID", "Filename");
+	for (size_t r = 0; r < t->nrows; r++) {
+		const struct lat_cell *tr = lat_table_cell(t, r, 0), *oor = lat_table_cell(t, r, 1);
+		const struct lat_cell *size = lat_table_cell(t, r, 4),
+				      *proc = lat_table_cell(t, r, 5);
+		const struct lat_cell *path = lat_table_cell(t, r, 6),
+				      *fd = lat_table_cell(t, r, 7);
+		char range[128], dur[48], sz[48], file[4200], tid[16];
+		bool is_oor = oor->i >= 0 && oor->flag;
+
+		lat_format_time_range(range, sizeof(range) - 1, tr->i, tr->i2, opts->multi_day,
+				      opts->gmt);
+		strcat(range, is_oor ? "*" : " ");
+		snprintf(dur, sizeof(dur), "%.3f%s", lat_table_cell(t, r, 2)->i / 1000.0,
+			 is_oor ? "*" : " ");
+		if (size->cls == LAT_CLS_EMPTY) {
+			snprintf(sz, sizeof(sz), "N/A");
+		} else {
+			format_size(sz, sizeof(sz), size->i);
+		}
+		if (fd->cls == LAT_CLS_EMPTY) {
+			snprintf(file, sizeof(file), "N/A");
+		} else {
+			snprintf(file, sizeof(file), "%s (fd=%" PRId64 ")",
+				 path->cls == LAT_CLS_UNKNOWN ? "unknown" : path->s, fd->i);
+		}
+		snprintf(tid, sizeof(tid), "%d", proc->tid);
+		fprintf(out, "%-40s %-16s %16s %11s  %-24s %-8s %-14s\n", range,
+			lat_table_cell(t, r, 3)->s, dur, sz, proc->s, tid, file);
+		any_oor |= is_oor;
+	}
+	if (any_oor) {
+		fprintf(out,
+			"*: Syscalls started and/or completed outside of the range specified\n");
+	}
+}
+
 static void io_print_text(const struct lat_result *result, const struct lat_text_opts *opts,
 			  FILE *out)
 {
@@ -1241,6 +1626,16 @@ static void io_print_text(const struct lat_result *result, const struct lat_text
 				"Stdev");
 			print_separator(out);
 			print_stats_table(t, out);
+		}
+	}
+	for (size_t i = 0; i < result->ntables; i++) {
+		if (result->tables[i].cls == &top_class) {
+			print_log_table(&result->tables[i], opts, out);
+		}
+	}
+	for (size_t i = 0; i < result->ntables; i++) {
+		if (result->tables[i].cls == &log_class) {
+			print_log_table(&result->tables[i], opts, out);
 		}
 	}
 }

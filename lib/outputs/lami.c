@@ -185,7 +185,9 @@ static void print_cell(FILE *out, const struct lat_cell *cell)
 		lat_json_string(out, cell->s);
 		break;
 	case LAT_CLS_BOOL:
-		fprintf(out, ", \"value\": %s", cell->flag ? "true" : "false");
+		/* i < 0: Python's None (the peer's `a and b or c and d` predicates) */
+		fprintf(out, ", \"value\": %s",
+			cell->i < 0 ? "null" : cell->flag ? "true" : "false");
 		break;
 	case LAT_CLS_TIME_RANGE:
 		fprintf(out,

@@ -152,6 +152,31 @@ int main(void)
 	free(text);
 	done(&res);
 
+	is_int(run(&lat_iolog_ops, &config, &res), 0, "iolog runs");
+	t = res.ntables ? &res.tables[0] : NULL;
+	ok(t && strcmp(t->cls->name, "log") == 0 && t->nrows == 6,
+	   "log: the six requests the stats count, plus the close");
+	if (t && t->nrows == 6) {
+		is_str(lat_table_cell(t, 0, 3)->s, "open", "  in begin order: the open first");
+		is_str(lat_table_cell(t, 0, 6)->s, "/data/b", "  its path: the opened file");
+		is_int(lat_table_cell(t, 0, 4)->cls, LAT_CLS_EMPTY, "  an open has no size");
+		is_int(lat_table_cell(t, 2, 7)->i, 7, "  the read of fd 7");
+		is_str(lat_table_cell(t, 2, 6)->s, "unknown", "  an fd first seen in a read");
+		is_int(lat_table_cell(t, 2, 4)->i, 100, "  size: the returned count");
+		is_int(lat_table_cell(t, 1, 1)->i, -1,
+		       "  in range, --begin only: None (JSON null) as the peer's `and/or`");
+	}
+	done(&res);
+
+	config.limit = 1;
+	is_int(run(&lat_iolatencytop_ops, &config, &res), 0, "iolatencytop --limit 1 runs");
+	t = res.ntables > 1 ? &res.tables[1] : NULL;
+	ok(t && strcmp(t->subtitle, "read") == 0 && t->nrows == 2 &&
+	       lat_table_cell(t, 0, 2)->i == 5000 && lat_table_cell(t, 1, 2)->i == 4000,
+	   "top read: longest first, --limit + 1 rows as the peer");
+	done(&res);
+	config.limit = 10;
+
 	config.has_minsize = true;
 	config.minsize = 50;
 	is_int(run(&lat_iolatencystats_ops, &config, &res), 0, "--minsize 50 runs");
