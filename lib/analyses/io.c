@@ -1486,6 +1486,111 @@ static int add_log(struct io *io, struct lat_result *result, int64_t begin, int6
 	return t ? fill_log(io, result, t, OP_NONE, false) : -ENOMEM;
 }
 
+/* _fill_freq_result_table: nothing for no duration or a zero step (one distinct value) */
+static int fill_freq(const struct io *io, struct lat_table *t, const int64_t *durs, size_t n)
+{
+	int res = io->config->freq_resolution > 0 ? io->config->freq_resolution : 20;
+	int64_t mn, mx;
+	double min_us, max_us, step;
+	int64_t *values;
+
+	if (n == 0) {
+		return 0;
+	}
+	mn = mx = durs[0];
+	for (size_t i = 1; i < n; i++) {
+		mn = durs[i] < mn ? durs[i] : mn;
+		mx = durs[i] > mx ? durs[i] : mx;
+	}
+	min_us = (double)mn / 1000;
+	max_us = (double)mx / 1000;
+	step = (max_us - min_us) / res;
+	if (step == 0) {
+		return 0;
+	}
+	values = calloc((size_t)res, sizeof(*values));
+	if (!values) {
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		double v = ((double)durs[i] / 1000 - min_us) / step;
+		int index = (int)v;
+
+		values[index < res - 1 ? index : res - 1]++;
+	}
+	for (int i = 0; i < res; i++) {
+		struct lat_cell *row = lat_table_add_row(t);
+
+		if (!row) {
+			free(values);
+			return -ENOMEM;
+		}
+		row[0] = lat_cell_float(LAT_CLS_DURATION, (i * step + min_us) * 1000);
+		row[1] = lat_cell_float(LAT_CLS_DURATION, ((i + 1) * step + min_us) * 1000);
+		row[2] = lat_cell_int(LAT_CLS_NUMBER, values[i]);
+	}
+	free(values);
+	return 0;
+}
+
+static int add_freq(struct io *io, struct lat_result *result, int64_t begin, int64_t end)
+{
+	static const char *const names[] = {"open", "read", "write", "sync"};
+	static const int ops[] = {OP_OPEN, OP_READ, OP_WRITE, OP_SYNC};
+	size_t cap = io->nrqs + 1;
+	int64_t *durs;
+	int ret = 0;
+
+	for (uint32_t d = 0; d < io->ndisks; d++) {
+		cap = io->disks[d].nrqs + 1 > cap ? io->disks[d].nrqs + 1 : cap;
+	}
+	durs = calloc(cap, sizeof(*durs));
+	if (!durs) {
+		return -ENOMEM;
+	}
+	for (int k = 0; k < 4 && !ret; k++) {
+		struct lat_table *t =
+		    lat_result_add_table(result, &freq_class, begin, end, names[k]);
+		size_t n = 0;
+
+		if (!t) {
+			ret = -ENOMEM;
+			break;
+		}
+		for (uint32_t i = 0; i < io->nrqs; i++) {
+			const struct rq *rq = &io->rqs[i];
+
+			if (op_matches(ops[k], rq->op) &&
+			    filter_rq(io, rq->size, rq->end - rq->begin)) {
+				durs[n++] = rq->end - rq->begin;
+			}
+		}
+		ret = fill_freq(io, t, durs, n);
+	}
+	for (uint32_t d = 0; d < io->ndisks && !ret; d++) {
+		char subtitle[64];
+		struct lat_table *t;
+		size_t n = 0;
+
+		snprintf(subtitle, sizeof(subtitle), "disk: %s", io->disks[d].name);
+		t = lat_result_add_table(result, &freq_class, begin, end, subtitle);
+		if (!t) {
+			ret = -ENOMEM;
+			break;
+		}
+		for (uint32_t i = 0; i < io->disks[d].nrqs; i++) {
+			const struct drq *r = &io->disks[d].rqs[i];
+
+			if (filter_rq(io, (int64_t)r->nr_sector * 512, r->duration)) {
+				durs[n++] = r->duration;
+			}
+		}
+		ret = fill_freq(io, t, durs, n);
+	}
+	free(durs);
+	return ret;
+}
+
 static int io_finish(void *priv, const struct lat_state *state, int64_t begin, int64_t end,
 		     struct lat_result *result)
 {
@@ -1502,6 +1607,9 @@ static int io_finish(void *priv, const struct lat_state *state, int64_t begin, i
 	}
 	if (!ret && (io->want & WANT_TOP)) {
 		ret = add_top(io, result, begin, end);
+	}
+	if (!ret && (io->want & WANT_FREQ)) {
+		ret = add_freq(io, result, begin, end);
 	}
 	return ret;
 }
@@ -1604,6 +1712,43 @@ static void print_log_table(const struct lat_table *t, const struct lat_text_opt
 	}
 }
 
+/* termgraph.FreqGraph */
+static void print_freq(const struct lat_table *t, FILE *out)
+{
+	int64_t maxv = 0;
+	size_t maxlen = 0;
+
+	if (!t->nrows) {
+		return;
+	}
+	for (size_t r = 0; r < t->nrows; r++) {
+		char v[32];
+		int64_t value = lat_table_cell(t, r, 2)->i;
+		size_t len = (size_t)snprintf(v, sizeof(v), "%" PRId64, value);
+
+		maxv = value > maxv ? value : maxv;
+		maxlen = len > maxlen ? len : maxlen;
+	}
+	fprintf(out, "%s %s (µs)\n", t->cls->title, t->subtitle ? t->subtitle : "None");
+	for (int i = 0; i < 80; i++) {
+		fputc('#', out);
+	}
+	fputc('\n', out);
+	for (size_t r = 0; r < t->nrows; r++) {
+		int64_t value = lat_table_cell(t, r, 2)->i;
+		int width = maxv ? (int)(72 * (double)value / (double)maxv) : 0;
+		char v[32];
+		int len = snprintf(v, sizeof(v), "%" PRId64, value);
+
+		fprintf(out, "%7.3f ", lat_table_cell(t, r, 0)->d / 1000);
+		for (int i = 0; i < 72; i++) {
+			fputs(i < width ? "\u2588" : " ", out);
+		}
+		fprintf(out, " %*s%s\n", (int)maxlen - len, "", v);
+	}
+	fputc('\n', out);
+}
+
 static void io_print_text(const struct lat_result *result, const struct lat_text_opts *opts,
 			  FILE *out)
 {
@@ -1631,6 +1776,11 @@ static void io_print_text(const struct lat_result *result, const struct lat_text
 	for (size_t i = 0; i < result->ntables; i++) {
 		if (result->tables[i].cls == &top_class) {
 			print_log_table(&result->tables[i], opts, out);
+		}
+	}
+	for (size_t i = 0; i < result->ntables; i++) {
+		if (result->tables[i].cls == &freq_class) {
+			print_freq(&result->tables[i], out);
 		}
 	}
 	for (size_t i = 0; i < result->ntables; i++) {

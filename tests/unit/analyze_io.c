@@ -177,6 +177,18 @@ int main(void)
 	done(&res);
 	config.limit = 10;
 
+	config.freq_resolution = 3;
+	is_int(run(&lat_iolatencyfreq_ops, &config, &res), 0, "iolatencyfreq runs");
+	t = res.ntables > 1 ? &res.tables[1] : NULL;
+	ok(t && strcmp(t->subtitle, "read") == 0 && t->nrows == 3 &&
+	       lat_table_cell(t, 0, 0)->d == 2000.0 && lat_table_cell(t, 0, 2)->i == 1 &&
+	       lat_table_cell(t, 1, 2)->i == 0 && lat_table_cell(t, 2, 2)->i == 2,
+	   "freq read: 3 bins from 2 to 5 µs (2 | - | 4, 5: the max goes in the last)");
+	ok(res.ntables == 4 && res.tables[0].nrows == 0,
+	   "  one open (a single value): an empty table, as the peer (zero step)");
+	done(&res);
+	config.freq_resolution = 20;
+
 	config.has_minsize = true;
 	config.minsize = 50;
 	is_int(run(&lat_iolatencystats_ops, &config, &res), 0, "--minsize 50 runs");
