@@ -584,10 +584,12 @@ int cmd_analyze(int argc, char **argv)
 		return CLI_EXIT_OK;
 	}
 	ctx = calloc(1, sizeof(*ctx));
-	if (!ctx || lat_analysis_run_init(&ctx->run, args.ops, &args.config)) {
+	int init_ret = ctx ? lat_analysis_run_init(&ctx->run, args.ops, &args.config) : -ENOMEM;
+
+	if (init_ret) {
 		free(ctx);
 		lat_ctf_source_destroy(src);
-		return fail(&args, CLI_EXIT_FAILURE, "%s", strerror(ENOMEM));
+		return fail(&args, CLI_EXIT_FAILURE, "%s: %s", args.ops->name, strerror(-init_ret));
 	}
 	if (lat_ctf_source_tracer_version(src, &major, &minor, &patch) == 0) {
 		lat_state_set_tracer_version(&ctx->run.state, major, minor, patch);

@@ -1099,6 +1099,9 @@ static int io_init_want(void *priv, const struct lat_analysis_config *config, un
 	struct io *io = priv;
 
 	io->config = config;
+	if ((own | (config->usage ? WANT_USAGE : 0)) & WANT_USAGE) {
+		return -ENOSYS; /* iousagetop / --usage: not written yet */
+	}
 	io->want = own | (config->stats ? WANT_STATS : 0) | (config->top ? WANT_TOP : 0) |
 		   (config->log ? WANT_LOG : 0) | (config->freq ? WANT_FREQ : 0) |
 		   (config->usage ? WANT_USAGE : 0);
