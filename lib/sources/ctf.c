@@ -100,10 +100,14 @@ static const struct event_spec event_specs[] = {
      LAT_EV_IRQ_ENTRY,
      {F("irq", irq.irq, FK_I32), F("name", irq.name, FK_STR)}},
     {"irq_handler_exit", LAT_EV_IRQ_EXIT, {F("irq", irq.irq, FK_I32), F("ret", irq.ret, FK_I32)}},
-    /* lttng-analyses handles softirq_* only, not the irq_softirq_* of lttng-modules >= 2.9. */
+    /* lttng-analyses handles softirq_* only; irq_softirq_* are the lttng-modules >= 2.9 names
+       (read too: docs/conformance.md, irq family) */
     {"softirq_raise", LAT_EV_SOFTIRQ_RAISE, {F("vec", irq.irq, FK_I32)}},
     {"softirq_entry", LAT_EV_SOFTIRQ_ENTRY, {F("vec", irq.irq, FK_I32)}},
     {"softirq_exit", LAT_EV_SOFTIRQ_EXIT, {F("vec", irq.irq, FK_I32)}},
+    {"irq_softirq_raise", LAT_EV_SOFTIRQ_RAISE, {F("vec", irq.irq, FK_I32)}},
+    {"irq_softirq_entry", LAT_EV_SOFTIRQ_ENTRY, {F("vec", irq.irq, FK_I32)}},
+    {"irq_softirq_exit", LAT_EV_SOFTIRQ_EXIT, {F("vec", irq.irq, FK_I32)}},
 #define BLOCK_FIELDS                                                                        \
 	{                                                                                   \
 		F("dev", block.dev, FK_U64), F("sector", block.sector, FK_U64),             \
