@@ -64,7 +64,7 @@ for expr in sys.argv[2:]:
 }
 
 # --- 20 ms sleeps at threshold 10 ms: reported, with the syscall name and both stacks ----------
-spawn -l 300 20 3
+spawn -l 1500 20 3
 spid=$SPID
 start_track t10 syscall --threshold 10ms --pid "$spid" --json
 go
@@ -85,7 +85,7 @@ is "${R[3]}" True "delay between 20 and 200 ms, timeout false, ret 0"
 like "${R[4]}" 'do_nanosleep|hrtimer_nanosleep' "kernel stack through the sleep path"
 like "${R[5]}" 'main' "user stack unwound up to main"
 like "${R[5]}" 'sleep_in_nanosleep' "user stack through the helper's own function"
-like "${R[6]}" "'clock_nanosleep'" "the 300 ms linger (clock_nanosleep) is reported too"
+like "${R[6]}" "'clock_nanosleep'" "the 1.5 s linger (clock_nanosleep) is reported too"
 is "${R[7]}" "syscall True True" "JSON summary: events counted, reported = alerts printed"
 is "${R[8]}" "['bad_records', 'inflight_full', 'replaced', 'ringbuf_full', 'stack_failed', 'timer_failed']" \
 	"summary shows every drop counter"
@@ -200,7 +200,11 @@ is "${R[1]}" True "--worst: the threshold ends at the worst delay"
 
 # --- without root: one line, exit 1 ------------------------------------------------------------
 if command -v setpriv >/dev/null; then
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$LATSCOPE" track syscall -d 1 >/dev/null 2>"$TMP/nonroot.err"
+	# a copy nobody can reach: the checkout may sit under a folder only root can enter (/root)
+	install -d -m 0755 "$TMP/nonroot" && install -m 0755 "$LATSCOPE" "$TMP/nonroot/latscope"
+	chmod 0755 "$TMP"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$TMP/nonroot/latscope" track syscall -d 1 \
+		>/dev/null 2>"$TMP/nonroot.err"
 	is "$? $(wc -l <"$TMP/nonroot.err")" "1 1" "not root: exit 1, one line"
 	like "$(cat "$TMP/nonroot.err")" '^latscope: track: needs root' "not root: says so"
 fi
