@@ -26,23 +26,61 @@ gcc -std=gnu11 -O1 -I"$LATSCOPE_SRC/tests/e2e/ust_jobs" -o "$TMP/ust_jobs" \
 	"$LATSCOPE_SRC/tests/e2e/ust_jobs/ust_jobs.c" -llttng-ust -ldl
 ok $? "ust_jobs builds against liblttng-ust"
 
+# Set-up commands are run through `step`, which keeps each one's output and status: when one fails,
+# its output and the daemons' logs are printed as TAP comments.
+setup_failed=0
+step() { # step COMMAND...: runs it, output appended to $TMP/setup.log
+	echo "\$ $*" >>"$TMP/setup.log"
+	"$@" >>"$TMP/setup.log" 2>&1
+	local status=$?
+	[ $status -ne 0 ] && { echo "(exit $status)" >>"$TMP/setup.log"; setup_failed=1; }
+	return $status
+}
+setup_diag() {
+	for f in "$TMP/setup.log" "$TMP/relayd.log" "$TMP/sessiond.log"; do
+		[ -s "$f" ] && { echo "# --- $(basename "$f")"; sed 's/^/# /' "$f" | tail -40; }
+	done
+	ps -eo pid,user,args | grep -E '[l]ttng-(relayd|sessiond)' | sed 's/^/# running: /'
+}
+# wait_lines FILE REGEX COUNT: up to 15 s (a loaded machine delays the live stream) for COUNT lines
+wait_lines() {
+	for _ in $(seq 300); do
+		[ "$(grep -cE -- "$2" "$1")" -ge "$3" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# a TCP port that nobody listens on, probed by connecting (no ss: a fresh machine may lack iproute2)
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 # three free ports in a row for the relay daemon
 port=$((20000 + ($$ % 2000) * 3))
-while ss -ltn | grep -qE ":($port|$((port + 1))|$((port + 2))) "; do port=$((port + 3)); done
-lttng-relayd -C tcp://127.0.0.1:$port -D tcp://127.0.0.1:$((port + 1)) \
+while port_busy $port || port_busy $((port + 1)) || port_busy $((port + 2)); do port=$((port + 3)); done
+# the relay daemon in the foreground (its pid is ours to stop); ready when its live port listens
+lttng-relayd -v -C tcp://127.0.0.1:$port -D tcp://127.0.0.1:$((port + 1)) \
 	-L tcp://127.0.0.1:$((port + 2)) -o "$TMP/relay" >"$TMP/relayd.log" 2>&1 &
 pids+=($!)
-"${AS_USER[@]}" lttng-sessiond >"$TMP/sessiond.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do "${AS_USER[@]}" lttng list >/dev/null 2>&1 && break; sleep 0.1; done
+relayd_up=1
+for _ in $(seq 300); do
+	port_busy $((port + 2)) && { relayd_up=0; break; }
+	kill -0 "${pids[-1]}" 2>/dev/null || break
+	sleep 0.1
+done
+ok $relayd_up "lttng-relayd listens on 127.0.0.1:$port-$((port + 2))"
+# the session daemon of `nobody` (its own LTTNG_HOME, so no other daemon shares it): --background
+# returns once the daemon accepts commands; its pid file is then in LTTNG_HOME
+"${AS_USER[@]}" lttng-sessiond --background -v >"$TMP/sessiond.log" 2>&1 || setup_failed=1
+sessiond_pid=$(cat "$TMP/home/.lttng/lttng-sessiond.pid" 2>/dev/null)
+[ -n "$sessiond_pid" ] && pids+=("$sessiond_pid")
+# --no-sessiond: never spawn a second daemon behind our back
+LTTNG=("${AS_USER[@]}" lttng --no-sessiond)
 session=latscope_$$
-"${AS_USER[@]}" lttng create $session --live=100000 \
-	--set-url=net://127.0.0.1:$port:$((port + 1)) >"$TMP/lttng.log" 2>&1 &&
-	"${AS_USER[@]}" lttng enable-event -u 'latscope_test:*' >>"$TMP/lttng.log" 2>&1 &&
-	"${AS_USER[@]}" lttng add-context -u -t procname -t vpid >>"$TMP/lttng.log" 2>&1 &&
-	"${AS_USER[@]}" lttng start >>"$TMP/lttng.log" 2>&1
-ok $? "live session $session on 127.0.0.1:$port (relay) with the UST tracepoints, procname and vpid contexts"
-[ $? -ne 0 ] && sed 's/^/# /' "$TMP/lttng.log" "$TMP/relayd.log" "$TMP/sessiond.log"
+step "${LTTNG[@]}" create $session --live=100000 --set-url=net://127.0.0.1:$port:$((port + 1)) &&
+	step "${LTTNG[@]}" enable-event -u 'latscope_test:*' &&
+	step "${LTTNG[@]}" add-context -u -t procname -t vpid &&
+	step "${LTTNG[@]}" start
+ok $setup_failed "live session $session on 127.0.0.1:$port (relay) with the UST tracepoints, procname and vpid contexts"
+[ $setup_failed -ne 0 ] && setup_diag
 
 JOB='job : $evt.$name == "latscope_test:job_start" : $evt.$name == "latscope_test:job_end" && $evt.id == $begin.$evt.id'
 # the same, matched through the stream event context (lttng add-context) of the live trace
@@ -58,11 +96,8 @@ sleep 0.5
 "${AS_USER[@]}" "$TMP/ust_jobs" 16 4 30 600 >"$TMP/app.out" 2>&1 &
 app=$!
 pids+=($app)
-seen=1
-for _ in $(seq 100); do
-	grep -q "'id': 3, 'kind': 'slow'" "$TMP/live.out" && { seen=0; break; }
-	sleep 0.05
-done
+wait_lines "$TMP/live.out" "'id': 3, 'kind': 'slow'" 1
+seen=$?
 running=1
 kill -0 $app 2>/dev/null && running=0
 done_jobs=$(grep -c done "$TMP/app.out")
@@ -70,11 +105,11 @@ ok $seen "the first slow job (id 3) is reported live"
 ok $running "... while the program still runs ($done_jobs of 16 jobs done then)"
 wait $app
 ok $? "the program ran to its end"
-sleep 0.5
+wait_lines "$TMP/live.out" "'kind': 'slow', 'app': 'ust_jobs'" 4
 is "$(grep -c "'kind': 'slow', 'app': 'ust_jobs'" "$TMP/live.out")" 4 "the 4 slow jobs (3, 7, 11, 15) are reported, none of the fast ones; procname from the context"
 unlike "$(cat "$TMP/live.out")" "'kind': 'fast'" "no fast job passes --min-duration 200000 us"
 
-"${AS_USER[@]}" lttng destroy $session >>"$TMP/lttng.log" 2>&1
+step "${LTTNG[@]}" destroy $session
 status=124
 for _ in $(seq 100); do
 	kill -0 $latscope 2>/dev/null || { wait $latscope; status=$?; break; }
@@ -86,17 +121,19 @@ like "$(cat "$TMP/live.out")" '^job +4 +6[0-9]{5}\.[0-9]{3} ' "then the stats vi
 
 # Ctrl-C: a second reader on a new session stops at SIGINT, with its results
 session2=${session}_b
-"${AS_USER[@]}" lttng create $session2 --live=100000 \
-	--set-url=net://127.0.0.1:$port:$((port + 1)) >>"$TMP/lttng.log" 2>&1 &&
-	"${AS_USER[@]}" lttng enable-event -u 'latscope_test:*' >>"$TMP/lttng.log" 2>&1 &&
-	"${AS_USER[@]}" lttng start >>"$TMP/lttng.log" 2>&1
+setup_failed=0
+step "${LTTNG[@]}" create $session2 --live=100000 --set-url=net://127.0.0.1:$port:$((port + 1)) &&
+	step "${LTTNG[@]}" enable-event -u 'latscope_test:*' &&
+	step "${LTTNG[@]}" start
+ok $setup_failed "a second live session $session2"
+[ $setup_failed -ne 0 ] && setup_diag
 "$LATSCOPE" analyze periodlog --period "$JOB" --gmt \
 	net://127.0.0.1:$((port + 2))/host/$(hostname)/$session2 >"$TMP/live2.out" 2>&1 &
 latscope=$!
 pids+=($latscope)
 sleep 0.5
 "${AS_USER[@]}" "$TMP/ust_jobs" 3 0 20 20 >/dev/null 2>&1
-sleep 0.8
+wait_lines "$TMP/live2.out" '^\[' 3
 kill -INT $latscope
 status=124
 for _ in $(seq 50); do
@@ -105,7 +142,7 @@ for _ in $(seq 50); do
 done
 is "$status" 0 "Ctrl-C stops the live reader cleanly"
 is "$(grep -c '^\[' "$TMP/live2.out")" 6 "3 jobs printed as they ended, then in the log"
-"${AS_USER[@]}" lttng destroy $session2 >>"$TMP/lttng.log" 2>&1
+step "${LTTNG[@]}" destroy $session2
 
 # a session that does not exist: one line, exit 1
 out=$("$LATSCOPE" analyze periodlog --period "$JOB" net://127.0.0.1:$((port + 2))/host/$(hostname)/nope 2>&1)
