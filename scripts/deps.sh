@@ -7,6 +7,7 @@ set -euo pipefail
 build_pkgs=(
 	gcc make pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libdw-dev
 	liburcu-dev libbabeltrace2-dev libmicrohttpd-dev libncurses-dev
+	dpkg-dev debhelper
 )
 # Tests and benchmarks: TAP runner, the real peers, the tools users would pick instead.
 test_pkgs=(
@@ -14,6 +15,7 @@ test_pkgs=(
 	python3-babeltrace lttng-tools liblttng-ust-dev bpftrace libbpf-tools linux-perf
 	libc6-dbg
 	libclang-rt-14-dev
+	chromium chromium-driver
 )
 
 pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}")
