@@ -198,22 +198,53 @@ bench: all
 bench-%: all
 	@bash bench/$*.sh
 
-# --- install --------------------------------------------------------------------------------
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/latscope \
-		$(DESTDIR)$(PREFIX)/lib/pkgconfig
+# --- install (docs/packaging.md) -------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=] [LIBDIR=$(PREFIX)/lib] [SYSCONFDIR=/etc|$(PREFIX)/etc]
+# Man pages, bash completion, the systemd unit and the default config are installed when they
+# exist in the tree (docs/man/, dist/); `make deb` builds the Debian packages (debian/).
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+MAN_PAGES := $(sort $(wildcard docs/man/*.[1-8] dist/man/*.[1-8] dist/*.[1-8]))
+BASH_COMPLETION := $(firstword $(wildcard dist/bash-completion/latscope dist/latscope.bash \
+	dist/completion/latscope.bash dist/completion/latscope))
+SYSTEMD_UNITS := $(sort $(wildcard dist/*.service dist/systemd/*.service))
+DEFAULT_CONF := $(firstword $(wildcard dist/latscope.conf dist/etc/latscope.conf))
+
+install: lib cli
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCLUDEDIR)/latscope
 	install -m 0755 $(BUILD)/latscope $(DESTDIR)$(PREFIX)/bin/latscope
-	install -m 0644 $(LIBLATSCOPE_A) $(DESTDIR)$(PREFIX)/lib/
-	install -m 0755 $(LIBLATSCOPE_SO) $(DESTDIR)$(PREFIX)/lib/liblatscope.so.$(VERSION)
-	ln -sf liblatscope.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/liblatscope.so.0
-	ln -sf liblatscope.so.0 $(DESTDIR)$(PREFIX)/lib/liblatscope.so
-	install -m 0644 include/latscope/*.h $(DESTDIR)$(PREFIX)/include/latscope/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' scripts/latscope.pc.in \
-		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/latscope.pc
+	install -m 0644 $(LIBLATSCOPE_A) $(DESTDIR)$(LIBDIR)/
+	install -m 0755 $(LIBLATSCOPE_SO) $(DESTDIR)$(LIBDIR)/liblatscope.so.$(VERSION)
+	ln -sf liblatscope.so.$(VERSION) $(DESTDIR)$(LIBDIR)/liblatscope.so.0
+	ln -sf liblatscope.so.0 $(DESTDIR)$(LIBDIR)/liblatscope.so
+	install -m 0644 include/latscope/*.h $(DESTDIR)$(INCLUDEDIR)/latscope/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|' scripts/latscope.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/latscope.pc
+	$(foreach m,$(MAN_PAGES),install -D -m 0644 $(m) \
+		$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)) &&) true
+	$(if $(BASH_COMPLETION),install -D -m 0644 $(BASH_COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/latscope)
+	$(foreach u,$(SYSTEMD_UNITS),install -D -m 0644 $(u) $(DESTDIR)$(SYSTEMDUNITDIR)/$(notdir $(u)) &&) true
+	$(if $(DEFAULT_CONF),install -D -m 0644 $(DEFAULT_CONF) $(DESTDIR)$(SYSCONFDIR)/latscope.conf)
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/latscope $(DESTDIR)$(PREFIX)/lib/liblatscope.*
-	rm -rf $(DESTDIR)$(PREFIX)/include/latscope $(DESTDIR)$(PREFIX)/lib/pkgconfig/latscope.pc
+	rm -f $(DESTDIR)$(PREFIX)/bin/latscope $(DESTDIR)$(LIBDIR)/liblatscope.a \
+		$(DESTDIR)$(LIBDIR)/liblatscope.so $(DESTDIR)$(LIBDIR)/liblatscope.so.0 \
+		$(DESTDIR)$(LIBDIR)/liblatscope.so.$(VERSION) $(DESTDIR)$(LIBDIR)/pkgconfig/latscope.pc
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/latscope
+	rm -f $(foreach m,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/latscope
+	rm -f $(foreach u,$(SYSTEMD_UNITS),$(DESTDIR)$(SYSTEMDUNITDIR)/$(notdir $(u)))
+	@echo "uninstall: $(DESTDIR)$(SYSCONFDIR)/latscope.conf is kept (configuration)"
+
+# Debian packages from the tree (debian/): latscope, liblatscope0, liblatscope-dev in ..
+.PHONY: deb
+deb:
+	dpkg-buildpackage -us -uc -b
 
 # --- fuzzing: libFuzzer on the period expression parser (issue #5) --------------------------
 # tests/cli/period_fuzz.t runs it ~10 s; `make fuzz-period [FUZZ_TIME=s]` longer, new inputs

@@ -7,7 +7,7 @@ set -euo pipefail
 build_pkgs=(
 	gcc make pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libdw-dev
 	liburcu-dev libbabeltrace2-dev libmicrohttpd-dev libncurses-dev
-	dpkg-dev debhelper
+	dpkg-dev debhelper build-essential
 )
 # Tests and benchmarks: TAP runner, the real peers, the tools users would pick instead.
 test_pkgs=(
@@ -16,6 +16,7 @@ test_pkgs=(
 	libc6-dbg
 	libclang-rt-14-dev
 	chromium chromium-driver
+	prometheus graphite-carbon python3-whisper curl
 )
 
 pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}")
