@@ -48,6 +48,8 @@ enum {
 	OPT_GROUP_BY,
 	OPT_SELECT,
 	OPT_AGGREGATE_BY,
+	OPT_FREQ_UNIFORM,
+	OPT_FREQ_SERIES,
 	OPT_HELP,
 };
 
@@ -81,10 +83,10 @@ static const struct option long_options[] = {
     {"period-group-by", required_argument, NULL, OPT_GROUP_BY},
     {"aggregate-by", required_argument, NULL, OPT_AGGREGATE_BY},
     {"period-aggregate-by", required_argument, NULL, OPT_AGGREGATE_BY},
-    {"period-aggregate", required_argument, NULL, OPT_UNSUPPORTED},
+    {"period-aggregate", required_argument, NULL, OPT_SELECT}, /* the LinuxCon 2016 name */
     {"select", required_argument, NULL, OPT_SELECT},
-    {"freq-uniform", no_argument, NULL, OPT_UNSUPPORTED},
-    {"freq-series", no_argument, NULL, OPT_UNSUPPORTED},
+    {"freq-uniform", no_argument, NULL, OPT_FREQ_UNIFORM},
+    {"freq-series", no_argument, NULL, OPT_FREQ_SERIES},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -132,7 +134,11 @@ static void print_help(FILE *out)
 	    "  --group-by 'PERIOD.CAPTURE[, ...]'  stats and freq per value of the captures\n"
 	    "  --select 'PERIOD[, ...]', --aggregate-by PERIOD  only these periods; log: their\n"
 	    "                                  statistics per instance of PERIOD\n"
+	    "                                  (--period-aggregate, --period-aggregate-by)\n"
 	    "  --min-duration US, --max-duration US, --limit N (top), --freq-resolution N\n"
+	    "  --freq-uniform                  the same buckets for all distributions of a kind\n"
+	    "  --freq-series                   (LAMI, with --group-by) one table a period, a\n"
+	    "                                  count column a group; implies --freq-uniform\n"
 	    "  --begin, --end, --timerange, --gmt, --no-intersection, --skip-validation\n"
 	    "  --lami (--mi), --mi-version, --metadata, --test-compatibility, "
 	    "--output-progress\n\n"
@@ -293,6 +299,12 @@ static int parse_args(int argc, char **argv, struct pargs *a)
 			break;
 		case OPT_AGGREGATE_BY:
 			a->opts.aggregate_by = optarg;
+			break;
+		case OPT_FREQ_UNIFORM:
+			a->opts.freq_uniform = true;
+			break;
+		case OPT_FREQ_SERIES:
+			a->opts.freq_series = a->opts.freq_uniform = true;
 			break;
 		case OPT_UNSUPPORTED:
 			return cli_usage_error("analyze",

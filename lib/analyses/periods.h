@@ -24,8 +24,10 @@ struct lat_periods_options {
 	bool order_hierarchy;       /* --order-by hierarchy (log: parents then their children) */
 	bool has_min, has_max;      /* --min-duration, --max-duration (µs) */
 	double min_us, max_us;
-	long limit;               /* --limit for top; <= 0: unlimited */
-	int freq_resolution;      /* --freq-resolution (20) */
+	long limit;          /* --limit for top; <= 0: unlimited */
+	int freq_resolution; /* --freq-resolution (20) */
+	bool freq_uniform;   /* --freq-uniform: common bounds, as the peer's (see periods.c) */
+	bool freq_series;    /* --freq-series (implies freq_uniform): per-group series (LAMI) */
 	int64_t begin_ts, end_ts; /* --begin/--end in ns, 0: not set */
 	const char *group_by;     /* --group-by "PERIOD.capture[, ...]" (stats and freq) */
 	const char *select;       /* --select "PERIOD[, ...]" (as the peer: a substring test) */

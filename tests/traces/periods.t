@@ -109,8 +109,18 @@ out=$("$LATSCOPE" analyze periodlog --period-captures 'a : x = $evt.a, x = $evt.
 like "$out" 'period-captures: column 17: Duplicate period capture name: "x"' "duplicate capture names"
 out=$("$LATSCOPE" analyze periodlog "$TMP/wordpress" 2>&1)
 is "$?" 2 "no --period: usage error"
-out=$("$LATSCOPE" analyze periodlog --freq-uniform --period "$REQ" "$TMP/wordpress" 2>&1)
-like "$out" 'freq-uniform is not supported yet' "--freq-uniform is refused, not ignored"
+# The LinuxCon 2016 names of --select/--aggregate-by (the peer has only the new ones).
+P_ALL=(--period "$REQ" --period-captures "$REQ_CAP" --period "$URL" --period "$BDB" --period "$DBQ" --period "$REN")
+new=$("$LATSCOPE" analyze periodlog "${COMMON[@]}" "${P_ALL[@]}" --select db_queries,rendering --aggregate-by request "$TMP/wordpress" 2>&1)
+old=$("$LATSCOPE" analyze periodlog "${COMMON[@]}" "${P_ALL[@]}" --period-aggregate db_queries,rendering --period-aggregate-by request "$TMP/wordpress" 2>&1)
+is "$old" "$new" "--period-aggregate/--period-aggregate-by are --select/--aggregate-by"
+like "$old" 'db_queries' "... the aggregated log of db_queries per request"
+# --freq-series needs --group-by to make its per-group tables; without groups it is --freq-uniform
+a=$("$LATSCOPE" analyze periodfreq --lami "${COMMON[@]}" --period "$REQ" --period "$DBC" --freq-series "$TMP/wordpress")
+b=$("$LATSCOPE" analyze periodfreq --lami "${COMMON[@]}" --period "$REQ" --period "$DBC" --freq-uniform "$TMP/wordpress")
+is "$a" "$b" "--freq-series without --group-by: the --freq-uniform tables"
+like "$b" 'period: request\]"\}, "time-range": \{[^[]*"data": \[\[\{"class": "duration", "value": 3200000\.0\}' \
+	"--freq-uniform: request's buckets (shortest 6010 us) start at the shortest dbconn (3200 us)"
 out=$("$LATSCOPE" analyze periodlog --period "$REQ" "$TMP/nothing-here" 2>&1)
 is "$?" 1 "a missing trace exits 1"
 out=$("$LATSCOPE" analyze periodlog --lami --period 'a : (' "$TMP/wordpress" 2>/dev/null)

@@ -53,3 +53,11 @@ case_wp_select_top() { VIEW=top SCEN=wordpress FIX=1 TEXT=1 ARGS=(--period "$REQ
 case_wp_select_stats() { VIEW=stats SCEN=wordpress FIX=1 TEXT=0 ARGS=(--period "$REQ" --period "$URL" --period "$BDB" --period "$DBQ" --period "$REN" --select db_queries --aggregate-by request --min-duration 2000); }
 case_wp_select_freq() { VIEW=freq SCEN=wordpress FIX=1 TEXT=0 ARGS=(--period "$REQ" --period "$URL" --period "$BDB" --period "$DBQ" --period "$REN" --select db_queries,rendering --aggregate-by request); }
 CASES="$CASES wp_select_agg_log wp_select_top wp_select_stats wp_select_freq"
+# --freq-uniform and --freq-series (which implies it): the peer's running bounds per category
+DBC='dbconn : $evt.$name == "syscall_entry_connect" && $evt.dport == 3306 : $evt.$name == "syscall_entry_close" && $evt.pid == $begin.$evt.pid && $evt.fd == $begin.$evt.fd'
+case_wp_freq_uniform() { VIEW=freq SCEN=wordpress FIX=0 TEXT=1 ARGS=(--period "$REQ" --period "$DBC" --freq-uniform --freq-resolution 8); }
+case_wp_group_series() { VIEW=freq SCEN=wordpress FIX=0 TEXT=1 ARGS=(--period "$REQ" --period-captures "$REQ_CAP" --period "$DBC" --group-by request.worker_pid --freq-series --freq-resolution 5); }
+case_wp_children_freq_uniform() { VIEW=freq SCEN=wordpress FIX=1 TEXT=0 ARGS=(--period "$REQ" --period "$URL" --period "$BDB" --period "$DBQ" --period "$REN" --freq-uniform --stats); }
+case_wp_children_group_series() { VIEW=freq SCEN=wordpress FIX=1 TEXT=0 ARGS=(--period "$REQ" --period-captures "$REQ_CAP" --period "$URL" --period "$BDB" --period "$DBQ" --period "$REN" --group-by request.worker_pid --freq-series --min-duration 1000); }
+case_wp_select_freq_uniform() { VIEW=freq SCEN=wordpress FIX=1 TEXT=0 ARGS=(--period "$REQ" --period "$URL" --period "$BDB" --period "$DBQ" --period "$REN" --select db_queries,rendering --aggregate-by request --freq-uniform --freq-resolution 6); }
+CASES="$CASES wp_freq_uniform wp_group_series wp_children_freq_uniform wp_children_group_series wp_select_freq_uniform"
