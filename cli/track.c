@@ -154,7 +154,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-static const struct track_tracker *find_tracker(const char *name)
+const struct track_tracker *find_tracker(const char *name)
 {
 	for (size_t i = 0; i < TRACKER_COUNT; i++) {
 		if (strcmp(trackers[i]->name, name) == 0) {

@@ -73,6 +73,9 @@ extern const struct track_tracker track_ttfb;
 /* The control socket: one per `latscope track` run, root only (see docs/track.md). */
 #define LAT_TRACK_SOCKET_DIR "/run/latscope"
 
+/* The tracker of that name in track.c's table, or NULL (the agent runs the same trackers). */
+const struct track_tracker *find_tracker(const char *name);
+
 /* Prints a duration exactly, in the largest unit that divides it ("5ms", "1500us"). */
 void lat_track_format_exact(uint64_t ns, char *buf, size_t len);
 
