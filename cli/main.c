@@ -14,6 +14,7 @@ static const struct cli_command commands[] = {
 	{"analyze", cmd_analyze, "lttng-analyses (cputop, memtop...) on LTTng kernel traces"},
 	{"track", cmd_track, "kernel latency trackers in eBPF: syscalls, wake-ups, off-CPU, I/O..."},
 	{"ctl", cmd_ctl, "read or change a running latscope track (thresholds, timeouts)"},
+	{"record", cmd_record, "kernel events to an LTTng kernel trace (CTF) through eBPF"},
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))

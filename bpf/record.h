@@ -1,0 +1,180 @@
+/* record.h: the records `latscope record` sends from its BPF programs (bpf/record.bpf.c) to user
+ * space (lib/sources/record.c), one per kernel event. Plain __u32/__u64 types only. */
+#ifndef LATSCOPE_BPF_RECORD_H
+#define LATSCOPE_BPF_RECORD_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/*
+ * Every record is a header and a payload. Where the payload's layout is the one of the LTTng
+ * event's fields (all fields of LTTng kernel events are byte-aligned little-endian integers, char
+ * arrays and strings), user space copies it to the CTF stream as is: see "CTF layout" below.
+ */
+enum lat_rec_kind {
+	LAT_REC_SCHED_SWITCH = 1, /* lat_rec_switch (CTF layout) */
+	LAT_REC_SCHED_WAKING,     /* lat_rec_wakeup (CTF layout) */
+	LAT_REC_SCHED_WAKEUP,     /* lat_rec_wakeup (CTF layout) */
+	LAT_REC_SCHED_WAKEUP_NEW, /* lat_rec_wakeup (CTF layout) */
+	LAT_REC_SCHED_MIGRATE,    /* lat_rec_migrate (CTF layout) */
+	LAT_REC_SCHED_FORK,       /* lat_rec_fork */
+	LAT_REC_SCHED_EXEC,       /* lat_rec_exec */
+	LAT_REC_SCHED_EXIT,       /* lat_rec_task (CTF layout) */
+	LAT_REC_SCHED_FREE,       /* lat_rec_task (CTF layout) */
+	LAT_REC_SYS_ENTRY,        /* lat_rec_sys_entry, or lat_rec_sys_entry_str with strings */
+	LAT_REC_SYS_EXIT,         /* lat_rec_sys_exit */
+	LAT_REC_BLOCK_INSERT,     /* lat_rec_block */
+	LAT_REC_BLOCK_ISSUE,      /* lat_rec_block */
+	LAT_REC_BLOCK_COMPLETE,   /* lat_rec_block */
+	LAT_REC_IRQ_ENTRY,        /* lat_rec_irq_entry */
+	LAT_REC_IRQ_EXIT,         /* lat_rec_irq_exit (CTF layout) */
+	LAT_REC_SOFTIRQ_RAISE,    /* lat_rec_softirq (CTF layout) */
+	LAT_REC_SOFTIRQ_ENTRY,    /* lat_rec_softirq (CTF layout) */
+	LAT_REC_SOFTIRQ_EXIT,     /* lat_rec_softirq (CTF layout) */
+	LAT_REC_NET_XMIT,         /* lat_rec_net */
+	LAT_REC_NET_RECEIVE,      /* lat_rec_net */
+	LAT_REC_PAGE_ALLOC,       /* lat_rec_page (CTF layout) */
+	LAT_REC_PAGE_FREE,        /* lat_rec_page (CTF layout: its first 20 bytes) */
+	LAT_REC_KIND_MAX,
+};
+
+#define LAT_REC_COMM     16
+#define LAT_REC_STR      256 /* longest string argument copied (with its NUL) */
+#define LAT_REC_NAME     32  /* IRQ action names, network interface names */
+#define LAT_REC_SYS_MAX  512 /* syscall numbers covered by lat_rec_strargs */
+#define LAT_REC_SYS_ARGS 6
+
+struct lat_rec_hdr {
+	__u64 ts; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u16 kind;
+	__u16 cpu;
+	__u32 tid; /* current thread */
+};
+
+struct lat_rec_switch {
+	char prev_comm[LAT_REC_COMM];
+	__s32 prev_tid;
+	__s32 prev_prio;
+	__s64 prev_state;
+	char next_comm[LAT_REC_COMM];
+	__s32 next_tid;
+	__s32 next_prio;
+};
+
+struct lat_rec_wakeup {
+	char comm[LAT_REC_COMM];
+	__s32 tid;
+	__s32 prio;
+	__s32 target_cpu;
+};
+
+struct lat_rec_migrate {
+	char comm[LAT_REC_COMM];
+	__s32 tid;
+	__s32 prio;
+	__s32 orig_cpu;
+	__s32 dest_cpu;
+};
+
+struct lat_rec_fork {
+	char parent_comm[LAT_REC_COMM];
+	__s32 parent_tid;
+	__s32 parent_pid;
+	__u32 parent_ns_inum;
+	char child_comm[LAT_REC_COMM];
+	__s32 child_tid;
+	__s32 child_pid;
+	__u32 child_ns_inum;
+};
+
+struct lat_rec_exec {
+	__s32 tid;
+	__s32 old_tid;
+	char filename[LAT_REC_STR];
+};
+
+struct lat_rec_task {
+	char comm[LAT_REC_COMM];
+	__s32 tid;
+	__s32 prio;
+};
+
+struct lat_rec_sys_entry {
+	__s64 nr;
+	__u64 args[LAT_REC_SYS_ARGS];
+};
+
+/* An entry with string arguments: the first two (by argument order) of lat_rec_strargs[nr]. */
+struct lat_rec_sys_entry_str {
+	struct lat_rec_sys_entry sys;
+	__u8 str_arg[2]; /* argument index of each string, 0xff: none */
+	__u8 pad[6];
+	char str[2][LAT_REC_STR];
+};
+
+struct lat_rec_sys_exit {
+	__s64 nr;
+	__s64 ret;
+};
+
+struct lat_rec_block {
+	__u32 dev; /* the kernel's dev_t of the disk: major << 20 | minor */
+	__u32 nr_sector;
+	__u64 sector;
+	__u32 bytes;
+	__s32 tid;
+	__u32 rwbs; /* LTTng's RWBS flags (lttng-modules' block.h) */
+	__s32 errors;
+	char comm[LAT_REC_COMM];
+};
+
+/* LTTng's rwbs bits. */
+#define LAT_RWBS_WRITE    (1 << 0)
+#define LAT_RWBS_DISCARD  (1 << 1)
+#define LAT_RWBS_READ     (1 << 2)
+#define LAT_RWBS_RAHEAD   (1 << 3)
+#define LAT_RWBS_SYNC     (1 << 5)
+#define LAT_RWBS_META     (1 << 6)
+#define LAT_RWBS_SECURE   (1 << 7)
+#define LAT_RWBS_FLUSH    (1 << 8)
+#define LAT_RWBS_FUA      (1 << 9)
+#define LAT_RWBS_PREFLUSH (1 << 10)
+
+struct lat_rec_irq_entry {
+	__s32 irq;
+	char name[LAT_REC_NAME];
+};
+
+struct lat_rec_irq_exit {
+	__s32 irq;
+	__s32 ret;
+};
+
+struct lat_rec_softirq {
+	__u32 vec;
+};
+
+struct lat_rec_net {
+	__u64 skbaddr;
+	__s32 rc;
+	__u32 len;
+	char name[LAT_REC_NAME];
+};
+
+struct lat_rec_page {
+	__u64 page;
+	__u64 pfn;
+	__u32 order;
+	__u32 gfp_flags;
+	__s32 migratetype;
+};
+
+/* Load-time settings (.rodata). */
+struct lat_rec_config {
+	__u32 self_tgid; /* the recorder: its syscalls are not recorded (0: record them) */
+	__u32 pad;
+	__u64 vmemmap_base_addr; /* address of the kernel's vmemmap_base (for pfn), 0: unknown */
+};
+
+#endif /* LATSCOPE_BPF_RECORD_H */

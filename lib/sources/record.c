@@ -1,0 +1,1193 @@
+/* record.c: `latscope record`: eBPF records -> LTTng kernel CTF trace, statedump from /proc. */
+#include "sources/record.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../bpf/record.h"
+#include "outputs/ctf_writer.h"
+#include "record.skel.h"
+#include "sources/ebpf.h"
+#include "sources/record_syscalls.h"
+#include "sources/syscall_names.h"
+
+/* Event groups (bits of the selection). */
+enum {
+	GROUP_SCHED = 1 << 0,
+	GROUP_SYSCALL = 1 << 1,
+	GROUP_BLOCK = 1 << 2,
+	GROUP_IRQ = 1 << 3,
+	GROUP_NET = 1 << 4,
+	GROUP_KMEM = 1 << 5,
+};
+
+/* One recorded kernel event: its LTTng name and fields, the BPF program, the record kind. */
+struct rec_event {
+	const char *name;
+	const char *prog;
+	unsigned group;
+	uint16_t kind;
+	const struct lat_ctf_field *fields;
+	unsigned count;
+	uint16_t copy; /* > 0: the record payload's first `copy` bytes are the CTF payload */
+};
+
+#define F(n, t)                \
+	{                      \
+		n, LAT_CTF_##t \
+	}
+static const struct lat_ctf_field f_switch[] = {
+    F("prev_comm", COMM), F("prev_tid", S32), F("prev_prio", S32), F("prev_state", S64),
+    F("next_comm", COMM), F("next_tid", S32), F("next_prio", S32)};
+static const struct lat_ctf_field f_wakeup[] = {F("comm", COMM), F("tid", S32), F("prio", S32),
+						F("target_cpu", S32)};
+static const struct lat_ctf_field f_migrate[] = {F("comm", COMM), F("tid", S32), F("prio", S32),
+						 F("orig_cpu", S32), F("dest_cpu", S32)};
+static const struct lat_ctf_field f_fork[] = {
+    F("parent_comm", COMM),   F("parent_tid", S32),  F("parent_pid", S32),
+    F("parent_ns_inum", U32), F("child_comm", COMM), F("child_tid", S32),
+    F("vtids", VTIDS),        F("child_pid", S32),   F("child_ns_inum", U32)};
+static const struct lat_ctf_field f_exec[] = {F("filename", STRING), F("tid", S32),
+					      F("old_tid", S32)};
+static const struct lat_ctf_field f_task[] = {F("comm", COMM), F("tid", S32), F("prio", S32)};
+static const struct lat_ctf_field f_block_rq[] = {
+    F("dev", U32), F("sector", U64), F("nr_sector", U32), F("bytes", U32),
+    F("tid", S32), F("rwbs", U32),   F("cmd", CMD),       F("comm", COMM)};
+static const struct lat_ctf_field f_block_complete[] = {F("dev", U32),       F("sector", U64),
+							F("nr_sector", U32), F("errors", S32),
+							F("rwbs", U32),      F("cmd", CMD)};
+static const struct lat_ctf_field f_irq_entry[] = {F("irq", S32), F("name", STRING)};
+static const struct lat_ctf_field f_irq_exit[] = {F("irq", S32), F("ret", S32)};
+static const struct lat_ctf_field f_softirq[] = {F("vec", U32)};
+static const struct lat_ctf_field f_xmit[] = {F("skbaddr", X64), F("rc", S32), F("len", U32),
+					      F("name", STRING)};
+static const struct lat_ctf_field f_receive[] = {F("skbaddr", X64), F("len", U32),
+						 F("name", STRING)};
+static const struct lat_ctf_field f_page_alloc[] = {F("page", X64), F("pfn", U64), F("order", U32),
+						    F("gfp_flags", U32), F("migratetype", S32)};
+static const struct lat_ctf_field f_page_free[] = {F("page", X64), F("pfn", U64), F("order", U32)};
+static const struct lat_ctf_field f_sd_process[] = {
+    F("tid", S32),    F("vtid", S32),     F("pid", S32),     F("vpid", S32), F("ppid", S32),
+    F("vppid", S32),  F("name", COMM),    F("type", S32),    F("mode", S32), F("submode", S32),
+    F("status", S32), F("ns_level", S32), F("ns_inum", U32), F("cpu", U32)};
+static const struct lat_ctf_field f_sd_fd[] = {F("pid", S32), F("fd", S32), F("flags", U32),
+					       F("fmode", X32), F("filename", STRING)};
+static const struct lat_ctf_field f_sd_block[] = {F("dev", U32), F("diskname", STRING)};
+static const struct lat_ctf_field f_sd_irq[] = {F("irq", U32), F("name", STRING),
+						F("action", STRING)};
+static const struct lat_ctf_field f_sys_unknown[] = {
+    F("id", S32),     F("args_0", U64), F("args_1", U64), F("args_2", U64),
+    F("args_3", U64), F("args_4", U64), F("args_5", U64)};
+static const struct lat_ctf_field f_sys_unknown_exit[] = {F("id", S32), F("ret", S64)};
+#undef F
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define EV(name, prog, group, kind, fields, copy)                           \
+	{                                                                   \
+		name, "lat_rec_" prog, group, kind, fields, N(fields), copy \
+	}
+
+static const struct rec_event rec_events[] = {
+    EV("sched_switch", "sched_switch", GROUP_SCHED, LAT_REC_SCHED_SWITCH, f_switch, 56),
+    EV("sched_waking", "sched_waking", GROUP_SCHED, LAT_REC_SCHED_WAKING, f_wakeup, 28),
+    EV("sched_wakeup", "sched_wakeup", GROUP_SCHED, LAT_REC_SCHED_WAKEUP, f_wakeup, 28),
+    EV("sched_wakeup_new", "sched_wakeup_new", GROUP_SCHED, LAT_REC_SCHED_WAKEUP_NEW, f_wakeup, 28),
+    EV("sched_migrate_task", "sched_migrate_task", GROUP_SCHED, LAT_REC_SCHED_MIGRATE, f_migrate,
+       32),
+    EV("sched_process_fork", "sched_process_fork", GROUP_SCHED, LAT_REC_SCHED_FORK, f_fork, 0),
+    EV("sched_process_exec", "sched_process_exec", GROUP_SCHED, LAT_REC_SCHED_EXEC, f_exec, 0),
+    EV("sched_process_exit", "sched_process_exit", GROUP_SCHED, LAT_REC_SCHED_EXIT, f_task, 24),
+    EV("sched_process_free", "sched_process_free", GROUP_SCHED, LAT_REC_SCHED_FREE, f_task, 24),
+    EV("block_rq_insert", "block_rq_insert", GROUP_BLOCK, LAT_REC_BLOCK_INSERT, f_block_rq, 0),
+    EV("block_rq_issue", "block_rq_issue", GROUP_BLOCK, LAT_REC_BLOCK_ISSUE, f_block_rq, 0),
+    EV("block_rq_complete", "block_rq_complete", GROUP_BLOCK, LAT_REC_BLOCK_COMPLETE,
+       f_block_complete, 0),
+    EV("irq_handler_entry", "irq_handler_entry", GROUP_IRQ, LAT_REC_IRQ_ENTRY, f_irq_entry, 0),
+    EV("irq_handler_exit", "irq_handler_exit", GROUP_IRQ, LAT_REC_IRQ_EXIT, f_irq_exit, 8),
+    EV("softirq_raise", "softirq_raise", GROUP_IRQ, LAT_REC_SOFTIRQ_RAISE, f_softirq, 4),
+    EV("softirq_entry", "softirq_entry", GROUP_IRQ, LAT_REC_SOFTIRQ_ENTRY, f_softirq, 4),
+    EV("softirq_exit", "softirq_exit", GROUP_IRQ, LAT_REC_SOFTIRQ_EXIT, f_softirq, 4),
+    EV("net_dev_xmit", "net_dev_xmit", GROUP_NET, LAT_REC_NET_XMIT, f_xmit, 0),
+    EV("netif_receive_skb", "netif_receive_skb", GROUP_NET, LAT_REC_NET_RECEIVE, f_receive, 0),
+    EV("kmem_mm_page_alloc", "mm_page_alloc", GROUP_KMEM, LAT_REC_PAGE_ALLOC, f_page_alloc, 28),
+    EV("kmem_mm_page_free", "mm_page_free", GROUP_KMEM, LAT_REC_PAGE_FREE, f_page_free, 20),
+};
+#undef EV
+
+static const struct {
+	const char *name;
+	unsigned groups;
+} rec_groups[] = {
+    {"all", ~0u},
+    {"sched", GROUP_SCHED},
+    {"syscall", GROUP_SYSCALL},
+    {"syscalls", GROUP_SYSCALL},
+    {"block", GROUP_BLOCK},
+    {"irq", GROUP_IRQ},
+    {"net", GROUP_NET},
+    {"kmem", GROUP_KMEM},
+};
+
+#define TID_SLOTS 65536 /* last syscall entry arguments by tid (direct mapped) */
+
+struct tid_args {
+	uint32_t tid;
+	int32_t nr;
+	uint64_t args[LAT_REC_SYS_ARGS];
+};
+
+struct sys_class {
+	const struct lat_rec_syscall *sc; /* NULL: syscall_entry_unknown */
+	uint32_t entry_id, exit_id;
+};
+
+struct lat_record {
+	struct record_bpf *skel;
+	struct ring_buffer *rb;
+	struct lat_ctf_writer *writer;
+	uint32_t cpus;
+	uint64_t selected[2]; /* bit i: rec_events[i]; [1] bit 0: syscalls */
+	bool syscalls;
+	uint32_t class_id[LAT_REC_KIND_MAX];
+	const struct rec_event *by_kind[LAT_REC_KIND_MAX];
+	struct sys_class sys[LAT_REC_SYS_MAX];
+	uint32_t sys_unknown_entry, sys_unknown_exit;
+	uint32_t sd_start, sd_end, sd_process, sd_fd, sd_block, sd_irq;
+	struct tid_args *tids;
+	uint64_t *drop_values; /* per possible CPU */
+	uint64_t discarded;
+	uint64_t bad_records;
+	int error;
+};
+
+static void set_why(char *why, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_why(char *why, size_t len, const char *fmt, ...)
+{
+	va_list args;
+
+	if (!why || !len) {
+		return;
+	}
+	va_start(args, fmt);
+	vsnprintf(why, len, fmt, args);
+	va_end(args);
+}
+
+/* --- event selection ------------------------------------------------------------------------ */
+
+static int parse_selection(const char *events, uint64_t *mask, bool *syscalls, char *why,
+			   size_t why_len)
+{
+	char *copy, *save = NULL;
+	int err = 0;
+
+	*mask = 0;
+	*syscalls = false;
+	if (!events || !*events) {
+		events = "all";
+	}
+	copy = strdup(events);
+	if (!copy) {
+		return -ENOMEM;
+	}
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		bool found = false;
+
+		while (isspace((unsigned char)*tok)) {
+			tok++;
+		}
+		for (size_t i = 0; i < N(rec_groups); i++) {
+			if (strcmp(tok, rec_groups[i].name) == 0) {
+				for (size_t e = 0; e < N(rec_events); e++) {
+					if (rec_events[e].group & rec_groups[i].groups) {
+						*mask |= 1ull << e;
+					}
+				}
+				if (rec_groups[i].groups & GROUP_SYSCALL) {
+					*syscalls = true;
+				}
+				found = true;
+			}
+		}
+		for (size_t e = 0; !found && e < N(rec_events); e++) {
+			if (strcmp(tok, rec_events[e].name) == 0) {
+				*mask |= 1ull << e;
+				found = true;
+			}
+		}
+		if (!found && (strncmp(tok, "syscall_entry_", 14) == 0 ||
+			       strncmp(tok, "syscall_exit_", 13) == 0)) {
+			*syscalls = true;
+			found = true;
+		}
+		if (!found) {
+			set_why(why, why_len, "unknown event '%s' (known: %s)", tok,
+				lat_record_event_names());
+			err = -EINVAL;
+			break;
+		}
+	}
+	free(copy);
+	return err;
+}
+
+int lat_record_parse_events(const char *events, char *why, size_t why_len)
+{
+	uint64_t mask;
+	bool syscalls;
+
+	return parse_selection(events, &mask, &syscalls, why, why_len);
+}
+
+const char *lat_record_event_names(void)
+{
+	static char names[1024];
+
+	if (!names[0]) {
+		size_t pos = 0;
+
+		for (size_t i = 0; i < N(rec_groups); i++) {
+			pos +=
+			    snprintf(names + pos, sizeof(names) - pos, "%s,", rec_groups[i].name);
+		}
+		for (size_t e = 0; e < N(rec_events) && pos < sizeof(names); e++) {
+			pos += snprintf(names + pos, sizeof(names) - pos, "%s%s",
+					rec_events[e].name, e + 1 < N(rec_events) ? "," : "");
+		}
+	}
+	return names;
+}
+
+/* --- classes -------------------------------------------------------------------------------- */
+
+static int add_syscall_classes(struct lat_record *rec)
+{
+	struct lat_ctf_field fields[LAT_REC_SYS_ARGS + 1];
+	char name[128];
+	int err;
+
+	err = lat_ctf_writer_add_class(rec->writer, "syscall_entry_unknown", f_sys_unknown,
+				       N(f_sys_unknown), &rec->sys_unknown_entry);
+	if (!err) {
+		err = lat_ctf_writer_add_class(rec->writer, "syscall_exit_unknown",
+					       f_sys_unknown_exit, N(f_sys_unknown_exit),
+					       &rec->sys_unknown_exit);
+	}
+	for (long nr = 0; !err && nr < LAT_REC_SYS_MAX; nr++) {
+		const char *scname = lat_syscall_name(nr);
+		const struct lat_rec_syscall *sc = NULL;
+		struct sys_class *cls = &rec->sys[nr];
+		uint8_t strmask = 0;
+		uint32_t key = (uint32_t)nr;
+
+		cls->entry_id = rec->sys_unknown_entry;
+		cls->exit_id = rec->sys_unknown_exit;
+		/* The kernel (and LTTng) call some by their new ABI name: newfstat, newuname... */
+		for (int pass = 0; scname && !sc && pass < 2; pass++) {
+			char alt[64];
+
+			if (pass && strcmp(scname, "sendfile") == 0) {
+				scname = "sendfile64";
+			} else if (pass && strcmp(scname, "umount2") == 0) {
+				scname = "umount";
+			}
+			snprintf(alt, sizeof(alt), "%s%s",
+				 pass && strncmp(scname, "sendfile", 8) && strcmp(scname, "umount")
+				     ? "new"
+				     : "",
+				 scname);
+			for (unsigned i = 0; i < lat_rec_syscall_count; i++) {
+				if (strcmp(lat_rec_syscalls[i].name, alt) == 0) {
+					sc = &lat_rec_syscalls[i];
+					break;
+				}
+			}
+		}
+		if (!sc) {
+			continue;
+		}
+		cls->sc = sc;
+		for (unsigned i = 0; i < sc->entry_count; i++) {
+			fields[i].name = sc->entry[i].name;
+			fields[i].type = sc->entry[i].type;
+			if (sc->entry[i].type == LAT_CTF_STRING && sc->entry[i].arg >= 0) {
+				strmask |= 1 << sc->entry[i].arg;
+			}
+		}
+		snprintf(name, sizeof(name), "syscall_entry_%s", sc->name);
+		err = lat_ctf_writer_add_class(rec->writer, name, fields, sc->entry_count,
+					       &cls->entry_id);
+		if (err) {
+			break;
+		}
+		for (unsigned i = 0; i < sc->exit_count; i++) {
+			fields[i].name = sc->exit[i].name;
+			fields[i].type = sc->exit[i].type;
+		}
+		snprintf(name, sizeof(name), "syscall_exit_%s", sc->name);
+		err = lat_ctf_writer_add_class(rec->writer, name, fields, sc->exit_count,
+					       &cls->exit_id);
+		if (!err && strmask) {
+			err = bpf_map_update_elem(bpf_map__fd(rec->skel->maps.lat_rec_strargs),
+						  &key, &strmask, BPF_ANY)
+				  ? -errno
+				  : 0;
+		}
+	}
+	return err;
+}
+
+static int add_classes(struct lat_record *rec)
+{
+	int err = 0;
+
+	for (size_t e = 0; !err && e < N(rec_events); e++) {
+		const struct rec_event *ev = &rec_events[e];
+
+		if (!(rec->selected[0] & (1ull << e))) {
+			continue;
+		}
+		rec->by_kind[ev->kind] = ev;
+		err = lat_ctf_writer_add_class(rec->writer, ev->name, ev->fields, ev->count,
+					       &rec->class_id[ev->kind]);
+	}
+#define SD(var, name, fields)                                                                    \
+	if (!err) {                                                                              \
+		err = lat_ctf_writer_add_class(rec->writer, name, fields, N(fields), &rec->var); \
+	}
+	if (!err) {
+		err = lat_ctf_writer_add_class(rec->writer, "lttng_statedump_start", NULL, 0,
+					       &rec->sd_start);
+	}
+	if (!err) {
+		err = lat_ctf_writer_add_class(rec->writer, "lttng_statedump_end", NULL, 0,
+					       &rec->sd_end);
+	}
+	SD(sd_process, "lttng_statedump_process_state", f_sd_process);
+	SD(sd_fd, "lttng_statedump_file_descriptor", f_sd_fd);
+	SD(sd_block, "lttng_statedump_block_device", f_sd_block);
+	SD(sd_irq, "lttng_statedump_interrupt", f_sd_irq);
+#undef SD
+	if (!err && rec->syscalls) {
+		err = add_syscall_classes(rec);
+	}
+	return err;
+}
+
+/* --- records -> events ---------------------------------------------------------------------- */
+
+static void put_int(uint8_t **p, uint8_t type, uint64_t v)
+{
+	switch (type) {
+	case LAT_CTF_U8:
+	case LAT_CTF_S8:
+		LAT_CTF_PUT(p, uint8_t, v);
+		break;
+	case LAT_CTF_U16:
+	case LAT_CTF_S16:
+		LAT_CTF_PUT(p, uint16_t, v);
+		break;
+	case LAT_CTF_U32:
+	case LAT_CTF_S32:
+	case LAT_CTF_X32:
+		LAT_CTF_PUT(p, uint32_t, v);
+		break;
+	default:
+		LAT_CTF_PUT(p, uint64_t, v);
+		break;
+	}
+}
+
+static int write_sys_entry(struct lat_record *rec, const struct lat_rec_hdr *hdr, const void *data,
+			   size_t size)
+{
+	const struct lat_rec_sys_entry *sys = data;
+	const struct lat_rec_sys_entry_str *srec = NULL;
+	const struct sys_class *cls;
+	struct tid_args *slot;
+	uint8_t *p, *start;
+	size_t max;
+	int err;
+
+	if (size < sizeof(*sys)) {
+		return -EINVAL;
+	}
+	if (size >= sizeof(*srec)) {
+		srec = data;
+	}
+	slot = &rec->tids[hdr->tid % TID_SLOTS];
+	slot->tid = hdr->tid;
+	slot->nr = (int32_t)sys->nr;
+	memcpy(slot->args, sys->args, sizeof(slot->args));
+	if (sys->nr < 0 || sys->nr >= LAT_REC_SYS_MAX || !rec->sys[sys->nr].sc) {
+		err = lat_ctf_event_begin(rec->writer, hdr->cpu, rec->sys_unknown_entry, hdr->ts,
+					  4 + 8 * LAT_REC_SYS_ARGS, &p);
+		if (err) {
+			return err;
+		}
+		LAT_CTF_PUT(&p, int32_t, sys->nr);
+		lat_ctf_put(&p, sys->args, sizeof(sys->args));
+		lat_ctf_event_commit(rec->writer, hdr->cpu, 4 + 8 * LAT_REC_SYS_ARGS);
+		return 0;
+	}
+	cls = &rec->sys[sys->nr];
+	max = cls->sc->entry_count * 8 + (srec ? 2 * LAT_REC_STR : 0) + 8;
+	err = lat_ctf_event_begin(rec->writer, hdr->cpu, cls->entry_id, hdr->ts, max, &start);
+	if (err) {
+		return err;
+	}
+	p = start;
+	for (unsigned i = 0; i < cls->sc->entry_count; i++) {
+		const struct lat_rec_sysfield *f = &cls->sc->entry[i];
+
+		if (f->type == LAT_CTF_STRING) {
+			const char *s = "";
+
+			for (int k = 0; srec && k < 2; k++) {
+				if (srec->str_arg[k] == (uint8_t)f->arg) {
+					s = srec->str[k];
+				}
+			}
+			lat_ctf_put_string(&p, s, LAT_REC_STR);
+		} else {
+			put_int(&p, f->type, f->arg >= 0 ? sys->args[f->arg] : 0);
+		}
+	}
+	lat_ctf_event_commit(rec->writer, hdr->cpu, (size_t)(p - start));
+	return 0;
+}
+
+static int write_sys_exit(struct lat_record *rec, const struct lat_rec_hdr *hdr, const void *data,
+			  size_t size)
+{
+	const struct lat_rec_sys_exit *sys = data;
+	const struct sys_class *cls;
+	struct tid_args *slot;
+	uint8_t *p, *start;
+	int64_t nr;
+	int err;
+
+	if (size < sizeof(*sys)) {
+		return -EINVAL;
+	}
+	slot = &rec->tids[hdr->tid % TID_SLOTS];
+	nr = sys->nr;
+	if (nr < 0 && slot->tid == hdr->tid) {
+		nr = slot->nr; /* orig_ax is -1 after a signal interrupted the call: its entry's */
+	}
+	if (nr < 0 || nr >= LAT_REC_SYS_MAX || !rec->sys[nr].sc) {
+		err = lat_ctf_event_begin(rec->writer, hdr->cpu, rec->sys_unknown_exit, hdr->ts, 12,
+					  &p);
+		if (err) {
+			return err;
+		}
+		LAT_CTF_PUT(&p, int32_t, sys->nr);
+		LAT_CTF_PUT(&p, int64_t, sys->ret);
+		lat_ctf_event_commit(rec->writer, hdr->cpu, 12);
+		return 0;
+	}
+	cls = &rec->sys[nr];
+	err = lat_ctf_event_begin(rec->writer, hdr->cpu, cls->exit_id, hdr->ts,
+				  cls->sc->exit_count * 8, &start);
+	if (err) {
+		return err;
+	}
+	p = start;
+	for (unsigned i = 0; i < cls->sc->exit_count; i++) {
+		const struct lat_rec_sysfield *f = &cls->sc->exit[i];
+		uint64_t v = 0;
+
+		if (f->arg < 0) {
+			v = (uint64_t)sys->ret;
+		} else if (slot->tid == hdr->tid && slot->nr == nr) {
+			v = slot->args[f->arg];
+		}
+		put_int(&p, f->type, v);
+	}
+	lat_ctf_event_commit(rec->writer, hdr->cpu, (size_t)(p - start));
+	return 0;
+}
+
+static int write_record(struct lat_record *rec, const struct lat_rec_hdr *hdr, const void *data,
+			size_t size)
+{
+	const struct rec_event *ev;
+	uint32_t id, cpu = hdr->cpu;
+	uint8_t *p, *start;
+	int err;
+
+	if (hdr->kind == LAT_REC_SYS_ENTRY) {
+		return write_sys_entry(rec, hdr, data, size);
+	}
+	if (hdr->kind == LAT_REC_SYS_EXIT) {
+		return write_sys_exit(rec, hdr, data, size);
+	}
+	if (hdr->kind >= LAT_REC_KIND_MAX || !(ev = rec->by_kind[hdr->kind])) {
+		return -EINVAL;
+	}
+	id = rec->class_id[hdr->kind];
+	if (ev->copy) {
+		if (size < ev->copy) {
+			return -EINVAL;
+		}
+		return lat_ctf_event_write(rec->writer, cpu, id, hdr->ts, data, ev->copy);
+	}
+	switch (hdr->kind) {
+	case LAT_REC_SCHED_FORK: {
+		const struct lat_rec_fork *r = data;
+
+		if (size < sizeof(*r)) {
+			return -EINVAL;
+		}
+		err = lat_ctf_event_begin(rec->writer, cpu, id, hdr->ts, 80, &start);
+		if (err) {
+			return err;
+		}
+		p = start;
+		lat_ctf_put(&p, r, 28); /* parent_comm .. parent_ns_inum */
+		lat_ctf_put(&p, r->child_comm, LAT_REC_COMM);
+		LAT_CTF_PUT(&p, int32_t, r->child_tid);
+		LAT_CTF_PUT(&p, uint8_t, 1); /* vtids: the child's tid in its own namespace */
+		LAT_CTF_PUT(&p, int32_t, r->child_tid);
+		LAT_CTF_PUT(&p, int32_t, r->child_pid);
+		LAT_CTF_PUT(&p, uint32_t, r->child_ns_inum);
+		break;
+	}
+	case LAT_REC_SCHED_EXEC: {
+		const struct lat_rec_exec *r = data;
+
+		if (size < sizeof(*r)) {
+			return -EINVAL;
+		}
+		err = lat_ctf_event_begin(rec->writer, cpu, id, hdr->ts, LAT_REC_STR + 8, &start);
+		if (err) {
+			return err;
+		}
+		p = start;
+		lat_ctf_put_string(&p, r->filename, LAT_REC_STR);
+		LAT_CTF_PUT(&p, int32_t, r->tid);
+		LAT_CTF_PUT(&p, int32_t, r->old_tid);
+		break;
+	}
+	case LAT_REC_BLOCK_INSERT:
+	case LAT_REC_BLOCK_ISSUE:
+	case LAT_REC_BLOCK_COMPLETE: {
+		const struct lat_rec_block *r = data;
+
+		if (size < sizeof(*r)) {
+			return -EINVAL;
+		}
+		err = lat_ctf_event_begin(rec->writer, cpu, id, hdr->ts, 64, &start);
+		if (err) {
+			return err;
+		}
+		p = start;
+		LAT_CTF_PUT(&p, uint32_t, r->dev);
+		LAT_CTF_PUT(&p, uint64_t, r->sector);
+		LAT_CTF_PUT(&p, uint32_t, r->nr_sector);
+		if (hdr->kind == LAT_REC_BLOCK_COMPLETE) {
+			LAT_CTF_PUT(&p, int32_t, r->errors);
+			LAT_CTF_PUT(&p, uint32_t, r->rwbs);
+			LAT_CTF_PUT(&p, uint64_t, 0); /* __cmd_length */
+		} else {
+			LAT_CTF_PUT(&p, uint32_t, r->bytes);
+			LAT_CTF_PUT(&p, int32_t, r->tid);
+			LAT_CTF_PUT(&p, uint32_t, r->rwbs);
+			LAT_CTF_PUT(&p, uint64_t, 0); /* __cmd_length */
+			lat_ctf_put(&p, r->comm, LAT_REC_COMM);
+		}
+		break;
+	}
+	case LAT_REC_IRQ_ENTRY: {
+		const struct lat_rec_irq_entry *r = data;
+
+		if (size < sizeof(*r)) {
+			return -EINVAL;
+		}
+		err = lat_ctf_event_begin(rec->writer, cpu, id, hdr->ts, 4 + LAT_REC_NAME, &start);
+		if (err) {
+			return err;
+		}
+		p = start;
+		LAT_CTF_PUT(&p, int32_t, r->irq);
+		lat_ctf_put_string(&p, r->name, LAT_REC_NAME);
+		break;
+	}
+	case LAT_REC_NET_XMIT:
+	case LAT_REC_NET_RECEIVE: {
+		const struct lat_rec_net *r = data;
+
+		if (size < sizeof(*r)) {
+			return -EINVAL;
+		}
+		err = lat_ctf_event_begin(rec->writer, cpu, id, hdr->ts, 16 + LAT_REC_NAME, &start);
+		if (err) {
+			return err;
+		}
+		p = start;
+		LAT_CTF_PUT(&p, uint64_t, r->skbaddr);
+		if (hdr->kind == LAT_REC_NET_XMIT) {
+			LAT_CTF_PUT(&p, int32_t, r->rc);
+		}
+		LAT_CTF_PUT(&p, uint32_t, r->len);
+		lat_ctf_put_string(&p, r->name, LAT_REC_NAME);
+		break;
+	}
+	default:
+		return -EINVAL;
+	}
+	lat_ctf_event_commit(rec->writer, cpu, (size_t)(p - start));
+	return 0;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct lat_record *rec = ctx;
+	const struct lat_rec_hdr *hdr = data;
+	int err;
+
+	if (size < sizeof(*hdr) || hdr->cpu >= rec->cpus) {
+		rec->bad_records++;
+		return 0;
+	}
+	err = write_record(rec, hdr, hdr + 1, size - sizeof(*hdr));
+	if (err == -EINVAL) {
+		rec->bad_records++;
+		return 0;
+	}
+	if (err) {
+		rec->error = err;
+		return err; /* stops ring_buffer__poll */
+	}
+	return 0;
+}
+
+/* --- statedump ------------------------------------------------------------------------------ */
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f) {
+		return -errno;
+	}
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	return (int)n;
+}
+
+/* LTTng's process status from /proc's state letter (lttng-statedump-impl.c). */
+static int lttng_status(char state)
+{
+	switch (state) {
+	case 'R':
+		return 6; /* LTTNG_RUN */
+	case 'Z':
+		return 4; /* LTTNG_ZOMBIE */
+	case 'X':
+		return 7; /* LTTNG_DEAD */
+	default:
+		return 5; /* LTTNG_WAIT */
+	}
+}
+
+static uint32_t ns_inum(int pid)
+{
+	char path[64], link[64];
+	ssize_t n;
+	unsigned long v = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n > 0) {
+		link[n] = 0;
+		sscanf(link, "pid:[%lu]", &v);
+	}
+	return (uint32_t)v;
+}
+
+static int dump_thread(struct lat_record *rec, uint64_t ts, int pid, int tid)
+{
+	char path[96], buf[1024], comm[LAT_REC_COMM] = {0};
+	char *open_paren, *close_paren, state = 'S';
+	int ppid = 0, processor = 0, kthread, n;
+	unsigned long flags = 0;
+	uint8_t *p, *start;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	if (read_file(path, buf, sizeof(buf)) <= 0) {
+		return 0; /* gone meanwhile */
+	}
+	open_paren = strchr(buf, '(');
+	close_paren = strrchr(buf, ')');
+	if (!open_paren || !close_paren || close_paren < open_paren) {
+		return 0;
+	}
+	n = (int)(close_paren - open_paren - 1);
+	memcpy(comm, open_paren + 1, (size_t)(n < LAT_REC_COMM - 1 ? n : LAT_REC_COMM - 1));
+	/* after "(comm) ": state ppid pgrp session tty tpgid flags ... processor is field 39 */
+	{
+		char *fields = close_paren + 2, *save = NULL, *tok;
+		int idx = 3;
+
+		for (tok = strtok_r(fields, " ", &save); tok;
+		     tok = strtok_r(NULL, " ", &save), idx++) {
+			if (idx == 3) {
+				state = tok[0];
+			} else if (idx == 4) {
+				ppid = atoi(tok);
+			} else if (idx == 9) {
+				flags = strtoul(tok, NULL, 10);
+			} else if (idx == 39) {
+				processor = atoi(tok);
+				break;
+			}
+		}
+	}
+	kthread = (flags & 0x00200000) != 0; /* PF_KTHREAD */
+	err = lat_ctf_event_begin(rec->writer, 0, rec->sd_process, ts, 80, &start);
+	if (err) {
+		return err;
+	}
+	p = start;
+	LAT_CTF_PUT(&p, int32_t, tid);
+	LAT_CTF_PUT(&p, int32_t, tid);
+	LAT_CTF_PUT(&p, int32_t, pid);
+	LAT_CTF_PUT(&p, int32_t, pid);
+	LAT_CTF_PUT(&p, int32_t, ppid);
+	LAT_CTF_PUT(&p, int32_t, ppid);
+	lat_ctf_put(&p, comm, LAT_REC_COMM);
+	LAT_CTF_PUT(&p, int32_t, kthread ? 1 : 0); /* LTTNG_KERNEL_THREAD : LTTNG_USER_THREAD */
+	LAT_CTF_PUT(&p, int32_t, kthread ? 1 : 0); /* LTTNG_SYSCALL : LTTNG_USER_MODE */
+	LAT_CTF_PUT(&p, int32_t, 0);               /* LTTNG_NONE */
+	LAT_CTF_PUT(&p, int32_t, lttng_status(state));
+	LAT_CTF_PUT(&p, int32_t, 0);
+	LAT_CTF_PUT(&p, uint32_t, ns_inum(pid));
+	LAT_CTF_PUT(&p, uint32_t, processor);
+	lat_ctf_event_commit(rec->writer, 0, (size_t)(p - start));
+	return 0;
+}
+
+static int dump_fds(struct lat_record *rec, uint64_t ts, int pid)
+{
+	char path[96], target[PATH_MAX], info[256];
+	struct dirent *de;
+	DIR *dir;
+	int err = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	dir = opendir(path);
+	if (!dir) {
+		return 0;
+	}
+	while (!err && (de = readdir(dir))) {
+		unsigned long flags = 0;
+		uint8_t *p, *start;
+		ssize_t n;
+		char *fl;
+		int fd;
+
+		if (!isdigit((unsigned char)de->d_name[0])) {
+			continue;
+		}
+		fd = atoi(de->d_name);
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0) {
+			continue;
+		}
+		target[n] = 0;
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
+		if (read_file(path, info, sizeof(info)) > 0 && (fl = strstr(info, "flags:"))) {
+			flags = strtoul(fl + 6, NULL, 8);
+		}
+		err =
+		    lat_ctf_event_begin(rec->writer, 0, rec->sd_fd, ts, 16 + (size_t)n + 1, &start);
+		if (err) {
+			break;
+		}
+		p = start;
+		LAT_CTF_PUT(&p, int32_t, pid);
+		LAT_CTF_PUT(&p, int32_t, fd);
+		LAT_CTF_PUT(&p, uint32_t, flags);
+		LAT_CTF_PUT(&p, uint32_t, 0); /* fmode: not in /proc */
+		lat_ctf_put_string(&p, target, (size_t)n + 1);
+		lat_ctf_event_commit(rec->writer, 0, (size_t)(p - start));
+	}
+	closedir(dir);
+	return err;
+}
+
+static int dump_processes(struct lat_record *rec, uint64_t ts)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *de;
+	int err = 0;
+
+	if (!proc) {
+		return -errno;
+	}
+	while (!err && (de = readdir(proc))) {
+		char path[64];
+		struct dirent *te;
+		DIR *tasks;
+		int pid;
+
+		if (!isdigit((unsigned char)de->d_name[0])) {
+			continue;
+		}
+		pid = atoi(de->d_name);
+		snprintf(path, sizeof(path), "/proc/%d/task", pid);
+		tasks = opendir(path);
+		if (!tasks) {
+			continue;
+		}
+		while (!err && (te = readdir(tasks))) {
+			if (isdigit((unsigned char)te->d_name[0])) {
+				err = dump_thread(rec, ts, pid, atoi(te->d_name));
+			}
+		}
+		closedir(tasks);
+		if (!err) {
+			err = dump_fds(rec, ts, pid);
+		}
+	}
+	closedir(proc);
+	return err;
+}
+
+static int dump_block_devices(struct lat_record *rec, uint64_t ts)
+{
+	FILE *f = fopen("/proc/partitions", "re");
+	char line[256], name[128];
+	unsigned major, minor;
+	unsigned long long blocks;
+	int err = 0;
+
+	if (!f) {
+		return 0;
+	}
+	while (!err && fgets(line, sizeof(line), f)) {
+		uint8_t *p, *start;
+
+		if (sscanf(line, " %u %u %llu %127s", &major, &minor, &blocks, name) != 4) {
+			continue;
+		}
+		err = lat_ctf_event_begin(rec->writer, 0, rec->sd_block, ts, 4 + sizeof(name),
+					  &start);
+		if (err) {
+			break;
+		}
+		p = start;
+		LAT_CTF_PUT(&p, uint32_t, major << 20 | minor);
+		lat_ctf_put_string(&p, name, sizeof(name));
+		lat_ctf_event_commit(rec->writer, 0, (size_t)(p - start));
+	}
+	fclose(f);
+	return err;
+}
+
+static int dump_interrupts(struct lat_record *rec, uint64_t ts)
+{
+	FILE *f = fopen("/proc/interrupts", "re");
+	char line[1024];
+	int err = 0;
+
+	if (!f) {
+		return 0;
+	}
+	while (!err && fgets(line, sizeof(line), f)) {
+		char *s = line, *end, *chip = NULL, *action = NULL, *save = NULL;
+		unsigned long irq;
+		uint8_t *p, *start;
+
+		while (isspace((unsigned char)*s)) {
+			s++;
+		}
+		irq = strtoul(s, &end, 10);
+		if (end == s || *end != ':') {
+			continue; /* the header, NMI:, LOC:... */
+		}
+		line[strcspn(line, "\n")] = 0;
+		for (char *tok = strtok_r(end + 1, " \t", &save); tok;
+		     tok = strtok_r(NULL, " \t", &save)) {
+			if (isdigit((unsigned char)tok[0]) && !chip) {
+				continue; /* per-CPU counts */
+			}
+			if (!chip) {
+				chip = tok;
+			}
+			action = tok; /* the last token: the handlers' names */
+		}
+		if (!chip) {
+			continue;
+		}
+		err = lat_ctf_event_begin(rec->writer, 0, rec->sd_irq, ts, 4 + 2 * 256, &start);
+		if (err) {
+			break;
+		}
+		p = start;
+		LAT_CTF_PUT(&p, uint32_t, irq);
+		lat_ctf_put_string(&p, chip, 256);
+		lat_ctf_put_string(&p, action ? action : "", 256);
+		lat_ctf_event_commit(rec->writer, 0, (size_t)(p - start));
+	}
+	fclose(f);
+	return err;
+}
+
+static int statedump(struct lat_record *rec, uint64_t ts)
+{
+	int err = lat_ctf_event_write(rec->writer, 0, rec->sd_start, ts, NULL, 0);
+
+	if (!err) {
+		err = dump_processes(rec, ts);
+	}
+	if (!err) {
+		err = dump_interrupts(rec, ts);
+	}
+	if (!err) {
+		err = dump_block_devices(rec, ts);
+	}
+	if (!err) {
+		err = lat_ctf_event_write(rec->writer, 0, rec->sd_end, ts, NULL, 0);
+	}
+	return err;
+}
+
+/* --- lifecycle ------------------------------------------------------------------------------ */
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t ksym_address(const char *name)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	char line[512], sym[256], type;
+	unsigned long long addr;
+	uint64_t found = 0;
+
+	if (!f) {
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) == 3 &&
+		    strcmp(sym, name) == 0) {
+			found = addr;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out, char *why,
+		    size_t why_len)
+{
+	static const char *const tracepoints[] = {"sched/sched_switch", "raw_syscalls/sys_enter",
+						  NULL};
+	const struct lat_ebpf_needs needs = {.tracepoints = tracepoints};
+	struct lat_ctf_writer_opts wopts = {0};
+	struct lat_record *rec;
+	char dir[4096];
+	size_t ring = opts->buffer_bytes ? opts->buffer_bytes : (32u << 20);
+	int err, ncpus;
+
+	if ((ring & (ring - 1)) || ring < 4096) {
+		set_why(why, why_len, "the buffer size must be a power of two of at least 4 KiB");
+		return -EINVAL;
+	}
+	err = lat_ebpf_check(&needs, why, why_len);
+	if (err) {
+		return err;
+	}
+	rec = calloc(1, sizeof(*rec));
+	if (!rec) {
+		return -ENOMEM;
+	}
+	err = parse_selection(opts->events, &rec->selected[0], &rec->syscalls, why, why_len);
+	if (err) {
+		free(rec);
+		return err;
+	}
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0) {
+		free(rec);
+		set_why(why, why_len, "cannot count the CPUs");
+		return ncpus < 0 ? ncpus : -EINVAL;
+	}
+	rec->cpus = (uint32_t)ncpus;
+	rec->tids = calloc(TID_SLOTS, sizeof(*rec->tids));
+	rec->drop_values = calloc(rec->cpus, sizeof(uint64_t));
+	if (!rec->tids || !rec->drop_values) {
+		err = -ENOMEM;
+		goto error;
+	}
+	rec->skel = record_bpf__open();
+	if (!rec->skel) {
+		err = -errno;
+		set_why(why, why_len, "cannot open the record probes: %s", strerror(-err));
+		goto error;
+	}
+	rec->skel->rodata->lat_rec_config.self_tgid = opts->record_self ? 0 : (uint32_t)getpid();
+	rec->skel->rodata->lat_rec_config.vmemmap_base_addr = ksym_address("vmemmap_base");
+	bpf_map__set_max_entries(rec->skel->maps.lat_rec_events, (uint32_t)ring);
+	for (size_t e = 0; e < N(rec_events); e++) {
+		struct bpf_program *prog =
+		    bpf_object__find_program_by_name(rec->skel->obj, rec_events[e].prog);
+
+		if (prog) {
+			bpf_program__set_autoload(prog, (rec->selected[0] >> e) & 1);
+		}
+	}
+	bpf_program__set_autoload(rec->skel->progs.lat_rec_sys_enter, rec->syscalls);
+	bpf_program__set_autoload(rec->skel->progs.lat_rec_sys_exit, rec->syscalls);
+	err = record_bpf__load(rec->skel);
+	if (err) {
+		set_why(why, why_len, "cannot load the record probes: %s", strerror(-err));
+		goto error;
+	}
+	snprintf(dir, sizeof(dir), "%s/kernel", opts->dir);
+	wopts.dir = dir;
+	wopts.cpus = rec->cpus;
+	wopts.packet_bytes = opts->packet_bytes;
+	wopts.clock_offset_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
+	err = lat_ctf_writer_create(&wopts, &rec->writer);
+	if (err) {
+		set_why(why, why_len, "%s: %s", dir, strerror(-err));
+		goto error;
+	}
+	err = add_classes(rec);
+	if (!err) {
+		err = lat_ctf_writer_write_metadata(rec->writer);
+	}
+	if (err) {
+		set_why(why, why_len, "%s: cannot write the metadata: %s", dir, strerror(-err));
+		goto error;
+	}
+	rec->rb =
+	    ring_buffer__new(bpf_map__fd(rec->skel->maps.lat_rec_events), on_record, rec, NULL);
+	if (!rec->rb) {
+		err = -errno;
+		set_why(why, why_len, "cannot read the ring buffer: %s", strerror(-err));
+		goto error;
+	}
+	*out = rec;
+	return 0;
+
+error:
+	lat_record_close(rec, NULL);
+	return err;
+}
+
+int lat_record_start(struct lat_record *rec, char *why, size_t why_len)
+{
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+	int err = record_bpf__attach(rec->skel);
+
+	if (err) {
+		set_why(why, why_len, "cannot attach the record probes: %s", strerror(-err));
+		return err;
+	}
+	/* Every event from the probes is at or after t0: the statedump, stamped t0, comes first. */
+	err = statedump(rec, t0);
+	if (err) {
+		set_why(why, why_len, "cannot write the statedump: %s", strerror(-err));
+	}
+	return err;
+}
+
+static void update_drops(struct lat_record *rec)
+{
+	uint32_t zero = 0;
+	uint64_t total = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(rec->skel->maps.lat_rec_drops), &zero,
+				rec->drop_values)) {
+		return;
+	}
+	for (uint32_t cpu = 0; cpu < rec->cpus; cpu++) {
+		lat_ctf_writer_set_discarded(rec->writer, cpu, rec->drop_values[cpu]);
+		total += rec->drop_values[cpu];
+	}
+	rec->discarded = total;
+}
+
+int lat_record_poll(struct lat_record *rec, int timeout_ms)
+{
+	int n = ring_buffer__poll(rec->rb, timeout_ms);
+
+	update_drops(rec);
+	if (rec->error) {
+		return rec->error;
+	}
+	return n;
+}
+
+void lat_record_get_stats(struct lat_record *rec, struct lat_record_stats *stats)
+{
+	memset(stats, 0, sizeof(*stats));
+	if (!rec || !rec->writer) {
+		return;
+	}
+	update_drops(rec);
+	stats->events = lat_ctf_writer_events(rec->writer);
+	stats->discarded = rec->discarded;
+	stats->bytes = lat_ctf_writer_bytes(rec->writer);
+	stats->cpus = rec->cpus;
+}
+
+int lat_record_close(struct lat_record *rec, struct lat_record_stats *stats)
+{
+	int err = 0;
+
+	if (!rec) {
+		return 0;
+	}
+	if (rec->skel) {
+		record_bpf__detach(rec->skel);
+	}
+	if (rec->rb && rec->writer && !rec->error) {
+		ring_buffer__consume(rec->rb); /* what the probes wrote before the detach */
+		update_drops(rec);
+	}
+	err = rec->error;
+	if (rec->writer) {
+		int cerr = lat_ctf_writer_flush(rec->writer);
+
+		if (stats) {
+			lat_record_get_stats(rec, stats);
+		}
+		cerr = lat_ctf_writer_close(rec->writer);
+
+		if (!err) {
+			err = cerr;
+		}
+	}
+	ring_buffer__free(rec->rb);
+	record_bpf__destroy(rec->skel);
+	free(rec->tids);
+	free(rec->drop_values);
+	free(rec);
+	return err;
+}

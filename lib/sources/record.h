@@ -1,0 +1,57 @@
+/* record.h: `latscope record`: kernel events from eBPF (bpf/record.bpf.c) written as an LTTng
+ * kernel CTF trace (outputs/ctf_writer.h), with a statedump from /proc at start. */
+#ifndef LATSCOPE_SOURCES_RECORD_H
+#define LATSCOPE_SOURCES_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct lat_record_opts {
+	const char *dir;     /* the session folder: the trace goes to DIR/kernel/ */
+	const char *events;  /* comma-separated event names or groups; NULL: every event */
+	size_t buffer_bytes; /* BPF ring buffer (a power of two; 0: 32 MiB) */
+	size_t packet_bytes; /* CTF packet size (0: 1 MiB) */
+	bool record_self;    /* also record the recorder's own syscalls */
+};
+
+struct lat_record_stats {
+	uint64_t events;    /* written to the trace (statedump included) */
+	uint64_t discarded; /* lost in the ring buffer (all CPUs) */
+	uint64_t bytes;     /* stream bytes written */
+	uint32_t cpus;      /* streams */
+};
+
+struct lat_record;
+
+/*
+ * Checks the events list: 0, or -EINVAL with the unknown name in why. The groups are sched,
+ * syscall (every syscall_entry_X/syscall_exit_X), block, irq, net, kmem, and all; an LTTng event
+ * name selects that event (syscall_entry_X selects all system calls).
+ */
+int lat_record_parse_events(const char *events, char *why, size_t why_len);
+
+/* The known event names and groups, for --help ("sched_switch,sched_waking,..."). */
+const char *lat_record_event_names(void);
+
+/*
+ * Loads the probes (not attached) and creates the trace folder. Returns 0 or -errno with a
+ * one-line reason in why.
+ */
+int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out, char *why,
+		    size_t why_len);
+
+/* Attaches the probes, then writes the statedump. Returns 0 or -errno with why. */
+int lat_record_start(struct lat_record *rec, char *why, size_t why_len);
+
+/* Writes the events the ring buffer holds, waiting up to timeout_ms for some. Returns the number
+ * of records consumed, or -errno (-EINTR when a signal arrived). */
+int lat_record_poll(struct lat_record *rec, int timeout_ms);
+
+void lat_record_get_stats(struct lat_record *rec, struct lat_record_stats *stats);
+
+/* Detaches, writes what is left and the metadata, frees; the final totals go to *stats (if not
+ * NULL). Returns 0 or the first error. */
+int lat_record_close(struct lat_record *rec, struct lat_record_stats *stats);
+
+#endif /* LATSCOPE_SOURCES_RECORD_H */

@@ -1,0 +1,136 @@
+#!/usr/bin/python3
+"""record_syscalls_gen.py: regenerates record_syscalls.c, the syscall_entry_X/syscall_exit_X
+payloads `latscope record` writes, from an LTTng kernel trace's metadata (lttng-modules' field
+names and types) and this kernel's tracefs syscall formats (which argument each field is).
+
+    babeltrace2 --output-format=ctf-metadata TRACE/kernel > meta.tsdl
+    lib/sources/record_syscalls_gen.py meta.tsdl [/sys/kernel/tracing/events/syscalls]
+
+Fields LTTng reads from user memory at exit (arrays, structs, bitfields, sockaddr sequences) are
+left out: a syscall_exit_X keeps ret and the arguments it has as plain integers (pointers).
+Syscalls the metadata does not know (newer than the trace's kernel) get every tracefs argument as
+a 64-bit integer (strings for char pointers named like a path).
+"""
+
+import os
+import re
+import sys
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'record_syscalls.c')
+STRING_ARGS = {'filename', 'pathname', 'path', 'name', 'oldname', 'newname', 'specialfile',
+               'dev_name', 'dir_name', 'type', 'new_root', 'put_old', 'name_user', 'u_name',
+               'uargs', 'library', 'symlink', 'target'}
+
+
+def parse_lttng(path):
+    text = open(path).read()
+    out = {}
+    for m in re.finditer(r'event \{\s*name = "?([^";]+)"?;.*?fields := struct \{(.*?)\n\t\};\s*\};',
+                         text, re.S):
+        name, body = m.group(1), m.group(2)
+        if not name.startswith(('syscall_entry_', 'syscall_exit_')):
+            continue
+        fields = []
+        depth = 0
+        for line in body.strip().split('\n'):
+            line = line.strip()
+            # nested structs, variants and enums (epoll_event, pollfd...) are left out
+            opened = line.count('{') - line.count('}')
+            if depth > 0 or (opened > 0 and not line.startswith('integer {')):
+                depth += opened
+                continue
+            mm = re.match(r'integer \{ size = (\d+); align = 8; signed = (\d); encoding = none; '
+                          r'base = (\d+); \} _(\w+);$', line)
+            if mm:
+                size, signed, base, fname = int(mm.group(1)), mm.group(2) == '1', \
+                    int(mm.group(3)), mm.group(4)
+                if size not in (8, 16, 32, 64):
+                    continue
+                if base == 16 and not signed and size in (32, 64):
+                    t = 'X%d' % size
+                else:
+                    t = ('S%d' if signed else 'U%d') % size
+                fields.append((fname, t))
+                continue
+            mm = re.match(r'string _(\w+);$', line)
+            if mm:
+                fields.append((mm.group(1), 'STRING'))
+        seen = set()
+        out[name] = [f for f in fields if not (f[0] in seen or seen.add(f[0]))]
+    return out
+
+
+def parse_tracefs(root):
+    args = {}
+    for d in sorted(os.listdir(root)):
+        if not d.startswith('sys_enter_'):
+            continue
+        try:
+            fmt = open(os.path.join(root, d, 'format')).read()
+        except OSError:
+            continue
+        names = []
+        for m in re.finditer(r'field:([^;]*?)\s+\**(\w+);\s*offset:\d+;\s*size:\d+;\s*signed:(\d);',
+                             fmt):
+            ctype, fname, signed = m.group(1), m.group(2), m.group(3) == '1'
+            if fname.startswith('common_') or fname == '__syscall_nr':
+                continue
+            names.append((fname, ctype, signed))
+        args[d[len('sys_enter_'):]] = names
+    return args
+
+
+def main():
+    meta = sys.argv[1]
+    tracefs = sys.argv[2] if len(sys.argv) > 2 else '/sys/kernel/tracing/events/syscalls'
+    lttng = parse_lttng(meta)
+    kargs = parse_tracefs(tracefs)
+    rows = []
+    for sc in sorted(kargs):
+        arg_index = {n: i for i, (n, _, _) in enumerate(kargs[sc])}
+        entry, exit_ = [], []
+        if 'syscall_entry_' + sc in lttng:
+            for fname, t in lttng['syscall_entry_' + sc]:
+                if fname in arg_index:
+                    entry.append((fname, t, arg_index[fname]))
+            for fname, t in lttng.get('syscall_exit_' + sc, [('ret', 'S64')]):
+                if fname == 'ret':
+                    exit_.append(('ret', t, -1))
+                elif fname in arg_index and t != 'STRING':
+                    exit_.append((fname, t, arg_index[fname]))
+        else:
+            for i, (fname, ctype, signed) in enumerate(kargs[sc]):
+                if 'char' in ctype and '*' in ctype and fname in STRING_ARGS:
+                    t = 'STRING'
+                elif '*' in ctype:
+                    t = 'X64'
+                else:
+                    t = 'S64' if signed else 'U64'
+                entry.append((fname, t, i))
+            exit_.append(('ret', 'S64', -1))
+        rows.append((sc, entry, exit_))
+    with open(OUT, 'w') as f:
+        f.write('/* record_syscalls.c: syscall_entry_X/syscall_exit_X payloads of `latscope record` '
+                '(generated by\n * record_syscalls_gen.py from lttng-modules 2.10 metadata and '
+                'tracefs; do not edit). */\n')
+        f.write('#include "sources/record_syscalls.h"\n\n')
+        for sc, entry, exit_ in rows:
+            for kind, fields in (('entry', entry), ('exit', exit_)):
+                if not fields:
+                    continue
+                f.write('static const struct lat_rec_sysfield %s_%s[] = {\n' % (kind, sc))
+                for fname, t, arg in fields:
+                    f.write('\t{"%s", LAT_CTF_%s, %d},\n' % (fname, t, arg))
+                f.write('};\n')
+        f.write('\nconst struct lat_rec_syscall lat_rec_syscalls[] = {\n')
+        for sc, entry, exit_ in rows:
+            e = 'entry_%s, %d' % (sc, len(entry)) if entry else 'NULL, 0'
+            x = 'exit_%s, %d' % (sc, len(exit_)) if exit_ else 'NULL, 0'
+            f.write('\t{"%s", %s, %s},\n' % (sc, e, x))
+        f.write('};\n\nconst unsigned lat_rec_syscall_count = sizeof(lat_rec_syscalls) / '
+                'sizeof(lat_rec_syscalls[0]);\n')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
