@@ -13,6 +13,7 @@ static const struct cli_command commands[] = {
 	{"demo", cmd_demo, "a toy request loop whose slow requests liblatscope catches"},
 	{"analyze", cmd_analyze, "lttng-analyses (cputop, memtop...) on LTTng kernel traces"},
 	{"track", cmd_track, "kernel latency trackers in eBPF: syscalls, wake-ups, off-CPU, I/O..."},
+	{"agent", cmd_agent, "the always-on daemon: trackers, histograms, Prometheus /metrics, Graphite"},
 	{"ctl", cmd_ctl, "read or change a running latscope track (thresholds, timeouts)"},
 	{"record", cmd_record, "kernel events to an LTTng kernel trace (CTF) through eBPF"},
 };

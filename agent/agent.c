@@ -1,0 +1,1168 @@
+/* agent.c: `latscope agent`: the always-on daemon: runs the kernel trackers, hears applications,
+ * keeps latency distributions and exports them (Prometheus /metrics, Graphite, JSON lines);
+ * `latscope ctl --socket` changes it at run time, SIGHUP reloads its configuration. */
+#include "agent.h"
+
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../cli/cli.h"
+#include "latscope/agent.h"
+#include "outputs/jsonl.h"
+#include "util/ksyms.h"
+#include "util/units.h"
+#include "util/usyms.h"
+
+#define USTACK_FRAMES 64
+#define U(x)          ((unsigned long long)(x))
+
+uint64_t agent_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	return 0;
+}
+
+/* The record field that labels a tracker's slow events. */
+static const char *label_field_of(const char *tracker)
+{
+	static const struct {
+		const char *tracker, *field;
+	} table[] = {
+	    {"syscall", "syscall"},
+	    {"block", "dev"},
+	    {"irq", "name"},
+	    {"net", "iface"},
+	};
+
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (!strcmp(table[i].tracker, tracker)) {
+			return table[i].field;
+		}
+	}
+	return "comm";
+}
+
+static void comm_text(const char comm[LAT_COMM_LEN], char out[LAT_COMM_LEN + 1])
+{
+	int i;
+
+	for (i = 0; i < LAT_COMM_LEN && comm[i]; i++) {
+		out[i] = (comm[i] > 0x20 && comm[i] < 0x7f) ? comm[i] : '?';
+	}
+	out[i] = '\0';
+}
+
+/* --- events (JSON lines) -------------------------------------------------------------------- */
+
+static void write_stacks(struct agent *a, struct lat_jsonl *j, const struct lat_record_hdr *hdr,
+			 const void *data)
+{
+	char frames[USTACK_FRAMES][256];
+	const char *ptrs[USTACK_FRAMES];
+	int n = 0;
+
+	for (int i = 0; i < hdr->kstack_n && i < LAT_KSTACK_MAX && i < USTACK_FRAMES; i++) {
+		uint64_t ip;
+
+		memcpy(&ip, (const char *)data + hdr->kstack_off + i * sizeof(uint64_t),
+		       sizeof(ip));
+		if (a->ksyms) {
+			lat_ksyms_format(a->ksyms, ip, frames[n], sizeof(frames[0]));
+		} else {
+			snprintf(frames[n], sizeof(frames[0]), "0x%" PRIx64, ip);
+		}
+		ptrs[n] = frames[n];
+		n++;
+	}
+	lat_jsonl_strv(j, "kstack", ptrs, n);
+	n = 0;
+	if (hdr->ustack_off) {
+		const struct lat_ustack *u = (const void *)((const char *)data + hdr->ustack_off);
+		struct lat_user_regs regs = {u->ip,  u->sp,  u->bp,  u->bx,
+					     u->r12, u->r13, u->r14, u->r15};
+		uint64_t ips[USTACK_FRAMES];
+		bool cut = false;
+
+		n = a->usyms ? lat_usyms_unwind(a->usyms, (int)hdr->pid, &regs, u->data, u->len,
+						ips, USTACK_FRAMES, &cut)
+			     : -ENOSYS;
+		if (n < 1) {
+			ips[0] = u->ip;
+			n = 1;
+		}
+		for (int i = 0; i < n; i++) {
+			if (a->usyms) {
+				lat_usyms_format(a->usyms, (int)hdr->pid, ips[i], frames[i],
+						 sizeof(frames[0]));
+			} else {
+				snprintf(frames[i], sizeof(frames[0]), "0x%" PRIx64, ips[i]);
+			}
+			ptrs[i] = frames[i];
+		}
+	}
+	lat_jsonl_strv(j, "ustack", ptrs, n);
+}
+
+static void flush_event(struct agent *a)
+{
+	fflush(a->events);
+	a->events_written++;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct agent_tracker *t = ctx;
+	struct agent *a = t->agent;
+	const struct lat_record_hdr *hdr = data;
+	struct track_field fields[TRACK_FIELDS_MAX];
+	char comm[LAT_COMM_LEN + 1];
+	const char *label = NULL;
+	struct agent_series *s;
+	int nfields;
+
+	if (lat_ebpf_record_check(data, size) != 0 || hdr->tracker != t->tracker->id) {
+		t->bad_records++;
+		return 0;
+	}
+	t->records++;
+	comm_text(hdr->comm, comm);
+	nfields =
+	    t->tracker->fields(hdr, hdr->payload_len ? (const char *)data + hdr->payload_off : NULL,
+			       fields, TRACK_FIELDS_MAX);
+	for (int i = 0; i < nfields && !label; i++) {
+		if (!strcmp(fields[i].name, t->label_field)) {
+			label = fields[i].value;
+		}
+	}
+	s = agent_family_get(&t->slow, label ? label : comm);
+	if (s) {
+		agent_series_record(s, agent_now_ns(), hdr->delay_ns, 1);
+	}
+	if (a->events) {
+		struct lat_jsonl j;
+
+		lat_jsonl_begin(&j, a->events);
+		lat_jsonl_str(&j, "type", "event");
+		lat_jsonl_i64(&j, "time", (int64_t)time(NULL));
+		lat_jsonl_str(&j, "tracker", t->tracker->name);
+		lat_jsonl_str(&j, "comm", comm);
+		lat_jsonl_u64(&j, "pid", hdr->pid);
+		lat_jsonl_u64(&j, "tid", hdr->tid);
+		lat_jsonl_u64(&j, "cpu", hdr->cpu);
+		lat_jsonl_u64(&j, "delay_ns", hdr->delay_ns);
+		lat_jsonl_bool(&j, "timeout", hdr->flags & LAT_REC_TIMEOUT);
+		for (int i = 0; i < nfields; i++) {
+			if (fields[i].is_string) {
+				lat_jsonl_str(&j, fields[i].name, fields[i].value);
+			} else {
+				lat_jsonl_raw(&j, fields[i].name, fields[i].value);
+			}
+		}
+		write_stacks(a, &j, hdr, data);
+		lat_jsonl_end(&j);
+		flush_event(a);
+	}
+	return 0;
+}
+
+/* --- trackers ------------------------------------------------------------------------------- */
+
+static void tracker_apply_conf(struct agent_tracker *t, const struct agent_tracker_conf *conf)
+{
+	struct lat_tracker_ctl *ctl = lat_ebpf_probe_ctl(t->probe);
+
+	t->conf = *conf;
+	__atomic_store_n(&ctl->threshold_ns,
+			 conf->threshold_set ? conf->threshold_ns
+					     : t->tracker->default_threshold_ns,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&ctl->timeout_ns, conf->timeout_set ? conf->timeout_ns : 0,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&ctl->enabled, conf->enabled ? 1u : 0u, __ATOMIC_RELAXED);
+}
+
+static int tracker_start(struct agent *a, const struct agent_tracker_conf *conf)
+{
+	struct agent_tracker *t = &a->trk[a->ntrk];
+	const struct track_tracker *tt = find_tracker(conf->name);
+	char why[512];
+	int err;
+
+	if (!tt) {
+		cli_error("agent: unknown tracker '%s'", conf->name);
+		return -EINVAL;
+	}
+	memset(t, 0, sizeof(*t));
+	t->agent = a;
+	t->tracker = tt;
+	t->conf = *conf;
+	t->label_field = label_field_of(tt->name);
+	t->nseries = 1;
+	if (tt->series) {
+		for (t->nseries = 0; t->nseries < LAT_STATS_SERIES_MAX && tt->series[t->nseries];
+		     t->nseries++) {
+		}
+	}
+	for (int s = 0; s < t->nseries; s++) {
+		if (lat_hist_windows_init(&t->kseries[s].w) != 0) {
+			return -ENOMEM;
+		}
+	}
+	if (agent_family_init(&t->slow, tt->name, a->cfg.top_labels, a->cfg.buckets_ns,
+			      a->cfg.nbuckets) != 0) {
+		return -ENOMEM;
+	}
+	{
+		struct lat_ebpf_needs needs = {.tracepoints = tt->tracepoints};
+		struct lat_ebpf_probe_opts opts = {
+		    .name = tt->name,
+		    .skel = tt->skel,
+		    .ctl = {.threshold_ns =
+				conf->threshold_set ? conf->threshold_ns : tt->default_threshold_ns,
+			    .timeout_ns = conf->timeout_set ? conf->timeout_ns : 0},
+		    .stack_programs = tt->stack_programs,
+		};
+
+		err = lat_ebpf_check(&needs, why, sizeof(why));
+		if (!err) {
+			opts.filter.kstack = a->cfg.stacks ? 1 : 0;
+			opts.filter.self_tgid = (uint32_t)getpid();
+			opts.filter.ustack_size = tt->user_stacks && a->cfg.stacks ? 8192 : 0;
+			err = lat_ebpf_probe_load(&opts, &t->probe, why, sizeof(why));
+		}
+		if (!err) {
+			err = lat_ebpf_probe_attach(t->probe, why, sizeof(why));
+		}
+		if (err) {
+			cli_error("agent: tracker %s: %s", tt->name, why);
+			lat_ebpf_probe_destroy(t->probe);
+			t->probe = NULL;
+			return err;
+		}
+	}
+	tracker_apply_conf(t, conf);
+	if (!a->rb) {
+		a->rb = ring_buffer__new(lat_ebpf_probe_events_fd(t->probe), on_record, t, NULL);
+		err = a->rb ? 0 : -errno;
+	} else {
+		err = ring_buffer__add(a->rb, lat_ebpf_probe_events_fd(t->probe), on_record, t);
+	}
+	if (err) {
+		cli_error("agent: tracker %s: ring buffer: %s", tt->name, strerror(-err));
+		lat_ebpf_probe_destroy(t->probe);
+		return err;
+	}
+	a->ntrk++;
+	return 0;
+}
+
+static struct agent_tracker *find_running(struct agent *a, const char *name, size_t len)
+{
+	for (int i = 0; i < a->ntrk; i++) {
+		if (strlen(a->trk[i].tracker->name) == len &&
+		    !strncmp(a->trk[i].tracker->name, name, len)) {
+			return &a->trk[i];
+		}
+	}
+	return NULL;
+}
+
+void agent_refresh(struct agent *a)
+{
+	uint64_t now = agent_now_ns();
+
+	for (int i = 0; i < a->ntrk; i++) {
+		struct agent_tracker *t = &a->trk[i];
+
+		for (int s = 0; s < t->nseries; s++) {
+			struct lat_stats st;
+
+			if (lat_ebpf_probe_stats(t->probe, (uint32_t)s, &st) == 0) {
+				agent_kseries_update(&t->kseries[s], &st, now);
+			}
+		}
+	}
+}
+
+/* --- applications --------------------------------------------------------------------------- */
+
+static bool valid_app_name(const char *name)
+{
+	if (!name[0]) {
+		return false;
+	}
+	for (const char *p = name; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_')) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static struct agent_app *find_app(struct agent *a, const char *name)
+{
+	struct agent_app *app;
+
+	for (int i = 0; i < a->napps; i++) {
+		if (!strcmp(a->apps[i]->name, name)) {
+			return a->apps[i];
+		}
+	}
+	if (a->napps == AGENT_APPS_MAX) {
+		return NULL;
+	}
+	app = calloc(1, sizeof(*app));
+	if (!app) {
+		return NULL;
+	}
+	snprintf(app->name, sizeof(app->name), "%s", name);
+	if (agent_family_init(&app->fam, name, a->cfg.top_labels, a->cfg.buckets_ns,
+			      a->cfg.nbuckets) != 0) {
+		free(app);
+		return NULL;
+	}
+	a->apps[a->napps++] = app;
+	return app;
+}
+
+static void app_message(struct agent *a, const struct lat_agent_msg *m, ssize_t len)
+{
+	size_t fixed = offsetof(struct lat_agent_msg, detail);
+	struct agent_series *s;
+	struct agent_app *app;
+
+	if (len < (ssize_t)fixed + 1 || m->magic != LAT_AGENT_MSG_MAGIC ||
+	    m->version != LAT_AGENT_MSG_VERSION ||
+	    (m->kind != LAT_AGENT_MSG_SAMPLE && m->kind != LAT_AGENT_MSG_EVENT) || !m->count ||
+	    !memchr(m->name, '\0', sizeof(m->name)) || !memchr(m->label, '\0', sizeof(m->label)) ||
+	    !memchr(m->detail, '\0', (size_t)len - fixed) || !valid_app_name(m->name)) {
+		a->app_bad_msgs++;
+		return;
+	}
+	app = find_app(a, m->name);
+	if (!app) {
+		a->app_overflow++;
+		return;
+	}
+	a->app_msgs++;
+	s = agent_family_get(&app->fam, m->label);
+	if (s) {
+		agent_series_record(s, agent_now_ns(), m->value_ns, m->count);
+	}
+	if (m->kind == LAT_AGENT_MSG_EVENT) {
+		app->events++;
+		if (a->events) {
+			struct lat_jsonl j;
+
+			lat_jsonl_begin(&j, a->events);
+			lat_jsonl_str(&j, "type", "app_event");
+			lat_jsonl_i64(&j, "time", (int64_t)time(NULL));
+			lat_jsonl_str(&j, "app", m->name);
+			lat_jsonl_str(&j, "label", m->label);
+			lat_jsonl_u64(&j, "pid", m->pid);
+			lat_jsonl_u64(&j, "tid", m->tid);
+			lat_jsonl_u64(&j, "delay_ns", m->value_ns);
+			lat_jsonl_str(&j, "detail", m->detail);
+			lat_jsonl_end(&j);
+			flush_event(a);
+		}
+	}
+}
+
+static void apps_drain(struct agent *a)
+{
+	struct lat_agent_msg msg;
+
+	for (int i = 0; i < 4096; i++) {
+		ssize_t len = recv(a->app_fd, &msg, sizeof(msg), MSG_DONTWAIT);
+
+		if (len < 0) {
+			return;
+		}
+		if ((size_t)len < sizeof(msg)) {
+			memset((char *)&msg + len, 0, sizeof(msg) - (size_t)len);
+		}
+		app_message(a, &msg, len);
+	}
+}
+
+/* --- change of profile ---------------------------------------------------------------------- */
+
+static void profile_event(struct agent *a, const char *kind, const char *owner, const char *series,
+			  uint64_t p99_1m, uint64_t p99_1h)
+{
+	a->profile_changes++;
+	if (a->events) {
+		struct lat_jsonl j;
+
+		lat_jsonl_begin(&j, a->events);
+		lat_jsonl_str(&j, "type", "profile_change");
+		lat_jsonl_i64(&j, "time", (int64_t)time(NULL));
+		lat_jsonl_str(&j, kind, owner);
+		lat_jsonl_str(&j, !strcmp(kind, "app") ? "label" : "series", series);
+		lat_jsonl_u64(&j, "p99_1m_ns", p99_1m);
+		lat_jsonl_u64(&j, "p99_1h_ns", p99_1h);
+		lat_jsonl_double(&j, "factor", a->cfg.profile_factor);
+		lat_jsonl_end(&j);
+		flush_event(a);
+	}
+}
+
+static void profile_check_all(struct agent *a, uint64_t now)
+{
+	uint64_t m, h;
+
+	for (int i = 0; i < a->ntrk; i++) {
+		struct agent_tracker *t = &a->trk[i];
+
+		for (int s = 0; s < t->nseries; s++) {
+			struct agent_kseries *k = &t->kseries[s];
+
+			if (agent_profile_check(&k->w, &k->profile_high, now, a->cfg.profile_factor,
+						a->cfg.profile_min_samples, &m, &h)) {
+				k->profile_changes++;
+				profile_event(a, "tracker", t->tracker->name,
+					      t->tracker->series ? t->tracker->series[s]
+								 : t->tracker->name,
+					      m, h);
+			}
+		}
+	}
+	for (int i = 0; i < a->napps; i++) {
+		struct agent_family *f = &a->apps[i]->fam;
+
+		for (int k = 0; k < f->n; k++) {
+			struct agent_series *s = f->series[k];
+
+			if (agent_profile_check(&s->w, &s->profile_high, now, a->cfg.profile_factor,
+						a->cfg.profile_min_samples, &m, &h)) {
+				s->profile_changes++;
+				profile_event(a, "app", a->apps[i]->name, s->label, m, h);
+			}
+		}
+	}
+}
+
+/* --- control socket (the protocol of `latscope track`'s: get, set, status) ----------------- */
+
+static void reply(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void reply(FILE *out, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	vfprintf(out, fmt, args);
+	va_end(args);
+}
+
+static void ctl_get_one(FILE *out, struct agent_tracker *t, const char *setting)
+{
+	struct lat_tracker_ctl *ctl = lat_ebpf_probe_ctl(t->probe);
+	char buf[32];
+
+	if (!setting || !strcmp(setting, "threshold")) {
+		lat_track_format_exact(ctl->threshold_ns, buf, sizeof(buf));
+		reply(out, "%s.threshold=%s\n", t->tracker->name, buf);
+	}
+	if (!setting || !strcmp(setting, "timeout")) {
+		lat_track_format_exact(ctl->timeout_ns, buf, sizeof(buf));
+		reply(out, "%s.timeout=%s\n", t->tracker->name, ctl->timeout_ns ? buf : "0");
+	}
+	if (!setting || !strcmp(setting, "enabled")) {
+		reply(out, "%s.enabled=%u\n", t->tracker->name, ctl->enabled ? 1u : 0u);
+	}
+}
+
+static int ctl_key(struct agent *a, const char *key, size_t len, struct agent_tracker **t,
+		   const char **setting)
+{
+	const char *dot = memchr(key, '.', len);
+
+	if (!dot) {
+		return -1;
+	}
+	*t = find_running(a, key, (size_t)(dot - key));
+	*setting = dot + 1;
+	return *t ? 0 : -1;
+}
+
+static bool known_setting(const char *s)
+{
+	return !strcmp(s, "threshold") || !strcmp(s, "timeout") || !strcmp(s, "enabled");
+}
+
+static void ctl_status(struct agent *a, FILE *out)
+{
+	uint64_t now = agent_now_ns();
+	struct lat_hist *h = malloc(sizeof(*h));
+
+	agent_refresh(a);
+	reply(out, "pid=%d\nconfig=%s\nuptime_ms=%" PRIu64 "\n", (int)getpid(), a->cfg.source,
+	      (now - a->started_ns) / 1000000);
+	for (int i = 0; i < a->ntrk; i++) {
+		struct agent_tracker *t = &a->trk[i];
+		uint64_t drops[LAT_DROP_MAX] = {0}, lost = t->bad_records;
+
+		lat_ebpf_probe_drops(t->probe, drops);
+		for (int d = 0; d < LAT_DROP_MAX; d++) {
+			lost += drops[d];
+		}
+		reply(out, "%s.events=%llu\n%s.reported=%llu\n%s.lost=%llu\n", t->tracker->name,
+		      U(t->kseries[0].last.count), t->tracker->name, U(t->records),
+		      t->tracker->name, U(lost));
+		if (h) {
+			char p99[32];
+
+			lat_hist_windows_get(&t->kseries[0].w, now, LAT_WINDOW_1M, h);
+			lat_format_duration(lat_hist_quantile(h, 0.99), p99, sizeof(p99));
+			reply(out, "%s.p99_1m=%s\n", t->tracker->name, h->count ? p99 : "-");
+		}
+		ctl_get_one(out, t, NULL);
+	}
+	for (int i = 0; i < a->napps; i++) {
+		uint64_t count = a->apps[i]->fam.other->count;
+
+		for (int k = 0; k < a->apps[i]->fam.n; k++) {
+			count += a->apps[i]->fam.series[k]->count;
+		}
+		reply(out, "app.%s.samples=%llu\napp.%s.events=%llu\n", a->apps[i]->name, U(count),
+		      a->apps[i]->name, U(a->apps[i]->events));
+	}
+	reply(out, "profile_changes=%llu\nevent_lines=%llu\n", U(a->profile_changes),
+	      U(a->events_written));
+	free(h);
+}
+
+static int ctl_request(struct agent *a, char *line, FILE *out)
+{
+	char *save = NULL, *verb = strtok_r(line, " \t", &save), *arg;
+
+	if (!verb) {
+		reply(out, "error: empty request\n");
+		return -1;
+	}
+	if (!strcmp(verb, "status")) {
+		ctl_status(a, out);
+		return 0;
+	}
+	if (!strcmp(verb, "get")) {
+		arg = strtok_r(NULL, " \t", &save);
+		if (!arg) {
+			for (int i = 0; i < a->ntrk; i++) {
+				ctl_get_one(out, &a->trk[i], NULL);
+			}
+			return 0;
+		}
+		for (; arg; arg = strtok_r(NULL, " \t", &save)) {
+			struct agent_tracker *t;
+			const char *setting;
+
+			if (ctl_key(a, arg, strlen(arg), &t, &setting) != 0 ||
+			    !known_setting(setting)) {
+				reply(out,
+				      "error: unknown key '%s' (TRACKER.threshold, .timeout, "
+				      ".enabled)\n",
+				      arg);
+				return -1;
+			}
+			ctl_get_one(out, t, setting);
+		}
+		return 0;
+	}
+	if (!strcmp(verb, "set")) {
+		struct {
+			struct agent_tracker *t;
+			struct agent_tracker_conf conf;
+			const char *setting;
+		} changes[32];
+		int n = 0;
+
+		while ((arg = strtok_r(NULL, " \t", &save))) {
+			char *eq = strchr(arg, '=');
+			struct agent_tracker *t;
+			const char *setting;
+			struct agent_tracker_conf *c;
+			uint64_t v;
+
+			if (!eq || ctl_key(a, arg, (size_t)(eq - arg), &t, &setting) != 0) {
+				reply(out,
+				      "error: unknown key in '%s' (TRACKER.threshold=DURATION; "
+				      "tracked: see get)\n",
+				      arg);
+				return -1;
+			}
+			*eq = '\0';
+			if (n == 32) {
+				reply(out, "error: too many settings\n");
+				return -1;
+			}
+			/* later changes of the same tracker build on earlier ones */
+			c = &changes[n].conf;
+			*c = t->conf;
+			for (int k = n - 1; k >= 0; k--) {
+				if (changes[k].t == t) {
+					*c = changes[k].conf;
+					break;
+				}
+			}
+			if (!strcmp(setting, "threshold") || !strcmp(setting, "timeout")) {
+				if (lat_parse_duration(eq + 1, 1, &v) != 0) {
+					reply(out, "error: bad duration '%s' for %s\n", eq + 1,
+					      arg);
+					return -1;
+				}
+				if (setting[1] == 'h') {
+					c->threshold_ns = v;
+					c->threshold_set = true;
+				} else {
+					c->timeout_ns = v;
+					c->timeout_set = true;
+				}
+			} else if (!strcmp(setting, "enabled")) {
+				if (strcmp(eq + 1, "0") && strcmp(eq + 1, "1")) {
+					reply(out, "error: %s takes 0 or 1\n", arg);
+					return -1;
+				}
+				c->enabled = eq[1] == '1';
+			} else {
+				reply(out,
+				      "error: unknown setting '%s' (threshold, timeout, enabled)\n",
+				      arg);
+				return -1;
+			}
+			changes[n].t = t;
+			changes[n].setting = setting;
+			n++;
+		}
+		if (!n) {
+			reply(out, "error: set needs TRACKER.SETTING=VALUE\n");
+			return -1;
+		}
+		for (int i = 0; i < n; i++) {
+			tracker_apply_conf(changes[i].t, &changes[i].conf);
+			ctl_get_one(out, changes[i].t, changes[i].setting);
+		}
+		return 0;
+	}
+	reply(out, "error: unknown request '%.40s' (get, set, status)\n", verb);
+	return -1;
+}
+
+static void ctl_serve(struct agent *a)
+{
+	struct timeval tv = {.tv_sec = 1};
+	struct ucred cred;
+	socklen_t cred_len = sizeof(cred);
+	char line[1024];
+	size_t used = 0;
+	FILE *out;
+	int fd = accept4(a->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0) {
+		return;
+	}
+	a->ctl_requests++;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	out = fdopen(fd, "r+");
+	if (!out) {
+		close(fd);
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) != 0 ||
+	    (cred.uid != 0 && cred.uid != geteuid())) {
+		reply(out, "error: permission denied\n");
+		fclose(out);
+		return;
+	}
+	while (used < sizeof(line) - 1) {
+		ssize_t got = read(fd, line + used, sizeof(line) - 1 - used);
+
+		if (got <= 0) {
+			break;
+		}
+		used += (size_t)got;
+		if (memchr(line, '\n', used)) {
+			break;
+		}
+	}
+	line[used] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	if (line[strspn(line, " \t")] && ctl_request(a, line, out) == 0) {
+		reply(out, "ok\n");
+	}
+	fclose(out);
+}
+
+static int make_parent_dir(const char *path, mode_t mode)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir) {
+		return 0;
+	}
+	*slash = '\0';
+	if (mkdir(dir, mode) != 0 && errno != EEXIST) {
+		return -errno;
+	}
+	return 0;
+}
+
+static int bind_unix(const char *path, int type, mode_t mode)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd, err;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		return -ENAMETOOLONG;
+	}
+	strcpy(addr.sun_path, path);
+	unlink(path);
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		return -errno;
+	}
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || chmod(path, mode) != 0 ||
+	    (type == SOCK_STREAM && listen(fd, 16) != 0)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (type == SOCK_DGRAM) {
+		int size = 4 << 20;
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	}
+	return fd;
+}
+
+/* --- configuration: start and reload ------------------------------------------------------- */
+
+static int open_events(struct agent *a, const char *path, FILE **out)
+{
+	*out = NULL;
+	if (!path[0]) {
+		return 0;
+	}
+	if (!strcmp(path, "-")) {
+		*out = stdout;
+		return 0;
+	}
+	*out = fopen(path, "ae");
+	if (!*out) {
+		int err = -errno;
+
+		cli_error("agent: events file %s: %s", path, strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+static void close_events(FILE *f)
+{
+	if (f && f != stdout) {
+		fclose(f);
+	}
+}
+
+static const struct agent_tracker_conf *conf_of(const struct agent_config *cfg, const char *name)
+{
+	for (int i = 0; i < cfg->ntrackers; i++) {
+		if (!strcmp(cfg->trackers[i].name, name)) {
+			return &cfg->trackers[i];
+		}
+	}
+	return NULL;
+}
+
+/* Applies a checked configuration to the running agent. */
+static void apply_reload(struct agent *a, struct agent_config *next)
+{
+	FILE *events = NULL;
+
+	if (strcmp(next->listen, a->cfg.listen)) {
+		struct agent_http *h = NULL;
+		char why[512];
+
+		if (strcmp(next->listen, "off") &&
+		    agent_http_start(a, next->listen, &h, why, sizeof(why)) != 0) {
+			cli_error("agent: reload: %s (keeping %s)", why, a->cfg.listen);
+			snprintf(next->listen, sizeof(next->listen), "%s", a->cfg.listen);
+		} else {
+			agent_http_stop(a->http);
+			a->http = h;
+		}
+	}
+	if (strcmp(next->events, a->cfg.events)) {
+		if (open_events(a, next->events, &events) == 0) {
+			close_events(a->events);
+			a->events = events;
+		} else {
+			snprintf(next->events, sizeof(next->events), "%s", a->cfg.events);
+		}
+	}
+	for (int i = 0; i < next->ntrackers; i++) {
+		struct agent_tracker *t =
+		    find_running(a, next->trackers[i].name, strlen(next->trackers[i].name));
+
+		if (t) {
+			tracker_apply_conf(t, &next->trackers[i]);
+		} else if (a->ntrk < AGENT_TRACKERS_MAX) {
+			tracker_start(a, &next->trackers[i]);
+		}
+	}
+	for (int i = 0; i < a->ntrk; i++) {
+		if (!conf_of(next, a->trk[i].tracker->name)) {
+			struct agent_tracker_conf off = a->trk[i].conf;
+
+			off.enabled = false;
+			tracker_apply_conf(&a->trk[i], &off);
+		}
+	}
+	/* read at start only: sockets, buckets, top_labels, stacks */
+	snprintf(next->control_socket, sizeof(next->control_socket), "%s", a->cfg.control_socket);
+	snprintf(next->app_socket, sizeof(next->app_socket), "%s", a->cfg.app_socket);
+	memcpy(next->buckets_ns, a->cfg.buckets_ns, sizeof(next->buckets_ns));
+	next->nbuckets = a->cfg.nbuckets;
+	next->top_labels = a->cfg.top_labels;
+	next->stacks = a->cfg.stacks;
+	a->cfg = *next;
+}
+
+static void reload(struct agent *a, const char *path, const char *listen_override)
+{
+	static struct agent_config next;
+	char why[1024];
+
+	if (!path) {
+		fprintf(stderr, "latscope: agent: SIGHUP: no --config file to reload\n");
+		return;
+	}
+	if (agent_config_load(path, &next, why, sizeof(why)) != 0) {
+		a->reloads_failed++;
+		cli_error("agent: reload refused: %s (the running configuration stays)", why);
+		return;
+	}
+	if (listen_override) {
+		snprintf(next.listen, sizeof(next.listen), "%s", listen_override);
+	}
+	apply_reload(a, &next);
+	a->reloads_ok++;
+	fprintf(stderr, "latscope: agent: reloaded %s\n", path);
+}
+
+/* --- command line --------------------------------------------------------------------------- */
+
+static void print_help(void)
+{
+	printf("Usage: latscope agent [--config FILE] [--listen ADDR:PORT] [--check]\n\n"
+	       "The always-on daemon: runs the kernel trackers, hears applications using\n"
+	       "liblatscope, keeps latency histograms (all time and the last 1m, 5m, 15m, 1h)\n"
+	       "and exports them: Prometheus on http://ADDR:PORT/metrics, Graphite to carbon,\n"
+	       "JSON lines of over-threshold events with their stacks. See docs/agent.md.\n\n"
+	       "With no --config: the syscall, wakeup, offcpu, block and irq trackers, /metrics\n"
+	       "on 127.0.0.1:9465, control socket /run/latscope/agent.sock.\n\n"
+	       "  -c, --config FILE       the configuration (example: dist/latscope.conf)\n"
+	       "  -l, --listen ADDR:PORT  serve /metrics there instead (port 0: any free port)\n"
+	       "      --check             check the configuration and exit\n"
+	       "  -h, --help              this help\n\n"
+	       "While it runs: latscope ctl --socket /run/latscope/agent.sock set "
+	       "syscall.threshold=5ms\n"
+	       "(settings: TRACKER.threshold, .timeout, .enabled; status for a snapshot);\n"
+	       "kill -HUP reloads the configuration (a bad one is refused and the running one "
+	       "stays).\n");
+}
+
+static void cleanup(struct agent *a)
+{
+	agent_http_stop(a->http);
+	if (a->ctl_fd >= 0) {
+		close(a->ctl_fd);
+		unlink(a->cfg.control_socket);
+	}
+	if (a->app_fd >= 0) {
+		close(a->app_fd);
+		unlink(a->cfg.app_socket);
+	}
+	ring_buffer__free(a->rb);
+	for (int i = 0; i < a->ntrk; i++) {
+		lat_ebpf_probe_destroy(a->trk[i].probe);
+		for (int s = 0; s < a->trk[i].nseries; s++) {
+			lat_hist_windows_fini(&a->trk[i].kseries[s].w);
+		}
+		agent_family_fini(&a->trk[i].slow);
+	}
+	for (int i = 0; i < a->napps; i++) {
+		agent_family_fini(&a->apps[i]->fam);
+		free(a->apps[i]);
+	}
+	if (a->ksyms) {
+		lat_ksyms_free(a->ksyms);
+	}
+	if (a->usyms) {
+		lat_usyms_free(a->usyms);
+	}
+	close_events(a->events);
+	if (a->sfd >= 0) {
+		close(a->sfd);
+	}
+}
+
+static int loop(struct agent *a, const char *config_path, const char *listen_override)
+{
+	for (;;) {
+		struct pollfd fds[5];
+		int nfds = 0, timeout = 1000, ready, i_rb = -1, i_sig, i_ctl = -1, i_app = -1,
+		    i_http = -1;
+		uint64_t now;
+
+		if (a->rb) {
+			i_rb = nfds;
+			fds[nfds++] =
+			    (struct pollfd){.fd = ring_buffer__epoll_fd(a->rb), .events = POLLIN};
+		}
+		i_sig = nfds;
+		fds[nfds++] = (struct pollfd){.fd = a->sfd, .events = POLLIN};
+		if (a->ctl_fd >= 0) {
+			i_ctl = nfds;
+			fds[nfds++] = (struct pollfd){.fd = a->ctl_fd, .events = POLLIN};
+		}
+		if (a->app_fd >= 0) {
+			i_app = nfds;
+			fds[nfds++] = (struct pollfd){.fd = a->app_fd, .events = POLLIN};
+		}
+		if (a->http) {
+			int t = agent_http_timeout_ms(a->http);
+
+			i_http = nfds;
+			fds[nfds++] =
+			    (struct pollfd){.fd = agent_http_fd(a->http), .events = POLLIN};
+			if (t >= 0 && t < timeout) {
+				timeout = t;
+			}
+		}
+		ready = poll(fds, (nfds_t)nfds, timeout);
+		if (ready < 0 && errno != EINTR) {
+			cli_error("agent: poll: %s", strerror(errno));
+			return CLI_EXIT_FAILURE;
+		}
+		if (ready > 0 && i_rb >= 0 && fds[i_rb].revents) {
+			ring_buffer__consume(a->rb);
+		}
+		if (ready > 0 && fds[i_sig].revents) {
+			struct signalfd_siginfo si;
+
+			while (read(a->sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGHUP) {
+					reload(a, config_path, listen_override);
+				} else {
+					return CLI_EXIT_OK;
+				}
+			}
+		}
+		if (ready > 0 && i_ctl >= 0 && fds[i_ctl].revents) {
+			ctl_serve(a);
+		}
+		if (ready > 0 && i_app >= 0 && fds[i_app].revents) {
+			apps_drain(a);
+		}
+		if (a->http && i_http >= 0) {
+			agent_http_run(a->http);
+		}
+		now = agent_now_ns();
+		if (now - a->last_tick_ns >= 1000000000ULL) {
+			a->last_tick_ns = now;
+			agent_refresh(a);
+		}
+		if (now - a->last_profile_ns >= 10000000000ULL) {
+			a->last_profile_ns = now;
+			profile_check_all(a, now);
+		}
+		if (a->cfg.graphite[0] &&
+		    now - a->last_graphite_ns >= a->cfg.graphite_interval_ns) {
+			a->last_graphite_ns = now;
+			if (agent_graphite_send(a) == 0) {
+				a->graphite_sent++;
+			} else {
+				a->graphite_errors++;
+			}
+		}
+	}
+}
+
+int cmd_agent(int argc, char **argv)
+{
+	static const struct option options[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"check", no_argument, NULL, 'C'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	static struct agent agent_storage;
+	struct agent *a = &agent_storage;
+	const char *config_path = NULL, *listen_override = NULL;
+	bool check = false;
+	char why[1024];
+	sigset_t mask;
+	int opt, rc = CLI_EXIT_FAILURE, err;
+
+	memset(a, 0, sizeof(*a));
+	a->ctl_fd = a->app_fd = a->sfd = -1;
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":c:l:h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'l':
+			listen_override = optarg;
+			break;
+		case 'C':
+			check = true;
+			break;
+		case 'h':
+			print_help();
+			return CLI_EXIT_OK;
+		case ':':
+			return cli_usage_error("agent", "agent: option '%s' needs a value",
+					       argv[optind - 1]);
+		default:
+			return cli_usage_error("agent", "agent: unknown option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind < argc) {
+		return cli_usage_error("agent", "agent: unexpected argument '%s'", argv[optind]);
+	}
+	if (config_path) {
+		if (agent_config_load(config_path, &a->cfg, why, sizeof(why)) != 0) {
+			cli_error("agent: %s", why);
+			return CLI_EXIT_FAILURE;
+		}
+	} else {
+		agent_config_default(&a->cfg);
+	}
+	if (listen_override) {
+		char host[128];
+		uint16_t port;
+
+		if (agent_parse_hostport(listen_override, host, sizeof(host), &port) != 0) {
+			return cli_usage_error(
+			    "agent", "agent: --listen '%s' is not ADDRESS:PORT (127.0.0.1:9465)",
+			    listen_override);
+		}
+		snprintf(a->cfg.listen, sizeof(a->cfg.listen), "%s", listen_override);
+	}
+	if (check) {
+		printf("%s: ok (%d trackers, listen %s)\n", a->cfg.source, a->cfg.ntrackers,
+		       a->cfg.listen);
+		return CLI_EXIT_OK;
+	}
+
+	libbpf_set_print(libbpf_quiet);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	a->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (a->sfd < 0) {
+		cli_error("agent: signalfd: %s", strerror(errno));
+		goto out;
+	}
+	a->started_ns = agent_now_ns();
+	if (open_events(a, a->cfg.events, &a->events) != 0) {
+		goto out;
+	}
+	for (int i = 0; i < a->cfg.ntrackers; i++) {
+		if (tracker_start(a, &a->cfg.trackers[i]) != 0) {
+			goto out;
+		}
+	}
+	if (a->cfg.stacks && a->ntrk) {
+		if (lat_ksyms_load(NULL, &a->ksyms) != 0) {
+			a->ksyms = NULL;
+		}
+		if (lat_usyms_create(&a->usyms) != 0) {
+			a->usyms = NULL;
+		}
+	}
+	if (strcmp(a->cfg.control_socket, "off")) {
+		err = make_parent_dir(a->cfg.control_socket, 0755);
+		a->ctl_fd = err ? err : bind_unix(a->cfg.control_socket, SOCK_STREAM, 0600);
+		if (a->ctl_fd < 0) {
+			cli_error("agent: control socket %s: %s", a->cfg.control_socket,
+				  strerror(-a->ctl_fd));
+			goto out;
+		}
+	}
+	if (strcmp(a->cfg.app_socket, "off")) {
+		/* applications are not root: the socket (and its directory) are open to them */
+		err = make_parent_dir(a->cfg.app_socket, 0755);
+		a->app_fd = err ? err : bind_unix(a->cfg.app_socket, SOCK_DGRAM, 0666);
+		if (a->app_fd < 0) {
+			cli_error("agent: application socket %s: %s", a->cfg.app_socket,
+				  strerror(-a->app_fd));
+			goto out;
+		}
+	}
+	if (strcmp(a->cfg.listen, "off")) {
+		err = agent_http_start(a, a->cfg.listen, &a->http, why, sizeof(why));
+		if (err) {
+			cli_error("agent: %s", why);
+			goto out;
+		}
+	}
+	fprintf(stderr, "latscope agent: config %s;", a->cfg.source);
+	for (int i = 0; i < a->ntrk; i++) {
+		char thr[32];
+
+		lat_track_format_exact(lat_ebpf_probe_ctl(a->trk[i].probe)->threshold_ns, thr,
+				       sizeof(thr));
+		fprintf(stderr, " %s (threshold %s%s)", a->trk[i].tracker->name, thr,
+			a->trk[i].conf.enabled ? "" : ", off");
+	}
+	fprintf(stderr, "\n");
+	if (a->http) {
+		char host[128];
+		uint16_t port;
+
+		agent_parse_hostport(a->cfg.listen, host, sizeof(host), &port);
+		fprintf(stderr, "latscope agent: listening on %s:%u\n", host,
+			agent_http_port(a->http));
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	rc = loop(a, config_path, listen_override);
+out:
+	cleanup(a);
+	return rc;
+}

@@ -1,0 +1,80 @@
+/* agent.h: the state of `latscope agent` shared by its modules: the trackers it runs, the
+ * applications it hears, its sockets and counters. */
+#ifndef LATSCOPE_AGENT_AGENT_H
+#define LATSCOPE_AGENT_AGENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../cli/track.h"
+#include "config.h"
+#include "metrics.h"
+
+#define AGENT_APPS_MAX 64
+
+struct agent;
+
+/* One kernel tracker the agent runs. */
+struct agent_tracker {
+	struct agent *agent;
+	const struct track_tracker *tracker;
+	struct agent_tracker_conf conf;
+	struct lat_ebpf_probe *probe;
+	const char *label_field; /* the record field that labels its slow events ("comm": hdr) */
+	uint64_t records, bad_records, events_written;
+	int nseries;
+	struct agent_kseries kseries[LAT_STATS_SERIES_MAX];
+	struct agent_family slow; /* over-threshold records by label */
+};
+
+/* One application (a name sent by liblatscope clients). */
+struct agent_app {
+	char name[32];
+	struct agent_family fam; /* its samples by label */
+	uint64_t events;         /* over-threshold events received */
+};
+
+struct agent {
+	struct agent_config cfg;
+	struct agent_tracker trk[AGENT_TRACKERS_MAX];
+	int ntrk;
+	struct agent_app *apps[AGENT_APPS_MAX];
+	int napps;
+	uint64_t app_msgs, app_bad_msgs, app_overflow;
+	/* run-time */
+	struct ring_buffer *rb;
+	struct lat_ksyms *ksyms;
+	struct lat_usyms *usyms;
+	FILE *events; /* JSON lines, NULL: none */
+	struct agent_http *http;
+	int ctl_fd, app_fd, sfd;
+	uint64_t started_ns, last_tick_ns, last_profile_ns, last_graphite_ns;
+	/* counters */
+	uint64_t events_written, profile_changes, reloads_ok, reloads_failed;
+	uint64_t graphite_sent, graphite_errors, scrapes, ctl_requests;
+};
+
+uint64_t agent_now_ns(void);
+
+/* Reads every tracker's in-kernel statistics into its series (also done each second). */
+void agent_refresh(struct agent *a);
+
+/* Writes the Prometheus exposition of everything. */
+void agent_render_prometheus(struct agent *a, FILE *out);
+/* Writes the Graphite lines of everything at timestamp ts (seconds). */
+void agent_render_graphite(struct agent *a, FILE *out, int64_t ts);
+/* Sends the Graphite lines to cfg.graphite; returns 0 or -errno. */
+int agent_graphite_send(struct agent *a);
+
+/* HTTP (/metrics), with libmicrohttpd driven from the agent's poll loop. */
+struct agent_http;
+int agent_http_start(struct agent *a, const char *listen, struct agent_http **out, char *why,
+		     size_t why_len);
+void agent_http_stop(struct agent_http *h);
+int agent_http_fd(struct agent_http *h);         /* poll it for input */
+int agent_http_timeout_ms(struct agent_http *h); /* -1: none */
+void agent_http_run(struct agent_http *h);
+uint16_t agent_http_port(struct agent_http *h);
+
+#endif /* LATSCOPE_AGENT_AGENT_H */

@@ -1,0 +1,378 @@
+/* export.c: the agent's metrics as Prometheus text exposition and Graphite plaintext lines. */
+#include "agent.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "outputs/graphite.h"
+#include "outputs/prometheus.h"
+
+static const double quantiles[] = {0.5, 0.95, 0.99};
+static const char *const quantile_names[] = {"0.5", "0.95", "0.99"};
+
+/* The family's exported series: the busiest top, then `other` with every other value merged. */
+static int family_view(struct agent_family *f, struct agent_series **out, int max,
+		       struct agent_series **merged_other)
+{
+	int n = agent_family_top(f, out, max);
+	struct agent_series *other = agent_series_new("other", f->bounds_ns, f->nbounds);
+
+	*merged_other = other;
+	if (!other) {
+		return n;
+	}
+	agent_series_merge_counts(other, f->other);
+	for (int i = 0; i < f->n; i++) {
+		bool shown = false;
+
+		for (int j = 0; j < n; j++) {
+			shown |= out[j] == f->series[i];
+		}
+		if (!shown) {
+			agent_series_merge_counts(other, f->series[i]);
+		}
+	}
+	return n;
+}
+
+static void quantile_gauges(FILE *out, const char *name, struct lat_prom_label *labels, int nlabels,
+			    struct lat_hist_windows *w, uint64_t now)
+{
+	struct lat_hist *h = malloc(sizeof(*h));
+
+	if (!h) {
+		return;
+	}
+	for (int win = 0; win < LAT_WINDOW_COUNT; win++) {
+		lat_hist_windows_get(w, now, (enum lat_window)win, h);
+		if (!h->count) {
+			continue;
+		}
+		labels[nlabels].name = "window";
+		labels[nlabels].value = lat_window_name((enum lat_window)win);
+		labels[nlabels + 1].name = "quantile";
+		for (int q = 0; q < 3; q++) {
+			labels[nlabels + 1].value = quantile_names[q];
+			lat_prom_sample(out, name, labels, nlabels + 2,
+					(double)lat_hist_quantile(h, quantiles[q]) / 1e9);
+		}
+	}
+	free(h);
+}
+
+static const char *series_name(const struct agent_tracker *t, int s)
+{
+	return t->tracker->series ? t->tracker->series[s] : t->tracker->name;
+}
+
+void agent_render_prometheus(struct agent *a, FILE *out)
+{
+	uint64_t now = agent_now_ns(), bounds[AGENT_KHIST_NBOUNDS], counts[AGENT_KHIST_NBOUNDS + 1];
+	struct lat_prom_label l[6];
+	struct agent_series *top[1001], *other;
+
+	lat_prom_family(out, "latscope_latency_seconds", "histogram",
+			"Latency of every event of a kernel tracker series (in-kernel log2 "
+			"buckets: le = 2^k - 1 ns)");
+	for (int i = 0; i < a->ntrk; i++) {
+		struct agent_tracker *t = &a->trk[i];
+
+		for (int s = 0; s < t->nseries; s++) {
+			l[0] = (struct lat_prom_label){"tracker", t->tracker->name};
+			l[1] = (struct lat_prom_label){"series", series_name(t, s)};
+			agent_khist_buckets(&t->kseries[s].last, bounds, counts);
+			lat_prom_histogram(out, "latscope_latency_seconds", l, 2, bounds, counts,
+					   AGENT_KHIST_NBOUNDS, t->kseries[s].last.total_ns);
+		}
+	}
+	lat_prom_family(out, "latscope_latency_quantile_seconds", "gauge",
+			"Quantiles of a kernel tracker series over the last 1m, 5m, 15m and 1h "
+			"(from log2 buckets: within a factor of 1.5)");
+	for (int i = 0; i < a->ntrk; i++) {
+		struct agent_tracker *t = &a->trk[i];
+
+		for (int s = 0; s < t->nseries; s++) {
+			l[0] = (struct lat_prom_label){"tracker", t->tracker->name};
+			l[1] = (struct lat_prom_label){"series", series_name(t, s)};
+			quantile_gauges(out, "latscope_latency_quantile_seconds", l, 2,
+					&t->kseries[s].w, now);
+		}
+	}
+	lat_prom_family(out, "latscope_events_total", "counter",
+			"Events a kernel tracker series saw complete");
+	for (int i = 0; i < a->ntrk; i++) {
+		struct agent_tracker *t = &a->trk[i];
+
+		for (int s = 0; s < t->nseries; s++) {
+			l[0] = (struct lat_prom_label){"tracker", t->tracker->name};
+			l[1] = (struct lat_prom_label){"series", series_name(t, s)};
+			lat_prom_sample_u64(out, "latscope_events_total", l, 2,
+					    t->kseries[s].last.count);
+		}
+	}
+	lat_prom_family(out, "latscope_reported_total", "counter",
+			"Over-threshold (and timeout) records a tracker sent to the agent");
+	for (int i = 0; i < a->ntrk; i++) {
+		l[0] = (struct lat_prom_label){"tracker", a->trk[i].tracker->name};
+		lat_prom_sample_u64(out, "latscope_reported_total", l, 1, a->trk[i].records);
+	}
+	lat_prom_family(out, "latscope_lost_total", "counter",
+			"Events lost, by tracker and reason (in the kernel: state full, ring "
+			"buffer full...; in the agent: bad_record)");
+	for (int i = 0; i < a->ntrk; i++) {
+		struct agent_tracker *t = &a->trk[i];
+		uint64_t drops[LAT_DROP_MAX] = {0};
+
+		if (t->probe) {
+			lat_ebpf_probe_drops(t->probe, drops);
+		}
+		l[0] = (struct lat_prom_label){"tracker", t->tracker->name};
+		l[1].name = "reason";
+		for (int d = 0; d < LAT_DROP_MAX; d++) {
+			const char *name = lat_ebpf_drop_name(d);
+
+			if (name) {
+				l[1].value = name;
+				lat_prom_sample_u64(out, "latscope_lost_total", l, 2, drops[d]);
+			}
+		}
+		l[1].value = "bad_record";
+		lat_prom_sample_u64(out, "latscope_lost_total", l, 2, t->bad_records);
+	}
+	lat_prom_family(out, "latscope_threshold_seconds", "gauge",
+			"A tracker's current threshold (0: the tracker is off)");
+	for (int i = 0; i < a->ntrk; i++) {
+		struct agent_tracker *t = &a->trk[i];
+		struct lat_tracker_ctl *ctl = t->probe ? lat_ebpf_probe_ctl(t->probe) : NULL;
+
+		l[0] = (struct lat_prom_label){"tracker", t->tracker->name};
+		lat_prom_sample(out, "latscope_threshold_seconds", l, 1,
+				ctl && ctl->enabled ? (double)ctl->threshold_ns / 1e9 : 0);
+	}
+	lat_prom_family(out, "latscope_slow_seconds", "histogram",
+			"Over-threshold events by the tracker's label (syscall, device, IRQ "
+			"name, command): the busiest values, the rest in label=\"other\"");
+	for (int i = 0; i < a->ntrk; i++) {
+		struct agent_tracker *t = &a->trk[i];
+		int n = family_view(&t->slow, top, 1000, &other);
+
+		l[0] = (struct lat_prom_label){"tracker", t->tracker->name};
+		l[1].name = "label";
+		for (int k = 0; k <= n; k++) {
+			struct agent_series *s = k < n ? top[k] : other;
+
+			if (!s || (k == n && !s->count)) {
+				continue;
+			}
+			l[1].value = s->label;
+			lat_prom_histogram(out, "latscope_slow_seconds", l, 2, s->bounds_ns,
+					   s->le_counts, s->nbounds, s->sum_ns);
+		}
+		agent_series_free(other);
+	}
+	lat_prom_family(out, "latscope_app_latency_seconds", "histogram",
+			"Latency samples sent by applications (liblatscope), by app and label: "
+			"the busiest labels, the rest in label=\"other\"");
+	for (int i = 0; i < a->napps; i++) {
+		struct agent_app *app = a->apps[i];
+		int n = family_view(&app->fam, top, 1000, &other);
+
+		l[0] = (struct lat_prom_label){"app", app->name};
+		l[1].name = "label";
+		for (int k = 0; k <= n; k++) {
+			struct agent_series *s = k < n ? top[k] : other;
+
+			if (!s || (k == n && !s->count)) {
+				continue;
+			}
+			l[1].value = s->label;
+			lat_prom_histogram(out, "latscope_app_latency_seconds", l, 2, s->bounds_ns,
+					   s->le_counts, s->nbounds, s->sum_ns);
+		}
+		agent_series_free(other);
+	}
+	lat_prom_family(out, "latscope_app_latency_quantile_seconds", "gauge",
+			"Quantiles of application samples over the last 1m, 5m, 15m and 1h "
+			"(within 6.25%)");
+	for (int i = 0; i < a->napps; i++) {
+		struct agent_app *app = a->apps[i];
+		int n = agent_family_top(&app->fam, top, 1000);
+
+		l[0] = (struct lat_prom_label){"app", app->name};
+		l[1].name = "label";
+		for (int k = 0; k < n; k++) {
+			l[1].value = top[k]->label;
+			quantile_gauges(out, "latscope_app_latency_quantile_seconds", l, 2,
+					&top[k]->w, now);
+		}
+	}
+	lat_prom_family(out, "latscope_app_events_total", "counter",
+			"Over-threshold events sent by applications");
+	for (int i = 0; i < a->napps; i++) {
+		l[0] = (struct lat_prom_label){"app", a->apps[i]->name};
+		lat_prom_sample_u64(out, "latscope_app_events_total", l, 1, a->apps[i]->events);
+	}
+	lat_prom_family(out, "latscope_app_messages_total", "counter",
+			"Datagrams received from applications, by result (ok; bad: not a "
+			"latscope message; overflow: more than 64 app names)");
+	l[0].name = "result";
+	l[0].value = "ok";
+	lat_prom_sample_u64(out, "latscope_app_messages_total", l, 1, a->app_msgs);
+	l[0].value = "bad";
+	lat_prom_sample_u64(out, "latscope_app_messages_total", l, 1, a->app_bad_msgs);
+	l[0].value = "overflow";
+	lat_prom_sample_u64(out, "latscope_app_messages_total", l, 1, a->app_overflow);
+	lat_prom_family(out, "latscope_profile_changes_total", "counter",
+			"Changes of profile: the last minute's p99 above profile_change x the "
+			"last hour's");
+	lat_prom_sample_u64(out, "latscope_profile_changes_total", NULL, 0, a->profile_changes);
+	lat_prom_family(out, "latscope_event_lines_total", "counter",
+			"JSON lines of events written (events = in the configuration)");
+	lat_prom_sample_u64(out, "latscope_event_lines_total", NULL, 0, a->events_written);
+	lat_prom_family(out, "latscope_graphite_sends_total", "counter",
+			"Sends to carbon, by result");
+	l[0].value = "ok";
+	lat_prom_sample_u64(out, "latscope_graphite_sends_total", l, 1, a->graphite_sent);
+	l[0].value = "error";
+	lat_prom_sample_u64(out, "latscope_graphite_sends_total", l, 1, a->graphite_errors);
+	lat_prom_family(out, "latscope_config_reloads_total", "counter",
+			"SIGHUP reloads, by result (error: the running configuration stays)");
+	l[0].value = "ok";
+	lat_prom_sample_u64(out, "latscope_config_reloads_total", l, 1, a->reloads_ok);
+	l[0].value = "error";
+	lat_prom_sample_u64(out, "latscope_config_reloads_total", l, 1, a->reloads_failed);
+	lat_prom_family(out, "latscope_agent_uptime_seconds", "gauge", "Seconds since the start");
+	lat_prom_sample(out, "latscope_agent_uptime_seconds", NULL, 0,
+			(double)(now - a->started_ns) / 1e9);
+}
+
+static void graphite_windows(FILE *out, const char *prefix, const char **parts, int depth,
+			     struct lat_hist_windows *w, uint64_t now, int64_t ts)
+{
+	struct lat_hist *h = malloc(sizeof(*h));
+	static const char *const qnames[] = {"p50_1m", "p95_1m", "p99_1m"};
+
+	if (!h) {
+		return;
+	}
+	lat_hist_windows_get(w, now, LAT_WINDOW_1M, h);
+	parts[depth + 1] = NULL;
+	parts[depth] = "count_1m";
+	lat_graphite_line(out, prefix, parts, (double)h->count, ts);
+	for (int q = 0; q < 3 && h->count; q++) {
+		parts[depth] = qnames[q];
+		lat_graphite_line(out, prefix, parts,
+				  (double)lat_hist_quantile(h, quantiles[q]) / 1e9, ts);
+	}
+	if (h->count) {
+		parts[depth] = "max_1m";
+		lat_graphite_line(out, prefix, parts, (double)h->max / 1e9, ts);
+	}
+	free(h);
+}
+
+void agent_render_graphite(struct agent *a, FILE *out, int64_t ts)
+{
+	uint64_t now = agent_now_ns();
+	const char *parts[8];
+	const char *prefix = a->cfg.graphite_prefix;
+	struct agent_series *top[1001];
+
+	for (int i = 0; i < a->ntrk; i++) {
+		struct agent_tracker *t = &a->trk[i];
+		int n;
+
+		for (int s = 0; s < t->nseries; s++) {
+			parts[0] = t->tracker->name;
+			parts[1] = series_name(t, s);
+			parts[2] = "events";
+			parts[3] = NULL;
+			lat_graphite_line(out, prefix, parts, (double)t->kseries[s].last.count, ts);
+			graphite_windows(out, prefix, parts, 2, &t->kseries[s].w, now, ts);
+		}
+		parts[0] = t->tracker->name;
+		parts[1] = "reported";
+		parts[2] = NULL;
+		lat_graphite_line(out, prefix, parts, (double)t->records, ts);
+		n = agent_family_top(&t->slow, top, 1000);
+		for (int k = 0; k < n; k++) {
+			parts[1] = "slow";
+			parts[2] = top[k]->label;
+			parts[3] = "count";
+			parts[4] = NULL;
+			lat_graphite_line(out, prefix, parts, (double)top[k]->count, ts);
+		}
+	}
+	for (int i = 0; i < a->napps; i++) {
+		struct agent_app *app = a->apps[i];
+		int n = agent_family_top(&app->fam, top, 1000);
+
+		for (int k = 0; k < n; k++) {
+			parts[0] = "app";
+			parts[1] = app->name;
+			parts[2] = top[k]->label;
+			parts[3] = "count";
+			parts[4] = NULL;
+			lat_graphite_line(out, prefix, parts, (double)top[k]->count, ts);
+			graphite_windows(out, prefix, parts, 3, &top[k]->w, now, ts);
+		}
+	}
+}
+
+int agent_graphite_send(struct agent *a)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+	char host[128], service[8], *buf = NULL;
+	struct timeval tv = {.tv_sec = 2};
+	uint16_t port;
+	size_t len = 0, done = 0;
+	FILE *out;
+	int fd = -1, err = 0;
+
+	if (agent_parse_hostport(a->cfg.graphite, host, sizeof(host), &port) != 0) {
+		return -EINVAL;
+	}
+	snprintf(service, sizeof(service), "%u", port);
+	if (getaddrinfo(host, service, &hints, &res) != 0 || !res) {
+		return -EHOSTUNREACH;
+	}
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
+		err = -errno;
+		goto out;
+	}
+	out = open_memstream(&buf, &len);
+	if (!out) {
+		err = -ENOMEM;
+		goto out;
+	}
+	agent_render_graphite(a, out, (int64_t)time(NULL));
+	fclose(out);
+	while (done < len) {
+		ssize_t w = send(fd, buf + done, len - done, MSG_NOSIGNAL);
+
+		if (w <= 0) {
+			err = w < 0 ? -errno : -EIO;
+			break;
+		}
+		done += (size_t)w;
+	}
+out:
+	free(buf);
+	if (fd >= 0) {
+		close(fd);
+	}
+	freeaddrinfo(res);
+	return err;
+}

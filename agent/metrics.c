@@ -1,0 +1,216 @@
+/* metrics.c: the agent's latency series, bounded label families and kernel series (see
+ * metrics.h). */
+#include "metrics.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "outputs/prometheus.h"
+
+struct agent_series *agent_series_new(const char *label, const uint64_t *bounds_ns, int nbounds)
+{
+	struct agent_series *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		return NULL;
+	}
+	snprintf(s->label, sizeof(s->label), "%s", label);
+	s->bounds_ns = bounds_ns;
+	s->nbounds = nbounds;
+	s->le_counts = calloc((size_t)nbounds + 1, sizeof(uint64_t));
+	if (!s->le_counts || lat_hist_windows_init(&s->w) != 0) {
+		free(s->le_counts);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void agent_series_free(struct agent_series *s)
+{
+	if (!s) {
+		return;
+	}
+	lat_hist_windows_fini(&s->w);
+	free(s->le_counts);
+	free(s);
+}
+
+int agent_series_record(struct agent_series *s, uint64_t now_ns, uint64_t v, uint64_t n)
+{
+	s->le_counts[lat_prom_bucket_index(s->bounds_ns, s->nbounds, v)] += n;
+	s->count += n;
+	s->sum_ns += v * n;
+	return lat_hist_windows_record(&s->w, now_ns, v, n);
+}
+
+void agent_series_merge_counts(struct agent_series *dst, const struct agent_series *src)
+{
+	for (int i = 0; i <= dst->nbounds && i <= src->nbounds; i++) {
+		dst->le_counts[i] += src->le_counts[i];
+	}
+	dst->count += src->count;
+	dst->sum_ns += src->sum_ns;
+	lat_hist_merge(&dst->w.total, &src->w.total);
+}
+
+int agent_family_init(struct agent_family *f, const char *owner, int top, const uint64_t *bounds_ns,
+		      int nbounds)
+{
+	memset(f, 0, sizeof(*f));
+	snprintf(f->owner, sizeof(f->owner), "%s", owner);
+	f->top = top;
+	f->cap = top * 4 < 16 ? 16 : top * 4;
+	if (top == 0) {
+		f->cap = 0;
+	}
+	f->bounds_ns = bounds_ns;
+	f->nbounds = nbounds;
+	f->series = calloc((size_t)f->cap + 1, sizeof(*f->series));
+	f->other = agent_series_new("other", bounds_ns, nbounds);
+	if (!f->series || !f->other) {
+		agent_family_fini(f);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void agent_family_fini(struct agent_family *f)
+{
+	if (f->series) {
+		for (int i = 0; i < f->n; i++) {
+			agent_series_free(f->series[i]);
+		}
+		free(f->series);
+	}
+	agent_series_free(f->other);
+	memset(f, 0, sizeof(*f));
+}
+
+struct agent_series *agent_family_get(struct agent_family *f, const char *label)
+{
+	struct agent_series *s;
+
+	for (int i = 0; i < f->n; i++) {
+		if (!strcmp(f->series[i]->label, label)) {
+			return f->series[i];
+		}
+	}
+	if (!f->cap || !strcmp(label, "other")) {
+		return f->other;
+	}
+	if (f->n >= f->cap) {
+		/* full: the quietest value makes room (its counts go to other), so that values
+		 * busier than it can still get a series of their own ("space saving") */
+		int quietest = 0;
+
+		for (int i = 1; i < f->n; i++) {
+			if (f->series[i]->count < f->series[quietest]->count) {
+				quietest = i;
+			}
+		}
+		agent_series_merge_counts(f->other, f->series[quietest]);
+		f->overflow += f->series[quietest]->count;
+		agent_series_free(f->series[quietest]);
+		f->series[quietest] = f->series[--f->n];
+	}
+	s = agent_series_new(label, f->bounds_ns, f->nbounds);
+	if (!s) {
+		return NULL;
+	}
+	f->series[f->n++] = s;
+	return s;
+}
+
+int agent_family_top(struct agent_family *f, struct agent_series **out, int max)
+{
+	int n = 0;
+
+	/* selection of the busiest, ties by first seen: n is small (top <= 1000, usually 10) */
+	for (int k = 0; k < max && k < f->top; k++) {
+		struct agent_series *best = NULL;
+
+		for (int i = 0; i < f->n; i++) {
+			struct agent_series *s = f->series[i];
+			bool taken = false;
+
+			for (int j = 0; j < n; j++) {
+				taken |= out[j] == s;
+			}
+			if (!taken && s->count && (!best || s->count > best->count)) {
+				best = s;
+			}
+		}
+		if (!best) {
+			break;
+		}
+		out[n++] = best;
+	}
+	return n;
+}
+
+static uint64_t log2_mid(int i)
+{
+	/* the middle of [2^i, 2^(i+1)) */
+	return i >= 63 ? UINT64_MAX / 4 * 3 : (1ULL << i) + (1ULL << i) / 2;
+}
+
+void agent_kseries_update(struct agent_kseries *k, const struct lat_stats *st, uint64_t now_ns)
+{
+	for (int i = 0; i < LAT_HIST_BUCKETS; i++) {
+		if (st->hist[i] > k->last.hist[i]) {
+			lat_hist_windows_record(&k->w, now_ns, log2_mid(i),
+						st->hist[i] - k->last.hist[i]);
+		}
+	}
+	lat_hist_windows_advance(&k->w, now_ns);
+	k->last = *st;
+}
+
+int agent_profile_check(struct lat_hist_windows *w, bool *high, uint64_t now_ns, double factor,
+			uint64_t min_samples, uint64_t *p99_1m, uint64_t *p99_1h)
+{
+	struct lat_hist *m = malloc(sizeof(*m)), *h = malloc(sizeof(*h));
+	int entered = 0;
+
+	*p99_1m = *p99_1h = 0;
+	if (!m || !h) {
+		free(m);
+		free(h);
+		return 0;
+	}
+	lat_hist_windows_get(w, now_ns, LAT_WINDOW_1M, m);
+	lat_hist_windows_get(w, now_ns, LAT_WINDOW_1H, h);
+	*p99_1m = lat_hist_quantile(m, 0.99);
+	*p99_1h = lat_hist_quantile(h, 0.99);
+	/* the hour must hold more than the last minute, else there is nothing to compare with */
+	if (m->count >= min_samples && h->count > m->count * 2 &&
+	    (double)*p99_1m > factor * (double)*p99_1h) {
+		if (!*high) {
+			entered = 1;
+		}
+		*high = true;
+	} else if ((double)*p99_1m <= factor * (double)*p99_1h || m->count < min_samples) {
+		*high = false;
+	}
+	free(m);
+	free(h);
+	return entered;
+}
+
+void agent_khist_buckets(const struct lat_stats *st, uint64_t *bounds, uint64_t *counts)
+{
+	memset(counts, 0, sizeof(uint64_t) * (AGENT_KHIST_NBOUNDS + 1));
+	for (int i = AGENT_KHIST_LO; i <= AGENT_KHIST_HI; i++) {
+		bounds[i - AGENT_KHIST_LO] = (1ULL << (i + 1)) - 1;
+	}
+	for (int i = 0; i < LAT_HIST_BUCKETS; i++) {
+		int b = i < AGENT_KHIST_LO ? 0 : i - AGENT_KHIST_LO;
+
+		if (b > AGENT_KHIST_NBOUNDS) {
+			b = AGENT_KHIST_NBOUNDS;
+		}
+		counts[b] += st->hist[i];
+	}
+}
