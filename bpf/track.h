@@ -267,6 +267,7 @@ struct lat_net_record {
 enum lat_ttfb_out {
 	LAT_TTFB_OUT_SEND = 0,  /* the first write/send that sent bytes */
 	LAT_TTFB_OUT_CLOSE = 1, /* closed (or reset) before any byte was sent */
+	LAT_TTFB_OUT_NONE = 2,  /* a timeout report: nothing sent yet, still open */
 };
 
 struct lat_ttfb_payload {

@@ -16,8 +16,14 @@
  *      sendmmsg and sendfile/splice all end in sock_sendmsg(); or the socket leaving
  *      ESTABLISHED/CLOSE_WAIT for FIN_WAIT1, LAST_ACK or CLOSE (close, shutdown, reset) before
  *      any byte was sent (out_id 1).
- * The task in the record is the accepting one (the filters apply to it). No timeouts: the in is a
- * plain tracepoint program, where bpf_timer is refused on this kernel.
+ * The task in the record is the accepting one (the filters apply to it).
+ * timeout: the in is a plain tracepoint program, where bpf_timer is refused on this kernel, so
+ *      there is no timer per entry. Instead one periodic bpf_timer (armed from the tp_btf
+ *      programs, which run before any accept: every accepted socket goes SYN_RECV ->
+ *      ESTABLISHED first) sweeps the in-flight map every lat_ttfb_period() (a quarter of the
+ *      timeout, 1 ms to 10 ms) while at least one entry is in flight, and reports each entry
+ *      older than the timeout once (LAT_REC_TIMEOUT, out_id LAT_TTFB_OUT_NONE). A timeout report
+ *      thus comes at most one period late: timeout <= delay < timeout + period (+ timer slack).
  */
 
 struct lat_ttfb_val {
@@ -27,7 +33,7 @@ struct lat_ttfb_val {
 	char comm[LAT_COMM_LEN];
 	struct lat_inet_pair conn;
 	__s32 fd;
-	__u32 pad;
+	__u32 timed_out; /* the sweep reported it */
 };
 
 struct {
@@ -36,6 +42,23 @@ struct {
 	__type(key, __u64);
 	__type(value, struct lat_ttfb_val);
 } lat_ttfb_socks SEC(".maps");
+
+/* The sweep's timer, armed while a timeout is set (lat_ttfb_armed). */
+struct lat_ttfb_timer {
+	struct bpf_timer timer;
+	__u32 ready;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lat_ttfb_timer);
+} lat_ttfb_timers SEC(".maps");
+
+/* Entries in lat_ttfb_socks now (the sweep skips an empty map), and whether the timer runs. */
+__s64 lat_ttfb_inflight = 0;
+__u64 lat_ttfb_armed = 0;
 
 #define LAT_IPPROTO_TCP   6
 #define LAT_TCP_FIN_WAIT1 4
@@ -73,6 +96,7 @@ static __always_inline int lat_ttfb_accepted(struct lat_sys_exit_ctx *ctx)
 	struct lat_ttfb_val v;
 	struct sock *sk;
 	__u64 pid_tgid, key;
+	long err;
 
 	if (!lat_ctl.enabled || ctx->ret < 0) {
 		return 0;
@@ -96,7 +120,18 @@ static __always_inline int lat_ttfb_accepted(struct lat_sys_exit_ctx *ctx)
 	v.fd = (__s32)ctx->ret;
 	bpf_get_current_comm(v.comm, sizeof(v.comm));
 	key = (__u64)sk;
-	lat_hash_in(&lat_ttfb_socks, &key, &v);
+	err = bpf_map_update_elem(&lat_ttfb_socks, &key, &v, BPF_NOEXIST);
+	if (err == 0) {
+		__sync_fetch_and_add(&lat_ttfb_inflight, 1);
+		return 0;
+	}
+	if (err == -LAT_EEXIST) {
+		lat_drop(LAT_DROP_REPLACED);
+		err = bpf_map_update_elem(&lat_ttfb_socks, &key, &v, BPF_EXIST);
+	}
+	if (err) {
+		lat_drop(LAT_DROP_INFLIGHT_FULL);
+	}
 	return 0;
 }
 
@@ -141,13 +176,123 @@ static __always_inline void lat_ttfb_out(const struct sock *sk, __u32 out_id, __
 			lat_drop(LAT_DROP_RINGBUF_FULL);
 		}
 	}
-	bpf_map_delete_elem(&lat_ttfb_socks, &key);
+	if (bpf_map_delete_elem(&lat_ttfb_socks, &key) == 0) {
+		__sync_fetch_and_add(&lat_ttfb_inflight, -1);
+	}
+}
+
+/* --- the timeout sweep ---------------------------------------------------------------------- */
+
+/* How often the sweep runs for a timeout: a quarter of it, 1 ms to 10 ms. */
+static __always_inline __u64 lat_ttfb_period(__u64 timeout)
+{
+	__u64 p = timeout / 4;
+
+	if (p < 1000000) {
+		p = 1000000;
+	}
+	if (p > 10000000) {
+		p = 10000000;
+	}
+	return p;
+}
+
+struct lat_ttfb_sweep {
+	__u64 now;
+	__u64 timeout;
+};
+
+/* One in-flight entry: reported once when older than the timeout. */
+static long lat_ttfb_sweep_one(struct bpf_map *map, __u64 *key, struct lat_ttfb_val *v,
+			       struct lat_ttfb_sweep *s)
+{
+	struct lat_ttfb_record *rec;
+	__s64 age = (__s64)(s->now - v->start);
+
+	if (v->timed_out || age < (__s64)s->timeout) {
+		return 0;
+	}
+	v->timed_out = 1;
+	rec = bpf_ringbuf_reserve(&lat_events, sizeof(*rec), 0);
+	if (!rec) {
+		lat_drop(LAT_DROP_RINGBUF_FULL);
+		return 0;
+	}
+	lat_hdr_init(&rec->hdr, sizeof(*rec), LAT_REC_TIMEOUT, v->pid, v->tid, v->start,
+		     (__u64)age);
+	__builtin_memcpy(rec->hdr.comm, v->comm, sizeof(rec->hdr.comm));
+	rec->hdr.payload_off = __builtin_offsetof(struct lat_ttfb_record, tt);
+	rec->hdr.payload_len = sizeof(rec->tt);
+	rec->tt.conn = v->conn;
+	rec->tt.out_id = LAT_TTFB_OUT_NONE;
+	rec->tt.fd = v->fd;
+	rec->tt.bytes = 0;
+	rec->tt.pad = 0;
+	lat_count_reported(0);
+	bpf_ringbuf_submit(rec, 0);
+	return 0;
+}
+
+/* The timer: sweeps, then re-arms itself while a timeout is set and the tracker runs. */
+static int lat_ttfb_tick(void *map, __u32 *key, struct lat_ttfb_timer *t)
+{
+	__u64 timeout = lat_ctl.timeout_ns;
+
+	if (!timeout || !lat_ctl.enabled) {
+		lat_ttfb_armed = 0;
+		return 0;
+	}
+	if (lat_ttfb_inflight > 0) {
+		struct lat_ttfb_sweep s = {.now = bpf_ktime_get_ns(), .timeout = timeout};
+
+		bpf_for_each_map_elem(&lat_ttfb_socks, lat_ttfb_sweep_one, &s, 0);
+	}
+	if (bpf_timer_start(&t->timer, lat_ttfb_period(timeout), 0)) {
+		lat_drop(LAT_DROP_TIMER);
+		lat_ttfb_armed = 0;
+	}
+	return 0;
+}
+
+/* Starts the sweep when a timeout is set and it is not running (from tp_btf programs only). */
+static __always_inline void lat_ttfb_arm(void)
+{
+	struct lat_ttfb_timer *t;
+	__u32 zero = 0;
+	long err;
+
+	if (!lat_ctl.timeout_ns || lat_ttfb_armed ||
+	    __sync_val_compare_and_swap(&lat_ttfb_armed, 0, 1) != 0) {
+		return;
+	}
+	t = bpf_map_lookup_elem(&lat_ttfb_timers, &zero);
+	if (!t) {
+		goto fail;
+	}
+	if (!t->ready) {
+		err = bpf_timer_init(&t->timer, &lat_ttfb_timers, LAT_CLOCK_MONOTONIC);
+		if (err && err != -LAT_EBUSY) {
+			goto fail;
+		}
+		t->ready = 1;
+	}
+	bpf_timer_set_callback(&t->timer, lat_ttfb_tick);
+	if (bpf_timer_start(&t->timer, lat_ttfb_period(lat_ctl.timeout_ns), 0) == 0) {
+		return;
+	}
+fail:
+	lat_drop(LAT_DROP_TIMER);
+	lat_ttfb_armed = 0;
 }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(lat_ttfb_send, struct sock *sk, int ret, int flags)
 {
-	if (lat_ctl.enabled && ret > 0) {
+	if (!lat_ctl.enabled) {
+		return 0;
+	}
+	lat_ttfb_arm();
+	if (ret > 0) {
 		lat_ttfb_out(sk, LAT_TTFB_OUT_SEND, ret);
 	}
 	return 0;
@@ -156,8 +301,12 @@ int BPF_PROG(lat_ttfb_send, struct sock *sk, int ret, int flags)
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(lat_ttfb_state, const struct sock *sk, const int oldstate, const int newstate)
 {
-	if (lat_ctl.enabled && (newstate == LAT_TCP_FIN_WAIT1 || newstate == LAT_TCP_LAST_ACK ||
-				newstate == LAT_TCP_CLOSE)) {
+	if (!lat_ctl.enabled) {
+		return 0;
+	}
+	lat_ttfb_arm();
+	if (newstate == LAT_TCP_FIN_WAIT1 || newstate == LAT_TCP_LAST_ACK ||
+	    newstate == LAT_TCP_CLOSE) {
 		lat_ttfb_out(sk, LAT_TTFB_OUT_CLOSE, 0);
 	}
 	return 0;

@@ -31,7 +31,9 @@ static int ttfb_fields(const struct lat_record_hdr *hdr, const void *payload,
 	n += track_field_set(&fields[n], "fd", false, "%d", tt->fd);
 	n += track_inet_fields(&tt->conn, &fields[n], max - n);
 	n += track_field_set(&fields[n], "out", true, "%s",
-			     tt->out_id == LAT_TTFB_OUT_CLOSE ? "close" : "send");
+			     tt->out_id == LAT_TTFB_OUT_CLOSE  ? "close"
+			     : tt->out_id == LAT_TTFB_OUT_NONE ? "pending"
+							       : "send");
 	n += track_field_set(&fields[n], "bytes", false, "%d", tt->bytes);
 	return n;
 }

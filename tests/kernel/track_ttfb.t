@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# track_ttfb.t: `latscope track ttfb` on the real kernel: a loopback server that answers 30 ms after accept (IPv4, IPv6), close before any byte, threshold, --pid.
+# track_ttfb.t: `latscope track ttfb` on the real kernel: a loopback server that answers 30 ms after accept (IPv4, IPv6), close before any byte, threshold, --timeout (and through ctl), --pid.
 . "$(dirname "$0")/../lib.sh"
 
 require_root
@@ -134,6 +134,46 @@ stop_track
 pyq "$TMP/pid.out" - 'sorted(set(a["pid"] for a in A))' 'len(A)'
 is "${R[0]}" "[$wanted]" "--pid: only the chosen server"
 is "${R[1]}" 2 "--pid: its connections are reported"
+
+# --- --timeout: a timeout report (swept in the kernel), then the report at the send --------------
+spawn "$TMP/to.ports" -n 2 -s 200
+start_track to ttfb -t 10ms -T 50ms --pid "$SPID" --json
+go
+wait "$SPID"
+stop_track
+pyq "$TMP/to.out" "$TMP/to.ports" '[(a["timeout"], a["out"]) for a in A]' \
+	'all(50e6 <= a["delay_ns"] < 200e6 for a in A if a["timeout"])' \
+	'[a["start_ns"] for a in A if a["timeout"]] == [a["start_ns"] for a in A if not a["timeout"]]' \
+	'all(a["delay_ns"] >= 200e6 for a in A if not a["timeout"])' \
+	'sorted((a["rport"], a["lport"]) for a in A if a["timeout"]) == sorted(P)' \
+	'(S[0]["events"], S[0]["reported"], S[0]["timeouts"], S[0]["drops"]["timer_failed"])'
+is "${R[0]}" "[(True, 'pending'), (False, 'send'), (True, 'pending'), (False, 'send')]" \
+	"--timeout 50ms: timeout=1 (out=pending) then the send report, per connection"
+is "${R[1]}" True "the timeout report comes after 50 ms, within the sweep period's bound"
+is "${R[2]}" True "both reports of a connection share its start_ns"
+is "${R[3]}" True "the send report has the full delay"
+is "${R[4]}" True "the timeout report has the connection's ports"
+is "${R[5]}" "(2, 4, 2, 0)" "summary: 2 events, 4 reports of which 2 timeouts, no timer failure"
+
+# --- a timeout set at run time through ctl arms the sweep --------------------------------------------
+spawn "$TMP/cto.ports" -n 1 -s 200
+start_track cto ttfb -t 1s --pid "$SPID" --json
+"$LATSCOPE" ctl --pid "$TRACK_PID" set ttfb.timeout=50ms >/dev/null
+ok $? "ctl set ttfb.timeout"
+go
+wait "$SPID"
+stop_track
+pyq "$TMP/cto.out" - '[(a["timeout"], a["out"]) for a in A]'
+is "${R[0]}" "[(True, 'pending')]" "ctl set ttfb.timeout=50ms: reported at the timeout (the 200 ms send is under 1 s)"
+
+# --- no timeout report for a connection answered before the timeout --------------------------------
+spawn "$TMP/nto.ports" -n 2 -s 20
+start_track nto ttfb -t 10ms -T 100ms --pid "$SPID" --json
+go
+wait "$SPID"
+stop_track
+pyq "$TMP/nto.out" - '[(a["timeout"], a["out"]) for a in A]'
+is "${R[0]}" "[(False, 'send'), (False, 'send')]" "answered in 20 ms: no timeout report at 100 ms"
 
 # --- two trackers in one run: net and ttfb on the same connections --------------------------------
 spawn "$TMP/both.ports" -n 2 -s 30
