@@ -20,9 +20,11 @@ Events of a scenario are given in any order; they are sorted by time (stable) be
 import argparse
 import ctypes
 import os
+import random
 import re
 import shutil
 import sys
+from fractions import Fraction
 
 from babeltrace import CTFStringEncoding, CTFWriter
 
@@ -65,6 +67,11 @@ EVENTS = {
     'kmem_mm_page_free': [('page', 'x64'), ('pfn', 'u64'), ('order', 'u32')],
     'net_dev_xmit': [('skbaddr', 'x64'), ('rc', 'i32'), ('len', 'u32'), ('name', 'str')],
     'netif_receive_skb': [('skbaddr', 'x64'), ('len', 'u32'), ('name', 'str')],
+    # lttng-modules' addons (scp-sync's traces): TCP segments out of / into a socket
+    'inet_sock_local_out': [('sk', 'x64'), ('seq', 'u32'), ('ack_seq', 'u32'), ('check', 'u16'),
+                            ('window', 'u16'), ('flags', 'u16')],
+    'inet_sock_local_in': [('sk', 'x64'), ('seq', 'u32'), ('ack_seq', 'u32'), ('check', 'u16'),
+                           ('window', 'u16'), ('flags', 'u16')],
     'lttng_statedump_start': [],
     'lttng_statedump_end': [],
     'lttng_statedump_process_state': [('tid', 'i32'), ('vtid', 'i32'), ('pid', 'i32'),
@@ -698,6 +705,143 @@ def big(d, events=2000000):
             t.ev(base + 6000, cpu, 'syscall_entry_getpid')
         ns += 10000
     return t
+
+
+# --- several hosts: traces to synchronize (latscope sync) ----------------------------------
+class TraceSet:
+    """Several hosts' traces (SESSION/NAME/kernel/) written together, and truth.json: for each
+    host, the exact clock relation to the first one (t_first = slope * t_host + offset_ns, ns
+    since the epoch, as decimal strings)."""
+
+    def __init__(self, session_dir):
+        self.session_dir = session_dir
+        self.hosts = {}  # name -> (KernelTrace, drift, offset_ns): t_host = t*(1+drift)+offset
+
+    def host(self, name, drift=0.0, offset_ns=0, cpus=1):
+        t = KernelTrace(os.path.join(self.session_dir, name), hostname=name, stagger_ns=7)
+        self.hosts[name] = (t, Fraction(drift).limit_denominator(10 ** 12), int(offset_ns), cpus)
+        # the trace's range: an event well before and after the packets
+        for cpu in range(cpus):
+            self.ev(name, 0, cpu, 'sched_switch', prev_comm='swapper/%d' % cpu, prev_tid=0,
+                    prev_prio=20, prev_state=0, next_comm='sshd', next_tid=100 + cpu,
+                    next_prio=20)
+            self.ev(name, 4000 * MS, cpu, 'sched_switch', prev_comm='sshd', prev_tid=100 + cpu,
+                    prev_prio=20, prev_state=1, next_comm='swapper/%d' % cpu, next_tid=0,
+                    next_prio=20)
+        return t
+
+    def local(self, name, true_ns):
+        """the host's clock (ns from the trace's start) at true time true_ns"""
+        _, drift, offset, _ = self.hosts[name]
+        return int(true_ns * (1 + drift)) + offset
+
+    def ev(self, name, true_ns, cpu, event, /, **fields):
+        self.hosts[name][0].ev(self.local(name, true_ns), cpu, event, **fields)
+
+    def packet(self, src, dst, true_ns, delay_ns, key, cpu=0):
+        seq, ack, check, window, flags = key
+        f = dict(seq=seq, ack_seq=ack, check=check, window=window, flags=flags)
+        self.ev(src, true_ns, cpu % self.hosts[src][3], 'inet_sock_local_out', sk=0xffff8800, **f)
+        self.ev(dst, true_ns + delay_ns, cpu % self.hosts[dst][3], 'inet_sock_local_in',
+                sk=0xffff8801, **f)
+
+    def write(self):
+        import json
+        e = Fraction(DEFAULT_OFFSET_S * 10 ** 9)
+        truth = {}
+        names = list(self.hosts)
+        _, d0, o0, _ = self.hosts[names[0]]
+        for name in names:
+            self.hosts[name][0].write()
+            _, d, o, _ = self.hosts[name]
+            # t_host = E + rel*(1+d) + o, t_first = E + rel*(1+d0) + o0
+            slope = (1 + d0) / (1 + d)
+            offset = e + o0 - slope * (e + o)
+            truth[name] = {'slope': _decimal(slope, 24), 'offset_ns': _decimal(offset, 6)}
+        with open(os.path.join(self.session_dir, 'truth.json'), 'w') as f:
+            json.dump({'reference': names[0], 'hosts': truth}, f, indent=1)
+        return self.session_dir
+
+
+def _decimal(fr, digits):
+    """a Fraction as a decimal string with `digits` decimals (exact enough for ns)"""
+    neg = fr < 0
+    fr = abs(fr)
+    whole = fr.numerator // fr.denominator
+    frac = (fr - whole) * 10 ** digits
+    return '%s%d.%0*d' % ('-' if neg else '', whole, digits, int(round(frac)))
+
+
+def _tcp_traffic(ts, a, b, n, seed, start_ms=500, span_ms=3000, both_ways=True):
+    """n TCP segments between hosts a and b over span_ms (true time), each way in turn (or a to
+    b only), one-way delays 40 us + exponential (mean 80 us), keys unique"""
+    rnd = random.Random(seed)
+    seq_a, seq_b = rnd.getrandbits(32), rnd.getrandbits(32)
+    for i in range(n):
+        t = start_ms * MS + i * span_ms * MS // n + rnd.randrange(0, MS)
+        delay = 40000 + int(rnd.expovariate(1 / 80000))
+        forward = (not both_ways) or i % 2 == 0 or rnd.random() < 0.2
+        src, dst = (a, b) if forward else (b, a)
+        key = ((seq_a if forward else seq_b) & 0xffffffff, (seq_b if forward else seq_a) & 0xffffffff,
+               rnd.getrandbits(16), rnd.randrange(100, 3000), 0x5018)
+        if forward:
+            seq_a += 1448
+        else:
+            seq_b += 1448
+        ts.packet(src, dst, t, delay, key, cpu=i)
+
+
+@scenario(default=False)
+def sync_pair(d):
+    """Two hosts (host_a, the reference, and host_b: clock 2.5 s ahead, 40 ppm fast, 2 CPUs)
+    exchanging 300 TCP segments both ways over 3 s, plus 3 receptions from an untraced host;
+    truth.json has the exact relation: latscope sync must recover it within its accuracy."""
+    ts = TraceSet(d)
+    ts.host('host_a')
+    ts.host('host_b', drift=40e-6, offset_ns=2500 * MS, cpus=2)
+    _tcp_traffic(ts, 'host_a', 'host_b', 300, seed=9)
+    for i in range(3):  # from a host that was not traced: no send to match
+        ts.ev('host_b', 1000 * MS + i * MS, 0, 'inet_sock_local_in', sk=1, seq=7 + i, ack_seq=1,
+              check=0, window=10, flags=0x5010)
+    return ts
+
+
+@scenario(default=False)
+def sync_chain(d):
+    """Three hosts: host_a talks with host_b, host_b with host_c, host_a never with host_c
+    (host_b: +1.2 s, -30 ppm; host_c: +0.4 s, +55 ppm): host_c's relation to host_a is the
+    chain of the two pairs."""
+    ts = TraceSet(d)
+    ts.host('host_a')
+    ts.host('host_b', drift=-30e-6, offset_ns=1200 * MS)
+    ts.host('host_c', drift=55e-6, offset_ns=400 * MS)
+    _tcp_traffic(ts, 'host_a', 'host_b', 200, seed=1)
+    _tcp_traffic(ts, 'host_b', 'host_c', 200, seed=2)
+    return ts
+
+
+@scenario(default=False)
+def sync_oneway(d):
+    """Two hosts, segments from host_a to host_b only: the drift cannot be bounded."""
+    ts = TraceSet(d)
+    ts.host('host_a')
+    ts.host('host_b', drift=10e-6, offset_ns=100 * MS)
+    _tcp_traffic(ts, 'host_a', 'host_b', 50, seed=3, both_ways=False)
+    return ts
+
+
+@scenario(default=False)
+def sync_nocommon(d):
+    """Two hosts that each talk to someone else: no segment in common."""
+    ts = TraceSet(d)
+    ts.host('host_a')
+    ts.host('host_b', offset_ns=100 * MS)
+    for i in range(20):
+        ts.ev('host_a', (600 + i) * MS, 0, 'inet_sock_local_out', sk=1, seq=1000 + i, ack_seq=5,
+              check=0, window=10, flags=0x5018)
+        ts.ev('host_b', (600 + i) * MS, 0, 'inet_sock_local_in', sk=1, seq=9000 + i, ack_seq=5,
+              check=0, window=10, flags=0x5018)
+    return ts
 
 
 def main():
