@@ -129,6 +129,14 @@ int lat_sync_read_trace(struct lat_sync *s, uint32_t index, const char *path,
 			struct lat_sync_trace_info *info, char *err, size_t err_len);
 
 /*
+ * The hosts' traces under `path`: each folder holding CTF metadata (4 levels down), as its
+ * session folder when it is SESSION/kernel. *out: n strdup'ed paths, sorted; free them with
+ * lat_sync_free_hosts(). Returns 0 or -ENOMEM.
+ */
+int lat_sync_find_hosts(const char *path, char ***out, uint32_t *n);
+void lat_sync_free_hosts(char **hosts, uint32_t n);
+
+/*
  * Writes a corrected copy of the trace(s) under `path` to `outdir` (same sub-folders): the
  * stream files are linked or copied, the metadata is rewritten as text with each clock's freq
  * and offsets changed so that every reader sees slope * t + offset_ns. CTF wants an integer

@@ -101,6 +101,62 @@ static void free_dirs(struct dirs *d)
 	d->n = 0;
 }
 
+int lat_sync_find_hosts(const char *path, char ***out, uint32_t *n)
+{
+	struct dirs dirs = {.n = 0};
+	char **v;
+	int ret;
+
+	*out = NULL;
+	*n = 0;
+	ret = find_dirs(path, 0, &dirs);
+	if (ret) {
+		return ret;
+	}
+	v = calloc(dirs.n ? (size_t)dirs.n : 1, sizeof(*v));
+	if (!v) {
+		free_dirs(&dirs);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < dirs.n; i++) {
+		char *d = dirs.v[i], *slash = strrchr(d, '/');
+		bool dup = false;
+
+		/* SESSION/kernel: the host is the session folder */
+		if (slash && slash != d && !strcmp(slash + 1, "kernel")) {
+			*slash = '\0';
+		}
+		for (uint32_t j = 0; j < *n; j++) {
+			dup |= !strcmp(v[j], d);
+		}
+		if (dup) {
+			continue;
+		}
+		v[*n] = strdup(d);
+		if (!v[*n]) {
+			ret = -ENOMEM;
+			break;
+		}
+		(*n)++;
+	}
+	free_dirs(&dirs);
+	if (ret) {
+		lat_sync_free_hosts(v, *n);
+		*n = 0;
+		return ret;
+	}
+	*out = v;
+	return 0;
+}
+
+void lat_sync_free_hosts(char **hosts, uint32_t n)
+{
+	for (uint32_t i = 0; hosts && i < n; i++) {
+		free(hosts[i]);
+	}
+	free(hosts);
+}
+
 /* --- reading ------------------------------------------------------------------------------ */
 
 struct reader {
