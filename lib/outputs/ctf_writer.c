@@ -417,6 +417,35 @@ static int packet_close(struct lat_ctf_writer *w, uint32_t cpu)
 	return err;
 }
 
+/*
+ * Opens a packet at ts. Readers count discarded events as the difference between two packets'
+ * events_discarded, so a stream whose first packet would carry drops starts with an empty packet
+ * saying 0 (babeltrace2 would otherwise report "may have discarded", without a count).
+ */
+static int packet_open(struct lat_ctf_writer *w, uint32_t cpu, uint64_t ts)
+{
+	struct ctf_stream *s = &w->streams[cpu];
+
+	if (s->seq == 0 && s->discarded) {
+		uint64_t discarded = s->discarded;
+		int err;
+
+		s->discarded = 0;
+		s->pos = PACKET_HDR_BYTES;
+		s->ts_begin = ts;
+		s->last_ts = ts;
+		err = packet_close(w, cpu);
+		s->discarded = discarded;
+		if (err) {
+			return err;
+		}
+	}
+	s->pos = PACKET_HDR_BYTES;
+	s->ts_begin = ts;
+	s->last_ts = ts;
+	return 0;
+}
+
 int lat_ctf_event_begin(struct lat_ctf_writer *w, uint32_t cpu, uint32_t id, uint64_t ts,
 			size_t max_payload, uint8_t **payload)
 {
@@ -442,9 +471,11 @@ int lat_ctf_event_begin(struct lat_ctf_writer *w, uint32_t cpu, uint32_t id, uin
 		ts = s->last_ts;
 	}
 	if (!s->pos) {
-		s->pos = PACKET_HDR_BYTES;
-		s->ts_begin = ts;
-		s->last_ts = ts;
+		int err = packet_open(w, cpu, ts);
+
+		if (err) {
+			return err;
+		}
 	}
 	p = s->buf + s->pos;
 	if (id < ID_EXTENDED && ts - s->last_ts < (1ull << 32)) {
@@ -491,9 +522,17 @@ int lat_ctf_event_write(struct lat_ctf_writer *w, uint32_t cpu, uint32_t id, uin
 
 void lat_ctf_writer_set_discarded(struct lat_ctf_writer *w, uint32_t cpu, uint64_t total)
 {
-	if (cpu < w->cpus) {
-		w->streams[cpu].discarded = total;
+	struct ctf_stream *s;
+
+	if (cpu >= w->cpus || w->streams[cpu].discarded == total) {
+		return;
 	}
+	s = &w->streams[cpu];
+	if (s->pos && s->seq == 0) {
+		/* The first packet must say 0 for readers to count the drops: close it as is. */
+		packet_close(w, cpu);
+	}
+	s->discarded = total;
 }
 
 void lat_ctf_put_string(uint8_t **p, const char *s, size_t max)
@@ -518,8 +557,11 @@ int lat_ctf_writer_flush(struct lat_ctf_writer *w)
 		}
 		if (!s->pos && s->discarded != s->discarded_written) {
 			/* Drops since the last packet: an empty packet says so. */
-			s->pos = PACKET_HDR_BYTES;
-			s->ts_begin = s->last_ts;
+			err = packet_open(w, i, s->last_ts);
+			if (err) {
+				first = first ? first : err;
+				continue;
+			}
 		}
 		err = packet_close(w, i);
 		if (err && !first) {
