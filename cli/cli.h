@@ -33,6 +33,7 @@ bool cli_is_period_analysis(const char *name);
 int cmd_track(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
 int cmd_agent(int argc, char **argv); /* agent/agent.c */
+int cmd_report(int argc, char **argv); /* cli/report.c */
 int cmd_record(int argc, char **argv);
 
 #endif /* LATSCOPE_CLI_H */

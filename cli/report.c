@@ -1,0 +1,1637 @@
+/* report.c: `latscope report INPUT -o FILE`: one self-contained HTML page from a `latscope track
+ * --json` log or an LTTng kernel trace (the analyses run through their C API). docs/report.md */
+#include "cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "analyses/analysis.h"
+#include "outputs/html.h"
+#include "outputs/text.h"
+#include "sources/ctf.h"
+
+#define DEFAULT_MAX_POINTS 50000
+#define MAX_GROUP_ROWS     15
+
+/* --- a small JSON reader (one value per line of the track log) ------------------------------ */
+
+enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
+
+struct jval {
+	enum jtype t;
+	bool b;
+	double n;
+	char *s;            /* J_STR */
+	struct jval *items; /* J_ARR, J_OBJ (values) */
+	char **keys;        /* J_OBJ */
+	size_t count;
+};
+
+struct jparser {
+	const char *p, *end;
+	int depth;
+};
+
+static void jfree(struct jval *v)
+{
+	free(v->s);
+	for (size_t i = 0; i < v->count; i++) {
+		jfree(&v->items[i]);
+		if (v->keys) {
+			free(v->keys[i]);
+		}
+	}
+	free(v->items);
+	free(v->keys);
+	memset(v, 0, sizeof(*v));
+}
+
+static void jskip(struct jparser *jp)
+{
+	while (jp->p < jp->end &&
+	       (*jp->p == ' ' || *jp->p == '\t' || *jp->p == '\n' || *jp->p == '\r')) {
+		jp->p++;
+	}
+}
+
+static void put_utf8(char *out, size_t *n, unsigned cp)
+{
+	if (cp < 0x80) {
+		out[(*n)++] = (char)cp;
+	} else if (cp < 0x800) {
+		out[(*n)++] = (char)(0xC0 | (cp >> 6));
+		out[(*n)++] = (char)(0x80 | (cp & 0x3F));
+	} else if (cp < 0x10000) {
+		out[(*n)++] = (char)(0xE0 | (cp >> 12));
+		out[(*n)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[(*n)++] = (char)(0x80 | (cp & 0x3F));
+	} else {
+		out[(*n)++] = (char)(0xF0 | (cp >> 18));
+		out[(*n)++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		out[(*n)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[(*n)++] = (char)(0x80 | (cp & 0x3F));
+	}
+}
+
+static int hex4(const char *p, unsigned *out)
+{
+	*out = 0;
+	for (int i = 0; i < 4; i++) {
+		int c = p[i], d = isdigit(c) ? c - '0' : isxdigit(c) ? (tolower(c) - 'a' + 10) : -1;
+
+		if (d < 0) {
+			return -EINVAL;
+		}
+		*out = *out * 16 + (unsigned)d;
+	}
+	return 0;
+}
+
+static int jstring(struct jparser *jp, char **out)
+{
+	const char *start = ++jp->p;
+	char *buf;
+	size_t n = 0;
+
+	/* the decoded string is never longer than the source */
+	while (jp->p < jp->end && *jp->p != '"') {
+		jp->p += *jp->p == '\\' ? 2 : 1;
+	}
+	if (jp->p >= jp->end) {
+		return -EINVAL;
+	}
+	buf = malloc((size_t)(jp->p - start) + 1);
+	if (!buf) {
+		return -ENOMEM;
+	}
+	for (const char *q = start; q < jp->p; q++) {
+		unsigned cp;
+
+		if ((unsigned char)*q < 0x20) {
+			goto bad;
+		}
+		if (*q != '\\') {
+			buf[n++] = *q;
+			continue;
+		}
+		q++;
+		switch (*q) {
+		case '"':
+		case '\\':
+		case '/':
+			buf[n++] = *q;
+			break;
+		case 'b':
+			buf[n++] = '\b';
+			break;
+		case 'f':
+			buf[n++] = '\f';
+			break;
+		case 'n':
+			buf[n++] = '\n';
+			break;
+		case 'r':
+			buf[n++] = '\r';
+			break;
+		case 't':
+			buf[n++] = '\t';
+			break;
+		case 'u':
+			if (jp->p - q < 5 || hex4(q + 1, &cp)) {
+				goto bad;
+			}
+			q += 4;
+			if (cp == 0) {
+				cp = '?';
+			}
+			if (cp >= 0xD800 && cp < 0xDC00 && jp->p - q >= 7 && q[1] == '\\' &&
+			    q[2] == 'u') {
+				unsigned lo;
+
+				if (!hex4(q + 3, &lo) && lo >= 0xDC00 && lo < 0xE000) {
+					cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+					q += 6;
+				}
+			}
+			if (n + 4 > (size_t)(jp->p - start)) {
+				goto bad; /* cannot happen: \uXXXX is 6 bytes, its UTF-8 at most 4
+					   */
+			}
+			put_utf8(buf, &n, cp);
+			break;
+		default:
+			goto bad;
+		}
+	}
+	buf[n] = '\0';
+	jp->p++;
+	*out = buf;
+	return 0;
+bad:
+	free(buf);
+	return -EINVAL;
+}
+
+static int jvalue(struct jparser *jp, struct jval *v);
+
+static int jcontainer(struct jparser *jp, struct jval *v, bool object)
+{
+	size_t cap = 0;
+	int ret;
+
+	v->t = object ? J_OBJ : J_ARR;
+	jp->p++;
+	if (++jp->depth > 64) {
+		return -EINVAL;
+	}
+	jskip(jp);
+	if (jp->p < jp->end && *jp->p == (object ? '}' : ']')) {
+		jp->p++;
+		jp->depth--;
+		return 0;
+	}
+	for (;;) {
+		char *key = NULL;
+
+		if (v->count == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			struct jval *items = realloc(v->items, ncap * sizeof(*items));
+
+			if (!items) {
+				return -ENOMEM;
+			}
+			v->items = items;
+			if (object) {
+				char **keys = realloc(v->keys, ncap * sizeof(*keys));
+
+				if (!keys) {
+					return -ENOMEM;
+				}
+				v->keys = keys;
+			}
+			cap = ncap;
+		}
+		jskip(jp);
+		if (object) {
+			if (jp->p >= jp->end || *jp->p != '"') {
+				return -EINVAL;
+			}
+			ret = jstring(jp, &key);
+			if (ret) {
+				return ret;
+			}
+			jskip(jp);
+			if (jp->p >= jp->end || *jp->p != ':') {
+				free(key);
+				return -EINVAL;
+			}
+			jp->p++;
+			v->keys[v->count] = key;
+		}
+		memset(&v->items[v->count], 0, sizeof(v->items[0]));
+		v->count++; /* counted before parsing, so jfree() frees a half-parsed item */
+		ret = jvalue(jp, &v->items[v->count - 1]);
+		if (ret) {
+			return ret;
+		}
+		jskip(jp);
+		if (jp->p < jp->end && *jp->p == ',') {
+			jp->p++;
+			continue;
+		}
+		if (jp->p < jp->end && *jp->p == (object ? '}' : ']')) {
+			jp->p++;
+			jp->depth--;
+			return 0;
+		}
+		return -EINVAL;
+	}
+}
+
+static int jvalue(struct jparser *jp, struct jval *v)
+{
+	jskip(jp);
+	if (jp->p >= jp->end) {
+		return -EINVAL;
+	}
+	switch (*jp->p) {
+	case '{':
+		return jcontainer(jp, v, true);
+	case '[':
+		return jcontainer(jp, v, false);
+	case '"':
+		v->t = J_STR;
+		return jstring(jp, &v->s);
+	case 't':
+	case 'f':
+	case 'n': {
+		static const char *const words[] = {"true", "false", "null"};
+
+		for (int i = 0; i < 3; i++) {
+			size_t len = strlen(words[i]);
+
+			if ((size_t)(jp->end - jp->p) >= len && memcmp(jp->p, words[i], len) == 0) {
+				v->t = i == 2 ? J_NULL : J_BOOL;
+				v->b = i == 0;
+				jp->p += len;
+				return 0;
+			}
+		}
+		return -EINVAL;
+	}
+	default: {
+		char num[64], *end;
+		size_t len = 0;
+
+		while (jp->p + len < jp->end && len < sizeof(num) - 1 &&
+		       strchr("+-0123456789.eE", jp->p[len])) {
+			len++;
+		}
+		if (!len || (jp->p[0] != '-' && !isdigit((unsigned char)jp->p[0]))) {
+			return -EINVAL;
+		}
+		memcpy(num, jp->p, len);
+		num[len] = '\0';
+		v->t = J_NUM;
+		v->n = strtod(num, &end);
+		if (*end) {
+			return -EINVAL;
+		}
+		jp->p += len;
+		return 0;
+	}
+	}
+}
+
+/* Parses one complete JSON text; returns 0, -EINVAL or -ENOMEM. */
+static int jparse(const char *text, size_t len, struct jval *out)
+{
+	struct jparser jp = {.p = text, .end = text + len};
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = jvalue(&jp, out);
+	if (!ret) {
+		jskip(&jp);
+		if (jp.p != jp.end) {
+			ret = -EINVAL;
+		}
+	}
+	if (ret) {
+		jfree(out);
+	}
+	return ret;
+}
+
+static const struct jval *jget(const struct jval *obj, const char *key)
+{
+	for (size_t i = 0; obj && obj->t == J_OBJ && i < obj->count; i++) {
+		if (strcmp(obj->keys[i], key) == 0) {
+			return &obj->items[i];
+		}
+	}
+	return NULL;
+}
+
+static double jnum(const struct jval *obj, const char *key, double def)
+{
+	const struct jval *v = jget(obj, key);
+
+	return v && v->t == J_NUM ? v->n : def;
+}
+
+static const char *jstr(const struct jval *obj, const char *key)
+{
+	const struct jval *v = jget(obj, key);
+
+	return v && v->t == J_STR ? v->s : NULL;
+}
+
+/* --- growable text buffer ------------------------------------------------------------------- */
+
+struct sbuf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom) {
+		return;
+	}
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = true;
+			return;
+		}
+		if (b->s && b->len + (size_t)n < b->cap) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t ncap = (b->cap ? b->cap * 2 : 256) + (size_t)n;
+		char *s = realloc(b->s, ncap);
+
+		if (!s) {
+			b->oom = true;
+			return;
+		}
+		b->s = s;
+		b->cap = ncap;
+	}
+}
+
+/* --- the track log -------------------------------------------------------------------------- */
+
+struct field {
+	char *key, *value;
+};
+
+struct alert {
+	unsigned tracker;
+	double start_ns, delay_ns;
+	bool timeout;
+	char *detail;
+	struct field *fields; /* comm and the tracker's string fields */
+	size_t nfields;
+};
+
+struct summary {
+	char *tracker, *series;
+	double events, reported, timeouts, max_ns, mean_ns, threshold_ns;
+	struct field *drops; /* drops and exec counters, as text */
+	size_t ndrops;
+	double lost; /* the sum of the drop counters */
+	struct lat_html_bucket *buckets;
+	size_t nbuckets;
+};
+
+struct tracklog {
+	char **trackers;
+	size_t ntrackers;
+	struct alert *alerts;
+	size_t nalerts, alerts_cap;
+	struct summary *sums;
+	size_t nsums, sums_cap;
+	size_t other_lines;
+};
+
+static int tracker_index(struct tracklog *log, const char *name, unsigned *index)
+{
+	char **t;
+
+	for (size_t i = 0; i < log->ntrackers; i++) {
+		if (strcmp(log->trackers[i], name) == 0) {
+			*index = (unsigned)i;
+			return 0;
+		}
+	}
+	t = realloc(log->trackers, (log->ntrackers + 1) * sizeof(*t));
+	if (!t) {
+		return -ENOMEM;
+	}
+	log->trackers = t;
+	t[log->ntrackers] = strdup(name);
+	if (!t[log->ntrackers]) {
+		return -ENOMEM;
+	}
+	*index = (unsigned)log->ntrackers++;
+	return 0;
+}
+
+static bool skipped_field(const char *key)
+{
+	static const char *const keys[] = {
+	    "type",       "tracker",    "start_ns",    "delay_ns", "timeout", "kstack", "ustack",
+	    "kstack_cut", "ustack_cut", "ustack_note", "pid",      "tid",     "cpu",    "comm"};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strcmp(keys[i], key) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static void value_text(char *buf, size_t len, const struct jval *v)
+{
+	switch (v->t) {
+	case J_STR:
+		snprintf(buf, len, "%s", v->s);
+		break;
+	case J_NUM:
+		if (v->n == floor(v->n) && fabs(v->n) < 1e17) {
+			snprintf(buf, len, "%.0f", v->n);
+		} else {
+			snprintf(buf, len, "%g", v->n);
+		}
+		break;
+	case J_BOOL:
+		snprintf(buf, len, "%s", v->b ? "true" : "false");
+		break;
+	case J_NULL:
+		snprintf(buf, len, "null");
+		break;
+	default:
+		snprintf(buf, len, "%s", v->t == J_ARR ? "[...]" : "{...}");
+	}
+}
+
+static int add_field(struct field **fields, size_t *n, const char *key, const char *value)
+{
+	struct field *f = realloc(*fields, (*n + 1) * sizeof(*f));
+
+	if (!f) {
+		return -ENOMEM;
+	}
+	*fields = f;
+	f[*n].key = strdup(key);
+	f[*n].value = strdup(value);
+	(*n)++;
+	return f[*n - 1].key && f[*n - 1].value ? 0 : -ENOMEM;
+}
+
+static int add_alert(struct tracklog *log, const struct jval *obj)
+{
+	const char *tracker = jstr(obj, "tracker"), *comm = jstr(obj, "comm");
+	struct sbuf detail = {0};
+	struct alert *a;
+	char delay[32];
+	int ret;
+
+	if (!tracker || !jget(obj, "delay_ns")) {
+		return -EINVAL;
+	}
+	if (log->nalerts == log->alerts_cap) {
+		size_t ncap = log->alerts_cap ? log->alerts_cap * 2 : 1024;
+		struct alert *na = realloc(log->alerts, ncap * sizeof(*na));
+
+		if (!na) {
+			return -ENOMEM;
+		}
+		log->alerts = na;
+		log->alerts_cap = ncap;
+	}
+	a = &log->alerts[log->nalerts];
+	memset(a, 0, sizeof(*a));
+	ret = tracker_index(log, tracker, &a->tracker);
+	if (ret) {
+		return ret;
+	}
+	a->start_ns = jnum(obj, "start_ns", 0);
+	a->delay_ns = jnum(obj, "delay_ns", 0);
+	a->timeout =
+	    jget(obj, "timeout") && jget(obj, "timeout")->t == J_BOOL && jget(obj, "timeout")->b;
+	log->nalerts++;
+	lat_html_format_ns(delay, sizeof(delay), a->delay_ns);
+	sb_add(&detail, "%s: %s%s\ncomm=%s pid=%.0f tid=%.0f cpu=%.0f\n", tracker, delay,
+	       a->timeout ? " (timeout: still running then)" : "", comm ? comm : "?",
+	       jnum(obj, "pid", -1), jnum(obj, "tid", -1), jnum(obj, "cpu", -1));
+	ret = add_field(&a->fields, &a->nfields, "comm", comm ? comm : "?");
+	for (size_t i = 0; !ret && i < obj->count; i++) {
+		char value[256];
+
+		if (skipped_field(obj->keys[i])) {
+			continue;
+		}
+		value_text(value, sizeof(value), &obj->items[i]);
+		sb_add(&detail, "%s=%s ", obj->keys[i], value);
+		if (obj->items[i].t == J_STR) {
+			ret = add_field(&a->fields, &a->nfields, obj->keys[i], value);
+		}
+	}
+	for (int k = 0; k < 2; k++) {
+		const struct jval *st = jget(obj, k ? "ustack" : "kstack");
+		const char *note = k ? jstr(obj, "ustack_note") : NULL;
+
+		if (!st || st->t != J_ARR || !st->count) {
+			continue;
+		}
+		sb_add(&detail, "\n%s stack:", k ? "user" : "kernel");
+		for (size_t i = 0; i < st->count && i < 48; i++) {
+			sb_add(&detail, "\n  %s", st->items[i].t == J_STR ? st->items[i].s : "?");
+		}
+		if (st->count > 48) {
+			sb_add(&detail, "\n  ... %zu more frames", st->count - 48);
+		}
+		if (note) {
+			sb_add(&detail, "\n  [%s]", note);
+		}
+	}
+	if (detail.oom) {
+		free(detail.s);
+		return -ENOMEM;
+	}
+	a->detail = detail.s;
+	return ret;
+}
+
+static int add_summary(struct tracklog *log, const struct jval *obj)
+{
+	const char *tracker = jstr(obj, "tracker"), *series = jstr(obj, "series");
+	const struct jval *hist = jget(obj, "hist");
+	struct summary *s;
+	int ret = 0;
+
+	if (!tracker) {
+		return -EINVAL;
+	}
+	if (log->nsums == log->sums_cap) {
+		size_t ncap = log->sums_cap ? log->sums_cap * 2 : 8;
+		struct summary *ns = realloc(log->sums, ncap * sizeof(*ns));
+
+		if (!ns) {
+			return -ENOMEM;
+		}
+		log->sums = ns;
+		log->sums_cap = ncap;
+	}
+	s = &log->sums[log->nsums++];
+	memset(s, 0, sizeof(*s));
+	s->tracker = strdup(tracker);
+	s->series = strdup(series ? series : tracker);
+	s->events = jnum(obj, "events", 0);
+	s->reported = jnum(obj, "reported", 0);
+	s->timeouts = jnum(obj, "timeouts", 0);
+	s->max_ns = jnum(obj, "max_ns", 0);
+	s->mean_ns = jnum(obj, "mean_ns", 0);
+	s->threshold_ns = jnum(obj, "threshold_ns", 0);
+	for (int k = 0; k < 2; k++) {
+		const struct jval *d = jget(obj, k ? "exec" : "drops");
+
+		for (size_t i = 0; !ret && d && d->t == J_OBJ && i < d->count; i++) {
+			char key[96], value[64];
+
+			snprintf(key, sizeof(key), "%s%s", k ? "exec " : "", d->keys[i]);
+			value_text(value, sizeof(value), &d->items[i]);
+			ret = add_field(&s->drops, &s->ndrops, key, value);
+			if (!k && d->items[i].t == J_NUM) {
+				s->lost += d->items[i].n;
+			}
+			if (k && strcmp(d->keys[i], "run") != 0 && d->items[i].t == J_NUM) {
+				s->lost += d->items[i].n; /* exec skipped/failed */
+			}
+		}
+	}
+	if (hist && hist->t == J_ARR && hist->count) {
+		s->buckets = calloc(hist->count, sizeof(*s->buckets));
+		if (!s->buckets) {
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < hist->count; i++) {
+			s->buckets[i].low = jnum(&hist->items[i], "low_ns", 0);
+			s->buckets[i].high = jnum(&hist->items[i], "high_ns", 0);
+			s->buckets[i].count = (uint64_t)jnum(&hist->items[i], "count", 0);
+		}
+		s->nbuckets = hist->count;
+	}
+	return (s->tracker && s->series) ? ret : -ENOMEM;
+}
+
+static void tracklog_fini(struct tracklog *log)
+{
+	for (size_t i = 0; i < log->nalerts; i++) {
+		for (size_t f = 0; f < log->alerts[i].nfields; f++) {
+			free(log->alerts[i].fields[f].key);
+			free(log->alerts[i].fields[f].value);
+		}
+		free(log->alerts[i].fields);
+		free(log->alerts[i].detail);
+	}
+	for (size_t i = 0; i < log->nsums; i++) {
+		for (size_t f = 0; f < log->sums[i].ndrops; f++) {
+			free(log->sums[i].drops[f].key);
+			free(log->sums[i].drops[f].value);
+		}
+		free(log->sums[i].drops);
+		free(log->sums[i].buckets);
+		free(log->sums[i].tracker);
+		free(log->sums[i].series);
+	}
+	for (size_t i = 0; i < log->ntrackers; i++) {
+		free(log->trackers[i]);
+	}
+	free(log->trackers);
+	free(log->alerts);
+	free(log->sums);
+}
+
+/* Reads the log; returns 0 or the exit status after printing one line. */
+static int read_tracklog(FILE *in, const char *name, struct tracklog *log)
+{
+	char *line = NULL;
+	size_t cap = 0, lineno = 0, records = 0;
+	ssize_t len;
+	int ret = 0;
+
+	while ((len = getline(&line, &cap, in)) > 0) {
+		bool last = line[len - 1] != '\n';
+		struct jval v;
+		const char *type;
+
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) {
+			len--;
+		}
+		if (len == 0 || strspn(line, " \t") == (size_t)len) {
+			continue;
+		}
+		ret = jparse(line, (size_t)len, &v);
+		if (ret == -EINVAL && last && records) {
+			/* a log cut in the middle of its last line (the tracker was killed) */
+			fprintf(stderr,
+				"latscope: warning: %s:%zu: ignoring a truncated last line\n", name,
+				lineno);
+			ret = 0;
+			break;
+		}
+		if (ret == -EINVAL) {
+			cli_error("%s:%zu: not a latscope track --json log: this line is not JSON",
+				  name, lineno);
+			goto fail;
+		}
+		if (ret) {
+			cli_error("%s: %s", name, strerror(-ret));
+			goto fail;
+		}
+		type = jstr(&v, "type");
+		if (v.t != J_OBJ) {
+			ret = -EINVAL;
+		} else if (type && strcmp(type, "alert") == 0) {
+			ret = add_alert(log, &v);
+			records++;
+		} else if (type && strcmp(type, "summary") == 0) {
+			ret = add_summary(log, &v);
+			records++;
+		} else {
+			log->other_lines++;
+		}
+		jfree(&v);
+		if (ret) {
+			cli_error("%s:%zu: %s", name, lineno,
+				  ret == -EINVAL ? "not a latscope track --json record"
+						 : strerror(-ret));
+			goto fail;
+		}
+	}
+	if (ferror(in)) {
+		cli_error("%s: %s", name, strerror(errno));
+		goto fail;
+	}
+	free(line);
+	if (!lineno) {
+		cli_error("%s: empty file: not a latscope track --json log", name);
+		return CLI_EXIT_FAILURE;
+	}
+	if (!records) {
+		cli_error("%s: no alert or summary record: not a latscope track --json log", name);
+		return CLI_EXIT_FAILURE;
+	}
+	return 0;
+fail:
+	free(line);
+	return CLI_EXIT_FAILURE;
+}
+
+/* --- the track report ----------------------------------------------------------------------- */
+
+struct group {
+	const char *value;
+	double count, total, max;
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int cmp_group_total(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+
+	return x->total < y->total ? 1 : x->total > y->total ? -1 : strcmp(x->value, y->value);
+}
+
+static int cmp_alert_delay(const void *a, const void *b)
+{
+	const struct alert *const *x = a, *const *y = b;
+
+	return (*x)->delay_ns < (*y)->delay_ns ? 1 : (*x)->delay_ns > (*y)->delay_ns ? -1 : 0;
+}
+
+static const char *alert_field(const struct alert *a, const char *key)
+{
+	for (size_t i = 0; i < a->nfields; i++) {
+		if (strcmp(a->fields[i].key, key) == 0) {
+			return a->fields[i].value;
+		}
+	}
+	return NULL;
+}
+
+/* Top offenders of one tracker by one field: bars of the total delay, then a table. */
+static void report_group(struct lat_html *h, const struct tracklog *log, unsigned tracker,
+			 const char *key)
+{
+	struct group *groups = NULL;
+	const char **values = NULL;
+	size_t n = 0, ngroups = 0;
+
+	values = calloc(log->nalerts + 1, sizeof(*values));
+	if (!values) {
+		return;
+	}
+	for (size_t i = 0; i < log->nalerts; i++) {
+		const char *v;
+
+		if (log->alerts[i].tracker == tracker && !log->alerts[i].timeout &&
+		    (v = alert_field(&log->alerts[i], key))) {
+			values[n++] = v;
+		}
+	}
+	if (!n) {
+		free(values);
+		return;
+	}
+	qsort(values, n, sizeof(*values), cmp_str);
+	groups = calloc(n, sizeof(*groups));
+	if (!groups) {
+		free(values);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!ngroups || strcmp(groups[ngroups - 1].value, values[i]) != 0) {
+			groups[ngroups++].value = values[i];
+		}
+	}
+	/* one group per event means the field identifies events, not offenders */
+	if (ngroups > 1 && ngroups == n && n > 3 && strcmp(key, "comm") != 0) {
+		goto out;
+	}
+	for (size_t i = 0; i < log->nalerts; i++) {
+		const struct alert *a = &log->alerts[i];
+		const char *v;
+		size_t lo = 0, hi = ngroups;
+
+		if (a->tracker != tracker || a->timeout || !(v = alert_field(a, key))) {
+			continue;
+		}
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+
+			if (strcmp(groups[mid].value, v) < 0) {
+				lo = mid + 1;
+			} else {
+				hi = mid;
+			}
+		}
+		groups[lo].count++;
+		groups[lo].total += a->delay_ns;
+		groups[lo].max = fmax(groups[lo].max, a->delay_ns);
+	}
+	qsort(groups, ngroups, sizeof(*groups), cmp_group_total);
+	size_t shown = ngroups < MAX_GROUP_ROWS ? ngroups : MAX_GROUP_ROWS;
+	struct lat_html_bar *bars = calloc(shown, sizeof(*bars));
+	char **cells = calloc(shown * 5, sizeof(*cells));
+	double *vals = calloc(shown * 5, sizeof(*vals));
+	char title[160];
+
+	snprintf(title, sizeof(title), "%s: slowest by %s (total time of the reported events)",
+		 log->trackers[tracker], key);
+	if (bars && cells && vals) {
+		static const char *const headers[] = {"", "reported", "total", "mean", "max"};
+		static const bool num[] = {false, true, true, true, true};
+		char buf[64];
+
+		for (size_t i = 0; i < shown; i++) {
+			char total[32], mean[32];
+
+			lat_html_format_ns(total, sizeof(total), groups[i].total);
+			lat_html_format_ns(mean, sizeof(mean), groups[i].total / groups[i].count);
+			bars[i].label = groups[i].value;
+			bars[i].value = groups[i].total;
+			snprintf(bars[i].text, sizeof(bars[i].text), "%s in %.0f (mean %s)", total,
+				 groups[i].count, mean);
+			cells[i * 5] = strdup(groups[i].value);
+			snprintf(buf, sizeof(buf), "%.0f", groups[i].count);
+			cells[i * 5 + 1] = strdup(buf);
+			cells[i * 5 + 2] = strdup(total);
+			cells[i * 5 + 3] = strdup(mean);
+			lat_html_format_ns(buf, sizeof(buf), groups[i].max);
+			cells[i * 5 + 4] = strdup(buf);
+			vals[i * 5 + 1] = groups[i].count;
+			vals[i * 5 + 2] = groups[i].total;
+			vals[i * 5 + 3] = groups[i].total / groups[i].count;
+			vals[i * 5 + 4] = groups[i].max;
+		}
+		lat_html_bars(h, title, bars, shown);
+		fputs("<details><summary>as a table</summary>\n", h->out);
+		{
+			const char *hdr[5];
+
+			memcpy(hdr, headers, sizeof(hdr));
+			hdr[0] = key;
+			lat_html_table(h, hdr, 5, (const char *const *)cells, vals, num, shown);
+		}
+		if (ngroups > shown) {
+			snprintf(buf, sizeof(buf), "%zu more values of %s not shown.",
+				 ngroups - shown, key);
+			lat_html_para(h, "note", buf);
+		}
+		fputs("</details>\n", h->out);
+	}
+	for (size_t i = 0; cells && i < shown * 5; i++) {
+		free(cells[i]);
+	}
+	free(cells);
+	free(vals);
+	free(bars);
+out:
+	free(groups);
+	free(values);
+}
+
+/* The string fields a tracker's alerts have (comm first), in order of first sight. */
+static size_t tracker_keys(const struct tracklog *log, unsigned tracker, const char **keys,
+			   size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < log->nalerts; i++) {
+		const struct alert *a = &log->alerts[i];
+
+		if (a->tracker != tracker) {
+			continue;
+		}
+		for (size_t f = 0; f < a->nfields; f++) {
+			bool seen = false;
+
+			for (size_t k = 0; k < n && !seen; k++) {
+				seen = strcmp(keys[k], a->fields[f].key) == 0;
+			}
+			if (!seen && n < max) {
+				keys[n++] = a->fields[f].key;
+			}
+		}
+	}
+	return n;
+}
+
+static void fmt_count(char *buf, size_t len, double v)
+{
+	snprintf(buf, len, "%.0f", v);
+}
+
+static int report_tracklog(struct lat_html *h, const struct tracklog *log, const char *input,
+			   size_t max_points)
+{
+	double t0 = INFINITY, t1 = -INFINITY, events = 0, reported = 0, timeouts = 0, lost = 0;
+	struct lat_html_card cards[8];
+	size_t ncards = 0, timeout_alerts = 0;
+	char note[512];
+
+	for (size_t i = 0; i < log->nalerts; i++) {
+		t0 = fmin(t0, log->alerts[i].start_ns);
+		t1 = fmax(t1, log->alerts[i].start_ns + log->alerts[i].delay_ns);
+		timeout_alerts += log->alerts[i].timeout;
+	}
+	for (size_t i = 0; i < log->nsums; i++) {
+		events += log->sums[i].events;
+		reported += log->sums[i].reported;
+		timeouts += log->sums[i].timeouts;
+		lost += log->sums[i].lost;
+	}
+
+	/* overview */
+	lat_html_section(h, "overview", "Overview", NULL);
+	memset(cards, 0, sizeof(cards));
+	cards[ncards].label = "trackers";
+	snprintf(cards[ncards++].value, sizeof(cards[0].value), "%zu", log->ntrackers);
+	cards[ncards].label = "events tracked";
+	if (log->nsums) {
+		fmt_count(cards[ncards++].value, sizeof(cards[0].value), events);
+	} else {
+		snprintf(cards[ncards++].value, sizeof(cards[0].value), "?");
+	}
+	cards[ncards].label = "reports in the log";
+	snprintf(cards[ncards++].value, sizeof(cards[0].value), "%zu", log->nalerts);
+	cards[ncards].label = "timeout reports";
+	snprintf(cards[ncards++].value, sizeof(cards[0].value), "%zu", timeout_alerts);
+	cards[ncards].label = "time span of reports";
+	if (log->nalerts) {
+		lat_html_format_ns(cards[ncards++].value, sizeof(cards[0].value), t1 - t0);
+	} else {
+		snprintf(cards[ncards++].value, sizeof(cards[0].value), "-");
+	}
+	cards[ncards].label = "events lost";
+	cards[ncards].warn = lost > 0;
+	if (log->nsums) {
+		fmt_count(cards[ncards++].value, sizeof(cards[0].value), lost);
+	} else {
+		snprintf(cards[ncards++].value, sizeof(cards[0].value), "?");
+	}
+	lat_html_cards(h, cards, ncards);
+	if (!log->nsums) {
+		lat_html_para(h, "warn",
+			      "The log has no summary records (the tracker was stopped before it "
+			      "printed them): the distributions below are of the reported events "
+			      "only, and losses are unknown.");
+	}
+	if (log->nsums) {
+		static const char *const headers[] = {"tracker",  "series",   "events",
+						      "reported", "timeouts", "threshold",
+						      "mean",     "max",      "lost"};
+		static const bool num[] = {false, false, true, true, true, true, true, true, true};
+		size_t nc = 9;
+		char **cells = calloc(log->nsums * nc, sizeof(*cells));
+		double *vals = calloc(log->nsums * nc, sizeof(*vals));
+
+		for (size_t i = 0; cells && vals && i < log->nsums; i++) {
+			const struct summary *s = &log->sums[i];
+			char b[64];
+
+			cells[i * nc] = strdup(s->tracker);
+			cells[i * nc + 1] = strdup(s->series);
+			fmt_count(b, sizeof(b), s->events);
+			cells[i * nc + 2] = strdup(b);
+			fmt_count(b, sizeof(b), s->reported);
+			cells[i * nc + 3] = strdup(b);
+			fmt_count(b, sizeof(b), s->timeouts);
+			cells[i * nc + 4] = strdup(b);
+			lat_html_format_ns(b, sizeof(b), s->threshold_ns);
+			cells[i * nc + 5] = strdup(b);
+			lat_html_format_ns(b, sizeof(b), s->mean_ns);
+			cells[i * nc + 6] = strdup(b);
+			lat_html_format_ns(b, sizeof(b), s->max_ns);
+			cells[i * nc + 7] = strdup(b);
+			fmt_count(b, sizeof(b), s->lost);
+			cells[i * nc + 8] = strdup(b);
+			vals[i * nc + 2] = s->events;
+			vals[i * nc + 3] = s->reported;
+			vals[i * nc + 4] = s->timeouts;
+			vals[i * nc + 5] = NAN;
+			vals[i * nc + 6] = s->mean_ns;
+			vals[i * nc + 7] = s->max_ns;
+			vals[i * nc + 8] = s->lost;
+		}
+		if (cells && vals) {
+			lat_html_table(h, headers, nc, (const char *const *)cells, vals, num,
+				       log->nsums);
+		}
+		for (size_t i = 0; cells && i < log->nsums * nc; i++) {
+			free(cells[i]);
+		}
+		free(cells);
+		free(vals);
+	}
+	(void)reported;
+	(void)timeouts;
+
+	/* latency over time */
+	snprintf(note, sizeof(note),
+		 "Every reported event (over its tracker's threshold) at its start time; rings are "
+		 "timeout reports (the event was still running). Hover a point for its fields and "
+		 "stacks.");
+	lat_html_section(h, "timeline", "Latency over time", note);
+	{
+		const struct alert **order = calloc(log->nalerts + 1, sizeof(*order));
+		struct lat_html_point *pts = calloc(log->nalerts + 1, sizeof(*pts));
+		size_t n = log->nalerts < max_points ? log->nalerts : max_points;
+		double thr = 0;
+
+		for (size_t i = 0; i < log->nsums; i++) {
+			thr = log->nsums && (thr == 0 || log->sums[i].threshold_ns < thr)
+				  ? log->sums[i].threshold_ns
+				  : thr;
+		}
+		if (!order || !pts) {
+			free(order);
+			free(pts);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < log->nalerts; i++) {
+			order[i] = &log->alerts[i];
+		}
+		if (n < log->nalerts) {
+			qsort(order, log->nalerts, sizeof(*order), cmp_alert_delay);
+			snprintf(note, sizeof(note),
+				 "Showing the %zu slowest of %zu reports (--max-points).", n,
+				 log->nalerts);
+			lat_html_para(h, "warn", note);
+		}
+		for (size_t i = 0; i < n; i++) {
+			pts[i].x_s = (order[i]->start_ns - t0) / 1e9;
+			pts[i].y_ns = order[i]->delay_ns;
+			pts[i].series = order[i]->tracker;
+			pts[i].hollow = order[i]->timeout;
+			pts[i].detail = order[i]->detail;
+		}
+		/* one threshold line only when every tracker has the same */
+		for (size_t i = 0; i < log->nsums; i++) {
+			if (log->sums[i].threshold_ns != thr) {
+				thr = 0;
+			}
+		}
+		lat_html_scatter(h, "Duration of each reported event", pts, n,
+				 (const char *const *)log->trackers, log->ntrackers, thr);
+		free(order);
+		free(pts);
+	}
+
+	/* distributions */
+	lat_html_section(
+	    h, "distributions", "Latency distributions",
+	    "Bars: every completed event, in the trackers' log2 buckets (counted in the "
+	    "kernel, reported or not). Line: the density of the reported events' exact "
+	    "durations. Duration axis in log scale.");
+	for (size_t i = 0; i < log->nsums; i++) {
+		const struct summary *s = &log->sums[i];
+		double *values = calloc(log->nalerts + 1, sizeof(*values));
+		size_t nv = 0, same_tracker = 0;
+		unsigned t = 0;
+		char title[160];
+
+		for (size_t k = 0; k < log->nsums; k++) {
+			same_tracker += strcmp(log->sums[k].tracker, s->tracker) == 0;
+		}
+		/* the density only when this series is its tracker's only one (alerts do not all
+		 * say their series) */
+		for (size_t k = 0; values && same_tracker == 1 && k < log->nalerts; k++) {
+			if (strcmp(log->trackers[log->alerts[k].tracker], s->tracker) == 0 &&
+			    !log->alerts[k].timeout) {
+				values[nv++] = log->alerts[k].delay_ns;
+			}
+		}
+		(void)t;
+		if (strcmp(s->tracker, s->series) == 0) {
+			snprintf(title, sizeof(title), "%s: %.0f events, %.0f reported", s->tracker,
+				 s->events, s->reported);
+		} else {
+			snprintf(title, sizeof(title), "%s / %s: %.0f events, %.0f reported",
+				 s->tracker, s->series, s->events, s->reported);
+		}
+		lat_html_histogram(h, title, s->buckets, s->nbuckets, values, nv, s->threshold_ns);
+		free(values);
+	}
+	if (!log->nsums) {
+		/* no summary: log2 buckets of the reported events */
+		for (unsigned t = 0; t < log->ntrackers; t++) {
+			struct lat_html_bucket b[64];
+			double *values = calloc(log->nalerts + 1, sizeof(*values));
+			size_t nv = 0;
+			char title[160];
+
+			memset(b, 0, sizeof(b));
+			for (int k = 0; k < 64; k++) {
+				b[k].low = ldexp(1, k);
+				b[k].high = ldexp(1, k + 1);
+			}
+			for (size_t k = 0; values && k < log->nalerts; k++) {
+				const struct alert *a = &log->alerts[k];
+
+				if (a->tracker == t && !a->timeout) {
+					int e =
+					    a->delay_ns >= 1 ? (int)floor(log2(a->delay_ns)) : 0;
+
+					b[e < 63 ? e : 63].count++;
+					values[nv++] = a->delay_ns;
+				}
+			}
+			snprintf(title, sizeof(title), "%s: %zu reported events", log->trackers[t],
+				 nv);
+			lat_html_histogram(h, title, b, 64, values, nv, 0);
+			free(values);
+		}
+	}
+
+	/* top offenders */
+	lat_html_section(
+	    h, "offenders", "Top offenders",
+	    "The reported events (timeout reports left out) grouped by process name and "
+	    "by each of the tracker's fields, ranked by the total time they took.");
+	for (unsigned t = 0; t < log->ntrackers; t++) {
+		const char *keys[16];
+		size_t nk = tracker_keys(log, t, keys, 16);
+
+		for (size_t k = 0; k < nk; k++) {
+			report_group(h, log, t, keys[k]);
+		}
+	}
+	if (!log->nalerts) {
+		lat_html_para(h, "note", "No reported event.");
+	}
+
+	/* losses */
+	lat_html_section(
+	    h, "losses", "Losses",
+	    "Every event latscope could not track or report is counted here (docs/track.md).");
+	for (size_t i = 0; i < log->nsums; i++) {
+		const struct summary *s = &log->sums[i];
+		struct lat_html_card c[16];
+		size_t n = 0;
+		char title[160];
+
+		snprintf(title, sizeof(title), "%s%s%s", s->tracker,
+			 strcmp(s->tracker, s->series) ? " / " : "",
+			 strcmp(s->tracker, s->series) ? s->series : "");
+		lat_html_heading(h, title, NULL);
+		memset(c, 0, sizeof(c));
+		for (size_t k = 0; k < s->ndrops && n < 16; k++, n++) {
+			c[n].label = s->drops[k].key;
+			snprintf(c[n].value, sizeof(c[n].value), "%s", s->drops[k].value);
+			c[n].warn = strcmp(s->drops[k].value, "0") != 0 &&
+				    strcmp(s->drops[k].key, "exec run") != 0;
+		}
+		lat_html_cards(h, c, n);
+	}
+	if (log->other_lines) {
+		snprintf(note, sizeof(note), "%zu lines of other record types were not shown.",
+			 log->other_lines);
+		lat_html_para(h, "note", note);
+	}
+	(void)input;
+	return 0;
+}
+
+/* --- the trace report ------------------------------------------------------------------------ */
+
+/* What runs on a trace, and the section each goes to. */
+static const struct {
+	const char *name, *section, *section_title;
+} trace_analyses[] = {
+    {"cputop", "cpu", "CPU usage per process"},
+    {"memtop", "memory", "Memory per process"},
+    {"iousagetop", "io", "I/O per process and latencies"},
+    {"iolatencystats", "io", NULL},
+    {"iolatencyfreq", "io", NULL},
+    {"iolatencytop", "io", NULL},
+    {"syscallstats", "syscalls", "System calls"},
+    {"schedstats", "sched", "Scheduling latency"},
+    {"schedfreq", "sched", NULL},
+    {"schedtop", "sched", NULL},
+    {"irqstats", "irq", "Interrupts"},
+    {"irqfreq", "irq", NULL},
+};
+#define TRACE_ANALYSES (sizeof(trace_analyses) / sizeof(trace_analyses[0]))
+
+struct trace_ctx {
+	struct lat_analysis_run runs[TRACE_ANALYSES];
+	struct lat_analysis_config config[TRACE_ANALYSES];
+	bool inited[TRACE_ANALYSES]; /* init succeeded: fini needed */
+	bool active[TRACE_ANALYSES]; /* inited, and no error while running */
+	int error[TRACE_ANALYSES];
+	uint64_t events;
+};
+
+static int trace_on_event(const struct lat_kevent *ev, void *user)
+{
+	struct trace_ctx *ctx = user;
+
+	ctx->events++;
+	for (size_t i = 0; i < TRACE_ANALYSES; i++) {
+		if (ctx->active[i]) {
+			int ret = lat_analysis_run_event(&ctx->runs[i], ev);
+
+			if (ret < 0) {
+				ctx->error[i] = ret;
+				ctx->active[i] = false;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Bars of a per-process table's first ratio or size column (CPU, I/O per process). */
+static void process_bars(struct lat_html *h, const struct lat_table *t)
+{
+	const struct lat_table_class *cls = t->cls;
+	size_t col = cls->ncolumns, n = t->nrows < MAX_GROUP_ROWS ? t->nrows : MAX_GROUP_ROWS;
+	struct lat_html_bar *bars;
+	char(*labels)[96];
+
+	if (!cls->ncolumns || cls->columns[0].cls != LAT_CLS_PROCESS || !n) {
+		return;
+	}
+	for (size_t c = 1; c < cls->ncolumns && col == cls->ncolumns; c++) {
+		if (cls->columns[c].cls == LAT_CLS_RATIO || cls->columns[c].cls == LAT_CLS_SIZE) {
+			col = c;
+		}
+	}
+	if (col == cls->ncolumns) {
+		return;
+	}
+	bars = calloc(n, sizeof(*bars));
+	labels = calloc(n, sizeof(*labels));
+	if (bars && labels) {
+		for (size_t r = 0; r < n; r++) {
+			const struct lat_cell *p = lat_table_cell(t, r, 0),
+					      *v = lat_table_cell(t, r, col);
+			double value = v->is_float ? v->d : (double)v->i;
+
+			snprintf(labels[r], sizeof(labels[r]), "%s (%" PRId32 ")",
+				 p->s ? p->s : "?", p->has_tid ? p->tid : p->pid);
+			bars[r].label = labels[r];
+			bars[r].value = value;
+			if (cls->columns[col].cls == LAT_CLS_RATIO) {
+				snprintf(bars[r].text, sizeof(bars[r].text), "%.2f %%",
+					 value * 100);
+			} else {
+				lat_html_format_size(bars[r].text, sizeof(bars[r].text), value);
+			}
+		}
+		char title[160];
+
+		snprintf(title, sizeof(title), "%s by process", cls->columns[col].title);
+		lat_html_bars(h, title, bars, n);
+	}
+	free(bars);
+	free(labels);
+}
+
+/*
+ * The tables of one analysis: those without a subtitle first, then the per-group ones (per
+ * process, per TID...), the first few shown and the others folded. A table class already shown
+ * in the section (irqfreq repeats irqstats' tables) is left out.
+ */
+static void report_result(struct lat_html *h, const struct lat_result *result,
+			  const struct lat_table_class **shown, size_t *nshown)
+{
+	size_t grouped = 0, folded = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t t = 0; t < result->ntables; t++) {
+			const struct lat_table *table = &result->tables[t];
+			bool seen = false;
+
+			if ((table->subtitle != NULL) != (pass == 1)) {
+				continue;
+			}
+			for (size_t k = 0; k < *nshown && !seen; k++) {
+				seen = shown[k] == table->cls;
+			}
+			if (seen && pass == 0) {
+				continue;
+			}
+			if (!seen && *nshown < 64) {
+				shown[(*nshown)++] = table->cls;
+			}
+			if (pass == 1 && grouped++ == 4) {
+				char summary[160];
+
+				snprintf(summary, sizeof(summary),
+					 "%zu more tables: %s, one per group", result->ntables - t,
+					 table->cls->title);
+				fputs("<details><summary>", h->out);
+				lat_html_escape(h->out, summary);
+				fputs("</summary>\n", h->out);
+				folded = 1;
+			}
+			process_bars(h, table);
+			lat_html_result_table(h, table, 25);
+		}
+	}
+	if (folded) {
+		fputs("</details>\n", h->out);
+	}
+}
+
+static int report_trace(struct lat_html *h, const char *path, struct lat_ctf_source *src)
+{
+	struct trace_ctx *ctx = calloc(1, sizeof(*ctx));
+	struct lat_analysis_config config;
+	const struct lat_ctf_stats *stats;
+	struct lat_html_card cards[6];
+	int64_t begin = 0, end = 0;
+	int major, minor, patch, ret;
+	char b[64], e[64], note[512];
+	const char *section = NULL;
+	const struct lat_table_class *shown[64];
+	size_t nshown = 0;
+
+	if (!ctx) {
+		return -ENOMEM;
+	}
+	memset(&config, 0, sizeof(config));
+	config.limit = 10;
+	config.freq_resolution = 20;
+	for (size_t i = 0; i < TRACE_ANALYSES; i++) {
+		const struct lat_analysis_ops *ops = lat_analysis_find(trace_analyses[i].name);
+
+		ctx->config[i] = config;
+		/* scheduling: one distribution of every task, stats in total and per task */
+		if (strncmp(trace_analyses[i].name, "sched", 5) == 0) {
+			ctx->config[i].total = true;
+			ctx->config[i].per_tid = strcmp(trace_analyses[i].name, "schedstats") == 0;
+		}
+		ctx->error[i] =
+		    ops ? lat_analysis_run_init(&ctx->runs[i], ops, &ctx->config[i]) : -ENOSYS;
+		ctx->inited[i] = ctx->active[i] = ctx->error[i] == 0;
+		if (ctx->active[i] &&
+		    lat_ctf_source_tracer_version(src, &major, &minor, &patch) == 0) {
+			lat_state_set_tracer_version(&ctx->runs[i].state, major, minor, patch);
+		}
+	}
+	ret = lat_ctf_source_run(src, trace_on_event, ctx);
+	if (ret) {
+		cli_error("%s: %s", path, lat_ctf_source_error(src));
+		for (size_t i = 0; i < TRACE_ANALYSES; i++) {
+			if (ctx->inited[i]) {
+				lat_analysis_run_fini(&ctx->runs[i]);
+			}
+		}
+		free(ctx);
+		return CLI_EXIT_FAILURE;
+	}
+	stats = lat_ctf_source_stats(src);
+	if (!lat_ctf_source_intersection(src, &begin, &end)) {
+		lat_ctf_source_range(src, &begin, &end);
+	}
+	lat_html_section(h, "overview", "Overview", NULL);
+	memset(cards, 0, sizeof(cards));
+	lat_format_timestamp(b, sizeof(b), begin, true, true);
+	lat_format_timestamp(e, sizeof(e), end, true, true);
+	cards[0].label = "events";
+	snprintf(cards[0].value, sizeof(cards[0].value), "%" PRIu64, ctx->events);
+	cards[1].label = "duration";
+	lat_html_format_ns(cards[1].value, sizeof(cards[1].value), (double)(end - begin));
+	cards[2].label = "events lost by the tracer";
+	snprintf(cards[2].value, sizeof(cards[2].value), "%" PRIu64, stats->discarded_events);
+	cards[2].warn = stats->discarded_events > 0;
+	cards[3].label = "packets lost";
+	snprintf(cards[3].value, sizeof(cards[3].value), "%" PRIu64, stats->discarded_packets);
+	cards[3].warn = stats->discarded_packets > 0;
+	lat_html_cards(h, cards, 4);
+	snprintf(note, sizeof(note),
+		 "Trace %s, from %s to %s (UTC; the range every stream covers).", path, b, e);
+	lat_html_para(h, "note", note);
+	if (stats->discarded_events || stats->discarded_packets) {
+		lat_html_para(h, "warn",
+			      "The tracer lost events: the results below miss them (record with "
+			      "larger buffers or fewer events).");
+	}
+
+	for (size_t i = 0; i < TRACE_ANALYSES; i++) {
+		struct lat_result result;
+
+		if (!section || strcmp(section, trace_analyses[i].section) != 0) {
+			section = trace_analyses[i].section;
+			nshown = 0;
+			lat_html_section(h, section, trace_analyses[i].section_title, NULL);
+		}
+		if (ctx->error[i]) {
+			/* an analysis not written yet (-ENOSYS) is left out silently */
+			if (ctx->error[i] != -ENOSYS) {
+				snprintf(note, sizeof(note), "%s: %s", trace_analyses[i].name,
+					 strerror(-ctx->error[i]));
+				lat_html_para(h, "warn", note);
+			}
+			continue;
+		}
+		lat_result_init(&result);
+		ret = lat_analysis_run_finish(&ctx->runs[i], &result);
+		if (ret) {
+			if (ret != -ENOSYS) {
+				snprintf(note, sizeof(note), "%s: %s", trace_analyses[i].name,
+					 strerror(-ret));
+				lat_html_para(h, "warn", note);
+			}
+		} else {
+			report_result(h, &result, shown, &nshown);
+		}
+		lat_result_fini(&result);
+	}
+	for (size_t i = 0; i < TRACE_ANALYSES; i++) {
+		if (ctx->inited[i]) {
+			lat_analysis_run_fini(&ctx->runs[i]);
+		}
+	}
+	free(ctx);
+	return 0;
+}
+
+/* --- the command ----------------------------------------------------------------------------- */
+
+static void print_help(FILE *out)
+{
+	fprintf(out,
+		"Usage: latscope report INPUT [-o FILE] [OPTIONS]\n\n"
+		"Writes one self-contained HTML page (inline SVG and CSS, no network) from:\n"
+		"  - a `latscope track --json` log (a file, or - for stdin): latency over time\n"
+		"    (hover a point: its fields and stacks), distributions per tracker (log-scale\n"
+		"    histogram and density), top offenders, losses;\n"
+		"  - an LTTng kernel trace (a folder): CPU, memory and I/O per process, system\n"
+		"    calls, scheduling and IRQ latencies (the analyses of `latscope analyze`).\n\n"
+		"Options:\n"
+		"  -o, --output FILE   the page to write (default report.html; - for stdout)\n"
+		"  --title TEXT        the page's title\n"
+		"  --max-points N      at most N points in the scatter (the slowest; default %d)\n"
+		"  -h, --help          this help\n",
+		DEFAULT_MAX_POINTS);
+}
+
+int cmd_report(int argc, char **argv)
+{
+	static const struct option options[] = {
+	    {"output", required_argument, NULL, 'o'},
+	    {"title", required_argument, NULL, 't'},
+	    {"max-points", required_argument, NULL, 'm'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *input, *output = "report.html", *title = NULL;
+	size_t max_points = DEFAULT_MAX_POINTS;
+	struct lat_ctf_source *src = NULL;
+	struct tracklog log;
+	struct lat_html h;
+	struct stat st;
+	char tmp[4096], subtitle[4200];
+	FILE *out = NULL, *in = NULL;
+	int opt, status = CLI_EXIT_FAILURE, ret;
+	bool is_trace;
+
+	memset(&log, 0, sizeof(log));
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'o':
+			output = optarg;
+			break;
+		case 't':
+			title = optarg;
+			break;
+		case 'm': {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v <= 0) {
+				return cli_usage_error(
+				    "report", "--max-points: not a positive number: %s", optarg);
+			}
+			max_points = (size_t)v;
+			break;
+		}
+		case 'h':
+			print_help(stdout);
+			return CLI_EXIT_OK;
+		default:
+			return cli_usage_error("report", "unknown option or missing value: '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		return cli_usage_error("report", "no INPUT (a track --json log or a trace folder)");
+	}
+	input = argv[optind++];
+	if (optind < argc) {
+		return cli_usage_error("report", "unexpected argument '%s'", argv[optind]);
+	}
+
+	/* read the input first: nothing is written for bad input */
+	is_trace = strcmp(input, "-") != 0 && stat(input, &st) == 0 && S_ISDIR(st.st_mode);
+	if (is_trace) {
+		struct lat_ctf_options opts = {.intersect = true, .kernel_only = true};
+		char err[600];
+
+		ret = lat_ctf_source_open(input, &opts, &src, err, sizeof(err));
+		if (ret) {
+			cli_error("%s: %s", input, err);
+			return CLI_EXIT_FAILURE;
+		}
+	} else {
+		in = strcmp(input, "-") == 0 ? stdin : fopen(input, "r");
+		if (!in) {
+			cli_error("%s: %s", input, strerror(errno));
+			return CLI_EXIT_FAILURE;
+		}
+		status = read_tracklog(in, strcmp(input, "-") == 0 ? "stdin" : input, &log);
+		if (in != stdin) {
+			fclose(in);
+		}
+		if (status) {
+			tracklog_fini(&log);
+			return status;
+		}
+		status = CLI_EXIT_FAILURE;
+	}
+
+	if (strcmp(output, "-") == 0) {
+		out = stdout;
+	} else {
+		snprintf(tmp, sizeof(tmp), "%s.tmp.%d", output, (int)getpid());
+		out = fopen(tmp, "w");
+		if (!out) {
+			cli_error("%s: %s", output, strerror(errno));
+			goto done;
+		}
+	}
+	if (is_trace) {
+		snprintf(subtitle, sizeof(subtitle), "LTTng kernel trace %s", input);
+	} else {
+		snprintf(subtitle, sizeof(subtitle), "latscope track log %s",
+			 strcmp(input, "-") == 0 ? "(stdin)" : input);
+	}
+	lat_html_begin(&h, out,
+		       title      ? title
+		       : is_trace ? "trace report"
+				  : "latency report",
+		       subtitle);
+	if (is_trace) {
+		ret = report_trace(&h, input, src);
+		if (ret > 0) {
+			status = ret;
+			goto done;
+		}
+	} else {
+		ret = report_tracklog(&h, &log, input, max_points);
+	}
+	if (ret < 0) {
+		cli_error("%s: %s", input, strerror(-ret));
+		goto done;
+	}
+	ret = lat_html_end(&h);
+	if (out != stdout) {
+		if (fclose(out) != 0) {
+			ret = -EIO;
+		}
+		out = NULL;
+		if (!ret && rename(tmp, output) != 0) {
+			ret = -errno;
+		}
+	} else if (fflush(stdout) != 0) {
+		ret = -EIO;
+	}
+	if (ret) {
+		cli_error("%s: %s", output, strerror(-ret));
+		goto done;
+	}
+	status = CLI_EXIT_OK;
+done:
+	if (out && out != stdout) {
+		fclose(out);
+	}
+	if (status != CLI_EXIT_OK && strcmp(output, "-") != 0) {
+		unlink(tmp);
+	}
+	tracklog_fini(&log);
+	lat_ctf_source_destroy(src);
+	return status;
+}
