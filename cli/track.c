@@ -29,6 +29,7 @@
 #include "util/usyms.h"
 
 /* The trackers, in the order --help lists them. Add yours here (and in track.h). */
+/* clang-format off */
 static const struct track_tracker *const trackers[] = {
     &track_syscall,
     &track_wakeup,
@@ -38,6 +39,7 @@ static const struct track_tracker *const trackers[] = {
     &track_net,
     &track_ttfb,
 };
+/* clang-format on */
 
 #define TRACKER_COUNT (sizeof(trackers) / sizeof(trackers[0]))
 #define MAX_INSTANCES 16
@@ -978,17 +980,38 @@ static int ctl_request(struct track_run *run, char *line, FILE *out)
 		reply(out, "uptime_ms=%" PRIu64 "\n", (now_ns() - run->started_ns) / 1000000);
 		for (int i = 0; i < run->ninst; i++) {
 			struct track_instance *inst = &run->inst[i];
-			uint64_t drops[LAT_DROP_MAX] = {0}, lost = inst->bad_records;
+			const struct track_tracker *t = inst->tracker;
+			uint64_t drops[LAT_DROP_MAX] = {0}, lost = inst->bad_records, events = 0;
 			struct lat_stats st;
 
-			lat_ebpf_probe_stats(inst->probe, 0, &st);
+			/* The totals, then each series of a tracker that has several. */
+			for (int series = 0; series < LAT_STATS_SERIES_MAX; series++) {
+				if ((t->series ? !t->series[series] : series > 0) ||
+				    lat_ebpf_probe_stats(inst->probe, (uint32_t)series, &st) != 0) {
+					break;
+				}
+				events += st.count;
+			}
 			lat_ebpf_probe_drops(inst->probe, drops);
 			for (int d = 0; d < LAT_DROP_MAX; d++) {
 				lost += drops[d];
 			}
-			reply(out, "%s.events=%llu\n", inst->tracker->name, U(st.count));
-			reply(out, "%s.reported=%" PRIu64 "\n", inst->tracker->name, inst->records);
-			reply(out, "%s.lost=%" PRIu64 "\n", inst->tracker->name, lost);
+			reply(out, "%s.events=%llu\n", t->name, U(events));
+			reply(out, "%s.reported=%" PRIu64 "\n", t->name, inst->records);
+			reply(out, "%s.timeouts=%" PRIu64 "\n", t->name, inst->timeouts);
+			reply(out, "%s.lost=%" PRIu64 "\n", t->name, lost);
+			for (int series = 0; t->series && series < LAT_STATS_SERIES_MAX; series++) {
+				if (!t->series[series] ||
+				    lat_ebpf_probe_stats(inst->probe, (uint32_t)series, &st) != 0) {
+					break;
+				}
+				reply(out, "%s.%s.events=%llu\n", t->name, t->series[series],
+				      U(st.count));
+				reply(out, "%s.%s.reported=%" PRIu64 "\n", t->name,
+				      t->series[series], inst->series_records[series]);
+				reply(out, "%s.%s.timeouts=%" PRIu64 "\n", t->name,
+				      t->series[series], inst->series_timeouts[series]);
+			}
 			ctl_get_one(out, inst, NULL);
 		}
 		if (run->exec_cmd) {
@@ -1092,16 +1115,20 @@ static void print_help(void)
 	printf("Usage: latscope track TRACKER... [OPTIONS]\n\n"
 	       "Tracks latencies in the kernel with eBPF and reports every event slower than the\n"
 	       "threshold, with where it waited. Runs until Ctrl-C or --duration.\n\n"
-	       "Trackers:\n");
+	       "Trackers (default threshold):\n");
 	for (size_t i = 0; i < TRACKER_COUNT; i++) {
-		printf("  %-10s %s\n", trackers[i]->name, trackers[i]->summary);
+		char thr[32];
+
+		lat_track_format_exact(trackers[i]->default_threshold_ns, thr, sizeof(thr));
+		printf("  %-8s %-6s %s\n", trackers[i]->name, thr, trackers[i]->summary);
 	}
 	printf(
 	    "\nOptions:\n"
-	    "  -t, --threshold [TRACKER=]DURATION  report events slower than this (default 1ms)\n"
+	    "  -t, --threshold [TRACKER=]DURATION  report events slower than this (default: the\n"
+	    "                                      tracker's, above)\n"
 	    "  -T, --timeout [TRACKER=]DURATION    report events still running at this age too\n"
 	    "      --worst               raise the threshold to each reported delay\n"
-	    "  -p, --pid PID             only this process\n"
+	    "  -p, --pid PID             only this process (task filters: not with irq)\n"
 	    "      --tid TID             only this thread\n"
 	    "  -c, --comm NAME           only tasks with this command name\n"
 	    "      --cgroup PATH         only tasks in this cgroup (v2; relative to "
@@ -1383,6 +1410,17 @@ static int parse_args(struct track_run *run, int argc, char **argv)
 		inst->threshold_ns =
 		    run->threshold_set ? run->threshold_ns : t->default_threshold_ns;
 		inst->timeout_ns = run->timeout_set ? run->timeout_ns : 0;
+	}
+	for (int i = 0; i < run->ninst; i++) {
+		const struct lat_tracker_filter *f = &run->filter;
+
+		if (run->inst[i].tracker->no_task &&
+		    (f->tgid || f->tid || f->comm[0] || f->cgroup_id)) {
+			return usage(
+			    "%s: --pid, --tid, --comm and --cgroup do not apply (an interrupt has "
+			    "no task of its own)",
+			    run->inst[i].tracker->name);
+		}
 	}
 	for (int i = 0; i < nthresholds; i++) {
 		struct track_instance *inst =

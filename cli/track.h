@@ -49,6 +49,8 @@ struct track_tracker {
 	const char *const *stack_programs; /* programs needed only for kernel stacks */
 	const char *const *series; /* names of lat_stats entries; NULL: one, the tracker's */
 	bool user_stacks;          /* its probe copies user stacks (--ustack-size) */
+	bool no_task;              /* its events have no task of their own (irq): task filters
+				      (--pid, --tid, --comm, --cgroup) are refused */
 	uint64_t default_threshold_ns;
 	/* Fills at most max fields from a checked record; returns how many. */
 	int (*fields)(const struct lat_record_hdr *hdr, const void *payload,

@@ -63,5 +63,6 @@ const struct track_tracker track_irq = {
     .tracepoints = tracepoints,
     .series = series,
     .default_threshold_ns = 500000,
+    .no_task = true,
     .fields = irq_fields,
 };

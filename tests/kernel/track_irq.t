@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# track_irq.t: `latscope track irq` on the real kernel: hard IRQs under disk I/O, NET_RX softirqs and raise latency under loopback traffic.
+# track_irq.t: `latscope track irq` on the real kernel: hard IRQs under disk I/O, NET_RX softirqs and raise latency under loopback traffic; ctl status per series; task filters refused; --help defaults.
 . "$(dirname "$0")/../lib.sh"
 
 require_root
@@ -102,9 +102,37 @@ like "$(cat "$TMP/text.out")" '^irq_soft: [0-9]+ events, [0-9]+ reported' "text 
 start_track t10s irq -t 10s --json --no-stack
 "$NET" -n 5 >/dev/null
 sleep 0.1
+"$LATSCOPE" ctl --pid "$TRACK_PID" status >"$TMP/status.out" 2>&1
 stop_track
 pyq "$TMP/t10s.out" 'len(A)' 'S["irq_soft"]["events"] > 0 and S["irq_raise"]["events"] > 0'
 is "${R[0]}" 0 "nothing reported at threshold 10 s"
 is "${R[1]}" True "but softirqs are counted"
+st=$(cat "$TMP/status.out")
+like "$st" "irq\.irq_hard\.events=[0-9]+" "ctl status: the hard IRQ series"
+like "$st" "irq\.irq_soft\.events=[1-9][0-9]*" "ctl status: the softirq series, counted"
+like "$st" "irq\.irq_raise\.reported=0" "ctl status: the raise series"
+python3 -S -c '
+import sys
+kv = dict(l.split("=", 1) for l in open(sys.argv[1]).read().split() if "=" in l)
+print(int(kv["irq.events"]) == sum(int(kv["irq.%s.events" % s]) for s in ("irq_hard", "irq_soft", "irq_raise")))' \
+	"$TMP/status.out" >"$TMP/status.sum"
+is "$(cat "$TMP/status.sum")" True "ctl status: irq.events is the sum of the series"
+
+# --- an IRQ has no task: the task filters are refused ------------------------------------------------
+CG2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+filters=("--pid 1" "--tid 1" "--comm sshd")
+[ -n "$CG2" ] && filters+=("--cgroup $CG2")
+for f in "${filters[@]}"; do
+	# shellcheck disable=SC2086
+	"$LATSCOPE" track irq $f -d 1 >"$TMP/flt.out" 2>"$TMP/flt.err"
+	is "$?" 2 "irq $f: a usage error"
+done
+like "$(cat "$TMP/flt.err")" "^latscope: track: irq: --pid, --tid, --comm and --cgroup do not apply \(an interrupt has no task of its own\)" \
+	"and a one-line reason"
+"$LATSCOPE" track syscall irq --pid 1 -d 1 >/dev/null 2>"$TMP/flt2.err"
+is "$?" 2 "with another tracker in the run too"
+"$LATSCOPE" track --help >"$TMP/help.out"
+like "$(grep '^  irq ' "$TMP/help.out")" '^  irq +500us ' "--help: irq's own default threshold (500us)"
+like "$(grep -- '--threshold' "$TMP/help.out")" "default: the$" "--help: no single stale default"
 
 done_testing
