@@ -163,7 +163,11 @@ struct reader {
 	struct lat_sync *sync;
 	uint32_t index;
 	struct lat_sync_trace_info *info;
-	const bt_event_class *out_class, *in_class; /* resolved on first sight */
+	struct {
+		const bt_event_class *cls;
+		int kind; /* enum kind */
+	} classes[64];    /* resolved on first sight */
+	unsigned nclasses;
 	int status;
 	char error[256];
 };
@@ -187,6 +191,65 @@ static bool field_u64(const bt_field *payload, const char *name, uint64_t *v)
 	return true;
 }
 
+enum kind {
+	KIND_NONE,
+	KIND_INET_OUT,  /* inet_sock_local_out: seq, ack_seq, flags, window, check */
+	KIND_INET_IN,   /* inet_sock_local_in */
+	KIND_DEV_QUEUE, /* net_dev_queue: network_header -> transport_header (lttng-modules >= 2.9)
+			 */
+	KIND_DEV_RECV,  /* netif_receive_skb, netif_rx */
+};
+
+static int class_kind(struct reader *r, const bt_event_class *ec)
+{
+	static const struct {
+		const char *name;
+		int kind;
+	} names[] = {
+	    {"inet_sock_local_out", KIND_INET_OUT},
+	    {"inet_sock_local_in", KIND_INET_IN},
+	    {"net_dev_queue", KIND_DEV_QUEUE},
+	    {"netif_receive_skb", KIND_DEV_RECV},
+	    {"netif_rx", KIND_DEV_RECV},
+	};
+	const char *name;
+	int kind = KIND_NONE;
+
+	for (unsigned i = 0; i < r->nclasses; i++) {
+		if (r->classes[i].cls == ec) {
+			return r->classes[i].kind;
+		}
+	}
+	name = bt_event_class_get_name(ec);
+	for (size_t i = 0; name && i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(name, names[i].name)) {
+			kind = names[i].kind;
+		}
+	}
+	if (r->nclasses < sizeof(r->classes) / sizeof(r->classes[0])) {
+		r->classes[r->nclasses].cls = ec;
+		r->classes[r->nclasses++].kind = kind;
+	}
+	return kind;
+}
+
+static const bt_field *member(const bt_field *s, const char *name)
+{
+	if (!s || bt_field_get_class_type(s) != BT_FIELD_CLASS_TYPE_STRUCTURE) {
+		return NULL;
+	}
+	return bt_field_structure_borrow_member_field_by_name_const(s, name);
+}
+
+static const bt_field *selected(const bt_field *v)
+{
+	if (!v ||
+	    !bt_field_class_type_is(bt_field_get_class_type(v), BT_FIELD_CLASS_TYPE_VARIANT)) {
+		return NULL;
+	}
+	return bt_field_variant_borrow_selected_option_field_const(v);
+}
+
 static void read_event(struct reader *r, const bt_message *msg)
 {
 	const bt_event *event = bt_message_event_borrow_event_const(msg);
@@ -197,6 +260,7 @@ static void read_event(struct reader *r, const bt_message *msg)
 	uint64_t seq, ack, flags, window = 0, check = 0;
 	int64_t ns;
 	bool send;
+	int kind;
 
 	if (!bt_stream_class_borrow_default_clock_class_const(
 		bt_event_class_borrow_stream_class_const(ec))) {
@@ -212,29 +276,32 @@ static void read_event(struct reader *r, const bt_message *msg)
 	if (ns > r->info->end || r->info->events == 1) {
 		r->info->end = ns;
 	}
-	if (ec != r->out_class && ec != r->in_class) {
-		const char *name = bt_event_class_get_name(ec);
-
-		if (!name) {
-			return;
-		}
-		if (!strcmp(name, "inet_sock_local_out")) {
-			r->out_class = ec;
-		} else if (!strcmp(name, "inet_sock_local_in")) {
-			r->in_class = ec;
-		} else {
-			return;
-		}
-	}
-	send = ec == r->out_class;
-	payload = bt_event_borrow_payload_field_const(event);
-	if (!payload || !field_u64(payload, "seq", &seq) || !field_u64(payload, "ack_seq", &ack) ||
-	    !field_u64(payload, "flags", &flags)) {
-		r->info->bad++;
+	kind = class_kind(r, ec);
+	if (kind == KIND_NONE) {
 		return;
 	}
-	field_u64(payload, "window", &window);
-	field_u64(payload, "check", &check);
+	send = kind == KIND_INET_OUT || kind == KIND_DEV_QUEUE;
+	payload = bt_event_borrow_payload_field_const(event);
+	if (kind == KIND_INET_OUT || kind == KIND_INET_IN) {
+		if (!payload || !field_u64(payload, "seq", &seq) ||
+		    !field_u64(payload, "ack_seq", &ack) || !field_u64(payload, "flags", &flags)) {
+			r->info->bad++;
+			return;
+		}
+		field_u64(payload, "window", &window);
+		field_u64(payload, "check", &check);
+	} else {
+		/* network_header (variant: ipv4/ipv6) -> transport_header (variant: tcp) */
+		const bt_field *tcp = selected(
+		    member(selected(member(payload, "network_header")), "transport_header"));
+
+		if (!tcp || !field_u64(tcp, "seq", &seq) || !field_u64(tcp, "ack_seq", &ack) ||
+		    !field_u64(tcp, "flags", &flags)) {
+			return; /* not TCP (UDP, ARP...), or no headers recorded */
+		}
+		field_u64(tcp, "window_size", &window);
+		field_u64(tcp, "checksum", &check);
+	}
 	key = (struct lat_sync_key){(uint32_t)seq, (uint32_t)ack, (uint16_t)flags, (uint16_t)window,
 				    (uint16_t)check};
 	if (send) {

@@ -135,7 +135,7 @@ class KernelTrace:
 
     def __init__(self, session_dir, tracer=(2, 10, 5), domain='kernel', subdir='kernel',
                  offset_s=DEFAULT_OFFSET_S, hostname='latscope-test', packet_events=256,
-                 stagger_ns=0):
+                 stagger_ns=0, layouts=None):
         self.session_dir = session_dir
         self.path = os.path.join(session_dir, subdir)
         self.tracer = tracer
@@ -150,6 +150,7 @@ class KernelTrace:
         self.events = []  # (ts_ns, seq, cpu, name, fields)
         self.discarded = []  # (ts_ns, seq, cpu, count): added to the packet holding ts
         self.cpus = set()
+        self.layouts = layouts or {}  # event name -> payload layout, overriding EVENTS
 
     # --- event collection ------------------------------------------------------------------
     def ev(self, ts_ns, cpu, event, /, **fields):
@@ -222,9 +223,12 @@ class KernelTrace:
             'cmd': CTFWriter.SequenceFieldDeclaration(self._int(8, False, base=16),
                                                       '__cmd_length'),
         }
+        types.update(_nethdr_types(self._int))
         return types
 
     def _layout(self, name, fields):
+        if name in self.layouts:
+            return self.layouts[name]
         if name in EVENTS:
             return EVENTS[name]
         for prefix, idx in (('syscall_entry_', 0), ('syscall_exit_', 1)):
@@ -277,6 +281,9 @@ class KernelTrace:
                 if code == 'cmd':
                     ec.add_field(types['cmd_len'], '__cmd_length')
                     ec.add_field(types['cmd'], '_cmd')
+                elif code == 'nethdr':
+                    ec.add_field(types['nh_enum'], '_network_header_type')
+                    ec.add_field(types['nh_var'], '_network_header')
                 else:
                     ec.add_field(types[code], '_' + fname)
             sc.add_event_class(ec)
@@ -312,6 +319,8 @@ class KernelTrace:
                     n = e.payload('__cmd_length')
                     n.value = 0
                     e.payload('_cmd').length = n
+                elif code == 'nethdr':
+                    _write_nethdr(e, fields.get(fname))
                 elif code == 'str':
                     e.payload('_' + fname).value = str(v)
                 else:
@@ -707,6 +716,62 @@ def big(d, events=2000000):
     return t
 
 
+# lttng-modules >= 2.9: net_dev_queue / netif_receive_skb carry the IP and TCP headers
+# (network_header_type enum + network_header variant: ipv4 { ..., transport_header_type,
+# transport_header variant: tcp { source_port, dest_port, seq, ack_seq, data_offset, reserved,
+# flags, window_size, checksum, urg_ptr } }). Field `header`: a dict of TCP fields, or None.
+NETDEV_LAYOUT = [('skbaddr', 'x64'), ('len', 'u32'), ('name', 'str'), ('header', 'nethdr')]
+_TCP_FIELDS = (('source_port', 16), ('dest_port', 16), ('seq', 32), ('ack_seq', 32),
+               ('data_offset', 8), ('reserved', 8), ('flags', 16), ('window_size', 16),
+               ('checksum', 16), ('urg_ptr', 16))
+_IPV4_FIELDS = (('version', 8), ('ihl', 8), ('tos', 8), ('tot_len', 16), ('id', 16),
+                ('frag_off', 16), ('ttl', 8), ('protocol', 8), ('checksum', 16), ('saddr', 32),
+                ('daddr', 32))
+
+
+def _nethdr_types(integer):
+    nh_enum = CTFWriter.EnumerationFieldDeclaration(integer(8, False))
+    for i, label in enumerate(('_unknown', '_ipv4', '_ipv6')):
+        nh_enum.add_mapping(label, i, i)
+    th_enum = CTFWriter.EnumerationFieldDeclaration(integer(8, False))
+    th_enum.add_mapping('_unknown', 0, 0)
+    th_enum.add_mapping('_tcp', 1, 1)
+    unknown = CTFWriter.StructureFieldDeclaration()
+    unknown.add_field(integer(8, False), '_pad')  # (lttng's is empty: the writer wants a field)
+    tcp = CTFWriter.StructureFieldDeclaration()
+    for name, bits in _TCP_FIELDS:
+        tcp.add_field(integer(bits, False), '_' + name)
+    th_var = CTFWriter.VariantFieldDeclaration(th_enum, '_transport_header_type')
+    th_var.add_field(unknown, '_unknown')
+    th_var.add_field(tcp, '_tcp')
+    ipv4 = CTFWriter.StructureFieldDeclaration()
+    for name, bits in _IPV4_FIELDS:
+        ipv4.add_field(integer(bits, False), '_' + name)
+    ipv4.add_field(th_enum, '_transport_header_type')
+    ipv4.add_field(th_var, '_transport_header')
+    nh_var = CTFWriter.VariantFieldDeclaration(nh_enum, '_network_header_type')
+    nh_var.add_field(unknown, '_unknown')
+    nh_var.add_field(ipv4, '_ipv4')
+    nh_var.add_field(unknown, '_ipv6')
+    return {'nh_enum': nh_enum, 'nh_var': nh_var}
+
+
+def _write_nethdr(e, tcp):
+    tag = e.payload('_network_header_type')
+    tag.container.value = 1 if tcp is not None else 0
+    v = e.payload('_network_header').field(tag)
+    if tcp is None:
+        v.field('_pad').value = 0
+        return
+    for name, _ in _IPV4_FIELDS:
+        v.field('_' + name).value = {'version': 4, 'ihl': 5, 'protocol': 6, 'ttl': 64}.get(name, 0)
+    ttag = v.field('_transport_header_type')
+    ttag.container.value = 1
+    t = v.field('_transport_header').field(ttag)
+    for name, _ in _TCP_FIELDS:
+        t.field('_' + name).value = tcp.get(name, 0)
+
+
 # --- several hosts: traces to synchronize (latscope sync) ----------------------------------
 class TraceSet:
     """Several hosts' traces (SESSION/NAME/kernel/) written together, and truth.json: for each
@@ -717,8 +782,13 @@ class TraceSet:
         self.session_dir = session_dir
         self.hosts = {}  # name -> (KernelTrace, drift, offset_ns): t_host = t*(1+drift)+offset
 
-    def host(self, name, drift=0.0, offset_ns=0, cpus=1):
-        t = KernelTrace(os.path.join(self.session_dir, name), hostname=name, stagger_ns=7)
+    def host(self, name, drift=0.0, offset_ns=0, cpus=1, netdev=False):
+        """netdev: segments as net_dev_queue/netif_receive_skb with headers (lttng-modules >=
+        2.9) instead of inet_sock_local_out/in"""
+        layouts = {'net_dev_queue': NETDEV_LAYOUT, 'netif_receive_skb': NETDEV_LAYOUT}
+        t = KernelTrace(os.path.join(self.session_dir, name), hostname=name, stagger_ns=7,
+                        layouts=layouts if netdev else None)
+        t.netdev = netdev
         self.hosts[name] = (t, Fraction(drift).limit_denominator(10 ** 12), int(offset_ns), cpus)
         # the trace's range: an event well before and after the packets
         for cpu in range(cpus):
@@ -741,9 +811,15 @@ class TraceSet:
     def packet(self, src, dst, true_ns, delay_ns, key, cpu=0):
         seq, ack, check, window, flags = key
         f = dict(seq=seq, ack_seq=ack, check=check, window=window, flags=flags)
-        self.ev(src, true_ns, cpu % self.hosts[src][3], 'inet_sock_local_out', sk=0xffff8800, **f)
-        self.ev(dst, true_ns + delay_ns, cpu % self.hosts[dst][3], 'inet_sock_local_in',
-                sk=0xffff8801, **f)
+        for host, ts, kind in ((src, true_ns, 'out'), (dst, true_ns + delay_ns, 'in')):
+            c = cpu % self.hosts[host][3]
+            if self.hosts[host][0].netdev:
+                h = dict(source_port=22, dest_port=40000, seq=seq, ack_seq=ack, data_offset=5,
+                         flags=flags & 0x1ff, window_size=window, checksum=check)
+                self.ev(host, ts, c, 'net_dev_queue' if kind == 'out' else 'netif_receive_skb',
+                        skbaddr=0xffff8800, len=1500, name='eth0', header=h)
+            else:
+                self.ev(host, ts, c, 'inet_sock_local_' + kind, sk=0xffff8800, **f)
 
     def write(self):
         import json
@@ -817,6 +893,21 @@ def sync_chain(d):
     ts.host('host_c', drift=55e-6, offset_ns=400 * MS)
     _tcp_traffic(ts, 'host_a', 'host_b', 200, seed=1)
     _tcp_traffic(ts, 'host_b', 'host_c', 200, seed=2)
+    return ts
+
+
+@scenario(default=False)
+def sync_netdev(d):
+    """Two hosts recorded with lttng-modules >= 2.9's network events: segments as
+    net_dev_queue / netif_receive_skb with their IP and TCP headers (host_b: 0.8 s behind,
+    -20 ppm), plus non-TCP packets (no transport header) to skip."""
+    ts = TraceSet(d)
+    ts.host('host_a', netdev=True)
+    ts.host('host_b', drift=-20e-6, offset_ns=-800 * MS + 4000 * MS, netdev=True)
+    _tcp_traffic(ts, 'host_a', 'host_b', 120, seed=5)
+    for i in range(5):  # ARP-like: no network header
+        ts.ev('host_a', (700 + i) * MS, 0, 'netif_receive_skb', skbaddr=1, len=60, name='eth0',
+              header=None)
     return ts
 
 
