@@ -35,5 +35,6 @@ int cmd_ctl(int argc, char **argv);
 int cmd_agent(int argc, char **argv); /* agent/agent.c */
 int cmd_report(int argc, char **argv); /* cli/report.c */
 int cmd_record(int argc, char **argv);
+int cmd_sync(int argc, char **argv);   /* cli/sync.c */
 
 #endif /* LATSCOPE_CLI_H */

@@ -17,6 +17,7 @@ static const struct cli_command commands[] = {
 	{"ctl", cmd_ctl, "read or change a running latscope track (thresholds, timeouts)"},
 	{"report", cmd_report, "a self-contained HTML report from a track --json log or a trace"},
 	{"record", cmd_record, "kernel events to an LTTng kernel trace (CTF) through eBPF"},
+	{"sync", cmd_sync, "clock corrections that put traces of several hosts on one timeline"},
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
