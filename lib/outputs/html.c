@@ -847,7 +847,7 @@ void lat_html_result_table(struct lat_html *h, const struct lat_table *table, si
 	if (ncols == 3 && cls->columns[0].cls == LAT_CLS_DURATION &&
 	    cls->columns[1].cls == LAT_CLS_DURATION && cls->columns[2].cls == LAT_CLS_NUMBER) {
 		struct frame f = {
-		    .w = 1000, .h = 240, .left = 64, .right = 16, .top = 28, .bottom = 34};
+		    .w = 1000, .h = 200, .left = 64, .right = 34, .top = 12, .bottom = 34};
 		double max = 0, lo = cell_value(lat_table_cell(table, 0, 0)),
 		       hi = cell_value(lat_table_cell(table, table->nrows - 1, 1));
 		size_t marks = 0;

@@ -51,7 +51,7 @@ if [ "$(id -u)" = 0 ] && [ -x "$SLEEPER" ]; then
 	mkfifo "$TMP/go"
 	"$SLEEPER" -w -l 1500 20 30 <"$TMP/go" >/dev/null &
 	spid=$!
-	"$LATSCOPE" track syscall --pid "$spid" --threshold 5ms --json --duration 6s \
+	"$LATSCOPE" track syscall --pid "$spid" --threshold 5ms --json --duration 30s \
 		>"$LOG" 2>"$TMP/track.err" &
 	tpid=$!
 	for _ in $(seq 1 300); do
@@ -61,6 +61,7 @@ if [ "$(id -u)" = 0 ] && [ -x "$SLEEPER" ]; then
 	done
 	echo go >"$TMP/go"
 	wait "$spid"
+	kill -INT "$tpid" # the summaries are printed at the end
 	wait "$tpid"
 	is "$?" 0 "latscope track syscall --json ran"
 else
