@@ -157,5 +157,5 @@ int main(void)
 	lat_agent_client_close(client);
 	close(fd);
 	unlink(sock_path);
-	return tap_done();
+	return tap_done_testing();
 }

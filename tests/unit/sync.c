@@ -216,5 +216,5 @@ int main(void)
 	test_fit();
 	test_compute();
 	test_file();
-	return tap_done();
+	return tap_done_testing();
 }
