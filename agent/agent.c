@@ -440,8 +440,9 @@ static void profile_check_all(struct agent *a, uint64_t now)
 		for (int s = 0; s < t->nseries; s++) {
 			struct agent_kseries *k = &t->kseries[s];
 
-			if (agent_profile_check(&k->w, &k->profile_high, now, a->cfg.profile_factor,
-						a->cfg.profile_min_samples, &m, &h)) {
+			if (lat_hist_windows_profile(&k->w, &k->profile_high, now,
+						     a->cfg.profile_factor,
+						     a->cfg.profile_min_samples, &m, &h)) {
 				k->profile_changes++;
 				profile_event(a, "tracker", t->tracker->name,
 					      t->tracker->series ? t->tracker->series[s]
@@ -456,8 +457,9 @@ static void profile_check_all(struct agent *a, uint64_t now)
 		for (int k = 0; k < f->n; k++) {
 			struct agent_series *s = f->series[k];
 
-			if (agent_profile_check(&s->w, &s->profile_high, now, a->cfg.profile_factor,
-						a->cfg.profile_min_samples, &m, &h)) {
+			if (lat_hist_windows_profile(&s->w, &s->profile_high, now,
+						     a->cfg.profile_factor,
+						     a->cfg.profile_min_samples, &m, &h)) {
 				s->profile_changes++;
 				profile_event(a, "app", a->apps[i]->name, s->label, m, h);
 			}

@@ -168,37 +168,6 @@ void agent_kseries_update(struct agent_kseries *k, const struct lat_stats *st, u
 	k->last = *st;
 }
 
-int agent_profile_check(struct lat_hist_windows *w, bool *high, uint64_t now_ns, double factor,
-			uint64_t min_samples, uint64_t *p99_1m, uint64_t *p99_1h)
-{
-	struct lat_hist *m = malloc(sizeof(*m)), *h = malloc(sizeof(*h));
-	int entered = 0;
-
-	*p99_1m = *p99_1h = 0;
-	if (!m || !h) {
-		free(m);
-		free(h);
-		return 0;
-	}
-	lat_hist_windows_get(w, now_ns, LAT_WINDOW_1M, m);
-	lat_hist_windows_get(w, now_ns, LAT_WINDOW_1H, h);
-	*p99_1m = lat_hist_quantile(m, 0.99);
-	*p99_1h = lat_hist_quantile(h, 0.99);
-	/* the hour must hold more than the last minute, else there is nothing to compare with */
-	if (m->count >= min_samples && h->count > m->count * 2 &&
-	    (double)*p99_1m > factor * (double)*p99_1h) {
-		if (!*high) {
-			entered = 1;
-		}
-		*high = true;
-	} else if ((double)*p99_1m <= factor * (double)*p99_1h || m->count < min_samples) {
-		*high = false;
-	}
-	free(m);
-	free(h);
-	return entered;
-}
-
 void agent_khist_buckets(const struct lat_stats *st, uint64_t *bounds, uint64_t *counts)
 {
 	memset(counts, 0, sizeof(uint64_t) * (AGENT_KHIST_NBOUNDS + 1));

@@ -69,14 +69,6 @@ struct agent_kseries {
 /* Feeds the difference between st and the last read into the windows (at bucket midpoints). */
 void agent_kseries_update(struct agent_kseries *k, const struct lat_stats *st, uint64_t now_ns);
 
-/*
- * Change of profile: p99 of the last minute above factor x p99 of the last hour, with at least
- * min_samples in the minute. Returns 1 when the series enters that state (once), 0 otherwise;
- * p99_1m and p99_1h are set either way.
- */
-int agent_profile_check(struct lat_hist_windows *w, bool *high, uint64_t now_ns, double factor,
-			uint64_t min_samples, uint64_t *p99_1m, uint64_t *p99_1h);
-
 /* The kernel log2 buckets exported as `le` bounds: [2^i, 2^(i+1)) holds v <= 2^(i+1) - 1. */
 #define AGENT_KHIST_LO      9  /* first bound 1023 ns; everything below counts in it */
 #define AGENT_KHIST_HI      34 /* last bound 2^35 - 1 ns (34 s); above: +Inf */

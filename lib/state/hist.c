@@ -256,6 +256,37 @@ void lat_hist_windows_get(struct lat_hist_windows *w, uint64_t now_ns, enum lat_
 	}
 }
 
+int lat_hist_windows_profile(struct lat_hist_windows *w, bool *high, uint64_t now_ns, double factor,
+			     uint64_t min_samples, uint64_t *p99_1m, uint64_t *p99_1h)
+{
+	struct lat_hist *m = malloc(sizeof(*m)), *h = malloc(sizeof(*h));
+	int entered = 0;
+
+	*p99_1m = *p99_1h = 0;
+	if (!m || !h) {
+		free(m);
+		free(h);
+		return 0;
+	}
+	lat_hist_windows_get(w, now_ns, LAT_WINDOW_1M, m);
+	lat_hist_windows_get(w, now_ns, LAT_WINDOW_1H, h);
+	*p99_1m = lat_hist_quantile(m, 0.99);
+	*p99_1h = lat_hist_quantile(h, 0.99);
+	/* the hour must hold more than the last minute, else there is nothing to compare with */
+	if (m->count >= min_samples && h->count > m->count * 2 &&
+	    (double)*p99_1m > factor * (double)*p99_1h) {
+		if (!*high) {
+			entered = 1;
+		}
+		*high = true;
+	} else if ((double)*p99_1m <= factor * (double)*p99_1h || m->count < min_samples) {
+		*high = false;
+	}
+	free(m);
+	free(h);
+	return entered;
+}
+
 const char *lat_window_name(enum lat_window window)
 {
 	static const char *const names[] = {"1m", "5m", "15m", "1h"};

@@ -82,6 +82,14 @@ void lat_hist_windows_advance(struct lat_hist_windows *w, uint64_t now_ns);
  */
 void lat_hist_windows_get(struct lat_hist_windows *w, uint64_t now_ns, enum lat_window window,
 			  struct lat_hist *out);
+/*
+ * Change of profile: the last minute's p99 above factor x the last hour's, with at least
+ * min_samples samples in the minute and more than twice as many in the hour. Returns 1 when the
+ * windows enter that state (*high false -> true: reported once), 0 otherwise; *high follows the
+ * state; p99_1m and p99_1h are set either way.
+ */
+int lat_hist_windows_profile(struct lat_hist_windows *w, bool *high, uint64_t now_ns, double factor,
+			     uint64_t min_samples, uint64_t *p99_1m, uint64_t *p99_1h);
 /* "1m", "5m", "15m", "1h". */
 const char *lat_window_name(enum lat_window window);
 

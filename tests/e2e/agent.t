@@ -138,9 +138,9 @@ like "$body" '^latscope_app_latency_seconds_count\{app="e2e",label="other"\} 10$
 
 # ctl: threshold up, nanosleeps no longer reported; back down, they are
 CTL="$LATSCOPE ctl --socket $TMP/ctl.sock"
-out=$($CTL set syscall.threshold=50ms)
-like "$out" "^syscall.threshold=50ms$" "ctl set syscall.threshold=50ms"
-is "$(metric 'latscope_threshold_seconds{tracker="syscall"}')" 0.05 "/metrics shows the new threshold"
+out=$($CTL set syscall.threshold=200ms)
+like "$out" "^syscall.threshold=200ms$" "ctl set syscall.threshold=200ms"
+is "$(metric 'latscope_threshold_seconds{tracker="syscall"}')" 0.2 "/metrics shows the new threshold"
 nslow() { grep -c '"comm":"nanosleeper".*"syscall":"nanosleep"' "$TMP/events.jsonl"; }
 settled() { # the count of nanosleep events once the agent has caught up
 	local a b
@@ -156,7 +156,7 @@ settled() { # the count of nanosleep events once the agent has caught up
 before=$(settled)
 "$SLEEPER" 20 5 >/dev/null
 is "$(settled)" "$before" \
-	"20 ms nanosleeps under a 50 ms threshold are not reported"
+	"20 ms nanosleeps under a 200 ms threshold are not reported"
 $CTL set syscall.threshold=5ms >/dev/null
 "$SLEEPER" 20 5 >/dev/null
 after=$(settled)

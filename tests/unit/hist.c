@@ -163,6 +163,47 @@ static void test_windows(void)
 	free(out);
 }
 
+static void test_profile(void)
+{
+	struct lat_hist_windows w;
+	uint64_t t0 = 100000 * SEC, m = 0, h = 0;
+	bool high = false;
+	int entered = 0;
+
+	lat_hist_windows_init(&w);
+	/* 50 minutes of 1 ms requests, 10 a second */
+	for (uint64_t s = 0; s < 3000; s++) {
+		lat_hist_windows_record(&w, t0 + s * SEC, 1000000, 10);
+	}
+	entered = lat_hist_windows_profile(&w, &high, t0 + 3000 * SEC, 3, 100, &m, &h);
+	ok(entered == 0 && !high, "a steady profile is no change (p99 1m %llu ns, 1h %llu ns)",
+	   (unsigned long long)m, (unsigned long long)h);
+	/* then a minute where 5% of requests take 20 ms */
+	for (uint64_t s = 3000; s < 3060; s++) {
+		lat_hist_windows_record(&w, t0 + s * SEC, 1000000, 19);
+		lat_hist_windows_record(&w, t0 + s * SEC, 20000000, 1);
+		entered += lat_hist_windows_profile(&w, &high, t0 + s * SEC, 3, 100, &m, &h);
+	}
+	ok(entered == 1 && high, "a slow minute is one change of profile (reported once)");
+	ok(m >= 20000000 * 15 / 16 && h <= 1000000 * 17 / 16,
+	   "p99 of the minute ~20 ms, of the hour ~1 ms (%llu, %llu)", (unsigned long long)m,
+	   (unsigned long long)h);
+	for (uint64_t s = 3060; s < 3200; s++) {
+		lat_hist_windows_record(&w, t0 + s * SEC, 1000000, 10);
+		entered += lat_hist_windows_profile(&w, &high, t0 + s * SEC, 3, 100, &m, &h);
+	}
+	ok(entered == 1 && !high, "back to normal: the state ends without a new report");
+	high = false;
+	lat_hist_windows_fini(&w);
+	lat_hist_windows_init(&w);
+	for (uint64_t s = 0; s < 60; s++) {
+		lat_hist_windows_record(&w, t0 + s * SEC, s < 50 ? 1000000 : 50000000, 1);
+	}
+	ok(lat_hist_windows_profile(&w, &high, t0 + 60 * SEC, 3, 100, &m, &h) == 0,
+	   "too few samples (or no hour to compare with): no change reported");
+	lat_hist_windows_fini(&w);
+}
+
 static char *render(void (*fn)(FILE *, void *), void *arg)
 {
 	char *buf = NULL;
@@ -250,7 +291,8 @@ int main(void)
 	test_quantiles();
 	test_merge();
 	test_windows();
+	test_profile();
 	test_prometheus();
 	test_graphite_jsonl();
-	return tap_done();
+	return tap_done_testing();
 }
