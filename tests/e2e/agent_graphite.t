@@ -85,10 +85,12 @@ ok $([ -e "$W/app/shop/checkout_v2/count.wsp" ]; echo $?) "and latscope.e2e.app.
 last() { # the last non-None value of a whisper file in the last minute
 	whisper-fetch --from=$(($(date +%s) - 60)) "$1" 2>/dev/null | awk '$2 != "None" {v=$2} END {print v}'
 }
+# the count is cumulative: a flush may land while the samples still arrive, so wait for the
+# last value to reach the total (carbon writes each 1 s point as it comes)
 v=
-for _ in $(seq 50); do
+for _ in $(seq 75); do
 	v=$(last "$W/app/shop/checkout_v2/count.wsp")
-	[ -n "$v" ] && break
+	[ -n "$v" ] && [ "$(python3 -c "print(int(float('$v')))")" -ge 25 ] && break
 	sleep 0.2
 done
 is "$(python3 -c "print(int(float('${v:-0}')))")" 25 "the count that arrived is 25"
