@@ -227,6 +227,69 @@ static void forget_if_exec(struct track_run *run, const struct lat_record_hdr *h
 	memcpy(seen[i].comm, hdr->comm, LAT_COMM_LEN);
 }
 
+/*
+ * Unwinds and symbolizes a copied user stack of pid into frames; note gets why it is incomplete
+ * ("" when it is complete). A copy that stopped at the top of the stack's mapping
+ * (LAT_REC_USTACK_CUT) holds the whole stack: a walk past its end reached the top.
+ */
+static int user_stack(struct track_run *run, uint32_t pid, const struct lat_ustack *u,
+		      uint16_t flags, char frames[][256], char *note, size_t note_len)
+{
+	struct lat_user_regs regs = {
+	    .ip = u->ip,
+	    .sp = u->sp,
+	    .bp = u->bp,
+	    .bx = u->bx,
+	    .r12 = u->r12,
+	    .r13 = u->r13,
+	    .r14 = u->r14,
+	    .r15 = u->r15,
+	};
+	enum lat_usyms_stop stop = LAT_USYMS_STOP_ERROR;
+	uint64_t ips[USTACK_FRAMES];
+	int n = -ENOSYS;
+
+	note[0] = '\0';
+	if (run->usyms) {
+		n = lat_usyms_unwind_why(run->usyms, (int)pid, &regs, u->data, u->len, ips,
+					 USTACK_FRAMES, &stop);
+	}
+	if (n < 1) {
+		ips[0] = u->ip;
+		n = 1;
+	}
+	for (int i = 0; i < n; i++) {
+		if (run->usyms) {
+			lat_usyms_format(run->usyms, (int)pid, ips[i], frames[i], 256);
+		} else {
+			snprintf(frames[i], 256, "0x%" PRIx64, ips[i]);
+		}
+	}
+	if (flags & LAT_REC_USTACK_FAIL) {
+		snprintf(note, note_len, "cut short: the user stack could not be read");
+	} else if (stop == LAT_USYMS_STOP_END ||
+		   (stop == LAT_USYMS_STOP_COPY_END && (flags & LAT_REC_USTACK_CUT))) {
+		/* complete */
+	} else if (stop == LAT_USYMS_STOP_GONE) {
+		snprintf(note, note_len,
+			 "cut short: process %u exited before its record was read (not unwound, "
+			 "not symbolized)",
+			 pid);
+	} else if (stop == LAT_USYMS_STOP_COPY_END) {
+		snprintf(note, note_len,
+			 "cut short: the next frame is past the %u bytes copied (--ustack-size)",
+			 u->len);
+	} else if (stop == LAT_USYMS_STOP_MAX) {
+		snprintf(note, note_len, "cut short: more than %d frames", USTACK_FRAMES);
+	} else if (stop == LAT_USYMS_STOP_NO_UNWIND) {
+		snprintf(note, note_len,
+			 "cut short: unwinding stopped (a frame without CFI or frame pointer)");
+	} else {
+		snprintf(note, note_len, "cut short: not unwound (%s)", strerror(-n));
+	}
+	return n;
+}
+
 static void decode_stacks(struct track_run *run, struct track_alert *a, const void *data)
 {
 	const struct lat_record_hdr *hdr = a->hdr;
@@ -251,56 +314,11 @@ static void decode_stacks(struct track_run *run, struct track_alert *a, const vo
 	}
 	if (hdr->ustack_off) {
 		const struct lat_ustack *u = (const void *)((const char *)data + hdr->ustack_off);
-		struct lat_user_regs regs = {
-		    .ip = u->ip,
-		    .sp = u->sp,
-		    .bp = u->bp,
-		    .bx = u->bx,
-		    .r12 = u->r12,
-		    .r13 = u->r13,
-		    .r14 = u->r14,
-		    .r15 = u->r15,
-		};
-		uint64_t ips[USTACK_FRAMES];
-		bool cut_short = false;
-		int n = -ENOSYS;
 
 		a->has_ustack = true;
 		forget_if_exec(run, hdr);
-		if (hdr->flags & LAT_REC_USTACK_FAIL) {
-			snprintf(a->ustack_note, sizeof(a->ustack_note),
-				 "cut short: the user stack could not be read");
-		}
-		if (run->usyms) {
-			n = lat_usyms_unwind(run->usyms, (int)hdr->pid, &regs, u->data, u->len, ips,
-					     USTACK_FRAMES, &cut_short);
-		}
-		if (n < 1) {
-			ips[0] = u->ip;
-			n = 1;
-			cut_short = true;
-		}
-		for (int i = 0; i < n; i++) {
-			if (run->usyms) {
-				lat_usyms_format(run->usyms, (int)hdr->pid, ips[i],
-						 a->ustack[a->un], sizeof(a->ustack[0]));
-			} else {
-				snprintf(a->ustack[a->un], sizeof(a->ustack[0]), "0x%" PRIx64,
-					 ips[i]);
-			}
-			a->un++;
-		}
-		if (cut_short && !a->ustack_note[0]) {
-			if (hdr->flags & LAT_REC_USTACK_CUT) {
-				snprintf(a->ustack_note, sizeof(a->ustack_note),
-					 "cut short: %u of %u stack bytes readable", u->len,
-					 u->asked);
-			} else {
-				snprintf(a->ustack_note, sizeof(a->ustack_note),
-					 "cut short: unwinding stopped (stack copy of %u bytes)",
-					 u->len);
-			}
-		}
+		a->un = user_stack(run, hdr->pid, u, hdr->flags, a->ustack, a->ustack_note,
+				   sizeof(a->ustack_note));
 	}
 }
 
@@ -339,19 +357,6 @@ static void decode_extra_stacks(struct track_run *run, struct track_alert *a, co
 	if (ref.ustack_off &&
 	    (size_t)ref.ustack_off + offsetof(struct lat_ustack, data) <= hdr->size) {
 		const struct lat_ustack *u = (const void *)((const char *)data + ref.ustack_off);
-		struct lat_user_regs regs = {
-		    .ip = u->ip,
-		    .sp = u->sp,
-		    .bp = u->bp,
-		    .bx = u->bx,
-		    .r12 = u->r12,
-		    .r13 = u->r13,
-		    .r14 = u->r14,
-		    .r15 = u->r15,
-		};
-		uint64_t ips[USTACK_FRAMES];
-		bool cut_short = false;
-		int n = -ENOSYS;
 
 		if (u->len > LAT_USTACK_MAX ||
 		    (size_t)ref.ustack_off + offsetof(struct lat_ustack, data) + u->len >
@@ -359,36 +364,8 @@ static void decode_extra_stacks(struct track_run *run, struct track_alert *a, co
 			return;
 		}
 		a->x_has_ustack = true;
-		if (ref.flags & LAT_REC_USTACK_FAIL) {
-			snprintf(a->xustack_note, sizeof(a->xustack_note),
-				 "cut short: the user stack could not be read");
-		}
-		if (run->usyms) {
-			n = lat_usyms_unwind(run->usyms, (int)ref.pid, &regs, u->data, u->len, ips,
-					     USTACK_FRAMES, &cut_short);
-		}
-		if (n < 1) {
-			ips[0] = u->ip;
-			n = 1;
-			cut_short = true;
-		}
-		for (int i = 0; i < n; i++) {
-			if (run->usyms) {
-				lat_usyms_format(run->usyms, (int)ref.pid, ips[i],
-						 a->xustack[a->xun], sizeof(a->xustack[0]));
-			} else {
-				snprintf(a->xustack[a->xun], sizeof(a->xustack[0]), "0x%" PRIx64,
-					 ips[i]);
-			}
-			a->xun++;
-		}
-		if (cut_short && !a->xustack_note[0]) {
-			snprintf(a->xustack_note, sizeof(a->xustack_note),
-				 (ref.flags & LAT_REC_USTACK_CUT)
-				     ? "cut short: %u of %u stack bytes readable"
-				     : "cut short: unwinding stopped (stack copy of %u bytes)",
-				 u->len, u->asked);
-		}
+		a->xun = user_stack(run, ref.pid, u, ref.flags, a->xustack, a->xustack_note,
+				    sizeof(a->xustack_note));
 	}
 }
 

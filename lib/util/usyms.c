@@ -93,6 +93,7 @@ struct uproc {
 	uint64_t last_bp;
 	bool last_bp_known;
 	bool read_failed; /* a memory read failed since the last frame was delivered */
+	bool read_past;   /* a stack read went past the end of the copy */
 };
 
 struct lat_usyms {
@@ -855,12 +856,15 @@ static bool read_from_file(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result)
 	return false;
 }
 
-static bool read_stack(const struct uproc *proc, uint64_t addr, uint64_t *result)
+static bool read_stack(struct uproc *proc, uint64_t addr, uint64_t *result)
 {
 	uint64_t sp = proc->regs->sp;
 
 	if (addr < sp || proc->stack_len < sizeof(*result) ||
 	    addr - sp > proc->stack_len - sizeof(*result)) {
+		if (addr >= sp && addr - sp < (1ULL << 24)) {
+			proc->read_past = true; /* above the copy, near it */
+		}
 		return false;
 	}
 	memcpy(result, proc->stack + (addr - sp), sizeof(*result));
@@ -870,6 +874,7 @@ static bool read_stack(const struct uproc *proc, uint64_t addr, uint64_t *result
 static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
 {
 	struct uproc *proc = arg;
+	bool past = proc->read_past;
 	uint64_t value;
 
 	if (read_stack(proc, addr, &value)) {
@@ -877,6 +882,7 @@ static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *a
 		return true;
 	}
 	if (read_from_file(dwfl, addr, result)) {
+		proc->read_past = past; /* not a stack read */
 		return true;
 	}
 	proc->read_failed = true;
@@ -956,6 +962,7 @@ static int frame_callback(Dwfl_Frame *frame, void *arg)
 		pc--;
 	}
 	proc->read_failed = false;
+	proc->read_past = false;
 	proc->ips[proc->n++] = pc;
 	proc->last_bp_known = dwfl_frame_reg(frame, DW_RBP, &bp) == 0;
 	proc->last_bp = bp;
@@ -989,6 +996,7 @@ static bool walk_frame_pointers(struct uproc *proc, uint64_t bp)
 			return false;
 		}
 		proc->ips[proc->n++] = ret - 1;
+		proc->read_past = false;
 		if (next_bp == 0) {
 			return true; /* the outermost frame saved the 0 that _start put in rbp */
 		}
@@ -1004,18 +1012,32 @@ int lat_usyms_unwind(struct lat_usyms *usyms, int pid, const struct lat_user_reg
 		     const void *stack, size_t stack_len, uint64_t *ips, int max_ips,
 		     bool *cut_short)
 {
+	enum lat_usyms_stop stop;
+	int n = lat_usyms_unwind_why(usyms, pid, regs, stack, stack_len, ips, max_ips, &stop);
+
+	if (cut_short) {
+		*cut_short = stop != LAT_USYMS_STOP_END;
+	}
+	return n;
+}
+
+int lat_usyms_unwind_why(struct lat_usyms *usyms, int pid, const struct lat_user_regs *regs,
+			 const void *stack, size_t stack_len, uint64_t *ips, int max_ips,
+			 enum lat_usyms_stop *stop)
+{
 	struct uproc *proc;
 	bool complete = false;
 	int err, rc;
 
-	if (cut_short) {
-		*cut_short = true;
-	}
+	*stop = LAT_USYMS_STOP_ERROR;
 	if (!usyms || !regs || !ips || max_ips < 1 || (!stack && stack_len)) {
 		return -EINVAL;
 	}
 	err = get_proc(usyms, pid, &proc);
 	if (err) {
+		if (err == -ESRCH) {
+			*stop = LAT_USYMS_STOP_GONE;
+		}
 		return err;
 	}
 	proc->regs = regs;
@@ -1026,6 +1048,7 @@ int lat_usyms_unwind(struct lat_usyms *usyms, int pid, const struct lat_user_reg
 	proc->n = 0;
 	proc->last_bp_known = false;
 	proc->read_failed = false;
+	proc->read_past = false;
 
 	/* Code loaded since the maps were read (dlopen): read them again, with a new session. */
 	find_map_refresh(proc, regs->ip);
@@ -1052,8 +1075,14 @@ int lat_usyms_unwind(struct lat_usyms *usyms, int pid, const struct lat_user_reg
 	if (!complete && proc->n < max_ips && proc->last_bp_known) {
 		complete = walk_frame_pointers(proc, proc->last_bp);
 	}
-	if (cut_short) {
-		*cut_short = !complete;
+	if (complete) {
+		*stop = LAT_USYMS_STOP_END;
+	} else if (proc->n >= max_ips) {
+		*stop = LAT_USYMS_STOP_MAX;
+	} else if (proc->read_past) {
+		*stop = LAT_USYMS_STOP_COPY_END;
+	} else {
+		*stop = LAT_USYMS_STOP_NO_UNWIND;
 	}
 	proc->regs = NULL;
 	proc->stack = NULL;

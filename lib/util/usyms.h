@@ -46,6 +46,24 @@ int lat_usyms_unwind(struct lat_usyms *usyms, int pid, const struct lat_user_reg
 		     const void *stack, size_t stack_len, uint64_t *ips, int max_ips,
 		     bool *cut_short);
 
+/* Why lat_usyms_unwind_why() stopped. */
+enum lat_usyms_stop {
+	LAT_USYMS_STOP_END = 0,   /* at the outermost frame: the stack is complete */
+	LAT_USYMS_STOP_COPY_END,  /* the next frame's data lies past the end of the stack copy */
+	LAT_USYMS_STOP_NO_UNWIND, /* a frame without CFI and without a usable frame pointer */
+	LAT_USYMS_STOP_MAX,       /* max_ips frames */
+	LAT_USYMS_STOP_GONE,      /* the process is gone and nothing was cached (-ESRCH) */
+	LAT_USYMS_STOP_ERROR,     /* another error (returned) */
+};
+
+/*
+ * lat_usyms_unwind(), saying why it stopped: when the copy reached the top of the stack's
+ * mapping, LAT_USYMS_STOP_COPY_END means the walk went past the top: the stack is complete too.
+ */
+int lat_usyms_unwind_why(struct lat_usyms *usyms, int pid, const struct lat_user_regs *regs,
+			 const void *stack, size_t stack_len, uint64_t *ips, int max_ips,
+			 enum lat_usyms_stop *stop);
+
 /*
  * Formats a user address of pid as "function+0xoff (file)" or "[unknown] (file+0xoff)" or "0xaddr"
  * into buf (file is the mapped file's base name, 0xoff its offset in the file). Symbols come from
