@@ -84,6 +84,7 @@ struct pfd { /* FDStats */
 	uint8_t type;
 	int64_t open_ts, close_ts; /* close_ts -1: open */
 	char *filename;
+	int64_t io_read, io_write; /* FDStats.io: bytes read/written through this fd */
 };
 
 struct pproc {       /* ProcessIOStats */
@@ -91,6 +92,8 @@ struct pproc {       /* ProcessIOStats */
 	char comm[LAT_COMM_LEN];
 	struct pfd *fds;
 	uint32_t nfds, cap;
+	/* disk_io, net_io, unk_io (syscalls, by the fd's type) and block_io: read, write */
+	int64_t disk_r, disk_w, net_r, net_w, unk_r, unk_w, block_r, block_w;
 };
 
 struct brq { /* a block request in flight */
@@ -108,6 +111,11 @@ struct remap {
 struct drq { /* a completed block request */
 	int64_t duration;
 	uint32_t nr_sector;
+};
+
+struct iface { /* IfaceStats */
+	char *name;
+	int64_t recv, sent;
 };
 
 struct pdisk { /* DiskStats */
@@ -138,6 +146,8 @@ struct io {
 	uint32_t nremaps, remaps_cap;
 	struct pdisk *disks;
 	uint32_t ndisks, disks_cap;
+	struct iface *ifaces;
+	uint32_t nifaces, ifaces_cap;
 	bool in_period;
 };
 
@@ -534,16 +544,46 @@ static int on_statedump_process(struct io *io, const struct lat_kevent *ev,
 	{
 		struct pproc *pt = &io->pprocs[ti], *pp = &io->pprocs[pi];
 
+		/* _assign_fds_to_parent: an fd's whole history moves when the parent has none
+		   for that number; otherwise the parent's open fd takes the name if it has none */
+		if (lat_grow((void **)&pp->fds, &pp->cap, pp->nfds + pt->nfds + 1,
+			     sizeof(*pp->fds))) {
+			return -ENOMEM;
+		}
+		pt = &io->pprocs[ti];
 		for (uint32_t i = 0; i < pt->nfds; i++) {
-			if (!pfd_last(pp, pt->fds[i].fd)) {
-				if (lat_grow((void **)&pp->fds, &pp->cap, pp->nfds + 1,
-					     sizeof(*pp->fds))) {
+			int32_t fd = pt->fds[i].fd;
+			bool seen = false;
+			struct pfd *cur;
+
+			for (uint32_t j = 0; j < i && !seen; j++) {
+				seen = pt->fds[j].fd == fd;
+			}
+			if (seen) {
+				continue;
+			}
+			if (!pfd_last(pp, fd)) {
+				for (uint32_t j = i; j < pt->nfds; j++) {
+					if (pt->fds[j].fd == fd) {
+						pp->fds[pp->nfds++] = pt->fds[j];
+						pt->fds[j].filename = NULL;
+					}
+				}
+				continue;
+			}
+			cur = pfd_current(pp, fd);
+			if (cur && !cur->filename[0] && pfd_current(pt, fd)) {
+				char *copy = strdup(pfd_current(pt, fd)->filename);
+
+				if (!copy) {
 					return -ENOMEM;
 				}
-				pp->fds[pp->nfds++] = pt->fds[i];
-			} else {
-				free(pt->fds[i].filename);
+				free(cur->filename);
+				cur->filename = copy;
 			}
+		}
+		for (uint32_t i = 0; i < pt->nfds; i++) {
+			free(pt->fds[i].filename);
 		}
 		pt->nfds = 0;
 	}
@@ -811,6 +851,22 @@ static int record_rq(struct io *io, const struct lat_state *state, struct lat_ta
 	if (lat_grow((void **)&io->rqs, &io->rqs_cap, io->nrqs + 1, sizeof(*io->rqs))) {
 		return -ENOMEM;
 	}
+	/* update_io_stats (by the type of the parent's fd) and update_fd_stats */
+	if (rq->err == 0 && rq->size >= 0 && (rq->op == OP_READ || rq->op == OP_WRITE)) {
+		struct pfd *f = pfd_current(parent, rq->fd);
+		bool rd = rq->op == OP_READ;
+		int64_t *slot = f->type == FDT_DISK ? (rd ? &proc->disk_r : &proc->disk_w)
+				: f->type == FDT_NET || f->type == FDT_MAYBE_NET
+				    ? (rd ? &proc->net_r : &proc->net_w)
+				    : (rd ? &proc->unk_r : &proc->unk_w);
+
+		*slot += rq->returned;
+		if (rd) {
+			f->io_read += rq->returned;
+		} else {
+			f->io_write += rq->returned;
+		}
+	}
 	rq->proc = pi;
 	rq->seq = io->nrqs;
 	io->rqs[io->nrqs++] = *rq;
@@ -1026,6 +1082,19 @@ static int on_block(struct io *io, const struct lat_kevent *ev, const struct lat
 					return -ENOMEM;
 				}
 				d->rqs[d->nrqs++] = (struct drq){ev->ts - r->begin, r->nr_sector};
+				/* the issuing task, when the state knows it: update_block_stats */
+				if (lat_state_task(state, r->tid)) {
+					struct pproc *p = pproc_get(io, state, r->tid, NULL);
+
+					if (!p) {
+						return -ENOMEM;
+					}
+					if (r->write) {
+						p->block_w += (int64_t)r->nr_sector * 512;
+					} else {
+						p->block_r += (int64_t)r->nr_sector * 512;
+					}
+				}
 			}
 			io->brqs[i] = io->brqs[--io->nbrqs];
 			return 0;
@@ -1035,6 +1104,69 @@ static int on_block(struct io *io, const struct lat_kevent *ev, const struct lat
 	default:
 		return 0;
 	}
+}
+
+/* ---------------------------------------------------------------- network */
+
+/* net_dev_xmit / netif_receive_skb: the interface's bytes (period), and the automaton's
+   guess that a write syscall in flight on this CPU writes to the network (maybe_net) */
+static int on_net(struct io *io, const struct lat_kevent *ev, const struct lat_state *state)
+{
+	const char *name = ev->net.name ? ev->net.name : "";
+	struct iface *f = NULL;
+
+	if (io->in_period) {
+		for (uint32_t i = 0; i < io->nifaces && !f; i++) {
+			if (strcmp(io->ifaces[i].name, name) == 0) {
+				f = &io->ifaces[i];
+			}
+		}
+		if (!f) {
+			if (lat_grow((void **)&io->ifaces, &io->ifaces_cap, io->nifaces + 1,
+				     sizeof(*io->ifaces))) {
+				return -ENOMEM;
+			}
+			f = &io->ifaces[io->nifaces];
+			*f = (struct iface){.name = strdup(name)};
+			if (!f->name) {
+				return -ENOMEM;
+			}
+			io->nifaces++;
+		}
+		if (ev->type == LAT_EV_NET_XMIT) {
+			f->sent += (int64_t)ev->net.len;
+		} else {
+			f->recv += (int64_t)ev->net.len;
+		}
+	}
+	if (ev->type == LAT_EV_NET_XMIT && ev->cpu < LAT_MAX_CPUS && state->cpus[ev->cpu].known &&
+	    state->cpus[ev->cpu].current_tid != LAT_NO_TID) {
+		const struct lat_task *task =
+		    lat_state_task(state, state->cpus[ev->cpu].current_tid);
+		uint32_t index;
+		struct aproc *p, *parent;
+		struct afd *afd;
+
+		if (!task || !task->in_syscall || !task->syscall.name ||
+		    !in_list(task->syscall.name, write_sc) ||
+		    !lat_tid_map_find(&io->amap, task->tid, &index)) {
+			return 0;
+		}
+		p = &io->aprocs[index];
+		if (!p->pending.valid || p->pending.op != OP_WRITE ||
+		    p->pending.begin != task->syscall.begin_ts) {
+			return 0;
+		}
+		if (!lat_tid_map_find(&io->amap, parent_tid(task), &index)) {
+			return 0;
+		}
+		parent = &io->aprocs[index];
+		afd = afd_find(parent, p->pending.fd);
+		if (afd && afd->type == FDT_UNKNOWN) {
+			afd->type = FDT_MAYBE_NET;
+		}
+	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------- events */
@@ -1071,6 +1203,9 @@ static int io_event(struct io *io, const struct lat_kevent *ev,
 	case LAT_EV_BLOCK_BIO_REMAP:
 	case LAT_EV_BLOCK_BIO_BACKMERGE:
 		return on_block(io, ev, state);
+	case LAT_EV_NET_XMIT:
+	case LAT_EV_NET_RECV:
+		return on_net(io, ev, state);
 	default:
 		return 0;
 	}
@@ -1099,9 +1234,6 @@ static int io_init_want(void *priv, const struct lat_analysis_config *config, un
 	struct io *io = priv;
 
 	io->config = config;
-	if ((own | (config->usage ? WANT_USAGE : 0)) & WANT_USAGE) {
-		return -ENOSYS; /* iousagetop / --usage: not written yet */
-	}
 	io->want = own | (config->stats ? WANT_STATS : 0) | (config->top ? WANT_TOP : 0) |
 		   (config->log ? WANT_LOG : 0) | (config->freq ? WANT_FREQ : 0) |
 		   (config->usage ? WANT_USAGE : 0);
@@ -1594,6 +1726,432 @@ static int add_freq(struct io *io, struct lat_result *result, int64_t begin, int
 	return ret;
 }
 
+/* ---------------------------------------------------------------- usage */
+
+/* The elements 0..n-1 ordered by key, largest first, ties in index order (Python's stable
+   sorted(..., reverse=True)); returns a malloc'd array of indexes. */
+static uint32_t *order_desc(const int64_t *keys, uint32_t n)
+{
+	struct sort_item *items = calloc(n + 1, sizeof(*items));
+	uint32_t *order = calloc(n + 1, sizeof(*order));
+
+	if (!items || !order) {
+		free(items);
+		free(order);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		items[i] = (struct sort_item){keys[i], i};
+	}
+	qsort(items, n, sizeof(*items), cmp_desc);
+	for (uint32_t i = 0; i < n; i++) {
+		order[i] = items[i].pos;
+	}
+	free(items);
+	return order;
+}
+
+/* _fill_usage_result_table's limit: stop once `limit` rows are in (at least one row). */
+static bool usage_full(const struct io *io, long count)
+{
+	return io->config->limit >= 0 && count >= io->config->limit;
+}
+
+struct file_stats { /* FileStats */
+	char *name;
+	int64_t read, write;
+	char *owners; /* "fd N in COMM (PID) " for each pid, first fd */
+	int32_t *pids;
+	uint32_t npids;
+};
+
+static void files_free(struct file_stats *files, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		free(files[i].name);
+		free(files[i].owners);
+		free(files[i].pids);
+	}
+	free(files);
+}
+
+static bool is_generic_name(const char *name)
+{
+	static const char *const generic[] = {"pipe", "socket", "anon_inode", "unknown"};
+
+	for (size_t i = 0; i < sizeof(generic) / sizeof(generic[0]); i++) {
+		if (strncmp(name, generic[i], strlen(generic[i])) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* get_files_stats: per file name over every period process' fds (dict orders kept). */
+static int files_stats(const struct io *io, struct file_stats **out, uint32_t *nout)
+{
+	struct file_stats *files = NULL;
+	uint32_t n = 0, cap = 0;
+
+	for (uint32_t pi = 0; pi < io->pmap.count; pi++) {
+		const struct pproc *p = &io->pprocs[pi];
+		int32_t owner = p->pid != LAT_NO_TID ? p->pid : io->pmap.tids[pi];
+
+		for (uint32_t i = 0; i < p->nfds; i++) {
+			bool seen = false;
+
+			for (uint32_t j = 0; j < i && !seen; j++) {
+				seen = p->fds[j].fd == p->fds[i].fd;
+			}
+			if (seen) {
+				continue; /* this fd's history went with its first entry */
+			}
+			for (uint32_t k = i; k < p->nfds; k++) {
+				const struct pfd *f = &p->fds[k];
+				char name[4200];
+				struct file_stats *fs = NULL;
+				bool has_owner = false;
+
+				if (f->fd != p->fds[i].fd) {
+					continue;
+				}
+				if (is_generic_name(f->filename)) {
+					snprintf(name, sizeof(name), "%s (%s)", f->filename,
+						 p->comm);
+				} else {
+					snprintf(name, sizeof(name), "%s", f->filename);
+				}
+				for (uint32_t x = 0; x < n && !fs; x++) {
+					if (strcmp(files[x].name, name) == 0) {
+						fs = &files[x];
+					}
+				}
+				if (!fs) {
+					if (lat_grow((void **)&files, &cap, n + 1,
+						     sizeof(*files))) {
+						goto nomem;
+					}
+					fs = &files[n];
+					memset(fs, 0, sizeof(*fs));
+					fs->name = strdup(name);
+					n++;
+					if (!fs->name) {
+						goto nomem;
+					}
+				}
+				fs->read += f->io_read;
+				fs->write += f->io_write;
+				for (uint32_t x = 0; x < fs->npids && !has_owner; x++) {
+					has_owner = fs->pids[x] == owner;
+				}
+				if (!has_owner) {
+					uint32_t ocap = fs->npids;
+					char entry[128], *grown;
+					const char *comm = "";
+					uint32_t oi;
+					size_t len = fs->owners ? strlen(fs->owners) : 0;
+
+					if (lat_grow((void **)&fs->pids, &ocap, fs->npids + 1,
+						     sizeof(*fs->pids))) {
+						goto nomem;
+					}
+					fs->pids[fs->npids++] = owner;
+					if (lat_tid_map_find(&io->pmap, owner, &oi)) {
+						comm = io->pprocs[oi].comm;
+					}
+					snprintf(entry, sizeof(entry), "fd %d in %s (%d) ", f->fd,
+						 comm, owner);
+					grown = realloc(fs->owners, len + strlen(entry) + 1);
+					if (!grown) {
+						goto nomem;
+					}
+					memcpy(grown + len, entry, strlen(entry) + 1);
+					fs->owners = grown;
+				}
+			}
+		}
+	}
+	*out = files;
+	*nout = n;
+	return 0;
+nomem:
+	files_free(files, n);
+	return -ENOMEM;
+}
+
+static struct lat_cell proc_cell(const struct io *io, struct lat_result *result, uint32_t pi,
+				 bool name_or_none)
+{
+	const struct pproc *p = &io->pprocs[pi];
+	const char *name = lat_result_strdup(result, p->comm);
+
+	return lat_cell_process(name_or_none && !p->comm[0] ? NULL : name, p->pid != LAT_NO_TID,
+				p->pid, true, io->pmap.tids[pi]);
+}
+
+enum { K_READ, K_WRITE, K_BLOCK_READ, K_BLOCK_WRITE };
+
+static int64_t proc_key(const struct pproc *p, int k)
+{
+	switch (k) {
+	case K_READ:
+		return p->disk_r + p->net_r + p->unk_r;
+	case K_WRITE:
+		return p->disk_w + p->net_w + p->unk_w;
+	case K_BLOCK_READ:
+		return p->block_r;
+	default:
+		return p->block_w;
+	}
+}
+
+static int add_proc_tables(struct io *io, struct lat_result *result, int64_t begin, int64_t end,
+			   int k)
+{
+	static const char *const subtitles[] = {"read", "written", "read", "written"};
+	uint32_t n = io->pmap.count;
+	int64_t *keys = calloc(n + 1, sizeof(*keys));
+	uint32_t *order = NULL;
+	struct lat_table *t;
+	long count = 0;
+	int ret = -ENOMEM;
+
+	t = lat_result_add_table(result, k < K_BLOCK_READ ? &proc_top_class : &block_top_class,
+				 begin, end, subtitles[k]);
+	if (!keys || !t) {
+		goto out;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		keys[i] = proc_key(&io->pprocs[i], k);
+	}
+	order = order_desc(keys, n);
+	if (!order) {
+		goto out;
+	}
+	for (uint32_t x = 0; x < n; x++) {
+		uint32_t i = order[x];
+		const struct pproc *p = &io->pprocs[i];
+		struct lat_cell *row;
+
+		if (k >= K_BLOCK_READ && keys[i] == 0) {
+			continue;
+		}
+		row = lat_table_add_row(t);
+		if (!row) {
+			goto out;
+		}
+		row[0] = proc_cell(io, result, i, k >= K_BLOCK_READ);
+		row[1] = lat_cell_int(LAT_CLS_SIZE, keys[i]);
+		if (k < K_BLOCK_READ) {
+			bool rd = k == K_READ;
+
+			row[2] = lat_cell_int(LAT_CLS_SIZE, rd ? p->disk_r : p->disk_w);
+			row[3] = lat_cell_int(LAT_CLS_SIZE, rd ? p->net_r : p->net_w);
+			row[4] = lat_cell_int(LAT_CLS_SIZE, rd ? p->unk_r : p->unk_w);
+		}
+		if (usage_full(io, ++count)) {
+			break;
+		}
+	}
+	ret = 0;
+out:
+	free(keys);
+	free(order);
+	return ret;
+}
+
+static int add_file_tables(struct io *io, struct lat_result *result, int64_t begin, int64_t end)
+{
+	struct file_stats *files = NULL;
+	uint32_t n = 0;
+	int ret = files_stats(io, &files, &n);
+
+	for (int w = 0; w < 2 && !ret; w++) {
+		struct lat_table *t = lat_result_add_table(result, &file_top_class, begin, end,
+							   w ? "written" : "read");
+		int64_t *keys = calloc(n + 1, sizeof(*keys));
+		uint32_t *order = NULL;
+		long count = 0;
+
+		ret = -ENOMEM;
+		if (!t || !keys) {
+			free(keys);
+			break;
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			keys[i] = w ? files[i].write : files[i].read;
+		}
+		order = order_desc(keys, n);
+		ret = order ? 0 : -ENOMEM;
+		for (uint32_t x = 0; x < n && !ret; x++) {
+			const struct file_stats *fs = &files[order[x]];
+			struct lat_cell *row;
+
+			if (keys[order[x]] == 0) {
+				continue;
+			}
+			row = lat_table_add_row(t);
+			if (!row) {
+				ret = -ENOMEM;
+				break;
+			}
+			row[0] = lat_cell_str(LAT_CLS_PATH, lat_result_strdup(result, fs->name));
+			row[1] = lat_cell_int(LAT_CLS_SIZE, keys[order[x]]);
+			row[2] =
+			    lat_cell_str(LAT_CLS_STRING,
+					 lat_result_strdup(result, fs->owners ? fs->owners : ""));
+			if (usage_full(io, ++count)) {
+				break;
+			}
+		}
+		free(keys);
+		free(order);
+	}
+	files_free(files, n);
+	return ret;
+}
+
+static int add_disk_tables(struct io *io, struct lat_result *result, int64_t begin, int64_t end)
+{
+	uint32_t n = io->ndisks;
+	int64_t *sectors = calloc(n + 1, sizeof(*sectors)),
+		*counts = calloc(n + 1, sizeof(*counts));
+	int64_t *durations = calloc(n + 1, sizeof(*durations));
+	uint32_t *order = NULL;
+	int ret = -ENOMEM;
+
+	if (!sectors || !counts || !durations) {
+		goto out;
+	}
+	for (uint32_t d = 0; d < n; d++) {
+		counts[d] = io->disks[d].nrqs;
+		for (uint32_t i = 0; i < io->disks[d].nrqs; i++) {
+			sectors[d] += io->disks[d].rqs[i].nr_sector;
+			durations[d] += io->disks[d].rqs[i].duration;
+		}
+	}
+	for (int k = 0; k < 3; k++) {
+		static const struct lat_table_class *const cls[] = {
+		    &disk_sector_class, &disk_request_class, &disk_rtps_class};
+		struct lat_table *t = lat_result_add_table(result, cls[k], begin, end, NULL);
+		long count = 0;
+
+		if (!t) {
+			goto out;
+		}
+		free(order);
+		order = NULL;
+		if (k < 2) {
+			order = order_desc(k == 0 ? sectors : counts, n);
+			if (!order) {
+				goto out;
+			}
+		}
+		for (uint32_t x = 0; x < n; x++) {
+			uint32_t d = order ? order[x] : x;
+			struct lat_cell *row;
+
+			if ((k == 0 && sectors[d] == 0) || counts[d] == 0) {
+				continue;
+			}
+			row = lat_table_add_row(t);
+			if (!row) {
+				goto out;
+			}
+			row[0] = lat_cell_str(LAT_CLS_DISK,
+					      lat_result_strdup(result, io->disks[d].name));
+			if (k == 0) {
+				row[1] = lat_cell_int(LAT_CLS_NUMBER, sectors[d]);
+			} else if (k == 1) {
+				row[1] = lat_cell_int(LAT_CLS_NUMBER, counts[d]);
+			} else {
+				/* total_rq_duration / rq_count: Python's true division */
+				row[1] = lat_cell_float(LAT_CLS_DURATION,
+							(double)durations[d] / (double)counts[d]);
+			}
+			if (usage_full(io, ++count)) {
+				break;
+			}
+		}
+	}
+	ret = 0;
+out:
+	free(sectors);
+	free(counts);
+	free(durations);
+	free(order);
+	return ret;
+}
+
+static int add_netif_tables(struct io *io, struct lat_result *result, int64_t begin, int64_t end)
+{
+	uint32_t n = io->nifaces;
+	int ret = 0;
+
+	for (int sent = 0; sent < 2 && !ret; sent++) {
+		struct lat_table *t = lat_result_add_table(result, &netif_class, begin, end,
+							   sent ? "sent" : "received");
+		int64_t *keys = calloc(n + 1, sizeof(*keys));
+		uint32_t *order = NULL;
+		long count = 0;
+
+		ret = -ENOMEM;
+		if (!t || !keys) {
+			free(keys);
+			break;
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			keys[i] = sent ? io->ifaces[i].sent : io->ifaces[i].recv;
+		}
+		order = order_desc(keys, n);
+		ret = order ? 0 : -ENOMEM;
+		for (uint32_t x = 0; x < n && !ret; x++) {
+			struct lat_cell *row = lat_table_add_row(t);
+
+			if (!row) {
+				ret = -ENOMEM;
+				break;
+			}
+			row[0] = lat_cell_str(LAT_CLS_NETIF,
+					      lat_result_strdup(result, io->ifaces[order[x]].name));
+			row[1] = lat_cell_int(LAT_CLS_SIZE, keys[order[x]]);
+			if (usage_full(io, ++count)) {
+				break;
+			}
+		}
+		free(keys);
+		free(order);
+	}
+	return ret;
+}
+
+/* _get_usage_result_tables: per-process read/written, per-file read/written, block per process
+   read/written, per-disk sectors/requests/request time, per-interface received/sent */
+static int add_usage(struct io *io, struct lat_result *result, int64_t begin, int64_t end)
+{
+	int ret = add_proc_tables(io, result, begin, end, K_READ);
+
+	if (!ret) {
+		ret = add_proc_tables(io, result, begin, end, K_WRITE);
+	}
+	if (!ret) {
+		ret = add_file_tables(io, result, begin, end);
+	}
+	if (!ret) {
+		ret = add_proc_tables(io, result, begin, end, K_BLOCK_READ);
+	}
+	if (!ret) {
+		ret = add_proc_tables(io, result, begin, end, K_BLOCK_WRITE);
+	}
+	if (!ret) {
+		ret = add_disk_tables(io, result, begin, end);
+	}
+	if (!ret) {
+		ret = add_netif_tables(io, result, begin, end);
+	}
+	return ret;
+}
+
 static int io_finish(void *priv, const struct lat_state *state, int64_t begin, int64_t end,
 		     struct lat_result *result)
 {
@@ -1610,6 +2168,9 @@ static int io_finish(void *priv, const struct lat_state *state, int64_t begin, i
 	}
 	if (!ret && (io->want & WANT_TOP)) {
 		ret = add_top(io, result, begin, end);
+	}
+	if (!ret && (io->want & WANT_USAGE)) {
+		ret = add_usage(io, result, begin, end);
 	}
 	if (!ret && (io->want & WANT_FREQ)) {
 		ret = add_freq(io, result, begin, end);
@@ -1715,6 +2276,174 @@ static void print_log_table(const struct lat_table *t, const struct lat_text_opt
 	}
 }
 
+/* Python's '{:<N}' / '{:>N}' on text: padded to N characters (code points, not bytes). */
+static void pad(char *buf, size_t len, const char *text, int width, bool left)
+{
+	int chars = 0, fill;
+
+	for (const char *c = text; *c; c++) {
+		chars += ((unsigned char)*c & 0xc0) != 0x80;
+	}
+	fill = width > chars ? width - chars : 0;
+	if (left) {
+		snprintf(buf, len, "%s%*s", text, fill, "");
+	} else {
+		snprintf(buf, len, "%*s%s", fill, "", text);
+	}
+}
+
+static size_t text_chars(const char *text)
+{
+	size_t chars = 0;
+
+	for (const char *c = text; *c; c++) {
+		chars += ((unsigned char)*c & 0xc0) != 0x80;
+	}
+	return chars;
+}
+
+/* termgraph.BarGraph with the value strings given (format_size, or "N unit") */
+static void bar_graph(FILE *out, const char *title, const char *label_header, const double *values,
+		      char *const *value_strs, char *const *labels, size_t n)
+{
+	double maxv = 0;
+	size_t maxlen = 0;
+
+	if (n == 0) {
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		maxv = values[i] > maxv ? values[i] : maxv;
+		maxlen = text_chars(value_strs[i]) > maxlen ? text_chars(value_strs[i]) : maxlen;
+	}
+	if (label_header) {
+		int spaces = 80 - (int)text_chars(title) + 1 + (int)maxlen + 1;
+
+		fprintf(out, "%s%*s%s\n", title, spaces > 0 ? spaces : 0, "", label_header);
+	} else {
+		fprintf(out, "%s\n", title);
+	}
+	for (int i = 0; i < 80; i++) {
+		fputc('#', out);
+	}
+	fputc('\n', out);
+	for (size_t i = 0; i < n; i++) {
+		int width = maxv == 0 ? 0 : (int)(80 * values[i] / maxv);
+
+		for (int c = 0; c < width; c++) {
+			fputs("\u2588", out);
+		}
+		fprintf(out, "%*s %*s%s %s\n", 80 - width, "",
+			(int)(maxlen - text_chars(value_strs[i])), "", value_strs[i], labels[i]);
+	}
+	fputc('\n', out);
+}
+
+static void print_usage_table(const struct lat_table *t, FILE *out)
+{
+	size_t n = t->nrows;
+	double *values = calloc(n + 1, sizeof(*values));
+	char **strs = calloc(n + 1, sizeof(*strs)), **labels = calloc(n + 1, sizeof(*labels));
+	char title[128], header[128];
+	const char *label_header = NULL;
+	bool ok = values && strs && labels;
+
+	for (size_t r = 0; r < n && ok; r++) {
+		const struct lat_cell *c0 = lat_table_cell(t, r, 0), *c1 = lat_table_cell(t, r, 1);
+		char value[64], label[4400], pid[64];
+
+		if (t->cls == &disk_rtps_class) {
+			values[r] = (c1->is_float ? c1->d : (double)c1->i) / 1000000;
+			snprintf(value, sizeof(value), "%.2f ms", values[r]);
+		} else if (t->cls == &disk_sector_class || t->cls == &disk_request_class) {
+			values[r] = (double)c1->i;
+			snprintf(value, sizeof(value), "%" PRId64 " %s", c1->i,
+				 t->cls == &disk_sector_class ? "sectors" : "requests");
+		} else {
+			values[r] = (double)c1->i;
+			format_size(value, sizeof(value), c1->i);
+		}
+		if (c0->cls == LAT_CLS_PROCESS) {
+			if (c0->has_pid) {
+				snprintf(pid, sizeof(pid), "%d", c0->pid);
+			} else {
+				snprintf(pid, sizeof(pid), "unknown (tid=%d)", c0->tid);
+			}
+		}
+		if (t->cls == &proc_top_class) {
+			char name[300], disk[64], net[64], unk[64], a[320], b[64], c[64], d[64];
+
+			snprintf(name, sizeof(name), "%s (%s)", c0->s, pid);
+			format_size(disk, sizeof(disk), lat_table_cell(t, r, 2)->i);
+			format_size(net, sizeof(net), lat_table_cell(t, r, 3)->i);
+			format_size(unk, sizeof(unk), lat_table_cell(t, r, 4)->i);
+			pad(a, sizeof(a), name, 25, true);
+			pad(b, sizeof(b), disk, 10, false);
+			pad(c, sizeof(c), net, 10, false);
+			pad(d, sizeof(d), unk, 10, false);
+			snprintf(label, sizeof(label), "%s %s %s %s", a, b, c, d);
+		} else if (t->cls == &block_top_class) {
+			snprintf(label, sizeof(label), "%s (pid=%s)",
+				 c0->has_name && c0->s[0] ? c0->s : "unknown", pid);
+		} else {
+			snprintf(label, sizeof(label), "%s", c0->s);
+		}
+		strs[r] = strdup(value);
+		labels[r] = strdup(label);
+		ok = strs[r] && labels[r];
+	}
+	if (t->cls == &proc_top_class) {
+		char a[32], b[16], c[16], d[16];
+
+		snprintf(title, sizeof(title), "Per-process I/O %s",
+			 strcmp(t->subtitle, "read") == 0 ? "Read" : "Write");
+		pad(a, sizeof(a), "Process", 25, true);
+		pad(b, sizeof(b), "Disk", 10, true);
+		pad(c, sizeof(c), "Net", 10, true);
+		pad(d, sizeof(d), "Unknown", 10, true);
+		snprintf(header, sizeof(header), "%s %s %s %s", a, b, c, d);
+		label_header = header;
+	} else if (t->cls == &file_top_class) {
+		snprintf(title, sizeof(title), "Per-file I/O %s",
+			 strcmp(t->subtitle, "read") == 0 ? "Read" : "Write");
+		label_header = "Path";
+	} else if (t->cls == &block_top_class) {
+		snprintf(title, sizeof(title), "Block I/O %s",
+			 strcmp(t->subtitle, "read") == 0 ? "Read" : "Write");
+		label_header = "Process";
+	} else if (t->cls == &disk_sector_class) {
+		snprintf(title, sizeof(title), "Disk Requests Sector Count");
+		label_header = "Disk";
+	} else if (t->cls == &disk_request_class) {
+		snprintf(title, sizeof(title), "Disk Request Count");
+		label_header = "Disk";
+	} else if (t->cls == &disk_rtps_class) {
+		snprintf(title, sizeof(title), "Disk Request Average Latency");
+		label_header = "Disk";
+	} else {
+		snprintf(title, sizeof(title), "Network %s Bytes",
+			 strcmp(t->subtitle, "sent") == 0 ? "Sent" : "Received");
+		label_header = "Interface";
+	}
+	if (ok) {
+		bar_graph(out, title, label_header, values, strs, labels, n);
+	}
+	for (size_t r = 0; r < n && strs && labels; r++) {
+		free(strs[r]);
+		free(labels[r]);
+	}
+	free(values);
+	free(strs);
+	free(labels);
+}
+
+static bool is_usage_class(const struct lat_table_class *cls)
+{
+	return cls == &proc_top_class || cls == &file_top_class || cls == &block_top_class ||
+	       cls == &disk_sector_class || cls == &disk_request_class || cls == &disk_rtps_class ||
+	       cls == &netif_class;
+}
+
 /* termgraph.FreqGraph */
 static void print_freq(const struct lat_table *t, FILE *out)
 {
@@ -1759,6 +2488,11 @@ static void io_print_text(const struct lat_result *result, const struct lat_text
 		return;
 	}
 	lat_text_print_timerange(out, result->tables[0].begin, result->tables[0].end, opts->gmt);
+	for (size_t i = 0; i < result->ntables; i++) {
+		if (is_usage_class(result->tables[i].cls)) {
+			print_usage_table(&result->tables[i], out);
+		}
+	}
 	for (size_t i = 0; i < result->ntables; i++) {
 		const struct lat_table *t = &result->tables[i];
 
@@ -1822,6 +2556,10 @@ static void io_fini(void *priv)
 		free(io->disks[i].rqs);
 	}
 	free(io->disks);
+	for (uint32_t i = 0; i < io->nifaces; i++) {
+		free(io->ifaces[i].name);
+	}
+	free(io->ifaces);
 	lat_ctf_fields_destroy(io->cf);
 	lat_pfields_fini(&io->fields);
 }

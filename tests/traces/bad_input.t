@@ -3,7 +3,8 @@
 # a missing path, an empty folder, a folder of random files, a UST-only trace, kernel traces with
 # a truncated stream file, a corrupted packet header or a corrupted metadata file. Each must end
 # with a non-zero exit (no crash: exit < 128; no hang: 20 s bound) and ONE line "latscope: ..." on
-# stderr. A trace with lost events is analysed (exit 0) and the loss is reported.
+# stderr. An option the analysis does not take is a usage error naming the option. A trace with
+# lost events is analysed (exit 0) and the loss is reported.
 . "$(dirname "$0")/../lib.sh"
 
 PY=/usr/bin/python3
@@ -74,6 +75,16 @@ check_bad "a kernel trace with a corrupted packet header (magic)" "$TMP/bad_head
 check_bad "a kernel trace with an unknown stream class id" "$TMP/bad_stream_id"
 check_bad "a kernel trace with a corrupted metadata file" "$TMP/bad_metadata"
 check_bad "a kernel trace without its metadata file" "$TMP/no_metadata"
+
+# an option the analysis does not take: a usage error (exit 2) naming the option, not its value
+for args in "--limit 3" "--limit=3" "--minsize 4096"; do
+	# shellcheck disable=SC2086 # the option and its value as two words
+	timeout 20 "$LATSCOPE" analyze irqstats $args "$good" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	opt=${args%%[ =]*}
+	is "$rc $(head -1 "$TMP/err")" "2 latscope: irqstats does not take $opt" \
+		"irqstats $args: usage error naming $opt"
+done
 
 # lost events: analysed, and the loss (7 + 3 discarded events) reported
 timeout 20 "$LATSCOPE" analyze cputop --no-intersection "$TMP/gen/lost_events" >"$TMP/out" 2>"$TMP/err"

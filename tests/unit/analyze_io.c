@@ -85,6 +85,12 @@ static int run(const struct lat_analysis_ops *ops, const struct lat_analysis_con
 	evs[n++] = exit_(30100, 0);
 	evs[n++] = entry(31000, "splice", -1);
 	evs[n++] = exit_(39000, 4096);
+	evs[n++] = (struct lat_kevent){
+	    .ts = 40000, .cpu = 0, .type = LAT_EV_NET_XMIT, .net = {.name = "eth0", .len = 1500}};
+	evs[n++] = (struct lat_kevent){
+	    .ts = 41000, .cpu = 0, .type = LAT_EV_NET_RECV, .net = {.name = "eth0", .len = 60}};
+	evs[n++] = (struct lat_kevent){
+	    .ts = 42000, .cpu = 0, .type = LAT_EV_NET_XMIT, .net = {.name = "lo", .len = 2000}};
 	ret = lat_analysis_run_init(&r, ops, config);
 	if (ret) {
 		return ret;
@@ -188,6 +194,40 @@ int main(void)
 	   "  one open (a single value): an empty table, as the peer (zero step)");
 	done(&res);
 	config.freq_resolution = 20;
+
+	is_int(run(&lat_iousagetop_ops, &config, &res), 0, "iousagetop runs");
+	ok(res.ntables == 11, "iousagetop: the peer's 11 usage tables");
+	t = res.ntables == 11 ? &res.tables[0] : NULL;
+	ok(t && strcmp(t->cls->name, "per-process-top") == 0 && t->nrows == 1 &&
+	       lat_table_cell(t, 0, 1)->i == 110 && lat_table_cell(t, 0, 2)->i == 10 &&
+	       lat_table_cell(t, 0, 3)->i == 0 && lat_table_cell(t, 0, 4)->i == 100,
+	   "per-process read: 110 B = 10 B disk (the opened file) + 100 B unknown (fd 7)");
+	t = res.ntables == 11 ? &res.tables[2] : NULL;
+	ok(t && strcmp(t->cls->name, "per-file-top") == 0 && t->nrows == 2 &&
+	       strcmp(lat_table_cell(t, 0, 0)->s, "unknown (app)") == 0 &&
+	       lat_table_cell(t, 0, 1)->i == 100 &&
+	       strcmp(lat_table_cell(t, 1, 0)->s, "/data/b") == 0 &&
+	       strcmp(lat_table_cell(t, 1, 2)->s, "fd 4 in app (100) ") == 0,
+	   "per-file read: generic names get the comm, largest first, fd owners");
+	ok(res.ntables == 11 && res.tables[3].nrows == 0 && res.tables[4].nrows == 0 &&
+	       res.tables[6].nrows == 0,
+	   "no per-file write (the write's fd predates the period), no block I/O, no disk");
+	t = res.ntables == 11 ? &res.tables[10] : NULL;
+	ok(t && strcmp(t->subtitle, "sent") == 0 && t->nrows == 2 &&
+	       strcmp(lat_table_cell(t, 0, 0)->s, "lo") == 0 &&
+	       lat_table_cell(t, 1, 1)->i == 1500 && res.tables[9].nrows == 2 &&
+	       lat_table_cell(&res.tables[9], 0, 1)->i == 60,
+	   "network: bytes sent and received per interface, largest first");
+	text = NULL;
+	out = open_memstream(&text, &len);
+	lat_iousagetop_ops.print_text(&res, &(struct lat_text_opts){.gmt = true}, out);
+	fclose(out);
+	ok(text && strstr(text, "Per-file I/O Read") && strstr(text, " 100   B unknown (app)\n") &&
+	       strstr(text, "  10   B /data/b\n") &&
+	       strstr(text, "app (unknown (tid=100))       10   B      0   B    100   B\n"),
+	   "text: bar graphs with format_size values and the peer's labels");
+	free(text);
+	done(&res);
 
 	config.has_minsize = true;
 	config.minsize = 50;
