@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,7 +197,7 @@ static int parse_name_list(char *text, const char **out, int *count)
 static int parse_args(int argc, char **argv, struct analyze_args *args)
 {
 	const char *name;
-	int opt;
+	int opt, longindex = -1;
 
 	memset(args, 0, sizeof(*args));
 	args->intersect = true;
@@ -213,7 +214,7 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 	}
 	optind = 2;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "h", long_options, &longindex)) != -1) {
 		switch (opt) {
 		case OPT_BEGIN:
 			args->begin = optarg;
@@ -342,7 +343,8 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 			if (!(args->ops->options & LAT_OPTS_IRQ)) {
 				goto unsupported;
 			}
-			*(opt == OPT_IRQ ? &args->config.irq_list : &args->config.softirq_list) = optarg;
+			*(opt == OPT_IRQ ? &args->config.irq_list : &args->config.softirq_list) =
+			    optarg;
 			break;
 		case OPT_TOTAL:
 		case OPT_PER_TID:
@@ -371,9 +373,9 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 			errno = 0;
 			v = strtod(optarg, &end);
 			if (errno || *end || end == optarg) {
-				return cli_usage_error("analyze", "%s: not a number: %s",
-						       opt == OPT_MINSIZE ? "--minsize" : "--maxsize",
-						       optarg);
+				return cli_usage_error(
+				    "analyze", "%s: not a number: %s",
+				    opt == OPT_MINSIZE ? "--minsize" : "--maxsize", optarg);
 			}
 			if (opt == OPT_MINSIZE) {
 				args->config.has_minsize = true;
@@ -419,7 +421,9 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 		}
 		continue;
 	unsupported:
-		return cli_usage_error("analyze", "%s does not take %s", name, argv[optind - 1]);
+		/* the option's name (argv[optind - 1] is its value for `--limit 3`) */
+		return cli_usage_error("analyze", "%s does not take --%s", name,
+				       long_options[longindex].name);
 	}
 	if (optind < argc) {
 		args->path = argv[optind++];
@@ -486,6 +490,17 @@ static void progress_update(struct progress *p, int64_t ts)
 		snprintf(message, sizeof(message), "%s/%s; %" PRIu64 " events processed", at_ts,
 			 end_ts, p->events);
 		lat_lami_print_progress(stdout, at, message);
+	}
+}
+
+/* A live session (net:// URL) runs until it is destroyed or Ctrl-C. */
+static struct lat_ctf_source *live_source;
+
+static void on_live_signal(int sig)
+{
+	(void)sig;
+	if (live_source) {
+		lat_ctf_source_interrupt(live_source);
 	}
 }
 
@@ -565,6 +580,21 @@ int cmd_analyze(int argc, char **argv)
 	if (ret) {
 		return fail(&args, CLI_EXIT_FAILURE, "%s: %s", args.path, err);
 	}
+	if (lat_ctf_source_is_live(src)) {
+		if (args.begin || args.end || args.timerange) {
+			lat_ctf_source_destroy(src);
+			return fail(&args, CLI_EXIT_USAGE,
+				    "--begin/--end/--timerange need a trace folder, not a live "
+				    "session");
+		}
+		args.intersect = false; /* no range before the run: the events' */
+		args.skip_validation = true;
+		if (!args.lami) {
+			printf("Reading %s live until the session is destroyed (Ctrl-C to stop)\n",
+			       args.path);
+			fflush(stdout);
+		}
+	}
 	if (args.intersect && !lat_ctf_source_intersection(src, &begin, &end)) {
 		lat_ctf_source_destroy(src);
 		return fail(&args, CLI_EXIT_FAILURE,
@@ -604,6 +634,12 @@ int cmd_analyze(int argc, char **argv)
 			lat_lami_print_progress(stdout, 0, "Checking the trace for lost events...");
 		}
 	}
+	if ((args.ops->options & LAT_OPTS_IO) && args.config.ncpus > 0) {
+		/* the peer's IoAnalysis prints this on stdout (in its LAMI output too, which then
+		   is not JSON: docs/conformance.md); --cpu does not filter the I/O analyses */
+		fprintf(args.lami ? stderr : stdout,
+			"Warning: cpu filter not enabled on I/O analysis\n");
+	}
 	ctx->progress.begin = begin;
 	ctx->progress.end = args.config.end_ts ? args.config.end_ts : end;
 	ctx->progress.last_percent = -1;
@@ -618,7 +654,19 @@ int cmd_analyze(int argc, char **argv)
 		lat_lami_print_progress(stdout, 0, message);
 	}
 
+	if (lat_ctf_source_is_live(src)) {
+		ctx->progress.bar = false;
+		live_source = src;
+		signal(SIGINT, on_live_signal);
+		signal(SIGTERM, on_live_signal);
+	}
 	ret = lat_ctf_source_run(src, on_event, ctx);
+	if (live_source) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		live_source = NULL;
+		lat_ctf_source_range(src, &begin, &end);
+	}
 	if (ctx->progress.bar) {
 		fprintf(stderr, "\r%80s\r", "");
 	}

@@ -17,7 +17,6 @@
 #include "outputs/lami.h"
 #include "outputs/text.h"
 #include "sources/ctf.h"
-#include "sources/ctf_live.h"
 
 enum {
 	OPT_PERIOD = 0x100,
@@ -101,14 +100,14 @@ struct pargs {
 };
 
 static volatile sig_atomic_t interrupted;
-static struct lat_ctf_live *live_source; /* interrupted by Ctrl-C */
+static struct lat_ctf_source *live_source; /* interrupted by Ctrl-C */
 
 static void on_sigint(int sig)
 {
 	(void)sig;
 	interrupted = 1;
 	if (live_source) {
-		lat_ctf_live_interrupt(live_source);
+		lat_ctf_source_interrupt(live_source);
 	}
 }
 
@@ -398,7 +397,8 @@ static void on_end(const struct lat_periods *p, const struct lat_period_record *
 static int run_live(struct pargs *a, struct run *run)
 {
 	struct live_filter filter = {run, &a->opts};
-	struct lat_ctf_live *live = NULL;
+	struct lat_ctf_options copts = {.intersect = false, .kernel_only = false};
+	struct lat_ctf_source *live = NULL;
 	const struct lat_ctf_stats *stats;
 	struct lat_result result;
 	char err[600];
@@ -409,13 +409,13 @@ static int run_live(struct pargs *a, struct run *run)
 			    "--begin/--end/--timerange need a trace folder, not "
 			    "a live session");
 	}
-	ret = lat_ctf_live_open(a->path, &live, err, sizeof(err));
+	ret = lat_ctf_source_open(a->path, &copts, &live, err, sizeof(err));
 	if (ret) {
 		return fail(a, ret == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE, "%s: %s",
 			    a->path, err);
 	}
 	if (a->test_compat) {
-		lat_ctf_live_destroy(live);
+		lat_ctf_source_destroy(live);
 		return CLI_EXIT_OK;
 	}
 	run->text.gmt = a->gmt;
@@ -428,12 +428,12 @@ static int run_live(struct pargs *a, struct run *run)
 	live_source = live;
 	signal(SIGINT, on_sigint);
 	signal(SIGTERM, on_sigint);
-	ret = lat_ctf_live_run(live, on_event, run);
+	ret = lat_ctf_source_run(live, on_event, run);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	live_source = NULL;
 	lat_periods_finish(run->periods);
-	stats = lat_ctf_live_stats(live);
+	stats = lat_ctf_source_stats(live);
 	if (stats->discarded_events || stats->discarded_packets) {
 		fprintf(stderr,
 			"latscope: warning: the tracer lost %" PRIu64 " events and %" PRIu64
@@ -441,8 +441,8 @@ static int run_live(struct pargs *a, struct run *run)
 			stats->discarded_events, stats->discarded_packets);
 	}
 	if (ret) {
-		status = fail(a, CLI_EXIT_FAILURE, "%s: %s", a->path, lat_ctf_live_error(live));
-		lat_ctf_live_destroy(live);
+		status = fail(a, CLI_EXIT_FAILURE, "%s: %s", a->path, lat_ctf_source_error(live));
+		lat_ctf_source_destroy(live);
 		return status;
 	}
 	lat_result_init(&result);
@@ -454,7 +454,7 @@ static int run_live(struct pargs *a, struct run *run)
 		lat_periods_print_text(run->periods, &result, &run->text, stdout);
 	}
 	lat_result_fini(&result);
-	lat_ctf_live_destroy(live);
+	lat_ctf_source_destroy(live);
 	if (ret) {
 		return fail(a, CLI_EXIT_FAILURE, "%s: %s", a->name, strerror(-ret));
 	}

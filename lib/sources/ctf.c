@@ -8,12 +8,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_TRACES   64
@@ -191,6 +193,12 @@ struct lat_ctf_source {
 	int run_status; /* callback's negative errno, or 0 */
 	bool stop;
 	char error[512];
+
+	/* lttng-live (net:// URLs): no folders, no index; checks made on the first events */
+	bool live, kernel_only;
+	const bt_trace *checked_trace; /* the last trace whose env was checked */
+	bt_interrupter *interrupter;   /* the graph's default one (Ctrl-C) */
+	volatile sig_atomic_t interrupted;
 };
 
 static void set_error(struct lat_ctf_source *src, const char *fmt, ...)
@@ -928,6 +936,41 @@ static inline void store_integer(struct lat_kevent *ev, const struct resolved_fi
 	}
 }
 
+/*
+ * A live session's trace, on its first event (a session has no metadata file to read before):
+ * the tracer version, and the domain when only kernel traces are wanted.
+ */
+static int check_live_trace(struct lat_ctf_source *src, const bt_trace *trace)
+{
+	static const char *const keys[3] = {"tracer_major", "tracer_minor", "tracer_patchlevel"};
+	const bt_value *v = bt_trace_borrow_environment_entry_value_by_name_const(trace, "domain");
+	const char *domain = v && bt_value_is_string(v) ? bt_value_string_get(v) : NULL;
+	int version[3] = {0, 0, 0}, found = 0;
+
+	src->checked_trace = trace;
+	if (src->kernel_only && (!domain || strcmp(domain, "kernel") != 0)) {
+		set_error(src,
+			  "no kernel events in this live session (its trace's domain is '%s'): "
+			  "this analysis needs a kernel session (lttng enable-event -k)",
+			  domain ? domain : "unknown");
+		return -EMEDIUMTYPE;
+	}
+	for (int i = 0; i < 3; i++) {
+		v = bt_trace_borrow_environment_entry_value_by_name_const(trace, keys[i]);
+		if (v && bt_value_is_signed_integer(v)) {
+			version[i] = (int)bt_value_integer_signed_get(v);
+			found++;
+		}
+	}
+	if (found && !src->have_tracer_version) {
+		src->tracer_major = version[0];
+		src->tracer_minor = version[1];
+		src->tracer_patch = version[2];
+		src->have_tracer_version = true;
+	}
+	return 0;
+}
+
 static int handle_event(struct lat_ctf_source *src, const bt_message *msg)
 {
 	const bt_event *event = bt_message_event_borrow_event_const(msg);
@@ -944,11 +987,25 @@ static int handle_event(struct lat_ctf_source *src, const bt_message *msg)
 		set_error(src, "events without timestamps (no clock in the trace)");
 		return -EINVAL;
 	}
+	if (src->live && bt_stream_borrow_trace_const(bt_event_borrow_stream_const(event)) !=
+			     src->checked_trace) {
+		int ret = check_live_trace(
+		    src, bt_stream_borrow_trace_const(bt_event_borrow_stream_const(event)));
+
+		if (ret) {
+			return ret;
+		}
+	}
 	cs = bt_message_event_borrow_default_clock_snapshot_const(msg);
 	if (bt_clock_snapshot_get_ns_from_origin(cs, &ns) ||
 	    (src->intersect && (ns < src->inter_begin || ns > src->inter_end))) {
 		src->stats.skipped++;
 		return 0;
+	}
+	if (src->live) { /* the range is what arrived */
+		src->range_begin = src->have_range ? src->range_begin : ns;
+		src->range_end = ns;
+		src->have_range = true;
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.ts = ns;
@@ -1235,6 +1292,71 @@ static int build_graph(struct lat_ctf_source *src)
 	return 0;
 }
 
+bool lat_ctf_is_live_url(const char *path)
+{
+	return path && (strncmp(path, "net://", 6) == 0 || strncmp(path, "net4://", 7) == 0 ||
+			strncmp(path, "net6://", 7) == 0);
+}
+
+/*
+ * A live session: src.ctf.lttng-live (which merges the streams itself) -> the same sink. The
+ * session must exist when the graph first connects ("session-not-found-action": "fail").
+ */
+static int build_live_graph(struct lat_ctf_source *src, const char *url)
+{
+	const bt_component_class_source *cls;
+	const bt_component_source *live = NULL;
+	const bt_component_sink *sink = NULL;
+	bt_value *params = NULL, *inputs = NULL;
+	int ret = -ENOMEM;
+
+	if (!strstr(url, "/host/")) {
+		set_error(src, "not an lttng-live URL: net://HOST[:PORT]/host/HOSTNAME/SESSION");
+		return -EINVAL;
+	}
+	if (load_plugin("ctf", &src->ctf_plugin)) {
+		set_error(src, "babeltrace2's ctf plugin is not installed");
+		return -ENOENT;
+	}
+	cls = bt_plugin_borrow_source_component_class_by_name_const(src->ctf_plugin, "lttng-live");
+	if (!cls) {
+		set_error(src, "babeltrace2 has no src.ctf.lttng-live");
+		return -ENOENT;
+	}
+	params = bt_value_map_create();
+	inputs = bt_value_array_create();
+	src->graph = bt_graph_create(0);
+	if (!params || !inputs || !src->graph ||
+	    bt_value_array_append_string_element(inputs, url) ||
+	    bt_value_map_insert_entry(params, "inputs", inputs) ||
+	    bt_value_map_insert_string_entry(params, "session-not-found-action", "fail")) {
+		goto out;
+	}
+	src->interrupter = bt_graph_borrow_default_interrupter(src->graph);
+	if (bt_graph_add_source_component(src->graph, cls, "live", params, BT_LOGGING_LEVEL_NONE,
+					  &live) != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+		take_bt_error(src, "cannot create the lttng-live source");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (bt_graph_add_simple_sink_component(src->graph, "latscope", sink_init, sink_consume,
+					       NULL, src,
+					       &sink) != BT_GRAPH_ADD_COMPONENT_STATUS_OK ||
+	    bt_graph_connect_ports(src->graph,
+				   bt_component_source_borrow_output_port_by_index_const(live, 0),
+				   bt_component_sink_borrow_input_port_by_index_const(sink, 0),
+				   NULL) != BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
+		take_bt_error(src, "cannot build the babeltrace2 graph");
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = 0;
+out:
+	bt_value_put_ref(inputs);
+	bt_value_put_ref(params);
+	return ret;
+}
+
 int lat_ctf_source_open(const char *path, const struct lat_ctf_options *opts,
 			struct lat_ctf_source **out, char *err, size_t err_len)
 {
@@ -1247,16 +1369,26 @@ int lat_ctf_source_open(const char *path, const struct lat_ctf_options *opts,
 		err[0] = '\0';
 	}
 	/*
-	 * lttng-live (issue #5): src.ctf.lttng-live with {"inputs": [URL]} in build_graph()
-	 * instead of src.ctf.fs; the domain, tracer version and lost events then come from the
-	 * stream-beginning and discarded-events messages, and there is no intersection.
+	 * lttng-live: src.ctf.lttng-live instead of src.ctf.fs; the domain and tracer version
+	 * come from the trace's env on its first event, lost events from the discarded-events
+	 * messages as for folders, and there is no intersection (nor range before the run).
 	 */
-	if (strncmp(path, "net://", 6) == 0 || strncmp(path, "net4://", 7) == 0 ||
-	    strncmp(path, "net6://", 7) == 0) {
-		if (err) {
-			snprintf(err, err_len, "live sessions (lttng-live) are not supported yet");
+	if (lat_ctf_is_live_url(path)) {
+		src = calloc(1, sizeof(*src));
+		if (!src) {
+			return -ENOMEM;
 		}
-		return -EPROTONOSUPPORT;
+		src->live = true;
+		src->kernel_only = opts ? opts->kernel_only : true;
+		ret = grow_classes(src);
+		if (!ret) {
+			ret = build_live_graph(src, path);
+		}
+		if (ret) {
+			goto fail;
+		}
+		*out = src;
+		return 0;
 	}
 	if (stat(path, &st)) {
 		ret = -errno;
@@ -1307,6 +1439,57 @@ fail:
 	return ret;
 }
 
+/*
+ * A live session: one step at a time, a nap when the relay has nothing new, until the session
+ * is destroyed (the source ends), lat_ctf_source_interrupt() or the callback stops it.
+ */
+static int run_live(struct lat_ctf_source *src)
+{
+	bt_graph_run_once_status status;
+
+	for (;;) {
+		status = bt_graph_run_once(src->graph);
+		if (src->interrupted || src->stop) {
+			break;
+		}
+		if (status == BT_GRAPH_RUN_ONCE_STATUS_AGAIN) {
+			struct timespec nap = {0, 50 * 1000 * 1000}; /* nothing new: 50 ms */
+
+			nanosleep(&nap, NULL);
+			continue;
+		}
+		if (status != BT_GRAPH_RUN_ONCE_STATUS_OK) {
+			break;
+		}
+	}
+	if (src->run_status) {
+		if (!src->error[0]) {
+			set_error(src, "%s", strerror(-src->run_status));
+		}
+		return src->run_status;
+	}
+	if (src->interrupted || src->stop || status == BT_GRAPH_RUN_ONCE_STATUS_END ||
+	    status == BT_GRAPH_RUN_ONCE_STATUS_OK) {
+		bt_current_thread_clear_error();
+		return 0;
+	}
+	take_bt_error(src, "cannot read the live session");
+	return status == BT_GRAPH_RUN_ONCE_STATUS_MEMORY_ERROR ? -ENOMEM : -EIO;
+}
+
+void lat_ctf_source_interrupt(struct lat_ctf_source *src)
+{
+	src->interrupted = 1;
+	if (src->interrupter) {
+		bt_interrupter_set(src->interrupter);
+	}
+}
+
+bool lat_ctf_source_is_live(const struct lat_ctf_source *src)
+{
+	return src->live;
+}
+
 int lat_ctf_source_run(struct lat_ctf_source *src, lat_ctf_event_fn fn, void *user)
 {
 	bt_graph_run_status status;
@@ -1315,6 +1498,9 @@ int lat_ctf_source_run(struct lat_ctf_source *src, lat_ctf_event_fn fn, void *us
 	src->user = user;
 	src->stop = false;
 	src->run_status = 0;
+	if (src->live) {
+		return run_live(src);
+	}
 	do {
 		status = bt_graph_run(src->graph);
 	} while (status == BT_GRAPH_RUN_STATUS_AGAIN);

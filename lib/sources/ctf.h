@@ -13,8 +13,8 @@
  * flt.utils.muxer -> our own simple sink, which maps each event class onto a typed event once
  * and then fills a struct lat_kevent per message, without allocating.
  *
- * The source component is chosen from the URL: a path today; a `net://` URL (lttng-live,
- * src.ctf.lttng-live) plugs in at lat_ctf_source_open() without changing callers.
+ * The source component is chosen from the path: a folder, or a `net://` URL of an LTTng live
+ * session (src.ctf.lttng-live, which merges the streams itself, -> the same sink).
  */
 struct lat_ctf_source;
 
@@ -59,8 +59,25 @@ typedef int (*lat_ctf_event_fn)(const struct lat_kevent *ev, void *user);
 int lat_ctf_source_open(const char *path, const struct lat_ctf_options *opts,
 			struct lat_ctf_source **out, char *err, size_t err_len);
 
-/* Runs the graph to the end (or until fn stops it). Returns 0 or a negative errno. */
+/*
+ * Runs the graph to the end (or until fn stops it). Returns 0 or a negative errno. A live
+ * session runs until it is destroyed (lttng destroy) or lat_ctf_source_interrupt(); with
+ * kernel_only, a session whose trace is not a kernel one fails on its first event
+ * (-EMEDIUMTYPE, "no kernel events in this live session ...").
+ */
 int lat_ctf_source_run(struct lat_ctf_source *src, lat_ctf_event_fn fn, void *user);
+
+/* True for net://, net4:// and net6:// URLs (lttng-live: net://HOST[:PORT]/host/NAME/SESSION). */
+bool lat_ctf_is_live_url(const char *path);
+
+/*
+ * A live session (net:// URL): no intersection; lat_ctf_source_range() and the tracer version
+ * are known only from the events read so far.
+ */
+bool lat_ctf_source_is_live(const struct lat_ctf_source *src);
+
+/* Async-signal-safe: makes lat_ctf_source_run() of a live session return soon (Ctrl-C). */
+void lat_ctf_source_interrupt(struct lat_ctf_source *src);
 
 /* One line describing the last failure (empty when none). */
 const char *lat_ctf_source_error(const struct lat_ctf_source *src);

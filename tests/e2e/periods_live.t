@@ -144,6 +144,82 @@ is "$status" 0 "Ctrl-C stops the live reader cleanly"
 is "$(grep -c '^\[' "$TMP/live2.out")" 6 "3 jobs printed as they ended, then in the log"
 step "${LTTNG[@]}" destroy $session2
 
+# The kernel analyses read live sessions through the same source. There is no lttng-modules on
+# this kernel, so no live kernel session: a user-space one must be refused on its first event,
+# in one line; session end and Ctrl-C behave as for periods.
+session3=${session}_c
+setup_failed=0
+step "${LTTNG[@]}" create $session3 --live=100000 --set-url=net://127.0.0.1:$port:$((port + 1)) &&
+	step "${LTTNG[@]}" enable-event -u 'latscope_test:*' &&
+	step "${LTTNG[@]}" start
+ok $setup_failed "a third live session $session3"
+[ $setup_failed -ne 0 ] && setup_diag
+URL3=net://127.0.0.1:$((port + 2))/host/$(hostname)/$session3
+"$LATSCOPE" analyze cputop "$URL3" >"$TMP/cputop.out" 2>"$TMP/cputop.err" &
+latscope=$!
+pids+=($latscope)
+sleep 0.5
+"${AS_USER[@]}" "$TMP/ust_jobs" 2 0 10 10 >/dev/null 2>&1
+status=124
+for _ in $(seq 150); do
+	kill -0 $latscope 2>/dev/null || { wait $latscope; status=$?; break; }
+	sleep 0.1
+done
+is "$status" 1 "cputop on a live user-space session: exit 1 once its events arrive"
+is "$(wc -l <"$TMP/cputop.err")" 1 "... one line on stderr"
+like "$(cat "$TMP/cputop.err")" "^latscope: $URL3: no kernel events in this live session \(its trace's domain is 'ust'\)" \
+	"... saying that the session has no kernel events"
+# lttng-relayd takes one viewer a session at a time: the next reader once the first has left
+"$LATSCOPE" analyze syscallstats --lami "$URL3" >"$TMP/sc.out" 2>"$TMP/sc.err" &
+latscope_sc=$!
+pids+=($latscope_sc)
+sleep 0.5
+"${AS_USER[@]}" "$TMP/ust_jobs" 2 0 10 10 >/dev/null 2>&1
+status=124
+for _ in $(seq 150); do
+	kill -0 $latscope_sc 2>/dev/null || { wait $latscope_sc; status=$?; break; }
+	sleep 0.1
+done
+is "$status" 1 "syscallstats --lami: exit 1 too"
+like "$(cat "$TMP/sc.out")" '"error-message": "Error: net://.*no kernel events' "... with the LAMI error object"
+step "${LTTNG[@]}" destroy $session3
+
+# a session that stays empty: the analysis ends with the session, or at Ctrl-C, with its report
+session4=${session}_d
+setup_failed=0
+step "${LTTNG[@]}" create $session4 --live=100000 --set-url=net://127.0.0.1:$port:$((port + 1)) &&
+	step "${LTTNG[@]}" enable-event -u 'latscope_test:*' &&
+	step "${LTTNG[@]}" start
+ok $setup_failed "a fourth live session $session4"
+[ $setup_failed -ne 0 ] && setup_diag
+URL4=net://127.0.0.1:$((port + 2))/host/$(hostname)/$session4
+"$LATSCOPE" analyze irqstats "$URL4" >"$TMP/irq.out" 2>&1 &
+latscope=$!
+pids+=($latscope)
+sleep 1
+kill -INT $latscope
+status=124
+for _ in $(seq 100); do
+	kill -0 $latscope 2>/dev/null || { wait $latscope; status=$?; break; }
+	sleep 0.1
+done
+is "$status" 0 "irqstats on a live session: Ctrl-C stops it, exit 0"
+like "$(cat "$TMP/irq.out")" '^Reading net://.* live until the session is destroyed' "... it said it was reading live"
+"$LATSCOPE" analyze schedstats "$URL4" >"$TMP/sched.out" 2>&1 &
+latscope_sched=$!
+pids+=($latscope_sched)
+sleep 1
+step "${LTTNG[@]}" destroy $session4
+status=124
+for _ in $(seq 150); do
+	kill -0 $latscope_sched 2>/dev/null || { wait $latscope_sched; status=$?; break; }
+	sleep 0.1
+done
+is "$status" 0 "schedstats on a live session ends by itself when the session is destroyed"
+[ "$status" != 0 ] && sed 's/^/# /' "$TMP/sched.out"
+out=$("$LATSCOPE" analyze cputop --begin 10:00:00 "$URL4" 2>&1)
+is "$?" 2 "--begin with a live session: usage error"
+
 # a session that does not exist: one line, exit 1
 out=$("$LATSCOPE" analyze periodlog --period "$JOB" net://127.0.0.1:$((port + 2))/host/$(hostname)/nope 2>&1)
 is "$?" 1 "no such session: exit 1"
