@@ -17,6 +17,7 @@ test_pkgs=(
 	libclang-rt-14-dev
 	chromium chromium-driver
 	prometheus graphite-carbon python3-whisper curl
+	mariadb-server-core mariadb-client-core sysbench
 )
 
 pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}")
