@@ -18,6 +18,7 @@ test_pkgs=(
 	chromium chromium-driver
 	prometheus graphite-carbon python3-whisper curl
 	mariadb-server-core mariadb-client-core sysbench
+	trace-cmd
 )
 
 pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}")
