@@ -7,7 +7,7 @@ set -euo pipefail
 build_pkgs=(
 	gcc make pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libdw-dev
 	liburcu-dev libbabeltrace2-dev libmicrohttpd-dev libncurses-dev
-	dpkg-dev debhelper build-essential
+	dpkg-dev debhelper build-essential python3
 )
 # Tests and benchmarks: TAP runner, the real peers, the tools users would pick instead.
 test_pkgs=(
@@ -19,6 +19,7 @@ test_pkgs=(
 	prometheus graphite-carbon python3-whisper curl
 	mariadb-server-core mariadb-client-core sysbench
 	trace-cmd
+	mandoc
 )
 
 pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}")
