@@ -6,58 +6,16 @@ require_root
 [ -r /sys/kernel/btf/vmlinux ] || skip_all "the kernel has no BTF"
 WRITER=$LATSCOPE_BUILD/tests/helpers/blk_direct
 [ -x "$WRITER" ] || skip_all "$WRITER not built (make)"
-TMP=$(mktemp -d)
 # O_DIRECT needs a real block device under the file: /var/tmp is on disk (/tmp may be tmpfs).
 DATA=$(mktemp -d /var/tmp/latscope-blk.XXXXXX)
-TRACK_PID=
-cleanup() {
-	[ -n "$TRACK_PID" ] && kill "$TRACK_PID" 2>/dev/null
-	rm -rf "$TMP" "$DATA"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/track_lib.sh"
+CLEANUP_PATHS+=("$DATA")
 "$WRITER" "$DATA/probe" 1 4096 2>/dev/null || skip_all "no O_DIRECT on $DATA's file system"
 
-start_track() { # start_track NAME ARGS...: returns once the probes are attached
-	local name=$1
-	shift
-	"$LATSCOPE" track "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
-	TRACK_PID=$!
-	for _ in $(seq 200); do
-		grep -q '^Tracking' "$TMP/$name.err" && return 0
-		kill -0 "$TRACK_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	diag "latscope track did not start: $(cat "$TMP/$name.err")"
-	return 1
-}
-stop_track() {
-	kill -INT "$TRACK_PID"
-	wait "$TRACK_PID"
-	local rc=$?
-	TRACK_PID=
-	return $rc
-}
-spawn() { # spawn ARGS...: a writer (pid in SPID) waiting on a FIFO until `go`
-	GO=$TMP/go.$RANDOM
-	mkfifo "$GO"
-	"$WRITER" -w "$@" <"$GO" &
-	SPID=$!
-}
-go() { echo go >"$GO"; }
-pyq() { # pyq FILE EXPR...: results in R (A = alerts, S = summaries, I/Q = issue/queue alerts)
-	mapfile -t R < <(python3 -S -c '
-import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-A = [l for l in lines if l.get("type") == "alert"]
-S = [l for l in lines if l.get("type") == "summary"]
+spawn() { spawn_held "$WRITER" "$@"; } # a writer (pid in SPID) held until `go`
+PYQ_DEFS='
 I = [a for a in A if a.get("series") == "issue"]
-Q = [a for a in A if a.get("series") == "queue"]
-for expr in sys.argv[2:]:
-    try:
-        print(str(eval(expr)).replace("\n", " "))
-    except Exception as e:
-        print("error: %r" % e)' "$@")
-}
+Q = [a for a in A if a.get("series") == "queue"]'
 
 # The device under $DATA: the file's own device (a partition or a whole disk) and its disk.
 part=$(stat -c '%Hd:%Ld' "$DATA/probe")

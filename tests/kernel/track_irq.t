@@ -7,40 +7,11 @@ require_root
 WRITER=$LATSCOPE_BUILD/tests/helpers/blk_direct
 NET=$LATSCOPE_BUILD/tests/helpers/net_loop
 [ -x "$WRITER" ] && [ -x "$NET" ] || skip_all "test helpers not built (make)"
-TMP=$(mktemp -d)
 DATA=$(mktemp -d /var/tmp/latscope-irq.XXXXXX)
-TRACK_PID=
-cleanup() {
-	[ -n "$TRACK_PID" ] && kill "$TRACK_PID" 2>/dev/null
-	rm -rf "$TMP" "$DATA"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/track_lib.sh"
+CLEANUP_PATHS+=("$DATA")
 
-start_track() { # start_track NAME ARGS...: returns once the probes are attached
-	local name=$1
-	shift
-	"$LATSCOPE" track "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
-	TRACK_PID=$!
-	for _ in $(seq 200); do
-		grep -q '^Tracking' "$TMP/$name.err" && return 0
-		kill -0 "$TRACK_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	diag "latscope track did not start: $(cat "$TMP/$name.err")"
-	return 1
-}
-stop_track() {
-	kill -INT "$TRACK_PID"
-	wait "$TRACK_PID"
-	local rc=$?
-	TRACK_PID=
-	return $rc
-}
-pyq() { # pyq FILE EXPR...: results in R (H/SO/RA = hard, soft, raise alerts; S = summaries)
-	mapfile -t R < <(python3 -S -c '
-import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-A = [l for l in lines if l.get("type") == "alert"]
+PYQ_DEFS='
 S = {l["series"]: l for l in lines if l.get("type") == "summary"}
 H = [a for a in A if a.get("kind") == "hard"]
 SO = [a for a in A if a.get("kind") == "soft"]
@@ -49,13 +20,7 @@ IRQS = {}
 for l in open("/proc/interrupts"):
     f = l.split()
     if f and f[0].rstrip(":").isdigit():
-        IRQS[int(f[0].rstrip(":"))] = l
-for expr in sys.argv[2:]:
-    try:
-        print(str(eval(expr)).replace("\n", " "))
-    except Exception as e:
-        print("error: %r" % e)' "$@")
-}
+        IRQS[int(f[0].rstrip(":"))] = l'
 
 # --- threshold 0 under disk and loopback traffic: all three series --------------------------
 start_track t0 irq --threshold 0 --json --no-stack

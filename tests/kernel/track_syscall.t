@@ -6,62 +6,13 @@ require_root
 [ -r /sys/kernel/btf/vmlinux ] || skip_all "the kernel has no BTF"
 SLEEPER=$LATSCOPE_BUILD/tests/helpers/nanosleeper
 [ -x "$SLEEPER" ] || skip_all "$SLEEPER not built (make)"
-TMP=$(mktemp -d)
-TRACK_PID=
-cleanup() {
-	[ -n "$TRACK_PID" ] && kill "$TRACK_PID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/track_lib.sh"
 
-# start_track NAME ARGS...: latscope track in the background; returns once its probes are attached.
-start_track() {
-	local name=$1
-	shift
-	"$LATSCOPE" track "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
-	TRACK_PID=$!
-	for _ in $(seq 200); do
-		grep -q '^Tracking' "$TMP/$name.err" && return 0
-		kill -0 "$TRACK_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	diag "latscope track did not start: $(cat "$TMP/$name.err")"
-	return 1
-}
+spawn() { spawn_held "$SLEEPER" "$@"; } # a nanosleeper (pid in SPID) held until `go`
 
-stop_track() {
-	kill -INT "$TRACK_PID"
-	wait "$TRACK_PID"
-	local rc=$?
-	TRACK_PID=
-	return $rc
-}
-
-# spawn ARGS...: a nanosleeper (pid in SPID) that waits on a FIFO until `go`, so that a tracker can
-# be started on its pid first (filtering by pid keeps concurrent runs of this test apart).
-spawn() {
-	GO=$TMP/go.$RANDOM
-	mkfifo "$GO"
-	"$SLEEPER" -w "$@" <"$GO" &
-	SPID=$!
-}
-go() { echo go >"$GO"; }
-
-# pyq FILE EXPR...: evaluates each EXPR over the JSON lines of FILE (A = alerts, S = summaries) and
-# prints one result per line into the array R (one python run per output file: it is slow here).
-pyq() {
-	mapfile -t R < <(python3 -S -c '
-import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-A = [l for l in lines if l.get("type") == "alert"]
-S = [l for l in lines if l.get("type") == "summary"]
-NS = [a for a in A if a.get("syscall") == "nanosleep"]
-for expr in sys.argv[2:]:
-    try:
-        print(str(eval(expr)).replace("\n", " "))
-    except Exception as e:
-        print("error: %r" % e)' "$@")
-}
+# for pyq: NS = the nanosleeps
+PYQ_DEFS='
+NS = [a for a in A if a.get("syscall") == "nanosleep"]'
 
 # --- 20 ms sleeps at threshold 10 ms: reported, with the syscall name and both stacks ----------
 spawn -l 1500 20 3

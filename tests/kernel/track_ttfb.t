@@ -6,57 +6,17 @@ require_root
 [ -r /sys/kernel/btf/vmlinux ] || skip_all "the kernel has no BTF"
 NET=$LATSCOPE_BUILD/tests/helpers/net_loop
 [ -x "$NET" ] || skip_all "$NET not built (make)"
-TMP=$(mktemp -d)
-TRACK_PID=
-cleanup() {
-	[ -n "$TRACK_PID" ] && kill "$TRACK_PID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/track_lib.sh"
 
-start_track() { # start_track NAME ARGS...: returns once the probes are attached
-	local name=$1
-	shift
-	"$LATSCOPE" track "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
-	TRACK_PID=$!
-	for _ in $(seq 200); do
-		grep -q '^Tracking' "$TMP/$name.err" && return 0
-		kill -0 "$TRACK_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	diag "latscope track did not start: $(cat "$TMP/$name.err")"
-	return 1
-}
-stop_track() {
-	kill -INT "$TRACK_PID"
-	wait "$TRACK_PID"
-	local rc=$?
-	TRACK_PID=
-	return $rc
-}
-spawn() { # spawn OUT ARGS...: a net_loop (pid in SPID) waiting on a FIFO until `go`
+spawn() { # spawn OUT ARGS...: a net_loop (pid in SPID) held until `go`, its output in OUT
 	local out=$1
 	shift
-	GO=$TMP/go.$RANDOM
-	mkfifo "$GO"
-	"$NET" -w "$@" <"$GO" >"$out" &
-	SPID=$!
+	spawn_held "$NET" "$@" >"$out"
 }
-go() { echo go >"$GO"; }
-pyq() { # pyq FILE PORTS EXPR...: results in R (A = alerts, S = summary, P = (client, server) ports)
-	mapfile -t R < <(python3 -S -c '
-import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-A = [l for l in lines if l.get("type") == "alert"]
-S = [l for l in lines if l.get("type") == "summary"]
-P = [dict(kv.split("=") for kv in l.split()) for l in open(sys.argv[2])] if sys.argv[2] != "-" else []
+PYQ_DEFS='
+P = [dict(kv.split("=") for kv in l.split()) for l in open(ARGS[0])] if ARGS[0] != "-" else []
 P = [(int(p["client"]), int(p["server"])) for p in P]
-for expr in sys.argv[3:]:
-    try:
-        print(str(eval(expr)).replace("\n", " "))
-    except Exception as e:
-        print("error: %r" % e)' "$@")
-}
+ARGS.pop(0)'
 
 # --- the server writes 30 ms after accept: reported at 10 ms ---------------------------------
 spawn "$TMP/v4.ports" -n 3 -s 30

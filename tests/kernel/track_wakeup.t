@@ -9,39 +9,7 @@ WK=$LATSCOPE_BUILD/tests/helpers/wk_sched
 command -v taskset >/dev/null && command -v chrt >/dev/null || skip_all "taskset and chrt (util-linux) needed"
 [ "$(nproc)" -ge 2 ] || skip_all "needs 2 CPUs (one is kept busy)"
 CPU=$(($(nproc) - 1))
-TMP=$(mktemp -d)
-TRACK_PID=
-PIDS=()
-cleanup() {
-	[ -n "$TRACK_PID" ] && kill "$TRACK_PID" 2>/dev/null
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	exec 7>&- 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-# start_track NAME ARGS...: latscope track in the background; returns once its probes are attached.
-start_track() {
-	local name=$1
-	shift
-	"$LATSCOPE" track "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
-	TRACK_PID=$!
-	for _ in $(seq 200); do
-		grep -q '^Tracking' "$TMP/$name.err" && return 0
-		kill -0 "$TRACK_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	diag "latscope track did not start: $(cat "$TMP/$name.err")"
-	return 1
-}
-
-stop_track() {
-	kill -INT "$TRACK_PID"
-	wait "$TRACK_PID"
-	local rc=$?
-	TRACK_PID=
-	return $rc
-}
+. "$(dirname "$0")/track_lib.sh"
 
 # The competitor: a SCHED_FIFO task pinned to $CPU, busy in bursts of BURST ms with 10 ms pauses
 # (a fair-class spinner is preempted by a waking task at once under EEVDF: no delay to see).
@@ -49,7 +17,7 @@ stop_track() {
 spin() { # spin BURST_MS
 	taskset -c "$CPU" chrt -f 1 "$WK" spin 10000 "$1" 10 &
 	SPIN=$!
-	PIDS+=("$SPIN")
+	CLEANUP_PIDS+=("$SPIN")
 }
 unspin() {
 	kill "$SPIN" 2>/dev/null
@@ -62,25 +30,12 @@ sleeper() { # sleeper COUNT MS
 	exec 7<>"$go"
 	taskset -c "$CPU" "$WK" sleep -w "$1" "$2" <"$go" &
 	SPID=$!
-	PIDS+=("$SPID")
+	CLEANUP_PIDS+=("$SPID")
 }
 go() {
 	echo go >&7
 	wait "$SPID"
 	exec 7>&-
-}
-
-pyq() {
-	mapfile -t R < <(python3 -S -c '
-import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-A = [l for l in lines if l.get("type") == "alert"]
-S = [l for l in lines if l.get("type") == "summary"]
-for expr in sys.argv[2:]:
-    try:
-        print(str(eval(expr)).replace("\n", " "))
-    except Exception as e:
-        print("error: %r" % e)' "$@")
 }
 
 taskset -c "$CPU" chrt -f 1 true 2>/dev/null || skip_all "cannot run a SCHED_FIFO task (chrt -f)"
@@ -157,7 +112,7 @@ sleeper 12 2
 wanted=$SPID
 taskset -c "$CPU" "$WK" sleep 40 2 &
 other=$!
-PIDS+=("$other")
+CLEANUP_PIDS+=("$other")
 start_track pid wakeup -t 5ms -p "$wanted" --json
 go
 wait "$other"
