@@ -935,6 +935,175 @@ def sync_nocommon(d):
     return ts
 
 
+# --- critical path: known chains of waits (latscope critical-path) --------------------------
+CRITPATH_LAYOUTS = {
+    'timer_hrtimer_expire_entry': [('hrtimer', 'x64'), ('now', 'i64'), ('function', 'x64')],
+    'timer_hrtimer_expire_exit': [('hrtimer', 'x64')],
+    'sched_process_exit': [('comm', 'comm'), ('tid', 'i32'), ('prio', 'i32')],
+}
+
+
+class CritTrace(KernelTrace):
+    """A KernelTrace with helpers for tasks that fork, block, wake each other and exit, and the
+    expected critical path (truth.json: intervals in ns since the epoch)."""
+
+    def __init__(self, d):
+        super().__init__(d, layouts=CRITPATH_LAYOUTS)
+        self.expect = {}  # tid -> [(begin_ms, end_ms, tid, comm, state, cause)]
+
+    def ns(self, ms):
+        return DEFAULT_OFFSET_S * 10 ** 9 + int(round(ms * MS))
+
+    def fork(self, ms, cpu, parent, ptid, child, ctid, target_cpu):
+        self.ev(ms * MS, cpu, 'sched_process_fork', parent_comm=parent, parent_tid=ptid,
+                parent_pid=ptid, child_comm=child, child_tid=ctid, child_pid=ctid)
+        self.ev(ms * MS + 500, cpu, 'sched_wakeup_new', comm=child, tid=ctid, prio=20,
+                target_cpu=target_cpu)
+
+    def waking(self, ms, cpu, comm, tid, target_cpu):
+        self.ev(ms * MS, cpu, 'sched_waking', comm=comm, tid=tid, prio=20, target_cpu=target_cpu)
+        self.ev(ms * MS + 300, target_cpu, 'sched_wakeup', comm=comm, tid=tid, prio=20,
+                target_cpu=target_cpu)
+
+    def exit(self, ms, cpu, comm, tid, next_comm, next_tid):
+        self.syscall(ms - 0.01, cpu, 'exit_group', None, error_code=0)
+        self.ev(ms * MS, cpu, 'sched_process_exit', comm=comm, tid=tid, prio=20)
+        self.sched_switch(ms + 0.1, cpu, comm, tid, next_comm, next_tid, prev_state=64)
+
+    def critical_path(self, tid, *intervals):
+        self.expect[tid] = intervals
+
+    def write(self):
+        import json
+        out = super().write()
+        truth = {}
+        for tid, ivs in self.expect.items():
+            truth[str(tid)] = [{'begin_ns': self.ns(b), 'end_ns': self.ns(e), 'tid': t,
+                                'comm': c, 'state': s, 'cause': cause}
+                               for b, e, t, c, s, cause in ivs]
+        with open(os.path.join(self.session_dir, 'truth.json'), 'w') as f:
+            json.dump(truth, f, indent=1)
+        return out
+
+
+@scenario(default=False)
+def critpath_pipe(d):
+    """A (reader, 2001) reads a pipe that B (writer, 2002) writes after a 30 ms nanosleep (a
+    timer wakes it up in an hrtimer expiry): A's critical path is A running, B running, B
+    blocked on the timer for 30 ms, B waiting for its CPU, B running, A waiting for its CPU, A
+    running; 2 CPUs, both forked by sh (2000), which waits for them."""
+    t = CritTrace(d)
+    t.sched_switch(0.5, 0, 'swapper/0', 0, 'sh', 2000, prev_state=0)
+    t.fork(1.0, 0, 'sh', 2000, 'reader', 2001, 1)
+    t.fork(1.2, 0, 'sh', 2000, 'writer', 2002, 0)
+    t.sched_switch(1.5, 1, 'swapper/1', 0, 'reader', 2001, prev_state=0)
+    t.syscall(1.8, 0, 'futex', None, uaddr=0, op=0, val=0, utime=0, uaddr2=0, val3=0)
+    t.sched_switch(2.0, 0, 'sh', 2000, 'writer', 2002)
+    # A blocks on the empty pipe at 10 ms
+    t.syscall(9.9, 1, 'read', None, fd=3, count=4096)
+    t.sched_switch(10.0, 1, 'reader', 2001, 'swapper/1', 0)
+    # B sleeps 30 ms from 12 ms; the hrtimer fires at 42 ms on the idle CPU 0
+    t.syscall(11.9, 0, 'nanosleep', None, rqtp=0)
+    t.sched_switch(12.0, 0, 'writer', 2002, 'swapper/0', 0)
+    t.ev(41.999 * MS, 0, 'timer_hrtimer_expire_entry', hrtimer=0xffff9a0, now=42 * MS,
+         function=0xffffffff81100000)
+    t.waking(42.0, 0, 'writer', 2002, 0)
+    t.ev(42.0 * MS + 900, 0, 'timer_hrtimer_expire_exit', hrtimer=0xffff9a0)
+    t.sched_switch(42.05, 0, 'swapper/0', 0, 'writer', 2002, prev_state=0)
+    t.syscall_exit(42.06, 0, 'nanosleep', 0, rmtp=0)
+    # B writes the pipe at 45 ms: A wakes up on CPU 1
+    t.syscall(44.9, 0, 'write', 0.2, ret=4096, fd=4, buf=0, count=4096)
+    t.waking(45.0, 0, 'reader', 2001, 1)
+    t.sched_switch(45.1, 1, 'swapper/1', 0, 'reader', 2001, prev_state=0)
+    t.syscall_exit(45.12, 1, 'read', 4096, buf=0)
+    # B exits (waking sh), then A
+    t.waking(46.0, 0, 'sh', 2000, 0)
+    t.exit(46.1, 0, 'writer', 2002, 'sh', 2000)
+    t.exit(50.0, 1, 'reader', 2001, 'swapper/1', 0)
+    t.sched_switch(55.0, 0, 'sh', 2000, 'swapper/0', 0)
+    t.critical_path(2001,
+           (1.0, 1.5, 2001, 'reader', 'wait_cpu', ''),
+           (1.5, 10.0, 2001, 'reader', 'running', ''),
+           (10.0, 12.0, 2002, 'writer', 'running', ''),
+           (12.0, 42.0, 2002, 'writer', 'blocked', 'timer'),
+           (42.0, 42.05, 2002, 'writer', 'wait_cpu', ''),
+           (42.05, 45.0, 2002, 'writer', 'running', ''),
+           (45.0, 45.1, 2001, 'reader', 'wait_cpu', ''),
+           (45.1, 50.1, 2001, 'reader', 'running', ''))
+    return t
+
+
+@scenario(default=False)
+def critpath_mixed(d):
+    """Task 3001 (worker) on CPU 0: preempted by hog (3003) from 5 to 8 ms, blocked on a disk
+    read (sda, completed in IRQ 14 on CPU 1: 21 -> 26 ms), blocked on a socket (NET_RX soft IRQ
+    receiving on eth0 on CPU 1: 30 -> 37 ms), then on a futex held by helper (3002), itself
+    blocked on the disk (40 -> 44 ms); exits at 50 ms."""
+    t = CritTrace(d)
+    t.ev(0.1 * MS, 0, 'lttng_statedump_block_device', dev=8388608, diskname='sda')
+    t.statedump_process(0.2, 0, 3000, 3000, 'sh')
+    t.statedump_process(0.2, 0, 3002, 3002, 'helper')
+    t.sched_switch(0.5, 0, 'swapper/0', 0, 'sh', 3000, prev_state=0)
+    t.fork(1.0, 0, 'sh', 3000, 'worker', 3001, 0)
+    t.sched_switch(1.5, 0, 'sh', 3000, 'worker', 3001)
+    # preempted by hog from 5 to 8 ms (hog woken from CPU 1's task helper)
+    t.sched_switch(2.0, 1, 'swapper/1', 0, 'helper', 3002, prev_state=0)
+    t.waking(4.9, 1, 'hog', 3003, 0)
+    t.sched_switch(5.0, 0, 'worker', 3001, 'hog', 3003, prev_state=0, next_prio=-2)
+    t.sched_switch(8.0, 0, 'hog', 3003, 'worker', 3001, prev_prio=-2)
+    # a disk read: blocked from 21 to 26 ms, woken in the disk's IRQ on CPU 1
+    t.syscall(20.9, 0, 'read', None, fd=5, count=4096)
+    t.ev(20.95 * MS, 0, 'block_rq_issue', dev=8388608, sector=2048, nr_sector=8, bytes=4096,
+         tid=3001, rwbs=0, comm='worker')
+    t.sched_switch(21.0, 0, 'worker', 3001, 'swapper/0', 0, prev_state=2)
+    t.ev(25.99 * MS, 1, 'irq_handler_entry', irq=14, name='ahci')
+    t.ev(25.995 * MS, 1, 'block_rq_complete', dev=8388608, sector=2048, nr_sector=8, errors=0,
+         rwbs=0)
+    t.waking(26.0, 1, 'worker', 3001, 0)
+    t.ev(26.01 * MS, 1, 'irq_handler_exit', irq=14, ret=1)
+    t.sched_switch(26.2, 0, 'swapper/0', 0, 'worker', 3001, prev_state=0)
+    t.syscall_exit(26.3, 0, 'read', 4096, buf=0)
+    # a socket read: blocked from 30 to 37 ms, woken by NET_RX on CPU 1
+    t.syscall(29.9, 0, 'recvfrom', None, fd=6, size=1500, flags=0, addr_len=0)
+    t.sched_switch(30.0, 0, 'worker', 3001, 'swapper/0', 0)
+    t.ev(36.99 * MS, 1, 'softirq_entry', vec=3)
+    t.ev(36.995 * MS, 1, 'netif_receive_skb', skbaddr=0xffff1, len=1500, name='eth0')
+    t.waking(37.0, 1, 'worker', 3001, 0)
+    t.ev(37.01 * MS, 1, 'softirq_exit', vec=3)
+    t.sched_switch(37.2, 0, 'swapper/0', 0, 'worker', 3001, prev_state=0)
+    # helper blocks on the disk at 39 ms; worker waits for helper (futex) from 40 to 44 ms
+    t.sched_switch(39.0, 1, 'helper', 3002, 'swapper/1', 0, prev_state=2)
+    t.syscall(39.9, 0, 'futex', None, uaddr=0, op=0, val=0, utime=0, uaddr2=0, val3=0)
+    t.sched_switch(40.0, 0, 'worker', 3001, 'swapper/0', 0)
+    t.ev(42.99 * MS, 1, 'irq_handler_entry', irq=14, name='ahci')
+    t.ev(42.995 * MS, 1, 'block_rq_complete', dev=8388608, sector=4096, nr_sector=8, errors=0,
+         rwbs=0)
+    t.waking(43.0, 1, 'helper', 3002, 1)
+    t.ev(43.01 * MS, 1, 'irq_handler_exit', irq=14, ret=1)
+    t.sched_switch(43.5, 1, 'swapper/1', 0, 'helper', 3002, prev_state=0)
+    t.waking(44.0, 1, 'worker', 3001, 0)
+    t.sched_switch(44.3, 0, 'swapper/0', 0, 'worker', 3001, prev_state=0)
+    t.exit(49.9, 0, 'worker', 3001, 'sh', 3000)
+    t.sched_switch(55.0, 1, 'helper', 3002, 'swapper/1', 0)
+    t.critical_path(3001,
+           (1.0, 1.5, 3001, 'worker', 'wait_cpu', ''),
+           (1.5, 5.0, 3001, 'worker', 'running', ''),
+           (5.0, 8.0, 3001, 'worker', 'preempted', ''),
+           (8.0, 21.0, 3001, 'worker', 'running', ''),
+           (21.0, 26.0, 3001, 'worker', 'blocked', 'disk'),
+           (26.0, 26.2, 3001, 'worker', 'wait_cpu', ''),
+           (26.2, 30.0, 3001, 'worker', 'running', ''),
+           (30.0, 37.0, 3001, 'worker', 'blocked', 'network'),
+           (37.0, 37.2, 3001, 'worker', 'wait_cpu', ''),
+           (37.2, 40.0, 3001, 'worker', 'running', ''),
+           (40.0, 43.0, 3002, 'helper', 'blocked', 'disk'),
+           (43.0, 43.5, 3002, 'helper', 'wait_cpu', ''),
+           (43.5, 44.0, 3002, 'helper', 'running', ''),
+           (44.0, 44.3, 3001, 'worker', 'wait_cpu', ''),
+           (44.3, 50.0, 3001, 'worker', 'running', ''))
+    return t
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('outdir', nargs='?')
