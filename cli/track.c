@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/ctlsock.h"
 #include "util/ksyms.h"
 #include "util/units.h"
 #include "util/usyms.h"
@@ -1003,45 +1004,10 @@ static int ctl_request(struct track_run *run, char *line, FILE *out)
 
 static void ctl_serve(struct track_run *run)
 {
-	struct timeval tv = {.tv_sec = 1};
 	char line[1024];
-	size_t used = 0;
-	struct ucred cred;
-	socklen_t cred_len = sizeof(cred);
-	FILE *out;
-	int fd = accept4(run->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	FILE *out = lat_ctlsock_accept(run->listen_fd, line, sizeof(line));
 
-	if (fd < 0) {
-		return;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	out = fdopen(fd, "r+");
 	if (!out) {
-		close(fd);
-		return;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) != 0 ||
-	    (cred.uid != 0 && cred.uid != geteuid())) {
-		reply(out, "error: permission denied\n");
-		fclose(out);
-		return;
-	}
-	while (used < sizeof(line) - 1) {
-		ssize_t got = read(fd, line + used, sizeof(line) - 1 - used);
-
-		if (got <= 0) {
-			break;
-		}
-		used += (size_t)got;
-		if (memchr(line, '\n', used)) {
-			break;
-		}
-	}
-	line[used] = '\0';
-	line[strcspn(line, "\r\n")] = '\0';
-	if (!line[strspn(line, " \t")]) {
-		fclose(out); /* a probe (ctl looking for live sockets) or an empty request */
 		return;
 	}
 	if (ctl_request(run, line, out) == 0) {
@@ -1052,7 +1018,6 @@ static void ctl_serve(struct track_run *run)
 
 static int ctl_listen(struct track_run *run)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	const char *path = run->socket_path;
 	int fd;
 
@@ -1065,21 +1030,9 @@ static int ctl_listen(struct track_run *run)
 		path = run->socket_buf;
 		run->socket_path = path;
 	}
-	if (strlen(path) >= sizeof(addr.sun_path)) {
-		return -ENAMETOOLONG;
-	}
-	strcpy(addr.sun_path, path);
-	unlink(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = lat_ctlsock_bind(path, SOCK_STREAM, 0600);
 	if (fd < 0) {
-		return -errno;
-	}
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || chmod(path, 0600) != 0 ||
-	    listen(fd, 8) != 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
+		return fd;
 	}
 	run->listen_fd = fd;
 	return 0;
