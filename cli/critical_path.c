@@ -1,6 +1,7 @@
 /* critical_path.c: `latscope critical-path`: what a task waited for, as a timeline of intervals.
  */
 #include "analyses/critpath.h"
+#include "analyses/sync.h"
 #include "cli.h"
 #include "outputs/datetime.h"
 #include "outputs/lami.h"
@@ -12,6 +13,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +24,10 @@
 static void print_help(void)
 {
 	printf(
-	    "Usage: latscope critical-path (--tid TID | --procname NAME) [OPTIONS] TRACE\n\n"
+	    "Usage: latscope critical-path (--tid TID | --procname NAME) [OPTIONS] TRACE\n"
+	    "       latscope critical-path (--tid TID | --procname NAME) --sync FILE.json "
+	    "[OPTIONS] "
+	    "TRACE TRACE...\n\n"
 	    "The critical path of a task (execution flow recovery, as Trace Compass): the chain "
 	    "of\n"
 	    "intervals that decided when it finished. Its time is cut into running, preempted\n"
@@ -37,13 +43,22 @@ static void print_help(void)
 	    "                         (the trace's day), YYYY-MM-DD HH:MM:SS[.nnnnnnnnn], or ns\n"
 	    "                         since the epoch (default: its whole life in the trace)\n"
 	    "  --gmt                  dates in UTC instead of local time\n"
+	    "  -s, --sync FILE.json   several hosts' traces put on one clock by `latscope sync "
+	    "-o\n"
+	    "                         FILE.json`: the task is in the first TRACE; a wait on the\n"
+	    "                         network is followed to the sender of the TCP segment that\n"
+	    "                         ended it, on another host (inet_sock_local_out/in events)\n"
 	    "  -j, --json             print the path and its summaries as JSON\n"
 	    "  -h, --help             this help\n\n"
 	    "Example: latscope critical-path --procname dd traces/basic-kernel-analysis\n");
 }
 
+#define MAX_HOSTS 16
+
 struct cp_args {
-	const char *trace, *procname, *begin, *end;
+	const char *traces[MAX_HOSTS];
+	const char *procname, *begin, *end, *sync;
+	uint32_t ntraces;
 	int32_t tid;
 	bool has_tid, json, gmt;
 };
@@ -58,6 +73,7 @@ static int parse_args(int argc, char **argv, struct cp_args *a)
 	    {"begin", required_argument, NULL, OPT_BEGIN},
 	    {"end", required_argument, NULL, OPT_END},
 	    {"gmt", no_argument, NULL, OPT_GMT},
+	    {"sync", required_argument, NULL, 's'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -66,7 +82,7 @@ static int parse_args(int argc, char **argv, struct cp_args *a)
 
 	memset(a, 0, sizeof(*a));
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "t:p:jh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "t:p:s:jh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 't': {
 			char *endp;
@@ -95,6 +111,9 @@ static int parse_args(int argc, char **argv, struct cp_args *a)
 		case OPT_GMT:
 			a->gmt = true;
 			break;
+		case 's':
+			a->sync = optarg;
+			break;
 		case 'j':
 			a->json = true;
 			cli_json_errors = true;
@@ -113,38 +132,77 @@ static int parse_args(int argc, char **argv, struct cp_args *a)
 	if (argc - optind < 1) {
 		return cli_usage_error("critical-path", "critical-path: no trace given");
 	}
-	if (argc - optind > 1) {
+	if (argc - optind > 1 && !a->sync) {
 		return cli_usage_error(
-		    "critical-path", "critical-path: one trace (one host) at a time: following a "
-				     "task across hosts (synchronized traces) is not implemented");
+		    "critical-path", "critical-path: several traces (hosts) need --sync FILE.json "
+				     "(from latscope sync -o FILE.json) to be put on one clock");
 	}
-	a->trace = argv[optind];
+	if (argc - optind > MAX_HOSTS) {
+		return cli_usage_error("critical-path", "critical-path: at most %d traces",
+				       MAX_HOSTS);
+	}
+	for (int i = optind; i < argc; i++) {
+		a->traces[a->ntraces++] = argv[i];
+	}
 	return -1;
 }
 
-struct run {
+/* One host: its trace, its clock correction, its state model and execution graph. */
+struct host {
+	struct lat_ctf_source *src;
 	struct lat_state state;
 	struct lat_critpath *cp;
+	long double slope, offset_ns; /* corrected = slope * ts + offset_ns */
+	char name[64];
+	bool state_ok;
 };
+
+static int64_t correct(const struct host *h, int64_t ts)
+{
+	return (int64_t)llroundl(h->slope * (long double)ts + h->offset_ns);
+}
 
 static int on_event(const struct lat_kevent *ev, void *user)
 {
-	struct run *r = user;
+	struct host *h = user;
 	struct lat_state_change change;
-	int ret = lat_state_update(&r->state, ev, &change);
+	struct lat_kevent e = *ev;
+	int ret;
 
-	return ret ? ret : lat_critpath_event(r->cp, ev, &r->state);
+	e.ts = correct(h, ev->ts);
+	ret = lat_state_update(&h->state, &e, &change);
+	return ret ? ret : lat_critpath_event(h->cp, &e, &h->state);
+}
+
+/* The host's name: the trace folder's name (SESSION for SESSION/kernel). */
+static void host_name(const char *path, char *out, size_t len)
+{
+	char buf[PATH_MAX];
+	char *base;
+	size_t n;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (n = strlen(buf); n > 1 && buf[n - 1] == '/'; n--) {
+		buf[n - 1] = '\0';
+	}
+	base = strrchr(buf, '/');
+	if (base && strcmp(base, "/kernel") == 0 && base != buf) {
+		*base = '\0';
+		base = strrchr(buf, '/');
+	}
+	snprintf(out, len, "%s", base ? base + 1 : buf);
 }
 
 /* "running", "preempted by X (12)", "blocked: disk sda"... for one interval. */
-static void describe(const struct lat_cp_interval *iv, char *buf, size_t len)
+static void describe(const struct lat_cp_interval *iv, bool hosts, char *buf, size_t len)
 {
-	char label[48], other[64] = "";
+	char label[48], other[128] = "";
 
 	lat_cp_label(iv, label, sizeof(label));
 	if (iv->other_tid > 0) {
-		snprintf(other, sizeof(other), "%s (%d)", iv->other_comm[0] ? iv->other_comm : "?",
-			 iv->other_tid);
+		snprintf(other, sizeof(other), "%s%s%s (%d)",
+			 iv->other_comm[0] ? iv->other_comm : "?", hosts ? "@" : "",
+			 hosts ? iv->other_host : "", iv->other_tid);
 	}
 	switch (iv->state) {
 	case LAT_CP_PREEMPTED:
@@ -164,6 +222,9 @@ static void describe(const struct lat_cp_interval *iv, char *buf, size_t len)
 				 iv->detail);
 		} else if (iv->cause == LAT_CP_CAUSE_SOFTIRQ) {
 			snprintf(buf, len, "%s %s", label, lat_cp_softirq_name(iv->irq));
+		} else if (iv->cause == LAT_CP_CAUSE_NETWORK && other[0]) {
+			snprintf(buf, len, "%s%s%s, a TCP segment in flight from %s", label,
+				 iv->detail[0] ? " " : "", iv->detail, other);
 		} else {
 			snprintf(buf, len, "%s%s%s", label, iv->detail[0] ? " " : "", iv->detail);
 		}
@@ -176,15 +237,21 @@ static void describe(const struct lat_cp_interval *iv, char *buf, size_t len)
 static void print_text(const struct cp_args *a, const struct lat_cp_path *p, const char *comm,
 		       uint64_t lost, size_t same_name)
 {
+	bool hosts = a->ntraces > 1;
 	bool multi = lat_is_multi_day(p->begin, p->end, a->gmt);
 	int64_t total = p->end - p->begin;
-	char b[64], e[64], d[32], what[160], task[64];
+	char b[64], e[64], d[32], what[256], task[128];
 
 	lat_format_timestamp(b, sizeof(b), p->begin, multi, a->gmt);
 	lat_format_timestamp(e, sizeof(e), p->end, multi, a->gmt);
 	lat_format_duration((uint64_t)total, d, sizeof(d));
 	printf("Critical path of %s (tid %d) from [%s] to [%s]: %s, %zu intervals\n", comm, p->tid,
 	       b, e, d, p->n);
+	if (hosts) {
+		printf("%zu hosts on one clock (%s); %u waits followed to another host through a "
+		       "TCP segment\n",
+		       (size_t)a->ntraces, a->sync, p->packets_followed);
+	}
 	if (same_name > 1) {
 		printf("(%zu tasks named %s: the first one; choose with --tid)\n", same_name,
 		       a->procname);
@@ -202,15 +269,17 @@ static void print_text(const struct cp_args *a, const struct lat_cp_path *p, con
 		lat_format_timestamp(b, sizeof(b), iv->begin, multi, a->gmt);
 		lat_format_timestamp(e, sizeof(e), iv->end, multi, a->gmt);
 		lat_format_duration((uint64_t)(iv->end - iv->begin), d, sizeof(d));
-		describe(iv, what, sizeof(what));
-		printf("%-20s %-20s %12s  %*s%s (%d): %s\n", b, e, d, indent, "",
-		       iv->comm[0] ? iv->comm : "?", iv->tid, what);
+		describe(iv, hosts, what, sizeof(what));
+		printf("%-20s %-20s %12s  %*s%s%s%s (%d): %s\n", b, e, d, indent, "",
+		       iv->comm[0] ? iv->comm : "?", hosts ? "@" : "", hosts ? iv->host : "",
+		       iv->tid, what);
 	}
 	printf("\nBy task:\n");
 	for (size_t i = 0; i < p->ntasks; i++) {
 		lat_format_duration((uint64_t)p->tasks[i].ns, d, sizeof(d));
-		snprintf(task, sizeof(task), "%s (%d)",
-			 p->tasks[i].comm[0] ? p->tasks[i].comm : "?", p->tasks[i].tid);
+		snprintf(task, sizeof(task), "%s%s%s (%d)",
+			 p->tasks[i].comm[0] ? p->tasks[i].comm : "?", hosts ? "@" : "",
+			 hosts ? p->tasks[i].host : "", p->tasks[i].tid);
 		printf("  %-32s %12s %6.2f %%\n", task, d, 100.0 * (double)p->tasks[i].ns / total);
 	}
 	printf("\nBy state:\n");
@@ -225,16 +294,17 @@ static void print_json(const struct cp_args *a, const struct lat_cp_path *p, con
 		       uint64_t lost, size_t same_name)
 {
 	int64_t total = p->end - p->begin;
-	char label[48], what[160];
+	char label[48], what[256];
 
 	fputs("{\"trace\": ", stdout);
-	lat_json_string(stdout, a->trace);
+	lat_json_string(stdout, a->traces[0]);
 	printf(", \"tid\": %d, \"comm\": ", p->tid);
 	lat_json_string(stdout, comm);
 	printf(", \"same_name\": %zu, \"begin_ns\": %" PRId64 ", \"end_ns\": %" PRId64
 	       ", \"duration_ns\": %" PRId64 ", \"lost_events\": %" PRIu64
-	       ", \"max_depth\": %u, \"intervals\": [",
-	       same_name, p->begin, p->end, total, lost, p->max_depth);
+	       ", \"max_depth\": %u, \"hosts\": %u, \"packets_followed\": %u, \"intervals\": [",
+	       same_name, p->begin, p->end, total, lost, p->max_depth, a->ntraces,
+	       p->packets_followed);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct lat_cp_interval *iv = &p->intervals[i];
 
@@ -242,13 +312,17 @@ static void print_json(const struct cp_args *a, const struct lat_cp_path *p, con
 		       ", \"duration_ns\": %" PRId64 ", \"tid\": %d, \"comm\": ",
 		       i ? ", " : "", iv->begin, iv->end, iv->end - iv->begin, iv->tid);
 		lat_json_string(stdout, iv->comm);
+		fputs(", \"host\": ", stdout);
+		lat_json_string(stdout, iv->host);
 		printf(", \"depth\": %u, \"state\": \"%s\", \"cause\": \"%s\", \"other_tid\": ",
 		       iv->depth, lat_cp_state_name(iv->state), lat_cp_cause_name(iv->cause));
 		if (iv->other_tid > 0) {
 			printf("%d, \"other_comm\": ", iv->other_tid);
 			lat_json_string(stdout, iv->other_comm);
+			fputs(", \"other_host\": ", stdout);
+			lat_json_string(stdout, iv->other_host);
 		} else {
-			fputs("null, \"other_comm\": null", stdout);
+			fputs("null, \"other_comm\": null, \"other_host\": null", stdout);
 		}
 		if (iv->irq >= 0) {
 			printf(", \"irq\": %d", iv->irq);
@@ -259,7 +333,7 @@ static void print_json(const struct cp_args *a, const struct lat_cp_path *p, con
 		lat_json_string(stdout, iv->detail);
 		fputs(", \"label\": ", stdout);
 		lat_json_string(stdout, lat_cp_label(iv, label, sizeof(label)));
-		describe(iv, what, sizeof(what));
+		describe(iv, a->ntraces > 1, what, sizeof(what));
 		fputs(", \"text\": ", stdout);
 		lat_json_string(stdout, what);
 		fputs("}", stdout);
@@ -268,6 +342,8 @@ static void print_json(const struct cp_args *a, const struct lat_cp_path *p, con
 	for (size_t i = 0; i < p->ntasks; i++) {
 		printf("%s{\"tid\": %d, \"comm\": ", i ? ", " : "", p->tasks[i].tid);
 		lat_json_string(stdout, p->tasks[i].comm);
+		fputs(", \"host\": ", stdout);
+		lat_json_string(stdout, p->tasks[i].host);
 		printf(", \"ns\": %" PRId64 ", \"ratio\": %.6f}", p->tasks[i].ns,
 		       (double)p->tasks[i].ns / total);
 	}
@@ -303,70 +379,100 @@ static int resolve_range(const struct cp_args *a, int64_t trace_begin, int64_t t
 	return -1;
 }
 
-int cmd_critical_path(int argc, char **argv)
+/* Opens, corrects and reads one host's trace into its graph; returns 0 or prints why. */
+static int read_host(const struct cp_args *a, uint32_t i, struct host *h)
 {
 	struct lat_ctf_options opts = {.intersect = false, .kernel_only = true};
-	struct lat_ctf_source *src = NULL;
-	struct run *r = NULL;
+	int ret, major, minor, patch;
+	char err[600];
+
+	h->slope = 1;
+	if (lat_ctf_is_live_url(a->traces[i])) {
+		return cli_usage_error("critical-path",
+				       "critical-path: needs a trace folder, not a live session");
+	}
+	if (a->sync && lat_sync_file_lookup(a->sync, a->traces[i], &h->slope, &h->offset_ns, err,
+					    sizeof(err))) {
+		cli_error("critical-path: --sync %s: %s", a->sync, err);
+		return CLI_EXIT_FAILURE;
+	}
+	ret = lat_ctf_source_open(a->traces[i], &opts, &h->src, err, sizeof(err));
+	if (ret) {
+		cli_error("critical-path: %s: %s", a->traces[i], err);
+		return CLI_EXIT_FAILURE;
+	}
+	host_name(a->traces[i], h->name, sizeof(h->name));
+	if (lat_state_init(&h->state)) {
+		cli_error("critical-path: %s", strerror(ENOMEM));
+		return CLI_EXIT_FAILURE;
+	}
+	h->state_ok = true;
+	if (lat_critpath_create(&h->cp) || lat_critpath_set_host(h->cp, h->name)) {
+		cli_error("critical-path: %s", strerror(ENOMEM));
+		return CLI_EXIT_FAILURE;
+	}
+	if (lat_ctf_source_tracer_version(h->src, &major, &minor, &patch) == 0) {
+		lat_state_set_tracer_version(&h->state, major, minor, patch);
+	}
+	ret = lat_ctf_source_run(h->src, on_event, h);
+	if (ret) {
+		cli_error("critical-path: %s: %s", a->traces[i],
+			  ret == -ENOMEM ? strerror(ENOMEM) : lat_ctf_source_error(h->src));
+		return CLI_EXIT_FAILURE;
+	}
+	lat_critpath_finish(h->cp, 0);
+	return -1;
+}
+
+int cmd_critical_path(int argc, char **argv)
+{
+	struct host *hosts = NULL;
+	const struct lat_critpath *cps[MAX_HOSTS];
 	struct lat_cp_path path = {0};
 	struct cp_args a;
 	int64_t tb, te, ub, ue, lb, le;
 	int32_t tids[MAX_SAME_NAME];
 	size_t same = 0;
+	uint64_t lost = 0;
 	const char *comm;
-	char err[600];
-	int status, ret, major, minor, patch;
+	int status, ret;
 
 	status = parse_args(argc, argv, &a);
 	if (status >= 0) {
 		return status;
 	}
-	if (lat_ctf_is_live_url(a.trace)) {
-		return cli_usage_error("critical-path",
-				       "critical-path: needs a trace folder, not a live session");
-	}
-	ret = lat_ctf_source_open(a.trace, &opts, &src, err, sizeof(err));
-	if (ret) {
-		cli_error("critical-path: %s: %s", a.trace, err);
+	hosts = calloc(a.ntraces, sizeof(*hosts));
+	if (!hosts) {
+		cli_error("critical-path: %s", strerror(ENOMEM));
 		return CLI_EXIT_FAILURE;
 	}
-	lat_ctf_source_range(src, &tb, &te);
-	status = resolve_range(&a, tb, te, &ub, &ue);
-	if (status >= 0) {
-		goto out;
+	for (uint32_t i = 0; i < a.ntraces; i++) {
+		status = read_host(&a, i, &hosts[i]);
+		if (status >= 0) {
+			goto out;
+		}
+		if (i == 0) { /* --begin/--end are on the task's trace, corrected */
+			lat_ctf_source_range(hosts[0].src, &tb, &te);
+			status = resolve_range(&a, correct(&hosts[0], tb), correct(&hosts[0], te),
+					       &ub, &ue);
+			if (status >= 0) {
+				goto out;
+			}
+		}
+		cps[i] = hosts[i].cp;
+		lost += lat_ctf_source_stats(hosts[i].src)->discarded_events;
 	}
 	status = CLI_EXIT_FAILURE;
-	r = calloc(1, sizeof(*r));
-	if (!r || lat_state_init(&r->state)) {
-		free(r);
-		r = NULL;
-		cli_error("critical-path: %s", strerror(ENOMEM));
-		goto out;
-	}
-	if (lat_critpath_create(&r->cp)) {
-		cli_error("critical-path: %s", strerror(ENOMEM));
-		goto out;
-	}
-	if (lat_ctf_source_tracer_version(src, &major, &minor, &patch) == 0) {
-		lat_state_set_tracer_version(&r->state, major, minor, patch);
-	}
-	ret = lat_ctf_source_run(src, on_event, r);
-	if (ret) {
-		cli_error("critical-path: %s: %s", a.trace,
-			  ret == -ENOMEM ? strerror(ENOMEM) : lat_ctf_source_error(src));
-		goto out;
-	}
-	lat_critpath_finish(r->cp, 0);
 	if (a.procname) {
-		same = lat_critpath_find_comm(r->cp, a.procname, tids, MAX_SAME_NAME);
+		same = lat_critpath_find_comm(hosts[0].cp, a.procname, tids, MAX_SAME_NAME);
 		if (!same) {
-			cli_error("critical-path: no task named %s in %s", a.procname, a.trace);
+			cli_error("critical-path: no task named %s in %s", a.procname, a.traces[0]);
 			goto out;
 		}
 		a.tid = tids[0];
 	}
-	if (lat_critpath_task_life(r->cp, a.tid, &lb, &le)) {
-		cli_error("critical-path: no task with tid %d in %s", a.tid, a.trace);
+	if (lat_critpath_task_life(hosts[0].cp, a.tid, &lb, &le)) {
+		cli_error("critical-path: no task with tid %d in %s", a.tid, a.traces[0]);
 		goto out;
 	}
 	if (ub && ub > lb) {
@@ -375,12 +481,12 @@ int cmd_critical_path(int argc, char **argv)
 	if (ue && ue < le) {
 		le = ue;
 	}
-	comm = lat_critpath_comm(r->cp, a.tid);
+	comm = lat_critpath_comm(hosts[0].cp, a.tid);
 	if (le <= lb) {
 		char b[64], e[64];
 		int64_t life_b, life_e;
 
-		lat_critpath_task_life(r->cp, a.tid, &life_b, &life_e);
+		lat_critpath_task_life(hosts[0].cp, a.tid, &life_b, &life_e);
 		lat_format_timestamp(b, sizeof(b), life_b, false, a.gmt);
 		lat_format_timestamp(e, sizeof(e), life_e, false, a.gmt);
 		cli_error("critical-path: empty range: %s (tid %d) lives from %s to %s, outside "
@@ -388,25 +494,26 @@ int cmd_critical_path(int argc, char **argv)
 			  comm[0] ? comm : "?", a.tid, b, e);
 		goto out;
 	}
-	ret = lat_critpath_compute(r->cp, a.tid, lb, le, &path);
+	ret = lat_critpath_compute_hosts(cps, a.ntraces, 0, a.tid, lb, le, &path);
 	if (ret) {
 		cli_error("critical-path: %s", strerror(-ret));
 		goto out;
 	}
 	if (a.json) {
-		print_json(&a, &path, comm, lat_ctf_source_stats(src)->discarded_events, same);
+		print_json(&a, &path, comm, lost, same);
 	} else {
-		print_text(&a, &path, comm[0] ? comm : "?",
-			   lat_ctf_source_stats(src)->discarded_events, same);
+		print_text(&a, &path, comm[0] ? comm : "?", lost, same);
 	}
 	status = fflush(stdout) ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
 out:
 	lat_cp_path_fini(&path);
-	if (r) {
-		lat_critpath_destroy(r->cp);
-		lat_state_fini(&r->state);
-		free(r);
+	for (uint32_t i = 0; i < a.ntraces; i++) {
+		lat_critpath_destroy(hosts[i].cp);
+		if (hosts[i].state_ok) {
+			lat_state_fini(&hosts[i].state);
+		}
+		lat_ctf_source_destroy(hosts[i].src);
 	}
-	lat_ctf_source_destroy(src);
+	free(hosts);
 	return status;
 }

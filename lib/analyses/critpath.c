@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "analyses/analysis.h"
+#include "analyses/period_expr.h"
+#include "sources/ctf_fields.h"
 
 #define MAX_DEPTH 4096 /* tasks waited for, one inside the other */
 
@@ -16,9 +18,20 @@ struct seg {
 	const char *comm;   /* interned */
 	const char *detail; /* interned, "" when none */
 	int32_t other;
+	uint32_t pkt; /* blocked, network: the segment received at the wake-up (index + 1) */
 	int16_t irq;
 	uint8_t state, cause;
 };
+
+/* A TCP segment sent by a task or received in an interrupt (inet_sock_local_out/in). */
+struct packet {
+	uint32_t seq, ack;
+	uint16_t flags, window, check;
+	int32_t tid; /* the sender (sent ones) */
+	int64_t ts;
+};
+
+static int cmp_packet(const void *a, const void *b);
 
 struct task {
 	int32_t tid;
@@ -38,6 +51,7 @@ struct cpu_ctx {
 	const char *hardirq_name; /* interned or NULL */
 	const char *disk;         /* a request completed in the current interrupt */
 	const char *netif;        /* a packet received in the current interrupt */
+	uint32_t pkt;             /* a TCP segment received in it (index + 1 in recvs) */
 	int64_t last_switch;      /* the CPU's last sched_switch, or its first event */
 	bool seen;
 };
@@ -51,7 +65,14 @@ struct lat_critpath {
 	uint32_t strings_cap, nstrings;
 	int64_t first_ts, last_ts;
 	bool started;
+	const char *host;
+	struct packet *sends, *recvs; /* sends sorted by key then time after finish */
+	uint32_t nsends, sends_cap, nrecvs, recvs_cap;
+	struct lat_pfields pfields; /* seq, ack_seq, flags, window, check of the payload */
+	struct lat_ctf_fields *fields;
 };
+
+enum { PF_SEQ, PF_ACK, PF_FLAGS, PF_WINDOW, PF_CHECK, PF_COUNT };
 
 /* --- interned strings ---------------------------------------------------------------- */
 
@@ -124,6 +145,7 @@ int lat_critpath_create(struct lat_critpath **out)
 		cp->cpus[i].hardirq = -1;
 		cp->cpus[i].softirq = -1;
 	}
+	cp->host = "";
 	*out = cp;
 	return 0;
 }
@@ -143,7 +165,22 @@ void lat_critpath_destroy(struct lat_critpath *cp)
 	}
 	free(cp->strings);
 	free(cp->cpus);
+	free(cp->sends);
+	free(cp->recvs);
+	lat_ctf_fields_destroy(cp->fields);
 	free(cp);
+}
+
+int lat_critpath_set_host(struct lat_critpath *cp, const char *host)
+{
+	cp->host = intern(cp, host);
+	return cp->host ? 0 : -ENOMEM;
+}
+
+void lat_critpath_packets(const struct lat_critpath *cp, uint64_t *sent, uint64_t *received)
+{
+	*sent = cp->nsends;
+	*received = cp->nrecvs;
 }
 
 static struct task *find_task(const struct lat_critpath *cp, int32_t tid)
@@ -334,7 +371,7 @@ static void wakeup_cause(const struct lat_critpath *cp, const struct cpu_ctx *cp
 		if (cpu->disk) {
 			s->cause = LAT_CP_CAUSE_DISK;
 			s->detail = cpu->disk;
-		} else if (cpu->netif) {
+		} else if (cpu->netif || cpu->pkt) {
 			s->cause = LAT_CP_CAUSE_NETWORK;
 			s->detail = cpu->netif;
 		} else if (cpu->hardirq_name && strstr(cpu->hardirq_name, "timer")) {
@@ -347,7 +384,7 @@ static void wakeup_cause(const struct lat_critpath *cp, const struct cpu_ctx *cp
 	} else if (cpu->softirq >= 0) {
 		if (cpu->softirq == 1 || cpu->softirq == 8) { /* TIMER, HRTIMER */
 			s->cause = LAT_CP_CAUSE_TIMER;
-		} else if (cpu->softirq == 3 || cpu->netif) { /* NET_RX */
+		} else if (cpu->softirq == 3 || cpu->netif || cpu->pkt) { /* NET_RX */
 			s->cause = LAT_CP_CAUSE_NETWORK;
 			s->detail = cpu->netif ? cpu->netif : "";
 		} else if (cpu->softirq == 4 || cpu->disk) { /* BLOCK */
@@ -366,6 +403,9 @@ static void wakeup_cause(const struct lat_critpath *cp, const struct cpu_ctx *cp
 		} else {
 			s->cause = LAT_CP_CAUSE_IDLE;
 		}
+	}
+	if (s->cause == LAT_CP_CAUSE_NETWORK) {
+		s->pkt = cpu->pkt;
 	}
 }
 
@@ -440,6 +480,85 @@ static const char *disk_name(struct lat_critpath *cp, const struct lat_state *st
 	return intern(cp, buf);
 }
 
+static char f_seq[] = "seq", f_ack[] = "ack_seq", f_flags[] = "flags", f_window[] = "window",
+	    f_check[] = "check";
+static struct lat_pfield tcp_fields[PF_COUNT] = {
+    [PF_SEQ] = {LAT_PSCOPE_PAYLOAD, false, f_seq},
+    [PF_ACK] = {LAT_PSCOPE_PAYLOAD, false, f_ack},
+    [PF_FLAGS] = {LAT_PSCOPE_PAYLOAD, false, f_flags},
+    [PF_WINDOW] = {LAT_PSCOPE_PAYLOAD, false, f_window},
+    [PF_CHECK] = {LAT_PSCOPE_PAYLOAD, false, f_check},
+};
+
+/* inet_sock_local_out (1) / inet_sock_local_in (-1) of lttng-modules' addons, or 0. */
+static int tcp_event(const char *name)
+{
+	if (!name || name[0] != 'i' || strncmp(name, "inet_sock_local_", 16) != 0) {
+		return 0;
+	}
+	return !strcmp(name + 16, "out") ? 1 : !strcmp(name + 16, "in") ? -1 : 0;
+}
+
+/* Keeps a TCP segment: sent by the CPU's task, or received in an interrupt. */
+static int on_tcp(struct lat_critpath *cp, const struct lat_kevent *ev,
+		  const struct lat_state *state, struct cpu_ctx *cpu, bool send)
+{
+	struct lat_pval v[PF_COUNT];
+	struct packet pk = {.ts = ev->ts, .tid = LAT_NO_TID};
+	int ret;
+
+	if (!ev->raw) {
+		return 0;
+	}
+	if (!cp->fields) {
+		cp->pfields =
+		    (struct lat_pfields){.v = tcp_fields, .count = PF_COUNT, .cap = PF_COUNT};
+		ret = lat_ctf_fields_create(&cp->pfields, &cp->fields);
+		if (ret) {
+			return ret;
+		}
+	}
+	for (uint32_t i = 0; i < PF_COUNT; i++) {
+		ret = lat_ctf_fields_read(cp->fields, ev->raw, i, &v[i]);
+		if (ret) {
+			return ret;
+		}
+		if (v[i].kind != LAT_PVAL_UINT && v[i].kind != LAT_PVAL_SINT) {
+			if (i <= PF_FLAGS) {
+				return 0; /* not a segment we can match */
+			}
+			v[i].u = 0;
+		}
+	}
+	pk.seq = (uint32_t)v[PF_SEQ].u;
+	pk.ack = (uint32_t)v[PF_ACK].u;
+	pk.flags = (uint16_t)v[PF_FLAGS].u;
+	pk.window = (uint16_t)v[PF_WINDOW].u;
+	pk.check = (uint16_t)v[PF_CHECK].u;
+	if (send) {
+		if (cpu->hardirq >= 0 || cpu->softirq >= 0 || ev->cpu >= LAT_MAX_CPUS ||
+		    state->cpus[ev->cpu].current_tid <= 0) {
+			return 0; /* sent by the kernel (an ACK from a soft IRQ...): no task to
+				     follow */
+		}
+		pk.tid = state->cpus[ev->cpu].current_tid;
+		if (lat_grow((void **)&cp->sends, &cp->sends_cap, cp->nsends + 1, sizeof(pk))) {
+			return -ENOMEM;
+		}
+		cp->sends[cp->nsends++] = pk;
+		return 0;
+	}
+	if (cpu->hardirq < 0 && cpu->softirq < 0) {
+		return 0; /* processed in the task's own context: no wake-up to explain */
+	}
+	if (lat_grow((void **)&cp->recvs, &cp->recvs_cap, cp->nrecvs + 1, sizeof(pk))) {
+		return -ENOMEM;
+	}
+	cp->recvs[cp->nrecvs++] = pk;
+	cpu->pkt = cp->nrecvs;
+	return 0;
+}
+
 /* hrtimer_expire_entry/exit (lttng-modules: timer_hrtimer_expire_*): no typed event for them. */
 static int hrtimer_event(const char *name)
 {
@@ -456,6 +575,14 @@ static int hrtimer_event(const char *name)
 		return -1;
 	}
 	return 0;
+}
+
+/* An interrupt begins or ends: what it did (disk, packets) is forgotten. */
+static void new_context(struct cpu_ctx *cpu, int32_t *which, int32_t value)
+{
+	*which = value;
+	cpu->disk = cpu->netif = NULL;
+	cpu->pkt = 0;
 }
 
 int lat_critpath_event(struct lat_critpath *cp, const struct lat_kevent *ev,
@@ -512,21 +639,17 @@ int lat_critpath_event(struct lat_critpath *cp, const struct lat_kevent *ev,
 		}
 		return 0;
 	case LAT_EV_IRQ_ENTRY:
-		cpu->hardirq = ev->irq.irq;
 		cpu->hardirq_name = ev->irq.name ? intern(cp, ev->irq.name) : NULL;
-		cpu->disk = cpu->netif = NULL;
+		new_context(cpu, &cpu->hardirq, ev->irq.irq);
 		return 0;
 	case LAT_EV_IRQ_EXIT:
-		cpu->hardirq = -1;
-		cpu->disk = cpu->netif = NULL;
+		new_context(cpu, &cpu->hardirq, -1);
 		return 0;
 	case LAT_EV_SOFTIRQ_ENTRY:
-		cpu->softirq = ev->irq.irq;
-		cpu->disk = cpu->netif = NULL;
+		new_context(cpu, &cpu->softirq, ev->irq.irq);
 		return 0;
 	case LAT_EV_SOFTIRQ_EXIT:
-		cpu->softirq = -1;
-		cpu->disk = cpu->netif = NULL;
+		new_context(cpu, &cpu->softirq, -1);
 		return 0;
 	case LAT_EV_BLOCK_RQ_COMPLETE:
 		if (cpu->hardirq >= 0 || cpu->softirq >= 0) {
@@ -539,6 +662,10 @@ int lat_critpath_event(struct lat_critpath *cp, const struct lat_kevent *ev,
 		}
 		return 0;
 	case LAT_EV_OTHER:
+		h = tcp_event(ev->name);
+		if (h) {
+			return on_tcp(cp, ev, state, cpu, h > 0);
+		}
 		h = hrtimer_event(ev->name);
 		if (h > 0) {
 			cpu->hrtimer++;
@@ -565,6 +692,9 @@ void lat_critpath_finish(struct lat_critpath *cp, int64_t end_ts)
 			}
 			close_open(t, cp->last_ts, NULL); /* no allocation failure matters here */
 		}
+	}
+	if (cp->nsends > 1) {
+		qsort(cp->sends, cp->nsends, sizeof(*cp->sends), cmp_packet);
 	}
 }
 
@@ -618,15 +748,19 @@ const char *lat_critpath_comm(const struct lat_critpath *cp, int32_t tid)
 /* --- the backward walk ------------------------------------------------------------------- */
 
 struct frame {
+	const struct lat_critpath *cp; /* the task's host */
 	const struct task *task;
-	int64_t lo, t;              /* walk [lo, t] backward: t goes down to lo */
-	const struct task *blocked; /* depth > 0: the task that waited for this one... */
-	struct seg blocked_seg;     /* ...and its blocked segment */
+	int64_t lo, t;                         /* walk [lo, t] backward: t goes down to lo */
+	const struct lat_critpath *blocked_cp; /* depth > 0: the task that waited for this one, */
+	const struct task *blocked;            /* its host, */
+	struct seg blocked_seg;                /* and its blocked segment */
 	uint16_t depth;
 };
 
-static int emit(const struct lat_critpath *cp, struct lat_cp_path *p, const struct task *task,
-		const struct seg *s, int64_t begin, int64_t end, uint16_t depth)
+/* Appends [begin, end] of task (of host cp) as segment s says; s->other is a task of ocp. */
+static int emit(const struct lat_critpath *cp, const struct lat_critpath *ocp,
+		struct lat_cp_path *p, const struct task *task, const struct seg *s, int64_t begin,
+		int64_t end, uint16_t depth)
 {
 	const char *other_comm = "";
 	struct lat_cp_interval *iv;
@@ -645,7 +779,7 @@ static int emit(const struct lat_critpath *cp, struct lat_cp_path *p, const stru
 		p->cap = cap;
 	}
 	if (s->other > 0) {
-		const char *c = lat_critpath_comm(cp, s->other);
+		const char *c = lat_critpath_comm(ocp, s->other);
 
 		other_comm = c ? c : "";
 	}
@@ -660,7 +794,9 @@ static int emit(const struct lat_critpath *cp, struct lat_cp_path *p, const stru
 				       .depth = depth,
 				       .comm = s->comm ? s->comm : task->comm,
 				       .other_comm = other_comm,
-				       .detail = s->detail ? s->detail : ""};
+				       .detail = s->detail ? s->detail : "",
+				       .host = cp->host,
+				       .other_host = ocp->host};
 	if (depth > p->max_depth) {
 		p->max_depth = depth;
 	}
@@ -705,7 +841,8 @@ static bool same_interval(const struct lat_cp_interval *a, const struct lat_cp_i
 {
 	return a->tid == b->tid && a->state == b->state && a->cause == b->cause &&
 	       a->other_tid == b->other_tid && a->irq == b->irq && a->depth == b->depth &&
-	       a->comm == b->comm && a->detail == b->detail;
+	       a->comm == b->comm && a->detail == b->detail && a->host == b->host &&
+	       a->other_host == b->other_host;
 }
 
 static int summarize(struct lat_cp_path *p)
@@ -721,10 +858,13 @@ static int summarize(struct lat_cp_path *p)
 		char label[48];
 		size_t j;
 
-		for (j = 0; j < p->ntasks && p->tasks[j].tid != iv->tid; j++) {
+		for (j = 0;
+		     j < p->ntasks && (p->tasks[j].tid != iv->tid || p->tasks[j].host != iv->host);
+		     j++) {
 		}
 		if (j == p->ntasks) {
-			p->tasks[p->ntasks++] = (struct lat_cp_task_sum){.tid = iv->tid};
+			p->tasks[p->ntasks++] =
+			    (struct lat_cp_task_sum){.tid = iv->tid, .host = iv->host};
 		}
 		p->tasks[j].ns += d;
 		p->tasks[j].comm = iv->comm; /* the latest name on the path */
@@ -760,10 +900,159 @@ static int summarize(struct lat_cp_path *p)
 	return 0;
 }
 
-int lat_critpath_compute(const struct lat_critpath *cp, int32_t tid, int64_t begin, int64_t end,
-			 struct lat_cp_path *p)
+static int cmp_packet(const void *a, const void *b)
 {
-	const struct task *target = find_task(cp, tid);
+	const struct packet *x = a, *y = b;
+	/* by (seq, ack_seq), (flags, window), then time */
+	uint64_t kx = (uint64_t)x->seq << 32 | x->ack, ky = (uint64_t)y->seq << 32 | y->ack;
+	uint32_t fx = (uint32_t)x->flags << 16 | x->window,
+		 fy = (uint32_t)y->flags << 16 | y->window;
+
+	if (kx != ky) {
+		return kx < ky ? -1 : 1;
+	}
+	if (fx != fy) {
+		return fx < fy ? -1 : 1;
+	}
+	return x->ts < y->ts ? -1 : x->ts > y->ts;
+}
+
+/*
+ * The send of segment `rx` (received on host `self`) on another host: same seq, ack_seq, flags
+ * and window (the checksum preferred, as latscope sync matches them), the latest one before the
+ * reception. NULL when none; *host gets the sender's graph.
+ */
+static const struct packet *find_send(const struct lat_critpath *const *cps, size_t ncps,
+				      const struct lat_critpath *self, const struct packet *rx,
+				      const struct lat_critpath **host)
+{
+	const struct packet *best = NULL;
+
+	for (size_t g = 0; g < ncps; g++) {
+		const struct lat_critpath *cp = cps[g];
+		struct packet key = *rx;
+		size_t lo = 0, hi = cp->nsends;
+
+		if (cp == self) {
+			continue;
+		}
+		key.ts = INT64_MIN;
+		while (lo < hi) { /* the first send >= key */
+			size_t mid = (lo + hi) / 2;
+
+			if (cmp_packet(&cp->sends[mid], &key) < 0) {
+				lo = mid + 1;
+			} else {
+				hi = mid;
+			}
+		}
+		for (size_t i = lo; i < cp->nsends; i++) {
+			const struct packet *tx = &cp->sends[i];
+
+			key.ts = tx->ts;
+			if (cmp_packet(tx, &key) != 0 || tx->ts >= rx->ts) {
+				break;
+			}
+			if (!best || (tx->check == rx->check && best->check != rx->check) ||
+			    ((tx->check == rx->check) == (best->check == rx->check) &&
+			     tx->ts > best->ts)) {
+				best = tx;
+				*host = cp;
+			}
+		}
+	}
+	return best;
+}
+
+/* One step of the walk on the top frame; may push a frame. */
+static int walk_step(const struct lat_critpath *const *cps, size_t ncps, struct lat_cp_path *p,
+		     struct frame **stack, size_t *nstack, size_t *capstack)
+{
+	struct frame *f = &(*stack)[*nstack - 1];
+	const struct lat_critpath *cp = f->cp, *scp = NULL;
+	const struct packet *tx = NULL;
+	const struct task *waker = NULL;
+	long i = seg_before(f->task, f->t);
+	int ret;
+
+	if (i < 0 || f->task->segs[i].end < f->t) {
+		/* a gap in this task's history: before its first segment, or after its death */
+		int64_t from = i < 0 ? f->lo : f->task->segs[i].end;
+		struct seg gap = new_seg(f->task, from, LAT_CP_UNKNOWN);
+
+		if (from < f->lo) {
+			from = f->lo;
+		}
+		if (f->depth > 0) { /* the waiting task stays blocked on this one */
+			ret = emit(f->blocked_cp, cp, p, f->blocked, &f->blocked_seg, from, f->t,
+				   f->depth - 1);
+		} else {
+			ret = emit(cp, cp, p, f->task, &gap, from, f->t, f->depth);
+		}
+		f->t = from;
+		return ret;
+	}
+	const struct seg *s = &f->task->segs[i];
+	int64_t from = s->begin > f->lo ? s->begin : f->lo;
+
+	if (s->state == LAT_CP_BLOCKED && s->cause == LAT_CP_CAUSE_TASK &&
+	    s->other != f->task->tid && f->depth < MAX_DEPTH) {
+		waker = find_task(cp, s->other);
+	}
+	if (s->state == LAT_CP_BLOCKED && s->cause == LAT_CP_CAUSE_NETWORK && s->pkt && ncps > 1 &&
+	    f->depth < MAX_DEPTH) {
+		tx = find_send(cps, ncps, cp, &cp->recvs[s->pkt - 1], &scp);
+		if (tx && tx->ts >= f->t) {
+			tx = NULL; /* sent after this part of the wait: nothing to follow here */
+		}
+	}
+	if (tx) {
+		/* the packet's flight, then (before it) the sender's path */
+		struct seg flight = *s;
+		int64_t sent = tx->ts > from ? tx->ts : from;
+		struct frame nf = {.cp = scp,
+				   .task = find_task(scp, tx->tid),
+				   .lo = from,
+				   .t = sent,
+				   .blocked_cp = cp,
+				   .blocked = f->task,
+				   .blocked_seg = *s,
+				   .depth = (uint16_t)(f->depth + 1)};
+
+		flight.other = tx->tid;
+		ret = emit(cp, scp, p, f->task, &flight, sent, f->t, f->depth);
+		p->packets_followed++;
+		f->t = from;
+		if (ret || sent <= from) {
+			return ret;
+		}
+		if (!nf.task) {
+			return emit(cp, cp, p, f->task, s, from, sent, f->depth);
+		}
+		return push_frame(stack, nstack, capstack, nf);
+	}
+	if (waker) {
+		struct frame nf = {.cp = cp,
+				   .task = waker,
+				   .lo = from,
+				   .t = f->t,
+				   .blocked_cp = cp,
+				   .blocked = f->task,
+				   .blocked_seg = *s,
+				   .depth = (uint16_t)(f->depth + 1)};
+
+		f->t = from;
+		return push_frame(stack, nstack, capstack, nf);
+	}
+	ret = emit(cp, cp, p, f->task, s, from, f->t, f->depth);
+	f->t = from;
+	return ret;
+}
+
+int lat_critpath_compute_hosts(const struct lat_critpath *const *cps, size_t ncps, size_t index,
+			       int32_t tid, int64_t begin, int64_t end, struct lat_cp_path *p)
+{
+	const struct task *target = index < ncps ? find_task(cps[index], tid) : NULL;
 	struct frame *stack = NULL;
 	size_t nstack = 0, capstack = 0;
 	int ret;
@@ -779,56 +1068,13 @@ int lat_critpath_compute(const struct lat_critpath *cp, int32_t tid, int64_t beg
 		return -EINVAL;
 	}
 	ret = push_frame(&stack, &nstack, &capstack,
-			 (struct frame){.task = target, .lo = begin, .t = end});
+			 (struct frame){.cp = cps[index], .task = target, .lo = begin, .t = end});
 	while (!ret && nstack) {
-		struct frame *f = &stack[nstack - 1];
-		long i;
-
-		if (f->t <= f->lo) {
+		if (stack[nstack - 1].t <= stack[nstack - 1].lo) {
 			nstack--;
 			continue;
 		}
-		i = seg_before(f->task, f->t);
-		if (i < 0 || f->task->segs[i].end < f->t) {
-			/* a gap in this task's history: before its first segment, or after its
-			 * death */
-			int64_t from = i < 0 ? f->lo : f->task->segs[i].end;
-			struct seg gap = new_seg(f->task, from, LAT_CP_UNKNOWN);
-
-			if (from < f->lo) {
-				from = f->lo;
-			}
-			if (f->depth > 0) { /* the waiting task stays blocked on this one */
-				ret = emit(cp, p, f->blocked, &f->blocked_seg, from, f->t,
-					   f->depth - 1);
-			} else {
-				ret = emit(cp, p, f->task, &gap, from, f->t, f->depth);
-			}
-			f->t = from;
-			continue;
-		}
-		const struct seg *s = &f->task->segs[i];
-		int64_t from = s->begin > f->lo ? s->begin : f->lo;
-		const struct task *waker = NULL;
-
-		if (s->state == LAT_CP_BLOCKED && s->cause == LAT_CP_CAUSE_TASK &&
-		    s->other != f->task->tid && f->depth < MAX_DEPTH) {
-			waker = find_task(cp, s->other);
-		}
-		if (waker) {
-			struct frame nf = {.task = waker,
-					   .lo = from,
-					   .t = f->t,
-					   .blocked = f->task,
-					   .blocked_seg = *s,
-					   .depth = (uint16_t)(f->depth + 1)};
-
-			f->t = from;
-			ret = push_frame(&stack, &nstack, &capstack, nf);
-		} else {
-			ret = emit(cp, p, f->task, s, from, f->t, f->depth);
-			f->t = from;
-		}
+		ret = walk_step(cps, ncps, p, &stack, &nstack, &capstack);
 	}
 	free(stack);
 	if (ret) {
@@ -858,6 +1104,12 @@ int lat_critpath_compute(const struct lat_critpath *cp, int32_t tid, int64_t beg
 		lat_cp_path_fini(p);
 	}
 	return ret;
+}
+
+int lat_critpath_compute(const struct lat_critpath *cp, int32_t tid, int64_t begin, int64_t end,
+			 struct lat_cp_path *p)
+{
+	return lat_critpath_compute_hosts(&cp, 1, 0, tid, begin, end, p);
 }
 
 void lat_cp_path_fini(struct lat_cp_path *p)

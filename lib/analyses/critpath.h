@@ -24,8 +24,15 @@
  * end - begin.
  *
  * Feed every event of the trace in time order with lat_critpath_event(), right after
- * lat_state_update() applied it (comms and the CPU's current task are read from the state
- * model), then lat_critpath_finish() at the end of the trace.
+ * lat_state_update() applied it (comms and the CPU's current task are read from the state * model),
+ * then lat_critpath_finish() at the end of the trace.
+ *
+ * Several hosts: one graph per trace, fed with timestamps already put on one clock (latscope
+ * sync's transforms), then lat_critpath_compute_hosts(). A task blocked on the network whose
+ * wake-up ran where a TCP segment was received (inet_sock_local_in, in the same interrupt) is
+ * then followed to the task that sent that segment on another host (inet_sock_local_out with
+ * the same seq, ack_seq, flags and window): the packet's flight is an interval of its own,
+ * and before it the sender's path.
  */
 struct lat_critpath;
 
@@ -42,7 +49,8 @@ enum lat_cp_cause {
 	LAT_CP_CAUSE_TASK,    /* other: the waker */
 	LAT_CP_CAUSE_TIMER,   /* hrtimer expiry, timer or hrtimer soft IRQ */
 	LAT_CP_CAUSE_DISK,    /* block soft IRQ or a request completed in this IRQ; detail: disk */
-	LAT_CP_CAUSE_NETWORK, /* NET_RX soft IRQ or a packet received in it; detail: interface */
+	LAT_CP_CAUSE_NETWORK, /* NET_RX soft IRQ or a packet received in it; detail: interface;
+				 other (several hosts): the sender of the segment, on other_host */
 	LAT_CP_CAUSE_IRQ,     /* another hard IRQ (irq: its number, detail: its name) */
 	LAT_CP_CAUSE_SOFTIRQ, /* another soft IRQ (irq: its vector) */
 	LAT_CP_CAUSE_IDLE,    /* woken from an idle CPU, outside any traced interrupt */
@@ -60,12 +68,14 @@ struct lat_cp_interval {
 	const char *comm;       /* the task's name then ("" when unknown) */
 	const char *other_comm; /* "" when none */
 	const char *detail;     /* disk, interface or IRQ name ("" when none) */
+	const char *host;       /* the graph's host name ("" when not set) */
+	const char *other_host; /* other_tid's host */
 };
 
 /* Time on the path per task, and per kind of interval (label). */
 struct lat_cp_task_sum {
 	int32_t tid;
-	const char *comm;
+	const char *comm, *host;
 	int64_t ns;
 };
 
@@ -85,10 +95,14 @@ struct lat_cp_path {
 	struct lat_cp_state_sum *states; /* by time, longest first */
 	size_t nstates;
 	uint32_t max_depth;
+	uint32_t packets_followed; /* waits followed to another host through a packet */
 };
 
 int lat_critpath_create(struct lat_critpath **out);
 void lat_critpath_destroy(struct lat_critpath *cp);
+
+/* Names the graph's host (copied), for the intervals. Returns 0 or -ENOMEM. */
+int lat_critpath_set_host(struct lat_critpath *cp, const char *host);
 
 /* Adds one event to the graph (after lat_state_update()). Returns 0 or -ENOMEM. */
 int lat_critpath_event(struct lat_critpath *cp, const struct lat_kevent *ev,
@@ -123,7 +137,13 @@ const char *lat_critpath_comm(const struct lat_critpath *cp, int32_t tid);
  */
 int lat_critpath_compute(const struct lat_critpath *cp, int32_t tid, int64_t begin, int64_t end,
 			 struct lat_cp_path *path);
+/* The same across the graphs of several hosts: tid is a task of cps[index]. */
+int lat_critpath_compute_hosts(const struct lat_critpath *const *cps, size_t ncps, size_t index,
+			       int32_t tid, int64_t begin, int64_t end, struct lat_cp_path *path);
 void lat_cp_path_fini(struct lat_cp_path *path);
+
+/* TCP segments seen: sent by a task, received in an interrupt (for the summaries). */
+void lat_critpath_packets(const struct lat_critpath *cp, uint64_t *sent, uint64_t *received);
 
 /* "running", "preempted", "waiting for CPU", "blocked: timer"... (what the summary groups). */
 const char *lat_cp_label(const struct lat_cp_interval *iv, char *buf, size_t len);

@@ -92,6 +92,41 @@ like "$r" "^ok 15 intervals, 49000000 ns, depth 1$" "every interval as truth.jso
 r=$(check_path "$TMP/sub.json")
 like "$r" "^ok 8 intervals, 22000000 ns" "--begin/--end (ns): the path covers 20..42 ms exactly ($r)"
 
+# --- two hosts: a wait on the network followed to the sender, on the other host ---------------
+H=$S/critpath_hosts
+/usr/bin/python3 "$LATSCOPE_SRC/tests/traces/make_trace.py" "$TMP/syn" critpath_hosts \
+	>>"$TMP/gen.log" 2>&1
+"$LATSCOPE" sync -o "$TMP/hosts.json" "$H/host_a" "$H/host_b" >/dev/null
+ok $? "latscope sync puts host_b (300 ms ahead, 20 ppm fast) on host_a's clock"
+out=$("$LATSCOPE" critical-path --sync "$TMP/hosts.json" --tid 200 "$H/host_a" "$H/host_b" 2>&1)
+ok $? "critical-path --sync FILE TRACE TRACE"
+like "$out" "2 waits followed to another host through a TCP segment" "both network waits followed"
+like "$out" "    server@host_b \(300\): blocked: network, a TCP segment in flight from client@host_a \(200\)$" \
+	"the server's wait for the request: the request in flight from the client"
+like "$out" " 20\.000ms    server@host_b \(300\): blocked: timer$" \
+	"the server's 20 ms sleep (host_b's clock, corrected) is on the client's path"
+like "$out" "  client@host_a \(200\): blocked: network, a TCP segment in flight from server@host_b \(300\)$" \
+	"the client's wait for the reply: the reply in flight from the server"
+"$LATSCOPE" critical-path --json --sync "$TMP/hosts.json" --tid 200 "$H/host_a" "$H/host_b" \
+	>"$TMP/hosts_path.json"
+r=$(check_path "$TMP/hosts_path.json")
+like "$r" "^ok 11 intervals, 31100000 ns, depth 1$" "contiguous across hosts, adding up to the client's life ($r)"
+r=$(/usr/bin/python3 - "$TMP/hosts_path.json" "$H/critpath.json" "$TMP/hosts.json" <<'PYEOF'
+import json, sys
+got = json.load(open(sys.argv[1]))['intervals']
+want = json.load(open(sys.argv[2]))
+tol = json.load(open(sys.argv[3]))['transforms'][0]['accuracy_ns'] + 2
+worst = 0
+for g, w in zip(got, want):
+    if (g['host'], g['tid'], g['state'], g['cause']) != (w['host'], w['tid'], w['state'], w['cause']):
+        print('BAD got %r expected %r' % (g, w)); sys.exit()
+    worst = max(worst, abs(g['begin_ns'] - w['begin_ns']), abs(g['end_ns'] - w['end_ns']))
+print('%s %d intervals, worst %d ns, tolerance %d ns' %
+      ('ok' if len(got) == len(want) and worst <= tol else 'BAD', len(got), worst, tol))
+PYEOF
+)
+like "$r" "^ok 11 intervals" "every interval's host, task, state and cause as made; bounds within sync's accuracy ($r)"
+
 # --- the real trace -----------------------------------------------------------------------------
 if [ -d "$BASIC/kernel" ]; then
 	# life of a tid as babeltrace2 shows it: its fork, and the switch-out after which it is
@@ -158,8 +193,10 @@ err_is 2 "^latscope: critical-path: give the task: --tid TID or --procname NAME$
 	"$S/critpath_pipe"
 err_is 2 "^latscope: critical-path: --tid: not a thread id: abc$" "a bad tid" -- --tid abc \
 	"$S/critpath_pipe"
-err_is 2 "across hosts .* not implemented" "two traces" -- --tid 1 "$S/critpath_pipe" \
-	"$S/critpath_mixed"
+err_is 2 "^latscope: critical-path: several traces \(hosts\) need --sync FILE.json" \
+	"two traces without --sync" -- --tid 1 "$S/critpath_pipe" "$S/critpath_mixed"
+err_is 1 "^latscope: critical-path: --sync $TMP/none.json: " "a missing --sync file" -- \
+	--tid 1 --sync "$TMP/none.json" "$S/critpath_pipe" "$S/critpath_mixed"
 err_is 1 "^latscope: critical-path: $TMP/none: " "a missing trace" -- --tid 1 "$TMP/none"
 out=$("$LATSCOPE" critical-path --json --tid 4242 "$S/critpath_pipe" 2>&1 >/dev/null)
 like "$out" '^\{"error": "critical-path: no task with tid 4242' "--json: errors as JSON"

@@ -1104,6 +1104,86 @@ def critpath_mixed(d):
     return t
 
 
+@scenario(default=False)
+def critpath_hosts(d):
+    """Two hosts (host_b: clock 300 ms ahead, 20 ppm fast) exchanging 300 background TCP
+    segments (for latscope sync) and one request/reply: client (200) on host_a sends a request
+    and blocks on the reply; server (300) on host_b, blocked on its socket, is woken by the
+    request (NET_RX), sleeps 20 ms on a timer, sends the reply, which wakes the client (NET_RX).
+    The client's path crosses to host_b and back; critpath.json has it in true (host_a) ns."""
+    ts = TraceSet(d)
+    for name, kw in (('host_a', {}), ('host_b', {'drift': 20e-6, 'offset_ns': 300 * MS})):
+        ts.host(name, **kw).layouts.update(CRITPATH_LAYOUTS)
+    _tcp_traffic(ts, 'host_a', 'host_b', 300, seed=11)
+
+    def ev(host, ms, event, **f):
+        ts.ev(host, int(round(ms * MS)), 0, event, **f)
+
+    def switch(host, ms, prev, ptid, nxt, ntid, state=1):
+        ev(host, ms, 'sched_switch', prev_comm=prev, prev_tid=ptid, prev_prio=20,
+           prev_state=state, next_comm=nxt, next_tid=ntid, next_prio=20)
+
+    def netrx_wakeup(host, ms, comm, tid, key):
+        """a segment received at ms in NET_RX, waking comm/tid"""
+        seq, ack, check, window, flags = key
+        ev(host, ms - 0.01, 'softirq_entry', vec=3)
+        ev(host, ms, 'inet_sock_local_in', sk=0xffff8801, seq=seq, ack_seq=ack, check=check,
+           window=window, flags=flags)
+        ev(host, ms + 0.01, 'sched_waking', comm=comm, tid=tid, prio=20, target_cpu=0)
+        ev(host, ms + 0.02, 'softirq_exit', vec=3)
+
+    def send(host, ms, key):
+        seq, ack, check, window, flags = key
+        ev(host, ms, 'inet_sock_local_out', sk=0xffff8801, seq=seq, ack_seq=ack, check=check,
+           window=window, flags=flags)
+
+    request = (0x11112222, 0x33334444, 0x5555, 512, 0x5018)
+    reply = (0x33334444, 0x11112322, 0x6666, 512, 0x5018)
+    # the server runs, then waits on its socket from 905 ms
+    switch('host_b', 900, 'sshd', 100, 'server', 300, state=0)
+    switch('host_b', 905, 'server', 300, 'sshd', 100)
+    # the client is forked at 999 ms, runs from 1000 ms, sends the request at 1001 and blocks
+    ev('host_a', 999, 'sched_process_fork', parent_comm='sshd', parent_tid=100, parent_pid=100,
+       child_comm='client', child_tid=200, child_pid=200)
+    switch('host_a', 1000, 'sshd', 100, 'client', 200, state=0)
+    send('host_a', 1001.0, request)
+    switch('host_a', 1001.1, 'client', 200, 'sshd', 100)
+    # the request reaches host_b at 1001.2; the server runs from 1001.3, sleeps 20 ms at 1003
+    netrx_wakeup('host_b', 1001.2, 'server', 300, request)
+    switch('host_b', 1001.3, 'sshd', 100, 'server', 300, state=0)
+    switch('host_b', 1003, 'server', 300, 'sshd', 100)
+    ev('host_b', 1022.99, 'timer_hrtimer_expire_entry', hrtimer=1, now=0, function=2)
+    ev('host_b', 1023.0, 'sched_waking', comm='server', tid=300, prio=20, target_cpu=0)
+    ev('host_b', 1023.01, 'timer_hrtimer_expire_exit', hrtimer=1)
+    switch('host_b', 1023.1, 'sshd', 100, 'server', 300, state=0)
+    # the reply leaves at 1025, reaches host_a at 1025.3; the client runs from 1025.4 to 1030
+    send('host_b', 1025.0, reply)
+    switch('host_b', 1025.5, 'server', 300, 'sshd', 100)
+    netrx_wakeup('host_a', 1025.3, 'client', 200, reply)
+    switch('host_a', 1025.4, 'sshd', 100, 'client', 200, state=0)
+    ev('host_a', 1030.0, 'sched_process_exit', comm='client', tid=200, prio=20)
+    switch('host_a', 1030.1, 'client', 200, 'sshd', 100, state=64)
+    expect = [(999, 1000, 'host_a', 200, 'wait_cpu', ''),
+              (1000, 1001.1, 'host_a', 200, 'running', ''),
+              (1001.1, 1001.21, 'host_b', 300, 'blocked', 'network'),
+              (1001.21, 1001.3, 'host_b', 300, 'wait_cpu', ''),
+              (1001.3, 1003, 'host_b', 300, 'running', ''),
+              (1003, 1023, 'host_b', 300, 'blocked', 'timer'),
+              (1023, 1023.1, 'host_b', 300, 'wait_cpu', ''),
+              (1023.1, 1025, 'host_b', 300, 'running', ''),
+              (1025, 1025.31, 'host_a', 200, 'blocked', 'network'),
+              (1025.31, 1025.4, 'host_a', 200, 'wait_cpu', ''),
+              (1025.4, 1030.1, 'host_a', 200, 'running', '')]
+    import json
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, 'critpath.json'), 'w') as f:
+        json.dump([{'begin_ns': DEFAULT_OFFSET_S * 10 ** 9 + int(round(b * MS)),
+                    'end_ns': DEFAULT_OFFSET_S * 10 ** 9 + int(round(e * MS)), 'host': h,
+                    'tid': tid, 'state': s, 'cause': c} for b, e, h, tid, s, c in expect], f,
+                  indent=1)
+    return ts
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('outdir', nargs='?')
