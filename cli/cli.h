@@ -36,6 +36,7 @@ int cmd_agent(int argc, char **argv); /* agent/agent.c */
 int cmd_report(int argc, char **argv); /* cli/report.c */
 int cmd_record(int argc, char **argv);
 int cmd_sync(int argc, char **argv);   /* cli/sync.c */
+int cmd_vm(int argc, char **argv);     /* cli/vm.c */
 int cmd_critical_path(int argc, char **argv); /* cli/critical_path.c */
 
 #endif /* LATSCOPE_CLI_H */

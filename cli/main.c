@@ -18,6 +18,7 @@ static const struct cli_command commands[] = {
 	{"report", cmd_report, "a self-contained HTML report from a track --json log or a trace"},
 	{"record", cmd_record, "kernel events to an LTTng kernel trace (CTF) through eBPF"},
 	{"sync", cmd_sync, "clock corrections that put traces of several hosts on one timeline"},
+	{"vm", cmd_vm, "virtual machines from a KVM host's trace: vCPU states, steal time, VM exits"},
 	{"critical-path", cmd_critical_path, "what a task waited for: its critical path in a trace"},
 };
 

@@ -127,6 +127,17 @@ static const struct event_spec event_specs[] = {
      {F("name", net.name, FK_STR), F("len", net.len, FK_U64)}},
     {"writeback_pages_written", LAT_EV_WRITEBACK_PAGES, {F("pages", pages.pages, FK_U64)}},
     {"mm_vmscan_wakeup_kswapd", LAT_EV_KSWAPD_WAKEUP, {{0}}},
+#define KVM_EXIT_FIELDS                                                                           \
+	{                                                                                         \
+		F("exit_reason", kvm.exit_reason, FK_U32), F("guest_rip", kvm.guest_rip, FK_U64), \
+		    FP("isa", kvm.isa, FK_U32, LAT_HAS_ISA),                                      \
+		    FP("vcpu_id", kvm.vcpu_id, FK_U32, LAT_HAS_VCPU)                              \
+	}
+    /* lttng-modules maps the kernel's kvm_entry/kvm_exit to kvm_x86_entry/kvm_x86_exit */
+    {"kvm_x86_entry", LAT_EV_KVM_ENTRY, {F("vcpu_id", kvm.vcpu_id, FK_U32)}},
+    {"kvm_entry", LAT_EV_KVM_ENTRY, {F("vcpu_id", kvm.vcpu_id, FK_U32)}},
+    {"kvm_x86_exit", LAT_EV_KVM_EXIT, KVM_EXIT_FIELDS},
+    {"kvm_exit", LAT_EV_KVM_EXIT, KVM_EXIT_FIELDS},
 };
 
 static const struct field_spec syscall_entry_fields[] = {

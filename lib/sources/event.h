@@ -42,6 +42,8 @@ enum lat_kevent_type {
 	LAT_EV_NET_RECV,            /* netif_receive_skb */
 	LAT_EV_WRITEBACK_PAGES,     /* writeback_pages_written */
 	LAT_EV_KSWAPD_WAKEUP,       /* mm_vmscan_wakeup_kswapd */
+	LAT_EV_KVM_ENTRY,           /* kvm_x86_entry, kvm_entry (host: a vCPU enters guest mode) */
+	LAT_EV_KVM_EXIT,            /* kvm_x86_exit, kvm_exit (host: a vCPU leaves guest mode) */
 	LAT_EV_TYPE_COUNT,
 };
 
@@ -60,6 +62,8 @@ enum {
 	LAT_HAS_FLAGS = 1u << 3,
 	LAT_HAS_RET = 1u << 4,
 	LAT_HAS_PRIO = 1u << 5,
+	LAT_HAS_VCPU = 1u << 6, /* kvm exit: vcpu_id (lttng-modules on Linux >= 5.10) */
+	LAT_HAS_ISA = 1u << 7,  /* kvm exit: isa (1 VMX, 2 SVM) */
 };
 
 struct lat_ev_sched_switch {
@@ -134,6 +138,13 @@ struct lat_ev_pages {
 	uint64_t pages; /* writeback_pages_written */
 };
 
+struct lat_ev_kvm {
+	uint32_t vcpu_id;     /* entry; exit when LAT_HAS_VCPU */
+	uint32_t exit_reason; /* exit: VMX basic exit reason or SVM exit code */
+	uint32_t isa;         /* exit when LAT_HAS_ISA: 1 VMX (Intel), 2 SVM (AMD) */
+	uint64_t guest_rip;   /* exit */
+};
+
 struct lat_kevent {
 	int64_t ts;        /* ns since the epoch */
 	uint32_t cpu;      /* from the packet context (cpu_id) */
@@ -157,6 +168,7 @@ struct lat_kevent {
 		struct lat_ev_block block;
 		struct lat_ev_net net;
 		struct lat_ev_pages pages;
+		struct lat_ev_kvm kvm;
 	};
 };
 

@@ -1184,6 +1184,500 @@ def critpath_hosts(d):
     return ts
 
 
+# --- virtual machines: a KVM host's trace and its guests' (latscope vm) ----------------------
+# lttng-modules' kvm instrumentation (include/instrumentation/events/arch/x86/kvm/trace.h) writes
+# the kernel's kvm_entry/kvm_exit as kvm_x86_entry/kvm_x86_exit; kvm_exit carries vcpu_id (and
+# intr_info, error_code) since Linux 5.10. Older tracers: kvm_entry/kvm_exit without vcpu_id in
+# the exit (the exiting vCPU is then the thread's).
+VM_LAYOUTS = {
+    'kvm_x86_entry': [('vcpu_id', 'u32')],
+    'kvm_x86_exit': [('exit_reason', 'u32'), ('guest_rip', 'x64'), ('isa', 'u32'),
+                     ('info1', 'u64'), ('info2', 'u64'), ('intr_info', 'u32'),
+                     ('error_code', 'u32'), ('vcpu_id', 'u32')],
+    'kvm_entry': [('vcpu_id', 'u32')],
+    'kvm_exit': [('exit_reason', 'u32'), ('guest_rip', 'x64'), ('isa', 'u32'),
+                 ('info1', 'u64'), ('info2', 'u64')],
+}
+VMX_EXITS = {'EXTERNAL_INTERRUPT': 1, 'HLT': 12, 'IO_INSTRUCTION': 30, 'MSR_WRITE': 32,
+             'EPT_MISCONFIG': 49}
+US = 1000  # ns per us
+VM_STATES = ('guest', 'hypervisor', 'preempted', 'idle')
+
+
+class VmHost:
+    """Writes a KVM host's scheduling and kvm events into `emit(ns, cpu, event, **fields)` and
+    keeps, apart from latscope, the figures latscope vm must report: per vCPU the ns spent in
+    each state from its first kvm event to `end()`, per VM and exit reason the exits (from the exit
+    to the next entry of that vCPU; exits without an entry before the end are unfinished)."""
+
+    def __init__(self, emit, x86_names=True):
+        self.emit = emit
+        self.x86 = x86_names
+        self.current = {}  # host CPU -> (comm, tid)
+        self.threads = {}  # tid -> dict(pid, vcpu, comm, state, since, totals, exit)
+        self.vms = {}  # pid -> name
+        self.exits = {}  # (pid, reason name) -> [count, min, max, total]
+        self.unfinished = {}
+
+    def vcpu(self, pid, vm_name, tid, vcpu_id):
+        if pid not in self.vms:
+            self.vms[pid] = vm_name
+            self.emit(0, 0, 'lttng_statedump_process_state', tid=pid, vtid=pid, pid=pid,
+                      vpid=pid, ppid=1, vppid=1, name=vm_name, type=0, mode=5, submode=0,
+                      status=5, ns_level=0, ns_inum=4026531836, cpu=0)
+        comm = 'CPU %d/KVM' % vcpu_id
+        self.emit(0, 0, 'lttng_statedump_process_state', tid=tid, vtid=tid, pid=pid, vpid=pid,
+                  ppid=1, vppid=1, name=comm, type=0, mode=5, submode=0, status=5, ns_level=0,
+                  ns_inum=4026531836, cpu=0)
+        self.threads[tid] = dict(pid=pid, vcpu=vcpu_id, comm=comm, state=None, since=None,
+                                 totals=dict.fromkeys(VM_STATES, 0), exit=None, exits=0)
+
+    def _set(self, th, ns, state):
+        if th['state'] is not None:
+            th['totals'][th['state']] += ns - th['since']
+            th['state'], th['since'] = state, ns
+
+    def switch(self, ns, cpu, next_comm, next_tid, prev_state=0):
+        prev_comm, prev_tid = self.current.get(cpu, ('swapper/%d' % cpu, 0))
+        self.emit(ns, cpu, 'sched_switch', prev_comm=prev_comm, prev_tid=prev_tid,
+                  prev_prio=20, prev_state=prev_state, next_comm=next_comm, next_tid=next_tid,
+                  next_prio=20)
+        self.current[cpu] = (next_comm, next_tid)
+        if prev_tid in self.threads:
+            self._set(self.threads[prev_tid], ns, 'preempted' if prev_state == 0 else 'idle')
+        if next_tid in self.threads:
+            self._set(self.threads[next_tid], ns, 'hypervisor')
+
+    def run_vcpu(self, ns, cpu, tid, prev_state=0):
+        """tid's vCPU thread switched in on cpu (the CPU's task switched out in prev_state)"""
+        self.switch(ns, cpu, self.threads[tid]['comm'], tid, prev_state)
+
+    def _cpu_of(self, tid):
+        return next(c for c, (_, t) in self.current.items() if t == tid)
+
+    def entry(self, ns, tid):
+        th = self.threads[tid]
+        self.emit(ns, self._cpu_of(tid), 'kvm_x86_entry' if self.x86 else 'kvm_entry',
+                  vcpu_id=th['vcpu'])
+        if th['state'] is None:
+            th['state'], th['since'] = 'guest', ns
+        self._set(th, ns, 'guest')
+        if th['exit']:
+            reason, ts = th['exit']
+            st = self.exits.setdefault((th['pid'], reason), [0, None, 0, 0])
+            d = ns - ts
+            st[0] += 1
+            st[1] = d if st[1] is None else min(st[1], d)
+            st[2] = max(st[2], d)
+            st[3] += d
+            th['exit'] = None
+
+    def exit(self, ns, tid, reason):
+        th = self.threads[tid]
+        fields = dict(exit_reason=VMX_EXITS[reason], guest_rip=0xffffffff81000000 + ns % 4096,
+                      isa=1, info1=0, info2=0)
+        if self.x86:
+            self.emit(ns, self._cpu_of(tid), 'kvm_x86_exit', intr_info=0, error_code=0,
+                      vcpu_id=th['vcpu'], **fields)
+        else:
+            self.emit(ns, self._cpu_of(tid), 'kvm_exit', **fields)
+        self._set(th, ns, 'hypervisor')
+        th['exit'] = (reason, ns)
+        th['exits'] += 1
+
+    def end(self, ns, cpu=0):
+        """the trace's last event (a wakeup of an unrelated task) at ns: every state closes"""
+        self.emit(ns, cpu, 'sched_wakeup', comm='rcu_sched', tid=9, prio=20, target_cpu=cpu)
+        for th in self.threads.values():
+            self._set(th, ns, th['state'])
+
+    def truth(self):
+        vms = {}
+        for tid, th in sorted(self.threads.items()):
+            vm = vms.setdefault(str(th['pid']), {
+                'name': self.vms[th['pid']], 'vcpus': {}, 'exits': {},
+                **{s + '_ns': 0 for s in VM_STATES}})
+            vm['vcpus'][str(th['vcpu'])] = dict(tid=tid, exits=th['exits'],
+                                                unfinished_exits=int(th['exit'] is not None),
+                                                **{s + '_ns': th['totals'][s] for s in VM_STATES})
+            for s in VM_STATES:
+                vm[s + '_ns'] += th['totals'][s]
+        for (pid, reason), (count, mn, mx, total) in self.exits.items():
+            vms[str(pid)]['exits'][reason] = dict(count=count, min_ns=mn, max_ns=mx,
+                                                  total_ns=total)
+        for vm in vms.values():
+            vm['steal_ns'] = vm['preempted_ns']
+        return vms
+
+
+class _VmScenario:
+    """A scenario's writer(s) plus the figures latscope vm must find, written to truth.json
+    (merged into the one a TraceSet writes)."""
+
+    def __init__(self, session_dir, writer, truth):
+        self.session_dir, self.writer, self.truth = session_dir, writer, truth
+
+    def write(self):
+        import json
+        self.writer.write()
+        path = os.path.join(self.session_dir, 'truth.json')
+        truth = {}
+        if os.path.exists(path):
+            with open(path) as f:
+                truth = json.load(f)
+        truth.update(self.truth)
+        with open(path, 'w') as f:
+            json.dump(truth, f, indent=1)
+        return self.session_dir
+
+
+@scenario(default=False)
+def vm_fight(d):
+    """A KVM host (lttng-modules kvm_x86_entry/kvm_x86_exit with vcpu_id): VMs qemu-vm1 (pid
+    1000, vCPUs 0 and 1) and qemu-vm2 (pid 2000, vCPU 0); vm1's vCPU 0 and vm2's vCPU 0 fight for
+    host CPU 0 (4 ms slices, each preempted while the other runs; MSR_WRITE, IO_INSTRUCTION,
+    EPT_MISCONFIG and EXTERNAL_INTERRUPT exits), vm1's vCPU 1 runs 2 ms then HLTs (idle 3 ms) on
+    CPU 1. truth.json: every vCPU's time per state, steal time per VM, exits per reason."""
+    t = KernelTrace(os.path.join(d, 'host'), hostname='kvm-host', layouts=VM_LAYOUTS)
+    h = VmHost(t.ev)
+    h.vcpu(1000, 'qemu-vm1', 1001, 0)
+    h.vcpu(1000, 'qemu-vm1', 1002, 1)
+    h.vcpu(2000, 'qemu-vm2', 2001, 0)
+    for k in range(12):  # host CPU 0: 4 ms slices, vm1 and vm2 in turn
+        s = (1000 + 4000 * k) * US
+        tid = 1001 if k % 2 == 0 else 2001
+        h.run_vcpu(s, 0, tid, prev_state=0)
+        h.entry(s + 20 * US, tid)
+        first = 'MSR_WRITE' if tid == 1001 else 'IO_INSTRUCTION'
+        h.exit(s + 1000 * US, tid, first)
+        h.entry(s + (1010 + k) * US, tid)
+        h.exit(s + 2000 * US, tid, 'EPT_MISCONFIG')
+        h.entry(s + (2025 + 2 * k) * US, tid)
+        h.exit(s + 3900 * US, tid, 'EXTERNAL_INTERRUPT')
+    h.switch(49000 * US, 0, 'swapper/0', 0, prev_state=0)
+    for c in range(10):  # host CPU 1: vm1's vCPU 1 runs 2 ms, HLT, idle 3 ms
+        s = (2000 + 5000 * c) * US
+        t.ev(s - 5 * US, 1, 'sched_wakeup', comm='CPU 1/KVM', tid=1002, prio=20, target_cpu=1)
+        h.run_vcpu(s, 1, 1002, prev_state=0)
+        h.entry(s + 10 * US, 1002)
+        h.exit(s + 2000 * US, 1002, 'HLT')
+        h.switch(s + 2030 * US, 1, 'swapper/1', 0, prev_state=1)
+    h.end(50000 * US)
+    return _VmScenario(d, t, {'vms': h.truth()})
+
+
+@scenario(default=False)
+def vm_periodic(d):
+    """A host (kvm_entry/kvm_exit of older lttng-modules: no vcpu_id in the exit) running VM
+    qemu-guest1 (pid 3000, one vCPU, thread 3001) on CPU 0, and that guest's trace twice: guest
+    (the host's clock) and guest_skewed (clock 1.5 s ahead; TCP segments with the host to
+    synchronize it). In the guest, `periodic` (tid 500) runs 2 ms every 10 ms (20 times); 5 of
+    its runs are slowed because the host preempts the vCPU for a `hog` (1.5-4 ms) meanwhile: the
+    guest sees them last 2 ms + the stall. truth.json: the host's figures and the guest thread's
+    runs, on CPU time, lost time, slowed runs (begin, end, lost), and the clock relations."""
+    ts = TraceSet(d)
+    host = ts.host('host')
+    host.layouts = VM_LAYOUTS
+    ts.host('guest')
+    ts.host('guest_skewed', offset_ns=1500 * MS)
+    _tcp_traffic(ts, 'host', 'guest_skewed', 200, seed=7)
+
+    def guest_ev(ns, cpu, event, /, **fields):
+        ts.ev('guest', ns, cpu, event, **fields)
+        ts.ev('guest_skewed', ns, cpu, event, **fields)
+
+    def host_ev(ns, cpu, event, /, **fields):
+        ts.ev('host', ns, cpu, event, **fields)
+
+    h = VmHost(host_ev, x86_names=False)
+    h.current[0] = ('sshd', 100)  # TraceSet.host's first event on each CPU
+    h.vcpu(3000, 'qemu-guest1', 3001, 0)
+    guest_ev(0, 0, 'lttng_statedump_process_state', tid=500, vtid=500, pid=500, vpid=500,
+             ppid=1, vppid=1, name='periodic', type=0, mode=5, submode=0, status=5, ns_level=0,
+             ns_inum=4026531836, cpu=0)
+    stalls = {2: 3000, 5: 1500, 6: 4000, 11: 2500, 17: 3000}  # period -> host preemption (us)
+    epoch = DEFAULT_OFFSET_S * 10 ** 9
+    runs = on_cpu = lost = 0
+    slowed = []
+    for k in range(20):
+        s = (10000 + 10000 * k) * US
+        h.run_vcpu(s, 0, 3001)
+        h.entry(s + 10 * US, 3001)
+        guest_ev(s + 20 * US, 0, 'sched_switch', prev_comm='swapper/0', prev_tid=0,
+                 prev_prio=20, prev_state=0, next_comm='periodic', next_tid=500, next_prio=20)
+        end = s + 2020 * US
+        if k in stalls:
+            p = stalls[k] * US
+            h.exit(s + 520 * US, 3001, 'EXTERNAL_INTERRUPT')
+            h.switch(s + 530 * US, 0, 'hog', 4000, prev_state=0)
+            h.run_vcpu(s + 530 * US + p, 0, 3001, prev_state=1)
+            h.entry(s + 540 * US + p, 3001)
+            end += p + 20 * US  # the stall: exit .. entry
+            slowed.append({'begin_ns': epoch + s + 20 * US, 'end_ns': epoch + end,
+                           'lost_ns': p})
+            lost += p
+        guest_ev(end, 0, 'sched_switch', prev_comm='periodic', prev_tid=500, prev_prio=20,
+                 prev_state=1, next_comm='swapper/0', next_tid=0, next_prio=20)
+        runs += 1
+        on_cpu += end - (s + 20 * US)
+        h.exit(end + 20 * US, 3001, 'HLT')
+        h.switch(end + 40 * US, 0, 'swapper/0', 0, prev_state=1)
+    h.end(4000 * MS)  # TraceSet.host's last event
+    guest = {'tid': 500, 'name': 'periodic', 'runs': runs, 'on_cpu_ns': on_cpu, 'lost_ns': lost,
+             'slowed_runs': len(slowed), 'worst_lost_ns': max(stalls.values()) * US,
+             'slowed': slowed}
+    return _VmScenario(d, ts, {'vms': h.truth(), 'guest_threads': {'500': guest}})
+
+
+# --- critical path: known chains of waits (latscope critical-path) --------------------------
+CRITPATH_LAYOUTS = {
+    'timer_hrtimer_expire_entry': [('hrtimer', 'x64'), ('now', 'i64'), ('function', 'x64')],
+    'timer_hrtimer_expire_exit': [('hrtimer', 'x64')],
+    'sched_process_exit': [('comm', 'comm'), ('tid', 'i32'), ('prio', 'i32')],
+}
+
+
+class CritTrace(KernelTrace):
+    """A KernelTrace with helpers for tasks that fork, block, wake each other and exit, and the
+    expected critical path (truth.json: intervals in ns since the epoch)."""
+
+    def __init__(self, d):
+        super().__init__(d, layouts=CRITPATH_LAYOUTS)
+        self.expect = {}  # tid -> [(begin_ms, end_ms, tid, comm, state, cause)]
+
+    def ns(self, ms):
+        return DEFAULT_OFFSET_S * 10 ** 9 + int(round(ms * MS))
+
+    def fork(self, ms, cpu, parent, ptid, child, ctid, target_cpu):
+        self.ev(ms * MS, cpu, 'sched_process_fork', parent_comm=parent, parent_tid=ptid,
+                parent_pid=ptid, child_comm=child, child_tid=ctid, child_pid=ctid)
+        self.ev(ms * MS + 500, cpu, 'sched_wakeup_new', comm=child, tid=ctid, prio=20,
+                target_cpu=target_cpu)
+
+    def waking(self, ms, cpu, comm, tid, target_cpu):
+        self.ev(ms * MS, cpu, 'sched_waking', comm=comm, tid=tid, prio=20, target_cpu=target_cpu)
+        self.ev(ms * MS + 300, target_cpu, 'sched_wakeup', comm=comm, tid=tid, prio=20,
+                target_cpu=target_cpu)
+
+    def exit(self, ms, cpu, comm, tid, next_comm, next_tid):
+        self.syscall(ms - 0.01, cpu, 'exit_group', None, error_code=0)
+        self.ev(ms * MS, cpu, 'sched_process_exit', comm=comm, tid=tid, prio=20)
+        self.sched_switch(ms + 0.1, cpu, comm, tid, next_comm, next_tid, prev_state=64)
+
+    def critical_path(self, tid, *intervals):
+        self.expect[tid] = intervals
+
+    def write(self):
+        import json
+        out = super().write()
+        truth = {}
+        for tid, ivs in self.expect.items():
+            truth[str(tid)] = [{'begin_ns': self.ns(b), 'end_ns': self.ns(e), 'tid': t,
+                                'comm': c, 'state': s, 'cause': cause}
+                               for b, e, t, c, s, cause in ivs]
+        with open(os.path.join(self.session_dir, 'truth.json'), 'w') as f:
+            json.dump(truth, f, indent=1)
+        return out
+
+
+@scenario(default=False)
+def critpath_pipe(d):
+    """A (reader, 2001) reads a pipe that B (writer, 2002) writes after a 30 ms nanosleep (a
+    timer wakes it up in an hrtimer expiry): A's critical path is A running, B running, B
+    blocked on the timer for 30 ms, B waiting for its CPU, B running, A waiting for its CPU, A
+    running; 2 CPUs, both forked by sh (2000), which waits for them."""
+    t = CritTrace(d)
+    t.sched_switch(0.5, 0, 'swapper/0', 0, 'sh', 2000, prev_state=0)
+    t.fork(1.0, 0, 'sh', 2000, 'reader', 2001, 1)
+    t.fork(1.2, 0, 'sh', 2000, 'writer', 2002, 0)
+    t.sched_switch(1.5, 1, 'swapper/1', 0, 'reader', 2001, prev_state=0)
+    t.syscall(1.8, 0, 'futex', None, uaddr=0, op=0, val=0, utime=0, uaddr2=0, val3=0)
+    t.sched_switch(2.0, 0, 'sh', 2000, 'writer', 2002)
+    # A blocks on the empty pipe at 10 ms
+    t.syscall(9.9, 1, 'read', None, fd=3, count=4096)
+    t.sched_switch(10.0, 1, 'reader', 2001, 'swapper/1', 0)
+    # B sleeps 30 ms from 12 ms; the hrtimer fires at 42 ms on the idle CPU 0
+    t.syscall(11.9, 0, 'nanosleep', None, rqtp=0)
+    t.sched_switch(12.0, 0, 'writer', 2002, 'swapper/0', 0)
+    t.ev(41.999 * MS, 0, 'timer_hrtimer_expire_entry', hrtimer=0xffff9a0, now=42 * MS,
+         function=0xffffffff81100000)
+    t.waking(42.0, 0, 'writer', 2002, 0)
+    t.ev(42.0 * MS + 900, 0, 'timer_hrtimer_expire_exit', hrtimer=0xffff9a0)
+    t.sched_switch(42.05, 0, 'swapper/0', 0, 'writer', 2002, prev_state=0)
+    t.syscall_exit(42.06, 0, 'nanosleep', 0, rmtp=0)
+    # B writes the pipe at 45 ms: A wakes up on CPU 1
+    t.syscall(44.9, 0, 'write', 0.2, ret=4096, fd=4, buf=0, count=4096)
+    t.waking(45.0, 0, 'reader', 2001, 1)
+    t.sched_switch(45.1, 1, 'swapper/1', 0, 'reader', 2001, prev_state=0)
+    t.syscall_exit(45.12, 1, 'read', 4096, buf=0)
+    # B exits (waking sh), then A
+    t.waking(46.0, 0, 'sh', 2000, 0)
+    t.exit(46.1, 0, 'writer', 2002, 'sh', 2000)
+    t.exit(50.0, 1, 'reader', 2001, 'swapper/1', 0)
+    t.sched_switch(55.0, 0, 'sh', 2000, 'swapper/0', 0)
+    t.critical_path(2001,
+           (1.0, 1.5, 2001, 'reader', 'wait_cpu', ''),
+           (1.5, 10.0, 2001, 'reader', 'running', ''),
+           (10.0, 12.0, 2002, 'writer', 'running', ''),
+           (12.0, 42.0, 2002, 'writer', 'blocked', 'timer'),
+           (42.0, 42.05, 2002, 'writer', 'wait_cpu', ''),
+           (42.05, 45.0, 2002, 'writer', 'running', ''),
+           (45.0, 45.1, 2001, 'reader', 'wait_cpu', ''),
+           (45.1, 50.1, 2001, 'reader', 'running', ''))
+    return t
+
+
+@scenario(default=False)
+def critpath_mixed(d):
+    """Task 3001 (worker) on CPU 0: preempted by hog (3003) from 5 to 8 ms, blocked on a disk
+    read (sda, completed in IRQ 14 on CPU 1: 21 -> 26 ms), blocked on a socket (NET_RX soft IRQ
+    receiving on eth0 on CPU 1: 30 -> 37 ms), then on a futex held by helper (3002), itself
+    blocked on the disk (40 -> 44 ms); exits at 50 ms."""
+    t = CritTrace(d)
+    t.ev(0.1 * MS, 0, 'lttng_statedump_block_device', dev=8388608, diskname='sda')
+    t.statedump_process(0.2, 0, 3000, 3000, 'sh')
+    t.statedump_process(0.2, 0, 3002, 3002, 'helper')
+    t.sched_switch(0.5, 0, 'swapper/0', 0, 'sh', 3000, prev_state=0)
+    t.fork(1.0, 0, 'sh', 3000, 'worker', 3001, 0)
+    t.sched_switch(1.5, 0, 'sh', 3000, 'worker', 3001)
+    # preempted by hog from 5 to 8 ms (hog woken from CPU 1's task helper)
+    t.sched_switch(2.0, 1, 'swapper/1', 0, 'helper', 3002, prev_state=0)
+    t.waking(4.9, 1, 'hog', 3003, 0)
+    t.sched_switch(5.0, 0, 'worker', 3001, 'hog', 3003, prev_state=0, next_prio=-2)
+    t.sched_switch(8.0, 0, 'hog', 3003, 'worker', 3001, prev_prio=-2)
+    # a disk read: blocked from 21 to 26 ms, woken in the disk's IRQ on CPU 1
+    t.syscall(20.9, 0, 'read', None, fd=5, count=4096)
+    t.ev(20.95 * MS, 0, 'block_rq_issue', dev=8388608, sector=2048, nr_sector=8, bytes=4096,
+         tid=3001, rwbs=0, comm='worker')
+    t.sched_switch(21.0, 0, 'worker', 3001, 'swapper/0', 0, prev_state=2)
+    t.ev(25.99 * MS, 1, 'irq_handler_entry', irq=14, name='ahci')
+    t.ev(25.995 * MS, 1, 'block_rq_complete', dev=8388608, sector=2048, nr_sector=8, errors=0,
+         rwbs=0)
+    t.waking(26.0, 1, 'worker', 3001, 0)
+    t.ev(26.01 * MS, 1, 'irq_handler_exit', irq=14, ret=1)
+    t.sched_switch(26.2, 0, 'swapper/0', 0, 'worker', 3001, prev_state=0)
+    t.syscall_exit(26.3, 0, 'read', 4096, buf=0)
+    # a socket read: blocked from 30 to 37 ms, woken by NET_RX on CPU 1
+    t.syscall(29.9, 0, 'recvfrom', None, fd=6, size=1500, flags=0, addr_len=0)
+    t.sched_switch(30.0, 0, 'worker', 3001, 'swapper/0', 0)
+    t.ev(36.99 * MS, 1, 'softirq_entry', vec=3)
+    t.ev(36.995 * MS, 1, 'netif_receive_skb', skbaddr=0xffff1, len=1500, name='eth0')
+    t.waking(37.0, 1, 'worker', 3001, 0)
+    t.ev(37.01 * MS, 1, 'softirq_exit', vec=3)
+    t.sched_switch(37.2, 0, 'swapper/0', 0, 'worker', 3001, prev_state=0)
+    # helper blocks on the disk at 39 ms; worker waits for helper (futex) from 40 to 44 ms
+    t.sched_switch(39.0, 1, 'helper', 3002, 'swapper/1', 0, prev_state=2)
+    t.syscall(39.9, 0, 'futex', None, uaddr=0, op=0, val=0, utime=0, uaddr2=0, val3=0)
+    t.sched_switch(40.0, 0, 'worker', 3001, 'swapper/0', 0)
+    t.ev(42.99 * MS, 1, 'irq_handler_entry', irq=14, name='ahci')
+    t.ev(42.995 * MS, 1, 'block_rq_complete', dev=8388608, sector=4096, nr_sector=8, errors=0,
+         rwbs=0)
+    t.waking(43.0, 1, 'helper', 3002, 1)
+    t.ev(43.01 * MS, 1, 'irq_handler_exit', irq=14, ret=1)
+    t.sched_switch(43.5, 1, 'swapper/1', 0, 'helper', 3002, prev_state=0)
+    t.waking(44.0, 1, 'worker', 3001, 0)
+    t.sched_switch(44.3, 0, 'swapper/0', 0, 'worker', 3001, prev_state=0)
+    t.exit(49.9, 0, 'worker', 3001, 'sh', 3000)
+    t.sched_switch(55.0, 1, 'helper', 3002, 'swapper/1', 0)
+    t.critical_path(3001,
+           (1.0, 1.5, 3001, 'worker', 'wait_cpu', ''),
+           (1.5, 5.0, 3001, 'worker', 'running', ''),
+           (5.0, 8.0, 3001, 'worker', 'preempted', ''),
+           (8.0, 21.0, 3001, 'worker', 'running', ''),
+           (21.0, 26.0, 3001, 'worker', 'blocked', 'disk'),
+           (26.0, 26.2, 3001, 'worker', 'wait_cpu', ''),
+           (26.2, 30.0, 3001, 'worker', 'running', ''),
+           (30.0, 37.0, 3001, 'worker', 'blocked', 'network'),
+           (37.0, 37.2, 3001, 'worker', 'wait_cpu', ''),
+           (37.2, 40.0, 3001, 'worker', 'running', ''),
+           (40.0, 43.0, 3002, 'helper', 'blocked', 'disk'),
+           (43.0, 43.5, 3002, 'helper', 'wait_cpu', ''),
+           (43.5, 44.0, 3002, 'helper', 'running', ''),
+           (44.0, 44.3, 3001, 'worker', 'wait_cpu', ''),
+           (44.3, 50.0, 3001, 'worker', 'running', ''))
+    return t
+
+
+@scenario(default=False)
+def critpath_hosts(d):
+    """Two hosts (host_b: clock 300 ms ahead, 20 ppm fast) exchanging 300 background TCP
+    segments (for latscope sync) and one request/reply: client (200) on host_a sends a request
+    and blocks on the reply; server (300) on host_b, blocked on its socket, is woken by the
+    request (NET_RX), sleeps 20 ms on a timer, sends the reply, which wakes the client (NET_RX).
+    The client's path crosses to host_b and back; critpath.json has it in true (host_a) ns."""
+    ts = TraceSet(d)
+    for name, kw in (('host_a', {}), ('host_b', {'drift': 20e-6, 'offset_ns': 300 * MS})):
+        ts.host(name, **kw).layouts.update(CRITPATH_LAYOUTS)
+    _tcp_traffic(ts, 'host_a', 'host_b', 300, seed=11)
+
+    def ev(host, ms, event, **f):
+        ts.ev(host, int(round(ms * MS)), 0, event, **f)
+
+    def switch(host, ms, prev, ptid, nxt, ntid, state=1):
+        ev(host, ms, 'sched_switch', prev_comm=prev, prev_tid=ptid, prev_prio=20,
+           prev_state=state, next_comm=nxt, next_tid=ntid, next_prio=20)
+
+    def netrx_wakeup(host, ms, comm, tid, key):
+        """a segment received at ms in NET_RX, waking comm/tid"""
+        seq, ack, check, window, flags = key
+        ev(host, ms - 0.01, 'softirq_entry', vec=3)
+        ev(host, ms, 'inet_sock_local_in', sk=0xffff8801, seq=seq, ack_seq=ack, check=check,
+           window=window, flags=flags)
+        ev(host, ms + 0.01, 'sched_waking', comm=comm, tid=tid, prio=20, target_cpu=0)
+        ev(host, ms + 0.02, 'softirq_exit', vec=3)
+
+    def send(host, ms, key):
+        seq, ack, check, window, flags = key
+        ev(host, ms, 'inet_sock_local_out', sk=0xffff8801, seq=seq, ack_seq=ack, check=check,
+           window=window, flags=flags)
+
+    request = (0x11112222, 0x33334444, 0x5555, 512, 0x5018)
+    reply = (0x33334444, 0x11112322, 0x6666, 512, 0x5018)
+    # the server runs, then waits on its socket from 905 ms
+    switch('host_b', 900, 'sshd', 100, 'server', 300, state=0)
+    switch('host_b', 905, 'server', 300, 'sshd', 100)
+    # the client is forked at 999 ms, runs from 1000 ms, sends the request at 1001 and blocks
+    ev('host_a', 999, 'sched_process_fork', parent_comm='sshd', parent_tid=100, parent_pid=100,
+       child_comm='client', child_tid=200, child_pid=200)
+    switch('host_a', 1000, 'sshd', 100, 'client', 200, state=0)
+    send('host_a', 1001.0, request)
+    switch('host_a', 1001.1, 'client', 200, 'sshd', 100)
+    # the request reaches host_b at 1001.2; the server runs from 1001.3, sleeps 20 ms at 1003
+    netrx_wakeup('host_b', 1001.2, 'server', 300, request)
+    switch('host_b', 1001.3, 'sshd', 100, 'server', 300, state=0)
+    switch('host_b', 1003, 'server', 300, 'sshd', 100)
+    ev('host_b', 1022.99, 'timer_hrtimer_expire_entry', hrtimer=1, now=0, function=2)
+    ev('host_b', 1023.0, 'sched_waking', comm='server', tid=300, prio=20, target_cpu=0)
+    ev('host_b', 1023.01, 'timer_hrtimer_expire_exit', hrtimer=1)
+    switch('host_b', 1023.1, 'sshd', 100, 'server', 300, state=0)
+    # the reply leaves at 1025, reaches host_a at 1025.3; the client runs from 1025.4 to 1030
+    send('host_b', 1025.0, reply)
+    switch('host_b', 1025.5, 'server', 300, 'sshd', 100)
+    netrx_wakeup('host_a', 1025.3, 'client', 200, reply)
+    switch('host_a', 1025.4, 'sshd', 100, 'client', 200, state=0)
+    ev('host_a', 1030.0, 'sched_process_exit', comm='client', tid=200, prio=20)
+    switch('host_a', 1030.1, 'client', 200, 'sshd', 100, state=64)
+    expect = [(999, 1000, 'host_a', 200, 'wait_cpu', ''),
+              (1000, 1001.1, 'host_a', 200, 'running', ''),
+              (1001.1, 1001.21, 'host_b', 300, 'blocked', 'network'),
+              (1001.21, 1001.3, 'host_b', 300, 'wait_cpu', ''),
+              (1001.3, 1003, 'host_b', 300, 'running', ''),
+              (1003, 1023, 'host_b', 300, 'blocked', 'timer'),
+              (1023, 1023.1, 'host_b', 300, 'wait_cpu', ''),
+              (1023.1, 1025, 'host_b', 300, 'running', ''),
+              (1025, 1025.31, 'host_a', 200, 'blocked', 'network'),
+              (1025.31, 1025.4, 'host_a', 200, 'wait_cpu', ''),
+              (1025.4, 1030.1, 'host_a', 200, 'running', '')]
+    import json
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, 'critpath.json'), 'w') as f:
+        json.dump([{'begin_ns': DEFAULT_OFFSET_S * 10 ** 9 + int(round(b * MS)),
+                    'end_ns': DEFAULT_OFFSET_S * 10 ** 9 + int(round(e * MS)), 'host': h,
+                    'tid': tid, 'state': s, 'cause': c} for b, e, h, tid, s, c in expect], f,
+                  indent=1)
+    return ts
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('outdir', nargs='?')
