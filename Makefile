@@ -198,6 +198,13 @@ bench: all
 bench-%: all
 	@bash bench/$*.sh
 
+# --- soak (slow, not in make test): the agent under a syscall-heavy load for SOAK_SECONDS
+# (default 300); fails if its RSS grows by more than 10% after the first minute or a record is
+# lost uncounted (tests/soak/agent.sh).
+.PHONY: soak-agent
+soak-agent: cli $(TEST_HELPERS)
+	bash tests/soak/agent.sh
+
 # --- install (docs/packaging.md) -------------------------------------------------------------
 # make install [PREFIX=/usr/local] [DESTDIR=] [LIBDIR=$(PREFIX)/lib] [SYSCONFDIR=/etc|$(PREFIX)/etc]
 # Man pages, bash completion, the systemd unit and the default config are installed when they

@@ -143,6 +143,7 @@ static int on_record(void *ctx, void *data, size_t size)
 
 	if (lat_ebpf_record_check(data, size) != 0 || hdr->tracker != t->tracker->id) {
 		t->bad_records++;
+		top_acc_bad_record(&a->top, t->top_idx);
 		return 0;
 	}
 	t->records++;
@@ -155,6 +156,7 @@ static int on_record(void *ctx, void *data, size_t size)
 			label = fields[i].value;
 		}
 	}
+	top_acc_record(&a->top, t->top_idx, hdr, fields, nfields);
 	s = agent_family_get(&t->slow, label ? label : comm);
 	if (s) {
 		agent_series_record(s, agent_now_ns(), hdr->delay_ns, 1);
@@ -273,6 +275,7 @@ static int tracker_start(struct agent *a, const struct agent_tracker_conf *conf)
 		lat_ebpf_probe_destroy(t->probe);
 		return err;
 	}
+	t->top_idx = top_acc_add(&a->top, tt, t->probe);
 	a->ntrk++;
 	return 0;
 }
@@ -521,6 +524,21 @@ static void ctl_status(struct agent *a, FILE *out)
 	uint64_t now = agent_now_ns();
 	struct lat_hist *h = malloc(sizeof(*h));
 
+	uint64_t submitted[AGENT_TRACKERS_MAX] = {0};
+
+	/*
+	 * submitted: the records the probes have put in their ring buffers (read before reported:
+	 * once the agent has caught up, reported >= this unless a record was lost uncounted).
+	 */
+	for (int i = 0; i < a->ntrk; i++) {
+		struct lat_stats st;
+
+		for (int k = 0; k < a->trk[i].nseries; k++) {
+			if (lat_ebpf_probe_stats(a->trk[i].probe, (uint32_t)k, &st) == 0) {
+				submitted[i] += st.reported;
+			}
+		}
+	}
 	agent_refresh(a);
 	reply(out, "pid=%d\nconfig=%s\nuptime_ms=%" PRIu64 "\n", (int)getpid(), a->cfg.source,
 	      (now - a->started_ns) / 1000000);
@@ -535,6 +553,7 @@ static void ctl_status(struct agent *a, FILE *out)
 		reply(out, "%s.events=%llu\n%s.reported=%llu\n%s.lost=%llu\n", t->tracker->name,
 		      U(t->kseries[0].last.count), t->tracker->name, U(t->records),
 		      t->tracker->name, U(lost));
+		reply(out, "%s.submitted=%llu\n", t->tracker->name, U(submitted[i]));
 		if (h) {
 			char p99[32];
 
@@ -568,6 +587,10 @@ static int ctl_request(struct agent *a, char *line, FILE *out)
 	}
 	if (!strcmp(verb, "status")) {
 		ctl_status(a, out);
+		return 0;
+	}
+	if (!strcmp(verb, "top")) {
+		top_frame_write_json(&a->top_last, out); /* the last second, JSON lines */
 		return 0;
 	}
 	if (!strcmp(verb, "get")) {
@@ -669,7 +692,7 @@ static int ctl_request(struct agent *a, char *line, FILE *out)
 		}
 		return 0;
 	}
-	reply(out, "error: unknown request '%.40s' (get, set, status)\n", verb);
+	reply(out, "error: unknown request '%.40s' (get, set, status, top)\n", verb);
 	return -1;
 }
 
@@ -883,7 +906,8 @@ static void reload(struct agent *a, const char *path, const char *listen_overrid
 
 static void print_help(void)
 {
-	printf("Usage: latscope agent [--config FILE] [--listen ADDR:PORT] [--check]\n\n"
+	printf("Usage: latscope agent [--config FILE] [--listen ADDR:PORT] [--check]\n"
+	       "                      [--duration D] [--summary]\n\n"
 	       "The always-on daemon: runs the kernel trackers, hears applications using\n"
 	       "liblatscope, keeps latency histograms (all time and the last 1m, 5m, 15m, 1h)\n"
 	       "and exports them: Prometheus on http://ADDR:PORT/metrics, Graphite to carbon,\n"
@@ -893,12 +917,45 @@ static void print_help(void)
 	       "  -c, --config FILE       the configuration (example: dist/latscope.conf)\n"
 	       "  -l, --listen ADDR:PORT  serve /metrics there instead (port 0: any free port)\n"
 	       "      --check             check the configuration and exit\n"
+	       "      --duration D        stop after D (10s, 5m) and print a summary: per tracker\n"
+	       "                          series events, over threshold, p50/p99/max, the worst\n"
+	       "                          events, losses (the quick look: latscope agent "
+	       "--duration 10s)\n"
+	       "      --summary           print that summary at exit (SIGINT, SIGTERM) too\n"
 	       "  -h, --help              this help\n\n"
 	       "While it runs: latscope ctl --socket /run/latscope/agent.sock set "
 	       "syscall.threshold=5ms\n"
 	       "(settings: TRACKER.threshold, .timeout, .enabled; status for a snapshot);\n"
 	       "kill -HUP reloads the configuration (a bad one is refused and the running one "
 	       "stays).\n");
+}
+
+/* --duration, --summary: what the agent saw, at exit (stdout). */
+static void print_summary(struct agent *a)
+{
+	uint64_t now = agent_now_ns();
+
+	/* the probes stop, what they sent is read, then the figures */
+	for (int i = 0; i < a->ntrk; i++) {
+		__atomic_store_n(&lat_ebpf_probe_ctl(a->trk[i].probe)->enabled, 0u,
+				 __ATOMIC_RELAXED);
+	}
+	ring_buffer__consume(a->rb);
+	agent_refresh(a);
+	printf("latscope agent: config %s, pid %d\n", a->cfg.source, (int)getpid());
+	top_acc_print_summary(&a->top, now, stdout);
+	for (int i = 0; i < a->napps; i++) {
+		uint64_t count = a->apps[i]->fam.other->count;
+
+		for (int k = 0; k < a->apps[i]->fam.n; k++) {
+			count += a->apps[i]->fam.series[k]->count;
+		}
+		printf("app %s: %llu samples, %llu events\n", a->apps[i]->name, U(count),
+		       U(a->apps[i]->events));
+	}
+	printf("event lines written: %llu, changes of profile: %llu\n", U(a->events_written),
+	       U(a->profile_changes));
+	fflush(stdout);
 }
 
 static void cleanup(struct agent *a)
@@ -969,6 +1026,15 @@ static int loop(struct agent *a, const char *config_path, const char *listen_ove
 				timeout = t;
 			}
 		}
+		if (a->deadline_ns) {
+			now = agent_now_ns();
+			if (now >= a->deadline_ns) {
+				return CLI_EXIT_OK;
+			}
+			if (a->deadline_ns - now < (uint64_t)timeout * 1000000ULL) {
+				timeout = (int)((a->deadline_ns - now + 999999) / 1000000);
+			}
+		}
 		ready = poll(fds, (nfds_t)nfds, timeout);
 		if (ready < 0 && errno != EINTR) {
 			cli_error("agent: poll: %s", strerror(errno));
@@ -1001,6 +1067,7 @@ static int loop(struct agent *a, const char *config_path, const char *listen_ove
 		if (now - a->last_tick_ns >= 1000000000ULL) {
 			a->last_tick_ns = now;
 			agent_refresh(a);
+			top_acc_close(&a->top, now, &a->top_last);
 		}
 		if (now - a->last_profile_ns >= 10000000000ULL) {
 			a->last_profile_ns = now;
@@ -1024,6 +1091,8 @@ int cmd_agent(int argc, char **argv)
 	    {"config", required_argument, NULL, 'c'},
 	    {"listen", required_argument, NULL, 'l'},
 	    {"check", no_argument, NULL, 'C'},
+	    {"duration", required_argument, NULL, 'D'},
+	    {"summary", no_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -1031,6 +1100,7 @@ int cmd_agent(int argc, char **argv)
 	struct agent *a = &agent_storage;
 	const char *config_path = NULL, *listen_override = NULL;
 	bool check = false;
+	uint64_t duration_ns = 0;
 	char why[1024];
 	sigset_t mask;
 	int opt, rc = CLI_EXIT_FAILURE, err;
@@ -1049,6 +1119,18 @@ int cmd_agent(int argc, char **argv)
 			break;
 		case 'C':
 			check = true;
+			break;
+		case 'D':
+			if (lat_parse_duration(optarg, 1000000000ULL, &duration_ns) != 0 ||
+			    !duration_ns) {
+				return cli_usage_error(
+				    "agent", "agent: bad --duration '%s' (a duration: 10s, 1m)",
+				    optarg);
+			}
+			a->summary = true;
+			break;
+		case 'S':
+			a->summary = true;
 			break;
 		case 'h':
 			print_help();
@@ -1102,6 +1184,7 @@ int cmd_agent(int argc, char **argv)
 		goto out;
 	}
 	a->started_ns = agent_now_ns();
+	top_acc_init(&a->top, a->started_ns);
 	if (open_events(a, a->cfg.events, &a->events) != 0) {
 		goto out;
 	}
@@ -1163,7 +1246,12 @@ int cmd_agent(int argc, char **argv)
 			agent_http_port(a->http));
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	a->top.started_ns = agent_now_ns(); /* the summary's run: from when it is ready */
+	a->deadline_ns = duration_ns ? a->top.started_ns + duration_ns : 0;
 	rc = loop(a, config_path, listen_override);
+	if (a->summary && rc == CLI_EXIT_OK) {
+		print_summary(a);
+	}
 out:
 	cleanup(a);
 	return rc;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../cli/top.h"
 #include "../cli/track.h"
 #include "config.h"
 #include "metrics.h"
@@ -26,6 +27,7 @@ struct agent_tracker {
 	int nseries;
 	struct agent_kseries kseries[LAT_STATS_SERIES_MAX];
 	struct agent_family slow; /* over-threshold records by label */
+	int top_idx;              /* in agent.top */
 };
 
 /* One application (a name sent by liblatscope clients). */
@@ -53,6 +55,11 @@ struct agent {
 	/* counters */
 	uint64_t events_written, profile_changes, reloads_ok, reloads_failed;
 	uint64_t graphite_sent, graphite_errors, scrapes, ctl_requests;
+	/* `latscope top --agent`: the last second's figures (ctl `top`), and the exit summary */
+	struct top_acc top;
+	struct top_frame top_last;
+	uint64_t deadline_ns; /* --duration: stop then (0: run until a signal) */
+	bool summary;         /* print the run's summary at exit */
 };
 
 uint64_t agent_now_ns(void);

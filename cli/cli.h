@@ -32,6 +32,7 @@ int cmd_analyze_periods(int argc, char **argv); /* analyze period*: cli/analyze_
 bool cli_is_period_analysis(const char *name);
 int cmd_track(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
+int cmd_top(int argc, char **argv); /* cli/top.c */
 int cmd_agent(int argc, char **argv); /* agent/agent.c */
 int cmd_report(int argc, char **argv); /* cli/report.c */
 int cmd_record(int argc, char **argv);

@@ -14,6 +14,7 @@ static const struct cli_command commands[] = {
 	{"analyze", cmd_analyze, "lttng-analyses (cputop, memtop...) on LTTng kernel traces"},
 	{"track", cmd_track, "kernel latency trackers in eBPF: syscalls, wake-ups, off-CPU, I/O..."},
 	{"agent", cmd_agent, "the always-on daemon: trackers, histograms, Prometheus /metrics, Graphite"},
+	{"top", cmd_top, "a live view of the worst latencies, CPU and I/O per process (ncurses, -b)"},
 	{"ctl", cmd_ctl, "read or change a running latscope track (thresholds, timeouts)"},
 	{"report", cmd_report, "a self-contained HTML report from a track --json log or a trace"},
 	{"record", cmd_record, "kernel events to an LTTng kernel trace (CTF) through eBPF"},
