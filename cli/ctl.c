@@ -20,10 +20,13 @@ static void print_help(void)
 	printf(
 	    "Usage: latscope ctl [--pid PID | --socket PATH] get [TRACKER.SETTING...]\n"
 	    "       latscope ctl [--pid PID | --socket PATH] set TRACKER.SETTING=VALUE...\n"
-	    "       latscope ctl [--pid PID | --socket PATH] status\n\n"
+	    "       latscope ctl [--pid PID | --socket PATH] status\n"
+	    "       latscope ctl [--pid PID | --socket PATH] snapshot\n\n"
 	    "Reads or changes the settings of a running `latscope track` without reloading its\n"
 	    "probes. Settings: threshold and timeout (durations: 5ms, 250us...), worst (0 or 1).\n"
-	    "Example: latscope ctl set syscall.threshold=5ms\n\n"
+	    "Example: latscope ctl set syscall.threshold=5ms\n"
+	    "snapshot: a running `latscope record --flight` writes a snapshot and prints its\n"
+	    "folder (its socket: " LAT_TRACK_SOCKET_DIR "/record-PID.sock).\n\n"
 	    "  -p, --pid PID       the latscope track process (default: the only one running)\n"
 	    "  -s, --socket PATH   its control socket (default " LAT_TRACK_SOCKET_DIR
 	    "/track-PID.sock)\n"
@@ -64,16 +67,18 @@ static int connect_socket(const char *path)
 	return fd;
 }
 
-/* Finds the only live control socket; returns a connected fd or -1 after printing why. */
-static int connect_only_running(void)
+/* Finds the only live control socket of prog ("track", "record"); returns a connected fd or -1
+ * after printing why. */
+static int connect_only_running(const char *prog)
 {
+	size_t plen = strlen(prog);
 	DIR *dir = opendir(LAT_TRACK_SOCKET_DIR);
 	char found[PATH_MAX] = "", others[512] = "";
 	int live = 0, fd = -1;
 	struct dirent *de;
 
 	if (!dir) {
-		cli_error("ctl: no latscope track is running (%s: %s)", LAT_TRACK_SOCKET_DIR,
+		cli_error("ctl: no latscope %s is running (%s: %s)", prog, LAT_TRACK_SOCKET_DIR,
 			  strerror(errno));
 		return -1;
 	}
@@ -82,7 +87,7 @@ static int connect_only_running(void)
 		int probe;
 		size_t len = strlen(de->d_name);
 
-		if (strncmp(de->d_name, "track-", 6) != 0 || len < 5 ||
+		if (strncmp(de->d_name, prog, plen) != 0 || de->d_name[plen] != '-' || len < 5 ||
 		    strcmp(de->d_name + len - 5, ".sock") != 0) {
 			continue;
 		}
@@ -98,17 +103,17 @@ static int connect_only_running(void)
 		}
 		if (strlen(others) + len + 2 < sizeof(others)) {
 			strcat(others, " ");
-			strncat(others, de->d_name + 6, len - 11);
+			strncat(others, de->d_name + plen + 1, len - plen - 6);
 		}
 	}
 	closedir(dir);
 	if (live == 0) {
-		cli_error("ctl: no latscope track is running (no live socket in %s)",
+		cli_error("ctl: no latscope %s is running (no live socket in %s)", prog,
 			  LAT_TRACK_SOCKET_DIR);
 		return -1;
 	}
 	if (live > 1) {
-		cli_error("ctl: several latscope track runs (pids%s): pass --pid", others);
+		cli_error("ctl: several latscope %s runs (pids%s): pass --pid", prog, others);
 		return -1;
 	}
 	fd = connect_socket(found);
@@ -127,8 +132,9 @@ int cmd_ctl(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	char request[1024] = "", path[PATH_MAX], line[1024];
-	const char *socket_path = NULL;
+	const char *socket_path = NULL, *prog = "track";
 	bool ok = false, any_error = false;
+	long pid = 0;
 	FILE *in;
 	int opt, fd;
 	size_t used = 0;
@@ -139,13 +145,11 @@ int cmd_ctl(int argc, char **argv)
 		switch (opt) {
 		case 'p': {
 			char *end;
-			long pid = strtol(optarg, &end, 10);
 
+			pid = strtol(optarg, &end, 10);
 			if (end == optarg || *end || pid <= 0 || pid > INT_MAX) {
 				return usage("bad --pid", optarg);
 			}
-			snprintf(path, sizeof(path), LAT_TRACK_SOCKET_DIR "/track-%ld.sock", pid);
-			socket_path = path;
 			break;
 		}
 		case 's':
@@ -161,11 +165,21 @@ int cmd_ctl(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		return usage("what? (get, set or status)", NULL);
+		return usage("what? (get, set, status or snapshot)", NULL);
 	}
 	if (strcmp(argv[optind], "get") && strcmp(argv[optind], "set") &&
-	    strcmp(argv[optind], "status")) {
-		return usage("unknown request (get, set or status)", argv[optind]);
+	    strcmp(argv[optind], "status") && strcmp(argv[optind], "snapshot")) {
+		return usage("unknown request (get, set, status or snapshot)", argv[optind]);
+	}
+	if (strcmp(argv[optind], "snapshot") == 0) {
+		if (optind + 1 < argc) {
+			return usage("snapshot takes no argument", argv[optind + 1]);
+		}
+		prog = "record"; /* the flight recorder's socket */
+	}
+	if (pid && !socket_path) {
+		snprintf(path, sizeof(path), LAT_TRACK_SOCKET_DIR "/%s-%ld.sock", prog, pid);
+		socket_path = path;
 	}
 	if (strcmp(argv[optind], "set") == 0 && optind + 1 >= argc) {
 		return usage("set needs TRACKER.SETTING=VALUE", NULL);
@@ -190,12 +204,14 @@ int cmd_ctl(int argc, char **argv)
 		if (fd < 0) {
 			cli_error("ctl: %s: %s%s", socket_path, strerror(errno),
 				  errno == ENOENT || errno == ECONNREFUSED
-				      ? " (is latscope track running?)"
+				      ? (strcmp(prog, "record")
+					     ? " (is latscope track running?)"
+					     : " (is latscope record --flight running?)")
 				      : "");
 			return CLI_EXIT_FAILURE;
 		}
 	} else {
-		fd = connect_only_running();
+		fd = connect_only_running(prog);
 		if (fd < 0) {
 			return CLI_EXIT_FAILURE;
 		}
@@ -224,7 +240,7 @@ int cmd_ctl(int argc, char **argv)
 	}
 	fclose(in);
 	if (!ok && !any_error) {
-		cli_error("ctl: no answer from latscope track");
+		cli_error("ctl: no answer from latscope %s", prog);
 	}
 	return ok ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }

@@ -1,16 +1,31 @@
-/* record.c: `latscope record`: kernel events to an LTTng kernel CTF trace, through eBPF. */
+/* record.c: `latscope record`: kernel events to an LTTng kernel CTF trace, through eBPF; with
+ * --flight, a flight recorder writing snapshots on demand, on a tracker's alert or an app's. */
 #include "cli.h"
+#include "track.h"
 
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "latscope/agent.h"
 #include "sources/record.h"
+#include "util/ctlsock.h"
 #include "util/units.h"
+
+#define MAX_TRIGGERS     16
+#define TRIGGER_DELAY_NS 10000000ull /* a snapshot is taken this long after its trigger */
 
 static volatile sig_atomic_t record_stop;
 
@@ -24,11 +39,21 @@ static void usage(FILE *out)
 {
 	fprintf(
 	    out,
-	    "Usage: latscope record -o DIR [OPTIONS]\n\n"
+	    "Usage: latscope record -o DIR [OPTIONS]\n"
+	    "       latscope record --flight -o DIR [--keep-size SIZE] [--keep-time DURATION]\n"
+	    "                       [--trigger TRACKER>DURATION]... [--app-socket PATH] "
+	    "[OPTIONS]\n\n"
 	    "Records kernel events with eBPF into DIR/kernel/, an LTTng kernel trace (CTF 1.8,\n"
 	    "lttng-modules' event and field names, one stream per CPU, statedump at start) that\n"
 	    "babeltrace2, lttng-analyses, Trace Compass and `latscope analyze` read. Runs until\n"
 	    "Ctrl-C or --duration.\n\n"
+	    "With --flight, the events stay in per-CPU memory rings holding the newest ones (the\n"
+	    "oldest whole events are overwritten, and counted); a snapshot of the rings is "
+	    "written\n"
+	    "to DIR/snapshot-YYYYMMDDTHHMMSS-N/kernel/ (complete or absent) on `latscope ctl\n"
+	    "snapshot`, when a --trigger tracker reports an event, or when an application sends "
+	    "an\n"
+	    "event (liblatscope's lat_agent_client_event()) to --app-socket.\n\n"
 	    "Options:\n"
 	    "  -o, --output DIR          the session folder to write (created)\n"
 	    "  -e, --events LIST         comma-separated events or groups (default: all):\n"
@@ -40,11 +65,36 @@ static void usage(FILE *out)
 	    "                            do not fit are counted as discarded in the trace\n"
 	    "      --record-self         also record this recorder's own system calls\n"
 	    "  -q, --quiet               no summary on stderr\n"
-	    "  -h, --help                this help\n",
+	    "  -h, --help                this help\n\n"
+	    "Flight recorder:\n"
+	    "      --flight              keep the events in memory, write snapshots\n"
+	    "      --keep-size SIZE      ring memory, all CPUs together (default 64M, at least "
+	    "64K)\n"
+	    "      --keep-time DURATION  also drop the events older than this (default: none)\n"
+	    "      --trigger TRACKER>DURATION\n"
+	    "                            a snapshot when TRACKER (one of `latscope track`'s:\n"
+	    "                            syscall, wakeup, offcpu, block, irq, net, ttfb) sees an\n"
+	    "                            event slower than DURATION: 'syscall>50ms'; repeatable;\n"
+	    "                            ',comm=NAME' or ',pid=PID' after it: only that task's\n"
+	    "      --app-socket PATH     a snapshot when an application sends an event there\n"
+	    "      --snapshot-interval DURATION\n"
+	    "                            at most one triggered snapshot per DURATION (default\n"
+	    "                            10s, 0: no limit); triggers in between are counted\n"
+	    "      --socket PATH         control socket for `latscope ctl snapshot` (default\n"
+	    "                            " LAT_TRACK_SOCKET_DIR "/record-PID.sock)\n",
 	    lat_record_event_names());
 }
 
-enum { OPT_RECORD_SELF = 256 };
+enum {
+	OPT_RECORD_SELF = 256,
+	OPT_FLIGHT,
+	OPT_KEEP_SIZE,
+	OPT_KEEP_TIME,
+	OPT_TRIGGER,
+	OPT_APP_SOCKET,
+	OPT_INTERVAL,
+	OPT_SOCKET,
+};
 
 static const struct option long_options[] = {
     {"output", required_argument, NULL, 'o'},
@@ -54,7 +104,51 @@ static const struct option long_options[] = {
     {"record-self", no_argument, NULL, OPT_RECORD_SELF},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
+    {"flight", no_argument, NULL, OPT_FLIGHT},
+    {"keep-size", required_argument, NULL, OPT_KEEP_SIZE},
+    {"keep-time", required_argument, NULL, OPT_KEEP_TIME},
+    {"trigger", required_argument, NULL, OPT_TRIGGER},
+    {"app-socket", required_argument, NULL, OPT_APP_SOCKET},
+    {"snapshot-interval", required_argument, NULL, OPT_INTERVAL},
+    {"socket", required_argument, NULL, OPT_SOCKET},
     {NULL, 0, NULL, 0},
+};
+
+struct flight_run;
+
+/* One --trigger: a kernel tracker whose every report asks for a snapshot. */
+struct trigger {
+	struct flight_run *run;
+	const struct track_tracker *tracker;
+	uint64_t threshold_ns;
+	struct lat_tracker_filter filter; /* ,comm=NAME ,pid=PID */
+	struct lat_ebpf_probe *probe;
+	uint64_t fired;
+	uint64_t bad_records;
+};
+
+struct flight_run {
+	struct lat_record *rec;
+	const char *dir;
+	bool quiet;
+	struct trigger trig[MAX_TRIGGERS];
+	int ntrig;
+	struct ring_buffer *trig_rb;
+	uint64_t interval_ns;
+	const char *socket_path;
+	char socket_buf[PATH_MAX];
+	int listen_fd;
+	const char *app_path;
+	int app_fd;
+	/* state */
+	uint64_t last_ns; /* when the last triggered snapshot was accepted (0: none yet) */
+	bool pending;
+	uint64_t pending_at;
+	char pending_reason[1024];
+	uint64_t triggers, suppressed, suppressed_since;
+	uint64_t snapshots, failed;
+	uint64_t app_events, app_bad;
+	unsigned seq;
 };
 
 static uint64_t now_ns(void)
@@ -65,17 +159,562 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int cmd_record(int argc, char **argv)
+/* --- snapshots and triggers ----------------------------------------------------------------- */
+
+/* Writes a snapshot now; its folder goes to path. Returns 0 or -errno (printed). */
+static int take_snapshot(struct flight_run *run, const char *reason, char *path, size_t path_len)
 {
-	struct lat_record_opts opts = {0};
+	struct lat_record_snapshot_info info;
+	char name[96], stamp[32], why[512] = "", span[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	int err;
+
+	localtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
+	snprintf(name, sizeof(name), "snapshot-%s-%u", stamp, ++run->seq);
+	snprintf(path, path_len, "%s/%s", run->dir, name);
+	err = lat_record_snapshot(run->rec, name, &info, why, sizeof(why));
+	if (err) {
+		run->failed++;
+		cli_error("record: snapshot: %s", why);
+		return err;
+	}
+	run->snapshots++;
+	if (!run->quiet) {
+		lat_format_duration(info.last_ts - info.first_ts, span, sizeof(span));
+		fprintf(stderr,
+			"latscope record: snapshot %s: %llu events, %llu discarded, %s kept (%s)",
+			path, (unsigned long long)info.events, (unsigned long long)info.discarded,
+			span, reason);
+		if (run->suppressed_since) {
+			fprintf(stderr, "; %llu triggers suppressed since the previous one",
+				(unsigned long long)run->suppressed_since);
+		}
+		fputc('\n', stderr);
+	}
+	run->suppressed_since = 0;
+	return 0;
+}
+
+/* A trigger: a snapshot soon, unless one was triggered less than --snapshot-interval ago. */
+static void fire(struct flight_run *run, const char *reason)
+{
+	uint64_t now = now_ns();
+
+	run->triggers++;
+	if (run->pending || (run->last_ns && now - run->last_ns < run->interval_ns)) {
+		run->suppressed++;
+		if (run->suppressed_since++ == 0 && !run->quiet) {
+			char every[32];
+
+			lat_format_duration(run->interval_ns, every, sizeof(every));
+			fprintf(stderr,
+				"latscope record: trigger suppressed (at most one snapshot every "
+				"%s): %s\n",
+				every, reason);
+		}
+		return;
+	}
+	/* A little later: the events around the trigger come through another ring buffer. */
+	run->pending = true;
+	run->pending_at = now + TRIGGER_DELAY_NS;
+	run->last_ns = now;
+	snprintf(run->pending_reason, sizeof(run->pending_reason), "%s", reason);
+}
+
+static int on_trigger(void *ctx, void *data, size_t size)
+{
+	struct trigger *tr = ctx;
+	const struct lat_record_hdr *hdr = data;
+	struct track_field fields[TRACK_FIELDS_MAX];
+	char reason[512], thr[32], delay[32], comm[LAT_COMM_LEN + 1] = "";
+	size_t used;
+	int n;
+
+	if (lat_ebpf_record_check(data, size) != 0 || hdr->tracker != tr->tracker->id) {
+		tr->bad_records++;
+		return 0;
+	}
+	tr->fired++;
+	memcpy(comm, hdr->comm, LAT_COMM_LEN);
+	lat_track_format_exact(tr->threshold_ns, thr, sizeof(thr));
+	lat_format_duration(hdr->delay_ns, delay, sizeof(delay));
+	used = (size_t)snprintf(reason, sizeof(reason), "trigger %s>%s: tid=%u comm=%s delay=%s",
+				tr->tracker->name, thr, hdr->tid, comm, delay);
+	n = tr->tracker->fields(hdr,
+				hdr->payload_len ? (const char *)data + hdr->payload_off : NULL,
+				fields, TRACK_FIELDS_MAX);
+	for (int i = 0; i < n && used < sizeof(reason); i++) {
+		used += (size_t)snprintf(reason + used, sizeof(reason) - used, " %s=%s",
+					 fields[i].name, fields[i].value);
+	}
+	fire(tr->run, reason);
+	return 0;
+}
+
+/* Reads ",comm=NAME" and ",pid=PID" after a trigger's duration into filter; 0 or -1. */
+static int parse_trigger_filters(char *list, struct lat_tracker_filter *filter)
+{
+	char *save = NULL;
+
+	for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+
+		if (strncmp(tok, "comm=", 5) == 0 && tok[5] && strlen(tok + 5) < LAT_COMM_LEN) {
+			memcpy(filter->comm, tok + 5, strlen(tok + 5));
+		} else if (strncmp(tok, "pid=", 4) == 0 && tok[4]) {
+			unsigned long pid = strtoul(tok + 4, &end, 10);
+
+			if (*end || !pid || pid > INT32_MAX) {
+				return -1;
+			}
+			filter->tgid = (uint32_t)pid;
+		} else {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* TRACKER>DURATION[,comm=NAME][,pid=PID] */
+static int parse_trigger(struct flight_run *run, const char *spec)
+{
+	const char *gt = strchr(spec, '>');
+	const struct track_tracker *t;
+	char name[64], rest[128], *comma;
+	struct trigger *tr;
+	uint64_t ns;
+
+	if (!gt || gt == spec || (size_t)(gt - spec) >= sizeof(name) ||
+	    strlen(gt + 1) >= sizeof(rest)) {
+		return cli_usage_error("record",
+				       "record: --trigger '%s': not TRACKER>DURATION[,comm=NAME]"
+				       "[,pid=PID] (syscall>50ms)",
+				       spec);
+	}
+	memcpy(name, spec, (size_t)(gt - spec));
+	name[gt - spec] = '\0';
+	t = find_tracker(name);
+	if (!t) {
+		return cli_usage_error("record",
+				       "record: --trigger '%s': unknown tracker '%s' (syscall, "
+				       "wakeup, offcpu, block, irq, net, ttfb)",
+				       spec, name);
+	}
+	snprintf(rest, sizeof(rest), "%s", gt + 1);
+	comma = strchr(rest, ',');
+	if (comma) {
+		*comma++ = '\0';
+	}
+	if (lat_parse_duration(rest, 1000000, &ns) || ns == 0) {
+		return cli_usage_error("record", "record: --trigger '%s': bad duration '%s'", spec,
+				       rest);
+	}
+	for (int i = 0; i < run->ntrig; i++) {
+		if (run->trig[i].tracker == t) {
+			return cli_usage_error("record", "record: --trigger: %s given twice", name);
+		}
+	}
+	if (run->ntrig == MAX_TRIGGERS) {
+		return cli_usage_error("record", "record: more than %d --trigger", MAX_TRIGGERS);
+	}
+	tr = &run->trig[run->ntrig];
+	memset(tr, 0, sizeof(*tr));
+	if (comma && parse_trigger_filters(comma, &tr->filter)) {
+		return cli_usage_error(
+		    "record",
+		    "record: --trigger '%s': bad filter (comm=NAME of at most %d "
+		    "characters, pid=PID)",
+		    spec, LAT_COMM_LEN - 1);
+	}
+	if (t->no_task && (tr->filter.tgid || tr->filter.comm[0])) {
+		return cli_usage_error("record",
+				       "record: --trigger '%s': %s events have no task: no comm= "
+				       "nor pid=",
+				       spec, name);
+	}
+	run->ntrig++;
+	tr->run = run;
+	tr->tracker = t;
+	tr->threshold_ns = ns;
+	return 0;
+}
+
+/* Loads and attaches the trigger trackers (the probes of `latscope track`). */
+static int start_triggers(struct flight_run *run)
+{
+	char why[512];
+	int err = 0;
+
+	for (int i = 0; !err && i < run->ntrig; i++) {
+		struct trigger *tr = &run->trig[i];
+		const struct track_tracker *t = tr->tracker;
+		struct lat_ebpf_needs needs = {.tracepoints = t->tracepoints};
+		struct lat_ebpf_probe_opts opts = {
+		    .name = t->name,
+		    .skel = t->skel,
+		    .filter = tr->filter,
+		    .ctl = {.threshold_ns = tr->threshold_ns},
+		    .stack_programs = t->stack_programs,
+		};
+		int fd;
+
+		opts.filter.self_tgid = (uint32_t)getpid();
+		err = lat_ebpf_check(&needs, why, sizeof(why));
+		if (!err) {
+			err = lat_ebpf_probe_load(&opts, &tr->probe, why, sizeof(why));
+		}
+		if (!err) {
+			err = lat_ebpf_probe_attach(tr->probe, why, sizeof(why));
+		}
+		if (err) {
+			cli_error("record: --trigger %s: %s", t->name, why);
+			return err;
+		}
+		fd = lat_ebpf_probe_events_fd(tr->probe);
+		if (!run->trig_rb) {
+			run->trig_rb = ring_buffer__new(fd, on_trigger, tr, NULL);
+			err = run->trig_rb ? 0 : -errno;
+		} else {
+			err = ring_buffer__add(run->trig_rb, fd, on_trigger, tr);
+		}
+		if (err) {
+			cli_error("record: --trigger %s: ring buffer: %s", t->name, strerror(-err));
+		}
+	}
+	return err;
+}
+
+/* --- application events --------------------------------------------------------------------- */
+
+static void apps_drain(struct flight_run *run)
+{
+	struct lat_agent_msg msg;
+
+	for (int i = 0; i < 1024; i++) {
+		ssize_t len = recv(run->app_fd, &msg, sizeof(msg) - 1, MSG_DONTWAIT);
+		char reason[1024], delay[32];
+
+		if (len < 0) {
+			return;
+		}
+		if ((size_t)len < offsetof(struct lat_agent_msg, detail) ||
+		    msg.magic != LAT_AGENT_MSG_MAGIC || msg.version != LAT_AGENT_MSG_VERSION) {
+			run->app_bad++;
+			continue;
+		}
+		if (msg.kind != LAT_AGENT_MSG_EVENT) {
+			continue; /* samples feed the agent's histograms, not snapshots */
+		}
+		((char *)&msg)[len] = '\0';
+		msg.name[LAT_AGENT_NAME_LEN - 1] = '\0';
+		msg.label[LAT_AGENT_LABEL_LEN - 1] = '\0';
+		run->app_events++;
+		lat_format_duration(msg.value_ns, delay, sizeof(delay));
+		snprintf(reason, sizeof(reason),
+			 "application event: pid=%u tid=%u %s%s%s delay=%s%s%s", msg.pid, msg.tid,
+			 msg.name, msg.label[0] ? " label=" : "", msg.label, delay,
+			 msg.detail[0] ? " detail=" : "", msg.detail);
+		fire(run, reason);
+	}
+}
+
+/* A socket at path, refused when a live process already has it (an agent's). */
+static int bind_unix(const char *path, int type, mode_t mode)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int probe;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		return -ENAMETOOLONG;
+	}
+	strcpy(addr.sun_path, path);
+	probe = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	if (probe >= 0 && connect(probe, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
+		close(probe);
+		return -EADDRINUSE;
+	}
+	if (probe >= 0) {
+		close(probe);
+	}
+	return lat_ctlsock_bind(path, type, mode);
+}
+
+/* --- control socket (`latscope ctl snapshot`, `status`) ------------------------------------ */
+
+static void ctl_serve(struct flight_run *run)
+{
+	char line[256], path[PATH_MAX];
+	FILE *out = lat_ctlsock_accept(run->listen_fd, line, sizeof(line));
+
+	if (!out) {
+		return; /* nothing to accept, refused, or a probe */
+	}
+	if (strcmp(line, "snapshot") == 0) {
+		/* asked by the operator: not rate limited */
+		if (take_snapshot(run, "ctl snapshot", path, sizeof(path)) == 0) {
+			fprintf(out, "%s\nok\n", path);
+		} else {
+			fprintf(out, "error: snapshot failed (see the recorder's messages)\n");
+		}
+	} else if (strcmp(line, "status") == 0) {
+		struct lat_record_stats st;
+
+		lat_record_get_stats(run->rec, &st);
+		fprintf(out,
+			"record.kept_events=%llu\nrecord.kept_bytes=%llu\nrecord.ring_bytes=%llu\n"
+			"record.overwritten=%llu\nrecord.expired=%llu\nrecord.discarded=%llu\n"
+			"record.snapshots=%llu\nrecord.triggers=%llu\nrecord.suppressed=%llu\nok\n",
+			(unsigned long long)st.kept, (unsigned long long)st.kept_bytes,
+			(unsigned long long)st.ring_bytes, (unsigned long long)st.overwritten,
+			(unsigned long long)st.expired, (unsigned long long)st.discarded,
+			(unsigned long long)run->snapshots, (unsigned long long)run->triggers,
+			(unsigned long long)run->suppressed);
+	} else {
+		fprintf(out, "error: unknown request '%.40s' (snapshot, status)\n", line);
+	}
+	fclose(out);
+}
+
+static int ctl_listen(struct flight_run *run)
+{
+	if (!run->socket_path) {
+		if (mkdir(LAT_TRACK_SOCKET_DIR, 0700) != 0 && errno != EEXIST) {
+			return -errno;
+		}
+		snprintf(run->socket_buf, sizeof(run->socket_buf),
+			 LAT_TRACK_SOCKET_DIR "/record-%d.sock", (int)getpid());
+		run->socket_path = run->socket_buf;
+	}
+	run->listen_fd = bind_unix(run->socket_path, SOCK_STREAM, 0600);
+	return run->listen_fd < 0 ? run->listen_fd : 0;
+}
+
+/* --- the flight recorder's loop ------------------------------------------------------------- */
+
+static int flight_loop(struct flight_run *run, uint64_t deadline)
+{
+	int err = 0;
+
+	while (!record_stop) {
+		struct pollfd fds[4];
+		uint64_t now = now_ns(), wake = now + 100000000ull;
+		int nfds = 0, timeout;
+
+		if (deadline && now >= deadline) {
+			break;
+		}
+		if (run->pending && now >= run->pending_at) {
+			char path[PATH_MAX];
+
+			run->pending = false;
+			take_snapshot(run, run->pending_reason, path, sizeof(path));
+			continue;
+		}
+		if (deadline && deadline < wake) {
+			wake = deadline;
+		}
+		if (run->pending && run->pending_at < wake) {
+			wake = run->pending_at;
+		}
+		timeout = (int)((wake - now + 999999) / 1000000);
+		fds[nfds++] = (struct pollfd){.fd = lat_record_fd(run->rec), .events = POLLIN};
+		if (run->trig_rb) {
+			fds[nfds++] = (struct pollfd){.fd = ring_buffer__epoll_fd(run->trig_rb),
+						      .events = POLLIN};
+		}
+		if (run->listen_fd >= 0) {
+			fds[nfds++] = (struct pollfd){.fd = run->listen_fd, .events = POLLIN};
+		}
+		if (run->app_fd >= 0) {
+			fds[nfds++] = (struct pollfd){.fd = run->app_fd, .events = POLLIN};
+		}
+		if (poll(fds, (nfds_t)nfds, timeout) < 0 && errno != EINTR) {
+			err = -errno;
+			break;
+		}
+		err = lat_record_poll(run->rec, 0);
+		if (err < 0 && err != -EINTR) {
+			break;
+		}
+		err = 0;
+		if (run->trig_rb) {
+			ring_buffer__consume(run->trig_rb);
+		}
+		if (run->app_fd >= 0) {
+			apps_drain(run);
+		}
+		if (run->listen_fd >= 0) {
+			ctl_serve(run);
+		}
+	}
+	return err;
+}
+
+static int run_flight(struct flight_run *run, struct lat_record_opts *opts, uint64_t duration_ns)
+{
+	struct lat_record_stats stats;
+	char why[512] = "";
+	int err;
+
+	err = lat_record_open(opts, &run->rec, why, sizeof(why));
+	if (err) {
+		cli_error("record: %s", why);
+		return CLI_EXIT_FAILURE;
+	}
+	err = lat_record_start(run->rec, why, sizeof(why));
+	if (err) {
+		cli_error("record: %s", why);
+		goto out;
+	}
+	err = start_triggers(run);
+	if (err) {
+		goto out;
+	}
+	if (run->app_path) {
+		run->app_fd = bind_unix(run->app_path, SOCK_DGRAM, 0666);
+		if (run->app_fd < 0) {
+			err = run->app_fd;
+			cli_error("record: --app-socket %s: %s", run->app_path, strerror(-err));
+			goto out;
+		}
+	}
+	err = ctl_listen(run);
+	if (err) {
+		cli_error("record: control socket %s: %s", run->socket_path, strerror(-err));
+		goto out;
+	}
+	if (!run->quiet) {
+		char kept[64] = "";
+
+		lat_record_get_stats(run->rec, &stats);
+		snprintf(kept, sizeof(kept), "%.1f MB", (double)stats.ring_bytes / 1e6);
+		fprintf(
+		    stderr,
+		    "latscope record: flight recorder, %s in %u rings, snapshots in %s/, control "
+		    "socket %s%s\n",
+		    kept, stats.cpus, opts->dir, run->socket_path,
+		    duration_ns ? "" : " (Ctrl-C to stop)");
+	}
+	err = flight_loop(run, duration_ns ? now_ns() + duration_ns : 0);
+
+out:
+	if (run->listen_fd >= 0) {
+		close(run->listen_fd);
+		unlink(run->socket_path);
+	}
+	if (run->app_fd >= 0) {
+		close(run->app_fd);
+		unlink(run->app_path);
+	}
+	ring_buffer__free(run->trig_rb);
+	for (int i = 0; i < run->ntrig; i++) {
+		lat_ebpf_probe_destroy(run->trig[i].probe);
+	}
+	{
+		int cerr = lat_record_close(run->rec, &stats);
+
+		err = err ? err : cerr;
+	}
+	if (err) {
+		return CLI_EXIT_FAILURE;
+	}
+	if (!run->quiet) {
+		fprintf(stderr,
+			"latscope record: %llu snapshots (%llu failed), %llu triggers (%llu "
+			"suppressed by the rate limit); %llu events kept, %llu overwritten, %llu "
+			"expired, %llu discarded\n",
+			(unsigned long long)run->snapshots, (unsigned long long)run->failed,
+			(unsigned long long)run->triggers, (unsigned long long)run->suppressed,
+			(unsigned long long)stats.kept, (unsigned long long)stats.overwritten,
+			(unsigned long long)stats.expired, (unsigned long long)stats.discarded);
+	}
+	return CLI_EXIT_OK;
+}
+
+/* --- plain recording ------------------------------------------------------------------------ */
+
+static int run_record(struct lat_record_opts *opts, uint64_t duration_ns, bool quiet)
+{
 	struct lat_record_stats stats;
 	struct lat_record *rec = NULL;
+	uint64_t deadline = 0;
+	char why[512] = "";
+	int err;
+
+	err = lat_record_open(opts, &rec, why, sizeof(why));
+	if (err) {
+		cli_error("record: %s", why);
+		return CLI_EXIT_FAILURE;
+	}
+	err = lat_record_start(rec, why, sizeof(why));
+	if (err) {
+		lat_record_close(rec, NULL);
+		cli_error("record: %s", why);
+		return CLI_EXIT_FAILURE;
+	}
+	if (!quiet) {
+		fprintf(stderr, "latscope record: writing %s/kernel/%s\n", opts->dir,
+			duration_ns ? "" : " (Ctrl-C to stop)");
+	}
+	if (duration_ns) {
+		deadline = now_ns() + duration_ns;
+	}
+	while (!record_stop) {
+		int timeout = 100;
+
+		if (deadline) {
+			uint64_t now = now_ns();
+
+			if (now >= deadline) {
+				break;
+			}
+			if (deadline - now < 100000000ull) {
+				timeout = (int)((deadline - now) / 1000000) + 1;
+			}
+		}
+		err = lat_record_poll(rec, timeout);
+		if (err < 0 && err != -EINTR) {
+			break;
+		}
+		err = 0;
+	}
+	{
+		int cerr = lat_record_close(rec, &stats);
+
+		if (!err) {
+			err = cerr;
+		}
+	}
+	if (err) {
+		cli_error("record: %s/kernel: %s", opts->dir, strerror(-err));
+		return CLI_EXIT_FAILURE;
+	}
+	if (!quiet) {
+		fprintf(stderr,
+			"latscope record: %llu events, %llu discarded, %.1f MB in %s/kernel/ "
+			"(%u streams)\n",
+			(unsigned long long)stats.events, (unsigned long long)stats.discarded,
+			(double)stats.bytes / 1e6, opts->dir, stats.cpus);
+	}
+	return CLI_EXIT_OK;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	static struct flight_run run;
+	struct lat_record_opts opts = {0};
 	struct sigaction sa = {0};
-	uint64_t duration_ns = 0, size, deadline = 0;
-	bool quiet = false;
+	uint64_t duration_ns = 0, size;
+	const char *flight_only = NULL;
 	char why[512] = "";
 	int opt, err;
 
+	memset(&run, 0, sizeof(run));
+	run.listen_fd = -1;
+	run.app_fd = -1;
+	run.interval_ns = 10000000000ull;
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":o:e:d:b:qh", long_options, NULL)) != -1) {
@@ -111,11 +750,65 @@ int cmd_record(int argc, char **argv)
 			opts.record_self = true;
 			break;
 		case 'q':
-			quiet = true;
+			run.quiet = true;
 			break;
 		case 'h':
 			usage(stdout);
 			return CLI_EXIT_OK;
+		case OPT_FLIGHT:
+			opts.flight = true;
+			break;
+		case OPT_KEEP_SIZE:
+			if (lat_parse_size(optarg, &size) || size < (64u << 10) ||
+			    size > (1ull << 40)) {
+				return cli_usage_error(
+				    "record",
+				    "record: --keep-size: '%s' is not a size between 64K and 1T",
+				    optarg);
+			}
+			opts.keep_bytes = size;
+			flight_only = "--keep-size";
+			break;
+		case OPT_KEEP_TIME:
+			if (lat_parse_duration(optarg, 1000000000ull, &opts.keep_ns) ||
+			    opts.keep_ns == 0) {
+				return cli_usage_error("record",
+						       "record: --keep-time: invalid '%s'", optarg);
+			}
+			flight_only = "--keep-time";
+			break;
+		case OPT_TRIGGER:
+			err = parse_trigger(&run, optarg);
+			if (err) {
+				return err;
+			}
+			flight_only = "--trigger";
+			break;
+		case OPT_APP_SOCKET:
+			if (!*optarg ||
+			    strlen(optarg) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+				return cli_usage_error(
+				    "record", "record: --app-socket: bad path '%s'", optarg);
+			}
+			run.app_path = optarg;
+			flight_only = "--app-socket";
+			break;
+		case OPT_INTERVAL:
+			if (lat_parse_duration(optarg, 1000000000ull, &run.interval_ns)) {
+				return cli_usage_error(
+				    "record", "record: --snapshot-interval: invalid '%s'", optarg);
+			}
+			flight_only = "--snapshot-interval";
+			break;
+		case OPT_SOCKET:
+			if (!*optarg ||
+			    strlen(optarg) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+				return cli_usage_error("record", "record: --socket: bad path '%s'",
+						       optarg);
+			}
+			run.socket_path = optarg;
+			flight_only = "--socket";
+			break;
 		case ':':
 			return cli_usage_error("record", "record: option '%s' needs a value",
 					       argv[optind - 1]);
@@ -130,63 +823,15 @@ int cmd_record(int argc, char **argv)
 	if (!opts.dir) {
 		return cli_usage_error("record", "record: -o DIR is required");
 	}
-	err = lat_record_open(&opts, &rec, why, sizeof(why));
-	if (err) {
-		cli_error("record: %s", why);
-		return CLI_EXIT_FAILURE;
+	if (flight_only && !opts.flight) {
+		return cli_usage_error("record", "record: %s needs --flight", flight_only);
 	}
 	sa.sa_handler = on_signal; /* no SA_RESTART: the poll returns at once */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	err = lat_record_start(rec, why, sizeof(why));
-	if (err) {
-		lat_record_close(rec, NULL);
-		cli_error("record: %s", why);
-		return CLI_EXIT_FAILURE;
+	if (opts.flight) {
+		run.dir = opts.dir;
+		return run_flight(&run, &opts, duration_ns);
 	}
-	if (!quiet) {
-		fprintf(stderr, "latscope record: writing %s/kernel/%s\n", opts.dir,
-			duration_ns ? "" : " (Ctrl-C to stop)");
-	}
-	if (duration_ns) {
-		deadline = now_ns() + duration_ns;
-	}
-	while (!record_stop) {
-		int timeout = 100;
-
-		if (deadline) {
-			uint64_t now = now_ns();
-
-			if (now >= deadline) {
-				break;
-			}
-			if (deadline - now < 100000000ull) {
-				timeout = (int)((deadline - now) / 1000000) + 1;
-			}
-		}
-		err = lat_record_poll(rec, timeout);
-		if (err < 0 && err != -EINTR) {
-			break;
-		}
-		err = 0;
-	}
-	{
-		int cerr = lat_record_close(rec, &stats);
-
-		if (!err) {
-			err = cerr;
-		}
-	}
-	if (err) {
-		cli_error("record: %s/kernel: %s", opts.dir, strerror(-err));
-		return CLI_EXIT_FAILURE;
-	}
-	if (!quiet) {
-		fprintf(stderr,
-			"latscope record: %llu events, %llu discarded, %.1f MB in %s/kernel/ "
-			"(%u streams)\n",
-			(unsigned long long)stats.events, (unsigned long long)stats.discarded,
-			(double)stats.bytes / 1e6, opts.dir, stats.cpus);
-	}
-	return CLI_EXIT_OK;
+	return run_record(&opts, duration_ns, run.quiet);
 }

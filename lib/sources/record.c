@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "outputs/ctf_writer.h"
 #include "record.skel.h"
 #include "sources/ebpf.h"
+#include "sources/record_flight.h"
 #include "sources/record_syscalls.h"
 #include "sources/syscall_names.h"
 
@@ -169,6 +171,14 @@ struct lat_record {
 	uint64_t discarded;
 	uint64_t bad_records;
 	int error;
+	/* flight recorder */
+	struct lat_flight *flight; /* NULL: records go to the writer as they come */
+	uint64_t *drops_noted;     /* per CPU: the loss total last noted in the rings */
+	uint64_t *snap_lost;       /* per CPU: losses inside the snapshot being written */
+	char *dir;
+	size_t packet_bytes;
+	int64_t clock_offset_ns;
+	uint64_t snapshots;
 };
 
 static void set_why(char *why, size_t len, const char *fmt, ...)
@@ -272,6 +282,54 @@ const char *lat_record_event_names(void)
 
 /* --- classes -------------------------------------------------------------------------------- */
 
+/* The LTTng description of system call nr, or NULL. */
+static const struct lat_rec_syscall *find_syscall(long nr)
+{
+	const char *scname = lat_syscall_name(nr);
+
+	/* The kernel (and LTTng) call some by their new ABI name: newfstat, newuname... */
+	for (int pass = 0; scname && pass < 2; pass++) {
+		char alt[64];
+
+		if (pass && strcmp(scname, "sendfile") == 0) {
+			scname = "sendfile64";
+		} else if (pass && strcmp(scname, "umount2") == 0) {
+			scname = "umount";
+		}
+		snprintf(alt, sizeof(alt), "%s%s",
+			 pass && strncmp(scname, "sendfile", 8) && strcmp(scname, "umount") ? "new"
+											    : "",
+			 scname);
+		for (unsigned i = 0; i < lat_rec_syscall_count; i++) {
+			if (strcmp(lat_rec_syscalls[i].name, alt) == 0) {
+				return &lat_rec_syscalls[i];
+			}
+		}
+	}
+	return NULL;
+}
+
+/* Tells the probes which arguments of each system call are strings to copy. */
+static int set_strargs(struct lat_record *rec)
+{
+	for (long nr = 0; nr < LAT_REC_SYS_MAX; nr++) {
+		const struct lat_rec_syscall *sc = find_syscall(nr);
+		uint32_t key = (uint32_t)nr;
+		uint8_t strmask = 0;
+
+		for (unsigned i = 0; sc && i < sc->entry_count; i++) {
+			if (sc->entry[i].type == LAT_CTF_STRING && sc->entry[i].arg >= 0) {
+				strmask |= 1 << sc->entry[i].arg;
+			}
+		}
+		if (strmask && bpf_map_update_elem(bpf_map__fd(rec->skel->maps.lat_rec_strargs),
+						   &key, &strmask, BPF_ANY)) {
+			return -errno;
+		}
+	}
+	return 0;
+}
+
 static int add_syscall_classes(struct lat_record *rec)
 {
 	struct lat_ctf_field fields[LAT_REC_SYS_ARGS + 1];
@@ -286,35 +344,11 @@ static int add_syscall_classes(struct lat_record *rec)
 					       &rec->sys_unknown_exit);
 	}
 	for (long nr = 0; !err && nr < LAT_REC_SYS_MAX; nr++) {
-		const char *scname = lat_syscall_name(nr);
-		const struct lat_rec_syscall *sc = NULL;
+		const struct lat_rec_syscall *sc = find_syscall(nr);
 		struct sys_class *cls = &rec->sys[nr];
-		uint8_t strmask = 0;
-		uint32_t key = (uint32_t)nr;
 
 		cls->entry_id = rec->sys_unknown_entry;
 		cls->exit_id = rec->sys_unknown_exit;
-		/* The kernel (and LTTng) call some by their new ABI name: newfstat, newuname... */
-		for (int pass = 0; scname && !sc && pass < 2; pass++) {
-			char alt[64];
-
-			if (pass && strcmp(scname, "sendfile") == 0) {
-				scname = "sendfile64";
-			} else if (pass && strcmp(scname, "umount2") == 0) {
-				scname = "umount";
-			}
-			snprintf(alt, sizeof(alt), "%s%s",
-				 pass && strncmp(scname, "sendfile", 8) && strcmp(scname, "umount")
-				     ? "new"
-				     : "",
-				 scname);
-			for (unsigned i = 0; i < lat_rec_syscall_count; i++) {
-				if (strcmp(lat_rec_syscalls[i].name, alt) == 0) {
-					sc = &lat_rec_syscalls[i];
-					break;
-				}
-			}
-		}
 		if (!sc) {
 			continue;
 		}
@@ -322,9 +356,6 @@ static int add_syscall_classes(struct lat_record *rec)
 		for (unsigned i = 0; i < sc->entry_count; i++) {
 			fields[i].name = sc->entry[i].name;
 			fields[i].type = sc->entry[i].type;
-			if (sc->entry[i].type == LAT_CTF_STRING && sc->entry[i].arg >= 0) {
-				strmask |= 1 << sc->entry[i].arg;
-			}
 		}
 		snprintf(name, sizeof(name), "syscall_entry_%s", sc->name);
 		err = lat_ctf_writer_add_class(rec->writer, name, fields, sc->entry_count,
@@ -339,12 +370,6 @@ static int add_syscall_classes(struct lat_record *rec)
 		snprintf(name, sizeof(name), "syscall_exit_%s", sc->name);
 		err = lat_ctf_writer_add_class(rec->writer, name, fields, sc->exit_count,
 					       &cls->exit_id);
-		if (!err && strmask) {
-			err = bpf_map_update_elem(bpf_map__fd(rec->skel->maps.lat_rec_strargs),
-						  &key, &strmask, BPF_ANY)
-				  ? -errno
-				  : 0;
-		}
 	}
 	return err;
 }
@@ -660,6 +685,12 @@ static int on_record(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*hdr) || hdr->cpu >= rec->cpus) {
 		rec->bad_records++;
+		return 0;
+	}
+	if (rec->flight) {
+		if (lat_flight_push(rec->flight, hdr->cpu, hdr->ts, data, size)) {
+			rec->bad_records++; /* larger than a ring: refused at open */
+		}
 		return 0;
 	}
 	err = write_record(rec, hdr, hdr + 1, size - sizeof(*hdr));
@@ -1001,13 +1032,53 @@ static uint64_t ksym_address(const char *name)
 	return found;
 }
 
+static void remove_partial(const char *dir);
+
+/* Creates a trace folder in dir (and dir's parents), then removes it: 0 or -errno. */
+static int check_dir(struct lat_record *rec, const char *dir)
+{
+	struct lat_ctf_writer_opts wopts = {.cpus = rec->cpus};
+	struct lat_ctf_writer *w = NULL;
+	char kdir[4200];
+	int err;
+
+	snprintf(kdir, sizeof(kdir), "%s/kernel", dir);
+	wopts.dir = kdir;
+	err = lat_ctf_writer_create(&wopts, &w);
+	if (!err) {
+		err = lat_ctf_writer_close(w);
+	}
+	remove_partial(dir);
+	return err;
+}
+
+/* A trace folder: the writer, the event classes and the metadata. */
+static int open_writer(struct lat_record *rec, const char *dir)
+{
+	struct lat_ctf_writer_opts wopts = {0};
+	int err;
+
+	wopts.dir = dir;
+	wopts.cpus = rec->cpus;
+	wopts.packet_bytes = rec->packet_bytes;
+	wopts.clock_offset_ns = rec->clock_offset_ns;
+	err = lat_ctf_writer_create(&wopts, &rec->writer);
+	if (err) {
+		return err;
+	}
+	err = add_classes(rec);
+	if (!err) {
+		err = lat_ctf_writer_write_metadata(rec->writer);
+	}
+	return err;
+}
+
 int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out, char *why,
 		    size_t why_len)
 {
 	static const char *const tracepoints[] = {"sched/sched_switch", "raw_syscalls/sys_enter",
 						  NULL};
 	const struct lat_ebpf_needs needs = {.tracepoints = tracepoints};
-	struct lat_ctf_writer_opts wopts = {0};
 	struct lat_record *rec;
 	char dir[4096];
 	size_t ring = opts->buffer_bytes ? opts->buffer_bytes : (32u << 20);
@@ -1037,11 +1108,31 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 		return ncpus < 0 ? ncpus : -EINVAL;
 	}
 	rec->cpus = (uint32_t)ncpus;
+	rec->packet_bytes = opts->packet_bytes;
+	rec->clock_offset_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
 	rec->tids = calloc(TID_SLOTS, sizeof(*rec->tids));
 	rec->drop_values = calloc(rec->cpus, sizeof(uint64_t));
-	if (!rec->tids || !rec->drop_values) {
+	rec->dir = strdup(opts->dir);
+	if (!rec->tids || !rec->drop_values || !rec->dir) {
 		err = -ENOMEM;
 		goto error;
+	}
+	if (opts->flight) {
+		uint64_t keep = opts->keep_bytes ? opts->keep_bytes : (64ull << 20);
+
+		rec->drops_noted = calloc(2 * (size_t)rec->cpus, sizeof(uint64_t));
+		rec->snap_lost = rec->drops_noted + rec->cpus;
+		if (!rec->drops_noted) {
+			err = -ENOMEM;
+			goto error;
+		}
+		err = lat_flight_create(rec->cpus, keep, opts->keep_ns, &rec->flight);
+		if (err) {
+			set_why(why, why_len, "cannot keep %llu bytes in %u rings: %s",
+				(unsigned long long)keep, rec->cpus,
+				err == -EINVAL ? "less than 4 KiB per CPU" : strerror(-err));
+			goto error;
+		}
 	}
 	rec->skel = record_bpf__open();
 	if (!rec->skel) {
@@ -1067,23 +1158,27 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 		set_why(why, why_len, "cannot load the record probes: %s", strerror(-err));
 		goto error;
 	}
-	snprintf(dir, sizeof(dir), "%s/kernel", opts->dir);
-	wopts.dir = dir;
-	wopts.cpus = rec->cpus;
-	wopts.packet_bytes = opts->packet_bytes;
-	wopts.clock_offset_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
-	err = lat_ctf_writer_create(&wopts, &rec->writer);
+	err = rec->syscalls ? set_strargs(rec) : 0;
 	if (err) {
-		set_why(why, why_len, "%s: %s", dir, strerror(-err));
+		set_why(why, why_len, "cannot configure the record probes: %s", strerror(-err));
 		goto error;
 	}
-	err = add_classes(rec);
-	if (!err) {
-		err = lat_ctf_writer_write_metadata(rec->writer);
-	}
-	if (err) {
-		set_why(why, why_len, "%s: cannot write the metadata: %s", dir, strerror(-err));
-		goto error;
+	if (rec->flight) {
+		/* Snapshots only: DIR (and its parents) made and checked now, by a trial writer. */
+		snprintf(dir, sizeof(dir), "%s/.check-%d.tmp", opts->dir, (int)getpid());
+		err = check_dir(rec, dir);
+		if (err) {
+			set_why(why, why_len, "%s: %s", opts->dir, strerror(-err));
+			goto error;
+		}
+	} else {
+		snprintf(dir, sizeof(dir), "%s/kernel", opts->dir);
+		err = open_writer(rec, dir);
+		if (err) {
+			set_why(why, why_len, "%s: %s%s", dir,
+				rec->writer ? "cannot write the metadata: " : "", strerror(-err));
+			goto error;
+		}
 	}
 	rec->rb =
 	    ring_buffer__new(bpf_map__fd(rec->skel->maps.lat_rec_events), on_record, rec, NULL);
@@ -1109,6 +1204,9 @@ int lat_record_start(struct lat_record *rec, char *why, size_t why_len)
 		set_why(why, why_len, "cannot attach the record probes: %s", strerror(-err));
 		return err;
 	}
+	if (rec->flight) {
+		return 0; /* each snapshot has its own statedump */
+	}
 	/* Every event from the probes is at or after t0: the statedump, stamped t0, comes first. */
 	err = statedump(rec, t0);
 	if (err) {
@@ -1120,14 +1218,23 @@ int lat_record_start(struct lat_record *rec, char *why, size_t why_len)
 static void update_drops(struct lat_record *rec)
 {
 	uint32_t zero = 0;
-	uint64_t total = 0;
+	uint64_t total = 0, now = 0;
 
 	if (bpf_map_lookup_elem(bpf_map__fd(rec->skel->maps.lat_rec_drops), &zero,
 				rec->drop_values)) {
 		return;
 	}
 	for (uint32_t cpu = 0; cpu < rec->cpus; cpu++) {
-		lat_ctf_writer_set_discarded(rec->writer, cpu, rec->drop_values[cpu]);
+		if (!rec->flight) {
+			lat_ctf_writer_set_discarded(rec->writer, cpu, rec->drop_values[cpu]);
+		} else if (rec->drop_values[cpu] != rec->drops_noted[cpu]) {
+			/* In the rings with the events: a snapshot counts those of its window. */
+			now = now ? now : clock_ns(CLOCK_MONOTONIC);
+			if (lat_flight_note_drops(rec->flight, cpu, now, rec->drop_values[cpu]) ==
+			    0) {
+				rec->drops_noted[cpu] = rec->drop_values[cpu];
+			}
+		}
 		total += rec->drop_values[cpu];
 	}
 	rec->discarded = total;
@@ -1144,17 +1251,149 @@ int lat_record_poll(struct lat_record *rec, int timeout_ms)
 	return n;
 }
 
+int lat_record_fd(struct lat_record *rec)
+{
+	return ring_buffer__epoll_fd(rec->rb);
+}
+
+/* --- flight recorder snapshots -------------------------------------------------------------- */
+
+static int snap_record(void *ctx, uint32_t cpu, uint64_t ts, const void *data, size_t size)
+{
+	struct lat_record *rec = ctx;
+	const struct lat_rec_hdr *hdr = data;
+	int err;
+
+	(void)cpu;
+	(void)ts;
+	err = write_record(rec, hdr, hdr + 1, size - sizeof(*hdr));
+	return err == -EINVAL ? 0 : err; /* a malformed record was counted when it came */
+}
+
+static int snap_drops(void *ctx, uint32_t cpu, uint64_t ts, uint64_t total)
+{
+	struct lat_record *rec = ctx;
+
+	(void)ts;
+	lat_ctf_writer_set_discarded(rec->writer, cpu, total);
+	rec->snap_lost[cpu] = total;
+	return 0;
+}
+
+/* Removes a snapshot folder left incomplete: DIR/kernel/ and its files, DIR/kernel, DIR. */
+static void remove_partial(const char *dir)
+{
+	char path[4200];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/kernel", dir);
+	d = opendir(path);
+	while (d && (de = readdir(d))) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			snprintf(path, sizeof(path), "%s/kernel/%s", dir, de->d_name);
+			unlink(path);
+		}
+	}
+	if (d) {
+		closedir(d);
+	}
+	snprintf(path, sizeof(path), "%s/kernel", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
+int lat_record_snapshot(struct lat_record *rec, const char *name,
+			struct lat_record_snapshot_info *info, char *why, size_t why_len)
+{
+	static const struct lat_flight_visitor visitor = {.record = snap_record,
+							  .drops = snap_drops};
+	struct lat_flight_stats fs;
+	char tmp[4096], final[4096], kdir[4200];
+	struct stat st;
+	uint64_t window_start;
+	int err;
+
+	memset(info, 0, sizeof(*info));
+	if (!rec->flight || !name || !*name || strchr(name, '/')) {
+		set_why(why, why_len, "not a flight recorder, or a bad snapshot name");
+		return -EINVAL;
+	}
+	snprintf(final, sizeof(final), "%s/%s", rec->dir, name);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", rec->dir, name);
+	if (stat(final, &st) == 0) {
+		set_why(why, why_len, "%s: %s", final, strerror(EEXIST));
+		return -EEXIST;
+	}
+	ring_buffer__consume(rec->rb); /* what the probes wrote until now */
+	update_drops(rec);
+	lat_flight_expire(rec->flight, clock_ns(CLOCK_MONOTONIC));
+	lat_flight_get_stats(rec->flight, &fs);
+	window_start = fs.oldest_ts ? fs.oldest_ts : clock_ns(CLOCK_MONOTONIC);
+	remove_partial(tmp); /* left by a recorder killed while writing one */
+	snprintf(kdir, sizeof(kdir), "%s/kernel", tmp);
+	err = open_writer(rec, kdir);
+	if (!err) {
+		/* The processes now, stamped at the window's start: the snapshot's events follow.
+		 */
+		err = statedump(rec, window_start);
+	}
+	if (!err) {
+		memset(rec->tids, 0, TID_SLOTS * sizeof(*rec->tids));
+		memset(rec->snap_lost, 0, rec->cpus * sizeof(*rec->snap_lost));
+		err = lat_flight_walk(rec->flight, &visitor, rec);
+	}
+	if (rec->writer) {
+		int cerr = lat_ctf_writer_flush(rec->writer);
+
+		info->events = lat_ctf_writer_events(rec->writer);
+		info->bytes = lat_ctf_writer_bytes(rec->writer);
+		cerr = lat_ctf_writer_close(rec->writer);
+		rec->writer = NULL;
+		err = err ? err : cerr;
+	}
+	if (!err && rename(tmp, final)) {
+		err = -errno;
+	}
+	if (err) {
+		remove_partial(tmp);
+		set_why(why, why_len, "%s: %s", final, strerror(-err));
+		return err;
+	}
+	for (uint32_t cpu = 0; cpu < rec->cpus; cpu++) {
+		info->discarded += rec->snap_lost[cpu];
+	}
+	info->first_ts = fs.oldest_ts;
+	info->last_ts = fs.newest_ts;
+	rec->snapshots++;
+	return 0;
+}
+
 void lat_record_get_stats(struct lat_record *rec, struct lat_record_stats *stats)
 {
 	memset(stats, 0, sizeof(*stats));
-	if (!rec || !rec->writer) {
+	if (!rec) {
 		return;
 	}
 	update_drops(rec);
-	stats->events = lat_ctf_writer_events(rec->writer);
 	stats->discarded = rec->discarded;
-	stats->bytes = lat_ctf_writer_bytes(rec->writer);
 	stats->cpus = rec->cpus;
+	if (rec->writer && !rec->flight) {
+		stats->events = lat_ctf_writer_events(rec->writer);
+		stats->bytes = lat_ctf_writer_bytes(rec->writer);
+	}
+	if (rec->flight) {
+		struct lat_flight_stats fs;
+
+		lat_flight_get_stats(rec->flight, &fs);
+		stats->kept = fs.events;
+		stats->kept_bytes = fs.bytes;
+		stats->ring_bytes = fs.capacity;
+		stats->kept_ns = fs.newest_ts - fs.oldest_ts;
+		stats->overwritten = fs.overwritten;
+		stats->expired = fs.expired;
+		stats->snapshots = rec->snapshots;
+	}
 }
 
 int lat_record_close(struct lat_record *rec, struct lat_record_stats *stats)
@@ -1167,7 +1406,7 @@ int lat_record_close(struct lat_record *rec, struct lat_record_stats *stats)
 	if (rec->skel) {
 		record_bpf__detach(rec->skel);
 	}
-	if (rec->rb && rec->writer && !rec->error) {
+	if (rec->rb && (rec->writer || rec->flight) && !rec->error) {
 		ring_buffer__consume(rec->rb); /* what the probes wrote before the detach */
 		update_drops(rec);
 	}
@@ -1183,11 +1422,16 @@ int lat_record_close(struct lat_record *rec, struct lat_record_stats *stats)
 		if (!err) {
 			err = cerr;
 		}
+	} else if (stats && rec->skel && rec->rb) {
+		lat_record_get_stats(rec, stats);
 	}
 	ring_buffer__free(rec->rb);
 	record_bpf__destroy(rec->skel);
+	lat_flight_destroy(rec->flight);
+	free(rec->drops_noted);
 	free(rec->tids);
 	free(rec->drop_values);
+	free(rec->dir);
 	free(rec);
 	return err;
 }

@@ -13,6 +13,11 @@ struct lat_record_opts {
 	size_t buffer_bytes; /* BPF ring buffer (a power of two; 0: 32 MiB) */
 	size_t packet_bytes; /* CTF packet size (0: 1 MiB) */
 	bool record_self;    /* also record the recorder's own syscalls */
+	/* Flight recorder: events kept in per-CPU memory rings (record_flight.h), written to
+	 * DIR/NAME/kernel/ by lat_record_snapshot() only. */
+	bool flight;
+	uint64_t keep_bytes; /* flight: ring memory, all CPUs together (0: 64 MiB) */
+	uint64_t keep_ns;    /* flight: also drop events older than this (0: no age limit) */
 };
 
 struct lat_record_stats {
@@ -20,6 +25,23 @@ struct lat_record_stats {
 	uint64_t discarded; /* lost in the ring buffer (all CPUs) */
 	uint64_t bytes;     /* stream bytes written */
 	uint32_t cpus;      /* streams */
+	/* flight recorder */
+	uint64_t kept;        /* events in the rings now */
+	uint64_t kept_bytes;  /* ring bytes in use, of ring_bytes */
+	uint64_t ring_bytes;  /* all CPUs */
+	uint64_t kept_ns;     /* time between the oldest and the newest event kept */
+	uint64_t overwritten; /* oldest events overwritten because their CPU's ring was full */
+	uint64_t expired;     /* events dropped because older than keep_ns */
+	uint64_t snapshots;   /* snapshots written */
+};
+
+/* One snapshot written by lat_record_snapshot(). */
+struct lat_record_snapshot_info {
+	uint64_t events;    /* written (statedump included) */
+	uint64_t discarded; /* lost before reaching the rings, inside the snapshot's window */
+	uint64_t bytes;     /* stream bytes */
+	uint64_t first_ts;  /* the window: oldest and newest event (CLOCK_MONOTONIC ns) */
+	uint64_t last_ts;
 };
 
 struct lat_record;
@@ -47,6 +69,19 @@ int lat_record_start(struct lat_record *rec, char *why, size_t why_len);
 /* Writes the events the ring buffer holds, waiting up to timeout_ms for some. Returns the number
  * of records consumed, or -errno (-EINTR when a signal arrived). */
 int lat_record_poll(struct lat_record *rec, int timeout_ms);
+
+/* The fd to poll for records (the ring buffer's epoll fd). */
+int lat_record_fd(struct lat_record *rec);
+
+/*
+ * Flight recorder: drains the ring buffer, then writes what the rings hold to DIR/NAME/kernel/
+ * (a statedump of the processes now, stamped at the window's start, then the events), first in
+ * DIR/.NAME.tmp, renamed to DIR/NAME once complete: the snapshot is complete or absent. The
+ * rings keep their events. Returns 0 or -errno with why (-EEXIST when DIR/NAME exists, -EINVAL
+ * when not recording in flight mode).
+ */
+int lat_record_snapshot(struct lat_record *rec, const char *name,
+			struct lat_record_snapshot_info *info, char *why, size_t why_len);
 
 void lat_record_get_stats(struct lat_record *rec, struct lat_record_stats *stats);
 

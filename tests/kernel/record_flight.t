@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# record_flight.t: `latscope record --flight` on the real kernel: a snapshot triggered by a slow
+# syscall holds that syscall (babeltrace2, latscope analyze, lttng-syscallstats), the rate limit
+# counts what it suppresses, `latscope ctl snapshot`, an application's event as a trigger, rings
+# smaller than the traffic (overwritten events counted, the snapshot still reads), usage errors.
+. "$(dirname "$0")/../lib.sh"
+
+require_root
+[ -r /sys/kernel/btf/vmlinux ] || skip_all "the kernel has no BTF"
+SLEEPER=$LATSCOPE_BUILD/tests/helpers/nanosleeper
+BURST=$LATSCOPE_BUILD/tests/helpers/getppid_loop
+APP=$LATSCOPE_BUILD/tests/helpers/agent_app
+[ -x "$SLEEPER" ] && [ -x "$BURST" ] && [ -x "$APP" ] || skip_all "test helpers not built (make)"
+command -v babeltrace2 >/dev/null || skip_all "babeltrace2 not installed"
+TMP=$(mktemp -d)
+REC_PID=
+cleanup() {
+	[ -n "$REC_PID" ] && kill "$REC_PID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# start_flight NAME ARGS...: the flight recorder in the background, back once its probes run.
+start_flight() {
+	local name=$1
+	shift
+	"$LATSCOPE" record --flight -o "$TMP/$name" --socket "$TMP/$name.sock" "$@" \
+		2>"$TMP/$name.err" &
+	REC_PID=$!
+	for _ in $(seq 200); do
+		grep -q '^latscope record: flight recorder' "$TMP/$name.err" && return 0
+		kill -0 "$REC_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	diag "latscope record --flight did not start: $(cat "$TMP/$name.err")"
+	return 1
+}
+
+stop_flight() {
+	kill -INT "$REC_PID"
+	wait "$REC_PID"
+	local rc=$?
+	REC_PID=
+	return $rc
+}
+
+# wait_lines FILE PATTERN COUNT: until FILE has COUNT lines matching PATTERN (5 s at most).
+wait_lines() {
+	for _ in $(seq 100); do
+		[ "$(grep -c -- "$2" "$1")" -ge "$3" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# --- usage errors --------------------------------------------------------------------------------
+usage_case() { # usage_case DESCRIPTION PATTERN ARGS...
+	local what=$1 pattern=$2
+	shift 2
+	"$LATSCOPE" record -o "$TMP/u" "$@" >/dev/null 2>"$TMP/err"
+	is "$?" 2 "$what: usage error (exit 2)"
+	like "$(head -1 "$TMP/err")" "$pattern" "$what: one-line reason"
+}
+usage_case "--keep-size without --flight" '^latscope: record: --keep-size needs --flight' \
+	--keep-size 1M
+usage_case "--trigger without --flight" '--trigger needs --flight' --trigger 'syscall>5ms'
+usage_case "--trigger without '>'" "not TRACKER>DURATION" --flight --trigger syscall
+usage_case "--trigger: unknown tracker" "unknown tracker 'bogus'" --flight --trigger 'bogus>5ms'
+usage_case "--trigger: bad duration" "bad duration 'soon'" --flight --trigger 'syscall>soon'
+usage_case "--trigger: bad filter" "bad filter" --flight --trigger 'syscall>5ms,uid=0'
+usage_case "--trigger: irq has no task" "no task" --flight --trigger 'irq>5ms,comm=x'
+usage_case "--trigger twice" "syscall given twice" --flight --trigger 'syscall>5ms' \
+	--trigger 'syscall>9ms'
+usage_case "--keep-size too small" "--keep-size: '1K'" --flight --keep-size 1K
+usage_case "--keep-time 0" "--keep-time: invalid '0'" --flight --keep-time 0
+usage_case "--snapshot-interval bad" "--snapshot-interval: invalid" --flight \
+	--snapshot-interval xyz
+"$LATSCOPE" record --flight -o /proc/nope -d 1s >/dev/null 2>"$TMP/err"
+is "$?" 1 "--flight, unwritable output: exit 1 at start"
+like "$(cat "$TMP/err")" '^latscope: record: /proc/nope' "--flight, unwritable output: says where"
+"$LATSCOPE" ctl snapshot now >/dev/null 2>"$TMP/err"
+is "$?" 2 "ctl snapshot with an argument: usage error"
+"$LATSCOPE" ctl --socket "$TMP/none.sock" snapshot >/dev/null 2>"$TMP/err"
+is "$?" 1 "ctl snapshot, no recorder: exit 1"
+like "$(cat "$TMP/err")" 'is latscope record --flight running' "ctl snapshot, no recorder: says so"
+
+# --- a slow syscall triggers a snapshot that holds it --------------------------------------------
+# the sleeper (two 60 ms nanosleeps in a row) waits for a line, so that the trigger takes its pid
+mkfifo "$TMP/go"
+"$SLEEPER" -w 60 2 <"$TMP/go" &
+S1=$!
+exec 3>"$TMP/go"
+start_flight trig --events sched,syscall --keep-size 16M --snapshot-interval 30s \
+	--trigger "syscall>50ms,pid=$S1"
+echo go >&3
+exec 3>&-
+wait $S1
+is "$?" 0 "the sleeper slept twice 60 ms"
+wait_lines "$TMP/trig.err" '^latscope record: snapshot ' 1
+ok $? "a snapshot is written after the 60 ms nanosleep"
+like "$(grep -m1 '^latscope record: snapshot ' "$TMP/trig.err")" \
+	"trigger syscall>50ms: tid=$S1 comm=nanosleeper delay=([6-9][0-9]|[1-9][0-9]{2,})(\.[0-9]+)?ms syscall=nanosleep" \
+	"the snapshot line names its trigger"
+# its second nanosleep, inside the interval: suppressed, counted
+wait_lines "$TMP/trig.err" '^latscope record: trigger suppressed' 1
+ok $? "a second slow syscall within --snapshot-interval is suppressed and printed"
+# on demand
+snap=$("$LATSCOPE" ctl --socket "$TMP/trig.sock" snapshot 2>"$TMP/ctl.err")
+is "$?" 0 "ctl snapshot: exit 0"
+like "$snap" "^$TMP/trig/snapshot-[0-9]{8}T[0-9]{6}-2$" "ctl snapshot prints the snapshot folder"
+status=$("$LATSCOPE" ctl --socket "$TMP/trig.sock" status)
+like "$status" 'record.triggers=2' "ctl status: 2 triggers"
+like "$status" 'record.suppressed=1' "ctl status: 1 suppressed"
+stop_flight
+is "$?" 0 "flight recorder stopped by SIGINT, exit 0"
+like "$(tail -1 "$TMP/trig.err")" \
+	'^latscope record: 2 snapshots \(0 failed\), 2 triggers \(1 suppressed by the rate limit\); [0-9]+ events kept' \
+	"summary: snapshots, triggers, suppressed"
+is "$(ls "$TMP/trig" | grep -c '^snapshot-')" 2 "two snapshot folders (one triggered, one asked)"
+is "$(ls -A "$TMP/trig" | grep -vc '^snapshot-')" 0 "no temporary folder left"
+[ ! -e "$TMP/trig.sock" ]
+ok $? "control socket removed at exit"
+
+first=$(ls -d "$TMP"/trig/snapshot-*-1)
+babeltrace2 "$first" >"$TMP/t1.txt" 2>"$TMP/t1.bt.err"
+is "$?" 0 "babeltrace2 reads the triggered snapshot"
+is "$(cat "$TMP/t1.bt.err")" "" "babeltrace2: nothing on stderr"
+like "$(head -1 "$TMP/t1.txt")" 'lttng_statedump_start' "the snapshot starts with a statedump"
+grep -q 'lttng_statedump_process_state: .* tid = 1, vtid = 1, pid = 1,' "$TMP/t1.txt"
+ok $? "statedump: init's process state"
+grep -q "syscall_exit_nanosleep: .*ret = 0" "$TMP/t1.txt" &&
+	grep -q "syscall_entry_nanosleep: .*" "$TMP/t1.txt"
+ok $? "babeltrace2: the nanosleep's entry and exit are in the snapshot"
+"$LATSCOPE" analyze syscallstats --tid $S1 "$first" >"$TMP/ss.txt" 2>&1
+is "$?" 0 "latscope analyze syscallstats reads the snapshot"
+ours=$(awk '$2 == "nanosleep" {print $3, $4}' "$TMP/ss.txt")
+awk -v v="${ours#* }" -v n="${ours% *}" 'BEGIN { exit !(n >= 1 && v >= 60000 && v < 2000000) }'
+ok $? "syscallstats: the trigger's ~60 ms nanosleep (count, us: $ours)"
+if [ -x /usr/bin/lttng-syscallstats ]; then
+	/usr/bin/python3 /usr/bin/lttng-syscallstats --no-progress --skip-validation --tid $S1 \
+		"$first" >"$TMP/peer.ss" 2>&1
+	is "$?" 0 "lttng-syscallstats reads the snapshot"
+	is "$(awk '$2 == "nanosleep" {print $3, $4}' "$TMP/peer.ss")" "$ours" \
+		"lttng-syscallstats: the same nanosleep"
+fi
+babeltrace2 "$snap" >/dev/null 2>"$TMP/t2.bt.err"
+is "$?$(cat "$TMP/t2.bt.err")" "0" "babeltrace2 reads the asked snapshot cleanly"
+
+# --- rings smaller than the traffic; an application's event as the trigger -----------------------
+start_flight small --events syscall --keep-size 1M --app-socket "$TMP/apps.sock" \
+	--snapshot-interval 0
+"$BURST" 100000 >/dev/null
+"$APP" "$TMP/apps.sock" requests /api 75000000 1 "request 42 slow" >/dev/null
+is "$?" 0 "the application sent its event"
+wait_lines "$TMP/small.err" '^latscope record: snapshot ' 1
+ok $? "the application's event triggered a snapshot"
+like "$(grep -m1 '^latscope record: snapshot ' "$TMP/small.err")" \
+	'application event: pid=[0-9]+ tid=[0-9]+ requests label=/api delay=75(\.0+)?ms detail=request 42 slow' \
+	"the snapshot line names the application's event"
+status=$("$LATSCOPE" ctl --socket "$TMP/small.sock" status)
+over=$(echo "$status" | sed -n 's/^record.overwritten=//p')
+[ "${over:-0}" -gt 0 ]
+ok $? "a burst beyond the rings overwrites old events, counted ($over)"
+kept=$(echo "$status" | sed -n 's/^record.kept_bytes=//p')
+[ "${kept:-0}" -le 1048576 ]
+ok $? "the rings hold at most --keep-size ($kept bytes)"
+stop_flight
+is "$?" 0 "small rings: exit 0"
+like "$(tail -1 "$TMP/small.err")" ' [1-9][0-9]* overwritten, ' "summary: overwritten events counted"
+small=$(ls -d "$TMP"/small/snapshot-*)
+babeltrace2 "$small" >"$TMP/s.txt" 2>"$TMP/s.bt.err"
+is "$?" 0 "babeltrace2 reads the snapshot of overwritten rings"
+is "$(grep -v 'Tracer discarded' "$TMP/s.bt.err")" "" "babeltrace2: no error"
+n=$(grep -c 'syscall_entry_getppid' "$TMP/s.txt")
+[ "$n" -lt 100000 ]
+ok $? "the snapshot holds the newest events only ($n of the 100000 getppid calls)"
+# the application's datagram: 112 bytes of header and 16 of detail
+grep -q 'syscall_entry_sendto: .* len = 128,' "$TMP/s.txt"
+ok $? "the snapshot holds the application's sendto of its event"
+
+done_testing
