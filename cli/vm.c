@@ -405,8 +405,8 @@ static void print_text(const struct vm_args *a, const struct lat_vm *vm,
 			       g->cpus_without_vcpu);
 		}
 		printf("  Time guest threads lost while their vCPU was preempted on the host:\n");
-		printf("  %-24s %8s %14s %14s %8s %14s\n", "thread", "runs", "on CPU ms", "lost ms",
-		       "slowed", "worst lost ms");
+		printf("  %-24s %8s %14s %14s %8s %14s %14s\n", "thread", "runs", "on CPU ms",
+		       "lost ms", "slowed", "worst lost ms", "in exits ms");
 		for (uint32_t t = 0; t < g->map.count; t++) {
 			const struct lat_vm_guest_thread *th = &g->threads[t];
 			bool filtered = a->ntids || a->nprocnames;
@@ -415,9 +415,9 @@ static void print_text(const struct vm_args *a, const struct lat_vm *vm,
 				continue;
 			}
 			snprintf(label, sizeof(label), "%s (%d)", th->comm, th->tid);
-			printf("  %-24s %8" PRIu64 " %14.3f %14.3f %8" PRIu64 " %14.3f\n", label,
-			       th->runs, ms(th->on_cpu_ns), ms(th->lost_ns), th->slowed_runs,
-			       ms(th->worst_lost_ns));
+			printf("  %-24s %8" PRIu64 " %14.3f %14.3f %8" PRIu64 " %14.3f %14.3f\n",
+			       label, th->runs, ms(th->on_cpu_ns), ms(th->lost_ns), th->slowed_runs,
+			       ms(th->worst_lost_ns), ms(th->hypervisor_ns));
 			shown++;
 		}
 		if (!shown) {
@@ -435,8 +435,10 @@ static void print_text(const struct vm_args *a, const struct lat_vm *vm,
 
 				lat_format_timestamp(b, sizeof(b), run->begin, false, a->gmt);
 				lat_format_timestamp(e, sizeof(e), run->end, false, a->gmt);
-				printf("    [%s, %s] on CPU %u: %.3f ms, %.3f ms of it preempted\n",
-				       b, e, run->cpu, ms(run->end - run->begin), ms(run->lost_ns));
+				printf("    [%s, %s] on CPU %u: %.3f ms, %.3f ms of it preempted, "
+				       "%.3f ms in VM exits\n",
+				       b, e, run->cpu, ms(run->end - run->begin), ms(run->lost_ns),
+				       ms(run->hypervisor_ns));
 			}
 		}
 	}
@@ -539,18 +541,19 @@ static void print_json(const struct vm_args *a, const struct lat_vm *vm,
 			lat_json_string(stdout, th->comm);
 			printf(", \"runs\": %" PRIu64 ", \"on_cpu_ns\": %" PRId64
 			       ", \"lost_ns\": %" PRId64 ", \"slowed_runs\": %" PRIu64
-			       ", \"worst_lost_ns\": %" PRId64,
+			       ", \"worst_lost_ns\": %" PRId64 ", \"hypervisor_ns\": %" PRId64,
 			       th->runs, th->on_cpu_ns, th->lost_ns, th->slowed_runs,
-			       th->worst_lost_ns);
+			       th->worst_lost_ns, th->hypervisor_ns);
 			if (th->selected) {
 				printf(", \"slowed\": [");
 				for (uint32_t r = 0; r < th->nrun_log; r++) {
 					const struct lat_vm_guest_run *run = &th->run_log[r];
 
 					printf("%s{\"begin_ns\": %" PRId64 ", \"end_ns\": %" PRId64
-					       ", \"cpu\": %u, \"lost_ns\": %" PRId64 "}",
+					       ", \"cpu\": %u, \"lost_ns\": %" PRId64
+					       ", \"hypervisor_ns\": %" PRId64 "}",
 					       r ? ", " : "", run->begin, run->end, run->cpu,
-					       run->lost_ns);
+					       run->lost_ns, run->hypervisor_ns);
 				}
 				printf("]");
 			}

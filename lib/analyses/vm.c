@@ -557,7 +557,8 @@ int lat_vcpu_state_at(const struct lat_vcpu *vcpu, int64_t ts)
 	return -1;
 }
 
-int64_t lat_vcpu_preempted_within(const struct lat_vcpu *vcpu, int64_t begin, int64_t end)
+int64_t lat_vcpu_time_within(const struct lat_vcpu *vcpu, unsigned state, int64_t begin,
+			     int64_t end)
 {
 	int64_t sum = 0;
 
@@ -565,7 +566,7 @@ int64_t lat_vcpu_preempted_within(const struct lat_vcpu *vcpu, int64_t begin, in
 	     i < vcpu->nintervals && vcpu->intervals[i].begin < end; i++) {
 		const struct lat_vcpu_interval *iv = &vcpu->intervals[i];
 
-		if (iv->state == LAT_VCPU_PREEMPTED) {
+		if (iv->state == state) {
 			int64_t b = iv->begin > begin ? iv->begin : begin;
 			int64_t e = iv->end < end ? iv->end : end;
 
@@ -634,7 +635,7 @@ static int close_run(struct lat_vm_guest *g, uint32_t cpu, int64_t ts)
 	int32_t tid = g->cpu_tid[cpu];
 	const struct lat_task *task = lat_state_task(&g->state, tid);
 	const struct lat_vcpu *v = vcpu_of_cpu(g->vm, cpu);
-	int64_t begin = g->cpu_since[cpu], lost = 0;
+	int64_t begin = g->cpu_since[cpu], lost = 0, hyp = 0;
 	struct lat_vm_guest_thread *t;
 	uint32_t index;
 	int ret;
@@ -655,13 +656,15 @@ static int close_run(struct lat_vm_guest *g, uint32_t cpu, int64_t ts)
 	}
 	t->selected = selected(&g->filter, tid, t->comm);
 	if (v) {
-		lost = lat_vcpu_preempted_within(v, begin, ts);
+		lost = lat_vcpu_time_within(v, LAT_VCPU_PREEMPTED, begin, ts);
+		hyp = lat_vcpu_time_within(v, LAT_VCPU_HYPERVISOR, begin, ts);
 	} else {
 		g->cpus_without_vcpu++;
 	}
 	t->runs++;
 	t->on_cpu_ns += ts - begin;
 	t->lost_ns += lost;
+	t->hypervisor_ns += hyp;
 	if (lost > 0) {
 		t->slowed_runs++;
 		t->worst_lost_ns = lost > t->worst_lost_ns ? lost : t->worst_lost_ns;
@@ -670,8 +673,11 @@ static int close_run(struct lat_vm_guest *g, uint32_t cpu, int64_t ts)
 				     sizeof(*t->run_log))) {
 				return -ENOMEM;
 			}
-			t->run_log[t->nrun_log++] = (struct lat_vm_guest_run){
-			    .begin = begin, .end = ts, .lost_ns = lost, .cpu = cpu};
+			t->run_log[t->nrun_log++] = (struct lat_vm_guest_run){.begin = begin,
+									      .end = ts,
+									      .lost_ns = lost,
+									      .hypervisor_ns = hyp,
+									      .cpu = cpu};
 		}
 	}
 	return 0;

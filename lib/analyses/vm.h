@@ -109,8 +109,9 @@ int lat_vm_host_end(struct lat_vm *vm, int64_t end);
 /* The VM whose pid (decimal) or process name is `key`; -1 when none, -2 when several. */
 int lat_vm_find(const struct lat_vm *vm, const char *key);
 
-/* Preempted time of vcpu within [begin, end]. */
-int64_t lat_vcpu_preempted_within(const struct lat_vcpu *vcpu, int64_t begin, int64_t end);
+/* Time vcpu spent in `state` within [begin, end]. */
+int64_t lat_vcpu_time_within(const struct lat_vcpu *vcpu, unsigned state, int64_t begin,
+			     int64_t end);
 
 /* The state of vcpu at ts (an interval's ends belong to it), or -1 outside its intervals. */
 int lat_vcpu_state_at(const struct lat_vcpu *vcpu, int64_t ts);
@@ -120,7 +121,8 @@ int lat_vcpu_state_at(const struct lat_vcpu *vcpu, int64_t ts);
 /* One stay of a guest thread on a guest CPU (sched_switch in .. out). */
 struct lat_vm_guest_run {
 	int64_t begin, end;
-	int64_t lost_ns; /* its vCPU was preempted on the host this long meanwhile */
+	int64_t lost_ns;       /* its vCPU was preempted on the host this long meanwhile */
+	int64_t hypervisor_ns; /* ... and out of guest mode on a host CPU (VM exits) this long */
 	uint32_t cpu;
 };
 
@@ -131,6 +133,7 @@ struct lat_vm_guest_thread {
 	uint64_t runs; /* completed stays on a guest CPU */
 	uint64_t slowed_runs;
 	int64_t on_cpu_ns, lost_ns, worst_lost_ns;
+	int64_t hypervisor_ns;            /* time its vCPU spent in VM exits while it ran */
 	struct lat_vm_guest_run *run_log; /* selected threads: the runs that lost time */
 	uint32_t nrun_log, run_log_cap;
 };

@@ -1164,8 +1164,9 @@ def vm_periodic(d):
             h.run_vcpu(s + 530 * US + p, 0, 3001, prev_state=1)
             h.entry(s + 540 * US + p, 3001)
             end += p + 20 * US  # the stall: exit .. entry
+            # in the run: preempted p, out of guest mode 20 us (exit .. switch, switch .. entry)
             slowed.append({'begin_ns': epoch + s + 20 * US, 'end_ns': epoch + end,
-                           'lost_ns': p})
+                           'lost_ns': p, 'hypervisor_ns': 20 * US})
             lost += p
         guest_ev(end, 0, 'sched_switch', prev_comm='periodic', prev_tid=500, prev_prio=20,
                  prev_state=1, next_comm='swapper/0', next_tid=0, next_prio=20)
@@ -1176,7 +1177,7 @@ def vm_periodic(d):
     h.end(4000 * MS)  # TraceSet.host's last event
     guest = {'tid': 500, 'name': 'periodic', 'runs': runs, 'on_cpu_ns': on_cpu, 'lost_ns': lost,
              'slowed_runs': len(slowed), 'worst_lost_ns': max(stalls.values()) * US,
-             'slowed': slowed}
+             'hypervisor_ns': sum(r['hypervisor_ns'] for r in slowed), 'slowed': slowed}
     return _VmScenario(d, ts, {'vms': h.truth(), 'guest_threads': {'500': guest}})
 
 

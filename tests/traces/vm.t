@@ -67,14 +67,14 @@ t = threads[0] if threads else {}
 for k in ('name', 'runs', 'slowed_runs'):
     if t.get(k) != truth[k]:
         bad.append('%s: %s, expected %s' % (k, t.get(k), truth[k]))
-for k in ('on_cpu_ns', 'lost_ns', 'worst_lost_ns'):
+for k in ('on_cpu_ns', 'lost_ns', 'worst_lost_ns', 'hypervisor_ns'):
     if abs(t.get(k, -10**12) - truth[k]) > tol * truth['runs']:
         bad.append('%s: %s, expected %s' % (k, t.get(k), truth[k]))
 runs = t.get('slowed', [])
 if len(runs) != len(truth['slowed']):
     bad.append('%d slowed runs, expected %d' % (len(runs), len(truth['slowed'])))
 for r, tr in zip(runs, truth['slowed']):
-    for k in ('begin_ns', 'end_ns', 'lost_ns'):
+    for k in ('begin_ns', 'end_ns', 'lost_ns', 'hypervisor_ns'):
         if abs(r[k] - tr[k]) > tol:
             bad.append('slowed run %s: %s, expected %s' % (k, r[k], tr[k]))
 print('\n'.join(bad) if bad else 'ok')
@@ -125,16 +125,16 @@ ok $? "vm HOST GUEST --tid 500 (same clock)"
 r=$(host_matches "$P/truth.json" "$TMP/periodic.json")
 is "$r" "ok" "vm_periodic: the host's figures from kvm_entry/kvm_exit without vcpu_id (older lttng-modules)"
 r=$(guest_matches "$P/truth.json" "$TMP/periodic.json")
-is "$r" "ok" "the guest thread: runs, on-CPU time, time lost to host preemption, each slowed run (begin, end, lost) as truth.json"
+is "$r" "ok" "the guest thread: runs, on-CPU time, time lost to host preemption and in VM exits, each slowed run (begin, end, lost, exits) as truth.json"
 "$LATSCOPE" vm --json "$P/host" "$P/guest" --procname periodic >"$TMP/byname.json" 2>&1
 r=$(guest_matches "$P/truth.json" "$TMP/byname.json")
 is "$r" "ok" "--procname periodic: the same"
 out=$("$LATSCOPE" vm "$P/host" "$P/guest" 2>&1)
-like "$out" "^  periodic \(500\) +20 +54\.100 +14\.000 +5 +4\.000$" \
+like "$out" "^  periodic \(500\) +20 +54\.100 +14\.000 +5 +4\.000 +0\.100$" \
 	"text, no filter: the threads that lost time (periodic: 14 ms lost in 5 of 20 runs)"
 unlike "$out" "sshd" "text, no filter: threads that lost nothing are left out"
 out=$("$LATSCOPE" vm "$P/host" "$P/guest" --tid 500 2>&1)
-like "$out" "^    \[02:40:00\.070020000, 02:40:00\.076040000\] on CPU 0: 6\.020 ms, 4\.000 ms of it preempted$" \
+like "$out" "^    \[02:40:00\.070020000, 02:40:00\.076040000\] on CPU 0: 6\.020 ms, 4\.000 ms of it preempted, 0\.020 ms in VM exits$" \
 	"text: the slowed runs of the selected thread"
 
 # the guest's clock 1.5 s ahead: with the exact transform, the same figures
