@@ -40,8 +40,9 @@ struct task {
 	struct seg open; /* the current segment, from open.begin; valid when has_open */
 	bool has_open;
 	bool exiting, dead;
-	int64_t birth, death; /* -1 when not seen */
-	const char *comm;     /* latest, interned */
+	bool sys_seen, in_sys; /* a system call seen; between its entry and exit */
+	int64_t birth, death;  /* -1 when not seen */
+	const char *comm;      /* latest, interned */
 };
 
 /* What a CPU is doing besides running its current task: the context of a wake-up. */
@@ -397,11 +398,15 @@ static void wakeup_cause(const struct lat_critpath *cp, const struct cpu_ctx *cp
 	} else {
 		int32_t cur = cpu_id < LAT_MAX_CPUS ? state->cpus[cpu_id].current_tid : LAT_NO_TID;
 
-		if (cur > 0 && cur != wakee) {
+		const struct task *waker = find_task(cp, cur);
+
+		if (cur > 0 && cur != wakee && !(waker && waker->sys_seen && !waker->in_sys)) {
 			s->cause = LAT_CP_CAUSE_TASK;
 			s->other = cur;
 		} else {
-			s->cause = LAT_CP_CAUSE_IDLE;
+			/* an idle CPU, or a task in user mode (it wakes nobody there): an interrupt
+			   the trace does not show (the local timer's has no irq_handler_entry) */
+			s->cause = LAT_CP_CAUSE_UNTRACED;
 		}
 	}
 	if (s->cause == LAT_CP_CAUSE_NETWORK) {
@@ -631,6 +636,17 @@ int lat_critpath_event(struct lat_critpath *cp, const struct lat_kevent *ev,
 			}
 		}
 		return 0;
+	}
+	case LAT_EV_SYSCALL_ENTRY:
+	case LAT_EV_SYSCALL_EXIT: {
+		int err = 0;
+
+		t = get_task(cp, state->cpus[ev->cpu].current_tid, &err);
+		if (t) {
+			t->sys_seen = true;
+			t->in_sys = ev->type == LAT_EV_SYSCALL_ENTRY;
+		}
+		return err;
 	}
 	case LAT_EV_SCHED_EXIT:
 		t = find_task(cp, ev->task.tid);
@@ -1167,8 +1183,8 @@ const char *lat_cp_cause_name(enum lat_cp_cause cause)
 		return "irq";
 	case LAT_CP_CAUSE_SOFTIRQ:
 		return "softirq";
-	case LAT_CP_CAUSE_IDLE:
-		return "idle";
+	case LAT_CP_CAUSE_UNTRACED:
+		return "untraced";
 	case LAT_CP_CAUSE_NO_WAKEUP:
 		return "no_wakeup";
 	default:
@@ -1210,8 +1226,8 @@ const char *lat_cp_label(const struct lat_cp_interval *iv, char *buf, size_t len
 		case LAT_CP_CAUSE_SOFTIRQ:
 			what = "blocked: softirq";
 			break;
-		case LAT_CP_CAUSE_IDLE:
-			what = "blocked: woken from idle";
+		case LAT_CP_CAUSE_UNTRACED:
+			what = "blocked: untraced interrupt";
 			break;
 		default:
 			what = "blocked: no wake-up seen";

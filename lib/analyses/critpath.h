@@ -46,14 +46,15 @@ enum lat_cp_state {
 
 enum lat_cp_cause {
 	LAT_CP_CAUSE_NONE = 0,
-	LAT_CP_CAUSE_TASK,    /* other: the waker */
-	LAT_CP_CAUSE_TIMER,   /* hrtimer expiry, timer or hrtimer soft IRQ */
-	LAT_CP_CAUSE_DISK,    /* block soft IRQ or a request completed in this IRQ; detail: disk */
-	LAT_CP_CAUSE_NETWORK, /* NET_RX soft IRQ or a packet received in it; detail: interface;
-				 other (several hosts): the sender of the segment, on other_host */
-	LAT_CP_CAUSE_IRQ,     /* another hard IRQ (irq: its number, detail: its name) */
-	LAT_CP_CAUSE_SOFTIRQ, /* another soft IRQ (irq: its vector) */
-	LAT_CP_CAUSE_IDLE,    /* woken from an idle CPU, outside any traced interrupt */
+	LAT_CP_CAUSE_TASK,     /* other: the waker */
+	LAT_CP_CAUSE_TIMER,    /* hrtimer expiry, timer or hrtimer soft IRQ */
+	LAT_CP_CAUSE_DISK,     /* block soft IRQ or a request completed in this IRQ; detail: disk */
+	LAT_CP_CAUSE_NETWORK,  /* NET_RX soft IRQ or a packet received in it; detail: interface;
+				  other (several hosts): the sender of the segment, on other_host */
+	LAT_CP_CAUSE_IRQ,      /* another hard IRQ (irq: its number, detail: its name) */
+	LAT_CP_CAUSE_SOFTIRQ,  /* another soft IRQ (irq: its vector) */
+	LAT_CP_CAUSE_UNTRACED, /* an interrupt the trace does not show: woken from an idle CPU, or
+				 while its task ran in user mode (its syscalls are traced) */
 	LAT_CP_CAUSE_NO_WAKEUP, /* no wake-up seen (switched in, or still blocked at the end) */
 };
 
@@ -150,7 +151,7 @@ const char *lat_cp_label(const struct lat_cp_interval *iv, char *buf, size_t len
 
 /* "state" words for JSON: "running", "preempted", "wait_cpu", "blocked", "unknown". */
 const char *lat_cp_state_name(enum lat_cp_state state);
-/* "task", "timer", "disk", "network", "irq", "softirq", "idle", "no_wakeup", "" (none). */
+/* "task", "timer", "disk", "network", "irq", "softirq", "untraced", "no_wakeup", "" (none). */
 const char *lat_cp_cause_name(enum lat_cp_cause cause);
 /* The soft IRQ vector's name ("TIMER", "NET_RX"...) or "?". */
 const char *lat_cp_softirq_name(int32_t vec);

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# critpath.t: latscope critical-path on a real recording (latscope record, eBPF): a reader blocked
+# on a pipe whose writer, a shell, starts (once the reader is blocked) a child that sleeps 300 ms;
+# the reader's path goes through the shell into the sleeper's sleep, and covers the reader's life.
+. "$(dirname "$0")/../lib.sh"
+
+require_root
+[ -r /sys/kernel/btf/vmlinux ] || skip_all "the kernel has no BTF"
+TMP=$(mktemp -d)
+REC_PID=
+cleanup() {
+	[ -n "$REC_PID" ] && kill "$REC_PID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# names no other process on the machine has (other tests run meanwhile)
+cp /bin/cat "$TMP/cpath_reader"
+cp /bin/sleep "$TMP/cpath_sleeper"
+
+"$LATSCOPE" record -o "$TMP/rec" --events sched,irq,syscall 2>"$TMP/rec.err" &
+REC_PID=$!
+for _ in $(seq 200); do
+	grep -q '^latscope record: writing' "$TMP/rec.err" && break
+	kill -0 "$REC_PID" 2>/dev/null || break
+	sleep 0.05
+done
+grep -q '^latscope record: writing' "$TMP/rec.err" ||
+	skip_all "latscope record did not start: $(head -1 "$TMP/rec.err")"
+mkfifo "$TMP/go"
+/bin/sh -c "(read go <$TMP/go; $TMP/cpath_sleeper 0.3; echo x) | $TMP/cpath_reader >/dev/null" &
+W=$!
+blocked=no
+for _ in $(seq 400); do # until the reader waits in read(2) on the empty pipe
+	pid=$(pgrep -x cpath_reader)
+	if [ -n "$pid" ] && [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" = S ] &&
+		[ "$(cut -d' ' -f1 "/proc/$pid/syscall" 2>/dev/null)" = 0 ]; then
+		blocked=yes
+		break
+	fi
+	sleep 0.01
+done
+echo go >"$TMP/go"
+wait $W
+ok $? "workload: (read go <fifo; sleep 0.3; echo x) | cat (reader blocked first: $blocked)"
+sleep 0.1
+kill -INT "$REC_PID"
+wait "$REC_PID"
+is "$?" 0 "recorded"
+REC_PID=
+
+"$LATSCOPE" critical-path --json --procname cpath_reader "$TMP/rec" >"$TMP/path.json" 2>"$TMP/err"
+ok $? "critical-path --procname cpath_reader on the recording"
+r=$(/usr/bin/python3 - "$TMP/path.json" <<'PYEOF'
+import json, sys
+p = json.load(open(sys.argv[1]))
+iv = p['intervals']
+errs = []
+if iv[0]['begin_ns'] != p['begin_ns'] or iv[-1]['end_ns'] != p['end_ns']:
+    errs.append('bounds')
+if any(a['end_ns'] != b['begin_ns'] for a, b in zip(iv, iv[1:])):
+    errs.append('gap or overlap')
+if sum(i['duration_ns'] for i in iv) != p['duration_ns']:
+    errs.append('sum')
+# the sleeper two waits down; its 300 ms sleep there: as the sleeper blocked (an untraced
+# interrupt: the timer), or, when the timer's interrupt hit a task in a system call (it then
+# looks like the waker: the recording has no hrtimer events), followed into that task
+if not any(i['comm'] == 'cpath_sleeper' and i['depth'] == 2 for i in iv):
+    errs.append('the sleeper is not two waits down')
+deep = sum(i['duration_ns'] for i in iv if i['depth'] >= 2)
+if deep < 300000000:
+    errs.append('%d ns two waits down or more, less than the sleep' % deep)
+sleep = [i for i in iv if i['comm'] == 'cpath_sleeper' and i['state'] == 'blocked']
+print('# the sleep: %s' % ', '.join('%d ns %s' % (i['duration_ns'], i['text']) for i in sleep),
+      file=sys.stderr)
+if not any(i['comm'] == 'sh' and i['depth'] >= 1 for i in iv):
+    errs.append('the shell is not on the path')
+print('ok %d intervals, %d ns' % (len(iv), p['duration_ns']) if not errs else 'BAD ' + '; '.join(errs))
+PYEOF
+)
+like "$r" "^ok " "the reader's path: the shell, then the sleeper's 300 ms sleep; contiguous over its life ($r)"
+[ "${r#ok}" = "$r" ] && diag "$("$LATSCOPE" critical-path --procname cpath_reader "$TMP/rec" 2>&1 | head -40)"
+
+done_testing
