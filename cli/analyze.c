@@ -17,6 +17,7 @@
 #include "outputs/lami.h"
 #include "outputs/text.h"
 #include "sources/ctf.h"
+#include "util/units.h"
 
 enum {
 	OPT_BEGIN = 0x100,
@@ -70,6 +71,7 @@ static const struct option long_options[] = {
     {"no-intersection", no_argument, NULL, OPT_NO_INTERSECTION},
     {"lami", no_argument, NULL, OPT_LAMI},
     {"mi", no_argument, NULL, OPT_LAMI},
+    {"json", no_argument, NULL, OPT_LAMI},
     {"mi-version", no_argument, NULL, OPT_MI_VERSION},
     {"metadata", no_argument, NULL, OPT_METADATA},
     {"test-compatibility", no_argument, NULL, OPT_TEST_COMPAT},
@@ -125,34 +127,60 @@ static void print_help(FILE *out)
 
 	fprintf(
 	    out,
-	    "Usage: latscope analyze NAME [OPTIONS] TRACE_PATH\n\n"
+	    "Usage: latscope analyze NAME [OPTIONS] TRACE\n\n"
 	    "Runs an lttng-analyses analysis on an LTTng kernel trace (a session folder or its\n"
 	    "kernel/ folder), with the same results, tables and LAMI 1.0 output.\n\n"
 	    "Analyses:\n");
 	for (size_t i = 0; i < count; i++) {
 		fprintf(out, "  %-16s %s\n", list[i]->name, list[i]->summary);
 	}
-	fprintf(
-	    out,
+	fprintf(out, "  %-16s %s\n", "periodlog", "User-defined periods: their log");
+	fprintf(out, "  %-16s %s\n", "periodstats", "User-defined periods: duration statistics");
+	fprintf(out, "  %-16s %s\n", "periodtop", "User-defined periods: the longest ones");
+	fprintf(out, "  %-16s %s\n", "periodfreq", "User-defined periods: duration distribution");
+	fputs(
+	    "\nEach analysis takes the options that apply to it (a usage error names the others);\n"
+	    "the period analyses have their own: latscope analyze periodlog --help.\n"
 	    "\nOptions:\n"
-	    "  --begin DATE, --end DATE   analyse from/to DATE: HH:MM:SS[.nnnnnnnnn] (the trace's\n"
-	    "                             day), YYYY-MM-DD HH:MM:SS[.nnnnnnnnn], or ns since "
-	    "epoch\n"
-	    "  --timerange [BEGIN,END]    both at once\n"
-	    "  --gmt                      dates in UTC instead of local time\n"
-	    "  --cpu LIST                 only these CPUs (1,2,...)\n"
-	    "  --tid LIST, --procname LIST  only these threads / process names\n"
-	    "  --limit N|unlimited        rows in top tables (default 10)\n"
-	    "  --min US, --max US         only durations in [min, max] (µs)\n"
-	    "  --log, --top, --stats, --freq  tables to output (combinable)\n"
-	    "  --freq-resolution N, --freq-uniform, --freq-series  histograms (default 20 bins)\n"
-	    "  --total, --per-tid, --per-prio  sched: stats/freq grouping (default per-TID)\n"
-	    "  --irq LIST, --softirq LIST  irq: only these IRQ numbers / soft IRQ vectors\n"
-	    "  --no-intersection          keep events outside the range all streams cover\n"
-	    "  --skip-validation          do not announce the lost-events check\n"
-	    "  --no-progress              no progress bar (there is one only on a terminal)\n"
-	    "  --lami, --mi               LAMI 1.0 JSON results (Trace Compass external analysis)\n"
-	    "  --mi-version, --metadata, --test-compatibility, --output-progress  LAMI phases\n");
+	    "  --begin DATE           analyse from DATE: HH:MM:SS[.nnnnnnnnn] (the trace's\n"
+	    "                         day), YYYY-MM-DD HH:MM:SS[.nnnnnnnnn], or ns since epoch\n"
+	    "  --end DATE             analyse up to DATE\n"
+	    "  --timerange [BEGIN,END]  both at once\n"
+	    "  --gmt                  dates in UTC instead of local time\n"
+	    "  --cpu LIST             only these CPUs (1,2,...)\n"
+	    "  --tid LIST             only these threads (TIDs, comma-separated)\n"
+	    "  --procname LIST        only these process names (comma-separated)\n"
+	    "  --limit N|unlimited    rows in top tables (default 10)\n"
+	    "  --min DURATION         only durations of at least DURATION (10us, 1.5ms;\n"
+	    "                         a bare number is in µs, as lttng-analyses)\n"
+	    "  --max DURATION         only durations of at most DURATION\n"
+	    "  --minsize SIZE         io: only requests of at least SIZE bytes (4k, 1M...)\n"
+	    "  --maxsize SIZE         io: only requests of at most SIZE bytes\n"
+	    "  --usage                io: the I/O usage tables too (as iousagetop)\n"
+	    "  --log                  the log table (in order)\n"
+	    "  --top                  the top tables\n"
+	    "  --stats                the statistics tables\n"
+	    "  --freq                 the frequency distributions (bar charts)\n"
+	    "  --freq-resolution N    bins in a distribution (default 20)\n"
+	    "  --freq-uniform         the same bins for all distributions of a kind\n"
+	    "  --freq-series          one table a distribution kind, a count column each\n"
+	    "  --total                sched: statistics over all threads\n"
+	    "  --per-tid              sched: per thread (the default)\n"
+	    "  --per-prio             sched: per priority\n"
+	    "  --irq LIST             irq: only these IRQ numbers\n"
+	    "  --softirq LIST         irq: only these soft IRQ vectors\n"
+	    "  --no-intersection      keep events outside the range all streams cover\n"
+	    "  --skip-validation      do not announce the lost-events check\n"
+	    "  --no-progress          no progress bar (there is one only on a terminal)\n"
+	    "  --no-color             accepted for lttng-analyses compatibility (no colour)\n"
+	    "  -j, --json, --lami, --mi  LAMI 1.0 JSON results (Trace Compass external\n"
+	    "                         analysis)\n"
+	    "  --mi-version           LAMI: the version of the protocol\n"
+	    "  --metadata             LAMI: the analysis' metadata (tables, columns)\n"
+	    "  --test-compatibility   LAMI: whether the trace can be analysed\n"
+	    "  --output-progress      LAMI: progress lines on stdout\n"
+	    "  -h, --help             this help\n",
+	    out);
 }
 
 static int parse_int_list(const char *text, int32_t *out, int *count)
@@ -214,7 +242,7 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 	}
 	optind = 2;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", long_options, &longindex)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hj", long_options, &longindex)) != -1) {
 		switch (opt) {
 		case OPT_BEGIN:
 			args->begin = optarg;
@@ -278,24 +306,22 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 			break;
 		case OPT_MIN:
 		case OPT_MAX: {
-			char *end;
-			double v;
+			uint64_t ns;
 
 			if (!(args->ops->options & LAT_OPTS_MIN_MAX)) {
 				goto unsupported;
 			}
-			errno = 0;
-			v = strtod(optarg, &end);
-			if (errno || *end || end == optarg) {
-				return cli_usage_error("analyze", "%s: not a number: %s",
+			/* a duration with its unit; a bare number is in µs, as lttng-analyses */
+			if (lat_parse_duration(optarg, 1000, &ns)) {
+				return cli_usage_error("analyze", "%s: not a duration: %s",
 						       opt == OPT_MIN ? "--min" : "--max", optarg);
 			}
 			if (opt == OPT_MIN) {
 				args->config.has_min = true;
-				args->config.min_ns = v * 1000;
+				args->config.min_ns = (double)ns;
 			} else {
 				args->config.has_max = true;
-				args->config.max_ns = v * 1000;
+				args->config.max_ns = (double)ns;
 			}
 			break;
 		}
@@ -364,25 +390,22 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 			break;
 		case OPT_MINSIZE:
 		case OPT_MAXSIZE: {
-			char *end;
-			double v;
+			uint64_t bytes;
 
 			if (!(args->ops->options & LAT_OPTS_IO)) {
 				goto unsupported;
 			}
-			errno = 0;
-			v = strtod(optarg, &end);
-			if (errno || *end || end == optarg) {
+			if (lat_parse_size(optarg, &bytes)) {
 				return cli_usage_error(
-				    "analyze", "%s: not a number: %s",
+				    "analyze", "%s: not a size: %s",
 				    opt == OPT_MINSIZE ? "--minsize" : "--maxsize", optarg);
 			}
 			if (opt == OPT_MINSIZE) {
 				args->config.has_minsize = true;
-				args->config.minsize = v;
+				args->config.minsize = (double)bytes;
 			} else {
 				args->config.has_maxsize = true;
-				args->config.maxsize = v;
+				args->config.maxsize = (double)bytes;
 			}
 			break;
 		}
@@ -393,6 +416,7 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 			args->intersect = false;
 			break;
 		case OPT_LAMI:
+		case 'j':
 			args->lami = true;
 			break;
 		case OPT_MI_VERSION:

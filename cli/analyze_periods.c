@@ -17,6 +17,7 @@
 #include "outputs/lami.h"
 #include "outputs/text.h"
 #include "sources/ctf.h"
+#include "util/units.h"
 
 enum {
 	OPT_PERIOD = 0x100,
@@ -70,6 +71,7 @@ static const struct option long_options[] = {
     {"gmt", no_argument, NULL, OPT_GMT},
     {"lami", no_argument, NULL, OPT_LAMI},
     {"mi", no_argument, NULL, OPT_LAMI},
+    {"json", no_argument, NULL, OPT_LAMI},
     {"mi-version", no_argument, NULL, OPT_MI_VERSION},
     {"metadata", no_argument, NULL, OPT_METADATA},
     {"test-compatibility", no_argument, NULL, OPT_TEST_COMPAT},
@@ -119,41 +121,55 @@ bool cli_is_period_analysis(const char *name)
 
 static void print_help(FILE *out)
 {
-	fprintf(
-	    out,
-	    "Usage: latscope analyze periodlog|periodstats|periodtop|periodfreq [OPTIONS] "
-	    "TRACE\n\n"
-	    "User-defined periods (lttng-periodlog/-stats/-top/-freq): a period begins at an "
-	    "event\nmatching BEGIN_EXPR and ends at the next event matching END_EXPR.\n\n"
-	    "  --period 'NAME [(PARENT)] : BEGIN_EXPR [: END_EXPR]'   (repeatable)\n"
-	    "  --period-captures 'NAME : [CAP, ...] [: CAP, ...]'    CAP = [NAME =] "
-	    "$evt.FIELD\n"
-	    "  --log, --top, --stats, --freq   views (several at once)\n"
-	    "  --order-by hierarchy|time       log order (default time)\n"
-	    "  --group-by 'PERIOD.CAPTURE[, ...]'  stats and freq per value of the captures\n"
-	    "  --select 'PERIOD[, ...]', --aggregate-by PERIOD  only these periods; log: their\n"
-	    "                                  statistics per instance of PERIOD\n"
-	    "                                  (--period-aggregate, --period-aggregate-by)\n"
-	    "  --min-duration US, --max-duration US, --limit N (top), --freq-resolution N\n"
-	    "  --freq-uniform                  the same buckets for all distributions of a kind\n"
-	    "  --freq-series                   (LAMI, with --group-by) one table a period, a\n"
-	    "                                  count column a group; implies --freq-uniform\n"
-	    "  --begin, --end, --timerange, --gmt, --no-intersection, --skip-validation\n"
-	    "  --lami (--mi), --mi-version, --metadata, --test-compatibility, "
-	    "--output-progress\n\n"
-	    "Expressions: $evt.$name == \"syscall_exit_accept4\" && $evt.procname == "
-	    "\"apache2\",\n$evt.fd == $begin.$evt.ret, $evt.pid == $parent.$begin.$evt.pid, "
-	    "$evt.$pkt_ctx.cpu_id < 2,\n$evt.$name =* \"sched_*\"; see docs/periods.md.\n"
-	    "TRACE is a trace folder or net://HOST/host/HOSTNAME/SESSION (lttng-live).\n");
-}
-
-static int parse_double(const char *text, double *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(text, &end);
-	return errno || *end || end == text ? -EINVAL : 0;
+	fputs("Usage: latscope analyze periodlog|periodstats|periodtop|periodfreq [OPTIONS] TRACE\n"
+	      "\n"
+	      "User-defined periods (lttng-periodlog/-stats/-top/-freq): a period begins at an "
+	      "event\nmatching BEGIN_EXPR and ends at the next event matching END_EXPR.\n"
+	      "TRACE is a trace folder or net://HOST/host/HOSTNAME/SESSION (lttng-live).\n"
+	      "\n"
+	      "Expressions: $evt.$name == \"syscall_exit_accept4\" && $evt.procname == "
+	      "\"apache2\",\n$evt.fd == $begin.$evt.ret, $evt.pid == $parent.$begin.$evt.pid, "
+	      "$evt.$pkt_ctx.cpu_id < 2,\n$evt.$name =* \"sched_*\"; see docs/periods.md.\n"
+	      "\n"
+	      "Options:\n"
+	      "  --period DEF           a period: 'NAME [(PARENT)] : BEGIN_EXPR [: END_EXPR]'\n"
+	      "                         (repeatable)\n"
+	      "  --period-captures DEF  'NAME : [CAP, ...] [: CAP, ...]', CAP = [NAME =] "
+	      "$evt.FIELD\n"
+	      "  --log                  the log of periods\n"
+	      "  --top                  the longest periods\n"
+	      "  --stats                duration statistics\n"
+	      "  --freq                 duration distributions (several views at once)\n"
+	      "  --order-by hierarchy|time  log order (default time)\n"
+	      "  --group-by LIST, --period-group-by LIST  stats and freq per value of the\n"
+	      "                         captures 'PERIOD.CAPTURE[, ...]'\n"
+	      "  --select LIST, --period-aggregate LIST  only these periods 'PERIOD[, ...]'\n"
+	      "  --aggregate-by PERIOD, --period-aggregate-by PERIOD  log: the statistics of\n"
+	      "                         the selected periods per instance of PERIOD\n"
+	      "  --min-duration DURATION  only periods of at least DURATION (10us, 1.5ms;\n"
+	      "                         a bare number is in µs, as lttng-analyses)\n"
+	      "  --max-duration DURATION  only periods of at most DURATION\n"
+	      "  --limit N|unlimited    rows in top tables (default 10)\n"
+	      "  --freq-resolution N    bins in a distribution (default 20)\n"
+	      "  --freq-uniform         the same bins for all distributions of a kind\n"
+	      "  --freq-series          (LAMI, with --group-by) one table a period, a count\n"
+	      "                         column a group; implies --freq-uniform\n"
+	      "  --begin DATE           analyse from DATE (as latscope analyze --help)\n"
+	      "  --end DATE             analyse up to DATE\n"
+	      "  --timerange [BEGIN,END]  both at once\n"
+	      "  --gmt                  dates in UTC instead of local time\n"
+	      "  --no-intersection      keep events outside the range all streams cover\n"
+	      "  --skip-validation      do not announce the lost-events check\n"
+	      "  --no-progress          no progress bar (there is one only on a terminal)\n"
+	      "  --no-color             accepted for lttng-analyses compatibility (no colour)\n"
+	      "  -j, --json, --lami, --mi  LAMI 1.0 JSON results (Trace Compass external\n"
+	      "                         analysis)\n"
+	      "  --mi-version           LAMI: the version of the protocol\n"
+	      "  --metadata             LAMI: the analysis' metadata (tables, columns)\n"
+	      "  --test-compatibility   LAMI: whether the trace can be analysed\n"
+	      "  --output-progress      LAMI: progress lines on stdout\n"
+	      "  -h, --help             this help\n",
+	      out);
 }
 
 /* Returns -1 to go on, or the exit status. */
@@ -179,7 +195,8 @@ static int parse_args(int argc, char **argv, struct pargs *a)
 	opterr = 0;
 	int li = -1;
 
-	while ((opt = getopt_long(argc, argv, "h", long_options, &li)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hj", long_options, &li)) != -1) {
+		uint64_t ns;
 		double d;
 		char *end;
 
@@ -232,10 +249,14 @@ static int parse_args(int argc, char **argv, struct pargs *a)
 			break;
 		case OPT_MIN_DURATION:
 		case OPT_MAX_DURATION:
-			if (parse_double(optarg, &d)) {
-				return cli_usage_error("analyze", "%s: not a number of µs: %s",
-						       argv[optind - 1], optarg);
+			/* a duration with its unit; a bare number is in µs, as lttng-analyses */
+			if (lat_parse_duration(optarg, 1000, &ns)) {
+				return cli_usage_error("analyze", "%s: not a duration: %s",
+						       opt == OPT_MIN_DURATION ? "--min-duration"
+									       : "--max-duration",
+						       optarg);
 			}
+			d = (double)ns / 1000;
 			if (opt == OPT_MIN_DURATION) {
 				a->opts.has_min = true, a->opts.min_us = d;
 			} else {
@@ -267,6 +288,7 @@ static int parse_args(int argc, char **argv, struct pargs *a)
 			a->gmt = true;
 			break;
 		case OPT_LAMI:
+		case 'j':
 			a->lami = true;
 			break;
 		case OPT_MI_VERSION:

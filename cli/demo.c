@@ -184,17 +184,19 @@ static void usage(FILE *out)
 {
 	fprintf(
 	    out,
-	    "Usage: latscope demo [--duration TIME] [--threshold TIME] [--timeout TIME] [--json]\n"
+	    "Usage: latscope demo [--duration DURATION] [--threshold DURATION] [--timeout "
+	    "DURATION]\n"
+	    "                     [--json]\n"
 	    "\n"
 	    "Runs a toy service: %d threads serve requests, a few of them slow, one stuck past\n"
 	    "its timeout. liblatscope tracks every request and reports the slow ones as they\n"
 	    "happen, then prints its counters.\n"
 	    "\n"
-	    "  -d, --duration TIME   how long to run (default 3s)\n"
-	    "  -t, --threshold TIME  report requests slower than this (default 20ms)\n"
-	    "  -T, --timeout TIME    report requests still running after this (default 300ms)\n"
-	    "  -j, --json            one JSON object per line\n"
-	    "  -h, --help            this help\n",
+	    "  -d, --duration DURATION   how long to run (default 3s)\n"
+	    "  -t, --threshold DURATION  report requests slower than this (default 20ms)\n"
+	    "  -T, --timeout DURATION    report requests still running after this (default 300ms)\n"
+	    "  -j, --json                one JSON object per line\n"
+	    "  -h, --help                this help\n",
 	    WORKERS);
 }
 

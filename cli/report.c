@@ -1533,7 +1533,8 @@ int cmd_report(int argc, char **argv)
 			print_help(stdout);
 			return CLI_EXIT_OK;
 		default:
-			return cli_usage_error("report", "unknown option or missing value: '%s'",
+			return cli_usage_error("report",
+					       "report: unknown option or missing value '%s'",
 					       argv[optind - 1]);
 		}
 	}

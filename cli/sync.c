@@ -195,6 +195,7 @@ int cmd_sync(int argc, char **argv)
 	int opt, ret, status = CLI_EXIT_FAILURE;
 
 	optind = 1;
+	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "r:jo:w:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
@@ -214,7 +215,8 @@ int cmd_sync(int argc, char **argv)
 			print_help();
 			return CLI_EXIT_OK;
 		default:
-			return cli_usage_error("sync", "sync: unknown option");
+			return cli_usage_error("sync", "sync: unknown option or missing value '%s'",
+					       argv[optind - 1]);
 		}
 	}
 	if (argc - optind == 1) { /* one folder holding every host's trace? */
