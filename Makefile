@@ -205,6 +205,18 @@ bench-%: all
 soak-agent: cli $(TEST_HELPERS)
 	bash tests/soak/agent.sh
 
+# --- man pages and bash completion from the CLI's own --help (docs/cli.md) -------------------
+# scripts/gen-man.py runs `latscope [COMMAND] --help` and adds docs/man/src/*.txt: docs/man/*.N
+# and dist/bash-completion/latscope (kept in git too, for an install without python3).
+.PHONY: man
+all install man: $(BUILD)/man.stamp
+$(BUILD)/man.stamp: $(BUILD)/latscope scripts/gen-man.py $(wildcard docs/man/src/*.txt)
+	@if command -v python3 >/dev/null; then python3 scripts/gen-man.py --cli $(BUILD)/latscope \
+		--version $(VERSION) --src docs/man/src --man docs/man \
+		--completion dist/bash-completion/latscope; \
+	else echo "man: no python3: docs/man and dist/bash-completion kept as they are"; fi
+	@touch $@
+
 # --- install (docs/packaging.md) -------------------------------------------------------------
 # make install [PREFIX=/usr/local] [DESTDIR=] [LIBDIR=$(PREFIX)/lib] [SYSCONFDIR=/etc|$(PREFIX)/etc]
 # Man pages, bash completion, the systemd unit and the default config are installed when they
