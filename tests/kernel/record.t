@@ -11,36 +11,7 @@ BURST=$LATSCOPE_BUILD/tests/helpers/getppid_loop
 command -v babeltrace2 >/dev/null || skip_all "babeltrace2 not installed"
 PEER_PY=/usr/bin/python3
 PEER=/usr/bin
-TMP=$(mktemp -d)
-REC_PID=
-cleanup() {
-	[ -n "$REC_PID" ] && kill "$REC_PID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-# start_record NAME ARGS...: latscope record in the background, back once its probes are attached.
-start_record() {
-	local name=$1
-	shift
-	"$LATSCOPE" record -o "$TMP/$name" "$@" 2>"$TMP/$name.err" &
-	REC_PID=$!
-	for _ in $(seq 200); do
-		grep -q '^latscope record: writing' "$TMP/$name.err" && return 0
-		kill -0 "$REC_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	diag "latscope record did not start: $(cat "$TMP/$name.err")"
-	return 1
-}
-
-stop_record() {
-	kill -INT "$REC_PID"
-	wait "$REC_PID"
-	local rc=$?
-	REC_PID=
-	return $rc
-}
+. "$(dirname "$0")/record_lib.sh"
 
 # --- usage errors --------------------------------------------------------------------------------
 "$LATSCOPE" record >/dev/null 2>"$TMP/err"

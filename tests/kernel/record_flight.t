@@ -13,37 +13,7 @@ BURST=$LATSCOPE_BUILD/tests/helpers/getppid_loop
 APP=$LATSCOPE_BUILD/tests/helpers/agent_app
 [ -x "$SLEEPER" ] && [ -x "$BURST" ] && [ -x "$APP" ] || skip_all "test helpers not built (make)"
 command -v babeltrace2 >/dev/null || skip_all "babeltrace2 not installed"
-TMP=$(mktemp -d)
-REC_PID=
-cleanup() {
-	[ -n "$REC_PID" ] && kill "$REC_PID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-# start_flight NAME ARGS...: the flight recorder in the background, back once its probes run.
-start_flight() {
-	local name=$1
-	shift
-	"$LATSCOPE" record --flight -o "$TMP/$name" --socket "$TMP/$name.sock" "$@" \
-		2>"$TMP/$name.err" &
-	REC_PID=$!
-	for _ in $(seq 200); do
-		grep -q '^latscope record: flight recorder' "$TMP/$name.err" && return 0
-		kill -0 "$REC_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	diag "latscope record --flight did not start: $(cat "$TMP/$name.err")"
-	return 1
-}
-
-stop_flight() {
-	kill -INT "$REC_PID"
-	wait "$REC_PID"
-	local rc=$?
-	REC_PID=
-	return $rc
-}
+. "$(dirname "$0")/record_lib.sh"
 
 # wait_lines FILE PATTERN COUNT: until FILE has COUNT lines matching PATTERN (5 s at most).
 wait_lines() {
@@ -117,7 +87,7 @@ like "$snap" "^$TMP/trig/snapshot-[0-9]{8}T[0-9]{6}-2$" "ctl snapshot prints the
 status=$("$LATSCOPE" ctl --socket "$TMP/trig.sock" status)
 like "$status" 'record.triggers=2' "ctl status: 2 triggers"
 like "$status" 'record.suppressed=1' "ctl status: 1 suppressed"
-stop_flight
+stop_record
 is "$?" 0 "flight recorder stopped by SIGINT, exit 0"
 like "$(tail -1 "$TMP/trig.err")" \
 	'^latscope record: 2 snapshots \(0 failed\), 2 triggers \(1 suppressed by the rate limit\); [0-9]+ events kept' \
@@ -170,7 +140,7 @@ ok $? "a burst beyond the rings overwrites old events, counted ($over)"
 kept=$(echo "$status" | sed -n 's/^record.kept_bytes=//p')
 [ "${kept:-0}" -le 2097152 ]
 ok $? "the rings hold at most --keep-size ($kept bytes)"
-stop_flight
+stop_record
 is "$?" 0 "small rings: exit 0"
 like "$(tail -1 "$TMP/small.err")" ' [1-9][0-9]* overwritten, ' "summary: overwritten events counted"
 small=$(ls -d "$TMP"/small/snapshot-*)
@@ -184,12 +154,25 @@ ok $? "the snapshot holds the newest events only ($n of the 100000 getppid calls
 grep -q 'syscall_entry_sendto: .* len = 128,' "$TMP/s.txt"
 ok $? "the snapshot holds the application's sendto of its event"
 
+# --- --keep-time: a snapshot spans at most that long; older events expire, counted ---------------
+start_flight kt --events sched,syscall --keep-time 300ms
+sleep 1
+"$LATSCOPE" ctl --socket "$TMP/kt.sock" snapshot >/dev/null
+is "$?" 0 "--keep-time: ctl snapshot"
+expired=$("$LATSCOPE" ctl --socket "$TMP/kt.sock" status | sed -n 's/^record.expired=//p')
+stop_record
+[ "${expired:-0}" -gt 0 ]
+ok $? "--keep-time: older events expired, counted ($expired)"
+span=$(sed -nE 's/^latscope record: snapshot .* discarded, ([0-9.]+(ns|us|ms|s)) kept.*/\1/p' "$TMP/kt.err")
+like "$span" '^([0-9.]+(ns|us)|([0-9]|[1-2][0-9]|[1-2][0-9][0-9]|300)(\.[0-9]+)?ms)$' \
+	"--keep-time 300ms: the snapshot spans at most 300 ms ($span)"
+
 # --- losses before the rings: a snapshot counts those of its window, as babeltrace2 does ---------
 start_flight lossy --events syscall --buffer-size 4K --keep-size 4M
 "$BURST" 100000 >/dev/null
 snap=$("$LATSCOPE" ctl --socket "$TMP/lossy.sock" snapshot)
 is "$?" 0 "lossy: ctl snapshot"
-stop_flight
+stop_record
 lost=$(sed -nE 's/^latscope record: snapshot .*: [0-9]+ events, ([0-9]+) discarded.*/\1/p' \
 	"$TMP/lossy.err")
 [ "${lost:-0}" -gt 0 ]
