@@ -120,6 +120,20 @@ struct run_ctx {
 	struct progress progress;
 };
 
+/* The options analyze and the period analyses share, at the end of their --help. */
+const char cli_analyze_common_help[] =
+    "  --no-intersection      keep events outside the range all streams cover\n"
+    "  --skip-validation      do not announce the lost-events check\n"
+    "  --no-progress          no progress bar (there is one only on a terminal)\n"
+    "  --no-color             accepted for lttng-analyses compatibility (no colour)\n"
+    "  -j, --json, --lami, --mi  LAMI 1.0 JSON results (Trace Compass external\n"
+    "                         analysis)\n"
+    "  --mi-version           LAMI: the version of the protocol\n"
+    "  --metadata             LAMI: the analysis' metadata (tables, columns)\n"
+    "  --test-compatibility   LAMI: whether the trace can be analysed\n"
+    "  --output-progress      LAMI: progress lines on stdout\n"
+    "  -h, --help             this help\n";
+
 static void print_help(FILE *out)
 {
 	size_t count;
@@ -168,19 +182,9 @@ static void print_help(FILE *out)
 	    "  --per-tid              sched: per thread (the default)\n"
 	    "  --per-prio             sched: per priority\n"
 	    "  --irq LIST             irq: only these IRQ numbers\n"
-	    "  --softirq LIST         irq: only these soft IRQ vectors\n"
-	    "  --no-intersection      keep events outside the range all streams cover\n"
-	    "  --skip-validation      do not announce the lost-events check\n"
-	    "  --no-progress          no progress bar (there is one only on a terminal)\n"
-	    "  --no-color             accepted for lttng-analyses compatibility (no colour)\n"
-	    "  -j, --json, --lami, --mi  LAMI 1.0 JSON results (Trace Compass external\n"
-	    "                         analysis)\n"
-	    "  --mi-version           LAMI: the version of the protocol\n"
-	    "  --metadata             LAMI: the analysis' metadata (tables, columns)\n"
-	    "  --test-compatibility   LAMI: whether the trace can be analysed\n"
-	    "  --output-progress      LAMI: progress lines on stdout\n"
-	    "  -h, --help             this help\n",
+	    "  --softirq LIST         irq: only these soft IRQ vectors\n",
 	    out);
+	fputs(cli_analyze_common_help, out);
 }
 
 static int parse_int_list(const char *text, int32_t *out, int *count)

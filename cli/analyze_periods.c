@@ -157,19 +157,9 @@ static void print_help(FILE *out)
 	      "  --begin DATE           analyse from DATE (as latscope analyze --help)\n"
 	      "  --end DATE             analyse up to DATE\n"
 	      "  --timerange [BEGIN,END]  both at once\n"
-	      "  --gmt                  dates in UTC instead of local time\n"
-	      "  --no-intersection      keep events outside the range all streams cover\n"
-	      "  --skip-validation      do not announce the lost-events check\n"
-	      "  --no-progress          no progress bar (there is one only on a terminal)\n"
-	      "  --no-color             accepted for lttng-analyses compatibility (no colour)\n"
-	      "  -j, --json, --lami, --mi  LAMI 1.0 JSON results (Trace Compass external\n"
-	      "                         analysis)\n"
-	      "  --mi-version           LAMI: the version of the protocol\n"
-	      "  --metadata             LAMI: the analysis' metadata (tables, columns)\n"
-	      "  --test-compatibility   LAMI: whether the trace can be analysed\n"
-	      "  --output-progress      LAMI: progress lines on stdout\n"
-	      "  -h, --help             this help\n",
+	      "  --gmt                  dates in UTC instead of local time\n",
 	      out);
+	fputs(cli_analyze_common_help, out);
 }
 
 /* Returns -1 to go on, or the exit status. */

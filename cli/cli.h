@@ -30,6 +30,7 @@ int cmd_demo(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_analyze_periods(int argc, char **argv); /* analyze period*: cli/analyze_periods.c */
 bool cli_is_period_analysis(const char *name);
+extern const char cli_analyze_common_help[]; /* options of both, end of their --help */
 int cmd_track(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
 int cmd_top(int argc, char **argv); /* cli/top.c */

@@ -81,9 +81,9 @@ static void print_usage(FILE *out)
 		     "Finds latency problems on Linux servers and explains them.\n\n"
 		     "Commands:\n");
 	for (size_t i = 0; i < COMMAND_COUNT; i++) {
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].summary);
 	}
-	fprintf(out, "\n'latscope COMMAND --help' describes one command.\n");
+	fprintf(out, "\n'latscope COMMAND --help' (or man latscope-COMMAND) describes one command.\n");
 }
 
 /* Finds a command by exact name, or by a prefix that only one command has (as bpftool does). */
