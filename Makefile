@@ -213,7 +213,8 @@ all install man: $(BUILD)/man.stamp
 $(BUILD)/man.stamp: $(BUILD)/latscope scripts/gen-man.py $(wildcard docs/man/src/*.txt)
 	@if command -v python3 >/dev/null; then python3 scripts/gen-man.py --cli $(BUILD)/latscope \
 		--version $(VERSION) --src docs/man/src --man docs/man \
-		--completion dist/bash-completion/latscope; \
+		--completion dist/bash-completion/latscope || \
+		echo "man: gen-man.py failed: pages kept as they were (tests/cli/manuals.t)"; \
 	else echo "man: no python3: docs/man and dist/bash-completion kept as they are"; fi
 	@touch $@
 
