@@ -32,7 +32,8 @@ static void print_help(void)
 	    "A guest trace belongs to the only VM, or to VM (its pid or process name) after "
 	    "'@'.\n\n"
 	    "  --sync FILE.json       put every trace on one timeline with latscope sync's\n"
-	    "                         transforms (default: the traces share one clock)\n"
+	    "                         transforms (default: each guest's clock from its vmsync\n"
+	    "                         hypercall markers when the host has some, else the host's)\n"
 	    "  --tid LIST             guest threads to report (and log their slowed runs)\n"
 	    "  --procname LIST        the same by name (default: every guest thread that lost "
 	    "time)\n"
@@ -49,6 +50,8 @@ struct guest_arg {
 	long double slope, offset_ns;
 	struct lat_vm_guest *g;
 	uint64_t lost_events;
+	bool by_markers; /* clock from the hypercall markers */
+	struct lat_vm_clock clock;
 };
 
 struct vm_args {
@@ -94,6 +97,11 @@ static int guest_fn(void *target, const struct lat_kevent *ev)
 	return lat_vm_guest_event(target, ev);
 }
 
+static int markers_fn(void *target, const struct lat_kevent *ev)
+{
+	return lat_vm_markers_add(target, ev, -1);
+}
+
 /* Reads the trace at path through fn; returns 0 or CLI_EXIT_FAILURE (message printed). */
 static int read_trace(const char *path, struct feed *f, struct lat_state *state, uint64_t *lost)
 {
@@ -112,7 +120,7 @@ static int read_trace(const char *path, struct feed *f, struct lat_state *state,
 		cli_error("vm: %s: a live session: give a trace folder", path);
 		return CLI_EXIT_FAILURE;
 	}
-	if (lat_ctf_source_tracer_version(src, &major, &minor, &patch) == 0) {
+	if (state && lat_ctf_source_tracer_version(src, &major, &minor, &patch) == 0) {
 		lat_state_set_tracer_version(state, major, minor, patch);
 	}
 	ret = lat_ctf_source_run(src, on_event, f);
@@ -125,6 +133,40 @@ static int read_trace(const char *path, struct feed *f, struct lat_state *state,
 	}
 	*lost = lat_ctf_source_stats(src)->discarded_events;
 	lat_ctf_source_destroy(src);
+	return 0;
+}
+
+/*
+ * A guest without --sync, when the host has hypercall markers: its clock from its own markers
+ * (a first reading of its trace); none: the host's clock. Returns 0 or CLI_EXIT_FAILURE.
+ */
+static int marker_clock(const struct lat_vm *vm, struct guest_arg *ga)
+{
+	struct lat_vm_markers markers;
+	struct feed f = {1.0L, 0.0L, markers_fn, &markers};
+	uint64_t lost;
+	char why[256];
+	int ret;
+
+	lat_vm_markers_init(&markers);
+	if (read_trace(ga->path, &f, NULL, &lost)) {
+		lat_vm_markers_fini(&markers);
+		return CLI_EXIT_FAILURE;
+	}
+	if (markers.n == 0) {
+		lat_vm_markers_fini(&markers);
+		return 0;
+	}
+	ret = lat_vm_guest_clock(&vm->markers, &markers, &ga->clock, why, sizeof(why));
+	lat_vm_markers_fini(&markers);
+	if (ret) {
+		cli_error("vm: %s: its hypercall markers do not give its clock: %s", ga->path,
+			  ret == -ENOMEM ? strerror(ENOMEM) : why);
+		return CLI_EXIT_FAILURE;
+	}
+	ga->by_markers = true;
+	ga->slope = ga->clock.slope;
+	ga->offset_ns = ga->clock.offset_ns;
 	return 0;
 }
 
@@ -393,6 +435,11 @@ static void print_text(const struct vm_args *a, const struct lat_vm *vm,
 			printf(", clock corrected: %.15Lf * t %c %.3Lf ns", ga->slope,
 			       ga->offset_ns < 0 ? '-' : '+', fabsl(ga->offset_ns));
 		}
+		if (ga->by_markers) {
+			printf(" (from %" PRIu64 " hypercall markers of vm_uid %" PRIu64
+			       ", accuracy +-%.3f us)",
+			       ga->clock.messages, ga->clock.vm_uid, ga->clock.accuracy_ns / 1e3);
+		}
 		printf("\n");
 		if (g->switches_outside) {
 			printf("  %" PRIu64 " of %" PRIu64 " guest context switches fall while the "
@@ -522,6 +569,14 @@ static void print_json(const struct vm_args *a, const struct lat_vm *vm,
 
 		printf("%s{\"trace\": ", i ? ", " : "");
 		lat_json_string(stdout, ga->path);
+		printf(", \"clock\": \"%s\"", a->sync_file     ? "sync"
+					      : ga->by_markers ? "markers"
+							       : "host");
+		if (ga->by_markers) {
+			printf(", \"markers\": %" PRIu64 ", \"vm_uid\": %" PRIu64
+			       ", \"accuracy_ns\": %.3f",
+			       ga->clock.messages, ga->clock.vm_uid, ga->clock.accuracy_ns);
+		}
 		printf(", \"vm_pid\": %d, \"slope\": %.21Lg, \"offset_ns\": %.3Lf, \"begin_ns\": "
 		       "%" PRId64 ", \"end_ns\": %" PRId64 ", \"events\": %" PRIu64
 		       ", \"lost_events\": %" PRIu64 ", \"runs_without_vcpu\": %" PRIu64
@@ -599,6 +654,11 @@ static int guest_vm(const struct lat_vm *vm, const struct guest_arg *ga)
 				  ga->vm_key, ga->vm_key);
 			return -1;
 		}
+	} else if (ga->by_markers && ga->clock.vm_pid >= 0) {
+		char pid[16];
+
+		snprintf(pid, sizeof(pid), "%d", ga->clock.vm_pid);
+		index = lat_vm_find(vm, pid);
 	} else {
 		index = vm->nvms == 1 ? 0 : -1;
 	}
@@ -670,9 +730,13 @@ int cmd_vm(int argc, char **argv)
 	filter = (struct lat_vm_guest_filter){a->tids, a->ntids, a->procnames, a->nprocnames};
 	for (uint32_t i = 0; i < a->nguests; i++) {
 		struct guest_arg *ga = &a->guests[i];
-		int index = guest_vm(vm, ga);
 		struct feed f;
+		int index;
 
+		if (!a->sync_file && vm->markers.n && marker_clock(vm, ga)) {
+			goto out;
+		}
+		index = guest_vm(vm, ga);
 		if (index < 0) {
 			goto out;
 		}

@@ -3,6 +3,9 @@
 #include "analyses/vm.h"
 
 #include <errno.h>
+#include <inttypes.h>
+
+#include "analyses/sync.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +148,7 @@ int lat_vm_init(struct lat_vm *vm)
 {
 	memset(vm, 0, sizeof(*vm));
 	vm->begin = -1;
+	lat_vm_markers_init(&vm->markers);
 	return lat_state_init(&vm->state);
 }
 
@@ -164,6 +168,7 @@ void lat_vm_fini(struct lat_vm *vm)
 	}
 	free(vm->vms);
 	free(vm->thread_vcpu);
+	lat_vm_markers_fini(&vm->markers);
 	lat_tid_map_fini(&vm->threads);
 	lat_state_fini(&vm->state);
 	memset(vm, 0, sizeof(*vm));
@@ -439,6 +444,11 @@ int lat_vm_host_event(struct lat_vm *vm, const struct lat_kevent *ev)
 		return on_kvm_exit(vm, ev);
 	case LAT_EV_SCHED_SWITCH:
 		return on_switch(vm, ev);
+	case LAT_EV_VMSYNC: {
+		const struct lat_vm_machine *m = machine_of(vm, event_tid(vm, ev));
+
+		return lat_vm_markers_add(&vm->markers, ev, m ? m->pid : -1);
+	}
 	default:
 		return 0;
 	}
@@ -574,6 +584,116 @@ int64_t lat_vcpu_time_within(const struct lat_vcpu *vcpu, unsigned state, int64_
 		}
 	}
 	return sum;
+}
+
+/* --- hypercall markers ---------------------------------------------------------------------- */
+
+void lat_vm_markers_init(struct lat_vm_markers *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->begin = -1;
+}
+
+void lat_vm_markers_fini(struct lat_vm_markers *m)
+{
+	free(m->v);
+	lat_vm_markers_init(m);
+}
+
+int lat_vm_markers_add(struct lat_vm_markers *m, const struct lat_kevent *ev, int32_t vm_pid)
+{
+	struct lat_vm_marker *mk;
+	const char *n = ev->name;
+
+	if (m->begin < 0) {
+		m->begin = ev->ts;
+	}
+	m->end = ev->ts > m->end ? ev->ts : m->end;
+	if (ev->type != LAT_EV_VMSYNC || !n || strncmp(n, "vmsync_", 7) != 0 || strlen(n) < 14) {
+		return 0;
+	}
+	if (lat_grow((void **)&m->v, &m->cap, m->n + 1, sizeof(*m->v))) {
+		return -ENOMEM;
+	}
+	mk = &m->v[m->n++];
+	mk->ts = ev->ts;
+	mk->vm_uid = ev->vmsync.vm_uid;
+	mk->cnt = ev->vmsync.cnt;
+	mk->guest_to_host = !strncmp(n + 7, "gh_", 3);
+	/* gh: the guest sends, the host receives; hg: the host sends, the guest receives */
+	mk->send = mk->guest_to_host == !strcmp(n + 10, "guest");
+	mk->vm_pid = vm_pid;
+	return 0;
+}
+
+static struct lat_sync_key marker_key(const struct lat_vm_marker *mk)
+{
+	return (struct lat_sync_key){.seq = mk->cnt,
+				     .ack_seq = (uint32_t)mk->vm_uid,
+				     .window = (uint16_t)(mk->vm_uid >> 32),
+				     .flags = mk->guest_to_host ? 1 : 2};
+}
+
+int lat_vm_guest_clock(const struct lat_vm_markers *host, const struct lat_vm_markers *guest,
+		       struct lat_vm_clock *clock, char *why, size_t why_len)
+{
+	struct lat_sync_transform tr[2];
+	struct lat_sync_stats stats;
+	struct lat_sync *s;
+	uint64_t host_markers = 0;
+	int ret;
+
+	memset(clock, 0, sizeof(*clock));
+	clock->vm_pid = -1;
+	if (!guest->n) {
+		snprintf(why, why_len, "no vmsync marker in the guest's trace");
+		return -ENODATA;
+	}
+	clock->vm_uid = guest->v[0].vm_uid;
+	ret = lat_sync_create(2, &s);
+	if (ret) {
+		return ret;
+	}
+	for (uint32_t i = 0; i < host->n && !ret; i++) {
+		if (host->v[i].vm_uid == clock->vm_uid) {
+			struct lat_sync_key key = marker_key(&host->v[i]);
+
+			if (clock->vm_pid < 0) {
+				clock->vm_pid = host->v[i].vm_pid;
+			}
+			host_markers++;
+			ret = lat_sync_add(s, 0, host->v[i].send, &key, host->v[i].ts);
+		}
+	}
+	for (uint32_t i = 0; i < guest->n && !ret; i++) {
+		if (guest->v[i].vm_uid == clock->vm_uid) {
+			struct lat_sync_key key = marker_key(&guest->v[i]);
+
+			ret = lat_sync_add(s, 1, guest->v[i].send, &key, guest->v[i].ts);
+		}
+	}
+	if (!ret && !host_markers) {
+		snprintf(why, why_len,
+			 "the host's trace has no vmsync marker of this guest (vm_uid %" PRIu64 ")",
+			 clock->vm_uid);
+		ret = -ENODATA;
+	}
+	if (!ret) {
+		lat_sync_set_range(s, 0, host->begin, host->end);
+		lat_sync_set_range(s, 1, guest->begin, guest->end);
+		ret = lat_sync_compute(s, 0, tr, &stats, why, why_len);
+		if (ret && tr[1].status) {
+			snprintf(why, why_len, "%s", tr[1].why);
+		}
+	}
+	if (!ret) {
+		clock->slope = tr[1].slope;
+		clock->offset_ns = tr[1].offset_ns;
+		clock->accuracy_ns = tr[1].accuracy_ns;
+		clock->messages = tr[1].sent + tr[1].received;
+	}
+	lat_sync_destroy(s);
+	return ret;
 }
 
 /* --- guests ------------------------------------------------------------------------------- */

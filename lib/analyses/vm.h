@@ -82,9 +82,56 @@ struct lat_vm_machine {
 	int64_t total[LAT_VCPU_NSTATES]; /* sums over its vCPUs; total[PREEMPTED] = steal time */
 };
 
+/*
+ * Hypercall markers (lttng-modules' vmsync addons): a guest module makes a hypercall every 10 ms;
+ * the guest writes vmsync_gh_guest (cnt, vm_uid) before it and the host vmsync_gh_host when it
+ * handles it (a message from the guest to the host), then the host writes vmsync_hg_host before
+ * returning and the guest vmsync_hg_guest after (from the host to the guest). Each pair is a
+ * message with a send and a reception, as TCP segments between hosts: the convex-hull fit of
+ * lib/analyses/sync.c gives the guest's clock relation to the host's (as Trace Compass' VM
+ * analysis does with the same events).
+ */
+struct lat_vm_marker {
+	int64_t ts;
+	uint64_t vm_uid;
+	uint32_t cnt;
+	bool guest_to_host; /* gh (else hg) */
+	bool send;          /* gh_guest, hg_host */
+	int32_t vm_pid; /* host markers: the VM of the vCPU thread that wrote it (-1: unknown) */
+};
+
+struct lat_vm_markers {
+	struct lat_vm_marker *v;
+	uint32_t n, cap;
+	int64_t begin, end; /* the range of the events offered (begin -1: none) */
+};
+
+void lat_vm_markers_init(struct lat_vm_markers *m);
+/* Notes ev's time, and keeps it when it is a vmsync event (vm_pid: the writer's VM, or -1). */
+int lat_vm_markers_add(struct lat_vm_markers *m, const struct lat_kevent *ev, int32_t vm_pid);
+void lat_vm_markers_fini(struct lat_vm_markers *m);
+
+/* A guest's clock on the host's: host_ts = slope * guest_ts + offset_ns. */
+struct lat_vm_clock {
+	long double slope, offset_ns;
+	double accuracy_ns; /* over the guest's range */
+	uint64_t vm_uid;
+	int32_t vm_pid;    /* the VM whose vCPU threads wrote the host's markers, -1 if not known */
+	uint64_t messages; /* markers of the guest matched with the host's */
+};
+
+/*
+ * The relation from the guest's markers and the host's of the same vm_uid. Returns 0, -ENODATA
+ * (the guest has no marker, or the host none of its vm_uid), -EDOM/-ERANGE (no linear relation
+ * fits: see lat_sync_fit_points), -ENOMEM; `why` says so in one line.
+ */
+int lat_vm_guest_clock(const struct lat_vm_markers *host, const struct lat_vm_markers *guest,
+		       struct lat_vm_clock *clock, char *why, size_t why_len);
+
 struct lat_vm {
-	struct lat_state state;     /* the host's */
-	struct lat_vm_machine *vms; /* sorted by pid after lat_vm_host_end() */
+	struct lat_state state;        /* the host's */
+	struct lat_vm_markers markers; /* hypercall markers */
+	struct lat_vm_machine *vms;    /* sorted by pid after lat_vm_host_end() */
 	uint32_t nvms, vms_cap;
 	struct lat_tid_map threads; /* vCPU thread tid -> thread_vcpu[index] */
 	struct {

@@ -138,6 +138,14 @@ static const struct event_spec event_specs[] = {
     {"kvm_entry", LAT_EV_KVM_ENTRY, {F("vcpu_id", kvm.vcpu_id, FK_U32)}},
     {"kvm_x86_exit", LAT_EV_KVM_EXIT, KVM_EXIT_FIELDS},
     {"kvm_exit", LAT_EV_KVM_EXIT, KVM_EXIT_FIELDS},
+#define VMSYNC_FIELDS                                                            \
+	{                                                                        \
+		F("vm_uid", vmsync.vm_uid, FK_U64), F("cnt", vmsync.cnt, FK_U32) \
+	}
+    {"vmsync_gh_guest", LAT_EV_VMSYNC, VMSYNC_FIELDS},
+    {"vmsync_gh_host", LAT_EV_VMSYNC, VMSYNC_FIELDS},
+    {"vmsync_hg_host", LAT_EV_VMSYNC, VMSYNC_FIELDS},
+    {"vmsync_hg_guest", LAT_EV_VMSYNC, VMSYNC_FIELDS},
 };
 
 static const struct field_spec syscall_entry_fields[] = {

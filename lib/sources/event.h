@@ -44,6 +44,8 @@ enum lat_kevent_type {
 	LAT_EV_KSWAPD_WAKEUP,       /* mm_vmscan_wakeup_kswapd */
 	LAT_EV_KVM_ENTRY,           /* kvm_x86_entry, kvm_entry (host: a vCPU enters guest mode) */
 	LAT_EV_KVM_EXIT,            /* kvm_x86_exit, kvm_exit (host: a vCPU leaves guest mode) */
+	LAT_EV_VMSYNC,              /* vmsync_{gh,hg}_{guest,host} (lttng-modules addons: hypercall
+				       markers between a guest and its host; `name` says which) */
 	LAT_EV_TYPE_COUNT,
 };
 
@@ -145,6 +147,11 @@ struct lat_ev_kvm {
 	uint64_t guest_rip;   /* exit */
 };
 
+struct lat_ev_vmsync {
+	uint64_t vm_uid; /* the guest's random id */
+	uint32_t cnt;    /* the marker's sequence number */
+};
+
 struct lat_kevent {
 	int64_t ts;        /* ns since the epoch */
 	uint32_t cpu;      /* from the packet context (cpu_id) */
@@ -169,6 +176,7 @@ struct lat_kevent {
 		struct lat_ev_net net;
 		struct lat_ev_pages pages;
 		struct lat_ev_kvm kvm;
+		struct lat_ev_vmsync vmsync;
 	};
 };
 

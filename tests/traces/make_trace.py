@@ -948,9 +948,14 @@ VM_LAYOUTS = {
     'kvm_entry': [('vcpu_id', 'u32')],
     'kvm_exit': [('exit_reason', 'u32'), ('guest_rip', 'x64'), ('isa', 'u32'),
                  ('info1', 'u64'), ('info2', 'u64')],
+    # lttng-modules' addons (lttng-vmsync-host/guest): hypercall markers every 10 ms
+    'vmsync_gh_guest': [('cnt', 'u32'), ('vm_uid', 'u64')],
+    'vmsync_gh_host': [('cnt', 'u32'), ('vm_uid', 'u64')],
+    'vmsync_hg_host': [('cnt', 'u32'), ('vm_uid', 'u64')],
+    'vmsync_hg_guest': [('cnt', 'u32'), ('vm_uid', 'u64')],
 }
-VMX_EXITS = {'EXTERNAL_INTERRUPT': 1, 'HLT': 12, 'IO_INSTRUCTION': 30, 'MSR_WRITE': 32,
-             'EPT_MISCONFIG': 49}
+VMX_EXITS = {'EXTERNAL_INTERRUPT': 1, 'HLT': 12, 'VMCALL': 18, 'IO_INSTRUCTION': 30,
+             'MSR_WRITE': 32, 'EPT_MISCONFIG': 49}
 US = 1000  # ns per us
 VM_STATES = ('guest', 'hypervisor', 'preempted', 'idle')
 
@@ -1140,6 +1145,34 @@ def vm_periodic(d):
     def host_ev(ns, cpu, event, /, **fields):
         ts.ev('host', ns, cpu, event, **fields)
 
+    h, guest = _periodic_guest(host_ev, guest_ev)
+    return _VmScenario(d, ts, {'vms': h.truth(), 'guest_threads': {'500': guest}})
+
+
+@scenario(default=False)
+def vm_hypercall(d):
+    """vm_periodic's host and guest with hypercall markers (lttng-modules' vmsync addons: in each
+    period the guest's vmsync_gh_guest, a VMCALL exit with the host's vmsync_gh_host and
+    vmsync_hg_host, the guest's vmsync_hg_guest), the guest's clock 0.7 s ahead and 30 ppm fast:
+    latscope vm finds the guest's clock from the markers alone. truth.json as vm_periodic (the
+    VMCALL exits stall the guest 3 us per run)."""
+    ts = TraceSet(d)
+    ts.host('host').layouts = VM_LAYOUTS
+    ts.host('guest', drift=30e-6, offset_ns=700 * MS).layouts = VM_LAYOUTS
+
+    def guest_ev(ns, cpu, event, /, **fields):
+        ts.ev('guest', ns, cpu, event, **fields)
+
+    def host_ev(ns, cpu, event, /, **fields):
+        ts.ev('host', ns, cpu, event, **fields)
+
+    h, guest = _periodic_guest(host_ev, guest_ev, markers=True)
+    return _VmScenario(d, ts, {'vms': h.truth(), 'guest_threads': {'500': guest}})
+
+
+def _periodic_guest(host_ev, guest_ev, markers=False):
+    """vm_periodic's events: the host's through host_ev, the guest's through guest_ev (true
+    times); returns the VmHost and the guest thread's truth"""
     h = VmHost(host_ev, x86_names=False)
     h.current[0] = ('sshd', 100)  # TraceSet.host's first event on each CPU
     h.vcpu(3000, 'qemu-guest1', 3001, 0)
@@ -1148,7 +1181,8 @@ def vm_periodic(d):
              ns_inum=4026531836, cpu=0)
     stalls = {2: 3000, 5: 1500, 6: 4000, 11: 2500, 17: 3000}  # period -> host preemption (us)
     epoch = DEFAULT_OFFSET_S * 10 ** 9
-    runs = on_cpu = lost = 0
+    uid = 0x5eed1234abcd
+    runs = on_cpu = lost = hyp = 0
     slowed = []
     for k in range(20):
         s = (10000 + 10000 * k) * US
@@ -1157,6 +1191,16 @@ def vm_periodic(d):
         guest_ev(s + 20 * US, 0, 'sched_switch', prev_comm='swapper/0', prev_tid=0,
                  prev_prio=20, prev_state=0, next_comm='periodic', next_tid=500, next_prio=20)
         end = s + 2020 * US
+        run_hyp = 0
+        if markers:  # a hypercall round trip: 3 us out of guest mode
+            guest_ev(s + 300 * US, 0, 'vmsync_gh_guest', cnt=2 * k, vm_uid=uid)
+            h.exit(s + 301 * US, 3001, 'VMCALL')
+            host_ev(s + 302 * US, 0, 'vmsync_gh_host', cnt=2 * k, vm_uid=uid)
+            host_ev(s + 303 * US, 0, 'vmsync_hg_host', cnt=2 * k + 1, vm_uid=uid)
+            h.entry(s + 304 * US, 3001)
+            guest_ev(s + 305 * US, 0, 'vmsync_hg_guest', cnt=2 * k + 1, vm_uid=uid)
+            end += 3 * US
+            run_hyp += 3 * US
         if k in stalls:
             p = stalls[k] * US
             h.exit(s + 520 * US, 3001, 'EXTERNAL_INTERRUPT')
@@ -1165,20 +1209,22 @@ def vm_periodic(d):
             h.entry(s + 540 * US + p, 3001)
             end += p + 20 * US  # the stall: exit .. entry
             # in the run: preempted p, out of guest mode 20 us (exit .. switch, switch .. entry)
+            run_hyp += 20 * US
             slowed.append({'begin_ns': epoch + s + 20 * US, 'end_ns': epoch + end,
-                           'lost_ns': p, 'hypervisor_ns': 20 * US})
+                           'lost_ns': p, 'hypervisor_ns': run_hyp})
             lost += p
         guest_ev(end, 0, 'sched_switch', prev_comm='periodic', prev_tid=500, prev_prio=20,
                  prev_state=1, next_comm='swapper/0', next_tid=0, next_prio=20)
         runs += 1
+        hyp += run_hyp
         on_cpu += end - (s + 20 * US)
         h.exit(end + 20 * US, 3001, 'HLT')
         h.switch(end + 40 * US, 0, 'swapper/0', 0, prev_state=1)
     h.end(4000 * MS)  # TraceSet.host's last event
     guest = {'tid': 500, 'name': 'periodic', 'runs': runs, 'on_cpu_ns': on_cpu, 'lost_ns': lost,
              'slowed_runs': len(slowed), 'worst_lost_ns': max(stalls.values()) * US,
-             'hypervisor_ns': sum(r['hypervisor_ns'] for r in slowed), 'slowed': slowed}
-    return _VmScenario(d, ts, {'vms': h.truth(), 'guest_threads': {'500': guest}})
+             'hypervisor_ns': hyp, 'slowed': slowed}
+    return h, guest
 
 
 # --- critical path: known chains of waits (latscope critical-path) --------------------------

@@ -9,10 +9,12 @@
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-/usr/bin/python3 "$LATSCOPE_SRC/tests/traces/make_trace.py" "$TMP" vm_fight vm_periodic cputop
+/usr/bin/python3 "$LATSCOPE_SRC/tests/traces/make_trace.py" "$TMP" vm_fight vm_periodic vm_hypercall \
+	cputop
 ok $? "make_trace.py wrote the vm scenarios"
 F=$TMP/vm_fight
 P=$TMP/vm_periodic
+H=$TMP/vm_hypercall
 
 # host_matches TRUTH JSON: every VM, vCPU and exit reason of the truth equals latscope's figure
 host_matches() {
@@ -163,6 +165,22 @@ acc=$(/usr/bin/python3 -c "import json,math; print(math.ceil(json.load(open('$TM
 ok $? "vm --sync with latscope sync's transforms"
 r=$(guest_matches "$P/truth.json" "$TMP/est.json" "$acc")
 is "$r" "ok" "--sync, estimated transform: the figures within the sync accuracy (+-$acc ns)"
+
+# --- hypercall markers: the guest's clock (0.7 s ahead, 30 ppm fast) from vmsync events alone --
+"$LATSCOPE" vm --json "$H/host" "$H/guest" --tid 500 >"$TMP/hcall.json" 2>&1
+ok $? "vm HOST GUEST (vmsync markers in both, no --sync)"
+r=$(host_matches "$H/truth.json" "$TMP/hcall.json")
+is "$r" "ok" "vm_hypercall: the host's figures (VMCALL exits of the markers included)"
+acc=$(/usr/bin/python3 -c "
+import json, math; g = json.load(open('$TMP/hcall.json'))['guests'][0]
+assert g['clock'] == 'markers' and g['markers'] == 40 and g['vm_pid'] == 3000, g
+print(math.ceil(g['accuracy_ns']))")
+ok $? "the guest's clock from its 40 hypercall markers, its VM found by them (pid 3000)"
+r=$(guest_matches "$H/truth.json" "$TMP/hcall.json" "$acc")
+is "$r" "ok" "the guest thread's figures through the markers' clock (within +-$acc ns)"
+out=$("$LATSCOPE" vm "$H/host" "$H/guest" 2>&1)
+like "$out" "clock corrected: 0\.99997[0-9]* \* t \+ [0-9.]+ ns \(from 40 hypercall markers of vm_uid 104372305701837, accuracy" \
+	"text: the guest's clock and where it comes from"
 
 # --- bad input -----------------------------------------------------------------------------------
 check_error() { # check_error STATUS REGEX DESCRIPTION -- ARGS...
