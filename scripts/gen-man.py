@@ -389,10 +389,32 @@ _latscope()
 		return
 	fi
 	cmd=${COMP_WORDS[1]}
+	case " $_latscope_commands " in
+	*" $cmd "*) ;;
+	*) # a prefix only one command has, as latscope itself accepts
+		local c match='' n=0
+		for c in $_latscope_commands; do
+			case $c in "$cmd"*) match=$c n=$((n + 1)) ;; esac
+		done
+		[ "$n" -eq 1 ] && cmd=$match ;;
+	esac
+	# --option=value: bash splits it at '=' (COMP_WORDBREAKS)
+	if [ "$cur" = "=" ]; then
+		cur=''
+	elif [ "$prev" = "=" ] && [ "$COMP_CWORD" -ge 3 ]; then
+		prev=${COMP_WORDS[COMP_CWORD - 2]}
+	fi
 	_latscope_spec "$cmd"
 	for ((i = 2; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
-		case " $argopts " in *" $w "*) i=$((i + 1)); continue ;; esac
+		if [ "$w" = "=" ]; then
+			i=$((i + 1))
+			continue
+		fi
+		case " $argopts " in *" $w "*)
+			[ "${COMP_WORDS[i + 1]}" = "=" ] || i=$((i + 1))
+			continue ;;
+		esac
 		case $w in -*) continue ;; esac
 		[ -z "$first" ] && first=$w
 		npos=$((npos + 1))

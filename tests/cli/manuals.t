@@ -139,6 +139,10 @@ is "$(cd "$tmp/files" && complete_line sync '' | sorted)" "traces.d" \
 is "$(cd "$tmp/files" && complete_line record -o '' | sorted)" "traces.d" \
 	"latscope record -o <TAB> offers folders"
 is "$(complete_line track --duration '')" "" "an option's value is not completed with options"
+is "$(cd "$tmp/files" && complete_line report --output = '' | sorted)" "$(printf 'traces.d\ntrack.jsonl')" \
+	"latscope report --output=<TAB> offers files too"
+is "$(complete_line track --duration = 5s sys)" "syscall" "  and a --duration=5s value is skipped"
+is "$(complete_line tr --thr)" "--threshold" "a command prefix completes as the command (tr --thr)"
 
 # Rendering: man -l, groff -ww (every warning), mandoc -T lint.
 pages=$(ls "$tmp/man")
