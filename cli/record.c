@@ -598,6 +598,13 @@ static int run_flight(struct flight_run *run, struct lat_record_opts *opts, uint
 		    duration_ns ? "" : " (Ctrl-C to stop)");
 	}
 	err = flight_loop(run, duration_ns ? now_ns() + duration_ns : 0);
+	if (!err && run->pending) {
+		char path[PATH_MAX];
+
+		/* triggered just before the end: written all the same */
+		run->pending = false;
+		take_snapshot(run, run->pending_reason, path, sizeof(path));
+	}
 
 out:
 	if (run->listen_fd >= 0) {
