@@ -92,6 +92,14 @@ like "$r" "^ok 15 intervals, 49000000 ns, depth 1$" "every interval as truth.jso
 r=$(check_path "$TMP/sub.json")
 like "$r" "^ok 8 intervals, 22000000 ns" "--begin/--end (ns): the path covers 20..42 ms exactly ($r)"
 
+# lost events (make_trace.py lost_events: 7 on CPU 0, 3 on CPU 1) are counted and shown
+/usr/bin/python3 "$LATSCOPE_SRC/tests/traces/make_trace.py" "$TMP/syn" lost_events >>"$TMP/gen.log" 2>&1
+out=$("$LATSCOPE" critical-path --tid 700 "$S/lost_events" 2>&1)
+like "$out" "^Warning: the tracer lost 10 events: the path may be wrong around them$" \
+	"lost events: counted and shown"
+out=$("$LATSCOPE" critical-path --json --tid 700 "$S/lost_events" 2>&1)
+like "$out" '"lost_events": 10,' "...and in the JSON"
+
 # --- two hosts: a wait on the network followed to the sender, on the other host ---------------
 H=$S/critpath_hosts
 /usr/bin/python3 "$LATSCOPE_SRC/tests/traces/make_trace.py" "$TMP/syn" critpath_hosts \
