@@ -4,7 +4,8 @@
 # for every command, the options its parser accepts (the getopt_long table and option string of
 # the file defining it), those of its --help, of its man page and of its completion are the
 # same sets; trackers and analyses complete as their --help lists them; every page renders with
-# man -l, groff -ww and mandoc -T lint without a warning; the pages and the completion in the
+# man -l, groff -ww and mandoc -T lint without a warning; every command exits 0 on --help and 2
+# on an unknown option with latscope's message; the pages and the completion in the
 # tree are those the CLI under test generates (make regenerates them: scripts/gen-man.py).
 . "$(dirname "$0")/../lib.sh"
 
@@ -108,6 +109,29 @@ for entry in $table; do
 	fi
 	check_options "$c" "$file" "$("$LATSCOPE" "$c" --help 2>&1)" "$tmp/man/latscope-$c.1" \
 		OPTIONS "$c"
+done
+
+# Exit codes and messages (latscope(1)): --help exits 0 with the usage; an unknown option is a
+# usage error: exit 2, a first line "latscope: ..." (not getopt's own message).
+known_todo() { # commands whose owners have the fix to make (docs/cli.md, inconsistencies)
+	case $1 in critical-path) echo " # TODO getopt prints its own message (docs/cli.md #10)" ;; esac
+}
+ok_or_todo() { # as ok, but a failure marked "# TODO" is reported and not counted as failed
+	case "$*" in
+	*"# TODO"*) _tap_count=$((_tap_count + 1))
+		if [ "$1" -eq 0 ]; then echo "ok $_tap_count - ${*:2}"; else echo "not ok $_tap_count - ${*:2}"; fi ;;
+	*) ok "$@" ;;
+	esac
+}
+for c in $commands; do
+	out=$("$LATSCOPE" "$c" --help 2>&1)
+	st=$?
+	[ $st -eq 0 ] && [[ $out == "Usage: latscope $c"* ]]
+	ok $? "$c --help exits 0 and begins with its usage"
+	err=$("$LATSCOPE" "$c" --no-such-option 2>&1 >/dev/null)
+	is $? 2 "$c --no-such-option exits 2 (usage)"
+	[[ $err == "latscope: "* ]]
+	ok_or_todo $? "  its first line is latscope's message, not getopt's$(known_todo "$c")"
 done
 
 # analyze's period analyses have their own parser, help and man page section.
