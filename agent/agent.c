@@ -185,7 +185,8 @@ static int on_record(void *ctx, void *data, size_t size)
 		lat_jsonl_end(&j);
 		flush_event(a);
 	}
-	return 0;
+	/* a flood must not starve signals, ctl and scrapes: the loop reads the rest next time */
+	return a->consume_until_ns && agent_now_ns() > a->consume_until_ns ? -EAGAIN : 0;
 }
 
 /* --- trackers ------------------------------------------------------------------------------- */
@@ -1041,7 +1042,9 @@ static int loop(struct agent *a, const char *config_path, const char *listen_ove
 			return CLI_EXIT_FAILURE;
 		}
 		if (ready > 0 && i_rb >= 0 && fds[i_rb].revents) {
+			a->consume_until_ns = agent_now_ns() + 200000000ULL;
 			ring_buffer__consume(a->rb);
+			a->consume_until_ns = 0;
 		}
 		if (ready > 0 && fds[i_sig].revents) {
 			struct signalfd_siginfo si;

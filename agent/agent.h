@@ -58,8 +58,9 @@ struct agent {
 	/* `latscope top --agent`: the last second's figures (ctl `top`), and the exit summary */
 	struct top_acc top;
 	struct top_frame top_last;
-	uint64_t deadline_ns; /* --duration: stop then (0: run until a signal) */
-	bool summary;         /* print the run's summary at exit */
+	uint64_t deadline_ns;      /* --duration: stop then (0: run until a signal) */
+	uint64_t consume_until_ns; /* records are read until then, then the loop goes on (0: all) */
+	bool summary;              /* print the run's summary at exit */
 };
 
 uint64_t agent_now_ns(void);

@@ -690,6 +690,27 @@ static struct top_proc *view_proc(struct top_view *v, uint32_t pid, const char *
 	return p;
 }
 
+/* Ids of the BPF map entries of exited tasks, removed after the walk. */
+struct ids {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+static void ids_push(struct ids *ids, uint32_t id)
+{
+	if (ids->n == ids->cap) {
+		size_t cap = ids->cap * 2 + 64;
+		uint32_t *v = realloc(ids->v, cap * sizeof(*v));
+
+		if (!v) {
+			return; /* removed at a later frame */
+		}
+		ids->v = v;
+		ids->cap = cap;
+	}
+	ids->v[ids->n++] = id;
+}
+
 static bool task_gone(uint32_t id)
 {
 	return kill((pid_t)id, 0) != 0 && errno == ESRCH;
@@ -703,8 +724,8 @@ static int view_collect_bpf(struct top_view *v, uint64_t now, uint64_t interval_
 	int cpus_fd = bpf_map__fd(v->skel->maps.top_cpus);
 	struct top_cpu cpus[v->ncpus];
 	struct kmap next_tasks, next_io;
-	uint32_t key, next, zero = 0, *gone = NULL;
-	size_t ngone = 0, gone_cap = 0;
+	uint32_t key, next, zero = 0;
+	struct ids gone = {0};
 	struct top_task task;
 	struct top_io io;
 
@@ -774,22 +795,14 @@ static int view_collect_bpf(struct top_view *v, uint64_t now, uint64_t interval_
 					}
 				}
 			} else if (pass == 0 && task_gone(key)) {
-				if (ngone == gone_cap) {
-					uint32_t *g = realloc(gone, (gone_cap = gone_cap * 2 + 64) *
-									sizeof(*g));
-					if (!g) {
-						continue;
-					}
-					gone = g;
-				}
-				gone[ngone++] = key;
+				ids_push(&gone, key);
 			}
 		}
 	}
-	for (size_t i = 0; i < ngone; i++) {
-		bpf_map_delete_elem(tasks_fd, &gone[i]);
+	for (size_t i = 0; i < gone.n; i++) {
+		bpf_map_delete_elem(tasks_fd, &gone.v[i]);
 	}
-	ngone = 0;
+	gone.n = 0;
 	/* I/O per process */
 	for (bool more = bpf_map_get_next_key(procs_fd, NULL, &next) == 0; more;) {
 		struct top_io *prev, zero_io = {0}, *saved;
@@ -808,11 +821,8 @@ static int view_collect_bpf(struct top_view *v, uint64_t now, uint64_t interval_
 		}
 		if (io.rd_bytes == prev->rd_bytes && io.wr_bytes == prev->wr_bytes &&
 		    io.blk_rd_reqs == prev->blk_rd_reqs && io.blk_wr_reqs == prev->blk_wr_reqs) {
-			if (task_gone(key) &&
-			    (ngone < gone_cap ||
-			     (gone =
-				  realloc(gone, (gone_cap = gone_cap * 2 + 64) * sizeof(*gone))))) {
-				gone[ngone++] = key;
+			if (task_gone(key)) {
+				ids_push(&gone, key);
 			}
 			continue;
 		}
@@ -826,10 +836,10 @@ static int view_collect_bpf(struct top_view *v, uint64_t now, uint64_t interval_
 			    io.blk_rd_reqs - prev->blk_rd_reqs + io.blk_wr_reqs - prev->blk_wr_reqs;
 		}
 	}
-	for (size_t i = 0; i < ngone; i++) {
-		bpf_map_delete_elem(procs_fd, &gone[i]);
+	for (size_t i = 0; i < gone.n; i++) {
+		bpf_map_delete_elem(procs_fd, &gone.v[i]);
 	}
-	free(gone);
+	free(gone.v);
 	kmap_fini(&v->prev_tasks);
 	kmap_fini(&v->prev_io);
 	v->prev_tasks = next_tasks;
@@ -1336,8 +1346,10 @@ static int probes_start(struct top_probes *tp, struct top_view *v)
 		err = top_bpf__attach(v->skel);
 	}
 	if (err) {
-		cli_error("top: per-process counters (top.bpf): %s", strerror(-err));
-		return err;
+		/* the trackers run: CPU and I/O per process from /proc then (the frame says so) */
+		top_bpf__destroy(v->skel);
+		v->skel = NULL;
+		return view_collect_proc(v, 0) == 0 ? 0 : err;
 	}
 	v->use_bpf = true;
 	return 0;

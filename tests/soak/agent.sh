@@ -38,6 +38,7 @@ tracker = offcpu
 tracker = block
 tracker = irq
 EOC
+[ "${SOAK_STACKS:-on}" = off ] && echo "stacks = off" >>"$TMP/agent.conf"
 "$LATSCOPE" agent --config "$TMP/agent.conf" >"$TMP/agent.out" 2>"$TMP/agent.err" &
 AGENT=$!
 for _ in $(seq 600); do
