@@ -861,11 +861,44 @@ static bool same_interval(const struct lat_cp_interval *a, const struct lat_cp_i
 	       a->other_host == b->other_host;
 }
 
+/* Per-task sums: sorted by (host, tid, first appearance), then by time, longest first. */
+struct task_acc {
+	struct lat_cp_task_sum sum;
+	size_t first;
+};
+
+static int cmp_task_key(const void *a, const void *b)
+{
+	const struct task_acc *x = a, *y = b;
+
+	if (x->sum.host != y->sum.host) {
+		return (uintptr_t)x->sum.host < (uintptr_t)y->sum.host ? -1 : 1;
+	}
+	if (x->sum.tid != y->sum.tid) {
+		return x->sum.tid < y->sum.tid ? -1 : 1;
+	}
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+static int cmp_task_time(const void *a, const void *b)
+{
+	const struct task_acc *x = a, *y = b;
+
+	if (x->sum.ns != y->sum.ns) {
+		return x->sum.ns > y->sum.ns ? -1 : 1;
+	}
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
 static int summarize(struct lat_cp_path *p)
 {
+	struct task_acc *acc = calloc(p->n ? p->n : 1, sizeof(*acc));
+	size_t n = 0;
+
 	p->tasks = calloc(p->n ? p->n : 1, sizeof(*p->tasks));
 	p->states = calloc(p->n ? p->n : 1, sizeof(*p->states));
-	if (!p->tasks || !p->states) {
+	if (!acc || !p->tasks || !p->states) {
+		free(acc);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < p->n; i++) {
@@ -874,16 +907,8 @@ static int summarize(struct lat_cp_path *p)
 		char label[48];
 		size_t j;
 
-		for (j = 0;
-		     j < p->ntasks && (p->tasks[j].tid != iv->tid || p->tasks[j].host != iv->host);
-		     j++) {
-		}
-		if (j == p->ntasks) {
-			p->tasks[p->ntasks++] =
-			    (struct lat_cp_task_sum){.tid = iv->tid, .host = iv->host};
-		}
-		p->tasks[j].ns += d;
-		p->tasks[j].comm = iv->comm; /* the latest name on the path */
+		acc[i] = (struct task_acc){
+		    {.tid = iv->tid, .comm = iv->comm, .host = iv->host, .ns = d}, i};
 		lat_cp_label(iv, label, sizeof(label));
 		for (j = 0; j < p->nstates && strcmp(p->states[j].label, label) != 0; j++) {
 		}
@@ -894,16 +919,24 @@ static int summarize(struct lat_cp_path *p)
 		p->states[j].ns += d;
 		p->states[j].count++;
 	}
-	/* longest first (insertion sort: stable, and these lists are short) */
-	for (size_t i = 1; i < p->ntasks; i++) {
-		struct lat_cp_task_sum x = p->tasks[i];
-		size_t j = i;
-
-		for (; j > 0 && p->tasks[j - 1].ns < x.ns; j--) {
-			p->tasks[j] = p->tasks[j - 1];
+	/* one entry per task: its first appearance, the latest name on the path */
+	qsort(acc, p->n, sizeof(*acc), cmp_task_key);
+	for (size_t i = 0; i < p->n; i++) {
+		if (n && acc[n - 1].sum.host == acc[i].sum.host &&
+		    acc[n - 1].sum.tid == acc[i].sum.tid) {
+			acc[n - 1].sum.ns += acc[i].sum.ns;
+			acc[n - 1].sum.comm = acc[i].sum.comm;
+		} else {
+			acc[n++] = acc[i];
 		}
-		p->tasks[j] = x;
 	}
+	qsort(acc, n, sizeof(*acc), cmp_task_time);
+	for (size_t i = 0; i < n; i++) {
+		p->tasks[i] = acc[i].sum;
+	}
+	p->ntasks = n;
+	free(acc);
+	/* states: a handful of labels; longest first (insertion sort: stable) */
 	for (size_t i = 1; i < p->nstates; i++) {
 		struct lat_cp_state_sum x = p->states[i];
 		size_t j = i;
