@@ -168,6 +168,17 @@ is "$(cd "$tmp/files" && complete_line report --output = '' | sorted)" "$(printf
 is "$(complete_line track --duration = 5s sys)" "syscall" "  and a --duration=5s value is skipped"
 is "$(complete_line tr --thr)" "--threshold" "a command prefix completes as the command (tr --thr)"
 
+# latscope.conf(5): the keys the agent's parser accepts, those of the page and of the default
+# configuration are the same.
+conf_src=$(grep -oE 'strcmp\(key, "[a-z_]+"\)' "$src/agent/config.c" | sed -E 's/.*"([a-z_]+)".*/\1/' | sort -u)
+conf_man=$(groff -man -Tutf8 -rLL=200n -P-cbou "$tmp/man/latscope.conf.5" 2>/dev/null |
+	sed -n '/^OPTIONS/,/^[A-Z]/p' | grep -oE '^ {7}[a-z_]+ =' | sed -E 's/^ +//; s/ =//' | sort -u)
+conf_dist=$(grep -oE '^[a-z_]+ *=' "$src/dist/latscope.conf" | sed -E 's/ *=//' | sort -u)
+[ -n "$conf_src" ]
+ok $? "agent/config.c's keys are read ($(echo $conf_src | wc -w))"
+is "$conf_man" "$conf_src" "latscope.conf(5) documents every key agent/config.c accepts"
+is "$conf_dist" "$conf_src" "dist/latscope.conf has every key too"
+
 # Rendering: man -l, groff -ww (every warning), mandoc -T lint.
 pages=$(ls "$tmp/man")
 like "$pages" "latscope\.conf\.5" "latscope.conf(5) is made"
