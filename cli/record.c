@@ -498,9 +498,16 @@ static int flight_loop(struct flight_run *run, uint64_t deadline)
 	int err = 0;
 
 	while (!record_stop) {
-		struct pollfd fds[4];
+		/* the records, the triggers, the control socket, the applications (-1: none) */
+		struct pollfd fds[4] = {
+		    {.fd = lat_record_fd(run->rec), .events = POLLIN},
+		    {.fd = run->trig_rb ? ring_buffer__epoll_fd(run->trig_rb) : -1,
+		     .events = POLLIN},
+		    {.fd = run->listen_fd, .events = POLLIN},
+		    {.fd = run->app_fd, .events = POLLIN},
+		};
 		uint64_t now = now_ns(), wake = now + 100000000ull;
-		int nfds = 0, timeout;
+		int timeout, ready;
 
 		if (deadline && now >= deadline) {
 			break;
@@ -519,33 +526,26 @@ static int flight_loop(struct flight_run *run, uint64_t deadline)
 			wake = run->pending_at;
 		}
 		timeout = (int)((wake - now + 999999) / 1000000);
-		fds[nfds++] = (struct pollfd){.fd = lat_record_fd(run->rec), .events = POLLIN};
-		if (run->trig_rb) {
-			fds[nfds++] = (struct pollfd){.fd = ring_buffer__epoll_fd(run->trig_rb),
-						      .events = POLLIN};
-		}
-		if (run->listen_fd >= 0) {
-			fds[nfds++] = (struct pollfd){.fd = run->listen_fd, .events = POLLIN};
-		}
-		if (run->app_fd >= 0) {
-			fds[nfds++] = (struct pollfd){.fd = run->app_fd, .events = POLLIN};
-		}
-		if (poll(fds, (nfds_t)nfds, timeout) < 0 && errno != EINTR) {
+		ready = poll(fds, 4, timeout);
+		if (ready < 0 && errno != EINTR) {
 			err = -errno;
 			break;
 		}
-		err = lat_record_poll(run->rec, 0);
-		if (err < 0 && err != -EINTR) {
-			break;
+		if (ready <= 0 || fds[0].revents) {
+			/* records, or a quiet moment: the losses are read then too */
+			err = lat_record_poll(run->rec, 0);
+			if (err < 0 && err != -EINTR) {
+				break;
+			}
+			err = 0;
 		}
-		err = 0;
-		if (run->trig_rb) {
+		if (fds[1].revents) {
 			ring_buffer__consume(run->trig_rb);
 		}
-		if (run->app_fd >= 0) {
+		if (fds[3].revents) {
 			apps_drain(run);
 		}
-		if (run->listen_fd >= 0) {
+		if (fds[2].revents) {
 			ctl_serve(run);
 		}
 	}

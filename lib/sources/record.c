@@ -1242,7 +1242,7 @@ static void update_drops(struct lat_record *rec)
 
 int lat_record_poll(struct lat_record *rec, int timeout_ms)
 {
-	int n = ring_buffer__poll(rec->rb, timeout_ms);
+	int n = timeout_ms ? ring_buffer__poll(rec->rb, timeout_ms) : ring_buffer__consume(rec->rb);
 
 	update_drops(rec);
 	if (rec->error) {

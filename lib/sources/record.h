@@ -66,8 +66,9 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 /* Attaches the probes, then writes the statedump. Returns 0 or -errno with why. */
 int lat_record_start(struct lat_record *rec, char *why, size_t why_len);
 
-/* Writes the events the ring buffer holds, waiting up to timeout_ms for some. Returns the number
- * of records consumed, or -errno (-EINTR when a signal arrived). */
+/* Writes the events the ring buffer holds, waiting up to timeout_ms for some (0: no wait, no
+ * system call). Returns the number of records consumed, or -errno (-EINTR when a signal
+ * arrived). */
 int lat_record_poll(struct lat_record *rec, int timeout_ms);
 
 /* The fd to poll for records (the ring buffer's epoll fd). */
