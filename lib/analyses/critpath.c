@@ -299,6 +299,15 @@ static bool dead_state(int64_t prev_state)
 	return (prev_state & 0x70) != 0 && (prev_state & 0x3) == 0;
 }
 
+/* A task taken for dead runs again (a kthread parked: 0x40 is TASK_PARKED on Linux >= 4.14). */
+static void revive(struct task *t)
+{
+	if (t->dead && !t->exiting) {
+		t->dead = false;
+		t->death = -1;
+	}
+}
+
 static int on_switch(struct lat_critpath *cp, const struct lat_kevent *ev,
 		     const struct lat_state *state, struct cpu_ctx *cpu)
 {
@@ -345,6 +354,7 @@ static int on_switch(struct lat_critpath *cp, const struct lat_kevent *ev,
 		struct seg s;
 
 		set_comm(cp, next, sw->next_comm);
+		revive(next);
 		ret = ret ? ret : begin_task(cp, next, ev->ts);
 		if (next->has_open) {
 			if (next->open.state == LAT_CP_WAIT_CPU) {
@@ -429,7 +439,8 @@ static int on_wakeup(struct lat_critpath *cp, const struct lat_kevent *ev,
 		return 0; /* running or runnable: sched_wakeup after sched_waking, or a no-op */
 	}
 	if (!t->has_open) {
-		/* first sight (or a dead tid reused): blocked since the beginning */
+		/* first sight, or one taken for dead: blocked since the beginning */
+		revive(t);
 		s = new_seg(t, t->n ? t->segs[t->n - 1].end : cp->first_ts, LAT_CP_BLOCKED);
 		if (t->birth >= 0 && t->birth > s.begin) {
 			s.begin = t->birth;
