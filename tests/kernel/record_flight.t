@@ -167,6 +167,18 @@ span=$(sed -nE 's/^latscope record: snapshot .* discarded, ([0-9.]+(ns|us|ms|s))
 like "$span" '^([0-9.]+(ns|us)|([0-9]|[1-2][0-9]|[1-2][0-9][0-9]|300)(\.[0-9]+)?ms)$' \
 	"--keep-time 300ms: the snapshot spans at most 300 ms ($span)"
 
+# --- the default control socket: /run/latscope/record-PID.sock, found by ctl --pid ----------------
+start_record def --flight --events sched --keep-size 1M
+sock=/run/latscope/record-$REC_PID.sock
+[ -S "$sock" ]
+ok $? "default control socket $sock"
+snap=$("$LATSCOPE" ctl --pid "$REC_PID" snapshot)
+is "$?" 0 "ctl --pid PID snapshot"
+like "$snap" "^$TMP/def/snapshot-" "ctl --pid: the snapshot's folder"
+stop_record
+[ ! -e "$sock" ]
+ok $? "default control socket removed at exit"
+
 # --- losses before the rings: a snapshot counts those of its window, as babeltrace2 does ---------
 start_flight lossy --events syscall --buffer-size 4K --keep-size 4M
 "$BURST" 100000 >/dev/null
