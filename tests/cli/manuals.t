@@ -179,6 +179,15 @@ ok $? "agent/config.c's keys are read ($(echo $conf_src | wc -w))"
 is "$conf_man" "$conf_src" "latscope.conf(5) documents every key agent/config.c accepts"
 is "$conf_dist" "$conf_src" "dist/latscope.conf has every key too"
 
+# liblatscope(3): every public function of include/latscope/*.h is named in the page.
+funcs=$(grep -hoE '^LAT_API [^(]*[ *](lat_[a-z0-9_]+)\(' "$src"/include/latscope/*.h |
+	grep -oE 'lat_[a-z0-9_]+\($' | tr -d '(' | sort -u)
+page=$(groff -man -Tutf8 -rLL=300n -P-cbou "$tmp/man/liblatscope.3" 2>/dev/null)
+missing=$(for f in $funcs; do grep -q "$f" <<<"$page" || echo "$f"; done)
+[ -n "$funcs" ]
+ok $? "include/latscope/*.h's public functions are read ($(echo $funcs | wc -w))"
+is "$(echo $missing)" "" "liblatscope(3) names every public function"
+
 # Rendering: man -l, groff -ww (every warning), mandoc -T lint.
 pages=$(ls "$tmp/man")
 like "$pages" "latscope\.conf\.5" "latscope.conf(5) is made"
