@@ -325,17 +325,27 @@ static int32_t event_tid(const struct lat_vm *vm, const struct lat_kevent *ev)
 	return LAT_NO_TID;
 }
 
+/* The vCPU of a kvm event's thread (NULL: *err, or counted as unattributed when 0). */
+static struct lat_vcpu *kvm_event_vcpu(struct lat_vm *vm, const struct lat_kevent *ev, bool has_id,
+				       unsigned initial, int32_t *tid, int *err)
+{
+	struct lat_vcpu *v = NULL;
+
+	*err = 0;
+	*tid = event_tid(vm, ev);
+	if (*tid != LAT_NO_TID) {
+		v = thread_vcpu(vm, *tid, has_id, ev->kvm.vcpu_id, ev->ts, initial, err);
+	}
+	vm->unattributed += !v && !*err;
+	return v;
+}
+
 static int on_kvm_entry(struct lat_vm *vm, const struct lat_kevent *ev)
 {
-	int32_t tid = event_tid(vm, ev);
-	struct lat_vcpu *v;
+	int32_t tid;
 	int err;
+	struct lat_vcpu *v = kvm_event_vcpu(vm, ev, true, LAT_VCPU_GUEST, &tid, &err);
 
-	if (tid == LAT_NO_TID) {
-		vm->unattributed++;
-		return 0;
-	}
-	v = thread_vcpu(vm, tid, true, ev->kvm.vcpu_id, ev->ts, LAT_VCPU_GUEST, &err);
 	if (!v) {
 		return err;
 	}
@@ -359,18 +369,12 @@ static int on_kvm_entry(struct lat_vm *vm, const struct lat_kevent *ev)
 
 static int on_kvm_exit(struct lat_vm *vm, const struct lat_kevent *ev)
 {
-	int32_t tid = event_tid(vm, ev);
 	bool has_id = (ev->present & LAT_HAS_VCPU) != 0;
-	struct lat_vcpu *v;
+	int32_t tid;
 	int err;
+	struct lat_vcpu *v = kvm_event_vcpu(vm, ev, has_id, LAT_VCPU_HYPERVISOR, &tid, &err);
 
-	if (tid == LAT_NO_TID) {
-		vm->unattributed++;
-		return 0;
-	}
-	v = thread_vcpu(vm, tid, has_id, ev->kvm.vcpu_id, ev->ts, LAT_VCPU_HYPERVISOR, &err);
 	if (!v) {
-		vm->unattributed += err == 0;
 		return err;
 	}
 	err = vcpu_set_state(v, ev->ts, LAT_VCPU_HYPERVISOR);
