@@ -125,6 +125,11 @@ is "$?$(cat "$TMP/t2.bt.err")" "0" "babeltrace2 reads the asked snapshot cleanly
 # --- rings smaller than the traffic; an application's event as the trigger -----------------------
 start_flight small --events syscall --keep-size 2M --app-socket "$TMP/apps.sock" \
 	--snapshot-interval 0
+"$LATSCOPE" record --flight -o "$TMP/dup" --app-socket "$TMP/apps.sock" --socket "$TMP/dup.sock" \
+	-d 5s 2>"$TMP/dup.err"
+is "$?" 1 "an application socket a live recorder (or agent) has: refused, exit 1"
+like "$(cat "$TMP/dup.err")" "^latscope: record: --app-socket $TMP/apps.sock: Address already in use" \
+	"an application socket in use: says so"
 "$BURST" 100000 >/dev/null
 "$APP" "$TMP/apps.sock" requests /api 75000000 1 "request 42 slow" >/dev/null
 is "$?" 0 "the application sent its event"
