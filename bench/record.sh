@@ -100,18 +100,20 @@ start() {
 		REC_PID=$! ready="Hit Ctrl"
 		;;
 	esac
+	local up=
 	for _ in $(seq 400); do
 		kill -0 "$REC_PID" 2>/dev/null || break
 		if [ -n "$ready" ]; then
-			grep -q "$ready" "$TMP/rec.err" && break
+			grep -q "$ready" "$TMP/rec.err" && up=1 && break
 		elif [ -s "$out/perf.data" ]; then
 			sleep 1 # perf says nothing when it is ready: its file is there, the events soon
-			break
+			up=1 && break
 		fi
 		sleep 0.05
 	done
-	if ! kill -0 "$REC_PID" 2>/dev/null; then
-		echo "bench-record: $1 did not start: $(head -3 "$TMP/rec.err")" >&2
+	if [ -z "$up" ] || ! kill -0 "$REC_PID" 2>/dev/null; then
+		echo "bench-record: $1 did not start in 20 s: $(head -3 "$TMP/rec.err")" >&2
+		kill -KILL -- -"$REC_PID" 2>/dev/null
 		wait "$REC_PID" 2>/dev/null
 		REC_PID=
 		return 1
@@ -261,5 +263,4 @@ for peer in perf trace-cmd; do
 	echo "BENCH record_cost_$peer ours=${total[latscope]} ns peer=${total[$peer]} ns peer_name=$name ratio=$(ratio "${total[$peer]}" "${total[latscope]}")"
 	echo "BENCH record_load_cost_$peer ours=${slow[latscope]} ns peer=${slow[$peer]} ns peer_name=$name ratio=$(ratio "${slow[$peer]}" "${slow[latscope]}")"
 	echo "BENCH record_sustained_$peer ours=${sustained[latscope]} events/s peer=${sustained[$peer]} events/s peer_name=$name ratio=$(ratio "${sustained[latscope]}" "${sustained[$peer]}")"
-	echo "BENCH record_sustained_all_$peer ours=${sustained_all[latscope]} events/s peer=${sustained_all[$peer]} events/s peer_name=$name ratio=$(ratio "${sustained_all[latscope]}" "${sustained_all[$peer]}")"
 done
