@@ -1093,8 +1093,10 @@ def vm_fight(d):
     1000, vCPUs 0 and 1) and qemu-vm2 (pid 2000, vCPU 0); vm1's vCPU 0 and vm2's vCPU 0 fight for
     host CPU 0 (4 ms slices, each preempted while the other runs; MSR_WRITE, IO_INSTRUCTION,
     EPT_MISCONFIG and EXTERNAL_INTERRUPT exits), vm1's vCPU 1 runs 2 ms then HLTs (idle 3 ms) on
-    CPU 1. truth.json: every vCPU's time per state, steal time per VM, exits per reason."""
-    t = KernelTrace(os.path.join(d, 'host'), hostname='kvm-host', layouts=VM_LAYOUTS)
+    CPU 1; 7 events lost by the tracer on CPU 1. truth.json: every vCPU's time per state, steal
+    time per VM, exits per reason."""
+    t = KernelTrace(os.path.join(d, 'host'), hostname='kvm-host', layouts=VM_LAYOUTS,
+                    packet_events=16)  # the loss is reported in a packet after the first
     h = VmHost(t.ev)
     h.vcpu(1000, 'qemu-vm1', 1001, 0)
     h.vcpu(1000, 'qemu-vm1', 1002, 1)
@@ -1118,8 +1120,9 @@ def vm_fight(d):
         h.entry(s + 10 * US, 1002)
         h.exit(s + 2000 * US, 1002, 'HLT')
         h.switch(s + 2030 * US, 1, 'swapper/1', 0, prev_state=1)
+    t.lost(49500 * US, 1, 7)  # the tracer lost 7 events on CPU 1 (shown, not guessed at)
     h.end(50000 * US)
-    return _VmScenario(d, t, {'vms': h.truth()})
+    return _VmScenario(d, t, {'vms': h.truth(), 'lost_events': 7})
 
 
 @scenario(default=False)

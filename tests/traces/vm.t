@@ -89,7 +89,11 @@ ok $? "vm --json on vm_fight's host trace"
 printf '%s\n' "$out" >"$TMP/fight.json"
 r=$(host_matches "$F/truth.json" "$TMP/fight.json")
 is "$r" "ok" "vm_fight: every vCPU's guest/hypervisor/preempted/idle time, steal time and exits per reason as truth.json"
+/usr/bin/python3 -c "import json; assert json.load(open('$TMP/fight.json'))['host']['lost_events'] == 7"
+ok $? "the events the tracer lost are counted (7)"
 out=$("$LATSCOPE" vm "$F/host" 2>&1)
+like "$out" "^Host trace .*: \[2017-07-14 02:40:00\.000000000, 2017-07-14 02:40:00\.050000000\] \(50\.000 ms\), [0-9]+ events, 92 kvm events, 7 lost by the tracer$" \
+	"text: the host trace's range, kvm events and lost events"
 like "$out" "^VM qemu-vm1 \(pid 1000\): 2 vCPUs, steal time 25\.000 ms" "text: vm1's steal time (its vCPU 0 preempted while vm2's runs)"
 like "$out" "^VM qemu-vm2 \(pid 2000\): 1 vCPU, steal time 21\.000 ms" "text: vm2's steal time"
 like "$out" "^  HLT +9 .* 3010\.000 +3010\.000 +3010\.000 +27\.090$" \
