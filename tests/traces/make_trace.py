@@ -1173,6 +1173,27 @@ def vm_hypercall(d):
     return _VmScenario(d, ts, {'vms': h.truth(), 'guest_threads': {'500': guest}})
 
 
+@scenario(default=False)
+def vm_big(d):
+    """For timing latscope vm: a host whose two VMs' vCPUs share CPU 0 in 400 us slices, each
+    with 10 MSR_WRITE exits, 8000 slices (about 184,000 events)."""
+    t = KernelTrace(os.path.join(d, 'host'), layouts=VM_LAYOUTS, packet_events=4096)
+    h = VmHost(t.ev)
+    h.vcpu(1000, 'qemu-vm1', 1001, 0)
+    h.vcpu(2000, 'qemu-vm2', 2001, 0)
+    for k in range(8000):
+        s = (1000 + 400 * k) * US
+        tid = 1001 if k % 2 == 0 else 2001
+        h.run_vcpu(s, 0, tid)
+        h.entry(s + 2 * US, tid)
+        for j in range(10):
+            h.exit(s + (30 + 30 * j) * US, tid, 'MSR_WRITE')
+            h.entry(s + (32 + 30 * j) * US, tid)
+        h.exit(s + 390 * US, tid, 'EXTERNAL_INTERRUPT')
+    h.end((1000 + 400 * 8000 + 100) * US)
+    return _VmScenario(d, t, {'vms': h.truth()})
+
+
 def _periodic_guest(host_ev, guest_ev, markers=False):
     """vm_periodic's events: the host's through host_ev, the guest's through guest_ev (true
     times); returns the VmHost and the guest thread's truth"""
