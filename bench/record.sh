@@ -4,10 +4,13 @@
 # sched_waking, sched_wakeup), system-wide, each with the same kernel buffer (BUF: latscope's
 # ring buffer; BUF / CPUs per CPU for the peers), writing to tmpfs, recorder pinned to CPU 0.
 #
-# The load: build/bench/record_load, getppid() calls (two events each) on CPU 1.
+# The load: build/bench/record_load on CPU 1: getppid() calls (two events each), or with
+# MODE=pipe pairs of threads bouncing a byte through pipes (a round trip: 4 system calls, 2
+# sched_switch, 2 sched_waking, 2 sched_wakeup: 14 events; latscope and the peers alike).
 #  1. Cost: ROUNDS rounds of the unpaced load (DUR s) with nothing attached, then with each
-#     recorder in turn. Per event: the load's slowdown (its CPU time per call over the base, / 2:
-#     the probe's work in the traced thread, BPF or perf/ftrace), the recorder process's CPU
+#     recorder in turn. Per event: the load's slowdown (its CPU time per call over the base,
+#     divided by the events of a call: the probe's work in the traced threads, BPF or
+#     perf/ftrace), the recorder process's CPU
 #     time (user + system, its children included) per event it recorded, and for latscope the
 #     BPF run time per program run (kernel.bpf_stats_enabled, from its fdinfo). Medians.
 #  2. Loss: the load stepped up (STEPS, events/s of the load; "max": unpaced on CPU 1; "max2":
@@ -17,7 +20,7 @@
 # Every recorder also records the machine's other processes (in "offered" and in the counts,
 # not in the load's rate); perf and trace-cmd record their own system calls too, latscope not.
 #
-#   make bench-record   (ROUNDS=5 DUR=1 STEP_DUR=3 BUF=4M RECORDERS="latscope perf trace-cmd"
+#   make bench-record   (MODE=getppid ROUNDS=5 DUR=1 STEP_DUR=3 BUF=4M RECORDERS="latscope perf trace-cmd"
 #                        STEPS="20000 50000 100000 200000 400000 max max2")
 set -u
 BUILD=${LATSCOPE_BUILD:-build}
@@ -26,6 +29,7 @@ LOAD=$BUILD/bench/record_load
 ROUNDS=${ROUNDS:-5}
 DUR=${DUR:-1}
 STEP_DUR=${STEP_DUR:-3}
+MODE=${MODE:-getppid}
 BUF=${BUF:-4M}
 STEPS=${STEPS:-"20000 50000 100000 200000 400000 max max2"}
 RECORDERS=${RECORDERS:-"latscope perf trace-cmd"}
@@ -68,6 +72,14 @@ trap 'exit 130' INT TERM
 sysctl -q -w kernel.bpf_stats_enabled=1
 
 ncpu=$(nproc)
+case $MODE in
+getppid) EV_PER_CALL=2 ;;
+pipe) EV_PER_CALL=14 ;;
+*)
+	echo "bench-record: MODE is getppid or pipe" >&2
+	exit 2
+	;;
+esac
 buf_bytes=$(numfmt --from=iec "$BUF") || exit 1
 buf_cpu_kb=$((buf_bytes / ncpu / 1024))
 LAT_EVENTS=syscall,sched_switch,sched_waking,sched_wakeup
@@ -171,11 +183,11 @@ stop() {
 run_load() {
 	local out
 	case $1 in
-	max) out=$(taskset -c 1 "$LOAD" -d "$2") ;;
-	max2) out=$(taskset -c 0,1 "$LOAD" -t 2 -d "$2") ;;
-	*) out=$(taskset -c 1 "$LOAD" -r "$(($1 / 2))" -d "$2") ;;
+	max) out=$(taskset -c 1 "$LOAD" -m "$MODE" -d "$2") ;;
+	max2) out=$(taskset -c 0,1 "$LOAD" -m "$MODE" -t 2 -d "$2") ;;
+	*) out=$(taskset -c 1 "$LOAD" -m "$MODE" -r "$(($1 / EV_PER_CALL))" -d "$2") ;;
 	esac
-	LOAD_EPS=$(echo "$out" | sed -n 's/.*calls_per_s=\([0-9.]*\).*/\1/p' | awk '{ printf "%.0f", 2 * $1 }')
+	LOAD_EPS=$(echo "$out" | sed -n 's/.*calls_per_s=\([0-9.]*\).*/\1/p' | awk -v k="$EV_PER_CALL" '{ printf "%.0f", k * $1 }')
 	LOAD_CPU_NS=$(echo "$out" | sed -n 's/.*cpu_ns_per_call=\([0-9.]*\).*/\1/p')
 }
 
@@ -186,7 +198,7 @@ echo "bench-record: $(date -u '+%F %H:%M UTC'), $(uname -r), $ncpu CPUs, load av
 echo "  recorders on CPU 0 with a $BUF buffer ($buf_cpu_kb KiB per CPU for perf and trace-cmd), load on CPU 1"
 
 # --- 1. cost -----------------------------------------------------------------------------------
-echo "1. cost: $ROUNDS rounds of $DUR s of unpaced getppid()"
+echo "1. cost: $ROUNDS rounds of $DUR s of the unpaced load ($MODE)"
 for round in $(seq "$ROUNDS"); do
 	for r in base $RECORDERS; do
 		if [ "$r" = base ]; then
@@ -216,7 +228,7 @@ printf '%-10s %14s\n' base "$base"
 for r in $RECORDERS; do
 	[ -s "$TMP/cpu.$r" ] || continue
 	m=$(median <"$TMP/cpu.$r")
-	slow[$r]=$(awk -v a="$m" -v b="$base" 'BEGIN { printf "%.1f", (a - b) / 2 }')
+	slow[$r]=$(awk -v a="$m" -v b="$base" -v k="$EV_PER_CALL" 'BEGIN { printf "%.1f", (a - b) / k }')
 	rec[$r]=$(median <"$TMP/rec_ns.$r")
 	total[$r]=$(awk -v a="${slow[$r]}" -v b="${rec[$r]}" 'BEGIN { printf "%.1f", a + b }')
 	bpf=-
@@ -257,10 +269,12 @@ echo " the recorder got then, per second of recording, other processes' and its 
 echo
 
 ratio() { awk -v p="$1" -v o="$2" 'BEGIN { if (o <= 0 || p <= 0) print "nan"; else printf "%.2f", p / o }'; }
+bn=record
+[ "$MODE" = getppid ] || bn=record_$MODE
 for peer in perf trace-cmd; do
 	[ -n "${total[latscope]:-}" ] && [ -n "${total[$peer]:-}" ] || continue
 	name=$peer-record
-	echo "BENCH record_cost_$peer ours=${total[latscope]} ns peer=${total[$peer]} ns peer_name=$name ratio=$(ratio "${total[$peer]}" "${total[latscope]}")"
-	echo "BENCH record_load_cost_$peer ours=${slow[latscope]} ns peer=${slow[$peer]} ns peer_name=$name ratio=$(ratio "${slow[$peer]}" "${slow[latscope]}")"
-	echo "BENCH record_sustained_$peer ours=${sustained[latscope]} events/s peer=${sustained[$peer]} events/s peer_name=$name ratio=$(ratio "${sustained[latscope]}" "${sustained[$peer]}")"
+	echo "BENCH ${bn}_cost_$peer ours=${total[latscope]} ns peer=${total[$peer]} ns peer_name=$name ratio=$(ratio "${total[$peer]}" "${total[latscope]}")"
+	echo "BENCH ${bn}_load_cost_$peer ours=${slow[latscope]} ns peer=${slow[$peer]} ns peer_name=$name ratio=$(ratio "${slow[$peer]}" "${slow[latscope]}")"
+	echo "BENCH ${bn}_sustained_$peer ours=${sustained[latscope]} events/s peer=${sustained[$peer]} events/s peer_name=$name ratio=$(ratio "${sustained[latscope]}" "${sustained[$peer]}")"
 done
