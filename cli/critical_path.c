@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_SAME_NAME 16
+#define MAX_SAME_NAME 8
 
 static void print_help(void)
 {
@@ -60,6 +60,7 @@ struct cp_args {
 	const char *procname, *begin, *end, *sync;
 	uint32_t ntraces;
 	int32_t tid;
+	int32_t same_tids[MAX_SAME_NAME]; /* --procname: the tasks of that name (the first ones) */
 	bool has_tid, json, gmt;
 };
 
@@ -253,8 +254,12 @@ static void print_text(const struct cp_args *a, const struct lat_cp_path *p, con
 		       (size_t)a->ntraces, a->sync, p->packets_followed);
 	}
 	if (same_name > 1) {
-		printf("(%zu tasks named %s: the first one; choose with --tid)\n", same_name,
-		       a->procname);
+		printf("(%zu tasks named %s, tids", same_name, a->procname);
+		for (size_t i = 0; i < same_name && i < MAX_SAME_NAME; i++) {
+			printf(" %d", a->same_tids[i]);
+		}
+		printf("%s: the first one; choose with --tid)\n",
+		       same_name > MAX_SAME_NAME ? "..." : "");
 	}
 	if (lost) {
 		printf("Warning: the tracer lost %" PRIu64
@@ -300,11 +305,14 @@ static void print_json(const struct cp_args *a, const struct lat_cp_path *p, con
 	lat_json_string(stdout, a->traces[0]);
 	printf(", \"tid\": %d, \"comm\": ", p->tid);
 	lat_json_string(stdout, comm);
-	printf(", \"same_name\": %zu, \"begin_ns\": %" PRId64 ", \"end_ns\": %" PRId64
-	       ", \"duration_ns\": %" PRId64 ", \"lost_events\": %" PRIu64
+	printf(", \"same_name\": %zu, \"same_name_tids\": [", same_name);
+	for (size_t i = 0; i < same_name && i < MAX_SAME_NAME; i++) {
+		printf("%s%d", i ? ", " : "", a->same_tids[i]);
+	}
+	printf("], \"begin_ns\": %" PRId64 ", \"end_ns\": %" PRId64 ", \"duration_ns\": %" PRId64
+	       ", \"lost_events\": %" PRIu64
 	       ", \"max_depth\": %u, \"hosts\": %u, \"packets_followed\": %u, \"intervals\": [",
-	       same_name, p->begin, p->end, total, lost, p->max_depth, a->ntraces,
-	       p->packets_followed);
+	       p->begin, p->end, total, lost, p->max_depth, a->ntraces, p->packets_followed);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct lat_cp_interval *iv = &p->intervals[i];
 
@@ -431,7 +439,6 @@ int cmd_critical_path(int argc, char **argv)
 	struct lat_cp_path path = {0};
 	struct cp_args a;
 	int64_t tb, te, ub, ue, lb, le;
-	int32_t tids[MAX_SAME_NAME];
 	size_t same = 0;
 	uint64_t lost = 0;
 	const char *comm;
@@ -464,12 +471,12 @@ int cmd_critical_path(int argc, char **argv)
 	}
 	status = CLI_EXIT_FAILURE;
 	if (a.procname) {
-		same = lat_critpath_find_comm(hosts[0].cp, a.procname, tids, MAX_SAME_NAME);
+		same = lat_critpath_find_comm(hosts[0].cp, a.procname, a.same_tids, MAX_SAME_NAME);
 		if (!same) {
 			cli_error("critical-path: no task named %s in %s", a.procname, a.traces[0]);
 			goto out;
 		}
-		a.tid = tids[0];
+		a.tid = a.same_tids[0];
 	}
 	if (lat_critpath_task_life(hosts[0].cp, a.tid, &lb, &le)) {
 		cli_error("critical-path: no task with tid %d in %s", a.tid, a.traces[0]);

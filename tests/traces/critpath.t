@@ -158,6 +158,11 @@ import json; p = json.load(open('$TMP/dd.json')); print(p['tid'], p['begin_ns'],
 
 	grep -E 'sched_process_exec: .*/cc1"' "$TMP/sched.txt" | sed 's/.*tid = \([0-9]*\),.*/\1/' \
 		>"$TMP/cc1.tids"
+	listed=$("$LATSCOPE" critical-path --procname cc1 "$BASIC" 2>&1 |
+		sed -nE 's/^\(([0-9]+) tasks named cc1, tids ([0-9 ]+): the first one; choose with --tid\)$/\1 \2/p')
+	is "$(echo $listed | tr ' ' '\n' | tail -n +2 | sort -n | tr '\n' ' ')" \
+		"$(sort -n "$TMP/cc1.tids" | tr '\n' ' ')" \
+		"--procname cc1: the cc1 processes babeltrace2 shows are listed ($listed)"
 	tid=$(sed -n 3p "$TMP/cc1.tids")
 	"$LATSCOPE" critical-path --json --tid "$tid" "$BASIC" >"$TMP/cc1.json"
 	ok $? "critical-path --tid $tid (a cc1)"
