@@ -202,7 +202,8 @@ static void tracker_apply_conf(struct agent_tracker *t, const struct agent_track
 			 __ATOMIC_RELAXED);
 	__atomic_store_n(&ctl->timeout_ns, conf->timeout_set ? conf->timeout_ns : 0,
 			 __ATOMIC_RELAXED);
-	__atomic_store_n(&ctl->enabled, conf->enabled ? 1u : 0u, __ATOMIC_RELAXED);
+	__atomic_store_n(&ctl->enabled, conf->enabled && !t->agent->starting ? 1u : 0u,
+			 __ATOMIC_RELAXED);
 }
 
 static int tracker_start(struct agent *a, const struct agent_tracker_conf *conf)
@@ -1191,10 +1192,15 @@ int cmd_agent(int argc, char **argv)
 	if (open_events(a, a->cfg.events, &a->events) != 0) {
 		goto out;
 	}
+	a->starting = true;
 	for (int i = 0; i < a->cfg.ntrackers; i++) {
 		if (tracker_start(a, &a->cfg.trackers[i]) != 0) {
 			goto out;
 		}
+	}
+	a->starting = false;
+	for (int i = 0; i < a->ntrk; i++) {
+		tracker_apply_conf(&a->trk[i], &a->trk[i].conf);
 	}
 	if (a->cfg.stacks && a->ntrk) {
 		if (lat_ksyms_load(NULL, &a->ksyms) != 0) {

@@ -61,6 +61,7 @@ struct agent {
 	uint64_t deadline_ns;      /* --duration: stop then (0: run until a signal) */
 	uint64_t consume_until_ns; /* records are read until then, then the loop goes on (0: all) */
 	bool summary;              /* print the run's summary at exit */
+	bool starting; /* the probes stay off until all are loaded (no buffer fills unread) */
 };
 
 uint64_t agent_now_ns(void);
