@@ -19,7 +19,7 @@ test_pkgs=(
 	prometheus graphite-carbon python3-whisper curl
 	mariadb-server-core mariadb-client-core sysbench
 	trace-cmd
-	mandoc
+	mandoc man-db groff-base
 )
 
 pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}")
