@@ -13,6 +13,7 @@ command -v python3 >/dev/null || skip_all "python3 is not installed (scripts/gen
 command -v man >/dev/null || skip_all "man is not installed"
 [ -x "$LATSCOPE" ] || skip_all "no CLI at $LATSCOPE (make first)"
 
+export LC_ALL=C.UTF-8 # the pages have UTF-8 (µ); one collation for every sorted set
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 src=$LATSCOPE_SRC
