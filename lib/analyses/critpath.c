@@ -1,6 +1,7 @@
 /* critpath.c: the execution graph of every task and the critical path walked backward on it. */
 #include "analyses/critpath.h"
 
+#include <babeltrace2/babeltrace.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -516,6 +517,35 @@ static int tcp_event(const char *name)
 }
 
 /* Keeps a TCP segment: sent by the CPU's task, or received in an interrupt. */
+static int keep_packet(struct lat_critpath *cp, const struct lat_kevent *ev,
+		       const struct lat_state *state, struct cpu_ctx *cpu, bool send,
+		       struct packet pk)
+{
+	if (send) {
+		if (cpu->hardirq >= 0 || cpu->softirq >= 0 || ev->cpu >= LAT_MAX_CPUS ||
+		    state->cpus[ev->cpu].current_tid <= 0) {
+			return 0; /* sent by the kernel (an ACK from a soft IRQ...): no task to
+				     follow */
+		}
+		pk.tid = state->cpus[ev->cpu].current_tid;
+		if (lat_grow((void **)&cp->sends, &cp->sends_cap, cp->nsends + 1, sizeof(pk))) {
+			return -ENOMEM;
+		}
+		cp->sends[cp->nsends++] = pk;
+		return 0;
+	}
+	if (cpu->hardirq < 0 && cpu->softirq < 0) {
+		return 0; /* processed in the task's own context: no wake-up to explain */
+	}
+	if (lat_grow((void **)&cp->recvs, &cp->recvs_cap, cp->nrecvs + 1, sizeof(pk))) {
+		return -ENOMEM;
+	}
+	cp->recvs[cp->nrecvs++] = pk;
+	cpu->pkt = cp->nrecvs;
+	return 0;
+}
+
+/* inet_sock_local_out/in: the segment's fields are in the payload. */
 static int on_tcp(struct lat_critpath *cp, const struct lat_kevent *ev,
 		  const struct lat_state *state, struct cpu_ctx *cpu, bool send)
 {
@@ -551,28 +581,67 @@ static int on_tcp(struct lat_critpath *cp, const struct lat_kevent *ev,
 	pk.flags = (uint16_t)v[PF_FLAGS].u;
 	pk.window = (uint16_t)v[PF_WINDOW].u;
 	pk.check = (uint16_t)v[PF_CHECK].u;
-	if (send) {
-		if (cpu->hardirq >= 0 || cpu->softirq >= 0 || ev->cpu >= LAT_MAX_CPUS ||
-		    state->cpus[ev->cpu].current_tid <= 0) {
-			return 0; /* sent by the kernel (an ACK from a soft IRQ...): no task to
-				     follow */
+	return keep_packet(cp, ev, state, cpu, send, pk);
+}
+
+/*
+ * The unsigned integer at `path` under f: structure members by name, through the selected
+ * option of any variant on the way (lttng-modules >= 2.9's network_header -> ipv4/ipv6 ->
+ * transport_header -> tcp). False when a step is missing (not IPv4/TCP, no headers recorded).
+ */
+static bool uint_at(const bt_field *f, const char *const *path, uint64_t *out)
+{
+	for (;; path++) {
+		while (f && bt_field_class_type_is(bt_field_get_class_type(f),
+						   BT_FIELD_CLASS_TYPE_VARIANT)) {
+			f = bt_field_variant_borrow_selected_option_field_const(f);
 		}
-		pk.tid = state->cpus[ev->cpu].current_tid;
-		if (lat_grow((void **)&cp->sends, &cp->sends_cap, cp->nsends + 1, sizeof(pk))) {
-			return -ENOMEM;
+		if (!f || !*path) {
+			break;
 		}
-		cp->sends[cp->nsends++] = pk;
+		if (bt_field_get_class_type(f) != BT_FIELD_CLASS_TYPE_STRUCTURE) {
+			return false;
+		}
+		f = bt_field_structure_borrow_member_field_by_name_const(f, *path);
+	}
+	if (!f || !bt_field_class_type_is(bt_field_get_class_type(f),
+					  BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER)) {
+		return false;
+	}
+	*out = bt_field_integer_unsigned_get_value(f);
+	return true;
+}
+
+/* net_dev_queue / netif_receive_skb with their IP and TCP headers (lttng-modules >= 2.9). */
+static int on_netdev(struct lat_critpath *cp, const struct lat_kevent *ev,
+		     const struct lat_state *state, struct cpu_ctx *cpu, bool send)
+{
+	static const char *const names[PF_COUNT] = {"seq", "ack_seq", "flags", "window_size",
+						    "checksum"};
+	const char *path[] = {"network_header", "transport_header", NULL, NULL};
+	const bt_field *payload;
+	struct packet pk = {.ts = ev->ts, .tid = LAT_NO_TID};
+	uint64_t v[PF_COUNT] = {0};
+
+	if (!ev->raw) {
 		return 0;
 	}
-	if (cpu->hardirq < 0 && cpu->softirq < 0) {
-		return 0; /* processed in the task's own context: no wake-up to explain */
+	payload = bt_event_borrow_payload_field_const((const bt_event *)ev->raw);
+	for (uint32_t i = 0; payload && i < PF_COUNT; i++) {
+		path[2] = names[i];
+		if (!uint_at(payload, path, &v[i]) && i <= PF_FLAGS) {
+			return 0; /* not a TCP segment */
+		}
 	}
-	if (lat_grow((void **)&cp->recvs, &cp->recvs_cap, cp->nrecvs + 1, sizeof(pk))) {
-		return -ENOMEM;
+	if (!payload) {
+		return 0;
 	}
-	cp->recvs[cp->nrecvs++] = pk;
-	cpu->pkt = cp->nrecvs;
-	return 0;
+	pk.seq = (uint32_t)v[PF_SEQ];
+	pk.ack = (uint32_t)v[PF_ACK];
+	pk.flags = (uint16_t)v[PF_FLAGS];
+	pk.window = (uint16_t)v[PF_WINDOW];
+	pk.check = (uint16_t)v[PF_CHECK];
+	return keep_packet(cp, ev, state, cpu, send, pk);
 }
 
 /* hrtimer_expire_entry/exit (lttng-modules: timer_hrtimer_expire_*): no typed event for them. */
@@ -687,11 +756,14 @@ int lat_critpath_event(struct lat_critpath *cp, const struct lat_kevent *ev,
 		if (cpu->hardirq >= 0 || cpu->softirq >= 0) {
 			cpu->netif = intern(cp, ev->net.name ? ev->net.name : "?");
 		}
-		return 0;
+		return on_netdev(cp, ev, state, cpu, false);
 	case LAT_EV_OTHER:
 		h = tcp_event(ev->name);
 		if (h) {
 			return on_tcp(cp, ev, state, cpu, h > 0);
+		}
+		if (ev->name && ev->name[0] == 'n' && strcmp(ev->name, "net_dev_queue") == 0) {
+			return on_netdev(cp, ev, state, cpu, true);
 		}
 		h = hrtimer_event(ev->name);
 		if (h > 0) {

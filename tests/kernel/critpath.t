@@ -6,27 +6,13 @@
 
 require_root
 [ -r /sys/kernel/btf/vmlinux ] || skip_all "the kernel has no BTF"
-TMP=$(mktemp -d)
-REC_PID=
-cleanup() {
-	[ -n "$REC_PID" ] && kill "$REC_PID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/record_lib.sh"
 
 # names no other process on the machine has (other tests run meanwhile)
 cp /bin/cat "$TMP/cpath_reader"
 cp /bin/sleep "$TMP/cpath_sleeper"
 
-"$LATSCOPE" record -o "$TMP/rec" --events sched,irq,syscall 2>"$TMP/rec.err" &
-REC_PID=$!
-for _ in $(seq 200); do
-	grep -q '^latscope record: writing' "$TMP/rec.err" && break
-	kill -0 "$REC_PID" 2>/dev/null || break
-	sleep 0.05
-done
-grep -q '^latscope record: writing' "$TMP/rec.err" ||
-	skip_all "latscope record did not start: $(head -1 "$TMP/rec.err")"
+start_record rec --events sched,irq,syscall || skip_all "latscope record did not start"
 mkfifo "$TMP/go"
 /bin/sh -c "(read go <$TMP/go; $TMP/cpath_sleeper 0.3; echo x) | $TMP/cpath_reader >/dev/null" &
 W=$!
@@ -44,10 +30,8 @@ echo go >"$TMP/go"
 wait $W
 ok $? "workload: (read go <fifo; sleep 0.3; echo x) | cat (reader blocked first: $blocked)"
 sleep 0.1
-kill -INT "$REC_PID"
-wait "$REC_PID"
+stop_record
 is "$?" 0 "recorded"
-REC_PID=
 
 "$LATSCOPE" critical-path --json --procname cpath_reader "$TMP/rec" >"$TMP/path.json" 2>"$TMP/err"
 ok $? "critical-path --procname cpath_reader on the recording"

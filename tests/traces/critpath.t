@@ -101,25 +101,27 @@ out=$("$LATSCOPE" critical-path --json --tid 700 "$S/lost_events" 2>&1)
 like "$out" '"lost_events": 10,' "...and in the JSON"
 
 # --- two hosts: a wait on the network followed to the sender, on the other host ---------------
-H=$S/critpath_hosts
+# the same exchange with inet_sock_local_out/in, then with net_dev_queue/netif_receive_skb headers
 /usr/bin/python3 "$LATSCOPE_SRC/tests/traces/make_trace.py" "$TMP/syn" critpath_hosts \
-	>>"$TMP/gen.log" 2>&1
-"$LATSCOPE" sync -o "$TMP/hosts.json" "$H/host_a" "$H/host_b" >/dev/null
-ok $? "latscope sync puts host_b (300 ms ahead, 20 ppm fast) on host_a's clock"
-out=$("$LATSCOPE" critical-path --sync "$TMP/hosts.json" --tid 200 "$H/host_a" "$H/host_b" 2>&1)
-ok $? "critical-path --sync FILE TRACE TRACE"
-like "$out" "2 waits followed to another host through a TCP segment" "both network waits followed"
-like "$out" "    server@host_b \(300\): blocked: network, a TCP segment in flight from client@host_a \(200\)$" \
-	"the server's wait for the request: the request in flight from the client"
-like "$out" " 20\.000ms    server@host_b \(300\): blocked: timer$" \
-	"the server's 20 ms sleep (host_b's clock, corrected) is on the client's path"
-like "$out" "  client@host_a \(200\): blocked: network, a TCP segment in flight from server@host_b \(300\)$" \
-	"the client's wait for the reply: the reply in flight from the server"
-"$LATSCOPE" critical-path --json --sync "$TMP/hosts.json" --tid 200 "$H/host_a" "$H/host_b" \
-	>"$TMP/hosts_path.json"
-r=$(check_path "$TMP/hosts_path.json")
-like "$r" "^ok 11 intervals, 31100000 ns, depth 1$" "contiguous across hosts, adding up to the client's life ($r)"
-r=$(/usr/bin/python3 - "$TMP/hosts_path.json" "$H/critpath.json" "$TMP/hosts.json" <<'PYEOF'
+	critpath_hosts_netdev >>"$TMP/gen.log" 2>&1
+for v in critpath_hosts critpath_hosts_netdev; do
+	H=$S/$v
+	"$LATSCOPE" sync -o "$TMP/$v.json" "$H/host_a" "$H/host_b" >/dev/null
+	ok $? "$v: latscope sync puts host_b (300 ms ahead, 20 ppm fast) on host_a's clock"
+	out=$("$LATSCOPE" critical-path --sync "$TMP/$v.json" --tid 200 "$H/host_a" "$H/host_b" 2>&1)
+	ok $? "$v: critical-path --sync FILE TRACE TRACE"
+	like "$out" "2 waits followed to another host through a TCP segment" "$v: both network waits followed"
+	like "$out" "    server@host_b \(300\): blocked: network[a-z0-9 ]*, a TCP segment in flight from client@host_a \(200\)$" \
+		"$v: the server's wait for the request: the request in flight from the client"
+	like "$out" " 20\.000ms    server@host_b \(300\): blocked: timer$" \
+		"$v: the server's 20 ms sleep (host_b's clock, corrected) is on the client's path"
+	like "$out" "  client@host_a \(200\): blocked: network[a-z0-9 ]*, a TCP segment in flight from server@host_b \(300\)$" \
+		"$v: the client's wait for the reply: the reply in flight from the server"
+	"$LATSCOPE" critical-path --json --sync "$TMP/$v.json" --tid 200 "$H/host_a" "$H/host_b" \
+		>"$TMP/${v}_path.json"
+	r=$(check_path "$TMP/${v}_path.json")
+	like "$r" "^ok 11 intervals, 31100000 ns, depth 1$" "$v: contiguous across hosts, adding up to the client's life ($r)"
+	r=$(/usr/bin/python3 - "$TMP/${v}_path.json" "$H/critpath.json" "$TMP/$v.json" <<'PYEOF'
 import json, sys
 got = json.load(open(sys.argv[1]))['intervals']
 want = json.load(open(sys.argv[2]))
@@ -133,7 +135,8 @@ print('%s %d intervals, worst %d ns, tolerance %d ns' %
       ('ok' if len(got) == len(want) and worst <= tol else 'BAD', len(got), worst, tol))
 PYEOF
 )
-like "$r" "^ok 11 intervals" "every interval's host, task, state and cause as made; bounds within sync's accuracy ($r)"
+	like "$r" "^ok 11 intervals" "$v: every interval's host, task, state and cause as made; bounds within sync's accuracy ($r)"
+done
 
 # --- the real trace -----------------------------------------------------------------------------
 if [ -d "$BASIC/kernel" ]; then

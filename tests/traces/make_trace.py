@@ -1426,10 +1426,22 @@ def critpath_hosts(d):
     segments (for latscope sync) and one request/reply: client (200) on host_a sends a request
     and blocks on the reply; server (300) on host_b, blocked on its socket, is woken by the
     request (NET_RX), sleeps 20 ms on a timer, sends the reply, which wakes the client (NET_RX).
-    The client's path crosses to host_b and back; critpath.json has it in true (host_a) ns."""
+    The client's path crosses to host_b and back; critpath.json has it in true (host_a) ns.
+    Segments as inet_sock_local_out/in."""
+    return _critpath_hosts(d, False)
+
+
+@scenario(default=False)
+def critpath_hosts_netdev(d):
+    """critpath_hosts with the segments as net_dev_queue/netif_receive_skb and their IP and TCP
+    headers (lttng-modules >= 2.9)."""
+    return _critpath_hosts(d, True)
+
+
+def _critpath_hosts(d, netdev):
     ts = TraceSet(d)
     for name, kw in (('host_a', {}), ('host_b', {'drift': 20e-6, 'offset_ns': 300 * MS})):
-        ts.host(name, **kw).layouts.update(CRITPATH_LAYOUTS)
+        ts.host(name, netdev=netdev, **kw).layouts.update(CRITPATH_LAYOUTS)
     _tcp_traffic(ts, 'host_a', 'host_b', 300, seed=11)
 
     def ev(host, ms, event, **f):
@@ -1439,19 +1451,26 @@ def critpath_hosts(d):
         ev(host, ms, 'sched_switch', prev_comm=prev, prev_tid=ptid, prev_prio=20,
            prev_state=state, next_comm=nxt, next_tid=ntid, next_prio=20)
 
+    def segment(host, ms, key, out):
+        seq, ack, check, window, flags = key
+        if netdev:
+            h = dict(source_port=22, dest_port=40000, seq=seq, ack_seq=ack, data_offset=5,
+                     flags=flags & 0x1ff, window_size=window, checksum=check)
+            ev(host, ms, 'net_dev_queue' if out else 'netif_receive_skb', skbaddr=0xffff8801,
+               len=1500, name='eth0', header=h)
+        else:
+            ev(host, ms, 'inet_sock_local_' + ('out' if out else 'in'), sk=0xffff8801, seq=seq,
+               ack_seq=ack, check=check, window=window, flags=flags)
+
     def netrx_wakeup(host, ms, comm, tid, key):
         """a segment received at ms in NET_RX, waking comm/tid"""
-        seq, ack, check, window, flags = key
         ev(host, ms - 0.01, 'softirq_entry', vec=3)
-        ev(host, ms, 'inet_sock_local_in', sk=0xffff8801, seq=seq, ack_seq=ack, check=check,
-           window=window, flags=flags)
+        segment(host, ms, key, False)
         ev(host, ms + 0.01, 'sched_waking', comm=comm, tid=tid, prio=20, target_cpu=0)
         ev(host, ms + 0.02, 'softirq_exit', vec=3)
 
     def send(host, ms, key):
-        seq, ack, check, window, flags = key
-        ev(host, ms, 'inet_sock_local_out', sk=0xffff8801, seq=seq, ack_seq=ack, check=check,
-           window=window, flags=flags)
+        segment(host, ms, key, True)
 
     request = (0x11112222, 0x33334444, 0x5555, 512, 0x5018)
     reply = (0x33334444, 0x11112322, 0x6666, 512, 0x5018)
