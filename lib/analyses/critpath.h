@@ -32,7 +32,9 @@
  * wake-up ran where a TCP segment was received (inet_sock_local_in, in the same interrupt) is
  * then followed to the task that sent that segment on another host (inet_sock_local_out with
  * the same seq, ack_seq, flags and window): the packet's flight is an interval of its own,
- * and before it the sender's path.
+ * and before it the sender's path. The segments' fields are read from the event's babeltrace2
+ * fields (lat_kevent.raw): the events must come from a CTF source. net_dev_queue /
+ * netif_receive_skb with their IP and TCP headers (lttng-modules >= 2.9) are read the same way.
  */
 struct lat_critpath;
 
