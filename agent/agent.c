@@ -16,13 +16,13 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../cli/cli.h"
 #include "latscope/agent.h"
 #include "outputs/jsonl.h"
+#include "util/ctlsock.h"
 #include "util/ksyms.h"
 #include "util/units.h"
 #include "util/usyms.h"
@@ -700,45 +700,14 @@ static int ctl_request(struct agent *a, char *line, FILE *out)
 
 static void ctl_serve(struct agent *a)
 {
-	struct timeval tv = {.tv_sec = 1};
-	struct ucred cred;
-	socklen_t cred_len = sizeof(cred);
 	char line[1024];
-	size_t used = 0;
-	FILE *out;
-	int fd = accept4(a->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+	FILE *out = lat_ctlsock_accept(a->ctl_fd, line, sizeof(line));
 
-	if (fd < 0) {
+	if (!out) {
 		return;
 	}
 	a->ctl_requests++;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	out = fdopen(fd, "r+");
-	if (!out) {
-		close(fd);
-		return;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) != 0 ||
-	    (cred.uid != 0 && cred.uid != geteuid())) {
-		reply(out, "error: permission denied\n");
-		fclose(out);
-		return;
-	}
-	while (used < sizeof(line) - 1) {
-		ssize_t got = read(fd, line + used, sizeof(line) - 1 - used);
-
-		if (got <= 0) {
-			break;
-		}
-		used += (size_t)got;
-		if (memchr(line, '\n', used)) {
-			break;
-		}
-	}
-	line[used] = '\0';
-	line[strcspn(line, "\r\n")] = '\0';
-	if (line[strspn(line, " \t")] && ctl_request(a, line, out) == 0) {
+	if (ctl_request(a, line, out) == 0) {
 		reply(out, "ok\n");
 	}
 	fclose(out);
@@ -759,34 +728,6 @@ static int make_parent_dir(const char *path, mode_t mode)
 		return -errno;
 	}
 	return 0;
-}
-
-static int bind_unix(const char *path, int type, mode_t mode)
-{
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int fd, err;
-
-	if (strlen(path) >= sizeof(addr.sun_path)) {
-		return -ENAMETOOLONG;
-	}
-	strcpy(addr.sun_path, path);
-	unlink(path);
-	fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		return -errno;
-	}
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || chmod(path, mode) != 0 ||
-	    (type == SOCK_STREAM && listen(fd, 16) != 0)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	if (type == SOCK_DGRAM) {
-		int size = 4 << 20;
-
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	}
-	return fd;
 }
 
 /* --- configuration: start and reload ------------------------------------------------------- */
@@ -1212,7 +1153,7 @@ int cmd_agent(int argc, char **argv)
 	}
 	if (strcmp(a->cfg.control_socket, "off")) {
 		err = make_parent_dir(a->cfg.control_socket, 0755);
-		a->ctl_fd = err ? err : bind_unix(a->cfg.control_socket, SOCK_STREAM, 0600);
+		a->ctl_fd = err ? err : lat_ctlsock_bind(a->cfg.control_socket, SOCK_STREAM, 0600);
 		if (a->ctl_fd < 0) {
 			cli_error("agent: control socket %s: %s", a->cfg.control_socket,
 				  strerror(-a->ctl_fd));
@@ -1222,7 +1163,7 @@ int cmd_agent(int argc, char **argv)
 	if (strcmp(a->cfg.app_socket, "off")) {
 		/* applications are not root: the socket (and its directory) are open to them */
 		err = make_parent_dir(a->cfg.app_socket, 0755);
-		a->app_fd = err ? err : bind_unix(a->cfg.app_socket, SOCK_DGRAM, 0666);
+		a->app_fd = err ? err : lat_ctlsock_bind(a->cfg.app_socket, SOCK_DGRAM, 0666);
 		if (a->app_fd < 0) {
 			cli_error("agent: application socket %s: %s", a->cfg.app_socket,
 				  strerror(-a->app_fd));
