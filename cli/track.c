@@ -1061,6 +1061,7 @@ static void print_help(void)
 	    "  -p, --pid PID             only this process (task filters: not with irq)\n"
 	    "      --tid TID             only this thread\n"
 	    "  -c, --comm NAME           only tasks with this command name\n"
+	    "      --procname NAME       the same (the name analyze, vm and critical-path use)\n"
 	    "      --cgroup PATH         only tasks in this cgroup (v2; relative to "
 	    "/sys/fs/cgroup)\n"
 	    "      --stack, --no-stack   take kernel and user stacks (default: on)\n"
@@ -1071,10 +1072,12 @@ static void print_help(void)
 	    "  -q, --quiet               no alert lines, only the summary\n"
 	    "  -e, --exec CMD            run CMD (sh -c) on an alert, fields in LATSCOPE_* "
 	    "variables\n"
-	    "      --exec-interval DUR   at most one --exec per DUR (default 1s), others counted\n"
+	    "      --exec-interval DURATION  at most one --exec per DURATION (default 1s), others\n"
+	    "                            counted\n"
 	    "      --socket PATH         control socket (default " LAT_TRACK_SOCKET_DIR
 	    "/track-PID.sock)\n"
-	    "      --ringbuf SIZE        ring buffer size per tracker (default 8M)\n"
+	    "  -b, --buffer-size SIZE    ring buffer size per tracker (default 8M)\n"
+	    "      --ringbuf SIZE        the same (its former name)\n"
 	    "  -v, --verbose             show libbpf's messages (verifier log)\n"
 	    "  -h, --help                this help\n\n"
 	    "While it runs: latscope ctl set syscall.threshold=5ms (see latscope ctl --help).\n");
@@ -1089,7 +1092,6 @@ enum {
 	OPT_USTACK_SIZE,
 	OPT_EXEC_INTERVAL,
 	OPT_SOCKET,
-	OPT_RINGBUF,
 };
 
 static const struct option long_options[] = {
@@ -1099,6 +1101,7 @@ static const struct option long_options[] = {
     {"pid", required_argument, NULL, 'p'},
     {"tid", required_argument, NULL, OPT_TID},
     {"comm", required_argument, NULL, 'c'},
+    {"procname", required_argument, NULL, 'c'},
     {"cgroup", required_argument, NULL, OPT_CGROUP},
     {"stack", no_argument, NULL, OPT_STACK},
     {"no-stack", no_argument, NULL, OPT_NO_STACK},
@@ -1109,7 +1112,8 @@ static const struct option long_options[] = {
     {"exec", required_argument, NULL, 'e'},
     {"exec-interval", required_argument, NULL, OPT_EXEC_INTERVAL},
     {"socket", required_argument, NULL, OPT_SOCKET},
-    {"ringbuf", required_argument, NULL, OPT_RINGBUF},
+    {"buffer-size", required_argument, NULL, 'b'},
+    {"ringbuf", required_argument, NULL, 'b'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -1202,7 +1206,7 @@ static int parse_args(struct track_run *run, int argc, char **argv)
 
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":t:T:p:c:d:jqe:vh", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":t:T:p:c:d:jqe:b:vh", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 't':
 			rc = parse_tracker_duration("--threshold", optarg, &run->threshold_ns,
@@ -1294,10 +1298,10 @@ static int parse_args(struct track_run *run, int argc, char **argv)
 		case OPT_SOCKET:
 			run->socket_path = optarg;
 			break;
-		case OPT_RINGBUF:
+		case 'b':
 			if (lat_parse_size(optarg, &size) != 0 || size < 4096 ||
 			    size > (1ULL << 30)) {
-				return usage("bad --ringbuf: '%s' (4k to 1G)", optarg);
+				return usage("bad --buffer-size: '%s' (4k to 1G)", optarg);
 			}
 			run->ringbuf_bytes = 4096;
 			while (run->ringbuf_bytes < size) {
