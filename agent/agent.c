@@ -850,7 +850,7 @@ static void reload(struct agent *a, const char *path, const char *listen_overrid
 static void print_help(void)
 {
 	printf("Usage: latscope agent [--config FILE] [--listen ADDR:PORT] [--check]\n"
-	       "                      [--duration D] [--summary]\n\n"
+	       "                      [--duration DURATION] [--summary]\n\n"
 	       "The always-on daemon: runs the kernel trackers, hears applications using\n"
 	       "liblatscope, keeps latency histograms (all time and the last 1m, 5m, 15m, 1h)\n"
 	       "and exports them: Prometheus on http://ADDR:PORT/metrics, Graphite to carbon,\n"
@@ -860,8 +860,8 @@ static void print_help(void)
 	       "  -c, --config FILE       the configuration (example: dist/latscope.conf)\n"
 	       "  -l, --listen ADDR:PORT  serve /metrics there instead (port 0: any free port)\n"
 	       "      --check             check the configuration and exit\n"
-	       "      --duration D        stop after D (10s, 5m) and print a summary: per tracker\n"
-	       "                          series events, over threshold, p50/p99/max, the worst\n"
+	       "      --duration DURATION stop after DURATION (10s, 5m) and print a summary: per\n"
+	       "                          tracker series events, over threshold, p50/p99/max, the worst\n"
 	       "                          events, losses (the quick look: latscope agent "
 	       "--duration 10s)\n"
 	       "      --summary           print that summary at exit (SIGINT, SIGTERM) too\n"

@@ -1369,7 +1369,7 @@ static void probes_stop(struct top_probes *tp, struct top_view *v)
 
 static void print_help(void)
 {
-	printf("Usage: latscope top [-b] [-d DELAY] [-n N] [--duration D] [-s c|i|l] [--limit N]\n"
+	printf("Usage: latscope top [-b] [-d DELAY] [-n N] [--duration DURATION] [-s c|i|l] [--limit N]\n"
 	       "                    [--agent SOCKET]\n\n"
 	       "A live view of the worst latencies and of CPU and I/O per process, refreshed\n"
 	       "every DELAY (like top, rtla). Per tracker series (syscall, wakeup, offcpu, block,\n"
@@ -1384,7 +1384,7 @@ static void print_help(void)
 	       "  -b, --batch             plain text frames, even on a terminal\n"
 	       "  -d, --delay DURATION    interval between frames (default 1s, at least 100ms)\n"
 	       "  -n, --iterations N      stop after N frames\n"
-	       "      --duration D        stop after D (10s, 1m)\n"
+	       "      --duration DURATION stop after DURATION (10s, 1m)\n"
 	       "  -s, --sort c|i|l        sort processes by CPU (default), I/O or latency\n"
 	       "      --limit N           processes per frame in batch mode (default 20, 0: all)\n"
 	       "  -a, --agent SOCKET      read a running agent (its control socket, e.g.\n"
