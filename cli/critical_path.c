@@ -36,14 +36,15 @@ static void print_help(void)
 	    "the task that woke it up over that interval (recursively), or says what woke it "
 	    "up:\n"
 	    "a timer, a disk, the network, an IRQ. The intervals cover the range exactly.\n\n"
-	    "  -t, --tid TID          the task (thread id)\n"
-	    "  -p, --procname NAME    the first task ever named NAME (before or after exec)\n"
-	    "  --begin DATE, --end DATE  only this part of the task's life: HH:MM:SS[.nnnnnnnnn]"
+	    "      --tid TID          the task (thread id)\n"
+	    "      --procname NAME    the first task ever named NAME (before or after exec)\n"
+	    "      --begin DATE, --end DATE  only this part of the task's life: "
+	    "HH:MM:SS[.nnnnnnnnn]"
 	    "\n"
 	    "                         (the trace's day), YYYY-MM-DD HH:MM:SS[.nnnnnnnnn], or ns\n"
 	    "                         since the epoch (default: its whole life in the trace)\n"
-	    "  --gmt                  dates in UTC instead of local time\n"
-	    "  -s, --sync FILE.json   several hosts' traces put on one clock by `latscope sync "
+	    "      --gmt              dates in UTC instead of local time\n"
+	    "      --sync FILE.json   several hosts' traces put on one clock by `latscope sync "
 	    "-o\n"
 	    "                         FILE.json`: the task is in the first TRACE; a wait on the\n"
 	    "                         network is followed to the sender of the TCP segment that\n"
@@ -64,17 +65,17 @@ struct cp_args {
 	bool has_tid, json, gmt;
 };
 
-enum { OPT_BEGIN = 256, OPT_END, OPT_GMT };
+enum { OPT_BEGIN = 256, OPT_END, OPT_GMT, OPT_TID, OPT_PROCNAME, OPT_SYNC };
 
 static int parse_args(int argc, char **argv, struct cp_args *a)
 {
 	static const struct option longopts[] = {
-	    {"tid", required_argument, NULL, 't'},
-	    {"procname", required_argument, NULL, 'p'},
+	    {"tid", required_argument, NULL, OPT_TID},
+	    {"procname", required_argument, NULL, OPT_PROCNAME},
 	    {"begin", required_argument, NULL, OPT_BEGIN},
 	    {"end", required_argument, NULL, OPT_END},
 	    {"gmt", no_argument, NULL, OPT_GMT},
-	    {"sync", required_argument, NULL, 's'},
+	    {"sync", required_argument, NULL, OPT_SYNC},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -83,9 +84,10 @@ static int parse_args(int argc, char **argv, struct cp_args *a)
 
 	memset(a, 0, sizeof(*a));
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "t:p:s:jh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 't': {
+		case OPT_TID: {
 			char *endp;
 			long v;
 
@@ -100,7 +102,7 @@ static int parse_args(int argc, char **argv, struct cp_args *a)
 			a->has_tid = true;
 			break;
 		}
-		case 'p':
+		case OPT_PROCNAME:
 			a->procname = optarg;
 			break;
 		case OPT_BEGIN:
@@ -112,7 +114,7 @@ static int parse_args(int argc, char **argv, struct cp_args *a)
 		case OPT_GMT:
 			a->gmt = true;
 			break;
-		case 's':
+		case OPT_SYNC:
 			a->sync = optarg;
 			break;
 		case 'j':
@@ -123,7 +125,9 @@ static int parse_args(int argc, char **argv, struct cp_args *a)
 			print_help();
 			return CLI_EXIT_OK;
 		default:
-			return cli_usage_error("critical-path", "critical-path: unknown option");
+			return cli_usage_error(
+			    "critical-path", "critical-path: unknown option or missing value '%s'",
+			    argv[optind - 1]);
 		}
 	}
 	if (a->has_tid == (a->procname != NULL)) {
