@@ -579,6 +579,70 @@ static void ctl_status(struct agent *a, FILE *out)
 	free(h);
 }
 
+/* One JSON line per series and window: its count, sum, quantiles and non-empty buckets. */
+static void windows_write(FILE *out, struct lat_hist_windows *w, uint64_t now, const char *source,
+			  const char *name, const char *series, struct lat_hist *h)
+{
+	for (int win = 0; win < LAT_WINDOW_COUNT; win++) {
+		struct lat_jsonl j;
+		bool first = true;
+
+		lat_hist_windows_get(w, now, (enum lat_window)win, h);
+		lat_jsonl_begin(&j, out);
+		lat_jsonl_str(&j, "source", source);
+		lat_jsonl_str(&j, "name", name);
+		lat_jsonl_str(&j, "series", series);
+		lat_jsonl_str(&j, "window", lat_window_name((enum lat_window)win));
+		lat_jsonl_u64(&j, "count", h->count);
+		lat_jsonl_u64(&j, "sum_ns", h->sum);
+		lat_jsonl_u64(&j, "max_ns", h->count ? h->max : 0);
+		lat_jsonl_u64(&j, "p50_ns", lat_hist_quantile(h, 0.50));
+		lat_jsonl_u64(&j, "p95_ns", lat_hist_quantile(h, 0.95));
+		lat_jsonl_u64(&j, "p99_ns", lat_hist_quantile(h, 0.99));
+		fputs(",\"buckets\":[", out);
+		for (int b = 0; b < LAT_HIST_NBUCKETS; b++) {
+			if (h->buckets[b]) {
+				fprintf(out, "%s[%" PRIu64 ",%" PRIu64 ",%" PRIu64 "]",
+					first ? "" : ",", lat_hist_bucket_low(b),
+					lat_hist_bucket_high(b), h->buckets[b]);
+				first = false;
+			}
+		}
+		fputc(']', out);
+		lat_jsonl_end(&j);
+	}
+}
+
+/* `windows`: every tracker series and application label over the last 1m, 5m, 15m and 1h. */
+static void ctl_windows(struct agent *a, FILE *out)
+{
+	struct lat_hist *h = malloc(sizeof(*h));
+	uint64_t now = agent_now_ns();
+
+	if (!h) {
+		reply(out, "error: out of memory\n");
+		return;
+	}
+	for (int i = 0; i < a->ntrk; i++) {
+		struct agent_tracker *t = &a->trk[i];
+
+		for (int s = 0; s < t->nseries; s++) {
+			windows_write(out, &t->kseries[s].w, now, "tracker", t->tracker->name,
+				      t->tracker->series ? t->tracker->series[s] : t->tracker->name,
+				      h);
+		}
+	}
+	for (int i = 0; i < a->napps; i++) {
+		struct agent_family *f = &a->apps[i]->fam;
+
+		for (int k = 0; k < f->n; k++) {
+			windows_write(out, &f->series[k]->w, now, "app", a->apps[i]->name,
+				      f->series[k]->label, h);
+		}
+	}
+	free(h);
+}
+
 static int ctl_request(struct agent *a, char *line, FILE *out)
 {
 	char *save = NULL, *verb = strtok_r(line, " \t", &save), *arg;
@@ -593,6 +657,10 @@ static int ctl_request(struct agent *a, char *line, FILE *out)
 	}
 	if (!strcmp(verb, "top")) {
 		top_frame_write_json(&a->top_last, out); /* the last second, JSON lines */
+		return 0;
+	}
+	if (!strcmp(verb, "windows")) {
+		ctl_windows(a, out); /* latscope report --agent */
 		return 0;
 	}
 	if (!strcmp(verb, "get")) {
@@ -694,7 +762,7 @@ static int ctl_request(struct agent *a, char *line, FILE *out)
 		}
 		return 0;
 	}
-	reply(out, "error: unknown request '%.40s' (get, set, status, top)\n", verb);
+	reply(out, "error: unknown request '%.40s' (get, set, status, top, windows)\n", verb);
 	return -1;
 }
 
@@ -861,7 +929,8 @@ static void print_help(void)
 	       "  -l, --listen ADDR:PORT  serve /metrics there instead (port 0: any free port)\n"
 	       "      --check             check the configuration and exit\n"
 	       "      --duration DURATION stop after DURATION (10s, 5m) and print a summary: per\n"
-	       "                          tracker series events, over threshold, p50/p99/max, the worst\n"
+	       "                          tracker series events, over threshold, p50/p99/max, the "
+	       "worst\n"
 	       "                          events, losses (the quick look: latscope agent "
 	       "--duration 10s)\n"
 	       "      --summary           print that summary at exit (SIGINT, SIGTERM) too\n"

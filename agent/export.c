@@ -66,6 +66,28 @@ static void quantile_gauges(FILE *out, const char *name, struct lat_prom_label *
 	free(h);
 }
 
+/* One histogram per series of a family (the busiest 1000, then the rest as label="other"), with
+ * the labels KEY="KEY_VALUE",label="...". top: room for 1000 series. */
+static void family_histograms(FILE *out, const char *metric, const char *key, const char *key_value,
+			      struct agent_family *f, struct agent_series **top)
+{
+	struct lat_prom_label l[2] = {{key, key_value}, {"label", NULL}};
+	struct agent_series *other = NULL;
+	int n = family_view(f, top, 1000, &other);
+
+	for (int k = 0; k <= n; k++) {
+		struct agent_series *s = k < n ? top[k] : other;
+
+		if (!s || (k == n && !s->count)) {
+			continue;
+		}
+		l[1].value = s->label;
+		lat_prom_histogram(out, metric, l, 2, s->bounds_ns, s->le_counts, s->nbounds,
+				   s->sum_ns);
+	}
+	agent_series_free(other);
+}
+
 static const char *series_name(const struct agent_tracker *t, int s)
 {
 	return t->tracker->series ? t->tracker->series[s] : t->tracker->name;
@@ -75,7 +97,7 @@ void agent_render_prometheus(struct agent *a, FILE *out)
 {
 	uint64_t now = agent_now_ns(), bounds[AGENT_KHIST_NBOUNDS], counts[AGENT_KHIST_NBOUNDS + 1];
 	struct lat_prom_label l[6];
-	struct agent_series *top[1001], *other;
+	struct agent_series *top[1001];
 
 	lat_prom_family(out, "latscope_latency_seconds", "histogram",
 			"Latency of every event of a kernel tracker series (in-kernel log2 "
@@ -159,43 +181,15 @@ void agent_render_prometheus(struct agent *a, FILE *out)
 			"Over-threshold events by the tracker's label (syscall, device, IRQ "
 			"name, command): the busiest values, the rest in label=\"other\"");
 	for (int i = 0; i < a->ntrk; i++) {
-		struct agent_tracker *t = &a->trk[i];
-		int n = family_view(&t->slow, top, 1000, &other);
-
-		l[0] = (struct lat_prom_label){"tracker", t->tracker->name};
-		l[1].name = "label";
-		for (int k = 0; k <= n; k++) {
-			struct agent_series *s = k < n ? top[k] : other;
-
-			if (!s || (k == n && !s->count)) {
-				continue;
-			}
-			l[1].value = s->label;
-			lat_prom_histogram(out, "latscope_slow_seconds", l, 2, s->bounds_ns,
-					   s->le_counts, s->nbounds, s->sum_ns);
-		}
-		agent_series_free(other);
+		family_histograms(out, "latscope_slow_seconds", "tracker", a->trk[i].tracker->name,
+				  &a->trk[i].slow, top);
 	}
 	lat_prom_family(out, "latscope_app_latency_seconds", "histogram",
 			"Latency samples sent by applications (liblatscope), by app and label: "
 			"the busiest labels, the rest in label=\"other\"");
 	for (int i = 0; i < a->napps; i++) {
-		struct agent_app *app = a->apps[i];
-		int n = family_view(&app->fam, top, 1000, &other);
-
-		l[0] = (struct lat_prom_label){"app", app->name};
-		l[1].name = "label";
-		for (int k = 0; k <= n; k++) {
-			struct agent_series *s = k < n ? top[k] : other;
-
-			if (!s || (k == n && !s->count)) {
-				continue;
-			}
-			l[1].value = s->label;
-			lat_prom_histogram(out, "latscope_app_latency_seconds", l, 2, s->bounds_ns,
-					   s->le_counts, s->nbounds, s->sum_ns);
-		}
-		agent_series_free(other);
+		family_histograms(out, "latscope_app_latency_seconds", "app", a->apps[i]->name,
+				  &a->apps[i]->fam, top);
 	}
 	lat_prom_family(out, "latscope_app_latency_quantile_seconds", "gauge",
 			"Quantiles of application samples over the last 1m, 5m, 15m and 1h "

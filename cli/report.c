@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "analyses/analysis.h"
@@ -1467,6 +1469,216 @@ static int report_trace(struct lat_html *h, const char *path, struct lat_ctf_sou
 
 /* --- the command ----------------------------------------------------------------------------- */
 
+/* --- a running agent's windows (`windows` on its control socket) ------------------------------ */
+
+#define AGENT_DEFAULT_SOCKET "/run/latscope/agent.sock"
+
+struct agentwin {
+	struct jval *lines; /* one object per series and window, in the agent's order */
+	size_t n, cap;
+};
+
+static void agentwin_fini(struct agentwin *w)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		jfree(&w->lines[i]);
+	}
+	free(w->lines);
+}
+
+/* Asks the agent at path for its windows; 0, or CLI_EXIT_FAILURE with the error printed. */
+static int read_agent(const char *path, struct agentwin *w)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = 10};
+	char *text = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *mem = NULL;
+	int fd = -1, status = CLI_EXIT_FAILURE;
+	char buf[65536];
+	ssize_t got;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		cli_error("report: %s: %s", path, strerror(ENAMETOOLONG));
+		return CLI_EXIT_FAILURE;
+	}
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+		cli_error("report: agent %s: %s (is `latscope agent` running?)", path,
+			  strerror(errno));
+		goto out;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (write(fd, "windows\n", 8) != 8) {
+		cli_error("report: agent %s: %s", path, strerror(errno));
+		goto out;
+	}
+	mem = open_memstream(&text, &len);
+	if (!mem) {
+		cli_error("report: %s", strerror(errno));
+		goto out;
+	}
+	while ((got = read(fd, buf, sizeof(buf))) > 0) {
+		fwrite(buf, 1, (size_t)got, mem);
+	}
+	if (got < 0 || fclose(mem) != 0) {
+		mem = NULL;
+		cli_error("report: agent %s: %s", path, strerror(got < 0 ? errno : EIO));
+		goto out;
+	}
+	mem = NULL;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct jval v;
+
+		if (strncmp(line, "error:", 6) == 0) {
+			cli_error("report: agent %s: %s", path, line);
+			goto out;
+		}
+		if (line[0] != '{') {
+			continue; /* "ok" */
+		}
+		if (jparse(line, strlen(line), &v) != 0 || v.t != J_OBJ) {
+			cli_error("report: agent %s: not a windows reply: %.60s", path, line);
+			goto out;
+		}
+		if (w->n == w->cap) {
+			size_t cap = w->cap ? w->cap * 2 : 64;
+			struct jval *grown = realloc(w->lines, cap * sizeof(*grown));
+
+			if (!grown) {
+				jfree(&v);
+				cli_error("report: %s", strerror(ENOMEM));
+				goto out;
+			}
+			w->lines = grown;
+			w->cap = cap;
+		}
+		w->lines[w->n++] = v;
+	}
+	if (!w->n) {
+		cli_error("report: agent %s: no windows in its reply (an agent older than this "
+			  "report?)",
+			  path);
+		goto out;
+	}
+	status = 0;
+out:
+	if (mem) {
+		fclose(mem);
+	}
+	free(text);
+	if (fd >= 0) {
+		close(fd);
+	}
+	return status;
+}
+
+/* Per series: its windows as a table (count, p50, p95, p99, max) and the widest non-empty
+ * window's distribution. Lines come grouped by series, windows 1m, 5m, 15m, 1h. */
+static int report_agent(struct lat_html *h, const struct agentwin *w)
+{
+	static const char *const headers[] = {"window", "events", "p50", "p95", "p99", "max"};
+	static const bool num[] = {false, true, true, true, true, true};
+	uint64_t total = 0;
+	size_t nseries = 0;
+
+	for (size_t i = 0; i < w->n; i++) {
+		if (strcmp(jstr(&w->lines[i], "window") ? jstr(&w->lines[i], "window") : "",
+			   "1h") == 0) {
+			total += (uint64_t)jnum(&w->lines[i], "count", 0);
+			nseries++;
+		}
+	}
+	{
+		struct lat_html_card cards[2] = {{.label = "series"},
+						 {.label = "events in the last hour"}};
+
+		snprintf(cards[0].value, sizeof(cards[0].value), "%zu", nseries);
+		snprintf(cards[1].value, sizeof(cards[1].value), "%" PRIu64, total);
+		lat_html_cards(h, cards, 2);
+	}
+	lat_html_section(h, "windows", "Latency distributions of the agent",
+			 "every event the trackers counted in the kernel, and the samples "
+			 "applications sent, over the last 1, 5, 15 minutes and hour (quantiles "
+			 "within 6.25%)");
+	for (size_t i = 0; i < w->n;) {
+		const char *source = jstr(&w->lines[i], "source"),
+			   *name = jstr(&w->lines[i], "name"),
+			   *series = jstr(&w->lines[i], "series");
+		char title[300], cellbuf[4][6][32];
+		const char *cells[4 * 6];
+		double values[4 * 6];
+		const struct jval *widest = NULL;
+		size_t rows = 0, j = i;
+
+		for (; j < w->n && rows < 4; j++, rows++) {
+			const struct jval *l = &w->lines[j];
+			const char *s2 = jstr(l, "series"), *n2 = jstr(l, "name");
+			static const char *const keys[] = {"p50_ns", "p95_ns", "p99_ns", "max_ns"};
+
+			if (!s2 || !n2 || !series || !name || strcmp(s2, series) ||
+			    strcmp(n2, name)) {
+				break;
+			}
+			cells[rows * 6] = jstr(l, "window") ? jstr(l, "window") : "?";
+			values[rows * 6] = 0;
+			snprintf(cellbuf[rows][1], sizeof(cellbuf[rows][1]), "%.0f",
+				 jnum(l, "count", 0));
+			cells[rows * 6 + 1] = cellbuf[rows][1];
+			values[rows * 6 + 1] = jnum(l, "count", 0);
+			for (int k = 0; k < 4; k++) {
+				double ns = jnum(l, keys[k], 0);
+
+				lat_html_format_ns(cellbuf[rows][2 + k],
+						   sizeof(cellbuf[rows][2 + k]), ns);
+				cells[rows * 6 + 2 + k] = cellbuf[rows][2 + k];
+				values[rows * 6 + 2 + k] = ns;
+			}
+			if (jnum(l, "count", 0) > 0) {
+				widest = l;
+			}
+		}
+		if (rows == 0) { /* a line without its names: skip it */
+			i++;
+			continue;
+		}
+		snprintf(title, sizeof(title), "%s %s%s%s", source ? source : "?",
+			 name ? name : "?", series && name && strcmp(series, name) ? " / " : "",
+			 series && name && strcmp(series, name) ? series : "");
+		lat_html_heading(h, title, NULL);
+		lat_html_table(h, headers, 6, cells, values, num, rows);
+		if (widest) {
+			const struct jval *b = jget(widest, "buckets");
+			struct lat_html_bucket *bk =
+			    b && b->t == J_ARR ? calloc(b->count ? b->count : 1, sizeof(*bk))
+					       : NULL;
+			size_t nb = 0;
+
+			for (size_t k = 0; bk && k < b->count; k++) {
+				const struct jval *e = &b->items[k];
+
+				if (e->t == J_ARR && e->count == 3) {
+					bk[nb].low = e->items[0].n;
+					bk[nb].high = e->items[1].n + 1;
+					bk[nb].count = (uint64_t)e->items[2].n;
+					nb++;
+				}
+			}
+			if (nb) {
+				char htitle[340];
+
+				snprintf(htitle, sizeof(htitle), "%s: the last %s", title,
+					 jstr(widest, "window") ? jstr(widest, "window") : "?");
+				lat_html_histogram(h, htitle, bk, nb, NULL, 0, 0);
+			}
+			free(bk);
+		}
+		i = j;
+	}
+	return 0;
+}
+
 static void print_help(FILE *out)
 {
 	fprintf(out,
@@ -1476,7 +1688,10 @@ static void print_help(FILE *out)
 		"    (hover a point: its fields and stacks), distributions per tracker (log-scale\n"
 		"    histogram and density), top offenders, losses;\n"
 		"  - an LTTng kernel trace (a folder): CPU, memory and I/O per process, system\n"
-		"    calls, scheduling and IRQ latencies (the analyses of `latscope analyze`).\n\n"
+		"    calls, scheduling and IRQ latencies (the analyses of `latscope analyze`);\n"
+		"  - agent:[SOCKET], a running `latscope agent` (default " AGENT_DEFAULT_SOCKET
+		"):\n"
+		"    its latency distributions over the last 1, 5, 15 minutes and hour.\n\n"
 		"Options:\n"
 		"  -o, --output FILE   the page to write (default report.html; - for stdout)\n"
 		"  --title TEXT        the page's title\n"
@@ -1498,12 +1713,13 @@ int cmd_report(int argc, char **argv)
 	size_t max_points = DEFAULT_MAX_POINTS;
 	struct lat_ctf_source *src = NULL;
 	struct tracklog log;
+	struct agentwin agent = {0};
 	struct lat_html h;
 	struct stat st;
 	char tmp[4096], subtitle[4200];
 	FILE *out = NULL, *in = NULL;
 	int opt, status = CLI_EXIT_FAILURE, ret;
-	bool is_trace;
+	bool is_trace, is_agent;
 
 	memset(&log, 0, sizeof(log));
 	optind = 1;
@@ -1539,7 +1755,8 @@ int cmd_report(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		return cli_usage_error("report", "no INPUT (a track --json log or a trace folder)");
+		return cli_usage_error("report", "no INPUT (a track --json log, a trace folder or "
+						 "agent:[SOCKET])");
 	}
 	input = argv[optind++];
 	if (optind < argc) {
@@ -1547,8 +1764,17 @@ int cmd_report(int argc, char **argv)
 	}
 
 	/* read the input first: nothing is written for bad input */
-	is_trace = strcmp(input, "-") != 0 && stat(input, &st) == 0 && S_ISDIR(st.st_mode);
-	if (is_trace) {
+	is_agent = strncmp(input, "agent:", 6) == 0;
+	is_trace =
+	    !is_agent && strcmp(input, "-") != 0 && stat(input, &st) == 0 && S_ISDIR(st.st_mode);
+	if (is_agent) {
+		status = read_agent(input[6] ? input + 6 : AGENT_DEFAULT_SOCKET, &agent);
+		if (status) {
+			agentwin_fini(&agent);
+			return status;
+		}
+		status = CLI_EXIT_FAILURE;
+	} else if (is_trace) {
 		struct lat_ctf_options opts = {.intersect = true, .kernel_only = true};
 		char err[600];
 
@@ -1584,7 +1810,10 @@ int cmd_report(int argc, char **argv)
 			goto done;
 		}
 	}
-	if (is_trace) {
+	if (is_agent) {
+		snprintf(subtitle, sizeof(subtitle), "latscope agent %s",
+			 input[6] ? input + 6 : AGENT_DEFAULT_SOCKET);
+	} else if (is_trace) {
 		snprintf(subtitle, sizeof(subtitle), "LTTng kernel trace %s", input);
 	} else {
 		snprintf(subtitle, sizeof(subtitle), "latscope track log %s",
@@ -1592,10 +1821,13 @@ int cmd_report(int argc, char **argv)
 	}
 	lat_html_begin(&h, out,
 		       title      ? title
+		       : is_agent ? "agent report"
 		       : is_trace ? "trace report"
 				  : "latency report",
 		       subtitle);
-	if (is_trace) {
+	if (is_agent) {
+		ret = report_agent(&h, &agent);
+	} else if (is_trace) {
 		ret = report_trace(&h, input, src);
 		if (ret > 0) {
 			status = ret;
@@ -1633,6 +1865,7 @@ done:
 		unlink(tmp);
 	}
 	tracklog_fini(&log);
+	agentwin_fini(&agent);
 	lat_ctf_source_destroy(src);
 	return status;
 }

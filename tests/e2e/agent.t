@@ -136,6 +136,17 @@ is "$(printf '%s\n' "$body" | grep -c '^latscope_app_latency_seconds_count{app="
 like "$body" '^latscope_app_latency_seconds_count\{app="e2e",label="other"\} 10$' \
 	"other holds the 4 quietest labels (1+2+3+4 samples)"
 
+# report agent:SOCKET: the agent's windows as an HTML page (distributions per series)
+"$LATSCOPE" report "agent:$TMP/ctl.sock" -o "$TMP/agent.html" 2>"$TMP/report.err"
+ok $? "report agent:SOCKET writes a page" || diag "$(cat "$TMP/report.err")"
+html=$(cat "$TMP/agent.html" 2>/dev/null)
+like "$html" '<h3[^>]*>tracker syscall' "the page has the syscall tracker's windows"
+like "$html" '<h3[^>]*>app e2e / path8' "and each application label's"
+like "$html" '<svg' "with distributions drawn inline"
+"$LATSCOPE" report "agent:$TMP/nothing.sock" -o "$TMP/none.html" 2>"$TMP/report.err"
+is "$? $(wc -l <"$TMP/report.err")" "1 1" "report agent: with no agent there: one line, exit 1"
+ok $([ ! -e "$TMP/none.html" ]; echo $?) "and no page"
+
 # ctl: threshold up, nanosleeps no longer reported; back down, they are
 CTL="$LATSCOPE ctl --socket $TMP/ctl.sock"
 out=$($CTL set syscall.threshold=200ms)
