@@ -1539,6 +1539,7 @@ static int read_agent(const char *path, struct agentwin *w)
 			continue; /* "ok" */
 		}
 		if (jparse(line, strlen(line), &v) != 0 || v.t != J_OBJ) {
+			jfree(&v);
 			cli_error("report: agent %s: not a windows reply: %.60s", path, line);
 			goto out;
 		}
