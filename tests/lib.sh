@@ -54,6 +54,22 @@ unlike() { # unlike GOT EXTENDED_REGEX DESCRIPTION
 	fi
 }
 
+skip() { # skip COUNT REASON: COUNT tests skipped
+	local i
+	for ((i = 0; i < $1; i++)); do
+		_tap_count=$((_tap_count + 1))
+		echo "ok $_tap_count # SKIP $2"
+	done
+}
+
+# nobody_can_run: true when uid 65534 can run programs here; false in a chroot whose root
+# directory only root may enter (one made in a `mktemp -d` folder, as ../shared/tools/fresh-check
+# does), where every program run as nobody fails to load libc.
+nobody_can_run() {
+	command -v setpriv >/dev/null &&
+		setpriv --reuid=65534 --regid=65534 --clear-groups /bin/true 2>/dev/null
+}
+
 skip_all() { # skip_all REASON: the whole file is skipped
 	echo "1..0 # SKIP $*"
 	exit 0

@@ -8,6 +8,7 @@ require_root
 for tool in lttng lttng-sessiond lttng-relayd setpriv gcc; do
 	command -v $tool >/dev/null || skip_all "$tool is not installed (scripts/deps.sh)"
 done
+nobody_can_run || skip_all "uid 65534 cannot run programs here (a root directory only root may enter)"
 TMP=$(mktemp -d)
 chmod 755 "$TMP"
 mkdir "$TMP/home" && chown nobody "$TMP/home"
