@@ -58,8 +58,10 @@ for s in syscall wakeup offcpu block block_queue irq_hard irq_soft irq_raise; do
 done
 row=$(printf '%s\n' "$sum" | awk '$1 == "syscall"')
 read -r _ events over thr p50 p99 max lost <<<"$row"
-ok $([ "$events" -gt "$over" ] && [ "$over" -ge 50 ]; echo $?) \
-	"syscall: every event counted ($events), the 20 ms sleeps over 1 ms among them ($over)"
+# (on an idle machine nearly every system call of 2 s may be a slow one: events >= over)
+ok $([ "$events" -ge "$over" ] && [ "$over" -ge 50 ]; echo $?) \
+	"syscall: every event counted ($events), the 20 ms sleeps over 1 ms among them ($over)" ||
+	diag "$sum"
 is "$thr" "1.000ms" "syscall: its default threshold"
 ok $(awk -v m="$(to_ms "$max")" 'BEGIN{exit !(m >= 19)}'; echo $?) \
 	"syscall: max of the run is at least the 20 ms sleep ($max)"

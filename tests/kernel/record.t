@@ -94,7 +94,8 @@ pct=$(echo "$ours_line" | awk '{print $1}')
 span=$(echo "$range" | sed -E 's/.*\[[^ ]+ ([0-9:.]+), [^ ]+ ([0-9:.]+)\]/\1 \2/' |
 	awk '{split($1,a,":"); split($2,b,":"); print (b[1]*3600+b[2]*60+b[3]) - (a[1]*3600+a[2]*60+a[3])}')
 awk -v p="$pct" -v s="$span" 'BEGIN { ms = p / 100 * s * 1000; exit !(ms > 150 && ms < 400) }'
-ok $? "cputop: the workload used ~200 ms of CPU ($pct % of ${span}s)"
+ok $? "cputop: the workload used ~200 ms of CPU ($pct % of ${span}s)" ||
+	diag "$range" "$(grep -m3 "($W)" "$TMP/ours.cpu")"
 
 # sched: latscope's own reader sees the same switches as babeltrace2
 bt_switch=$(grep -c 'sched_switch:' "$TMP/wl.txt")

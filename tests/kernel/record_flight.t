@@ -107,13 +107,15 @@ ok $? "statedump: init's process state"
 grep -q "syscall_exit_nanosleep: .*ret = 0" "$TMP/t1.txt" &&
 	grep -q "syscall_entry_nanosleep: .*" "$TMP/t1.txt"
 ok $? "babeltrace2: the nanosleep's entry and exit are in the snapshot"
-"$LATSCOPE" analyze syscallstats --tid $S1 "$first" >"$TMP/ss.txt" 2>&1
+# --no-intersection: each CPU's ring spans its own time (a busy CPU's the shortest), and the
+# trigger's nanosleep may begin before the streams' common range
+"$LATSCOPE" analyze syscallstats --no-intersection --tid $S1 "$first" >"$TMP/ss.txt" 2>&1
 is "$?" 0 "latscope analyze syscallstats reads the snapshot"
 ours=$(awk '$2 == "nanosleep" {print $3, $4}' "$TMP/ss.txt")
 awk -v v="${ours#* }" -v n="${ours% *}" 'BEGIN { exit !(n >= 1 && v >= 60000 && v < 2000000) }'
 ok $? "syscallstats: the trigger's ~60 ms nanosleep (count, us: $ours)"
 if [ -x /usr/bin/lttng-syscallstats ]; then
-	/usr/bin/python3 /usr/bin/lttng-syscallstats --no-progress --skip-validation --tid $S1 \
+	/usr/bin/python3 /usr/bin/lttng-syscallstats --no-progress --skip-validation --no-intersection --tid $S1 \
 		"$first" >"$TMP/peer.ss" 2>&1
 	is "$?" 0 "lttng-syscallstats reads the snapshot"
 	is "$(awk '$2 == "nanosleep" {print $3, $4}' "$TMP/peer.ss")" "$ours" \
@@ -196,6 +198,9 @@ lost=$(sed -nE 's/^latscope record: snapshot .*: [0-9]+ events, ([0-9]+) discard
 ok $? "lossy: the snapshot counts the events lost in its window ($lost)"
 bt_lost=$(babeltrace2 "$snap" 2>&1 >/dev/null | grep -oE 'Tracer discarded [0-9]+ events' |
 	awk '{s += $3} END {print s + 0}')
-is "$bt_lost" "$lost" "lossy: babeltrace2 reports the same discarded count"
+# babeltrace2 reports a stream's losses between its packets: losses noted before a stream's first
+# packet in the window are in latscope's count only, so it can report fewer, never more
+[ "$bt_lost" -gt 0 ] && [ "$bt_lost" -le "${lost:-0}" ]
+ok $? "lossy: babeltrace2 reports discarded events too ($bt_lost of $lost)"
 
 done_testing
