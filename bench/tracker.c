@@ -18,8 +18,9 @@
  * sequence number), 8 or 32 bytes. The peer is the same in/out API over one chained hash table
  * with preallocated entries behind one pthread mutex: what a service would write first.
  */
-#define WINDOW     16
-#define MAX_EVENTS 65536
+#define WINDOW      16
+#define MAX_EVENTS  65536
+#define MAX_THREADS 64
 
 static uint64_t mono_ns(void)
 {
@@ -226,7 +227,7 @@ static void *worker_main(void *arg)
 static double run_one(bool ours, int threads, size_t key_len, double seconds, uint64_t *failures)
 {
 	struct run r = {.ours = ours, .key_len = key_len, .seconds = seconds};
-	struct worker w[16];
+	struct worker w[MAX_THREADS];
 	struct lat_tracker_options o = {.max_events = MAX_EVENTS, .max_key_len = 32};
 
 	if (lib_tsc) {
@@ -289,10 +290,35 @@ static int cmp_double(const void *a, const void *b)
  */
 #define ROUNDS 5
 
+/* "1,2,4" or "1 2 4" into counts; returns how many, 0 on a bad list. */
+static int parse_threads(const char *s, int *counts, int max)
+{
+	int n = 0;
+
+	while (*s) {
+		char *end;
+		long v;
+
+		if (*s == ',' || *s == ' ') {
+			s++;
+			continue;
+		}
+		v = strtol(s, &end, 10);
+		if (end == s || v < 1 || v > MAX_THREADS || n == max) {
+			return 0;
+		}
+		counts[n++] = (int)v;
+		s = end;
+	}
+	return n;
+}
+
 int main(int argc, char **argv)
 {
-	static const int thread_counts[] = {1, 2, 4};
+	int thread_counts[MAX_THREADS] = {1, 2, 4};
+	int nthread_counts = 3;
 	static const size_t key_lens[] = {8, 32};
+	bool only_peer = false;
 	const char *suffix = "";
 	double seconds = 0.2;
 	int only_threads = 0;
@@ -305,6 +331,15 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--lib-tsc") == 0) {
 			lib_tsc = use_tsc = true;
 			suffix = "_tsc";
+		} else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+			nthread_counts = parse_threads(argv[++i], thread_counts, MAX_THREADS);
+			if (nthread_counts == 0) {
+				fprintf(stderr, "bench-tracker: --threads: a list of 1-%d\n",
+					MAX_THREADS);
+				return 2;
+			}
+		} else if (strcmp(argv[i], "--peer") == 0) {
+			only_peer = true; /* with --only: run the mutex table instead */
 		} else if (strcmp(argv[i], "--only") == 0 && i + 2 < argc) {
 			/* one run of ours only (for valgrind --tool=callgrind): --only THREADS
 			 * KEYLEN */
@@ -315,9 +350,11 @@ int main(int argc, char **argv)
 		}
 	}
 	if (seconds <= 0 || seconds > 30) {
-		fprintf(stderr,
-			"usage: %s [--tsc|--lib-tsc] [--only THREADS KEYLEN] [SECONDS_PER_RUN]\n",
-			argv[0]);
+		fprintf(
+		    stderr,
+		    "usage: %s [--tsc|--lib-tsc] [--threads LIST] [--only THREADS KEYLEN [--peer]] "
+		    "[SECONDS_PER_RUN]\n",
+		    argv[0]);
 		return 2;
 	}
 	if (use_tsc) {
@@ -327,19 +364,21 @@ int main(int argc, char **argv)
 		uint64_t f;
 		double rate;
 
-		if (only_threads > 16 || only_key < 8 || only_key > 32) {
-			fprintf(stderr, "usage: %s --only THREADS(1-16) KEYLEN(8-32)\n", argv[0]);
+		if (only_threads > MAX_THREADS || only_key < 8 || only_key > 32) {
+			fprintf(stderr, "usage: %s --only THREADS(1-%d) KEYLEN(8-32)\n", argv[0],
+				MAX_THREADS);
 			return 2;
 		}
-		rate = run_one(true, only_threads, only_key, seconds, &f);
-		printf("# ours only: %d threads, %zu-byte keys: %llu pairs, %.2f Mpairs/s, %llu "
-		       "failed\n",
-		       only_threads, only_key, (unsigned long long)last_pairs, rate / 1e6,
+		rate = run_one(!only_peer, only_threads, only_key, seconds, &f);
+		printf("# %s only: %d threads, %zu-byte keys: %llu pairs, %.2f Mpairs/s, %.1f ns a "
+		       "pair-thread, %llu failed\n",
+		       only_peer ? "peer" : "ours", only_threads, only_key,
+		       (unsigned long long)last_pairs, rate / 1e6, 1e9 * only_threads / rate,
 		       (unsigned long long)f);
 		return 0;
 	}
 	for (size_t k = 0; k < sizeof(key_lens) / sizeof(key_lens[0]); k++) {
-		for (size_t t = 0; t < sizeof(thread_counts) / sizeof(thread_counts[0]); t++) {
+		for (int t = 0; t < nthread_counts; t++) {
 			double o[ROUNDS], p[ROUNDS], ours, peer;
 			uint64_t fail_ours = 0, fail_peer = 0, f;
 
