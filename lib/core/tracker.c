@@ -652,11 +652,21 @@ LAT_API int lat_tracker_event_out(struct lat_tracker *t, const void *key, size_t
 	tag = (uint32_t)(hash >> 32);
 	bucket = &t->buckets[(uint32_t)hash & t->mask];
 	head = bucket_lock(bucket);
-	/* Unlink every event of this key that started no later than this out (duplicates). */
+	/*
+	 * Unlink every event of this key (duplicates) in the table now. One that started after
+	 * this out read its clock (an in that took the lock in between) makes it read the clock
+	 * again: the out then ends exactly the events in flight at its linearization point, and
+	 * a unique in racing with it cannot make it miss the event that in replaced.
+	 */
 	for (uint32_t *prev = &head, i = head; i;) {
 		struct lat_event *e = ev_at(t, i);
 
-		if (key_equal(t, e, tag, key, key_len) && e->start_ns <= end) {
+		if (key_equal(t, e, tag, key, key_len)) {
+			if (unlikely(e->start_ns > end)) {
+				end = now_ns(t);
+				end =
+				    end < e->start_ns ? e->start_ns : end; /* a CPU's TSC behind */
+			}
 			*prev = e->next;
 			atomic_store_explicit(
 			    &e->state,
