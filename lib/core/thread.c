@@ -5,7 +5,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-__thread int lat_thread_slot_ = -1;
+__thread int lat_thread_slot_ __attribute__((tls_model("initial-exec"))) = -1;
 
 static pthread_key_t exit_key;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;

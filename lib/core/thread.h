@@ -10,7 +10,8 @@
 #define LAT_NSLOTS      64
 #define LAT_SLOT_SHARED LAT_NSLOTS
 
-extern __thread int lat_thread_slot_; /* -1 until the thread's first call */
+extern __thread int lat_thread_slot_
+    __attribute__((tls_model("initial-exec"))); /* -1 until the thread's first call */
 
 /* Gives the calling thread a slot (once; given back at thread exit); returns it. */
 int lat_thread_register(void);

@@ -275,29 +275,41 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* Takes a bucket's lock; returns the index of its first event. */
-static inline uint32_t bucket_lock(_Atomic uint32_t *b)
+/* The bucket is locked: spin, and let the holder run if it was preempted. */
+static __attribute__((noinline)) uint32_t bucket_lock_slow(_Atomic uint32_t *b)
 {
 	uint32_t w = atomic_load_explicit(b, memory_order_relaxed);
 	unsigned int spins = 0;
 
 	for (;;) {
-		if (likely(!(w & BUCKET_LOCK)) &&
-		    atomic_compare_exchange_weak_explicit(
-			b, &w, w | BUCKET_LOCK, memory_order_acquire, memory_order_relaxed)) {
-			return w;
-		}
-		if (w & BUCKET_LOCK) {
-			/* The holder runs a few instructions; if it was preempted, let it run. */
-			if (++spins >= SPINS_BEFORE_YIELD) {
-				spins = 0;
-				sched_yield();
-			} else {
-				cpu_relax();
+		if (!(w & BUCKET_LOCK)) {
+			if (atomic_compare_exchange_weak_explicit(b, &w, w | BUCKET_LOCK,
+								  memory_order_acquire,
+								  memory_order_relaxed)) {
+				return w;
 			}
-			w = atomic_load_explicit(b, memory_order_relaxed);
+			continue;
 		}
+		if (++spins >= SPINS_BEFORE_YIELD) {
+			spins = 0;
+			sched_yield();
+		} else {
+			cpu_relax();
+		}
+		w = atomic_load_explicit(b, memory_order_relaxed);
 	}
+}
+
+/* Takes a bucket's lock; returns the index of its first event. */
+static inline uint32_t bucket_lock(_Atomic uint32_t *b)
+{
+	uint32_t w = atomic_load_explicit(b, memory_order_relaxed) & ~BUCKET_LOCK;
+
+	if (likely(atomic_compare_exchange_strong_explicit(
+		b, &w, w | BUCKET_LOCK, memory_order_acquire, memory_order_relaxed))) {
+		return w;
+	}
+	return bucket_lock_slow(b);
 }
 
 /* Releases a bucket's lock, its chain now starting at head. */
@@ -348,7 +360,7 @@ static inline void kick_idle_timer(struct lat_tracker *t)
 }
 
 /* Gives up to n events of the slot's private cache to a stripe's free list as one batch. */
-static void give_back(struct lat_tracker *t, int slot, uint32_t n)
+static __attribute__((noinline)) void give_back(struct lat_tracker *t, int slot, uint32_t n)
 {
 	struct slot_block *b = &t->counters[slot];
 	uint32_t first = b->free_head, last = first;
@@ -416,22 +428,16 @@ static inline void ev_put_unlinked(struct lat_tracker *t, struct lat_event *ev, 
 }
 
 /*
- * Takes a free event: from the thread's private cache (no atomic), else a whole batch from a
- * stripe's free list (one CAS), else NULL (the timer thread is asked to give back the events it
- * still holds for completed timeouts).
+ * The private cache is empty: takes a whole batch from a stripe's free list (one CAS), else
+ * returns NULL (the timer thread is asked to give back the events it still holds for completed
+ * timeouts).
  */
-static struct lat_event *ev_alloc(struct lat_tracker *t, int slot)
+static __attribute__((noinline)) struct lat_event *ev_alloc_slow(struct lat_tracker *t, int slot)
 {
 	struct slot_block *b = &t->counters[slot];
 	int home = slot % NSTRIPES;
 	uint32_t idx;
 
-	if (likely(b->free_head)) { /* the shared slot never caches: its free_head stays 0 */
-		idx = b->free_head;
-		b->free_head = atomic_load_explicit(lf_link(&t->nodes, idx), memory_order_relaxed);
-		b->free_len--;
-		return ev_at(t, idx);
-	}
 	for (int i = 0; i < NSTRIPES; i++) {
 		struct lf_tstack *fl = &t->stripes[(home + i) % NSTRIPES].free;
 		uint32_t rest, n = 0;
@@ -457,6 +463,20 @@ static struct lat_event *ev_alloc(struct lat_tracker *t, int slot)
 	return NULL;
 }
 
+/* Takes a free event: from the thread's private cache (no atomic), else ev_alloc_slow(). */
+static inline struct lat_event *ev_alloc(struct lat_tracker *t, int slot)
+{
+	struct slot_block *b = &t->counters[slot];
+	uint32_t idx = b->free_head; /* the shared slot never caches: its free_head stays 0 */
+
+	if (likely(idx)) {
+		b->free_head = atomic_load_explicit(lf_link(&t->nodes, idx), memory_order_relaxed);
+		b->free_len--;
+		return ev_at(t, idx);
+	}
+	return ev_alloc_slow(t, slot);
+}
+
 static void wake_timer(struct lat_tracker *t)
 {
 	uint64_t one = 1;
@@ -469,8 +489,9 @@ static void wake_timer(struct lat_tracker *t)
 }
 
 /* Runs the callback and signals the alert fd (rate-limited). */
-static void report(struct lat_tracker *t, int slot, struct lat_event *ev,
-		   enum lat_tracker_cb_flag flag, uint64_t end, uint64_t threshold, bool timed_out)
+static __attribute__((noinline)) void report(struct lat_tracker *t, int slot, struct lat_event *ev,
+					     enum lat_tracker_cb_flag flag, uint64_t end,
+					     uint64_t threshold, bool timed_out)
 {
 	struct lat_tracker_event_ctx ctx = {
 	    .key = ev->key,
@@ -515,9 +536,8 @@ LAT_API int lat_tracker_event_in(struct lat_tracker *t, const void *key, size_t 
 	uint64_t hash;
 	int slot;
 
-	if (unlikely(!t || !key || key_len == 0 || key_len > t->max_key_len ||
-		     (flags & ~(unsigned int)(LAT_IN_UNIQUE | LAT_IN_DUPLICATE)) ||
-		     flags == (LAT_IN_UNIQUE | LAT_IN_DUPLICATE))) {
+	/* key_len - 1 wraps for 0; flags: 0, LAT_IN_UNIQUE or LAT_IN_DUPLICATE */
+	if (unlikely(!t || !key || key_len - 1 >= t->max_key_len || flags > LAT_IN_DUPLICATE)) {
 		return -EINVAL;
 	}
 	slot = lat_thread_enter();
@@ -639,7 +659,7 @@ LAT_API int lat_tracker_event_out(struct lat_tracker *t, const void *key, size_t
 	uint64_t hash, end;
 	int slot, total = 0;
 
-	if (unlikely(!t || !key || key_len == 0 || key_len > t->max_key_len)) {
+	if (unlikely(!t || !key || key_len - 1 >= t->max_key_len)) {
 		return -EINVAL;
 	}
 	slot = lat_thread_enter();
