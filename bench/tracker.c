@@ -189,14 +189,17 @@ static uint64_t thread_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static void make_key(unsigned char *key, size_t len, uint32_t id, uint64_t seq)
+/* The same bytes as before, without a memset() call for 8-byte keys (both sides pay it). */
+static inline void make_key(unsigned char *key, size_t len, uint32_t id, uint64_t seq)
 {
-	memset(key, 0, len);
 	memcpy(key, &seq, sizeof(seq));
 	key[7] ^= (unsigned char)id; /* 8-byte keys: high byte carries the thread */
-	if (len >= 12) {
-		memcpy(key + 8, &id, sizeof(id));
-		memset(key + 12, 0x5a, len - 12);
+	if (len > 8) {
+		memset(key + 8, 0, len - 8);
+		if (len >= 12) {
+			memcpy(key + 8, &id, sizeof(id));
+			memset(key + 12, 0x5a, len - 12);
+		}
 	}
 }
 
