@@ -214,8 +214,8 @@ LAT_API int lat_tracker_event_in(struct lat_tracker *tracker, const void *key, s
 /*
  * Ends every in-flight event with this key (one, or all its duplicates): exactly the events in
  * the table at the moment the out takes effect (an event started by an in racing with this call
- * is ended with it or left for the next out, never half). For each one whose delay is above its threshold, its callback runs (LAT_CB_NORMAL)
- * in this thread before this function returns.
+ * is ended with it or left for the next out, never half). For each one whose delay is above its
+ * threshold, its callback runs (LAT_CB_NORMAL) in this thread before this function returns.
  * Returns the number of events completed (>= 1); -ENOENT when none was in flight (counted in
  * outs_without_in); -ECANCELED when tracking is off; -EINVAL for bad arguments.
  */
