@@ -129,6 +129,7 @@ struct lat_tracker {
 	uint64_t alert_interval_ns;
 	uint64_t (*clock_ns)(void *clock_priv);
 	void *clock_priv;
+	bool clock_mono;   /* neither tsc nor clock_ns: clock_gettime(CLOCK_MONOTONIC) */
 	bool tsc;          /* LAT_TRACKER_CLOCK_TSC: ns = ns_base + (tsc - tsc_base) * mult >> 32 */
 	uint64_t tsc_base; /* TSC and CLOCK_MONOTONIC at calibration */
 	uint64_t ns_base;
@@ -189,6 +190,9 @@ static inline uint64_t read_tsc(void)
 
 static inline uint64_t now_ns(const struct lat_tracker *t)
 {
+	if (likely(t->clock_mono)) { /* the default: one test */
+		return mono_ns();
+	}
 	if (t->tsc) {
 		uint64_t c = read_tsc();
 		/* A CPU whose TSC lags the calibrating one by a few ticks: no time before the base.
@@ -197,10 +201,7 @@ static inline uint64_t now_ns(const struct lat_tracker *t)
 
 		return t->ns_base + (uint64_t)(((unsigned __int128)d * t->tsc_mult) >> 32);
 	}
-	if (t->clock_ns) {
-		return t->clock_ns(t->clock_priv);
-	}
-	return mono_ns();
+	return t->clock_ns(t->clock_priv);
 }
 
 static inline struct lat_event *ev_at(const struct lat_tracker *t, uint32_t idx)
@@ -1125,6 +1126,7 @@ LAT_API int lat_tracker_create(const struct lat_tracker_options *options,
 			return err;
 		}
 	}
+	t->clock_mono = !t->tsc && !t->clock_ns;
 	atomic_init(&t->threshold_ns, o.threshold_ns ? o.threshold_ns : DEFAULT_THRESHOLD_NS);
 	atomic_init(&t->timeout_ns, o.timeout_ns == LAT_TRACKER_NEVER ? 0 : o.timeout_ns);
 	atomic_init(&t->tracking, !o.start_off);
