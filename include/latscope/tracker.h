@@ -12,12 +12,12 @@
  * runs again with LAT_CB_NORMAL (and ctx->timed_out set) if the delay is above the threshold.
  *
  * Thread safety: every function may be called from any thread at the same time, except
- * lat_tracker_destroy(). Insert, lookup and delete are lock-free (liburcu's cds_lfht, memb
- * flavor); event memory is preallocated at create time and reused only after an RCU grace period,
- * so the hot path never allocates. liblatscope registers each calling thread with liburcu-memb on
- * its first call and unregisters it when the thread exits: an application that also uses
- * urcu-memb must not register the same threads itself. A tracker does not survive fork(): the
- * child has no timer thread; create trackers after forking.
+ * lat_tracker_destroy(). The table is a fixed array of buckets (two per event at least), each with
+ * its own spin lock held for a few instructions (never across a callback, an allocation or a
+ * system call), so threads working on different keys do not wait for each other; an in/out pair
+ * costs two atomic instructions. Event memory is preallocated at create time and recycled through
+ * per-thread caches, so the hot path never allocates. A tracker does not survive fork(): the child
+ * has no timer thread; create trackers after forking.
  *
  * Errors: functions return 0 (or a count) on success and a negative errno on failure; the library
  * never prints, never exits and never calls back with a lock held.
@@ -60,7 +60,7 @@ struct lat_tracker_event_ctx {
 };
 
 /*
- * A callback. It runs outside any lock or RCU read-side section, so it may call the tracker
+ * A callback. It runs outside any lock, so it may call the tracker
  * (event_in, event_out, get_event, counters...), but not lat_tracker_destroy(). NORMAL callbacks
  * run in the thread calling event_out; TIMEOUT and GC callbacks run in the tracker's timer thread,
  * one at a time, so a slow callback delays the next timeouts.
@@ -202,9 +202,9 @@ LAT_API void lat_tracker_destroy(struct lat_tracker *tracker);
  * the tracker default of the moment; LAT_TRACKER_NEVER disables the threshold or the timeout for
  * this event. priv is handed back in the callback context and by lat_event_priv(). flags: one of
  * enum lat_tracker_in_flags.
- * Returns 0; -ENOSPC when max_events are in flight (counted in drops; the free list is refilled
- * by the timer thread every period, or here when retired events wait for a grace period, which
- * may then cost one RCU grace period); -ECANCELED when tracking is off (counted in ignored);
+ * Returns 0; -ENOSPC when max_events are in flight (counted in drops; events that other threads
+ * keep in their private caches, or that the timer thread still holds for a timeout already
+ * completed, are not available at once); -ECANCELED when tracking is off (counted in ignored);
  * -EINVAL for a NULL tracker or key, key_len 0 or above max_key_len, or unknown flags.
  */
 LAT_API int lat_tracker_event_in(struct lat_tracker *tracker, const void *key, size_t key_len,
@@ -212,9 +212,10 @@ LAT_API int lat_tracker_event_in(struct lat_tracker *tracker, const void *key, s
 				 lat_tracker_cb callback, void *priv, unsigned int flags);
 
 /*
- * Ends every in-flight event with this key (one, or all duplicates that started no later than
- * this call). For each one whose delay is above its threshold, its callback runs (LAT_CB_NORMAL)
- * in this thread before this function returns.
+ * Ends every in-flight event with this key (one, or all its duplicates): exactly the events in
+ * the table at the moment the out takes effect (an event started by an in racing with this call
+ * is ended with it or left for the next out, never half). For each one whose delay is above its
+ * threshold, its callback runs (LAT_CB_NORMAL) in this thread before this function returns.
  * Returns the number of events completed (>= 1); -ENOENT when none was in flight (counted in
  * outs_without_in); -ECANCELED when tracking is off; -EINVAL for bad arguments.
  */

@@ -48,6 +48,11 @@ static inline uint64_t lat_hash_seeded(const void *key, size_t len, uint64_t sta
 	size_t left = len;
 	uint64_t a, b;
 
+	if (len == 8) { /* the common key (an id, a pointer): the general path's values, no loop */
+		return lat_hash_mix(LAT_HASH_P2 ^ 8,
+				    lat_hash_mix(lat_hash_read32(p) ^ LAT_HASH_P1,
+						 lat_hash_read32(p + 4) ^ h ^ LAT_HASH_P3));
+	}
 	while (left > 16) {
 		h = lat_hash_mix(lat_hash_read64(p) ^ LAT_HASH_P1, lat_hash_read64(p + 8) ^ h);
 		p += 16;

@@ -1,11 +1,11 @@
-/* thread.c: per-thread set-up of liblatscope: liburcu-memb registration and a counter slot. */
+/* thread.c: per-thread set-up of liblatscope: a counter and free-cache slot per thread. */
 #include "core/thread.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
-__thread int lat_thread_slot_ = -1;
+__thread int lat_thread_slot_ __attribute__((tls_model("initial-exec"))) = -1;
 
 static pthread_key_t exit_key;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
@@ -21,7 +21,6 @@ static void thread_exit(void *arg)
 					  memory_order_acq_rel);
 	}
 	lat_thread_slot_ = -1;
-	urcu_memb_unregister_thread();
 }
 
 static void exit_key_create(void)
@@ -48,7 +47,6 @@ static int take_slot(void)
 int lat_thread_register(void)
 {
 	pthread_once(&exit_key_once, exit_key_create);
-	urcu_memb_register_thread();
 	/* Any non-NULL value makes the key's destructor run at thread exit. */
 	pthread_setspecific(exit_key, (void *)1);
 	lat_thread_slot_ = take_slot();

@@ -1,7 +1,5 @@
-/* tracker.c: liblatscope's keyed latency tracker: lock-free table, free list, timer thread. */
-#include "core/thread.h" /* first: defines _LGPL_SOURCE and includes urcu-memb */
-
-#include <urcu/rculfhash.h>
+/* tracker.c: liblatscope's keyed latency tracker: bucket table, free lists, timer thread. */
+#include "core/thread.h"
 
 #include "core/hash.h"
 #include "core/heap.h"
@@ -28,23 +26,31 @@
 #define DEFAULT_ALERT_NS     1000000000ULL /* 1 s, as the original's wakeup_pipe */
 #define MAX_EVENTS_LIMIT     (1U << 30)
 #define MAX_KEY_LEN_LIMIT    65536
-#define INIT_BUCKETS         1024
 #define NSTRIPES             8 /* free and intake lists, by thread slot */
-#define BATCH                16
 #define PURGE_EVERY_TICKS    16
 #define IDLE_AFTER_TICKS     64         /* empty ticks before the timer thread idles */
 #define IDLE_SLEEP_NS        100000000L /* its period while idle (woken early by work) */
 #define NO_ALERT_YET         UINT64_MAX
+#define SPINS_BEFORE_YIELD   64
 
 /*
- * An event's state and reference count share one word, so that ending an event nobody else holds
- * takes one compare-and-swap. Low byte: 0 free or retired; ACTIVE in the table; TIMEDOUT its
- * TIMEOUT callback ran; DONE claimed by whoever ends it. Above: references (the table's, the
- * timer's, get_event's).
+ * The table: a power-of-two array of buckets (>= 2 per event, so chains are short), each one
+ * 32-bit word: the index of the first event of its chain (events link to the next one by index),
+ * and a lock bit. A thread holds a bucket's lock for a few instructions (walk the chain, link or
+ * unlink), never across a callback, an allocation or another lock; everything that changes a
+ * chain or an event's table state happens under it. Event memory is recycled as soon as its last
+ * reference goes: nothing reads an event outside a bucket lock or a reference, so there is no
+ * grace period to wait for.
  */
-enum { ST_ACTIVE = 1, ST_TIMEDOUT = 2, ST_DONE = 4, ST_MASK = 0xff };
-#define REF     (1U << 8)
-#define REFS(w) ((w) >> 8)
+#define BUCKET_LOCK (1U << 31)
+
+/*
+ * An event's table state (written under its bucket's lock): ACTIVE while in the table, TIMEDOUT
+ * once its TIMEOUT callback ran, DONE when unlinked by whoever ends it (out, replace, GC, flush).
+ * References (refs) keep its memory: the table's, the timer's (events with a timeout),
+ * get_event's; the last one to go frees it.
+ */
+enum { ST_ACTIVE = 1, ST_TIMEDOUT = 2, ST_DONE = 4 };
 
 /* Counter indexes; one block per thread slot. */
 enum {
@@ -67,28 +73,30 @@ enum {
 };
 
 /*
- * One block per thread slot: the slot's counters, and the events it retired that wait to be
- * published as one batch (only the owning thread touches the batch fields).
+ * One block per thread slot: the slot's counters, and its private cache of free events (only the
+ * owning thread touches the cache fields: no atomics on the hot path).
  */
 struct slot_block {
 	_Atomic uint64_t v[C_NCOUNTERS];
-	uint32_t batch_head;
-	uint32_t batch_len;
-	uint32_t free_head; /* the thread's private free events (one batch taken from a stripe) */
+	uint32_t free_head; /* private free events, linked by link */
+	uint32_t free_len;
 } __attribute__((aligned(128)));
 
 struct stripe {
-	struct lf_tstack free;
-	struct lf_pstack intake;
+	struct lf_tstack free;   /* batches of free events */
+	struct lf_pstack intake; /* new events with a timeout, for the timer thread */
 } __attribute__((aligned(64)));
 
 struct lat_event {
-	struct cds_lfht_node node;
-	_Atomic uint32_t sr;         /* state | references << 8 */
-	_Atomic uint32_t link;       /* free list, retire batch or timer intake */
-	_Atomic uint32_t batch_link; /* first event of a batch: the next batch */
-	uint32_t batch_stripe;       /* first event of a batch: the free list it goes back to */
+	_Atomic uint32_t refs;
+	_Atomic uint32_t state; /* ST_*, written under the bucket lock */
+	uint32_t next;          /* bucket chain (under the bucket lock) */
+	uint32_t tag;           /* hash >> 32: compared before the key */
+	uint32_t bucket;        /* hash & mask */
 	uint32_t key_len;
+	uint32_t self;               /* this event's index (set at create) */
+	_Atomic uint32_t link;       /* free list or timer intake */
+	_Atomic uint32_t batch_link; /* first event of a free batch: the next batch */
 	uint64_t start_ns;
 	uint64_t threshold_ns;
 	uint64_t deadline_ns; /* UINT64_MAX: no timeout */
@@ -97,21 +105,16 @@ struct lat_event {
 	unsigned char key[];
 };
 
-struct lookup_key {
-	const struct lat_tracker *t;
-	const void *key;
-	size_t len;
-};
-
 /* Read-mostly fields first; fields written at run time sit on cache lines of their own. */
 struct lat_tracker {
-	struct cds_lfht *ht;
+	_Atomic uint32_t *buckets;
+	uint32_t mask; /* buckets - 1 */
 	char *events;
 	size_t stride;
 	uint32_t nevents;
 	struct lf_nodes nodes;       /* linked by link */
 	struct lf_nodes batch_nodes; /* linked by batch_link */
-	uint32_t batch_max;          /* events per retire batch */
+	uint32_t batch_max;          /* events per free batch */
 
 	size_t max_key_len;
 	uint64_t (*hash)(const void *key, size_t len, uint64_t seed); /* NULL: lat_hash64 */
@@ -126,6 +129,7 @@ struct lat_tracker {
 	uint64_t alert_interval_ns;
 	uint64_t (*clock_ns)(void *clock_priv);
 	void *clock_priv;
+	bool clock_mono;   /* neither tsc nor clock_ns: clock_gettime(CLOCK_MONOTONIC) */
 	bool tsc;          /* LAT_TRACKER_CLOCK_TSC: ns = ns_base + (tsc - tsc_base) * mult >> 32 */
 	uint64_t tsc_base; /* TSC and CLOCK_MONOTONIC at calibration */
 	uint64_t ns_base;
@@ -143,18 +147,14 @@ struct lat_tracker {
 	_Atomic bool timer_idle; /* the timer thread sleeps IDLE_SLEEP_NS: wake it for new work */
 
 	/* Written now and then by any thread. */
-	struct lf_pstack batches __attribute__((aligned(64))); /* retired, waiting for a GP */
-	_Atomic uint64_t last_alert_ns;
+	_Atomic uint64_t last_alert_ns __attribute__((aligned(64)));
 	_Atomic bool wake_pending;
-	_Atomic int reclaiming; /* threads inside reclaim() */
 	_Atomic bool stop;
 
 	/* Owned by the timer thread. */
 	struct lat_heap heap __attribute__((aligned(64)));
 	uint64_t next_gc_ns;
 	unsigned int ticks;
-
-	char tsan_gp; /* the grace-period token, see thread.h */
 
 	struct stripe stripes[NSTRIPES];
 	struct slot_block counters[LAT_NSLOTS + 1];
@@ -190,6 +190,9 @@ static inline uint64_t read_tsc(void)
 
 static inline uint64_t now_ns(const struct lat_tracker *t)
 {
+	if (likely(t->clock_mono)) { /* the default: one test */
+		return mono_ns();
+	}
 	if (t->tsc) {
 		uint64_t c = read_tsc();
 		/* A CPU whose TSC lags the calibrating one by a few ticks: no time before the base.
@@ -198,10 +201,7 @@ static inline uint64_t now_ns(const struct lat_tracker *t)
 
 		return t->ns_base + (uint64_t)(((unsigned __int128)d * t->tsc_mult) >> 32);
 	}
-	if (t->clock_ns) {
-		return t->clock_ns(t->clock_priv);
-	}
-	return mono_ns();
+	return t->clock_ns(t->clock_priv);
 }
 
 static inline struct lat_event *ev_at(const struct lat_tracker *t, uint32_t idx)
@@ -211,15 +211,10 @@ static inline struct lat_event *ev_at(const struct lat_tracker *t, uint32_t idx)
 
 static inline uint32_t ev_idx(const struct lat_tracker *t, const struct lat_event *ev)
 {
-	return (uint32_t)(((const char *)ev - t->events) / t->stride) + 1;
+	(void)t;
+	return ev->self;
 }
 
-static inline struct lat_event *ev_of_node(struct cds_lfht_node *node)
-{
-	return (struct lat_event *)((char *)node - offsetof(struct lat_event, node));
-}
-
-/* A counter of the calling thread's slot: owned slots need no read-modify-write. */
 static inline void cnt_add(struct lat_tracker *t, int slot, int c, uint64_t v)
 {
 	_Atomic uint64_t *p = &t->counters[slot].v[c];
@@ -272,127 +267,75 @@ static inline uint64_t cnt_sum(struct lat_tracker *t, int c)
 	return sum;
 }
 
-static inline void rcu_lock(void)
+/* --- buckets -------------------------------------------------------------------------------- */
+
+static inline void cpu_relax(void)
 {
-	urcu_memb_read_lock();
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
 }
 
-static inline void rcu_unlock(struct lat_tracker *t)
+/* The bucket is locked: spin, and let the holder run if it was preempted. */
+static __attribute__((noinline)) uint32_t bucket_lock_slow(_Atomic uint32_t *b)
 {
-	LAT_TSAN_RELEASE(&t->tsan_gp);
-	urcu_memb_read_unlock();
-}
+	uint32_t w = atomic_load_explicit(b, memory_order_relaxed);
+	unsigned int spins = 0;
 
-/*
- * Claims the right to end an event (out, replace, GC, flush): exactly one claimer wins. *old gets
- * the word before the claim; REFS(*old) == 1 means the claimer now holds the only reference.
- */
-static inline bool ev_claim(struct lat_event *ev, uint32_t *old)
-{
-	uint32_t w = atomic_load_explicit(&ev->sr, memory_order_acquire);
-
-	while ((w & ST_MASK) != 0 && !(w & ST_DONE)) {
-		if (atomic_compare_exchange_weak_explicit(
-			&ev->sr, &w, w | ST_DONE, memory_order_acq_rel, memory_order_acquire)) {
-			*old = w;
-			return true;
+	for (;;) {
+		if (!(w & BUCKET_LOCK)) {
+			if (atomic_compare_exchange_weak_explicit(b, &w, w | BUCKET_LOCK,
+								  memory_order_acquire,
+								  memory_order_relaxed)) {
+				return w;
+			}
+			continue;
 		}
-	}
-	return false;
-}
-
-static void wake_timer(struct lat_tracker *t);
-
-/* After a push the timer must see (intake, batches): wake the timer thread if it idles. */
-static inline void kick_idle_timer(struct lat_tracker *t)
-{
-	/* seq_cst, paired with the timer's store of timer_idle and its re-check of the lists. */
-	if (atomic_load_explicit(&t->timer_idle, memory_order_seq_cst)) {
-		wake_timer(t);
+		if (++spins >= SPINS_BEFORE_YIELD) {
+			spins = 0;
+			sched_yield();
+		} else {
+			cpu_relax();
+		}
+		w = atomic_load_explicit(b, memory_order_relaxed);
 	}
 }
 
-static void publish_batch(struct lat_tracker *t, uint32_t head, int slot)
+/* Takes a bucket's lock; returns the index of its first event. */
+static inline uint32_t bucket_lock(_Atomic uint32_t *b)
 {
-	ev_at(t, head)->batch_stripe = (uint32_t)slot % NSTRIPES;
-	lf_pstack_push(&t->batches, &t->batch_nodes, head);
-	kick_idle_timer(t);
+	uint32_t w = atomic_load_explicit(b, memory_order_relaxed) & ~BUCKET_LOCK;
+
+	if (likely(atomic_compare_exchange_strong_explicit(
+		b, &w, w | BUCKET_LOCK, memory_order_acquire, memory_order_relaxed))) {
+		return w;
+	}
+	return bucket_lock_slow(b);
 }
 
-static void publish_own_batch(struct lat_tracker *t, int slot)
+/* Releases a bucket's lock, its chain now starting at head. */
+static inline void bucket_unlock(_Atomic uint32_t *b, uint32_t head)
 {
-	struct slot_block *b = &t->counters[slot];
-
-	if (slot < LAT_NSLOTS && b->batch_len) {
-		publish_batch(t, b->batch_head, slot);
-		b->batch_head = b->batch_len = 0;
-	}
+	atomic_store_explicit(b, head, memory_order_release);
 }
 
-/*
- * The last reference is gone: the event goes to the thread's retire batch, and batches go to the
- * reclaimer, which waits for a grace period before the free list gets them back. Batching keeps
- * the reclaimer from touching every event (cache lines would bounce between CPUs).
- */
-static void retire(struct lat_tracker *t, struct lat_event *ev, int slot)
+static inline bool key_equal(const struct lat_tracker *t, const struct lat_event *ev, uint32_t tag,
+			     const void *key, size_t len)
 {
-	uint32_t idx = ev_idx(t, ev);
-	struct slot_block *b;
-
-	/* release: a reader that sees 0 also sees the key written before it (for TSan too) */
-	atomic_store_explicit(&ev->sr, 0, memory_order_release);
-	if (slot >= LAT_NSLOTS) {
-		atomic_store_explicit(&ev->link, 0, memory_order_relaxed);
-		publish_batch(t, idx, slot);
-		return;
+	if (ev->tag != tag || ev->key_len != len) {
+		return false;
 	}
-	b = &t->counters[slot];
-	atomic_store_explicit(&ev->link, b->batch_head, memory_order_relaxed); /* 0 ends a batch */
-	b->batch_head = idx;
-	if (++b->batch_len >= t->batch_max) {
-		publish_own_batch(t, slot);
-	}
-}
-
-static inline void ev_put(struct lat_tracker *t, struct lat_event *ev, int slot)
-{
-	if (REFS(atomic_fetch_sub_explicit(&ev->sr, REF, memory_order_acq_rel)) == 1) {
-		retire(t, ev, slot);
-	}
-}
-
-/* Drops the table's reference held by the claimer; no atomic when it was the only one. */
-static inline void ev_put_claimed(struct lat_tracker *t, struct lat_event *ev, uint32_t old,
-				  int slot)
-{
-	if (REFS(old) == 1) {
-		retire(t, ev, slot); /* nobody can take a reference on a DONE event */
-	} else {
-		ev_put(t, ev, slot);
-	}
-}
-
-static int match_node(struct cds_lfht_node *node, const void *arg)
-{
-	const struct lookup_key *k = arg;
-	struct lat_event *ev = ev_of_node(node);
-
-	/* Pairs with the release in event_in: the key below was written before it. */
-	(void)atomic_load_explicit(&ev->sr, memory_order_acquire);
-	if (ev->key_len != k->len) {
-		return 0;
-	}
-	if (likely(!k->t->match)) { /* the default, memcmp(), inlined for 8-byte keys */
-		if (k->len == sizeof(uint64_t)) {
+	if (likely(!t->match)) { /* the default, memcmp(), inlined for 8-byte keys */
+		if (len == sizeof(uint64_t)) {
 			uint64_t a, b;
 
 			memcpy(&a, ev->key, sizeof(a));
-			memcpy(&b, k->key, sizeof(b));
+			memcpy(&b, key, sizeof(b));
 			return a == b;
 		}
-		return memcmp(ev->key, k->key, k->len) == 0;
+		return memcmp(ev->key, key, len) == 0;
 	}
-	return k->t->match(ev->key, k->key, k->len) == 0;
+	return t->match(ev->key, key, len) == 0;
 }
 
 /* The key's hash: the default one inlined, with its seed-only part computed at create. */
@@ -402,6 +345,137 @@ static inline uint64_t hash_key(const struct lat_tracker *t, const void *key, si
 		return lat_hash_seeded(key, len, t->hash_state);
 	}
 	return t->hash(key, len, t->seed);
+}
+
+/* --- free lists ----------------------------------------------------------------------------- */
+
+static void wake_timer(struct lat_tracker *t);
+
+/* After a push the timer must see (intake): wake the timer thread if it idles. */
+static inline void kick_idle_timer(struct lat_tracker *t)
+{
+	/* seq_cst, paired with the timer's store of timer_idle and its re-check of the lists. */
+	if (atomic_load_explicit(&t->timer_idle, memory_order_seq_cst)) {
+		wake_timer(t);
+	}
+}
+
+/* Gives up to n events of the slot's private cache to a stripe's free list as one batch. */
+static __attribute__((noinline)) void give_back(struct lat_tracker *t, int slot, uint32_t n)
+{
+	struct slot_block *b = &t->counters[slot];
+	uint32_t first = b->free_head, last = first;
+
+	if (!first) {
+		return;
+	}
+	for (uint32_t i = 1; i < n; i++) {
+		uint32_t next =
+		    atomic_load_explicit(lf_link(&t->nodes, last), memory_order_relaxed);
+
+		if (!next) {
+			break;
+		}
+		last = next;
+	}
+	b->free_head = atomic_load_explicit(lf_link(&t->nodes, last), memory_order_relaxed);
+	atomic_store_explicit(lf_link(&t->nodes, last), 0, memory_order_relaxed);
+	b->free_len = b->free_head ? b->free_len - n : 0;
+	lf_tstack_push_chain(&t->stripes[slot % NSTRIPES].free, &t->batch_nodes, first, first);
+}
+
+/*
+ * The last reference is gone: the event goes to the thread's private cache (no atomic), and a
+ * batch of the cache back to a shared free list when the cache holds 2 batches.
+ */
+static inline void ev_free(struct lat_tracker *t, struct lat_event *ev, int slot)
+{
+	uint32_t idx = ev_idx(t, ev);
+	struct slot_block *b;
+
+	atomic_store_explicit(&ev->state, 0, memory_order_relaxed);
+	if (unlikely(slot >= LAT_NSLOTS)) {
+		atomic_store_explicit(&ev->link, 0, memory_order_relaxed);
+		lf_tstack_push_chain(&t->stripes[slot % NSTRIPES].free, &t->batch_nodes, idx, idx);
+		return;
+	}
+	b = &t->counters[slot];
+	atomic_store_explicit(&ev->link, b->free_head, memory_order_relaxed);
+	b->free_head = idx;
+	if (unlikely(++b->free_len >= 2 * t->batch_max)) {
+		give_back(t, slot, t->batch_max);
+	}
+}
+
+static inline void ev_put(struct lat_tracker *t, struct lat_event *ev, int slot)
+{
+	if (atomic_fetch_sub_explicit(&ev->refs, 1, memory_order_acq_rel) == 1) {
+		ev_free(t, ev, slot);
+	}
+}
+
+/*
+ * Drops the table's reference of an event just unlinked. Nobody can take a new reference on an
+ * unlinked event, so when the count is 1 the caller holds the only one: no atomic needed.
+ */
+static inline void ev_put_unlinked(struct lat_tracker *t, struct lat_event *ev, int slot)
+{
+	if (likely(atomic_load_explicit(&ev->refs, memory_order_acquire) == 1)) {
+		atomic_store_explicit(&ev->refs, 0, memory_order_relaxed);
+		ev_free(t, ev, slot);
+	} else {
+		ev_put(t, ev, slot);
+	}
+}
+
+/*
+ * The private cache is empty: takes a whole batch from a stripe's free list (one CAS), else
+ * returns NULL (the timer thread is asked to give back the events it still holds for completed
+ * timeouts).
+ */
+static __attribute__((noinline)) struct lat_event *ev_alloc_slow(struct lat_tracker *t, int slot)
+{
+	struct slot_block *b = &t->counters[slot];
+	int home = slot % NSTRIPES;
+	uint32_t idx;
+
+	for (int i = 0; i < NSTRIPES; i++) {
+		struct lf_tstack *fl = &t->stripes[(home + i) % NSTRIPES].free;
+		uint32_t rest, n = 0;
+
+		idx = lf_tstack_pop(fl, &t->batch_nodes);
+		if (!idx) {
+			continue;
+		}
+		rest = atomic_load_explicit(lf_link(&t->nodes, idx), memory_order_relaxed);
+		if (slot < LAT_NSLOTS) {
+			b->free_head = rest;
+			for (uint32_t j = rest; j; j = atomic_load_explicit(lf_link(&t->nodes, j),
+									    memory_order_relaxed)) {
+				n++;
+			}
+			b->free_len = n;
+		} else if (rest) {
+			lf_tstack_push_chain(fl, &t->batch_nodes, rest, rest);
+		}
+		return ev_at(t, idx);
+	}
+	wake_timer(t);
+	return NULL;
+}
+
+/* Takes a free event: from the thread's private cache (no atomic), else ev_alloc_slow(). */
+static inline struct lat_event *ev_alloc(struct lat_tracker *t, int slot)
+{
+	struct slot_block *b = &t->counters[slot];
+	uint32_t idx = b->free_head; /* the shared slot never caches: its free_head stays 0 */
+
+	if (likely(idx)) {
+		b->free_head = atomic_load_explicit(lf_link(&t->nodes, idx), memory_order_relaxed);
+		b->free_len--;
+		return ev_at(t, idx);
+	}
+	return ev_alloc_slow(t, slot);
 }
 
 static void wake_timer(struct lat_tracker *t)
@@ -416,8 +490,9 @@ static void wake_timer(struct lat_tracker *t)
 }
 
 /* Runs the callback and signals the alert fd (rate-limited). */
-static void report(struct lat_tracker *t, int slot, struct lat_event *ev,
-		   enum lat_tracker_cb_flag flag, uint64_t end, uint64_t threshold, bool timed_out)
+static __attribute__((noinline)) void report(struct lat_tracker *t, int slot, struct lat_event *ev,
+					     enum lat_tracker_cb_flag flag, uint64_t end,
+					     uint64_t threshold, bool timed_out)
 {
 	struct lat_tracker_event_ctx ctx = {
 	    .key = ev->key,
@@ -449,99 +524,21 @@ static void report(struct lat_tracker *t, int slot, struct lat_event *ev,
 	}
 }
 
-/* --- free list and reclaim ------------------------------------------------------------------ */
-
-/* Moves retired batches back to the free lists after one grace period. Returns how many batches. */
-static uint32_t reclaim(struct lat_tracker *t)
-{
-	uint32_t batch, count = 0;
-
-	atomic_fetch_add_explicit(&t->reclaiming, 1, memory_order_acq_rel);
-	batch = lf_pstack_take_all(&t->batches);
-	if (!batch) {
-		atomic_fetch_sub_explicit(&t->reclaiming, 1, memory_order_acq_rel);
-		return 0;
-	}
-	urcu_memb_synchronize_rcu();
-	LAT_TSAN_ACQUIRE(&t->tsan_gp);
-	while (batch) {
-		struct lat_event *first = ev_at(t, batch);
-		uint32_t next = atomic_load_explicit(&first->batch_link, memory_order_relaxed);
-
-		lf_tstack_push_chain(&t->stripes[first->batch_stripe].free, &t->batch_nodes, batch,
-				     batch);
-		batch = next;
-		count++;
-	}
-	atomic_fetch_sub_explicit(&t->reclaiming, 1, memory_order_acq_rel);
-	return count;
-}
-
-/*
- * Takes a free event: from the thread's private batch (no atomic), else a whole batch from a
- * stripe's free list (one CAS), else reclaims retired batches (one grace period), else NULL.
- */
-static struct lat_event *ev_alloc(struct lat_tracker *t, int slot)
-{
-	struct slot_block *b = &t->counters[slot];
-	int home = slot % NSTRIPES;
-	uint32_t idx;
-
-	if (likely(slot < LAT_NSLOTS && b->free_head)) {
-		idx = b->free_head;
-		b->free_head = atomic_load_explicit(lf_link(&t->nodes, idx), memory_order_relaxed);
-		return ev_at(t, idx);
-	}
-	for (int attempt = 0; attempt < 2; attempt++) {
-		for (int i = 0; i < NSTRIPES; i++) {
-			struct lf_tstack *fl = &t->stripes[(home + i) % NSTRIPES].free;
-			uint32_t rest;
-
-			idx = lf_tstack_pop(fl, &t->batch_nodes);
-			if (!idx) {
-				continue;
-			}
-			rest = atomic_load_explicit(lf_link(&t->nodes, idx), memory_order_relaxed);
-			if (slot < LAT_NSLOTS) {
-				b->free_head = rest;
-			} else if (rest) {
-				lf_tstack_push_chain(fl, &t->batch_nodes, rest, rest);
-			}
-			return ev_at(t, idx);
-		}
-		/* Empty: events may wait for a grace period; else the timer holds them. */
-		publish_own_batch(t, slot);
-		if (attempt == 0 && reclaim(t) == 0) {
-			/* Another thread may be reclaiming right now: wait for its grace period. */
-			if (!atomic_load_explicit(&t->reclaiming, memory_order_acquire)) {
-				break;
-			}
-			while (atomic_load_explicit(&t->reclaiming, memory_order_acquire)) {
-				sched_yield();
-			}
-		}
-	}
-	wake_timer(t);
-	return NULL;
-}
-
 /* --- in and out ------------------------------------------------------------------------------ */
 
 LAT_API int lat_tracker_event_in(struct lat_tracker *t, const void *key, size_t key_len,
 				 uint64_t threshold_ns, uint64_t timeout_ns,
 				 lat_tracker_cb callback, void *priv, unsigned int flags)
 {
-	struct lookup_key k = {t, key, key_len};
-	struct cds_lfht_node *old;
-	struct lat_event *ev;
+	struct lat_event *ev, *old = NULL;
+	_Atomic uint32_t *bucket;
+	uint32_t idx, head;
 	bool unique, timeout;
-	uint32_t old_state;
 	uint64_t hash;
 	int slot;
 
-	if (unlikely(!t || !key || key_len == 0 || key_len > t->max_key_len ||
-		     (flags & ~(unsigned int)(LAT_IN_UNIQUE | LAT_IN_DUPLICATE)) ||
-		     flags == (LAT_IN_UNIQUE | LAT_IN_DUPLICATE))) {
+	/* key_len - 1 wraps for 0; flags: 0, LAT_IN_UNIQUE or LAT_IN_DUPLICATE */
+	if (unlikely(!t || !key || key_len - 1 >= t->max_key_len || flags > LAT_IN_DUPLICATE)) {
 		return -EINVAL;
 	}
 	slot = lat_thread_enter();
@@ -570,6 +567,9 @@ LAT_API int lat_tracker_event_in(struct lat_tracker *t, const void *key, size_t 
 	} else {
 		memcpy(ev->key, key, key_len);
 	}
+	hash = hash_key(t, key, key_len);
+	ev->tag = (uint32_t)(hash >> 32);
+	ev->bucket = (uint32_t)hash & t->mask;
 	ev->key_len = (uint32_t)key_len;
 	ev->threshold_ns = threshold_ns;
 	ev->cb = callback ? callback : t->cb;
@@ -578,41 +578,45 @@ LAT_API int lat_tracker_event_in(struct lat_tracker *t, const void *key, size_t 
 	ev->deadline_ns = !timeout                                 ? UINT64_MAX
 			  : ev->start_ns > UINT64_MAX - timeout_ns ? UINT64_MAX - 1
 								   : ev->start_ns + timeout_ns;
-	atomic_store_explicit(&ev->sr, (timeout ? 2 * REF : REF) | ST_ACTIVE, memory_order_release);
+	atomic_store_explicit(&ev->refs, timeout ? 2 : 1, memory_order_relaxed);
+	atomic_store_explicit(&ev->state, ST_ACTIVE, memory_order_relaxed);
 	cnt_add(t, slot, C_TRACKED, 1);
+	idx = ev_idx(t, ev);
 
-	hash = hash_key(t, key, key_len);
-	rcu_lock();
+	bucket = &t->buckets[ev->bucket];
+	head = bucket_lock(bucket);
 	if (unique) {
-		old = cds_lfht_add_replace(t->ht, hash, match_node, &k, &ev->node);
-		/*
-		 * Claim the replaced event before leaving the read-side section: once outside, an
-		 * out may have ended it, and its memory been reused by a new event, which this
-		 * claim would then end while it sits in the table.
-		 */
-		if (old && !ev_claim(ev_of_node(old), &old_state)) {
-			old = NULL; /* an out, GC or flush claimed it first and ends it */
+		/* Replace the first event of this key, if any: unlink it, it is ours to end. */
+		for (uint32_t *prev = &head, i = head; i; prev = &ev_at(t, i)->next, i = *prev) {
+			struct lat_event *e = ev_at(t, i);
+
+			if (key_equal(t, e, ev->tag, key, key_len)) {
+				*prev = e->next;
+				atomic_store_explicit(
+				    &e->state,
+				    atomic_load_explicit(&e->state, memory_order_relaxed) | ST_DONE,
+				    memory_order_relaxed);
+				old = e;
+				break;
+			}
 		}
-	} else {
-		cds_lfht_add(t->ht, hash, &ev->node);
-		old = NULL;
 	}
-	rcu_unlock(t);
+	ev->next = head;
+	bucket_unlock(bucket, idx);
 
 	if (old) {
 		cnt_add(t, slot, C_REPLACED, 1);
-		ev_put_claimed(t, ev_of_node(old), old_state, slot);
+		ev_put_unlinked(t, old, slot);
 	}
 	if (timeout) {
-		lf_pstack_push(&t->stripes[slot % NSTRIPES].intake, &t->nodes, ev_idx(t, ev));
+		lf_pstack_push(&t->stripes[slot % NSTRIPES].intake, &t->nodes, idx);
 		kick_idle_timer(t);
 	}
 	return 0;
 }
 
-/* Ends a claimed event: statistics, threshold, callback, then drops the table's reference. */
-static void complete(struct lat_tracker *t, int slot, struct lat_event *ev, uint32_t old_state,
-		     uint64_t end)
+/* Ends an unlinked event: statistics, threshold, callback, then drops the table's reference. */
+static void complete(struct lat_tracker *t, int slot, struct lat_event *ev, uint64_t end)
 {
 	uint64_t delay = end > ev->start_ns ? end - ev->start_ns : 0;
 	uint64_t threshold = ev->threshold_ns;
@@ -643,22 +647,20 @@ static void complete(struct lat_tracker *t, int slot, struct lat_event *ev, uint
 	}
 	if (unlikely(over)) {
 		cnt_add(t, slot, C_OVER, 1);
-		report(t, slot, ev, LAT_CB_NORMAL, end, threshold, old_state & ST_TIMEDOUT);
+		report(t, slot, ev, LAT_CB_NORMAL, end, threshold,
+		       atomic_load_explicit(&ev->state, memory_order_relaxed) & ST_TIMEDOUT);
 	}
-	ev_put_claimed(t, ev, old_state, slot);
+	ev_put_unlinked(t, ev, slot);
 }
 
 LAT_API int lat_tracker_event_out(struct lat_tracker *t, const void *key, size_t key_len)
 {
-	struct lookup_key k = {t, key, key_len};
-	struct lat_event *batch[BATCH];
-	uint32_t states[BATCH];
-	struct cds_lfht_iter iter;
-	struct cds_lfht_node *node;
+	_Atomic uint32_t *bucket;
+	uint32_t head, tag, done = 0;
 	uint64_t hash, end;
-	int slot, n, total = 0;
+	int slot, total = 0;
 
-	if (unlikely(!t || !key || key_len == 0 || key_len > t->max_key_len)) {
+	if (unlikely(!t || !key || key_len - 1 >= t->max_key_len)) {
 		return -EINVAL;
 	}
 	slot = lat_thread_enter();
@@ -668,31 +670,49 @@ LAT_API int lat_tracker_event_out(struct lat_tracker *t, const void *key, size_t
 	}
 	end = now_ns(t);
 	hash = hash_key(t, key, key_len);
-	do {
-		n = 0;
-		rcu_lock();
-		cds_lfht_lookup(t->ht, hash, match_node, &k, &iter);
-		while ((node = cds_lfht_iter_get_node(&iter)) != NULL && n < BATCH) {
-			struct lat_event *ev = ev_of_node(node);
+	tag = (uint32_t)(hash >> 32);
+	bucket = &t->buckets[(uint32_t)hash & t->mask];
+	head = bucket_lock(bucket);
+	/*
+	 * Unlink every event of this key (duplicates) in the table now. One that started after
+	 * this out read its clock (an in that took the lock in between) makes it read the clock
+	 * again: the out then ends exactly the events in flight at its linearization point, and
+	 * a unique in racing with it cannot make it miss the event that in replaced.
+	 */
+	for (uint32_t *prev = &head, i = head; i;) {
+		struct lat_event *e = ev_at(t, i);
 
-			/* Duplicates that started after this out began are left for the next out.
-			 */
-			if (ev->start_ns <= end && ev_claim(ev, &states[n])) {
-				cds_lfht_del(t->ht, node); /* may fail: a unique in replaced it */
-				batch[n++] = ev;
+		if (key_equal(t, e, tag, key, key_len)) {
+			if (unlikely(e->start_ns > end)) {
+				end = now_ns(t);
+				end =
+				    end < e->start_ns ? e->start_ns : end; /* a CPU's TSC behind */
 			}
-			cds_lfht_next_duplicate(t->ht, match_node, &k, &iter);
+			*prev = e->next;
+			atomic_store_explicit(
+			    &e->state,
+			    atomic_load_explicit(&e->state, memory_order_relaxed) | ST_DONE,
+			    memory_order_relaxed);
+			e->next = done;
+			done = i;
+			i = *prev;
+			total++;
+		} else {
+			prev = &e->next;
+			i = e->next;
 		}
-		rcu_unlock(t);
-		for (int i = 0; i < n; i++) {
-			complete(t, slot, batch[i], states[i], end);
-		}
-		total += n;
-	} while (n == BATCH);
+	}
+	bucket_unlock(bucket, head);
 
-	if (total == 0) {
+	if (unlikely(total == 0)) {
 		cnt_add(t, slot, C_OUTS_UNMATCHED, 1);
 		return -ENOENT;
+	}
+	while (done) {
+		struct lat_event *e = ev_at(t, done);
+
+		done = e->next; /* before complete(): the event may be reused after it */
+		complete(t, slot, e, end);
 	}
 	cnt_add(t, slot, C_OUTS_MATCHED, 1);
 	return total;
@@ -703,35 +723,27 @@ LAT_API int lat_tracker_event_out(struct lat_tracker *t, const void *key, size_t
 LAT_API struct lat_event *lat_tracker_get_event(struct lat_tracker *t, const void *key,
 						size_t key_len)
 {
-	struct lookup_key k = {t, key, key_len};
 	struct lat_event *found = NULL;
-	struct cds_lfht_iter iter;
-	struct cds_lfht_node *node;
+	_Atomic uint32_t *bucket;
+	uint32_t head, tag;
+	uint64_t hash;
 
 	if (!t || !key || key_len == 0 || key_len > t->max_key_len) {
 		return NULL;
 	}
 	lat_thread_enter();
-	rcu_lock();
-	cds_lfht_lookup(t->ht, hash_key(t, key, key_len), match_node, &k, &iter);
-	while ((node = cds_lfht_iter_get_node(&iter)) != NULL) {
-		struct lat_event *ev = ev_of_node(node);
-		uint32_t w = atomic_load_explicit(&ev->sr, memory_order_acquire);
-
-		/* Take a reference unless the event is being ended (or already retired). */
-		while ((w & ST_MASK) != 0 && !(w & ST_DONE)) {
-			if (atomic_compare_exchange_weak_explicit(
-				&ev->sr, &w, w + REF, memory_order_acquire, memory_order_acquire)) {
-				found = ev;
-				break;
-			}
-		}
-		if (found) {
+	hash = hash_key(t, key, key_len);
+	tag = (uint32_t)(hash >> 32);
+	bucket = &t->buckets[(uint32_t)hash & t->mask];
+	head = bucket_lock(bucket);
+	for (uint32_t i = head; i; i = ev_at(t, i)->next) {
+		if (key_equal(t, ev_at(t, i), tag, key, key_len)) {
+			found = ev_at(t, i);
+			atomic_fetch_add_explicit(&found->refs, 1, memory_order_relaxed);
 			break;
 		}
-		cds_lfht_next_duplicate(t->ht, match_node, &k, &iter);
 	}
-	rcu_unlock(t);
+	bucket_unlock(bucket, head);
 	return found;
 }
 
@@ -764,48 +776,61 @@ LAT_API const void *lat_event_key(const struct lat_event *ev, size_t *key_len)
 /* --- removal by scan: GC and flush --------------------------------------------------------- */
 
 /*
- * Removes up to BATCH events older than min_age_ns (0: all) and ends them: GC callback or flush.
- * Returns how many were removed.
+ * Removes every event older than min_age_ns (0: all) and ends it: GC callback or flush. One
+ * bucket at a time; the callbacks run after its lock is released. Returns how many were removed.
  */
-static int scan_remove(struct lat_tracker *t, int slot, uint64_t now, uint64_t min_age_ns, bool gc)
+static uint32_t scan_remove(struct lat_tracker *t, int slot, uint64_t now, uint64_t min_age_ns,
+			    bool gc)
 {
-	struct lat_event *batch[BATCH];
-	uint32_t states[BATCH];
-	struct cds_lfht_iter iter;
-	struct cds_lfht_node *node;
-	int n = 0;
+	uint32_t count = 0;
 
-	rcu_lock();
-	cds_lfht_first(t->ht, &iter);
-	while ((node = cds_lfht_iter_get_node(&iter)) != NULL && n < BATCH) {
-		struct lat_event *ev = ev_of_node(node);
-		uint32_t w = atomic_load_explicit(&ev->sr, memory_order_acquire);
+	for (uint32_t bi = 0; bi <= t->mask; bi++) {
+		_Atomic uint32_t *bucket = &t->buckets[bi];
+		uint32_t head, done = 0;
 
-		if ((w & ST_MASK) != 0 && !(w & ST_DONE) &&
-		    (min_age_ns == 0 || (now > ev->start_ns && now - ev->start_ns >= min_age_ns)) &&
-		    ev_claim(ev, &states[n])) {
-			cds_lfht_del(t->ht, node);
-			batch[n++] = ev;
+		if (!(atomic_load_explicit(bucket, memory_order_relaxed) & ~BUCKET_LOCK)) {
+			continue;
 		}
-		cds_lfht_next(t->ht, &iter);
-	}
-	rcu_unlock(t);
-	for (int i = 0; i < n; i++) {
-		if (gc) {
-			cnt_add(t, slot, C_GC, 1);
-			report(t, slot, batch[i], LAT_CB_GC, now, batch[i]->threshold_ns, false);
-		} else {
-			cnt_add(t, slot, C_FLUSHED, 1);
+		head = bucket_lock(bucket);
+		for (uint32_t *prev = &head, i = head; i;) {
+			struct lat_event *e = ev_at(t, i);
+
+			if (min_age_ns == 0 ||
+			    (now > e->start_ns && now - e->start_ns >= min_age_ns)) {
+				*prev = e->next;
+				atomic_store_explicit(
+				    &e->state,
+				    atomic_load_explicit(&e->state, memory_order_relaxed) | ST_DONE,
+				    memory_order_relaxed);
+				e->next = done;
+				done = i;
+				i = *prev;
+			} else {
+				prev = &e->next;
+				i = e->next;
+			}
 		}
-		ev_put_claimed(t, batch[i], states[i], slot);
+		bucket_unlock(bucket, head);
+		while (done) {
+			struct lat_event *e = ev_at(t, done);
+
+			done = e->next;
+			if (gc) {
+				cnt_add(t, slot, C_GC, 1);
+				report(t, slot, e, LAT_CB_GC, now, e->threshold_ns, false);
+			} else {
+				cnt_add(t, slot, C_FLUSHED, 1);
+			}
+			ev_put_unlinked(t, e, slot);
+			count++;
+		}
 	}
-	return n;
+	return count;
 }
 
 static void flush_all(struct lat_tracker *t, int slot)
 {
-	while (scan_remove(t, slot, 0, 0, false) > 0) {
-	}
+	scan_remove(t, slot, 0, 0, false);
 }
 
 /* --- the timer thread --------------------------------------------------------------------------
@@ -823,7 +848,7 @@ static bool heap_entry_done(void *ctx, uint32_t idx)
 	struct lat_tracker *t = ctx;
 	struct lat_event *ev = ev_at(t, idx);
 
-	if (atomic_load_explicit(&ev->sr, memory_order_acquire) & ST_DONE) {
+	if (atomic_load_explicit(&ev->state, memory_order_relaxed) & ST_DONE) {
 		ev_put(t, ev, lat_thread_slot_);
 		return true;
 	}
@@ -852,17 +877,20 @@ static bool timer_tick(struct lat_tracker *t, int slot, bool purge)
 	/* Expired ones: TIMEOUT callback if still in flight (the event stays in the table). */
 	while (t->heap.len && ev_at(t, lat_heap_top(&t->heap))->deadline_ns <= now) {
 		struct lat_event *ev = ev_at(t, lat_heap_pop(&t->heap));
-		uint32_t w = atomic_load_explicit(&ev->sr, memory_order_acquire);
 		bool fire = false;
 
-		/* Only an event still ACTIVE times out; references may change meanwhile. */
-		while ((w & ST_MASK) == ST_ACTIVE) {
-			if (atomic_compare_exchange_weak_explicit(&ev->sr, &w, w | ST_TIMEDOUT,
-								  memory_order_acq_rel,
-								  memory_order_acquire)) {
-				fire = true;
-				break;
+		/* Only an event still in the table times out (the timer's reference keeps it). */
+		if (!(atomic_load_explicit(&ev->state, memory_order_relaxed) & ST_DONE)) {
+			_Atomic uint32_t *bucket = &t->buckets[ev->bucket];
+			uint32_t head = bucket_lock(bucket);
+			uint32_t st = atomic_load_explicit(&ev->state, memory_order_relaxed);
+
+			fire = st == ST_ACTIVE;
+			if (fire) {
+				atomic_store_explicit(&ev->state, st | ST_TIMEDOUT,
+						      memory_order_relaxed);
 			}
+			bucket_unlock(bucket, head);
 		}
 		if (fire) {
 			cnt_add(t, slot, C_TIMEOUTS, 1);
@@ -875,18 +903,16 @@ static bool timer_tick(struct lat_tracker *t, int slot, bool purge)
 		lat_heap_filter(&t->heap, heap_entry_done);
 	}
 	if (t->gc_age_ns && now >= t->next_gc_ns) {
-		while (scan_remove(t, slot, now, t->gc_age_ns, true) == BATCH) {
-		}
+		scan_remove(t, slot, now, t->gc_age_ns, true);
 		t->next_gc_ns =
 		    now + (t->gc_age_ns / 4 > t->period_ns ? t->gc_age_ns / 4 : t->period_ns);
 	}
-	busy |= t->counters[slot].batch_len > 0;
-	publish_own_batch(t, slot);
-	busy |= reclaim(t) > 0;
+	/* The events the timer freed go back to the shared free lists at once. */
+	give_back(t, slot, UINT32_MAX);
 	return busy;
 }
 
-/* Work the timer thread must not sleep on: new timeouts, batches waiting for a grace period. */
+/* Work the timer thread must not sleep on: new timeouts. */
 static bool work_pending(struct lat_tracker *t)
 {
 	for (int s = 0; s < NSTRIPES; s++) {
@@ -894,7 +920,7 @@ static bool work_pending(struct lat_tracker *t)
 			return true;
 		}
 	}
-	return atomic_load_explicit(&t->batches.head, memory_order_seq_cst) != 0;
+	return false;
 }
 
 static void *timer_main(void *arg)
@@ -912,7 +938,7 @@ static void *timer_main(void *arg)
 	uint64_t value;
 
 	/*
-	 * Every period while there is work (timeouts pending, GC on, events to reclaim); after
+	 * Every period while there is work (timeouts pending, GC on); after
 	 * IDLE_AFTER_TICKS empty ticks, every IDLE_SLEEP_NS, woken at once by new work.
 	 */
 	while (!atomic_load_explicit(&t->stop, memory_order_acquire)) {
@@ -956,6 +982,7 @@ static void *timer_main(void *arg)
 	while (t->heap.len) {
 		ev_put(t, ev_at(t, lat_heap_pop(&t->heap)), slot);
 	}
+	give_back(t, slot, UINT32_MAX);
 	return NULL;
 }
 
@@ -1058,7 +1085,7 @@ LAT_API int lat_tracker_create(const struct lat_tracker_options *options,
 {
 	struct lat_tracker_options o = {0};
 	struct lat_tracker *t;
-	unsigned long buckets;
+	unsigned long nbuckets;
 	int err;
 
 	if (!trackerp) {
@@ -1099,6 +1126,7 @@ LAT_API int lat_tracker_create(const struct lat_tracker_options *options,
 			return err;
 		}
 	}
+	t->clock_mono = !t->tsc && !t->clock_ns;
 	atomic_init(&t->threshold_ns, o.threshold_ns ? o.threshold_ns : DEFAULT_THRESHOLD_NS);
 	atomic_init(&t->timeout_ns, o.timeout_ns == LAT_TRACKER_NEVER ? 0 : o.timeout_ns);
 	atomic_init(&t->tracking, !o.start_off);
@@ -1119,6 +1147,9 @@ LAT_API int lat_tracker_create(const struct lat_tracker_options *options,
 		goto fail;
 	}
 	memset(t->events, 0, t->stride * t->nevents);
+	for (uint32_t i = 1; i <= t->nevents; i++) {
+		ev_at(t, i)->self = i;
+	}
 	t->nodes.base = t->events;
 	t->nodes.stride = t->stride;
 	t->nodes.link_off = offsetof(struct lat_event, link);
@@ -1146,16 +1177,16 @@ LAT_API int lat_tracker_create(const struct lat_tracker_options *options,
 	if (err) {
 		goto fail;
 	}
-	/*
-	 * A small table stays in cache; it grows (liburcu's resize thread) when chains get long,
-	 * up to one bucket per event.
-	 */
-	buckets = pow2_at_least(t->nevents);
-	t->ht = cds_lfht_new_flavor(buckets < INIT_BUCKETS ? buckets : INIT_BUCKETS, 1, buckets,
-				    CDS_LFHT_AUTO_RESIZE, &urcu_memb_flavor, NULL);
-	if (!t->ht) {
+	/* Two buckets per event at least: chains are short, and the table never grows. */
+	nbuckets = pow2_at_least(2UL * t->nevents);
+	t->mask = (uint32_t)(nbuckets - 1);
+	t->buckets = aligned_alloc(64, (nbuckets * sizeof(*t->buckets) + 63) / 64 * 64);
+	if (!t->buckets) {
 		err = -ENOMEM;
 		goto fail;
+	}
+	for (unsigned long i = 0; i < nbuckets; i++) {
+		atomic_init(&t->buckets[i], 0);
 	}
 	t->alert_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	t->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -1191,10 +1222,10 @@ LAT_API void lat_tracker_destroy(struct lat_tracker *t)
 		}
 		pthread_join(t->timer, NULL);
 	}
-	if (t->ht) {
+	if (t->buckets) {
 		flush_all(t, slot);
-		urcu_memb_synchronize_rcu();
-		cds_lfht_destroy(t->ht, NULL);
+		give_back(t, slot, UINT32_MAX);
+		free(t->buckets);
 	}
 	lat_heap_fini(&t->heap);
 	if (t->alert_fd >= 0) {
