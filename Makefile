@@ -32,12 +32,11 @@ override CFLAGS += -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE -DLATSCOPE_VERSION='"$
 	-Iinclude -Ilib -I$(BUILD) -I$(BUILD)/bpf -MMD -MP
 LDFLAGS ?=
 
-# Libraries: liblatscope needs liburcu only; the CLI needs everything.
-URCU_LIBS := -lurcu-cds -lurcu-memb -lurcu-common
+# Libraries: liblatscope needs libpthread only; the CLI needs everything.
 PKGS_CLI := libbpf libelf libdw babeltrace2 libmicrohttpd ncursesw
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS_CLI) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS_CLI) 2>/dev/null)
-CLI_LIBS := $(PKG_LIBS) $(URCU_LIBS) -lz -lpthread -lm
+CLI_LIBS := $(PKG_LIBS) -lz -lpthread -lm
 
 CORE_SRCS := $(sort $(wildcard lib/core/*.c))
 INTERNAL_SRCS := $(sort $(wildcard lib/util/*.c lib/sources/*.c lib/state/*.c \
@@ -91,7 +90,7 @@ $(LIBLATSCOPE_A): $(CORE_OBJS)
 
 $(LIBLATSCOPE_SO): $(CORE_OBJS)
 	@mkdir -p $(@D)
-	$(CC) -shared -Wl,-soname,liblatscope.so.0 -o $@ $^ $(LDFLAGS) $(URCU_LIBS) -lpthread
+	$(CC) -shared -Wl,-soname,liblatscope.so.0 -o $@ $^ $(LDFLAGS) -lpthread
 
 # --- BPF: vmlinux.h from the running kernel's BTF, then object and skeleton per probe ------
 $(VMLINUX_H):

@@ -6,7 +6,7 @@ set -euo pipefail
 # Build: C toolchain, BPF CO-RE (clang, bpftool, libbpf), the libraries latscope links.
 build_pkgs=(
 	gcc make pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libdw-dev
-	liburcu-dev libbabeltrace2-dev libmicrohttpd-dev libncurses-dev
+	libbabeltrace2-dev libmicrohttpd-dev libncurses-dev
 	dpkg-dev debhelper build-essential python3
 )
 # Tests and benchmarks: TAP runner, the real peers, the tools users would pick instead.
