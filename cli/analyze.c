@@ -236,10 +236,11 @@ static void print_help(FILE *out)
 	    "                         (repeatable; expressions as in latscope analyze periodlog\n"
 	    "                         --help, docs/periods.md): one set a period instance\n"
 	    "  --period-captures 'NAME : CAPTURES [: CAPTURES]'  values the periods capture\n"
-	    "  --period-begin EVENT   (old style) periods from an EVENT to the next --period-end\n"
-	    "                         event (default: the same) of the same --period-begin-key\n"
-	    "                         fields (default cpu_id; --period-end-key for the end's),\n"
-	    "                         --period-key-value VALUES the begin fields must have\n",
+	    "  --period-begin EVENT   old-style period: from an EVENT...\n"
+	    "  --period-end EVENT     ... to the next event named EVENT (default: the same)\n"
+	    "  --period-begin-key F,...  ... whose fields equal the begin's F (default cpu_id)\n"
+	    "  --period-end-key F,...  the end event's fields for that (default: the same)\n"
+	    "  --period-key-value V,...  only periods whose begin fields have these values\n",
 	    out);
 	fputs(cli_analyze_common_help, out);
 }
