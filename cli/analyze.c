@@ -132,7 +132,7 @@ struct analyze_args {
 	struct lat_periods_options periods;
 	const char *period_begin, *period_end, *period_begin_key, *period_end_key,
 	    *period_key_value;
-	char *old_period; /* the --period text made from the old options */
+	char old_period[4096]; /* the --period text made from the old options */
 };
 
 struct progress {
@@ -404,12 +404,14 @@ static int old_period_args(struct analyze_args *args)
 		     ok && next_part(&b, bk, sizeof(bk)) && next_part(&e, ek, sizeof(ek));) {
 			ok = append(&text, &len, " && $evt.%s == $begin.$evt.%s", ek, bk);
 		}
-		if (!ok) {
+		if (!ok || len >= sizeof(args->old_period)) {
 			free(text);
-			return cli_usage_error("analyze", "%s", strerror(ENOMEM));
+			return cli_usage_error("analyze", "--period-begin...: %s",
+					       ok ? "the period is too long" : strerror(ENOMEM));
 		}
-		args->old_period = text;
-		args->periods.defs[args->periods.ndefs++] = text;
+		memcpy(args->old_period, text, len + 1);
+		free(text);
+		args->periods.defs[args->periods.ndefs++] = args->old_period;
 	}
 	if (!args->periods.ndefs) {
 		args->periods.ncaptures = 0; /* captures without periods: ignored, as the peer */
@@ -956,7 +958,6 @@ int cmd_analyze(int argc, char **argv)
 		   --begin/--end, the engine only the periods (analysis.h) */
 		ret = lat_periods_create(&args.periods, &periods, err, sizeof(err));
 		if (ret) {
-			free(args.old_period);
 			return fail(&args, ret == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE, "%s",
 				    ret == -EINVAL ? err : strerror(-ret));
 		}
@@ -1025,7 +1026,6 @@ int cmd_analyze(int argc, char **argv)
 	}
 	if (args.test_compat) {
 		lat_periods_destroy(periods);
-		free(args.old_period);
 		lat_ctf_source_destroy(src);
 		return CLI_EXIT_OK;
 	}
@@ -1165,7 +1165,6 @@ int cmd_analyze(int argc, char **argv)
 out:
 	lat_analysis_run_fini(&ctx->run);
 	lat_periods_destroy(periods);
-	free(args.old_period);
 	for (size_t i = 0; i < ctx->ngroups; i++) {
 		free(ctx->groups[i].json);
 	}

@@ -2637,9 +2637,13 @@ static int io_adopt(void *priv, const void *base_priv)
 		     sizeof(*io->remaps))) {
 		return -ENOMEM;
 	}
-	memcpy(io->brqs, base->brqs, base->nbrqs * sizeof(*io->brqs));
+	if (base->nbrqs) {
+		memcpy(io->brqs, base->brqs, base->nbrqs * sizeof(*io->brqs));
+	}
 	io->nbrqs = base->nbrqs;
-	memcpy(io->remaps, base->remaps, base->nremaps * sizeof(*io->remaps));
+	if (base->nremaps) {
+		memcpy(io->remaps, base->remaps, base->nremaps * sizeof(*io->remaps));
+	}
 	io->nremaps = base->nremaps;
 	return 0;
 }
