@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "analyses/analysis.h"
+#include "analyses/periods.h"
 #include "outputs/datetime.h"
 #include "outputs/lami.h"
 #include "outputs/text.h"
@@ -55,6 +56,17 @@ enum {
 	OPT_MAXSIZE,
 	OPT_IRQ,
 	OPT_SOFTIRQ,
+	OPT_REFRESH,
+	OPT_VERSION,
+	OPT_DEBUG,
+	OPT_PROGRESS_USE_SIZE,
+	OPT_PERIOD,
+	OPT_PERIOD_CAPTURES,
+	OPT_PERIOD_BEGIN,
+	OPT_PERIOD_END,
+	OPT_PERIOD_BEGIN_KEY,
+	OPT_PERIOD_END_KEY,
+	OPT_PERIOD_KEY_VALUE,
 };
 
 static const struct option long_options[] = {
@@ -95,6 +107,17 @@ static const struct option long_options[] = {
     {"maxsize", required_argument, NULL, OPT_MAXSIZE},
     {"irq", required_argument, NULL, OPT_IRQ},
     {"softirq", required_argument, NULL, OPT_SOFTIRQ},
+    {"refresh", required_argument, NULL, OPT_REFRESH},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {"debug", no_argument, NULL, OPT_DEBUG},
+    {"progress-use-size", no_argument, NULL, OPT_PROGRESS_USE_SIZE},
+    {"period", required_argument, NULL, OPT_PERIOD},
+    {"period-captures", required_argument, NULL, OPT_PERIOD_CAPTURES},
+    {"period-begin", required_argument, NULL, OPT_PERIOD_BEGIN},
+    {"period-end", required_argument, NULL, OPT_PERIOD_END},
+    {"period-begin-key", required_argument, NULL, OPT_PERIOD_BEGIN_KEY},
+    {"period-end-key", required_argument, NULL, OPT_PERIOD_END_KEY},
+    {"period-key-value", required_argument, NULL, OPT_PERIOD_KEY_VALUE},
     {NULL, 0, NULL, 0},
 };
 
@@ -103,13 +126,20 @@ struct analyze_args {
 	const char *path;
 	const char *begin, *end, *timerange;
 	bool gmt, skip_validation, intersect, lami, mi_version, metadata, test_compat;
-	bool output_progress, no_progress;
+	bool output_progress, no_progress, debug, progress_use_size;
 	struct lat_analysis_config config;
+	/* --period, --period-captures, or the old --period-begin... (made into one --period) */
+	struct lat_periods_options periods;
+	const char *period_begin, *period_end, *period_begin_key, *period_end_key,
+	    *period_key_value;
+	char old_period[4096]; /* the --period text made from the old options */
 };
 
 struct progress {
-	bool bar;  /* a bar on the terminal (stderr) */
-	bool lami; /* LAMI progress lines on stdout */
+	bool bar;      /* a bar on the terminal (stderr) */
+	bool lami;     /* LAMI progress lines on stdout */
+	bool use_size; /* --progress-use-size: events read of the size / 30 B (the peer's guess) */
+	double estimated_events;
 	int64_t begin, end;
 	uint64_t events;
 	int last_percent;
@@ -118,6 +148,19 @@ struct progress {
 struct run_ctx {
 	struct lat_analysis_run run;
 	struct progress progress;
+	/* -r/--refresh */
+	const struct analyze_args *args;
+	int64_t trace_begin, trace_end;
+	/* LAMI: the intervals' tables grouped by table class in order of first sight, as the
+	   peer's Command keeps them (_mi_append_result_table) before it drops them for -r */
+	struct lami_group *groups;
+	size_t ngroups;
+};
+
+struct lami_group {
+	const char *cls; /* the table class' name (NULL: inline classes) */
+	char *json;      /* its tables, comma-separated */
+	size_t len;
 };
 
 /* The options analyze and the period analyses share, at the end of their --help. */
@@ -132,6 +175,10 @@ const char cli_analyze_common_help[] =
     "  --metadata             LAMI: the analysis' metadata (tables, columns)\n"
     "  --test-compatibility   LAMI: whether the trace can be analysed\n"
     "  --output-progress      LAMI: progress lines on stdout\n"
+    "  --progress-use-size    progress from the trace's size (30 bytes an event)\n"
+    "  --debug                say what was read and decided (traces, kernel-ness, ranges)\n"
+    "                         on stderr\n"
+    "  -V, --version          the version\n"
     "  -h, --help             this help\n";
 
 static void print_help(FILE *out)
@@ -182,7 +229,18 @@ static void print_help(FILE *out)
 	    "  --per-tid              sched: per thread (the default)\n"
 	    "  --per-prio             sched: per priority\n"
 	    "  --irq LIST             irq: only these IRQ numbers\n"
-	    "  --softirq LIST         irq: only these soft IRQ vectors\n",
+	    "  --softirq LIST         irq: only these soft IRQ vectors\n"
+	    "  -r, --refresh DURATION  results every DURATION of trace time (a bare number is\n"
+	    "                         in seconds: -r 1, -r 500ms), one set an interval\n"
+	    "  --period 'NAME [(PARENT)] : BEGIN [: END]'  results per user-defined period\n"
+	    "                         (repeatable; expressions as in latscope analyze periodlog\n"
+	    "                         --help, docs/periods.md): one set a period instance\n"
+	    "  --period-captures 'NAME : CAPTURES [: CAPTURES]'  values the periods capture\n"
+	    "  --period-begin EVENT   old-style period: from an EVENT...\n"
+	    "  --period-end EVENT     ... to the next event named EVENT (default: the same)\n"
+	    "  --period-begin-key F,...  ... whose fields equal the begin's F (default cpu_id)\n"
+	    "  --period-end-key F,...  the end event's fields for that (default: the same)\n"
+	    "  --period-key-value V,...  only periods whose begin fields have these values\n",
 	    out);
 	fputs(cli_analyze_common_help, out);
 }
@@ -225,6 +283,147 @@ static int parse_name_list(char *text, const char **out, int *count)
 	return 0;
 }
 
+/* Appends to a growing string; false on ENOMEM. */
+static bool append(char **text, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static bool append(char **text, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	char *piece = NULL, *grown;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&piece, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		return false;
+	}
+	grown = realloc(*text, *len + (size_t)n + 1);
+	if (!grown) {
+		free(piece);
+		return false;
+	}
+	memcpy(grown + *len, piece, (size_t)n + 1);
+	*text = grown;
+	*len += (size_t)n;
+	free(piece);
+	return true;
+}
+
+/* A --period-key-value part as the peer takes it: a number if float() reads one, else text. */
+static bool is_number(const char *t)
+{
+	bool digits = false;
+
+	t += *t == '+' || *t == '-';
+	for (; *t >= '0' && *t <= '9'; t++) {
+		digits = true;
+	}
+	if (*t == '.') {
+		for (t++; *t >= '0' && *t <= '9'; t++) {
+			digits = true;
+		}
+	}
+	if (digits && (*t == 'e' || *t == 'E')) {
+		t++;
+		t += *t == '+' || *t == '-';
+		if (*t < '0' || *t > '9') {
+			return false;
+		}
+		while (*t >= '0' && *t <= '9') {
+			t++;
+		}
+	}
+	return digits && !*t;
+}
+
+/* The next comma-separated part of *list (NULL when none); *list moves past it. */
+static const char *next_part(const char **list, char *out, size_t out_len)
+{
+	size_t n;
+
+	if (!*list) {
+		return NULL;
+	}
+	n = strcspn(*list, ",");
+	snprintf(out, out_len, "%.*s", (int)n, *list);
+	*list = (*list)[n] ? *list + n + 1 : NULL;
+	return out;
+}
+
+/*
+ * The peer's rules for the period options (Command._validate_transform_period_args): the old
+ * --period-begin/-end/-begin-key/-end-key/-key-value make one unnamed --period (begin: the
+ * event's name and the key values; end: the end event's name and its keys equal to the begin
+ * event's, zip()-ed); they cannot be mixed with --period/--period-captures, nor any period
+ * with -r. Returns -1 to go on, or the exit status.
+ */
+static int old_period_args(struct analyze_args *args)
+{
+	const char *bkeys, *ekeys, *values;
+	char bk[128], ek[128], v[256];
+	char *text = NULL;
+	size_t len = 0;
+	bool ok;
+
+	if ((args->period_begin || args->period_end || args->period_key_value ||
+	     args->period_begin_key || args->period_end_key) &&
+	    (args->periods.ndefs || args->periods.ncaptures)) {
+		return cli_usage_error("analyze", "Do not use another period option when using one "
+						  "or more --period or --period-captures options");
+	}
+	if (args->period_begin || args->period_end) {
+		fprintf(stderr, "Warning: The following period options are deprecated:\n\n"
+				"  --period-begin\n  --period-end\n  --period-begin-key\n"
+				"  --period-end-key\n  --period-key-value\n\n"
+				"Please consider using the --period option.\n");
+	}
+	if (args->period_begin) {
+		bkeys = args->period_begin_key && *args->period_begin_key ? args->period_begin_key
+									  : "cpu_id";
+		ekeys =
+		    args->period_end_key && *args->period_end_key ? args->period_end_key : bkeys;
+		ok = append(&text, &len, ": $evt.$name == \"%s\"", args->period_begin);
+		values = args->period_key_value;
+		for (const char *b = bkeys;
+		     ok && next_part(&b, bk, sizeof(bk)) && next_part(&values, v, sizeof(v));) {
+			if (is_number(v)) {
+				ok = append(&text, &len, " && $begin.$evt.%s == %s", bk, v);
+			} else {
+				ok = append(&text, &len, " && $begin.$evt.%s == \"", bk);
+				for (const char *c = v; ok && *c; c++) {
+					ok = append(&text, &len, "%s%c",
+						    *c == '"' || *c == '\\' ? "\\" : "", *c);
+				}
+				ok = ok && append(&text, &len, "\"");
+			}
+		}
+		ok = ok && append(&text, &len, " : $evt.$name == \"%s\"",
+				  args->period_end ? args->period_end : args->period_begin);
+		for (const char *b = bkeys, *e = ekeys;
+		     ok && next_part(&b, bk, sizeof(bk)) && next_part(&e, ek, sizeof(ek));) {
+			ok = append(&text, &len, " && $evt.%s == $begin.$evt.%s", ek, bk);
+		}
+		if (!ok || len >= sizeof(args->old_period)) {
+			free(text);
+			return cli_usage_error("analyze", "--period-begin...: %s",
+					       ok ? "the period is too long" : strerror(ENOMEM));
+		}
+		memcpy(args->old_period, text, len + 1);
+		free(text);
+		args->periods.defs[args->periods.ndefs++] = args->old_period;
+	}
+	if (!args->periods.ndefs) {
+		args->periods.ncaptures = 0; /* captures without periods: ignored, as the peer */
+	}
+	if (args->periods.ndefs && args->config.refresh_ns) {
+		return cli_usage_error("analyze",
+				       "Cannot specify --period* and --refresh arguments "
+				       "at the same time");
+	}
+	return -1;
+}
+
 /* Returns -1 to go on, or the exit status. */
 static int parse_args(int argc, char **argv, struct analyze_args *args)
 {
@@ -246,7 +445,7 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 	}
 	optind = 2;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "hj", long_options, &longindex)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hjVr:", long_options, &longindex)) != -1) {
 		switch (opt) {
 		case OPT_BEGIN:
 			args->begin = optarg;
@@ -440,6 +639,57 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 			break;
 		case OPT_NO_COLOR:
 			break;
+		case OPT_REFRESH:
+		case 'r': {
+			uint64_t ns;
+
+			/* lttng-analyses' parse_duration: a bare number is in seconds */
+			if (lat_parse_duration(optarg, 1000000000ULL, &ns) || ns == 0 ||
+			    ns > INT64_MAX) {
+				return cli_usage_error("analyze", "--refresh: not a duration: %s",
+						       optarg);
+			}
+			args->config.refresh_ns = (int64_t)ns;
+			break;
+		}
+		case OPT_VERSION:
+		case 'V': /* as argparse's version action: printed at once, exit 0 */
+			printf("latscope %s (lttng-analyses 0.6.1's analyses)\n", LATSCOPE_VERSION);
+			return CLI_EXIT_OK;
+		case OPT_DEBUG:
+			args->debug = true;
+			break;
+		case OPT_PROGRESS_USE_SIZE:
+			args->progress_use_size = true;
+			break;
+		case OPT_PERIOD:
+		case OPT_PERIOD_CAPTURES: {
+			struct lat_periods_options *po = &args->periods;
+			size_t *n = opt == OPT_PERIOD ? &po->ndefs : &po->ncaptures;
+
+			if (*n >= LAT_PERIODS_MAX_ARGS) {
+				return cli_usage_error("analyze", "--%s: more than %d",
+						       long_options[longindex].name,
+						       LAT_PERIODS_MAX_ARGS);
+			}
+			(opt == OPT_PERIOD ? po->defs : po->captures)[(*n)++] = optarg;
+			break;
+		}
+		case OPT_PERIOD_BEGIN:
+			args->period_begin = optarg;
+			break;
+		case OPT_PERIOD_END:
+			args->period_end = optarg;
+			break;
+		case OPT_PERIOD_BEGIN_KEY:
+			args->period_begin_key = optarg;
+			break;
+		case OPT_PERIOD_END_KEY:
+			args->period_end_key = optarg;
+			break;
+		case OPT_PERIOD_KEY_VALUE:
+			args->period_key_value = optarg;
+			break;
 		case OPT_HELP:
 		case 'h':
 			print_help(stdout);
@@ -462,7 +712,7 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 	if (args->mi_version || args->metadata || args->test_compat || args->output_progress) {
 		args->lami = true;
 	}
-	return -1;
+	return old_period_args(args);
 }
 
 /* A failure: one line on stderr, and the LAMI error object on stdout in LAMI mode. */
@@ -493,10 +743,13 @@ static void progress_update(struct progress *p, int64_t ts)
 {
 	double at;
 
-	if (p->end <= p->begin) {
+	if (p->use_size) {
+		at = p->estimated_events > 0 ? (double)p->events / p->estimated_events : 1;
+	} else if (p->end <= p->begin) {
 		return;
+	} else {
+		at = (double)(ts - p->begin) / (double)(p->end - p->begin);
 	}
-	at = (double)(ts - p->begin) / (double)(p->end - p->begin);
 	at = at < 0 ? 0 : at > 1 ? 1 : at;
 	if (p->bar) {
 		int percent = (int)(at * 100);
@@ -515,8 +768,13 @@ static void progress_update(struct progress *p, int64_t ts)
 
 		lat_format_timestamp(at_ts, sizeof(at_ts), ts, false, false);
 		lat_format_timestamp(end_ts, sizeof(end_ts), p->end, false, false);
-		snprintf(message, sizeof(message), "%s/%s; %" PRIu64 " events processed", at_ts,
-			 end_ts, p->events);
+		if (p->use_size) {
+			snprintf(message, sizeof(message), "%" PRIu64 " events processed",
+				 p->events);
+		} else {
+			snprintf(message, sizeof(message), "%s/%s; %" PRIu64 " events processed",
+				 at_ts, end_ts, p->events);
+		}
 		lat_lami_print_progress(stdout, at, message);
 	}
 }
@@ -540,6 +798,97 @@ static int on_event(const struct lat_kevent *ev, void *user)
 	if ((++ctx->progress.events & 0xFFFF) == 0 && (ctx->progress.bar || ctx->progress.lami)) {
 		progress_update(&ctx->progress, ev->ts);
 	}
+	return ret;
+}
+
+/* One document's result tables: what is between `{"results": [` and `]}`, or NULL. */
+static char *lami_tables(const struct lat_result *result)
+{
+	char *doc = NULL, *open, *close;
+	size_t len = 0;
+	FILE *f = open_memstream(&doc, &len);
+
+	if (!f) {
+		return NULL;
+	}
+	lat_lami_print_results(f, result);
+	fclose(f);
+	open = doc ? strchr(doc, '[') : NULL;
+	close = doc ? strrchr(doc, ']') : NULL;
+	if (!open || !close || close <= open + 1) {
+		free(doc);
+		return NULL;
+	}
+	*close = '\0';
+	memmove(doc, open + 1, strlen(open + 1) + 1);
+	return doc;
+}
+
+/* Prints (text) or keeps (LAMI) the results of one interval. */
+static int emit_results(struct run_ctx *ctx, const struct lat_result *result)
+{
+	const struct analyze_args *args = ctx->args;
+
+	for (size_t t = 0; args->lami && t < result->ntables; t++) {
+		/* one table at a time: a result that borrows it */
+		struct lat_result one = {.tables = &result->tables[t], .ntables = 1, .cap = 1};
+		const char *name = result->tables[t].cls->name;
+		struct lami_group *g = NULL;
+		char *part = lami_tables(&one), *grown;
+
+		if (!part) {
+			continue; /* no rows */
+		}
+		for (size_t i = 0; i < ctx->ngroups && !g; i++) {
+			if ((!name && !ctx->groups[i].cls) ||
+			    (name && ctx->groups[i].cls && strcmp(name, ctx->groups[i].cls) == 0)) {
+				g = &ctx->groups[i];
+			}
+		}
+		if (!g) {
+			g = realloc(ctx->groups, (ctx->ngroups + 1) * sizeof(*g));
+			if (!g) {
+				free(part);
+				return -ENOMEM;
+			}
+			ctx->groups = g;
+			g = &ctx->groups[ctx->ngroups++];
+			*g = (struct lami_group){.cls = name};
+		}
+		grown = realloc(g->json, g->len + strlen(part) + 3);
+		if (!grown) {
+			free(part);
+			return -ENOMEM;
+		}
+		g->json = grown;
+		g->len += (size_t)sprintf(g->json + g->len, "%s%s", g->len ? ", " : "", part);
+		free(part);
+	}
+	if (args->lami) {
+		return 0;
+	}
+	struct lat_text_opts text = {
+	    .gmt = args->gmt,
+	    .multi_day = lat_is_multi_day(ctx->trace_begin, ctx->trace_end, args->gmt)};
+
+	args->ops->print_text(result, &text, stdout);
+	return 0;
+}
+
+/* -r/--refresh: an interval ends; its results are printed as the peer's tick does. */
+static int on_interval(struct lat_analysis_run *run, void *priv, int64_t begin, int64_t end,
+		       void *user)
+{
+	struct run_ctx *ctx = user;
+	struct lat_result result;
+	int ret;
+
+	lat_result_init(&result);
+	ret = lat_analysis_run_interval(run, priv, begin, end, &result);
+	if (ret == 0) {
+		ret = emit_results(ctx, &result);
+	}
+	lat_result_fini(&result);
 	return ret;
 }
 
@@ -579,6 +928,7 @@ int cmd_analyze(int argc, char **argv)
 	struct lat_ctf_source *src = NULL;
 	const struct lat_ctf_stats *stats;
 	struct run_ctx *ctx = NULL;
+	struct lat_periods *periods = NULL;
 	struct lat_result result;
 	struct analyze_args args;
 	int64_t begin, end;
@@ -603,14 +953,49 @@ int cmd_analyze(int argc, char **argv)
 	if (!args.path) {
 		return fail(&args, CLI_EXIT_USAGE, "Please specify a trace path");
 	}
+	if (args.periods.ndefs) {
+		/* before the trace, as the peer checks its arguments; the driver does
+		   --begin/--end, the engine only the periods (analysis.h) */
+		ret = lat_periods_create(&args.periods, &periods, err, sizeof(err));
+		if (ret) {
+			return fail(&args, ret == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE, "%s",
+				    ret == -EINVAL ? err : strerror(-ret));
+		}
+	}
 	opts.intersect = args.intersect;
 	ret = lat_ctf_source_open(args.path, &opts, &src, err, sizeof(err));
 	if (ret) {
+		lat_periods_destroy(periods);
 		return fail(&args, CLI_EXIT_FAILURE, "%s: %s", args.path, err);
+	}
+	if (*lat_ctf_source_note(src)) {
+		fprintf(stderr, "latscope: note: %s\n", lat_ctf_source_note(src));
+	}
+	if (args.debug) {
+		int64_t rb, re, ib, ie;
+		bool inter = lat_ctf_source_intersection(src, &ib, &ie);
+
+		lat_ctf_source_range(src, &rb, &re);
+		fprintf(stderr, "latscope: debug: %s: streams cover [%" PRId64 ", %" PRId64 "] ns",
+			args.path, rb, re);
+		if (inter) {
+			fprintf(stderr, ", intersection [%" PRId64 ", %" PRId64 "] ns", ib, ie);
+		} else {
+			fprintf(stderr, ", no intersection");
+		}
+		if (lat_ctf_source_tracer_version(src, &major, &minor, &patch) == 0) {
+			fprintf(stderr, ", kernel tracer %d.%d.%d", major, minor, patch);
+		} else {
+			fprintf(stderr, ", no tracer version");
+		}
+		fprintf(stderr, ", %" PRIu64 " bytes of streams%s\n", lat_ctf_source_size(src),
+			*lat_ctf_source_note(src) ? ""
+						  : ", kernel-ness from env.domain or the layout");
 	}
 	if (lat_ctf_source_is_live(src)) {
 		if (args.begin || args.end || args.timerange) {
 			lat_ctf_source_destroy(src);
+			lat_periods_destroy(periods);
 			return fail(&args, CLI_EXIT_USAGE,
 				    "--begin/--end/--timerange need a trace folder, not a live "
 				    "session");
@@ -625,6 +1010,7 @@ int cmd_analyze(int argc, char **argv)
 	}
 	if (args.intersect && !lat_ctf_source_intersection(src, &begin, &end)) {
 		lat_ctf_source_destroy(src);
+		lat_periods_destroy(periods);
 		return fail(&args, CLI_EXIT_FAILURE,
 			    "%s: Trace has no intersection. Use --no-intersection to override",
 			    args.path);
@@ -635,9 +1021,11 @@ int cmd_analyze(int argc, char **argv)
 	status = resolve_dates(&args, begin, end);
 	if (status >= 0) {
 		lat_ctf_source_destroy(src);
+		lat_periods_destroy(periods);
 		return status;
 	}
 	if (args.test_compat) {
+		lat_periods_destroy(periods);
 		lat_ctf_source_destroy(src);
 		return CLI_EXIT_OK;
 	}
@@ -651,6 +1039,14 @@ int cmd_analyze(int argc, char **argv)
 	}
 	if (lat_ctf_source_tracer_version(src, &major, &minor, &patch) == 0) {
 		lat_state_set_tracer_version(&ctx->run.state, major, minor, patch);
+	}
+	ctx->args = &args;
+	ctx->trace_begin = begin;
+	ctx->trace_end = end;
+	ctx->run.on_interval = on_interval;
+	ctx->run.interval_user = ctx;
+	if (periods) {
+		lat_analysis_run_set_periods(&ctx->run, periods);
 	}
 	if (!args.skip_validation) {
 		/* as the peer; the check itself is done while analysing (discarded-events messages)
@@ -673,12 +1069,20 @@ int cmd_analyze(int argc, char **argv)
 	ctx->progress.last_percent = -1;
 	ctx->progress.bar = !args.lami && !args.no_progress && isatty(STDERR_FILENO);
 	ctx->progress.lami = args.lami && args.output_progress;
+	ctx->progress.use_size = args.progress_use_size;
+	ctx->progress.estimated_events = (double)lat_ctf_source_size(src) / 30;
 	if (ctx->progress.lami) {
 		char b[64], e[64], message[160];
 
 		lat_format_timestamp(b, sizeof(b), ctx->progress.begin, false, false);
 		lat_format_timestamp(e, sizeof(e), ctx->progress.end, false, false);
-		snprintf(message, sizeof(message), "Starting analysis from %s to %s", b, e);
+		if (args.progress_use_size) { /* as the peer's MiProgress */
+			snprintf(message, sizeof(message),
+				 "Starting analysis: %.0f estimated events",
+				 ctx->progress.estimated_events);
+		} else {
+			snprintf(message, sizeof(message), "Starting analysis from %s to %s", b, e);
+		}
 		lat_lami_print_progress(stdout, 0, message);
 	}
 
@@ -736,18 +1140,35 @@ int cmd_analyze(int argc, char **argv)
 		status = fail(&args, CLI_EXIT_FAILURE, "%s: %s", args.ops->name, strerror(-ret));
 		goto out;
 	}
-	if (args.lami) {
+	ctx->trace_begin = begin;
+	ctx->trace_end = end;
+	if (periods) {
+		/* the periods' results were printed (or kept) as they ended */
+	} else if (args.lami && !args.config.refresh_ns) {
 		lat_lami_print_results(stdout, &result);
-	} else {
-		struct lat_text_opts text = {.gmt = args.gmt,
-					     .multi_day = lat_is_multi_day(begin, end, args.gmt)};
-
-		args.ops->print_text(&result, &text, stdout);
+	} else if (emit_results(ctx, &result)) {
+		lat_result_fini(&result);
+		status = fail(&args, CLI_EXIT_FAILURE, "%s: %s", args.ops->name, strerror(ENOMEM));
+		goto out;
+	}
+	if (args.lami && (args.config.refresh_ns || periods)) {
+		/* every interval's tables in one document (the peer's -mi prints a summary or
+		   nothing for several: docs/conformance.md) */
+		fputs("{\"results\": [", stdout);
+		for (size_t i = 0; i < ctx->ngroups; i++) {
+			printf("%s%s", i ? ", " : "", ctx->groups[i].json);
+		}
+		fputs("]}\n", stdout);
 	}
 	lat_result_fini(&result);
 	status = fflush(stdout) ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
 out:
 	lat_analysis_run_fini(&ctx->run);
+	lat_periods_destroy(periods);
+	for (size_t i = 0; i < ctx->ngroups; i++) {
+		free(ctx->groups[i].json);
+	}
+	free(ctx->groups);
 	free(ctx);
 	lat_ctf_source_destroy(src);
 	return status;

@@ -51,6 +51,10 @@ enum {
 	OPT_FREQ_UNIFORM,
 	OPT_FREQ_SERIES,
 	OPT_HELP,
+	OPT_REFRESH,
+	OPT_VERSION,
+	OPT_DEBUG,
+	OPT_PROGRESS_USE_SIZE,
 };
 
 static const struct option long_options[] = {
@@ -89,6 +93,10 @@ static const struct option long_options[] = {
     {"freq-uniform", no_argument, NULL, OPT_FREQ_UNIFORM},
     {"freq-series", no_argument, NULL, OPT_FREQ_SERIES},
     {"help", no_argument, NULL, OPT_HELP},
+    {"refresh", required_argument, NULL, OPT_REFRESH},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {"debug", no_argument, NULL, OPT_DEBUG},
+    {"progress-use-size", no_argument, NULL, OPT_PROGRESS_USE_SIZE},
     {NULL, 0, NULL, 0},
 };
 
@@ -97,6 +105,7 @@ struct pargs {
 	const char *path;
 	const char *begin, *end, *timerange;
 	bool gmt, lami, mi_version, metadata, test_compat, output_progress, skip_validation;
+	bool debug;
 	bool intersect;
 	struct lat_periods_options opts;
 };
@@ -157,7 +166,8 @@ static void print_help(FILE *out)
 	      "  --begin DATE           analyse from DATE (as latscope analyze --help)\n"
 	      "  --end DATE             analyse up to DATE\n"
 	      "  --timerange [BEGIN,END]  both at once\n"
-	      "  --gmt                  dates in UTC instead of local time\n",
+	      "  --gmt                  dates in UTC instead of local time\n"
+	      "  -r, --refresh DURATION  refused, as lttng-analyses refuses it with periods\n",
 	      out);
 	fputs(cli_analyze_common_help, out);
 }
@@ -185,7 +195,7 @@ static int parse_args(int argc, char **argv, struct pargs *a)
 	opterr = 0;
 	int li = -1;
 
-	while ((opt = getopt_long(argc, argv, "hj", long_options, &li)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hjVr:", long_options, &li)) != -1) {
 		uint64_t ns;
 		double d;
 		char *end;
@@ -301,6 +311,19 @@ static int parse_args(int argc, char **argv, struct pargs *a)
 			break;
 		case OPT_NO_PROGRESS:
 		case OPT_NO_COLOR:
+			break;
+		case OPT_REFRESH:
+		case 'r': /* the peer's rule; these commands always have periods */
+			return cli_usage_error("analyze", "Cannot specify --period* and --refresh "
+							  "arguments at the same time");
+		case OPT_VERSION:
+		case 'V':
+			printf("latscope %s (lttng-analyses 0.6.1's analyses)\n", LATSCOPE_VERSION);
+			return CLI_EXIT_OK;
+		case OPT_DEBUG:
+			a->debug = true;
+			break;
+		case OPT_PROGRESS_USE_SIZE: /* accepted: these commands' progress has no estimate */
 			break;
 		case OPT_GROUP_BY:
 			a->opts.group_by = optarg;
@@ -544,6 +567,15 @@ int cmd_analyze_periods(int argc, char **argv)
 	if (ret) {
 		status = fail(&a, CLI_EXIT_FAILURE, "%s: %s", a.path, err);
 		goto out;
+	}
+	if (a.debug) {
+		int64_t rb, re;
+
+		lat_ctf_source_range(src, &rb, &re);
+		fprintf(stderr,
+			"latscope: debug: %s: streams cover [%" PRId64 ", %" PRId64 "] ns%s%s\n",
+			a.path, rb, re, *lat_ctf_source_note(src) ? "; " : "",
+			lat_ctf_source_note(src));
 	}
 	if (a.intersect && !lat_ctf_source_intersection(src, &begin, &end)) {
 		status = fail(&a, CLI_EXIT_FAILURE,

@@ -5,6 +5,8 @@
 #                                       --skip-validation --gmt OPTIONS TRACE
 #   tests/data/expected/TRACE/ID.err    its stderr, when not empty
 #   tests/data/expected/TRACE/ID.json   LAMI output of lttng-NAME-mi --skip-validation --gmt OPTIONS
+#                                       (with -r/--refresh, --period*: its per-interval tables, through
+#                                       tests/traces/peer_refresh_mi.py)
 #   tests/data/expected/TRACE/ID.rc     "text N" / "lami N" exit codes, only when one is not 0
 #   tests/data/expected/metadata/NAME.json   lttng-NAME-mi --metadata
 # Files over 32 KiB are stored gzipped (ID.txt.gz, ID.json.gz); lami_compare.py reads both forms.
@@ -111,8 +113,13 @@ run_case() {
 	(cd "$TMP" && timeout 600 "$PY" "/usr/bin/lttng-$analysis" --no-color --no-progress \
 		--skip-validation --gmt $opts "$path" >"$out/$id.txt" 2>"$out/$id.err") && rc_t=0 || rc_t=$?
 	[ -s "$out/$id.err" ] || rm -f "$out/$id.err"
+	# -r/--refresh, --period*: the peer's -mi replaces its per-interval tables with a summary (or
+	# nothing); the reference is those per-interval tables (tests/traces/peer_refresh_mi.py)
+	local mi=("/usr/bin/lttng-$analysis-mi")
+	[[ " $opts " =~ \ (-r|--refresh|--period[a-z-]*)\  ]] &&
+		mi=("$SRC/tests/traces/peer_refresh_mi.py" "$analysis")
 	# shellcheck disable=SC2086
-	(cd "$TMP" && timeout 600 "$PY" "/usr/bin/lttng-$analysis-mi" --skip-validation --gmt $opts \
+	(cd "$TMP" && timeout 600 "$PY" "${mi[@]}" --skip-validation --gmt $opts \
 		"$path" >"$out/$id.json" 2>/dev/null) && rc_l=0 || rc_l=$?
 	if [ "$rc_t" != 0 ] || [ "$rc_l" != 0 ]; then
 		printf 'text %s\nlami %s\n' "$rc_t" "$rc_l" >"$out/$id.rc"
@@ -124,7 +131,7 @@ run_case() {
 	echo "$trace $id text=$rc_t lami=$rc_l"
 }
 export -f run_case
-export EXPECTED TMP PY
+export EXPECTED TMP PY SRC
 
 n=$(wc -l <"$jobs_file")
 echo "gen-expected: $n cases, $JOBS at a time"

@@ -9,6 +9,7 @@
 #include "analyses/io.h"
 #include "analyses/irq.h"
 #include "analyses/memtop.h"
+#include "analyses/periods.h"
 #include "analyses/sched.h"
 #include "analyses/syscallstats.h"
 
@@ -73,6 +74,21 @@ int lat_analysis_run_init(struct lat_analysis_run *run, const struct lat_analysi
 	return ret;
 }
 
+/* -r/--refresh: the analysis forgets its period data (the state model keeps everything). */
+static int new_period(struct lat_analysis_run *run)
+{
+	const struct lat_analysis_ops *ops = run->ops;
+
+	if (ops->new_period) {
+		return ops->new_period(run->priv);
+	}
+	if (ops->fini) {
+		ops->fini(run->priv);
+	}
+	memset(run->priv, 0, ops->priv_size ? ops->priv_size : 1);
+	return ops->init ? ops->init(run->priv, run->config) : 0;
+}
+
 int lat_analysis_run_event(struct lat_analysis_run *run, const struct lat_kevent *ev)
 {
 	struct lat_state_change change;
@@ -90,8 +106,39 @@ int lat_analysis_run_event(struct lat_analysis_run *run, const struct lat_kevent
 		run->started = true;
 		run->period_begin = ev->ts;
 	}
+	if (run->started && run->config->refresh_ns && run->on_interval &&
+	    ev->ts >= run->period_begin + run->config->refresh_ns) {
+		ret =
+		    run->on_interval(run, run->priv, run->period_begin, ev->ts, run->interval_user);
+		if (ret == 0) {
+			ret = new_period(run);
+		}
+		if (ret) {
+			return ret;
+		}
+		run->period_begin = ev->ts;
+	}
+	if (run->started && run->periods) {
+		/* periods begin and end first (the peer's Analysis.process_event): the event that
+		   begins an instance is its first, the one that ends it is not its own */
+		ret = lat_periods_event(run->periods, ev);
+		if (ret < 0 || run->period_error) {
+			return ret < 0 ? ret : run->period_error;
+		}
+	}
 	ret = lat_state_update(&run->state, ev, &change);
 	if (ret) {
+		return ret;
+	}
+	if (run->started && run->periods) {
+		if (run->ops->pre_event) { /* the base priv: what spans periods */
+			ret = run->ops->pre_event(run->priv, ev, &change, &run->state);
+		}
+		for (uint32_t i = 0; !ret && i < run->ninstances; i++) {
+			ret = run->ops->handle_event(run->instances[i].priv, ev, &change,
+						     &run->state);
+		}
+		run->events += run->ninstances > 0;
 		return ret;
 	}
 	if (!run->started) {
@@ -104,14 +151,92 @@ int lat_analysis_run_event(struct lat_analysis_run *run, const struct lat_kevent
 
 int lat_analysis_run_finish(struct lat_analysis_run *run, struct lat_result *result)
 {
+	if (run->periods) { /* the open instances end (incomplete): their results, no other */
+		lat_periods_finish(run->periods);
+		return run->period_error;
+	}
 	if (!run->started) {
 		return 0;
 	}
 	return run->ops->finish(run->priv, &run->state, run->period_begin, run->last_ts, result);
 }
 
+int lat_analysis_run_interval(struct lat_analysis_run *run, void *priv, int64_t begin, int64_t end,
+			      struct lat_result *result)
+{
+	return run->ops->finish(priv, &run->state, begin, end, result);
+}
+
+static void free_priv(const struct lat_analysis_ops *ops, void *priv)
+{
+	if (ops->fini) {
+		ops->fini(priv);
+	}
+	free(priv);
+}
+
+/* The period engine's callback: an instance begins (a priv of its own) or ends (results). */
+static int on_instance(const struct lat_periods *p, uint32_t record, bool begin, int64_t ts,
+		       void *user)
+{
+	struct lat_analysis_run *run = user;
+	const struct lat_analysis_ops *ops = run->ops;
+	const struct lat_period_record *r = lat_periods_record(p, record);
+	uint32_t i;
+	int ret = 0;
+
+	if (begin) {
+		void *priv = calloc(1, ops->priv_size ? ops->priv_size : 1);
+
+		if (!priv) {
+			return run->period_error = -ENOMEM;
+		}
+		ret = ops->init ? ops->init(priv, run->config) : 0;
+		if (!ret && ops->adopt) {
+			ret = ops->adopt(priv, run->priv);
+		}
+		if (!ret && lat_grow((void **)&run->instances, &run->instances_cap,
+				     run->ninstances + 1, sizeof(*run->instances))) {
+			ret = -ENOMEM;
+		}
+		if (ret) {
+			free_priv(ops, priv);
+			return run->period_error = ret;
+		}
+		run->instances[run->ninstances++] = (struct lat_run_instance){record, priv};
+		return 0;
+	}
+	for (i = 0; i < run->ninstances && run->instances[i].record != record; i++) {
+	}
+	if (i == run->ninstances || !r) {
+		return 0;
+	}
+	if (run->on_interval && !run->period_error) {
+		ret = run->on_interval(run, run->instances[i].priv, r->begin_ts, ts,
+				       run->interval_user);
+	}
+	free_priv(ops, run->instances[i].priv);
+	memmove(&run->instances[i], &run->instances[i + 1],
+		(run->ninstances - i - 1) * sizeof(*run->instances));
+	run->ninstances--;
+	if (ret && !run->period_error) {
+		run->period_error = ret;
+	}
+	return ret;
+}
+
+void lat_analysis_run_set_periods(struct lat_analysis_run *run, struct lat_periods *periods)
+{
+	run->periods = periods;
+	lat_periods_set_instance_callback(periods, on_instance, run);
+}
+
 void lat_analysis_run_fini(struct lat_analysis_run *run)
 {
+	for (uint32_t i = 0; i < run->ninstances; i++) {
+		free_priv(run->ops, run->instances[i].priv);
+	}
+	free(run->instances);
 	if (run->priv && run->ops->fini) {
 		run->ops->fini(run->priv);
 	}

@@ -15,6 +15,8 @@
 
 #define LAT_MAX_FILTER 64
 
+struct lat_periods;
+
 /* The options lttng-analyses' commands share (the CLI fills it; tests build it by hand). */
 struct lat_analysis_config {
 	int64_t begin_ts, end_ts; /* 0: not set */
@@ -35,6 +37,10 @@ struct lat_analysis_config {
 	bool usage, has_minsize, has_maxsize;
 	double minsize, maxsize;
 	const char *irq_list, *softirq_list; /* irq: --irq, --softirq (comma-separated, as given) */
+	/* -r/--refresh: results every refresh_ns of trace time (0: one result), as lttng-analyses'
+	   _check_refresh: the first event at or after the interval's begin + refresh_ns ends it
+	   and begins the next one (it belongs to the next) */
+	int64_t refresh_ns;
 };
 
 /* Which command-line option families an analysis takes (beyond the common ones). */
@@ -68,6 +74,18 @@ struct lat_analysis_ops {
 	/* Optional: the events before the analysed range (for state an analysis keeps itself). */
 	int (*pre_event)(void *priv, const struct lat_kevent *ev,
 			 const struct lat_state_change *change, const struct lat_state *state);
+	/*
+	 * Optional: forgets the period's data and keeps what spans periods (-r/--refresh starts a
+	 * new period). Without it the driver calls fini, zeroes priv and calls init again (every
+	 * analysis whose priv holds only period data, as lttng-analyses' period data objects).
+	 */
+	int (*new_period)(void *priv);
+	/*
+	 * Optional, with pre_event: --period makes one priv a period instance (init, then this),
+	 * which takes from the base priv (which sees every event through pre_event) what spans
+	 * periods. Without it an instance starts from init alone.
+	 */
+	int (*adopt)(void *priv, const void *base);
 	/* Builds the tables of the period [begin, end]. */
 	int (*finish)(void *priv, const struct lat_state *state, int64_t begin, int64_t end,
 		      struct lat_result *result);
@@ -93,6 +111,21 @@ struct lat_analysis_run {
 	bool started, ended;
 	int64_t last_ts, period_begin;
 	uint64_t events; /* events the analysis saw */
+	/* -r/--refresh, --period: called when an interval [begin, end] ends, with the priv
+	   holding its data (lat_analysis_run_interval() builds its results); non-zero stops */
+	int (*on_interval)(struct lat_analysis_run *run, void *priv, int64_t begin, int64_t end,
+			   void *user);
+	void *interval_user;
+	/* --period (lat_analysis_run_set_periods()): one priv per open period instance */
+	struct lat_periods *periods;
+	struct lat_run_instance *instances;
+	uint32_t ninstances, instances_cap;
+	int period_error;
+};
+
+struct lat_run_instance {
+	uint32_t record; /* lat_periods_record() */
+	void *priv;
 };
 
 int lat_analysis_run_init(struct lat_analysis_run *run, const struct lat_analysis_ops *ops,
@@ -101,6 +134,18 @@ int lat_analysis_run_init(struct lat_analysis_run *run, const struct lat_analysi
 int lat_analysis_run_event(struct lat_analysis_run *run, const struct lat_kevent *ev);
 /* Builds the results; returns 0 (with no table when no event was in range) or -errno. */
 int lat_analysis_run_finish(struct lat_analysis_run *run, struct lat_result *result);
+/* From on_interval: the results of the interval [begin, end] that ends. */
+int lat_analysis_run_interval(struct lat_analysis_run *run, void *priv, int64_t begin, int64_t end,
+			      struct lat_result *result);
+/*
+ * --period on any analysis (lttng-analyses 0.6's user-defined periods): the analysis sees only
+ * the events inside period instances, each instance with its own data, from its begin event
+ * up to the event that ends it (excluded); each instance that ends, completed or not (its
+ * parent ended, the end of the trace), gives on_interval [its begin, the ending event's ts].
+ * No whole-range result then (lat_analysis_run_finish() ends the open instances). The engine
+ * (lib/analyses/periods.c) is the caller's, created with no --begin/--end (the driver's).
+ */
+void lat_analysis_run_set_periods(struct lat_analysis_run *run, struct lat_periods *periods);
 void lat_analysis_run_fini(struct lat_analysis_run *run);
 
 /* Filters shared by the analyses (lttng-analyses' _filter_cpu and _filter_process). */

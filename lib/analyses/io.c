@@ -2564,6 +2564,90 @@ static void io_fini(void *priv)
 	lat_pfields_fini(&io->fields);
 }
 
+/*
+ * -r/--refresh: a new period forgets the period's processes, fds, requests, disks and
+ * interfaces (lttng-analyses' io period data) and keeps the automaton's processes and fds and
+ * the block requests in flight.
+ */
+static int io_new_period(void *priv)
+{
+	struct io *io = priv;
+
+	for (uint32_t i = 0; i < io->pmap.count; i++) {
+		for (uint32_t f = 0; f < io->pprocs[i].nfds; f++) {
+			free(io->pprocs[i].fds[f].filename);
+		}
+		free(io->pprocs[i].fds);
+	}
+	free(io->pprocs);
+	io->pprocs = NULL;
+	io->pprocs_cap = 0;
+	lat_tid_map_fini(&io->pmap);
+	for (uint32_t i = 0; i < io->nrqs; i++) {
+		free(io->rqs[i].filename);
+	}
+	io->nrqs = 0;
+	for (uint32_t i = 0; i < io->ndisks; i++) {
+		free(io->disks[i].rqs);
+	}
+	io->ndisks = 0;
+	for (uint32_t i = 0; i < io->nifaces; i++) {
+		free(io->ifaces[i].name);
+	}
+	io->nifaces = 0;
+	return 0;
+}
+
+/*
+ * --period: a period instance starts with the automaton's processes and fds and the block
+ * requests in flight of the base priv (which has seen every event), as the peer's periods all
+ * read the one automaton.
+ */
+static int io_adopt(void *priv, const void *base_priv)
+{
+	struct io *io = priv;
+	const struct io *base = base_priv;
+	uint32_t index;
+
+	for (uint32_t i = 0; i < base->amap.count; i++) {
+		const struct aproc *from = &base->aprocs[i];
+		struct aproc *to;
+
+		if (lat_tid_map_get(&io->amap, base->amap.tids[i], &index) < 0 ||
+		    lat_grow((void **)&io->aprocs, &io->aprocs_cap, index + 1,
+			     sizeof(*io->aprocs))) {
+			return -ENOMEM;
+		}
+		to = &io->aprocs[index];
+		for (uint32_t f = 0; f < from->nfds; f++) {
+			if (afd_add(to, from->fds[f].fd, from->fds[f].filename, from->fds[f].type,
+				    from->fds[f].cloexec)) {
+				return -ENOMEM;
+			}
+		}
+		to->pending = from->pending;
+		to->pending.filename = NULL;
+		if (from->pending.filename &&
+		    !(to->pending.filename = strdup(from->pending.filename))) {
+			return -ENOMEM;
+		}
+	}
+	if (lat_grow((void **)&io->brqs, &io->brqs_cap, base->nbrqs + 1, sizeof(*io->brqs)) ||
+	    lat_grow((void **)&io->remaps, &io->remaps_cap, base->nremaps + 1,
+		     sizeof(*io->remaps))) {
+		return -ENOMEM;
+	}
+	if (base->nbrqs) {
+		memcpy(io->brqs, base->brqs, base->nbrqs * sizeof(*io->brqs));
+	}
+	io->nbrqs = base->nbrqs;
+	if (base->nremaps) {
+		memcpy(io->remaps, base->remaps, base->nremaps * sizeof(*io->remaps));
+	}
+	io->nremaps = base->nremaps;
+	return 0;
+}
+
 static int init_stats(void *priv, const struct lat_analysis_config *c)
 {
 	return io_init_want(priv, c, WANT_STATS);
@@ -2598,8 +2682,8 @@ static const char *const tags[] = {"io", "syscall", "stats", "freq", "log", "top
 		.options = LAT_OPTS_TOP | LAT_OPTS_MIN_MAX | LAT_OPTS_FREQ | LAT_OPTS_LOG |    \
 			   LAT_OPTS_STATS | LAT_OPTS_IO,                                       \
 		.priv_size = sizeof(struct io), .init = INIT, .handle_event = io_handle_event, \
-		.pre_event = io_pre_event, .finish = io_finish, .print_text = io_print_text,   \
-		.fini = io_fini,                                                               \
+		.pre_event = io_pre_event, .new_period = io_new_period, .adopt = io_adopt,     \
+		.finish = io_finish, .print_text = io_print_text, .fini = io_fini,             \
 	}
 
 const struct lat_analysis_ops lat_iousagetop_ops =

@@ -59,6 +59,8 @@ struct lat_periods {
 	bool have_first, started, ended;
 	lat_period_end_fn end_fn;
 	void *end_user;
+	lat_period_instance_fn inst_fn; /* every begin and end (complete or not) */
+	void *inst_user;
 	lat_periods_field_fn field_fn;
 	void *field_user;
 	struct lat_result text_extra; /* text-only tables: the groups' per-period statistics */
@@ -470,6 +472,12 @@ void lat_periods_destroy(struct lat_periods *p)
 	free(p);
 }
 
+void lat_periods_set_instance_callback(struct lat_periods *p, lat_period_instance_fn fn, void *user)
+{
+	p->inst_fn = fn;
+	p->inst_user = user;
+}
+
 void lat_periods_set_end_callback(struct lat_periods *p, lat_period_end_fn fn, void *user)
 {
 	p->end_fn = fn;
@@ -597,6 +605,13 @@ static void end_instance(struct lat_periods *p, struct pinst *in, bool completed
 	in->nkids = 0;
 	r->open = false;
 	r->completed = completed;
+	if (p->inst_fn) {
+		int ret = p->inst_fn(p, in->record, false, ts, p->inst_user);
+
+		if (ret && !p->status) {
+			p->status = ret;
+		}
+	}
 	if (!completed) {
 		return;
 	}
@@ -737,6 +752,13 @@ static void process_begins(struct lat_periods *p, struct pinst *parent, struct p
 				return;
 			}
 			(*list)[(*n)++] = in;
+			if (p->inst_fn) {
+				int ret = p->inst_fn(p, in->record, true, ev->ts, p->inst_user);
+
+				if (ret && !p->status) {
+					p->status = ret;
+				}
+			}
 		}
 	}
 	for (uint32_t i = 0; i < *n; i++) {
@@ -793,6 +815,11 @@ const char *lat_periods_def_path(const struct lat_periods *p, uint32_t def)
 const char *lat_periods_def_name(const struct lat_periods *p, uint32_t def)
 {
 	return p->defs[def].name ? p->defs[def].name : "";
+}
+
+const struct lat_period_record *lat_periods_record(const struct lat_periods *p, uint32_t record)
+{
+	return record < p->nrecords ? &p->records[record] : NULL;
 }
 
 uint64_t lat_periods_count(const struct lat_periods *p)

@@ -70,6 +70,19 @@ void lat_periods_destroy(struct lat_periods *p);
 void lat_periods_set_end_callback(struct lat_periods *p, lat_period_end_fn fn, void *user);
 
 /*
+ * Called when an instance begins (begin: its begin event, at ts) and when it ends, completed or
+ * not (its parent ended, or lat_periods_finish(): the peer's _remove_periods calls its period
+ * end callback for those too), children before their parent: what --period on the other
+ * analyses needs (lib/analyses/analysis.c). A non-zero return becomes lat_periods_event()'s.
+ */
+typedef int (*lat_period_instance_fn)(const struct lat_periods *p, uint32_t record, bool begin,
+				      int64_t ts, void *user);
+void lat_periods_set_instance_callback(struct lat_periods *p, lat_period_instance_fn fn,
+				       void *user);
+/* A record (lat_period_instance_fn's). */
+const struct lat_period_record *lat_periods_record(const struct lat_periods *p, uint32_t record);
+
+/*
  * Reads a field of an event for the expressions. By default the fields of CTF events are read
  * from ev->raw (a bt_event) through ctf_fields; another source (or a test) sets its own reader.
  * $name never reaches it (ev->name is used). Fill *out (LAT_PVAL_MISSING if absent); strings

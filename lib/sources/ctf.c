@@ -176,6 +176,9 @@ struct class_map {
 	uint8_t nfields;
 	bool has_clock; /* the stream class has a default clock (LTTng's always do) */
 	int8_t ctx_pid, ctx_tid, ctx_procname; /* member index in the common context, or -1 */
+	/* where cpu_id is, babeltrace 1's lookup order: the payload, the event's specific
+	   context, the stream's common context (member index, or -1), else the packet context */
+	int16_t cpu_payload, cpu_specific, cpu_common;
 	uint32_t syscall_id;
 	const char *syscall_name;
 	struct resolved_field fields[MAX_FIELDS];
@@ -212,6 +215,7 @@ struct lat_ctf_source {
 	int run_status; /* callback's negative errno, or 0 */
 	bool stop;
 	char error[512];
+	char note[600]; /* what was guessed about the traces (trace_is_kernel()), or empty */
 
 	/* lttng-live (net:// URLs): no folders, no index; checks made on the first events */
 	bool live, kernel_only;
@@ -561,9 +565,92 @@ static uint64_t dir_size(const char *dir)
 	return total;
 }
 
-/* Keeps the kernel traces (env domain "kernel"), reads the tracer version and index ranges. */
+/*
+ * The first kernel event the metadata declares (`name = "sched_switch";`...), or NULL: the
+ * event names lttng-modules writes and lttng-analyses reads.
+ */
+static const char *declared_kernel_event(const char *meta, size_t len, char *out, size_t out_len)
+{
+	static const char *const prefixes[] = {
+	    "sched_",     "syscall_entry_",    "syscall_exit_", "exit_syscall", "sys_",
+	    "irq_",       "softirq_",          "block_rq_",     "kmem_",        "lttng_statedump_",
+	    "net_dev_",   "netif_receive_skb", "timer_",        "hrtimer_",     "kvm_",
+	    "writeback_", "mm_vmscan_",        "power_cpu_",    "inet_sock_"};
+	const char *p = meta, *end = meta + len;
+
+	while ((p = memmem(p, end - p, "name", 4))) {
+		const char *q = p + 4;
+		size_t n = 0;
+
+		if (p > meta && (p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z'))) {
+			p = q;
+			continue;
+		}
+		while (q < end && (*q == ' ' || *q == '\t')) {
+			q++;
+		}
+		if (q >= end || *q != '=') {
+			p = q;
+			continue;
+		}
+		q++;
+		while (q < end && (*q == ' ' || *q == '\t' || *q == '"')) {
+			q++;
+		}
+		while (q < end && *q != '"' && *q != ';' && *q != '\n' && n + 1 < out_len) {
+			out[n++] = *q++;
+		}
+		out[n] = '\0';
+		for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+			if (strncmp(out, prefixes[i], strlen(prefixes[i])) == 0) {
+				return out;
+			}
+		}
+		p = q;
+	}
+	return NULL;
+}
+
+/*
+ * Is the trace of `dir` a kernel one? As lttng-analyses decides (it never reads env.domain:
+ * it takes tracer_major/minor from the folder named `kernel` and handles the events it knows):
+ * env domain "kernel" is one; another domain ("ust") is not; without a domain (CTF writers,
+ * converters, older tracers), one that declares kernel events is, and the decision is written
+ * in src->note unless the folder is also named `kernel` (LTTng's SESSION/kernel/ layout).
+ */
+static bool trace_is_kernel(struct lat_ctf_source *src, const char *dir, const char *meta,
+			    size_t len)
+{
+	char value[64], event[64];
+	const char *base = strrchr(dir, '/');
+	bool kernel_folder;
+
+	if (metadata_value(meta, len, "domain", value, sizeof(value))) {
+		return strcmp(value, "kernel") == 0;
+	}
+	if (!declared_kernel_event(meta, len, event, sizeof(event))) {
+		return false;
+	}
+	base = base ? base + 1 : dir;
+	kernel_folder = strcmp(base, "kernel") == 0;
+	if (!kernel_folder && !src->note[0]) {
+		snprintf(src->note, sizeof(src->note),
+			 "%s: no env.domain in its metadata: read as a kernel trace (it declares "
+			 "kernel events, e.g. %s)",
+			 dir, event);
+	}
+	return true;
+}
+
+/*
+ * Keeps the kernel traces (trace_is_kernel()), reads the tracer version and index ranges.
+ * Returns how many traces are kept, or -1 (the error set) when they are not one trace:
+ * babeltrace2's src.ctf.fs reads one trace (one UUID) at a time ("Multiple traces given, but
+ * UUIDs don't match"), so the error lists them for the user to pass one.
+ */
 static int inspect_traces(struct lat_ctf_source *src, bool kernel_only)
 {
+	char uuids[MAX_TRACES][64];
 	int kept = 0;
 	bool index_ok = true;
 	int64_t ibegin = INT64_MIN, iend = INT64_MAX, ubegin = INT64_MAX, uend = INT64_MIN;
@@ -577,13 +664,15 @@ static int inspect_traces(struct lat_ctf_source *src, bool kernel_only)
 		if (!meta) {
 			continue;
 		}
-		kernel = metadata_value(meta, len, "domain", value, sizeof(value)) &&
-			 strcmp(value, "kernel") == 0;
+		kernel = trace_is_kernel(src, src->dirs[i], meta, len);
 		if (kernel_only && !kernel) {
 			free(meta);
 			free(src->dirs[i]);
 			src->dirs[i] = NULL;
 			continue;
+		}
+		if (!metadata_value(meta, len, "uuid", uuids[kept], sizeof(uuids[kept]))) {
+			uuids[kept][0] = '\0';
 		}
 		if (kernel && !src->have_tracer_version &&
 		    metadata_value(meta, len, "tracer_major", value, sizeof(value))) {
@@ -614,6 +703,20 @@ static int inspect_traces(struct lat_ctf_source *src, bool kernel_only)
 		src->dirs[i] = NULL;
 	}
 	src->ndirs = kept;
+	for (int i = 1; i < kept; i++) {
+		if (strcmp(uuids[i], uuids[0]) != 0) {
+			size_t n = (size_t)snprintf(src->error, sizeof(src->error),
+						    "%d traces there, with different UUIDs (one "
+						    "trace at a time: pass one of them):",
+						    kept);
+
+			for (int j = 0; j < kept && n < sizeof(src->error); j++) {
+				n += (size_t)snprintf(src->error + n, sizeof(src->error) - n,
+						      "%s %s", j ? "," : "", src->dirs[j]);
+			}
+			return -1;
+		}
+	}
 	if (index_ok && kept > 0) {
 		src->inter_begin = ibegin;
 		src->inter_end = iend;
@@ -814,6 +917,10 @@ static int build_class_map(struct lat_ctf_source *src, const bt_event_class *ec,
 	map->ctx_pid = (int8_t)member_index(common, "pid");
 	map->ctx_tid = (int8_t)member_index(common, "tid");
 	map->ctx_procname = (int8_t)member_index(common, "procname");
+	map->cpu_payload = (int16_t)member_index(payload, "cpu_id");
+	map->cpu_specific = (int16_t)member_index(
+	    bt_event_class_borrow_specific_context_field_class_const(ec), "cpu_id");
+	map->cpu_common = (int16_t)member_index(common, "cpu_id");
 	if (!name) {
 		return 0;
 	}
@@ -932,6 +1039,53 @@ static uint32_t packet_cpu(struct lat_ctf_source *src, const bt_event *event)
 	return src->last_cpu;
 }
 
+/* An integer field's value as a CPU number; false when it is not an integer. */
+static bool field_cpu(const bt_field *f, uint32_t *cpu)
+{
+	bt_field_class_type type = f ? bt_field_get_class_type(f) : 0;
+
+	if (f && bt_field_class_type_is(type, BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER)) {
+		*cpu = (uint32_t)bt_field_integer_unsigned_get_value(f);
+		return true;
+	}
+	if (f && bt_field_class_type_is(type, BT_FIELD_CLASS_TYPE_SIGNED_INTEGER)) {
+		*cpu = (uint32_t)bt_field_integer_signed_get_value(f);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The event's CPU, looked up as babeltrace 1 (lttng-analyses' reader) looks up `cpu_id`: in
+ * the payload, then the event's context, the stream's event context, and last the packet
+ * context (where lttng-modules puts it; CTF writers may put it in the events instead).
+ */
+static uint32_t event_cpu(struct lat_ctf_source *src, const struct class_map *map,
+			  const bt_event *event)
+{
+	uint32_t cpu;
+
+	if (map->cpu_payload >= 0 &&
+	    field_cpu(bt_field_structure_borrow_member_field_by_index_const(
+			  bt_event_borrow_payload_field_const(event), map->cpu_payload),
+		      &cpu)) {
+		return cpu;
+	}
+	if (map->cpu_specific >= 0 &&
+	    field_cpu(bt_field_structure_borrow_member_field_by_index_const(
+			  bt_event_borrow_specific_context_field_const(event), map->cpu_specific),
+		      &cpu)) {
+		return cpu;
+	}
+	if (map->cpu_common >= 0 &&
+	    field_cpu(bt_field_structure_borrow_member_field_by_index_const(
+			  bt_event_borrow_common_context_field_const(event), map->cpu_common),
+		      &cpu)) {
+		return cpu;
+	}
+	return packet_cpu(src, event);
+}
+
 static inline void store_integer(struct lat_kevent *ev, const struct resolved_field *rf,
 				 const bt_field *field)
 {
@@ -967,7 +1121,8 @@ static int check_live_trace(struct lat_ctf_source *src, const bt_trace *trace)
 	int version[3] = {0, 0, 0}, found = 0;
 
 	src->checked_trace = trace;
-	if (src->kernel_only && (!domain || strcmp(domain, "kernel") != 0)) {
+	/* no domain: accepted, as lttng-analyses does (it never reads it) */
+	if (src->kernel_only && domain && strcmp(domain, "kernel") != 0) {
 		set_error(src,
 			  "no kernel events in this live session (its trace's domain is '%s'): "
 			  "this analysis needs a kernel session (lttng enable-event -k)",
@@ -1031,7 +1186,7 @@ static int handle_event(struct lat_ctf_source *src, const bt_message *msg)
 	ev.type = map->type;
 	ev.name = map->name;
 	ev.raw = event;
-	ev.cpu = packet_cpu(src, event);
+	ev.cpu = event_cpu(src, map, event);
 	if (map->ctx_pid >= 0 || map->ctx_tid >= 0 || map->ctx_procname >= 0) {
 		const bt_field *ctx = bt_event_borrow_common_context_field_const(event);
 		const bt_field *f;
@@ -1439,9 +1594,13 @@ int lat_ctf_source_open(const char *path, const struct lat_ctf_options *opts,
 		ret = -ENODATA;
 		goto fail;
 	}
-	if (inspect_traces(src, opts ? opts->kernel_only : true) == 0) {
-		set_error(src, "no kernel trace there (only user-space or unreadable traces)");
-		ret = -EMEDIUMTYPE;
+	ret = inspect_traces(src, opts ? opts->kernel_only : true);
+	if (ret <= 0) {
+		if (ret == 0) {
+			set_error(src,
+				  "no kernel trace there (only user-space or unreadable traces)");
+		}
+		ret = ret == 0 ? -EMEDIUMTYPE : -EINVAL;
 		goto fail;
 	}
 	ret = build_graph(src);
@@ -1539,6 +1698,11 @@ int lat_ctf_source_run(struct lat_ctf_source *src, lat_ctf_event_fn fn, void *us
 const char *lat_ctf_source_error(const struct lat_ctf_source *src)
 {
 	return src->error;
+}
+
+const char *lat_ctf_source_note(const struct lat_ctf_source *src)
+{
+	return src->note;
 }
 
 void lat_ctf_source_range(const struct lat_ctf_source *src, int64_t *begin, int64_t *end)

@@ -20,7 +20,7 @@ struct lat_ctf_source;
 
 struct lat_ctf_options {
 	bool intersect; /* keep only the time range every stream covers (lttng-analyses' default) */
-	bool kernel_only; /* refuse traces whose env domain is not "kernel" */
+	bool kernel_only; /* refuse traces that are not kernel ones (lat_ctf_source_open()) */
 };
 
 /* One report of lost events or packets, as the tracer wrote it. */
@@ -81,6 +81,12 @@ void lat_ctf_source_interrupt(struct lat_ctf_source *src);
 
 /* One line describing the last failure (empty when none). */
 const char *lat_ctf_source_error(const struct lat_ctf_source *src);
+
+/*
+ * One line saying what was guessed when the traces do not say it (a trace without env.domain
+ * read as a kernel trace from the events it declares), or an empty string.
+ */
+const char *lat_ctf_source_note(const struct lat_ctf_source *src);
 
 /* The range the streams cover, in ns since the epoch (before intersection). */
 void lat_ctf_source_range(const struct lat_ctf_source *src, int64_t *begin, int64_t *end);

@@ -193,6 +193,76 @@ while IFS='|' read -r trace analysis id opts comment; do
 	fi
 done < <("$LATSCOPE_SRC/scripts/gen-expected.sh" --cases)
 
+# --- traces as others write them, and the options of the peer every analysis has ---------------
+# (docs/conformance.md: kernel-ness, cpu_id lookup, several traces, -V, --debug, periods, -r)
+if path=$(trace_path cputop_nodomain) && ctfw=$(trace_path ctfw_cputop); then
+	timeout 60 "$LATSCOPE" analyze cputop --no-intersection --gmt --skip-validation "$path" \
+		>"$TMP/nd.out" 2>"$TMP/nd.err"
+	rc=$?
+	grep -q '^latscope: note: .*/trace: no env.domain in its metadata: read as a kernel trace (it declares kernel events, e.g. sched_switch)$' "$TMP/nd.err"
+	ok $? "no env.domain, folder not named kernel: analysed (exit $rc), with a note saying what was guessed"
+	[ "$rc" = 0 ] || diag "stderr: $(head -3 "$TMP/nd.err")"
+	timeout 60 "$LATSCOPE" analyze cputop --no-intersection --gmt --skip-validation "$ctfw" \
+		>"$TMP/cw.out" 2>"$TMP/cw.err"
+	is "$?:$(wc -c <"$TMP/cw.err")" "0:0" "no env.domain in a kernel/ folder (the peer's own tests' layout): analysed, nothing on stderr"
+	grep -q ' 66.00 % CPU 1$' "$TMP/cw.out" && grep -q '100.00 % CPU 5$' "$TMP/cw.out"
+	ok $? "cpu_id as an event field: CPUs 1 and 5 from the events (66.00 %, 100.00 %)"
+	if ust=$("$PY" "$MAKE_TRACE" "$TMP/other" ust_only >/dev/null 2>&1 && echo "$TMP/other/ust_only"); then
+		timeout 60 "$LATSCOPE" analyze cputop --gmt "$ust" >/dev/null 2>"$TMP/ust.err"
+		rc=$?
+		[ "$rc" = 1 ] && grep -q 'no kernel trace there' "$TMP/ust.err"
+		ok $? "env.domain \"ust\": still refused (exit $rc: $(head -1 "$TMP/ust.err"))"
+	fi
+	# several traces of different UUIDs in one folder: listed, one asked for
+	mkdir -p "$TMP/several"
+	cp -r "$path" "$TMP/several/a" && cp -r "$ctfw" "$TMP/several/b"
+	timeout 60 "$LATSCOPE" analyze cputop --gmt "$TMP/several" >/dev/null 2>"$TMP/sev.err"
+	rc=$?
+	[ "$rc" = 1 ] && grep -q "^latscope: $TMP/several: 2 traces there, with different UUIDs (one trace at a time: pass one of them): $TMP/several/a/trace, $TMP/several/b/kernel$" "$TMP/sev.err"
+	ok $? "a folder of 2 traces with different UUIDs: both listed, exit 1 (got $rc)"
+	[ "$rc" = 1 ] || diag "stderr: $(head -2 "$TMP/sev.err")"
+	# -V, --debug, --progress-use-size
+	out=$("$LATSCOPE" analyze irqstats -V 2>&1)
+	is "$?:$out" "0:latscope $("$LATSCOPE" --version | awk '{print $2}') (lttng-analyses 0.6.1's analyses)" "-V prints the version, exit 0"
+	"$LATSCOPE" analyze cputop --debug --no-intersection --skip-validation "$ctfw" >/dev/null 2>"$TMP/dbg.err"
+	grep -q "^latscope: debug: $ctfw: streams cover \[1000000000, 11000000000\] ns, intersection \[1000000000, 11000000000\] ns, kernel tracer 2.8.0, " "$TMP/dbg.err"
+	ok $? "--debug says the range, intersection and tracer version on stderr"
+	"$LATSCOPE" analyze cputop --lami --output-progress --progress-use-size --no-intersection \
+		--skip-validation "$ctfw" >"$TMP/pus.out" 2>&1
+	size=$(find "$ctfw/kernel" -maxdepth 1 -type f -printf '%s\n' | awk '{s += $1} END {print s}')
+	grep -q "^0 Starting analysis: $(awk -v s="$size" 'BEGIN {printf "%.0f", s / 30}') estimated events$" "$TMP/pus.out"
+	rc=$?
+	ok $rc "--progress-use-size: LAMI progress from the streams' size (30 B an event, as the peer)"
+	[ $rc = 0 ] || show_head "$TMP/pus.out" 3
+	# the period options' usage errors
+	"$LATSCOPE" analyze cputop --period-begin sched_switch -r 1 "$ctfw" >/dev/null 2>"$TMP/pe.err"
+	is "$?" 2 "--period* with -r: a usage error, as the peer's ($(grep -v '^Warning\|^ *--\|^$\|^Please' "$TMP/pe.err" | head -1))"
+	"$LATSCOPE" analyze cputop --period-begin sched_switch --period 'x:$evt.$name=="a"' "$ctfw" \
+		>/dev/null 2>"$TMP/pe.err"
+	is "$?" 2 "old-style and --period periods together: a usage error"
+	"$LATSCOPE" analyze cputop --period 'x:$evt.$name==' "$ctfw" >/dev/null 2>"$TMP/pe.err"
+	[ $? = 2 ] && grep -q "^latscope: --period: column 15: " "$TMP/pe.err"
+	ok $? "a malformed --period: one line with the column, exit 2, before the trace is read"
+	"$LATSCOPE" analyze cputop --period 'x:$evt.$name=="nothing"' --no-intersection "$ctfw" \
+		>"$TMP/pn.out" 2>&1
+	is "$?:$(grep -c Timerange "$TMP/pn.out")" "0:0" "--period that never begins: no result, exit 0 (as the peer)"
+	"$LATSCOPE" analyze cputop --lami --period 'x:$evt.$name=="nothing"' --no-intersection \
+		"$ctfw" >"$TMP/pn.json" 2>&1
+	is "$(cat "$TMP/pn.json")" '{"results": []}' "--period that never begins, LAMI: no table"
+else
+	skip "synthetic traces not available (make_trace.py failed: $(head -2 "$TMP/synth.log"))"
+fi
+
+# the peer's own cputop test, live: the peer on a fresh ctfw_cputop prints the stored reference
+if [ "$have_peer" = 1 ]; then
+	"$PY" "$MAKE_TRACE" "$TMP/live2" ctfw_cputop
+	(cd "$TMP" && "$PY" /usr/bin/lttng-cputop --no-color --no-progress --skip-validation --gmt \
+		--no-intersection "$TMP/live2/ctfw_cputop" >"$TMP/peer2.txt" 2>&1)
+	diff -u "$EXPECTED/ctfw_cputop/cputop_--no-intersection.txt" "$TMP/peer2.txt" >"$TMP/diff" 2>&1
+	ok $? "peer live: lttng-cputop on a fresh ctfw_cputop (the peer's own test trace) prints the stored reference"
+	[ -s "$TMP/diff" ] && show_head "$TMP/diff" 20
+fi
+
 # --- LAMI metadata -----------------------------------------------------------------------------------
 for analysis in "${enabled[@]}"; do
 	rc=$(run_latscope "$TMP/meta.json" "$TMP/meta.err" "$analysis" --lami --metadata)

@@ -135,7 +135,14 @@ class KernelTrace:
 
     def __init__(self, session_dir, tracer=(2, 10, 5), domain='kernel', subdir='kernel',
                  offset_s=DEFAULT_OFFSET_S, hostname='latscope-test', packet_events=256,
-                 stagger_ns=0, layouts=None):
+                 stagger_ns=0, layouts=None, cpu_field=False):
+        # domain=None: no env.domain (nor tracer_name, hostname...), as generic CTF writers
+        # write; cpu_field: cpu_id is a field of every event (the payload's last one) and the
+        # events go to one stream (new_stream() starts another), as lttng-analyses' own test
+        # writer does, instead of lttng-modules' one stream per CPU with cpu_id in its packets
+        self.cpu_field = cpu_field
+        self.stream_of = []  # by seq: the stream number (cpu_field traces)
+        self.stream_no = 0
         self.session_dir = session_dir
         self.path = os.path.join(session_dir, subdir)
         self.tracer = tracer
@@ -155,8 +162,13 @@ class KernelTrace:
     # --- event collection ------------------------------------------------------------------
     def ev(self, ts_ns, cpu, event, /, **fields):
         ts = int(ts_ns) + cpu * self.stagger_ns
+        self.stream_of.append(self.stream_no)
         self.events.append((ts, len(self.events), cpu, event, fields))
         self.cpus.add(cpu)
+
+    def new_stream(self):
+        """cpu_field traces: the next events go to a new stream (no-op otherwise)."""
+        self.stream_no += 1
 
     def lost(self, ts_ns, cpu, count):
         """count events discarded by the tracer on CPU cpu, in the packet that holds ts_ns."""
@@ -267,6 +279,8 @@ class KernelTrace:
                ('tracer_name', 'lttng-modules' if self.domain == 'kernel' else 'lttng-ust'),
                ('tracer_major', self.tracer[0]), ('tracer_minor', self.tracer[1]),
                ('tracer_patchlevel', self.tracer[2])]
+        if self.domain is None:  # a generic CTF writer: the tracer version only
+            env = [('writer', 'make_trace.py')] + env[-3:]
         for k, v in env:
             writer.add_environment_field(k, v)
         sc = CTFWriter.StreamClass('channel0')
@@ -286,14 +300,22 @@ class KernelTrace:
                     ec.add_field(types['nh_var'], '_network_header')
                 else:
                     ec.add_field(types[code], '_' + fname)
+            if self.cpu_field:
+                ec.add_field(types['u32'], '_cpu_id')
             sc.add_event_class(ec)
             classes[name] = (ec, layout)
+        streams = {}
+        if self.cpu_field:  # one stream (a few with new_stream()), cpu_id in the events
+            for n in sorted(set(self.stream_of)):
+                streams[n] = [writer.create_stream(sc), 0]
+            self._write_events(clock, classes, streams, lambda seq, cpu: self.stream_of[seq])
+            writer.flush_metadata()
+            return
         # cpu_id in the packet context, where lttng-modules puts it
         pct = _lib.bt_ctf_stream_class_get_packet_context_type(_ptr(sc._sc))
         if _lib.bt_ctf_field_type_structure_add_field(ctypes.c_void_p(pct),
                                                       _ptr(types['u32']._ft), b'cpu_id'):
             raise RuntimeError('cannot add cpu_id to the packet context')
-        streams = {}
         for cpu in sorted(self.cpus):
             s = writer.create_stream(sc)
             pc = _lib.bt_ctf_stream_get_packet_context(_ptr(s._s))
@@ -301,8 +323,12 @@ class KernelTrace:
             _lib.bt_ctf_field_unsigned_integer_set_value(ctypes.c_void_p(f),
                                                           ctypes.c_uint64(cpu))
             streams[cpu] = [s, 0]
+        self._write_events(clock, classes, streams, lambda seq, cpu: cpu)
+        writer.flush_metadata()
+
+    def _write_events(self, clock, classes, streams, stream_key):
         lost = sorted(self.discarded)
-        for ts, _, cpu, name, fields in sorted(self.events, key=lambda e: (e[0], e[1])):
+        for ts, seq, cpu, name, fields in sorted(self.events, key=lambda e: (e[0], e[1])):
             while lost and lost[0][0] <= ts:
                 _, lcpu, count = lost.pop(0)
                 streams[lcpu][0].append_discarded_events(count)
@@ -325,8 +351,10 @@ class KernelTrace:
                     e.payload('_' + fname).value = str(v)
                 else:
                     e.payload('_' + fname).value = int(v)
+            if self.cpu_field:
+                e.payload('_cpu_id').value = cpu
             clock.time = ts
-            st = streams[cpu]
+            st = streams[stream_key(seq, cpu)]
             st[0].append_event(e)
             st[1] += 1
             if st[1] % self.packet_events == 0:
@@ -335,7 +363,6 @@ class KernelTrace:
             streams[cpu][0].append_discarded_events(count)
         for s, _ in streams.values():
             s.flush()
-        writer.flush_metadata()
 
 
 # --- scenarios ------------------------------------------------------------------------------
@@ -351,11 +378,11 @@ def scenario(default=True):
 
 
 @scenario()
-def cputop(d):
+def cputop(d, **style):
     """The peer's cputop test: 100 % on CPU 5, 20 % (CPU 0) and 25 % (CPU 1) tasks, alternating
     with swapper every 100 ms; per-stream CPU ids. Use --no-intersection (CPUs span different
     ranges)."""
-    t = KernelTrace(d, tracer=(2, 8, 0), offset_s=0)
+    t = KernelTrace(d, tracer=(2, 8, 0), offset_s=0, **style)
     t.sched_switch(1000, 5, 'swapper/5', 0, 'prog100pc-cpu5', 42)
     t.switch_50pc(1100, 5000, 0, 100, 'swapper/0', 0, 'prog20pc-cpu0', 30664)
     t.switch_50pc(5100, 10000, 1, 100, 'swapper/1', 0, 'prog25pc-cpu1', 30665)
@@ -364,11 +391,11 @@ def cputop(d):
 
 
 @scenario()
-def irq(d):
+def irq(d, **style):
     """The peer's irq test: softirq raise/entry/exit on CPUs 1 and 3 (TIMER, RCU, SCHED), six
     ahci hard IRQs (41) each raising BLOCK on CPU 0, one softirq_exit without entry. Use
     --no-intersection."""
-    t = KernelTrace(d, tracer=(2, 8, 0), offset_s=0)
+    t = KernelTrace(d, tracer=(2, 8, 0), offset_s=0, **style)
     seq = [('raise', 1000, 1, 1), ('raise', 1001, 3, 1), ('raise', 1002, 1, 9),
            ('exit', 1003, 0, 4), ('raise', 1004, 3, 9), ('raise', 1005, 3, 7),
            ('entry', 1006, 3, 1), ('entry', 1007, 1, 1), ('exit', 1008, 1, 1),
@@ -387,12 +414,12 @@ def irq(d):
 
 
 @scenario()
-def io(d):
+def io(d, **style):
     """The peer's io test: statedump of app (99) and of fd 3 'testfile' of app2 (100); write of
     10 B, read of 100 B, a read on an unknown fd of an unknown task (101) returning 42; a block
     write and read on dev 8:0; net xmit on wlan0 and receive on wlan1/wlan0; an open. Use
     --no-intersection."""
-    t = KernelTrace(d, tracer=(2, 8, 0), offset_s=0)
+    t = KernelTrace(d, tracer=(2, 8, 0), offset_s=0, **style)
     t.statedump_process(1000, 0, 99, 99, 'app', ppid=98)
     t.ev(1001 * MS, 0, 'lttng_statedump_file_descriptor', pid=100, fd=3, flags=0, fmode=0,
          filename='testfile')
@@ -418,15 +445,68 @@ def io(d):
 
 
 @scenario()
-def no_intersection(d):
+def no_intersection(d, **style):
     """The peer's intersection test: CPU 3 holds [1005, 1009] ms, CPU 2 only 1010 ms; the streams
     do not overlap, so the default (intersection) mode has nothing to analyse."""
-    t = KernelTrace(d, tracer=(2, 8, 0), offset_s=0)
+    t = KernelTrace(d, tracer=(2, 8, 0), offset_s=0, **style)
     t.ev(1005 * MS, 3, 'softirq_raise', vec=1)
     t.ev(1006 * MS, 3, 'softirq_entry', vec=1)
     t.ev(1009 * MS, 3, 'softirq_exit', vec=1)
+    t.new_stream()
     t.ev(1010 * MS, 2, 'softirq_exit', vec=7)
     return t
+
+
+# The same four scenarios as lttng-analyses' own integration tests write them (its
+# tests/integration/trace_writer.py, babeltrace 1's CTFWriter): one stream for every CPU,
+# cpu_id a field of each event, no env.domain, the tracer version only.
+CTF_WRITER = {'domain': None, 'cpu_field': True}
+
+
+@scenario()
+def ctfw_cputop(d):
+    """cputop as the peer's test writer writes it: one stream, cpu_id an event field, no
+    env.domain (kernel-ness from the events, CPUs from the events). Use --no-intersection."""
+    return cputop(d, **CTF_WRITER)
+
+
+@scenario()
+def ctfw_irq(d):
+    """irq as the peer's test writer writes it (one stream, cpu_id an event field, no
+    env.domain). Use --no-intersection."""
+    return irq(d, **CTF_WRITER)
+
+
+@scenario()
+def ctfw_io(d):
+    """io as the peer's test writer writes it (one stream, cpu_id an event field, no
+    env.domain); one stream, so the intersection is the whole trace."""
+    return io(d, **CTF_WRITER)
+
+
+@scenario()
+def ctfw_intersect(d):
+    """no_intersection as the peer's test writer writes it: a first stream with CPU 3's events
+    [1005, 1009] ms, a second one with CPU 2's at 1010 ms (cpu_id an event field, no
+    env.domain)."""
+    return no_intersection(d, **CTF_WRITER)
+
+
+@scenario()
+def cputop_nodomain(d):
+    """cputop as lttng-modules writes it (one stream per CPU, cpu_id in the packets) but
+    without env.domain, in a folder not named kernel (SESSION/trace/): read as a kernel trace
+    from the events it declares, with a note saying so. Use --no-intersection."""
+    t = cputop(d, domain=None)
+    t.path = os.path.join(d, 'trace')
+    return t
+
+
+@scenario()
+def irq_cpufield(d):
+    """irq of an lttng-modules-like trace (env.domain kernel) whose cpu_id is an event field
+    (one stream): softirqs of different CPUs stay apart. Use --no-intersection."""
+    return irq(d, cpu_field=True)
 
 
 @scenario()
