@@ -34,6 +34,14 @@ struct {
 	__type(value, __u8);
 } lat_rec_strargs SEC(".maps");
 
+/* When each CPU last forced a wake-up of the reader (lat_rec_submit). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lat_rec_woken SEC(".maps");
+
 static __always_inline void *lat_rec_reserve(__u32 payload, __u16 kind)
 {
 	struct lat_rec_hdr *hdr;
@@ -59,10 +67,41 @@ static __always_inline void *lat_rec_reserve(__u32 payload, __u16 kind)
 
 #define LAT_REC_RESERVE(type, kind) ((type *)lat_rec_reserve(sizeof(type), kind))
 
-static __always_inline void lat_rec_submit(void *payload)
+/*
+ * Commits a record without waking the reader: it reads on its timer (LTTng's consumer read
+ * timer), so its own wake-ups, recorded as sched_switch and timer events, do not wake it again
+ * in a loop. Only the record that fills the ring past the watermark wakes it early; past the
+ * watermark, in case that one was missed (another CPU's record crossed it between reservation
+ * and query), at most one record per wake_gap_ns per CPU: every commit past the watermark
+ * would raise an interrupt while the reader drains the ring.
+ */
+static __always_inline void lat_rec_commit(void *payload, __u32 payload_size)
 {
-	bpf_ringbuf_submit((struct lat_rec_hdr *)payload - 1, 0);
+	struct lat_rec_hdr *hdr = (struct lat_rec_hdr *)payload - 1;
+	__u64 flags = BPF_RB_NO_WAKEUP, avail, *woken;
+	/* the record's bytes in the ring: 8 of the kernel's header, the data rounded to 8 */
+	__u64 used = 8 + ((sizeof(*hdr) + payload_size + 7) & ~7ull);
+	__u32 zero = 0;
+
+	if (!lat_rec_config.wake_bytes) {
+		bpf_ringbuf_submit(hdr, 0);
+		return;
+	}
+	avail = bpf_ringbuf_query(&lat_rec_events, BPF_RB_AVAIL_DATA);
+	if (avail >= lat_rec_config.wake_bytes) {
+		woken = bpf_map_lookup_elem(&lat_rec_woken, &zero);
+		if (avail < lat_rec_config.wake_bytes + used ||
+		    (woken && hdr->ts - *woken >= lat_rec_config.wake_gap_ns)) {
+			flags = BPF_RB_FORCE_WAKEUP;
+			if (woken) {
+				*woken = hdr->ts;
+			}
+		}
+	}
+	bpf_ringbuf_submit(hdr, flags);
 }
+
+#define lat_rec_submit(rec) lat_rec_commit(rec, sizeof(*(rec)))
 
 /* LTTng writes priorities as the kernel's prio - MAX_RT_PRIO (20 for nice 0). */
 static __always_inline __s32 lat_prio(struct task_struct *t)

@@ -175,6 +175,11 @@ struct lat_rec_config {
 	__u32 self_tgid; /* the recorder: its syscalls are not recorded (0: record them) */
 	__u32 pad;
 	__u64 vmemmap_base_addr; /* address of the kernel's vmemmap_base (for pfn), 0: unknown */
+	/* The reader is not woken per record (it reads on a timer): a probe wakes it only when the
+	 * ring holds at least wake_bytes, and at most once per wake_gap_ns on its CPU. 0: every
+	 * record wakes it (the kernel's default: when the ring was empty). */
+	__u64 wake_bytes;
+	__u64 wake_gap_ns;
 };
 
 #endif /* LATSCOPE_BPF_RECORD_H */

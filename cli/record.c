@@ -669,7 +669,8 @@ static int run_record(struct lat_record_opts *opts, uint64_t duration_ns, bool q
 		deadline = now_ns() + duration_ns;
 	}
 	while (!record_stop) {
-		int timeout = 100;
+		/* the read timer; the probes wake us earlier only past the ring's watermark */
+		int timeout = LAT_RECORD_READ_TIMER_MS;
 
 		if (deadline) {
 			uint64_t now = now_ns();
@@ -677,7 +678,7 @@ static int run_record(struct lat_record_opts *opts, uint64_t duration_ns, bool q
 			if (now >= deadline) {
 				break;
 			}
-			if (deadline - now < 100000000ull) {
+			if (deadline - now < LAT_RECORD_READ_TIMER_MS * 1000000ull) {
 				timeout = (int)((deadline - now) / 1000000) + 1;
 			}
 		}

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -157,6 +158,7 @@ struct sys_class {
 struct lat_record {
 	struct record_bpf *skel;
 	struct ring_buffer *rb;
+	int epoll_fd; /* the ring buffer, edge-triggered: ready once per wake-up of the probes */
 	struct lat_ctf_writer *writer;
 	uint32_t cpus;
 	uint64_t selected[2]; /* bit i: rec_events[i]; [1] bit 0: syscalls */
@@ -1096,6 +1098,7 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 	if (!rec) {
 		return -ENOMEM;
 	}
+	rec->epoll_fd = -1;
 	err = parse_selection(opts->events, &rec->selected[0], &rec->syscalls, why, why_len);
 	if (err) {
 		free(rec);
@@ -1142,6 +1145,8 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 	}
 	rec->skel->rodata->lat_rec_config.self_tgid = opts->record_self ? 0 : (uint32_t)getpid();
 	rec->skel->rodata->lat_rec_config.vmemmap_base_addr = ksym_address("vmemmap_base");
+	rec->skel->rodata->lat_rec_config.wake_bytes = ring / LAT_RECORD_WAKE_FRACTION;
+	rec->skel->rodata->lat_rec_config.wake_gap_ns = LAT_RECORD_WAKE_GAP_NS;
 	bpf_map__set_max_entries(rec->skel->maps.lat_rec_events, (uint32_t)ring);
 	for (size_t e = 0; e < N(rec_events); e++) {
 		struct bpf_program *prog =
@@ -1185,6 +1190,17 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 	if (!rec->rb) {
 		err = -errno;
 		set_why(why, why_len, "cannot read the ring buffer: %s", strerror(-err));
+		goto error;
+	}
+	/* Edge-triggered: libbpf's own epoll is level-triggered, so a ring that always holds a few
+	 * records (the probes no longer wake the reader per record) would be ready at every wait
+	 * and the reader would spin under load. */
+	rec->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (rec->epoll_fd < 0 ||
+	    epoll_ctl(rec->epoll_fd, EPOLL_CTL_ADD, bpf_map__fd(rec->skel->maps.lat_rec_events),
+		      &(struct epoll_event){.events = EPOLLIN | EPOLLET})) {
+		err = -errno;
+		set_why(why, why_len, "cannot wait for the ring buffer: %s", strerror(-err));
 		goto error;
 	}
 	*out = rec;
@@ -1242,8 +1258,16 @@ static void update_drops(struct lat_record *rec)
 
 int lat_record_poll(struct lat_record *rec, int timeout_ms)
 {
-	int n = timeout_ms ? ring_buffer__poll(rec->rb, timeout_ms) : ring_buffer__consume(rec->rb);
+	struct epoll_event ev;
+	int n;
 
+	/* Waits for a wake-up (the ring past its watermark) or the timeout, then reads whatever
+	 * the ring holds; with no timeout, it only takes the pending wake-up off the epoll fd. */
+	if (epoll_wait(rec->epoll_fd, &ev, 1, timeout_ms) < 0 && errno == EINTR) {
+		update_drops(rec);
+		return -EINTR;
+	}
+	n = ring_buffer__consume(rec->rb);
 	update_drops(rec);
 	if (rec->error) {
 		return rec->error;
@@ -1253,7 +1277,7 @@ int lat_record_poll(struct lat_record *rec, int timeout_ms)
 
 int lat_record_fd(struct lat_record *rec)
 {
-	return ring_buffer__epoll_fd(rec->rb);
+	return rec->epoll_fd;
 }
 
 /* --- flight recorder snapshots -------------------------------------------------------------- */
@@ -1424,6 +1448,9 @@ int lat_record_close(struct lat_record *rec, struct lat_record_stats *stats)
 		}
 	} else if (stats && rec->skel && rec->rb) {
 		lat_record_get_stats(rec, stats);
+	}
+	if (rec->epoll_fd >= 0) {
+		close(rec->epoll_fd);
 	}
 	ring_buffer__free(rec->rb);
 	record_bpf__destroy(rec->skel);
