@@ -579,3 +579,215 @@ int BPF_PROG(lat_rec_mm_page_free, struct page *page, unsigned int order)
 	lat_rec_submit(rec);
 	return 0;
 }
+
+/* --- timers --------------------------------------------------------------------------------- */
+/* An exit's probe comes before its entry's: the skeleton attaches them in this order, so that no
+ * expiry is recorded without its exit. */
+
+static __always_inline int lat_rec_addr(__u64 addr, __u16 kind)
+{
+	struct lat_rec_addr *rec = LAT_REC_RESERVE(struct lat_rec_addr, kind);
+
+	if (!rec) {
+		return 0;
+	}
+	rec->addr = addr;
+	lat_rec_submit(rec);
+	return 0;
+}
+
+SEC("tp_btf/hrtimer_expire_exit")
+int BPF_PROG(lat_rec_hrtimer_expire_exit, struct hrtimer *hrtimer)
+{
+	return lat_rec_addr((__u64)hrtimer, LAT_REC_HRTIMER_EXPIRE_EXIT);
+}
+
+SEC("tp_btf/hrtimer_start")
+int BPF_PROG(lat_rec_hrtimer_start, struct hrtimer *hrtimer, enum hrtimer_mode mode, bool was_armed)
+{
+	struct lat_rec_hrtimer_start *rec =
+	    LAT_REC_RESERVE(struct lat_rec_hrtimer_start, LAT_REC_HRTIMER_START);
+
+	if (!rec) {
+		return 0;
+	}
+	rec->hrtimer = (__u64)hrtimer;
+	rec->function = (__u64)hrtimer->function;
+	rec->expires = hrtimer->node.expires;
+	rec->softexpires = hrtimer->_softexpires;
+	rec->mode = mode;
+	rec->was_armed = was_armed;
+	lat_rec_submit(rec);
+	return 0;
+}
+
+SEC("tp_btf/hrtimer_expire_entry")
+int BPF_PROG(lat_rec_hrtimer_expire_entry, struct hrtimer *hrtimer, ktime_t *now)
+{
+	struct lat_rec_hrtimer_expire *rec =
+	    LAT_REC_RESERVE(struct lat_rec_hrtimer_expire, LAT_REC_HRTIMER_EXPIRE_ENTRY);
+
+	if (!rec) {
+		return 0;
+	}
+	rec->hrtimer = (__u64)hrtimer;
+	rec->now = 0;
+	bpf_probe_read_kernel(&rec->now, sizeof(rec->now), now);
+	rec->function = (__u64)hrtimer->function;
+	lat_rec_submit(rec);
+	return 0;
+}
+
+SEC("tp_btf/hrtimer_cancel")
+int BPF_PROG(lat_rec_hrtimer_cancel, struct hrtimer *hrtimer)
+{
+	return lat_rec_addr((__u64)hrtimer, LAT_REC_HRTIMER_CANCEL);
+}
+
+SEC("tp_btf/timer_expire_exit")
+int BPF_PROG(lat_rec_timer_expire_exit, struct timer_list *timer)
+{
+	return lat_rec_addr((__u64)timer, LAT_REC_TIMER_EXPIRE_EXIT);
+}
+
+static __always_inline __u64 lat_jiffies(void)
+{
+	__u64 j = 0;
+
+	if (lat_rec_config.jiffies_addr) {
+		bpf_probe_read_kernel(&j, sizeof(j), (void *)lat_rec_config.jiffies_addr);
+	}
+	return j;
+}
+
+SEC("tp_btf/timer_start")
+int BPF_PROG(lat_rec_timer_start, struct timer_list *timer, unsigned long bucket_expiry)
+{
+	struct lat_rec_timer_start *rec =
+	    LAT_REC_RESERVE(struct lat_rec_timer_start, LAT_REC_TIMER_START);
+
+	if (!rec) {
+		return 0;
+	}
+	rec->timer = (__u64)timer;
+	rec->function = (__u64)timer->function;
+	rec->expires = timer->expires;
+	rec->bucket_expiry = bucket_expiry;
+	rec->now = lat_jiffies();
+	rec->flags = timer->flags;
+	lat_rec_submit(rec);
+	return 0;
+}
+
+SEC("tp_btf/timer_expire_entry")
+int BPF_PROG(lat_rec_timer_expire_entry, struct timer_list *timer, unsigned long baseclk)
+{
+	struct lat_rec_timer_expire *rec =
+	    LAT_REC_RESERVE(struct lat_rec_timer_expire, LAT_REC_TIMER_EXPIRE_ENTRY);
+
+	if (!rec) {
+		return 0;
+	}
+	rec->timer = (__u64)timer;
+	rec->now = lat_jiffies();
+	rec->function = (__u64)timer->function;
+	rec->baseclk = baseclk;
+	lat_rec_submit(rec);
+	return 0;
+}
+
+SEC("tp_btf/timer_cancel")
+int BPF_PROG(lat_rec_timer_cancel, struct timer_list *timer)
+{
+	return lat_rec_addr((__u64)timer, LAT_REC_TIMER_CANCEL);
+}
+
+/* --- work queues ---------------------------------------------------------------------------- */
+
+/* raw_tp: tp_btf refuses a function pointer argument */
+SEC("raw_tp/workqueue_execute_end")
+int BPF_PROG(lat_rec_workqueue_execute_end, void *work, void *function)
+{
+	struct lat_rec_work *rec = LAT_REC_RESERVE(struct lat_rec_work, LAT_REC_WQ_END);
+
+	if (!rec) {
+		return 0;
+	}
+	rec->work = (__u64)work; /* not dereferenced: the work may be freed by now */
+	rec->function = (__u64)function;
+	lat_rec_submit(rec);
+	return 0;
+}
+
+SEC("tp_btf/workqueue_queue_work")
+int BPF_PROG(lat_rec_workqueue_queue_work, int req_cpu, struct pool_workqueue *pwq,
+	     struct work_struct *work)
+{
+	struct lat_rec_work_queue *rec =
+	    LAT_REC_RESERVE(struct lat_rec_work_queue, LAT_REC_WQ_QUEUE);
+
+	if (!rec) {
+		return 0;
+	}
+	rec->work = (__u64)work;
+	rec->function = (__u64)work->func;
+	rec->req_cpu = req_cpu;
+	lat_rec_submit(rec);
+	return 0;
+}
+
+SEC("tp_btf/workqueue_activate_work")
+int BPF_PROG(lat_rec_workqueue_activate_work, struct work_struct *work)
+{
+	return lat_rec_addr((__u64)work, LAT_REC_WQ_ACTIVATE);
+}
+
+SEC("tp_btf/workqueue_execute_start")
+int BPF_PROG(lat_rec_workqueue_execute_start, struct work_struct *work)
+{
+	struct lat_rec_work *rec = LAT_REC_RESERVE(struct lat_rec_work, LAT_REC_WQ_START);
+
+	if (!rec) {
+		return 0;
+	}
+	rec->work = (__u64)work;
+	rec->function = (__u64)work->func;
+	lat_rec_submit(rec);
+	return 0;
+}
+
+/* --- KVM (classic tracepoints: the kernel computes the exit's fields; selected with -e only) -- */
+
+SEC("tracepoint/kvm/kvm_entry")
+int lat_rec_kvm_entry(struct trace_event_raw_kvm_entry *ctx)
+{
+	struct lat_rec_kvm_entry *rec =
+	    LAT_REC_RESERVE(struct lat_rec_kvm_entry, LAT_REC_KVM_ENTRY);
+
+	if (!rec) {
+		return 0;
+	}
+	rec->vcpu_id = ctx->vcpu_id;
+	lat_rec_submit(rec);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_exit")
+int lat_rec_kvm_exit(struct trace_event_raw_kvm_exit *ctx)
+{
+	struct lat_rec_kvm_exit *rec = LAT_REC_RESERVE(struct lat_rec_kvm_exit, LAT_REC_KVM_EXIT);
+
+	if (!rec) {
+		return 0;
+	}
+	rec->exit_reason = ctx->exit_reason;
+	rec->guest_rip = ctx->guest_rip;
+	rec->isa = ctx->isa;
+	rec->info1 = ctx->info1;
+	rec->info2 = ctx->info2;
+	rec->intr_info = ctx->intr_info;
+	rec->error_code = ctx->error_code;
+	rec->vcpu_id = ctx->vcpu_id;
+	lat_rec_submit(rec);
+	return 0;
+}

@@ -33,6 +33,9 @@ enum {
 	GROUP_IRQ = 1 << 3,
 	GROUP_NET = 1 << 4,
 	GROUP_KMEM = 1 << 5,
+	GROUP_TIMER = 1 << 6,
+	GROUP_WORKQUEUE = 1 << 7,
+	GROUP_KVM = 1 << 8, /* not in "all" (the default): classic tracepoints, a hypervisor's */
 };
 
 /* One recorded kernel event: its LTTng name and fields, the BPF program, the record kind. */
@@ -80,6 +83,26 @@ static const struct lat_ctf_field f_receive[] = {F("skbaddr", X64), F("len", U32
 static const struct lat_ctf_field f_page_alloc[] = {F("page", X64), F("pfn", U64), F("order", U32),
 						    F("gfp_flags", U32), F("migratetype", S32)};
 static const struct lat_ctf_field f_page_free[] = {F("page", X64), F("pfn", U64), F("order", U32)};
+static const struct lat_ctf_field f_hrtimer_start[] = {F("hrtimer", X64), F("function", X64),
+						       F("expires", S64), F("softexpires", S64),
+						       F("mode", U32),    F("was_armed", U8)};
+static const struct lat_ctf_field f_hrtimer_expire[] = {F("hrtimer", X64), F("now", S64),
+							F("function", X64)};
+static const struct lat_ctf_field f_hrtimer[] = {F("hrtimer", X64)};
+static const struct lat_ctf_field f_timer_start[] = {F("timer", X64),   F("function", X64),
+						     F("expires", U64), F("bucket_expiry", U64),
+						     F("now", U64),     F("flags", U32)};
+static const struct lat_ctf_field f_timer_expire[] = {F("timer", X64), F("now", U64),
+						      F("function", X64), F("baseclk", U64)};
+static const struct lat_ctf_field f_timer[] = {F("timer", X64)};
+static const struct lat_ctf_field f_wq_queue[] = {F("work", X64), F("function", X64),
+						  F("req_cpu", S32)};
+static const struct lat_ctf_field f_wq_work[] = {F("work", X64)};
+static const struct lat_ctf_field f_wq_exec[] = {F("work", X64), F("function", X64)};
+static const struct lat_ctf_field f_kvm_entry[] = {F("vcpu_id", U32)};
+static const struct lat_ctf_field f_kvm_exit[] = {
+    F("exit_reason", U32), F("guest_rip", U64), F("isa", U32),        F("info1", U64),
+    F("info2", U64),       F("intr_info", U32), F("error_code", U32), F("vcpu_id", U32)};
 static const struct lat_ctf_field f_sd_process[] = {
     F("tid", S32),    F("vtid", S32),     F("pid", S32),     F("vpid", S32), F("ppid", S32),
     F("vppid", S32),  F("name", COMM),    F("type", S32),    F("mode", S32), F("submode", S32),
@@ -125,6 +148,29 @@ static const struct rec_event rec_events[] = {
     EV("netif_receive_skb", "netif_receive_skb", GROUP_NET, LAT_REC_NET_RECEIVE, f_receive, 0),
     EV("kmem_mm_page_alloc", "mm_page_alloc", GROUP_KMEM, LAT_REC_PAGE_ALLOC, f_page_alloc, 28),
     EV("kmem_mm_page_free", "mm_page_free", GROUP_KMEM, LAT_REC_PAGE_FREE, f_page_free, 20),
+    EV("timer_hrtimer_start", "hrtimer_start", GROUP_TIMER, LAT_REC_HRTIMER_START, f_hrtimer_start,
+       37),
+    EV("timer_hrtimer_expire_entry", "hrtimer_expire_entry", GROUP_TIMER,
+       LAT_REC_HRTIMER_EXPIRE_ENTRY, f_hrtimer_expire, 24),
+    EV("timer_hrtimer_expire_exit", "hrtimer_expire_exit", GROUP_TIMER, LAT_REC_HRTIMER_EXPIRE_EXIT,
+       f_hrtimer, 8),
+    EV("timer_hrtimer_cancel", "hrtimer_cancel", GROUP_TIMER, LAT_REC_HRTIMER_CANCEL, f_hrtimer, 8),
+    EV("timer_start", "timer_start", GROUP_TIMER, LAT_REC_TIMER_START, f_timer_start, 44),
+    EV("timer_expire_entry", "timer_expire_entry", GROUP_TIMER, LAT_REC_TIMER_EXPIRE_ENTRY,
+       f_timer_expire, 32),
+    EV("timer_expire_exit", "timer_expire_exit", GROUP_TIMER, LAT_REC_TIMER_EXPIRE_EXIT, f_timer,
+       8),
+    EV("timer_cancel", "timer_cancel", GROUP_TIMER, LAT_REC_TIMER_CANCEL, f_timer, 8),
+    EV("workqueue_queue_work", "workqueue_queue_work", GROUP_WORKQUEUE, LAT_REC_WQ_QUEUE,
+       f_wq_queue, 20),
+    EV("workqueue_activate_work", "workqueue_activate_work", GROUP_WORKQUEUE, LAT_REC_WQ_ACTIVATE,
+       f_wq_work, 8),
+    EV("workqueue_execute_start", "workqueue_execute_start", GROUP_WORKQUEUE, LAT_REC_WQ_START,
+       f_wq_exec, 16),
+    EV("workqueue_execute_end", "workqueue_execute_end", GROUP_WORKQUEUE, LAT_REC_WQ_END, f_wq_exec,
+       16),
+    EV("kvm_x86_entry", "kvm_entry", GROUP_KVM, LAT_REC_KVM_ENTRY, f_kvm_entry, 4),
+    EV("kvm_x86_exit", "kvm_exit", GROUP_KVM, LAT_REC_KVM_EXIT, f_kvm_exit, 0),
 };
 #undef EV
 
@@ -132,7 +178,7 @@ static const struct {
 	const char *name;
 	unsigned groups;
 } rec_groups[] = {
-    {"all", ~0u},
+    {"all", ~(unsigned)GROUP_KVM},
     {"sched", GROUP_SCHED},
     {"syscall", GROUP_SYSCALL},
     {"syscalls", GROUP_SYSCALL},
@@ -140,6 +186,9 @@ static const struct {
     {"irq", GROUP_IRQ},
     {"net", GROUP_NET},
     {"kmem", GROUP_KMEM},
+    {"timer", GROUP_TIMER},
+    {"workqueue", GROUP_WORKQUEUE},
+    {"kvm", GROUP_KVM},
 };
 
 #define TID_SLOTS 65536 /* last syscall entry arguments by tid (direct mapped) */
@@ -234,7 +283,10 @@ static int parse_selection(const char *events, uint64_t *mask, bool *syscalls, c
 			}
 		}
 		for (size_t e = 0; !found && e < N(rec_events); e++) {
-			if (strcmp(tok, rec_events[e].name) == 0) {
+			/* the LTTng name, or the kernel's (hrtimer_start, kvm_exit, mm_page_alloc)
+			 */
+			if (strcmp(tok, rec_events[e].name) == 0 ||
+			    strcmp(tok, rec_events[e].prog + 8 /* "lat_rec_" */) == 0) {
 				*mask |= 1ull << e;
 				found = true;
 			}
@@ -265,7 +317,7 @@ int lat_record_parse_events(const char *events, char *why, size_t why_len)
 
 const char *lat_record_event_names(void)
 {
-	static char names[1024];
+	static char names[2048];
 
 	if (!names[0]) {
 		size_t pos = 0;
@@ -650,6 +702,27 @@ static int write_record(struct lat_record *rec, const struct lat_rec_hdr *hdr, c
 		p = start;
 		LAT_CTF_PUT(&p, int32_t, r->irq);
 		lat_ctf_put_string(&p, r->name, LAT_REC_NAME);
+		break;
+	}
+	case LAT_REC_KVM_EXIT: {
+		const struct lat_rec_kvm_exit *r = data;
+
+		if (size < sizeof(*r)) {
+			return -EINVAL;
+		}
+		err = lat_ctf_event_begin(rec->writer, cpu, id, hdr->ts, 44, &start);
+		if (err) {
+			return err;
+		}
+		p = start;
+		LAT_CTF_PUT(&p, uint32_t, r->exit_reason);
+		LAT_CTF_PUT(&p, uint64_t, r->guest_rip);
+		LAT_CTF_PUT(&p, uint32_t, r->isa);
+		LAT_CTF_PUT(&p, uint64_t, r->info1);
+		LAT_CTF_PUT(&p, uint64_t, r->info2);
+		LAT_CTF_PUT(&p, uint32_t, r->intr_info);
+		LAT_CTF_PUT(&p, uint32_t, r->error_code);
+		LAT_CTF_PUT(&p, uint32_t, r->vcpu_id);
 		break;
 	}
 	case LAT_REC_NET_XMIT:
@@ -1145,6 +1218,7 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 	}
 	rec->skel->rodata->lat_rec_config.self_tgid = opts->record_self ? 0 : (uint32_t)getpid();
 	rec->skel->rodata->lat_rec_config.vmemmap_base_addr = ksym_address("vmemmap_base");
+	rec->skel->rodata->lat_rec_config.jiffies_addr = ksym_address("jiffies_64");
 	rec->skel->rodata->lat_rec_config.wake_bytes = ring / LAT_RECORD_WAKE_FRACTION;
 	rec->skel->rodata->lat_rec_config.wake_gap_ns = LAT_RECORD_WAKE_GAP_NS;
 	bpf_map__set_max_entries(rec->skel->maps.lat_rec_events, (uint32_t)ring);
