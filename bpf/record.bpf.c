@@ -42,13 +42,53 @@ struct {
 	__type(value, __u64);
 } lat_rec_woken SEC(".maps");
 
+/* LTTng writes priorities as the kernel's prio - MAX_RT_PRIO (20 for nice 0). */
+static __always_inline __s32 lat_prio(struct task_struct *t)
+{
+	return t->prio - 100;
+}
+
+/* A task's pid number in its own (innermost) PID namespace. */
+static __always_inline __s32 lat_vnr(struct pid *pid)
+{
+	unsigned int level;
+
+	if (!pid) {
+		return 0;
+	}
+	level = BPF_CORE_READ(pid, level);
+	return BPF_CORE_READ(pid, numbers[level & 31].nr);
+}
+
+/* LTTng's procname, pid, ppid, prio, vpid and vtid contexts of the current task. */
+static __always_inline void lat_rec_fill_ctx(struct lat_rec_ctx *ctx)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	bpf_get_current_comm(ctx->procname, sizeof(ctx->procname));
+	ctx->pid = t->tgid;
+	ctx->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	ctx->prio = lat_prio(t);
+	ctx->vtid = lat_vnr(BPF_CORE_READ(t, thread_pid));
+	ctx->vpid = lat_vnr(BPF_CORE_READ(t, group_leader, thread_pid));
+	ctx->pad = 0;
+}
+
+/* Bytes between a record's header and its payload. */
+#define LAT_REC_CTX_BYTES (lat_rec_config.with_ctx ? sizeof(struct lat_rec_ctx) : 0)
+
 static __always_inline void *lat_rec_reserve(__u32 payload, __u16 kind)
 {
 	struct lat_rec_hdr *hdr;
 	__u32 zero = 0;
 	__u64 *drops;
 
-	hdr = bpf_ringbuf_reserve(&lat_rec_events, sizeof(*hdr) + payload, 0);
+	if (lat_rec_config.with_ctx) {
+		hdr = bpf_ringbuf_reserve(&lat_rec_events,
+					  sizeof(*hdr) + sizeof(struct lat_rec_ctx) + payload, 0);
+	} else {
+		hdr = bpf_ringbuf_reserve(&lat_rec_events, sizeof(*hdr) + payload, 0);
+	}
 	if (!hdr) {
 		drops = bpf_map_lookup_elem(&lat_rec_drops, &zero);
 		if (drops) {
@@ -62,6 +102,10 @@ static __always_inline void *lat_rec_reserve(__u32 payload, __u16 kind)
 	hdr->kind = kind;
 	hdr->cpu = bpf_get_smp_processor_id();
 	hdr->tid = (__u32)bpf_get_current_pid_tgid();
+	if (lat_rec_config.with_ctx) {
+		lat_rec_fill_ctx((struct lat_rec_ctx *)(hdr + 1));
+		return (__u8 *)(hdr + 1) + sizeof(struct lat_rec_ctx);
+	}
 	return hdr + 1;
 }
 
@@ -77,10 +121,10 @@ static __always_inline void *lat_rec_reserve(__u32 payload, __u16 kind)
  */
 static __always_inline void lat_rec_commit(void *payload, __u32 payload_size)
 {
-	struct lat_rec_hdr *hdr = (struct lat_rec_hdr *)payload - 1;
+	struct lat_rec_hdr *hdr = (struct lat_rec_hdr *)((__u8 *)payload - LAT_REC_CTX_BYTES) - 1;
 	__u64 flags = BPF_RB_NO_WAKEUP, avail, *woken;
 	/* the record's bytes in the ring: 8 of the kernel's header, the data rounded to 8 */
-	__u64 used = 8 + ((sizeof(*hdr) + payload_size + 7) & ~7ull);
+	__u64 used = 8 + ((sizeof(*hdr) + LAT_REC_CTX_BYTES + payload_size + 7) & ~7ull);
 	__u32 zero = 0;
 
 	if (!lat_rec_config.wake_bytes) {
@@ -102,12 +146,6 @@ static __always_inline void lat_rec_commit(void *payload, __u32 payload_size)
 }
 
 #define lat_rec_submit(rec) lat_rec_commit(rec, sizeof(*(rec)))
-
-/* LTTng writes priorities as the kernel's prio - MAX_RT_PRIO (20 for nice 0). */
-static __always_inline __s32 lat_prio(struct task_struct *t)
-{
-	return t->prio - 100;
-}
 
 /* --- scheduling ----------------------------------------------------------------------------- */
 

@@ -66,6 +66,17 @@ struct lat_rec_hdr {
 	__u32 tid; /* current thread */
 };
 
+/* With contexts (record --context): after the header of every record, before its payload. */
+struct lat_rec_ctx {
+	char procname[LAT_REC_COMM];
+	__s32 pid;  /* the thread group (the header has the thread) */
+	__s32 ppid; /* the thread group's parent */
+	__s32 prio; /* as LTTng writes it: prio - MAX_RT_PRIO */
+	__s32 vpid; /* pid and tid in the task's own PID namespace */
+	__s32 vtid;
+	__s32 pad;
+};
+
 struct lat_rec_switch {
 	char prev_comm[LAT_REC_COMM];
 	__s32 prev_tid;
@@ -262,6 +273,8 @@ struct lat_rec_config {
 	__u64 wake_bytes;
 	__u64 wake_gap_ns;
 	__u64 jiffies_addr; /* address of the kernel's jiffies_64, 0: unknown (timer_* now = 0) */
+	__u32 with_ctx;     /* every record carries a lat_rec_ctx */
+	__u32 pad2;
 };
 
 #endif /* LATSCOPE_BPF_RECORD_H */

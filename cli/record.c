@@ -63,6 +63,8 @@ static void usage(FILE *out)
 	    "  -b, --buffer-size SIZE    BPF ring buffer, a power of two (default 32M); events "
 	    "that\n"
 	    "                            do not fit are counted as discarded in the trace\n"
+	    "  -c, --context LIST        LTTng contexts in every event (lttng add-context -k):\n"
+	    "                            procname,tid,pid,ppid,prio,vpid,vtid\n"
 	    "      --record-self         also record this recorder's own system calls\n"
 	    "  -q, --quiet               no summary on stderr\n"
 	    "  -h, --help                this help\n\n"
@@ -101,6 +103,7 @@ static const struct option long_options[] = {
     {"events", required_argument, NULL, 'e'},
     {"duration", required_argument, NULL, 'd'},
     {"buffer-size", required_argument, NULL, 'b'},
+    {"context", required_argument, NULL, 'c'},
     {"record-self", no_argument, NULL, OPT_RECORD_SELF},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -725,7 +728,7 @@ int cmd_record(int argc, char **argv)
 	run.interval_ns = 10000000000ull;
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":o:e:d:b:qh", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":o:e:d:b:c:qh", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
 			opts.dir = optarg;
@@ -753,6 +756,12 @@ int cmd_record(int argc, char **argv)
 				    optarg);
 			}
 			opts.buffer_bytes = (size_t)size;
+			break;
+		case 'c':
+			if (lat_record_parse_context(optarg, why, sizeof(why))) {
+				return cli_usage_error("record", "record: --context: %s", why);
+			}
+			opts.context = optarg;
 			break;
 		case OPT_RECORD_SELF:
 			opts.record_self = true;

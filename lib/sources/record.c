@@ -191,6 +191,28 @@ static const struct {
     {"kvm", GROUP_KVM},
 };
 
+/* LTTng's kernel contexts (lttng add-context -k -t NAME), in the stream event context. */
+enum {
+	CTX_PROCNAME,
+	CTX_TID,
+	CTX_PID,
+	CTX_PPID,
+	CTX_PRIO,
+	CTX_VPID,
+	CTX_VTID,
+	CTX_COUNT,
+};
+
+static const struct lat_ctf_field ctx_fields[CTX_COUNT] = {
+    [CTX_PROCNAME] = {"procname", LAT_CTF_COMM},
+    [CTX_TID] = {"tid", LAT_CTF_S32},
+    [CTX_PID] = {"pid", LAT_CTF_S32},
+    [CTX_PPID] = {"ppid", LAT_CTF_S32},
+    [CTX_PRIO] = {"prio", LAT_CTF_S32},
+    [CTX_VPID] = {"vpid", LAT_CTF_S32},
+    [CTX_VTID] = {"vtid", LAT_CTF_S32},
+};
+
 #define TID_SLOTS 65536 /* last syscall entry arguments by tid (direct mapped) */
 
 struct tid_args {
@@ -217,6 +239,10 @@ struct lat_record {
 	struct sys_class sys[LAT_REC_SYS_MAX];
 	uint32_t sys_unknown_entry, sys_unknown_exit;
 	uint32_t sd_start, sd_end, sd_process, sd_fd, sd_block, sd_irq;
+	uint8_t ctx[CTX_COUNT]; /* --context, in its order: CTX_* */
+	unsigned nctx;
+	struct lat_ctf_field ctx_decl[CTX_COUNT];
+	struct lat_rec_ctx self_ctx; /* the recorder's own, for the statedump's events */
 	struct tid_args *tids;
 	uint64_t *drop_values; /* per possible CPU */
 	uint64_t discarded;
@@ -305,6 +331,92 @@ static int parse_selection(const char *events, uint64_t *mask, bool *syscalls, c
 	}
 	free(copy);
 	return err;
+}
+
+static int parse_context(const char *list, uint8_t *ids, unsigned *count, char *why, size_t why_len)
+{
+	char *copy, *save = NULL;
+	int err = 0;
+
+	*count = 0;
+	if (!list || !*list) {
+		return 0;
+	}
+	copy = strdup(list);
+	if (!copy) {
+		return -ENOMEM;
+	}
+	for (char *tok = strtok_r(copy, ",", &save); tok && !err;
+	     tok = strtok_r(NULL, ",", &save)) {
+		unsigned id = CTX_COUNT;
+
+		for (unsigned i = 0; i < CTX_COUNT; i++) {
+			if (strcmp(tok, ctx_fields[i].name) == 0) {
+				id = i;
+			}
+		}
+		if (id == CTX_COUNT) {
+			set_why(
+			    why, why_len,
+			    "unknown context '%s' (known: procname,tid,pid,ppid,prio,vpid,vtid)",
+			    tok);
+			err = -EINVAL;
+		}
+		for (unsigned i = 0; !err && i < *count; i++) {
+			if (ids[i] == id) {
+				set_why(why, why_len, "context '%s' given twice", tok);
+				err = -EINVAL;
+			}
+		}
+		if (!err) {
+			ids[(*count)++] = (uint8_t)id;
+		}
+	}
+	free(copy);
+	return err;
+}
+
+int lat_record_parse_context(const char *list, char *why, size_t why_len)
+{
+	uint8_t ids[CTX_COUNT];
+	unsigned n;
+
+	return parse_context(list, ids, &n, why, why_len);
+}
+
+/* Sets the stream's event context from a record's (or the recorder's own). */
+static void set_context(struct lat_record *rec, uint32_t cpu, uint32_t tid,
+			const struct lat_rec_ctx *c)
+{
+	uint8_t bytes[64], *p = bytes;
+
+	for (unsigned i = 0; i < rec->nctx; i++) {
+		switch (rec->ctx[i]) {
+		case CTX_PROCNAME:
+			memcpy(p, c->procname, LAT_REC_COMM);
+			p += LAT_REC_COMM;
+			break;
+		case CTX_TID:
+			LAT_CTF_PUT(&p, int32_t, tid);
+			break;
+		case CTX_PID:
+			LAT_CTF_PUT(&p, int32_t, c->pid);
+			break;
+		case CTX_PPID:
+			LAT_CTF_PUT(&p, int32_t, c->ppid);
+			break;
+		case CTX_PRIO:
+			LAT_CTF_PUT(&p, int32_t, c->prio);
+			break;
+		case CTX_VPID:
+			LAT_CTF_PUT(&p, int32_t, c->vpid);
+			break;
+		default:
+			LAT_CTF_PUT(&p, int32_t, c->vtid);
+			break;
+		}
+	}
+	lat_ctf_writer_set_context(rec->writer, cpu, bytes);
 }
 
 int lat_record_parse_events(const char *events, char *why, size_t why_len)
@@ -752,6 +864,25 @@ static int write_record(struct lat_record *rec, const struct lat_rec_hdr *hdr, c
 	return 0;
 }
 
+/* A whole record (header, context, payload) to the trace. */
+static int write_full(struct lat_record *rec, const struct lat_rec_hdr *hdr, size_t size)
+{
+	const uint8_t *data = (const uint8_t *)(hdr + 1);
+
+	size -= sizeof(*hdr);
+	if (rec->skel->rodata->lat_rec_config.with_ctx) {
+		if (size < sizeof(struct lat_rec_ctx)) {
+			return -EINVAL;
+		}
+		if (rec->nctx) {
+			set_context(rec, hdr->cpu, hdr->tid, (const struct lat_rec_ctx *)data);
+		}
+		data += sizeof(struct lat_rec_ctx);
+		size -= sizeof(struct lat_rec_ctx);
+	}
+	return write_record(rec, hdr, data, size);
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct lat_record *rec = ctx;
@@ -768,7 +899,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		}
 		return 0;
 	}
-	err = write_record(rec, hdr, hdr + 1, size - sizeof(*hdr));
+	err = write_full(rec, hdr, size);
 	if (err == -EINVAL) {
 		rec->bad_records++;
 		return 0;
@@ -1059,7 +1190,13 @@ static int dump_interrupts(struct lat_record *rec, uint64_t ts)
 
 static int statedump(struct lat_record *rec, uint64_t ts)
 {
-	int err = lat_ctf_event_write(rec->writer, 0, rec->sd_start, ts, NULL, 0);
+	int err;
+
+	if (rec->nctx) {
+		set_context(rec, 0, (uint32_t)getpid(),
+			    &rec->self_ctx); /* who dumps: the recorder */
+	}
+	err = lat_ctf_event_write(rec->writer, 0, rec->sd_start, ts, NULL, 0);
 
 	if (!err) {
 		err = dump_processes(rec, ts);
@@ -1109,6 +1246,36 @@ static uint64_t ksym_address(const char *name)
 
 static void remove_partial(const char *dir);
 
+/* The recorder's own contexts (its statedump events'): from /proc/self/stat. */
+static void self_context(struct lat_rec_ctx *c)
+{
+	char line[1024], *p;
+	FILE *f = fopen("/proc/self/stat", "re");
+	int ppid = 0, prio = 20;
+
+	memset(c, 0, sizeof(*c));
+	if (f && fgets(line, sizeof(line), f) && (p = strrchr(line, ')'))) {
+		/* ") S ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+		 * cutime cstime priority" */
+		sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %d",
+		       &ppid, &prio);
+	}
+	if (f) {
+		fclose(f);
+	}
+	f = fopen("/proc/self/comm", "re");
+	if (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		memcpy(c->procname, line, strnlen(line, sizeof(c->procname) - 1));
+	}
+	if (f) {
+		fclose(f);
+	}
+	c->pid = c->vpid = c->vtid = (int32_t)getpid();
+	c->ppid = ppid;
+	c->prio = prio; /* /proc's priority: prio - MAX_RT_PRIO, as LTTng's */
+}
+
 /* Creates a trace folder in dir (and dir's parents), then removes it: 0 or -errno. */
 static int check_dir(struct lat_record *rec, const char *dir)
 {
@@ -1137,6 +1304,8 @@ static int open_writer(struct lat_record *rec, const char *dir)
 	wopts.cpus = rec->cpus;
 	wopts.packet_bytes = rec->packet_bytes;
 	wopts.clock_offset_ns = rec->clock_offset_ns;
+	wopts.context = rec->ctx_decl;
+	wopts.context_count = rec->nctx;
 	err = lat_ctf_writer_create(&wopts, &rec->writer);
 	if (err) {
 		return err;
@@ -1173,10 +1342,17 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 	}
 	rec->epoll_fd = -1;
 	err = parse_selection(opts->events, &rec->selected[0], &rec->syscalls, why, why_len);
+	if (!err) {
+		err = parse_context(opts->context, rec->ctx, &rec->nctx, why, why_len);
+	}
 	if (err) {
 		free(rec);
 		return err;
 	}
+	for (unsigned i = 0; i < rec->nctx; i++) {
+		rec->ctx_decl[i] = ctx_fields[rec->ctx[i]];
+	}
+	self_context(&rec->self_ctx);
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0) {
 		free(rec);
@@ -1219,6 +1395,7 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 	rec->skel->rodata->lat_rec_config.self_tgid = opts->record_self ? 0 : (uint32_t)getpid();
 	rec->skel->rodata->lat_rec_config.vmemmap_base_addr = ksym_address("vmemmap_base");
 	rec->skel->rodata->lat_rec_config.jiffies_addr = ksym_address("jiffies_64");
+	rec->skel->rodata->lat_rec_config.with_ctx = rec->nctx > 0;
 	rec->skel->rodata->lat_rec_config.wake_bytes = ring / LAT_RECORD_WAKE_FRACTION;
 	rec->skel->rodata->lat_rec_config.wake_gap_ns = LAT_RECORD_WAKE_GAP_NS;
 	bpf_map__set_max_entries(rec->skel->maps.lat_rec_events, (uint32_t)ring);
@@ -1364,7 +1541,7 @@ static int snap_record(void *ctx, uint32_t cpu, uint64_t ts, const void *data, s
 
 	(void)cpu;
 	(void)ts;
-	err = write_record(rec, hdr, hdr + 1, size - sizeof(*hdr));
+	err = write_full(rec, hdr, size);
 	return err == -EINVAL ? 0 : err; /* a malformed record was counted when it came */
 }
 

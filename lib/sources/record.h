@@ -13,6 +13,8 @@ struct lat_record_opts {
 	size_t buffer_bytes; /* BPF ring buffer (a power of two; 0: 32 MiB) */
 	size_t packet_bytes; /* CTF packet size (0: 1 MiB) */
 	bool record_self;    /* also record the recorder's own syscalls */
+	const char *context; /* LTTng contexts of every event, comma-separated: procname, tid,
+			      * pid, ppid, prio, vpid, vtid (NULL: none) */
 	/* Flight recorder: events kept in per-CPU memory rings (record_flight.h), written to
 	 * DIR/NAME/kernel/ by lat_record_snapshot() only. */
 	bool flight;
@@ -61,6 +63,9 @@ struct lat_record;
  * name selects that event (syscall_entry_X selects all system calls).
  */
 int lat_record_parse_events(const char *events, char *why, size_t why_len);
+
+/* Checks a --context list: 0, or -EINVAL with the reason in why (unknown, given twice). */
+int lat_record_parse_context(const char *list, char *why, size_t why_len);
 
 /* The known event names and groups, for --help ("sched_switch,sched_waking,..."). */
 const char *lat_record_event_names(void);
