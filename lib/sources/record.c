@@ -323,8 +323,10 @@ static int parse_selection(const char *events, uint64_t *mask, bool *syscalls, c
 			found = true;
 		}
 		if (!found) {
-			set_why(why, why_len, "unknown event '%s' (known: %s)", tok,
-				lat_record_event_names());
+			set_why(why, why_len,
+				"unknown event '%s' (groups: all,sched,syscall,block,irq,net,kmem,"
+				"timer,workqueue,kvm; the events: latscope record --help)",
+				tok);
 			err = -EINVAL;
 			break;
 		}
