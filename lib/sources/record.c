@@ -872,13 +872,11 @@ static int write_full(struct lat_record *rec, const struct lat_rec_hdr *hdr, siz
 	const uint8_t *data = (const uint8_t *)(hdr + 1);
 
 	size -= sizeof(*hdr);
-	if (rec->skel->rodata->lat_rec_config.with_ctx) {
+	if (rec->nctx) { /* the probes' with_ctx */
 		if (size < sizeof(struct lat_rec_ctx)) {
 			return -EINVAL;
 		}
-		if (rec->nctx) {
-			set_context(rec, hdr->cpu, hdr->tid, (const struct lat_rec_ctx *)data);
-		}
+		set_context(rec, hdr->cpu, hdr->tid, (const struct lat_rec_ctx *)data);
 		data += sizeof(struct lat_rec_ctx);
 		size -= sizeof(struct lat_rec_ctx);
 	}
