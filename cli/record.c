@@ -591,6 +591,13 @@ static int run_flight(struct flight_run *run, struct lat_record_opts *opts, uint
 	if (!run->quiet) {
 		char kept[64] = "";
 
+		if (*lat_record_unsupported(run->rec)) {
+			fprintf(stderr,
+				"latscope record: not recorded (not on this kernel, or another "
+				"layout): %s\n",
+				lat_record_unsupported(run->rec));
+		}
+
 		lat_record_get_stats(run->rec, &stats);
 		snprintf(kept, sizeof(kept), "%.1f MB", (double)stats.ring_bytes / 1e6);
 		fprintf(
@@ -665,6 +672,12 @@ static int run_record(struct lat_record_opts *opts, uint64_t duration_ns, bool q
 		return CLI_EXIT_FAILURE;
 	}
 	if (!quiet) {
+		if (*lat_record_unsupported(rec)) {
+			fprintf(stderr,
+				"latscope record: not recorded (not on this kernel, or another "
+				"layout): %s\n",
+				lat_record_unsupported(rec));
+		}
 		fprintf(stderr, "latscope record: writing %s/kernel/%s\n", opts->dir,
 			duration_ns ? "" : " (Ctrl-C to stop)");
 	}

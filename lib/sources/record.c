@@ -2,6 +2,7 @@
 #include "sources/record.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <ctype.h>
 #include <dirent.h>
@@ -174,6 +175,56 @@ static const struct rec_event rec_events[] = {
 };
 #undef EV
 
+/* Tracepoints whose arguments changed across kernels: the count the probe reads (Linux 6.18). */
+static const struct {
+	const char *tp;
+	unsigned args;
+} tp_args[] = {
+    {"hrtimer_start", 3},                             /* was_armed: 6.18.33, 6.12.91, 6.6.141 */
+    {"hrtimer_expire_entry", 2},  {"timer_start", 2}, /* bucket_expiry: 6.8 */
+    {"timer_expire_entry", 2},                        /* baseclk: 5.2 */
+    {"workqueue_execute_end", 2},                     /* function: 5.6 */
+    {"workqueue_queue_work", 3},
+};
+
+/*
+ * Whether this kernel has the tracepoint of event e with the arguments its probe reads: the
+ * tp_btf/raw_tp probes need the tracepoint's BTF (btf_trace_NAME), the kvm ones (classic
+ * tracepoints) its tracefs folder.
+ */
+static bool tracepoint_fits(const struct btf *vmlinux, const struct rec_event *ev)
+{
+	const char *tp = ev->prog + 8; /* "lat_rec_" */
+	const struct btf_type *t;
+	char name[128];
+	int id;
+
+	if (ev->group & GROUP_KVM) {
+		snprintf(name, sizeof(name), "/sys/kernel/tracing/events/kvm/%s", tp);
+		return access(name, F_OK) == 0;
+	}
+	if (!vmlinux) {
+		return true; /* the load says */
+	}
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF);
+	if (id < 0) {
+		return false;
+	}
+	t = btf__type_by_id(vmlinux, (uint32_t)id);
+	t = t ? btf__type_by_id(vmlinux, t->type) : NULL; /* the pointer */
+	t = t && btf_is_ptr(t) ? btf__type_by_id(vmlinux, t->type) : NULL;
+	if (!t || !btf_is_func_proto(t)) {
+		return false;
+	}
+	for (size_t i = 0; i < sizeof(tp_args) / sizeof(tp_args[0]); i++) {
+		if (strcmp(tp_args[i].tp, tp) == 0) {
+			return btf_vlen(t) == tp_args[i].args + 1; /* and the leading void * */
+		}
+	}
+	return true;
+}
+
 static const struct {
 	const char *name;
 	unsigned groups;
@@ -232,7 +283,8 @@ struct lat_record {
 	int epoll_fd; /* the ring buffer, edge-triggered: ready once per wake-up of the probes */
 	struct lat_ctf_writer *writer;
 	uint32_t cpus;
-	uint64_t selected[2]; /* bit i: rec_events[i]; [1] bit 0: syscalls */
+	uint64_t selected[2];  /* bit i: rec_events[i]; [1] bit 0: syscalls */
+	char unsupported[512]; /* selected events this kernel's tracepoints cannot give */
 	bool syscalls;
 	uint32_t class_id[LAT_REC_KIND_MAX];
 	const struct rec_event *by_kind[LAT_REC_KIND_MAX];
@@ -1246,6 +1298,31 @@ static uint64_t ksym_address(const char *name)
 
 static void remove_partial(const char *dir);
 
+/* Unselects the events this kernel cannot give as the probes read them (named in unsupported). */
+static void drop_unsupported(struct lat_record *rec)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	size_t used = 0;
+
+	for (size_t e = 0; e < N(rec_events); e++) {
+		if (!(rec->selected[0] & (1ull << e)) || tracepoint_fits(vmlinux, &rec_events[e])) {
+			continue;
+		}
+		rec->selected[0] &= ~(1ull << e);
+		if (used < sizeof(rec->unsupported)) {
+			used += (size_t)snprintf(rec->unsupported + used,
+						 sizeof(rec->unsupported) - used, "%s%s",
+						 used ? "," : "", rec_events[e].name);
+		}
+	}
+	btf__free(vmlinux);
+}
+
+const char *lat_record_unsupported(const struct lat_record *rec)
+{
+	return rec->unsupported;
+}
+
 /* The recorder's own contexts (its statedump events'): from /proc/self/stat. */
 static void self_context(struct lat_rec_ctx *c)
 {
@@ -1352,6 +1429,7 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 	for (unsigned i = 0; i < rec->nctx; i++) {
 		rec->ctx_decl[i] = ctx_fields[rec->ctx[i]];
 	}
+	drop_unsupported(rec);
 	self_context(&rec->self_ctx);
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0) {

@@ -77,6 +77,10 @@ const char *lat_record_event_names(void);
 int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out, char *why,
 		    size_t why_len);
 
+/* The selected events this kernel's tracepoints cannot give as the probes read them (another
+ * layout, or absent: kvm without KVM), left out, comma-separated; "" when none. */
+const char *lat_record_unsupported(const struct lat_record *rec);
+
 /* Attaches the probes, then writes the statedump. Returns 0 or -errno with why. */
 int lat_record_start(struct lat_record *rec, char *why, size_t why_len);
 
