@@ -7,6 +7,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "record.h"
+#include "flight_ring.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -40,7 +41,11 @@ static __always_inline void *lat_rec_reserve(__u32 payload, __u16 kind)
 	__u32 zero = 0;
 	__u64 *drops;
 
-	hdr = bpf_ringbuf_reserve(&lat_rec_events, sizeof(*hdr) + payload, 0);
+	if (lat_fl_nsub) {
+		hdr = lat_fl_reserve(sizeof(*hdr) + payload); /* --flight: kernel-resident rings */
+	} else {
+		hdr = bpf_ringbuf_reserve(&lat_rec_events, sizeof(*hdr) + payload, 0);
+	}
 	if (!hdr) {
 		drops = bpf_map_lookup_elem(&lat_rec_drops, &zero);
 		if (drops) {
@@ -61,6 +66,10 @@ static __always_inline void *lat_rec_reserve(__u32 payload, __u16 kind)
 
 static __always_inline void lat_rec_submit(void *payload)
 {
+	if (lat_fl_nsub) {
+		lat_fl_commit((struct lat_rec_hdr *)payload - 1);
+		return;
+	}
 	bpf_ringbuf_submit((struct lat_rec_hdr *)payload - 1, 0);
 }
 
