@@ -175,15 +175,16 @@ struct lat_record {
 	int error;
 	/* flight recorder */
 	struct lat_flight *flight; /* NULL: records go to the writer as they come */
-	struct lat_fl_kring *kring; /* --flight in kernel-resident rings (flight_kring.h) */
-	uint64_t keep_ns, kring_expired;
-	uint32_t nsub_extra;
 	uint64_t *drops_noted;     /* per CPU: the loss total last noted in the rings */
 	uint64_t *snap_lost;       /* per CPU: losses inside the snapshot being written */
 	char *dir;
 	size_t packet_bytes;
 	int64_t clock_offset_ns;
 	uint64_t snapshots;
+	/* --flight in kernel-resident rings (flight_kring.h; NULL: flight, if any, in user space) */
+	struct lat_fl_kring *kring;
+	uint64_t keep_ns, kring_expired;
+	uint32_t nsub_extra;
 };
 
 static int kring_check(struct lat_record *rec, const struct lat_record_opts *opts, uint32_t *nsub,
@@ -1304,7 +1305,8 @@ static int kring_check(struct lat_record *rec, const struct lat_record_opts *opt
 
 	*nsub = lat_fl_kring_nsub(keep, rec->cpus, &rec->nsub_extra);
 	if (!*nsub) {
-		set_why(why, why_len, "cannot keep %llu bytes in %u rings: less than 80 KiB per CPU",
+		set_why(why, why_len,
+			"cannot keep %llu bytes in %u rings: less than 80 KiB per CPU",
 			(unsigned long long)keep, rec->cpus);
 		return -EINVAL;
 	}
