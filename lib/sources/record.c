@@ -181,7 +181,7 @@ struct lat_record {
 	size_t packet_bytes;
 	int64_t clock_offset_ns;
 	uint64_t snapshots;
-	/* --flight in kernel-resident rings (flight_kring.h; NULL: flight, if any, in user space) */
+	/* --flight in kernel-resident rings (flight_kring.h); NULL: not, or in user space */
 	struct lat_fl_kring *kring;
 	uint64_t keep_ns, kring_expired;
 	uint32_t nsub_extra;
