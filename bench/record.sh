@@ -206,6 +206,8 @@ stop() {
 	local n
 	REC_SECS=$(awk -v a="$REC_T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
 	kill -INT -- -"$REC_PID" 2>/dev/null
+	# the tracefs placeholder ignores SIGINT (a background job's, inherited): TERM
+	[ "$1" = tracefs ] && kill -TERM -- -"$REC_PID" 2>/dev/null
 	for _ in $(seq 600); do
 		kill -0 "$REC_PID" 2>/dev/null || break
 		sleep 0.1
