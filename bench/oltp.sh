@@ -20,7 +20,8 @@
 #   runqlat+offcputime  libbpf-tools runqlat and offcputime -m 1h together (the job of wakeup+offcpu)
 #   biolatency          libbpf-tools biolatency -Q (the job of track block)
 #   perf-record         perf record -a of the sched and raw_syscalls tracepoints (the job of record)
-#   trace-cmd-record    trace-cmd record of the same tracepoints (the job of record)
+#   trace-cmd-record    trace-cmd record --no-filter -d of the same tracepoints (the job of record;
+#                       its pid filter needs set_ftrace_filter, refused on this VM)
 # Every configuration run is bracketed by baseline runs (B C1 B C2 B ... B; the order reverses
 # every other round) and its overhead is 1 - tps / mean(the two baselines beside it), so slow
 # drifts of a busy machine cancel. Rounds repeat that; the table gives medians and the spread
@@ -320,7 +321,7 @@ start() {
 	record) rm -rf "$WORK/rec" && launch record 'writing|BPF' "$LATSCOPE" record -o "$WORK/rec" ;;
 	flight) rm -rf "$WORK/rec" && launch record 'flight recorder' "$LATSCOPE" record --flight -o "$WORK/rec" --socket "$WORK/flight.sock" ;;
 	empty) launch empty ready "$BUILD/bench/oltp_empty" ;;
-	trace-cmd-record) launch tracecmd 'Hit Ctrl' stdbuf -oL trace-cmd record -d -e sched:sched_switch -e sched:sched_waking -e sched:sched_wakeup -e sched:sched_wakeup_new -e sched:sched_migrate_task -e sched:sched_process_fork -e sched:sched_process_exec -e sched:sched_process_exit -e sched:sched_process_free -e raw_syscalls -o "$WORK/trace.dat" ;;
+	trace-cmd-record) launch tracecmd 'Hit Ctrl' stdbuf -oL trace-cmd record --no-filter -d -e sched:sched_switch -e sched:sched_waking -e sched:sched_wakeup -e sched:sched_wakeup_new -e sched:sched_migrate_task -e sched:sched_process_fork -e sched:sched_process_exec -e sched:sched_process_exit -e sched:sched_process_free -e raw_syscalls -o "$WORK/trace.dat" ;;
 	bpftrace-syscall) launch bpftrace ready bpftrace "$TMP/syscall.bt" ;;
 	syscount-L) launch syscount Tracing stdbuf -oL "$TOOLS/syscount" -L ;;
 	runqlat) launch runqlat Tracing stdbuf -oL "$TOOLS/runqlat" ;;
@@ -592,6 +593,8 @@ bench_cpu() {
 	[ -n "$o" ] && [ "$o" != - ] && [ -n "$p" ] && [ "$p" != - ] || return 0
 	echo "BENCH ${1}_cpu_txn ours=$o us peer=$p us peer_name=$4 ratio=$(awk -v p="$p" -v o="$o" 'BEGIN { if (o <= 0) o = 1; printf "%.2f", p / o }')"
 }
+bench_bpf oltp_all_empty all empty empty-programs
+bench_bpf oltp_flight_empty flight empty empty-programs
 bench_cpu oltp_all all empty empty-programs
 bench_cpu oltp_flight flight empty empty-programs
 bench_cpu oltp_flight_perf flight perf-record perf-record-sched+syscalls
