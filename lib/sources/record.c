@@ -1182,7 +1182,8 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 	bpf_program__set_autoload(rec->skel->progs.lat_rec_sys_exit, rec->syscalls);
 	err = record_bpf__load(rec->skel);
 	if (err) {
-		set_why(why, why_len, "cannot load the record probes: %s", strerror(-err));
+		set_why(why, why_len, "cannot load the record probes: %s%s", strerror(-err),
+			nsub && err == -ENOMEM ? " (the --keep-size rings are kernel memory)" : "");
 		goto error;
 	}
 	err = rec->syscalls ? set_strargs(rec) : 0;
