@@ -7,6 +7,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "record.h"
+#include "flight_ring.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -83,7 +84,9 @@ static __always_inline void *lat_rec_reserve(__u32 payload, __u16 kind)
 	__u32 zero = 0;
 	__u64 *drops;
 
-	if (lat_rec_config.with_ctx) {
+	if (lat_fl_nsub) { /* --flight: kernel-resident rings */
+		hdr = lat_fl_reserve(sizeof(*hdr) + LAT_REC_CTX_BYTES + payload);
+	} else if (lat_rec_config.with_ctx) {
 		hdr = bpf_ringbuf_reserve(&lat_rec_events,
 					  sizeof(*hdr) + sizeof(struct lat_rec_ctx) + payload, 0);
 	} else {
@@ -127,6 +130,10 @@ static __always_inline void lat_rec_commit(void *payload, __u32 payload_size)
 	__u64 used = 8 + ((sizeof(*hdr) + LAT_REC_CTX_BYTES + payload_size + 7) & ~7ull);
 	__u32 zero = 0;
 
+	if (lat_fl_nsub) {
+		lat_fl_commit(hdr);
+		return;
+	}
 	if (!lat_rec_config.wake_bytes) {
 		bpf_ringbuf_submit(hdr, 0);
 		return;

@@ -47,9 +47,8 @@ static void usage(FILE *out)
 	    "lttng-modules' event and field names, one stream per CPU, statedump at start) that\n"
 	    "babeltrace2, lttng-analyses, Trace Compass and `latscope analyze` read. Runs until\n"
 	    "Ctrl-C or --duration.\n\n"
-	    "With --flight, the events stay in per-CPU memory rings holding the newest ones (the\n"
-	    "oldest whole events are overwritten, and counted); a snapshot of the rings is "
-	    "written\n"
+	    "With --flight, the events stay in per-CPU rings in kernel memory holding the newest\n"
+	    "ones (the oldest are overwritten, and counted); a snapshot of the rings is written\n"
 	    "to DIR/snapshot-YYYYMMDDTHHMMSS-N/kernel/ (complete or absent) on `latscope ctl\n"
 	    "snapshot`, when a --trigger tracker reports an event, or when an application sends "
 	    "an\n"
@@ -73,6 +72,10 @@ static void usage(FILE *out)
 	    "      --keep-size SIZE      ring memory, all CPUs together (default 64M, at least "
 	    "64K)\n"
 	    "      --keep-time DURATION  also drop the events older than this (default: none)\n"
+	    "      --flight-rings WHERE  kernel: the rings stay in kernel memory, read only at a\n"
+	    "                            snapshot (the default); user: every event crosses to\n"
+	    "                            this process through the --buffer-size ring buffer and\n"
+	    "                            its rings are here (the default when -b is given)\n"
 	    "      --trigger TRACKER>DURATION\n"
 	    "                            a snapshot when TRACKER (one of `latscope track`'s:\n"
 	    "                            syscall, wakeup, offcpu, block, irq, net, ttfb) sees an\n"
@@ -96,6 +99,7 @@ enum {
 	OPT_APP_SOCKET,
 	OPT_INTERVAL,
 	OPT_SOCKET,
+	OPT_FLIGHT_RINGS,
 };
 
 static const struct option long_options[] = {
@@ -114,6 +118,7 @@ static const struct option long_options[] = {
     {"app-socket", required_argument, NULL, OPT_APP_SOCKET},
     {"snapshot-interval", required_argument, NULL, OPT_INTERVAL},
     {"socket", required_argument, NULL, OPT_SOCKET},
+    {"flight-rings", required_argument, NULL, OPT_FLIGHT_RINGS},
     {NULL, 0, NULL, 0},
 };
 
@@ -725,6 +730,12 @@ static int run_record(struct lat_record_opts *opts, uint64_t duration_ns, bool q
 	return CLI_EXIT_OK;
 }
 
+/* --flight-rings WHERE: 0 (kernel), 1 (user) or -1. */
+static int parse_flight_rings(const char *where)
+{
+	return strcmp(where, "kernel") == 0 ? 0 : strcmp(where, "user") == 0 ? 1 : -1;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	static struct flight_run run;
@@ -732,6 +743,7 @@ int cmd_record(int argc, char **argv)
 	struct sigaction sa = {0};
 	uint64_t duration_ns = 0, size;
 	const char *flight_only = NULL;
+	int flight_rings = -1; /* --flight-rings: -1 not given, 0 kernel, 1 user */
 	char why[512] = "";
 	int opt, err;
 
@@ -839,6 +851,15 @@ int cmd_record(int argc, char **argv)
 			run.socket_path = optarg;
 			flight_only = "--socket";
 			break;
+		case OPT_FLIGHT_RINGS:
+			flight_rings = parse_flight_rings(optarg);
+			if (flight_rings < 0) {
+				return cli_usage_error(
+				    "record", "record: --flight-rings: '%s' is not kernel or user",
+				    optarg);
+			}
+			flight_only = "--flight-rings";
+			break;
 		case ':':
 			return cli_usage_error("record", "record: option '%s' needs a value",
 					       argv[optind - 1]);
@@ -860,6 +881,8 @@ int cmd_record(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if (opts.flight) {
+		/* -b sizes the ring buffer to user space: that is the user-space rings' design */
+		opts.flight_user = flight_rings == 1 || (flight_rings < 0 && opts.buffer_bytes);
 		run.dir = opts.dir;
 		return run_flight(&run, &opts, duration_ns);
 	}

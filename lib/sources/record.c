@@ -18,10 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../bpf/flight.h"
 #include "../../bpf/record.h"
 #include "outputs/ctf_writer.h"
 #include "record.skel.h"
 #include "sources/ebpf.h"
+#include "sources/flight_kring.h"
 #include "sources/record_flight.h"
 #include "sources/record_syscalls.h"
 #include "sources/syscall_names.h"
@@ -308,8 +310,14 @@ struct lat_record {
 	size_t packet_bytes;
 	int64_t clock_offset_ns;
 	uint64_t snapshots;
+	/* --flight in kernel-resident rings (flight_kring.h); NULL: not, or in user space */
+	struct lat_fl_kring *kring;
+	uint64_t keep_ns, kring_expired;
+	uint32_t nsub_extra;
 };
 
+static int kring_check(struct lat_record *rec, const struct lat_record_opts *opts, uint32_t *nsub,
+		       char *why, size_t why_len);
 static void set_why(char *why, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void set_why(char *why, size_t len, const char *fmt, ...)
@@ -1403,6 +1411,7 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 	struct lat_record *rec;
 	char dir[4096];
 	size_t ring = opts->buffer_bytes ? opts->buffer_bytes : (32u << 20);
+	uint32_t nsub = 0;
 	int err, ncpus;
 
 	if ((ring & (ring - 1)) || ring < 4096) {
@@ -1447,7 +1456,20 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 		err = -ENOMEM;
 		goto error;
 	}
-	if (opts->flight) {
+	if (opts->flight && !opts->flight_user) {
+		err = kring_check(rec, opts, &nsub, why, why_len);
+		if (err) {
+			goto error;
+		}
+	}
+	if (opts->flight && !opts->flight_user) {
+		rec->drops_noted = calloc(2 * (size_t)rec->cpus, sizeof(uint64_t));
+		rec->snap_lost = rec->drops_noted + rec->cpus;
+		if (!rec->drops_noted) {
+			err = -ENOMEM;
+			goto error;
+		}
+	} else if (opts->flight) {
 		uint64_t keep = opts->keep_bytes ? opts->keep_bytes : (64ull << 20);
 
 		rec->drops_noted = calloc(2 * (size_t)rec->cpus, sizeof(uint64_t));
@@ -1474,9 +1496,14 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 	rec->skel->rodata->lat_rec_config.vmemmap_base_addr = ksym_address("vmemmap_base");
 	rec->skel->rodata->lat_rec_config.jiffies_addr = ksym_address("jiffies_64");
 	rec->skel->rodata->lat_rec_config.with_ctx = rec->nctx > 0;
-	rec->skel->rodata->lat_rec_config.wake_bytes = ring / LAT_RECORD_WAKE_FRACTION;
+	rec->skel->rodata->lat_rec_config.wake_bytes = (nsub ? 4096 : ring) / LAT_RECORD_WAKE_FRACTION;
 	rec->skel->rodata->lat_rec_config.wake_gap_ns = LAT_RECORD_WAKE_GAP_NS;
-	bpf_map__set_max_entries(rec->skel->maps.lat_rec_events, (uint32_t)ring);
+	bpf_map__set_max_entries(rec->skel->maps.lat_rec_events, nsub ? 4096 : (uint32_t)ring);
+	rec->skel->rodata->lat_fl_nsub = nsub;
+	rec->skel->rodata->lat_fl_nsub_extra = rec->nsub_extra;
+	bpf_map__set_max_entries(rec->skel->maps.lat_fl_ring,
+				 nsub ? rec->cpus * (nsub + (LAT_FL_LEVELS - 1) * rec->nsub_extra)
+				      : 1);
 	for (size_t e = 0; e < N(rec_events); e++) {
 		struct bpf_program *prog =
 		    bpf_object__find_program_by_name(rec->skel->obj, rec_events[e].prog);
@@ -1489,7 +1516,8 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 	bpf_program__set_autoload(rec->skel->progs.lat_rec_sys_exit, rec->syscalls);
 	err = record_bpf__load(rec->skel);
 	if (err) {
-		set_why(why, why_len, "cannot load the record probes: %s", strerror(-err));
+		set_why(why, why_len, "cannot load the record probes: %s%s", strerror(-err),
+			nsub && err == -ENOMEM ? " (the --keep-size rings are kernel memory)" : "");
 		goto error;
 	}
 	err = rec->syscalls ? set_strargs(rec) : 0;
@@ -1497,7 +1525,16 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 		set_why(why, why_len, "cannot configure the record probes: %s", strerror(-err));
 		goto error;
 	}
-	if (rec->flight) {
+	if (nsub) {
+		err = lat_fl_kring_open(bpf_map__fd(rec->skel->maps.lat_fl_ring),
+					rec->skel->bss->lat_fl_cpus, rec->cpus, nsub,
+					rec->nsub_extra, &rec->kring);
+		if (err) {
+			set_why(why, why_len, "cannot map the flight rings: %s", strerror(-err));
+			goto error;
+		}
+	}
+	if (rec->flight || rec->kring) {
 		/* Snapshots only: DIR (and its parents) made and checked now, by a trial writer. */
 		snprintf(dir, sizeof(dir), "%s/.check-%d.tmp", opts->dir, (int)getpid());
 		err = check_dir(rec, dir);
@@ -1549,7 +1586,7 @@ int lat_record_start(struct lat_record *rec, char *why, size_t why_len)
 		set_why(why, why_len, "cannot attach the record probes: %s", strerror(-err));
 		return err;
 	}
-	if (rec->flight) {
+	if (rec->flight || rec->kring) {
 		return 0; /* each snapshot has its own statedump */
 	}
 	/* Every event from the probes is at or after t0: the statedump, stamped t0, comes first. */
@@ -1565,6 +1602,9 @@ static void update_drops(struct lat_record *rec)
 	uint32_t zero = 0;
 	uint64_t total = 0, now = 0;
 
+	if (rec->kring) {
+		return; /* the rings count their losses (kring_stats) */
+	}
 	if (bpf_map_lookup_elem(bpf_map__fd(rec->skel->maps.lat_rec_drops), &zero,
 				rec->drop_values)) {
 		return;
@@ -1607,6 +1647,71 @@ int lat_record_poll(struct lat_record *rec, int timeout_ms)
 int lat_record_fd(struct lat_record *rec)
 {
 	return rec->epoll_fd;
+}
+
+/* --- flight recorder: kernel-resident rings (flight_kring.h) -------------------------------- */
+
+/* The rings' size for --keep-size: 0, or -EINVAL with why. */
+static int kring_check(struct lat_record *rec, const struct lat_record_opts *opts, uint32_t *nsub,
+		       char *why, size_t why_len)
+{
+	uint64_t keep = opts->keep_bytes ? opts->keep_bytes : (64ull << 20);
+
+	*nsub = lat_fl_kring_nsub(keep, rec->cpus, &rec->nsub_extra);
+	if (!*nsub) {
+		set_why(why, why_len,
+			"cannot keep %llu bytes in %u rings: less than 80 KiB per CPU",
+			(unsigned long long)keep, rec->cpus);
+		return -EINVAL;
+	}
+	rec->keep_ns = opts->keep_ns;
+	return 0;
+}
+
+/* Copies the rings for a snapshot; its window (oldest, newest kept) goes to fs. */
+static int kring_snapshot_copy(struct lat_record *rec, struct lat_flight_stats *fs, char *why,
+			       size_t why_len)
+{
+	struct lat_fl_kring_stats ks;
+	int err = lat_fl_kring_copy(rec->kring);
+
+	memset(fs, 0, sizeof(*fs));
+	if (err) {
+		set_why(why, why_len, "cannot copy the flight rings: %s", strerror(-err));
+		return err;
+	}
+	lat_fl_kring_get_stats(rec->kring, &ks);
+	fs->oldest_ts = ks.oldest_ts;
+	fs->newest_ts = ks.newest_ts;
+	if (rec->keep_ns && fs->newest_ts > rec->keep_ns &&
+	    fs->oldest_ts < fs->newest_ts - rec->keep_ns) {
+		fs->oldest_ts = fs->newest_ts - rec->keep_ns;
+	}
+	return 0;
+}
+
+static int kring_snapshot_walk(struct lat_record *rec, const struct lat_flight_visitor *visitor)
+{
+	uint64_t expired = 0;
+	int err = lat_fl_kring_walk(rec->kring, rec->keep_ns, visitor, rec, &expired);
+
+	rec->kring_expired += expired;
+	return err;
+}
+
+static void kring_stats(struct lat_record *rec, struct lat_record_stats *stats)
+{
+	struct lat_fl_kring_stats ks;
+
+	lat_fl_kring_get_stats(rec->kring, &ks);
+	stats->kept = ks.events;
+	stats->kept_bytes = ks.bytes;
+	stats->ring_bytes = ks.capacity;
+	stats->kept_ns = ks.newest_ts - ks.oldest_ts;
+	stats->overwritten = ks.overwritten;
+	stats->expired = rec->kring_expired;
+	stats->discarded = ks.discarded;
+	stats->snapshots = rec->snapshots;
 }
 
 /* --- flight recorder snapshots -------------------------------------------------------------- */
@@ -1668,7 +1773,7 @@ int lat_record_snapshot(struct lat_record *rec, const char *name,
 	int err;
 
 	memset(info, 0, sizeof(*info));
-	if (!rec->flight || !name || !*name || strchr(name, '/')) {
+	if ((!rec->flight && !rec->kring) || !name || !*name || strchr(name, '/')) {
 		set_why(why, why_len, "not a flight recorder, or a bad snapshot name");
 		return -EINVAL;
 	}
@@ -1678,10 +1783,17 @@ int lat_record_snapshot(struct lat_record *rec, const char *name,
 		set_why(why, why_len, "%s: %s", final, strerror(EEXIST));
 		return -EEXIST;
 	}
-	ring_buffer__consume(rec->rb); /* what the probes wrote until now */
-	update_drops(rec);
-	lat_flight_expire(rec->flight, clock_ns(CLOCK_MONOTONIC));
-	lat_flight_get_stats(rec->flight, &fs);
+	if (rec->kring) {
+		err = kring_snapshot_copy(rec, &fs, why, why_len);
+		if (err) {
+			return err;
+		}
+	} else {
+		ring_buffer__consume(rec->rb); /* what the probes wrote until now */
+		update_drops(rec);
+		lat_flight_expire(rec->flight, clock_ns(CLOCK_MONOTONIC));
+		lat_flight_get_stats(rec->flight, &fs);
+	}
 	window_start = fs.oldest_ts ? fs.oldest_ts : clock_ns(CLOCK_MONOTONIC);
 	remove_partial(tmp); /* left by a recorder killed while writing one */
 	snprintf(kdir, sizeof(kdir), "%s/kernel", tmp);
@@ -1694,7 +1806,8 @@ int lat_record_snapshot(struct lat_record *rec, const char *name,
 	if (!err) {
 		memset(rec->tids, 0, TID_SLOTS * sizeof(*rec->tids));
 		memset(rec->snap_lost, 0, rec->cpus * sizeof(*rec->snap_lost));
-		err = lat_flight_walk(rec->flight, &visitor, rec);
+		err = rec->kring ? kring_snapshot_walk(rec, &visitor)
+				 : lat_flight_walk(rec->flight, &visitor, rec);
 	}
 	if (rec->writer) {
 		int cerr = lat_ctf_writer_flush(rec->writer);
@@ -1735,7 +1848,9 @@ void lat_record_get_stats(struct lat_record *rec, struct lat_record_stats *stats
 		stats->events = lat_ctf_writer_events(rec->writer);
 		stats->bytes = lat_ctf_writer_bytes(rec->writer);
 	}
-	if (rec->flight) {
+	if (rec->kring) {
+		kring_stats(rec, stats);
+	} else if (rec->flight) {
 		struct lat_flight_stats fs;
 
 		lat_flight_get_stats(rec->flight, &fs);
@@ -1782,6 +1897,7 @@ int lat_record_close(struct lat_record *rec, struct lat_record_stats *stats)
 		close(rec->epoll_fd);
 	}
 	ring_buffer__free(rec->rb);
+	lat_fl_kring_close(rec->kring);
 	record_bpf__destroy(rec->skel);
 	lat_flight_destroy(rec->flight);
 	free(rec->drops_noted);

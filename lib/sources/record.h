@@ -20,6 +20,9 @@ struct lat_record_opts {
 	bool flight;
 	uint64_t keep_bytes; /* flight: ring memory, all CPUs together (0: 64 MiB) */
 	uint64_t keep_ns;    /* flight: also drop events older than this (0: no age limit) */
+	/* flight: the rings in the recorder's memory, every event crossing to user space through
+	 * the ring buffer (the design before kernel-resident rings), not in the kernel's */
+	bool flight_user;
 };
 
 struct lat_record_stats {
