@@ -1496,7 +1496,8 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 	rec->skel->rodata->lat_rec_config.vmemmap_base_addr = ksym_address("vmemmap_base");
 	rec->skel->rodata->lat_rec_config.jiffies_addr = ksym_address("jiffies_64");
 	rec->skel->rodata->lat_rec_config.with_ctx = rec->nctx > 0;
-	rec->skel->rodata->lat_rec_config.wake_bytes = (nsub ? 4096 : ring) / LAT_RECORD_WAKE_FRACTION;
+	rec->skel->rodata->lat_rec_config.wake_bytes =
+	    (nsub ? 4096 : ring) / LAT_RECORD_WAKE_FRACTION;
 	rec->skel->rodata->lat_rec_config.wake_gap_ns = LAT_RECORD_WAKE_GAP_NS;
 	bpf_map__set_max_entries(rec->skel->maps.lat_rec_events, nsub ? 4096 : (uint32_t)ring);
 	rec->skel->rodata->lat_fl_nsub = nsub;
