@@ -130,5 +130,5 @@ int main(void)
 	if (system(cmd) != 0) {
 		tap_diag("could not remove %s", dir);
 	}
-	return tap_done();
+	return tap_done_testing();
 }
