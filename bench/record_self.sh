@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/record_self.sh: `make bench-record_self`: what a continuous recording of the machine as it
 # is (no load of its own) costs the recorder itself: `latscope record` (the sched and syscall
-# events, irq) against `trace-cmd record` on the same tracepoints, DUR s each, writing to tmpfs:
+# events, irq) against `trace-cmd record --no-filter -d` (as bench-record runs it: this kernel
+# refuses its set_ftrace_pid) on the same tracepoints, DUR s each, writing to tmpfs:
 # the recorder's CPU time (user + system, children included, /usr/bin/time) and, for latscope,
 # its own switches-in in its trace (sched_switch to its pid), which were one per few records when
 # the probes woke the reader per record (docs/record.md, "How the recorder reads").
@@ -42,8 +43,10 @@ rm -rf "$TMP/lat"
 echo "latscope record: $events events in ${DUR}s, ${lat_ms} ms of CPU, $own switches to itself"
 
 if command -v trace-cmd >/dev/null; then
-	if ! /usr/bin/time -f '%U %S' -o "$TMP/tc.time" trace-cmd record -e sched -e raw_syscalls \
-		-e irq -o "$TMP/trace.dat" sleep "$DUR" >"$TMP/tc.err" 2>&1; then
+	# its exit status: not 0 here, it cannot reset set_ftrace_filter at the end; its trace counts
+	/usr/bin/time -f '%U %S' -o "$TMP/tc.time" trace-cmd record --no-filter -d -e sched \
+		-e raw_syscalls -e irq -o "$TMP/trace.dat" sleep "$DUR" >"$TMP/tc.err" 2>&1
+	if [ ! -s "$TMP/trace.dat" ]; then
 		echo "bench-record_self: trace-cmd record failed: $(grep -m1 trace-cmd "$TMP/tc.err")" >&2
 		exit 1
 	fi

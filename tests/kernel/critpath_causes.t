@@ -78,7 +78,9 @@ wsleep = int(sys.argv[2])
 sleeps = [i for i in p['intervals'] if i['state'] == 'blocked' and i['cause'] == 'timer'
           and i['duration_ns'] >= 100000000]
 timer = sum(i['duration_ns'] for i in sleeps)
-if len(sleeps) == 3 and timer <= wsleep and timer >= wsleep * 0.9:
+# at least the 3 x 100 ms asked (a timer never fires early), at most what the writer measured
+# (its sleeps, and on a loaded machine its waits for a CPU before the call returned)
+if len(sleeps) == 3 and 3 * 100000000 <= timer <= wsleep:
     print('ok 3 sleeps, %d ns blocked on a timer (the writer measured %d ns in nanosleep)'
           % (timer, wsleep))
 else:
@@ -97,7 +99,10 @@ p = json.load(open(sys.argv[1]))
 iv = p['intervals']
 blocked = [i for i in iv if i['state'] == 'blocked']
 disk = [i for i in blocked if i['cause'] == 'disk']
-other = [i for i in blocked if i['cause'] not in ('disk', 'task')]
+# no other cause: a task (the path goes on into it), or once in a while a wait whose wake-up the
+# trace lacks (the process's start: seen 1 time in 10 runs, 6.6 ms 'no wake-up seen'), unknown
+# rather than wrong
+other = [i for i in blocked if i['cause'] not in ('disk', 'task', 'no_wakeup')]
 if len(disk) >= 8 and not other:
     print('ok %d waits on the disk (%s), %d ns' % (len(disk), disk[0]['detail'],
                                                   sum(i['duration_ns'] for i in disk)))
