@@ -12,17 +12,24 @@
 #   all                 latscope track with every tracker it has (syscall wakeup offcpu block irq net ttfb)
 #   agent               latscope agent --config (every tracker on), when `latscope agent --help` works
 #   record              latscope record -o DIR (all events), when `latscope record --help` works
+#   flight              latscope record --flight (all events, in the kernel-resident rings)
+#   empty               empty BPF programs on the tracepoints of `all` (build/bench/oltp_empty):
+#                       the floor no tracker attached there can go below
 #   bpftrace-syscall    bpftrace: sys_enter -> sys_exit latency histogram (the job of track syscall)
 #   syscount-L          libbpf-tools syscount -L (syscall counts and latency)
 #   runqlat+offcputime  libbpf-tools runqlat and offcputime -m 1h together (the job of wakeup+offcpu)
 #   biolatency          libbpf-tools biolatency -Q (the job of track block)
 #   perf-record         perf record -a of the sched and raw_syscalls tracepoints (the job of record)
+#   trace-cmd-record    trace-cmd record --no-filter -d of the same tracepoints (the job of record;
+#                       its pid filter needs set_ftrace_filter, refused on this VM)
 # Every configuration run is bracketed by baseline runs (B C1 B C2 B ... B; the order reverses
 # every other round) and its overhead is 1 - tps / mean(the two baselines beside it), so slow
 # drifts of a busy machine cancel. Rounds repeat that; the table gives medians and the spread
 # (min..max over rounds), p95 latency, and from the kernel's BPF statistics (BPF_ENABLE_STATS held
 # on by an fd, or kernel.bpf_stats_enabled) the tool's programs' ns per run, runs per transaction
-# and BPF µs per transaction, the tool's own CPU (user space) and every event it lost.
+# and BPF µs per transaction, the tool's own CPU (user space), every event it lost, and the CPU
+# time per transaction of the whole machine (all CPUs, from /proc/stat: steadier than tps when
+# the machine's speed moves between runs).
 #
 #   make bench-oltp
 #   knobs (environment): OLTP_SECONDS=30 OLTP_REPEAT=3 OLTP_CONFIGS="syscall block ..."
@@ -50,7 +57,7 @@ DOC=${OLTP_DOC:-$ROOT/docs/performance.md}
 [ "$DOC" = 0 ] || DOC=$(realpath -m "$DOC")
 cd "$ROOT" || exit 1
 TOOLS=${TOOLS:-/usr/sbin}
-ALL_CONFIGS="syscall wakeup+offcpu block all agent record bpftrace-syscall syscount-L runqlat+offcputime biolatency perf-record"
+ALL_CONFIGS="empty syscall wakeup+offcpu block all agent record flight bpftrace-syscall syscount-L runqlat+offcputime biolatency perf-record trace-cmd-record"
 CONFIGS=${OLTP_CONFIGS:-$ALL_CONFIGS}
 PERF_EVENTS="sched:sched_switch,sched:sched_waking,sched:sched_wakeup,sched:sched_wakeup_new,sched:sched_migrate_task,sched:sched_process_fork,sched:sched_process_exec,sched:sched_process_exit,sched:sched_process_free,raw_syscalls:sys_enter,raw_syscalls:sys_exit"
 
@@ -99,6 +106,9 @@ for c in $CONFIGS; do
 	baseline) continue ;;
 	agent) "$LATSCOPE" agent --help >/dev/null 2>&1 || why="$LATSCOPE agent --help fails (not written yet)" ;;
 	record) "$LATSCOPE" record --help >/dev/null 2>&1 || why="$LATSCOPE record --help fails (not written yet)" ;;
+	flight) "$LATSCOPE" record --help 2>&1 | grep -q -- --flight-rings || why="$LATSCOPE record has no kernel-resident --flight rings" ;;
+	empty) [ -x "$BUILD/bench/oltp_empty" ] || why="$BUILD/bench/oltp_empty missing (make)" ;;
+	trace-cmd-record) command -v trace-cmd >/dev/null || why="no trace-cmd" ;;
 	bpftrace-syscall) command -v bpftrace >/dev/null || why="no bpftrace" ;;
 	syscount-L) [ -x "$TOOLS/syscount" ] || why="no $TOOLS/syscount" ;;
 	runqlat+offcputime) [ -x "$TOOLS/runqlat" ] && [ -x "$TOOLS/offcputime" ] || why="no $TOOLS/runqlat or offcputime" ;;
@@ -271,6 +281,11 @@ bpf_stats() {
 		END { printf "%.0f %.0f\n", t, c }'
 }
 
+# The machine's busy CPU time (clock ticks, all CPUs: everything but idle and iowait), /proc/stat.
+busy_ticks() {
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+
 # CPU time (clock ticks, user + system) of the tools' processes, all threads.
 tool_ticks() {
 	local p
@@ -304,6 +319,9 @@ start() {
 		fi
 		;;
 	record) rm -rf "$WORK/rec" && launch record 'writing|BPF' "$LATSCOPE" record -o "$WORK/rec" ;;
+	flight) rm -rf "$WORK/rec" && launch record 'flight recorder' "$LATSCOPE" record --flight -o "$WORK/rec" --socket "$WORK/flight.sock" ;;
+	empty) launch empty ready "$BUILD/bench/oltp_empty" ;;
+	trace-cmd-record) launch tracecmd 'Hit Ctrl' stdbuf -oL trace-cmd record --no-filter -d -e sched:sched_switch -e sched:sched_waking -e sched:sched_wakeup -e sched:sched_wakeup_new -e sched:sched_migrate_task -e sched:sched_process_fork -e sched:sched_process_exec -e sched:sched_process_exit -e sched:sched_process_free -e raw_syscalls -o "$WORK/trace.dat" ;;
 	bpftrace-syscall) launch bpftrace ready bpftrace "$TMP/syscall.bt" ;;
 	syscount-L) launch syscount Tracing stdbuf -oL "$TOOLS/syscount" -L ;;
 	runqlat) launch runqlat Tracing stdbuf -oL "$TOOLS/runqlat" ;;
@@ -318,7 +336,7 @@ start() {
 		stop_tools
 		return 1
 	}
-	if [ "$1" = record ]; then # the recorder may say it writes before its programs are attached
+	if [ "$1" = record ] || [ "$1" = flight ]; then # the recorder may say it writes before its programs are attached
 		for _ in $(seq 100); do
 			[ -n "$(prog_ids_of "${TOOL_PIDS[@]}")" ] && break
 			sleep 0.05
@@ -348,8 +366,8 @@ losses() {
 # one_run ROUND INDEX CONFIG: starts the configuration, runs sysbench, appends a line to $TMP/runs:
 #   round index config tps p95_ms transactions bpf_ns bpf_runs tool_ticks losses
 one_run() {
-	local round=$1 idx=$2 c=$3 s0 s1 k0 k1 out tps p95 txn lost=- f
-	rm -f "$TMP"/{latscope,agent,record,bpftrace,syscount,runqlat,offcputime,biolatency,perf}.out "$TMP/agent.metrics"
+	local round=$1 idx=$2 c=$3 s0 s1 k0 k1 c0 c1 out tps p95 txn lost=- f
+	rm -f "$TMP"/{latscope,agent,record,bpftrace,syscount,runqlat,offcputime,biolatency,perf,empty,tracecmd}.out "$TMP/agent.metrics"
 	if ! start "$c"; then
 		echo "$round $idx $c fail" >>"$TMP/runs"
 		return 1
@@ -357,12 +375,14 @@ one_run() {
 	out=$TMP/sysbench.out
 	s0=$(bpf_stats)
 	k0=$(tool_ticks)
+	c0=$(busy_ticks)
 	"${SB[@]}" --threads="$THREADS" --time="$RUN_SECONDS" --percentile=95 --report-interval=0 run >"$out" 2>&1 &
 	SB_PID=$!
 	wait "$SB_PID"
 	SB_PID=
 	s1=$(bpf_stats)
 	k1=$(tool_ticks)
+	c1=$(busy_ticks)
 	# The agent's losses are in its metrics (scraped once, as Prometheus would).
 	if [ "$c" = agent ]; then
 		port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/agent.out" | head -1)
@@ -371,7 +391,7 @@ one_run() {
 	stop_tools
 	if [ "$c" != baseline ]; then
 		for f in "$TMP"/latscope.out "$TMP"/agent.metrics "$TMP"/record.out "$TMP"/bpftrace.out "$TMP"/syscount.out \
-			"$TMP"/runqlat.out "$TMP"/offcputime.out "$TMP"/biolatency.out "$TMP"/perf.out; do
+			"$TMP"/runqlat.out "$TMP"/offcputime.out "$TMP"/biolatency.out "$TMP"/perf.out "$TMP"/tracecmd.out; do
 			[ -f "$f" ] || continue
 			l=$(losses "$f")
 			[ "$l" = - ] || lost=$((${lost/-/0} + l))
@@ -384,8 +404,8 @@ one_run() {
 			[ "$f" = "$out" ] || [ "$f" = "$TMP/stats.out" ] || cp "$f" "$OLTP_KEEP/r$round-$idx-$c.$(basename "$f")"
 		done
 	fi
-	rm -f "$TMP"/{latscope,agent,record,bpftrace,syscount,runqlat,offcputime,biolatency,perf}.out "$TMP/agent.metrics"
-	rm -rf "$WORK/rec" "$WORK/perf.data" "$WORK/perf.data.old"
+	rm -f "$TMP"/{latscope,agent,record,bpftrace,syscount,runqlat,offcputime,biolatency,perf,empty,tracecmd}.out "$TMP/agent.metrics"
+	rm -rf "$WORK/rec" "$WORK/perf.data" "$WORK/perf.data.old" "$WORK"/trace.dat*
 	tps=$(awk '/transactions:/ { gsub(/\(/, "", $3); print $3 }' "$out")
 	p95=$(awk '/95th percentile:/ { print $3 }' "$out")
 	txn=$(awk '/transactions:/ { print $2 }' "$out")
@@ -396,9 +416,10 @@ one_run() {
 	fi
 	read -r t0 n0 <<<"$s0"
 	read -r t1 n1 <<<"$s1"
-	echo "$round $idx $c $tps $p95 $txn $((t1 - t0)) $((n1 - n0)) $((k1 - k0)) $lost" >>"$TMP/runs"
-	printf '  round %d %-19s %8s tps  p95 %7s ms  BPF %6.1f ms  lost %s\n' "$round" "$c" "$tps" "$p95" \
-		"$(awk -v t=$((t1 - t0)) 'BEGIN { print t / 1e6 }')" "$lost" >&2
+	echo "$round $idx $c $tps $p95 $txn $((t1 - t0)) $((n1 - n0)) $((k1 - k0)) $lost $((c1 - c0))" >>"$TMP/runs"
+	printf '  round %d %-19s %8s tps  p95 %7s ms  BPF %6.1f ms  CPU %6.0f us/txn  lost %s\n' "$round" "$c" "$tps" "$p95" \
+		"$(awk -v t=$((t1 - t0)) 'BEGIN { print t / 1e6 }')" \
+		"$(awk -v b=$((c1 - c0)) -v n="$txn" -v k="$(getconf CLK_TCK)" 'BEGIN { print (n > 0 ? b * 1e6 / k / n : 0) }')" "$lost" >&2
 }
 
 nconf=$(wc -w <<<"$RUN_CONFIGS")
@@ -441,6 +462,7 @@ awk -v order="baseline $RUN_CONFIGS" -v secs="$RUN_SECONDS" -v tick="$TICK" -v n
 		T[$3] = T[$3] " " $4; P[$3] = P[$3] " " $5
 		if ($8 > 0) { NS[$3] = NS[$3] " " $7 / $8; EV[$3] = EV[$3] " " $8 / $6; US[$3] = US[$3] " " $7 / 1000 / $6; BC[$3] = BC[$3] " " 100 * $7 / (secs * 1e9 * ncpu) }
 		if ($3 != "baseline") CPU[$3] = CPU[$3] " " 100 * $9 / tick / secs
+		if ($11 != "" && $6 > 0) CT[$3] = CT[$3] " " $11 * 1e6 / tick / $6
 		if ($10 != "-") { lost[$3] += $10; haslost[$3] = 1 }
 		if ($3 == "baseline") { if (lastb[$1] != "") BN[$3] = BN[$3] " " 100 * ($4 - lastb[$1]) / lastb[$1]; lastb[$1] = $4 }
 	}
@@ -460,13 +482,14 @@ awk -v order="baseline $RUN_CONFIGS" -v secs="$RUN_SECONDS" -v tick="$TICK" -v n
 			ov = "-"; lo = "-"; hi = "-"
 			if (O[c] != "") { ov = sprintf("%.2f", median(O[c])); lo = sprintf("%.2f", minmax(O[c], "min")); hi = sprintf("%.2f", minmax(O[c], "max")) }
 			if (c == "baseline" && BN[c] != "") { lo = sprintf("%.2f", minmax(BN[c], "min")); hi = sprintf("%.2f", minmax(BN[c], "max")) }
-			printf "%s %.2f %.2f %s %s %s %s %s %s %s %s %s %d\n", c, median(T[c]), median(P[c]), ov, lo, hi,
+			printf "%s %.2f %.2f %s %s %s %s %s %s %s %s %s %d %s\n", c, median(T[c]), median(P[c]), ov, lo, hi,
 				NS[c] == "" ? "-" : sprintf("%.0f", median(NS[c])),
 				EV[c] == "" ? "-" : sprintf("%.0f", median(EV[c])),
 				US[c] == "" ? "-" : sprintf("%.1f", median(US[c])),
 				BC[c] == "" ? "-" : sprintf("%.2f", median(BC[c])),
 				CPU[c] == "" ? "-" : sprintf("%.1f", median(CPU[c])),
-				haslost[c] ? lost[c] : "-", fails[c] + 0
+				haslost[c] ? lost[c] : "-", fails[c] + 0,
+				CT[c] == "" ? "-" : sprintf("%.0f", median(CT[c]))
 		}
 	}' "$TMP/runs" >"$TMP/table"
 
@@ -480,6 +503,9 @@ describe() {
 	all) echo "latscope track $ALL_TRACKERS" ;;
 	agent) echo "latscope agent, trackers: $AGENT_TRACKERS ${OLTP_AGENT_OPTS:-(its default thresholds)}" ;;
 	record) echo "latscope record (all events)" ;;
+	flight) echo "latscope record --flight (all events, kernel-resident rings)" ;;
+	empty) echo "empty BPF programs on the tracepoints of all" ;;
+	trace-cmd-record) echo "trace-cmd record sched + raw_syscalls" ;;
 	bpftrace-syscall) echo "bpftrace sys_enter->sys_exit hist" ;;
 	syscount-L) echo "libbpf-tools syscount -L" ;;
 	runqlat) echo "libbpf-tools runqlat" ;;
@@ -491,29 +517,29 @@ describe() {
 }
 
 table_text() {
-	printf '%-19s %9s %8s %10s %17s %7s %8s %7s %6s %6s %7s\n' config tps "p95 ms" "overhead%" "spread%" "BPF ns" runs/txn "BPF us" "BPF%" tool% lost
-	while read -r c tps p95 ov lo hi ns ev us bc cpu lost _; do
+	printf '%-19s %9s %8s %10s %17s %7s %8s %7s %6s %6s %7s %8s\n' config tps "p95 ms" "overhead%" "spread%" "BPF ns" runs/txn "BPF us" "BPF%" tool% lost "CPU us"
+	while read -r c tps p95 ov lo hi ns ev us bc cpu lost _ ct; do
 		if [ "$tps" = fail ]; then
 			printf '%-19s %s\n' "$c" "failed to start or run (see above)"
 			continue
 		fi
 		spread=-
 		[ "$lo" != - ] && spread="$lo..$hi"
-		printf '%-19s %9s %8s %10s %17s %7s %8s %7s %6s %6s %7s\n' "$c" "$tps" "$p95" "$ov" "$spread" "$ns" "$ev" "$us" "$bc" "$cpu" "$lost"
+		printf '%-19s %9s %8s %10s %17s %7s %8s %7s %6s %6s %7s %8s\n' "$c" "$tps" "$p95" "$ov" "$spread" "$ns" "$ev" "$us" "$bc" "$cpu" "$lost" "$ct"
 	done <"$TMP/table"
 }
 
 table_md() {
-	echo "| configuration | what runs | tps | p95 ms | overhead % | spread % (min..max) | BPF ns/run | BPF runs/txn | BPF µs/txn | BPF CPU % | tool CPU % | lost |"
-	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-	while read -r c tps p95 ov lo hi ns ev us bc cpu lost _; do
+	echo "| configuration | what runs | tps | p95 ms | overhead % | spread % (min..max) | BPF ns/run | BPF runs/txn | BPF µs/txn | BPF CPU % | tool CPU % | lost | CPU µs/txn |"
+	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	while read -r c tps p95 ov lo hi ns ev us bc cpu lost _ ct; do
 		if [ "$tps" = fail ]; then
-			echo "| $c | $(describe "$c") | failed | | | | | | | | | |"
+			echo "| $c | $(describe "$c") | failed | | | | | | | | | | |"
 			continue
 		fi
 		spread=-
 		[ "$lo" != - ] && spread="$lo..$hi"
-		echo "| $c | $(describe "$c") | $tps | $p95 | $ov | $spread | $ns | $ev | $us | $bc | $cpu | $lost |"
+		echo "| $c | $(describe "$c") | $tps | $p95 | $ov | $spread | $ns | $ev | $us | $bc | $cpu | $lost | $ct |"
 	done <"$TMP/table"
 }
 
@@ -524,7 +550,8 @@ echo " over rounds; baseline's spread: run-to-run change of the baseline itself,
 echo " BPF ns: run time per program run of the tool's programs (kernel BPF statistics); runs/txn:"
 echo " program runs per transaction (whole machine); BPF us: BPF run time per transaction; BPF%:"
 echo " BPF run time in % of all CPUs; tool%: the tool's user-space processes in % of one CPU; lost:"
-echo " events the tools reported lost, all rounds; -: the tool reports no loss counts)"
+echo " events the tools reported lost, all rounds; -: the tool reports no loss counts; CPU us: the"
+echo " whole machine's CPU time per transaction, all CPUs, from /proc/stat)"
 echo "bench-oltp: load average after: $LOAD_AFTER"
 echo
 
@@ -552,10 +579,26 @@ bench oltp_syscall_syscount syscall syscount-L libbpf-tools-syscount-L
 bench oltp_wakeup_offcpu wakeup+offcpu runqlat+offcputime libbpf-tools-runqlat+offcputime
 bench oltp_block block biolatency libbpf-tools-biolatency-Q
 bench oltp_record record perf-record perf-record-sched+syscalls
+bench oltp_flight flight perf-record perf-record-sched+syscalls
+bench oltp_flight_trace_cmd flight trace-cmd-record trace-cmd-record-sched+syscalls
 bench_bpf oltp_syscall syscall bpftrace-syscall bpftrace-syscall-hist
 bench_bpf oltp_syscall_syscount syscall syscount-L libbpf-tools-syscount-L
 bench_bpf oltp_wakeup_offcpu wakeup+offcpu runqlat+offcputime libbpf-tools-runqlat+offcputime
 bench_bpf oltp_block block biolatency libbpf-tools-biolatency-Q
+# CPU time per transaction (all CPUs) against the floor: empty programs on the same tracepoints
+bench_cpu() {
+	local o p
+	o=$(get "$2" 14)
+	p=$(get "$3" 14)
+	[ -n "$o" ] && [ "$o" != - ] && [ -n "$p" ] && [ "$p" != - ] || return 0
+	echo "BENCH ${1}_cpu_txn ours=$o us peer=$p us peer_name=$4 ratio=$(awk -v p="$p" -v o="$o" 'BEGIN { if (o <= 0) o = 1; printf "%.2f", p / o }')"
+}
+bench_bpf oltp_all_empty all empty empty-programs
+bench_bpf oltp_flight_empty flight empty empty-programs
+bench_cpu oltp_all all empty empty-programs
+bench_cpu oltp_flight flight empty empty-programs
+bench_cpu oltp_flight_perf flight perf-record perf-record-sched+syscalls
+bench_cpu oltp_flight_trace_cmd flight trace-cmd-record trace-cmd-record-sched+syscalls
 # The original latency tracker's published figure (sysbench OLTP on MySQL, 3.31 %) for the
 # configurations that have no peer running here.
 for c in all agent; do

@@ -20,7 +20,19 @@
 # Every recorder also records the machine's other processes (in "offered" and in the counts,
 # not in the load's rate); perf and trace-cmd record their own system calls too, latscope not.
 #
-#   make bench-record   (MODE=getppid ROUNDS=5 DUR=1 STEP_DUR=3 BUF=4M RECORDERS="latscope perf trace-cmd"
+# The flight recorder's two designs are recorders too (RECORDERS):
+#   flight       latscope record --flight --keep-size BUF: BPF-written per-CPU overwrite rings
+#                in an mmapable array map, read only at a snapshot (design b, the one kept)
+#   flight-user  the same with --flight-rings user: every event crosses to the recorder's rings
+#   tracefs      the kernel's own ring buffer in a private tracefs instance (BUF / CPUs per CPU,
+#                overwrite mode, the same tracepoints), read only at a snapshot (design a,
+#                trace-cmd's path); nothing runs in user space meanwhile
+# and for them "events" are every event written to the rings (kept + overwritten).
+#  0. Idle: with IDLE > 0 (s), the flight recorders' own CPU time (user + system, /proc/PID/stat)
+#     over IDLE s of the machine as it is, no load.
+#
+#   make bench-record   (MODE=getppid ROUNDS=5 DUR=1 STEP_DUR=3 BUF=4M IDLE=0
+#                        RECORDERS="latscope perf trace-cmd flight flight-user tracefs"
 #                        STEPS="20000 50000 100000 200000 400000 max max2")
 set -u
 BUILD=${LATSCOPE_BUILD:-build}
@@ -32,7 +44,9 @@ STEP_DUR=${STEP_DUR:-3}
 MODE=${MODE:-getppid}
 BUF=${BUF:-4M}
 STEPS=${STEPS:-"20000 50000 100000 200000 400000 max max2"}
-RECORDERS=${RECORDERS:-"latscope perf trace-cmd"}
+RECORDERS=${RECORDERS:-"latscope perf trace-cmd flight flight-user tracefs"}
+IDLE=${IDLE:-0}
+INSTANCE=/sys/kernel/tracing/instances/latscope-bench-$$
 TMP=$(mktemp -d /dev/shm/latscope-bench-record.XXXXXX)
 REC_PID=
 
@@ -65,6 +79,7 @@ old_stats=$(sysctl -n kernel.bpf_stats_enabled)
 cleanup() {
 	[ -n "$REC_PID" ] && kill -KILL -- -"$REC_PID" 2>/dev/null && wait "$REC_PID" 2>/dev/null
 	sysctl -q -w kernel.bpf_stats_enabled="$old_stats"
+	[ -d "$INSTANCE" ] && rmdir "$INSTANCE"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -72,6 +87,7 @@ trap 'exit 130' INT TERM
 sysctl -q -w kernel.bpf_stats_enabled=1
 
 ncpu=$(nproc)
+declare -A idle_pct
 case $MODE in
 getppid) EV_PER_CALL=2 ;;
 pipe) EV_PER_CALL=14 ;;
@@ -85,6 +101,28 @@ buf_cpu_kb=$((buf_bytes / ncpu / 1024))
 LAT_EVENTS=syscall,sched_switch,sched_waking,sched_wakeup
 PEER_EVENTS=(-e raw_syscalls:sys_enter -e raw_syscalls:sys_exit -e sched:sched_switch
 	-e sched:sched_waking -e sched:sched_wakeup)
+TRACEFS_EVENTS="raw_syscalls/sys_enter raw_syscalls/sys_exit sched/sched_switch sched/sched_waking sched/sched_wakeup"
+
+# tracefs_on / tracefs_off: design (a), a private instance in overwrite mode with the peers'
+# tracepoints; tracefs_counts prints "written dropped" (entries + overrun, and dropped events).
+tracefs_on() {
+	mkdir "$INSTANCE" || return 1
+	echo "$buf_cpu_kb" >"$INSTANCE/buffer_size_kb" &&
+		echo 1 >"$INSTANCE/options/overwrite" &&
+		for e in $TRACEFS_EVENTS; do echo 1 >"$INSTANCE/events/$e/enable" || return 1; done &&
+		echo 1 >"$INSTANCE/tracing_on"
+}
+tracefs_counts() {
+	cat "$INSTANCE"/per_cpu/cpu*/stats | awk '
+		$1 == "entries:" || $1 == "overrun:" { w += $2 }
+		$1 == "dropped" { d += $NF }
+		END { printf "%d %d\n", w, d }'
+}
+tracefs_off() {
+	echo 0 >"$INSTANCE/tracing_on"
+	for e in $TRACEFS_EVENTS; do echo 0 >"$INSTANCE/events/$e/enable"; done
+	rmdir "$INSTANCE"
+}
 
 # start NAME: the recorder in its own session (so SIGINT reaches all its processes), under
 # /usr/bin/time, on CPU 0; returns once it records.
@@ -103,6 +141,28 @@ start() {
 			-m "$((buf_cpu_kb))K" "${PEER_EVENTS[@]}" -o "$out/perf.data" \
 			>/dev/null 2>"$TMP/rec.err" &
 		REC_PID=$! ready=
+		;;
+	flight | flight-user)
+		local rings=kernel
+		[ "$1" = flight-user ] && rings=user
+		setsid /usr/bin/time -f '%U %S' -o "$TMP/time" taskset -c 0 "$LATSCOPE" record \
+			--flight --flight-rings "$rings" -o "$out/lat" --keep-size "$BUF" \
+			--socket "$TMP/flight.sock" -e "$LAT_EVENTS" >/dev/null 2>"$TMP/rec.err" &
+		REC_PID=$! ready="flight recorder"
+		;;
+	tracefs)
+		tracefs_on || {
+			echo "bench-record: tracefs instance $INSTANCE: cannot set up" >&2
+			[ -d "$INSTANCE" ] && tracefs_off
+			return 1
+		}
+		# nothing runs in user space: a placeholder process, 0 s of CPU
+		setsid /usr/bin/time -f '%U %S' -o "$TMP/time" sleep 100000 &
+		REC_PID=$! ready=
+		echo up >"$TMP/rec.err"
+		REC_CHILD=
+		REC_T0=$(date +%s.%N)
+		return 0
 		;;
 	trace-cmd)
 		# stdbuf: its "Hit Ctrl^C" would otherwise come out only at exit
@@ -146,6 +206,8 @@ stop() {
 	local n
 	REC_SECS=$(awk -v a="$REC_T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
 	kill -INT -- -"$REC_PID" 2>/dev/null
+	# the tracefs placeholder ignores SIGINT (a background job's, inherited): TERM
+	[ "$1" = tracefs ] && kill -TERM -- -"$REC_PID" 2>/dev/null
 	for _ in $(seq 600); do
 		kill -0 "$REC_PID" 2>/dev/null || break
 		sleep 0.1
@@ -156,6 +218,15 @@ stop() {
 	REC_CPU_S=$(awk 'END { print $1 + $2 }' "$TMP/time" 2>/dev/null)
 	REC_EVENTS= REC_LOST=
 	case $1 in
+	flight | flight-user)
+		read -r REC_EVENTS REC_LOST < <(sed -n 's/^latscope record: .* \([0-9]*\) events kept, \([0-9]*\) overwritten, [0-9]* expired, \([0-9]*\) discarded.*/\1 \2 \3/p' "$TMP/rec.err" |
+			awk '{ print $1 + $2, $3 }')
+		;;
+	tracefs)
+		read -r REC_EVENTS REC_LOST < <(tracefs_counts)
+		tracefs_off
+		REC_CPU_S=0
+		;;
 	latscope)
 		read -r REC_EVENTS REC_LOST < <(sed -n 's/^latscope record: \([0-9]*\) events, \([0-9]*\) discarded.*/\1 \2/p' "$TMP/rec.err")
 		;;
@@ -197,6 +268,26 @@ div() { awk -v a="$1" -v b="$2" -v s="${3:-1}" 'BEGIN { if (b == 0) print "nan";
 echo "bench-record: $(date -u '+%F %H:%M UTC'), $(uname -r), $ncpu CPUs, load average $(cut -d' ' -f1 /proc/loadavg)"
 echo "  recorders on CPU 0 with a $BUF buffer ($buf_cpu_kb KiB per CPU for perf and trace-cmd), load on CPU 1"
 
+# --- 0. idle: the flight recorders' own CPU time -------------------------------------------------
+# proc_cpu PID: user + system ticks of PID (all threads)
+proc_cpu() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+if [ "$IDLE" -gt 0 ]; then
+	echo "0. idle: the flight recorders' own CPU time over $IDLE s, no load (load average $(cut -d' ' -f1 /proc/loadavg))"
+	tick=$(getconf CLK_TCK)
+	for r in flight flight-user; do
+		start "$r" || continue
+		c0=$(proc_cpu "$REC_CHILD")
+		sleep "$IDLE"
+		c1=$(proc_cpu "$REC_CHILD")
+		st=$("$LATSCOPE" ctl --socket "$TMP/flight.sock" status 2>/dev/null)
+		stop "$r"
+		idle_pct[$r]=$(awk -v a="$c0" -v b="$c1" -v t="$tick" -v s="$IDLE" 'BEGIN { printf "%.3f", 100 * (b - a) / t / s }')
+		printf '  %-12s %s s of CPU in %s s: %s %% of one CPU; %s events written to the rings\n' "$r" \
+			"$(awk -v a="$c0" -v b="$c1" -v t="$tick" 'BEGIN { printf "%.2f", (b - a) / t }')" "$IDLE" "${idle_pct[$r]}" "$REC_EVENTS"
+	done
+	echo
+fi
+
 # --- 1. cost -----------------------------------------------------------------------------------
 echo "1. cost: $ROUNDS rounds of $DUR s of the unpaced load ($MODE)"
 for round in $(seq "$ROUNDS"); do
@@ -208,14 +299,14 @@ for round in $(seq "$ROUNDS"); do
 			continue
 		fi
 		start "$r" || continue
-		[ "$r" = latscope ] && read -r t0 c0 < <(bpf_stats)
+		case $r in latscope | flight*) read -r t0 c0 < <(bpf_stats) ;; esac
 		run_load max "$DUR"
-		[ "$r" = latscope ] && read -r t1 c1 < <(bpf_stats)
+		case $r in latscope | flight*) read -r t1 c1 < <(bpf_stats) ;; esac
 		stop "$r" || continue
 		echo "$LOAD_CPU_NS" >>"$TMP/cpu.$r"
 		div "$REC_CPU_S" "$REC_EVENTS" 1e9 >>"$TMP/rec_ns.$r"
 		echo "$REC_EVENTS" >>"$TMP/events.$r"
-		[ "$r" = latscope ] && div $((t1 - t0)) $((c1 - c0)) >>"$TMP/bpf.$r"
+		case $r in latscope | flight*) div $((t1 - t0)) $((c1 - c0)) >>"$TMP/bpf.$r" ;; esac
 		printf '  round %d %-9s %9s events/s %8.1f CPU ns/call; recorder: %s events, %s lost, %s s CPU\n' \
 			"$round" "$r" "$LOAD_EPS" "$LOAD_CPU_NS" "$REC_EVENTS" "$REC_LOST" "$REC_CPU_S"
 	done
@@ -271,6 +362,19 @@ echo
 ratio() { awk -v p="$1" -v o="$2" 'BEGIN { if (o <= 0 || p <= 0) print "nan"; else printf "%.2f", p / o }'; }
 bn=record
 [ "$MODE" = getppid ] || bn=record_$MODE
+for ours in flight tracefs; do
+	for peer in perf trace-cmd latscope; do
+		[ -n "${total[$ours]:-}" ] && [ -n "${total[$peer]:-}" ] || continue
+		[ "$peer" = latscope ] && name=latscope-record || name=$peer-record
+		echo "BENCH ${bn}_${ours}_cost_$peer ours=${total[$ours]} ns peer=${total[$peer]} ns peer_name=$name ratio=$(ratio "${total[$peer]}" "${total[$ours]}")"
+	done
+done
+if [ -n "${total[flight]:-}" ] && [ -n "${total[tracefs]:-}" ]; then
+	echo "BENCH ${bn}_flight_cost_tracefs ours=${total[flight]} ns peer=${total[tracefs]} ns peer_name=tracefs-instance-overwrite ratio=$(ratio "${total[tracefs]}" "${total[flight]}")"
+fi
+if [ -n "${idle_pct[flight]:-}" ]; then
+	echo "BENCH ${bn}_flight_idle_cpu ours=${idle_pct[flight]} % peer=0.1 % peer_name=goal ratio=$(ratio 0.1 "${idle_pct[flight]}")"
+fi
 for peer in perf trace-cmd; do
 	[ -n "${total[latscope]:-}" ] && [ -n "${total[$peer]:-}" ] || continue
 	name=$peer-record

@@ -7,6 +7,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "record.h"
+#include "flight_ring.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -34,13 +35,63 @@ struct {
 	__type(value, __u8);
 } lat_rec_strargs SEC(".maps");
 
+/* When each CPU last forced a wake-up of the reader (lat_rec_submit). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lat_rec_woken SEC(".maps");
+
+/* LTTng writes priorities as the kernel's prio - MAX_RT_PRIO (20 for nice 0). */
+static __always_inline __s32 lat_prio(struct task_struct *t)
+{
+	return t->prio - 100;
+}
+
+/* A task's pid number in its own (innermost) PID namespace. */
+static __always_inline __s32 lat_vnr(struct pid *pid)
+{
+	unsigned int level;
+
+	if (!pid) {
+		return 0;
+	}
+	level = BPF_CORE_READ(pid, level);
+	return BPF_CORE_READ(pid, numbers[level & 31].nr);
+}
+
+/* LTTng's procname, pid, ppid, prio, vpid and vtid contexts of the current task. */
+static __always_inline void lat_rec_fill_ctx(struct lat_rec_ctx *ctx)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	bpf_get_current_comm(ctx->procname, sizeof(ctx->procname));
+	ctx->pid = t->tgid;
+	ctx->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	ctx->prio = lat_prio(t);
+	ctx->vtid = lat_vnr(BPF_CORE_READ(t, thread_pid));
+	ctx->vpid = lat_vnr(BPF_CORE_READ(t, group_leader, thread_pid));
+	ctx->pad = 0;
+}
+
+/* Bytes between a record's header and its payload. */
+#define LAT_REC_CTX_BYTES (lat_rec_config.with_ctx ? sizeof(struct lat_rec_ctx) : 0)
+
 static __always_inline void *lat_rec_reserve(__u32 payload, __u16 kind)
 {
 	struct lat_rec_hdr *hdr;
 	__u32 zero = 0;
 	__u64 *drops;
 
-	hdr = bpf_ringbuf_reserve(&lat_rec_events, sizeof(*hdr) + payload, 0);
+	if (lat_fl_nsub) { /* --flight: kernel-resident rings */
+		hdr = lat_fl_reserve(sizeof(*hdr) + LAT_REC_CTX_BYTES + payload);
+	} else if (lat_rec_config.with_ctx) {
+		hdr = bpf_ringbuf_reserve(&lat_rec_events,
+					  sizeof(*hdr) + sizeof(struct lat_rec_ctx) + payload, 0);
+	} else {
+		hdr = bpf_ringbuf_reserve(&lat_rec_events, sizeof(*hdr) + payload, 0);
+	}
 	if (!hdr) {
 		drops = bpf_map_lookup_elem(&lat_rec_drops, &zero);
 		if (drops) {
@@ -54,21 +105,54 @@ static __always_inline void *lat_rec_reserve(__u32 payload, __u16 kind)
 	hdr->kind = kind;
 	hdr->cpu = bpf_get_smp_processor_id();
 	hdr->tid = (__u32)bpf_get_current_pid_tgid();
+	if (lat_rec_config.with_ctx) {
+		lat_rec_fill_ctx((struct lat_rec_ctx *)(hdr + 1));
+		return (__u8 *)(hdr + 1) + sizeof(struct lat_rec_ctx);
+	}
 	return hdr + 1;
 }
 
 #define LAT_REC_RESERVE(type, kind) ((type *)lat_rec_reserve(sizeof(type), kind))
 
-static __always_inline void lat_rec_submit(void *payload)
+/*
+ * Commits a record without waking the reader: it reads on its timer (LTTng's consumer read
+ * timer), so its own wake-ups, recorded as sched_switch and timer events, do not wake it again
+ * in a loop. Only the record that fills the ring past the watermark wakes it early; past the
+ * watermark, in case that one was missed (another CPU's record crossed it between reservation
+ * and query), at most one record per wake_gap_ns per CPU: every commit past the watermark
+ * would raise an interrupt while the reader drains the ring.
+ */
+static __always_inline void lat_rec_commit(void *payload, __u32 payload_size)
 {
-	bpf_ringbuf_submit((struct lat_rec_hdr *)payload - 1, 0);
+	struct lat_rec_hdr *hdr = (struct lat_rec_hdr *)((__u8 *)payload - LAT_REC_CTX_BYTES) - 1;
+	__u64 flags = BPF_RB_NO_WAKEUP, avail, *woken;
+	/* the record's bytes in the ring: 8 of the kernel's header, the data rounded to 8 */
+	__u64 used = 8 + ((sizeof(*hdr) + LAT_REC_CTX_BYTES + payload_size + 7) & ~7ull);
+	__u32 zero = 0;
+
+	if (lat_fl_nsub) {
+		lat_fl_commit(hdr);
+		return;
+	}
+	if (!lat_rec_config.wake_bytes) {
+		bpf_ringbuf_submit(hdr, 0);
+		return;
+	}
+	avail = bpf_ringbuf_query(&lat_rec_events, BPF_RB_AVAIL_DATA);
+	if (avail >= lat_rec_config.wake_bytes) {
+		woken = bpf_map_lookup_elem(&lat_rec_woken, &zero);
+		if (avail < lat_rec_config.wake_bytes + used ||
+		    (woken && hdr->ts - *woken >= lat_rec_config.wake_gap_ns)) {
+			flags = BPF_RB_FORCE_WAKEUP;
+			if (woken) {
+				*woken = hdr->ts;
+			}
+		}
+	}
+	bpf_ringbuf_submit(hdr, flags);
 }
 
-/* LTTng writes priorities as the kernel's prio - MAX_RT_PRIO (20 for nice 0). */
-static __always_inline __s32 lat_prio(struct task_struct *t)
-{
-	return t->prio - 100;
-}
+#define lat_rec_submit(rec) lat_rec_commit(rec, sizeof(*(rec)))
 
 /* --- scheduling ----------------------------------------------------------------------------- */
 
@@ -537,6 +621,218 @@ int BPF_PROG(lat_rec_mm_page_free, struct page *page, unsigned int order)
 	rec->order = order;
 	rec->gfp_flags = 0;
 	rec->migratetype = 0;
+	lat_rec_submit(rec);
+	return 0;
+}
+
+/* --- timers --------------------------------------------------------------------------------- */
+/* An exit's probe comes before its entry's: the skeleton attaches them in this order, so that no
+ * expiry is recorded without its exit. */
+
+static __always_inline int lat_rec_addr(__u64 addr, __u16 kind)
+{
+	struct lat_rec_addr *rec = LAT_REC_RESERVE(struct lat_rec_addr, kind);
+
+	if (!rec) {
+		return 0;
+	}
+	rec->addr = addr;
+	lat_rec_submit(rec);
+	return 0;
+}
+
+SEC("tp_btf/hrtimer_expire_exit")
+int BPF_PROG(lat_rec_hrtimer_expire_exit, struct hrtimer *hrtimer)
+{
+	return lat_rec_addr((__u64)hrtimer, LAT_REC_HRTIMER_EXPIRE_EXIT);
+}
+
+SEC("tp_btf/hrtimer_start")
+int BPF_PROG(lat_rec_hrtimer_start, struct hrtimer *hrtimer, enum hrtimer_mode mode, bool was_armed)
+{
+	struct lat_rec_hrtimer_start *rec =
+	    LAT_REC_RESERVE(struct lat_rec_hrtimer_start, LAT_REC_HRTIMER_START);
+
+	if (!rec) {
+		return 0;
+	}
+	rec->hrtimer = (__u64)hrtimer;
+	rec->function = (__u64)hrtimer->function;
+	rec->expires = hrtimer->node.expires;
+	rec->softexpires = hrtimer->_softexpires;
+	rec->mode = mode;
+	rec->was_armed = was_armed;
+	lat_rec_submit(rec);
+	return 0;
+}
+
+SEC("tp_btf/hrtimer_expire_entry")
+int BPF_PROG(lat_rec_hrtimer_expire_entry, struct hrtimer *hrtimer, ktime_t *now)
+{
+	struct lat_rec_hrtimer_expire *rec =
+	    LAT_REC_RESERVE(struct lat_rec_hrtimer_expire, LAT_REC_HRTIMER_EXPIRE_ENTRY);
+
+	if (!rec) {
+		return 0;
+	}
+	rec->hrtimer = (__u64)hrtimer;
+	rec->now = 0;
+	bpf_probe_read_kernel(&rec->now, sizeof(rec->now), now);
+	rec->function = (__u64)hrtimer->function;
+	lat_rec_submit(rec);
+	return 0;
+}
+
+SEC("tp_btf/hrtimer_cancel")
+int BPF_PROG(lat_rec_hrtimer_cancel, struct hrtimer *hrtimer)
+{
+	return lat_rec_addr((__u64)hrtimer, LAT_REC_HRTIMER_CANCEL);
+}
+
+SEC("tp_btf/timer_expire_exit")
+int BPF_PROG(lat_rec_timer_expire_exit, struct timer_list *timer)
+{
+	return lat_rec_addr((__u64)timer, LAT_REC_TIMER_EXPIRE_EXIT);
+}
+
+static __always_inline __u64 lat_jiffies(void)
+{
+	__u64 j = 0;
+
+	if (lat_rec_config.jiffies_addr) {
+		bpf_probe_read_kernel(&j, sizeof(j), (void *)lat_rec_config.jiffies_addr);
+	}
+	return j;
+}
+
+SEC("tp_btf/timer_start")
+int BPF_PROG(lat_rec_timer_start, struct timer_list *timer, unsigned long bucket_expiry)
+{
+	struct lat_rec_timer_start *rec =
+	    LAT_REC_RESERVE(struct lat_rec_timer_start, LAT_REC_TIMER_START);
+
+	if (!rec) {
+		return 0;
+	}
+	rec->timer = (__u64)timer;
+	rec->function = (__u64)timer->function;
+	rec->expires = timer->expires;
+	rec->bucket_expiry = bucket_expiry;
+	rec->now = lat_jiffies();
+	rec->flags = timer->flags;
+	lat_rec_submit(rec);
+	return 0;
+}
+
+SEC("tp_btf/timer_expire_entry")
+int BPF_PROG(lat_rec_timer_expire_entry, struct timer_list *timer, unsigned long baseclk)
+{
+	struct lat_rec_timer_expire *rec =
+	    LAT_REC_RESERVE(struct lat_rec_timer_expire, LAT_REC_TIMER_EXPIRE_ENTRY);
+
+	if (!rec) {
+		return 0;
+	}
+	rec->timer = (__u64)timer;
+	rec->now = lat_jiffies();
+	rec->function = (__u64)timer->function;
+	rec->baseclk = baseclk;
+	lat_rec_submit(rec);
+	return 0;
+}
+
+SEC("tp_btf/timer_cancel")
+int BPF_PROG(lat_rec_timer_cancel, struct timer_list *timer)
+{
+	return lat_rec_addr((__u64)timer, LAT_REC_TIMER_CANCEL);
+}
+
+/* --- work queues ---------------------------------------------------------------------------- */
+
+/* raw_tp: tp_btf refuses a function pointer argument */
+SEC("raw_tp/workqueue_execute_end")
+int BPF_PROG(lat_rec_workqueue_execute_end, void *work, void *function)
+{
+	struct lat_rec_work *rec = LAT_REC_RESERVE(struct lat_rec_work, LAT_REC_WQ_END);
+
+	if (!rec) {
+		return 0;
+	}
+	rec->work = (__u64)work; /* not dereferenced: the work may be freed by now */
+	rec->function = (__u64)function;
+	lat_rec_submit(rec);
+	return 0;
+}
+
+SEC("tp_btf/workqueue_queue_work")
+int BPF_PROG(lat_rec_workqueue_queue_work, int req_cpu, struct pool_workqueue *pwq,
+	     struct work_struct *work)
+{
+	struct lat_rec_work_queue *rec =
+	    LAT_REC_RESERVE(struct lat_rec_work_queue, LAT_REC_WQ_QUEUE);
+
+	if (!rec) {
+		return 0;
+	}
+	rec->work = (__u64)work;
+	rec->function = (__u64)work->func;
+	rec->req_cpu = req_cpu;
+	lat_rec_submit(rec);
+	return 0;
+}
+
+SEC("tp_btf/workqueue_activate_work")
+int BPF_PROG(lat_rec_workqueue_activate_work, struct work_struct *work)
+{
+	return lat_rec_addr((__u64)work, LAT_REC_WQ_ACTIVATE);
+}
+
+SEC("tp_btf/workqueue_execute_start")
+int BPF_PROG(lat_rec_workqueue_execute_start, struct work_struct *work)
+{
+	struct lat_rec_work *rec = LAT_REC_RESERVE(struct lat_rec_work, LAT_REC_WQ_START);
+
+	if (!rec) {
+		return 0;
+	}
+	rec->work = (__u64)work;
+	rec->function = (__u64)work->func;
+	lat_rec_submit(rec);
+	return 0;
+}
+
+/* --- KVM (classic tracepoints: the kernel computes the exit's fields; selected with -e only) -- */
+
+SEC("tracepoint/kvm/kvm_entry")
+int lat_rec_kvm_entry(struct trace_event_raw_kvm_entry *ctx)
+{
+	struct lat_rec_kvm_entry *rec =
+	    LAT_REC_RESERVE(struct lat_rec_kvm_entry, LAT_REC_KVM_ENTRY);
+
+	if (!rec) {
+		return 0;
+	}
+	rec->vcpu_id = ctx->vcpu_id;
+	lat_rec_submit(rec);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_exit")
+int lat_rec_kvm_exit(struct trace_event_raw_kvm_exit *ctx)
+{
+	struct lat_rec_kvm_exit *rec = LAT_REC_RESERVE(struct lat_rec_kvm_exit, LAT_REC_KVM_EXIT);
+
+	if (!rec) {
+		return 0;
+	}
+	rec->exit_reason = ctx->exit_reason;
+	rec->guest_rip = ctx->guest_rip;
+	rec->isa = ctx->isa;
+	rec->info1 = ctx->info1;
+	rec->info2 = ctx->info2;
+	rec->intr_info = ctx->intr_info;
+	rec->error_code = ctx->error_code;
+	rec->vcpu_id = ctx->vcpu_id;
 	lat_rec_submit(rec);
 	return 0;
 }

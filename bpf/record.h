@@ -13,29 +13,43 @@
  * arrays and strings), user space copies it to the CTF stream as is: see "CTF layout" below.
  */
 enum lat_rec_kind {
-	LAT_REC_SCHED_SWITCH = 1, /* lat_rec_switch (CTF layout) */
-	LAT_REC_SCHED_WAKING,     /* lat_rec_wakeup (CTF layout) */
-	LAT_REC_SCHED_WAKEUP,     /* lat_rec_wakeup (CTF layout) */
-	LAT_REC_SCHED_WAKEUP_NEW, /* lat_rec_wakeup (CTF layout) */
-	LAT_REC_SCHED_MIGRATE,    /* lat_rec_migrate (CTF layout) */
-	LAT_REC_SCHED_FORK,       /* lat_rec_fork */
-	LAT_REC_SCHED_EXEC,       /* lat_rec_exec */
-	LAT_REC_SCHED_EXIT,       /* lat_rec_task (CTF layout) */
-	LAT_REC_SCHED_FREE,       /* lat_rec_task (CTF layout) */
-	LAT_REC_SYS_ENTRY,        /* lat_rec_sys_entry, or lat_rec_sys_entry_str with strings */
-	LAT_REC_SYS_EXIT,         /* lat_rec_sys_exit */
-	LAT_REC_BLOCK_INSERT,     /* lat_rec_block */
-	LAT_REC_BLOCK_ISSUE,      /* lat_rec_block */
-	LAT_REC_BLOCK_COMPLETE,   /* lat_rec_block */
-	LAT_REC_IRQ_ENTRY,        /* lat_rec_irq_entry */
-	LAT_REC_IRQ_EXIT,         /* lat_rec_irq_exit (CTF layout) */
-	LAT_REC_SOFTIRQ_RAISE,    /* lat_rec_softirq (CTF layout) */
-	LAT_REC_SOFTIRQ_ENTRY,    /* lat_rec_softirq (CTF layout) */
-	LAT_REC_SOFTIRQ_EXIT,     /* lat_rec_softirq (CTF layout) */
-	LAT_REC_NET_XMIT,         /* lat_rec_net */
-	LAT_REC_NET_RECEIVE,      /* lat_rec_net */
-	LAT_REC_PAGE_ALLOC,       /* lat_rec_page (CTF layout) */
-	LAT_REC_PAGE_FREE,        /* lat_rec_page (CTF layout: its first 20 bytes) */
+	LAT_REC_SCHED_SWITCH = 1,     /* lat_rec_switch (CTF layout) */
+	LAT_REC_SCHED_WAKING,         /* lat_rec_wakeup (CTF layout) */
+	LAT_REC_SCHED_WAKEUP,         /* lat_rec_wakeup (CTF layout) */
+	LAT_REC_SCHED_WAKEUP_NEW,     /* lat_rec_wakeup (CTF layout) */
+	LAT_REC_SCHED_MIGRATE,        /* lat_rec_migrate (CTF layout) */
+	LAT_REC_SCHED_FORK,           /* lat_rec_fork */
+	LAT_REC_SCHED_EXEC,           /* lat_rec_exec */
+	LAT_REC_SCHED_EXIT,           /* lat_rec_task (CTF layout) */
+	LAT_REC_SCHED_FREE,           /* lat_rec_task (CTF layout) */
+	LAT_REC_SYS_ENTRY,            /* lat_rec_sys_entry, or lat_rec_sys_entry_str with strings */
+	LAT_REC_SYS_EXIT,             /* lat_rec_sys_exit */
+	LAT_REC_BLOCK_INSERT,         /* lat_rec_block */
+	LAT_REC_BLOCK_ISSUE,          /* lat_rec_block */
+	LAT_REC_BLOCK_COMPLETE,       /* lat_rec_block */
+	LAT_REC_IRQ_ENTRY,            /* lat_rec_irq_entry */
+	LAT_REC_IRQ_EXIT,             /* lat_rec_irq_exit (CTF layout) */
+	LAT_REC_SOFTIRQ_RAISE,        /* lat_rec_softirq (CTF layout) */
+	LAT_REC_SOFTIRQ_ENTRY,        /* lat_rec_softirq (CTF layout) */
+	LAT_REC_SOFTIRQ_EXIT,         /* lat_rec_softirq (CTF layout) */
+	LAT_REC_NET_XMIT,             /* lat_rec_net */
+	LAT_REC_NET_RECEIVE,          /* lat_rec_net */
+	LAT_REC_PAGE_ALLOC,           /* lat_rec_page (CTF layout) */
+	LAT_REC_PAGE_FREE,            /* lat_rec_page (CTF layout: its first 20 bytes) */
+	LAT_REC_HRTIMER_START,        /* lat_rec_hrtimer_start (CTF layout: its first 37 bytes) */
+	LAT_REC_HRTIMER_EXPIRE_ENTRY, /* lat_rec_hrtimer_expire (CTF layout) */
+	LAT_REC_HRTIMER_EXPIRE_EXIT,  /* lat_rec_addr (CTF layout) */
+	LAT_REC_HRTIMER_CANCEL,       /* lat_rec_addr (CTF layout) */
+	LAT_REC_TIMER_START,          /* lat_rec_timer_start (CTF layout: its first 44 bytes) */
+	LAT_REC_TIMER_EXPIRE_ENTRY,   /* lat_rec_timer_expire (CTF layout) */
+	LAT_REC_TIMER_EXPIRE_EXIT,    /* lat_rec_addr (CTF layout) */
+	LAT_REC_TIMER_CANCEL,         /* lat_rec_addr (CTF layout) */
+	LAT_REC_WQ_QUEUE,             /* lat_rec_work_queue (CTF layout: its first 20 bytes) */
+	LAT_REC_WQ_ACTIVATE,          /* lat_rec_addr (CTF layout) */
+	LAT_REC_WQ_START,             /* lat_rec_work (CTF layout) */
+	LAT_REC_WQ_END,               /* lat_rec_work (CTF layout) */
+	LAT_REC_KVM_ENTRY,            /* lat_rec_kvm_entry (CTF layout) */
+	LAT_REC_KVM_EXIT,             /* lat_rec_kvm_exit */
 	LAT_REC_KIND_MAX,
 };
 
@@ -50,6 +64,17 @@ struct lat_rec_hdr {
 	__u16 kind;
 	__u16 cpu;
 	__u32 tid; /* current thread */
+};
+
+/* With contexts (record --context): after the header of every record, before its payload. */
+struct lat_rec_ctx {
+	char procname[LAT_REC_COMM];
+	__s32 pid;  /* the thread group (the header has the thread) */
+	__s32 ppid; /* the thread group's parent */
+	__s32 prio; /* as LTTng writes it: prio - MAX_RT_PRIO */
+	__s32 vpid; /* pid and tid in the task's own PID namespace */
+	__s32 vtid;
+	__s32 pad;
 };
 
 struct lat_rec_switch {
@@ -170,11 +195,86 @@ struct lat_rec_page {
 	__s32 migratetype;
 };
 
+/* Timers and work items (lttng-modules' timer.h and workqueue.h, Linux 6.8+ layouts). */
+struct lat_rec_addr { /* hrtimer_expire_exit, hrtimer_cancel, timer_expire_exit... */
+	__u64 addr;
+};
+
+struct lat_rec_hrtimer_start {
+	__u64 hrtimer;
+	__u64 function;
+	__s64 expires;
+	__s64 softexpires;
+	__u32 mode;
+	__u8 was_armed;
+	__u8 pad[3];
+};
+
+struct lat_rec_hrtimer_expire {
+	__u64 hrtimer;
+	__s64 now;
+	__u64 function;
+};
+
+struct lat_rec_timer_start {
+	__u64 timer;
+	__u64 function;
+	__u64 expires;
+	__u64 bucket_expiry;
+	__u64 now; /* jiffies */
+	__u32 flags;
+	__u32 pad;
+};
+
+struct lat_rec_timer_expire {
+	__u64 timer;
+	__u64 now;
+	__u64 function;
+	__u64 baseclk;
+};
+
+struct lat_rec_work_queue {
+	__u64 work;
+	__u64 function;
+	__s32 req_cpu;
+	__u32 pad;
+};
+
+struct lat_rec_work {
+	__u64 work;
+	__u64 function;
+};
+
+/* lttng-modules' kvm_x86_entry and kvm_x86_exit (the kernel's kvm_entry and kvm_exit). */
+struct lat_rec_kvm_entry {
+	__u32 vcpu_id;
+};
+
+struct lat_rec_kvm_exit {
+	__u64 guest_rip;
+	__u64 info1;
+	__u64 info2;
+	__u32 exit_reason;
+	__u32 isa;
+	__u32 intr_info;
+	__u32 error_code;
+	__u32 vcpu_id;
+	__u32 pad;
+};
+
 /* Load-time settings (.rodata). */
 struct lat_rec_config {
 	__u32 self_tgid; /* the recorder: its syscalls are not recorded (0: record them) */
 	__u32 pad;
 	__u64 vmemmap_base_addr; /* address of the kernel's vmemmap_base (for pfn), 0: unknown */
+	/* The reader is not woken per record (it reads on a timer): a probe wakes it only when the
+	 * ring holds at least wake_bytes, and at most once per wake_gap_ns on its CPU. 0: every
+	 * record wakes it (the kernel's default: when the ring was empty). */
+	__u64 wake_bytes;
+	__u64 wake_gap_ns;
+	__u64 jiffies_addr; /* address of the kernel's jiffies_64, 0: unknown (timer_* now = 0) */
+	__u32 with_ctx;     /* every record carries a lat_rec_ctx */
+	__u32 pad2;
 };
 
 #endif /* LATSCOPE_BPF_RECORD_H */

@@ -47,9 +47,8 @@ static void usage(FILE *out)
 	    "lttng-modules' event and field names, one stream per CPU, statedump at start) that\n"
 	    "babeltrace2, lttng-analyses, Trace Compass and `latscope analyze` read. Runs until\n"
 	    "Ctrl-C or --duration.\n\n"
-	    "With --flight, the events stay in per-CPU memory rings holding the newest ones (the\n"
-	    "oldest whole events are overwritten, and counted); a snapshot of the rings is "
-	    "written\n"
+	    "With --flight, the events stay in per-CPU rings in kernel memory holding the newest\n"
+	    "ones (the oldest are overwritten, and counted); a snapshot of the rings is written\n"
 	    "to DIR/snapshot-YYYYMMDDTHHMMSS-N/kernel/ (complete or absent) on `latscope ctl\n"
 	    "snapshot`, when a --trigger tracker reports an event, or when an application sends "
 	    "an\n"
@@ -63,6 +62,8 @@ static void usage(FILE *out)
 	    "  -b, --buffer-size SIZE    BPF ring buffer, a power of two (default 32M); events "
 	    "that\n"
 	    "                            do not fit are counted as discarded in the trace\n"
+	    "  -c, --context LIST        LTTng contexts in every event (lttng add-context -k):\n"
+	    "                            procname,tid,pid,ppid,prio,vpid,vtid\n"
 	    "      --record-self         also record this recorder's own system calls\n"
 	    "  -q, --quiet               no summary on stderr\n"
 	    "  -h, --help                this help\n\n"
@@ -71,6 +72,10 @@ static void usage(FILE *out)
 	    "      --keep-size SIZE      ring memory, all CPUs together (default 64M, at least "
 	    "64K)\n"
 	    "      --keep-time DURATION  also drop the events older than this (default: none)\n"
+	    "      --flight-rings WHERE  kernel: the rings stay in kernel memory, read only at a\n"
+	    "                            snapshot (the default); user: every event crosses to\n"
+	    "                            this process through the --buffer-size ring buffer and\n"
+	    "                            its rings are here (the default when -b is given)\n"
 	    "      --trigger TRACKER>DURATION\n"
 	    "                            a snapshot when TRACKER (one of `latscope track`'s:\n"
 	    "                            syscall, wakeup, offcpu, block, irq, net, ttfb) sees an\n"
@@ -94,6 +99,7 @@ enum {
 	OPT_APP_SOCKET,
 	OPT_INTERVAL,
 	OPT_SOCKET,
+	OPT_FLIGHT_RINGS,
 };
 
 static const struct option long_options[] = {
@@ -101,6 +107,7 @@ static const struct option long_options[] = {
     {"events", required_argument, NULL, 'e'},
     {"duration", required_argument, NULL, 'd'},
     {"buffer-size", required_argument, NULL, 'b'},
+    {"context", required_argument, NULL, 'c'},
     {"record-self", no_argument, NULL, OPT_RECORD_SELF},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -111,6 +118,7 @@ static const struct option long_options[] = {
     {"app-socket", required_argument, NULL, OPT_APP_SOCKET},
     {"snapshot-interval", required_argument, NULL, OPT_INTERVAL},
     {"socket", required_argument, NULL, OPT_SOCKET},
+    {"flight-rings", required_argument, NULL, OPT_FLIGHT_RINGS},
     {NULL, 0, NULL, 0},
 };
 
@@ -588,6 +596,13 @@ static int run_flight(struct flight_run *run, struct lat_record_opts *opts, uint
 	if (!run->quiet) {
 		char kept[64] = "";
 
+		if (*lat_record_unsupported(run->rec)) {
+			fprintf(stderr,
+				"latscope record: not recorded (not on this kernel, or another "
+				"layout): %s\n",
+				lat_record_unsupported(run->rec));
+		}
+
 		lat_record_get_stats(run->rec, &stats);
 		snprintf(kept, sizeof(kept), "%.1f MB", (double)stats.ring_bytes / 1e6);
 		fprintf(
@@ -662,6 +677,12 @@ static int run_record(struct lat_record_opts *opts, uint64_t duration_ns, bool q
 		return CLI_EXIT_FAILURE;
 	}
 	if (!quiet) {
+		if (*lat_record_unsupported(rec)) {
+			fprintf(stderr,
+				"latscope record: not recorded (not on this kernel, or another "
+				"layout): %s\n",
+				lat_record_unsupported(rec));
+		}
 		fprintf(stderr, "latscope record: writing %s/kernel/%s\n", opts->dir,
 			duration_ns ? "" : " (Ctrl-C to stop)");
 	}
@@ -669,7 +690,8 @@ static int run_record(struct lat_record_opts *opts, uint64_t duration_ns, bool q
 		deadline = now_ns() + duration_ns;
 	}
 	while (!record_stop) {
-		int timeout = 100;
+		/* the read timer; the probes wake us earlier only past the ring's watermark */
+		int timeout = LAT_RECORD_READ_TIMER_MS;
 
 		if (deadline) {
 			uint64_t now = now_ns();
@@ -677,7 +699,7 @@ static int run_record(struct lat_record_opts *opts, uint64_t duration_ns, bool q
 			if (now >= deadline) {
 				break;
 			}
-			if (deadline - now < 100000000ull) {
+			if (deadline - now < LAT_RECORD_READ_TIMER_MS * 1000000ull) {
 				timeout = (int)((deadline - now) / 1000000) + 1;
 			}
 		}
@@ -708,6 +730,12 @@ static int run_record(struct lat_record_opts *opts, uint64_t duration_ns, bool q
 	return CLI_EXIT_OK;
 }
 
+/* --flight-rings WHERE: 0 (kernel), 1 (user) or -1. */
+static int parse_flight_rings(const char *where)
+{
+	return strcmp(where, "kernel") == 0 ? 0 : strcmp(where, "user") == 0 ? 1 : -1;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	static struct flight_run run;
@@ -715,6 +743,7 @@ int cmd_record(int argc, char **argv)
 	struct sigaction sa = {0};
 	uint64_t duration_ns = 0, size;
 	const char *flight_only = NULL;
+	int flight_rings = -1; /* --flight-rings: -1 not given, 0 kernel, 1 user */
 	char why[512] = "";
 	int opt, err;
 
@@ -724,7 +753,7 @@ int cmd_record(int argc, char **argv)
 	run.interval_ns = 10000000000ull;
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":o:e:d:b:qh", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":o:e:d:b:c:qh", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
 			opts.dir = optarg;
@@ -752,6 +781,12 @@ int cmd_record(int argc, char **argv)
 				    optarg);
 			}
 			opts.buffer_bytes = (size_t)size;
+			break;
+		case 'c':
+			if (lat_record_parse_context(optarg, why, sizeof(why))) {
+				return cli_usage_error("record", "record: --context: %s", why);
+			}
+			opts.context = optarg;
 			break;
 		case OPT_RECORD_SELF:
 			opts.record_self = true;
@@ -816,6 +851,15 @@ int cmd_record(int argc, char **argv)
 			run.socket_path = optarg;
 			flight_only = "--socket";
 			break;
+		case OPT_FLIGHT_RINGS:
+			flight_rings = parse_flight_rings(optarg);
+			if (flight_rings < 0) {
+				return cli_usage_error(
+				    "record", "record: --flight-rings: '%s' is not kernel or user",
+				    optarg);
+			}
+			flight_only = "--flight-rings";
+			break;
 		case ':':
 			return cli_usage_error("record", "record: option '%s' needs a value",
 					       argv[optind - 1]);
@@ -837,6 +881,8 @@ int cmd_record(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if (opts.flight) {
+		/* -b sizes the ring buffer to user space: that is the user-space rings' design */
+		opts.flight_user = flight_rings == 1 || (flight_rings < 0 && opts.buffer_bytes);
 		run.dir = opts.dir;
 		return run_flight(&run, &opts, duration_ns);
 	}

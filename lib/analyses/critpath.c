@@ -318,6 +318,10 @@ static int on_switch(struct lat_critpath *cp, const struct lat_kevent *ev,
 	int err = 0, ret = 0;
 
 	(void)state;
+	/* No hrtimer callback spans a switch: an expiry whose exit the trace lacks (a recording
+	   whose exit probe was attached after the entry's, a lost event) ends here, else every
+	   later wake-up on this CPU would be taken for a timer's. */
+	cpu->hrtimer = 0;
 	prev = get_task(cp, sw->prev_tid, &err);
 	next = get_task(cp, sw->next_tid, &err);
 	if (err) {

@@ -15,6 +15,7 @@
 #define PACKET_HDR_BYTES 84 /* packet header (32) + packet context (52) */
 #define EVENT_HDR_MAX    14 /* u16 id = 65535, u32 id, u64 timestamp */
 #define ID_EXTENDED      65535u
+#define CONTEXT_MAX      128 /* bytes of event context */
 
 struct ctf_class {
 	char *name;
@@ -30,7 +31,8 @@ struct ctf_stream {
 	uint64_t last_ts;
 	uint64_t seq;
 	uint64_t discarded;
-	uint64_t discarded_written; /* as of the last packet written */
+	uint64_t discarded_written;   /* as of the last packet written */
+	uint8_t context[CONTEXT_MAX]; /* the next events' context */
 };
 
 struct lat_ctf_writer {
@@ -46,6 +48,9 @@ struct lat_ctf_writer {
 	int tracer_major, tracer_minor, tracer_patchlevel;
 	struct ctf_class *classes;
 	unsigned class_count, class_cap;
+	struct lat_ctf_field context[16];
+	unsigned context_count;
+	size_t context_bytes;
 	struct ctf_stream *streams;
 	uint64_t events, bytes;
 	int error; /* first write error */
@@ -114,6 +119,31 @@ static void random_uuid(uint8_t uuid[16])
 	uuid[8] = (uuid[8] & 0x3f) | 0x80;
 }
 
+/* The bytes of a fixed-size field (0: not fixed-size). */
+static size_t field_bytes(enum lat_ctf_type type)
+{
+	switch (type) {
+	case LAT_CTF_U8:
+	case LAT_CTF_S8:
+		return 1;
+	case LAT_CTF_U16:
+	case LAT_CTF_S16:
+		return 2;
+	case LAT_CTF_U32:
+	case LAT_CTF_S32:
+	case LAT_CTF_X32:
+		return 4;
+	case LAT_CTF_U64:
+	case LAT_CTF_S64:
+	case LAT_CTF_X64:
+		return 8;
+	case LAT_CTF_COMM:
+		return 16;
+	default:
+		return 0;
+	}
+}
+
 int lat_ctf_writer_create(const struct lat_ctf_writer_opts *opts, struct lat_ctf_writer **out)
 {
 	struct lat_ctf_writer *w;
@@ -155,6 +185,23 @@ int lat_ctf_writer_create(const struct lat_ctf_writer_opts *opts, struct lat_ctf
 		w->tracer_minor = 10;
 		w->tracer_patchlevel = 5;
 	}
+	if (opts->context_count > sizeof(w->context) / sizeof(w->context[0])) {
+		free(w->dir);
+		free(w);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < opts->context_count; i++) {
+		size_t n = field_bytes(opts->context[i].type);
+
+		if (!n || w->context_bytes + n > CONTEXT_MAX) {
+			free(w->dir);
+			free(w);
+			return -EINVAL;
+		}
+		w->context[i] = opts->context[i];
+		w->context_bytes += n;
+	}
+	w->context_count = opts->context_count;
 	w->streams = calloc(w->cpus, sizeof(*w->streams));
 	if (!w->dir || !w->streams) {
 		err = -ENOMEM;
@@ -337,7 +384,16 @@ static void write_metadata_text(struct lat_ctf_writer *w, FILE *f)
 		   "\t\t\tuint64_clock_monotonic_t timestamp;\n\t\t} extended;\n\t} v;\n"
 		   "} align(8);\n\n");
 	fprintf(f, "stream {\n\tid = 0;\n\tevent.header := struct event_header_large;\n"
-		   "\tpacket.context := struct packet_context;\n};\n\n");
+		   "\tpacket.context := struct packet_context;\n");
+	if (w->context_count) {
+		/* as lttng-modules writes the contexts of `lttng add-context -k` */
+		fprintf(f, "\tevent.context := struct {\n");
+		for (unsigned i = 0; i < w->context_count; i++) {
+			write_field(f, &w->context[i]);
+		}
+		fprintf(f, "\t};\n");
+	}
+	fprintf(f, "};\n\n");
 	for (unsigned i = 0; i < w->class_count; i++) {
 		const struct ctf_class *c = &w->classes[i];
 
@@ -457,10 +513,10 @@ int lat_ctf_event_begin(struct lat_ctf_writer *w, uint32_t cpu, uint32_t id, uin
 		return -ERANGE;
 	}
 	s = &w->streams[cpu];
-	if (max_payload + EVENT_HDR_MAX + PACKET_HDR_BYTES > w->packet_bytes) {
+	if (max_payload + EVENT_HDR_MAX + w->context_bytes + PACKET_HDR_BYTES > w->packet_bytes) {
 		return -E2BIG;
 	}
-	if (s->pos && s->pos + EVENT_HDR_MAX + max_payload > w->packet_bytes) {
+	if (s->pos && s->pos + EVENT_HDR_MAX + w->context_bytes + max_payload > w->packet_bytes) {
 		int err = packet_close(w, cpu);
 
 		if (err) {
@@ -492,10 +548,26 @@ int lat_ctf_event_begin(struct lat_ctf_writer *w, uint32_t cpu, uint32_t id, uin
 		memcpy(p + 6, &ts, 8);
 		p += 14;
 	}
+	if (w->context_bytes) {
+		memcpy(p, s->context, w->context_bytes);
+		p += w->context_bytes;
+	}
 	s->last_ts = ts;
 	s->pos = (size_t)(p - s->buf);
 	*payload = p;
 	return 0;
+}
+
+void lat_ctf_writer_set_context(struct lat_ctf_writer *w, uint32_t cpu, const void *bytes)
+{
+	if (cpu < w->cpus && w->context_bytes) {
+		memcpy(w->streams[cpu].context, bytes, w->context_bytes);
+	}
+}
+
+size_t lat_ctf_writer_context_bytes(const struct lat_ctf_writer *w)
+{
+	return w->context_bytes;
 }
 
 void lat_ctf_event_commit(struct lat_ctf_writer *w, uint32_t cpu, size_t payload_len)

@@ -43,6 +43,10 @@ struct lat_ctf_writer_opts {
 	int tracer_major;        /* env; 0: 2.10.5 (the version whose layouts are used) */
 	int tracer_minor;
 	int tracer_patchlevel;
+	/* The stream event context (lttng add-context): fixed-size fields only (integers, COMM),
+	 * written after every event's header from lat_ctf_writer_set_context(); 0: none. */
+	const struct lat_ctf_field *context;
+	unsigned context_count;
 };
 
 struct lat_ctf_writer;
@@ -70,6 +74,11 @@ void lat_ctf_event_commit(struct lat_ctf_writer *w, uint32_t cpu, size_t payload
 /* One call: an event whose payload is already laid out. */
 int lat_ctf_event_write(struct lat_ctf_writer *w, uint32_t cpu, uint32_t id, uint64_t ts,
 			const void *payload, size_t len);
+
+/* Sets the event context of a stream's next events (the opts.context fields' bytes, laid out
+ * one after the other: lat_ctf_writer_context_bytes() of them). */
+void lat_ctf_writer_set_context(struct lat_ctf_writer *w, uint32_t cpu, const void *bytes);
+size_t lat_ctf_writer_context_bytes(const struct lat_ctf_writer *w);
 
 /* Sets a stream's count of discarded events so far (written in the next packets' context). */
 void lat_ctf_writer_set_discarded(struct lat_ctf_writer *w, uint32_t cpu, uint64_t total);

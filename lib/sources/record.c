@@ -2,6 +2,7 @@
 #include "sources/record.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <ctype.h>
 #include <dirent.h>
@@ -11,15 +12,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../../bpf/flight.h"
 #include "../../bpf/record.h"
 #include "outputs/ctf_writer.h"
 #include "record.skel.h"
 #include "sources/ebpf.h"
+#include "sources/flight_kring.h"
 #include "sources/record_flight.h"
 #include "sources/record_syscalls.h"
 #include "sources/syscall_names.h"
@@ -32,6 +36,9 @@ enum {
 	GROUP_IRQ = 1 << 3,
 	GROUP_NET = 1 << 4,
 	GROUP_KMEM = 1 << 5,
+	GROUP_TIMER = 1 << 6,
+	GROUP_WORKQUEUE = 1 << 7,
+	GROUP_KVM = 1 << 8, /* not in "all" (the default): classic tracepoints, a hypervisor's */
 };
 
 /* One recorded kernel event: its LTTng name and fields, the BPF program, the record kind. */
@@ -79,6 +86,26 @@ static const struct lat_ctf_field f_receive[] = {F("skbaddr", X64), F("len", U32
 static const struct lat_ctf_field f_page_alloc[] = {F("page", X64), F("pfn", U64), F("order", U32),
 						    F("gfp_flags", U32), F("migratetype", S32)};
 static const struct lat_ctf_field f_page_free[] = {F("page", X64), F("pfn", U64), F("order", U32)};
+static const struct lat_ctf_field f_hrtimer_start[] = {F("hrtimer", X64), F("function", X64),
+						       F("expires", S64), F("softexpires", S64),
+						       F("mode", U32),    F("was_armed", U8)};
+static const struct lat_ctf_field f_hrtimer_expire[] = {F("hrtimer", X64), F("now", S64),
+							F("function", X64)};
+static const struct lat_ctf_field f_hrtimer[] = {F("hrtimer", X64)};
+static const struct lat_ctf_field f_timer_start[] = {F("timer", X64),   F("function", X64),
+						     F("expires", U64), F("bucket_expiry", U64),
+						     F("now", U64),     F("flags", U32)};
+static const struct lat_ctf_field f_timer_expire[] = {F("timer", X64), F("now", U64),
+						      F("function", X64), F("baseclk", U64)};
+static const struct lat_ctf_field f_timer[] = {F("timer", X64)};
+static const struct lat_ctf_field f_wq_queue[] = {F("work", X64), F("function", X64),
+						  F("req_cpu", S32)};
+static const struct lat_ctf_field f_wq_work[] = {F("work", X64)};
+static const struct lat_ctf_field f_wq_exec[] = {F("work", X64), F("function", X64)};
+static const struct lat_ctf_field f_kvm_entry[] = {F("vcpu_id", U32)};
+static const struct lat_ctf_field f_kvm_exit[] = {
+    F("exit_reason", U32), F("guest_rip", U64), F("isa", U32),        F("info1", U64),
+    F("info2", U64),       F("intr_info", U32), F("error_code", U32), F("vcpu_id", U32)};
 static const struct lat_ctf_field f_sd_process[] = {
     F("tid", S32),    F("vtid", S32),     F("pid", S32),     F("vpid", S32), F("ppid", S32),
     F("vppid", S32),  F("name", COMM),    F("type", S32),    F("mode", S32), F("submode", S32),
@@ -124,14 +151,87 @@ static const struct rec_event rec_events[] = {
     EV("netif_receive_skb", "netif_receive_skb", GROUP_NET, LAT_REC_NET_RECEIVE, f_receive, 0),
     EV("kmem_mm_page_alloc", "mm_page_alloc", GROUP_KMEM, LAT_REC_PAGE_ALLOC, f_page_alloc, 28),
     EV("kmem_mm_page_free", "mm_page_free", GROUP_KMEM, LAT_REC_PAGE_FREE, f_page_free, 20),
+    EV("timer_hrtimer_start", "hrtimer_start", GROUP_TIMER, LAT_REC_HRTIMER_START, f_hrtimer_start,
+       37),
+    EV("timer_hrtimer_expire_entry", "hrtimer_expire_entry", GROUP_TIMER,
+       LAT_REC_HRTIMER_EXPIRE_ENTRY, f_hrtimer_expire, 24),
+    EV("timer_hrtimer_expire_exit", "hrtimer_expire_exit", GROUP_TIMER, LAT_REC_HRTIMER_EXPIRE_EXIT,
+       f_hrtimer, 8),
+    EV("timer_hrtimer_cancel", "hrtimer_cancel", GROUP_TIMER, LAT_REC_HRTIMER_CANCEL, f_hrtimer, 8),
+    EV("timer_start", "timer_start", GROUP_TIMER, LAT_REC_TIMER_START, f_timer_start, 44),
+    EV("timer_expire_entry", "timer_expire_entry", GROUP_TIMER, LAT_REC_TIMER_EXPIRE_ENTRY,
+       f_timer_expire, 32),
+    EV("timer_expire_exit", "timer_expire_exit", GROUP_TIMER, LAT_REC_TIMER_EXPIRE_EXIT, f_timer,
+       8),
+    EV("timer_cancel", "timer_cancel", GROUP_TIMER, LAT_REC_TIMER_CANCEL, f_timer, 8),
+    EV("workqueue_queue_work", "workqueue_queue_work", GROUP_WORKQUEUE, LAT_REC_WQ_QUEUE,
+       f_wq_queue, 20),
+    EV("workqueue_activate_work", "workqueue_activate_work", GROUP_WORKQUEUE, LAT_REC_WQ_ACTIVATE,
+       f_wq_work, 8),
+    EV("workqueue_execute_start", "workqueue_execute_start", GROUP_WORKQUEUE, LAT_REC_WQ_START,
+       f_wq_exec, 16),
+    EV("workqueue_execute_end", "workqueue_execute_end", GROUP_WORKQUEUE, LAT_REC_WQ_END, f_wq_exec,
+       16),
+    EV("kvm_x86_entry", "kvm_entry", GROUP_KVM, LAT_REC_KVM_ENTRY, f_kvm_entry, 4),
+    EV("kvm_x86_exit", "kvm_exit", GROUP_KVM, LAT_REC_KVM_EXIT, f_kvm_exit, 0),
 };
 #undef EV
+
+/* Tracepoints whose arguments changed across kernels: the count the probe reads (Linux 6.18). */
+static const struct {
+	const char *tp;
+	unsigned args;
+} tp_args[] = {
+    {"hrtimer_start", 3},                             /* was_armed: 6.18.33, 6.12.91, 6.6.141 */
+    {"hrtimer_expire_entry", 2},  {"timer_start", 2}, /* bucket_expiry: 6.8 */
+    {"timer_expire_entry", 2},                        /* baseclk: 5.2 */
+    {"workqueue_execute_end", 2},                     /* function: 5.6 */
+    {"workqueue_queue_work", 3},
+};
+
+/*
+ * Whether this kernel has the tracepoint of event e with the arguments its probe reads: the
+ * tp_btf/raw_tp probes need the tracepoint's BTF (btf_trace_NAME), the kvm ones (classic
+ * tracepoints) its tracefs folder.
+ */
+static bool tracepoint_fits(const struct btf *vmlinux, const struct rec_event *ev)
+{
+	const char *tp = ev->prog + 8; /* "lat_rec_" */
+	const struct btf_type *t;
+	char name[128];
+	int id;
+
+	if (ev->group & GROUP_KVM) {
+		snprintf(name, sizeof(name), "/sys/kernel/tracing/events/kvm/%s", tp);
+		return access(name, F_OK) == 0;
+	}
+	if (!vmlinux) {
+		return true; /* the load says */
+	}
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF);
+	if (id < 0) {
+		return false;
+	}
+	t = btf__type_by_id(vmlinux, (uint32_t)id);
+	t = t ? btf__type_by_id(vmlinux, t->type) : NULL; /* the pointer */
+	t = t && btf_is_ptr(t) ? btf__type_by_id(vmlinux, t->type) : NULL;
+	if (!t || !btf_is_func_proto(t)) {
+		return false;
+	}
+	for (size_t i = 0; i < sizeof(tp_args) / sizeof(tp_args[0]); i++) {
+		if (strcmp(tp_args[i].tp, tp) == 0) {
+			return btf_vlen(t) == tp_args[i].args + 1; /* and the leading void * */
+		}
+	}
+	return true;
+}
 
 static const struct {
 	const char *name;
 	unsigned groups;
 } rec_groups[] = {
-    {"all", ~0u},
+    {"all", ~(unsigned)GROUP_KVM},
     {"sched", GROUP_SCHED},
     {"syscall", GROUP_SYSCALL},
     {"syscalls", GROUP_SYSCALL},
@@ -139,6 +239,31 @@ static const struct {
     {"irq", GROUP_IRQ},
     {"net", GROUP_NET},
     {"kmem", GROUP_KMEM},
+    {"timer", GROUP_TIMER},
+    {"workqueue", GROUP_WORKQUEUE},
+    {"kvm", GROUP_KVM},
+};
+
+/* LTTng's kernel contexts (lttng add-context -k -t NAME), in the stream event context. */
+enum {
+	CTX_PROCNAME,
+	CTX_TID,
+	CTX_PID,
+	CTX_PPID,
+	CTX_PRIO,
+	CTX_VPID,
+	CTX_VTID,
+	CTX_COUNT,
+};
+
+static const struct lat_ctf_field ctx_fields[CTX_COUNT] = {
+    [CTX_PROCNAME] = {"procname", LAT_CTF_COMM},
+    [CTX_TID] = {"tid", LAT_CTF_S32},
+    [CTX_PID] = {"pid", LAT_CTF_S32},
+    [CTX_PPID] = {"ppid", LAT_CTF_S32},
+    [CTX_PRIO] = {"prio", LAT_CTF_S32},
+    [CTX_VPID] = {"vpid", LAT_CTF_S32},
+    [CTX_VTID] = {"vtid", LAT_CTF_S32},
 };
 
 #define TID_SLOTS 65536 /* last syscall entry arguments by tid (direct mapped) */
@@ -157,15 +282,21 @@ struct sys_class {
 struct lat_record {
 	struct record_bpf *skel;
 	struct ring_buffer *rb;
+	int epoll_fd; /* the ring buffer, edge-triggered: ready once per wake-up of the probes */
 	struct lat_ctf_writer *writer;
 	uint32_t cpus;
-	uint64_t selected[2]; /* bit i: rec_events[i]; [1] bit 0: syscalls */
+	uint64_t selected[2];  /* bit i: rec_events[i]; [1] bit 0: syscalls */
+	char unsupported[512]; /* selected events this kernel's tracepoints cannot give */
 	bool syscalls;
 	uint32_t class_id[LAT_REC_KIND_MAX];
 	const struct rec_event *by_kind[LAT_REC_KIND_MAX];
 	struct sys_class sys[LAT_REC_SYS_MAX];
 	uint32_t sys_unknown_entry, sys_unknown_exit;
 	uint32_t sd_start, sd_end, sd_process, sd_fd, sd_block, sd_irq;
+	uint8_t ctx[CTX_COUNT]; /* --context, in its order: CTX_* */
+	unsigned nctx;
+	struct lat_ctf_field ctx_decl[CTX_COUNT];
+	struct lat_rec_ctx self_ctx; /* the recorder's own, for the statedump's events */
 	struct tid_args *tids;
 	uint64_t *drop_values; /* per possible CPU */
 	uint64_t discarded;
@@ -179,8 +310,14 @@ struct lat_record {
 	size_t packet_bytes;
 	int64_t clock_offset_ns;
 	uint64_t snapshots;
+	/* --flight in kernel-resident rings (flight_kring.h); NULL: not, or in user space */
+	struct lat_fl_kring *kring;
+	uint64_t keep_ns, kring_expired;
+	uint32_t nsub_extra;
 };
 
+static int kring_check(struct lat_record *rec, const struct lat_record_opts *opts, uint32_t *nsub,
+		       char *why, size_t why_len);
 static void set_why(char *why, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void set_why(char *why, size_t len, const char *fmt, ...)
@@ -232,7 +369,10 @@ static int parse_selection(const char *events, uint64_t *mask, bool *syscalls, c
 			}
 		}
 		for (size_t e = 0; !found && e < N(rec_events); e++) {
-			if (strcmp(tok, rec_events[e].name) == 0) {
+			/* the LTTng name, or the kernel's (hrtimer_start, kvm_exit, mm_page_alloc)
+			 */
+			if (strcmp(tok, rec_events[e].name) == 0 ||
+			    strcmp(tok, rec_events[e].prog + 8 /* "lat_rec_" */) == 0) {
 				*mask |= 1ull << e;
 				found = true;
 			}
@@ -243,14 +383,102 @@ static int parse_selection(const char *events, uint64_t *mask, bool *syscalls, c
 			found = true;
 		}
 		if (!found) {
-			set_why(why, why_len, "unknown event '%s' (known: %s)", tok,
-				lat_record_event_names());
+			set_why(why, why_len,
+				"unknown event '%s' (groups: all,sched,syscall,block,irq,net,kmem,"
+				"timer,workqueue,kvm; the events: latscope record --help)",
+				tok);
 			err = -EINVAL;
 			break;
 		}
 	}
 	free(copy);
 	return err;
+}
+
+static int parse_context(const char *list, uint8_t *ids, unsigned *count, char *why, size_t why_len)
+{
+	char *copy, *save = NULL;
+	int err = 0;
+
+	*count = 0;
+	if (!list || !*list) {
+		return 0;
+	}
+	copy = strdup(list);
+	if (!copy) {
+		return -ENOMEM;
+	}
+	for (char *tok = strtok_r(copy, ",", &save); tok && !err;
+	     tok = strtok_r(NULL, ",", &save)) {
+		unsigned id = CTX_COUNT;
+
+		for (unsigned i = 0; i < CTX_COUNT; i++) {
+			if (strcmp(tok, ctx_fields[i].name) == 0) {
+				id = i;
+			}
+		}
+		if (id == CTX_COUNT) {
+			set_why(
+			    why, why_len,
+			    "unknown context '%s' (known: procname,tid,pid,ppid,prio,vpid,vtid)",
+			    tok);
+			err = -EINVAL;
+		}
+		for (unsigned i = 0; !err && i < *count; i++) {
+			if (ids[i] == id) {
+				set_why(why, why_len, "context '%s' given twice", tok);
+				err = -EINVAL;
+			}
+		}
+		if (!err) {
+			ids[(*count)++] = (uint8_t)id;
+		}
+	}
+	free(copy);
+	return err;
+}
+
+int lat_record_parse_context(const char *list, char *why, size_t why_len)
+{
+	uint8_t ids[CTX_COUNT];
+	unsigned n;
+
+	return parse_context(list, ids, &n, why, why_len);
+}
+
+/* Sets the stream's event context from a record's (or the recorder's own). */
+static void set_context(struct lat_record *rec, uint32_t cpu, uint32_t tid,
+			const struct lat_rec_ctx *c)
+{
+	uint8_t bytes[64], *p = bytes;
+
+	for (unsigned i = 0; i < rec->nctx; i++) {
+		switch (rec->ctx[i]) {
+		case CTX_PROCNAME:
+			memcpy(p, c->procname, LAT_REC_COMM);
+			p += LAT_REC_COMM;
+			break;
+		case CTX_TID:
+			LAT_CTF_PUT(&p, int32_t, tid);
+			break;
+		case CTX_PID:
+			LAT_CTF_PUT(&p, int32_t, c->pid);
+			break;
+		case CTX_PPID:
+			LAT_CTF_PUT(&p, int32_t, c->ppid);
+			break;
+		case CTX_PRIO:
+			LAT_CTF_PUT(&p, int32_t, c->prio);
+			break;
+		case CTX_VPID:
+			LAT_CTF_PUT(&p, int32_t, c->vpid);
+			break;
+		default:
+			LAT_CTF_PUT(&p, int32_t, c->vtid);
+			break;
+		}
+	}
+	lat_ctf_writer_set_context(rec->writer, cpu, bytes);
 }
 
 int lat_record_parse_events(const char *events, char *why, size_t why_len)
@@ -263,7 +491,7 @@ int lat_record_parse_events(const char *events, char *why, size_t why_len)
 
 const char *lat_record_event_names(void)
 {
-	static char names[1024];
+	static char names[2048];
 
 	if (!names[0]) {
 		size_t pos = 0;
@@ -650,6 +878,27 @@ static int write_record(struct lat_record *rec, const struct lat_rec_hdr *hdr, c
 		lat_ctf_put_string(&p, r->name, LAT_REC_NAME);
 		break;
 	}
+	case LAT_REC_KVM_EXIT: {
+		const struct lat_rec_kvm_exit *r = data;
+
+		if (size < sizeof(*r)) {
+			return -EINVAL;
+		}
+		err = lat_ctf_event_begin(rec->writer, cpu, id, hdr->ts, 44, &start);
+		if (err) {
+			return err;
+		}
+		p = start;
+		LAT_CTF_PUT(&p, uint32_t, r->exit_reason);
+		LAT_CTF_PUT(&p, uint64_t, r->guest_rip);
+		LAT_CTF_PUT(&p, uint32_t, r->isa);
+		LAT_CTF_PUT(&p, uint64_t, r->info1);
+		LAT_CTF_PUT(&p, uint64_t, r->info2);
+		LAT_CTF_PUT(&p, uint32_t, r->intr_info);
+		LAT_CTF_PUT(&p, uint32_t, r->error_code);
+		LAT_CTF_PUT(&p, uint32_t, r->vcpu_id);
+		break;
+	}
 	case LAT_REC_NET_XMIT:
 	case LAT_REC_NET_RECEIVE: {
 		const struct lat_rec_net *r = data;
@@ -677,6 +926,23 @@ static int write_record(struct lat_record *rec, const struct lat_rec_hdr *hdr, c
 	return 0;
 }
 
+/* A whole record (header, context, payload) to the trace. */
+static int write_full(struct lat_record *rec, const struct lat_rec_hdr *hdr, size_t size)
+{
+	const uint8_t *data = (const uint8_t *)(hdr + 1);
+
+	size -= sizeof(*hdr);
+	if (rec->nctx) { /* the probes' with_ctx */
+		if (size < sizeof(struct lat_rec_ctx)) {
+			return -EINVAL;
+		}
+		set_context(rec, hdr->cpu, hdr->tid, (const struct lat_rec_ctx *)data);
+		data += sizeof(struct lat_rec_ctx);
+		size -= sizeof(struct lat_rec_ctx);
+	}
+	return write_record(rec, hdr, data, size);
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct lat_record *rec = ctx;
@@ -693,7 +959,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		}
 		return 0;
 	}
-	err = write_record(rec, hdr, hdr + 1, size - sizeof(*hdr));
+	err = write_full(rec, hdr, size);
 	if (err == -EINVAL) {
 		rec->bad_records++;
 		return 0;
@@ -984,7 +1250,13 @@ static int dump_interrupts(struct lat_record *rec, uint64_t ts)
 
 static int statedump(struct lat_record *rec, uint64_t ts)
 {
-	int err = lat_ctf_event_write(rec->writer, 0, rec->sd_start, ts, NULL, 0);
+	int err;
+
+	if (rec->nctx) {
+		set_context(rec, 0, (uint32_t)getpid(),
+			    &rec->self_ctx); /* who dumps: the recorder */
+	}
+	err = lat_ctf_event_write(rec->writer, 0, rec->sd_start, ts, NULL, 0);
 
 	if (!err) {
 		err = dump_processes(rec, ts);
@@ -1034,6 +1306,61 @@ static uint64_t ksym_address(const char *name)
 
 static void remove_partial(const char *dir);
 
+/* Unselects the events this kernel cannot give as the probes read them (named in unsupported). */
+static void drop_unsupported(struct lat_record *rec)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	size_t used = 0;
+
+	for (size_t e = 0; e < N(rec_events); e++) {
+		if (!(rec->selected[0] & (1ull << e)) || tracepoint_fits(vmlinux, &rec_events[e])) {
+			continue;
+		}
+		rec->selected[0] &= ~(1ull << e);
+		if (used < sizeof(rec->unsupported)) {
+			used += (size_t)snprintf(rec->unsupported + used,
+						 sizeof(rec->unsupported) - used, "%s%s",
+						 used ? "," : "", rec_events[e].name);
+		}
+	}
+	btf__free(vmlinux);
+}
+
+const char *lat_record_unsupported(const struct lat_record *rec)
+{
+	return rec->unsupported;
+}
+
+/* The recorder's own contexts (its statedump events'): from /proc/self/stat. */
+static void self_context(struct lat_rec_ctx *c)
+{
+	char line[1024], *p;
+	FILE *f = fopen("/proc/self/stat", "re");
+	int ppid = 0, prio = 20;
+
+	memset(c, 0, sizeof(*c));
+	if (f && fgets(line, sizeof(line), f) && (p = strrchr(line, ')'))) {
+		/* ") S ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+		 * cutime cstime priority" */
+		sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %d",
+		       &ppid, &prio);
+	}
+	if (f) {
+		fclose(f);
+	}
+	f = fopen("/proc/self/comm", "re");
+	if (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		memcpy(c->procname, line, strnlen(line, sizeof(c->procname) - 1));
+	}
+	if (f) {
+		fclose(f);
+	}
+	c->pid = c->vpid = c->vtid = (int32_t)getpid();
+	c->ppid = ppid;
+	c->prio = prio; /* /proc's priority: prio - MAX_RT_PRIO, as LTTng's */
+}
+
 /* Creates a trace folder in dir (and dir's parents), then removes it: 0 or -errno. */
 static int check_dir(struct lat_record *rec, const char *dir)
 {
@@ -1062,6 +1389,8 @@ static int open_writer(struct lat_record *rec, const char *dir)
 	wopts.cpus = rec->cpus;
 	wopts.packet_bytes = rec->packet_bytes;
 	wopts.clock_offset_ns = rec->clock_offset_ns;
+	wopts.context = rec->ctx_decl;
+	wopts.context_count = rec->nctx;
 	err = lat_ctf_writer_create(&wopts, &rec->writer);
 	if (err) {
 		return err;
@@ -1082,6 +1411,7 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 	struct lat_record *rec;
 	char dir[4096];
 	size_t ring = opts->buffer_bytes ? opts->buffer_bytes : (32u << 20);
+	uint32_t nsub = 0;
 	int err, ncpus;
 
 	if ((ring & (ring - 1)) || ring < 4096) {
@@ -1096,11 +1426,20 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 	if (!rec) {
 		return -ENOMEM;
 	}
+	rec->epoll_fd = -1;
 	err = parse_selection(opts->events, &rec->selected[0], &rec->syscalls, why, why_len);
+	if (!err) {
+		err = parse_context(opts->context, rec->ctx, &rec->nctx, why, why_len);
+	}
 	if (err) {
 		free(rec);
 		return err;
 	}
+	for (unsigned i = 0; i < rec->nctx; i++) {
+		rec->ctx_decl[i] = ctx_fields[rec->ctx[i]];
+	}
+	drop_unsupported(rec);
+	self_context(&rec->self_ctx);
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0) {
 		free(rec);
@@ -1117,7 +1456,20 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 		err = -ENOMEM;
 		goto error;
 	}
-	if (opts->flight) {
+	if (opts->flight && !opts->flight_user) {
+		err = kring_check(rec, opts, &nsub, why, why_len);
+		if (err) {
+			goto error;
+		}
+	}
+	if (opts->flight && !opts->flight_user) {
+		rec->drops_noted = calloc(2 * (size_t)rec->cpus, sizeof(uint64_t));
+		rec->snap_lost = rec->drops_noted + rec->cpus;
+		if (!rec->drops_noted) {
+			err = -ENOMEM;
+			goto error;
+		}
+	} else if (opts->flight) {
 		uint64_t keep = opts->keep_bytes ? opts->keep_bytes : (64ull << 20);
 
 		rec->drops_noted = calloc(2 * (size_t)rec->cpus, sizeof(uint64_t));
@@ -1142,7 +1494,17 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 	}
 	rec->skel->rodata->lat_rec_config.self_tgid = opts->record_self ? 0 : (uint32_t)getpid();
 	rec->skel->rodata->lat_rec_config.vmemmap_base_addr = ksym_address("vmemmap_base");
-	bpf_map__set_max_entries(rec->skel->maps.lat_rec_events, (uint32_t)ring);
+	rec->skel->rodata->lat_rec_config.jiffies_addr = ksym_address("jiffies_64");
+	rec->skel->rodata->lat_rec_config.with_ctx = rec->nctx > 0;
+	rec->skel->rodata->lat_rec_config.wake_bytes =
+	    (nsub ? 4096 : ring) / LAT_RECORD_WAKE_FRACTION;
+	rec->skel->rodata->lat_rec_config.wake_gap_ns = LAT_RECORD_WAKE_GAP_NS;
+	bpf_map__set_max_entries(rec->skel->maps.lat_rec_events, nsub ? 4096 : (uint32_t)ring);
+	rec->skel->rodata->lat_fl_nsub = nsub;
+	rec->skel->rodata->lat_fl_nsub_extra = rec->nsub_extra;
+	bpf_map__set_max_entries(rec->skel->maps.lat_fl_ring,
+				 nsub ? rec->cpus * (nsub + (LAT_FL_LEVELS - 1) * rec->nsub_extra)
+				      : 1);
 	for (size_t e = 0; e < N(rec_events); e++) {
 		struct bpf_program *prog =
 		    bpf_object__find_program_by_name(rec->skel->obj, rec_events[e].prog);
@@ -1155,7 +1517,8 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 	bpf_program__set_autoload(rec->skel->progs.lat_rec_sys_exit, rec->syscalls);
 	err = record_bpf__load(rec->skel);
 	if (err) {
-		set_why(why, why_len, "cannot load the record probes: %s", strerror(-err));
+		set_why(why, why_len, "cannot load the record probes: %s%s", strerror(-err),
+			nsub && err == -ENOMEM ? " (the --keep-size rings are kernel memory)" : "");
 		goto error;
 	}
 	err = rec->syscalls ? set_strargs(rec) : 0;
@@ -1163,7 +1526,16 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 		set_why(why, why_len, "cannot configure the record probes: %s", strerror(-err));
 		goto error;
 	}
-	if (rec->flight) {
+	if (nsub) {
+		err = lat_fl_kring_open(bpf_map__fd(rec->skel->maps.lat_fl_ring),
+					rec->skel->bss->lat_fl_cpus, rec->cpus, nsub,
+					rec->nsub_extra, &rec->kring);
+		if (err) {
+			set_why(why, why_len, "cannot map the flight rings: %s", strerror(-err));
+			goto error;
+		}
+	}
+	if (rec->flight || rec->kring) {
 		/* Snapshots only: DIR (and its parents) made and checked now, by a trial writer. */
 		snprintf(dir, sizeof(dir), "%s/.check-%d.tmp", opts->dir, (int)getpid());
 		err = check_dir(rec, dir);
@@ -1187,6 +1559,17 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 		set_why(why, why_len, "cannot read the ring buffer: %s", strerror(-err));
 		goto error;
 	}
+	/* Edge-triggered: libbpf's own epoll is level-triggered, so a ring that always holds a few
+	 * records (the probes no longer wake the reader per record) would be ready at every wait
+	 * and the reader would spin under load. */
+	rec->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (rec->epoll_fd < 0 ||
+	    epoll_ctl(rec->epoll_fd, EPOLL_CTL_ADD, bpf_map__fd(rec->skel->maps.lat_rec_events),
+		      &(struct epoll_event){.events = EPOLLIN | EPOLLET})) {
+		err = -errno;
+		set_why(why, why_len, "cannot wait for the ring buffer: %s", strerror(-err));
+		goto error;
+	}
 	*out = rec;
 	return 0;
 
@@ -1204,7 +1587,7 @@ int lat_record_start(struct lat_record *rec, char *why, size_t why_len)
 		set_why(why, why_len, "cannot attach the record probes: %s", strerror(-err));
 		return err;
 	}
-	if (rec->flight) {
+	if (rec->flight || rec->kring) {
 		return 0; /* each snapshot has its own statedump */
 	}
 	/* Every event from the probes is at or after t0: the statedump, stamped t0, comes first. */
@@ -1220,6 +1603,9 @@ static void update_drops(struct lat_record *rec)
 	uint32_t zero = 0;
 	uint64_t total = 0, now = 0;
 
+	if (rec->kring) {
+		return; /* the rings count their losses (kring_stats) */
+	}
 	if (bpf_map_lookup_elem(bpf_map__fd(rec->skel->maps.lat_rec_drops), &zero,
 				rec->drop_values)) {
 		return;
@@ -1242,8 +1628,16 @@ static void update_drops(struct lat_record *rec)
 
 int lat_record_poll(struct lat_record *rec, int timeout_ms)
 {
-	int n = timeout_ms ? ring_buffer__poll(rec->rb, timeout_ms) : ring_buffer__consume(rec->rb);
+	struct epoll_event ev;
+	int n;
 
+	/* Waits for a wake-up (the ring past its watermark) or the timeout, then reads whatever
+	 * the ring holds; with no timeout, it only takes the pending wake-up off the epoll fd. */
+	if (epoll_wait(rec->epoll_fd, &ev, 1, timeout_ms) < 0 && errno == EINTR) {
+		update_drops(rec);
+		return -EINTR;
+	}
+	n = ring_buffer__consume(rec->rb);
 	update_drops(rec);
 	if (rec->error) {
 		return rec->error;
@@ -1253,7 +1647,72 @@ int lat_record_poll(struct lat_record *rec, int timeout_ms)
 
 int lat_record_fd(struct lat_record *rec)
 {
-	return ring_buffer__epoll_fd(rec->rb);
+	return rec->epoll_fd;
+}
+
+/* --- flight recorder: kernel-resident rings (flight_kring.h) -------------------------------- */
+
+/* The rings' size for --keep-size: 0, or -EINVAL with why. */
+static int kring_check(struct lat_record *rec, const struct lat_record_opts *opts, uint32_t *nsub,
+		       char *why, size_t why_len)
+{
+	uint64_t keep = opts->keep_bytes ? opts->keep_bytes : (64ull << 20);
+
+	*nsub = lat_fl_kring_nsub(keep, rec->cpus, &rec->nsub_extra);
+	if (!*nsub) {
+		set_why(why, why_len,
+			"cannot keep %llu bytes in %u rings: less than 80 KiB per CPU",
+			(unsigned long long)keep, rec->cpus);
+		return -EINVAL;
+	}
+	rec->keep_ns = opts->keep_ns;
+	return 0;
+}
+
+/* Copies the rings for a snapshot; its window (oldest, newest kept) goes to fs. */
+static int kring_snapshot_copy(struct lat_record *rec, struct lat_flight_stats *fs, char *why,
+			       size_t why_len)
+{
+	struct lat_fl_kring_stats ks;
+	int err = lat_fl_kring_copy(rec->kring);
+
+	memset(fs, 0, sizeof(*fs));
+	if (err) {
+		set_why(why, why_len, "cannot copy the flight rings: %s", strerror(-err));
+		return err;
+	}
+	lat_fl_kring_get_stats(rec->kring, &ks);
+	fs->oldest_ts = ks.oldest_ts;
+	fs->newest_ts = ks.newest_ts;
+	if (rec->keep_ns && fs->newest_ts > rec->keep_ns &&
+	    fs->oldest_ts < fs->newest_ts - rec->keep_ns) {
+		fs->oldest_ts = fs->newest_ts - rec->keep_ns;
+	}
+	return 0;
+}
+
+static int kring_snapshot_walk(struct lat_record *rec, const struct lat_flight_visitor *visitor)
+{
+	uint64_t expired = 0;
+	int err = lat_fl_kring_walk(rec->kring, rec->keep_ns, visitor, rec, &expired);
+
+	rec->kring_expired += expired;
+	return err;
+}
+
+static void kring_stats(struct lat_record *rec, struct lat_record_stats *stats)
+{
+	struct lat_fl_kring_stats ks;
+
+	lat_fl_kring_get_stats(rec->kring, &ks);
+	stats->kept = ks.events;
+	stats->kept_bytes = ks.bytes;
+	stats->ring_bytes = ks.capacity;
+	stats->kept_ns = ks.newest_ts - ks.oldest_ts;
+	stats->overwritten = ks.overwritten;
+	stats->expired = rec->kring_expired;
+	stats->discarded = ks.discarded;
+	stats->snapshots = rec->snapshots;
 }
 
 /* --- flight recorder snapshots -------------------------------------------------------------- */
@@ -1266,7 +1725,7 @@ static int snap_record(void *ctx, uint32_t cpu, uint64_t ts, const void *data, s
 
 	(void)cpu;
 	(void)ts;
-	err = write_record(rec, hdr, hdr + 1, size - sizeof(*hdr));
+	err = write_full(rec, hdr, size);
 	return err == -EINVAL ? 0 : err; /* a malformed record was counted when it came */
 }
 
@@ -1315,7 +1774,7 @@ int lat_record_snapshot(struct lat_record *rec, const char *name,
 	int err;
 
 	memset(info, 0, sizeof(*info));
-	if (!rec->flight || !name || !*name || strchr(name, '/')) {
+	if ((!rec->flight && !rec->kring) || !name || !*name || strchr(name, '/')) {
 		set_why(why, why_len, "not a flight recorder, or a bad snapshot name");
 		return -EINVAL;
 	}
@@ -1325,10 +1784,17 @@ int lat_record_snapshot(struct lat_record *rec, const char *name,
 		set_why(why, why_len, "%s: %s", final, strerror(EEXIST));
 		return -EEXIST;
 	}
-	ring_buffer__consume(rec->rb); /* what the probes wrote until now */
-	update_drops(rec);
-	lat_flight_expire(rec->flight, clock_ns(CLOCK_MONOTONIC));
-	lat_flight_get_stats(rec->flight, &fs);
+	if (rec->kring) {
+		err = kring_snapshot_copy(rec, &fs, why, why_len);
+		if (err) {
+			return err;
+		}
+	} else {
+		ring_buffer__consume(rec->rb); /* what the probes wrote until now */
+		update_drops(rec);
+		lat_flight_expire(rec->flight, clock_ns(CLOCK_MONOTONIC));
+		lat_flight_get_stats(rec->flight, &fs);
+	}
 	window_start = fs.oldest_ts ? fs.oldest_ts : clock_ns(CLOCK_MONOTONIC);
 	remove_partial(tmp); /* left by a recorder killed while writing one */
 	snprintf(kdir, sizeof(kdir), "%s/kernel", tmp);
@@ -1341,7 +1807,8 @@ int lat_record_snapshot(struct lat_record *rec, const char *name,
 	if (!err) {
 		memset(rec->tids, 0, TID_SLOTS * sizeof(*rec->tids));
 		memset(rec->snap_lost, 0, rec->cpus * sizeof(*rec->snap_lost));
-		err = lat_flight_walk(rec->flight, &visitor, rec);
+		err = rec->kring ? kring_snapshot_walk(rec, &visitor)
+				 : lat_flight_walk(rec->flight, &visitor, rec);
 	}
 	if (rec->writer) {
 		int cerr = lat_ctf_writer_flush(rec->writer);
@@ -1382,7 +1849,9 @@ void lat_record_get_stats(struct lat_record *rec, struct lat_record_stats *stats
 		stats->events = lat_ctf_writer_events(rec->writer);
 		stats->bytes = lat_ctf_writer_bytes(rec->writer);
 	}
-	if (rec->flight) {
+	if (rec->kring) {
+		kring_stats(rec, stats);
+	} else if (rec->flight) {
 		struct lat_flight_stats fs;
 
 		lat_flight_get_stats(rec->flight, &fs);
@@ -1425,7 +1894,11 @@ int lat_record_close(struct lat_record *rec, struct lat_record_stats *stats)
 	} else if (stats && rec->skel && rec->rb) {
 		lat_record_get_stats(rec, stats);
 	}
+	if (rec->epoll_fd >= 0) {
+		close(rec->epoll_fd);
+	}
 	ring_buffer__free(rec->rb);
+	lat_fl_kring_close(rec->kring);
 	record_bpf__destroy(rec->skel);
 	lat_flight_destroy(rec->flight);
 	free(rec->drops_noted);

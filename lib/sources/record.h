@@ -13,11 +13,16 @@ struct lat_record_opts {
 	size_t buffer_bytes; /* BPF ring buffer (a power of two; 0: 32 MiB) */
 	size_t packet_bytes; /* CTF packet size (0: 1 MiB) */
 	bool record_self;    /* also record the recorder's own syscalls */
+	const char *context; /* LTTng contexts of every event, comma-separated: procname, tid,
+			      * pid, ppid, prio, vpid, vtid (NULL: none) */
 	/* Flight recorder: events kept in per-CPU memory rings (record_flight.h), written to
 	 * DIR/NAME/kernel/ by lat_record_snapshot() only. */
 	bool flight;
 	uint64_t keep_bytes; /* flight: ring memory, all CPUs together (0: 64 MiB) */
 	uint64_t keep_ns;    /* flight: also drop events older than this (0: no age limit) */
+	/* flight: the rings in the recorder's memory, every event crossing to user space through
+	 * the ring buffer (the design before kernel-resident rings), not in the kernel's */
+	bool flight_user;
 };
 
 struct lat_record_stats {
@@ -47,11 +52,23 @@ struct lat_record_snapshot_info {
 struct lat_record;
 
 /*
+ * The probes do not wake the reader per record: it reads every LAT_RECORD_READ_TIMER_MS (LTTng's
+ * consumer read timer), and earlier only when the ring buffer is 1/LAT_RECORD_WAKE_FRACTION
+ * full (at most once per LAT_RECORD_WAKE_GAP_NS per CPU).
+ */
+#define LAT_RECORD_READ_TIMER_MS 200
+#define LAT_RECORD_WAKE_FRACTION 8
+#define LAT_RECORD_WAKE_GAP_NS   1000000ull
+
+/*
  * Checks the events list: 0, or -EINVAL with the unknown name in why. The groups are sched,
  * syscall (every syscall_entry_X/syscall_exit_X), block, irq, net, kmem, and all; an LTTng event
  * name selects that event (syscall_entry_X selects all system calls).
  */
 int lat_record_parse_events(const char *events, char *why, size_t why_len);
+
+/* Checks a --context list: 0, or -EINVAL with the reason in why (unknown, given twice). */
+int lat_record_parse_context(const char *list, char *why, size_t why_len);
 
 /* The known event names and groups, for --help ("sched_switch,sched_waking,..."). */
 const char *lat_record_event_names(void);
@@ -63,15 +80,21 @@ const char *lat_record_event_names(void);
 int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out, char *why,
 		    size_t why_len);
 
+/* The selected events this kernel's tracepoints cannot give as the probes read them (another
+ * layout, or absent: kvm without KVM), left out, comma-separated; "" when none. */
+const char *lat_record_unsupported(const struct lat_record *rec);
+
 /* Attaches the probes, then writes the statedump. Returns 0 or -errno with why. */
 int lat_record_start(struct lat_record *rec, char *why, size_t why_len);
 
-/* Writes the events the ring buffer holds, waiting up to timeout_ms for some (0: no wait, no
- * system call). Returns the number of records consumed, or -errno (-EINTR when a signal
- * arrived). */
+/* Waits up to timeout_ms (at most LAT_RECORD_READ_TIMER_MS, the probes wake the reader only
+ * past the watermark) or until the ring buffer's fd is ready, then writes the events it holds
+ * (0: no wait; takes the fd's readiness, then reads). Returns the number of records consumed,
+ * or -errno (-EINTR when a signal arrived). */
 int lat_record_poll(struct lat_record *rec, int timeout_ms);
 
-/* The fd to poll for records (the ring buffer's epoll fd). */
+/* The fd to poll for records (an edge-triggered epoll fd: readable once per wake-up of the
+ * probes, until lat_record_poll() takes it), besides a timer of LAT_RECORD_READ_TIMER_MS. */
 int lat_record_fd(struct lat_record *rec);
 
 /*
