@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../cli/cli.h"
+#include "ctl_parse.h"
 #include "latscope/agent.h"
 #include "outputs/jsonl.h"
 #include "util/ctlsock.h"
@@ -312,71 +313,29 @@ void agent_refresh(struct agent *a)
 
 /* --- applications --------------------------------------------------------------------------- */
 
-static bool valid_app_name(const char *name)
+static void app_message(struct agent *a, const void *buf, size_t len, uint32_t uid)
 {
-	if (!name[0]) {
-		return false;
-	}
-	for (const char *p = name; *p; p++) {
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '_')) {
-			return false;
-		}
-	}
-	return true;
-}
-
-static struct agent_app *find_app(struct agent *a, const char *name)
-{
-	struct agent_app *app;
-
-	for (int i = 0; i < a->napps; i++) {
-		if (!strcmp(a->apps[i]->name, name)) {
-			return a->apps[i];
-		}
-	}
-	if (a->napps == AGENT_APPS_MAX) {
-		return NULL;
-	}
-	app = calloc(1, sizeof(*app));
-	if (!app) {
-		return NULL;
-	}
-	snprintf(app->name, sizeof(app->name), "%s", name);
-	if (agent_family_init(&app->fam, name, a->cfg.top_labels, a->cfg.buckets_ns,
-			      a->cfg.nbuckets) != 0) {
-		free(app);
-		return NULL;
-	}
-	a->apps[a->napps++] = app;
-	return app;
-}
-
-static void app_message(struct agent *a, const struct lat_agent_msg *m, ssize_t len)
-{
-	size_t fixed = offsetof(struct lat_agent_msg, detail);
+	struct lat_agent_msg m;
+	enum agent_app_bad bad = agent_app_parse(buf, len, &m);
 	struct agent_series *s;
 	struct agent_app *app;
+	uint64_t now;
 
-	if (len < (ssize_t)fixed + 1 || m->magic != LAT_AGENT_MSG_MAGIC ||
-	    m->version != LAT_AGENT_MSG_VERSION ||
-	    (m->kind != LAT_AGENT_MSG_SAMPLE && m->kind != LAT_AGENT_MSG_EVENT) || !m->count ||
-	    !memchr(m->name, '\0', sizeof(m->name)) || !memchr(m->label, '\0', sizeof(m->label)) ||
-	    !memchr(m->detail, '\0', (size_t)len - fixed) || !valid_app_name(m->name)) {
-		a->app_bad_msgs++;
+	if (bad != AGENT_APP_OK) {
+		a->apps.bad[bad]++;
 		return;
 	}
-	app = find_app(a, m->name);
+	now = agent_now_ns();
+	app = agent_apps_get(&a->apps, m.name, uid, now);
 	if (!app) {
-		a->app_overflow++;
-		return;
+		return; /* counted: quota or overflow */
 	}
-	a->app_msgs++;
-	s = agent_family_get(&app->fam, m->label);
+	a->apps.ok++;
+	s = agent_family_get(&app->fam, m.label);
 	if (s) {
-		agent_series_record(s, agent_now_ns(), m->value_ns, m->count);
+		agent_series_record(s, now, m.value_ns, m.count);
 	}
-	if (m->kind == LAT_AGENT_MSG_EVENT) {
+	if (m.kind == LAT_AGENT_MSG_EVENT) {
 		app->events++;
 		if (a->events) {
 			struct lat_jsonl j;
@@ -384,32 +343,52 @@ static void app_message(struct agent *a, const struct lat_agent_msg *m, ssize_t 
 			lat_jsonl_begin(&j, a->events);
 			lat_jsonl_str(&j, "type", "app_event");
 			lat_jsonl_i64(&j, "time", (int64_t)time(NULL));
-			lat_jsonl_str(&j, "app", m->name);
-			lat_jsonl_str(&j, "label", m->label);
-			lat_jsonl_u64(&j, "pid", m->pid);
-			lat_jsonl_u64(&j, "tid", m->tid);
-			lat_jsonl_u64(&j, "delay_ns", m->value_ns);
-			lat_jsonl_str(&j, "detail", m->detail);
+			lat_jsonl_str(&j, "app", m.name);
+			lat_jsonl_str(&j, "label", m.label);
+			lat_jsonl_u64(&j, "pid", m.pid);
+			lat_jsonl_u64(&j, "tid", m.tid);
+			lat_jsonl_u64(&j, "uid", uid);
+			lat_jsonl_u64(&j, "delay_ns", m.value_ns);
+			lat_jsonl_str(&j, "detail", m.detail);
 			lat_jsonl_end(&j);
 			flush_event(a);
 		}
 	}
 }
 
+/* The datagrams waiting, each with its sender's credentials (SO_PASSCRED): the quota's user. */
 static void apps_drain(struct agent *a)
 {
-	struct lat_agent_msg msg;
+	union {
+		struct lat_agent_msg msg;
+		char bytes[sizeof(struct lat_agent_msg) + 1]; /* one more: a longer one is seen */
+	} buf;
+	union {
+		char space[CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr align;
+	} control;
 
 	for (int i = 0; i < 4096; i++) {
-		ssize_t len = recv(a->app_fd, &msg, sizeof(msg), MSG_DONTWAIT);
+		struct iovec iov = {.iov_base = &buf, .iov_len = sizeof(buf)};
+		struct msghdr mh = {.msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = &control,
+				    .msg_controllen = sizeof(control)};
+		uint32_t uid = UINT32_MAX; /* no credentials: one unknown user */
+		ssize_t len = recvmsg(a->app_fd, &mh, MSG_DONTWAIT | MSG_TRUNC);
 
 		if (len < 0) {
 			return;
 		}
-		if ((size_t)len < sizeof(msg)) {
-			memset((char *)&msg + len, 0, sizeof(msg) - (size_t)len);
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+				struct ucred cred;
+
+				memcpy(&cred, CMSG_DATA(c), sizeof(cred));
+				uid = cred.uid;
+			}
 		}
-		app_message(a, &msg, len);
+		app_message(a, &buf, (size_t)len, uid);
 	}
 }
 
@@ -456,8 +435,8 @@ static void profile_check_all(struct agent *a, uint64_t now)
 			}
 		}
 	}
-	for (int i = 0; i < a->napps; i++) {
-		struct agent_family *f = &a->apps[i]->fam;
+	for (int i = 0; i < a->apps.n; i++) {
+		struct agent_family *f = &a->apps.v[i]->fam;
 
 		for (int k = 0; k < f->n; k++) {
 			struct agent_series *s = f->series[k];
@@ -466,7 +445,7 @@ static void profile_check_all(struct agent *a, uint64_t now)
 						     a->cfg.profile_factor,
 						     a->cfg.profile_min_samples, &m, &h)) {
 				s->profile_changes++;
-				profile_event(a, "app", a->apps[i]->name, s->label, m, h);
+				profile_event(a, "app", a->apps.v[i]->name, s->label, m, h);
 			}
 		}
 	}
@@ -503,22 +482,14 @@ static void ctl_get_one(FILE *out, struct agent_tracker *t, const char *setting)
 	}
 }
 
-static int ctl_key(struct agent *a, const char *key, size_t len, struct agent_tracker **t,
-		   const char **setting)
+static uint64_t app_bad_total(const struct agent *a)
 {
-	const char *dot = memchr(key, '.', len);
+	uint64_t n = 0;
 
-	if (!dot) {
-		return -1;
+	for (int r = 1; r < AGENT_APP_BAD_COUNT_; r++) {
+		n += a->apps.bad[r];
 	}
-	*t = find_running(a, key, (size_t)(dot - key));
-	*setting = dot + 1;
-	return *t ? 0 : -1;
-}
-
-static bool known_setting(const char *s)
-{
-	return !strcmp(s, "threshold") || !strcmp(s, "timeout") || !strcmp(s, "enabled");
+	return n;
 }
 
 static void ctl_status(struct agent *a, FILE *out)
@@ -565,15 +536,22 @@ static void ctl_status(struct agent *a, FILE *out)
 		}
 		ctl_get_one(out, t, NULL);
 	}
-	for (int i = 0; i < a->napps; i++) {
-		uint64_t count = a->apps[i]->fam.other->count;
+	for (int i = 0; i < a->apps.n; i++) {
+		uint64_t count = a->apps.v[i]->fam.other->count;
 
-		for (int k = 0; k < a->apps[i]->fam.n; k++) {
-			count += a->apps[i]->fam.series[k]->count;
+		for (int k = 0; k < a->apps.v[i]->fam.n; k++) {
+			count += a->apps.v[i]->fam.series[k]->count;
 		}
-		reply(out, "app.%s.samples=%llu\napp.%s.events=%llu\n", a->apps[i]->name, U(count),
-		      a->apps[i]->name, U(a->apps[i]->events));
+		reply(out, "app.%s.samples=%llu\napp.%s.events=%llu\n", a->apps.v[i]->name,
+		      U(count), a->apps.v[i]->name, U(a->apps.v[i]->events));
 	}
+	reply(out,
+	      "app_messages.ok=%llu\napp_messages.bad=%llu\napp_messages.quota=%llu\n"
+	      "app_messages.overflow=%llu\napp_names=%d\napp_evicted=%llu\n",
+	      U(a->apps.ok), U(app_bad_total(a)), U(a->apps.quota), U(a->apps.overflow), a->apps.n,
+	      U(a->apps.evicted));
+	reply(out, "ctl_timeouts=%llu\nhttp_deadline_closes=%llu\n", U(a->ctl_timeouts),
+	      U(agent_http_deadline_closes(a->http)));
 	reply(out, "profile_changes=%llu\nevent_lines=%llu\n", U(a->profile_changes),
 	      U(a->events_written));
 	free(h);
@@ -632,153 +610,209 @@ static void ctl_windows(struct agent *a, FILE *out)
 				      h);
 		}
 	}
-	for (int i = 0; i < a->napps; i++) {
-		struct agent_family *f = &a->apps[i]->fam;
+	for (int i = 0; i < a->apps.n; i++) {
+		struct agent_family *f = &a->apps.v[i]->fam;
 
 		for (int k = 0; k < f->n; k++) {
-			windows_write(out, &f->series[k]->w, now, "app", a->apps[i]->name,
+			windows_write(out, &f->series[k]->w, now, "app", a->apps.v[i]->name,
 				      f->series[k]->label, h);
 		}
 	}
 	free(h);
 }
 
-static int ctl_request(struct agent *a, char *line, FILE *out)
+static int ctl_request(struct agent *a, const char *line, FILE *out)
 {
-	char *save = NULL, *verb = strtok_r(line, " \t", &save), *arg;
+	static struct agent_ctl_req req; /* the loop is single-threaded */
+	struct {
+		struct agent_tracker *t;
+		struct agent_tracker_conf conf;
+		const char *setting;
+	} changes[32];
+	int n = 0;
 
-	if (!verb) {
+	agent_ctl_parse(line, &req);
+	switch (req.verb) {
+	case AGENT_CTL_EMPTY:
 		reply(out, "error: empty request\n");
 		return -1;
-	}
-	if (!strcmp(verb, "status")) {
+	case AGENT_CTL_UNKNOWN:
+		reply(out, "error: unknown request '%.40s' (get, set, status, top, windows)\n",
+		      req.verb_text);
+		return -1;
+	case AGENT_CTL_STATUS:
 		ctl_status(a, out);
 		return 0;
-	}
-	if (!strcmp(verb, "top")) {
+	case AGENT_CTL_TOP:
 		top_frame_write_json(&a->top_last, out); /* the last second, JSON lines */
 		return 0;
-	}
-	if (!strcmp(verb, "windows")) {
+	case AGENT_CTL_WINDOWS:
 		ctl_windows(a, out); /* latscope report --agent */
 		return 0;
-	}
-	if (!strcmp(verb, "get")) {
-		arg = strtok_r(NULL, " \t", &save);
-		if (!arg) {
+	case AGENT_CTL_GET:
+		if (!req.n) {
 			for (int i = 0; i < a->ntrk; i++) {
 				ctl_get_one(out, &a->trk[i], NULL);
 			}
 			return 0;
 		}
-		for (; arg; arg = strtok_r(NULL, " \t", &save)) {
-			struct agent_tracker *t;
-			const char *setting;
+		for (int i = 0; i < req.n; i++) {
+			struct agent_ctl_item *it = &req.items[i];
+			struct agent_tracker *t = it->error == AGENT_CTL_E_KEY
+						      ? NULL
+						      : find_running(a, it->key, it->tracker_len);
 
-			if (ctl_key(a, arg, strlen(arg), &t, &setting) != 0 ||
-			    !known_setting(setting)) {
+			if (!t || it->error) {
 				reply(out,
 				      "error: unknown key '%s' (TRACKER.threshold, .timeout, "
 				      ".enabled)\n",
-				      arg);
+				      it->key);
 				return -1;
 			}
-			ctl_get_one(out, t, setting);
+			ctl_get_one(out, t, it->setting);
 		}
 		return 0;
+	case AGENT_CTL_SET:
+		break;
 	}
-	if (!strcmp(verb, "set")) {
-		struct {
-			struct agent_tracker *t;
-			struct agent_tracker_conf conf;
-			const char *setting;
-		} changes[32];
-		int n = 0;
+	for (int i = 0; i < req.n; i++) {
+		struct agent_ctl_item *it = &req.items[i];
+		struct agent_tracker *t =
+		    it->error == AGENT_CTL_E_KEY ? NULL : find_running(a, it->key, it->tracker_len);
+		struct agent_tracker_conf *c;
 
-		while ((arg = strtok_r(NULL, " \t", &save))) {
-			char *eq = strchr(arg, '=');
-			struct agent_tracker *t;
-			const char *setting;
-			struct agent_tracker_conf *c;
-			uint64_t v;
-
-			if (!eq || ctl_key(a, arg, (size_t)(eq - arg), &t, &setting) != 0) {
-				reply(out,
-				      "error: unknown key in '%s' (TRACKER.threshold=DURATION; "
-				      "tracked: see get)\n",
-				      arg);
-				return -1;
-			}
-			*eq = '\0';
-			if (n == 32) {
-				reply(out, "error: too many settings\n");
-				return -1;
-			}
-			/* later changes of the same tracker build on earlier ones */
-			c = &changes[n].conf;
-			*c = t->conf;
-			for (int k = n - 1; k >= 0; k--) {
-				if (changes[k].t == t) {
-					*c = changes[k].conf;
-					break;
-				}
-			}
-			if (!strcmp(setting, "threshold") || !strcmp(setting, "timeout")) {
-				if (lat_parse_duration(eq + 1, 1, &v) != 0) {
-					reply(out, "error: bad duration '%s' for %s\n", eq + 1,
-					      arg);
-					return -1;
-				}
-				if (setting[1] == 'h') {
-					c->threshold_ns = v;
-					c->threshold_set = true;
-				} else {
-					c->timeout_ns = v;
-					c->timeout_set = true;
-				}
-			} else if (!strcmp(setting, "enabled")) {
-				if (strcmp(eq + 1, "0") && strcmp(eq + 1, "1")) {
-					reply(out, "error: %s takes 0 or 1\n", arg);
-					return -1;
-				}
-				c->enabled = eq[1] == '1';
-			} else {
-				reply(out,
-				      "error: unknown setting '%s' (threshold, timeout, enabled)\n",
-				      arg);
-				return -1;
-			}
-			changes[n].t = t;
-			changes[n].setting = setting;
-			n++;
-		}
-		if (!n) {
-			reply(out, "error: set needs TRACKER.SETTING=VALUE\n");
+		if (!t) {
+			reply(out,
+			      "error: unknown key in '%s%s%s' (TRACKER.threshold=DURATION; "
+			      "tracked: see get)\n",
+			      it->key, it->value ? "=" : "", it->value ? it->value : "");
 			return -1;
 		}
-		for (int i = 0; i < n; i++) {
-			tracker_apply_conf(changes[i].t, &changes[i].conf);
-			ctl_get_one(out, changes[i].t, changes[i].setting);
+		if (n == 32) {
+			reply(out, "error: too many settings\n");
+			return -1;
 		}
-		return 0;
+		switch (it->error) {
+		case AGENT_CTL_E_DURATION:
+			reply(out, "error: bad duration '%s' for %s\n", it->value, it->key);
+			return -1;
+		case AGENT_CTL_E_BOOL:
+			reply(out, "error: %s takes 0 or 1\n", it->key);
+			return -1;
+		case AGENT_CTL_E_SETTING:
+		case AGENT_CTL_E_KEY:
+			reply(out, "error: unknown setting '%s' (threshold, timeout, enabled)\n",
+			      it->key);
+			return -1;
+		case AGENT_CTL_OK:
+			break;
+		}
+		/* later changes of the same tracker build on earlier ones */
+		c = &changes[n].conf;
+		*c = t->conf;
+		for (int k = n - 1; k >= 0; k--) {
+			if (changes[k].t == t) {
+				*c = changes[k].conf;
+				break;
+			}
+		}
+		if (it->kind == AGENT_CTL_THRESHOLD) {
+			c->threshold_ns = it->ns;
+			c->threshold_set = true;
+		} else if (it->kind == AGENT_CTL_TIMEOUT) {
+			c->timeout_ns = it->ns;
+			c->timeout_set = true;
+		} else {
+			c->enabled = it->on;
+		}
+		changes[n].t = t;
+		changes[n].setting = it->setting;
+		n++;
 	}
-	reply(out, "error: unknown request '%.40s' (get, set, status, top, windows)\n", verb);
-	return -1;
+	if (!n) {
+		reply(out, "error: set needs TRACKER.SETTING=VALUE\n");
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		tracker_apply_conf(changes[i].t, &changes[i].conf);
+		ctl_get_one(out, changes[i].t, changes[i].setting);
+	}
+	return 0;
 }
 
-static void ctl_serve(struct agent *a)
+/* A request line that came in full: its reply, to be written as the client takes it. */
+static void ctl_answer(struct agent *a, struct lat_ctlsock_client *c)
 {
-	char line[1024];
-	FILE *out = lat_ctlsock_accept(a->ctl_fd, line, sizeof(line));
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
 
 	if (!out) {
+		lat_ctlsock_client_reply(c, strdup("error: out of memory\n"), 21);
 		return;
 	}
 	a->ctl_requests++;
-	if (ctl_request(a, line, out) == 0) {
+	if (ctl_request(a, c->line, out) == 0) {
 		reply(out, "ok\n");
 	}
 	fclose(out);
+	lat_ctlsock_client_reply(c, buf, len);
+}
+
+static void ctl_drop(struct agent *a, int i)
+{
+	lat_ctlsock_client_close(a->ctl_clients[i]);
+	a->ctl_clients[i] = a->ctl_clients[--a->nctl];
+}
+
+/* New connections, then every client's input or output; none can hold the loop. */
+static void ctl_serve(struct agent *a, bool listen_ready, const struct pollfd *fds, int first)
+{
+	uint64_t now = agent_now_ns();
+	int n = a->nctl;
+
+	for (int i = n - 1; i >= 0; i--) {
+		struct lat_ctlsock_client *c = a->ctl_clients[i];
+		int r = 0;
+
+		if (fds[first + i].revents) {
+			if (!c->replying) {
+				r = lat_ctlsock_client_read(c);
+				if (r == 1) {
+					ctl_answer(a, c);
+					r = 0;
+				}
+			}
+			if (r == 0 && c->replying) {
+				r = lat_ctlsock_client_write(c);
+			}
+		}
+		if (r == 0 && now >= c->deadline_ns) {
+			a->ctl_timeouts++;
+			if (!c->replying) {
+				static const char late[] =
+				    "error: request timed out (2 s for a line)\n";
+
+				send(c->fd, late, sizeof(late) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+			}
+			r = -ETIMEDOUT;
+		}
+		if (r != 0) {
+			ctl_drop(a, i);
+		}
+	}
+	while (listen_ready && a->nctl < AGENT_CTL_CLIENTS) {
+		struct lat_ctlsock_client *c;
+		int err = lat_ctlsock_client_accept(a->ctl_fd, now, AGENT_CTL_TIMEOUT_NS, &c);
+
+		if (err == -EACCES) {
+			continue;
+		}
+		if (err) {
+			break;
+		}
+		a->ctl_clients[a->nctl++] = c;
+	}
 }
 
 static int make_parent_dir(const char *path, mode_t mode)
@@ -796,6 +830,63 @@ static int make_parent_dir(const char *path, mode_t mode)
 		return -errno;
 	}
 	return 0;
+}
+
+/*
+ * The directory of path, searchable by everyone: non-root applications must reach the socket in
+ * it whoever made it first (`track` and `record` make /run/latscope too). Only a directory this
+ * process owns is changed (its mode plus o+x, g+x); another's is left as it is, with a warning.
+ */
+static void dir_searchable(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	struct stat st;
+	size_t len = strlen(path);
+
+	if (len >= sizeof(dir)) {
+		return;
+	}
+	memcpy(dir, path, len + 1);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir) {
+		return;
+	}
+	*slash = '\0';
+	if (stat(dir, &st) != 0 || (st.st_mode & 0011) == 0011) {
+		return;
+	}
+	if (st.st_uid != geteuid() || chmod(dir, (st.st_mode & 07777) | 0011) != 0) {
+		fprintf(stderr,
+			"latscope: agent: %s: mode %04o: applications of other users cannot reach "
+			"%s\n",
+			dir, (unsigned)(st.st_mode & 07777), path);
+	}
+}
+
+/* Binds a socket this agent alone owns (a lock file beside it); one line when it cannot. */
+static int bind_owned(struct agent *a, const char *what, const char *path, int type, mode_t mode,
+		      int *fd, int *lock_fd)
+{
+	pid_t holder = 0;
+	int err = make_parent_dir(path, 0755);
+
+	*fd = err ? err : lat_ctlsock_bind_owned(path, type, mode, lock_fd, &holder);
+	if (*fd >= 0) {
+		return 0;
+	}
+	if (*fd == -EADDRINUSE && holder) {
+		cli_error("agent: %s %s: in use by pid %d (a running latscope; stop it first, or "
+			  "give this one other sockets)",
+			  what, path, (int)holder);
+	} else if (*fd == -EADDRINUSE) {
+		cli_error("agent: %s %s: in use by a running process (it answers there)", what,
+			  path);
+	} else {
+		cli_error("agent: %s %s: %s", what, path, strerror(-*fd));
+	}
+	*fd = -1;
+	return -1;
 }
 
 /* --- configuration: start and reload ------------------------------------------------------- */
@@ -837,30 +928,41 @@ static const struct agent_tracker_conf *conf_of(const struct agent_config *cfg, 
 	return NULL;
 }
 
-/* Applies a checked configuration to the running agent. */
-static void apply_reload(struct agent *a, struct agent_config *next)
+/*
+ * Applies a checked configuration to the running agent. Returns how many changes were refused
+ * (each said on stderr, the running value kept); *changes: how many there were.
+ */
+static int apply_reload(struct agent *a, struct agent_config *next, int *changes)
 {
 	FILE *events = NULL;
+	int refused = 0;
 
+	*changes = 0;
 	if (strcmp(next->listen, a->cfg.listen)) {
 		struct agent_http *h = NULL;
 		char why[512];
 
+		(*changes)++;
 		if (strcmp(next->listen, "off") &&
 		    agent_http_start(a, next->listen, &h, why, sizeof(why)) != 0) {
 			cli_error("agent: reload: %s (keeping %s)", why, a->cfg.listen);
 			snprintf(next->listen, sizeof(next->listen), "%s", a->cfg.listen);
+			refused++;
 		} else {
 			agent_http_stop(a->http);
 			a->http = h;
 		}
 	}
 	if (strcmp(next->events, a->cfg.events)) {
+		(*changes)++;
 		if (open_events(a, next->events, &events) == 0) {
 			close_events(a->events);
 			a->events = events;
 		} else {
+			cli_error("agent: reload: events %s refused (keeping %s)", next->events,
+				  a->cfg.events[0] ? a->cfg.events : "none");
 			snprintf(next->events, sizeof(next->events), "%s", a->cfg.events);
+			refused++;
 		}
 	}
 	for (int i = 0; i < next->ntrackers; i++) {
@@ -868,33 +970,50 @@ static void apply_reload(struct agent *a, struct agent_config *next)
 		    find_running(a, next->trackers[i].name, strlen(next->trackers[i].name));
 
 		if (t) {
+			*changes += memcmp(&t->conf, &next->trackers[i], sizeof(t->conf)) != 0;
 			tracker_apply_conf(t, &next->trackers[i]);
-		} else if (a->ntrk < AGENT_TRACKERS_MAX) {
-			tracker_start(a, &next->trackers[i]);
+		} else {
+			(*changes)++;
+			if (a->ntrk >= AGENT_TRACKERS_MAX || tracker_start(a, &next->trackers[i])) {
+				cli_error("agent: reload: tracker %s could not start",
+					  next->trackers[i].name);
+				refused++;
+			}
 		}
 	}
 	for (int i = 0; i < a->ntrk; i++) {
-		if (!conf_of(next, a->trk[i].tracker->name)) {
+		if (!conf_of(next, a->trk[i].tracker->name) && a->trk[i].conf.enabled) {
 			struct agent_tracker_conf off = a->trk[i].conf;
 
+			(*changes)++;
 			off.enabled = false;
 			tracker_apply_conf(&a->trk[i], &off);
 		}
 	}
-	/* read at start only: sockets, buckets, top_labels, stacks */
+	*changes += strcmp(next->graphite, a->cfg.graphite) != 0 ||
+		    strcmp(next->graphite_prefix, a->cfg.graphite_prefix) != 0 ||
+		    next->graphite_interval_ns != a->cfg.graphite_interval_ns ||
+		    next->profile_factor != a->cfg.profile_factor ||
+		    next->profile_min_samples != a->cfg.profile_min_samples;
+	/* read at start only: sockets, buckets, top_labels, stacks, the application limits */
 	snprintf(next->control_socket, sizeof(next->control_socket), "%s", a->cfg.control_socket);
 	snprintf(next->app_socket, sizeof(next->app_socket), "%s", a->cfg.app_socket);
 	memcpy(next->buckets_ns, a->cfg.buckets_ns, sizeof(next->buckets_ns));
 	next->nbuckets = a->cfg.nbuckets;
 	next->top_labels = a->cfg.top_labels;
 	next->stacks = a->cfg.stacks;
+	next->app_names = a->cfg.app_names;
+	next->app_names_per_user = a->cfg.app_names_per_user;
+	next->app_idle_ns = a->cfg.app_idle_ns;
 	a->cfg = *next;
+	return refused;
 }
 
 static void reload(struct agent *a, const char *path, const char *listen_override)
 {
 	static struct agent_config next;
 	char why[1024];
+	int changes, refused;
 
 	if (!path) {
 		fprintf(stderr, "latscope: agent: SIGHUP: no --config file to reload\n");
@@ -908,9 +1027,20 @@ static void reload(struct agent *a, const char *path, const char *listen_overrid
 	if (listen_override) {
 		snprintf(next.listen, sizeof(next.listen), "%s", listen_override);
 	}
-	apply_reload(a, &next);
-	a->reloads_ok++;
-	fprintf(stderr, "latscope: agent: reloaded %s\n", path);
+	refused = apply_reload(a, &next, &changes);
+	if (refused && refused == changes) {
+		a->reloads_failed++;
+		cli_error("agent: reload refused: %s: every change (%d) was refused (the running "
+			  "configuration stays)",
+			  path, changes);
+	} else if (refused) {
+		a->reloads_partial++;
+		fprintf(stderr, "latscope: agent: reloaded %s in part: %d of %d changes refused\n",
+			path, refused, changes);
+	} else {
+		a->reloads_ok++;
+		fprintf(stderr, "latscope: agent: reloaded %s\n", path);
+	}
 }
 
 /* --- command line --------------------------------------------------------------------------- */
@@ -956,14 +1086,14 @@ static void print_summary(struct agent *a)
 	agent_refresh(a);
 	printf("latscope agent: config %s, pid %d\n", a->cfg.source, (int)getpid());
 	top_acc_print_summary(&a->top, now, stdout);
-	for (int i = 0; i < a->napps; i++) {
-		uint64_t count = a->apps[i]->fam.other->count;
+	for (int i = 0; i < a->apps.n; i++) {
+		uint64_t count = a->apps.v[i]->fam.other->count;
 
-		for (int k = 0; k < a->apps[i]->fam.n; k++) {
-			count += a->apps[i]->fam.series[k]->count;
+		for (int k = 0; k < a->apps.v[i]->fam.n; k++) {
+			count += a->apps.v[i]->fam.series[k]->count;
 		}
-		printf("app %s: %llu samples, %llu events\n", a->apps[i]->name, U(count),
-		       U(a->apps[i]->events));
+		printf("app %s: %llu samples, %llu events\n", a->apps.v[i]->name, U(count),
+		       U(a->apps.v[i]->events));
 	}
 	printf("event lines written: %llu, changes of profile: %llu\n", U(a->events_written),
 	       U(a->profile_changes));
@@ -973,14 +1103,12 @@ static void print_summary(struct agent *a)
 static void cleanup(struct agent *a)
 {
 	agent_http_stop(a->http);
-	if (a->ctl_fd >= 0) {
-		close(a->ctl_fd);
-		unlink(a->cfg.control_socket);
+	while (a->nctl) {
+		ctl_drop(a, a->nctl - 1);
 	}
-	if (a->app_fd >= 0) {
-		close(a->app_fd);
-		unlink(a->cfg.app_socket);
-	}
+	/* only what this agent owns is removed: never a running peer's socket */
+	lat_ctlsock_release(a->cfg.control_socket, a->ctl_fd, a->ctl_lock);
+	lat_ctlsock_release(a->cfg.app_socket, a->app_fd, a->app_lock);
 	ring_buffer__free(a->rb);
 	for (int i = 0; i < a->ntrk; i++) {
 		lat_ebpf_probe_destroy(a->trk[i].probe);
@@ -989,10 +1117,7 @@ static void cleanup(struct agent *a)
 		}
 		agent_family_fini(&a->trk[i].slow);
 	}
-	for (int i = 0; i < a->napps; i++) {
-		agent_family_fini(&a->apps[i]->fam);
-		free(a->apps[i]);
-	}
+	agent_apps_fini(&a->apps);
 	if (a->ksyms) {
 		lat_ksyms_free(a->ksyms);
 	}
@@ -1008,9 +1133,9 @@ static void cleanup(struct agent *a)
 static int loop(struct agent *a, const char *config_path, const char *listen_override)
 {
 	for (;;) {
-		struct pollfd fds[5];
+		struct pollfd fds[5 + AGENT_CTL_CLIENTS];
 		int nfds = 0, timeout = 1000, ready, i_rb = -1, i_sig, i_ctl = -1, i_app = -1,
-		    i_http = -1;
+		    i_http = -1, i_clients;
 		uint64_t now;
 
 		if (a->rb) {
@@ -1020,9 +1145,15 @@ static int loop(struct agent *a, const char *config_path, const char *listen_ove
 		}
 		i_sig = nfds;
 		fds[nfds++] = (struct pollfd){.fd = a->sfd, .events = POLLIN};
-		if (a->ctl_fd >= 0) {
+		if (a->ctl_fd >= 0 && a->nctl < AGENT_CTL_CLIENTS) {
 			i_ctl = nfds;
 			fds[nfds++] = (struct pollfd){.fd = a->ctl_fd, .events = POLLIN};
+		}
+		i_clients = nfds;
+		for (int c = 0; c < a->nctl; c++) {
+			fds[nfds++] =
+			    (struct pollfd){.fd = a->ctl_clients[c]->fd,
+					    .events = lat_ctlsock_client_events(a->ctl_clients[c])};
 		}
 		if (a->app_fd >= 0) {
 			i_app = nfds;
@@ -1068,8 +1199,13 @@ static int loop(struct agent *a, const char *config_path, const char *listen_ove
 				}
 			}
 		}
-		if (ready > 0 && i_ctl >= 0 && fds[i_ctl].revents) {
-			ctl_serve(a);
+		if (a->nctl || (ready > 0 && i_ctl >= 0 && fds[i_ctl].revents)) {
+			if (ready <= 0) {
+				for (int c = i_clients; c < nfds; c++) {
+					fds[c].revents = 0;
+				}
+			}
+			ctl_serve(a, ready > 0 && i_ctl >= 0 && fds[i_ctl].revents, fds, i_clients);
 		}
 		if (ready > 0 && i_app >= 0 && fds[i_app].revents) {
 			apps_drain(a);
@@ -1120,7 +1256,7 @@ int cmd_agent(int argc, char **argv)
 	int opt, rc = CLI_EXIT_FAILURE, err;
 
 	memset(a, 0, sizeof(*a));
-	a->ctl_fd = a->app_fd = a->sfd = -1;
+	a->ctl_fd = a->app_fd = a->sfd = a->ctl_lock = a->app_lock = -1;
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":c:l:h", options, NULL)) != -1) {
@@ -1169,13 +1305,16 @@ int cmd_agent(int argc, char **argv)
 		agent_config_default(&a->cfg);
 	}
 	if (listen_override) {
-		char host[128];
+		char host[128], reason[256];
 		uint16_t port;
 
 		if (agent_parse_hostport(listen_override, host, sizeof(host), &port) != 0) {
 			return cli_usage_error(
 			    "agent", "agent: --listen '%s' is not ADDRESS:PORT (127.0.0.1:9465)",
 			    listen_override);
+		}
+		if (agent_parse_listen(listen_override, NULL, 0, reason, sizeof(reason)) != 0) {
+			return cli_usage_error("agent", "agent: --listen: %s", reason);
 		}
 		snprintf(a->cfg.listen, sizeof(a->cfg.listen), "%s", listen_override);
 	}
@@ -1220,24 +1359,28 @@ int cmd_agent(int argc, char **argv)
 			a->usyms = NULL;
 		}
 	}
-	if (strcmp(a->cfg.control_socket, "off")) {
-		err = make_parent_dir(a->cfg.control_socket, 0755);
-		a->ctl_fd = err ? err : lat_ctlsock_bind(a->cfg.control_socket, SOCK_STREAM, 0600);
-		if (a->ctl_fd < 0) {
-			cli_error("agent: control socket %s: %s", a->cfg.control_socket,
-				  strerror(-a->ctl_fd));
-			goto out;
-		}
+	if (agent_apps_init(&a->apps, a->cfg.app_names, a->cfg.app_names_per_user,
+			    a->cfg.app_idle_ns, a->cfg.top_labels, a->cfg.buckets_ns,
+			    a->cfg.nbuckets) != 0) {
+		cli_error("agent: out of memory");
+		goto out;
+	}
+	if (strcmp(a->cfg.control_socket, "off") &&
+	    bind_owned(a, "control socket", a->cfg.control_socket, SOCK_STREAM, 0600, &a->ctl_fd,
+		       &a->ctl_lock) != 0) {
+		goto out;
 	}
 	if (strcmp(a->cfg.app_socket, "off")) {
+		int on = 1;
+
 		/* applications are not root: the socket (and its directory) are open to them */
-		err = make_parent_dir(a->cfg.app_socket, 0755);
-		a->app_fd = err ? err : lat_ctlsock_bind(a->cfg.app_socket, SOCK_DGRAM, 0666);
-		if (a->app_fd < 0) {
-			cli_error("agent: application socket %s: %s", a->cfg.app_socket,
-				  strerror(-a->app_fd));
+		if (bind_owned(a, "application socket", a->cfg.app_socket, SOCK_DGRAM, 0666,
+			       &a->app_fd, &a->app_lock) != 0) {
 			goto out;
 		}
+		/* each datagram comes with its sender's uid: the per-user quota of names */
+		setsockopt(a->app_fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on));
+		dir_searchable(a->cfg.app_socket);
 	}
 	if (strcmp(a->cfg.listen, "off")) {
 		err = agent_http_start(a, a->cfg.listen, &a->http, why, sizeof(why));
