@@ -64,6 +64,18 @@ struct agent {
 
 uint64_t agent_now_ns(void);
 
+/* Sets a running tracker's threshold, timeout and enabled (its probe's control, at once). */
+void agent_tracker_apply_conf(struct agent_tracker *t, const struct agent_tracker_conf *conf);
+/* The running tracker called name[0..len), or NULL. */
+struct agent_tracker *agent_find_running(struct agent *a, const char *name, size_t len);
+
+/* The control socket (ctl.c): accepts when listen_ready, then serves every client whose poll
+ * result is in fds[first + i] (i: its index in a->ctl_clients); closes those past their
+ * deadline. */
+struct pollfd;
+void agent_ctl_serve(struct agent *a, bool listen_ready, const struct pollfd *fds, int first);
+void agent_ctl_drop(struct agent *a, int i);
+
 /* Reads every tracker's in-kernel statistics into its series (also done each second). */
 void agent_refresh(struct agent *a);
 

@@ -85,7 +85,7 @@ start_agent() {
 	URL=http://127.0.0.1:$PORT/metrics
 	[ -n "$PORT" ] || diag "agent $name did not start: $(cat "$TMP/$name/err")"
 }
-metric() { curl -sf --max-time 10 "$URL" | grep -F "$1" | awk '{print $2}' | head -1; }
+metric() { curl -sf --max-time 10 "$URL" | awk -v k="$1" '$1 == k { print $2; exit }'; }
 # wait_metric METRIC VALUE: polls /metrics until METRIC is VALUE (10 s); prints what it saw
 wait_metric() {
 	local got
@@ -158,6 +158,30 @@ else
 	skip 5 "uid 65534 cannot run programs here"
 fi
 
+# --- 2b. a full table of names: the one silent for app_idle makes room ---
+A_URL=$URL A_PORT=$PORT
+start_agent c "app_names = 4" "app_names_per_user = 8" "app_idle = 2s"
+C=$AGENT
+for n in one two three four five; do echo "$n"; done | "$PY" -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+for name in sys.stdin.read().split():
+    s.sendto(struct.pack("<IHHIIQQ32s48s", 0x4d54414c, 1, 1, 1, 1, 1000, 1, name.encode(), b"x") + b"\0", sys.argv[1])
+' "$TMP/c/run/apps.sock"
+is "$(wait_metric 'latscope_app_messages_total{result="overflow"}' 1)" 1 \
+	"app_names = 4: a fifth name while the four are fresh is counted as overflow"
+for _ in $(seq 100); do
+	"$PY" "$TMP/send.py" "$TMP/c/run/apps.sock" five x 1000 1
+	[ "$(metric 'latscope_app_evictions_total')" = 1 ] && break
+	sleep 0.1
+done
+is "$(metric 'latscope_app_evictions_total')" 1 "once they are silent for app_idle (2s), one is evicted"
+like "$(curl -sf --max-time 10 "$URL")" '^latscope_app_latency_seconds_count\{app="five",label="x"\} [1-9]' \
+	"and the new name has its series"
+kill -TERM "$C"
+wait "$C"
+URL=$A_URL PORT=$A_PORT
+
 # --- 3. sums that do not wrap at 2^64 ns ---
 "$PY" "$TMP/send.py" "$SOCK" big x $((1 << 53)) 4096
 got=$(wait_metric 'latscope_app_latency_seconds_count{app="big",label="x"}' 4096)
@@ -177,15 +201,24 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sys.argv[1])
 s.send(b"s")
 open(sys.argv[2], "w").close()
+s.settimeout(0.5)
+got = b""
 try:
     for i in range(40):
         s.send(b"s")
-        time.sleep(0.5)
+        try:
+            data = s.recv(4096)
+            if not data:
+                break
+            got += data
+        except socket.timeout:
+            pass
 except OSError:
     pass
-' "$1" "$2"
+open(sys.argv[3], "wb").write(got)
+' "$1" "$2" "$3"
 }
-as_slow_ctl "$TMP/a/run/ctl.sock" "$TMP/slowctl.ready" &
+as_slow_ctl "$TMP/a/run/ctl.sock" "$TMP/slowctl.ready" "$TMP/slowctl.got" &
 SLOW=$!
 PIDS+=("$SLOW")
 for _ in $(seq 200); do [ -e "$TMP/slowctl.ready" ] && break; sleep 0.05; done
@@ -197,8 +230,10 @@ rc=$?
 ok $rc "and so does another control request"
 [ "$rc" = 0 ] || diag "$out"
 diag "scrape and ctl took $((($(date +%s%N) - start) / 1000000)) ms"
-kill "$SLOW" 2>/dev/null
 wait "$SLOW" 2>/dev/null
+like "$(cat "$TMP/slowctl.got" 2>/dev/null)" "^error: request timed out" \
+	"the slow control client is told it timed out, and closed"
+is "$(metric 'latscope_ctl_timeouts_total')" 1 "and counted"
 
 # --- 5. slow HTTP clients: per-address limit and a request deadline ---
 "$PY" -c '
@@ -224,7 +259,8 @@ while time.time() < end:
 SLOWHTTP=$!
 PIDS+=("$SLOWHTTP")
 for _ in $(seq 400); do [ -e "$TMP/slowhttp.ready" ] && break; sleep 0.05; done
-diag "slow HTTP connections opened: $(cat "$TMP/slowhttp.ready" 2>/dev/null)"
+opened=$(cat "$TMP/slowhttp.ready" 2>/dev/null)
+ok $([ "${opened:-0}" -ge 64 ]; echo $?) "70 slow HTTP connections were opened (${opened:-0} connected)"
 out=$(curl -s --max-time 5 --interface 127.0.0.2 -o /dev/null -w '%{http_code}' "$URL")
 is "$out" 200 "70 slow connections from 127.0.0.1: a scrape from 127.0.0.2 gets /metrics (per-address limit)"
 code=
@@ -234,6 +270,8 @@ for _ in $(seq 30); do
 	sleep 0.5
 done
 is "$code" 200 "and from 127.0.0.1 once the slow requests pass their deadline (10 s)"
+got=$(metric 'latscope_http_deadline_closes_total')
+ok $([ "${got:-0}" -ge 1 ]; echo $?) "the connections closed at their deadline are counted ($got)"
 kill "$SLOWHTTP" 2>/dev/null
 wait "$SLOWHTTP" 2>/dev/null
 
