@@ -336,7 +336,8 @@ static void app_message(struct agent *a, const void *buf, size_t len, uint32_t u
 	}
 	if (m.kind == LAT_AGENT_MSG_EVENT) {
 		app->events++;
-		if (a->events) {
+		/* a line on disk for each: at most app_events_per_user a second per user */
+		if (a->events && agent_apps_event_allowed(&a->apps, uid, now)) {
 			struct lat_jsonl j;
 
 			lat_jsonl_begin(&j, a->events);
@@ -640,6 +641,7 @@ static int apply_reload(struct agent *a, struct agent_config *next, int *changes
 	next->app_names = a->cfg.app_names;
 	next->app_names_per_user = a->cfg.app_names_per_user;
 	next->app_idle_ns = a->cfg.app_idle_ns;
+	next->app_events_per_user = a->cfg.app_events_per_user;
 	a->cfg = *next;
 	return refused;
 }
@@ -977,7 +979,7 @@ int cmd_agent(int argc, char **argv)
 	/* the sockets first: a second agent refuses at once, before loading any probe */
 	if (agent_apps_init(&a->apps, a->cfg.app_names, a->cfg.app_names_per_user,
 			    a->cfg.app_idle_ns, a->cfg.top_labels, a->cfg.buckets_ns,
-			    a->cfg.nbuckets) != 0) {
+			    a->cfg.nbuckets, a->cfg.app_events_per_user) != 0) {
 		cli_error("agent: out of memory");
 		goto out;
 	}

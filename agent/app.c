@@ -117,7 +117,7 @@ enum agent_app_bad agent_app_parse(const void *buf, size_t len, struct lat_agent
 }
 
 int agent_apps_init(struct agent_apps *t, int cap, int per_user, uint64_t idle_ns, int top_labels,
-		    const uint64_t *bounds_ns, int nbounds)
+		    const uint64_t *bounds_ns, int nbounds, int events_per_user)
 {
 	memset(t, 0, sizeof(*t));
 	t->v = calloc((size_t)cap, sizeof(*t->v));
@@ -130,6 +130,7 @@ int agent_apps_init(struct agent_apps *t, int cap, int per_user, uint64_t idle_n
 	t->top_labels = top_labels;
 	t->bounds_ns = bounds_ns;
 	t->nbounds = nbounds;
+	t->events_per_user = events_per_user;
 	return 0;
 }
 
@@ -146,6 +147,41 @@ void agent_apps_fini(struct agent_apps *t)
 	}
 	free(t->v);
 	memset(t, 0, sizeof(*t));
+}
+
+bool agent_apps_event_allowed(struct agent_apps *t, uint32_t uid, uint64_t now_ns)
+{
+	double burst = (double)t->events_per_user * 10;
+	struct agent_app_user *u = NULL;
+
+	for (int i = 0; i < t->nusers && !u; i++) {
+		if (t->users[i].uid == uid) {
+			u = &t->users[i];
+		}
+	}
+	if (!u) {
+		/* a new user; when the table is full, the newcomers share its last bucket */
+		u = &t->users[t->nusers < AGENT_APP_USERS_MAX ? t->nusers++
+							      : AGENT_APP_USERS_MAX - 1];
+		if (u->last_ns == 0) {
+			u->uid = uid;
+			u->tokens = burst;
+			u->last_ns = now_ns;
+		}
+	}
+	if (now_ns > u->last_ns) {
+		u->tokens += (double)(now_ns - u->last_ns) / 1e9 * t->events_per_user;
+		if (u->tokens > burst) {
+			u->tokens = burst;
+		}
+	}
+	u->last_ns = now_ns > u->last_ns ? now_ns : u->last_ns;
+	if (u->tokens < 1) {
+		t->event_lines_dropped++;
+		return false;
+	}
+	u->tokens -= 1;
+	return true;
 }
 
 int agent_apps_of_user(const struct agent_apps *t, uint32_t uid)

@@ -49,21 +49,35 @@ struct agent_app {
 	uint64_t events;         /* over-threshold events received */
 };
 
+/* The event lines a user may have written (a token bucket: events_per_user a second, a burst of
+ * 10 seconds' worth): a flood of events cannot fill the disk under events.jsonl. */
+#define AGENT_APP_USERS_MAX 64
+
+struct agent_app_user {
+	uint32_t uid;
+	double tokens;
+	uint64_t last_ns;
+};
+
 struct agent_apps {
 	struct agent_app **v;
 	int n;
-	int cap;          /* app_names */
-	int per_user;     /* app_names_per_user */
-	uint64_t idle_ns; /* app_idle: a name silent that long may make room for a new one */
-	int top_labels;   /* of each application's family */
+	int cap;             /* app_names */
+	int per_user;        /* app_names_per_user */
+	uint64_t idle_ns;    /* app_idle: a name silent that long may make room for a new one */
+	int top_labels;      /* of each application's family */
+	int events_per_user; /* app_events_per_user: event lines a second per user */
+	struct agent_app_user users[AGENT_APP_USERS_MAX]; /* the last one is shared when full */
+	int nusers;
 	const uint64_t *bounds_ns;
 	int nbounds;
 	/* counters */
 	uint64_t ok, bad[AGENT_APP_BAD_COUNT_], overflow, quota, evicted;
+	uint64_t event_lines_dropped; /* events past their user's rate (sample kept, no line) */
 };
 
 int agent_apps_init(struct agent_apps *t, int cap, int per_user, uint64_t idle_ns, int top_labels,
-		    const uint64_t *bounds_ns, int nbounds);
+		    const uint64_t *bounds_ns, int nbounds, int events_per_user);
 void agent_apps_fini(struct agent_apps *t);
 
 /*
@@ -73,6 +87,12 @@ void agent_apps_fini(struct agent_apps *t);
  */
 struct agent_app *agent_apps_get(struct agent_apps *t, const char *name, uint32_t uid,
 				 uint64_t now_ns);
+
+/*
+ * Whether uid may have one more event line written at now_ns (app_events_per_user a second, a
+ * burst of 10 s of them); counts the refusal in event_lines_dropped.
+ */
+bool agent_apps_event_allowed(struct agent_apps *t, uint32_t uid, uint64_t now_ns);
 
 /* How many names uid holds. */
 int agent_apps_of_user(const struct agent_apps *t, uint32_t uid);

@@ -60,6 +60,7 @@ void agent_config_default(struct agent_config *cfg)
 	cfg->app_names = 64;
 	cfg->app_names_per_user = 16;
 	cfg->app_idle_ns = 600000000000ULL; /* 10 min */
+	cfg->app_events_per_user = 100;
 	for (int i = 0; default_trackers[i]; i++) {
 		add_tracker(cfg, default_trackers[i]);
 	}
@@ -333,6 +334,16 @@ static int parse_line(struct parse_ctx *ctx, struct agent_config *cfg, char *lin
 			return fail(ctx, "%s: a number from 1 to 4096, not '%s'", key, value);
 		}
 		*(key[9] ? &cfg->app_names_per_user : &cfg->app_names) = (int)n;
+		return 0;
+	}
+	if (!strcmp(key, "app_events_per_user")) {
+		char *end;
+		long n = strtol(value, &end, 10);
+
+		if (end == value || *end || n < 1 || n > 1000000) {
+			return fail(ctx, "%s: a number from 1 to 1000000, not '%s'", key, value);
+		}
+		cfg->app_events_per_user = (int)n;
 		return 0;
 	}
 	if (!strcmp(key, "app_idle")) {

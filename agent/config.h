@@ -32,10 +32,11 @@ struct agent_config {
 	int nbuckets;
 	double profile_factor; /* last minute's p99 above factor x the last hour's: an event */
 	uint64_t profile_min_samples;
-	bool stacks;            /* kernel and user stacks in events */
-	int app_names;          /* application names kept at once */
-	int app_names_per_user; /* of which one sending user may hold */
-	uint64_t app_idle_ns;   /* a name silent that long may be evicted for a new one */
+	bool stacks;             /* kernel and user stacks in events */
+	int app_names;           /* application names kept at once */
+	int app_names_per_user;  /* of which one sending user may hold */
+	uint64_t app_idle_ns;    /* a name silent that long may be evicted for a new one */
+	int app_events_per_user; /* event lines a second one user's applications may write */
 	struct agent_tracker_conf trackers[AGENT_TRACKERS_MAX];
 	int ntrackers;
 };

@@ -112,9 +112,10 @@ static void ctl_status(struct agent *a, FILE *out)
 	}
 	reply(out,
 	      "app_messages.ok=%llu\napp_messages.bad=%llu\napp_messages.quota=%llu\n"
-	      "app_messages.overflow=%llu\napp_names=%d\napp_evicted=%llu\n",
+	      "app_messages.overflow=%llu\napp_names=%d\napp_evicted=%llu\n"
+	      "app_event_lines_dropped=%llu\n",
 	      U(a->apps.ok), U(app_bad_total(a)), U(a->apps.quota), U(a->apps.overflow), a->apps.n,
-	      U(a->apps.evicted));
+	      U(a->apps.evicted), U(a->apps.event_lines_dropped));
 	reply(out, "ctl_timeouts=%llu\nhttp_deadline_closes=%llu\n", U(a->ctl_timeouts),
 	      U(agent_http_deadline_closes(a->http)));
 	reply(out, "profile_changes=%llu\nevent_lines=%llu\n", U(a->profile_changes),

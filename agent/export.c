@@ -299,6 +299,11 @@ void agent_render_prometheus(struct agent *a, FILE *out)
 	    out, "latscope_app_evictions_total", "counter",
 	    "Application names evicted, silent for app_idle, to make room for a new one");
 	lat_prom_sample_u64(out, "latscope_app_evictions_total", NULL, 0, a->apps.evicted);
+	lat_prom_family(out, "latscope_app_event_lines_dropped_total", "counter",
+			"Application events past their user's app_events_per_user (counted as "
+			"samples, no JSON line)");
+	lat_prom_sample_u64(out, "latscope_app_event_lines_dropped_total", NULL, 0,
+			    a->apps.event_lines_dropped);
 	lat_prom_family(
 	    out, "latscope_ctl_timeouts_total", "counter",
 	    "Control clients closed at their deadline (2 s for a request and its reply)");

@@ -160,7 +160,7 @@ fi
 
 # --- 2b. a full table of names: the one silent for app_idle makes room ---
 A_URL=$URL A_PORT=$PORT
-start_agent c "app_names = 4" "app_names_per_user = 8" "app_idle = 2s"
+start_agent c "app_names = 4" "app_names_per_user = 8" "app_idle = 2s" "app_events_per_user = 5"
 C=$AGENT
 for n in one two three four five; do echo "$n"; done | "$PY" -c '
 import socket, struct, sys
@@ -178,6 +178,19 @@ done
 is "$(metric 'latscope_app_evictions_total')" 1 "once they are silent for app_idle (2s), one is evicted"
 like "$(curl -sf --max-time 10 "$URL")" '^latscope_app_latency_seconds_count\{app="five",label="x"\} [1-9]' \
 	"and the new name has its series"
+# events: a line each, at most app_events_per_user (5) a second per user, a burst of 50
+"$PY" -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+for i in range(80):
+    s.sendto(struct.pack("<IHHIIQQ32s48s", 0x4d54414c, 1, 2, 1, 1, 1000, 1, b"five", b"x") + b"flood\0", sys.argv[1])
+' "$TMP/c/run/apps.sock"
+got=$(wait_metric 'latscope_app_events_total{app="five"}' 80)
+is "$got" 80 "80 events at once are all counted"
+lines=$(grep -c '"type":"app_event"' "$TMP/c/events.jsonl")
+dropped=$(metric 'latscope_app_event_lines_dropped_total')
+ok $([ "$lines" -ge 50 ] && [ "$lines" -le 55 ] && [ $((lines + dropped)) = 80 ]; echo $?) \
+	"but only a burst of 50 (+5 a second of refill) become lines ($lines), the rest counted ($dropped)"
 kill -TERM "$C"
 wait "$C"
 URL=$A_URL PORT=$A_PORT

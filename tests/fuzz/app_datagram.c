@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!ready) {
 		/* small limits, so that the quota and the eviction paths run */
-		if (agent_apps_init(&apps, 8, 3, 1000, 2, bounds, 3) != 0) {
+		if (agent_apps_init(&apps, 8, 3, 1000, 2, bounds, 3, 5) != 0) {
 			abort();
 		}
 		ready = true;
@@ -56,6 +56,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uid = m.pid % 4;
 	now += m.tid % 2000;
 	app = agent_apps_get(&apps, m.name, uid, now);
+	if (app && m.kind == LAT_AGENT_MSG_EVENT) {
+		agent_apps_event_allowed(&apps, uid, now);
+	}
 	if (app) {
 		struct agent_series *s = agent_family_get(&app->fam, m.label);
 		char *json = NULL;

@@ -103,7 +103,7 @@ int main(void)
 	is_int(agent_app_parse(&m, len, &out), AGENT_APP_BAD_RANGE, "2^53 + 1 ns: range");
 
 	/* the names table: 3 names at most, 2 per user, 10 ns of silence to be evicted */
-	ok(agent_apps_init(&apps, 3, 2, 10, 5, bounds, 2) == 0, "a table of 3 names");
+	ok(agent_apps_init(&apps, 3, 2, 10, 5, bounds, 2, 2) == 0, "a table of 3 names");
 	ok(agent_apps_get(&apps, "a", 1000, 1) != NULL, "user 1000: a");
 	ok(agent_apps_get(&apps, "b", 1000, 2) != NULL, "user 1000: b");
 	ok(agent_apps_get(&apps, "c", 1000, 3) == NULL && apps.quota == 1,
@@ -123,6 +123,22 @@ int main(void)
 		agent_series_record(s, 14, AGENT_APP_VALUE_MAX, 4096);
 		ok(s->sum_ns == (unsigned __int128)1 << 65,
 		   "a series' sum holds 2^65 ns (no wrap)");
+	}
+	{
+		int written = 0;
+
+		/* 2 a second, a burst of 20: 25 events at once, 20 lines; 1 s later, 2 more */
+		for (int i = 0; i < 25; i++) {
+			written += agent_apps_event_allowed(&apps, 1000, 1000000000ULL);
+		}
+		is_int(written, 20, "events at once: a burst of 10 s of app_events_per_user (2)");
+		is_int((int)apps.event_lines_dropped, 5, "the rest are counted");
+		written = 0;
+		for (int i = 0; i < 5; i++) {
+			written += agent_apps_event_allowed(&apps, 1000, 2000000000ULL);
+		}
+		is_int(written, 2, "a second later: 2 more");
+		ok(agent_apps_event_allowed(&apps, 0, 2000000000ULL), "another user has its own");
 	}
 	agent_apps_fini(&apps);
 
