@@ -2,7 +2,9 @@
 #include "agent.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -431,16 +433,31 @@ int agent_graphite_send(struct agent *a)
 	if (getaddrinfo(host, service, &hints, &res) != 0 || !res) {
 		return -EHOSTUNREACH;
 	}
-	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		err = -errno;
 		goto out;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	/* a carbon that does not answer holds the loop 2 s at most, not the kernel's SYN retries */
 	if (connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
-		err = -errno;
-		goto out;
+		struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+		socklen_t len_err = sizeof(err);
+
+		if (errno != EINPROGRESS) {
+			err = -errno;
+			goto out;
+		}
+		if (poll(&pfd, 1, 2000) != 1) {
+			err = -ETIMEDOUT;
+			goto out;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len_err) != 0 || err) {
+			err = -(err ? err : errno);
+			goto out;
+		}
 	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	out = open_memstream(&buf, &len);
 	if (!out) {
 		err = -ENOMEM;
