@@ -277,11 +277,13 @@ ok $([ "${opened:-0}" -ge 64 ]; echo $?) "70 slow HTTP connections were opened (
 out=$(curl -s --max-time 5 --interface 127.0.0.2 -o /dev/null -w '%{http_code}' "$URL")
 is "$out" 200 "70 slow connections from 127.0.0.1: a scrape from 127.0.0.2 gets /metrics (per-address limit)"
 code=
+start=$(date +%s%N)
 for _ in $(seq 30); do
 	code=$(curl -s --max-time 2 -o /dev/null -w '%{http_code}' "$URL")
 	[ "$code" = 200 ] && break
 	sleep 0.5
 done
+diag "a scrape from 127.0.0.1 got through after $((($(date +%s%N) - start) / 1000000)) ms"
 is "$code" 200 "and from 127.0.0.1 once the slow requests pass their deadline (10 s)"
 got=$(metric 'latscope_http_deadline_closes_total')
 ok $([ "${got:-0}" -ge 1 ]; echo $?) "the connections closed at their deadline are counted ($got)"
