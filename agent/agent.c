@@ -191,7 +191,7 @@ static int on_record(void *ctx, void *data, size_t size)
 
 /* --- trackers ------------------------------------------------------------------------------- */
 
-static void tracker_apply_conf(struct agent_tracker *t, const struct agent_tracker_conf *conf)
+void agent_tracker_apply_conf(struct agent_tracker *t, const struct agent_tracker_conf *conf)
 {
 	struct lat_tracker_ctl *ctl = lat_ebpf_probe_ctl(t->probe);
 
@@ -265,7 +265,7 @@ static int tracker_start(struct agent *a, const struct agent_tracker_conf *conf)
 			return err;
 		}
 	}
-	tracker_apply_conf(t, conf);
+	agent_tracker_apply_conf(t, conf);
 	if (!a->rb) {
 		a->rb = ring_buffer__new(lat_ebpf_probe_events_fd(t->probe), on_record, t, NULL);
 		err = a->rb ? 0 : -errno;
@@ -282,7 +282,7 @@ static int tracker_start(struct agent *a, const struct agent_tracker_conf *conf)
 	return 0;
 }
 
-static struct agent_tracker *find_running(struct agent *a, const char *name, size_t len)
+struct agent_tracker *agent_find_running(struct agent *a, const char *name, size_t len)
 {
 	for (int i = 0; i < a->ntrk; i++) {
 		if (strlen(a->trk[i].tracker->name) == len &&
@@ -312,104 +312,83 @@ void agent_refresh(struct agent *a)
 
 /* --- applications --------------------------------------------------------------------------- */
 
-static bool valid_app_name(const char *name)
+static void app_message(struct agent *a, const void *buf, size_t len, uint32_t uid)
 {
-	if (!name[0]) {
-		return false;
-	}
-	for (const char *p = name; *p; p++) {
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '_')) {
-			return false;
-		}
-	}
-	return true;
-}
-
-static struct agent_app *find_app(struct agent *a, const char *name)
-{
-	struct agent_app *app;
-
-	for (int i = 0; i < a->napps; i++) {
-		if (!strcmp(a->apps[i]->name, name)) {
-			return a->apps[i];
-		}
-	}
-	if (a->napps == AGENT_APPS_MAX) {
-		return NULL;
-	}
-	app = calloc(1, sizeof(*app));
-	if (!app) {
-		return NULL;
-	}
-	snprintf(app->name, sizeof(app->name), "%s", name);
-	if (agent_family_init(&app->fam, name, a->cfg.top_labels, a->cfg.buckets_ns,
-			      a->cfg.nbuckets) != 0) {
-		free(app);
-		return NULL;
-	}
-	a->apps[a->napps++] = app;
-	return app;
-}
-
-static void app_message(struct agent *a, const struct lat_agent_msg *m, ssize_t len)
-{
-	size_t fixed = offsetof(struct lat_agent_msg, detail);
+	struct lat_agent_msg m;
+	enum agent_app_bad bad = agent_app_parse(buf, len, &m);
 	struct agent_series *s;
 	struct agent_app *app;
+	uint64_t now;
 
-	if (len < (ssize_t)fixed + 1 || m->magic != LAT_AGENT_MSG_MAGIC ||
-	    m->version != LAT_AGENT_MSG_VERSION ||
-	    (m->kind != LAT_AGENT_MSG_SAMPLE && m->kind != LAT_AGENT_MSG_EVENT) || !m->count ||
-	    !memchr(m->name, '\0', sizeof(m->name)) || !memchr(m->label, '\0', sizeof(m->label)) ||
-	    !memchr(m->detail, '\0', (size_t)len - fixed) || !valid_app_name(m->name)) {
-		a->app_bad_msgs++;
+	if (bad != AGENT_APP_OK) {
+		a->apps.bad[bad]++;
 		return;
 	}
-	app = find_app(a, m->name);
+	now = agent_now_ns();
+	app = agent_apps_get(&a->apps, m.name, uid, now);
 	if (!app) {
-		a->app_overflow++;
-		return;
+		return; /* counted: quota or overflow */
 	}
-	a->app_msgs++;
-	s = agent_family_get(&app->fam, m->label);
+	a->apps.ok++;
+	s = agent_family_get(&app->fam, m.label);
 	if (s) {
-		agent_series_record(s, agent_now_ns(), m->value_ns, m->count);
+		agent_series_record(s, now, m.value_ns, m.count);
 	}
-	if (m->kind == LAT_AGENT_MSG_EVENT) {
+	if (m.kind == LAT_AGENT_MSG_EVENT) {
 		app->events++;
-		if (a->events) {
+		/* a line on disk for each: at most app_events_per_user a second per user */
+		if (a->events && agent_apps_event_allowed(&a->apps, uid, now)) {
 			struct lat_jsonl j;
 
 			lat_jsonl_begin(&j, a->events);
 			lat_jsonl_str(&j, "type", "app_event");
 			lat_jsonl_i64(&j, "time", (int64_t)time(NULL));
-			lat_jsonl_str(&j, "app", m->name);
-			lat_jsonl_str(&j, "label", m->label);
-			lat_jsonl_u64(&j, "pid", m->pid);
-			lat_jsonl_u64(&j, "tid", m->tid);
-			lat_jsonl_u64(&j, "delay_ns", m->value_ns);
-			lat_jsonl_str(&j, "detail", m->detail);
+			lat_jsonl_str(&j, "app", m.name);
+			lat_jsonl_str(&j, "label", m.label);
+			lat_jsonl_u64(&j, "pid", m.pid);
+			lat_jsonl_u64(&j, "tid", m.tid);
+			lat_jsonl_u64(&j, "uid", uid);
+			lat_jsonl_u64(&j, "delay_ns", m.value_ns);
+			lat_jsonl_str(&j, "detail", m.detail);
 			lat_jsonl_end(&j);
 			flush_event(a);
 		}
 	}
 }
 
+/* The datagrams waiting, each with its sender's credentials (SO_PASSCRED): the quota's user. */
 static void apps_drain(struct agent *a)
 {
-	struct lat_agent_msg msg;
+	union {
+		struct lat_agent_msg msg;
+		char bytes[sizeof(struct lat_agent_msg) + 1]; /* one more: a longer one is seen */
+	} buf;
+	union {
+		char space[CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr align;
+	} control;
 
 	for (int i = 0; i < 4096; i++) {
-		ssize_t len = recv(a->app_fd, &msg, sizeof(msg), MSG_DONTWAIT);
+		struct iovec iov = {.iov_base = &buf, .iov_len = sizeof(buf)};
+		struct msghdr mh = {.msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = &control,
+				    .msg_controllen = sizeof(control)};
+		uint32_t uid = UINT32_MAX; /* no credentials: one unknown user */
+		ssize_t len = recvmsg(a->app_fd, &mh, MSG_DONTWAIT | MSG_TRUNC);
 
 		if (len < 0) {
 			return;
 		}
-		if ((size_t)len < sizeof(msg)) {
-			memset((char *)&msg + len, 0, sizeof(msg) - (size_t)len);
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+				struct ucred cred;
+
+				memcpy(&cred, CMSG_DATA(c), sizeof(cred));
+				uid = cred.uid;
+			}
 		}
-		app_message(a, &msg, len);
+		app_message(a, &buf, (size_t)len, uid);
 	}
 }
 
@@ -456,8 +435,8 @@ static void profile_check_all(struct agent *a, uint64_t now)
 			}
 		}
 	}
-	for (int i = 0; i < a->napps; i++) {
-		struct agent_family *f = &a->apps[i]->fam;
+	for (int i = 0; i < a->apps.n; i++) {
+		struct agent_family *f = &a->apps.v[i]->fam;
 
 		for (int k = 0; k < f->n; k++) {
 			struct agent_series *s = f->series[k];
@@ -466,319 +445,10 @@ static void profile_check_all(struct agent *a, uint64_t now)
 						     a->cfg.profile_factor,
 						     a->cfg.profile_min_samples, &m, &h)) {
 				s->profile_changes++;
-				profile_event(a, "app", a->apps[i]->name, s->label, m, h);
+				profile_event(a, "app", a->apps.v[i]->name, s->label, m, h);
 			}
 		}
 	}
-}
-
-/* --- control socket (the protocol of `latscope track`'s: get, set, status) ----------------- */
-
-static void reply(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void reply(FILE *out, const char *fmt, ...)
-{
-	va_list args;
-
-	va_start(args, fmt);
-	vfprintf(out, fmt, args);
-	va_end(args);
-}
-
-static void ctl_get_one(FILE *out, struct agent_tracker *t, const char *setting)
-{
-	struct lat_tracker_ctl *ctl = lat_ebpf_probe_ctl(t->probe);
-	char buf[32];
-
-	if (!setting || !strcmp(setting, "threshold")) {
-		lat_track_format_exact(ctl->threshold_ns, buf, sizeof(buf));
-		reply(out, "%s.threshold=%s\n", t->tracker->name, buf);
-	}
-	if (!setting || !strcmp(setting, "timeout")) {
-		lat_track_format_exact(ctl->timeout_ns, buf, sizeof(buf));
-		reply(out, "%s.timeout=%s\n", t->tracker->name, ctl->timeout_ns ? buf : "0");
-	}
-	if (!setting || !strcmp(setting, "enabled")) {
-		reply(out, "%s.enabled=%u\n", t->tracker->name, ctl->enabled ? 1u : 0u);
-	}
-}
-
-static int ctl_key(struct agent *a, const char *key, size_t len, struct agent_tracker **t,
-		   const char **setting)
-{
-	const char *dot = memchr(key, '.', len);
-
-	if (!dot) {
-		return -1;
-	}
-	*t = find_running(a, key, (size_t)(dot - key));
-	*setting = dot + 1;
-	return *t ? 0 : -1;
-}
-
-static bool known_setting(const char *s)
-{
-	return !strcmp(s, "threshold") || !strcmp(s, "timeout") || !strcmp(s, "enabled");
-}
-
-static void ctl_status(struct agent *a, FILE *out)
-{
-	uint64_t now = agent_now_ns();
-	struct lat_hist *h = malloc(sizeof(*h));
-
-	uint64_t submitted[AGENT_TRACKERS_MAX] = {0};
-
-	/*
-	 * submitted: the records the probes have put in their ring buffers (read before reported:
-	 * once the agent has caught up, reported >= this unless a record was lost uncounted).
-	 */
-	for (int i = 0; i < a->ntrk; i++) {
-		struct lat_stats st;
-
-		for (int k = 0; k < a->trk[i].nseries; k++) {
-			if (lat_ebpf_probe_stats(a->trk[i].probe, (uint32_t)k, &st) == 0) {
-				submitted[i] += st.reported;
-			}
-		}
-	}
-	agent_refresh(a);
-	reply(out, "pid=%d\nconfig=%s\nuptime_ms=%" PRIu64 "\n", (int)getpid(), a->cfg.source,
-	      (now - a->started_ns) / 1000000);
-	for (int i = 0; i < a->ntrk; i++) {
-		struct agent_tracker *t = &a->trk[i];
-		uint64_t drops[LAT_DROP_MAX] = {0}, lost = t->bad_records;
-
-		lat_ebpf_probe_drops(t->probe, drops);
-		for (int d = 0; d < LAT_DROP_MAX; d++) {
-			lost += drops[d];
-		}
-		reply(out, "%s.events=%llu\n%s.reported=%llu\n%s.lost=%llu\n", t->tracker->name,
-		      U(t->kseries[0].last.count), t->tracker->name, U(t->records),
-		      t->tracker->name, U(lost));
-		reply(out, "%s.submitted=%llu\n", t->tracker->name, U(submitted[i]));
-		if (h) {
-			char p99[32];
-
-			lat_hist_windows_get(&t->kseries[0].w, now, LAT_WINDOW_1M, h);
-			lat_format_duration(lat_hist_quantile(h, 0.99), p99, sizeof(p99));
-			reply(out, "%s.p99_1m=%s\n", t->tracker->name, h->count ? p99 : "-");
-		}
-		ctl_get_one(out, t, NULL);
-	}
-	for (int i = 0; i < a->napps; i++) {
-		uint64_t count = a->apps[i]->fam.other->count;
-
-		for (int k = 0; k < a->apps[i]->fam.n; k++) {
-			count += a->apps[i]->fam.series[k]->count;
-		}
-		reply(out, "app.%s.samples=%llu\napp.%s.events=%llu\n", a->apps[i]->name, U(count),
-		      a->apps[i]->name, U(a->apps[i]->events));
-	}
-	reply(out, "profile_changes=%llu\nevent_lines=%llu\n", U(a->profile_changes),
-	      U(a->events_written));
-	free(h);
-}
-
-/* One JSON line per series and window: its count, sum, quantiles and non-empty buckets. */
-static void windows_write(FILE *out, struct lat_hist_windows *w, uint64_t now, const char *source,
-			  const char *name, const char *series, struct lat_hist *h)
-{
-	for (int win = 0; win < LAT_WINDOW_COUNT; win++) {
-		struct lat_jsonl j;
-		bool first = true;
-
-		lat_hist_windows_get(w, now, (enum lat_window)win, h);
-		lat_jsonl_begin(&j, out);
-		lat_jsonl_str(&j, "source", source);
-		lat_jsonl_str(&j, "name", name);
-		lat_jsonl_str(&j, "series", series);
-		lat_jsonl_str(&j, "window", lat_window_name((enum lat_window)win));
-		lat_jsonl_u64(&j, "count", h->count);
-		lat_jsonl_u64(&j, "sum_ns", h->sum);
-		lat_jsonl_u64(&j, "max_ns", h->count ? h->max : 0);
-		lat_jsonl_u64(&j, "p50_ns", lat_hist_quantile(h, 0.50));
-		lat_jsonl_u64(&j, "p95_ns", lat_hist_quantile(h, 0.95));
-		lat_jsonl_u64(&j, "p99_ns", lat_hist_quantile(h, 0.99));
-		fputs(",\"buckets\":[", out);
-		for (int b = 0; b < LAT_HIST_NBUCKETS; b++) {
-			if (h->buckets[b]) {
-				fprintf(out, "%s[%" PRIu64 ",%" PRIu64 ",%" PRIu64 "]",
-					first ? "" : ",", lat_hist_bucket_low(b),
-					lat_hist_bucket_high(b), h->buckets[b]);
-				first = false;
-			}
-		}
-		fputc(']', out);
-		lat_jsonl_end(&j);
-	}
-}
-
-/* `windows`: every tracker series and application label over the last 1m, 5m, 15m and 1h. */
-static void ctl_windows(struct agent *a, FILE *out)
-{
-	struct lat_hist *h = malloc(sizeof(*h));
-	uint64_t now = agent_now_ns();
-
-	if (!h) {
-		reply(out, "error: out of memory\n");
-		return;
-	}
-	for (int i = 0; i < a->ntrk; i++) {
-		struct agent_tracker *t = &a->trk[i];
-
-		for (int s = 0; s < t->nseries; s++) {
-			windows_write(out, &t->kseries[s].w, now, "tracker", t->tracker->name,
-				      t->tracker->series ? t->tracker->series[s] : t->tracker->name,
-				      h);
-		}
-	}
-	for (int i = 0; i < a->napps; i++) {
-		struct agent_family *f = &a->apps[i]->fam;
-
-		for (int k = 0; k < f->n; k++) {
-			windows_write(out, &f->series[k]->w, now, "app", a->apps[i]->name,
-				      f->series[k]->label, h);
-		}
-	}
-	free(h);
-}
-
-static int ctl_request(struct agent *a, char *line, FILE *out)
-{
-	char *save = NULL, *verb = strtok_r(line, " \t", &save), *arg;
-
-	if (!verb) {
-		reply(out, "error: empty request\n");
-		return -1;
-	}
-	if (!strcmp(verb, "status")) {
-		ctl_status(a, out);
-		return 0;
-	}
-	if (!strcmp(verb, "top")) {
-		top_frame_write_json(&a->top_last, out); /* the last second, JSON lines */
-		return 0;
-	}
-	if (!strcmp(verb, "windows")) {
-		ctl_windows(a, out); /* latscope report --agent */
-		return 0;
-	}
-	if (!strcmp(verb, "get")) {
-		arg = strtok_r(NULL, " \t", &save);
-		if (!arg) {
-			for (int i = 0; i < a->ntrk; i++) {
-				ctl_get_one(out, &a->trk[i], NULL);
-			}
-			return 0;
-		}
-		for (; arg; arg = strtok_r(NULL, " \t", &save)) {
-			struct agent_tracker *t;
-			const char *setting;
-
-			if (ctl_key(a, arg, strlen(arg), &t, &setting) != 0 ||
-			    !known_setting(setting)) {
-				reply(out,
-				      "error: unknown key '%s' (TRACKER.threshold, .timeout, "
-				      ".enabled)\n",
-				      arg);
-				return -1;
-			}
-			ctl_get_one(out, t, setting);
-		}
-		return 0;
-	}
-	if (!strcmp(verb, "set")) {
-		struct {
-			struct agent_tracker *t;
-			struct agent_tracker_conf conf;
-			const char *setting;
-		} changes[32];
-		int n = 0;
-
-		while ((arg = strtok_r(NULL, " \t", &save))) {
-			char *eq = strchr(arg, '=');
-			struct agent_tracker *t;
-			const char *setting;
-			struct agent_tracker_conf *c;
-			uint64_t v;
-
-			if (!eq || ctl_key(a, arg, (size_t)(eq - arg), &t, &setting) != 0) {
-				reply(out,
-				      "error: unknown key in '%s' (TRACKER.threshold=DURATION; "
-				      "tracked: see get)\n",
-				      arg);
-				return -1;
-			}
-			*eq = '\0';
-			if (n == 32) {
-				reply(out, "error: too many settings\n");
-				return -1;
-			}
-			/* later changes of the same tracker build on earlier ones */
-			c = &changes[n].conf;
-			*c = t->conf;
-			for (int k = n - 1; k >= 0; k--) {
-				if (changes[k].t == t) {
-					*c = changes[k].conf;
-					break;
-				}
-			}
-			if (!strcmp(setting, "threshold") || !strcmp(setting, "timeout")) {
-				if (lat_parse_duration(eq + 1, 1, &v) != 0) {
-					reply(out, "error: bad duration '%s' for %s\n", eq + 1,
-					      arg);
-					return -1;
-				}
-				if (setting[1] == 'h') {
-					c->threshold_ns = v;
-					c->threshold_set = true;
-				} else {
-					c->timeout_ns = v;
-					c->timeout_set = true;
-				}
-			} else if (!strcmp(setting, "enabled")) {
-				if (strcmp(eq + 1, "0") && strcmp(eq + 1, "1")) {
-					reply(out, "error: %s takes 0 or 1\n", arg);
-					return -1;
-				}
-				c->enabled = eq[1] == '1';
-			} else {
-				reply(out,
-				      "error: unknown setting '%s' (threshold, timeout, enabled)\n",
-				      arg);
-				return -1;
-			}
-			changes[n].t = t;
-			changes[n].setting = setting;
-			n++;
-		}
-		if (!n) {
-			reply(out, "error: set needs TRACKER.SETTING=VALUE\n");
-			return -1;
-		}
-		for (int i = 0; i < n; i++) {
-			tracker_apply_conf(changes[i].t, &changes[i].conf);
-			ctl_get_one(out, changes[i].t, changes[i].setting);
-		}
-		return 0;
-	}
-	reply(out, "error: unknown request '%.40s' (get, set, status, top, windows)\n", verb);
-	return -1;
-}
-
-static void ctl_serve(struct agent *a)
-{
-	char line[1024];
-	FILE *out = lat_ctlsock_accept(a->ctl_fd, line, sizeof(line));
-
-	if (!out) {
-		return;
-	}
-	a->ctl_requests++;
-	if (ctl_request(a, line, out) == 0) {
-		reply(out, "ok\n");
-	}
-	fclose(out);
 }
 
 static int make_parent_dir(const char *path, mode_t mode)
@@ -796,6 +466,63 @@ static int make_parent_dir(const char *path, mode_t mode)
 		return -errno;
 	}
 	return 0;
+}
+
+/*
+ * The directory of path, searchable by everyone: non-root applications must reach the socket in
+ * it whoever made it first (`track` and `record` make /run/latscope too). Only a directory this
+ * process owns is changed (its mode plus o+x, g+x); another's is left as it is, with a warning.
+ */
+static void dir_searchable(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	struct stat st;
+	size_t len = strlen(path);
+
+	if (len >= sizeof(dir)) {
+		return;
+	}
+	memcpy(dir, path, len + 1);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir) {
+		return;
+	}
+	*slash = '\0';
+	if (stat(dir, &st) != 0 || (st.st_mode & 0011) == 0011) {
+		return;
+	}
+	if (st.st_uid != geteuid() || chmod(dir, (st.st_mode & 07777) | 0011) != 0) {
+		fprintf(stderr,
+			"latscope: agent: %s: mode %04o: applications of other users cannot reach "
+			"%s\n",
+			dir, (unsigned)(st.st_mode & 07777), path);
+	}
+}
+
+/* Binds a socket this agent alone owns (a lock file beside it); one line when it cannot. */
+static int bind_owned(struct agent *a, const char *what, const char *path, int type, mode_t mode,
+		      int *fd, int *lock_fd)
+{
+	pid_t holder = 0;
+	int err = make_parent_dir(path, 0755);
+
+	*fd = err ? err : lat_ctlsock_bind_owned(path, type, mode, lock_fd, &holder);
+	if (*fd >= 0) {
+		return 0;
+	}
+	if (*fd == -EADDRINUSE && holder) {
+		cli_error("agent: %s %s: in use by pid %d (a running latscope; stop it first, or "
+			  "give this one other sockets)",
+			  what, path, (int)holder);
+	} else if (*fd == -EADDRINUSE) {
+		cli_error("agent: %s %s: in use by a running process (it answers there)", what,
+			  path);
+	} else {
+		cli_error("agent: %s %s: %s", what, path, strerror(-*fd));
+	}
+	*fd = -1;
+	return -1;
 }
 
 /* --- configuration: start and reload ------------------------------------------------------- */
@@ -837,64 +564,93 @@ static const struct agent_tracker_conf *conf_of(const struct agent_config *cfg, 
 	return NULL;
 }
 
-/* Applies a checked configuration to the running agent. */
-static void apply_reload(struct agent *a, struct agent_config *next)
+/*
+ * Applies a checked configuration to the running agent. Returns how many changes were refused
+ * (each said on stderr, the running value kept); *changes: how many there were.
+ */
+static int apply_reload(struct agent *a, struct agent_config *next, int *changes)
 {
 	FILE *events = NULL;
+	int refused = 0;
 
+	*changes = 0;
 	if (strcmp(next->listen, a->cfg.listen)) {
 		struct agent_http *h = NULL;
 		char why[512];
 
+		(*changes)++;
 		if (strcmp(next->listen, "off") &&
 		    agent_http_start(a, next->listen, &h, why, sizeof(why)) != 0) {
 			cli_error("agent: reload: %s (keeping %s)", why, a->cfg.listen);
 			snprintf(next->listen, sizeof(next->listen), "%s", a->cfg.listen);
+			refused++;
 		} else {
 			agent_http_stop(a->http);
 			a->http = h;
 		}
 	}
 	if (strcmp(next->events, a->cfg.events)) {
+		(*changes)++;
 		if (open_events(a, next->events, &events) == 0) {
 			close_events(a->events);
 			a->events = events;
 		} else {
+			cli_error("agent: reload: events %s refused (keeping %s)", next->events,
+				  a->cfg.events[0] ? a->cfg.events : "none");
 			snprintf(next->events, sizeof(next->events), "%s", a->cfg.events);
+			refused++;
 		}
 	}
 	for (int i = 0; i < next->ntrackers; i++) {
 		struct agent_tracker *t =
-		    find_running(a, next->trackers[i].name, strlen(next->trackers[i].name));
+		    agent_find_running(a, next->trackers[i].name, strlen(next->trackers[i].name));
 
 		if (t) {
-			tracker_apply_conf(t, &next->trackers[i]);
-		} else if (a->ntrk < AGENT_TRACKERS_MAX) {
-			tracker_start(a, &next->trackers[i]);
+			*changes += memcmp(&t->conf, &next->trackers[i], sizeof(t->conf)) != 0;
+			agent_tracker_apply_conf(t, &next->trackers[i]);
+		} else {
+			(*changes)++;
+			if (a->ntrk >= AGENT_TRACKERS_MAX || tracker_start(a, &next->trackers[i])) {
+				cli_error("agent: reload: tracker %s could not start",
+					  next->trackers[i].name);
+				refused++;
+			}
 		}
 	}
 	for (int i = 0; i < a->ntrk; i++) {
-		if (!conf_of(next, a->trk[i].tracker->name)) {
+		if (!conf_of(next, a->trk[i].tracker->name) && a->trk[i].conf.enabled) {
 			struct agent_tracker_conf off = a->trk[i].conf;
 
+			(*changes)++;
 			off.enabled = false;
-			tracker_apply_conf(&a->trk[i], &off);
+			agent_tracker_apply_conf(&a->trk[i], &off);
 		}
 	}
-	/* read at start only: sockets, buckets, top_labels, stacks */
+	*changes += strcmp(next->graphite, a->cfg.graphite) != 0 ||
+		    strcmp(next->graphite_prefix, a->cfg.graphite_prefix) != 0 ||
+		    next->graphite_interval_ns != a->cfg.graphite_interval_ns ||
+		    next->profile_factor != a->cfg.profile_factor ||
+		    next->profile_min_samples != a->cfg.profile_min_samples;
+	/* read at start only: sockets, buckets, top_labels, stacks, the application limits */
 	snprintf(next->control_socket, sizeof(next->control_socket), "%s", a->cfg.control_socket);
 	snprintf(next->app_socket, sizeof(next->app_socket), "%s", a->cfg.app_socket);
 	memcpy(next->buckets_ns, a->cfg.buckets_ns, sizeof(next->buckets_ns));
 	next->nbuckets = a->cfg.nbuckets;
 	next->top_labels = a->cfg.top_labels;
 	next->stacks = a->cfg.stacks;
+	next->app_names = a->cfg.app_names;
+	next->app_names_per_user = a->cfg.app_names_per_user;
+	next->app_idle_ns = a->cfg.app_idle_ns;
+	next->app_events_per_user = a->cfg.app_events_per_user;
 	a->cfg = *next;
+	return refused;
 }
 
 static void reload(struct agent *a, const char *path, const char *listen_override)
 {
 	static struct agent_config next;
 	char why[1024];
+	int changes, refused;
 
 	if (!path) {
 		fprintf(stderr, "latscope: agent: SIGHUP: no --config file to reload\n");
@@ -908,9 +664,20 @@ static void reload(struct agent *a, const char *path, const char *listen_overrid
 	if (listen_override) {
 		snprintf(next.listen, sizeof(next.listen), "%s", listen_override);
 	}
-	apply_reload(a, &next);
-	a->reloads_ok++;
-	fprintf(stderr, "latscope: agent: reloaded %s\n", path);
+	refused = apply_reload(a, &next, &changes);
+	if (refused && refused == changes) {
+		a->reloads_failed++;
+		cli_error("agent: reload refused: %s: every change (%d) was refused (the running "
+			  "configuration stays)",
+			  path, changes);
+	} else if (refused) {
+		a->reloads_partial++;
+		fprintf(stderr, "latscope: agent: reloaded %s in part: %d of %d changes refused\n",
+			path, refused, changes);
+	} else {
+		a->reloads_ok++;
+		fprintf(stderr, "latscope: agent: reloaded %s\n", path);
+	}
 }
 
 /* --- command line --------------------------------------------------------------------------- */
@@ -956,14 +723,14 @@ static void print_summary(struct agent *a)
 	agent_refresh(a);
 	printf("latscope agent: config %s, pid %d\n", a->cfg.source, (int)getpid());
 	top_acc_print_summary(&a->top, now, stdout);
-	for (int i = 0; i < a->napps; i++) {
-		uint64_t count = a->apps[i]->fam.other->count;
+	for (int i = 0; i < a->apps.n; i++) {
+		uint64_t count = a->apps.v[i]->fam.other->count;
 
-		for (int k = 0; k < a->apps[i]->fam.n; k++) {
-			count += a->apps[i]->fam.series[k]->count;
+		for (int k = 0; k < a->apps.v[i]->fam.n; k++) {
+			count += a->apps.v[i]->fam.series[k]->count;
 		}
-		printf("app %s: %llu samples, %llu events\n", a->apps[i]->name, U(count),
-		       U(a->apps[i]->events));
+		printf("app %s: %llu samples, %llu events\n", a->apps.v[i]->name, U(count),
+		       U(a->apps.v[i]->events));
 	}
 	printf("event lines written: %llu, changes of profile: %llu\n", U(a->events_written),
 	       U(a->profile_changes));
@@ -973,14 +740,12 @@ static void print_summary(struct agent *a)
 static void cleanup(struct agent *a)
 {
 	agent_http_stop(a->http);
-	if (a->ctl_fd >= 0) {
-		close(a->ctl_fd);
-		unlink(a->cfg.control_socket);
+	while (a->nctl) {
+		agent_ctl_drop(a, a->nctl - 1);
 	}
-	if (a->app_fd >= 0) {
-		close(a->app_fd);
-		unlink(a->cfg.app_socket);
-	}
+	/* only what this agent owns is removed: never a running peer's socket */
+	lat_ctlsock_release(a->cfg.control_socket, a->ctl_fd, a->ctl_lock);
+	lat_ctlsock_release(a->cfg.app_socket, a->app_fd, a->app_lock);
 	ring_buffer__free(a->rb);
 	for (int i = 0; i < a->ntrk; i++) {
 		lat_ebpf_probe_destroy(a->trk[i].probe);
@@ -989,10 +754,7 @@ static void cleanup(struct agent *a)
 		}
 		agent_family_fini(&a->trk[i].slow);
 	}
-	for (int i = 0; i < a->napps; i++) {
-		agent_family_fini(&a->apps[i]->fam);
-		free(a->apps[i]);
-	}
+	agent_apps_fini(&a->apps);
 	if (a->ksyms) {
 		lat_ksyms_free(a->ksyms);
 	}
@@ -1008,9 +770,9 @@ static void cleanup(struct agent *a)
 static int loop(struct agent *a, const char *config_path, const char *listen_override)
 {
 	for (;;) {
-		struct pollfd fds[5];
+		struct pollfd fds[5 + AGENT_CTL_CLIENTS];
 		int nfds = 0, timeout = 1000, ready, i_rb = -1, i_sig, i_ctl = -1, i_app = -1,
-		    i_http = -1;
+		    i_http = -1, i_clients;
 		uint64_t now;
 
 		if (a->rb) {
@@ -1020,9 +782,15 @@ static int loop(struct agent *a, const char *config_path, const char *listen_ove
 		}
 		i_sig = nfds;
 		fds[nfds++] = (struct pollfd){.fd = a->sfd, .events = POLLIN};
-		if (a->ctl_fd >= 0) {
+		if (a->ctl_fd >= 0 && a->nctl < AGENT_CTL_CLIENTS) {
 			i_ctl = nfds;
 			fds[nfds++] = (struct pollfd){.fd = a->ctl_fd, .events = POLLIN};
+		}
+		i_clients = nfds;
+		for (int c = 0; c < a->nctl; c++) {
+			fds[nfds++] =
+			    (struct pollfd){.fd = a->ctl_clients[c]->fd,
+					    .events = lat_ctlsock_client_events(a->ctl_clients[c])};
 		}
 		if (a->app_fd >= 0) {
 			i_app = nfds;
@@ -1068,8 +836,14 @@ static int loop(struct agent *a, const char *config_path, const char *listen_ove
 				}
 			}
 		}
-		if (ready > 0 && i_ctl >= 0 && fds[i_ctl].revents) {
-			ctl_serve(a);
+		if (a->nctl || (ready > 0 && i_ctl >= 0 && fds[i_ctl].revents)) {
+			if (ready <= 0) {
+				for (int c = i_clients; c < nfds; c++) {
+					fds[c].revents = 0;
+				}
+			}
+			agent_ctl_serve(a, ready > 0 && i_ctl >= 0 && fds[i_ctl].revents, fds,
+					i_clients);
 		}
 		if (ready > 0 && i_app >= 0 && fds[i_app].revents) {
 			apps_drain(a);
@@ -1120,7 +894,7 @@ int cmd_agent(int argc, char **argv)
 	int opt, rc = CLI_EXIT_FAILURE, err;
 
 	memset(a, 0, sizeof(*a));
-	a->ctl_fd = a->app_fd = a->sfd = -1;
+	a->ctl_fd = a->app_fd = a->sfd = a->ctl_lock = a->app_lock = -1;
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":c:l:h", options, NULL)) != -1) {
@@ -1169,13 +943,16 @@ int cmd_agent(int argc, char **argv)
 		agent_config_default(&a->cfg);
 	}
 	if (listen_override) {
-		char host[128];
+		char host[128], reason[256];
 		uint16_t port;
 
 		if (agent_parse_hostport(listen_override, host, sizeof(host), &port) != 0) {
 			return cli_usage_error(
 			    "agent", "agent: --listen '%s' is not ADDRESS:PORT (127.0.0.1:9465)",
 			    listen_override);
+		}
+		if (agent_parse_listen(listen_override, NULL, 0, reason, sizeof(reason)) != 0) {
+			return cli_usage_error("agent", "agent: --listen: %s", reason);
 		}
 		snprintf(a->cfg.listen, sizeof(a->cfg.listen), "%s", listen_override);
 	}
@@ -1199,6 +976,30 @@ int cmd_agent(int argc, char **argv)
 	}
 	a->started_ns = agent_now_ns();
 	top_acc_init(&a->top, a->started_ns);
+	/* the sockets first: a second agent refuses at once, before loading any probe */
+	if (agent_apps_init(&a->apps, a->cfg.app_names, a->cfg.app_names_per_user,
+			    a->cfg.app_idle_ns, a->cfg.top_labels, a->cfg.buckets_ns,
+			    a->cfg.nbuckets, a->cfg.app_events_per_user) != 0) {
+		cli_error("agent: out of memory");
+		goto out;
+	}
+	if (strcmp(a->cfg.control_socket, "off") &&
+	    bind_owned(a, "control socket", a->cfg.control_socket, SOCK_STREAM, 0600, &a->ctl_fd,
+		       &a->ctl_lock) != 0) {
+		goto out;
+	}
+	if (strcmp(a->cfg.app_socket, "off")) {
+		int on = 1;
+
+		/* applications are not root: the socket (and its directory) are open to them */
+		if (bind_owned(a, "application socket", a->cfg.app_socket, SOCK_DGRAM, 0666,
+			       &a->app_fd, &a->app_lock) != 0) {
+			goto out;
+		}
+		/* each datagram comes with its sender's uid: the per-user quota of names */
+		setsockopt(a->app_fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on));
+		dir_searchable(a->cfg.app_socket);
+	}
 	if (open_events(a, a->cfg.events, &a->events) != 0) {
 		goto out;
 	}
@@ -1210,7 +1011,7 @@ int cmd_agent(int argc, char **argv)
 	}
 	a->starting = false;
 	for (int i = 0; i < a->ntrk; i++) {
-		tracker_apply_conf(&a->trk[i], &a->trk[i].conf);
+		agent_tracker_apply_conf(&a->trk[i], &a->trk[i].conf);
 	}
 	if (a->cfg.stacks && a->ntrk) {
 		if (lat_ksyms_load(NULL, &a->ksyms) != 0) {
@@ -1218,25 +1019,6 @@ int cmd_agent(int argc, char **argv)
 		}
 		if (lat_usyms_create(&a->usyms) != 0) {
 			a->usyms = NULL;
-		}
-	}
-	if (strcmp(a->cfg.control_socket, "off")) {
-		err = make_parent_dir(a->cfg.control_socket, 0755);
-		a->ctl_fd = err ? err : lat_ctlsock_bind(a->cfg.control_socket, SOCK_STREAM, 0600);
-		if (a->ctl_fd < 0) {
-			cli_error("agent: control socket %s: %s", a->cfg.control_socket,
-				  strerror(-a->ctl_fd));
-			goto out;
-		}
-	}
-	if (strcmp(a->cfg.app_socket, "off")) {
-		/* applications are not root: the socket (and its directory) are open to them */
-		err = make_parent_dir(a->cfg.app_socket, 0755);
-		a->app_fd = err ? err : lat_ctlsock_bind(a->cfg.app_socket, SOCK_DGRAM, 0666);
-		if (a->app_fd < 0) {
-			cli_error("agent: application socket %s: %s", a->cfg.app_socket,
-				  strerror(-a->app_fd));
-			goto out;
 		}
 	}
 	if (strcmp(a->cfg.listen, "off")) {

@@ -9,12 +9,15 @@
 
 #include "../cli/top.h"
 #include "../cli/track.h"
+#include "app.h"
 #include "config.h"
 #include "metrics.h"
 
-#define AGENT_APPS_MAX 64
+#define AGENT_CTL_CLIENTS    8             /* control clients served at once */
+#define AGENT_CTL_TIMEOUT_NS 2000000000ULL /* each has 2 s for its request and reply */
 
 struct agent;
+struct lat_ctlsock_client;
 
 /* One kernel tracker the agent runs. */
 struct agent_tracker {
@@ -30,20 +33,11 @@ struct agent_tracker {
 	int top_idx;              /* in agent.top */
 };
 
-/* One application (a name sent by liblatscope clients). */
-struct agent_app {
-	char name[32];
-	struct agent_family fam; /* its samples by label */
-	uint64_t events;         /* over-threshold events received */
-};
-
 struct agent {
 	struct agent_config cfg;
 	struct agent_tracker trk[AGENT_TRACKERS_MAX];
 	int ntrk;
-	struct agent_app *apps[AGENT_APPS_MAX];
-	int napps;
-	uint64_t app_msgs, app_bad_msgs, app_overflow;
+	struct agent_apps apps; /* what applications sent, bounded (app.h) */
 	/* run-time */
 	struct ring_buffer *rb;
 	struct lat_ksyms *ksyms;
@@ -51,9 +45,13 @@ struct agent {
 	FILE *events; /* JSON lines, NULL: none */
 	struct agent_http *http;
 	int ctl_fd, app_fd, sfd;
+	int ctl_lock, app_lock; /* the sockets' lock files (util/ctlsock.h): -1 until owned */
+	struct lat_ctlsock_client *ctl_clients[AGENT_CTL_CLIENTS]; /* served without blocking */
+	int nctl;
+	uint64_t ctl_timeouts; /* control clients closed at their deadline */
 	uint64_t started_ns, last_tick_ns, last_profile_ns, last_graphite_ns;
 	/* counters */
-	uint64_t events_written, profile_changes, reloads_ok, reloads_failed;
+	uint64_t events_written, profile_changes, reloads_ok, reloads_partial, reloads_failed;
 	uint64_t graphite_sent, graphite_errors, scrapes, ctl_requests;
 	/* `latscope top --agent`: the last second's figures (ctl `top`), and the exit summary */
 	struct top_acc top;
@@ -65,6 +63,18 @@ struct agent {
 };
 
 uint64_t agent_now_ns(void);
+
+/* Sets a running tracker's threshold, timeout and enabled (its probe's control, at once). */
+void agent_tracker_apply_conf(struct agent_tracker *t, const struct agent_tracker_conf *conf);
+/* The running tracker called name[0..len), or NULL. */
+struct agent_tracker *agent_find_running(struct agent *a, const char *name, size_t len);
+
+/* The control socket (ctl.c): accepts when listen_ready, then serves every client whose poll
+ * result is in fds[first + i] (i: its index in a->ctl_clients); closes those past their
+ * deadline. */
+struct pollfd;
+void agent_ctl_serve(struct agent *a, bool listen_ready, const struct pollfd *fds, int first);
+void agent_ctl_drop(struct agent *a, int i);
 
 /* Reads every tracker's in-kernel statistics into its series (also done each second). */
 void agent_refresh(struct agent *a);
@@ -85,5 +95,6 @@ int agent_http_fd(struct agent_http *h);         /* poll it for input */
 int agent_http_timeout_ms(struct agent_http *h); /* -1: none */
 void agent_http_run(struct agent_http *h);
 uint16_t agent_http_port(struct agent_http *h);
+uint64_t agent_http_deadline_closes(struct agent_http *h); /* slow requests closed */
 
 #endif /* LATSCOPE_AGENT_AGENT_H */

@@ -2,8 +2,10 @@
  * line by line (see docs/agent.md). */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +57,10 @@ void agent_config_default(struct agent_config *cfg)
 	cfg->profile_factor = 3;
 	cfg->profile_min_samples = 100;
 	cfg->stacks = true;
+	cfg->app_names = 64;
+	cfg->app_names_per_user = 16;
+	cfg->app_idle_ns = 600000000000ULL; /* 10 min */
+	cfg->app_events_per_user = 100;
 	for (int i = 0; default_trackers[i]; i++) {
 		add_tracker(cfg, default_trackers[i]);
 	}
@@ -95,6 +101,37 @@ int agent_parse_hostport(const char *text, char *host, size_t host_len, uint16_t
 	}
 	*port = (uint16_t)p;
 	return 0;
+}
+
+int agent_parse_listen(const char *text, void *sa, size_t sa_size, char *why, size_t why_len)
+{
+	struct sockaddr_in6 in6 = {.sin6_family = AF_INET6};
+	struct sockaddr_in in4 = {.sin_family = AF_INET};
+	char host[128];
+	uint16_t port;
+
+	if (agent_parse_hostport(text, host, sizeof(host), &port) != 0) {
+		snprintf(why, why_len, "'%s' is not ADDRESS:PORT (127.0.0.1:9465, [::1]:9465)",
+			 text);
+		return -EINVAL;
+	}
+	if (text[0] != '[' && inet_pton(AF_INET, host, &in4.sin_addr) == 1) {
+		in4.sin_port = htons(port);
+		if (sa && sa_size >= sizeof(in4)) {
+			memcpy(sa, &in4, sizeof(in4));
+		}
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &in6.sin6_addr) == 1) {
+		in6.sin6_port = htons(port);
+		if (sa && sa_size >= sizeof(in6)) {
+			memcpy(sa, &in6, sizeof(in6));
+		}
+		return 0;
+	}
+	snprintf(why, why_len, "'%s' is not a numeric IPv4 or IPv6 address (127.0.0.1, [::1])",
+		 host);
+	return -EINVAL;
 }
 
 struct parse_ctx {
@@ -274,6 +311,8 @@ static int parse_line(struct parse_ctx *ctx, struct agent_config *cfg, char *lin
 		return fail(ctx, "%s: a value is missing", key);
 	}
 	if (!strcmp(key, "listen")) {
+		char why[256];
+
 		if (strcmp(value, "off") &&
 		    agent_parse_hostport(value, host, sizeof(host), &port) != 0) {
 			return fail(ctx,
@@ -281,7 +320,38 @@ static int parse_line(struct parse_ctx *ctx, struct agent_config *cfg, char *lin
 				    "[::1]:9465) or off",
 				    value);
 		}
+		/* what the running agent binds: --check refuses what it would refuse */
+		if (strcmp(value, "off") && agent_parse_listen(value, NULL, 0, why, sizeof(why))) {
+			return fail(ctx, "listen: %s", why);
+		}
 		return set_string(ctx, key, value, cfg->listen, sizeof(cfg->listen));
+	}
+	if (!strcmp(key, "app_names") || !strcmp(key, "app_names_per_user")) {
+		char *end;
+		long n = strtol(value, &end, 10);
+
+		if (end == value || *end || n < 1 || n > 4096) {
+			return fail(ctx, "%s: a number from 1 to 4096, not '%s'", key, value);
+		}
+		*(key[9] ? &cfg->app_names_per_user : &cfg->app_names) = (int)n;
+		return 0;
+	}
+	if (!strcmp(key, "app_events_per_user")) {
+		char *end;
+		long n = strtol(value, &end, 10);
+
+		if (end == value || *end || n < 1 || n > 1000000) {
+			return fail(ctx, "%s: a number from 1 to 1000000, not '%s'", key, value);
+		}
+		cfg->app_events_per_user = (int)n;
+		return 0;
+	}
+	if (!strcmp(key, "app_idle")) {
+		if (lat_parse_duration(value, 1000000000ULL, &cfg->app_idle_ns) != 0 ||
+		    cfg->app_idle_ns < 1000000000ULL) {
+			return fail(ctx, "app_idle: '%s' is not a duration of 1s or more", value);
+		}
+		return 0;
 	}
 	if (!strcmp(key, "graphite")) {
 		if (*value && agent_parse_hostport(value, host, sizeof(host), &port) != 0) {
@@ -352,29 +422,32 @@ static int parse_line(struct parse_ctx *ctx, struct agent_config *cfg, char *lin
 	return fail(ctx, "unknown key '%s'", key);
 }
 
-int agent_config_load(const char *path, struct agent_config *cfg, char *why, size_t why_len)
+int agent_config_parse(const char *text, size_t len, const char *source, struct agent_config *cfg,
+		       char *why, size_t why_len)
 {
-	struct parse_ctx ctx = {.path = path, .why = why, .why_len = why_len};
+	struct parse_ctx ctx = {.path = source, .why = why, .why_len = why_len};
 	bool explicit_trackers = false;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
+	char *copy, *line, *next;
 	int err = 0;
-	FILE *in;
 
 	agent_config_default(cfg);
-	snprintf(cfg->source, sizeof(cfg->source), "%s", path);
-	in = fopen(path, "r");
-	if (!in) {
-		err = -errno;
-		snprintf(why, why_len, "%s: %s", path, strerror(errno));
-		return err;
+	snprintf(cfg->source, sizeof(cfg->source), "%s", source);
+	copy = malloc(len + 1);
+	if (!copy) {
+		snprintf(why, why_len, "%s: out of memory", source);
+		return -ENOMEM;
 	}
-	while ((len = getline(&line, &cap, in)) >= 0) {
-		char *text, *hash;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	for (line = copy; line && line < copy + len; line = next) {
+		char *eol = memchr(line, '\n', (size_t)(copy + len - line)), *hash, *body;
 
+		next = eol ? eol + 1 : NULL;
+		if (eol) {
+			*eol = '\0';
+		}
 		ctx.line++;
-		if (memchr(line, '\0', (size_t)len)) {
+		if (strlen(line) != (size_t)((eol ? eol : copy + len) - line)) {
 			err = fail(&ctx, "a NUL byte (not a text file?)");
 			break;
 		}
@@ -382,20 +455,51 @@ int agent_config_load(const char *path, struct agent_config *cfg, char *why, siz
 		if (hash) {
 			*hash = '\0';
 		}
-		text = trim(line);
-		if (!*text) {
+		body = trim(line);
+		if (!*body) {
 			continue;
 		}
-		err = parse_line(&ctx, cfg, text, &explicit_trackers);
+		err = parse_line(&ctx, cfg, body, &explicit_trackers);
 		if (err) {
 			break;
 		}
 	}
-	if (!err && ferror(in)) {
-		err = -EIO;
-		snprintf(why, why_len, "%s: read error", path);
+	free(copy);
+	return err;
+}
+
+#define CONFIG_SIZE_MAX (1 << 20)
+
+int agent_config_load(const char *path, struct agent_config *cfg, char *why, size_t why_len)
+{
+	char *text = malloc(CONFIG_SIZE_MAX + 1);
+	size_t len;
+	int err;
+	FILE *in;
+
+	if (!text) {
+		snprintf(why, why_len, "%s: out of memory", path);
+		return -ENOMEM;
 	}
-	free(line);
+	in = fopen(path, "re");
+	if (!in) {
+		err = -errno;
+		snprintf(why, why_len, "%s: %s", path, strerror(errno));
+		free(text);
+		return err;
+	}
+	len = fread(text, 1, CONFIG_SIZE_MAX + 1, in);
+	if (ferror(in)) {
+		snprintf(why, why_len, "%s: read error", path);
+		err = -EIO;
+	} else if (len > CONFIG_SIZE_MAX) {
+		snprintf(why, why_len, "%s: larger than %d bytes (not a configuration?)", path,
+			 CONFIG_SIZE_MAX);
+		err = -EINVAL;
+	} else {
+		err = agent_config_parse(text, len, path, cfg, why, why_len);
+	}
 	fclose(in);
+	free(text);
 	return err;
 }

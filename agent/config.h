@@ -32,7 +32,11 @@ struct agent_config {
 	int nbuckets;
 	double profile_factor; /* last minute's p99 above factor x the last hour's: an event */
 	uint64_t profile_min_samples;
-	bool stacks; /* kernel and user stacks in events */
+	bool stacks;             /* kernel and user stacks in events */
+	int app_names;           /* application names kept at once */
+	int app_names_per_user;  /* of which one sending user may hold */
+	uint64_t app_idle_ns;    /* a name silent that long may be evicted for a new one */
+	int app_events_per_user; /* event lines a second one user's applications may write */
 	struct agent_tracker_conf trackers[AGENT_TRACKERS_MAX];
 	int ntrackers;
 };
@@ -46,7 +50,22 @@ void agent_config_default(struct agent_config *cfg);
  */
 int agent_config_load(const char *path, struct agent_config *cfg, char *why, size_t why_len);
 
+/*
+ * Parses the text of a configuration file (len bytes, NULs refused; source names it in errors)
+ * into cfg, starting from the default. Pure: no I/O. Returns 0 or -EINVAL with
+ * "SOURCE:LINE: reason" in why.
+ */
+int agent_config_parse(const char *text, size_t len, const char *source, struct agent_config *cfg,
+		       char *why, size_t why_len);
+
 /* Checks ADDR:PORT; fills the parts. Returns 0 or -EINVAL. */
 int agent_parse_hostport(const char *text, char *host, size_t host_len, uint16_t *port);
+
+/*
+ * Checks a listen address as the agent binds it: a numeric IPv4 address or [IPv6] and a port.
+ * Fills sa (a struct sockaddr_in or sockaddr_in6, at most sa_size bytes; may be NULL). Returns 0,
+ * or -EINVAL with the reason in why.
+ */
+int agent_parse_listen(const char *text, void *sa, size_t sa_size, char *why, size_t why_len);
 
 #endif /* LATSCOPE_AGENT_CONFIG_H */

@@ -2,7 +2,9 @@
 #include "agent.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -66,6 +68,39 @@ static void quantile_gauges(FILE *out, const char *name, struct lat_prom_label *
 	free(h);
 }
 
+/* A sum of nanoseconds as exact decimal seconds, past 2^64 ns too. */
+static void format_wide_seconds(unsigned __int128 ns, char *buf, size_t len)
+{
+	unsigned __int128 sec = ns / 1000000000U;
+	uint64_t frac = (uint64_t)(ns % 1000000000U);
+	char digits[48];
+	int n = 0;
+
+	if (sec == 0) {
+		digits[n++] = '0';
+	}
+	for (; sec; sec /= 10) {
+		digits[n++] = (char)('0' + (int)(sec % 10));
+	}
+	for (int i = 0; i < n / 2; i++) {
+		char c = digits[i];
+
+		digits[i] = digits[n - 1 - i];
+		digits[n - 1 - i] = c;
+	}
+	digits[n] = '\0';
+	if (!frac) {
+		snprintf(buf, len, "%s", digits);
+		return;
+	}
+	n = 9;
+	while (frac % 10 == 0) {
+		frac /= 10;
+		n--;
+	}
+	snprintf(buf, len, "%s.%0*llu", digits, n, (unsigned long long)frac);
+}
+
 /* One histogram per series of a family (the busiest 1000, then the rest as label="other"), with
  * the labels KEY="KEY_VALUE",label="...". top: room for 1000 series. */
 static void family_histograms(FILE *out, const char *metric, const char *key, const char *key_value,
@@ -74,6 +109,7 @@ static void family_histograms(FILE *out, const char *metric, const char *key, co
 	struct lat_prom_label l[2] = {{key, key_value}, {"label", NULL}};
 	struct agent_series *other = NULL;
 	int n = family_view(f, top, 1000, &other);
+	char sum[64];
 
 	for (int k = 0; k <= n; k++) {
 		struct agent_series *s = k < n ? top[k] : other;
@@ -82,8 +118,9 @@ static void family_histograms(FILE *out, const char *metric, const char *key, co
 			continue;
 		}
 		l[1].value = s->label;
-		lat_prom_histogram(out, metric, l, 2, s->bounds_ns, s->le_counts, s->nbounds,
-				   s->sum_ns);
+		format_wide_seconds(s->sum_ns, sum, sizeof(sum));
+		lat_prom_histogram_sum_text(out, metric, l, 2, s->bounds_ns, s->le_counts,
+					    s->nbounds, sum);
 	}
 	agent_series_free(other);
 }
@@ -187,15 +224,15 @@ void agent_render_prometheus(struct agent *a, FILE *out)
 	lat_prom_family(out, "latscope_app_latency_seconds", "histogram",
 			"Latency samples sent by applications (liblatscope), by app and label: "
 			"the busiest labels, the rest in label=\"other\"");
-	for (int i = 0; i < a->napps; i++) {
-		family_histograms(out, "latscope_app_latency_seconds", "app", a->apps[i]->name,
-				  &a->apps[i]->fam, top);
+	for (int i = 0; i < a->apps.n; i++) {
+		family_histograms(out, "latscope_app_latency_seconds", "app", a->apps.v[i]->name,
+				  &a->apps.v[i]->fam, top);
 	}
 	lat_prom_family(out, "latscope_app_latency_quantile_seconds", "gauge",
 			"Quantiles of application samples over the last 1m, 5m, 15m and 1h "
 			"(within 6.25%)");
-	for (int i = 0; i < a->napps; i++) {
-		struct agent_app *app = a->apps[i];
+	for (int i = 0; i < a->apps.n; i++) {
+		struct agent_app *app = a->apps.v[i];
 		int n = agent_family_top(&app->fam, top, 1000);
 
 		l[0] = (struct lat_prom_label){"app", app->name};
@@ -208,20 +245,76 @@ void agent_render_prometheus(struct agent *a, FILE *out)
 	}
 	lat_prom_family(out, "latscope_app_events_total", "counter",
 			"Over-threshold events sent by applications");
-	for (int i = 0; i < a->napps; i++) {
-		l[0] = (struct lat_prom_label){"app", a->apps[i]->name};
-		lat_prom_sample_u64(out, "latscope_app_events_total", l, 1, a->apps[i]->events);
+	for (int i = 0; i < a->apps.n; i++) {
+		l[0] = (struct lat_prom_label){"app", a->apps.v[i]->name};
+		lat_prom_sample_u64(out, "latscope_app_events_total", l, 1, a->apps.v[i]->events);
 	}
-	lat_prom_family(out, "latscope_app_messages_total", "counter",
-			"Datagrams received from applications, by result (ok; bad: not a "
-			"latscope message; overflow: more than 64 app names)");
+	lat_prom_family(
+	    out, "latscope_app_messages_total", "counter",
+	    "Datagrams received from applications, by result (ok; bad: refused, see "
+	    "latscope_app_bad_messages_total; quota: a new name past its user's "
+	    "app_names_per_user; overflow: no room for a new name (app_names, none idle))");
+	{
+		uint64_t bad = 0;
+
+		for (int r = 1; r < AGENT_APP_BAD_COUNT_; r++) {
+			bad += a->apps.bad[r];
+		}
+		l[0].name = "result";
+		l[0].value = "ok";
+		lat_prom_sample_u64(out, "latscope_app_messages_total", l, 1, a->apps.ok);
+		l[0].value = "bad";
+		lat_prom_sample_u64(out, "latscope_app_messages_total", l, 1, bad);
+		l[0].value = "quota";
+		lat_prom_sample_u64(out, "latscope_app_messages_total", l, 1, a->apps.quota);
+		l[0].value = "overflow";
+		lat_prom_sample_u64(out, "latscope_app_messages_total", l, 1, a->apps.overflow);
+	}
+	lat_prom_family(out, "latscope_app_bad_messages_total", "counter",
+			"Application datagrams refused, by reason (size, header, name, text: a "
+			"label or detail not UTF-8 or with control characters, range: a count or "
+			"value out of range)");
+	l[0].name = "reason";
+	for (int r = 1; r < AGENT_APP_BAD_COUNT_; r++) {
+		l[0].value = agent_app_bad_name((enum agent_app_bad)r);
+		lat_prom_sample_u64(out, "latscope_app_bad_messages_total", l, 1, a->apps.bad[r]);
+	}
+	lat_prom_family(out, "latscope_app_names", "gauge",
+			"Application names held, by the user who sent each one's first message");
+	l[0].name = "uid";
+	for (int i = 0; i < a->apps.n; i++) {
+		char uid[16];
+		bool seen = false;
+
+		for (int k = 0; k < i; k++) {
+			seen |= a->apps.v[k]->uid == a->apps.v[i]->uid;
+		}
+		if (seen) {
+			continue;
+		}
+		snprintf(uid, sizeof(uid), "%u", a->apps.v[i]->uid);
+		l[0].value = uid;
+		lat_prom_sample_u64(out, "latscope_app_names", l, 1,
+				    (uint64_t)agent_apps_of_user(&a->apps, a->apps.v[i]->uid));
+	}
+	lat_prom_family(
+	    out, "latscope_app_evictions_total", "counter",
+	    "Application names evicted, silent for app_idle, to make room for a new one");
+	lat_prom_sample_u64(out, "latscope_app_evictions_total", NULL, 0, a->apps.evicted);
+	lat_prom_family(out, "latscope_app_event_lines_dropped_total", "counter",
+			"Application events past their user's app_events_per_user (counted as "
+			"samples, no JSON line)");
+	lat_prom_sample_u64(out, "latscope_app_event_lines_dropped_total", NULL, 0,
+			    a->apps.event_lines_dropped);
+	lat_prom_family(
+	    out, "latscope_ctl_timeouts_total", "counter",
+	    "Control clients closed at their deadline (2 s for a request and its reply)");
+	lat_prom_sample_u64(out, "latscope_ctl_timeouts_total", NULL, 0, a->ctl_timeouts);
+	lat_prom_family(out, "latscope_http_deadline_closes_total", "counter",
+			"HTTP connections closed because a request was not answered within 10 s");
+	lat_prom_sample_u64(out, "latscope_http_deadline_closes_total", NULL, 0,
+			    agent_http_deadline_closes(a->http));
 	l[0].name = "result";
-	l[0].value = "ok";
-	lat_prom_sample_u64(out, "latscope_app_messages_total", l, 1, a->app_msgs);
-	l[0].value = "bad";
-	lat_prom_sample_u64(out, "latscope_app_messages_total", l, 1, a->app_bad_msgs);
-	l[0].value = "overflow";
-	lat_prom_sample_u64(out, "latscope_app_messages_total", l, 1, a->app_overflow);
 	lat_prom_family(out, "latscope_profile_changes_total", "counter",
 			"Changes of profile: the last minute's p99 above profile_change x the "
 			"last hour's");
@@ -235,10 +328,14 @@ void agent_render_prometheus(struct agent *a, FILE *out)
 	lat_prom_sample_u64(out, "latscope_graphite_sends_total", l, 1, a->graphite_sent);
 	l[0].value = "error";
 	lat_prom_sample_u64(out, "latscope_graphite_sends_total", l, 1, a->graphite_errors);
-	lat_prom_family(out, "latscope_config_reloads_total", "counter",
-			"SIGHUP reloads, by result (error: the running configuration stays)");
+	lat_prom_family(
+	    out, "latscope_config_reloads_total", "counter",
+	    "SIGHUP reloads, by result (error: the running configuration stays; partial: some "
+	    "changes refused)");
 	l[0].value = "ok";
 	lat_prom_sample_u64(out, "latscope_config_reloads_total", l, 1, a->reloads_ok);
+	l[0].value = "partial";
+	lat_prom_sample_u64(out, "latscope_config_reloads_total", l, 1, a->reloads_partial);
 	l[0].value = "error";
 	lat_prom_sample_u64(out, "latscope_config_reloads_total", l, 1, a->reloads_failed);
 	lat_prom_family(out, "latscope_agent_uptime_seconds", "gauge", "Seconds since the start");
@@ -303,8 +400,8 @@ void agent_render_graphite(struct agent *a, FILE *out, int64_t ts)
 			lat_graphite_line(out, prefix, parts, (double)top[k]->count, ts);
 		}
 	}
-	for (int i = 0; i < a->napps; i++) {
-		struct agent_app *app = a->apps[i];
+	for (int i = 0; i < a->apps.n; i++) {
+		struct agent_app *app = a->apps.v[i];
 		int n = agent_family_top(&app->fam, top, 1000);
 
 		for (int k = 0; k < n; k++) {
@@ -336,16 +433,31 @@ int agent_graphite_send(struct agent *a)
 	if (getaddrinfo(host, service, &hints, &res) != 0 || !res) {
 		return -EHOSTUNREACH;
 	}
-	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		err = -errno;
 		goto out;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	/* a carbon that does not answer holds the loop 2 s at most, not the kernel's SYN retries */
 	if (connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
-		err = -errno;
-		goto out;
+		struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+		socklen_t len_err = sizeof(err);
+
+		if (errno != EINPROGRESS) {
+			err = -errno;
+			goto out;
+		}
+		if (poll(&pfd, 1, 2000) != 1) {
+			err = -ETIMEDOUT;
+			goto out;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len_err) != 0 || err) {
+			err = -(err ? err : errno);
+			goto out;
+		}
 	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	out = open_memstream(&buf, &len);
 	if (!out) {
 		err = -ENOMEM;

@@ -41,7 +41,7 @@ int agent_series_record(struct agent_series *s, uint64_t now_ns, uint64_t v, uin
 {
 	s->le_counts[lat_prom_bucket_index(s->bounds_ns, s->nbounds, v)] += n;
 	s->count += n;
-	s->sum_ns += v * n;
+	s->sum_ns += (unsigned __int128)v * n;
 	return lat_hist_windows_record(&s->w, now_ns, v, n);
 }
 

@@ -18,7 +18,8 @@ struct agent_series {
 	const uint64_t *bounds_ns; /* the agent's configured buckets */
 	int nbounds;
 	uint64_t *le_counts; /* nbounds + 1 (the last: above the last bound) */
-	uint64_t count, sum_ns;
+	uint64_t count;
+	unsigned __int128 sum_ns; /* 2^53 ns x 2^32 samples a message: 64 bits would wrap */
 	struct lat_hist_windows w;
 	bool profile_high; /* in a change of profile (reported once until it ends) */
 	uint64_t profile_changes;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,7 +137,7 @@ int cmd_ctl(int argc, char **argv)
 	bool ok = false, any_error = false;
 	long pid = 0;
 	FILE *in;
-	int opt, fd;
+	int opt, fd, send_error = 0;
 	size_t used = 0;
 
 	opterr = 0;
@@ -216,10 +217,17 @@ int cmd_ctl(int argc, char **argv)
 			return CLI_EXIT_FAILURE;
 		}
 	}
-	if (write(fd, request, used) != (ssize_t)used) {
-		cli_error("ctl: sending the request: %s", strerror(errno));
-		close(fd);
-		return CLI_EXIT_FAILURE;
+	/* a peer that refuses us may close before reading: no SIGPIPE, read what it said */
+	signal(SIGPIPE, SIG_IGN);
+	if (send(fd, request, used, MSG_NOSIGNAL) != (ssize_t)used) {
+		int err = errno;
+
+		if (err != EPIPE && err != ECONNRESET) {
+			cli_error("ctl: sending the request: %s", strerror(err));
+			close(fd);
+			return CLI_EXIT_FAILURE;
+		}
+		send_error = err;
 	}
 	shutdown(fd, SHUT_WR);
 	in = fdopen(fd, "r");
@@ -239,7 +247,10 @@ int cmd_ctl(int argc, char **argv)
 		}
 	}
 	fclose(in);
-	if (!ok && !any_error) {
+	if (!ok && !any_error && send_error) {
+		cli_error("ctl: sending the request: %s (latscope %s closed the connection)",
+			  strerror(send_error), prog);
+	} else if (!ok && !any_error) {
 		cli_error("ctl: no answer from latscope %s", prog);
 	}
 	return ok ? CLI_EXIT_OK : CLI_EXIT_FAILURE;

@@ -488,7 +488,7 @@ static void ctl_serve(struct flight_run *run)
 static int ctl_listen(struct flight_run *run)
 {
 	if (!run->socket_path) {
-		if (mkdir(LAT_TRACK_SOCKET_DIR, 0700) != 0 && errno != EEXIST) {
+		if (mkdir(LAT_TRACK_SOCKET_DIR, 0755) != 0 && errno != EEXIST) {
 			return -errno;
 		}
 		snprintf(run->socket_buf, sizeof(run->socket_buf),

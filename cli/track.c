@@ -1022,7 +1022,7 @@ static int ctl_listen(struct track_run *run)
 	int fd;
 
 	if (!path) {
-		if (mkdir(LAT_TRACK_SOCKET_DIR, 0700) != 0 && errno != EEXIST) {
+		if (mkdir(LAT_TRACK_SOCKET_DIR, 0755) != 0 && errno != EEXIST) {
 			return -errno;
 		}
 		snprintf(run->socket_buf, sizeof(run->socket_buf),

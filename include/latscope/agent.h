@@ -7,7 +7,10 @@
  * Transport: one unix datagram (struct lat_agent_msg) per sample or event, sent without blocking
  * to the agent's application socket (default LAT_AGENT_APP_SOCKET). When the agent is not running
  * or its socket buffer is full, the message is dropped and counted (lat_agent_client_dropped());
- * the application never waits for the agent. The agent counts the messages it could not decode.
+ * the application never waits for the agent. The agent counts the messages it could not decode,
+ * and refuses (counted by reason) a label or detail that is not UTF-8 or holds control characters
+ * (a detail may hold tabs and newlines), a count of 0 or above 2^32, a value above 2^53 ns, and a
+ * new name past its sending user's quota (the agent's app_names_per_user).
  *
  * Thread safety: every function but lat_agent_client_close() may be called from any thread at
  * the same time (one sendto() a message). Cost: one system call a message (about 1-2 µs).
@@ -65,12 +68,12 @@ LAT_API void lat_agent_client_close(struct lat_agent_client *client);
 
 /*
  * Sends count samples of value_ns for name (1 to 31 characters of [A-Za-z0-9_], else -EINVAL)
- * and label (may be NULL; cut at 47 bytes). -EAGAIN when the agent is not there or is full (the
- * sample is counted as dropped).
+ * and label (may be NULL; cut at 47 bytes, at a character's start). -EAGAIN when the agent is not
+ * there or is full (the sample is counted as dropped).
  */
 LAT_API int lat_agent_client_sample(struct lat_agent_client *client, const char *name,
 				    const char *label, uint64_t value_ns, uint64_t count);
-/* Sends one over-threshold event (detail may be NULL; cut at 383 bytes). */
+/* Sends one over-threshold event (detail may be NULL; cut at 383 bytes, at a character's start). */
 LAT_API int lat_agent_client_event(struct lat_agent_client *client, const char *name,
 				   const char *label, uint64_t delay_ns, const char *detail);
 /* Messages sent, and dropped because the agent was not there or full. */

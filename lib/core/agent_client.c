@@ -78,9 +78,16 @@ static int valid_name(const char *name)
 	return n > 0 && n < LAT_AGENT_NAME_LEN;
 }
 
+/* Copies src cut to size - 1 bytes, at a character's start (the agent refuses cut UTF-8). */
 static void copy_cut(char *dst, size_t size, const char *src)
 {
 	size_t n = src ? strnlen(src, size - 1) : 0;
+
+	if (n == size - 1 && src[n]) {
+		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80) {
+			n--;
+		}
+	}
 
 	if (n) {
 		memcpy(dst, src, n);

@@ -106,8 +106,18 @@ void lat_prom_histogram(FILE *out, const char *name, const struct lat_prom_label
 			int nlabels, const uint64_t *bounds_ns, const uint64_t *counts, int nbounds,
 			uint64_t sum_ns)
 {
+	char sum[48];
+
+	lat_prom_format_seconds(sum_ns, sum, sizeof(sum));
+	lat_prom_histogram_sum_text(out, name, labels, nlabels, bounds_ns, counts, nbounds, sum);
+}
+
+void lat_prom_histogram_sum_text(FILE *out, const char *name, const struct lat_prom_label *labels,
+				 int nlabels, const uint64_t *bounds_ns, const uint64_t *counts,
+				 int nbounds, const char *sum)
+{
 	uint64_t cumulative = 0;
-	char le[48], sum[48];
+	char le[48];
 
 	for (int i = 0; i <= nbounds; i++) {
 		cumulative += counts[i];
@@ -120,7 +130,6 @@ void lat_prom_histogram(FILE *out, const char *name, const struct lat_prom_label
 		labels_open(out, labels, nlabels, false);
 		fprintf(out, "%sle=\"%s\"} %" PRIu64 "\n", nlabels ? "," : "", le, cumulative);
 	}
-	lat_prom_format_seconds(sum_ns, sum, sizeof(sum));
 	fprintf(out, "%s_sum", name);
 	labels_open(out, labels, nlabels, true);
 	fprintf(out, " %s\n", sum);

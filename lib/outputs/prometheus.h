@@ -30,6 +30,11 @@ void lat_prom_histogram(FILE *out, const char *name, const struct lat_prom_label
 			int nlabels, const uint64_t *bounds_ns, const uint64_t *counts, int nbounds,
 			uint64_t sum_ns);
 
+/* The same with name_sum written as sum_text (a sum that does not fit 64 bits: the agent's). */
+void lat_prom_histogram_sum_text(FILE *out, const char *name, const struct lat_prom_label *labels,
+				 int nlabels, const uint64_t *bounds_ns, const uint64_t *counts,
+				 int nbounds, const char *sum_text);
+
 /* Nanoseconds as exact decimal seconds: 1023 -> "0.000001023", 2000000000 -> "2". */
 void lat_prom_format_seconds(uint64_t ns, char *buf, size_t len);
 

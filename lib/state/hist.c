@@ -54,7 +54,15 @@ void lat_hist_record(struct lat_hist *h, uint64_t v, uint64_t n)
 	}
 	h->buckets[lat_hist_index(v)] += n;
 	h->count += n;
-	h->sum += v * n;
+	/* saturates rather than wraps (hostile application values: 2^53 ns x 2^32 a message) */
+	{
+		uint64_t add;
+
+		if (__builtin_mul_overflow(v, n, &add) ||
+		    __builtin_add_overflow(h->sum, add, &h->sum)) {
+			h->sum = UINT64_MAX;
+		}
+	}
 	if (v < h->min) {
 		h->min = v;
 	}
@@ -72,7 +80,9 @@ void lat_hist_merge(struct lat_hist *dst, const struct lat_hist *src)
 		dst->buckets[i] += src->buckets[i];
 	}
 	dst->count += src->count;
-	dst->sum += src->sum;
+	if (__builtin_add_overflow(dst->sum, src->sum, &dst->sum)) {
+		dst->sum = UINT64_MAX;
+	}
 	if (src->min < dst->min) {
 		dst->min = src->min;
 	}

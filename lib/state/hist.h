@@ -21,7 +21,7 @@
 
 struct lat_hist {
 	uint64_t count;
-	uint64_t sum; /* ns; wraps after 584 years of latency */
+	uint64_t sum; /* ns; saturates at UINT64_MAX (584 years of latency) */
 	uint64_t min, max;
 	uint64_t buckets[LAT_HIST_NBUCKETS];
 };
