@@ -11,6 +11,18 @@
 #include "../../bpf/flight.h"
 #include "../../bpf/record.h"
 
+/*
+ * The rings are written by BPF programs in the kernel, which no sanitizer sees: an acquire
+ * fence orders the reads of a sub-buffer's sequence number, size and bytes. gcc refuses
+ * atomic_thread_fence under -fsanitize=thread; there a compiler barrier stands in (on x86 an
+ * acquire fence is one anyway).
+ */
+#ifdef __SANITIZE_THREAD__
+#define read_fence() __asm__ __volatile__("" ::: "memory")
+#else
+#define read_fence() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#endif
+
 /* One ring's part of a copy (ring r: CPU r / LAT_FL_LEVELS, level r % LAT_FL_LEVELS): its
  * sub-buffers, oldest first, each LAT_FL_SUBBUF bytes apart. */
 struct ring_copy {
@@ -180,11 +192,11 @@ int lat_fl_kring_copy(struct lat_fl_kring *k)
 			if (sb->seq != seq) {
 				continue;
 			}
-			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			read_fence();
 			used = sb->used < LAT_FL_SUBBUF ? sb->used : LAT_FL_SUBBUF;
-			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			read_fence();
 			memcpy(dst, (const void *)sb, used);
-			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			read_fence();
 			if (sb->seq != seq || used < sizeof(struct lat_fl_sub)) {
 				continue;
 			}
