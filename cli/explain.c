@@ -1,4 +1,5 @@
-/* explain.c: `latscope explain`: why one event was slow, from a trace or a flight-recorder snapshot.
+/* explain.c: `latscope explain`: why one event was slow, from a trace or a flight-recorder
+ * snapshot.
  */
 #include "analyses/explain.h"
 #include "cli.h"
@@ -18,36 +19,37 @@
 
 static void print_help(void)
 {
-	printf("Usage: latscope explain [--tid TID [--from DATE] [--to DATE]] [--json] TRACE\n\n"
-	       "Why one event was slow, answered from an LTTng kernel trace: the task's interval\n"
-	       "on its critical path (latscope critical-path), cut into causes and added up, "
-	       "across\n"
-	       "the tasks it waited for (their own explanation over the wait, recursively):\n"
-	       "running (user, kernel: which system calls), preempted or waiting for a CPU (who\n"
-	       "ran there instead, with shares; IRQ time), blocked on a timer (the sleep or "
-	       "timeout\n"
-	       "asked), the disk (device, requests, queue and service time), the network (the "
-	       "task\n"
-	       "that sent the packet on a local socket), another task (pipe, futex, wait4...: "
-	       "then\n"
-	       "that task's explanation), or unknown (with what the trace lacks to tell). A "
-	       "summary\n"
-	       "paragraph first, then the detail and the critical path.\n\n"
-	       "TRACE is a trace folder; with no --tid, a flight-recorder snapshot folder (latscope\n"
-	       "record --flight): the event that triggered it, from its trigger.txt (tracker, task,\n"
-	       "start and end).\n\n"
-	       "      --tid TID          the task (thread id) whose event to explain\n"
-	       "      --from DATE, --to DATE  the event: HH:MM:SS[.nnnnnnnnn] (the trace's day),\n"
-	       "                         YYYY-MM-DD HH:MM:SS[.nnnnnnnnn], or ns since the epoch\n"
-	       "                         (default: the task's life in the trace)\n"
-	       "      --gmt              dates in UTC instead of local time\n"
-	       "  -j, --json             one JSON object: event {tid, comm, begin_ns, end_ns,\n"
-	       "                         duration_ns, tracker}, summary, breakdown [{state, on, "
-	       "ns,\n"
-	       "                         tasks [{tid, comm, ns}], detail, breakdown}], path\n"
-	       "  -h, --help             this help\n\n"
-	       "Example: latscope explain --tid 2001 --from 02:40:00.009 --to 02:40:00.046 trace\n"
-	       "         latscope explain rec/snapshot-20261207T231500-1\n");
+	printf(
+	    "Usage: latscope explain [--tid TID [--from DATE] [--to DATE]] [--json] TRACE\n\n"
+	    "Why one event was slow, answered from an LTTng kernel trace: the task's interval\n"
+	    "on its critical path (latscope critical-path), cut into causes and added up, "
+	    "across\n"
+	    "the tasks it waited for (their own explanation over the wait, recursively):\n"
+	    "running (user, kernel: which system calls), preempted or waiting for a CPU (who\n"
+	    "ran there instead, with shares; IRQ time), blocked on a timer (the sleep or "
+	    "timeout\n"
+	    "asked), the disk (device, requests, queue and service time), the network (the "
+	    "task\n"
+	    "that sent the packet on a local socket), another task (pipe, futex, wait4...: "
+	    "then\n"
+	    "that task's explanation), or unknown (with what the trace lacks to tell). A "
+	    "summary\n"
+	    "paragraph first, then the detail and the critical path.\n\n"
+	    "TRACE is a trace folder; with no --tid, a flight-recorder snapshot folder (latscope\n"
+	    "record --flight): the event that triggered it, from its trigger.txt (tracker, task,\n"
+	    "start and end).\n\n"
+	    "      --tid TID          the task (thread id) whose event to explain\n"
+	    "      --from DATE, --to DATE  the event: HH:MM:SS[.nnnnnnnnn] (the trace's day),\n"
+	    "                         YYYY-MM-DD HH:MM:SS[.nnnnnnnnn], or ns since the epoch\n"
+	    "                         (default: the task's life in the trace)\n"
+	    "      --gmt              dates in UTC instead of local time\n"
+	    "  -j, --json             one JSON object: event {tid, comm, begin_ns, end_ns,\n"
+	    "                         duration_ns, tracker}, summary, breakdown [{state, on, "
+	    "ns,\n"
+	    "                         tasks [{tid, comm, ns}], detail, breakdown}], path\n"
+	    "  -h, --help             this help\n\n"
+	    "Example: latscope explain --tid 2001 --from 02:40:00.009 --to 02:40:00.046 trace\n"
+	    "         latscope explain rec/snapshot-20261207T231500-1\n");
 }
 
 struct xp_args {
@@ -61,9 +63,12 @@ enum { OPT_TID = 256, OPT_FROM, OPT_TO, OPT_GMT };
 static int parse_args(int argc, char **argv, struct xp_args *a)
 {
 	static const struct option longopts[] = {
-	    {"tid", required_argument, NULL, OPT_TID}, {"from", required_argument, NULL, OPT_FROM},
-	    {"to", required_argument, NULL, OPT_TO},   {"gmt", no_argument, NULL, OPT_GMT},
-	    {"json", no_argument, NULL, 'j'},          {"help", no_argument, NULL, 'h'},
+	    {"tid", required_argument, NULL, OPT_TID},
+	    {"from", required_argument, NULL, OPT_FROM},
+	    {"to", required_argument, NULL, OPT_TO},
+	    {"gmt", no_argument, NULL, OPT_GMT},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int opt;
@@ -80,8 +85,8 @@ static int parse_args(int argc, char **argv, struct xp_args *a)
 			errno = 0;
 			v = strtol(optarg, &endp, 10);
 			if (errno || *endp || endp == optarg || v <= 0 || v > INT32_MAX) {
-				return cli_usage_error("explain", "explain: --tid: not a thread id: %s",
-						       optarg);
+				return cli_usage_error(
+				    "explain", "explain: --tid: not a thread id: %s", optarg);
 			}
 			a->tid = (int32_t)v;
 			a->has_tid = true;
@@ -157,8 +162,9 @@ static int run(const struct xp_args *a, struct lat_ctf_source **src, struct read
 				 a->trace,
 				 ret == -ENOENT ? "no trigger.txt (not a triggered flight-recorder "
 						  "snapshot)"
-				 : ret == -EINVAL ? "trigger.txt: not a trigger (a key is missing or bad)"
-						  : strerror(-ret));
+				 : ret == -EINVAL
+				     ? "trigger.txt: not a trigger (a key is missing or bad)"
+				     : strerror(-ret));
 			return CLI_EXIT_FAILURE;
 		}
 	}
@@ -249,10 +255,11 @@ static int explain_to(const struct xp_args *a, FILE *out, FILE *jout, char *why,
 
 		if (out) {
 			if (lost) {
-				fprintf(out,
-					"Warning: the tracer lost %llu events: the explanation may be "
-					"wrong around them\n",
-					(unsigned long long)lost);
+				fprintf(
+				    out,
+				    "Warning: the tracer lost %llu events: the explanation may be "
+				    "wrong around them\n",
+				    (unsigned long long)lost);
 			}
 			lat_xp_print_text(out, &e, a->gmt);
 		}

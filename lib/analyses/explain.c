@@ -10,8 +10,8 @@
 #include "analyses/period_expr.h"
 #include "sources/ctf_fields.h"
 
-#define MAX_RECURSION 64    /* explanations of tasks waited for, one inside the other */
-#define MAX_PENDING   4096  /* block requests inserted or issued and not completed yet */
+#define MAX_RECURSION 64     /* explanations of tasks waited for, one inside the other */
+#define MAX_PENDING   4096   /* block requests inserted or issued and not completed yet */
 #define ETIMEDOUT_RET (-110) /* a futex wait's -ETIMEDOUT */
 
 /* A system call of a task: [begin, end] (end -1 while in flight). */
@@ -28,10 +28,10 @@ struct sys_rec {
 /* A wake-up of a task: the context of the CPU it ran on. */
 struct wake_rec {
 	int64_t ts;
-	int32_t cur_tid;      /* the CPU's task then (LAT_NO_TID: idle) */
-	const char *cur_sys;  /* its system call then, NULL when none */
+	int32_t cur_tid;     /* the CPU's task then (LAT_NO_TID: idle) */
+	const char *cur_sys; /* its system call then, NULL when none */
 	int32_t cpu;
-	bool in_irq;          /* a hard or soft IRQ was running */
+	bool in_irq; /* a hard or soft IRQ was running */
 };
 
 struct xtask {
@@ -257,7 +257,8 @@ static bool raw_int(struct lat_explain *x, const struct lat_kevent *ev, uint32_t
 		return false;
 	}
 	if (!x->fields) {
-		x->pfields = (struct lat_pfields){.v = xp_fields, .count = XF_COUNT, .cap = XF_COUNT};
+		x->pfields =
+		    (struct lat_pfields){.v = xp_fields, .count = XF_COUNT, .cap = XF_COUNT};
 		*err = lat_ctf_fields_create(&x->pfields, &x->fields);
 		if (*err) {
 			return false;
@@ -965,8 +966,7 @@ static const struct wake_rec *wake_at(const struct xtask *t, int64_t ts)
 static int explain_task(struct ctx *c, int32_t tid, int64_t b, int64_t e, uint32_t rec,
 			struct lat_xp_item *parent);
 
-static int disk_requests(struct ctx *c, struct lat_xp_item *it, int32_t tid, int64_t b,
-			 int64_t e)
+static int disk_requests(struct ctx *c, struct lat_xp_item *it, int32_t tid, int64_t b, int64_t e)
 {
 	const struct lat_explain *x = c->x;
 	bool any = false;
@@ -1019,10 +1019,15 @@ static int blocked_item(struct ctx *c, struct items *l, const struct lat_cp_inte
 		it->why = LAT_XP_WHY_NOT_SEEN;
 		return 0;
 	}
+	if (iv->cause != LAT_CP_CAUSE_TASK && timer_wait(s, &timed_out)) {
+		/* a sleep ends on its timer (or a signal), whatever the CPU was doing then */
+		it->on = LAT_XP_ON_TIMER;
+		it->timed_out = timed_out;
+		return 0;
+	}
 	switch (iv->cause) {
 	case LAT_CP_CAUSE_TIMER:
 		it->on = LAT_XP_ON_TIMER;
-		timer_wait(s, &it->timed_out);
 		return 0;
 	case LAT_CP_CAUSE_DISK:
 		it->on = LAT_XP_ON_DISK;
@@ -1038,9 +1043,11 @@ static int blocked_item(struct ctx *c, struct items *l, const struct lat_cp_inte
 		it->netif = iv->detail;
 		if (w && w->cur_tid > 0 && w->cur_tid != iv->tid && w->cur_sys &&
 		    rec < MAX_RECURSION) {
-			/* a local socket: the packet was sent (and received) in the sender's call */
+			/* a local socket: the packet was sent (and received) in the sender's call
+			 */
 			ret = add_task(it, w->cur_tid, comm_of(c, w->cur_tid), iv->end - iv->begin);
-			return ret ? ret : explain_task(c, w->cur_tid, iv->begin, iv->end, rec + 1, it);
+			return ret ? ret
+				   : explain_task(c, w->cur_tid, iv->begin, iv->end, rec + 1, it);
 		}
 		return 0;
 	}
@@ -1078,8 +1085,8 @@ static int build(struct ctx *c, const struct lat_cp_interval *iv, size_t n, uint
 		 uint32_t rec, int32_t tid, struct items *out);
 
 /* A wait of task `tid` replaced on the path by the path of the task that woke it: iv[0..n). */
-static int waited_item(struct ctx *c, struct items *l, const struct lat_cp_interval *iv,
-		       size_t n, uint16_t depth, uint32_t rec, int32_t tid, int32_t waker)
+static int waited_item(struct ctx *c, struct items *l, const struct lat_cp_interval *iv, size_t n,
+		       uint16_t depth, uint32_t rec, int32_t tid, int32_t waker)
 {
 	int64_t b = iv[0].begin, e = iv[n - 1].end;
 	const struct sys_rec *s = sys_at(find_task(c->x, tid), b);
@@ -1147,6 +1154,9 @@ static int merge(struct lat_xp_item *a, struct lat_xp_item *b)
 
 	a->ns += b->ns;
 	a->count += b->count;
+	if (b->comm && b->comm[0]) {
+		a->comm = b->comm; /* the latest name (the items are in time order) */
+	}
 	a->user_ns += b->user_ns;
 	a->kernel_ns += b->kernel_ns;
 	a->irq_ns += b->irq_ns;

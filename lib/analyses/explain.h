@@ -97,17 +97,17 @@ struct lat_xp_item {
 	int64_t irq_ns, idle_ns;    /* preempted: IRQ handlers and idle time on its CPU */
 	int32_t cpu;                /* running, preempted, irq: the (last) CPU; -1 when unknown */
 	/* blocked */
-	int64_t fd;          /* the fd of the call (-1: none) */
-	const char *file;    /* its name when the trace knows it ("" else) */
-	int64_t timeout_ns;  /* timer: the timeout asked (-1: not in the trace) */
-	bool timed_out;      /* the call returned 0 / -ETIMEDOUT */
-	const char *device;  /* disk */
-	uint32_t requests;   /* disk: block requests of the task completed in the wait */
-	uint64_t bytes;      /* disk */
-	int64_t queue_ns;    /* disk: insert -> issue, all requests (-1: no insert events) */
-	int64_t service_ns;  /* disk: issue -> complete, all requests */
-	const char *netif;   /* network: interface ("" when unknown) */
-	int32_t irq;         /* unknown, LAT_XP_WHY_IRQ: the IRQ; irq items: the main one */
+	int64_t fd;         /* the fd of the call (-1: none) */
+	const char *file;   /* its name when the trace knows it ("" else) */
+	int64_t timeout_ns; /* timer: the timeout asked (-1: not in the trace) */
+	bool timed_out;     /* the call returned 0 / -ETIMEDOUT */
+	const char *device; /* disk */
+	uint32_t requests;  /* disk: block requests of the task completed in the wait */
+	uint64_t bytes;     /* disk */
+	int64_t queue_ns;   /* disk: insert -> issue, all requests (-1: no insert events) */
+	int64_t service_ns; /* disk: issue -> complete, all requests */
+	const char *netif;  /* network: interface ("" when unknown) */
+	int32_t irq;        /* unknown, LAT_XP_WHY_IRQ: the IRQ; irq items: the main one */
 	const char *irq_name;
 	struct lat_xp_item *children; /* blocked on a task or a sender: that task's explanation
 					 over the wait */
@@ -118,7 +118,7 @@ struct lat_explanation {
 	int32_t tid;
 	const char *comm;
 	int64_t begin, end;
-	char tracker[32]; /* the tracker that reported the event ("" when none) */
+	char tracker[32];          /* the tracker that reported the event ("" when none) */
 	struct lat_xp_item *items; /* the causes, longest first */
 	size_t n;
 	struct lat_cp_path path; /* the critical path it was computed from (a timeline) */

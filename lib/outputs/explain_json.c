@@ -46,8 +46,8 @@ static void print_item(FILE *out, const struct lat_explanation *e, const struct 
 			it->user_ns, it->kernel_ns, it->cpu);
 		break;
 	case LAT_XP_PREEMPTED:
-		fprintf(out, ", \"cpu\": %d, \"idle_ns\": %" PRId64 ", \"irq_ns\": %" PRId64, it->cpu,
-			it->idle_ns, it->irq_ns);
+		fprintf(out, ", \"cpu\": %d, \"idle_ns\": %" PRId64 ", \"irq_ns\": %" PRId64,
+			it->cpu, it->idle_ns, it->irq_ns);
 		break;
 	case LAT_XP_IRQ:
 		fprintf(out, ", \"cpu\": %d, \"irq\": %d, \"irq_name\": ", it->cpu, it->irq);
@@ -71,7 +71,7 @@ static void print_item(FILE *out, const struct lat_explanation *e, const struct 
 			lat_json_string(out, it->netif);
 		}
 		if (it->why) {
-			static const char *const whys[] = {"",          "untraced", "no_wakeup",
+			static const char *const whys[] = {"",         "untraced", "no_wakeup",
 							   "not_seen", "irq",      "no_history"};
 
 			fprintf(out, ", \"why\": \"%s\"", whys[it->why < 6 ? it->why : 0]);
@@ -102,8 +102,8 @@ void lat_xp_print_json(FILE *out, const struct lat_explanation *e, const char *t
 	lat_xp_summary(e, summary, sizeof(summary));
 	fputs("}, \"summary\": ", out);
 	lat_json_string(out, summary);
-	fprintf(out, ", \"lost_events\": %" PRIu64 ", \"depth\": %u, \"breakdown\": [",
-		lost_events, e->depth);
+	fprintf(out, ", \"lost_events\": %" PRIu64 ", \"depth\": %u, \"breakdown\": [", lost_events,
+		e->depth);
 	for (size_t i = 0; i < e->n; i++) {
 		fputs(i ? ", " : "", out);
 		print_item(out, e, &e->items[i]);
@@ -115,11 +115,13 @@ void lat_xp_print_json(FILE *out, const struct lat_explanation *e, const char *t
 	for (size_t i = 0; i < e->path.n; i++) {
 		const struct lat_cp_interval *iv = &e->path.intervals[i];
 
-		fprintf(out, "%s{\"begin_ns\": %" PRId64 ", \"end_ns\": %" PRId64 ", \"tid\": %d, "
-			     "\"comm\": ",
+		fprintf(out,
+			"%s{\"begin_ns\": %" PRId64 ", \"end_ns\": %" PRId64 ", \"tid\": %d, "
+			"\"comm\": ",
 			i ? ", " : "", iv->begin, iv->end, iv->tid);
 		lat_json_string(out, iv->comm);
-		fprintf(out, ", \"depth\": %u, \"state\": \"%s\", \"cause\": \"%s\", \"other_tid\": %d}",
+		fprintf(out,
+			", \"depth\": %u, \"state\": \"%s\", \"cause\": \"%s\", \"other_tid\": %d}",
 			iv->depth, lat_cp_state_name(iv->state), lat_cp_cause_name(iv->cause),
 			iv->other_tid > 0 ? iv->other_tid : -1);
 	}

@@ -103,8 +103,9 @@ void lat_xp_detail(const struct lat_explanation *e, const struct lat_xp_item *it
 			cat(buf, len, "on CPU %d: ", it->cpu);
 		}
 		for (size_t i = 0; i < it->ntasks && i < 6; i++) {
-			cat(buf, len, "%s%s (%d) %.1f %%", i ? ", " : "ran instead: ",
-			    task_name(it->tasks[i].comm), it->tasks[i].tid,
+			cat(buf, len, "%s%s (%d) %.1f %%",
+			    i ? ", " : "ran instead: ", task_name(it->tasks[i].comm),
+			    it->tasks[i].tid,
 			    100.0 * (double)it->tasks[i].ns / (double)(it->ns ? it->ns : 1));
 		}
 		if (it->ntasks > 6) {
@@ -115,7 +116,8 @@ void lat_xp_detail(const struct lat_explanation *e, const struct lat_xp_item *it
 			    it->ntasks ? "; " : "", 100.0 * (double)it->idle_ns / (double)it->ns);
 		}
 		if (it->irq_ns) {
-			cat(buf, len, "; interrupt handlers %s there", dur(it->irq_ns, d1, sizeof(d1)));
+			cat(buf, len, "; interrupt handlers %s there",
+			    dur(it->irq_ns, d1, sizeof(d1)));
 		}
 		break;
 	case LAT_XP_BLOCKED:
@@ -126,10 +128,12 @@ void lat_xp_detail(const struct lat_explanation *e, const struct lat_xp_item *it
 		case LAT_XP_ON_TIMER:
 			cat(buf, len, "%s", it->timed_out ? "its timeout ran out" : "a timer");
 			if (it->timeout_ns >= 0) {
-				cat(buf, len, " (timeout asked: %s)", dur(it->timeout_ns, d1, sizeof(d1)));
+				cat(buf, len, " (timeout asked: %s)",
+				    dur(it->timeout_ns, d1, sizeof(d1)));
 			} else if (it->nsyscalls) {
-				cat(buf, len, " (the timeout asked is not in the trace: a pointer "
-					      "argument)");
+				cat(buf, len,
+				    " (the timeout asked is not in the trace: a pointer "
+				    "argument)");
 			}
 			if (e->has_hrtimer == false) {
 				cat(buf, len, "; told from the call (no hrtimer events)");
@@ -138,11 +142,12 @@ void lat_xp_detail(const struct lat_explanation *e, const struct lat_xp_item *it
 		case LAT_XP_ON_DISK:
 			cat(buf, len, "disk %s", it->device[0] ? it->device : "?");
 			if (it->requests) {
-				cat(buf, len, ", %u request%s, %" PRIu64 " KiB, service %s", it->requests,
-				    it->requests > 1 ? "s" : "", it->bytes / 1024,
+				cat(buf, len, ", %u request%s, %" PRIu64 " KiB, service %s",
+				    it->requests, it->requests > 1 ? "s" : "", it->bytes / 1024,
 				    dur(it->service_ns, d1, sizeof(d1)));
 				if (it->queue_ns >= 0) {
-					cat(buf, len, ", queue %s", dur(it->queue_ns, d1, sizeof(d1)));
+					cat(buf, len, ", queue %s",
+					    dur(it->queue_ns, d1, sizeof(d1)));
 				}
 			}
 			break;
@@ -180,8 +185,8 @@ static void phrase(const struct lat_explanation *e, const struct lat_xp_item *it
 	char d[32], call[160];
 
 	call_text(it, call, sizeof(call));
-	cat(buf, len, "%s (%.1f %%) ", dur(it->ns, d, sizeof(d)),
-	    100.0 * (double)it->ns / (double)(total ? total : 1));
+	cat(buf, len, "%s (%.1f %%%s) ", dur(it->ns, d, sizeof(d)),
+	    100.0 * (double)it->ns / (double)(total ? total : 1), depth ? " of it" : "");
 	switch (it->state) {
 	case LAT_XP_RUNNING:
 		cat(buf, len, "running");
@@ -211,7 +216,8 @@ static void phrase(const struct lat_explanation *e, const struct lat_xp_item *it
 		case LAT_XP_ON_TIMER:
 			cat(buf, len, " on a timer");
 			if (it->timeout_ns >= 0) {
-				cat(buf, len, " (its %s timeout%s)", dur(it->timeout_ns, d, sizeof(d)),
+				cat(buf, len, " (its %s timeout%s)",
+				    dur(it->timeout_ns, d, sizeof(d)),
 				    it->timed_out ? " ran out" : "");
 			}
 			break;
@@ -226,7 +232,8 @@ static void phrase(const struct lat_explanation *e, const struct lat_xp_item *it
 			}
 			break;
 		case LAT_XP_ON_TASK:
-			cat(buf, len, " on %s (%d)", it->ntasks ? task_name(it->tasks[0].comm) : "?",
+			cat(buf, len, " on %s (%d)",
+			    it->ntasks ? task_name(it->tasks[0].comm) : "?",
 			    it->ntasks ? it->tasks[0].tid : -1);
 			break;
 		default:
@@ -240,9 +247,6 @@ static void phrase(const struct lat_explanation *e, const struct lat_xp_item *it
 
 		cat(buf, len, " -> %s (%d) spent ", task_name(c->comm), c->tid);
 		phrase(e, c, it->ns, buf, len, depth + 1);
-		if (depth == 0) {
-			cat(buf, len, " of it");
-		}
 	}
 }
 
@@ -301,8 +305,8 @@ void lat_xp_missing(const struct lat_explanation *e, char *buf, size_t len)
 	}
 }
 
-static void print_items(FILE *out, const struct lat_explanation *e,
-			const struct lat_xp_item *v, size_t n, int64_t total, int depth)
+static void print_items(FILE *out, const struct lat_explanation *e, const struct lat_xp_item *v,
+			size_t n, int64_t total, int depth)
 {
 	char d[32], detail[1024];
 
@@ -313,7 +317,8 @@ static void print_items(FILE *out, const struct lat_explanation *e,
 		lat_xp_detail(e, it, detail, sizeof(detail));
 		fprintf(out, "%12s %6.2f %%  %*s%s (%d) %s%s%s: %s\n", dur(it->ns, d, sizeof(d)),
 			100.0 * (double)it->ns / (double)(total ? total : 1), depth * 2, "",
-			task_name(it->comm), it->tid, lat_xp_state_name(it->state), on[0] ? " on " : "",
+			task_name(it->comm), it->tid, lat_xp_state_name(it->state),
+			on[0] ? " on " : "",
 			on[0] ? (it->on == LAT_XP_ON_TASK ? "a task" : on) : "", detail);
 		if (it->nchildren) {
 			print_items(out, e, it->children, it->nchildren, total, depth + 1);

@@ -94,7 +94,8 @@ int lat_xp_trigger_read(const char *dir, struct lat_xp_trigger *t)
 			seen |= 1;
 		} else if (strcmp(line, "comm") == 0) {
 			snprintf(t->comm, sizeof(t->comm), "%s", v);
-		} else if (strcmp(line, "tid") == 0 && parse_i64(v, &x) && x > 0 && x <= INT32_MAX) {
+		} else if (strcmp(line, "tid") == 0 && parse_i64(v, &x) && x > 0 &&
+			   x <= INT32_MAX) {
 			t->tid = (int32_t)x;
 			seen |= 2;
 		} else if (strcmp(line, "start_ns") == 0 && parse_i64(v, &x)) {

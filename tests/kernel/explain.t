@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# explain.t: latscope explain on real workloads recorded with latscope record (eBPF) on this
+# machine, each with a known cause it measures itself (tests/helpers/explain_wk.c): a reader on a
+# pipe whose writer sleeps 100 ms; a worker pinned beside two CPU hogs; O_DIRECT reads; a client
+# whose local server answers after 200 ms; a futex held by a sleeping thread; a UDP query nobody
+# answers, polled with a 300 ms timeout. The figures are checked within 1 % of the workload's own
+# (the trace has no hrtimer events: timers are told from the system calls).
+. "$(dirname "$0")/../lib.sh"
+
+require_root
+[ -r /sys/kernel/btf/vmlinux ] || skip_all "the kernel has no BTF"
+WK=$LATSCOPE_BUILD/tests/helpers/explain_wk
+[ -x "$WK" ] || skip_all "test helpers not built (make)"
+. "$(dirname "$0")/record_lib.sh"
+
+start_record rec --events sched,irq,syscall,block,net || skip_all "latscope record did not start"
+"$WK" pipe 100 >"$TMP/pipe.out" &&
+	"$WK" tcp 200 >"$TMP/tcp.out" &&
+	"$WK" futex 100 >"$TMP/futex.out" &&
+	"$WK" udp 300 >"$TMP/udp.out" &&
+	"$WK" hogs 60 1 >"$TMP/hogs.out" &&
+	"$WK" dio "$TMP/dio.dat" 32 >"$TMP/dio.out"
+ok $? "the six workloads ran under latscope record" || diag "$(cat "$TMP"/*.out)"
+sleep 0.1
+stop_record
+is "$?" 0 "recorded" || diag "$(cat "$TMP/rec.err")"
+# the trace's clock: CLOCK_MONOTONIC + its offset (the workloads print CLOCK_MONOTONIC ns)
+OFFSET=$(sed -n 's/^[[:space:]]*offset = \([0-9]*\);.*/\1/p' "$TMP/rec/kernel/metadata" | head -1)
+[ -n "$OFFSET" ]
+ok $? "the trace clock's offset from its metadata: $OFFSET"
+
+# explain_of NAME: explains the event NAME.out gives (tid, begin, end) into NAME.json
+explain_of() {
+	local tid begin end line
+	line=$(cat "$TMP/$1.out")
+	tid=${line#tid=}
+	tid=${tid%% *}
+	begin=$(sed -n 's/.* begin=\([0-9]*\).*/\1/p' <<<"$line")
+	end=$(sed -n 's/.* end=\([0-9]*\).*/\1/p' <<<"$line")
+	"$LATSCOPE" explain --json --tid "$tid" --from $((begin + OFFSET)) --to $((end + OFFSET)) \
+		"$TMP/rec" >"$TMP/$1.json" 2>"$TMP/$1.err"
+}
+
+# check NAME CHECKS...: python asserts on NAME.json (j), with the workload's figures (w: its
+# key=value line) and helpers; prints "ok" or what differs, and the explanation's summary
+check() {
+	local name=$1
+	shift
+	/usr/bin/python3 - "$TMP/$name.json" "$TMP/$name.out" "$OFFSET" "$@" <<'PYEOF'
+import json, sys
+j = json.load(open(sys.argv[1]))
+w = {k: int(v) for k, v in (x.split('=') for x in open(sys.argv[2]).read().split())}
+off = int(sys.argv[3])
+dur = j['event']['duration_ns']
+def top(state, on=None):
+    for it in j['breakdown']:
+        if it['state'] == state and it['on'] == on:
+            return it
+    return {'ns': 0, 'tasks': [], 'breakdown': [], 'tid': -1}
+def sub(it, state, on=None):
+    for c in it['breakdown']:
+        if c['state'] == state and c['on'] == on:
+            return c
+    return {'ns': 0, 'tasks': [], 'breakdown': []}
+def tasks(it):
+    return {t['tid']: t['ns'] for t in it['tasks']}
+def near(got, want, of=None):
+    return abs(got - want) <= 0.01 * (of if of is not None else want)
+def overlap(b0, e0, b1, e1):
+    return max(0, min(e0, e1) - max(b0, b1))
+bad = []
+for expr in sys.argv[4:]:
+    try:
+        if not eval(expr):
+            bad.append(expr)
+    except Exception as e:
+        bad.append('%s: %s' % (expr, e))
+if abs(sum(i['ns'] for i in j['breakdown']) - dur) > 0.01 * dur:
+    bad.append('the top-level ns do not add up to duration_ns')
+print('ok' if not bad else 'BAD ' + ' | '.join(bad[:3]))
+print(j['summary'], file=sys.stderr)
+PYEOF
+}
+
+# the pipe: the reader's wait is the writer's; the writer's part is its 100 ms timer
+explain_of pipe
+ok $? "explain the reader's read(2)" || diag "$(cat "$TMP/pipe.err")"
+r=$(check pipe "top('blocked', 'task')['ns'] >= 0.9 * dur" \
+	"list(tasks(top('blocked', 'task'))) == [w['writer_tid']]" \
+	"near(sub(top('blocked', 'task'), 'blocked', 'timer')['ns'], overlap(j['event']['begin_ns'], j['event']['end_ns'], w['sleep_begin'] + off, w['sleep_begin'] + off + 100000000))" \
+	2>"$TMP/pipe.sum")
+is "$r" ok "pipe: >= 90 % on the writer (named), its 100 ms sleep a timer (within 1 %)"
+diag "$(cat "$TMP/pipe.sum")"
+
+# a local TCP server that answers after 200 ms
+explain_of tcp
+r=$(check tcp "top('blocked', 'network')['ns'] + top('blocked', 'task')['ns'] >= 0.9 * dur" \
+	"w['server_tid'] in tasks(top('blocked', 'network')) or w['server_tid'] in tasks(top('blocked', 'task'))" \
+	"near(sub(top('blocked', 'network'), 'blocked', 'timer')['ns'] + sub(top('blocked', 'task'), 'blocked', 'timer')['ns'], overlap(j['event']['begin_ns'], j['event']['end_ns'], w['sleep_begin'] + off, w['sleep_begin'] + off + 200000000))" \
+	2>"$TMP/tcp.sum")
+is "$r" ok "tcp: the wait for the reply on the server (named), its 200 ms sleep a timer (within 1 %)"
+diag "$(cat "$TMP/tcp.sum")"
+
+# a futex held by a thread that sleeps 100 ms
+explain_of futex
+r=$(check futex "top('blocked', 'task')['ns'] >= 0.9 * dur" \
+	"list(tasks(top('blocked', 'task'))) == [w['holder_tid']]" \
+	"top('blocked', 'task')['syscalls'][0]['name'].startswith('futex')" \
+	"near(sub(top('blocked', 'task'), 'blocked', 'timer')['ns'], overlap(j['event']['begin_ns'], j['event']['end_ns'], w['sleep_begin'] + off, w['sleep_begin'] + off + 100000000))" \
+	2>"$TMP/futex.sum")
+is "$r" ok "futex: the lock's wait on its holder (named), the holder's 100 ms sleep a timer (within 1 %)"
+diag "$(cat "$TMP/futex.sum")"
+
+# a UDP query nobody answers: poll's 300 ms timeout
+explain_of udp
+r=$(check udp "w['poll'] == 0" "top('blocked', 'timer')['syscalls'][0]['name'] == 'poll'" \
+	"top('blocked', 'timer')['timeout_ns'] == 300000000" "top('blocked', 'timer')['timed_out']" \
+	"near(top('blocked', 'timer')['ns'], 300000000)" 2>"$TMP/udp.sum")
+is "$r" ok "udp: blocked in poll() on its 300 ms timeout (asked, run out; within 1 %)"
+diag "$(cat "$TMP/udp.sum")"
+
+# a worker pinned beside two hogs: its CPU time, and theirs while it waited
+explain_of hogs
+r=$(check hogs "near(top('running')['ns'] + top('irq')['ns'], w['cpu'])" \
+	"near(top('preempted')['ns'], w['wall'] - w['cpu'], w['wall'])" \
+	"near(tasks(top('preempted')).get(w['hog1'], 0), w['hog1_ns'])" \
+	"near(tasks(top('preempted')).get(w['hog2'], 0), w['hog2_ns'])" 2>"$TMP/hogs.sum")
+is "$r" ok "hogs: running = its CPU time, preempted = the rest, xp_hog1 and xp_hog2 named with their CPU time (1 %)"
+diag "$(cat "$TMP/hogs.sum")"
+
+# O_DIRECT reads: the disk, with the requests
+explain_of dio
+r=$(check dio "top('blocked', 'disk')['requests'] == w['reads']" \
+	"top('blocked', 'disk')['bytes'] == 4096 * w['reads']" \
+	"top('blocked', 'disk')['device'] != ''" \
+	"top('blocked', 'disk')['service_ns'] > 0" 2>"$TMP/dio.sum")
+is "$r" ok "dio: blocked on the disk, its $(sed 's/.*reads=//' "$TMP/dio.out") requests of 4 KiB counted, their service time"
+diag "$(cat "$TMP/dio.sum")"
+
+# what critical-path says on the same trace (the peer): the same waits, no causes added up
+line=$(cat "$TMP/udp.out")
+tid=${line#tid=}
+tid=${tid%% *}
+out=$("$LATSCOPE" critical-path --tid "$tid" "$TMP/rec" 2>&1)
+ok $? "critical-path on the same recording (the query's task)"
+
+done_testing
