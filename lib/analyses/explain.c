@@ -748,11 +748,12 @@ static int64_t irq_time(const struct xcpu *c, int64_t b, int64_t e, int32_t *nr,
 	return total;
 }
 
-static int add_task(struct lat_xp_item *it, int32_t tid, const char *comm, int64_t ns)
+static int add_task(struct lat_xp_item *it, int32_t tid, const char *comm, int64_t ns, int64_t irq)
 {
 	for (size_t i = 0; i < it->ntasks; i++) {
 		if (it->tasks[i].tid == tid) {
 			it->tasks[i].ns += ns;
+			it->tasks[i].irq_ns += irq;
 			return 0;
 		}
 	}
@@ -762,7 +763,7 @@ static int add_task(struct lat_xp_item *it, int32_t tid, const char *comm, int64
 		return -ENOMEM;
 	}
 	it->tasks = a;
-	it->tasks[it->ntasks++] = (struct lat_xp_task){tid, comm ? comm : "", ns};
+	it->tasks[it->ntasks++] = (struct lat_xp_task){tid, comm ? comm : "", ns, irq};
 	return 0;
 }
 
@@ -918,7 +919,7 @@ static int preempted_item(struct ctx *c, struct items *l, const struct lat_cp_in
 	it->cpu = cpu;
 	if (cpu < 0) {
 		if (iv->other_tid > 0) {
-			return add_task(it, iv->other_tid, iv->other_comm, iv->end - iv->begin);
+			return add_task(it, iv->other_tid, iv->other_comm, iv->end - iv->begin, 0);
 		}
 		return 0;
 	}
@@ -930,17 +931,21 @@ static int preempted_item(struct ctx *c, struct items *l, const struct lat_cp_in
 		int64_t se = i + 1 < (long)xc->nslices ? xc->slices[i + 1].ts : iv->end;
 		int64_t le = se < iv->end ? se : iv->end;
 		int32_t tid = xc->slices[i].tid;
+		int64_t irq;
 
 		if (le <= lb) {
 			continue;
 		}
+		/* the interrupt handlers' time is the CPU's, not the task's it interrupted */
+		irq = irq_time(xc, lb, le, &nr, &name);
+		it->irq_ns += irq;
 		if (tid <= 0) {
-			it->idle_ns += le - lb;
-		} else if (tid != iv->tid && add_task(it, tid, comm_of(c, tid), le - lb)) {
+			it->idle_ns += le - lb - irq;
+		} else if (tid != iv->tid &&
+			   add_task(it, tid, comm_of(c, tid), le - lb - irq, irq)) {
 			return -ENOMEM;
 		}
 	}
-	it->irq_ns = irq_time(xc, iv->begin, iv->end, &nr, &name);
 	return 0;
 }
 
@@ -1045,7 +1050,8 @@ static int blocked_item(struct ctx *c, struct items *l, const struct lat_cp_inte
 		    rec < MAX_RECURSION) {
 			/* a local socket: the packet was sent (and received) in the sender's call
 			 */
-			ret = add_task(it, w->cur_tid, comm_of(c, w->cur_tid), iv->end - iv->begin);
+			ret = add_task(it, w->cur_tid, comm_of(c, w->cur_tid), iv->end - iv->begin,
+				       0);
 			return ret ? ret
 				   : explain_task(c, w->cur_tid, iv->begin, iv->end, rec + 1, it);
 		}
@@ -1054,7 +1060,7 @@ static int blocked_item(struct ctx *c, struct items *l, const struct lat_cp_inte
 	case LAT_CP_CAUSE_TASK:
 		it->on = LAT_XP_ON_TASK;
 		it->why = LAT_XP_WHY_NO_HISTORY;
-		return add_task(it, iv->other_tid, iv->other_comm, iv->end - iv->begin);
+		return add_task(it, iv->other_tid, iv->other_comm, iv->end - iv->begin, 0);
 	default:
 		break;
 	}
@@ -1115,7 +1121,7 @@ static int waited_item(struct ctx *c, struct items *l, const struct lat_cp_inter
 		return 0;
 	}
 	it->on = LAT_XP_ON_TASK;
-	ret = add_task(it, waker, comm_of(c, waker), e - b);
+	ret = add_task(it, waker, comm_of(c, waker), e - b, 0);
 	if (ret) {
 		return ret;
 	}
@@ -1175,7 +1181,8 @@ static int merge(struct lat_xp_item *a, struct lat_xp_item *b)
 		a->cpu = b->cpu;
 	}
 	for (size_t i = 0; !ret && i < b->ntasks; i++) {
-		ret = add_task(a, b->tasks[i].tid, b->tasks[i].comm, b->tasks[i].ns);
+		ret = add_task(a, b->tasks[i].tid, b->tasks[i].comm, b->tasks[i].ns,
+			       b->tasks[i].irq_ns);
 	}
 	for (size_t i = 0; !ret && i < b->nsyscalls; i++) {
 		ret = add_syscall(a, b->syscalls[i].name, b->syscalls[i].ns, b->syscalls[i].count);
@@ -1314,7 +1321,7 @@ static int build(struct ctx *c, const struct lat_cp_interval *iv, size_t n, uint
 				return -ENOMEM;
 			}
 			it->on = LAT_XP_ON_TASK;
-			ret = add_task(it, waker, comm_of(c, waker), it->ns);
+			ret = add_task(it, waker, comm_of(c, waker), it->ns, 0);
 		} else {
 			ret = waited_item(c, out, iv + i, j - i, depth, rec, tid, waker);
 		}
@@ -1372,6 +1379,16 @@ int lat_explain_compute(const struct lat_explain *x, int32_t tid, int64_t begin,
 	out->items = items.v;
 	out->n = items.n;
 	out->depth = c.max_depth;
+	out->io_device = "";
+	for (uint32_t i = 0; i < x->ndone; i++) {
+		const struct block_rec *r = &x->done[i];
+
+		if (r->tid == tid && r->complete_ts > begin && r->complete_ts <= end) {
+			out->io_requests++;
+			out->io_bytes += (uint64_t)r->nr_sector * 512;
+			out->io_device = r->disk;
+		}
+	}
 	out->has_syscalls = x->has_syscalls;
 	out->has_block = x->has_block;
 	out->has_irq = x->has_irq;

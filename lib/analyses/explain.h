@@ -67,7 +67,8 @@ enum lat_xp_why {
 struct lat_xp_task {
 	int32_t tid;
 	const char *comm;
-	int64_t ns;
+	int64_t ns;     /* its time, without the interrupt handlers that ran in it */
+	int64_t irq_ns; /* preempted: those handlers' time */
 };
 
 /* Time in one system call (running: kernel time per call; blocked: the calls it waited in). */
@@ -123,6 +124,11 @@ struct lat_explanation {
 	size_t n;
 	struct lat_cp_path path; /* the critical path it was computed from (a timeline) */
 	uint32_t depth;          /* tasks waited for, one inside the other */
+	/* the task's block requests completed during the event, whether it blocked on them or
+	   not (a fast disk completes some while it is still runnable) */
+	uint32_t io_requests;
+	uint64_t io_bytes;
+	const char *io_device;
 	/* what the trace had: the causes it can tell */
 	bool has_syscalls, has_block, has_irq, has_hrtimer, has_insert;
 };

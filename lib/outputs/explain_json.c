@@ -20,7 +20,11 @@ static void print_item(FILE *out, const struct lat_explanation *e, const struct 
 	for (size_t i = 0; i < it->ntasks; i++) {
 		fprintf(out, "%s{\"tid\": %d, \"comm\": ", i ? ", " : "", it->tasks[i].tid);
 		lat_json_string(out, it->tasks[i].comm);
-		fprintf(out, ", \"ns\": %" PRId64 "}", it->tasks[i].ns);
+		fprintf(out, ", \"ns\": %" PRId64, it->tasks[i].ns);
+		if (it->state == LAT_XP_PREEMPTED) {
+			fprintf(out, ", \"irq_ns\": %" PRId64, it->tasks[i].irq_ns);
+		}
+		fputs("}", out);
 	}
 	lat_xp_detail(e, it, detail, sizeof(detail));
 	fputs("], \"detail\": ", out);
@@ -109,7 +113,10 @@ void lat_xp_print_json(FILE *out, const struct lat_explanation *e, const char *t
 		print_item(out, e, &e->items[i]);
 	}
 	lat_xp_missing(e, missing, sizeof(missing));
-	fputs("], \"missing\": ", out);
+	fprintf(out, "], \"io\": {\"requests\": %u, \"bytes\": %" PRIu64 ", \"device\": ",
+		e->io_requests, e->io_bytes);
+	lat_json_string(out, e->io_device ? e->io_device : "");
+	fputs("}, \"missing\": ", out);
 	lat_json_string(out, missing);
 	fputs(", \"path\": [", out);
 	for (size_t i = 0; i < e->path.n; i++) {

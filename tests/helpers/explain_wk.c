@@ -10,7 +10,8 @@
  *
  * Prints one line: "tid=T begin=NS end=NS" (the event, CLOCK_MONOTONIC ns: add the trace clock's
  * offset from its metadata for the trace's time) and the figures the workload measured (ns):
- * wait=, sleep_begin= and sleep= (the task it waited for), cpu= and wall=, hog CPU time...
+ * wait=, sleep_begin= and sleep= (the task it waited for), cpu= and wall=, the hogs' CPU time
+ * and the CPU's steal time meanwhile (/proc/stat ticks: the CPU clocks of tasks leave it out)...
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -146,8 +147,30 @@ static int64_t run_ns(pid_t pid)
 	return v;
 }
 
+/* CPU cpu's steal time so far (USER_HZ ticks of /proc/stat), -1 when unreadable. */
+static long long steal_ticks(int cpu)
+{
+	char line[256], want[16];
+	long long v[8], found = -1;
+	FILE *f = fopen("/proc/stat", "r");
+
+	snprintf(want, sizeof(want), "cpu%d ", cpu);
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, want, strlen(want)) == 0 &&
+		    sscanf(line + strlen(want), "%lld %lld %lld %lld %lld %lld %lld %lld", &v[0],
+			   &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
+			found = v[7];
+		}
+	}
+	if (f) {
+		fclose(f);
+	}
+	return found;
+}
+
 static int do_hogs(long ms, int cpu)
 {
+	long long st0, st1;
 	pid_t h1, h2;
 	int64_t b, e, c0, c1, w0, w1, r1, r2;
 
@@ -158,6 +181,7 @@ static int do_hogs(long ms, int cpu)
 	sleep_ms(50); /* the hogs run */
 	/* the hogs' CPU time while the worker spins: their time in its preempted intervals (one
 	   CPU: when they run, it does not) */
+	st0 = steal_ticks(cpu);
 	r1 = run_ns(h1);
 	r2 = run_ns(h2);
 	b = now(CLOCK_MONOTONIC);
@@ -170,14 +194,15 @@ static int do_hogs(long ms, int cpu)
 	e = w1;
 	r1 = run_ns(h1) - r1;
 	r2 = run_ns(h2) - r2;
+	st1 = steal_ticks(cpu);
 	kill(h1, SIGKILL);
 	kill(h2, SIGKILL);
 	waitpid(h1, NULL, 0);
 	waitpid(h2, NULL, 0);
 	printf("tid=%d begin=%lld end=%lld cpu=%lld wall=%lld hog1=%d hog2=%d hog1_ns=%lld "
-	       "hog2_ns=%lld\n",
+	       "hog2_ns=%lld steal_ticks=%lld\n",
 	       tid(), (long long)b, (long long)e, (long long)(c1 - c0), (long long)(w1 - w0), h1,
-	       h2, (long long)r1, (long long)r2);
+	       h2, (long long)r1, (long long)r2, st0 >= 0 && st1 >= st0 ? st1 - st0 : 0);
 	return 0;
 }
 
