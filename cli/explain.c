@@ -48,8 +48,7 @@ static void print_help(void)
 	    "ns,\n"
 	    "                         tasks [{tid, comm, ns}], detail, breakdown}], path\n"
 	    "  -h, --help             this help\n\n"
-	    "Example: latscope explain --tid 2001 --from 02:40:00.009 --to 02:40:00.046 trace\n"
-	    "         latscope explain rec/snapshot-20261207T231500-1\n");
+	    "Example: latscope explain rec/snapshot-20261207T231500-1\n");
 }
 
 struct xp_args {
