@@ -124,17 +124,25 @@ static int parse_args(int argc, char **argv, struct xp_args *a)
 	return -1;
 }
 
+#define STOP_MARGIN_NS 2000000000LL
+
 struct reader {
 	struct lat_state state;
 	struct lat_explain *x;
+	int64_t stop_after; /* 0, or a while after the event's end: what comes later cannot change
+			       the answer (the while: the wake-up of a wait the end cuts) */
 };
 
 static int on_event(const struct lat_kevent *ev, void *user)
 {
 	struct reader *r = user;
 	struct lat_state_change change;
-	int ret = lat_state_update(&r->state, ev, &change);
+	int ret;
 
+	if (r->stop_after && ev->ts > r->stop_after) {
+		return 1; /* stops the trace's reading */
+	}
+	ret = lat_state_update(&r->state, ev, &change);
 	return ret ? ret : lat_explain_event(r->x, ev, &r->state);
 }
 
@@ -191,6 +199,10 @@ static int run(const struct xp_args *a, struct lat_ctf_source **src, struct read
 	if (a->from && a->to && to <= from) {
 		snprintf(why, why_len, "explain: empty event: --to is not after --from");
 		return CLI_EXIT_USAGE;
+	}
+	r->stop_after = a->has_tid ? (a->to ? to : 0) : trig.end_ns;
+	if (r->stop_after) {
+		r->stop_after += STOP_MARGIN_NS;
 	}
 	ret = lat_ctf_source_run(*src, on_event, r);
 	if (ret) {

@@ -68,7 +68,7 @@ struct xcpu {
 struct block_rec {
 	uint64_t dev, sector;
 	uint32_t nr_sector;
-	int32_t tid;
+	int32_t tid, issue_tid; /* the task at insert (the submitter) and at issue (or kblockd) */
 	int64_t insert_ts, issue_ts, complete_ts; /* -1 when not seen */
 	const char *disk;                         /* interned */
 };
@@ -464,6 +464,7 @@ static struct block_rec *pending_add(struct lat_explain *x, uint64_t dev, uint64
 	*r = (struct block_rec){.dev = dev,
 				.sector = sector,
 				.tid = LAT_NO_TID,
+				.issue_tid = LAT_NO_TID,
 				.insert_ts = -1,
 				.issue_ts = -1,
 				.complete_ts = -1,
@@ -536,9 +537,7 @@ static int on_block(struct lat_explain *x, const struct lat_kevent *ev,
 	}
 	r->issue_ts = ev->ts;
 	r->nr_sector = ev->block.nr_sector;
-	if (ev->block.tid > 0) {
-		r->tid = ev->block.tid;
-	}
+	r->issue_tid = ev->block.tid > 0 ? ev->block.tid : LAT_NO_TID;
 	return 0;
 }
 
@@ -971,6 +970,12 @@ static const struct wake_rec *wake_at(const struct xtask *t, int64_t ts)
 static int explain_task(struct ctx *c, int32_t tid, int64_t b, int64_t e, uint32_t rec,
 			struct lat_xp_item *parent);
 
+/* A request of the task: inserted or issued in its context. */
+static bool own_request(const struct block_rec *r, int32_t tid)
+{
+	return r->tid == tid || r->issue_tid == tid;
+}
+
 static int disk_requests(struct ctx *c, struct lat_xp_item *it, int32_t tid, int64_t b, int64_t e)
 {
 	const struct lat_explain *x = c->x;
@@ -984,7 +989,7 @@ static int disk_requests(struct ctx *c, struct lat_xp_item *it, int32_t tid, int
 				continue;
 			}
 			/* the task's own requests, else the ones completed at the wake-up */
-			if (pass == 0 ? r->tid != tid : r->complete_ts < e - 1000000) {
+			if (pass == 0 ? !own_request(r, tid) : r->complete_ts < e - 1000000) {
 				continue;
 			}
 			any = true;
@@ -1024,8 +1029,9 @@ static int blocked_item(struct ctx *c, struct items *l, const struct lat_cp_inte
 		it->why = LAT_XP_WHY_NOT_SEEN;
 		return 0;
 	}
-	if (iv->cause != LAT_CP_CAUSE_TASK && timer_wait(s, &timed_out)) {
-		/* a sleep ends on its timer (or a signal), whatever the CPU was doing then */
+	if (timer_wait(s, &timed_out)) {
+		/* a sleep ends on its timer (or a signal), whatever the CPU was doing then (even a
+		   task first seen later: the timer's interrupt came while it was in a call) */
 		it->on = LAT_XP_ON_TIMER;
 		it->timed_out = timed_out;
 		return 0;
@@ -1383,7 +1389,7 @@ int lat_explain_compute(const struct lat_explain *x, int32_t tid, int64_t begin,
 	for (uint32_t i = 0; i < x->ndone; i++) {
 		const struct block_rec *r = &x->done[i];
 
-		if (r->tid == tid && r->complete_ts > begin && r->complete_ts <= end) {
+		if (own_request(r, tid) && r->complete_ts > begin && r->complete_ts <= end) {
 			out->io_requests++;
 			out->io_bytes += (uint64_t)r->nr_sector * 512;
 			out->io_device = r->disk;

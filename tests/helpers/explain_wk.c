@@ -129,22 +129,27 @@ static pid_t hog(const char *comm, int cpu)
 	return pid;
 }
 
-/* The task's CPU time so far (ns), from /proc/PID/schedstat; -1 when unreadable. */
-static int64_t run_ns(pid_t pid)
+/* Field `field` of /proc/PID/schedstat (0: CPU time, 1: time waiting on a run queue, ns). */
+static int64_t schedstat(pid_t pid, int field)
 {
 	char path[64];
-	long long v = -1;
+	long long v[2] = {-1, -1};
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
 	f = fopen(path, "r");
 	if (f) {
-		if (fscanf(f, "%lld", &v) != 1) {
-			v = -1;
+		if (fscanf(f, "%lld %lld", &v[0], &v[1]) != 2) {
+			v[0] = v[1] = -1;
 		}
 		fclose(f);
 	}
-	return v;
+	return v[field];
+}
+
+static int64_t run_ns(pid_t pid)
+{
+	return schedstat(pid, 0);
 }
 
 /* CPU cpu's steal time so far (USER_HZ ticks of /proc/stat), -1 when unreadable. */
@@ -172,7 +177,7 @@ static int do_hogs(long ms, int cpu)
 {
 	long long st0, st1;
 	pid_t h1, h2;
-	int64_t b, e, c0, c1, w0, w1, r1, r2;
+	int64_t b, e, c0, c1, r1, r2, d0, d1;
 
 	pin(cpu);
 	name("xp_worker");
@@ -182,27 +187,37 @@ static int do_hogs(long ms, int cpu)
 	/* the hogs' CPU time while the worker spins: their time in its preempted intervals (one
 	   CPU: when they run, it does not) */
 	st0 = steal_ticks(cpu);
-	r1 = run_ns(h1);
-	r2 = run_ns(h2);
-	b = now(CLOCK_MONOTONIC);
-	w0 = b;
+	do { /* again when preempted meanwhile: a hog's run then would be before the event */
+		int64_t t0 = now(CLOCK_MONOTONIC);
+
+		r1 = run_ns(h1);
+		r2 = run_ns(h2);
+		d0 = schedstat(tid(), 1);
+		b = now(CLOCK_MONOTONIC);
+		if (b - t0 < 200000) {
+			break;
+		}
+	} while (1);
 	c0 = now(CLOCK_THREAD_CPUTIME_ID);
 	while (now(CLOCK_THREAD_CPUTIME_ID) - c0 < ms * 1000000) {
 	}
 	c1 = now(CLOCK_THREAD_CPUTIME_ID);
-	w1 = now(CLOCK_MONOTONIC);
-	e = w1;
 	r1 = run_ns(h1) - r1;
 	r2 = run_ns(h2) - r2;
+	d1 = schedstat(tid(), 1);
+	e = now(CLOCK_MONOTONIC); /* after the reads: a hog's run before them is in the event */
 	st1 = steal_ticks(cpu);
 	kill(h1, SIGKILL);
 	kill(h2, SIGKILL);
 	waitpid(h1, NULL, 0);
 	waitpid(h2, NULL, 0);
-	printf("tid=%d begin=%lld end=%lld cpu=%lld wall=%lld hog1=%d hog2=%d hog1_ns=%lld "
-	       "hog2_ns=%lld steal_ticks=%lld\n",
-	       tid(), (long long)b, (long long)e, (long long)(c1 - c0), (long long)(w1 - w0), h1,
-	       h2, (long long)r1, (long long)r2, st0 >= 0 && st1 >= st0 ? st1 - st0 : 0);
+	/* waited = its time on the run queue (the kernel's sched_info, on the run queue's clock):
+	   the rest of the wall time is its CPU time plus the steal time while it was running */
+	printf("tid=%d begin=%lld end=%lld cpu=%lld wall=%lld waited=%lld hog1=%d hog2=%d "
+	       "hog1_ns=%lld hog2_ns=%lld steal_ticks=%lld\n",
+	       tid(), (long long)b, (long long)e, (long long)(c1 - c0), (long long)(e - b),
+	       (long long)(d1 - d0), h1, h2, (long long)r1, (long long)r2,
+	       st0 >= 0 && st1 >= st0 ? st1 - st0 : 0);
 	return 0;
 }
 
