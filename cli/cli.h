@@ -44,5 +44,8 @@ int cmd_critical_path(int argc, char **argv); /* cli/critical_path.c */
 int cmd_explain(int argc, char **argv);       /* cli/explain.c */
 /* Writes DIR/explain.txt and DIR/explain.json for a snapshot's trigger; 0 or a status (why). */
 int cli_explain_snapshot(const char *dir, char *why, size_t why_len);
+/* A report's section explaining a snapshot's trigger (nothing when DIR has no trigger.txt). */
+struct lat_html;
+void cli_explain_html(struct lat_html *h, const char *dir);
 
 #endif /* LATSCOPE_CLI_H */

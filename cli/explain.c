@@ -4,6 +4,7 @@
 #include "analyses/explain.h"
 #include "cli.h"
 #include "outputs/datetime.h"
+#include "outputs/explain_html.h"
 #include "outputs/explain_json.h"
 #include "outputs/explain_text.h"
 #include "outputs/explain_trigger.h"
@@ -243,8 +244,9 @@ static int run(const struct xp_args *a, struct lat_ctf_source **src, struct read
 	return -1;
 }
 
-/* Runs one explanation; prints to out (text) and jout (JSON) when not NULL. */
-static int explain_to(const struct xp_args *a, FILE *out, FILE *jout, char *why, size_t why_len)
+/* Runs one explanation; prints to out (text), jout (JSON), html (a report's section). */
+static int explain_to(const struct xp_args *a, FILE *out, FILE *jout, struct lat_html *html,
+		      char *why, size_t why_len)
 {
 	struct lat_ctf_source *src = NULL;
 	struct reader r = {0};
@@ -277,6 +279,9 @@ static int explain_to(const struct xp_args *a, FILE *out, FILE *jout, char *why,
 		if (jout) {
 			lat_xp_print_json(jout, &e, a->trace, lost);
 		}
+		if (html) {
+			lat_xp_print_html(html, &e);
+		}
 		status = CLI_EXIT_OK;
 	}
 	lat_explanation_fini(&e);
@@ -304,7 +309,7 @@ int cli_explain_snapshot(const char *dir, char *why, size_t why_len)
 		}
 		return CLI_EXIT_FAILURE;
 	}
-	status = explain_to(&a, t, j, why, why_len);
+	status = explain_to(&a, t, j, NULL, why, why_len);
 	if (status) {
 		fprintf(t, "latscope: %s\n", why);
 	}
@@ -313,6 +318,21 @@ int cli_explain_snapshot(const char *dir, char *why, size_t why_len)
 		status = CLI_EXIT_FAILURE;
 	}
 	return status;
+}
+
+void cli_explain_html(struct lat_html *h, const char *dir)
+{
+	struct xp_args a = {.trace = dir};
+	struct lat_xp_trigger trig;
+	char why[1024];
+
+	if (lat_xp_trigger_read(dir, &trig) != 0) {
+		return; /* not a triggered snapshot */
+	}
+	if (explain_to(&a, NULL, NULL, h, why, sizeof(why)) != CLI_EXIT_OK) {
+		lat_html_section(h, "explain", "Why this event was slow", NULL);
+		lat_html_para(h, "warn", why);
+	}
 }
 
 int cmd_explain(int argc, char **argv)
@@ -324,7 +344,8 @@ int cmd_explain(int argc, char **argv)
 	if (status >= 0) {
 		return status;
 	}
-	status = explain_to(&a, a.json ? NULL : stdout, a.json ? stdout : NULL, why, sizeof(why));
+	status =
+	    explain_to(&a, a.json ? NULL : stdout, a.json ? stdout : NULL, NULL, why, sizeof(why));
 	if (status == CLI_EXIT_USAGE) {
 		return cli_usage_error("explain", "%s", why);
 	}

@@ -1464,6 +1464,7 @@ static int report_trace(struct lat_html *h, const char *path, struct lat_ctf_sou
 		}
 	}
 	free(ctx);
+	cli_explain_html(h, path); /* a flight-recorder snapshot: why its trigger's event was slow */
 	return 0;
 }
 

@@ -137,6 +137,12 @@ ok $? "explain SNAPSHOT (no --tid): the trigger's event" || diag "$(cat "$TMP/er
 r=$(check "$TMP/trig.json" "j['event']['tracker'] == 'syscall'" "j['event']['tid'] == 4001" \
 	"j['event']['duration_ns'] == 74000000" "top('preempted')['ns'] == 3870000")
 is "$r" ok "...the same explanation, with its tracker"
+"$LATSCOPE" report "$S" -o "$TMP/report.html" 2>"$TMP/err"
+ok $? "latscope report on the snapshot" || diag "$(cat "$TMP/err")"
+like "$(grep -c 'id="explain"' "$TMP/report.html")" "^1$" "...has the section explaining its trigger"
+like "$(grep -o 'class="chart timeline" data-points="[0-9]*"' "$TMP/report.html")" 'data-points="22"$' \
+	"...with a timeline of the 22 intervals of the critical path"
+like "$(cat "$TMP/report.html")" "client \(4001\) took 74\.000ms \(a syscall event\): 20\.000ms" "...and the summary"
 "$LATSCOPE" explain --json "$S/kernel" >"$TMP/trig2.json" 2>&1
 r=$(check "$TMP/trig2.json" "j['event']['tracker'] == 'syscall'")
 is "$r" ok "...also given the snapshot's kernel/ folder"
