@@ -156,6 +156,34 @@ else
 	skip 2 "babeltrace2 missing"
 fi
 
+# the real basic-kernel-analysis trace (LTTng 2.x, no hrtimer events): a shell's wait4() on a
+# sub-shell waiting for ping, whose poll() waits for its timeout; sleep's nanosleep; dd running
+BASIC=$SHARED_TRACES/basic-kernel-analysis
+if [ -d "$BASIC" ]; then
+	for name in bash ping sleep dd; do
+		tid=$("$LATSCOPE" critical-path --json --procname $name "$BASIC" 2>/dev/null |
+			/usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["tid"])')
+		"$LATSCOPE" explain --json --tid "$tid" "$BASIC" >"$TMP/basic-$name.json" 2>"$TMP/err"
+		ok $? "basic-kernel-analysis: explain the first $name ($tid)" || diag "$(cat "$TMP/err")"
+	done
+	r=$(check "$TMP/basic-ping.json" "top('blocked', 'timer')['syscalls'][0]['name'] == 'poll'" \
+		"top('blocked', 'timer')['timeout_ns'] == 973000000" "top('blocked', 'timer')['timed_out']" \
+		"top('blocked', 'network')['syscalls'][0]['name'] == 'recvmsg'" \
+		"sum(i['ns'] for i in j['breakdown']) == j['event']['duration_ns']")
+	is "$r" ok "ping: poll() on its 973 ms timeout (from the entry's timeout_msecs), recvmsg() on the network"
+	r=$(check "$TMP/basic-bash.json" "top('blocked', 'task')['syscalls'][0]['name'] == 'wait4'" \
+		"sub(top('blocked', 'task'), 'blocked', 'task')['tasks'][0]['comm'] == 'ping'" \
+		"sum(i['ns'] for i in j['breakdown']) == j['event']['duration_ns']")
+	is "$r" ok "bash: wait4() on a sub-shell, itself in wait4() on ping (two waits down)"
+	r=$(check "$TMP/basic-sleep.json" "top('blocked', 'timer')['ns'] >= 0.99 * j['event']['duration_ns']")
+	is "$r" ok "sleep: its nanosleep on a timer (told from the call: no hrtimer events)"
+	r=$(check "$TMP/basic-dd.json" "top('running')['kernel_ns'] > 0.9 * top('running')['ns']" \
+		"top('running')['syscalls'][0]['name'] == 'read'")
+	is "$r" ok "dd: running, in the kernel, mostly in read()"
+else
+	skip 8 "no $BASIC (SHARED_TRACES)"
+fi
+
 # errors: one line, exit 1 (bad input) or 2 (usage)
 out=$("$LATSCOPE" explain "$S" 2>&1)
 is "$?" 1 "no --tid and no trigger.txt: exit 1"
