@@ -395,10 +395,14 @@ static const struct wake_rec *wake_at(const struct xtask *t, int64_t ts)
 static int explain_task(struct ctx *c, int32_t tid, int64_t b, int64_t e, uint32_t rec,
 			struct lat_xp_item *parent);
 
-/* A request of the task: inserted or issued in its context. */
+/*
+ * A request of the task: inserted in its context (the submitter) or, when the trace has no
+ * insert for it, issued there (blk-mq also dispatches other tasks' queued requests from the
+ * context of whoever runs the queue: an issue alone names the submitter only without an insert).
+ */
 static bool own_request(const struct block_rec *r, int32_t tid)
 {
-	return r->tid == tid || r->issue_tid == tid;
+	return r->insert_ts >= 0 ? r->tid == tid : r->issue_tid == tid;
 }
 
 static int disk_requests(struct ctx *c, struct lat_xp_item *it, int32_t tid, int64_t b, int64_t e)

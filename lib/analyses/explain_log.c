@@ -434,7 +434,9 @@ static int on_block(struct lat_explain *x, const struct lat_kevent *ev,
 		*r = x->pending[--x->npending];
 		return 0;
 	}
-	if (!r || (!insert && r->issue_ts >= 0)) {
+	/* a request issued again (requeued: the device was busy) keeps its first submitter and
+	   insert; its service time is from its last issue */
+	if (!r) {
 		r = pending_add(x, dev, sector);
 		if (!r) {
 			return -ENOMEM;
@@ -443,8 +445,10 @@ static int on_block(struct lat_explain *x, const struct lat_kevent *ev,
 	if (insert) {
 		int64_t v;
 
-		r->insert_ts = ev->ts;
-		if (raw_int(x, ev, XF_TID, &v, &err)) {
+		if (r->insert_ts < 0) {
+			r->insert_ts = ev->ts;
+		}
+		if (r->tid <= 0 && raw_int(x, ev, XF_TID, &v, &err)) {
 			r->tid = (int32_t)v;
 		}
 		if (raw_int(x, ev, XF_NR_SECTOR, &v, &err)) {
@@ -454,7 +458,9 @@ static int on_block(struct lat_explain *x, const struct lat_kevent *ev,
 	}
 	r->issue_ts = ev->ts;
 	r->nr_sector = ev->block.nr_sector;
-	r->issue_tid = ev->block.tid > 0 ? ev->block.tid : LAT_NO_TID;
+	if (r->issue_tid <= 0) {
+		r->issue_tid = ev->block.tid > 0 ? ev->block.tid : LAT_NO_TID;
+	}
 	return 0;
 }
 

@@ -2,7 +2,7 @@
  *
  *   explain_wk pipe MS         xp_reader reads a pipe; xp_writer sleeps MS then writes it
  *   explain_wk hogs MS CPU     xp_worker spins MS of CPU time on CPU, beside xp_hog1 and xp_hog2
- *   explain_wk dio FILE N      xp_dio: N O_DIRECT reads of 4 KiB at distinct offsets of FILE
+ *   explain_wk dio FILE N KB   xp_dio: N O_DIRECT reads of KB KiB at distinct offsets of FILE
  *   explain_wk tcp MS          xp_client's request to xp_server (127.0.0.1), answered after MS
  *   explain_wk futex MS        xp_waiter locks a mutex xp_holder holds while it sleeps MS
  *   explain_wk udp MS          xp_query sends a UDP query to a local port nobody answers, then
@@ -221,24 +221,24 @@ static int do_hogs(long ms, int cpu)
 	return 0;
 }
 
-static int do_dio(const char *file, long n)
+static int do_dio(const char *file, long n, long size)
 {
 	void *buf;
 	int fd;
 	int64_t b, e, m0, m1;
 
 	name("xp_dio");
-	if (posix_memalign(&buf, 4096, 4096)) {
+	if (size < 4096 || size % 4096 || posix_memalign(&buf, 4096, (size_t)size)) {
 		return 1;
 	}
-	memset(buf, 0x5a, 4096);
+	memset(buf, 0x5a, (size_t)size);
 	fd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_DIRECT, 0600);
 	if (fd < 0) {
 		perror(file);
 		return 1;
 	}
 	for (long i = 0; i < n * 2; i++) { /* written once: reads then come from the disk */
-		if (pwrite(fd, buf, 4096, i * 4096) != 4096) {
+		if (pwrite(fd, buf, (size_t)size, i * size) != size) {
 			perror("pwrite");
 			return 1;
 		}
@@ -248,7 +248,7 @@ static int do_dio(const char *file, long n)
 	b = now(CLOCK_MONOTONIC);
 	m0 = now(CLOCK_MONOTONIC);
 	for (long i = 0; i < n; i++) { /* every other block: no two reads merge */
-		if (pread(fd, buf, 4096, (n * 2 - 1 - 2 * i) * 4096) != 4096) {
+		if (pread(fd, buf, (size_t)size, (n * 2 - 1 - 2 * i) * size) != size) {
 			perror("pread");
 			return 1;
 		}
@@ -256,8 +256,8 @@ static int do_dio(const char *file, long n)
 	m1 = now(CLOCK_MONOTONIC);
 	e = now(CLOCK_MONOTONIC);
 	close(fd);
-	printf("tid=%d begin=%lld end=%lld wall=%lld reads=%ld\n", tid(), (long long)b,
-	       (long long)e, (long long)(m1 - m0), n);
+	printf("tid=%d begin=%lld end=%lld wall=%lld reads=%ld size=%ld\n", tid(), (long long)b,
+	       (long long)e, (long long)(m1 - m0), n, size);
 	return 0;
 }
 
@@ -409,8 +409,8 @@ int main(int argc, char **argv)
 	if (argc == 4 && strcmp(argv[1], "hogs") == 0) {
 		return do_hogs(atol(argv[2]), atoi(argv[3]));
 	}
-	if (argc == 4 && strcmp(argv[1], "dio") == 0) {
-		return do_dio(argv[2], atol(argv[3]));
+	if (argc == 5 && strcmp(argv[1], "dio") == 0) {
+		return do_dio(argv[2], atol(argv[3]), atol(argv[4]) * 1024);
 	}
 	if (argc == 3 && strcmp(argv[1], "tcp") == 0) {
 		return do_tcp(atol(argv[2]));

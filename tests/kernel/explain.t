@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # explain.t: latscope explain on real workloads recorded with latscope record (eBPF) on this
 # machine, each with a known cause it measures itself (tests/helpers/explain_wk.c): a reader on a
-# pipe whose writer sleeps 100 ms; a worker pinned beside two CPU hogs; O_DIRECT reads; a client
+# pipe whose writer sleeps 100 ms; a worker pinned beside two CPU hogs; O_DIRECT reads of 1 MiB; a client
 # whose local server answers after 200 ms; a futex held by a sleeping thread; a UDP query nobody
 # answers, polled with a 300 ms timeout. The figures are checked within 1 % of the workload's own
 # (the trace has no hrtimer events: timers are told from the system calls).
@@ -19,7 +19,7 @@ start_record rec --events sched,irq,syscall,block,net || skip_all "latscope reco
 	"$WK" futex 100 >"$TMP/futex.out" &&
 	"$WK" udp 300 >"$TMP/udp.out" &&
 	"$WK" hogs 60 1 >"$TMP/hogs.out" &&
-	"$WK" dio "$TMP/dio.dat" 32 >"$TMP/dio.out"
+	"$WK" dio "$TMP/dio.dat" 16 1024 >"$TMP/dio.out"
 ok $? "the six workloads ran under latscope record" || diag "$(cat "$TMP"/*.out)"
 sleep 0.1
 stop_record
@@ -178,11 +178,13 @@ diag "$(cat "$TMP/hogs.sum")"
 
 # O_DIRECT reads: the disk, with the requests
 explain_of dio
-r=$(check dio "show(j['io'], top('blocked', 'disk').get('requests'))" "j['io']['requests'] >= w['reads']" "j['io']['bytes'] >= 4096 * w['reads']" \
-	"0.5 * w['reads'] <= top('blocked', 'disk')['requests'] <= j['io']['requests']" \
+r=$(check dio "show(j['io'], top('blocked', 'disk').get('requests'))" \
+	"j['io']['requests'] >= w['reads']" "j['io']['bytes'] == w['size'] * w['reads']" \
+	"top('blocked', 'disk')['ns'] >= 0.5 * (dur - top('preempted')['ns'])" \
+	"0 < top('blocked', 'disk')['requests'] <= j['io']['requests']" \
 	"top('blocked', 'disk')['device'] != ''" \
 	"top('blocked', 'disk')['service_ns'] > 0" 2>"$TMP/dio.sum")
-is "$r" ok "dio: its $(sed 's/.*reads=//' "$TMP/dio.out") requests of 4 KiB counted (and any metadata read it caused); blocked on the disk on most (the rest completed while it could not run)"
+is "$r" ok "dio: its $(sed 's/.*reads=\([0-9]*\).*/\1/' "$TMP/dio.out") reads of 1 MiB: their requests (one or more a read) and exactly their bytes counted; most of the time it could run, blocked on the disk"
 diag "$(cat "$TMP/dio.sum")"
 
 # what critical-path says on the same trace (the peer): the same waits, no causes added up
