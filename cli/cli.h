@@ -3,6 +3,7 @@
 #define LATSCOPE_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Exit codes, documented in latscope(1). */
 enum {
@@ -40,5 +41,11 @@ int cmd_record(int argc, char **argv);
 int cmd_sync(int argc, char **argv);   /* cli/sync.c */
 int cmd_vm(int argc, char **argv);     /* cli/vm.c */
 int cmd_critical_path(int argc, char **argv); /* cli/critical_path.c */
+int cmd_explain(int argc, char **argv);       /* cli/explain.c */
+/* Writes DIR/explain.txt and DIR/explain.json for a snapshot's trigger; 0 or a status (why). */
+int cli_explain_snapshot(const char *dir, char *why, size_t why_len);
+/* A report's section explaining a snapshot's trigger (nothing when DIR has no trigger.txt). */
+struct lat_html;
+void cli_explain_html(struct lat_html *h, const char *dir);
 
 #endif /* LATSCOPE_CLI_H */

@@ -16,10 +16,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "latscope/agent.h"
+#include "outputs/explain_trigger.h"
 #include "sources/record.h"
 #include "util/ctlsock.h"
 #include "util/units.h"
@@ -85,6 +87,8 @@ static void usage(FILE *out)
 	    "      --snapshot-interval DURATION\n"
 	    "                            at most one triggered snapshot per DURATION (default\n"
 	    "                            10s, 0: no limit); triggers in between are counted\n"
+	    "      --explain             write explain.txt and explain.json (latscope explain of\n"
+	    "                            the trigger's event) into each triggered snapshot\n"
 	    "      --socket PATH         control socket for `latscope ctl snapshot` (default\n"
 	    "                            " LAT_TRACK_SOCKET_DIR "/record-PID.sock)\n",
 	    lat_record_event_names());
@@ -100,6 +104,7 @@ enum {
 	OPT_INTERVAL,
 	OPT_SOCKET,
 	OPT_FLIGHT_RINGS,
+	OPT_EXPLAIN,
 };
 
 static const struct option long_options[] = {
@@ -119,6 +124,7 @@ static const struct option long_options[] = {
     {"snapshot-interval", required_argument, NULL, OPT_INTERVAL},
     {"socket", required_argument, NULL, OPT_SOCKET},
     {"flight-rings", required_argument, NULL, OPT_FLIGHT_RINGS},
+    {"explain", no_argument, NULL, OPT_EXPLAIN},
     {NULL, 0, NULL, 0},
 };
 
@@ -157,6 +163,9 @@ struct flight_run {
 	uint64_t snapshots, failed;
 	uint64_t app_events, app_bad;
 	unsigned seq;
+	/* the event of the pending trigger, written beside the snapshot's kernel/ (explain) */
+	struct lat_xp_trigger next_trig, pending_trig;
+	bool has_next_trig, has_pending_trig, explain;
 };
 
 static uint64_t now_ns(void)
@@ -165,6 +174,92 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* --- the trigger's event beside a snapshot, and its explanation (latscope explain) --------- */
+
+/* The event a trigger reported (CLOCK_MONOTONIC ns), for the snapshot it may cause. */
+static void note_trigger(struct flight_run *run, const char *tracker, int32_t tid, const char *comm,
+			 uint64_t start_ns, uint64_t delay_ns)
+{
+	struct lat_xp_trigger *t = &run->next_trig;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->tracker, sizeof(t->tracker), "%s", tracker);
+	snprintf(t->comm, sizeof(t->comm), "%s", comm);
+	t->tid = tid;
+	t->start_ns = (int64_t)start_ns;
+	t->delay_ns = (int64_t)delay_ns;
+	t->end_ns = t->start_ns + t->delay_ns;
+	run->has_next_trig = tid > 0 && delay_ns > 0;
+}
+
+/* The trace clock's offset from the epoch (ns), from the snapshot's metadata; 0 if unreadable. */
+static int64_t snapshot_clock_offset(const char *path)
+{
+	char file[PATH_MAX], line[256];
+	long long offset = 0;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s/kernel/metadata", path);
+	f = fopen(file, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " offset = %lld;", &offset) == 1) {
+			break;
+		}
+	}
+	if (f) {
+		fclose(f);
+	}
+	return offset;
+}
+
+/*
+ * After a snapshot: its trigger's event in path/trigger.txt (on the trace's clock) and, with
+ * --explain, explain.txt and explain.json, computed in a detached child so that the recorder
+ * keeps draining its rings meanwhile.
+ */
+static void snapshot_explain(struct flight_run *run, const char *path, bool triggered)
+{
+	struct lat_xp_trigger t = run->pending_trig;
+	int64_t offset = snapshot_clock_offset(path);
+	pid_t child;
+	int err;
+
+	if (!triggered || !run->has_pending_trig) {
+		return;
+	}
+	run->has_pending_trig = false;
+	t.start_ns += offset;
+	t.end_ns += offset;
+	err = offset ? lat_xp_trigger_write(path, &t) : -EINVAL;
+	if (err) {
+		cli_error("record: %s/%s: %s", path, LAT_XP_TRIGGER_FILE,
+			  offset ? strerror(-err) : "no clock offset in the snapshot's metadata");
+		return;
+	}
+	if (!run->explain) {
+		return;
+	}
+	child = fork();
+	if (child == 0) {
+		/* the grandchild explains: nobody waits for it, and it holds no probe open */
+		if (fork() == 0) {
+			char why[1024];
+
+			close_range(3, ~0u, 0);
+			if (nice(10) == -1) {
+				/* still explained, at the same priority */
+			}
+			_exit(cli_explain_snapshot(path, why, sizeof(why)) ? 1 : 0);
+		}
+		_exit(0);
+	}
+	if (child > 0) {
+		waitpid(child, NULL, 0);
+	} else {
+		cli_error("record: %s: explain: %s", path, strerror(errno));
+	}
 }
 
 /* --- snapshots and triggers ----------------------------------------------------------------- */
@@ -202,6 +297,7 @@ static int take_snapshot(struct flight_run *run, const char *reason, char *path,
 		fputc('\n', stderr);
 	}
 	run->suppressed_since = 0;
+	snapshot_explain(run, path, reason == run->pending_reason);
 	return 0;
 }
 
@@ -229,6 +325,8 @@ static void fire(struct flight_run *run, const char *reason)
 	run->pending_at = now + TRIGGER_DELAY_NS;
 	run->last_ns = now;
 	snprintf(run->pending_reason, sizeof(run->pending_reason), "%s", reason);
+	run->pending_trig = run->next_trig;
+	run->has_pending_trig = run->has_next_trig;
 }
 
 static int on_trigger(void *ctx, void *data, size_t size)
@@ -257,6 +355,7 @@ static int on_trigger(void *ctx, void *data, size_t size)
 		used += (size_t)snprintf(reason + used, sizeof(reason) - used, " %s=%s",
 					 fields[i].name, fields[i].value);
 	}
+	note_trigger(tr->run, tr->tracker->name, hdr->tid, comm, hdr->start_ns, hdr->delay_ns);
 	fire(tr->run, reason);
 	return 0;
 }
@@ -424,6 +523,8 @@ static void apps_drain(struct flight_run *run)
 			 "application event: pid=%u tid=%u %s%s%s delay=%s%s%s", msg.pid, msg.tid,
 			 msg.name, msg.label[0] ? " label=" : "", msg.label, delay,
 			 msg.detail[0] ? " detail=" : "", msg.detail);
+		note_trigger(run, "app", (int32_t)msg.tid, "", now_ns() - msg.value_ns,
+			     msg.value_ns);
 		fire(run, reason);
 	}
 }
@@ -841,6 +942,10 @@ int cmd_record(int argc, char **argv)
 				    "record", "record: --snapshot-interval: invalid '%s'", optarg);
 			}
 			flight_only = "--snapshot-interval";
+			break;
+		case OPT_EXPLAIN:
+			run.explain = true;
+			flight_only = "--explain";
 			break;
 		case OPT_SOCKET:
 			if (!*optarg ||

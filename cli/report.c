@@ -1464,6 +1464,8 @@ static int report_trace(struct lat_html *h, const char *path, struct lat_ctf_sou
 		}
 	}
 	free(ctx);
+	/* a flight-recorder snapshot: why its trigger's event was slow */
+	cli_explain_html(h, path);
 	return 0;
 }
 
