@@ -1,5 +1,7 @@
 /* sync_read.c: the TCP segments of a CTF trace (no muxer), and corrected copies of traces. */
 #include "analyses/sync.h"
+#include "sources/ctf.h"
+#include "sources/ctf_check.h"
 
 #include <babeltrace2/babeltrace.h>
 #include <dirent.h>
@@ -380,25 +382,31 @@ static bt_graph_simple_sink_component_consume_func_status sink_consume(bt_messag
 			 : BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
 }
 
-/* One line from babeltrace2's error cause chain (the deepest cause says most). */
+/* One line from babeltrace2's error cause chain (lat_ctf_bt_error_text()). */
 static void take_bt_error(char *err, size_t len, const char *what)
 {
-	const bt_error *e = bt_current_thread_take_error();
-	const char *msg = NULL;
+	char text[400];
 
-	if (e && bt_error_get_cause_count(e) > 0) {
-		msg = bt_error_cause_get_message(
-		    bt_error_borrow_cause_by_index(e, bt_error_get_cause_count(e) - 1));
-	}
-	say(err, len, "%s%s%s", what, msg ? ": " : "", msg ? msg : "");
-	for (char *p = err; p && *p; p++) {
-		if (*p == '\n') {
-			*p = ' ';
+	lat_ctf_bt_error_text(text, sizeof(text));
+	say(err, len, "%s%s%s", what, text[0] ? ": " : "", text);
+}
+
+/*
+ * What libbabeltrace2 2.0.4 hangs or aborts on, checked before it reads: every metadata file
+ * (lat_ctf_metadata_check_file()).
+ */
+static int check_dirs(const struct dirs *dirs, char *err, size_t err_len)
+{
+	for (int i = 0; i < dirs->n; i++) {
+		struct lat_ctf_metadata md;
+		int ret = lat_ctf_metadata_check_file(dirs->v[i], &md, err, err_len);
+
+		if (ret) {
+			return ret == -ENOMEM ? ret : -EINVAL;
 		}
+		lat_ctf_metadata_fini(&md);
 	}
-	if (e) {
-		bt_error_release(e);
-	}
+	return 0;
 }
 
 static const bt_component_class_source *fs_class(const bt_plugin **plugin)
@@ -438,6 +446,10 @@ int lat_sync_read_trace(struct lat_sync *s, uint32_t index, const char *path,
 		return -ENODATA;
 	}
 	info->ntraces = (uint32_t)dirs.n;
+	ret = check_dirs(&dirs, err, err_len);
+	if (ret) {
+		goto out;
+	}
 	cls = fs_class(&plugin);
 	if (!cls) {
 		say(err, err_len, "babeltrace2's ctf plugin is not installed");
@@ -464,6 +476,12 @@ int lat_sync_read_trace(struct lat_sync *s, uint32_t index, const char *path,
 					  &src) != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
 		take_bt_error(err, err_len, "babeltrace2 cannot read the trace");
 		ret = -EINVAL;
+		goto out;
+	}
+	if (bt_component_source_get_output_port_count(src) == 0) {
+		/* no sink would be added: babeltrace2 aborts running a graph without one */
+		say(err, err_len, "no data stream (every stream file is empty)");
+		ret = -ENODATA;
 		goto out;
 	}
 	/*
@@ -782,6 +800,10 @@ int lat_sync_write_trace(const char *path, const char *outdir, long double slope
 	if (ret || !dirs.n) {
 		say(err, err_len, "%s: no CTF trace found there", path);
 		return ret ? ret : -ENODATA;
+	}
+	ret = check_dirs(&dirs, err, err_len);
+	if (ret) {
+		goto out;
 	}
 	cls = fs_class(&plugin);
 	if (!cls) {
