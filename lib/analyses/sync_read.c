@@ -270,6 +270,15 @@ static void read_event(struct reader *r, const bt_message *msg)
 	}
 	cs = bt_message_event_borrow_default_clock_snapshot_const(msg);
 	if (bt_clock_snapshot_get_ns_from_origin(cs, &ns)) {
+		/* the failure left an error on the thread: the next call into babeltrace2 would
+		   abort (a precondition) if it stayed */
+		const char *name = bt_stream_get_name(bt_event_borrow_stream_const(event));
+
+		bt_current_thread_clear_error();
+		say(r->error, sizeof(r->error),
+		    "an event's timestamp is more than 2^63 ns from the epoch (stream %s)",
+		    name ? name : "?");
+		r->status = -ERANGE;
 		return;
 	}
 	if (!r->info->events++ || ns < r->info->begin) {
@@ -517,7 +526,8 @@ int lat_sync_read_trace(struct lat_sync *s, uint32_t index, const char *path,
 		}
 		if (r.status) {
 			ret = r.status;
-			say(err, err_len, "%s", strerror(-ret));
+			bt_current_thread_clear_error();
+			say(err, err_len, "%s", r.error[0] ? r.error : strerror(-ret));
 		} else {
 			take_bt_error(err, err_len, "babeltrace2 cannot read the trace");
 			ret = -EINVAL;

@@ -1062,8 +1062,16 @@ static int handle_event(struct lat_ctf_source *src, const bt_message *msg)
 		}
 	}
 	cs = bt_message_event_borrow_default_clock_snapshot_const(msg);
-	if (bt_clock_snapshot_get_ns_from_origin(cs, &ns) ||
-	    (src->intersect && (ns < src->inter_begin || ns > src->inter_end))) {
+	if (bt_clock_snapshot_get_ns_from_origin(cs, &ns)) {
+		/* clear the error it left: babeltrace2's next call would abort otherwise */
+		const char *name = bt_stream_get_name(bt_event_borrow_stream_const(event));
+
+		bt_current_thread_clear_error();
+		set_error(src, "an event's timestamp is more than 2^63 ns from the epoch (%s)",
+			  name ? name : "?");
+		return -ERANGE;
+	}
+	if (src->intersect && (ns < src->inter_begin || ns > src->inter_end)) {
 		src->stats.skipped++;
 		return 0;
 	}
@@ -1163,8 +1171,11 @@ static void note_loss(struct lat_ctf_source *src, const bt_message *msg, bool pa
 		e = bt_message_discarded_events_borrow_end_default_clock_snapshot_const(msg);
 	}
 	if (b && e) {
-		bt_clock_snapshot_get_ns_from_origin(b, &loss->begin);
-		bt_clock_snapshot_get_ns_from_origin(e, &loss->end);
+		if (bt_clock_snapshot_get_ns_from_origin(b, &loss->begin) ||
+		    bt_clock_snapshot_get_ns_from_origin(e, &loss->end)) {
+			bt_current_thread_clear_error(); /* the range is unknown: 0, 0 */
+			loss->begin = loss->end = 0;
+		}
 	}
 }
 
