@@ -402,7 +402,7 @@ static void take_bt_error(char *err, size_t len, const char *what)
 
 /*
  * What libbabeltrace2 2.0.4 hangs or aborts on, checked before it reads: every metadata file
- * (lat_ctf_metadata_check_file()).
+ * (lat_ctf_metadata_check_file()) and the packet sizes of every stream (lat_ctf_check_streams()).
  */
 static int check_dirs(const struct dirs *dirs, char *err, size_t err_len)
 {
@@ -410,10 +410,13 @@ static int check_dirs(const struct dirs *dirs, char *err, size_t err_len)
 		struct lat_ctf_metadata md;
 		int ret = lat_ctf_metadata_check_file(dirs->v[i], &md, err, err_len);
 
+		if (!ret) {
+			lat_ctf_metadata_fini(&md);
+			ret = lat_ctf_check_streams(dirs->v[i], &md.layout, err, err_len);
+		}
 		if (ret) {
 			return ret == -ENOMEM ? ret : -EINVAL;
 		}
-		lat_ctf_metadata_fini(&md);
 	}
 	return 0;
 }

@@ -1458,8 +1458,9 @@ out:
 
 /*
  * Checks what libbabeltrace2 2.0.4 hangs or aborts on before it reads the traces: each
- * metadata file (lat_ctf_metadata_check()), and that some stream file holds data (a graph
- * without a stream has no sink: babeltrace2 aborts).
+ * metadata file (lat_ctf_metadata_check()), the packet sizes of each stream file
+ * (lat_ctf_check_streams()), and that some stream file holds data (a graph without a stream
+ * has no sink: babeltrace2 aborts).
  */
 static int check_traces(struct lat_ctf_source *src)
 {
@@ -1473,11 +1474,14 @@ static int check_traces(struct lat_ctf_source *src)
 		DIR *d;
 
 		ret = lat_ctf_metadata_check_file(src->dirs[i], &md, err, sizeof(err));
+		if (!ret) {
+			lat_ctf_metadata_fini(&md);
+			ret = lat_ctf_check_streams(src->dirs[i], &md.layout, err, sizeof(err));
+		}
 		if (ret) {
 			set_error(src, "%s", ret == -ENOMEM ? strerror(ENOMEM) : err);
 			return ret == -ENOMEM ? ret : -EINVAL;
 		}
-		lat_ctf_metadata_fini(&md);
 		d = opendir(src->dirs[i]);
 		while (d && !any_data && (entry = readdir(d))) {
 			char path[PATH_MAX];

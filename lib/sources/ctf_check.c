@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <dirent.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1132,9 +1133,14 @@ static uint64_t read_field(const unsigned char *packet, const struct lat_ctf_fie
 	return get_uint(packet + f->offset_bits / 8, f->size_bits / 8, f->big_endian);
 }
 
-/* Every packet of the stream file, read with the layout: count, or a negative errno. */
+/*
+ * Every packet of the stream file, read with the layout: count, or a negative errno: -EBADMSG
+ * for a packet babeltrace2 would loop on or misread (sizes 0, below the header, not whole
+ * bytes, content above the packet; `why` says which), -EINVAL for a file cut short (which
+ * babeltrace2 reports itself).
+ */
 static int64_t walk_packets(const char *path, const struct lat_ctf_layout *layout,
-			    struct packet_info **out)
+			    struct packet_info **out, char *why, size_t why_len)
 {
 	size_t need = (layout->context_end_bits + 7) / 8, cap = 0;
 	struct packet_info *packets = NULL;
@@ -1170,7 +1176,15 @@ static int64_t walk_packets(const char *path, const struct lat_ctf_layout *layou
 		pi.begin = read_field(buf, &layout->timestamp_begin);
 		pi.end = read_field(buf, &layout->timestamp_end);
 		if (pi.packet_size < need * 8 || pi.packet_size % 8 ||
-		    pi.packet_size / 8 > (uint64_t)st.st_size - off) {
+		    pi.content_size > pi.packet_size || pi.content_size < need * 8) {
+			say(why, why_len,
+			    "packet %" PRId64 " at byte %" PRIu64 ": bad sizes (content %" PRIu64
+			    " bits, packet %" PRIu64 " bits, its header and context %zu bits)",
+			    count, off, pi.content_size, pi.packet_size, need * 8);
+			count = -EBADMSG;
+			break;
+		}
+		if (pi.packet_size / 8 > (uint64_t)st.st_size - off) {
 			count = -EINVAL;
 			break;
 		}
@@ -1271,7 +1285,7 @@ int lat_ctf_stream_range(const char *dir, const char *name, const struct lat_ctf
 	}
 	if (layout->known) {
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		npackets = walk_packets(path, layout, &packets);
+		npackets = walk_packets(path, layout, &packets, NULL, 0);
 	}
 	if (npackets < 0) { /* the packets cannot be read here: the index as it is */
 		ret = nentries > 0 ? 2 : nentries == 0 ? -ENODATA : (int)nentries;
@@ -1336,5 +1350,40 @@ int lat_ctf_stream_range(const char *dir, const char *name, const struct lat_ctf
 out:
 	free(packets);
 	free(entries);
+	return ret;
+}
+
+int lat_ctf_check_streams(const char *dir, const struct lat_ctf_layout *layout, char *err,
+			  size_t err_len)
+{
+	struct dirent *entry;
+	int ret = 0;
+	DIR *d;
+
+	if (!layout->known) {
+		return 0;
+	}
+	d = opendir(dir);
+	if (!d) {
+		return 0;
+	}
+	while (!ret && (entry = readdir(d))) {
+		struct packet_info *packets = NULL;
+		char path[PATH_MAX], why[256] = "";
+		struct stat st;
+
+		if (entry->d_name[0] == '.' || strcmp(entry->d_name, "metadata") == 0 ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name) >=
+			(int)sizeof(path) ||
+		    stat(path, &st) || !S_ISREG(st.st_mode)) {
+			continue;
+		}
+		if (walk_packets(path, layout, &packets, why, sizeof(why)) == -EBADMSG) {
+			say(err, err_len, "%s: %s", path, why);
+			ret = -EINVAL;
+		}
+		free(packets);
+	}
+	closedir(d);
 	return ret;
 }

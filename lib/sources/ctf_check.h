@@ -79,4 +79,14 @@ bool lat_ctf_clock_to_ns(const struct lat_ctf_clock *clock, uint64_t cycles, int
 int lat_ctf_stream_range(const char *dir, const char *name, const struct lat_ctf_layout *layout,
 			 uint64_t *begin, uint64_t *end, char *note, size_t note_len);
 
+/*
+ * Walks the packets of every stream file of DIR with the layout (nothing when it is unknown):
+ * a packet whose packet_size is 0 (babeltrace2 2.0.4 loops forever indexing it), below its
+ * header and context, not whole bytes, or smaller than its content_size is refused: -EINVAL,
+ * err naming the file, the packet and its byte offset. A file cut short is left to
+ * babeltrace2, which reports it.
+ */
+int lat_ctf_check_streams(const char *dir, const struct lat_ctf_layout *layout, char *err,
+			  size_t err_len);
+
 #endif /* LATSCOPE_SOURCES_CTF_CHECK_H */

@@ -19,6 +19,8 @@ KIND is one of:
   index-timestamp     the first index entry's timestamp_begin of the first stream moved by
                       1.5 s (the packets are unchanged)
   index-garbage       the first stream's index file overwritten by bytes that are no index
+  stream-zero-size    the second packet of the first stream says its sizes are 0 (babeltrace2
+                      loops forever indexing it; found by tests/fuzz/ctf_trace.c)
   first-discarded     the first packet of the first stream says 5 events were discarded
                       (before it: a loss babeltrace2 gives no count for)
   mutate              SEED: a few random byte flips in one file, or a truncation, chosen by
@@ -150,6 +152,13 @@ def main():
         else:
             idx = bytearray(random.Random(seed).randbytes(len(idx)))
         write(ipath, idx)
+    elif kind == 'stream-zero-size':
+        spath = os.path.join(trace, streams(trace)[0])
+        data = read(spath)
+        ps, = struct.unpack_from('<Q', data, 48)
+        off = ps // 8 if ps // 8 + 64 <= len(data) else 0
+        struct.pack_into('<QQ', data, off + 40, 0, 0)
+        write(spath, data)
     elif kind == 'first-discarded':
         spath = os.path.join(trace, streams(trace)[0])
         data = read(spath)

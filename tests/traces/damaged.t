@@ -95,6 +95,10 @@ expect_error "clock offset (cycles) near INT64_MAX" "$t" "Cannot convert clock c
 t=$(damaged ts_overflow "$BUG" mutate 130)
 expect_error "an event timestamp beyond 2^63 ns" "$t" "(more than 2\^63 ns from the epoch \(stream .*/kernel/channel0_2\)|overflows the signed 64-bit integer range)"
 
+# a stream packet of size 0 (found by the ctf_trace fuzzer: babeltrace2 loops indexing it)
+t=$(damaged zero_packet "$GEN" stream-zero-size)
+expect_error "a stream packet of size 0" "$t" "/kernel/channel0_0: packet [01] at byte [0-9]+: bad sizes \(content 0 bits, packet 0 bits"
+
 # --- empty streams: sync used to abort ("Graph has no sink component") ---------------------
 t=$(damaged empty "$GEN" empty-streams)
 expect_error "every stream empty" "$t" "no data stream \(every stream file is empty\)"
@@ -133,6 +137,13 @@ for bin in "${BINARIES[@]}"; do
 	like "$(cat "$TMP/err")" '^latscope: warning: the tracer lost 0 events and 0 packets in .*, and more of unknown count' \
 		"${bin##*/build/} loss of unknown count: in the summary"
 done
+run "$LATSCOPE" analyze periodstats --period 'sw : $evt.$name == "sched_switch"' "$t"
+like "$rc $(cat "$TMP/err")" '^0 latscope: warning: the tracer lost 0 events and 0 packets in .*, and more of unknown count' \
+	"periodstats: the loss of unknown count in its summary"
+ti=$(damaged index_periods "$BASIC" index-timestamp)
+run "$LATSCOPE" analyze periodstats --period 'sw : $evt.$name == "sched_switch"' "$ti"
+like "$rc $(cat "$TMP/err")" '^0 latscope: warning: .*/kernel/index/chan1_0.idx: ' \
+	"periodstats: the corrupt index is said"
 babeltrace2 "$t" 2>&1 >/dev/null | grep -q 'may have discarded events'
 ok $? "the peer (babeltrace2) warns about the same loss"
 
