@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1639,6 +1640,158 @@ bool lat_ctf_source_is_live(const struct lat_ctf_source *src)
 	return src->live;
 }
 
+/* --- naming the stream behind an error of the muxer ---------------------------------------- */
+
+struct diag_stream {
+	char *finding; /* the first stream found wrong writes here (shared) */
+	size_t finding_len;
+	int64_t last;
+	uint64_t events, packets;
+	bool seen;
+};
+
+static bt_graph_simple_sink_component_consume_func_status diag_consume(bt_message_iterator *it,
+								       void *data)
+{
+	struct diag_stream *ds = data;
+	bt_message_array_const msgs;
+	uint64_t count = 0;
+	bool failed = false;
+
+	switch (bt_message_iterator_next(it, &msgs, &count)) {
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_OK:
+		break;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_END:
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_END;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_AGAIN:
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_AGAIN;
+	default:
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
+	}
+	for (uint64_t i = 0; i < count; i++) {
+		const bt_message *msg = msgs[i];
+		const bt_clock_snapshot *cs = NULL;
+		const bt_stream *stream = NULL;
+		const char *what = "event", *name;
+		uint64_t *nth = &ds->events;
+		int64_t ns;
+
+		switch (failed ? BT_MESSAGE_TYPE_STREAM_END : bt_message_get_type(msg)) {
+		case BT_MESSAGE_TYPE_EVENT:
+			stream =
+			    bt_event_borrow_stream_const(bt_message_event_borrow_event_const(msg));
+			if (bt_message_event_borrow_stream_class_default_clock_class_const(msg)) {
+				cs = bt_message_event_borrow_default_clock_snapshot_const(msg);
+			}
+			break;
+		case BT_MESSAGE_TYPE_PACKET_BEGINNING:
+			stream = bt_packet_borrow_stream_const(
+			    bt_message_packet_beginning_borrow_packet_const(msg));
+			if (bt_stream_class_packets_have_beginning_default_clock_snapshot(
+				bt_stream_borrow_class_const(stream))) {
+				cs =
+				    bt_message_packet_beginning_borrow_default_clock_snapshot_const(
+					msg);
+			}
+			what = "packet", nth = &ds->packets;
+			break;
+		case BT_MESSAGE_TYPE_PACKET_END:
+			stream = bt_packet_borrow_stream_const(
+			    bt_message_packet_end_borrow_packet_const(msg));
+			if (bt_stream_class_packets_have_end_default_clock_snapshot(
+				bt_stream_borrow_class_const(stream))) {
+				cs = bt_message_packet_end_borrow_default_clock_snapshot_const(msg);
+			}
+			what = "packet end", nth = &ds->packets;
+			break;
+		default:
+			break;
+		}
+		if (cs) {
+			name = bt_stream_get_name(stream);
+			if (nth == &ds->events || strcmp(what, "packet") == 0) {
+				(*nth)++;
+			}
+			if (bt_clock_snapshot_get_ns_from_origin(cs, &ns)) {
+				bt_current_thread_clear_error();
+				snprintf(ds->finding, ds->finding_len,
+					 "%s: its %s %" PRIu64
+					 " is more than 2^63 ns from the epoch",
+					 name ? name : "?", what, *nth);
+				failed = true;
+			} else if (ds->seen && ns < ds->last) {
+				snprintf(ds->finding, ds->finding_len,
+					 "%s: its %s %" PRIu64 " goes back in time (%" PRId64
+					 " ns after %" PRId64 ")",
+					 name ? name : "?", what, *nth, ns, ds->last);
+				failed = true;
+			}
+			ds->last = ns;
+			ds->seen = true;
+		}
+		bt_message_put_ref(msg);
+	}
+	return failed ? BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR
+		      : BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
+}
+
+/*
+ * After a failed run: reads each stream on its own (no muxer, one sink per stream) and, when
+ * one has an event whose time cannot be converted or goes backwards (what the muxer refuses
+ * without naming the stream), appends the stream and the event to the error.
+ */
+static void diagnose(struct lat_ctf_source *src)
+{
+	const bt_component_class_source *fs_class =
+	    bt_plugin_borrow_source_component_class_by_name_const(src->ctf_plugin, "fs");
+	const bt_component_source *fs = NULL;
+	struct diag_stream *streams = NULL;
+	bt_value *params = make_inputs_params(src);
+	char finding[320] = "";
+	bt_graph *graph = bt_graph_create(0);
+	uint64_t nports;
+
+	if (!fs_class || !params || !graph ||
+	    bt_graph_add_source_component(graph, fs_class, "source", params, BT_LOGGING_LEVEL_NONE,
+					  &fs) != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+		goto out;
+	}
+	nports = bt_component_source_get_output_port_count(fs);
+	streams = calloc(nports ? nports : 1, sizeof(*streams));
+	if (!streams || nports == 0) {
+		goto out;
+	}
+	for (uint64_t i = 0; i < nports; i++) {
+		const bt_component_sink *sink = NULL;
+		char name[32];
+
+		streams[i].finding = finding;
+		streams[i].finding_len = sizeof(finding);
+		snprintf(name, sizeof(name), "diag-%" PRIu64, i);
+		if (bt_graph_add_simple_sink_component(graph, name, NULL, diag_consume, NULL,
+						       &streams[i],
+						       &sink) != BT_GRAPH_ADD_COMPONENT_STATUS_OK ||
+		    bt_graph_connect_ports(
+			graph, bt_component_source_borrow_output_port_by_index_const(fs, i),
+			bt_component_sink_borrow_input_port_by_index_const(sink, 0),
+			NULL) != BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
+			goto out;
+		}
+	}
+	while (bt_graph_run(graph) == BT_GRAPH_RUN_STATUS_AGAIN) {
+	}
+	if (finding[0]) {
+		size_t n = strlen(src->error);
+
+		snprintf(src->error + n, sizeof(src->error) - n, " (%s)", finding);
+	}
+out:
+	bt_current_thread_clear_error();
+	bt_graph_put_ref(graph);
+	bt_value_put_ref(params);
+	free(streams);
+}
+
 int lat_ctf_source_run(struct lat_ctf_source *src, lat_ctf_event_fn fn, void *user)
 {
 	bt_graph_run_status status;
@@ -1661,6 +1814,9 @@ int lat_ctf_source_run(struct lat_ctf_source *src, lat_ctf_event_fn fn, void *us
 	}
 	if (status != BT_GRAPH_RUN_STATUS_OK) {
 		take_bt_error(src, "cannot read the trace");
+		if (status != BT_GRAPH_RUN_STATUS_MEMORY_ERROR && !strstr(src->error, " (/")) {
+			diagnose(src); /* the muxer's errors name no stream: find it */
+		}
 		return status == BT_GRAPH_RUN_STATUS_MEMORY_ERROR ? -ENOMEM : -EIO;
 	}
 	return 0;

@@ -109,6 +109,19 @@ rm -rf "$t" && cp -r "$GEN" "$t"
 printf '\xde\xad\xbe\xef' | dd of="$t/kernel/channel0_1" bs=1 seek=0 conv=notrunc status=none
 expect_error "bad stream packet magic" "$t" "Invalid CTF magic number \(.*/kernel/channel0_1\)"
 
+# the muxer's errors name no stream: the stream and the event are found and said
+t=$(damaged backwards "$GEN" mutate 29)
+for bin in "${BINARIES[@]}"; do
+	run "$bin" analyze cputop "$t"
+	like "$rc $(cat "$TMP/err")" "^1 latscope: .*: Youngest upstream message iterator .* \(.*/kernel/channel0_2: its event 40 goes back in time \([0-9]+ ns after [0-9]+\)\)$" \
+		"${bin##*/build/} timestamps going back (mutation 29): the stream and the event named"
+done
+if [ -d "$SHARED_TRACES/scp-sync/scp_src/kernel" ]; then
+	run "$LATSCOPE" analyze cputop "$SHARED_TRACES/scp-sync/scp_src"
+	like "$rc $(cat "$TMP/err")" "^1 latscope: .*\(.*/scp_src/kernel/channel0_0: its packet 2 goes back in time" \
+		"scp_src (lttng-modules 2.1, packets overlapping): the stream and the packet named"
+fi
+
 # --- packet index: checked against the packets, a mismatch said, results unchanged ------
 for bin in "${BINARIES[@]}"; do
 	run "$bin" analyze cputop "$BASIC"
