@@ -1135,9 +1135,9 @@ static uint64_t read_field(const unsigned char *packet, const struct lat_ctf_fie
 
 /*
  * Every packet of the stream file, read with the layout: count, or a negative errno: -EBADMSG
- * for a packet babeltrace2 would loop on or misread (sizes 0, below the header, not whole
- * bytes, content above the packet; `why` says which), -EINVAL for a file cut short (which
- * babeltrace2 reports itself).
+ * for a packet babeltrace2 would loop on, abort on or misread (sizes 0, at or above 2^63,
+ * below the header, not whole bytes, content above the packet; `why` says which), -EINVAL for a
+ * file cut short (which babeltrace2 reports itself).
  */
 static int64_t walk_packets(const char *path, const struct lat_ctf_layout *layout,
 			    struct packet_info **out, char *why, size_t why_len)
@@ -1175,7 +1175,9 @@ static int64_t walk_packets(const char *path, const struct lat_ctf_layout *layou
 				      : pi.packet_size;
 		pi.begin = read_field(buf, &layout->timestamp_begin);
 		pi.end = read_field(buf, &layout->timestamp_end);
-		if (pi.packet_size < need * 8 || pi.packet_size % 8 ||
+		/* babeltrace2 keeps the sizes in int64_t and asserts they have one sign */
+		if (pi.packet_size > (uint64_t)INT64_MAX || pi.content_size > (uint64_t)INT64_MAX ||
+		    pi.packet_size < need * 8 || pi.packet_size % 8 ||
 		    pi.content_size > pi.packet_size || pi.content_size < need * 8) {
 			say(why, why_len,
 			    "packet %" PRId64 " at byte %" PRIu64 ": bad sizes (content %" PRIu64

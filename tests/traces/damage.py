@@ -21,6 +21,8 @@ KIND is one of:
   index-garbage       the first stream's index file overwritten by bytes that are no index
   stream-zero-size    the second packet of the first stream says its sizes are 0 (babeltrace2
                       loops forever indexing it; found by tests/fuzz/ctf_trace.c)
+  stream-huge-size    the first packet of the first stream says its packet_size is
+                      2^64 - 10^8 bits (babeltrace2 asserts: found by tests/fuzz/ctf_trace.c)
   first-discarded     the first packet of the first stream says 5 events were discarded
                       (before it: a loss babeltrace2 gives no count for)
   mutate              SEED: a few random byte flips in one file, or a truncation, chosen by
@@ -158,6 +160,11 @@ def main():
         ps, = struct.unpack_from('<Q', data, 48)
         off = ps // 8 if ps // 8 + 64 <= len(data) else 0
         struct.pack_into('<QQ', data, off + 40, 0, 0)
+        write(spath, data)
+    elif kind == 'stream-huge-size':
+        spath = os.path.join(trace, streams(trace)[0])
+        data = read(spath)
+        struct.pack_into('<Q', data, 48, 2**64 - 10**8)
         write(spath, data)
     elif kind == 'first-discarded':
         spath = os.path.join(trace, streams(trace)[0])

@@ -99,6 +99,10 @@ expect_error "an event timestamp beyond 2^63 ns" "$t" "(more than 2\^63 ns from 
 t=$(damaged zero_packet "$GEN" stream-zero-size)
 expect_error "a stream packet of size 0" "$t" "/kernel/channel0_0: packet [01] at byte [0-9]+: bad sizes \(content 0 bits, packet 0 bits"
 
+# a stream packet_size above 2^63 (found by the ctf_trace fuzzer: babeltrace2 asserts)
+t=$(damaged huge_packet "$GEN" stream-huge-size)
+expect_error "a stream packet_size of 2^64 - 10^8 bits" "$t" "/kernel/channel0_0: packet 0 at byte 0: bad sizes \(content [0-9]+ bits, packet 18446744073609551616 bits"
+
 # --- empty streams: sync used to abort ("Graph has no sink component") ---------------------
 t=$(damaged empty "$GEN" empty-streams)
 expect_error "every stream empty" "$t" "no data stream \(every stream file is empty\)"

@@ -368,7 +368,12 @@ static void test_index(void)
 	       strstr(err,
 		      "channel0_0: packet 1 at byte 4096: bad sizes (content 0 bits, packet 0"),
 	   "a packet of size 0 (babeltrace2 loops): refused (%s)", err);
-	write_file(path, stream, 4096 + 100);
+	put_le64(stream + 4096 + 56, UINT64_MAX - 7);
+	put_le64(stream + 4096 + 48, 4000 * 8);
+	write_file(path, stream, sizeof(stream));
+	ok(lat_ctf_check_streams(dir, &md.layout, err, sizeof(err)) == -EINVAL &&
+	       strstr(err, "packet 18446744073709551608 bits"),
+	   "a packet_size above 2^63 (babeltrace2 asserts): refused (%s)", err);
 	put_le64(stream + 4096 + 56, 4096 * 8);
 	put_le64(stream + 4096 + 48, 4000 * 8);
 	write_file(path, stream, 4096 + 100);
