@@ -161,6 +161,12 @@ ti=$(damaged index_periods "$BASIC" index-timestamp)
 run "$LATSCOPE" analyze periodstats --period 'sw : $evt.$name == "sched_switch"' "$ti"
 like "$rc $(cat "$TMP/err")" '^0 latscope: warning: .*/kernel/index/chan1_0.idx: ' \
 	"periodstats: the corrupt index is said"
+run "$LATSCOPE" report "$t" -o "$TMP/lost.html"
+like "$rc $(grep -o '[0-9]* + unknown' "$TMP/lost.html" | head -1)" '^0 0 \+ unknown$' \
+	"report: the loss of unknown count on its card"
+run "$LATSCOPE" report "$ti" -o "$TMP/index.html"
+like "$rc $(grep -c 'chan1_0.idx: entry 0 says timestamp_begin' "$TMP/index.html")" '^0 [1-9]' \
+	"report: the corrupt index said on the page"
 babeltrace2 "$t" 2>&1 >/dev/null | grep -q 'may have discarded events'
 ok $? "the peer (babeltrace2) warns about the same loss"
 
