@@ -711,19 +711,20 @@ static int layout_struct(struct tsdl *p, uint32_t open, struct lat_ctf_layout *l
 		}
 		for (uint32_t j = i; j < e; j = skip_group(p, j)) {
 			if (tok_is(p, j, ",")) {
-				return 1; /* several declarators: not in LTTng's packet contexts */
+				goto partial; /* several declarators: not in LTTng's packet contexts
+					       */
 			}
 		}
 		name = declarator_name(p, i, e);
 		if (name == UINT32_MAX || name == i) {
-			return 1;
+			goto partial;
 		}
 		for (uint32_t j = name + 1; j < e; j = skip_group(p, j)) {
 			int64_t n;
 
 			if (!tok_is(p, j, "[") || !parse_number(p, j + 1, &n) || n < 0 ||
 			    n > 1 << 20 || !tok_is(p, j + 2, "]")) {
-				return 1;
+				goto partial;
 			}
 			count *= (uint32_t)n;
 		}
@@ -736,12 +737,15 @@ static int layout_struct(struct tsdl *p, uint32_t open, struct lat_ctf_layout *l
 			uint32_t inner_align = 1;
 
 			ret = layout_struct(p, ft.body, &inner, &ft.size, &inner_align, depth + 1);
-			if (ret) {
+			if (ret < 0) {
 				return ret;
+			}
+			if (ret > 0) {
+				goto partial;
 			}
 			ft.align = inner_align > ft.min_align ? inner_align : ft.min_align;
 		} else if (ft.kind != FT_INT) {
-			return 1;
+			goto partial;
 		}
 		if (ft.align > max_align) {
 			max_align = ft.align;
@@ -767,7 +771,7 @@ static int layout_struct(struct tsdl *p, uint32_t open, struct lat_ctf_layout *l
 #undef FIELD
 		}
 		if ((uint64_t)off + (uint64_t)ft.size * count > UINT32_MAX / 2) {
-			return 1;
+			goto partial;
 		}
 		off += ft.size * count;
 		i = e + 1;
@@ -775,6 +779,10 @@ static int layout_struct(struct tsdl *p, uint32_t open, struct lat_ctf_layout *l
 	*size = off;
 	*align = max_align;
 	return 0;
+partial: /* the fields recorded so far are right; the size is that of what was read */
+	*size = off;
+	*align = max_align;
+	return 1;
 }
 
 static int eval_type(struct tsdl *p, uint32_t s, uint32_t e, struct ftype *out, int depth)
@@ -937,7 +945,13 @@ static int compute_layout(struct tsdl *p, struct lat_ctf_layout *out)
 					if (ret < 0) {
 						return ret;
 					}
-					if (ret > 0) {
+					/*
+					 * A context with a variable member: its fields before it
+					 * are placed right when the header's size fits any
+					 * alignment the context's later members could add (up to 8
+					 * bytes).
+					 */
+					if (ret > 0 && (is_trace || header_size % 64)) {
 						return 0; /* unknown */
 					}
 					if (ft.min_align > align) {
@@ -954,12 +968,20 @@ static int compute_layout(struct tsdl *p, struct lat_ctf_layout *out)
 						    &l.timestamp_begin, &l.timestamp_end,
 						    &l.content_size, &l.packet_size};
 
+						l.context_end_bits = start + size;
 						for (int k = 0; k < 4; k++) {
 							if (f[k]->size_bits) {
 								f[k]->offset_bits += start;
 							}
+							if (ret > 0 && f[k]->size_bits &&
+							    (k == 0 ||
+							     f[k]->offset_bits + f[k]->size_bits >
+								 l.context_end_bits)) {
+								l.context_end_bits =
+								    f[k]->offset_bits +
+								    f[k]->size_bits;
+							}
 						}
-						l.context_end_bits = start + size;
 						if (have_ctx && memcmp(&l, &ctx, sizeof(l)) != 0) {
 							same = false;
 						}
@@ -976,17 +998,18 @@ static int compute_layout(struct tsdl *p, struct lat_ctf_layout *out)
 	if (!have_ctx || !same) {
 		return 0;
 	}
+	(void)header;
 	*out = ctx;
-	if (header.packet_size.size_bits && !out->packet_size.size_bits) {
-		out->packet_size = header.packet_size;
-	}
-	if (!field_usable(&out->timestamp_begin) || !field_usable(&out->timestamp_end) ||
-	    !field_usable(&out->packet_size) ||
-	    (out->content_size.size_bits && !field_usable(&out->content_size))) {
+	/* babeltrace2 reads the sizes from the packet context only; either gives the other */
+	if ((out->packet_size.size_bits && !field_usable(&out->packet_size)) ||
+	    (out->content_size.size_bits && !field_usable(&out->content_size)) ||
+	    (!out->packet_size.size_bits && !out->content_size.size_bits)) {
 		memset(out, 0, sizeof(*out));
 		return 0;
 	}
 	out->known = true;
+	out->has_timestamps =
+	    field_usable(&out->timestamp_begin) && field_usable(&out->timestamp_end);
 	return 0;
 }
 
@@ -1169,12 +1192,17 @@ static int64_t walk_packets(const char *path, const struct lat_ctf_layout *layou
 			break;
 		}
 		pi.offset = off;
-		pi.packet_size = read_field(buf, &layout->packet_size);
+		pi.packet_size = layout->packet_size.size_bits
+				     ? read_field(buf, &layout->packet_size)
+				     : read_field(buf, &layout->content_size);
 		pi.content_size = layout->content_size.size_bits
 				      ? read_field(buf, &layout->content_size)
 				      : pi.packet_size;
-		pi.begin = read_field(buf, &layout->timestamp_begin);
-		pi.end = read_field(buf, &layout->timestamp_end);
+		pi.begin = pi.end = 0;
+		if (layout->has_timestamps) {
+			pi.begin = read_field(buf, &layout->timestamp_begin);
+			pi.end = read_field(buf, &layout->timestamp_end);
+		}
 		/* babeltrace2 keeps the sizes in int64_t and asserts they have one sign */
 		if (pi.packet_size > (uint64_t)INT64_MAX || pi.content_size > (uint64_t)INT64_MAX ||
 		    pi.packet_size < need * 8 || pi.packet_size % 8 ||
@@ -1285,7 +1313,7 @@ int lat_ctf_stream_range(const char *dir, const char *name, const struct lat_ctf
 	if (nentries == -ENOENT) {
 		return -ENOENT;
 	}
-	if (layout->known) {
+	if (layout->known && layout->has_timestamps) {
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
 		npackets = walk_packets(path, layout, &packets, NULL, 0);
 	}

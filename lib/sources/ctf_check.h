@@ -30,7 +30,10 @@ struct lat_ctf_field_pos {
 };
 
 struct lat_ctf_layout {
-	bool known; /* every field before these has a fixed size, in every stream class */
+	/* packet_size or content_size (or both) placed, the same in every stream class: every
+	   member before them has a fixed size */
+	bool known;
+	bool has_timestamps; /* timestamp_begin and timestamp_end placed too */
 	struct lat_ctf_field_pos timestamp_begin, timestamp_end, content_size, packet_size;
 	uint32_t context_end_bits; /* bytes needed to read them all, in bits */
 };

@@ -122,7 +122,15 @@ static void test_text(void)
 	is_int(check_text(edited(lttng_tsdl, "\tuint64_t packet_seq_num;", "\tstring label;"), err,
 			  sizeof(err), &md),
 	       0, "a string in the packet context: accepted");
-	ok(!md.layout.known, "but the layout after it is not known (no index check)");
+	ok(md.layout.known && md.layout.has_timestamps && md.layout.context_end_bits == 512,
+	   "the fields before it are placed (its end: packet_size's, bit 512)");
+	lat_ctf_metadata_fini(&md);
+
+	is_int(check_text(edited(lttng_tsdl, "\t\tuint64_t stream_instance_id;",
+				 "\t\tstring stream_name;"),
+			  err, sizeof(err), &md),
+	       0, "a string in the packet header: accepted");
+	ok(!md.layout.known, "but the context is not placed (no packet or index check)");
 	lat_ctf_metadata_fini(&md);
 
 	is_int(check_text(edited(lttng_tsdl, "offset = 1521473229552257809;",
