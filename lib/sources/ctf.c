@@ -1885,3 +1885,23 @@ void lat_ctf_source_destroy(struct lat_ctf_source *src)
 	free(src->classes);
 	free(src);
 }
+
+uint32_t lat_ctf_stats_warning_count(const struct lat_ctf_stats *stats)
+{
+	return stats->nnotes + (stats->discarded_unknown ? 1 : 0);
+}
+
+void lat_ctf_stats_warning(const struct lat_ctf_stats *stats, uint32_t i, char *out, size_t len)
+{
+	if (i < stats->nnotes) {
+		snprintf(out, len, "%s", stats->notes[i]);
+	} else if (i == stats->nnotes && stats->discarded_unknown) {
+		snprintf(out, len,
+			 "the tracer lost events %" PRIu64 " time%s without saying how many (a "
+			 "stream's first packet already counting lost events, or a counter going "
+			 "back): results may miss them",
+			 stats->discarded_unknown, stats->discarded_unknown > 1 ? "s" : "");
+	} else if (len) {
+		out[0] = '\0';
+	}
+}

@@ -118,6 +118,13 @@ uint64_t lat_ctf_source_size(const struct lat_ctf_source *src);
 void lat_ctf_source_destroy(struct lat_ctf_source *src);
 
 /*
+ * The warnings to show after a run beyond the counted losses: each note, then one line when
+ * some losses have no count ("N losses of unknown size (...)"). Lines without a newline.
+ */
+uint32_t lat_ctf_stats_warning_count(const struct lat_ctf_stats *stats);
+void lat_ctf_stats_warning(const struct lat_ctf_stats *stats, uint32_t i, char *out, size_t len);
+
+/*
  * Takes the calling thread's libbabeltrace2 error (if any) and writes its useful part in
  * one line: the root cause's first sentence, then the stream file and offset the causes
  * above it name ("Invalid CTF magic number (/t/kernel/channel0_1)"). Empty when no error.

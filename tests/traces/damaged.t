@@ -161,6 +161,12 @@ ti=$(damaged index_periods "$BASIC" index-timestamp)
 run "$LATSCOPE" analyze periodstats --period 'sw : $evt.$name == "sched_switch"' "$ti"
 like "$rc $(cat "$TMP/err")" '^0 latscope: warning: .*/kernel/index/chan1_0.idx: ' \
 	"periodstats: the corrupt index is said"
+for cmd in vm "critical-path --tid 1"; do
+	# shellcheck disable=SC2086
+	run "$LATSCOPE" $cmd "$t"
+	like "$(cat "$TMP/err")" '^latscope: warning: .*: the tracer lost events 1 time without saying how many' \
+		"${cmd%% *}: the loss of unknown count said"
+done
 run "$LATSCOPE" report "$t" -o "$TMP/lost.html"
 like "$rc $(grep -o '[0-9]* + unknown' "$TMP/lost.html" | head -1)" '^0 0 \+ unknown$' \
 	"report: the loss of unknown count on its card"
