@@ -1159,8 +1159,8 @@ static uint64_t read_field(const unsigned char *packet, const struct lat_ctf_fie
 /*
  * Every packet of the stream file, read with the layout: count, or a negative errno: -EBADMSG
  * for a packet babeltrace2 would loop on, abort on or misread (sizes 0, at or above 2^63,
- * below the header, not whole bytes, content above the packet; `why` says which), -EINVAL for a
- * file cut short (which babeltrace2 reports itself).
+ * below the header, not whole bytes, content above the packet) or that the file cuts short
+ * (babeltrace2 says only "Failed to index"); `why` says which and where.
  */
 static int64_t walk_packets(const char *path, const struct lat_ctf_layout *layout,
 			    struct packet_info **out, char *why, size_t why_len)
@@ -1187,8 +1187,14 @@ static int64_t walk_packets(const char *path, const struct lat_ctf_layout *layou
 	while (off < (uint64_t)st.st_size) {
 		struct packet_info pi;
 
-		if (pread(fd, buf, need, (off_t)off) != (ssize_t)need) {
-			count = -EINVAL; /* cut short: babeltrace2 says so */
+		ssize_t got = pread(fd, buf, need, (off_t)off);
+
+		if (got != (ssize_t)need) {
+			say(why, why_len,
+			    "packet %" PRId64 " at byte %" PRIu64 ": cut short (%zd of its header "
+			    "and context's %zu bytes)",
+			    count, off, got, need);
+			count = got < 0 ? -EIO : -EBADMSG;
 			break;
 		}
 		pi.offset = off;
@@ -1215,7 +1221,11 @@ static int64_t walk_packets(const char *path, const struct lat_ctf_layout *layou
 			break;
 		}
 		if (pi.packet_size / 8 > (uint64_t)st.st_size - off) {
-			count = -EINVAL;
+			say(why, why_len,
+			    "packet %" PRId64 " at byte %" PRIu64 ": cut short (%" PRIu64
+			    " of its %" PRIu64 " bytes)",
+			    count, off, (uint64_t)st.st_size - off, pi.packet_size / 8);
+			count = -EBADMSG;
 			break;
 		}
 		if ((size_t)count == cap) {

@@ -86,9 +86,8 @@ int lat_ctf_stream_range(const char *dir, const char *name, const struct lat_ctf
  * Walks the packets of every stream file of DIR with the layout (nothing when it is unknown):
  * a packet whose packet_size is 0 (babeltrace2 2.0.4 loops forever indexing it), at or above
  * 2^63 (it asserts), below its header and context, not whole bytes, or smaller than its
- * content_size is refused: -EINVAL,
- * err naming the file, the packet and its byte offset. A file cut short is left to
- * babeltrace2, which reports it.
+ * content_size, or cut short by the end of the file (babeltrace2 only says "Failed to index")
+ * is refused: -EINVAL, err naming the file, the packet and its byte offset.
  */
 int lat_ctf_check_streams(const char *dir, const struct lat_ctf_layout *layout, char *err,
 			  size_t err_len);

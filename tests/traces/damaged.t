@@ -103,6 +103,11 @@ expect_error "a stream packet of size 0" "$t" "/kernel/channel0_0: packet [01] a
 t=$(damaged huge_packet "$GEN" stream-huge-size)
 expect_error "a stream packet_size of 2^64 - 10^8 bits" "$t" "/kernel/channel0_0: packet 0 at byte 0: bad sizes \(content [0-9]+ bits, packet 18446744073609551616 bits"
 
+# a stream file cut inside its last packet: babeltrace2 said only "Failed to index"
+t=$(damaged cut_stream "$BUG" empty-streams)
+rm -rf "$t" && cp -r "$BUG" "$t" && chmod -R u+w "$t" && truncate -s 290000 "$t/kernel/channel0_1"
+expect_error "a stream file cut inside a packet" "$t" "/kernel/channel0_1: packet 1 at byte 262144: cut short \(27856 of its 28672 bytes\)"
+
 # --- empty streams: sync used to abort ("Graph has no sink component") ---------------------
 t=$(damaged empty "$GEN" empty-streams)
 expect_error "every stream empty" "$t" "no data stream \(every stream file is empty\)"

@@ -385,8 +385,17 @@ static void test_index(void)
 	put_le64(stream + 4096 + 56, 4096 * 8);
 	put_le64(stream + 4096 + 48, 4000 * 8);
 	write_file(path, stream, 4096 + 100);
+	ok(lat_ctf_check_streams(dir, &md.layout, err, sizeof(err)) == -EINVAL &&
+	       strstr(err, "packet 1 at byte 4096: cut short (100 of its 4096 bytes)"),
+	   "a file cut inside a packet: refused, where (%s)", err);
+	write_file(path, stream, 4096 + 20);
+	ok(lat_ctf_check_streams(dir, &md.layout, err, sizeof(err)) == -EINVAL &&
+	       strstr(err, "packet 1 at byte 4096: cut short (20 of its header and context's 84 "
+			   "bytes)"),
+	   "a file cut inside a packet header: refused, where (%s)", err);
+	write_file(path, stream, 4096);
 	is_int(lat_ctf_check_streams(dir, &md.layout, err, sizeof(err)), 0,
-	       "a file cut inside a packet: left to babeltrace2 (it says so)");
+	       "a file ending at a packet's end: accepted");
 
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	if (system(path) != 0) {
