@@ -2,6 +2,7 @@
  */
 #include "sources/ctf.h"
 #include "sources/ctf_check.h"
+#include "sources/ctf_index.h"
 
 #include <babeltrace2/babeltrace.h>
 #include <dirent.h>

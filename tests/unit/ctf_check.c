@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "sources/ctf_check.h"
+#include "sources/ctf_index.h"
 #include "tap.h"
 
 /* A TSDL like LTTng's (typealiases, named structures, a clock offset in cycles). */
