@@ -161,6 +161,17 @@ $(BUILD)/tsan/tests/unit/%.t: tests/unit/%.c tests/tap.h $(BUILD)/tsan/liball.a
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(TSAN_FLAGS) -Itests -o $@ $< $(BUILD)/tsan/liball.a \
 		$(LDFLAGS) $(CLI_LIBS)
 
+# The CLI with ASan+UBSan, not in `make all` (`make asan-cli`): tests/traces/damaged.t runs
+# every damaged trace through it too when it is there.
+ASAN_CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/asan/%.o)
+# (gcc -O1 sees format truncations in cli/ that -O2 does not: warnings only, for this build)
+$(ASAN_CLI_OBJS): override CFLAGS += -Wno-error=format-truncation
+.PHONY: asan-cli
+asan-cli: $(BUILD)/asan/latscope
+$(BUILD)/asan/latscope: $(ASAN_CLI_OBJS) $(BUILD)/asan/liball.a
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) -o $@ $(ASAN_CLI_OBJS) $(BUILD)/asan/liball.a $(LDFLAGS) \
+		$(CLI_LIBS)
+
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpthread -lm

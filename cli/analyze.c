@@ -1115,18 +1115,29 @@ int cmd_analyze(int argc, char **argv)
 			lat_format_timestamp(b, sizeof(b), loss->begin, false, args.gmt);
 			lat_format_timestamp(e, sizeof(e), loss->end, false, args.gmt);
 		}
+		if (loss->count_unknown) {
+			fprintf(stderr,
+				"[warning] Tracer may have discarded %s between [%s] and [%s] in "
+				"stream \"%s\" (how many is unknown).\n",
+				loss->packets ? "packets" : "events", b, e, loss->stream);
+			continue;
+		}
 		fprintf(stderr,
 			"[warning] Tracer discarded %" PRIu64 " %s between [%s] and [%s] in stream "
 			"\"%s\". You should consider recording a new trace with larger buffers or "
 			"with fewer events enabled.\n",
 			loss->count, loss->packets ? "packets" : "events", b, e, loss->stream);
 	}
-	if (stats->discarded_events || stats->discarded_packets) {
+	for (uint32_t i = 0; i < stats->nnotes; i++) {
+		fprintf(stderr, "latscope: warning: %s\n", stats->notes[i]);
+	}
+	if (stats->discarded_events || stats->discarded_packets || stats->discarded_unknown) {
 		fprintf(stderr,
 			"latscope: warning: the tracer lost %" PRIu64 " events and %" PRIu64
-			" packets in %s: record with larger buffers or fewer events; results may "
+			" packets in %s%s: record with larger buffers or fewer events; results may "
 			"miss them\n",
-			stats->discarded_events, stats->discarded_packets, args.path);
+			stats->discarded_events, stats->discarded_packets, args.path,
+			stats->discarded_unknown ? ", and more of unknown count" : "");
 	}
 	if (ret) {
 		status =

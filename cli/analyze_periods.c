@@ -469,11 +469,12 @@ static int run_live(struct pargs *a, struct run *run)
 	live_source = NULL;
 	lat_periods_finish(run->periods);
 	stats = lat_ctf_source_stats(live);
-	if (stats->discarded_events || stats->discarded_packets) {
+	if (stats->discarded_events || stats->discarded_packets || stats->discarded_unknown) {
 		fprintf(stderr,
 			"latscope: warning: the tracer lost %" PRIu64 " events and %" PRIu64
-			" packets: periods may be missing or wrong\n",
-			stats->discarded_events, stats->discarded_packets);
+			" packets%s: periods may be missing or wrong\n",
+			stats->discarded_events, stats->discarded_packets,
+			stats->discarded_unknown ? ", and more of unknown count" : "");
 	}
 	if (ret) {
 		status = fail(a, CLI_EXIT_FAILURE, "%s: %s", a->path, lat_ctf_source_error(live));
@@ -619,12 +620,16 @@ int cmd_analyze_periods(int argc, char **argv)
 		lat_lami_print_progress(stdout, 1, "Done!");
 	}
 	stats = lat_ctf_source_stats(src);
-	if (stats->discarded_events || stats->discarded_packets) {
+	for (uint32_t i = 0; i < stats->nnotes; i++) {
+		fprintf(stderr, "latscope: warning: %s\n", stats->notes[i]);
+	}
+	if (stats->discarded_events || stats->discarded_packets || stats->discarded_unknown) {
 		fprintf(stderr,
 			"latscope: warning: the tracer lost %" PRIu64 " events and %" PRIu64
-			" packets in %s: record with larger buffers or fewer events; periods may "
+			" packets in %s%s: record with larger buffers or fewer events; periods may "
 			"be missing or wrong\n",
-			stats->discarded_events, stats->discarded_packets, a.path);
+			stats->discarded_events, stats->discarded_packets, a.path,
+			stats->discarded_unknown ? ", and more of unknown count" : "");
 	}
 	if (ret) {
 		status = fail(&a, CLI_EXIT_FAILURE, "%s: %s", a.path, lat_ctf_source_error(src));

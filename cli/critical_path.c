@@ -472,6 +472,14 @@ int cmd_critical_path(int argc, char **argv)
 		}
 		cps[i] = hosts[i].cp;
 		lost += lat_ctf_source_stats(hosts[i].src)->discarded_events;
+		for (uint32_t w = 0;
+		     w < lat_ctf_stats_warning_count(lat_ctf_source_stats(hosts[i].src)); w++) {
+			char line[512];
+
+			lat_ctf_stats_warning(lat_ctf_source_stats(hosts[i].src), w, line,
+					      sizeof(line));
+			fprintf(stderr, "latscope: warning: %s: %s\n", a.traces[i], line);
+		}
 	}
 	status = CLI_EXIT_FAILURE;
 	if (a.procname) {

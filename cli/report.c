@@ -1413,8 +1413,9 @@ static int report_trace(struct lat_html *h, const char *path, struct lat_ctf_sou
 	cards[1].label = "duration";
 	lat_html_format_ns(cards[1].value, sizeof(cards[1].value), (double)(end - begin));
 	cards[2].label = "events lost by the tracer";
-	snprintf(cards[2].value, sizeof(cards[2].value), "%" PRIu64, stats->discarded_events);
-	cards[2].warn = stats->discarded_events > 0;
+	snprintf(cards[2].value, sizeof(cards[2].value), "%" PRIu64 "%s", stats->discarded_events,
+		 stats->discarded_unknown ? " + unknown" : "");
+	cards[2].warn = stats->discarded_events > 0 || stats->discarded_unknown > 0;
 	cards[3].label = "packets lost";
 	snprintf(cards[3].value, sizeof(cards[3].value), "%" PRIu64, stats->discarded_packets);
 	cards[3].warn = stats->discarded_packets > 0;
@@ -1422,10 +1423,13 @@ static int report_trace(struct lat_html *h, const char *path, struct lat_ctf_sou
 	snprintf(note, sizeof(note),
 		 "Trace %s, from %s to %s (UTC; the range every stream covers).", path, b, e);
 	lat_html_para(h, "note", note);
-	if (stats->discarded_events || stats->discarded_packets) {
+	if (stats->discarded_events || stats->discarded_packets || stats->discarded_unknown) {
 		lat_html_para(h, "warn",
 			      "The tracer lost events: the results below miss them (record with "
 			      "larger buffers or fewer events).");
+	}
+	for (uint32_t i = 0; i < stats->nnotes; i++) {
+		lat_html_para(h, "warn", stats->notes[i]);
 	}
 
 	for (size_t i = 0; i < TRACE_ANALYSES; i++) {

@@ -132,6 +132,12 @@ static int read_trace(const char *path, struct feed *f, struct lat_state *state,
 		return CLI_EXIT_FAILURE;
 	}
 	*lost = lat_ctf_source_stats(src)->discarded_events;
+	for (uint32_t i = 0; i < lat_ctf_stats_warning_count(lat_ctf_source_stats(src)); i++) {
+		char w[512];
+
+		lat_ctf_stats_warning(lat_ctf_source_stats(src), i, w, sizeof(w));
+		fprintf(stderr, "latscope: warning: %s: %s\n", path, w);
+	}
 	lat_ctf_source_destroy(src);
 	return 0;
 }

@@ -1,5 +1,8 @@
 /* sync_read.c: the TCP segments of a CTF trace (no muxer), and corrected copies of traces. */
 #include "analyses/sync.h"
+#include "sources/ctf.h"
+#include "sources/ctf_check.h"
+#include "sources/ctf_index.h"
 
 #include <babeltrace2/babeltrace.h>
 #include <dirent.h>
@@ -268,6 +271,15 @@ static void read_event(struct reader *r, const bt_message *msg)
 	}
 	cs = bt_message_event_borrow_default_clock_snapshot_const(msg);
 	if (bt_clock_snapshot_get_ns_from_origin(cs, &ns)) {
+		/* the failure left an error on the thread: the next call into babeltrace2 would
+		   abort (a precondition) if it stayed */
+		const char *name = bt_stream_get_name(bt_event_borrow_stream_const(event));
+
+		bt_current_thread_clear_error();
+		say(r->error, sizeof(r->error),
+		    "an event's timestamp is more than 2^63 ns from the epoch (stream %s)",
+		    name ? name : "?");
+		r->status = -ERANGE;
 		return;
 	}
 	if (!r->info->events++ || ns < r->info->begin) {
@@ -380,25 +392,34 @@ static bt_graph_simple_sink_component_consume_func_status sink_consume(bt_messag
 			 : BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
 }
 
-/* One line from babeltrace2's error cause chain (the deepest cause says most). */
+/* One line from babeltrace2's error cause chain (lat_ctf_bt_error_text()). */
 static void take_bt_error(char *err, size_t len, const char *what)
 {
-	const bt_error *e = bt_current_thread_take_error();
-	const char *msg = NULL;
+	char text[400];
 
-	if (e && bt_error_get_cause_count(e) > 0) {
-		msg = bt_error_cause_get_message(
-		    bt_error_borrow_cause_by_index(e, bt_error_get_cause_count(e) - 1));
-	}
-	say(err, len, "%s%s%s", what, msg ? ": " : "", msg ? msg : "");
-	for (char *p = err; p && *p; p++) {
-		if (*p == '\n') {
-			*p = ' ';
+	lat_ctf_bt_error_text(text, sizeof(text));
+	say(err, len, "%s%s%s", what, text[0] ? ": " : "", text);
+}
+
+/*
+ * What libbabeltrace2 2.0.4 hangs or aborts on, checked before it reads: every metadata file
+ * (lat_ctf_metadata_check_file()) and the packet sizes of every stream (lat_ctf_check_streams()).
+ */
+static int check_dirs(const struct dirs *dirs, char *err, size_t err_len)
+{
+	for (int i = 0; i < dirs->n; i++) {
+		struct lat_ctf_metadata md;
+		int ret = lat_ctf_metadata_check_file(dirs->v[i], &md, err, err_len);
+
+		if (!ret) {
+			lat_ctf_metadata_fini(&md);
+			ret = lat_ctf_check_streams(dirs->v[i], &md.layout, err, err_len);
+		}
+		if (ret) {
+			return ret == -ENOMEM ? ret : -EINVAL;
 		}
 	}
-	if (e) {
-		bt_error_release(e);
-	}
+	return 0;
 }
 
 static const bt_component_class_source *fs_class(const bt_plugin **plugin)
@@ -438,6 +459,10 @@ int lat_sync_read_trace(struct lat_sync *s, uint32_t index, const char *path,
 		return -ENODATA;
 	}
 	info->ntraces = (uint32_t)dirs.n;
+	ret = check_dirs(&dirs, err, err_len);
+	if (ret) {
+		goto out;
+	}
 	cls = fs_class(&plugin);
 	if (!cls) {
 		say(err, err_len, "babeltrace2's ctf plugin is not installed");
@@ -464,6 +489,12 @@ int lat_sync_read_trace(struct lat_sync *s, uint32_t index, const char *path,
 					  &src) != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
 		take_bt_error(err, err_len, "babeltrace2 cannot read the trace");
 		ret = -EINVAL;
+		goto out;
+	}
+	if (bt_component_source_get_output_port_count(src) == 0) {
+		/* no sink would be added: babeltrace2 aborts running a graph without one */
+		say(err, err_len, "no data stream (every stream file is empty)");
+		ret = -ENODATA;
 		goto out;
 	}
 	/*
@@ -499,7 +530,8 @@ int lat_sync_read_trace(struct lat_sync *s, uint32_t index, const char *path,
 		}
 		if (r.status) {
 			ret = r.status;
-			say(err, err_len, "%s", strerror(-ret));
+			bt_current_thread_clear_error();
+			say(err, err_len, "%s", r.error[0] ? r.error : strerror(-ret));
 		} else {
 			take_bt_error(err, err_len, "babeltrace2 cannot read the trace");
 			ret = -EINVAL;
@@ -782,6 +814,10 @@ int lat_sync_write_trace(const char *path, const char *outdir, long double slope
 	if (ret || !dirs.n) {
 		say(err, err_len, "%s: no CTF trace found there", path);
 		return ret ? ret : -ENODATA;
+	}
+	ret = check_dirs(&dirs, err, err_len);
+	if (ret) {
+		goto out;
 	}
 	cls = fs_class(&plugin);
 	if (!cls) {

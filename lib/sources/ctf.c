@@ -1,12 +1,15 @@
 /* ctf.c: CTF kernel traces read through a libbabeltrace2 graph (src.ctf.fs -> muxer -> our sink).
  */
 #include "sources/ctf.h"
+#include "sources/ctf_check.h"
+#include "sources/ctf_index.h"
 
 #include <babeltrace2/babeltrace.h>
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -235,39 +238,128 @@ static void set_error(struct lat_ctf_source *src, const char *fmt, ...)
 	va_end(args);
 }
 
-/* Takes babeltrace2's current error and keeps its root cause's first line. */
+/* Takes babeltrace2's current error: its cause chain's useful part (lat_ctf_bt_error_text()). */
 static void take_bt_error(struct lat_ctf_source *src, const char *what)
 {
-	const bt_error *error = bt_current_thread_take_error();
-	const char *message = NULL;
-	uint64_t count;
+	char text[400];
 
-	if (error) {
-		count = bt_error_get_cause_count(error);
-		if (count > 0) { /* cause 0 is the root one, the most specific */
-			message =
-			    bt_error_cause_get_message(bt_error_borrow_cause_by_index(error, 0));
-		}
-	}
-	if (message && *message) {
-		size_t len = strcspn(message, "\n");
-		const char *details = strstr(message, ": ");
-
-		/* drop the "key=value, ..." details babeltrace2 appends after ": " */
-		if (details && (size_t)(details - message) < len && strchr(details, '=')) {
-			len = details - message;
-		}
-
-		if (len > 300) {
-			len = 300;
-		}
-		set_error(src, "%s: %.*s", what, (int)len, message);
+	lat_ctf_bt_error_text(text, sizeof(text));
+	if (text[0]) {
+		set_error(src, "%s: %s", what, text);
 	} else {
 		set_error(src, "%s", what);
 	}
-	if (error) {
-		bt_error_release(error);
+}
+
+/* The value of `key=` in a cause message (quoted or not), or NULL; out gets it. */
+static const char *cause_value(const char *msg, const char *key, char *out, size_t len)
+{
+	size_t klen = strlen(key), n = 0;
+	const char *p = msg;
+
+	while ((p = strstr(p, key))) {
+		if ((p == msg || p[-1] == ' ' || p[-1] == ',') && p[klen] == '=') {
+			const char *v = p + klen + 1;
+			char quote = *v == '"' || *v == '\'' ? *v++ : '\0';
+
+			while (*v && n + 1 < len &&
+			       (quote ? *v != quote : *v != ',' && *v != ' ' && *v != '\n')) {
+				out[n++] = *v++;
+			}
+			out[n] = '\0';
+			return n ? out : NULL;
+		}
+		p += klen;
 	}
+	return NULL;
+}
+
+/* A file path quoted in a cause message (`/x`, '/x' or "/x"), or NULL. */
+static const char *cause_path(const char *msg, char *out, size_t len)
+{
+	for (const char *p = msg; *p; p++) {
+		if ((*p == '`' || *p == '\'' || *p == '"') && p[1] == '/') {
+			const char *end = strchr(p + 1, *p == '`' ? '\'' : *p);
+			size_t n;
+
+			if (!end && *p == '`') {
+				end = strchr(p + 1, '`');
+			}
+			if (end && (n = (size_t)(end - p - 1)) < len) {
+				memcpy(out, p + 1, n);
+				out[n] = '\0';
+				return out;
+			}
+		}
+	}
+	return NULL;
+}
+
+void lat_ctf_bt_error_text(char *out, size_t out_len)
+{
+	const bt_error *error = bt_current_thread_take_error();
+	char file[PATH_MAX] = "", offset[32] = "", value[PATH_MAX];
+	const char *root = NULL;
+	uint64_t count;
+	size_t len;
+
+	if (out_len) {
+		out[0] = '\0';
+	}
+	if (!error) {
+		return;
+	}
+	/*
+	 * Cause 0 is the root (the most specific: "Invalid CTF magic number"); the ones above it
+	 * name the stream file and the packet's offset. Keep the root's first sentence and, from
+	 * the innermost cause that has them, the file and the offset.
+	 */
+	count = bt_error_get_cause_count(error);
+	for (uint64_t i = 0; i < count; i++) {
+		const char *msg =
+		    bt_error_cause_get_message(bt_error_borrow_cause_by_index(error, i));
+
+		if (!msg || !*msg) {
+			continue;
+		}
+		if (!root) {
+			root = msg;
+		}
+		if (!file[0] &&
+		    (cause_value(msg, "stream-file-path", value, sizeof(value)) ||
+		     cause_value(msg, "path", value, sizeof(value)) ||
+		     cause_value(msg, "stream", value, sizeof(value)) ||
+		     cause_path(msg, value, sizeof(value))) &&
+		    value[0] == '/') {
+			snprintf(file, sizeof(file), "%s", value);
+		}
+		if (!offset[0] && (cause_value(msg, "packet-offset", value, sizeof(value)) ||
+				   cause_value(msg, "offset", value, sizeof(value)))) {
+			snprintf(offset, sizeof(offset), "%.31s", value);
+		}
+	}
+	if (root) {
+		const char *details = strstr(root, ": ");
+
+		len = strcspn(root, "\n");
+		/* drop the "key=value, ..." details babeltrace2 appends after ": " */
+		if (details && (size_t)(details - root) < len && strchr(details, '=')) {
+			len = (size_t)(details - root);
+		}
+		while (len > 0 && (root[len - 1] == '.' || root[len - 1] == ' ')) {
+			len--;
+		}
+		if (len > 200) {
+			len = 200;
+		}
+		size_t n = (size_t)snprintf(out, out_len, "%.*s", (int)len, root);
+
+		if (file[0] && n < out_len && !memmem(root, len, file, strlen(file))) {
+			snprintf(out + n, out_len - n, " (%s%s%s)", file,
+				 offset[0] ? ", offset " : "", offset);
+		}
+	}
+	bt_error_release(error);
 }
 
 /* --- finding traces ------------------------------------------------------------------------ */
@@ -420,122 +512,78 @@ static const char *metadata_value(const char *text, size_t len, const char *key,
 	return NULL;
 }
 
-/* Packet index (CTF index 1.x, LTTng's index/STREAM.idx): the first begin and last end. */
-static int read_index_range(const char *path, uint64_t *begin, uint64_t *end)
+static void add_note(struct lat_ctf_source *src, const char *dir, const char *note)
 {
-	unsigned char header[16], entry[56];
-	uint32_t magic, entry_len;
-	struct stat st;
-	int fd, ret = -EINVAL;
+	struct lat_ctf_stats *st = &src->stats;
 
-	fd = open(path, O_RDONLY);
-	if (fd < 0) {
-		return -errno;
+	if (st->nnotes < LAT_CTF_MAX_NOTES) {
+		if (snprintf(st->notes[st->nnotes], sizeof(st->notes[0]), "%s/%s", dir, note) >=
+		    (int)sizeof(st->notes[0])) {
+			strcpy(st->notes[st->nnotes] + sizeof(st->notes[0]) - 4, "...");
+		}
+		st->nnotes++;
 	}
-	if (fstat(fd, &st) || pread(fd, header, 16, 0) != 16) {
-		goto out;
-	}
-	magic = (uint32_t)header[0] << 24 | header[1] << 16 | header[2] << 8 | header[3];
-	entry_len = (uint32_t)header[12] << 24 | header[13] << 16 | header[14] << 8 | header[15];
-	if (magic != 0xC1F1DCC1 || entry_len < 56 || st.st_size < 16 + (off_t)entry_len) {
-		goto out;
-	}
-	/* offset, packet_size, content_size, timestamp_begin, timestamp_end: big-endian u64 */
-	if (pread(fd, entry, 56, 16) != 56) {
-		goto out;
-	}
-	*begin = 0;
-	for (int i = 24; i < 32; i++) {
-		*begin = *begin << 8 | entry[i];
-	}
-	if (pread(fd, entry, 56, 16 + ((st.st_size - 16) / entry_len - 1) * entry_len) != 56) {
-		goto out;
-	}
-	*end = 0;
-	for (int i = 32; i < 40; i++) {
-		*end = *end << 8 | entry[i];
-	}
-	ret = 0;
-out:
-	close(fd);
-	return ret;
-}
-
-/* cycles -> ns from the epoch, with the clock of the metadata (freq, offset_s, offset). */
-struct clock_desc {
-	uint64_t freq;
-	int64_t offset_s, offset;
-};
-
-static int64_t cycles_to_ns(const struct clock_desc *c, uint64_t cycles)
-{
-	unsigned __int128 ns;
-	int64_t offset_ns;
-
-	offset_ns = c->offset_s * 1000000000LL;
-	if (c->freq == 1000000000ULL) {
-		return offset_ns + c->offset + (int64_t)cycles;
-	}
-	ns = (unsigned __int128)(cycles + c->offset) * 1000000000ULL / c->freq;
-	return offset_ns + (int64_t)ns;
 }
 
 /*
  * The intersection as lttng-analyses (babeltrace 1) computes it: per stream, the first
  * packet's begin and the last packet's end as written in the packet index. babeltrace2's
  * trace-infos query corrects some LTTng end timestamps, which changes the range, so it is
- * only a fallback when a stream has no index.
+ * only a fallback when a stream has no index. Each index is checked against its stream's
+ * packets (lat_ctf_stream_range()): a corrupt one is replaced by the packets' own timestamps
+ * and a note says so.
  */
 static bool index_intersection(struct lat_ctf_source *src, const char *dir, const char *meta,
 			       size_t meta_len, int64_t *begin, int64_t *end, int64_t *ubegin,
 			       int64_t *uend)
 {
-	struct clock_desc clock = {.freq = 1000000000ULL};
-	char value[64];
+	struct lat_ctf_metadata md;
 	struct dirent *entry;
 	bool any = false;
 	DIR *d;
 
-	if (metadata_value(meta, meta_len, "freq", value, sizeof(value))) {
-		clock.freq = strtoull(value, NULL, 10);
+	if (lat_ctf_metadata_check((const unsigned char *)meta, meta_len, &md, NULL, 0)) {
+		return false; /* check_traces() says why */
 	}
-	if (metadata_value(meta, meta_len, "offset_s", value, sizeof(value))) {
-		clock.offset_s = strtoll(value, NULL, 10);
-	}
-	if (metadata_value(meta, meta_len, "offset", value, sizeof(value))) {
-		clock.offset = strtoll(value, NULL, 10);
-	}
-	if (clock.freq == 0) {
-		return false;
+	lat_ctf_metadata_fini(&md);
+	if (!md.clock.present) {
+		md.clock.freq = 1000000000ULL;
 	}
 	d = opendir(dir);
 	if (!d) {
 		return false;
 	}
 	while ((entry = readdir(d))) {
-		char path[PATH_MAX];
+		char note[sizeof(src->stats.notes[0])];
 		uint64_t b = 0, e = 0;
+		int64_t nb, ne;
+		int ret;
 
 		if (entry->d_name[0] == '.' || strcmp(entry->d_name, "metadata") == 0 ||
 		    !is_file(dir, entry->d_name)) {
 			continue;
 		}
-		snprintf(path, sizeof(path), "%s/index/%s.idx", dir, entry->d_name);
-		if (read_index_range(path, &b, &e)) {
+		ret = lat_ctf_stream_range(dir, entry->d_name, &md.layout, &b, &e, note,
+					   sizeof(note));
+		if (ret < 0 || !lat_ctf_clock_to_ns(&md.clock, b, &nb) ||
+		    !lat_ctf_clock_to_ns(&md.clock, e, &ne)) {
 			any = false;
 			break;
 		}
-		if (!any || cycles_to_ns(&clock, b) > *begin) {
-			*begin = cycles_to_ns(&clock, b);
+		if (ret == 1) {
+			add_note(src, dir, note);
 		}
-		if (!any || cycles_to_ns(&clock, e) < *end) {
-			*end = cycles_to_ns(&clock, e);
+		if (!any || nb > *begin) {
+			*begin = nb;
 		}
-		if (!any || cycles_to_ns(&clock, b) < *ubegin) {
-			*ubegin = cycles_to_ns(&clock, b);
+		if (!any || ne < *end) {
+			*end = ne;
 		}
-		if (!any || cycles_to_ns(&clock, e) > *uend) {
-			*uend = cycles_to_ns(&clock, e);
+		if (!any || nb < *ubegin) {
+			*ubegin = nb;
+		}
+		if (!any || ne > *uend) {
+			*uend = ne;
 		}
 		any = true;
 	}
@@ -1171,8 +1219,16 @@ static int handle_event(struct lat_ctf_source *src, const bt_message *msg)
 		}
 	}
 	cs = bt_message_event_borrow_default_clock_snapshot_const(msg);
-	if (bt_clock_snapshot_get_ns_from_origin(cs, &ns) ||
-	    (src->intersect && (ns < src->inter_begin || ns > src->inter_end))) {
+	if (bt_clock_snapshot_get_ns_from_origin(cs, &ns)) {
+		/* clear the error it left: babeltrace2's next call would abort otherwise */
+		const char *name = bt_stream_get_name(bt_event_borrow_stream_const(event));
+
+		bt_current_thread_clear_error();
+		set_error(src, "an event's timestamp is more than 2^63 ns from the epoch (%s)",
+			  name ? name : "?");
+		return -ERANGE;
+	}
+	if (src->intersect && (ns < src->inter_begin || ns > src->inter_end)) {
 		src->stats.skipped++;
 		return 0;
 	}
@@ -1272,9 +1328,35 @@ static void note_loss(struct lat_ctf_source *src, const bt_message *msg, bool pa
 		e = bt_message_discarded_events_borrow_end_default_clock_snapshot_const(msg);
 	}
 	if (b && e) {
-		bt_clock_snapshot_get_ns_from_origin(b, &loss->begin);
-		bt_clock_snapshot_get_ns_from_origin(e, &loss->end);
+		if (bt_clock_snapshot_get_ns_from_origin(b, &loss->begin) ||
+		    bt_clock_snapshot_get_ns_from_origin(e, &loss->end)) {
+			bt_current_thread_clear_error(); /* the range is unknown: 0, 0 */
+			loss->begin = loss->end = 0;
+		}
 	}
+}
+
+/*
+ * A loss, counted or not: babeltrace2 gives no count for a stream's first packet whose
+ * events_discarded is already above 0 (n = UINT64_MAX here), and a counter that went
+ * backwards (a damaged packet context) gives a wrapped one; both are losses of unknown size.
+ */
+static void count_loss(struct lat_ctf_source *src, const bt_message *msg, bool packets, uint64_t n)
+{
+	if (n > (uint64_t)INT64_MAX) {
+		src->stats.discarded_unknown++;
+		note_loss(src, msg, packets, 0);
+		if (src->stats.nlosses && src->stats.losses[src->stats.nlosses - 1].count == 0) {
+			src->stats.losses[src->stats.nlosses - 1].count_unknown = true;
+		}
+		return;
+	}
+	if (packets) {
+		src->stats.discarded_packets += n;
+	} else {
+		src->stats.discarded_events += n;
+	}
+	note_loss(src, msg, packets, n);
 }
 
 static bt_graph_simple_sink_component_initialize_func_status sink_init(bt_message_iterator *it,
@@ -1320,19 +1402,19 @@ static bt_graph_simple_sink_component_consume_func_status sink_consume(bt_messag
 			}
 			case BT_MESSAGE_TYPE_DISCARDED_EVENTS:
 				src->stats.discarded_records++;
-				if (bt_message_discarded_events_get_count(msg, &n) ==
+				if (bt_message_discarded_events_get_count(msg, &n) !=
 				    BT_PROPERTY_AVAILABILITY_AVAILABLE) {
-					src->stats.discarded_events += n;
-					note_loss(src, msg, false, n);
+					n = UINT64_MAX;
 				}
+				count_loss(src, msg, false, n);
 				break;
 			case BT_MESSAGE_TYPE_DISCARDED_PACKETS:
 				src->stats.discarded_records++;
-				if (bt_message_discarded_packets_get_count(msg, &n) ==
+				if (bt_message_discarded_packets_get_count(msg, &n) !=
 				    BT_PROPERTY_AVAILABILITY_AVAILABLE) {
-					src->stats.discarded_packets += n;
-					note_loss(src, msg, true, n);
+					n = UINT64_MAX;
 				}
+				count_loss(src, msg, true, n);
 				break;
 			default:
 				break;
@@ -1531,6 +1613,52 @@ out:
 	return ret;
 }
 
+/*
+ * Checks what libbabeltrace2 2.0.4 hangs or aborts on before it reads the traces: each
+ * metadata file (lat_ctf_metadata_check()), the packet sizes of each stream file
+ * (lat_ctf_check_streams()), and that some stream file holds data (a graph without a stream
+ * has no sink: babeltrace2 aborts).
+ */
+static int check_traces(struct lat_ctf_source *src)
+{
+	bool any_data = false;
+
+	for (int i = 0; i < src->ndirs; i++) {
+		struct lat_ctf_metadata md;
+		char err[sizeof(src->error)];
+		struct dirent *entry;
+		int ret;
+		DIR *d;
+
+		ret = lat_ctf_metadata_check_file(src->dirs[i], &md, err, sizeof(err));
+		if (!ret) {
+			lat_ctf_metadata_fini(&md);
+			ret = lat_ctf_check_streams(src->dirs[i], &md.layout, err, sizeof(err));
+		}
+		if (ret) {
+			set_error(src, "%s", ret == -ENOMEM ? strerror(ENOMEM) : err);
+			return ret == -ENOMEM ? ret : -EINVAL;
+		}
+		d = opendir(src->dirs[i]);
+		while (d && !any_data && (entry = readdir(d))) {
+			char path[PATH_MAX];
+			struct stat st;
+
+			snprintf(path, sizeof(path), "%s/%s", src->dirs[i], entry->d_name);
+			any_data = entry->d_name[0] != '.' && strcmp(entry->d_name, "metadata") &&
+				   stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+		}
+		if (d) {
+			closedir(d);
+		}
+	}
+	if (!any_data) {
+		set_error(src, "the trace has no data stream (every stream file is empty)");
+		return -ENODATA;
+	}
+	return 0;
+}
+
 int lat_ctf_source_open(const char *path, const struct lat_ctf_options *opts,
 			struct lat_ctf_source **out, char *err, size_t err_len)
 {
@@ -1603,6 +1731,10 @@ int lat_ctf_source_open(const char *path, const struct lat_ctf_options *opts,
 		ret = ret == 0 ? -EMEDIUMTYPE : -EINVAL;
 		goto fail;
 	}
+	ret = check_traces(src);
+	if (ret) {
+		goto fail;
+	}
 	ret = build_graph(src);
 	if (ret) {
 		goto fail;
@@ -1668,6 +1800,158 @@ bool lat_ctf_source_is_live(const struct lat_ctf_source *src)
 	return src->live;
 }
 
+/* --- naming the stream behind an error of the muxer ---------------------------------------- */
+
+struct diag_stream {
+	char *finding; /* the first stream found wrong writes here (shared) */
+	size_t finding_len;
+	int64_t last;
+	uint64_t events, packets;
+	bool seen;
+};
+
+static bt_graph_simple_sink_component_consume_func_status diag_consume(bt_message_iterator *it,
+								       void *data)
+{
+	struct diag_stream *ds = data;
+	bt_message_array_const msgs;
+	uint64_t count = 0;
+	bool failed = false;
+
+	switch (bt_message_iterator_next(it, &msgs, &count)) {
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_OK:
+		break;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_END:
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_END;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_AGAIN:
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_AGAIN;
+	default:
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
+	}
+	for (uint64_t i = 0; i < count; i++) {
+		const bt_message *msg = msgs[i];
+		const bt_clock_snapshot *cs = NULL;
+		const bt_stream *stream = NULL;
+		const char *what = "event", *name;
+		uint64_t *nth = &ds->events;
+		int64_t ns;
+
+		switch (failed ? BT_MESSAGE_TYPE_STREAM_END : bt_message_get_type(msg)) {
+		case BT_MESSAGE_TYPE_EVENT:
+			stream =
+			    bt_event_borrow_stream_const(bt_message_event_borrow_event_const(msg));
+			if (bt_message_event_borrow_stream_class_default_clock_class_const(msg)) {
+				cs = bt_message_event_borrow_default_clock_snapshot_const(msg);
+			}
+			break;
+		case BT_MESSAGE_TYPE_PACKET_BEGINNING:
+			stream = bt_packet_borrow_stream_const(
+			    bt_message_packet_beginning_borrow_packet_const(msg));
+			if (bt_stream_class_packets_have_beginning_default_clock_snapshot(
+				bt_stream_borrow_class_const(stream))) {
+				cs =
+				    bt_message_packet_beginning_borrow_default_clock_snapshot_const(
+					msg);
+			}
+			what = "packet", nth = &ds->packets;
+			break;
+		case BT_MESSAGE_TYPE_PACKET_END:
+			stream = bt_packet_borrow_stream_const(
+			    bt_message_packet_end_borrow_packet_const(msg));
+			if (bt_stream_class_packets_have_end_default_clock_snapshot(
+				bt_stream_borrow_class_const(stream))) {
+				cs = bt_message_packet_end_borrow_default_clock_snapshot_const(msg);
+			}
+			what = "packet end", nth = &ds->packets;
+			break;
+		default:
+			break;
+		}
+		if (cs) {
+			name = bt_stream_get_name(stream);
+			if (nth == &ds->events || strcmp(what, "packet") == 0) {
+				(*nth)++;
+			}
+			if (bt_clock_snapshot_get_ns_from_origin(cs, &ns)) {
+				bt_current_thread_clear_error();
+				snprintf(ds->finding, ds->finding_len,
+					 "%s: its %s %" PRIu64
+					 " is more than 2^63 ns from the epoch",
+					 name ? name : "?", what, *nth);
+				failed = true;
+			} else if (ds->seen && ns < ds->last) {
+				snprintf(ds->finding, ds->finding_len,
+					 "%s: its %s %" PRIu64 " goes back in time (%" PRId64
+					 " ns after %" PRId64 ")",
+					 name ? name : "?", what, *nth, ns, ds->last);
+				failed = true;
+			}
+			ds->last = ns;
+			ds->seen = true;
+		}
+		bt_message_put_ref(msg);
+	}
+	return failed ? BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR
+		      : BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
+}
+
+/*
+ * After a failed run: reads each stream on its own (no muxer, one sink per stream) and, when
+ * one has an event whose time cannot be converted or goes backwards (what the muxer refuses
+ * without naming the stream), appends the stream and the event to the error.
+ */
+static void diagnose(struct lat_ctf_source *src)
+{
+	const bt_component_class_source *fs_class =
+	    bt_plugin_borrow_source_component_class_by_name_const(src->ctf_plugin, "fs");
+	const bt_component_source *fs = NULL;
+	struct diag_stream *streams = NULL;
+	bt_value *params = make_inputs_params(src);
+	char finding[320] = "";
+	bt_graph *graph = bt_graph_create(0);
+	uint64_t nports;
+
+	if (!fs_class || !params || !graph ||
+	    bt_graph_add_source_component(graph, fs_class, "source", params, BT_LOGGING_LEVEL_NONE,
+					  &fs) != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+		goto out;
+	}
+	nports = bt_component_source_get_output_port_count(fs);
+	streams = calloc(nports ? nports : 1, sizeof(*streams));
+	if (!streams || nports == 0) {
+		goto out;
+	}
+	for (uint64_t i = 0; i < nports; i++) {
+		const bt_component_sink *sink = NULL;
+		char name[32];
+
+		streams[i].finding = finding;
+		streams[i].finding_len = sizeof(finding);
+		snprintf(name, sizeof(name), "diag-%" PRIu64, i);
+		if (bt_graph_add_simple_sink_component(graph, name, NULL, diag_consume, NULL,
+						       &streams[i],
+						       &sink) != BT_GRAPH_ADD_COMPONENT_STATUS_OK ||
+		    bt_graph_connect_ports(
+			graph, bt_component_source_borrow_output_port_by_index_const(fs, i),
+			bt_component_sink_borrow_input_port_by_index_const(sink, 0),
+			NULL) != BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
+			goto out;
+		}
+	}
+	while (bt_graph_run(graph) == BT_GRAPH_RUN_STATUS_AGAIN) {
+	}
+	if (finding[0]) {
+		size_t n = strlen(src->error);
+
+		snprintf(src->error + n, sizeof(src->error) - n, " (%s)", finding);
+	}
+out:
+	bt_current_thread_clear_error();
+	bt_graph_put_ref(graph);
+	bt_value_put_ref(params);
+	free(streams);
+}
+
 int lat_ctf_source_run(struct lat_ctf_source *src, lat_ctf_event_fn fn, void *user)
 {
 	bt_graph_run_status status;
@@ -1690,6 +1974,9 @@ int lat_ctf_source_run(struct lat_ctf_source *src, lat_ctf_event_fn fn, void *us
 	}
 	if (status != BT_GRAPH_RUN_STATUS_OK) {
 		take_bt_error(src, "cannot read the trace");
+		if (status != BT_GRAPH_RUN_STATUS_MEMORY_ERROR && !strstr(src->error, " (/")) {
+			diagnose(src); /* the muxer's errors name no stream: find it */
+		}
 		return status == BT_GRAPH_RUN_STATUS_MEMORY_ERROR ? -ENOMEM : -EIO;
 	}
 	return 0;
@@ -1762,4 +2049,24 @@ void lat_ctf_source_destroy(struct lat_ctf_source *src)
 	free(src->syscall_names);
 	free(src->classes);
 	free(src);
+}
+
+uint32_t lat_ctf_stats_warning_count(const struct lat_ctf_stats *stats)
+{
+	return stats->nnotes + (stats->discarded_unknown ? 1 : 0);
+}
+
+void lat_ctf_stats_warning(const struct lat_ctf_stats *stats, uint32_t i, char *out, size_t len)
+{
+	if (i < stats->nnotes) {
+		snprintf(out, len, "%s", stats->notes[i]);
+	} else if (i == stats->nnotes && stats->discarded_unknown) {
+		snprintf(out, len,
+			 "the tracer lost events %" PRIu64 " time%s without saying how many (a "
+			 "stream's first packet already counting lost events, or a counter going "
+			 "back): results may miss them",
+			 stats->discarded_unknown, stats->discarded_unknown > 1 ? "s" : "");
+	} else if (len) {
+		out[0] = '\0';
+	}
 }

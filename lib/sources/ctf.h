@@ -25,13 +25,15 @@ struct lat_ctf_options {
 
 /* One report of lost events or packets, as the tracer wrote it. */
 struct lat_ctf_loss {
-	uint64_t count;
+	uint64_t count;     /* 0 when count_unknown */
 	bool packets;       /* packets rather than events */
+	bool count_unknown; /* lost, but how many is not known (babeltrace2 gives no count) */
 	int64_t begin, end; /* ns since the epoch; 0 when the trace does not say */
 	char stream[256];   /* the stream file */
 };
 
 #define LAT_CTF_MAX_LOSSES 64
+#define LAT_CTF_MAX_NOTES  8
 
 struct lat_ctf_stats {
 	uint64_t events;           /* event messages delivered to the callback */
@@ -39,8 +41,18 @@ struct lat_ctf_stats {
 	uint64_t discarded_events; /* events the tracer reported as lost */
 	uint64_t discarded_packets;
 	uint64_t discarded_records; /* how many discarded-events/packets messages */
+	/*
+	 * Losses of unknown size: a stream's first packet whose events_discarded is not 0 (lost
+	 * before it, babeltrace2 gives no count), or a counter that went backwards. Not in
+	 * discarded_events/packets; every one is also in losses[] with count_unknown.
+	 */
+	uint64_t discarded_unknown;
 	struct lat_ctf_loss losses[LAT_CTF_MAX_LOSSES]; /* the first ones */
 	uint32_t nlosses;
+	/* What the checks found and worked around (a packet index that disagrees with its
+	 * packets: the packets' timestamps are used): one line each, naming the file. */
+	char notes[LAT_CTF_MAX_NOTES][384];
+	uint32_t nnotes;
 };
 
 /*
@@ -110,5 +122,19 @@ uint32_t lat_ctf_source_syscall_count(const struct lat_ctf_source *src);
 uint64_t lat_ctf_source_size(const struct lat_ctf_source *src);
 
 void lat_ctf_source_destroy(struct lat_ctf_source *src);
+
+/*
+ * The warnings to show after a run beyond the counted losses: each note, then one line when
+ * some losses have no count ("N losses of unknown size (...)"). Lines without a newline.
+ */
+uint32_t lat_ctf_stats_warning_count(const struct lat_ctf_stats *stats);
+void lat_ctf_stats_warning(const struct lat_ctf_stats *stats, uint32_t i, char *out, size_t len);
+
+/*
+ * Takes the calling thread's libbabeltrace2 error (if any) and writes its useful part in
+ * one line: the root cause's first sentence, then the stream file and offset the causes
+ * above it name ("Invalid CTF magic number (/t/kernel/channel0_1)"). Empty when no error.
+ */
+void lat_ctf_bt_error_text(char *out, size_t out_len);
 
 #endif /* LATSCOPE_SOURCES_CTF_H */
