@@ -21,6 +21,7 @@ struct lat_ctf_source;
 struct lat_ctf_options {
 	bool intersect; /* keep only the time range every stream covers (lttng-analyses' default) */
 	bool kernel_only; /* refuse traces whose env domain is not "kernel" */
+	bool bt_events;   /* lat_kevent.raw must be a bt_event (never the LTTng decoder) */
 };
 
 /* One report of lost events or packets, as the tracer wrote it. */
@@ -102,6 +103,13 @@ uint32_t lat_ctf_source_syscall_count(const struct lat_ctf_source *src);
 
 /* Total size of the stream files, for progress estimates. */
 uint64_t lat_ctf_source_size(const struct lat_ctf_source *src);
+
+/*
+ * Which decoder reads the trace: "lttng" (lttng_decode.c, trace files only) or "babeltrace2".
+ * LATSCOPE_CTF_DECODER chooses: unset or "babeltrace2" (the default), "lttng" (forced: a trace
+ * it cannot read fails), "auto" (lttng, else babeltrace2; *fallback then says why, else NULL).
+ */
+const char *lat_ctf_source_decoder(const struct lat_ctf_source *src, const char **fallback);
 
 void lat_ctf_source_destroy(struct lat_ctf_source *src);
 
