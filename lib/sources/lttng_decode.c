@@ -898,6 +898,7 @@ static int deliver(struct lat_lttng *l, const struct lat_lttng_run *run, struct 
 		ev.syscall.id = m->syscall_id;
 		ev.syscall.name = m->syscall_name;
 	}
+	if (getenv("I21DBG") && ev.type == LAT_EV_SYSCALL_ENTRY && (ev.present & LAT_HAS_FILENAME) && !*ev.syscall.filename) fprintf(stderr, "empty %s pkt %zu pos %llu fn %p map %p\n", c->path, c->pkt_off, (unsigned long long)c->pos/8, (void*)ev.syscall.filename, (void*)c->map);
 	l->stats->events++;
 	return run->fn(&ev, run->user);
 }
