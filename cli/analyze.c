@@ -583,6 +583,7 @@ int cmd_analyze(int argc, char **argv)
 	struct analyze_args args;
 	int64_t begin, end;
 	char err[600];
+	const char *fallback = NULL;
 	int status, ret, major, minor, patch;
 
 	if (argc >= 2 && cli_is_period_analysis(argv[1])) {
@@ -607,6 +608,11 @@ int cmd_analyze(int argc, char **argv)
 	ret = lat_ctf_source_open(args.path, &opts, &src, err, sizeof(err));
 	if (ret) {
 		return fail(&args, CLI_EXIT_FAILURE, "%s: %s", args.path, err);
+	}
+	lat_ctf_source_decoder(src, &fallback); /* LATSCOPE_CTF_DECODER=auto: said once */
+	if (fallback) {
+		fprintf(stderr, "latscope: note: reading the trace with libbabeltrace2: %s\n",
+			fallback);
 	}
 	if (lat_ctf_source_is_live(src)) {
 		if (args.begin || args.end || args.timerange) {

@@ -1369,12 +1369,10 @@ static int open_fast(struct lat_ctf_source *src)
 	}
 	ret = lat_lttng_open(src->dirs, src->ndirs, &src->fast, why, sizeof(why));
 	if (ret == 0 && !(src->have_range && src->have_inter)) {
-		if (lat_lttng_ranges(src->fast, &b, &e, &ib, &ie)) {
+		ret = lat_lttng_ranges(src->fast, &b, &e, &ib, &ie);
+		if (ret == 0) {
 			src->range_begin = b, src->range_end = e, src->have_range = true;
 			src->inter_begin = ib, src->inter_end = ie, src->have_inter = true;
-		} else {
-			ret = -EINVAL;
-			snprintf(why, sizeof(why), "%s", "stream files without packets");
 		}
 	}
 	if (ret == 0) {

@@ -727,11 +727,9 @@ int lat_lttng_open(char *const *dirs, int ndirs, struct lat_lttng **out, char *e
 	return 0;
 }
 
-bool lat_lttng_ranges(struct lat_lttng *l, int64_t *begin, int64_t *end, int64_t *ibegin,
-		      int64_t *iend)
+int lat_lttng_ranges(struct lat_lttng *l, int64_t *begin, int64_t *end, int64_t *ibegin,
+		     int64_t *iend)
 {
-	bool any = false;
-
 	*begin = INT64_MAX;
 	*end = INT64_MIN;
 	*ibegin = INT64_MIN;
@@ -754,16 +752,18 @@ bool lat_lttng_ranges(struct lat_lttng *l, int64_t *begin, int64_t *end, int64_t
 		c->pkt_bytes = 0;
 		c->in_packet = false;
 		c->sc = NULL;
-		if (ret < 0 || !have) {
-			return false;
+		if (ret < 0) {
+			return ret;
+		}
+		if (!have) {
+			return failf(l, -EINVAL, "%s: no packet", c->path);
 		}
 		*begin = first < *begin ? first : *begin;
 		*end = last > *end ? last : *end;
 		*ibegin = first > *ibegin ? first : *ibegin;
 		*iend = last < *iend ? last : *iend;
-		any = true;
 	}
-	return any;
+	return l->ncursors ? 0 : -ENODATA;
 }
 
 /* --- merging and typed events ------------------------------------------------------------- */
@@ -842,16 +842,16 @@ static int deliver(struct lat_lttng *l, const struct lat_lttng_run *run, struct 
 	const struct ctxmap *cx = &tr->ctx[c->sc - tr->t->streams];
 	struct lat_kevent ev;
 
-	if (run->intersect && (c->ts < run->begin || c->ts > run->end)) {
-		l->stats->skipped++;
-		return 0;
-	}
-	if (!m->built) {
+	if (!m->built) { /* first: babeltrace2's path maps skipped events' classes too */
 		int ret = build_map(run, e, m);
 
 		if (ret) {
 			return ret;
 		}
+	}
+	if (run->intersect && (c->ts < run->begin || c->ts > run->end)) {
+		l->stats->skipped++;
+		return 0;
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.ts = c->ts;

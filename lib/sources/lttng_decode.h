@@ -58,9 +58,12 @@ struct lat_lttng_run {
  */
 int lat_lttng_open(char *const *dirs, int ndirs, struct lat_lttng **out, char *err, size_t err_len);
 
-/* The streams' whole range and intersection from their packet contexts (ns); false if none. */
-bool lat_lttng_ranges(struct lat_lttng *l, int64_t *begin, int64_t *end, int64_t *ibegin,
-		      int64_t *iend);
+/*
+ * The streams' whole range and intersection from their packet contexts (ns), checking every
+ * packet's sizes on the way. Returns 0 or -EINVAL (the error text given to lat_lttng_open()).
+ */
+int lat_lttng_ranges(struct lat_lttng *l, int64_t *begin, int64_t *end, int64_t *ibegin,
+		     int64_t *iend);
 
 /* Decodes every stream to the end (or until fn stops). Returns 0 or a negative errno. */
 int lat_lttng_run(struct lat_lttng *l, const struct lat_lttng_run *run, char *err, size_t err_len);
