@@ -106,8 +106,10 @@ uint64_t lat_ctf_source_size(const struct lat_ctf_source *src);
 
 /*
  * Which decoder reads the trace: "lttng" (lttng_decode.c, trace files only) or "babeltrace2".
- * LATSCOPE_CTF_DECODER chooses: unset or "babeltrace2" (the default), "lttng" (forced: a trace
- * it cannot read fails), "auto" (lttng, else babeltrace2; *fallback then says why, else NULL).
+ * LATSCOPE_CTF_DECODER chooses: unset or "auto" (the default: lttng, else babeltrace2; when the
+ * trace has what lttng_decode.c does not handle, *fallback says what, else it is NULL),
+ * "lttng" (forced: a trace it cannot read fails), "babeltrace2". Live sessions and callers
+ * with bt_events always get babeltrace2.
  */
 const char *lat_ctf_source_decoder(const struct lat_ctf_source *src, const char **fallback);
 

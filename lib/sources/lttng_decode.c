@@ -285,10 +285,14 @@ static int exec(struct rd *r, const struct lat_tsdl_prog *p, uint32_t from, uint
 			}
 			v[i].u = r->pos; /* where the elements begin (lat_lttng_event_uints) */
 			for (uint64_t j = 0; j < n; j++) {
+				uint64_t before = r->pos;
 				int ret = exec(r, p, i + 1, i + 1 + op->body, v, depth + 1);
 
 				if (ret) {
 					return ret;
+				}
+				if (r->pos == before) {
+					break; /* empty elements: the others would read nothing either */
 				}
 			}
 			i += 1 + op->body;
@@ -898,7 +902,6 @@ static int deliver(struct lat_lttng *l, const struct lat_lttng_run *run, struct 
 		ev.syscall.id = m->syscall_id;
 		ev.syscall.name = m->syscall_name;
 	}
-	if (getenv("I21DBG") && ev.type == LAT_EV_SYSCALL_ENTRY && (ev.present & LAT_HAS_FILENAME) && !*ev.syscall.filename) fprintf(stderr, "empty %s pkt %zu pos %llu fn %p map %p\n", c->path, c->pkt_off, (unsigned long long)c->pos/8, (void*)ev.syscall.filename, (void*)c->map);
 	l->stats->events++;
 	return run->fn(&ev, run->user);
 }

@@ -1,5 +1,5 @@
 /* lttng_decode.h: LTTng kernel CTF 1.8 trace files decoded without libbabeltrace2 (ctf.c's
- * fast path). */
+ * default for trace folders). */
 #ifndef LATSCOPE_SOURCES_LTTNG_DECODE_H
 #define LATSCOPE_SOURCES_LTTNG_DECODE_H
 

@@ -25,6 +25,11 @@ traces=()
 for t in basic-kernel-analysis bug446190 scp-sync/scp_src scp-sync/scp_dest; do
 	[ -d "$SHARED_TRACES/$t" ] && traces+=("$SHARED_TRACES/$t")
 done
+# a trace of latscope's own CTF writer (lib/outputs/ctf_writer.c, what `latscope record` writes)
+if [ -x "$LATSCOPE_BUILD/bench/ctf_write" ] &&
+	"$LATSCOPE_BUILD/bench/ctf_write" -n 20000 -r 1 -o "$TMP/cw" >/dev/null 2>&1; then
+	traces+=("$TMP/cw/ours")
+fi
 for t in "$TMP"/syn/* "$TMP"/per/*; do
 	[ -d "$t" ] && traces+=("$t")
 done

@@ -335,6 +335,25 @@ static void diff_trace(const char *path, bool intersect)
 		       sb.st.discarded_events, sb.st.discarded_packets, sb.st.discarded_records,
 		       sb.syscalls);
 	}
+	bool same_losses = sa.st.nlosses == sb.st.nlosses;
+	for (uint32_t i = 0; same_losses && i < sa.st.nlosses; i++) {
+		const struct lat_ctf_loss *x = &sa.st.losses[i], *y = &sb.st.losses[i];
+
+		same_losses = x->count == y->count && x->packets == y->packets &&
+			      x->begin == y->begin && x->end == y->end &&
+			      strcmp(x->stream, y->stream) == 0;
+		if (!same_losses) {
+			printf("#   loss %u: babeltrace2 %" PRIu64 "%s %" PRId64 "..%" PRId64
+			       " %s\n#   loss %u: lttng       %" PRIu64 "%s %" PRId64 "..%" PRId64
+			       " %s\n",
+			       i, x->count, x->packets ? "p" : "e", x->begin, x->end, x->stream, i,
+			       y->count, y->packets ? "p" : "e", y->begin, y->end, y->stream);
+		}
+	}
+	if (!ok(same_losses, "%s (%s): the same %u loss reports (count, kind, times, stream)", path,
+		label, sa.st.nlosses)) {
+		printf("#   babeltrace2: %u reports, lttng: %u\n", sa.st.nlosses, sb.st.nlosses);
+	}
 	if (!ok(sa.rb == sb.rb && sa.re == sb.re && sa.inter == sb.inter && sa.ib == sb.ib &&
 		    sa.ie == sb.ie,
 		"%s (%s): the same range and intersection", path, label)) {
