@@ -292,7 +292,8 @@ static int exec(struct rd *r, const struct lat_tsdl_prog *p, uint32_t from, uint
 					return ret;
 				}
 				if (r->pos == before) {
-					break; /* empty elements: the others would read nothing either */
+					break; /* empty elements: the others would read nothing
+						  either */
 				}
 			}
 			i += 1 + op->body;
@@ -544,6 +545,62 @@ static int cursor_next(struct lat_lttng *l, struct cursor *c)
 }
 
 /* --- opening ------------------------------------------------------------------------------ */
+
+/* A metadata file's TSDL text (lttng_tsdl.h). */
+static uint32_t get32(const unsigned char *p, bool be)
+{
+	return be ? (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]
+		  : (uint32_t)p[3] << 24 | p[2] << 16 | p[1] << 8 | p[0];
+}
+
+char *lat_tsdl_unpack(const unsigned char *data, size_t size, size_t *len, const char **why)
+{
+	size_t off = 0, n = 0;
+	char *text;
+	bool be;
+
+	*why = NULL;
+	if (size < 4 || (get32(data, false) != 0x75d11d57 && get32(data, true) != 0x75d11d57)) {
+		text = malloc(size + 1);
+		if (text) {
+			memcpy(text, data, size);
+			text[size] = '\0';
+			*len = size;
+		}
+		return text;
+	}
+	be = get32(data, true) == 0x75d11d57;
+	text = malloc(size + 1);
+	if (!text) {
+		return NULL;
+	}
+	while (off < size) {
+		uint32_t content, packet;
+
+		if (size - off < 37 || get32(data + off, be) != 0x75d11d57) {
+			*why = "bad metadata packet header";
+			break;
+		}
+		content = get32(data + off + 24, be) / 8;
+		packet = get32(data + off + 28, be) / 8;
+		if (content < 37 || packet < content || packet > size - off || data[off + 32] ||
+		    data[off + 33]) {
+			*why = data[off + 32] || data[off + 33] ? "compressed or encrypted metadata"
+								: "bad metadata packet size";
+			break;
+		}
+		memcpy(text + n, data + off + 37, content - 37);
+		n += content - 37;
+		off += packet;
+	}
+	if (*why) {
+		free(text);
+		return NULL;
+	}
+	text[n] = '\0';
+	*len = n;
+	return text;
+}
 
 static int compare_names(const void *a, const void *b)
 {

@@ -1,6 +1,7 @@
 /* lttng_tsdl.c: a TSDL parser for the metadata LTTng writes, compiling each scope to flat reads.
  */
 #include "sources/lttng_tsdl.h"
+#include "sources/lttng_tsdl_int.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -9,18 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_DEPTH 32
-#define MAX_OPS   (1u << 16)
-
 /* --- memory: everything of a trace in one pool ----------------------------------------- */
 
-struct lat_tsdl_pool {
-	struct lat_tsdl_pool *next;
-	size_t used, cap;
-	max_align_t data[];
-};
-
-static void *pool_alloc(struct lat_tsdl *t, size_t size)
+void *lat_tsdl_pool_alloc(struct lat_tsdl *t, size_t size)
 {
 	struct lat_tsdl_pool *p = t->pool;
 
@@ -43,7 +35,7 @@ static void *pool_alloc(struct lat_tsdl *t, size_t size)
 	return r;
 }
 
-static char *pool_strndup(struct lat_tsdl *t, const char *s, size_t n)
+char *lat_tsdl_pool_strndup(struct lat_tsdl *t, const char *s, size_t n)
 {
 	char *r = pool_alloc(t, n + 1);
 
@@ -54,59 +46,7 @@ static char *pool_strndup(struct lat_tsdl *t, const char *s, size_t n)
 	return r;
 }
 
-/* --- types ------------------------------------------------------------------------------ */
-
-enum kind { K_INT, K_FLOAT, K_STRING, K_ENUM, K_STRUCT, K_VARIANT, K_ARRAY, K_SEQ };
-
-#define label lat_tsdl_label
-
-struct member {
-	const char *name;
-	struct type *type;
-};
-
-struct type {
-	int kind;
-	uint8_t size, sign, clock, text;
-	int8_t be; /* -1: native (the trace's) */
-	uint16_t align;
-	struct label *labels;
-	uint32_t nlabels;
-	struct member *members;
-	uint32_t nmembers;
-	const char *tag, *lenref;
-	struct type *elem; /* also an enumeration's integer */
-	uint32_t len;
-};
-
-struct alias {
-	const char *name;
-	struct type *type;
-	struct alias *next;
-};
-
-/* --- lexer ------------------------------------------------------------------------------ */
-
-enum tok { T_EOF, T_ID, T_NUM, T_STR, T_PUNCT };
-
-struct parser {
-	struct lat_tsdl *t;
-	const char *p, *end;
-	int tok;
-	const char *tk; /* token text */
-	size_t tklen;
-	int line;
-	struct alias *aliases;
-	char *err;
-	size_t err_len;
-	int status; /* first error */
-	int depth;
-	bool have_clock;
-};
-
-static int fail(struct parser *ps, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(struct parser *ps, int status, const char *fmt, ...)
+int lat_tsdl_fail(struct parser *ps, int status, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -726,270 +666,6 @@ static int members(struct parser *ps, struct type *ty)
 	return ps->status;
 }
 
-/* --- compiling a type into ops --------------------------------------------------------- */
-
-struct compiler {
-	struct parser *ps;
-	struct lat_tsdl_op *ops;
-	uint32_t nops, cap;
-	bool header_roles; /* packet header/context, event header: fields with roles */
-};
-
-static int role_of(const char *name)
-{
-	static const char *const names[LAT_ROLE_COUNT] = {
-	    [LAT_ROLE_MAGIC] = "magic",
-	    [LAT_ROLE_STREAM_ID] = "stream_id",
-	    [LAT_ROLE_TS_BEGIN] = "timestamp_begin",
-	    [LAT_ROLE_TS_END] = "timestamp_end",
-	    [LAT_ROLE_CONTENT_SIZE] = "content_size",
-	    [LAT_ROLE_PACKET_SIZE] = "packet_size",
-	    [LAT_ROLE_SEQ_NUM] = "packet_seq_num",
-	    [LAT_ROLE_DISCARDED] = "events_discarded",
-	    [LAT_ROLE_CPU_ID] = "cpu_id",
-	    [LAT_ROLE_EVENT_ID] = "id",
-	};
-
-	for (int i = 1; i < LAT_ROLE_COUNT; i++) {
-		if (strcmp(names[i], name) == 0) {
-			return i;
-		}
-	}
-	return LAT_ROLE_NONE;
-}
-
-static struct lat_tsdl_op *emit(struct compiler *c)
-{
-	if (c->nops == c->cap) {
-		uint32_t cap = c->cap ? c->cap * 2 : 16;
-		struct lat_tsdl_op *bigger;
-
-		if (cap > MAX_OPS) {
-			fail(c->ps, -ENOTSUP, "event layout too large");
-			return NULL;
-		}
-		bigger = realloc(c->ops, cap * sizeof(*bigger));
-		if (!bigger) {
-			fail(c->ps, -ENOMEM, "out of memory");
-			return NULL;
-		}
-		c->ops = bigger;
-		c->cap = cap;
-	}
-	memset(&c->ops[c->nops], 0, sizeof(c->ops[0]));
-	return &c->ops[c->nops++];
-}
-
-/* Slots of the members compiled so far in the enclosing structures (for lengths and tags). */
-struct scope {
-	const struct scope *up;
-	const struct type *type;
-	uint32_t *slots; /* per member: its op index */
-	uint32_t n;
-};
-
-static int find_in_scope(const struct scope *s, const char *name, const struct type **type)
-{
-	for (; s; s = s->up) {
-		for (uint32_t i = s->n; i-- > 0;) {
-			if (strcmp(s->type->members[i].name, name) == 0) {
-				*type = s->type->members[i].type;
-				return (int)s->slots[i];
-			}
-		}
-	}
-	return -1;
-}
-
-static int compile(struct compiler *c, const struct type *ty, const char *name, bool top,
-		   const struct scope *sc, int depth);
-
-static int compile_struct(struct compiler *c, const struct type *ty, bool top,
-			  const struct scope *up, int depth)
-{
-	uint32_t slots[ty->nmembers ? ty->nmembers : 1];
-	struct scope sc = {up, ty, slots, 0};
-	struct lat_tsdl_op *op = emit(c);
-
-	if (!op) {
-		return c->ps->status;
-	}
-	op->code = LAT_OP_ALIGN;
-	op->align = ty->align;
-	for (uint32_t i = 0; i < ty->nmembers; i++) {
-		slots[i] = c->nops;
-		if (compile(c, ty->members[i].type, ty->members[i].name, top, &sc, depth + 1)) {
-			return c->ps->status;
-		}
-		sc.n++;
-	}
-	return 0;
-}
-
-static int compile(struct compiler *c, const struct type *ty, const char *name, bool top,
-		   const struct scope *sc, int depth)
-{
-	struct lat_tsdl_op *op;
-	uint32_t at;
-
-	if (depth > MAX_DEPTH) {
-		return fail(c->ps, -EINVAL, "types nested too deep");
-	}
-	if (ty->kind == K_STRUCT) {
-		return compile_struct(c, ty, false, sc, depth);
-	}
-	at = c->nops;
-	op = emit(c);
-	if (!op) {
-		return c->ps->status;
-	}
-	op->name = name;
-	op->top = top;
-	op->align = ty->align;
-	switch (ty->kind) {
-	case K_INT:
-	case K_ENUM:
-		op->code = LAT_OP_INT;
-		op->size = ty->size;
-		op->sign = ty->sign;
-		op->be = ty->be < 0 ? (uint8_t)c->ps->t->byte_order_be : (uint8_t)ty->be;
-		op->clock = ty->clock;
-		if (ty->kind == K_ENUM) {
-			op->labels = ty->labels;
-			op->nlabels = ty->nlabels;
-		}
-		if (c->header_roles && top) {
-			op->role = (uint8_t)role_of(name);
-			if (op->role == LAT_ROLE_TS_END) {
-				op->clock = 0; /* the packet's end does not move the clock */
-			}
-		} else if (c->header_roles && strcmp(name, "id") == 0) {
-			op->role = LAT_ROLE_EVENT_ID; /* the extended header's id */
-		}
-		return 0;
-	case K_STRING:
-		op->code = LAT_OP_STRING;
-		return 0;
-	case K_ARRAY:
-	case K_SEQ: {
-		const struct type *elem = ty->elem;
-		bool text = elem->kind == K_INT && elem->size == 8 && elem->text;
-
-		if (ty->kind == K_SEQ) {
-			const struct type *lt;
-			int ref = find_in_scope(sc, ty->lenref, &lt);
-
-			if (ref < 0 || (lt->kind != K_INT && lt->kind != K_ENUM)) {
-				return fail(c->ps, -ENOTSUP, "sequence length '%s' not found",
-					    ty->lenref);
-			}
-			op->ref = (uint32_t)ref;
-		}
-		op->len = ty->len;
-		if (text) {
-			op->code = ty->kind == K_SEQ ? LAT_OP_TEXT_SEQ : LAT_OP_TEXT_ARR;
-			return 0;
-		}
-		op->code = ty->kind == K_SEQ ? LAT_OP_SEQ : LAT_OP_ARRAY;
-		if (compile(c, elem, name, false, sc, depth + 1)) {
-			return c->ps->status;
-		}
-		c->ops[at].body = c->nops - at - 1;
-		return 0;
-	}
-	case K_VARIANT: {
-		const struct type *tt;
-		int ref = ty->tag ? find_in_scope(sc, ty->tag, &tt) : -1;
-		struct lat_tsdl_range *ranges;
-		uint32_t *start, *len, nr = 0;
-
-		if (ref < 0 || tt->kind != K_ENUM) {
-			return fail(c->ps, -ENOTSUP, "variant tag '%s' not found",
-				    ty->tag ? ty->tag : "");
-		}
-		ranges = pool_alloc(c->ps->t, (tt->nlabels + 1) * sizeof(*ranges));
-		start = pool_alloc(c->ps->t, (ty->nmembers + 1) * sizeof(*start));
-		len = pool_alloc(c->ps->t, (ty->nmembers + 1) * sizeof(*len));
-		if (!ranges || !start || !len) {
-			return fail(c->ps, -ENOMEM, "out of memory");
-		}
-		for (uint32_t l = 0; l < tt->nlabels; l++) {
-			for (uint32_t m = 0; m < ty->nmembers; m++) {
-				const char *mn = ty->members[m].name;
-
-				/* member names lost their underscore; labels did not */
-				if (strcmp(tt->labels[l].name, mn) == 0 ||
-				    (tt->labels[l].name[0] == '_' &&
-				     strcmp(tt->labels[l].name + 1, mn) == 0)) {
-					ranges[nr].lo = tt->labels[l].lo;
-					ranges[nr].hi = tt->labels[l].hi;
-					ranges[nr].option = m;
-					nr++;
-					break;
-				}
-			}
-		}
-		op->code = LAT_OP_VARIANT;
-		op->ref = (uint32_t)ref;
-		op->len = ty->nmembers;
-		op->align = 1;
-		for (uint32_t m = 0; m < ty->nmembers; m++) {
-			start[m] = c->nops - at - 1;
-			if (compile(c, ty->members[m].type, ty->members[m].name, false, sc,
-				    depth + 1)) {
-				return c->ps->status;
-			}
-			len[m] = c->nops - at - 1 - start[m];
-		}
-		op = &c->ops[at];
-		op->ranges = ranges;
-		op->nranges = nr;
-		op->opt_start = start;
-		op->opt_len = len;
-		op->body = c->nops - at - 1;
-		return 0;
-	}
-	default:
-		return fail(c->ps, -ENOTSUP, "unsupported field type");
-	}
-}
-
-static int compile_scope(struct parser *ps, const struct type *ty, struct lat_tsdl_prog *prog,
-			 bool roles)
-{
-	struct compiler c = {.ps = ps, .header_roles = roles};
-
-	if (!ty) {
-		return 0;
-	}
-	if (ty->kind != K_STRUCT) {
-		return fail(ps, -ENOTSUP, "a scope that is not a structure");
-	}
-	if (compile_struct(&c, ty, true, NULL, 0)) {
-		free(c.ops);
-		return ps->status;
-	}
-	prog->ops = pool_alloc(ps->t, (c.nops + 1) * sizeof(*c.ops));
-	if (!prog->ops) {
-		free(c.ops);
-		return fail(ps, -ENOMEM, "out of memory");
-	}
-	memcpy(prog->ops, c.ops, c.nops * sizeof(*c.ops));
-	prog->nops = c.nops;
-	free(c.ops);
-	return 0;
-}
-
-int lat_tsdl_find(const struct lat_tsdl_prog *p, const char *name)
-{
-	for (uint32_t i = 0; i < p->nops; i++) {
-		if (p->ops[i].top && p->ops[i].name && strcmp(p->ops[i].name, name) == 0) {
-			return (int)i;
-		}
-	}
-	return -1;
-}
-
 /* --- top level ---------------------------------------------------------------------------- */
 
 struct pending_stream {
@@ -1092,7 +768,7 @@ static int build(struct parser *ps, struct type *pkt_header, struct pending_stre
 		t->offset_s += (int64_t)(t->offset / t->freq);
 		t->offset %= t->freq;
 	}
-	if (compile_scope(ps, pkt_header, &t->packet_header, true)) {
+	if (lat_tsdl_compile_scope(ps, pkt_header, &t->packet_header, true)) {
 		return ps->status;
 	}
 	t->streams = pool_alloc(t, (nstreams + 1) * sizeof(*t->streams));
@@ -1104,9 +780,9 @@ static int build(struct parser *ps, struct type *pkt_header, struct pending_stre
 		struct lat_tsdl_stream *s = &t->streams[t->nstreams++];
 
 		s->id = streams[i].id;
-		if (compile_scope(ps, streams[i].pctx, &s->packet_context, true) ||
-		    compile_scope(ps, streams[i].ehdr, &s->event_header, true) ||
-		    compile_scope(ps, streams[i].ectx, &s->event_context, false)) {
+		if (lat_tsdl_compile_scope(ps, streams[i].pctx, &s->packet_context, true) ||
+		    lat_tsdl_compile_scope(ps, streams[i].ehdr, &s->event_header, true) ||
+		    lat_tsdl_compile_scope(ps, streams[i].ectx, &s->event_context, false)) {
 			return ps->status;
 		}
 		for (uint32_t j = 0; j < nevents; j++) {
@@ -1142,8 +818,8 @@ static int build(struct parser *ps, struct type *pkt_header, struct pending_stre
 				    (unsigned long long)e->id);
 		}
 		s->by_id[e->id] = e;
-		if (compile_scope(ps, events[j].ctx, &e->context, false) ||
-		    compile_scope(ps, events[j].fields, &e->payload, false)) {
+		if (lat_tsdl_compile_scope(ps, events[j].ctx, &e->context, false) ||
+		    lat_tsdl_compile_scope(ps, events[j].fields, &e->payload, false)) {
 			return ps->status;
 		}
 	}
@@ -1276,59 +952,4 @@ void lat_tsdl_free(struct lat_tsdl *t)
 		t->pool = next;
 	}
 	free(t);
-}
-
-static uint32_t get32(const unsigned char *p, bool be)
-{
-	return be ? (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]
-		  : (uint32_t)p[3] << 24 | p[2] << 16 | p[1] << 8 | p[0];
-}
-
-char *lat_tsdl_unpack(const unsigned char *data, size_t size, size_t *len, const char **why)
-{
-	size_t off = 0, n = 0;
-	char *text;
-	bool be;
-
-	*why = NULL;
-	if (size < 4 || (get32(data, false) != 0x75d11d57 && get32(data, true) != 0x75d11d57)) {
-		text = malloc(size + 1);
-		if (text) {
-			memcpy(text, data, size);
-			text[size] = '\0';
-			*len = size;
-		}
-		return text;
-	}
-	be = get32(data, true) == 0x75d11d57;
-	text = malloc(size + 1);
-	if (!text) {
-		return NULL;
-	}
-	while (off < size) {
-		uint32_t content, packet;
-
-		if (size - off < 37 || get32(data + off, be) != 0x75d11d57) {
-			*why = "bad metadata packet header";
-			break;
-		}
-		content = get32(data + off + 24, be) / 8;
-		packet = get32(data + off + 28, be) / 8;
-		if (content < 37 || packet < content || packet > size - off || data[off + 32] ||
-		    data[off + 33]) {
-			*why = data[off + 32] || data[off + 33] ? "compressed or encrypted metadata"
-								: "bad metadata packet size";
-			break;
-		}
-		memcpy(text + n, data + off + 37, content - 37);
-		n += content - 37;
-		off += packet;
-	}
-	if (*why) {
-		free(text);
-		return NULL;
-	}
-	text[n] = '\0';
-	*len = n;
-	return text;
 }

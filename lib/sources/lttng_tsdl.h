@@ -113,7 +113,7 @@ void lat_tsdl_free(struct lat_tsdl *t);
 /*
  * A metadata file's TSDL text: the file itself when plain text, else its packets' contents
  * concatenated (CTF metadata packets, magic 0x75d11d57). Returns a malloc'd NUL-terminated
- * text, or NULL (bad packets: *why says why).
+ * text, or NULL (bad packets: *why says why). In lttng_decode.c, which reads the files.
  */
 char *lat_tsdl_unpack(const unsigned char *data, size_t size, size_t *len, const char **why);
 
