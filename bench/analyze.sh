@@ -8,6 +8,9 @@
 # BENCH_ANALYZE_PEER_MAX analyses only (default 4; the others get no vs-peer line, said so).
 # BENCH_ANALYZE_BIG=N also runs ours and the floor on a synthetic trace of N events
 # (tests/traces/make_trace.py big, ~30 us per event to generate, cached in $LATSCOPE_BUILD).
+# Each analysis runs with both CTF decoders in the same run: libbabeltrace2 (the analyze-NAME
+# lines) and the LTTng decoder, lib/sources/lttng_decode.c (the analyze-NAME-lttng lines, against
+# babeltrace2 -o dummy and against lttng-analyses).
 set -uo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${LATSCOPE_BUILD:-$src/build}
@@ -66,7 +69,7 @@ have_ours=1
 "$LATSCOPE" analyze --help >/dev/null 2>&1 || have_ours=0
 
 bench_trace() { # bench_trace LABEL TRACE WITH_PEER
-	local label=$1 trace=$2 with_peer=$3 events floor floor_rate a ours ours_rate peer peer_rate
+	local label=$1 trace=$2 with_peer=$3 events floor floor_rate a ours ours_rate peer peer_rate fast
 	local npeer=0
 	events=$(event_count "$trace")
 	floor=$(best_ns "$RUNS" babeltrace2 "$trace" -o dummy)
@@ -86,7 +89,10 @@ bench_trace() { # bench_trace LABEL TRACE WITH_PEER
 		return
 	fi
 	for a in "${enabled[@]}"; do
-		ours=$(best_ns "$RUNS" "$LATSCOPE" analyze "$a" --no-intersection --skip-validation "$trace")
+		ours=$(best_ns "$RUNS" env LATSCOPE_CTF_DECODER=babeltrace2 "$LATSCOPE" analyze "$a" \
+			--no-intersection --skip-validation "$trace")
+		fast=$(best_ns "$RUNS" env LATSCOPE_CTF_DECODER=lttng "$LATSCOPE" analyze "$a" \
+			--no-intersection --skip-validation "$trace")
 		if [ "$ours" = fail ]; then
 			echo "# $label: latscope analyze $a failed on $trace"
 			continue
@@ -99,6 +105,7 @@ bench_trace() { # bench_trace LABEL TRACE WITH_PEER
 			if [ "$peer" != fail ]; then
 				peer_rate=$(rate "$events" "$peer")
 				echo "BENCH analyze-$a ours=$ours_rate ev/s peer=$peer_rate ev/s peer_name=lttng-$a ratio=$(ratio "$ours_rate" "$peer_rate")"
+				[ "$fast" != fail ] && echo "BENCH analyze-$a-lttng ours=$(rate "$events" "$fast") ev/s peer=$peer_rate ev/s peer_name=lttng-$a ratio=$(ratio "$(rate "$events" "$fast")" "$peer_rate")"
 			else
 				echo "# $label: lttng-$a failed on $trace"
 			fi
@@ -106,6 +113,11 @@ bench_trace() { # bench_trace LABEL TRACE WITH_PEER
 			echo "# $label: lttng-$a not run (time budget: BENCH_ANALYZE_PEER_MAX=$PEER_MAX)"
 		fi
 		echo "BENCH analyze-$a-vs-decode$([ "$label" = real ] || echo "-$label") ours=$ours_rate ev/s peer=$floor_rate ev/s peer_name=babeltrace2-dummy ratio=$(ratio "$ours_rate" "$floor_rate")"
+		if [ "$fast" = fail ]; then
+			echo "# $label: latscope analyze $a with the LTTng decoder failed on $trace"
+		else
+			echo "BENCH analyze-$a-lttng-vs-decode$([ "$label" = real ] || echo "-$label") ours=$(rate "$events" "$fast") ev/s peer=$floor_rate ev/s peer_name=babeltrace2-dummy ratio=$(ratio "$(rate "$events" "$fast")" "$floor_rate")"
+		fi
 	done
 }
 

@@ -933,6 +933,7 @@ int cmd_analyze(int argc, char **argv)
 	struct analyze_args args;
 	int64_t begin, end;
 	char err[600];
+	const char *fallback = NULL;
 	int status, ret, major, minor, patch;
 
 	if (argc >= 2 && cli_is_period_analysis(argv[1])) {
@@ -991,6 +992,11 @@ int cmd_analyze(int argc, char **argv)
 		fprintf(stderr, ", %" PRIu64 " bytes of streams%s\n", lat_ctf_source_size(src),
 			*lat_ctf_source_note(src) ? ""
 						  : ", kernel-ness from env.domain or the layout");
+	}
+	lat_ctf_source_decoder(src, &fallback); /* LATSCOPE_CTF_DECODER=auto: said once */
+	if (fallback) {
+		fprintf(stderr, "latscope: note: reading the trace with libbabeltrace2: %s\n",
+			fallback);
 	}
 	if (lat_ctf_source_is_live(src)) {
 		if (args.begin || args.end || args.timerange) {

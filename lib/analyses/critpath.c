@@ -10,6 +10,7 @@
 #include "analyses/analysis.h"
 #include "analyses/period_expr.h"
 #include "sources/ctf_fields.h"
+#include "sources/lttng_decode.h"
 
 #define MAX_DEPTH 4096 /* tasks waited for, one inside the other */
 
@@ -627,7 +628,7 @@ static int on_netdev(struct lat_critpath *cp, const struct lat_kevent *ev,
 	struct packet pk = {.ts = ev->ts, .tid = LAT_NO_TID};
 	uint64_t v[PF_COUNT] = {0};
 
-	if (!ev->raw) {
+	if (!ev->raw || lat_lttng_is_event(ev->raw)) { /* opened with bt_events */
 		return 0;
 	}
 	payload = bt_event_borrow_payload_field_const((const bt_event *)ev->raw);

@@ -20,6 +20,7 @@
 
 #include "analyses/period_expr.h"
 #include "sources/ctf_fields.h"
+#include "sources/lttng_decode.h"
 
 enum { OP_NONE = 0, OP_OPEN, OP_READ, OP_WRITE, OP_CLOSE, OP_SYNC, OP_READ_WRITE };
 enum { FDT_UNKNOWN = 0, FDT_DISK, FDT_NET, FDT_MAYBE_NET };
@@ -645,6 +646,20 @@ static bool read_v4addr(const struct lat_kevent *ev, char *buf, size_t len)
 
 	if (!ev->raw) {
 		return false;
+	}
+	if (lat_lttng_is_event(ev->raw)) { /* read by lttng_decode.c */
+		uint64_t v[4];
+		int n = lat_lttng_event_uints(ev->raw, "v4addr", v, 4);
+
+		if (n == 0) {
+			snprintf(buf, len, "%u.%u.%u.%u", (unsigned)(v[0] >> 24) & 255,
+				 (unsigned)(v[0] >> 16) & 255, (unsigned)(v[0] >> 8) & 255,
+				 (unsigned)v[0] & 255);
+		} else if (n == 4) {
+			snprintf(buf, len, "%u.%u.%u.%u", (unsigned)v[0], (unsigned)v[1],
+				 (unsigned)v[2], (unsigned)v[3]);
+		}
+		return n == 0 || n == 4;
 	}
 	payload = bt_event_borrow_payload_field_const((const bt_event *)ev->raw);
 	f = payload ? bt_field_structure_borrow_member_field_by_name_const(payload, "v4addr")

@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sources/lttng_decode.h"
+
 #define MAX_TRACES   64
 #define MAX_FIELDS   8
 #define SEARCH_DEPTH 4
@@ -225,6 +227,10 @@ struct lat_ctf_source {
 	const bt_trace *checked_trace; /* the last trace whose env was checked */
 	bt_interrupter *interrupter;   /* the graph's default one (Ctrl-C) */
 	volatile sig_atomic_t interrupted;
+
+	struct lat_lttng *fast; /* trace files read by lttng_decode.c instead of the graph */
+	char fallback[300];     /* why the LTTng decoder was not used, when it was asked for */
+	bool bt_events;         /* the caller reads lat_kevent.raw as a bt_event */
 };
 
 static void set_error(struct lat_ctf_source *src, const char *fmt, ...)
@@ -1548,6 +1554,102 @@ static int build_graph(struct lat_ctf_source *src)
 	return 0;
 }
 
+/* --- the LTTng decoder (lttng_decode.c) for trace files, chosen by LATSCOPE_CTF_DECODER ---- */
+
+/* ctf.c's table for lttng_decode.c: what an event name becomes (the class map's rules). */
+static int typed_class(void *ctx, const char *name, struct lat_lttng_typed *out)
+{
+	struct lat_ctf_source *src = ctx;
+	const struct field_spec *fs = NULL;
+	const char *syscall = NULL;
+
+	out->type = LAT_EV_OTHER;
+	for (size_t i = 0; i < sizeof(event_specs) / sizeof(event_specs[0]) && !fs; i++) {
+		if (strcmp(event_specs[i].name, name) == 0) {
+			out->type = event_specs[i].type;
+			fs = event_specs[i].fields;
+		}
+	}
+	if (!fs && strncmp(name, "syscall_entry_", 14) == 0) {
+		out->type = LAT_EV_SYSCALL_ENTRY, syscall = name + 14, fs = syscall_entry_fields;
+	} else if (!fs && strncmp(name, "sys_", 4) == 0) {
+		out->type = LAT_EV_SYSCALL_ENTRY, syscall = name + 4, fs = syscall_entry_fields;
+	} else if (!fs && strncmp(name, "syscall_exit_", 13) == 0) {
+		out->type = LAT_EV_SYSCALL_EXIT, syscall = name + 13, fs = syscall_exit_fields;
+	} else if (!fs && strcmp(name, "exit_syscall") == 0) {
+		out->type = LAT_EV_SYSCALL_EXIT, syscall = "", fs = syscall_exit_fields;
+	}
+	if (syscall) {
+		out->syscall_id = intern_syscall(src, syscall);
+		if (out->syscall_id == UINT32_MAX) {
+			return -ENOMEM;
+		}
+		out->syscall_name = src->syscall_names[out->syscall_id];
+	}
+	for (int i = 0; fs && i < MAX_FIELDS && fs[i].name; i++) {
+		out->fields[out->nfields++] = (struct lat_lttng_field){fs[i].name, fs[i].offset,
+								       fs[i].kind, fs[i].present};
+	}
+	return 0;
+}
+
+/* 0: the LTTng decoder reads the files; 1: libbabeltrace2 does; < 0: it was forced and failed */
+static int open_fast(struct lat_ctf_source *src)
+{
+	const char *want = getenv("LATSCOPE_CTF_DECODER");
+	char why[256];
+	int64_t b, e, ib, ie;
+	int ret;
+
+	if (!want || !*want) {
+		want = "auto"; /* the whole conformance suite is byte-identical with it */
+	}
+	if (strcmp(want, "babeltrace2") == 0 || src->bt_events) {
+		return 1;
+	}
+	ret = lat_lttng_open(src->dirs, src->ndirs, &src->fast, why, sizeof(why));
+	if (ret == 0 && !(src->have_range && src->have_inter)) {
+		ret = lat_lttng_ranges(src->fast, &b, &e, &ib, &ie);
+		if (ret == 0) {
+			src->range_begin = b, src->range_end = e, src->have_range = true;
+			src->inter_begin = ib, src->inter_end = ie, src->have_inter = true;
+		}
+	}
+	if (ret == 0) {
+		return 0;
+	}
+	lat_lttng_destroy(src->fast);
+	src->fast = NULL;
+	if (strcmp(want, "lttng") == 0) {
+		set_error(src, "%s", why[0] ? why : strerror(-ret));
+		return ret;
+	}
+	if (ret == -ENOTSUP) { /* a damaged trace: babeltrace2 says what it thinks of it */
+		snprintf(src->fallback, sizeof(src->fallback), "%s", why[0] ? why : strerror(-ret));
+	}
+	return 1;
+}
+
+static int run_fast(struct lat_ctf_source *src)
+{
+	struct lat_lttng_run run = {src->fn,	  src->user,	     typed_class,
+				    src,	  src->intersect,    src->inter_begin,
+				    src->inter_end, &src->stats};
+	char why[300];
+	int ret = lat_lttng_run(src->fast, &run, why, sizeof(why));
+
+	if (ret < 0) {
+		set_error(src, "%s", why[0] ? why : strerror(-ret));
+	}
+	return ret;
+}
+
+const char *lat_ctf_source_decoder(const struct lat_ctf_source *src, const char **fallback)
+{
+	*fallback = src->fallback[0] ? src->fallback : NULL;
+	return src->fast ? "lttng" : "babeltrace2";
+}
+
 bool lat_ctf_is_live_url(const char *path)
 {
 	return path && (strncmp(path, "net://", 6) == 0 || strncmp(path, "net4://", 7) == 0 ||
@@ -1704,6 +1806,7 @@ int lat_ctf_source_open(const char *path, const struct lat_ctf_options *opts,
 		return -ENOMEM;
 	}
 	src->intersect = opts ? opts->intersect : true;
+	src->bt_events = opts && opts->bt_events;
 	ret = grow_classes(src);
 	if (ret) {
 		goto fail;
@@ -1735,7 +1838,10 @@ int lat_ctf_source_open(const char *path, const struct lat_ctf_options *opts,
 	if (ret) {
 		goto fail;
 	}
-	ret = build_graph(src);
+	ret = open_fast(src);
+	if (ret > 0) {
+		ret = build_graph(src);
+	}
 	if (ret) {
 		goto fail;
 	}
@@ -1963,6 +2069,9 @@ int lat_ctf_source_run(struct lat_ctf_source *src, lat_ctf_event_fn fn, void *us
 	if (src->live) {
 		return run_live(src);
 	}
+	if (src->fast) {
+		return run_fast(src);
+	}
 	do {
 		status = bt_graph_run(src->graph);
 	} while (status == BT_GRAPH_RUN_STATUS_AGAIN);
@@ -2037,6 +2146,7 @@ void lat_ctf_source_destroy(struct lat_ctf_source *src)
 	if (!src) {
 		return;
 	}
+	lat_lttng_destroy(src->fast);
 	bt_graph_put_ref(src->graph);
 	bt_plugin_put_ref(src->ctf_plugin);
 	bt_plugin_put_ref(src->utils_plugin);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sources/lttng_decode.h"
+
 enum bt_scope {
 	BS_NONE = 0, /* absent from this class */
 	BS_PAYLOAD,
@@ -267,6 +269,13 @@ int lat_ctf_fields_read(struct lat_ctf_fields *cf, const void *raw, uint32_t id,
 
 	out->kind = LAT_PVAL_MISSING;
 	if (!event || id >= cf->fields->count) {
+		return 0;
+	}
+	if (lat_lttng_is_event(raw)) { /* read by lttng_decode.c, not babeltrace2 */
+		if (!cf->fields->v[id].is_name) {
+			lat_lttng_event_field(raw, cf->fields->v[id].scope, cf->fields->v[id].name,
+					      out);
+		}
 		return 0;
 	}
 	r = lookup(cf, bt_event_borrow_class_const(event));

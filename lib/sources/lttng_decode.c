@@ -1,0 +1,1159 @@
+/* lttng_decode.c: LTTng kernel CTF trace files decoded from mmap'd streams, merged by time. */
+#include "sources/lttng_decode.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "analyses/period_expr.h"
+#include "sources/event.h"
+#include "sources/lttng_tsdl.h"
+
+#define MAX_STREAMS 4096
+#define MAX_DEPTH   32
+#define CTF_MAGIC   0xC1FC1FC1u
+
+enum { K_I32, K_I64, K_U32, K_U64, K_STR }; /* ctf.c's field kinds */
+
+union val {
+	uint64_t u;
+	int64_t i;
+	const char *s;
+};
+
+struct trace {
+	struct lat_tsdl *t;
+	struct evmap *maps; /* per event of t->events */
+	struct ctxmap *ctx; /* per stream class */
+};
+
+/* An event class's typed mapping, built on its first event. */
+struct evmap {
+	bool built;
+	uint16_t type;
+	uint32_t syscall_id;
+	const char *syscall_name;
+	uint32_t nfields;
+	struct {
+		uint32_t slot;
+		uint16_t offset;
+		uint8_t kind, sign;
+		uint32_t present;
+	} f[LAT_LTTNG_MAX_FIELDS];
+};
+
+struct ctxmap { /* LTTng add-context fields of a stream class, or -1 */
+	int pid, tid, procname;
+};
+
+#define RAW_MAGIC 0x4C54544Eu /* "LTTN": lat_kevent.raw is a cursor */
+
+struct cursor {
+	uint32_t magic; /* first: tells lat_lttng_is_event() a cursor from a bt_event */
+	struct trace *tr;
+	const struct lat_tsdl_stream *sc;
+	const unsigned char *map;
+	size_t size;
+	char path[PATH_MAX];
+	/* current packet */
+	size_t pkt_off, pkt_bytes;
+	uint64_t content_bits, pos;
+	bool in_packet, started;
+	uint64_t clock;
+	uint32_t cpu;
+	/* previous packet, for the lost events and packets */
+	bool have_prev;
+	uint64_t prev_disc, prev_seq;
+	int64_t prev_end;
+	bool prev_has_seq, prev_has_disc;
+	/* current event */
+	int64_t ts;
+	const struct lat_tsdl_event *ev;
+	union val *v_hdr, *v_sctx, *v_ectx, *v_pay, *v_pkt;
+	char *strbuf;
+	size_t strcap, strused;
+};
+
+struct lat_lttng {
+	struct trace traces[64];
+	int ntraces;
+	struct cursor *cursors;
+	uint32_t ncursors;
+	uint32_t *heap, nheap;
+	struct lat_ctf_stats *stats;
+	char *err;
+	size_t err_len;
+};
+
+static int failf(struct lat_lttng *l, int ret, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int failf(struct lat_lttng *l, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (l->err && l->err_len && !l->err[0]) {
+		va_start(ap, fmt);
+		vsnprintf(l->err, l->err_len, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}
+
+/* cycles -> ns from the epoch exactly as babeltrace2 computes it (bt_util_ns_from_origin) */
+static inline uint64_t ns_from_value(uint64_t freq, uint64_t value)
+{
+	if (freq == 1000000000ULL) {
+		return value;
+	}
+	double d = (1e9 * (double)value) / (double)freq;
+
+	return d >= (double)UINT64_MAX ? UINT64_MAX : (uint64_t)d;
+}
+
+static inline int64_t to_ns(const struct lat_tsdl *t, uint64_t cycles)
+{
+	int64_t ns = t->offset_s * 1000000000LL + (int64_t)ns_from_value(t->freq, t->offset);
+	uint64_t secs = cycles / t->freq;
+
+	ns += (int64_t)(secs * 1000000000ULL);
+	return ns + (int64_t)ns_from_value(t->freq, cycles - secs * t->freq);
+}
+
+/* --- reading bits ------------------------------------------------------------------------ */
+
+struct rd {
+	const unsigned char *base;
+	uint64_t pos, limit; /* bits */
+	uint64_t *clock;
+	uint64_t roles[LAT_ROLE_COUNT];
+	uint32_t role_set;
+	char *strbuf;
+	size_t *strused, strcap;
+	const char *why;
+};
+
+static inline uint64_t read_bits(const unsigned char *base, uint64_t off, unsigned size, bool be)
+{
+	uint64_t v = 0;
+	unsigned got = 0;
+
+	if ((off & 7) == 0 && !be) {
+		const unsigned char *p = base + (off >> 3);
+
+		switch (size) {
+		case 8:
+			return p[0];
+		case 16:
+			return (uint64_t)p[0] | (uint64_t)p[1] << 8;
+		case 32: {
+			uint32_t x;
+			memcpy(&x, p, 4);
+			return x;
+		}
+		case 64: {
+			uint64_t x;
+			memcpy(&x, p, 8);
+			return x;
+		}
+		}
+	}
+	while (got < size) {
+		unsigned sh = off & 7, take = 8 - sh;
+		uint64_t byte = base[off >> 3];
+
+		if (take > size - got) {
+			take = size - got;
+		}
+		if (be) {
+			v = v << take | ((byte >> (8 - sh - take)) & ((1u << take) - 1));
+		} else {
+			v |= ((byte >> sh) & ((1u << take) - 1)) << got;
+		}
+		got += take;
+		off += take;
+	}
+	return v;
+}
+
+static int exec(struct rd *r, const struct lat_tsdl_prog *p, uint32_t from, uint32_t to,
+		union val *v, int depth)
+{
+	if (depth > MAX_DEPTH) {
+		r->why = "fields nested too deep";
+		return -EINVAL;
+	}
+	for (uint32_t i = from; i < to;) {
+		const struct lat_tsdl_op *op = &p->ops[i];
+		uint64_t a = op->align, n;
+
+		if (a > 1) {
+			r->pos = (r->pos + a - 1) & ~(a - 1);
+		}
+		switch (op->code) {
+		case LAT_OP_ALIGN:
+			i++;
+			break;
+		case LAT_OP_INT: {
+			uint64_t x;
+
+			if (r->pos > r->limit || r->limit - r->pos < op->size) {
+				r->why = "event past the end of its packet";
+				return -EINVAL;
+			}
+			x = read_bits(r->base, r->pos, op->size, op->be);
+			r->pos += op->size;
+			if (op->sign && op->size < 64 && (x >> (op->size - 1)) & 1) {
+				x |= ~0ULL << op->size;
+			}
+			v[i].u = x;
+			if (op->clock) {
+				if (op->size == 64) {
+					*r->clock = x;
+				} else {
+					uint64_t mask = (1ULL << op->size) - 1;
+
+					x &= mask;
+					if (x < (*r->clock & mask)) {
+						*r->clock += 1ULL << op->size;
+					}
+					*r->clock = (*r->clock & ~mask) | x;
+				}
+			}
+			if (op->role) {
+				r->roles[op->role] = v[i].u;
+				r->role_set |= 1u << op->role;
+			}
+			i++;
+			break;
+		}
+		case LAT_OP_STRING: {
+			const unsigned char *s, *nul;
+
+			if (r->pos > r->limit) {
+				r->why = "string past the end of its packet";
+				return -EINVAL;
+			}
+			s = r->base + (r->pos >> 3);
+			nul = memchr(s, 0, (r->limit - r->pos) >> 3);
+			if (!nul) {
+				r->why = "unterminated string";
+				return -EINVAL;
+			}
+			v[i].s = (const char *)s;
+			r->pos += (uint64_t)(nul - s + 1) * 8;
+			i++;
+			break;
+		}
+		case LAT_OP_TEXT_ARR:
+		case LAT_OP_TEXT_SEQ: {
+			const unsigned char *s;
+			size_t len;
+
+			n = op->code == LAT_OP_TEXT_ARR ? op->len : v[op->ref].u;
+			if (r->pos > r->limit || (r->limit - r->pos) / 8 < n) {
+				r->why = "text past the end of its packet";
+				return -EINVAL;
+			}
+			s = r->base + (r->pos >> 3);
+			len = strnlen((const char *)s, n);
+			if (*r->strused + len + 1 > r->strcap) {
+				r->why = "text larger than its packet";
+				return -EINVAL;
+			}
+			v[i].s = r->strbuf + *r->strused;
+			memcpy(r->strbuf + *r->strused, s, len);
+			r->strbuf[*r->strused + len] = '\0';
+			*r->strused += len + 1;
+			r->pos += n * 8;
+			i++;
+			break;
+		}
+		case LAT_OP_ARRAY:
+		case LAT_OP_SEQ:
+			n = op->code == LAT_OP_ARRAY ? op->len : v[op->ref].u;
+			if (r->pos > r->limit || n > r->limit - r->pos) {
+				r->why = "sequence longer than its packet";
+				return -EINVAL;
+			}
+			v[i].u = r->pos; /* where the elements begin (lat_lttng_event_uints) */
+			for (uint64_t j = 0; j < n; j++) {
+				uint64_t before = r->pos;
+				int ret = exec(r, p, i + 1, i + 1 + op->body, v, depth + 1);
+
+				if (ret) {
+					return ret;
+				}
+				if (r->pos == before) {
+					break; /* empty elements: the others would read nothing
+						  either */
+				}
+			}
+			i += 1 + op->body;
+			break;
+		case LAT_OP_VARIANT: {
+			int64_t tag = v[op->ref].i;
+			uint32_t o = UINT32_MAX;
+			int ret;
+
+			for (uint32_t k = 0; k < op->nranges; k++) {
+				if (tag >= op->ranges[k].lo && tag <= op->ranges[k].hi) {
+					o = op->ranges[k].option;
+					break;
+				}
+			}
+			if (o == UINT32_MAX) {
+				r->why = "variant tag without an option";
+				return -EINVAL;
+			}
+			ret = exec(r, p, i + 1 + op->opt_start[o],
+				   i + 1 + op->opt_start[o] + op->opt_len[o], v, depth + 1);
+			if (ret) {
+				return ret;
+			}
+			i += 1 + op->body;
+			break;
+		}
+		default:
+			r->why = "bad layout";
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* --- packets ------------------------------------------------------------------------------ */
+
+static int cursor_fail(struct lat_lttng *l, struct cursor *c, const char *why)
+{
+	return failf(l, -EINVAL, "%s: packet at offset %zu (byte %llu): %s", c->path, c->pkt_off,
+		     (unsigned long long)(c->pos / 8), why);
+}
+
+static void note_loss(struct lat_lttng *l, struct cursor *c, bool packets, uint64_t count,
+		      int64_t begin, int64_t end)
+{
+	struct lat_ctf_stats *st = l->stats;
+
+	if (!st || count == 0) {
+		return;
+	}
+	st->discarded_records++;
+	if (packets) {
+		st->discarded_packets += count;
+	} else {
+		st->discarded_events += count;
+	}
+	if (st->nlosses < LAT_CTF_MAX_LOSSES) {
+		struct lat_ctf_loss *loss = &st->losses[st->nlosses++];
+
+		memset(loss, 0, sizeof(*loss));
+		loss->count = count;
+		loss->packets = packets;
+		loss->begin = begin;
+		loss->end = end;
+		size_t n = strnlen(c->path, sizeof(loss->stream) - 1);
+
+		memcpy(loss->stream, c->path, n);
+		loss->stream[n] = '\0';
+	}
+}
+
+/*
+ * Reads the next packet's header and context. Returns 1 (a packet), 0 (end of the stream) or
+ * a negative errno. `account`: count the lost events and packets (not while scanning).
+ */
+static int load_packet(struct lat_lttng *l, struct cursor *c, bool account, int64_t *pbegin,
+		       int64_t *pend)
+{
+	const struct lat_tsdl *t = c->tr->t;
+	struct rd r = {0};
+	uint64_t packet_bits, content_bits, sid = 0;
+	const struct lat_tsdl_stream *sc = NULL;
+	int ret;
+
+	if (c->started) {
+		c->pkt_off += c->pkt_bytes;
+	}
+	c->started = true;
+	c->in_packet = false;
+	if (c->pkt_off >= c->size) {
+		return 0;
+	}
+	if (!c->strbuf) {
+		c->strbuf = malloc(4096);
+		if (!c->strbuf) {
+			return -ENOMEM;
+		}
+		c->strcap = 4096;
+	}
+	r.base = c->map + c->pkt_off;
+	r.limit = (uint64_t)(c->size - c->pkt_off) * 8;
+	r.clock = &c->clock;
+	r.strbuf = c->strbuf;
+	r.strused = &c->strused;
+	r.strcap = c->strcap;
+	c->strused = 0;
+	ret = exec(&r, &t->packet_header, 0, t->packet_header.nops, c->v_pkt, 0);
+	if (ret) {
+		return cursor_fail(l, c, r.why ? r.why : "bad packet header");
+	}
+	if ((r.role_set & 1u << LAT_ROLE_MAGIC) && r.roles[LAT_ROLE_MAGIC] != CTF_MAGIC) {
+		return cursor_fail(l, c, "bad packet magic");
+	}
+	if (r.role_set & 1u << LAT_ROLE_STREAM_ID) {
+		sid = r.roles[LAT_ROLE_STREAM_ID];
+	}
+	for (uint32_t i = 0; i < t->nstreams; i++) {
+		if (t->streams[i].id == sid) {
+			sc = &t->streams[i];
+		}
+	}
+	if (!sc || (c->sc && c->sc != sc)) {
+		return cursor_fail(l, c, "unknown or changing stream id");
+	}
+	c->sc = sc;
+	ret = exec(&r, &sc->packet_context, 0, sc->packet_context.nops, c->v_pkt, 0);
+	if (ret) {
+		return cursor_fail(l, c, r.why ? r.why : "bad packet context");
+	}
+	packet_bits = r.role_set & 1u << LAT_ROLE_PACKET_SIZE
+			  ? r.roles[LAT_ROLE_PACKET_SIZE]
+			  : (uint64_t)(c->size - c->pkt_off) * 8;
+	content_bits =
+	    r.role_set & 1u << LAT_ROLE_CONTENT_SIZE ? r.roles[LAT_ROLE_CONTENT_SIZE] : packet_bits;
+	if (packet_bits == 0 || packet_bits % 8 || packet_bits / 8 > c->size - c->pkt_off) {
+		return cursor_fail(l, c,
+				   packet_bits / 8 > c->size - c->pkt_off
+				       ? "packet larger than the rest of the file (truncated)"
+				       : "bad packet size");
+	}
+	if (content_bits > packet_bits || r.pos > content_bits) {
+		return cursor_fail(l, c, "bad content size");
+	}
+	c->pkt_bytes = packet_bits / 8;
+	c->content_bits = content_bits;
+	c->pos = r.pos;
+	c->cpu = r.role_set & 1u << LAT_ROLE_CPU_ID ? (uint32_t)r.roles[LAT_ROLE_CPU_ID] : 0;
+	if (r.role_set & 1u << LAT_ROLE_TS_BEGIN) {
+		c->clock = r.roles[LAT_ROLE_TS_BEGIN];
+	}
+	int64_t begin = to_ns(t, r.roles[LAT_ROLE_TS_BEGIN]);
+	int64_t end =
+	    r.role_set & 1u << LAT_ROLE_TS_END ? to_ns(t, r.roles[LAT_ROLE_TS_END]) : begin;
+
+	if (pbegin) {
+		*pbegin = begin;
+		*pend = end;
+	}
+	if (account) {
+		bool has_disc = r.role_set & 1u << LAT_ROLE_DISCARDED;
+		bool has_seq = r.role_set & 1u << LAT_ROLE_SEQ_NUM;
+		uint64_t disc = r.roles[LAT_ROLE_DISCARDED], seq = r.roles[LAT_ROLE_SEQ_NUM];
+
+		if (c->have_prev && has_seq && c->prev_has_seq && seq > c->prev_seq + 1) {
+			note_loss(l, c, true, seq - c->prev_seq - 1, c->prev_end, begin);
+		}
+		if (has_disc) {
+			if (c->have_prev && c->prev_has_disc) {
+				if (disc > c->prev_disc) {
+					note_loss(l, c, false, disc - c->prev_disc, c->prev_end,
+						  end);
+				}
+			} else if (!c->have_prev && disc) {
+				note_loss(l, c, false, disc, begin, end);
+			}
+		}
+		c->have_prev = true;
+		c->prev_disc = disc;
+		c->prev_seq = seq;
+		c->prev_has_disc = has_disc;
+		c->prev_has_seq = has_seq;
+		c->prev_end = end;
+	}
+	if (c->strcap < c->pkt_bytes * 2 + 64) {
+		size_t cap = c->pkt_bytes * 2 + 64;
+		char *bigger = realloc(c->strbuf, cap);
+
+		if (!bigger) {
+			return -ENOMEM;
+		}
+		c->strbuf = bigger;
+		c->strcap = cap;
+	}
+	c->in_packet = true;
+	return 1;
+}
+
+/* The next event of a stream: 1 (c->ev, c->ts and the values set), 0 (end) or -errno. */
+static int cursor_next(struct lat_lttng *l, struct cursor *c)
+{
+	const struct lat_tsdl_stream *sc;
+	const struct lat_tsdl_event *ev;
+	struct rd r = {0};
+	uint64_t id = 0;
+	int ret;
+
+	while (!c->in_packet || c->pos >= c->content_bits) {
+		ret = load_packet(l, c, true, NULL, NULL);
+		if (ret <= 0) {
+			return ret;
+		}
+	}
+	sc = c->sc;
+	r.base = c->map + c->pkt_off;
+	r.pos = c->pos;
+	r.limit = c->content_bits;
+	r.clock = &c->clock;
+	r.strbuf = c->strbuf;
+	c->strused = 0;
+	r.strused = &c->strused;
+	r.strcap = c->strcap;
+	ret = exec(&r, &sc->event_header, 0, sc->event_header.nops, c->v_hdr, 0);
+	if (ret) {
+		return cursor_fail(l, c, r.why);
+	}
+	if (r.role_set & 1u << LAT_ROLE_EVENT_ID) {
+		id = r.roles[LAT_ROLE_EVENT_ID];
+	}
+	if (id >= sc->nby_id || !(ev = sc->by_id[id])) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "event of an unknown class (id %llu)",
+			 (unsigned long long)id);
+		return cursor_fail(l, c, msg);
+	}
+	if ((ret = exec(&r, &sc->event_context, 0, sc->event_context.nops, c->v_sctx, 0)) ||
+	    (ret = exec(&r, &ev->context, 0, ev->context.nops, c->v_ectx, 0)) ||
+	    (ret = exec(&r, &ev->payload, 0, ev->payload.nops, c->v_pay, 0))) {
+		return cursor_fail(l, c, r.why);
+	}
+	if (r.pos == c->pos) {
+		return cursor_fail(l, c, "empty event");
+	}
+	c->pos = r.pos;
+	c->ev = ev;
+	c->ts = to_ns(c->tr->t, c->clock);
+	return 1;
+}
+
+/* --- opening ------------------------------------------------------------------------------ */
+
+/* A metadata file's TSDL text (lttng_tsdl.h). */
+static uint32_t get32(const unsigned char *p, bool be)
+{
+	return be ? (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]
+		  : (uint32_t)p[3] << 24 | p[2] << 16 | p[1] << 8 | p[0];
+}
+
+char *lat_tsdl_unpack(const unsigned char *data, size_t size, size_t *len, const char **why)
+{
+	size_t off = 0, n = 0;
+	char *text;
+	bool be;
+
+	*why = NULL;
+	if (size < 4 || (get32(data, false) != 0x75d11d57 && get32(data, true) != 0x75d11d57)) {
+		text = malloc(size + 1);
+		if (text) {
+			memcpy(text, data, size);
+			text[size] = '\0';
+			*len = size;
+		}
+		return text;
+	}
+	be = get32(data, true) == 0x75d11d57;
+	text = malloc(size + 1);
+	if (!text) {
+		return NULL;
+	}
+	while (off < size) {
+		uint32_t content, packet;
+
+		if (size - off < 37 || get32(data + off, be) != 0x75d11d57) {
+			*why = "bad metadata packet header";
+			break;
+		}
+		content = get32(data + off + 24, be) / 8;
+		packet = get32(data + off + 28, be) / 8;
+		if (content < 37 || packet < content || packet > size - off || data[off + 32] ||
+		    data[off + 33]) {
+			*why = data[off + 32] || data[off + 33] ? "compressed or encrypted metadata"
+								: "bad metadata packet size";
+			break;
+		}
+		memcpy(text + n, data + off + 37, content - 37);
+		n += content - 37;
+		off += packet;
+	}
+	if (*why) {
+		free(text);
+		return NULL;
+	}
+	text[n] = '\0';
+	*len = n;
+	return text;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static uint32_t max_ops(const struct lat_tsdl *t)
+{
+	uint32_t m = t->packet_header.nops;
+
+	for (uint32_t i = 0; i < t->nstreams; i++) {
+		const struct lat_tsdl_stream *s = &t->streams[i];
+
+		m = s->packet_context.nops > m ? s->packet_context.nops : m;
+		m = s->event_header.nops > m ? s->event_header.nops : m;
+		m = s->event_context.nops > m ? s->event_context.nops : m;
+	}
+	for (uint32_t i = 0; i < t->nevents; i++) {
+		m = t->events[i].context.nops > m ? t->events[i].context.nops : m;
+		m = t->events[i].payload.nops > m ? t->events[i].payload.nops : m;
+	}
+	return m + 1;
+}
+
+static int open_trace(struct lat_lttng *l, const char *dir)
+{
+	char path[PATH_MAX], *names[MAX_STREAMS];
+	struct trace *tr = &l->traces[l->ntraces];
+	int n = 0, fd, ret = 0;
+	struct dirent *e;
+	struct stat st;
+	void *map;
+	const char *why;
+	char *text;
+	size_t len;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/metadata", dir);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st) || st.st_size == 0) {
+		if (fd >= 0) {
+			close(fd);
+		}
+		return failf(l, -EINVAL, "%s: cannot read the metadata", path);
+	}
+	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		return failf(l, -EINVAL, "%s: %s", path, strerror(errno));
+	}
+	text = lat_tsdl_unpack(map, st.st_size, &len, &why);
+	munmap(map, st.st_size);
+	if (!text) {
+		return why ? failf(l, -EINVAL, "%s: %s", path, why) : -ENOMEM;
+	}
+	char perr[256] = "";
+	ret = lat_tsdl_parse(text, len, &tr->t, perr, sizeof(perr));
+	free(text);
+	if (ret) {
+		return ret == -ENOMEM ? ret : failf(l, ret, "%s: %s", path, perr);
+	}
+	l->ntraces++;
+	tr->maps = calloc(tr->t->nevents + 1, sizeof(*tr->maps));
+	tr->ctx = calloc(tr->t->nstreams + 1, sizeof(*tr->ctx));
+	if (!tr->maps || !tr->ctx) {
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < tr->t->nstreams; i++) {
+		const struct lat_tsdl_prog *p = &tr->t->streams[i].event_context;
+		int s;
+
+		s = lat_tsdl_find(p, "pid");
+		tr->ctx[i].pid = s >= 0 && p->ops[s].code == LAT_OP_INT && p->ops[s].sign ? s : -1;
+		s = lat_tsdl_find(p, "tid");
+		tr->ctx[i].tid = s >= 0 && p->ops[s].code == LAT_OP_INT && p->ops[s].sign ? s : -1;
+		s = lat_tsdl_find(p, "procname");
+		tr->ctx[i].procname =
+		    s >= 0 && p->ops[s].code != LAT_OP_INT && p->ops[s].code <= LAT_OP_TEXT_SEQ
+			? s
+			: -1;
+	}
+	d = opendir(dir);
+	if (!d) {
+		return failf(l, -EINVAL, "%s: %s", dir, strerror(errno));
+	}
+	while ((e = readdir(d)) && n < MAX_STREAMS) {
+		if (e->d_name[0] == '.' || strcmp(e->d_name, "metadata") == 0) {
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (stat(path, &st) || !S_ISREG(st.st_mode) || st.st_size == 0) {
+			continue;
+		}
+		if (!(names[n] = strdup(path))) {
+			ret = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), compare_names);
+	uint32_t nops = max_ops(tr->t);
+	for (int i = 0; i < n; i++) {
+		struct cursor *c;
+
+		if (ret == 0) {
+			struct cursor *bigger =
+			    realloc(l->cursors, (l->ncursors + 1) * sizeof(*l->cursors));
+
+			if (!bigger) {
+				ret = -ENOMEM;
+			} else {
+				l->cursors = bigger;
+			}
+		}
+		if (ret == 0) {
+			c = &l->cursors[l->ncursors];
+			memset(c, 0, sizeof(*c));
+			c->magic = RAW_MAGIC;
+			c->tr = tr;
+			snprintf(c->path, sizeof(c->path), "%s", names[i]);
+			c->v_pkt = calloc(nops * 5, sizeof(union val));
+			fd = open(names[i], O_RDONLY);
+			if (!c->v_pkt) {
+				ret = -ENOMEM;
+			} else if (fd < 0 || fstat(fd, &st)) {
+				ret = failf(l, -EINVAL, "%s: %s", names[i], strerror(errno));
+			} else {
+				c->size = st.st_size;
+				map = mmap(NULL, c->size, PROT_READ, MAP_PRIVATE, fd, 0);
+				if (map == MAP_FAILED) {
+					ret =
+					    failf(l, -EINVAL, "%s: %s", names[i], strerror(errno));
+				} else {
+					c->map = map;
+					madvise(map, c->size, MADV_SEQUENTIAL);
+				}
+			}
+			if (fd >= 0) {
+				close(fd);
+			}
+			c->v_hdr = c->v_pkt + nops;
+			c->v_sctx = c->v_pkt + 2 * nops;
+			c->v_ectx = c->v_pkt + 3 * nops;
+			c->v_pay = c->v_pkt + 4 * nops;
+			l->ncursors++;
+		}
+		free(names[i]);
+	}
+	return ret;
+}
+
+int lat_lttng_open(char *const *dirs, int ndirs, struct lat_lttng **out, char *err, size_t err_len)
+{
+	struct lat_lttng *l = calloc(1, sizeof(*l));
+	int ret = 0;
+
+	*out = NULL;
+	if (err && err_len) {
+		err[0] = '\0';
+	}
+	if (!l) {
+		return -ENOMEM;
+	}
+	l->err = err;
+	l->err_len = err_len;
+	for (int i = 0; i < ndirs && ret == 0; i++) {
+		if (!dirs[i]) {
+			continue;
+		}
+		if (l->ntraces == 64) {
+			ret = failf(l, -ENOTSUP, "too many traces");
+			break;
+		}
+		ret = open_trace(l, dirs[i]);
+	}
+	if (ret == 0 && l->ncursors == 0) {
+		ret = failf(l, -ENODATA, "the trace has no data stream");
+	}
+	if (ret) {
+		lat_lttng_destroy(l);
+		return ret;
+	}
+	*out = l;
+	return 0;
+}
+
+int lat_lttng_ranges(struct lat_lttng *l, int64_t *begin, int64_t *end, int64_t *ibegin,
+		     int64_t *iend)
+{
+	*begin = INT64_MAX;
+	*end = INT64_MIN;
+	*ibegin = INT64_MIN;
+	*iend = INT64_MAX;
+	for (uint32_t i = 0; i < l->ncursors; i++) {
+		struct cursor *c = &l->cursors[i];
+		int64_t b, e, first = 0, last = 0;
+		bool have = false;
+		int ret;
+
+		while ((ret = load_packet(l, c, false, &b, &e)) == 1) {
+			if (!have) {
+				first = b;
+			}
+			last = e;
+			have = true;
+		}
+		c->started = false;
+		c->pkt_off = 0;
+		c->pkt_bytes = 0;
+		c->in_packet = false;
+		c->sc = NULL;
+		if (ret < 0) {
+			return ret;
+		}
+		if (!have) {
+			return failf(l, -EINVAL, "%s: no packet", c->path);
+		}
+		*begin = first < *begin ? first : *begin;
+		*end = last > *end ? last : *end;
+		*ibegin = first > *ibegin ? first : *ibegin;
+		*iend = last < *iend ? last : *iend;
+	}
+	return l->ncursors ? 0 : -ENODATA;
+}
+
+/* --- merging and typed events ------------------------------------------------------------- */
+
+static inline bool before(const struct lat_lttng *l, uint32_t a, uint32_t b)
+{
+	return l->cursors[a].ts < l->cursors[b].ts ||
+	       (l->cursors[a].ts == l->cursors[b].ts && a < b);
+}
+
+static void sift_down(struct lat_lttng *l, uint32_t i)
+{
+	for (;;) {
+		uint32_t m = i, lc = 2 * i + 1, rc = 2 * i + 2;
+
+		if (lc < l->nheap && before(l, l->heap[lc], l->heap[m])) {
+			m = lc;
+		}
+		if (rc < l->nheap && before(l, l->heap[rc], l->heap[m])) {
+			m = rc;
+		}
+		if (m == i) {
+			return;
+		}
+		uint32_t tmp = l->heap[i];
+		l->heap[i] = l->heap[m];
+		l->heap[m] = tmp;
+		i = m;
+	}
+}
+
+static int build_map(const struct lat_lttng_run *run, const struct lat_tsdl_event *ev,
+		     struct evmap *m)
+{
+	struct lat_lttng_typed typed;
+	int ret;
+
+	memset(&typed, 0, sizeof(typed));
+	ret = run->map(run->map_ctx, ev->name, &typed);
+	if (ret) {
+		return ret;
+	}
+	m->type = typed.type;
+	m->syscall_id = typed.syscall_id;
+	m->syscall_name = typed.syscall_name;
+	for (uint32_t i = 0; i < typed.nfields && m->nfields < LAT_LTTNG_MAX_FIELDS; i++) {
+		const struct lat_lttng_field *f = &typed.fields[i];
+		int s = lat_tsdl_find(&ev->payload, f->name);
+		const struct lat_tsdl_op *op;
+
+		if (s < 0) {
+			continue;
+		}
+		op = &ev->payload.ops[s];
+		if (f->kind == K_STR ? !(op->code == LAT_OP_STRING || op->code == LAT_OP_TEXT_ARR ||
+					 op->code == LAT_OP_TEXT_SEQ)
+				     : op->code != LAT_OP_INT) {
+			continue;
+		}
+		m->f[m->nfields].slot = (uint32_t)s;
+		m->f[m->nfields].offset = f->offset;
+		m->f[m->nfields].kind = f->kind;
+		m->f[m->nfields].sign = op->sign;
+		m->f[m->nfields].present = f->present;
+		m->nfields++;
+	}
+	m->built = true;
+	return 0;
+}
+
+static int deliver(struct lat_lttng *l, const struct lat_lttng_run *run, struct cursor *c)
+{
+	struct trace *tr = c->tr;
+	const struct lat_tsdl_event *e = c->ev;
+	struct evmap *m = &tr->maps[e - tr->t->events];
+	const struct ctxmap *cx = &tr->ctx[c->sc - tr->t->streams];
+	struct lat_kevent ev;
+
+	if (!m->built) { /* first: babeltrace2's path maps skipped events' classes too */
+		int ret = build_map(run, e, m);
+
+		if (ret) {
+			return ret;
+		}
+	}
+	if (run->intersect && (c->ts < run->begin || c->ts > run->end)) {
+		l->stats->skipped++;
+		return 0;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.ts = c->ts;
+	ev.type = m->type;
+	ev.name = e->name;
+	ev.cpu = c->cpu;
+	ev.raw = c;
+	if (cx->pid >= 0) {
+		ev.ctx_pid = (int32_t)c->v_sctx[cx->pid].i;
+		ev.ctx_mask |= LAT_CTX_PID;
+	}
+	if (cx->tid >= 0) {
+		ev.ctx_tid = (int32_t)c->v_sctx[cx->tid].i;
+		ev.ctx_mask |= LAT_CTX_TID;
+	}
+	if (cx->procname >= 0) {
+		ev.ctx_procname = c->v_sctx[cx->procname].s;
+		ev.ctx_mask |= LAT_CTX_PROCNAME;
+	}
+	for (uint32_t i = 0; i < m->nfields; i++) {
+		char *dst = (char *)&ev + m->f[i].offset;
+		const union val *v = &c->v_pay[m->f[i].slot];
+
+		switch (m->f[i].kind) {
+		case K_STR:
+			*(const char **)dst = v->s;
+			break;
+		case K_I32:
+			*(int32_t *)dst = (int32_t)v->i;
+			break;
+		case K_U32:
+			*(uint32_t *)dst = (uint32_t)v->u;
+			break;
+		case K_I64:
+			*(int64_t *)dst = v->i;
+			break;
+		case K_U64:
+			*(uint64_t *)dst = v->u;
+			break;
+		}
+		ev.present |= m->f[i].present;
+	}
+	if (ev.type == LAT_EV_SYSCALL_ENTRY || ev.type == LAT_EV_SYSCALL_EXIT) {
+		ev.syscall.id = m->syscall_id;
+		ev.syscall.name = m->syscall_name;
+	}
+	l->stats->events++;
+	return run->fn(&ev, run->user);
+}
+
+int lat_lttng_run(struct lat_lttng *l, const struct lat_lttng_run *run, char *err, size_t err_len)
+{
+	int ret = 0;
+
+	l->err = err;
+	l->err_len = err_len;
+	if (err && err_len) {
+		err[0] = '\0';
+	}
+	l->stats = run->stats;
+	free(l->heap);
+	l->heap = calloc(l->ncursors + 1, sizeof(*l->heap));
+	if (!l->heap) {
+		return -ENOMEM;
+	}
+	l->nheap = 0;
+	for (uint32_t i = 0; i < l->ncursors; i++) {
+		ret = cursor_next(l, &l->cursors[i]);
+		if (ret < 0) {
+			return ret;
+		}
+		if (ret == 1) {
+			l->heap[l->nheap++] = i;
+		}
+	}
+	for (uint32_t i = l->nheap / 2 + 1; i-- > 0;) {
+		sift_down(l, i);
+	}
+	while (l->nheap) {
+		struct cursor *c = &l->cursors[l->heap[0]];
+
+		ret = deliver(l, run, c);
+		if (ret) {
+			return ret > 0 ? 0 : ret;
+		}
+		ret = cursor_next(l, c);
+		if (ret < 0) {
+			return ret;
+		}
+		if (ret == 0) {
+			l->heap[0] = l->heap[--l->nheap];
+		}
+		sift_down(l, 0);
+	}
+	return 0;
+}
+
+void lat_lttng_destroy(struct lat_lttng *l)
+{
+	if (!l) {
+		return;
+	}
+	for (uint32_t i = 0; i < l->ncursors; i++) {
+		if (l->cursors[i].map) {
+			munmap((void *)l->cursors[i].map, l->cursors[i].size);
+		}
+		free(l->cursors[i].v_pkt);
+		free(l->cursors[i].strbuf);
+	}
+	for (int i = 0; i < l->ntraces; i++) {
+		lat_tsdl_free(l->traces[i].t);
+		free(l->traces[i].maps);
+		free(l->traces[i].ctx);
+	}
+	free(l->cursors);
+	free(l->heap);
+	free(l);
+}
+
+/* --- fields by name (periods, I/O arguments) ---------------------------------------------- */
+
+bool lat_lttng_is_event(const void *raw)
+{
+	uint32_t magic;
+
+	memcpy(&magic, raw, sizeof(magic));
+	return magic == RAW_MAGIC;
+}
+
+/* The packet-context fields babeltrace2 consumes and does not show. */
+static bool hidden_pkt_field(const struct lat_tsdl_op *op)
+{
+	return op->role && op->role != LAT_ROLE_CPU_ID;
+}
+
+static bool read_scope(const struct lat_tsdl_prog *p, const union val *v, const char *name,
+		       bool pkt, struct lat_pval *out)
+{
+	int s = lat_tsdl_find(p, name);
+	const struct lat_tsdl_op *op;
+
+	if (s < 0) {
+		return false;
+	}
+	op = &p->ops[s];
+	if (pkt && hidden_pkt_field(op)) {
+		return false;
+	}
+	switch (op->code) {
+	case LAT_OP_INT:
+		if (op->nlabels) { /* an enumeration reads as its first label, as babeltrace does */
+			for (uint32_t i = 0; i < op->nlabels; i++) {
+				const struct lat_tsdl_label *lb = &op->labels[i];
+				bool in = op->sign ? v[s].i >= lb->lo && v[s].i <= lb->hi
+						   : v[s].u >= (uint64_t)lb->lo &&
+							 v[s].u <= (uint64_t)lb->hi;
+
+				if (in) {
+					out->kind = LAT_PVAL_STR;
+					out->s = lb->name;
+					return true;
+				}
+			}
+			return true;
+		}
+		out->kind = op->sign ? LAT_PVAL_SINT : LAT_PVAL_UINT;
+		out->u = v[s].u;
+		return true;
+	case LAT_OP_STRING:
+	case LAT_OP_TEXT_ARR:
+	case LAT_OP_TEXT_SEQ:
+		out->kind = LAT_PVAL_STR;
+		out->s = v[s].s;
+		return true;
+	default:
+		return true; /* compound: found, but missing */
+	}
+}
+
+void lat_lttng_event_field(const void *raw, unsigned scope, const char *name, struct lat_pval *out)
+{
+	const struct cursor *c = raw;
+	const struct lat_tsdl_prog *pkt =
+	    c->sc ? &c->sc->packet_context : NULL; /* packet header: not shown either */
+
+	out->kind = LAT_PVAL_MISSING;
+	switch (scope) {
+	case LAT_PSCOPE_AUTO:
+		if (read_scope(&c->ev->payload, c->v_pay, name, false, out) ||
+		    read_scope(&c->ev->context, c->v_ectx, name, false, out) ||
+		    read_scope(&c->sc->event_context, c->v_sctx, name, false, out)) {
+			return;
+		}
+		read_scope(pkt, c->v_pkt, name, true, out);
+		return;
+	case LAT_PSCOPE_PAYLOAD:
+		read_scope(&c->ev->payload, c->v_pay, name, false, out);
+		return;
+	case LAT_PSCOPE_CTX:
+		read_scope(&c->ev->context, c->v_ectx, name, false, out);
+		return;
+	case LAT_PSCOPE_STREAM_CTX:
+		read_scope(&c->sc->event_context, c->v_sctx, name, false, out);
+		return;
+	case LAT_PSCOPE_PKT_CTX:
+		read_scope(pkt, c->v_pkt, name, true, out);
+		return;
+	default: /* $header, $pkt_header: not exposed by babeltrace2 either */
+		return;
+	}
+}
+
+int lat_lttng_event_uints(const void *raw, const char *name, uint64_t *out, int max)
+{
+	const struct cursor *c = raw;
+	const struct lat_tsdl_prog *p = &c->ev->payload;
+	int s = lat_tsdl_find(p, name);
+	const struct lat_tsdl_op *op, *elem;
+	uint64_t n, pos;
+
+	if (s < 0) {
+		return -1;
+	}
+	op = &p->ops[s];
+	if (op->code == LAT_OP_INT && !op->sign) {
+		if (max > 0) {
+			out[0] = c->v_pay[s].u;
+		}
+		return 0; /* an integer, not an array */
+	}
+	if ((op->code != LAT_OP_ARRAY && op->code != LAT_OP_SEQ) || op->body != 1) {
+		return -1;
+	}
+	elem = &p->ops[s + 1];
+	if (elem->code != LAT_OP_INT || elem->sign || elem->size % 8 || elem->align > elem->size) {
+		return -1;
+	}
+	n = op->code == LAT_OP_ARRAY ? op->len : c->v_pay[op->ref].u;
+	pos = c->v_pay[s].u;
+	for (uint64_t i = 0; i < n && i < (uint64_t)max; i++) {
+		out[i] = read_bits(c->map + c->pkt_off, pos + i * elem->size, elem->size, elem->be);
+	}
+	return n > (uint64_t)max ? max : (int)n;
+}
