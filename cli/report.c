@@ -1734,14 +1734,10 @@ int cmd_report(int argc, char **argv)
 			title = optarg;
 			break;
 		case 'm': {
-			char *end;
-			long v;
+			uint64_t v;
 
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || v <= 0) {
-				return cli_usage_error(
-				    "report", "--max-points: not a positive number: %s", optarg);
+			if (!cli_parse_u64("report", "--max-points", optarg, 1, 100000000, &v)) {
+				return CLI_EXIT_USAGE;
 			}
 			max_points = (size_t)v;
 			break;

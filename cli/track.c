@@ -1134,18 +1134,16 @@ static int usage(const char *fmt, ...)
 	return CLI_EXIT_USAGE;
 }
 
-static int parse_u32(const char *text, uint32_t *out)
+/* A pid or tid: 1..CLI_PID_MAX (a larger number would be cut to 32 bits or match no task). */
+static int parse_task_id(const char *text, uint32_t *out)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
+	int ret = lat_parse_u64(text, 1, CLI_PID_MAX, &v);
 
-	errno = 0;
-	v = strtoul(text, &end, 10);
-	if (errno || end == text || *end || v == 0 || v > UINT32_MAX || text[0] == '-') {
-		return -EINVAL;
+	if (ret == 0) {
+		*out = (uint32_t)v;
 	}
-	*out = (uint32_t)v;
-	return 0;
+	return ret;
 }
 
 /* "5ms" (every tracker) or "syscall=5ms" (one); trackers are resolved after parsing. */
@@ -1226,13 +1224,13 @@ static int parse_args(struct track_run *run, int argc, char **argv)
 			run->worst = true;
 			break;
 		case 'p':
-			if (parse_u32(optarg, &run->filter.tgid)) {
-				return usage("bad --pid: '%s'", optarg);
+			if (parse_task_id(optarg, &run->filter.tgid)) {
+				return usage("bad --pid: '%s' (1..%d)", optarg, CLI_PID_MAX);
 			}
 			break;
 		case OPT_TID:
-			if (parse_u32(optarg, &run->filter.tid)) {
-				return usage("bad --tid: '%s'", optarg);
+			if (parse_task_id(optarg, &run->filter.tid)) {
+				return usage("bad --tid: '%s' (1..%d)", optarg, CLI_PID_MAX);
 			}
 			break;
 		case 'c':
@@ -1441,7 +1439,10 @@ static int event_loop(struct track_run *run, struct ring_buffer *rb, int sfd)
 			if (now >= deadline) {
 				return 0;
 			}
-			timeout_ms = (int)((deadline - now + 999999) / 1000000);
+			/* a --duration of weeks is more milliseconds than an int: wait in steps */
+			timeout_ms = (deadline - now) / 1000000 >= INT_MAX
+					 ? INT_MAX
+					 : (int)((deadline - now + 999999) / 1000000);
 		}
 		ready = poll(fds, run->listen_fd >= 0 ? 3 : 2, timeout_ms);
 		if (ready < 0) {
