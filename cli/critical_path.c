@@ -91,9 +91,9 @@ static int parse_args(int argc, char **argv, struct cp_args *a)
 			int tid, ret = lat_parse_int(optarg, 1, CLI_PID_MAX, &tid);
 
 			if (ret) {
-				return cli_usage_error("critical-path",
-						       "critical-path: --tid: not a thread id%s: %s",
-						       ret == -ERANGE ? " (1..4194304)" : "", optarg);
+				return cli_usage_error(
+				    "critical-path", "critical-path: --tid: not a thread id%s: %s",
+				    ret == -ERANGE ? " (1..4194304)" : "", optarg);
 			}
 			a->tid = tid;
 			a->has_tid = true;
