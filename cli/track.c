@@ -960,15 +960,20 @@ static int ctl_request(struct track_run *run, char *line, FILE *out)
 			struct track_instance *inst = &run->inst[i];
 			const struct track_tracker *t = inst->tracker;
 			uint64_t drops[LAT_DROP_MAX] = {0}, lost = inst->bad_records, events = 0;
-			struct lat_stats st;
+			struct lat_stats st[LAT_STATS_SERIES_MAX];
+			int nseries = 0;
 
-			/* The totals, then each series of a tracker that has several. */
+			/* The totals, then each series of a tracker that has several: one read of
+			 * each series for both, so that the total is their sum while events go on.
+			 */
 			for (int series = 0; series < LAT_STATS_SERIES_MAX; series++) {
 				if ((t->series ? !t->series[series] : series > 0) ||
-				    lat_ebpf_probe_stats(inst->probe, (uint32_t)series, &st) != 0) {
+				    lat_ebpf_probe_stats(inst->probe, (uint32_t)series,
+							 &st[series]) != 0) {
 					break;
 				}
-				events += st.count;
+				events += st[series].count;
+				nseries++;
 			}
 			lat_ebpf_probe_drops(inst->probe, drops);
 			for (int d = 0; d < LAT_DROP_MAX; d++) {
@@ -978,13 +983,9 @@ static int ctl_request(struct track_run *run, char *line, FILE *out)
 			reply(out, "%s.reported=%" PRIu64 "\n", t->name, inst->records);
 			reply(out, "%s.timeouts=%" PRIu64 "\n", t->name, inst->timeouts);
 			reply(out, "%s.lost=%" PRIu64 "\n", t->name, lost);
-			for (int series = 0; t->series && series < LAT_STATS_SERIES_MAX; series++) {
-				if (!t->series[series] ||
-				    lat_ebpf_probe_stats(inst->probe, (uint32_t)series, &st) != 0) {
-					break;
-				}
+			for (int series = 0; t->series && series < nseries; series++) {
 				reply(out, "%s.%s.events=%llu\n", t->name, t->series[series],
-				      U(st.count));
+				      U(st[series].count));
 				reply(out, "%s.%s.reported=%" PRIu64 "\n", t->name,
 				      t->series[series], inst->series_records[series]);
 				reply(out, "%s.%s.timeouts=%" PRIu64 "\n", t->name,
