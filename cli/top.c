@@ -1427,8 +1427,10 @@ static int parse_args(struct top_opts *o, int argc, char **argv)
 		case 'n': {
 			int n;
 
-			if (!cli_parse_int("top", "top: --iterations", optarg, 1, INT_MAX, &n)) {
-				return CLI_EXIT_USAGE;
+			if (lat_parse_int(optarg, 1, INT_MAX, &n)) {
+				return cli_usage_error(
+				    "top", "top: bad --iterations '%s' (a number, 1..%d)", optarg,
+				    INT_MAX);
 			}
 			o->iterations = n;
 			break;
@@ -1449,8 +1451,10 @@ static int parse_args(struct top_opts *o, int argc, char **argv)
 			sort_key = (enum top_sort)optarg[0];
 			break;
 		case 'L':
-			if (!cli_parse_int("top", "top: --limit", optarg, 0, INT_MAX, &o->limit)) {
-				return CLI_EXIT_USAGE;
+			if (lat_parse_int(optarg, 0, INT_MAX, &o->limit)) {
+				return cli_usage_error("top",
+						       "top: bad --limit '%s' (a number, 0..%d)",
+						       optarg, INT_MAX);
 			}
 			break;
 		case 'a':

@@ -65,8 +65,10 @@ usage_case "^latscope: track: bad --pid: '4294967301' \(1\.\.4194304\)" "track -
 	-- track --pid 4294967301 syscall
 usage_case "^latscope: track: bad --tid: '-1'" "track --tid -1" -- track --tid -1 syscall
 usage_case "^latscope: track: bad --pid: '0'" "track --pid 0" -- track --pid 0 syscall
-usage_case "^latscope: top: --limit: out of range .*: 4294967297$" "top --limit 2^32+1" -- top --limit 4294967297
-usage_case "^latscope: top: --iterations: out of range .*: -1$" "top --iterations -1" -- top --iterations -1
+usage_case "^latscope: top: bad --limit '4294967297' \(a number, 0\.\.2147483647\)$" "top --limit 2^32+1" \
+	-- top --limit 4294967297
+usage_case "^latscope: top: bad --iterations '-1' \(a number, 1\.\.2147483647\)$" "top --iterations -1" \
+	-- top --iterations -1
 usage_case "^latscope: vm: --tid: TIDs out of range .*: 4294967301$" "vm --tid 2^32+5" -- vm --tid 4294967301 x
 usage_case "^latscope: critical-path: --tid: not a thread id \(1\.\.4194304\): -5$" "critical-path --tid -5" \
 	-- critical-path --tid -5 x
