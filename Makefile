@@ -276,22 +276,56 @@ uninstall:
 deb:
 	dpkg-buildpackage -us -uc -b
 
-# --- fuzzing: libFuzzer on the period expression parser (issue #5) --------------------------
-# tests/cli/period_fuzz.t runs it ~10 s; `make fuzz-period [FUZZ_TIME=s]` longer, new inputs
-# going to $(BUILD)/fuzz/corpus (seeds: tests/fuzz/corpus/period_expr).
-FUZZ_TIME ?= 300
-FUZZ_PERIOD := $(BUILD)/fuzz/period_expr
-FUZZ_PERIOD_SRCS := tests/fuzz/period_expr.c lib/analyses/period_expr.c lib/outputs/lami.c \
-	lib/outputs/result.c
-tests: $(FUZZ_PERIOD)
-$(FUZZ_PERIOD): $(FUZZ_PERIOD_SRCS) lib/analyses/period_expr.h
+# --- fuzzing (issues 5, 14): libFuzzer on every input people control -----------------------
+# Every tests/fuzz/NAME.c (defining LLVMFuzzerTestOneInput) becomes $(BUILD)/fuzz/NAME, built with
+# clang -fsanitize=fuzzer,address,undefined against a clang-built copy of the internal library
+# and core instrumented with -fsanitize=fuzzer-no-link,address,undefined ($(BUILD)/fuzz/lib/).
+# A harness that needs a front end's file (cli/, agent/: not in the library) names it on a line
+#   /* fuzz-sources: cli/report_json.c */
+# and those files are compiled into it. Seeds: tests/fuzz/corpus/NAME/ (real inputs, small).
+#   make fuzz [FUZZ_TIME=s]      every fuzzer FUZZ_TIME s (default: ~10 min in all), new inputs
+#                                kept in $(BUILD)/fuzz/corpus/NAME/; not part of `make test`
+#   make fuzz-NAME               one (fuzz-period: period_expr, as before)
+# tests/cli/fuzz.t runs each built fuzzer for a few seconds in `make test`.
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/*.c))
+FUZZ_NAMES := $(FUZZ_SRCS:tests/fuzz/%.c=%)
+FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
+FUZZ_COUNT := $(words $(FUZZ_NAMES))
+FUZZ_TIME ?= $(shell echo $$(( 600 / ($(FUZZ_COUNT) + ($(FUZZ_COUNT) == 0)) )))
+FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE \
+	-DLATSCOPE_VERSION='"$(VERSION)"' -Iinclude -Ilib -Icli -Iagent -I$(BUILD) -I$(BUILD)/bpf \
+	-fno-sanitize-recover=all -Wno-unused-command-line-argument
+FUZZ_LIB_OBJS := $(CORE_SRCS:%.c=$(BUILD)/fuzz/lib/%.o) $(INTERNAL_SRCS:%.c=$(BUILD)/fuzz/lib/%.o)
+FUZZ_LIB := $(BUILD)/fuzz/lib/libfuzz.a
+# the files a harness names on its "fuzz-sources:" line
+fuzz_sources = $(shell sed -n 's|^/\* *fuzz-sources: *\(.*[^ ]\) *\*/ *$$|\1|p' tests/fuzz/$(1).c)
+
+tests: $(FUZZ_BINS)
+
+$(BUILD)/fuzz/lib/%.o: %.c | $(BPF_SKELS)
 	@mkdir -p $(@D)
-	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
-		-DLATSCOPE_VERSION='"$(VERSION)"' -Iinclude -Ilib -o $@ $(FUZZ_PERIOD_SRCS) -lm
-.PHONY: fuzz-period
-fuzz-period: $(FUZZ_PERIOD)
-	@mkdir -p $(BUILD)/fuzz/corpus
-	$(FUZZ_PERIOD) -max_total_time=$(FUZZ_TIME) $(BUILD)/fuzz/corpus tests/fuzz/corpus/period_expr
+	$(CLANG) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP \
+		-c $< -o $@
+$(FUZZ_LIB): $(FUZZ_LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+.SECONDEXPANSION:
+$(BUILD)/fuzz/%: tests/fuzz/%.c $$(call fuzz_sources,$$*) $(FUZZ_LIB) \
+		$(wildcard include/*/*.h lib/*/*.h cli/*.h agent/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< \
+		$(call fuzz_sources,$*) $(FUZZ_LIB) $(LDFLAGS) $(CLI_LIBS)
+
+FUZZ_RUN_FLAGS := -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+.PHONY: fuzz fuzz-period $(FUZZ_NAMES:%=fuzz-%)
+fuzz: $(FUZZ_NAMES:%=fuzz-%)
+$(FUZZ_NAMES:%=fuzz-%): fuzz-%: $(BUILD)/fuzz/%
+	@mkdir -p $(BUILD)/fuzz/corpus/$*
+	@echo "fuzz: $* for $(FUZZ_TIME) s"
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		$(BUILD)/fuzz/$* -max_total_time=$(FUZZ_TIME) $(FUZZ_RUN_FLAGS) \
+		-artifact_prefix=$(BUILD)/fuzz/$*- $(BUILD)/fuzz/corpus/$* tests/fuzz/corpus/$*
+fuzz-period: fuzz-period_expr
 
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')

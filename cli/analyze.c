@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -245,30 +246,6 @@ static void print_help(FILE *out)
 	fputs(cli_analyze_common_help, out);
 }
 
-static int parse_int_list(const char *text, int32_t *out, int *count)
-{
-	char *copy = strdup(text), *save = NULL, *tok;
-
-	if (!copy) {
-		return -ENOMEM;
-	}
-	*count = 0;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *end;
-		long v;
-
-		errno = 0;
-		v = strtol(tok, &end, 10);
-		if (errno || *end || end == tok || *count >= LAT_MAX_FILTER) {
-			free(copy);
-			return -EINVAL;
-		}
-		out[(*count)++] = (int32_t)v;
-	}
-	free(copy);
-	return *count ? 0 : -EINVAL;
-}
-
 static int parse_name_list(char *text, const char **out, int *count)
 {
 	char *save = NULL, *tok;
@@ -460,18 +437,21 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 			args->gmt = true;
 			break;
 		case OPT_CPU:
-			if (parse_int_list(optarg, args->config.cpus, &args->config.ncpus)) {
-				return cli_usage_error(
-				    "analyze", "--cpu: not a list of CPU numbers: %s", optarg);
+			if (!cli_parse_int_list("analyze", "--cpu", "CPU numbers", optarg, 0,
+						CLI_CPU_MAX, args->config.cpus, LAT_MAX_FILTER,
+						&args->config.ncpus)) {
+				return CLI_EXIT_USAGE;
 			}
 			break;
 		case OPT_TID:
 			if (!(args->ops->options & LAT_OPTS_PROC_FILTER)) {
 				goto unsupported;
 			}
-			if (parse_int_list(optarg, args->config.tids, &args->config.ntids)) {
-				return cli_usage_error("analyze", "--tid: not a list of TIDs: %s",
-						       optarg);
+			/* tid 0 is each CPU's idle thread (swapper) */
+			if (!cli_parse_int_list("analyze", "--tid", "TIDs", optarg, 0, CLI_PID_MAX,
+						args->config.tids, LAT_MAX_FILTER,
+						&args->config.ntids)) {
+				return CLI_EXIT_USAGE;
 			}
 			break;
 		case OPT_PROCNAME:
@@ -480,11 +460,12 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 			}
 			if (parse_name_list(optarg, args->config.procnames,
 					    &args->config.nprocnames)) {
-				return cli_usage_error("analyze", "--procname: too many names");
+				return cli_usage_error("analyze", "--procname: more than %d names",
+						       LAT_MAX_FILTER);
 			}
 			break;
 		case OPT_LIMIT: {
-			char *end;
+			int limit;
 
 			if (!(args->ops->options & LAT_OPTS_TOP)) {
 				goto unsupported;
@@ -493,12 +474,10 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 				args->config.limit = -1; /* io: --limit 0 is not unlimited */
 				break;
 			}
-			errno = 0;
-			args->config.limit = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg) {
-				return cli_usage_error("analyze", "--limit: not a number: %s",
-						       optarg);
+			if (!cli_parse_int("analyze", "--limit", optarg, 0, INT_MAX, &limit)) {
+				return CLI_EXIT_USAGE;
 			}
+			args->config.limit = limit;
 			break;
 		}
 		case OPT_TOP:
@@ -515,9 +494,9 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 				goto unsupported;
 			}
 			/* a duration with its unit; a bare number is in µs, as lttng-analyses */
-			if (lat_parse_duration(optarg, 1000, &ns)) {
-				return cli_usage_error("analyze", "%s: not a duration: %s",
-						       opt == OPT_MIN ? "--min" : "--max", optarg);
+			if (!cli_parse_duration("analyze", opt == OPT_MIN ? "--min" : "--max",
+						optarg, 1000, 0, LAT_DURATION_MAX_NS, &ns)) {
+				return CLI_EXIT_USAGE;
 			}
 			if (opt == OPT_MIN) {
 				args->config.has_min = true;
@@ -550,23 +529,15 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 			args->config.freq_uniform |= opt != OPT_FREQ;
 			args->config.freq_series |= opt == OPT_FREQ_SERIES;
 			break;
-		case OPT_FREQ_RESOLUTION: {
-			char *end;
-			long v;
-
+		case OPT_FREQ_RESOLUTION:
 			if (!(args->ops->options & LAT_OPTS_FREQ)) {
 				goto unsupported;
 			}
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || v <= 0 || v > 1000000) {
-				return cli_usage_error(
-				    "analyze", "--freq-resolution: not a positive number: %s",
-				    optarg);
+			if (!cli_parse_int("analyze", "--freq-resolution", optarg, 1, 1000000,
+					   &args->config.freq_resolution)) {
+				return CLI_EXIT_USAGE;
 			}
-			args->config.freq_resolution = (int)v;
 			break;
-		}
 		case OPT_IRQ:
 		case OPT_SOFTIRQ:
 			if (!(args->ops->options & LAT_OPTS_IRQ)) {

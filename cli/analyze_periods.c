@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -198,7 +199,7 @@ static int parse_args(int argc, char **argv, struct pargs *a)
 	while ((opt = getopt_long(argc, argv, "hjVr:", long_options, &li)) != -1) {
 		uint64_t ns;
 		double d;
-		char *end;
+		int limit;
 
 		switch (opt) {
 		case OPT_PERIOD:
@@ -226,13 +227,9 @@ static int parse_args(int argc, char **argv, struct pargs *a)
 			a->opts.freq = true;
 			break;
 		case OPT_FREQ_RESOLUTION:
-			errno = 0;
-			a->opts.freq_resolution = (int)strtol(optarg, &end, 10);
-			if (errno || *end || a->opts.freq_resolution <= 0) {
-				return cli_usage_error("analyze",
-						       "--freq-resolution: not a "
-						       "positive number: %s",
-						       optarg);
+			if (!cli_parse_int("analyze", "--freq-resolution", optarg, 1, 1000000,
+					   &a->opts.freq_resolution)) {
+				return CLI_EXIT_USAGE;
 			}
 			break;
 		case OPT_ORDER_BY:
@@ -250,11 +247,11 @@ static int parse_args(int argc, char **argv, struct pargs *a)
 		case OPT_MIN_DURATION:
 		case OPT_MAX_DURATION:
 			/* a duration with its unit; a bare number is in µs, as lttng-analyses */
-			if (lat_parse_duration(optarg, 1000, &ns)) {
-				return cli_usage_error("analyze", "%s: not a duration: %s",
-						       opt == OPT_MIN_DURATION ? "--min-duration"
-									       : "--max-duration",
-						       optarg);
+			if (!cli_parse_duration("analyze",
+						opt == OPT_MIN_DURATION ? "--min-duration"
+									: "--max-duration",
+						optarg, 1000, 0, LAT_DURATION_MAX_NS, &ns)) {
+				return CLI_EXIT_USAGE;
 			}
 			d = (double)ns / 1000;
 			if (opt == OPT_MIN_DURATION) {
@@ -268,12 +265,10 @@ static int parse_args(int argc, char **argv, struct pargs *a)
 				a->opts.limit = 0;
 				break;
 			}
-			errno = 0;
-			a->opts.limit = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg) {
-				return cli_usage_error("analyze", "--limit: not a number: %s",
-						       optarg);
+			if (!cli_parse_int("analyze", "--limit", optarg, 0, INT_MAX, &limit)) {
+				return CLI_EXIT_USAGE;
 			}
+			a->opts.limit = limit;
 			break;
 		case OPT_BEGIN:
 			a->begin = optarg;

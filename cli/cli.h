@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Exit codes, documented in latscope(1). */
 enum {
@@ -24,7 +25,28 @@ extern bool cli_json_errors;
 /* Prints "latscope: <message>" (or a JSON error object) on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints a usage error and a pointer to --help; returns CLI_EXIT_USAGE. */
-int cli_usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_usage_error(const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The largest pid or tid Linux gives (PID_MAX_LIMIT), and the CPU numbers options take. */
+#define CLI_PID_MAX 4194304
+#define CLI_CPU_MAX 8191 /* NR_CPUS is at most 8192 */
+
+/*
+ * Checked option values (lib/util/units.h), for every option of every command: each returns
+ * true with the value stored, or prints one usage error naming the option, the value and why
+ * ("--tid: out of range (1..4194304): 4294967301", "--limit: not a number: x") and returns
+ * false; the caller then returns CLI_EXIT_USAGE. what names the values of a list ("TIDs").
+ */
+bool cli_parse_u64(const char *command, const char *option, const char *text, uint64_t min,
+		   uint64_t max, uint64_t *out);
+bool cli_parse_int(const char *command, const char *option, const char *text, int min, int max,
+		   int *out);
+bool cli_parse_int_list(const char *command, const char *option, const char *what, const char *text,
+			int min, int max, int32_t *out, int max_count, int *count);
+/* A duration (bare numbers in default_unit_ns) in [min_ns, max_ns]; "not a duration". */
+bool cli_parse_duration(const char *command, const char *option, const char *text,
+			uint64_t default_unit_ns, uint64_t min_ns, uint64_t max_ns, uint64_t *out);
 
 /* Subcommands, one file each in cli/. */
 int cmd_demo(int argc, char **argv);
@@ -34,12 +56,12 @@ bool cli_is_period_analysis(const char *name);
 extern const char cli_analyze_common_help[]; /* options of both, end of their --help */
 int cmd_track(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
-int cmd_top(int argc, char **argv); /* cli/top.c */
-int cmd_agent(int argc, char **argv); /* agent/agent.c */
+int cmd_top(int argc, char **argv);    /* cli/top.c */
+int cmd_agent(int argc, char **argv);  /* agent/agent.c */
 int cmd_report(int argc, char **argv); /* cli/report.c */
 int cmd_record(int argc, char **argv);
-int cmd_sync(int argc, char **argv);   /* cli/sync.c */
-int cmd_vm(int argc, char **argv);     /* cli/vm.c */
+int cmd_sync(int argc, char **argv);          /* cli/sync.c */
+int cmd_vm(int argc, char **argv);            /* cli/vm.c */
 int cmd_critical_path(int argc, char **argv); /* cli/critical_path.c */
 int cmd_explain(int argc, char **argv);       /* cli/explain.c */
 /* Writes DIR/explain.txt and DIR/explain.json for a snapshot's trigger; 0 or a status (why). */

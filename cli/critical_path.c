@@ -88,17 +88,14 @@ static int parse_args(int argc, char **argv, struct cp_args *a)
 	while ((opt = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_TID: {
-			char *endp;
-			long v;
+			int tid, ret = lat_parse_int(optarg, 1, CLI_PID_MAX, &tid);
 
-			errno = 0;
-			v = strtol(optarg, &endp, 10);
-			if (errno || *endp || endp == optarg || v <= 0 || v > INT32_MAX) {
-				return cli_usage_error("critical-path",
-						       "critical-path: --tid: not a thread id: %s",
-						       optarg);
+			if (ret) {
+				return cli_usage_error(
+				    "critical-path", "critical-path: --tid: not a thread id%s: %s",
+				    ret == -ERANGE ? " (1..4194304)" : "", optarg);
 			}
-			a->tid = (int32_t)v;
+			a->tid = tid;
 			a->has_tid = true;
 			break;
 		}

@@ -2,6 +2,7 @@
  */
 #include "cli.h"
 #include "track.h"
+#include "util/units.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -145,12 +146,12 @@ int cmd_ctl(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+:p:s:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'p': {
-			char *end;
+			int64_t v;
 
-			pid = strtol(optarg, &end, 10);
-			if (end == optarg || *end || pid <= 0 || pid > INT_MAX) {
-				return usage("bad --pid", optarg);
+			if (lat_parse_i64(optarg, 1, CLI_PID_MAX, &v)) {
+				return usage("bad --pid (1..4194304)", optarg);
 			}
+			pid = (long)v;
 			break;
 		}
 		case 's':

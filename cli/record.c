@@ -366,14 +366,12 @@ static int parse_trigger_filters(char *list, struct lat_tracker_filter *filter)
 	char *save = NULL;
 
 	for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *end;
+		uint64_t pid;
 
 		if (strncmp(tok, "comm=", 5) == 0 && tok[5] && strlen(tok + 5) < LAT_COMM_LEN) {
 			memcpy(filter->comm, tok + 5, strlen(tok + 5));
 		} else if (strncmp(tok, "pid=", 4) == 0 && tok[4]) {
-			unsigned long pid = strtoul(tok + 4, &end, 10);
-
-			if (*end || !pid || pid > INT32_MAX) {
+			if (lat_parse_u64(tok + 4, 1, CLI_PID_MAX, &pid)) {
 				return -1;
 			}
 			filter->tgid = (uint32_t)pid;

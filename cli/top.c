@@ -1369,7 +1369,8 @@ static void probes_stop(struct top_probes *tp, struct top_view *v)
 
 static void print_help(void)
 {
-	printf("Usage: latscope top [-b] [-d DELAY] [-n N] [--duration DURATION] [-s c|i|l] [--limit N]\n"
+	printf("Usage: latscope top [-b] [-d DELAY] [-n N] [--duration DURATION] [-s c|i|l] "
+	       "[--limit N]\n"
 	       "                    [--agent SOCKET]\n\n"
 	       "A live view of the worst latencies and of CPU and I/O per process, refreshed\n"
 	       "every DELAY (like top, rtla). Per tracker series (syscall, wakeup, offcpu, block,\n"
@@ -1406,7 +1407,6 @@ static int parse_args(struct top_opts *o, int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	int opt;
-	char *end;
 
 	opterr = 0;
 	optind = 1;
@@ -1424,15 +1424,17 @@ static int parse_args(struct top_opts *o, int argc, char **argv)
 						       optarg);
 			}
 			break;
-		case 'n':
-			errno = 0;
-			o->iterations = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || o->iterations < 1) {
+		case 'n': {
+			int n;
+
+			if (lat_parse_int(optarg, 1, INT_MAX, &n)) {
 				return cli_usage_error(
-				    "top", "top: bad --iterations '%s' (a number, at least 1)",
-				    optarg);
+				    "top", "top: bad --iterations '%s' (a number, 1..%d)", optarg,
+				    INT_MAX);
 			}
+			o->iterations = n;
 			break;
+		}
 		case 'D':
 			if (lat_parse_duration(optarg, 1000000000ULL, &o->duration_ns) != 0 ||
 			    !o->duration_ns) {
@@ -1449,11 +1451,10 @@ static int parse_args(struct top_opts *o, int argc, char **argv)
 			sort_key = (enum top_sort)optarg[0];
 			break;
 		case 'L':
-			errno = 0;
-			o->limit = (int)strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || o->limit < 0) {
-				return cli_usage_error("top", "top: bad --limit '%s' (a number)",
-						       optarg);
+			if (lat_parse_int(optarg, 0, INT_MAX, &o->limit)) {
+				return cli_usage_error("top",
+						       "top: bad --limit '%s' (a number, 0..%d)",
+						       optarg, INT_MAX);
 			}
 			break;
 		case 'a':
@@ -1496,7 +1497,11 @@ static int wait_until(uint64_t deadline, struct ring_buffer *rb, int sfd, bool k
 			i_key = nfds;
 			fds[nfds++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
 		}
-		ready = poll(fds, (nfds_t)nfds, (int)((deadline - now + 999999) / 1000000));
+		/* a --delay of weeks is more milliseconds than an int: wait in steps */
+		ready = poll(fds, (nfds_t)nfds,
+			     (deadline - now) / 1000000 >= INT_MAX
+				 ? INT_MAX
+				 : (int)((deadline - now + 999999) / 1000000));
 		if (ready < 0 && errno != EINTR) {
 			return 1;
 		}

@@ -960,15 +960,20 @@ static int ctl_request(struct track_run *run, char *line, FILE *out)
 			struct track_instance *inst = &run->inst[i];
 			const struct track_tracker *t = inst->tracker;
 			uint64_t drops[LAT_DROP_MAX] = {0}, lost = inst->bad_records, events = 0;
-			struct lat_stats st;
+			struct lat_stats st[LAT_STATS_SERIES_MAX];
+			int nseries = 0;
 
-			/* The totals, then each series of a tracker that has several. */
+			/* The totals, then each series of a tracker that has several: one read of
+			 * each series for both, so that the total is their sum while events go on.
+			 */
 			for (int series = 0; series < LAT_STATS_SERIES_MAX; series++) {
 				if ((t->series ? !t->series[series] : series > 0) ||
-				    lat_ebpf_probe_stats(inst->probe, (uint32_t)series, &st) != 0) {
+				    lat_ebpf_probe_stats(inst->probe, (uint32_t)series,
+							 &st[series]) != 0) {
 					break;
 				}
-				events += st.count;
+				events += st[series].count;
+				nseries++;
 			}
 			lat_ebpf_probe_drops(inst->probe, drops);
 			for (int d = 0; d < LAT_DROP_MAX; d++) {
@@ -978,13 +983,9 @@ static int ctl_request(struct track_run *run, char *line, FILE *out)
 			reply(out, "%s.reported=%" PRIu64 "\n", t->name, inst->records);
 			reply(out, "%s.timeouts=%" PRIu64 "\n", t->name, inst->timeouts);
 			reply(out, "%s.lost=%" PRIu64 "\n", t->name, lost);
-			for (int series = 0; t->series && series < LAT_STATS_SERIES_MAX; series++) {
-				if (!t->series[series] ||
-				    lat_ebpf_probe_stats(inst->probe, (uint32_t)series, &st) != 0) {
-					break;
-				}
+			for (int series = 0; t->series && series < nseries; series++) {
 				reply(out, "%s.%s.events=%llu\n", t->name, t->series[series],
-				      U(st.count));
+				      U(st[series].count));
 				reply(out, "%s.%s.reported=%" PRIu64 "\n", t->name,
 				      t->series[series], inst->series_records[series]);
 				reply(out, "%s.%s.timeouts=%" PRIu64 "\n", t->name,
@@ -1134,18 +1135,16 @@ static int usage(const char *fmt, ...)
 	return CLI_EXIT_USAGE;
 }
 
-static int parse_u32(const char *text, uint32_t *out)
+/* A pid or tid: 1..CLI_PID_MAX (a larger number would be cut to 32 bits or match no task). */
+static int parse_task_id(const char *text, uint32_t *out)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
+	int ret = lat_parse_u64(text, 1, CLI_PID_MAX, &v);
 
-	errno = 0;
-	v = strtoul(text, &end, 10);
-	if (errno || end == text || *end || v == 0 || v > UINT32_MAX || text[0] == '-') {
-		return -EINVAL;
+	if (ret == 0) {
+		*out = (uint32_t)v;
 	}
-	*out = (uint32_t)v;
-	return 0;
+	return ret;
 }
 
 /* "5ms" (every tracker) or "syscall=5ms" (one); trackers are resolved after parsing. */
@@ -1226,13 +1225,13 @@ static int parse_args(struct track_run *run, int argc, char **argv)
 			run->worst = true;
 			break;
 		case 'p':
-			if (parse_u32(optarg, &run->filter.tgid)) {
-				return usage("bad --pid: '%s'", optarg);
+			if (parse_task_id(optarg, &run->filter.tgid)) {
+				return usage("bad --pid: '%s' (1..%d)", optarg, CLI_PID_MAX);
 			}
 			break;
 		case OPT_TID:
-			if (parse_u32(optarg, &run->filter.tid)) {
-				return usage("bad --tid: '%s'", optarg);
+			if (parse_task_id(optarg, &run->filter.tid)) {
+				return usage("bad --tid: '%s' (1..%d)", optarg, CLI_PID_MAX);
 			}
 			break;
 		case 'c':
@@ -1441,7 +1440,10 @@ static int event_loop(struct track_run *run, struct ring_buffer *rb, int sfd)
 			if (now >= deadline) {
 				return 0;
 			}
-			timeout_ms = (int)((deadline - now + 999999) / 1000000);
+			/* a --duration of weeks is more milliseconds than an int: wait in steps */
+			timeout_ms = (deadline - now) / 1000000 >= INT_MAX
+					 ? INT_MAX
+					 : (int)((deadline - now + 999999) / 1000000);
 		}
 		ready = poll(fds, run->listen_fd >= 0 ? 3 : 2, timeout_ms);
 		if (ready < 0) {

@@ -198,20 +198,16 @@ static int parse_args(int argc, char **argv, struct vm_args *a)
 		case 's':
 			a->sync_file = optarg;
 			break;
-		case 't':
-			for (tok = strtok_r(optarg, ",", &save); tok;
-			     tok = strtok_r(NULL, ",", &save)) {
-				char *end;
-				long v = strtol(tok, &end, 10);
+		case 't': {
+			int n;
 
-				if (*end || end == tok || v < 0 || v > INT32_MAX ||
-				    a->ntids >= LAT_MAX_FILTER) {
-					return cli_usage_error("vm",
-							       "vm: --tid: not a list of TIDs");
-				}
-				a->tids[a->ntids++] = (int32_t)v;
+			if (!cli_parse_int_list("vm", "vm: --tid", "TIDs", optarg, 0, CLI_PID_MAX,
+						a->tids, LAT_MAX_FILTER, &n)) {
+				return CLI_EXIT_USAGE;
 			}
+			a->ntids = (size_t)n;
 			break;
+		}
 		case 'p':
 			for (tok = strtok_r(optarg, ",", &save); tok;
 			     tok = strtok_r(NULL, ",", &save)) {

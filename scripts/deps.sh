@@ -18,7 +18,7 @@ test_pkgs=(
 	chromium chromium-driver
 	prometheus graphite-carbon python3-whisper curl
 	mariadb-server-core mariadb-client-core sysbench
-	trace-cmd
+	trace-cmd stress-ng
 	mandoc man-db groff-base
 )
 

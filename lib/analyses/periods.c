@@ -257,6 +257,122 @@ static int clean_names(struct lat_periods *p)
 	return 0;
 }
 
+/* The --period names, "a, b" (for the errors naming an unknown one). */
+static void def_names(const struct lat_periods *p, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < p->ndefs && used < len; i++) {
+		if (p->defs[i].name) {
+			int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+					 p->defs[i].name);
+
+			used += n > 0 ? (size_t)n : 0;
+		}
+	}
+	if (!buf[0]) {
+		snprintf(buf, len, "none");
+	}
+}
+
+static bool has_capture(const struct pdef *d, const char *name, size_t len)
+{
+	for (size_t j = 0; j < d->nbcaps + d->necaps; j++) {
+		const struct lat_pcapture *c =
+		    j < d->nbcaps ? &d->bcaps[j] : &d->ecaps[j - d->nbcaps];
+
+		if (strlen(c->name) == len && strncmp(c->name, name, len) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Every name the options give must exist: the periods of --period-captures, --aggregate-by and
+ * --select, and the PERIOD.CAPTURE items of --group-by. 0 or -EINVAL with err filled.
+ */
+static int check_names(struct lat_periods *p, char *err, size_t err_len)
+{
+	char names[512];
+	const char *s = p->opts.group_by && *p->opts.group_by ? p->opts.group_by : NULL;
+
+	def_names(p, names, sizeof(names));
+	for (size_t i = 0; i < p->ncaps; i++) {
+		if (find_def(p, p->caps[i].name) < 0) {
+			set_err(err, err_len,
+				"--period-captures: unknown period \"%s\" (the --period names: %s)",
+				p->caps[i].name, names);
+			return -EINVAL;
+		}
+	}
+	if (p->agg_by && find_def(p, p->agg_by) < 0) {
+		set_err(err, err_len,
+			"--aggregate-by: unknown period \"%s\" (the --period names: %s)", p->agg_by,
+			names);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < p->nsel; i++) {
+		if (find_def(p, p->sel[i]) < 0) {
+			set_err(err, err_len,
+				"--select: unknown period \"%s\" (the --period names: %s)",
+				p->sel[i], names);
+			return -EINVAL;
+		}
+	}
+	while (s) {
+		const char *end = strchr(s, ','), *dot;
+		size_t len = end ? (size_t)(end - s) : strlen(s);
+		char *item = clean_name(s, len); /* "root/child.cap" -> "child.cap" */
+		int d;
+
+		if (!item) {
+			return -ENOMEM;
+		}
+		dot = strchr(item, '.');
+		if (!dot || dot == item || !dot[1]) {
+			set_err(err, err_len, "--group-by: \"%.*s\" is not PERIOD.CAPTURE",
+				(int)len, s);
+			free(item);
+			return -EINVAL;
+		}
+		{
+			char *name = strndup(item, (size_t)(dot - item));
+
+			if (!name) {
+				free(item);
+				return -ENOMEM;
+			}
+			d = find_def(p, name);
+			if (d < 0) {
+				set_err(
+				    err, err_len,
+				    "--group-by: unknown period \"%s\" (the --period names: %s)",
+				    name, names);
+			} else {
+				const char *cap = dot + 1, *cap_end = strchr(cap, '.');
+				size_t cap_len = cap_end ? (size_t)(cap_end - cap) : strlen(cap);
+
+				if (!has_capture(&p->defs[d], cap, cap_len)) {
+					set_err(err, err_len,
+						"--group-by: period \"%s\" has no capture \"%.*s\" "
+						"(see --period-captures)",
+						name, (int)cap_len, cap);
+					d = -1;
+				}
+			}
+			free(name);
+		}
+		free(item);
+		if (d < 0) {
+			return -EINVAL;
+		}
+		s = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
 int lat_periods_create(const struct lat_periods_options *opts, struct lat_periods **out, char *err,
 		       size_t err_len)
 {
@@ -318,7 +434,7 @@ int lat_periods_create(const struct lat_periods_options *opts, struct lat_period
 			goto fail;
 		}
 	}
-	/* captures attach to their period by name; those of no period are ignored (peer) */
+	/* captures attach to their period by name (one of no period is refused: check_names) */
 	for (size_t i = 0; i < p->ncaps; i++) {
 		int d = find_def(p, p->caps[i].name);
 
@@ -344,6 +460,10 @@ int lat_periods_create(const struct lat_periods_options *opts, struct lat_period
 				goto fail;
 			}
 		}
+	}
+	ret = check_names(p, err, err_len);
+	if (ret) {
+		goto fail;
 	}
 	/* which fields the begin events must keep for later ($begin, $parent.$begin) */
 	ret = -ENOMEM;

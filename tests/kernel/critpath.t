@@ -12,25 +12,21 @@ require_root
 cp /bin/cat "$TMP/cpath_reader"
 cp /bin/sleep "$TMP/cpath_sleeper"
 
-start_record rec --events sched,irq,syscall || skip_all "latscope record did not start"
+start_record rec --events sched,irq,syscall
 mkfifo "$TMP/go"
 /bin/sh -c "(read go <$TMP/go; $TMP/cpath_sleeper 0.3; echo x) | $TMP/cpath_reader >/dev/null" &
 W=$!
+_reader_blocked() { # the reader waits in read(2) on the empty pipe
+	local pid
+	pid=$(pgrep -x cpath_reader) && [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" = S ] &&
+		[ "$(cut -d' ' -f1 "/proc/$pid/syscall" 2>/dev/null)" = 0 ]
+}
 blocked=no
-for _ in $(seq 400); do # until the reader waits in read(2) on the empty pipe
-	pid=$(pgrep -x cpath_reader)
-	if [ -n "$pid" ] && [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" = S ] &&
-		[ "$(cut -d' ' -f1 "/proc/$pid/syscall" 2>/dev/null)" = 0 ]; then
-		blocked=yes
-		break
-	fi
-	sleep 0.01
-done
+wait_until "$WAIT_TIMEOUT" _reader_blocked && blocked=yes
 echo go >"$TMP/go"
 wait $W
 ok $? "workload: (read go <fifo; sleep 0.3; echo x) | cat (reader blocked first: $blocked)"
-sleep 0.1
-stop_record
+stop_record # it drains its rings before it exits: nothing to wait for
 is "$?" 0 "recorded"
 
 "$LATSCOPE" critical-path --json --procname cpath_reader "$TMP/rec" >"$TMP/path.json" 2>"$TMP/err"

@@ -15,14 +15,6 @@ APP=$LATSCOPE_BUILD/tests/helpers/agent_app
 command -v babeltrace2 >/dev/null || skip_all "babeltrace2 not installed"
 . "$(dirname "$0")/record_lib.sh"
 
-# wait_lines FILE PATTERN COUNT: until FILE has COUNT lines matching PATTERN (5 s at most).
-wait_lines() {
-	for _ in $(seq 100); do
-		[ "$(grep -c -- "$2" "$1")" -ge "$3" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 # --- usage errors --------------------------------------------------------------------------------
 usage_case() { # usage_case DESCRIPTION PATTERN ARGS...
@@ -62,10 +54,8 @@ mkfifo "$TMP/go"
 S1=$!
 exec 3>"$TMP/go"
 # blocked in its read (syscall 0) before the tracker starts: that long read is no trigger
-for _ in $(seq 100); do
-	[ "$(cut -d' ' -f1 "/proc/$S1/syscall" 2>/dev/null)" = 0 ] && break
-	sleep 0.05
-done
+_in_read() { [ "$(cut -d' ' -f1 "/proc/$S1/syscall" 2>/dev/null)" = 0 ]; }
+wait_until "$WAIT_TIMEOUT" _in_read || diag "the sleeper is not in read(2): $(cat "/proc/$S1/syscall")"
 start_flight trig --events sched,syscall --keep-size 16M --snapshot-interval 30s \
 	--trigger "syscall>50ms,pid=$S1"
 echo go >&3
@@ -163,7 +153,11 @@ ok $? "the snapshot holds the application's sendto of its event"
 
 # --- --keep-time: a snapshot spans at most that long; older events expire, counted ---------------
 start_flight kt --events sched,syscall --keep-time 300ms
-sleep 1
+# until events older than 300 ms have expired (a fixed 1 s was too short on a loaded machine)
+_expired() {
+	"$LATSCOPE" ctl --socket "$TMP/kt.sock" status 2>/dev/null | grep -Eq '^record\.expired=[1-9]'
+}
+wait_until "$WAIT_TIMEOUT" _expired || diag "no expired events in ${WAIT_TIMEOUT} s"
 "$LATSCOPE" ctl --socket "$TMP/kt.sock" snapshot >/dev/null
 is "$?" 0 "--keep-time: ctl snapshot"
 expired=$("$LATSCOPE" ctl --socket "$TMP/kt.sock" status | sed -n 's/^record.expired=//p')

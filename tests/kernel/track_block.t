@@ -33,7 +33,7 @@ start_track t0 block --threshold 0 --pid "$spid" --json
 go
 wait "$spid"
 ok $? "the writer succeeded"
-sleep 0.1
+wait_lines "$TMP/t0.out" '"series":"issue",.*"bytes":65536,"rwbs":"W' 8
 stop_track
 ok $? "track exits 0 on SIGINT"
 pyq "$TMP/t0.out" 'len([a for a in I if a["bytes"] == 65536 and "W" in a["rwbs"]]) >= 8' \
@@ -72,7 +72,7 @@ spawn "$DATA/f2" 2 65536
 start_track text block -t 0 -p "$SPID" --no-stack
 go
 wait "$SPID"
-sleep 0.1
+wait_lines "$TMP/text.out" '^block_latency: .* series=issue .* bytes=65536 ' 2
 stop_track
 like "$(cat "$TMP/text.out")" "^block_latency: comm=blk_direct pid=$SPID tid=$SPID series=issue dev=$disk part=$part sector=[0-9]+ bytes=65536 rwbs=W[A-Z]* error=0 delay_us=[0-9]+ timeout=0" \
 	"text line in the original's spirit"
@@ -84,8 +84,7 @@ like "$(cat "$TMP/text.out")" '^  lost: inflight_full=0 ringbuf_full=0' "text su
 spawn "$DATA/f3" 4 65536
 start_track t10s block -t 10s -p "$SPID" --json
 go
-wait "$SPID"
-sleep 0.1
+wait "$SPID" # its completions are counted by then; stop_track reads what is left
 stop_track
 pyq "$TMP/t10s.out" 'len(A)' 'S[0]["events"] >= 4'
 is "${R[0]}" 0 "no report at threshold 10 s"
@@ -99,7 +98,7 @@ start_track pid block -t 0 -p "$wanted" --json
 other=$!
 go
 wait "$wanted" "$other"
-sleep 0.1
+wait_lines "$TMP/pid.out" '"series":"issue",' 6
 stop_track
 pyq "$TMP/pid.out" 'sorted(set(a["pid"] for a in A))' 'len(I) >= 6'
 is "${R[0]}" "[$wanted]" "--pid: only the chosen writer"
@@ -110,7 +109,7 @@ spawn "$DATA/f6" 4 65536
 start_track to block -t 0 --timeout 2us -p "$SPID" --json --no-stack
 go
 wait "$SPID"
-sleep 0.1
+wait_lines "$TMP/to.out" '"timeout":false,"series":"issue",' 4
 stop_track
 pyq "$TMP/to.out" 'len([a for a in I if a["timeout"]]) >= 1' \
 	'all(any(b["start_ns"] == a["start_ns"] and not b["timeout"] and b["delay_ns"] >= a["delay_ns"] for b in I) for a in I if a["timeout"])' \

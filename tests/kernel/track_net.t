@@ -28,7 +28,7 @@ start_track v4 net --threshold 0 --pid "$spid" --json
 go
 wait "$spid"
 ok $? "the workload succeeded"
-sleep 0.1
+wait_lines "$TMP/v4.out" '"series":"connect",' 5
 stop_track
 ok $? "track exits 0 on SIGINT"
 pyq "$TMP/v4.out" "$TMP/v4.ports" 'len(C)' 'sorted((c["lport"], c["rport"]) for c in C) == sorted(P)' \
@@ -60,7 +60,7 @@ if [ -e /proc/net/if_inet6 ] && ip -6 addr show lo 2>/dev/null | grep -q '::1'; 
 	start_track v6 net -t 0 --pid "$SPID" --json
 	go
 	wait "$SPID"
-	sleep 0.1
+	wait_lines "$TMP/v6.out" '"series":"connect",' 2
 	stop_track
 	pyq "$TMP/v6.out" "$TMP/v6.ports" 'len(C)' 'sorted((c["lport"], c["rport"]) for c in C) == sorted(P)' \
 		'all(c["family"] == "ipv6" and c["laddr"] == "::1" and c["raddr"] == "::1" for c in C)'
@@ -74,7 +74,8 @@ spawn "$TMP/text.ports" -n 1
 start_track text net -t 0 --pid "$SPID" --no-stack
 go
 wait "$SPID"
-sleep 0.1
+wait_lines "$TMP/text.out" '^net_latency: .* series=connect ' 1
+wait_lines "$TMP/text.out" '^net_latency: .* series=rx ' 1
 stop_track
 like "$(cat "$TMP/text.out")" "^net_latency: comm=net_loop pid=$SPID tid=$SPID series=connect state=ESTABLISHED family=ipv4 laddr=127.0.0.1 lport=[0-9]+ raddr=127.0.0.1 rport=[0-9]+ delay_us=[0-9]+ timeout=0" \
 	"text line: connect"
@@ -102,7 +103,7 @@ spid=$!
 start_track syn net -t 50ms --timeout 150ms --pid "$spid" --json
 go
 wait "$spid"
-sleep 0.1
+wait_lines "$TMP/syn.out" '"series":"connect",' 2
 stop_track
 pyq "$TMP/syn.out" - '[(c["timeout"], c["state"]) for c in C]' \
 	'140e6 <= C[0]["delay_ns"] < 390e6 and C[1]["delay_ns"] >= 390e6 and C[0]["start_ns"] == C[1]["start_ns"]' \
@@ -119,7 +120,7 @@ start_track pid net -t 0 --pid "$wanted" --json --no-stack
 other=$!
 go
 wait "$wanted" "$other"
-sleep 0.1
+wait_lines "$TMP/pid.out" '"series":"connect",' 3
 stop_track
 pyq "$TMP/pid.out" - 'sorted(set(a["pid"] for a in A))' 'len(C)'
 is "${R[0]}" "[$wanted]" "--pid: only the chosen process"

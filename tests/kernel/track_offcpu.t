@@ -17,10 +17,8 @@ spawn() {
 	"$PIPE" -w "$@" <"$go" >"$TMP/pids" &
 	WPID=$!
 	CLEANUP_PIDS+=("$WPID")
-	for _ in $(seq 100); do
-		grep -q reader= "$TMP/pids" && break
-		sleep 0.02
-	done
+	wait_until "$WAIT_TIMEOUT" grep -qs reader= "$TMP/pids" ||
+		diag "offcpu_pipe did not print its pids in ${WAIT_TIMEOUT} s"
 	RPID=$(sed -n 's/^reader=\([0-9]*\) .*/\1/p' "$TMP/pids")
 }
 go() {
@@ -32,9 +30,12 @@ go() {
 	return $rc
 }
 
-# for pyq: RD = the reader's waits while blocked (a busy machine may also preempt it)
+# for pyq: RD = the reader's waits on the pipe: blocked, and woken by the writer (or reported at
+# a timeout, before any wake-up). A busy machine may also preempt the reader, or block it
+# elsewhere long enough (in its exit, on a lock another task holds): not the workload's waits.
 PYQ_DEFS='
-RD = [a for a in A if a.get("comm") == "offcpu_reader" and a.get("reason") == "blocked"]'
+RD = [a for a in A if a.get("comm") == "offcpu_reader" and a.get("reason") == "blocked" and
+      (a["timeout"] or a.get("waker_comm") == "offcpu_writer")]'
 
 # --- a reader blocked 50 ms on a pipe: reported with the writer as waker -----------------------
 spawn 50 3
@@ -127,7 +128,8 @@ spawn 30 2
 reader=$RPID writer=$WPID
 start_track exec offcpu -t 10ms --pid "$RPID" -q --exec "env > $TMP/env.\$\$"
 go
-sleep 0.2
+_env_written() { grep -qs '^LATSCOPE_WAKER_USTACK=' "$TMP"/env.*; } # its --exec has run
+wait_until "$WAIT_TIMEOUT" _env_written || diag "no --exec output in ${WAIT_TIMEOUT} s"
 stop_track
 envfile=$(ls "$TMP"/env.* 2>/dev/null | head -1)
 env=$(cat "$envfile" 2>/dev/null)
