@@ -151,13 +151,20 @@ struct lat_wakeup_record {
 };
 
 /* --- offcpu tracker (h6) -------------------------------------------------------------------- */
-#define LAT_OFFCPU_RUNNABLE (1u << 31) /* slot aux: switched out while runnable (preempted) */
-#define LAT_OFFCPU_TID_MASK 0x3fffffu  /* slot aux: waker tid (pid_max <= 2^22) */
+#define LAT_OFFCPU_RUNNABLE  (1u << 31) /* slot aux: switched out while runnable (preempted) */
+#define LAT_OFFCPU_TID_MASK  0x3fffffu  /* slot aux: waker tid (pid_max <= 2^22) */
+#define LAT_OFFCPU_CTX_SHIFT 22         /* slot aux: bits 22-23, the wake-up's context (no tid) */
 
-/* Where the wake-up ran: in a task, or in an interrupt (then the "waker" task was interrupted). */
+/*
+ * Where the wake-up ran, from the CPU's preempt count: in a task (the waker), or in an interrupt
+ * (the task it landed on is not the waker and is not reported).
+ */
 enum lat_offcpu_context {
 	LAT_OFFCPU_CTX_TASK = 0,
-	LAT_OFFCPU_CTX_IRQ = 1, /* hard or soft interrupt, on the CPU's IRQ stack */
+	LAT_OFFCPU_CTX_IRQ = 1, /* a hard interrupt (or NMI) */
+	LAT_OFFCPU_CTX_SOFTIRQ =
+	    2,                    /* a softirq being served (in an interrupt's exit or ksoftirqd) */
+	LAT_OFFCPU_CTX_TIMER = 3, /* a hard interrupt running an hrtimer: waker_timer_fn */
 };
 
 /* The waker, captured at sched_waking when the wakee was already off-CPU past the threshold. */
@@ -171,6 +178,8 @@ struct lat_offcpu_payload {
 	__u16 waker_ustack_off; /* 0: none */
 	__u16 waker_flags;      /* LAT_REC_* of the waker's stacks */
 	__u32 waker_context;    /* enum lat_offcpu_context: where the wake-up ran */
+	__u32 pad;
+	__u64 waker_timer_fn; /* LAT_OFFCPU_CTX_TIMER: the hrtimer callback (hrtimer_wakeup...) */
 };
 
 struct lat_offcpu_record {
