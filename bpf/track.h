@@ -115,11 +115,33 @@ struct lat_ustack {
 	__u8 data[LAT_USTACK_MAX];
 };
 
+/*
+ * The executable mappings of the process when its record was made (file-backed or the vDSO),
+ * so that its user stack can be unwound after it exited (lib/util/usyms.h: lat_usyms_seed()).
+ */
+#define LAT_UMAPS_MAX     24
+#define LAT_UMAP_NAME_LEN 48
+struct lat_umap {
+	__u64 start, end;
+	__u64 pgoff; /* in pages */
+	__u64 ino;
+	__u32 dev; /* the kernel's s_dev: major << 20 | minor */
+	__u32 pad;
+	char name[LAT_UMAP_NAME_LEN]; /* the file's name (last path component), or "[vdso]" */
+};
+
+struct lat_umaps {
+	__u32 n;
+	__u32 cut; /* 1: more mappings than LAT_UMAPS_MAX, or the walk was cut */
+	struct lat_umap map[LAT_UMAPS_MAX];
+};
+
 /* --- syscall tracker ------------------------------------------------------------------------ */
 struct lat_syscall_payload {
 	__s64 ret;
 	__u32 nr;
-	__u32 pad;
+	__u16 umaps_off; /* 0: none; else a struct lat_umaps at this offset of the record */
+	__u16 pad;
 };
 
 /* The fixed layout the syscall probes write (small form: no user stack; full form: with it). */
@@ -133,6 +155,7 @@ struct lat_syscall_record_full {
 	struct lat_record_hdr hdr;
 	struct lat_syscall_payload sys;
 	__u64 kstack[LAT_KSTACK_MAX];
+	struct lat_umaps umaps;
 	struct lat_ustack ustack;
 };
 

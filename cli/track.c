@@ -22,6 +22,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "util/ctlsock.h"
@@ -229,6 +230,45 @@ static void forget_if_exec(struct track_run *run, const struct lat_record_hdr *h
 }
 
 /*
+ * A syscall record carries the process's executable mappings: given to the usyms cache, they let
+ * a process that exited before its record was read (a short `sleep`) be unwound all the same.
+ */
+static void seed_maps(struct track_run *run, const struct lat_record_hdr *hdr, const void *data)
+{
+	const struct lat_syscall_payload *sys;
+	const struct lat_umaps *u;
+	struct lat_usyms_map maps[LAT_UMAPS_MAX];
+	char names[LAT_UMAPS_MAX][LAT_UMAP_NAME_LEN + 1];
+	uint32_t n;
+
+	if (!run->usyms || hdr->tracker != LAT_TRACKER_SYSCALL || hdr->payload_len < sizeof(*sys) ||
+	    (size_t)hdr->payload_off + sizeof(*sys) > hdr->size) {
+		return;
+	}
+	sys = (const void *)((const char *)data + hdr->payload_off);
+	if (!sys->umaps_off || (size_t)sys->umaps_off + sizeof(*u) > hdr->size) {
+		return;
+	}
+	u = (const void *)((const char *)data + sys->umaps_off);
+	n = u->n < LAT_UMAPS_MAX ? u->n : LAT_UMAPS_MAX;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct lat_umap *m = &u->map[i];
+
+		memcpy(names[i], m->name, LAT_UMAP_NAME_LEN);
+		names[i][LAT_UMAP_NAME_LEN] = '\0';
+		maps[i] = (struct lat_usyms_map){
+		    .start = m->start,
+		    .end = m->end,
+		    .off = m->pgoff * (uint64_t)sysconf(_SC_PAGESIZE),
+		    .dev = makedev(m->dev >> 20, m->dev & 0xfffff),
+		    .ino = m->ino,
+		    .name = names[i],
+		};
+	}
+	lat_usyms_seed(run->usyms, (int)hdr->pid, maps, n);
+}
+
+/*
  * Unwinds and symbolizes a copied user stack of pid into frames; note gets why it is incomplete
  * ("" when it is complete). A copy that stopped at the top of the stack's mapping
  * (LAT_REC_USTACK_CUT) holds the whole stack: a walk past its end reached the top.
@@ -318,6 +358,7 @@ static void decode_stacks(struct track_run *run, struct track_alert *a, const vo
 
 		a->has_ustack = true;
 		forget_if_exec(run, hdr);
+		seed_maps(run, hdr, data);
 		a->un = user_stack(run, hdr->pid, u, hdr->flags, a->ustack, a->ustack_note,
 				   sizeof(a->ustack_note));
 	}
