@@ -8,11 +8,21 @@
  * Layout rules: every field naturally aligned, explicit padding, no pointers.
  */
 
-#define LAT_COMM_LEN         16
-#define LAT_KSTACK_MAX       32    /* kernel frames kept per record */
-#define LAT_USTACK_MAX       16384 /* bytes of user stack copied at most (--ustack-size) */
-#define LAT_HIST_BUCKETS     64    /* log2 buckets: bucket i holds delays in [2^i, 2^(i+1)) ns */
-#define LAT_STATS_SERIES_MAX 8     /* a tracker may keep several series (irq: hard, soft, raise) */
+#define LAT_COMM_LEN   16
+#define LAT_KSTACK_MAX 32    /* kernel frames kept per record */
+#define LAT_USTACK_MAX 16384 /* bytes of user stack copied at most (--ustack-size) */
+/*
+ * Log-linear (HDR-style) histograms of the delays: values below 2^LAT_HIST_K_SUB_BITS ns have a
+ * bucket each; above, each power of two [2^e, 2^(e+1)) is cut into 2^LAT_HIST_K_SUB_BITS equal
+ * buckets (bucket ((e - K + 1) << K) + ((v >> (e - K)) & (2^K - 1))), so a bucket is at most
+ * 1/32 of its lower bound wide and its midpoint within 1/64 (1.6 %) of every value it holds.
+ * Delays from 2^LAT_HIST_K_MAX_EXP ns (18 minutes) go to the last bucket.
+ */
+#define LAT_HIST_K_SUB_BITS 5
+#define LAT_HIST_K_MAX_EXP  40
+#define LAT_HIST_BUCKETS \
+	((1 << LAT_HIST_K_SUB_BITS) * (LAT_HIST_K_MAX_EXP - LAT_HIST_K_SUB_BITS + 1))
+#define LAT_STATS_SERIES_MAX 8 /* a tracker may keep several series (irq: hard, soft, raise) */
 
 /* Trackers, as numbered in the record header (the order of `latscope track`'s table is free). */
 enum lat_tracker_id {
@@ -74,13 +84,14 @@ struct lat_tracker_filter {
 
 /*
  * Statistics of every completed event (over threshold or not), per CPU, one entry per series:
- * count, sum, max, log2 histogram, and the drops. User space sums the CPUs.
+ * count, sum, min, max, log-linear histogram, and the drops. User space sums the CPUs.
  */
 struct lat_stats {
 	__u64 count;    /* events that completed (in then out) */
 	__u64 reported; /* records sent to user space (including timeout reports) */
 	__u64 total_ns;
 	__u64 max_ns;
+	__u64 min_ns; /* as measured; 0 with no event (a 0 ns delay counts as 1 ns here) */
 	__u64 drops[LAT_DROP_MAX];
 	__u64 hist[LAT_HIST_BUCKETS];
 };

@@ -25,6 +25,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "state/hist.h"
 #include "util/ctlsock.h"
 #include "util/ksyms.h"
 #include "util/units.h"
@@ -711,17 +712,36 @@ static int on_record(void *ctx, void *data, size_t size)
 
 /* --- summary -------------------------------------------------------------------------------- */
 
-static void bucket_label(int i, char *buf, size_t len)
+/*
+ * The text distribution: one row per power of two [2^e, 2^(e+1)) ns (the 32 log-linear buckets
+ * of that range summed; below 32 ns, the buckets of the same power of two), labelled with its
+ * true bounds.
+ */
+static int dist_row(int bucket)
 {
-	/* [2^i, 2^(i+1)) ns, shown in the largest binary unit as the original block_hist did. */
-	static const char *const units[] = {"ns", "us", "ms", "s"};
-	int unit = i / 10;
+	uint64_t low = lat_khist_low(bucket);
 
-	if (unit > 3) {
-		unit = 3;
+	return low ? 63 - __builtin_clzll(low) : 0;
+}
+
+static void row_label(int row, char *buf, size_t len)
+{
+	char lo[32], hi[32];
+
+	lat_format_duration(row ? 1ULL << row : 0, lo, sizeof(lo));
+	lat_format_duration(1ULL << (row + 1), hi, sizeof(hi));
+	snprintf(buf, len, "[%s, %s)", lo, hi);
+}
+
+/* p50, p90, p99, p99.9 of a series, from its log-linear histogram. */
+static void series_quantiles(const struct lat_stats *st, uint64_t q[4])
+{
+	static const double qs[4] = {0.5, 0.9, 0.99, 0.999};
+
+	for (int k = 0; k < 4; k++) {
+		q[k] = lat_khist_quantile((const uint64_t *)st->hist, st->count, st->min_ns,
+					  st->max_ns, qs[k]);
 	}
-	snprintf(buf, len, "[%llu%s, %llu%s)", 1ULL << (i - unit * 10), units[unit],
-		 1ULL << (i + 1 - unit * 10), units[unit]);
 }
 
 static void print_summary_text(struct track_run *run, struct track_instance *inst)
@@ -734,7 +754,7 @@ static void print_summary_text(struct track_run *run, struct track_instance *ins
 	for (int series = 0; series < LAT_STATS_SERIES_MAX; series++) {
 		const char *sname = t->series ? t->series[series] : (series ? NULL : t->name);
 		struct lat_stats st;
-		uint64_t peak = 0;
+		uint64_t peak = 0, rows[64] = {0}, q[4];
 		int lo = -1, hi = -1;
 
 		if (!sname || lat_ebpf_probe_stats(inst->probe, (uint32_t)series, &st) != 0) {
@@ -748,26 +768,41 @@ static void print_summary_text(struct track_run *run, struct track_instance *ins
 		       " timeouts), max %s, mean %s, threshold %s\n",
 		       sname, U(st.count), U(inst->series_records[series]),
 		       U(inst->series_timeouts[series]), max, mean, thr);
+		if (st.count) {
+			char p[4][32], mn[32];
+
+			series_quantiles(&st, q);
+			for (int k = 0; k < 4; k++) {
+				lat_format_duration(q[k], p[k], sizeof(p[k]));
+			}
+			lat_format_duration(st.min_ns, mn, sizeof(mn));
+			printf("  count %llu, p50 %s, p90 %s, p99 %s, p99.9 %s, max %s, min %s"
+			       " (quantiles within %.1f %%; max and min as measured)\n",
+			       U(st.count), p[0], p[1], p[2], p[3], max, mn, LAT_KHIST_ERROR * 100);
+		}
 		for (int i = 0; i < LAT_HIST_BUCKETS; i++) {
 			if (st.hist[i]) {
-				lo = lo < 0 ? i : lo;
-				hi = i;
-				peak = st.hist[i] > peak ? st.hist[i] : peak;
+				int r = dist_row(i);
+
+				rows[r] += st.hist[i];
+				lo = lo < 0 ? r : lo;
+				hi = r;
+				peak = rows[r] > peak ? rows[r] : peak;
 			}
 		}
 		if (lo >= 0) {
 			printf("  %-22s %10s  distribution\n", "delay", "count");
-			for (int i = lo; i <= hi; i++) {
-				char label[48], bar[41];
-				int width = (int)(st.hist[i] * 40 / peak);
+			for (int r = lo; r <= hi; r++) {
+				char label[80], bar[41];
+				int width = (int)(rows[r] * 40 / peak);
 
-				if (st.hist[i] && width == 0) {
+				if (rows[r] && width == 0) {
 					width = 1;
 				}
 				memset(bar, '*', (size_t)width);
 				bar[width] = '\0';
-				bucket_label(i, label, sizeof(label));
-				printf("  %-22s %10llu  |%-40s|\n", label, U(st.hist[i]), bar);
+				row_label(r, label, sizeof(label));
+				printf("  %-22s %10llu  |%-40s|\n", label, U(rows[r]), bar);
 			}
 		}
 	}
@@ -792,17 +827,22 @@ static void print_summary_json(struct track_run *run, struct track_instance *ins
 		const char *sname = t->series ? t->series[series] : (series ? NULL : t->name);
 		struct lat_stats st;
 		bool first = true;
+		uint64_t q[4];
 
 		if (!sname || lat_ebpf_probe_stats(inst->probe, (uint32_t)series, &st) != 0) {
 			break;
 		}
+		series_quantiles(&st, q);
 		printf("{\"type\":\"summary\",\"tracker\":\"%s\",\"series\":\"%s\",\"events\":%llu"
 		       ",\"reported\":%llu,\"timeouts\":%llu,\"max_ns\":%llu"
-		       ",\"mean_ns\":%llu,\"threshold_ns\":%llu,\"drops\":{",
+		       ",\"mean_ns\":%llu,\"threshold_ns\":%llu,\"count\":%llu,\"min_ns\":%llu"
+		       ",\"p50_ns\":%llu,\"p90_ns\":%llu,\"p99_ns\":%llu,\"p999_ns\":%llu"
+		       ",\"quantile_error\":%.3f,\"drops\":{",
 		       t->name, sname, U(st.count), U(inst->series_records[series]),
 		       U(inst->series_timeouts[series]), U(st.max_ns),
 		       U(st.count ? st.total_ns / st.count : 0),
-		       U(lat_ebpf_probe_ctl(inst->probe)->threshold_ns));
+		       U(lat_ebpf_probe_ctl(inst->probe)->threshold_ns), U(st.count), U(st.min_ns),
+		       U(q[0]), U(q[1]), U(q[2]), U(q[3]), LAT_KHIST_ERROR);
 		for (int i = 0; i < LAT_DROP_MAX; i++) {
 			const char *name = lat_ebpf_drop_name(i);
 
@@ -822,7 +862,7 @@ static void print_summary_json(struct track_run *run, struct track_instance *ins
 				continue;
 			}
 			printf("%s{\"low_ns\":%llu,\"high_ns\":%llu,\"count\":%llu}",
-			       first ? "" : ",", 1ULL << i, i < 63 ? 1ULL << (i + 1) : ~0ULL,
+			       first ? "" : ",", U(lat_khist_low(i)), U(lat_khist_high(i)),
 			       U(st.hist[i]));
 			first = false;
 		}

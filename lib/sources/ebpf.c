@@ -425,6 +425,9 @@ int lat_ebpf_probe_stats(struct lat_ebpf_probe *probe, uint32_t series, struct l
 		if (s->max_ns > sum->max_ns) {
 			sum->max_ns = s->max_ns;
 		}
+		if (s->min_ns && (!sum->min_ns || s->min_ns < sum->min_ns)) {
+			sum->min_ns = s->min_ns;
+		}
 		for (int i = 0; i < LAT_DROP_MAX; i++) {
 			sum->drops[i] += s->drops[i];
 		}
