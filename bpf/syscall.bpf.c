@@ -31,6 +31,9 @@ struct {
 
 static int lat_sys_timeout(void *map, __u32 *key, struct lat_task_timer *t);
 
+/* The system calls timed (.rodata, fixed before load; pruned when off). */
+const volatile struct lat_syscall_set lat_sys_set = {};
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(lat_sys_enter, struct pt_regs *regs, long id)
 {
@@ -39,6 +42,18 @@ int BPF_PROG(lat_sys_enter, struct pt_regs *regs, long id)
 
 	if (!lat_ctl.enabled) {
 		return 0;
+	}
+	/* --syscall / --exclude-syscall: before the clock read and any state. */
+	if (lat_sys_set.on) {
+		__u64 nr = (__u64)id;
+
+		if (nr >= LAT_SYSCALL_SET_NR) {
+			if (!lat_sys_set.other) {
+				return 0;
+			}
+		} else if (!((lat_sys_set.bits[nr / 64] >> (nr % 64)) & 1)) {
+			return 0;
+		}
 	}
 	pid_tgid = bpf_get_current_pid_tgid();
 	if (!lat_filter_current(pid_tgid)) {

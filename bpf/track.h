@@ -148,6 +148,14 @@ struct lat_umaps {
 };
 
 /* --- syscall tracker ------------------------------------------------------------------------ */
+
+/* Which system calls the syscall tracker times (--syscall, --exclude-syscall, --exclude-idle). */
+#define LAT_SYSCALL_SET_NR 512
+struct lat_syscall_set {
+	__u64 bits[LAT_SYSCALL_SET_NR / 64]; /* on: nr is timed when its bit is set */
+	__u32 on;                            /* 0: every system call */
+	__u32 other;                         /* on: numbers >= LAT_SYSCALL_SET_NR are timed */
+};
 struct lat_syscall_payload {
 	__s64 ret;
 	__u32 nr;

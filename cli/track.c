@@ -25,6 +25,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "sources/syscall_names.h"
 #include "state/hist.h"
 #include "util/ctlsock.h"
 #include "util/ksyms.h"
@@ -67,6 +68,7 @@ struct track_instance {
 struct track_run {
 	struct track_instance inst[MAX_INSTANCES];
 	int ninst;
+	struct lat_syscall_set syscalls; /* --syscall, --exclude-syscall, --exclude-idle */
 	/* options */
 	uint64_t threshold_ns, timeout_ns;
 	bool threshold_set, timeout_set;
@@ -1148,6 +1150,12 @@ static void print_help(void)
 	    "      --stack, --no-stack   take kernel and user stacks (default: on)\n"
 	    "      --ustack-size SIZE    bytes of user stack copied for unwinding (default 8k, max "
 	    "16k)\n"
+	    "      --syscall LIST        syscall: time only these system calls (names or numbers,\n"
+	    "                            comma-separated; checked in the probe)\n"
+	    "      --exclude-syscall LIST  syscall: time every system call but these\n"
+	    "      --exclude-idle        syscall: leave out the idle waits (epoll_wait, "
+	    "epoll_pwait,\n"
+	    "                            epoll_pwait2, poll, ppoll, select, pselect6)\n"
 	    "  -d, --duration DURATION   stop after this long\n"
 	    "  -j, --json                one JSON object per line\n"
 	    "  -q, --quiet               no alert lines, only the summary\n"
@@ -1164,6 +1172,41 @@ static void print_help(void)
 	    "While it runs: latscope ctl set syscall.threshold=5ms (see latscope ctl --help).\n");
 }
 
+/* The waits that are a program's idle state (--exclude-idle). */
+#define IDLE_SYSCALLS "epoll_wait,epoll_pwait,epoll_pwait2,poll,ppoll,select,pselect6"
+
+static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Sets the bits of a comma-separated list of system call names or numbers. */
+static int parse_syscall_list(const char *option, const char *list, uint64_t *bits)
+{
+	char *copy = strdup(list), *save = NULL;
+	int rc = 0, n = 0;
+
+	if (!copy) {
+		return usage("%s: out of memory", option);
+	}
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		long nr = strtol(tok, &end, 10);
+
+		if (end == tok || *end) {
+			nr = lat_syscall_number(tok);
+		}
+		if (nr < 0 || nr >= LAT_SYSCALL_SET_NR) {
+			rc = usage("%s: unknown system call '%s'", option, tok);
+			break;
+		}
+		bits[nr / 64] |= 1ULL << (nr % 64);
+		n++;
+	}
+	if (!rc && n == 0) {
+		rc = usage("%s: an empty list", option);
+	}
+	free(copy);
+	return rc;
+}
+
 enum {
 	OPT_WORST = 256,
 	OPT_TID,
@@ -1173,6 +1216,9 @@ enum {
 	OPT_USTACK_SIZE,
 	OPT_EXEC_INTERVAL,
 	OPT_SOCKET,
+	OPT_SYSCALL,
+	OPT_EXCLUDE_SYSCALL,
+	OPT_EXCLUDE_IDLE,
 };
 
 static const struct option long_options[] = {
@@ -1187,6 +1233,9 @@ static const struct option long_options[] = {
     {"stack", no_argument, NULL, OPT_STACK},
     {"no-stack", no_argument, NULL, OPT_NO_STACK},
     {"ustack-size", required_argument, NULL, OPT_USTACK_SIZE},
+    {"syscall", required_argument, NULL, OPT_SYSCALL},
+    {"exclude-syscall", required_argument, NULL, OPT_EXCLUDE_SYSCALL},
+    {"exclude-idle", no_argument, NULL, OPT_EXCLUDE_IDLE},
     {"duration", required_argument, NULL, 'd'},
     {"json", no_argument, NULL, 'j'},
     {"quiet", no_argument, NULL, 'q'},
@@ -1283,6 +1332,8 @@ static int parse_args(struct track_run *run, int argc, char **argv)
 {
 	struct per_tracker_value thresholds[MAX_INSTANCES], timeouts[MAX_INSTANCES];
 	int nthresholds = 0, ntimeouts = 0, opt, rc;
+	uint64_t include[LAT_SYSCALL_SET_NR / 64] = {0}, exclude[LAT_SYSCALL_SET_NR / 64] = {0};
+	bool have_include = false, have_exclude = false;
 	uint64_t size, cgid = 0;
 
 	opterr = 0;
@@ -1339,6 +1390,27 @@ static int parse_args(struct track_run *run, int argc, char **argv)
 			if (!run->ustack_size) {
 				run->ustack_size = 8192;
 			}
+			break;
+		case OPT_SYSCALL:
+		case OPT_EXCLUDE_SYSCALL:
+			rc = parse_syscall_list(opt == OPT_SYSCALL ? "--syscall"
+								   : "--exclude-syscall",
+						optarg, opt == OPT_SYSCALL ? include : exclude);
+			if (rc) {
+				return rc;
+			}
+			if (opt == OPT_SYSCALL) {
+				have_include = true;
+			} else {
+				have_exclude = true;
+			}
+			break;
+		case OPT_EXCLUDE_IDLE:
+			rc = parse_syscall_list("--exclude-idle", IDLE_SYSCALLS, exclude);
+			if (rc) {
+				return rc;
+			}
+			have_exclude = true;
 			break;
 		case OPT_NO_STACK:
 			run->kstack = false;
@@ -1437,6 +1509,18 @@ static int parse_args(struct track_run *run, int argc, char **argv)
 			    run->inst[i].tracker->name);
 		}
 	}
+	if (have_include || have_exclude) {
+		if (!find_instance(run, "syscall", strlen("syscall"))) {
+			return usage("--syscall, --exclude-syscall and --exclude-idle are for the "
+				     "syscall tracker, which is not tracked");
+		}
+		/* the calls listed (every call without --syscall), less the excluded ones */
+		run->syscalls.on = 1;
+		run->syscalls.other = have_include ? 0 : 1;
+		for (int w = 0; w < LAT_SYSCALL_SET_NR / 64; w++) {
+			run->syscalls.bits[w] = (have_include ? include[w] : ~0ULL) & ~exclude[w];
+		}
+	}
 	for (int i = 0; i < nthresholds; i++) {
 		struct track_instance *inst =
 		    find_instance(run, thresholds[i].name, strlen(thresholds[i].name));
@@ -1488,6 +1572,9 @@ static int load_all(struct track_run *run)
 		opts.filter.kstack = run->kstack ? 1 : 0;
 		opts.filter.self_tgid = (uint32_t)getpid();
 		opts.filter.ustack_size = inst->tracker->user_stacks ? run->ustack_size : 0;
+		if (inst->tracker->id == LAT_TRACKER_SYSCALL) {
+			opts.syscalls = run->syscalls;
+		}
 		err = lat_ebpf_probe_load(&opts, &inst->probe, why, sizeof(why));
 		if (err) {
 			cli_error("track: %s", why);

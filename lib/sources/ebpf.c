@@ -259,6 +259,17 @@ static int configure(struct lat_ebpf_probe *probe, const struct lat_ebpf_probe_o
 		filter->ustack_size = LAT_USTACK_MAX;
 	}
 	set_preempt_delta(probe->obj);
+	if (opts->syscalls.on) {
+		struct lat_syscall_set *set =
+		    find_global(probe->obj, ".rodata", "lat_sys_set", sizeof(*set));
+
+		if (!set) {
+			set_why(why, why_len, "%s: this tracker cannot select system calls",
+				opts->name);
+			return -EINVAL;
+		}
+		*set = opts->syscalls;
+	}
 
 	/* Task-keyed probes: size the slot arrays. */
 	mask = find_global(probe->obj, ".rodata", "lat_task_mask", sizeof(*mask));
