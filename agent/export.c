@@ -43,14 +43,21 @@ static int family_view(struct agent_family *f, struct agent_series **out, int ma
 	return n;
 }
 
-static void quantile_gauges(FILE *out, const char *name, struct lat_prom_label *labels, int nlabels,
-			    struct lat_hist_windows *w, uint64_t now)
+/*
+ * A summary per window (label window="1m"...): its quantiles (label quantile), _sum and _count,
+ * as Prometheus summaries are (a gauge may not carry a quantile label: promtool check metrics).
+ */
+static void window_summaries(FILE *out, const char *name, struct lat_prom_label *labels,
+			     int nlabels, struct lat_hist_windows *w, uint64_t now)
 {
 	struct lat_hist *h = malloc(sizeof(*h));
+	char sum_name[128], count_name[128];
 
 	if (!h) {
 		return;
 	}
+	snprintf(sum_name, sizeof(sum_name), "%s_sum", name);
+	snprintf(count_name, sizeof(count_name), "%s_count", name);
 	for (int win = 0; win < LAT_WINDOW_COUNT; win++) {
 		lat_hist_windows_get(w, now, (enum lat_window)win, h);
 		if (!h->count) {
@@ -64,6 +71,8 @@ static void quantile_gauges(FILE *out, const char *name, struct lat_prom_label *
 			lat_prom_sample(out, name, labels, nlabels + 2,
 					(double)lat_hist_quantile(h, quantiles[q]) / 1e9);
 		}
+		lat_prom_sample(out, sum_name, labels, nlabels + 1, (double)h->sum / 1e9);
+		lat_prom_sample_u64(out, count_name, labels, nlabels + 1, h->count);
 	}
 	free(h);
 }
@@ -137,8 +146,8 @@ void agent_render_prometheus(struct agent *a, FILE *out)
 	struct agent_series *top[1001];
 
 	lat_prom_family(out, "latscope_latency_seconds", "histogram",
-			"Latency of every event of a kernel tracker series (in-kernel log2 "
-			"buckets: le = 2^k - 1 ns)");
+			"Latency of every event of a kernel tracker series (in-kernel log-linear "
+			"buckets summed per power of two: le = 2^k - 1 ns)");
 	for (int i = 0; i < a->ntrk; i++) {
 		struct agent_tracker *t = &a->trk[i];
 
@@ -150,17 +159,18 @@ void agent_render_prometheus(struct agent *a, FILE *out)
 					   AGENT_KHIST_NBOUNDS, t->kseries[s].last.total_ns);
 		}
 	}
-	lat_prom_family(out, "latscope_latency_quantile_seconds", "gauge",
-			"Quantiles of a kernel tracker series over the last 1m, 5m, 15m and 1h "
-			"(from log2 buckets: within a factor of 1.5)");
+	lat_prom_family(
+	    out, "latscope_latency_quantile_seconds", "summary",
+	    "Quantiles of a kernel tracker series over the last 1m, 5m, 15m and 1h, a "
+	    "summary per window (log-linear kernel buckets, 1.6 %, re-binned: within 8 %)");
 	for (int i = 0; i < a->ntrk; i++) {
 		struct agent_tracker *t = &a->trk[i];
 
 		for (int s = 0; s < t->nseries; s++) {
 			l[0] = (struct lat_prom_label){"tracker", t->tracker->name};
 			l[1] = (struct lat_prom_label){"series", series_name(t, s)};
-			quantile_gauges(out, "latscope_latency_quantile_seconds", l, 2,
-					&t->kseries[s].w, now);
+			window_summaries(out, "latscope_latency_quantile_seconds", l, 2,
+					 &t->kseries[s].w, now);
 		}
 	}
 	lat_prom_family(out, "latscope_events_total", "counter",
@@ -228,9 +238,9 @@ void agent_render_prometheus(struct agent *a, FILE *out)
 		family_histograms(out, "latscope_app_latency_seconds", "app", a->apps.v[i]->name,
 				  &a->apps.v[i]->fam, top);
 	}
-	lat_prom_family(out, "latscope_app_latency_quantile_seconds", "gauge",
-			"Quantiles of application samples over the last 1m, 5m, 15m and 1h "
-			"(within 6.25%)");
+	lat_prom_family(out, "latscope_app_latency_quantile_seconds", "summary",
+			"Quantiles of application samples over the last 1m, 5m, 15m and 1h, a "
+			"summary per window (within 6.25%)");
 	for (int i = 0; i < a->apps.n; i++) {
 		struct agent_app *app = a->apps.v[i];
 		int n = agent_family_top(&app->fam, top, 1000);
@@ -239,8 +249,8 @@ void agent_render_prometheus(struct agent *a, FILE *out)
 		l[1].name = "label";
 		for (int k = 0; k < n; k++) {
 			l[1].value = top[k]->label;
-			quantile_gauges(out, "latscope_app_latency_quantile_seconds", l, 2,
-					&top[k]->w, now);
+			window_summaries(out, "latscope_app_latency_quantile_seconds", l, 2,
+					 &top[k]->w, now);
 		}
 	}
 	lat_prom_family(out, "latscope_app_events_total", "counter",

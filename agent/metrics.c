@@ -150,17 +150,19 @@ int agent_family_top(struct agent_family *f, struct agent_series **out, int max)
 	return n;
 }
 
-static uint64_t log2_mid(int i)
+/* The middle of a kernel histogram's log-linear bucket (within 1.6 % of what it holds). */
+static uint64_t khist_mid(int i)
 {
-	/* the middle of [2^i, 2^(i+1)) */
-	return i >= 63 ? UINT64_MAX / 4 * 3 : (1ULL << i) + (1ULL << i) / 2;
+	uint64_t low = lat_khist_low(i), high = lat_khist_high(i);
+
+	return high == UINT64_MAX ? low : low + (high - low - 1) / 2;
 }
 
 void agent_kseries_update(struct agent_kseries *k, const struct lat_stats *st, uint64_t now_ns)
 {
 	for (int i = 0; i < LAT_HIST_BUCKETS; i++) {
 		if (st->hist[i] > k->last.hist[i]) {
-			lat_hist_windows_record(&k->w, now_ns, log2_mid(i),
+			lat_hist_windows_record(&k->w, now_ns, khist_mid(i),
 						st->hist[i] - k->last.hist[i]);
 		}
 	}
@@ -175,7 +177,10 @@ void agent_khist_buckets(const struct lat_stats *st, uint64_t *bounds, uint64_t 
 		bounds[i - AGENT_KHIST_LO] = (1ULL << (i + 1)) - 1;
 	}
 	for (int i = 0; i < LAT_HIST_BUCKETS; i++) {
-		int b = i < AGENT_KHIST_LO ? 0 : i - AGENT_KHIST_LO;
+		/* a log-linear bucket lies within one power of two [2^e, 2^(e+1)) */
+		uint64_t low = lat_khist_low(i);
+		int e = low ? 63 - __builtin_clzll(low) : 0;
+		int b = e < AGENT_KHIST_LO ? 0 : e - AGENT_KHIST_LO;
 
 		if (b > AGENT_KHIST_NBOUNDS) {
 			b = AGENT_KHIST_NBOUNDS;

@@ -12,8 +12,8 @@
  *   lat_filter    .rodata, fixed before load: pid, tid, cgroup, comm, stacks. Unused filters cost
  *                 nothing: the verifier sees the constants and drops the dead branches.
  *   lat_events    the ring buffer records go through (only over-threshold events, and timeouts).
- *   lat_stats     per-CPU statistics of every completed event (count, sum, max, log2 histogram)
- *                 and the drop counters, one entry per series.
+ *   lat_stats     per-CPU statistics of every completed event (count, sum, min, max, log-linear
+ * histogram) and the drop counters, one entry per series.
  *
  * In-flight state, by kind of key (the hot path decides the overhead):
  *   - by task (syscall, wakeup, offcpu): LAT_TASK_SLOTS, a preallocated array indexed by
@@ -112,6 +112,22 @@ static __always_inline __u32 lat_log2(__u64 v)
 	return r;
 }
 
+/* The log-linear histogram bucket of a delay (bpf/track.h: LAT_HIST_K_*). */
+static __always_inline __u32 lat_hist_bucket(__u64 v)
+{
+	__u32 e;
+
+	if (v < (1u << LAT_HIST_K_SUB_BITS)) {
+		return (__u32)v;
+	}
+	e = lat_log2(v);
+	if (e >= LAT_HIST_K_MAX_EXP) {
+		return LAT_HIST_BUCKETS - 1;
+	}
+	return ((e - LAT_HIST_K_SUB_BITS + 1) << LAT_HIST_K_SUB_BITS) +
+	       (__u32)((v >> (e - LAT_HIST_K_SUB_BITS)) & ((1u << LAT_HIST_K_SUB_BITS) - 1));
+}
+
 /* Accounts one completed event; returns true when it is over the threshold (report it). */
 static __always_inline bool lat_account(__u32 series, __u64 delay)
 {
@@ -123,7 +139,16 @@ static __always_inline bool lat_account(__u32 series, __u64 delay)
 		if (delay > st->max_ns) {
 			st->max_ns = delay;
 		}
-		st->hist[lat_log2(delay) & (LAT_HIST_BUCKETS - 1)]++;
+		if (!st->min_ns || delay < st->min_ns) {
+			st->min_ns = delay ? delay : 1;
+		}
+		{
+			__u32 b = lat_hist_bucket(delay);
+
+			if (b < LAT_HIST_BUCKETS) {
+				st->hist[b]++;
+			}
+		}
 	}
 	if (delay <= lat_ctl.threshold_ns) {
 		return false;

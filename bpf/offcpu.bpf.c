@@ -35,8 +35,9 @@ struct lat_offcpu_waker {
 	__u32 tid;
 	__u16 flags; /* LAT_REC_* of the stacks */
 	__u16 has_ustack;
-	__u32 context; /* enum lat_offcpu_context */
-	__u64 start;   /* the wakee's in-flight entry it belongs to */
+	__u32 context;  /* enum lat_offcpu_context */
+	__u64 start;    /* the wakee's in-flight entry it belongs to */
+	__u64 timer_fn; /* LAT_OFFCPU_CTX_TIMER: the hrtimer's callback */
 	char comm[LAT_COMM_LEN];
 	__u32 kn;
 	__u32 pad;
@@ -89,22 +90,87 @@ static __always_inline bool lat_off_filter_task(struct task_struct *task)
 	return true;
 }
 
-#define LAT_THREAD_SIZE 16384 /* x86_64 without KASAN */
+#define LAT_THREAD_SIZE    16384       /* x86_64 without KASAN */
+#define LAT_SOFTIRQ_OFFSET 0x00000100u /* include/linux/preempt.h */
+#define LAT_HARDIRQ_MASK   0x000f0000u
+#define LAT_NMI_MASK       0x00f00000u
 
 /*
- * Where this program runs: on current's own kernel stack (task context, or softirqs run by
- * ksoftirqd), or on the CPU's IRQ stack (x86_64 runs hard and soft interrupts there): then the
- * "waker" is only the task that was interrupted. The address of a local is on the stack we run on
- * (root may turn pointers into numbers); per-CPU symbols such as __preempt_count are not in this
- * kernel's kallsyms.
+ * This CPU's __preempt_count, as an offset from this CPU's runqueues (both per-CPU variables;
+ * user space takes their offsets in .data..percpu from the kernel BTF; 0: unknown). Neither
+ * symbol is in this kernel's kallsyms (no CONFIG_KALLSYMS_ALL), so a typed __ksym cannot be
+ * resolved; the address of this CPU's runqueues is reached through current's CFS runqueue.
+ */
+const volatile __s64 lat_pcpu_preempt_delta = 0;
+
+/*
+ * The hrtimer callback running on each CPU (hrtimer_expire_entry -> _exit; 0: none): a wake-up
+ * in a hard interrupt while it runs was done by that timer (hrtimer_wakeup: the sleeper's own
+ * timeout), not by the task the interrupt happened to land on.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lat_offcpu_hrtimer SEC(".maps");
+
+SEC("tp_btf/hrtimer_expire_entry")
+int BPF_PROG(lat_off_hrtimer_entry, struct hrtimer *timer)
+{
+	__u32 zero = 0;
+	__u64 *fn = bpf_map_lookup_elem(&lat_offcpu_hrtimer, &zero);
+
+	if (fn && lat_ctl.enabled) {
+		*fn = (__u64)timer->function;
+	}
+	return 0;
+}
+
+SEC("tp_btf/hrtimer_expire_exit")
+int BPF_PROG(lat_off_hrtimer_exit, struct hrtimer *timer)
+{
+	__u32 zero = 0;
+	__u64 *fn = bpf_map_lookup_elem(&lat_offcpu_hrtimer, &zero);
+
+	if (fn) {
+		*fn = 0;
+	}
+	return 0;
+}
+
+/*
+ * Where this program runs, from this CPU's preempt count: in a hard interrupt (or an NMI), in a
+ * softirq being served (also by ksoftirqd), or in the task. x86_64 runs an interrupt that arrived
+ * in user mode on the task's own stack, so the stack in use does not tell; the stack is only the
+ * fallback when the preempt count cannot be found.
  */
 static __always_inline __u32 lat_off_context(struct task_struct *cur)
 {
-	volatile __u64 probe = 0;
-	__u64 sp = (__u64)(void *)&probe;
-	__u64 stack = (__u64)cur->stack;
+	if (lat_pcpu_preempt_delta && bpf_core_field_exists(cur->se.cfs_rq)) {
+		struct cfs_rq *cfs = cur->se.cfs_rq;
+		__u32 pc = 0;
 
-	return sp - stack < LAT_THREAD_SIZE ? LAT_OFFCPU_CTX_TASK : LAT_OFFCPU_CTX_IRQ;
+		if (cfs && bpf_core_field_exists(cfs->rq)) {
+			__u64 rq = (__u64)cfs->rq;
+
+			if (rq && !bpf_probe_read_kernel(&pc, sizeof(pc),
+							 (void *)(rq + lat_pcpu_preempt_delta))) {
+				if (pc & (LAT_HARDIRQ_MASK | LAT_NMI_MASK)) {
+					return LAT_OFFCPU_CTX_IRQ;
+				}
+				return (pc & LAT_SOFTIRQ_OFFSET) ? LAT_OFFCPU_CTX_SOFTIRQ
+								 : LAT_OFFCPU_CTX_TASK;
+			}
+		}
+	}
+	{
+		volatile __u64 probe = 0;
+		__u64 sp = (__u64)(void *)&probe;
+		__u64 stack = (__u64)cur->stack;
+
+		return sp - stack < LAT_THREAD_SIZE ? LAT_OFFCPU_CTX_TASK : LAT_OFFCPU_CTX_IRQ;
+	}
 }
 
 /* A waker slot is stale when the entry it was taken for is gone (its task switched in, exited). */
@@ -116,11 +182,12 @@ static __always_inline bool lat_off_waker_stale(struct lat_offcpu_waker *w)
 	return !slot || slot->tid != w->owner || slot->start != w->start;
 }
 
-static __always_inline void lat_off_capture_waker(void *ctx, __u32 wakee, __u64 start)
+static __always_inline void lat_off_capture_waker(void *ctx, __u32 wakee, __u64 start,
+						  struct task_struct *cur, __u32 context,
+						  __u64 timer_fn)
 {
 	__u32 key = wakee & (LAT_OFFCPU_WAKERS - 1);
 	struct lat_offcpu_waker *w = bpf_map_lookup_elem(&lat_offcpu_wakers, &key);
-	struct task_struct *cur;
 	__u64 owner;
 	__u64 pid_tgid;
 	long n;
@@ -137,15 +204,22 @@ static __always_inline void lat_off_capture_waker(void *ctx, __u32 wakee, __u64 
 		lat_drop(LAT_DROP_STACK); /* raced with another CPU */
 		return;
 	}
-	pid_tgid = bpf_get_current_pid_tgid();
-	w->pid = pid_tgid >> 32;
-	w->tid = (__u32)pid_tgid;
 	w->start = start;
 	w->flags = 0;
 	w->has_ustack = 0;
-	cur = bpf_get_current_task_btf();
-	w->context = lat_off_context(cur);
-	bpf_get_current_comm(w->comm, sizeof(w->comm));
+	w->context = context;
+	w->timer_fn = timer_fn;
+	if (context == LAT_OFFCPU_CTX_TASK) {
+		pid_tgid = bpf_get_current_pid_tgid();
+		w->pid = pid_tgid >> 32;
+		w->tid = (__u32)pid_tgid;
+		bpf_get_current_comm(w->comm, sizeof(w->comm));
+	} else {
+		/* Not the interrupted task: the interrupt (or its timer) woke the task. */
+		w->pid = 0;
+		w->tid = 0;
+		w->comm[0] = 0;
+	}
 	w->kn = 0;
 	if (lat_filter.kstack) {
 		/* Skip this program, bpf_trace_run1 and __traceiter_sched_waking. */
@@ -160,9 +234,11 @@ static __always_inline void lat_off_capture_waker(void *ctx, __u32 wakee, __u64 
 			}
 		}
 	}
-	if (!cur->mm) {
+	if (context != LAT_OFFCPU_CTX_TASK) {
+		w->flags |= LAT_REC_KERNEL_TASK; /* no user stack of its own */
+	} else if (!cur->mm) {
 		w->flags |= LAT_REC_KERNEL_TASK;
-	} else if (lat_filter.ustack_size && w->context == LAT_OFFCPU_CTX_TASK) {
+	} else if (lat_filter.ustack_size) {
 		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(cur);
 		__u16 flags = 0;
 
@@ -178,7 +254,9 @@ SEC("tp_btf/sched_waking")
 int BPF_PROG(lat_off_waking, struct task_struct *p)
 {
 	struct lat_task_slot *slot;
-	__u32 tid;
+	struct task_struct *cur;
+	__u32 tid, context, waker;
+	__u64 timer_fn = 0;
 
 	if (!lat_ctl.enabled) {
 		return 0;
@@ -188,10 +266,23 @@ int BPF_PROG(lat_off_waking, struct task_struct *p)
 	if (!slot) {
 		return 0;
 	}
-	slot->aux = (slot->aux & LAT_OFFCPU_RUNNABLE) |
-		    ((__u32)bpf_get_current_pid_tgid() & LAT_OFFCPU_TID_MASK);
+	cur = bpf_get_current_task_btf();
+	context = lat_off_context(cur);
+	if (context == LAT_OFFCPU_CTX_IRQ) {
+		__u32 zero = 0;
+		__u64 *fn = bpf_map_lookup_elem(&lat_offcpu_hrtimer, &zero);
+
+		if (fn && *fn) {
+			timer_fn = *fn; /* an hrtimer callback woke it */
+			context = LAT_OFFCPU_CTX_TIMER;
+		}
+	}
+	/* In an interrupt, current is only the task it landed on: no waker tid. */
+	waker = context == LAT_OFFCPU_CTX_TASK ? (__u32)cur->pid & LAT_OFFCPU_TID_MASK
+					       : context << LAT_OFFCPU_CTX_SHIFT;
+	slot->aux = (slot->aux & LAT_OFFCPU_RUNNABLE) | waker;
 	if (bpf_ktime_get_ns() - slot->start > lat_ctl.threshold_ns) {
-		lat_off_capture_waker(ctx, tid, slot->start);
+		lat_off_capture_waker(ctx, tid, slot->start, cur, context, timer_fn);
 	}
 	return 0;
 }
@@ -249,16 +340,19 @@ static __always_inline void lat_off_fill(struct lat_record_hdr *hdr, struct lat_
 	BPF_CORE_READ_STR_INTO(&hdr->comm, next, comm);
 	off->runnable = (out->aux & LAT_OFFCPU_RUNNABLE) ? 1 : 0;
 	off->waker_tid = out->aux & LAT_OFFCPU_TID_MASK;
-	off->waker_context = 0;
+	off->waker_context = (out->aux >> LAT_OFFCPU_CTX_SHIFT) & 3;
 	off->waker_kstack_n = 0;
 	off->waker_ustack_off = 0;
 	off->waker_flags = 0;
+	off->pad = 0;
+	off->waker_timer_fn = 0;
 	if (w) {
 		__builtin_memcpy(off->waker_comm, w->comm, sizeof(off->waker_comm));
 		off->waker_pid = w->pid;
 		off->waker_tid = w->tid;
 		off->waker_flags = w->flags;
 		off->waker_context = w->context;
+		off->waker_timer_fn = w->timer_fn;
 		off->waker_kstack_n = w->kn > LAT_KSTACK_MAX ? LAT_KSTACK_MAX : w->kn;
 		__builtin_memcpy(waker_kstack, w->kstack, sizeof(w->kstack));
 	} else {

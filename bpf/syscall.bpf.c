@@ -31,6 +31,9 @@ struct {
 
 static int lat_sys_timeout(void *map, __u32 *key, struct lat_task_timer *t);
 
+/* The system calls timed (.rodata, fixed before load; pruned when off). */
+const volatile struct lat_syscall_set lat_sys_set = {};
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(lat_sys_enter, struct pt_regs *regs, long id)
 {
@@ -39,6 +42,18 @@ int BPF_PROG(lat_sys_enter, struct pt_regs *regs, long id)
 
 	if (!lat_ctl.enabled) {
 		return 0;
+	}
+	/* --syscall / --exclude-syscall: before the clock read and any state. */
+	if (lat_sys_set.on) {
+		__u64 nr = (__u64)id;
+
+		if (nr >= LAT_SYSCALL_SET_NR) {
+			if (!lat_sys_set.other) {
+				return 0;
+			}
+		} else if (!((lat_sys_set.bits[nr / 64] >> (nr % 64)) & 1)) {
+			return 0;
+		}
 	}
 	pid_tgid = bpf_get_current_pid_tgid();
 	if (!lat_filter_current(pid_tgid)) {
@@ -100,6 +115,71 @@ static __always_inline void lat_sys_fill_kstack(struct lat_record_hdr *hdr, __u6
 	hdr->flags |= ks->flags;
 }
 
+extern int bpf_iter_task_vma_new(struct bpf_iter_task_vma *it, struct task_struct *task,
+				 __u64 addr) __weak __ksym;
+extern struct vm_area_struct *bpf_iter_task_vma_next(struct bpf_iter_task_vma *it) __weak __ksym;
+extern void bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __weak __ksym;
+
+#define LAT_VM_EXEC 0x4
+
+/*
+ * The executable mappings of current (a record with a user stack is being sent): a process that
+ * exits before user space reads the record (a `sleep`) can still be unwound from them. The first
+ * LAT_UMAPS_MAX are kept (cut says when there were more). The open-coded iterator walks the
+ * process's VMAs under its mmap lock (a trylock: cut when contended).
+ */
+static __always_inline void lat_sys_fill_umaps(struct lat_umaps *u)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct bpf_iter_task_vma it;
+	struct vm_area_struct *vma;
+	__u64 vdso;
+
+	u->n = 0;
+	u->cut = 0;
+	if (!task->mm) {
+		return;
+	}
+	vdso = (__u64)task->mm->context.vdso;
+	if (bpf_iter_task_vma_new(&it, task, 0) != 0) {
+		u->cut = 1; /* its mmap lock is held */
+	}
+	while ((vma = bpf_iter_task_vma_next(&it))) {
+		struct file *file = vma->vm_file;
+		struct lat_umap *m;
+		__u32 idx;
+
+		if (!(vma->vm_flags & LAT_VM_EXEC) || (!file && vma->vm_start != vdso)) {
+			continue;
+		}
+		/* The count is read back from the record: an unknown scalar, so that the
+		 * verifier's states converge instead of one per mapping. */
+		idx = u->n;
+		if (idx >= LAT_UMAPS_MAX) {
+			u->cut = 1;
+			break;
+		}
+		m = &u->map[idx];
+		m->start = vma->vm_start;
+		m->end = vma->vm_end;
+		m->pgoff = vma->vm_pgoff;
+		m->pad = 0;
+		m->ino = 0;
+		m->dev = 0;
+		m->name[0] = 0;
+		if (file) {
+			m->ino = file->f_inode->i_ino;
+			m->dev = file->f_inode->i_sb->s_dev;
+			bpf_probe_read_kernel_str(m->name, sizeof(m->name),
+						  file->f_path.dentry->d_name.name);
+		} else {
+			__builtin_memcpy(m->name, "[vdso]", 7);
+		}
+		u->n = idx + 1;
+	}
+	bpf_iter_task_vma_destroy(&it);
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(lat_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -141,6 +221,8 @@ int BPF_PROG(lat_sys_exit, struct pt_regs *regs, long ret)
 		rec->sys.nr = out.aux;
 		rec->sys.ret = ret;
 		rec->sys.pad = 0;
+		rec->sys.umaps_off = __builtin_offsetof(struct lat_syscall_record_full, umaps);
+		lat_sys_fill_umaps(&rec->umaps);
 		if (lat_filter.kstack) {
 			lat_sys_fill_kstack(&rec->hdr, rec->kstack, out.start);
 		}
@@ -163,6 +245,7 @@ int BPF_PROG(lat_sys_exit, struct pt_regs *regs, long ret)
 		rec->sys.nr = out.aux;
 		rec->sys.ret = ret;
 		rec->sys.pad = 0;
+		rec->sys.umaps_off = 0;
 		if (lat_filter.kstack) {
 			lat_sys_fill_kstack(&rec->hdr, rec->kstack, out.start);
 		}

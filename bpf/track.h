@@ -8,11 +8,21 @@
  * Layout rules: every field naturally aligned, explicit padding, no pointers.
  */
 
-#define LAT_COMM_LEN         16
-#define LAT_KSTACK_MAX       32    /* kernel frames kept per record */
-#define LAT_USTACK_MAX       16384 /* bytes of user stack copied at most (--ustack-size) */
-#define LAT_HIST_BUCKETS     64    /* log2 buckets: bucket i holds delays in [2^i, 2^(i+1)) ns */
-#define LAT_STATS_SERIES_MAX 8     /* a tracker may keep several series (irq: hard, soft, raise) */
+#define LAT_COMM_LEN   16
+#define LAT_KSTACK_MAX 32    /* kernel frames kept per record */
+#define LAT_USTACK_MAX 16384 /* bytes of user stack copied at most (--ustack-size) */
+/*
+ * Log-linear (HDR-style) histograms of the delays: values below 2^LAT_HIST_K_SUB_BITS ns have a
+ * bucket each; above, each power of two [2^e, 2^(e+1)) is cut into 2^LAT_HIST_K_SUB_BITS equal
+ * buckets (bucket ((e - K + 1) << K) + ((v >> (e - K)) & (2^K - 1))), so a bucket is at most
+ * 1/32 of its lower bound wide and its midpoint within 1/64 (1.6 %) of every value it holds.
+ * Delays from 2^LAT_HIST_K_MAX_EXP ns (18 minutes) go to the last bucket.
+ */
+#define LAT_HIST_K_SUB_BITS 5
+#define LAT_HIST_K_MAX_EXP  40
+#define LAT_HIST_BUCKETS \
+	((1 << LAT_HIST_K_SUB_BITS) * (LAT_HIST_K_MAX_EXP - LAT_HIST_K_SUB_BITS + 1))
+#define LAT_STATS_SERIES_MAX 8 /* a tracker may keep several series (irq: hard, soft, raise) */
 
 /* Trackers, as numbered in the record header (the order of `latscope track`'s table is free). */
 enum lat_tracker_id {
@@ -74,13 +84,14 @@ struct lat_tracker_filter {
 
 /*
  * Statistics of every completed event (over threshold or not), per CPU, one entry per series:
- * count, sum, max, log2 histogram, and the drops. User space sums the CPUs.
+ * count, sum, min, max, log-linear histogram, and the drops. User space sums the CPUs.
  */
 struct lat_stats {
 	__u64 count;    /* events that completed (in then out) */
 	__u64 reported; /* records sent to user space (including timeout reports) */
 	__u64 total_ns;
 	__u64 max_ns;
+	__u64 min_ns; /* as measured; 0 with no event (a 0 ns delay counts as 1 ns here) */
 	__u64 drops[LAT_DROP_MAX];
 	__u64 hist[LAT_HIST_BUCKETS];
 };
@@ -115,11 +126,41 @@ struct lat_ustack {
 	__u8 data[LAT_USTACK_MAX];
 };
 
+/*
+ * The executable mappings of the process when its record was made (file-backed or the vDSO),
+ * so that its user stack can be unwound after it exited (lib/util/usyms.h: lat_usyms_seed()).
+ */
+#define LAT_UMAPS_MAX     24
+#define LAT_UMAP_NAME_LEN 48
+struct lat_umap {
+	__u64 start, end;
+	__u64 pgoff; /* in pages */
+	__u64 ino;
+	__u32 dev; /* the kernel's s_dev: major << 20 | minor */
+	__u32 pad;
+	char name[LAT_UMAP_NAME_LEN]; /* the file's name (last path component), or "[vdso]" */
+};
+
+struct lat_umaps {
+	__u32 n;
+	__u32 cut; /* 1: more mappings than LAT_UMAPS_MAX, or the walk was cut */
+	struct lat_umap map[LAT_UMAPS_MAX];
+};
+
 /* --- syscall tracker ------------------------------------------------------------------------ */
+
+/* Which system calls the syscall tracker times (--syscall, --exclude-syscall, --exclude-idle). */
+#define LAT_SYSCALL_SET_NR 512
+struct lat_syscall_set {
+	__u64 bits[LAT_SYSCALL_SET_NR / 64]; /* on: nr is timed when its bit is set */
+	__u32 on;                            /* 0: every system call */
+	__u32 other;                         /* on: numbers >= LAT_SYSCALL_SET_NR are timed */
+};
 struct lat_syscall_payload {
 	__s64 ret;
 	__u32 nr;
-	__u32 pad;
+	__u16 umaps_off; /* 0: none; else a struct lat_umaps at this offset of the record */
+	__u16 pad;
 };
 
 /* The fixed layout the syscall probes write (small form: no user stack; full form: with it). */
@@ -133,6 +174,7 @@ struct lat_syscall_record_full {
 	struct lat_record_hdr hdr;
 	struct lat_syscall_payload sys;
 	__u64 kstack[LAT_KSTACK_MAX];
+	struct lat_umaps umaps;
 	struct lat_ustack ustack;
 };
 
@@ -151,13 +193,20 @@ struct lat_wakeup_record {
 };
 
 /* --- offcpu tracker (h6) -------------------------------------------------------------------- */
-#define LAT_OFFCPU_RUNNABLE (1u << 31) /* slot aux: switched out while runnable (preempted) */
-#define LAT_OFFCPU_TID_MASK 0x3fffffu  /* slot aux: waker tid (pid_max <= 2^22) */
+#define LAT_OFFCPU_RUNNABLE  (1u << 31) /* slot aux: switched out while runnable (preempted) */
+#define LAT_OFFCPU_TID_MASK  0x3fffffu  /* slot aux: waker tid (pid_max <= 2^22) */
+#define LAT_OFFCPU_CTX_SHIFT 22         /* slot aux: bits 22-23, the wake-up's context (no tid) */
 
-/* Where the wake-up ran: in a task, or in an interrupt (then the "waker" task was interrupted). */
+/*
+ * Where the wake-up ran, from the CPU's preempt count: in a task (the waker), or in an interrupt
+ * (the task it landed on is not the waker and is not reported).
+ */
 enum lat_offcpu_context {
 	LAT_OFFCPU_CTX_TASK = 0,
-	LAT_OFFCPU_CTX_IRQ = 1, /* hard or soft interrupt, on the CPU's IRQ stack */
+	LAT_OFFCPU_CTX_IRQ = 1, /* a hard interrupt (or NMI) */
+	LAT_OFFCPU_CTX_SOFTIRQ =
+	    2,                    /* a softirq being served (in an interrupt's exit or ksoftirqd) */
+	LAT_OFFCPU_CTX_TIMER = 3, /* a hard interrupt running an hrtimer: waker_timer_fn */
 };
 
 /* The waker, captured at sched_waking when the wakee was already off-CPU past the threshold. */
@@ -171,6 +220,8 @@ struct lat_offcpu_payload {
 	__u16 waker_ustack_off; /* 0: none */
 	__u16 waker_flags;      /* LAT_REC_* of the waker's stacks */
 	__u32 waker_context;    /* enum lat_offcpu_context: where the wake-up ran */
+	__u32 pad;
+	__u64 waker_timer_fn; /* LAT_OFFCPU_CTX_TIMER: the hrtimer callback (hrtimer_wakeup...) */
 };
 
 struct lat_offcpu_record {

@@ -3,6 +3,8 @@
  * terminal, plain text frames otherwise (-b). Also the interval figures the agent keeps (top.h). */
 #include "top.h"
 
+#include "state/hist.h"
+
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <ctype.h>
@@ -192,35 +194,25 @@ void top_acc_bad_record(struct top_acc *acc, int idx)
 	}
 }
 
-/* p50, p99 (bucket midpoints) and max (the highest bucket's upper bound) of log2 counts. */
-static void log2_figures(const uint64_t *hist, uint64_t count, uint64_t *p50, uint64_t *p99,
-			 uint64_t *max)
+/*
+ * p50, p99 (log-linear bucket midpoints: within 1.6 %) and max (the highest bucket's upper bound,
+ * replaced by a measured value by the caller when it has one) of a histogram's counts.
+ */
+static void khist_figures(const uint64_t *hist, uint64_t count, uint64_t *p50, uint64_t *p99,
+			  uint64_t *max)
 {
-	const double q[2] = {0.5, 0.99};
-	uint64_t *out[2] = {p50, p99};
-
 	*p50 = *p99 = *max = 0;
 	if (!count) {
 		return;
 	}
-	for (int k = 0; k < 2; k++) {
-		uint64_t rank = (uint64_t)ceil(q[k] * (double)count), seen = 0;
-
-		rank = rank ? rank : 1;
-		for (int i = 0; i < LAT_HIST_BUCKETS; i++) {
-			seen += hist[i];
-			if (seen >= rank) {
-				*out[k] = i ? (1ULL << i) + (1ULL << i) / 2 : 1;
-				break;
-			}
-		}
-	}
 	for (int i = LAT_HIST_BUCKETS - 1; i >= 0; i--) {
 		if (hist[i]) {
-			*max = i >= 63 ? UINT64_MAX : (1ULL << (i + 1)) - 1;
+			*max = lat_khist_high(i) - 1;
 			break;
 		}
 	}
+	*p50 = lat_khist_quantile(hist, count, 0, *max, 0.5);
+	*p99 = lat_khist_quantile(hist, count, 0, *max, 0.99);
 }
 
 static uint64_t tracker_lost(struct top_acc_tracker *t)
@@ -248,11 +240,11 @@ static void row_fill(struct top_row *row, struct top_acc_tracker *t, int series,
 	for (int i = 0; i < LAT_HIST_BUCKETS; i++) {
 		hist[i] = st->hist[i] - (prev ? prev->hist[i] : 0);
 	}
-	log2_figures(hist, row->events, &row->p50_ns, &row->p99_ns, &row->max_ns);
+	khist_figures(hist, row->events, &row->p50_ns, &row->p99_ns, &row->max_ns);
 	if (!prev && st->max_ns) {
 		row->max_ns = st->max_ns; /* exact over the run */
 	} else if (worst->delay_ns && !worst->timeout && row->max_ns &&
-		   worst->delay_ns > row->max_ns / 2) {
+		   worst->delay_ns >= lat_khist_low(lat_khist_index(row->max_ns))) {
 		row->max_ns =
 		    worst->delay_ns; /* the worst record is in the highest bucket: exact */
 	}

@@ -22,8 +22,11 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "sources/syscall_names.h"
+#include "state/hist.h"
 #include "util/ctlsock.h"
 #include "util/ksyms.h"
 #include "util/units.h"
@@ -65,6 +68,7 @@ struct track_instance {
 struct track_run {
 	struct track_instance inst[MAX_INSTANCES];
 	int ninst;
+	struct lat_syscall_set syscalls; /* --syscall, --exclude-syscall, --exclude-idle */
 	/* options */
 	uint64_t threshold_ns, timeout_ns;
 	bool threshold_set, timeout_set;
@@ -229,6 +233,45 @@ static void forget_if_exec(struct track_run *run, const struct lat_record_hdr *h
 }
 
 /*
+ * A syscall record carries the process's executable mappings: given to the usyms cache, they let
+ * a process that exited before its record was read (a short `sleep`) be unwound all the same.
+ */
+static void seed_maps(struct track_run *run, const struct lat_record_hdr *hdr, const void *data)
+{
+	const struct lat_syscall_payload *sys;
+	const struct lat_umaps *u;
+	struct lat_usyms_map maps[LAT_UMAPS_MAX];
+	char names[LAT_UMAPS_MAX][LAT_UMAP_NAME_LEN + 1];
+	uint32_t n;
+
+	if (!run->usyms || hdr->tracker != LAT_TRACKER_SYSCALL || hdr->payload_len < sizeof(*sys) ||
+	    (size_t)hdr->payload_off + sizeof(*sys) > hdr->size) {
+		return;
+	}
+	sys = (const void *)((const char *)data + hdr->payload_off);
+	if (!sys->umaps_off || (size_t)sys->umaps_off + sizeof(*u) > hdr->size) {
+		return;
+	}
+	u = (const void *)((const char *)data + sys->umaps_off);
+	n = u->n < LAT_UMAPS_MAX ? u->n : LAT_UMAPS_MAX;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct lat_umap *m = &u->map[i];
+
+		memcpy(names[i], m->name, LAT_UMAP_NAME_LEN);
+		names[i][LAT_UMAP_NAME_LEN] = '\0';
+		maps[i] = (struct lat_usyms_map){
+		    .start = m->start,
+		    .end = m->end,
+		    .off = m->pgoff * (uint64_t)sysconf(_SC_PAGESIZE),
+		    .dev = makedev(m->dev >> 20, m->dev & 0xfffff),
+		    .ino = m->ino,
+		    .name = names[i],
+		};
+	}
+	lat_usyms_seed(run->usyms, (int)hdr->pid, maps, n);
+}
+
+/*
  * Unwinds and symbolizes a copied user stack of pid into frames; note gets why it is incomplete
  * ("" when it is complete). A copy that stopped at the top of the stack's mapping
  * (LAT_REC_USTACK_CUT) holds the whole stack: a walk past its end reached the top.
@@ -318,6 +361,7 @@ static void decode_stacks(struct track_run *run, struct track_alert *a, const vo
 
 		a->has_ustack = true;
 		forget_if_exec(run, hdr);
+		seed_maps(run, hdr, data);
 		a->un = user_stack(run, hdr->pid, u, hdr->flags, a->ustack, a->ustack_note,
 				   sizeof(a->ustack_note));
 	}
@@ -670,17 +714,36 @@ static int on_record(void *ctx, void *data, size_t size)
 
 /* --- summary -------------------------------------------------------------------------------- */
 
-static void bucket_label(int i, char *buf, size_t len)
+/*
+ * The text distribution: one row per power of two [2^e, 2^(e+1)) ns (the 32 log-linear buckets
+ * of that range summed; below 32 ns, the buckets of the same power of two), labelled with its
+ * true bounds.
+ */
+static int dist_row(int bucket)
 {
-	/* [2^i, 2^(i+1)) ns, shown in the largest binary unit as the original block_hist did. */
-	static const char *const units[] = {"ns", "us", "ms", "s"};
-	int unit = i / 10;
+	uint64_t low = lat_khist_low(bucket);
 
-	if (unit > 3) {
-		unit = 3;
+	return low ? 63 - __builtin_clzll(low) : 0;
+}
+
+static void row_label(int row, char *buf, size_t len)
+{
+	char lo[32], hi[32];
+
+	lat_format_duration(row ? 1ULL << row : 0, lo, sizeof(lo));
+	lat_format_duration(1ULL << (row + 1), hi, sizeof(hi));
+	snprintf(buf, len, "[%s, %s)", lo, hi);
+}
+
+/* p50, p90, p99, p99.9 of a series, from its log-linear histogram. */
+static void series_quantiles(const struct lat_stats *st, uint64_t q[4])
+{
+	static const double qs[4] = {0.5, 0.9, 0.99, 0.999};
+
+	for (int k = 0; k < 4; k++) {
+		q[k] = lat_khist_quantile((const uint64_t *)st->hist, st->count, st->min_ns,
+					  st->max_ns, qs[k]);
 	}
-	snprintf(buf, len, "[%llu%s, %llu%s)", 1ULL << (i - unit * 10), units[unit],
-		 1ULL << (i + 1 - unit * 10), units[unit]);
 }
 
 static void print_summary_text(struct track_run *run, struct track_instance *inst)
@@ -693,7 +756,7 @@ static void print_summary_text(struct track_run *run, struct track_instance *ins
 	for (int series = 0; series < LAT_STATS_SERIES_MAX; series++) {
 		const char *sname = t->series ? t->series[series] : (series ? NULL : t->name);
 		struct lat_stats st;
-		uint64_t peak = 0;
+		uint64_t peak = 0, rows[64] = {0}, q[4];
 		int lo = -1, hi = -1;
 
 		if (!sname || lat_ebpf_probe_stats(inst->probe, (uint32_t)series, &st) != 0) {
@@ -707,26 +770,41 @@ static void print_summary_text(struct track_run *run, struct track_instance *ins
 		       " timeouts), max %s, mean %s, threshold %s\n",
 		       sname, U(st.count), U(inst->series_records[series]),
 		       U(inst->series_timeouts[series]), max, mean, thr);
+		if (st.count) {
+			char p[4][32], mn[32];
+
+			series_quantiles(&st, q);
+			for (int k = 0; k < 4; k++) {
+				lat_format_duration(q[k], p[k], sizeof(p[k]));
+			}
+			lat_format_duration(st.min_ns, mn, sizeof(mn));
+			printf("  count %llu, p50 %s, p90 %s, p99 %s, p99.9 %s, max %s, min %s"
+			       " (quantiles within %.1f %%; max and min as measured)\n",
+			       U(st.count), p[0], p[1], p[2], p[3], max, mn, LAT_KHIST_ERROR * 100);
+		}
 		for (int i = 0; i < LAT_HIST_BUCKETS; i++) {
 			if (st.hist[i]) {
-				lo = lo < 0 ? i : lo;
-				hi = i;
-				peak = st.hist[i] > peak ? st.hist[i] : peak;
+				int r = dist_row(i);
+
+				rows[r] += st.hist[i];
+				lo = lo < 0 ? r : lo;
+				hi = r;
+				peak = rows[r] > peak ? rows[r] : peak;
 			}
 		}
 		if (lo >= 0) {
 			printf("  %-22s %10s  distribution\n", "delay", "count");
-			for (int i = lo; i <= hi; i++) {
-				char label[48], bar[41];
-				int width = (int)(st.hist[i] * 40 / peak);
+			for (int r = lo; r <= hi; r++) {
+				char label[80], bar[41];
+				int width = (int)(rows[r] * 40 / peak);
 
-				if (st.hist[i] && width == 0) {
+				if (rows[r] && width == 0) {
 					width = 1;
 				}
 				memset(bar, '*', (size_t)width);
 				bar[width] = '\0';
-				bucket_label(i, label, sizeof(label));
-				printf("  %-22s %10llu  |%-40s|\n", label, U(st.hist[i]), bar);
+				row_label(r, label, sizeof(label));
+				printf("  %-22s %10llu  |%-40s|\n", label, U(rows[r]), bar);
 			}
 		}
 	}
@@ -751,17 +829,22 @@ static void print_summary_json(struct track_run *run, struct track_instance *ins
 		const char *sname = t->series ? t->series[series] : (series ? NULL : t->name);
 		struct lat_stats st;
 		bool first = true;
+		uint64_t q[4];
 
 		if (!sname || lat_ebpf_probe_stats(inst->probe, (uint32_t)series, &st) != 0) {
 			break;
 		}
+		series_quantiles(&st, q);
 		printf("{\"type\":\"summary\",\"tracker\":\"%s\",\"series\":\"%s\",\"events\":%llu"
 		       ",\"reported\":%llu,\"timeouts\":%llu,\"max_ns\":%llu"
-		       ",\"mean_ns\":%llu,\"threshold_ns\":%llu,\"drops\":{",
+		       ",\"mean_ns\":%llu,\"threshold_ns\":%llu,\"count\":%llu,\"min_ns\":%llu"
+		       ",\"p50_ns\":%llu,\"p90_ns\":%llu,\"p99_ns\":%llu,\"p999_ns\":%llu"
+		       ",\"quantile_error\":%.3f,\"drops\":{",
 		       t->name, sname, U(st.count), U(inst->series_records[series]),
 		       U(inst->series_timeouts[series]), U(st.max_ns),
 		       U(st.count ? st.total_ns / st.count : 0),
-		       U(lat_ebpf_probe_ctl(inst->probe)->threshold_ns));
+		       U(lat_ebpf_probe_ctl(inst->probe)->threshold_ns), U(st.count), U(st.min_ns),
+		       U(q[0]), U(q[1]), U(q[2]), U(q[3]), LAT_KHIST_ERROR);
 		for (int i = 0; i < LAT_DROP_MAX; i++) {
 			const char *name = lat_ebpf_drop_name(i);
 
@@ -781,7 +864,7 @@ static void print_summary_json(struct track_run *run, struct track_instance *ins
 				continue;
 			}
 			printf("%s{\"low_ns\":%llu,\"high_ns\":%llu,\"count\":%llu}",
-			       first ? "" : ",", 1ULL << i, i < 63 ? 1ULL << (i + 1) : ~0ULL,
+			       first ? "" : ",", U(lat_khist_low(i)), U(lat_khist_high(i)),
 			       U(st.hist[i]));
 			first = false;
 		}
@@ -1068,6 +1151,12 @@ static void print_help(void)
 	    "      --stack, --no-stack   take kernel and user stacks (default: on)\n"
 	    "      --ustack-size SIZE    bytes of user stack copied for unwinding (default 8k, max "
 	    "16k)\n"
+	    "      --syscall LIST        syscall: time only these system calls (names or numbers,\n"
+	    "                            comma-separated; checked in the probe)\n"
+	    "      --exclude-syscall LIST  syscall: time every system call but these\n"
+	    "      --exclude-idle        syscall: leave out the idle waits (epoll_wait, "
+	    "epoll_pwait,\n"
+	    "                            epoll_pwait2, poll, ppoll, select, pselect6)\n"
 	    "  -d, --duration DURATION   stop after this long\n"
 	    "  -j, --json                one JSON object per line\n"
 	    "  -q, --quiet               no alert lines, only the summary\n"
@@ -1084,6 +1173,41 @@ static void print_help(void)
 	    "While it runs: latscope ctl set syscall.threshold=5ms (see latscope ctl --help).\n");
 }
 
+/* The waits that are a program's idle state (--exclude-idle). */
+#define IDLE_SYSCALLS "epoll_wait,epoll_pwait,epoll_pwait2,poll,ppoll,select,pselect6"
+
+static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Sets the bits of a comma-separated list of system call names or numbers. */
+static int parse_syscall_list(const char *option, const char *list, uint64_t *bits)
+{
+	char *copy = strdup(list), *save = NULL;
+	int rc = 0, n = 0;
+
+	if (!copy) {
+		return usage("%s: out of memory", option);
+	}
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		long nr = strtol(tok, &end, 10);
+
+		if (end == tok || *end) {
+			nr = lat_syscall_number(tok);
+		}
+		if (nr < 0 || nr >= LAT_SYSCALL_SET_NR) {
+			rc = usage("%s: unknown system call '%s'", option, tok);
+			break;
+		}
+		bits[nr / 64] |= 1ULL << (nr % 64);
+		n++;
+	}
+	if (!rc && n == 0) {
+		rc = usage("%s: an empty list", option);
+	}
+	free(copy);
+	return rc;
+}
+
 enum {
 	OPT_WORST = 256,
 	OPT_TID,
@@ -1093,6 +1217,9 @@ enum {
 	OPT_USTACK_SIZE,
 	OPT_EXEC_INTERVAL,
 	OPT_SOCKET,
+	OPT_SYSCALL,
+	OPT_EXCLUDE_SYSCALL,
+	OPT_EXCLUDE_IDLE,
 };
 
 static const struct option long_options[] = {
@@ -1107,6 +1234,9 @@ static const struct option long_options[] = {
     {"stack", no_argument, NULL, OPT_STACK},
     {"no-stack", no_argument, NULL, OPT_NO_STACK},
     {"ustack-size", required_argument, NULL, OPT_USTACK_SIZE},
+    {"syscall", required_argument, NULL, OPT_SYSCALL},
+    {"exclude-syscall", required_argument, NULL, OPT_EXCLUDE_SYSCALL},
+    {"exclude-idle", no_argument, NULL, OPT_EXCLUDE_IDLE},
     {"duration", required_argument, NULL, 'd'},
     {"json", no_argument, NULL, 'j'},
     {"quiet", no_argument, NULL, 'q'},
@@ -1201,6 +1331,8 @@ static int parse_args(struct track_run *run, int argc, char **argv)
 {
 	struct per_tracker_value thresholds[MAX_INSTANCES], timeouts[MAX_INSTANCES];
 	int nthresholds = 0, ntimeouts = 0, opt, rc;
+	uint64_t include[LAT_SYSCALL_SET_NR / 64] = {0}, exclude[LAT_SYSCALL_SET_NR / 64] = {0};
+	bool have_include = false, have_exclude = false;
 	uint64_t size, cgid = 0;
 
 	opterr = 0;
@@ -1257,6 +1389,27 @@ static int parse_args(struct track_run *run, int argc, char **argv)
 			if (!run->ustack_size) {
 				run->ustack_size = 8192;
 			}
+			break;
+		case OPT_SYSCALL:
+		case OPT_EXCLUDE_SYSCALL:
+			rc = parse_syscall_list(opt == OPT_SYSCALL ? "--syscall"
+								   : "--exclude-syscall",
+						optarg, opt == OPT_SYSCALL ? include : exclude);
+			if (rc) {
+				return rc;
+			}
+			if (opt == OPT_SYSCALL) {
+				have_include = true;
+			} else {
+				have_exclude = true;
+			}
+			break;
+		case OPT_EXCLUDE_IDLE:
+			rc = parse_syscall_list("--exclude-idle", IDLE_SYSCALLS, exclude);
+			if (rc) {
+				return rc;
+			}
+			have_exclude = true;
 			break;
 		case OPT_NO_STACK:
 			run->kstack = false;
@@ -1355,6 +1508,18 @@ static int parse_args(struct track_run *run, int argc, char **argv)
 			    run->inst[i].tracker->name);
 		}
 	}
+	if (have_include || have_exclude) {
+		if (!find_instance(run, "syscall", strlen("syscall"))) {
+			return usage("--syscall, --exclude-syscall and --exclude-idle are for the "
+				     "syscall tracker, which is not tracked");
+		}
+		/* the calls listed (every call without --syscall), less the excluded ones */
+		run->syscalls.on = 1;
+		run->syscalls.other = have_include ? 0 : 1;
+		for (int w = 0; w < LAT_SYSCALL_SET_NR / 64; w++) {
+			run->syscalls.bits[w] = (have_include ? include[w] : ~0ULL) & ~exclude[w];
+		}
+	}
 	for (int i = 0; i < nthresholds; i++) {
 		struct track_instance *inst =
 		    find_instance(run, thresholds[i].name, strlen(thresholds[i].name));
@@ -1406,6 +1571,9 @@ static int load_all(struct track_run *run)
 		opts.filter.kstack = run->kstack ? 1 : 0;
 		opts.filter.self_tgid = (uint32_t)getpid();
 		opts.filter.ustack_size = inst->tracker->user_stacks ? run->ustack_size : 0;
+		if (inst->tracker->id == LAT_TRACKER_SYSCALL) {
+			opts.syscalls = run->syscalls;
+		}
 		err = lat_ebpf_probe_load(&opts, &inst->probe, why, sizeof(why));
 		if (err) {
 			cli_error("track: %s", why);

@@ -2,15 +2,67 @@
  * the waker's stacks. */
 #include "track.h"
 
+#include <stdlib.h>
+
 #include "offcpu.skel.h"
+#include "util/ksyms.h"
 
 LAT_EBPF_SKEL_DEFINE(offcpu);
 
 static const char *const tracepoints[] = {
     "sched/sched_switch",
     "sched/sched_waking",
+    "timer/hrtimer_expire_entry",
+    "timer/hrtimer_expire_exit",
     NULL,
 };
+
+static struct lat_ksyms *timer_ksyms;
+
+static void free_timer_ksyms(void)
+{
+	lat_ksyms_free(timer_ksyms);
+	timer_ksyms = NULL;
+}
+
+/* The hrtimer callback's name ("hrtimer_wakeup": the sleeper's own timeout), or its address. */
+static void timer_name(uint64_t fn, char *buf, size_t len)
+{
+	static bool tried;
+	const char *name = NULL;
+	uint64_t offset = 0;
+
+	if (!tried) {
+		tried = true;
+		if (lat_ksyms_load(NULL, &timer_ksyms) == 0) {
+			atexit(free_timer_ksyms);
+		} else {
+			timer_ksyms = NULL;
+		}
+	}
+	if (timer_ksyms) {
+		name = lat_ksyms_lookup(timer_ksyms, fn, &offset);
+	}
+	if (name && offset == 0) {
+		snprintf(buf, len, "%s", name);
+	} else {
+		snprintf(buf, len, "0x%llx", (unsigned long long)fn);
+	}
+}
+
+static const char *context_name(uint32_t context)
+{
+	switch (context) {
+	case LAT_OFFCPU_CTX_IRQ:
+		return "irq";
+	case LAT_OFFCPU_CTX_SOFTIRQ:
+		return "softirq";
+	case LAT_OFFCPU_CTX_TIMER:
+		return "timer";
+	default:
+		return "task";
+	}
+}
 
 static int offcpu_fields(const struct lat_record_hdr *hdr, const void *payload,
 			 struct track_field *fields, int max)
@@ -19,7 +71,7 @@ static int offcpu_fields(const struct lat_record_hdr *hdr, const void *payload,
 	char comm[LAT_COMM_LEN + 1];
 	int n = 0, i;
 
-	if (!payload || hdr->payload_len < sizeof(*off) || max < 6) {
+	if (!payload || hdr->payload_len < sizeof(*off) || max < 7) {
 		return 0;
 	}
 	n += track_field_set(&fields[n], "reason", true, "%s",
@@ -40,9 +92,15 @@ static int offcpu_fields(const struct lat_record_hdr *hdr, const void *payload,
 	if (off->waker_tid) {
 		n += track_field_set(&fields[n], "waker_tid", false, "%u", off->waker_tid);
 	}
-	if (off->waker_pid) {
+	if (off->waker_pid || off->waker_context != LAT_OFFCPU_CTX_TASK) {
 		n += track_field_set(&fields[n], "waker_context", true, "%s",
-				     off->waker_context == LAT_OFFCPU_CTX_IRQ ? "irq" : "task");
+				     context_name(off->waker_context));
+	}
+	if (off->waker_context == LAT_OFFCPU_CTX_TIMER && off->waker_timer_fn) {
+		char name[96];
+
+		timer_name(off->waker_timer_fn, name, sizeof(name));
+		n += track_field_set(&fields[n], "waker_timer", true, "%s", name);
 	}
 	return n;
 }
@@ -52,7 +110,8 @@ static int offcpu_extra_stacks(const struct lat_record_hdr *hdr, const void *pay
 {
 	const struct lat_offcpu_payload *off = payload;
 
-	if (!payload || hdr->payload_len < sizeof(*off) || !off->waker_pid) {
+	if (!payload || hdr->payload_len < sizeof(*off) ||
+	    (!off->waker_pid && off->waker_context == LAT_OFFCPU_CTX_TASK)) {
 		return 0;
 	}
 	ref->name = "waker";

@@ -194,6 +194,52 @@ static uint32_t default_task_slots(void)
 	return slots;
 }
 
+/* The offset of per-CPU variable name in the kernel's .data..percpu section (BTF), or -1. */
+static int64_t percpu_offset(const struct btf *vmlinux, const char *name)
+{
+	int id = btf__find_by_name_kind(vmlinux, ".data..percpu", BTF_KIND_DATASEC);
+	const struct btf_type *sec = id > 0 ? btf__type_by_id(vmlinux, id) : NULL;
+	const struct btf_var_secinfo *vsi;
+
+	if (!sec) {
+		return -1;
+	}
+	vsi = btf_var_secinfos(sec);
+	for (int i = 0; i < btf_vlen(sec); i++, vsi++) {
+		const struct btf_type *t = btf__type_by_id(vmlinux, vsi->type);
+
+		if (t && strcmp(btf__name_by_offset(vmlinux, t->name_off), name) == 0) {
+			return vsi->offset;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Probes that read this CPU's preempt count (offcpu: was the wake-up in an interrupt?) get the
+ * distance from the per-CPU runqueues to __preempt_count; left 0 (unknown) when the BTF lacks one.
+ */
+static void set_preempt_delta(struct bpf_object *obj)
+{
+	int64_t *delta = find_global(obj, ".rodata", "lat_pcpu_preempt_delta", sizeof(*delta));
+	struct btf *vmlinux;
+	int64_t pc, rq;
+
+	if (!delta) {
+		return;
+	}
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux) {
+		return;
+	}
+	pc = percpu_offset(vmlinux, "__preempt_count");
+	rq = percpu_offset(vmlinux, "runqueues");
+	if (pc >= 0 && rq >= 0 && pc != rq) {
+		*delta = pc - rq;
+	}
+	btf__free(vmlinux);
+}
+
 static int configure(struct lat_ebpf_probe *probe, const struct lat_ebpf_probe_opts *opts,
 		     char *why, size_t why_len)
 {
@@ -211,6 +257,18 @@ static int configure(struct lat_ebpf_probe *probe, const struct lat_ebpf_probe_o
 	*filter = opts->filter;
 	if (filter->ustack_size > LAT_USTACK_MAX) {
 		filter->ustack_size = LAT_USTACK_MAX;
+	}
+	set_preempt_delta(probe->obj);
+	if (opts->syscalls.on) {
+		struct lat_syscall_set *set =
+		    find_global(probe->obj, ".rodata", "lat_sys_set", sizeof(*set));
+
+		if (!set) {
+			set_why(why, why_len, "%s: this tracker cannot select system calls",
+				opts->name);
+			return -EINVAL;
+		}
+		*set = opts->syscalls;
 	}
 
 	/* Task-keyed probes: size the slot arrays. */
@@ -377,6 +435,9 @@ int lat_ebpf_probe_stats(struct lat_ebpf_probe *probe, uint32_t series, struct l
 		sum->total_ns += s->total_ns;
 		if (s->max_ns > sum->max_ns) {
 			sum->max_ns = s->max_ns;
+		}
+		if (s->min_ns && (!sum->min_ns || s->min_ns < sum->min_ns)) {
+			sum->min_ns = s->min_ns;
 		}
 		for (int i = 0; i < LAT_DROP_MAX; i++) {
 			sum->drops[i] += s->drops[i];

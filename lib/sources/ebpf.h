@@ -68,6 +68,7 @@ struct lat_ebpf_probe_opts {
 	const char *const *stack_programs; /* programs loaded only when filter.kstack != 0 */
 	size_t ringbuf_bytes;              /* 0: the probe's default */
 	uint32_t task_slots;               /* 0: a power of two >= pid_max (task-keyed probes) */
+	struct lat_syscall_set syscalls;   /* syscall tracker: the calls timed (on = 0: all) */
 };
 
 struct lat_ebpf_probe;

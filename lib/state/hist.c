@@ -1,6 +1,10 @@
 /* hist.c: log-linear latency histograms, quantiles and rolling windows (see hist.h). */
 #include "state/hist.h"
 
+#include <linux/types.h>
+
+#include "../../bpf/track.h" /* the kernel histograms' layout */
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +93,84 @@ void lat_hist_merge(struct lat_hist *dst, const struct lat_hist *src)
 	if (src->max > dst->max) {
 		dst->max = src->max;
 	}
+}
+
+/* --- the kernel trackers' layout (bpf/track.h) --------------------------------------------- */
+
+#define KSUB   LAT_HIST_K_SUB_BITS
+#define KCOUNT (1u << KSUB)
+
+int lat_khist_nbuckets(void)
+{
+	return LAT_HIST_BUCKETS;
+}
+
+int lat_khist_index(uint64_t v)
+{
+	int e;
+
+	if (v < KCOUNT) {
+		return (int)v;
+	}
+	e = 63 - __builtin_clzll(v);
+	if (e >= LAT_HIST_K_MAX_EXP) {
+		return LAT_HIST_BUCKETS - 1;
+	}
+	return ((e - KSUB + 1) << KSUB) + (int)((v >> (e - KSUB)) & (KCOUNT - 1));
+}
+
+uint64_t lat_khist_low(int index)
+{
+	int group = index >> KSUB, sub = index & (int)(KCOUNT - 1);
+
+	if (index < (int)KCOUNT) {
+		return (uint64_t)index;
+	}
+	/* group g >= 1 covers [2^(g+K-1), 2^(g+K)), in steps of 2^(g-1) */
+	return ((uint64_t)KCOUNT + (uint64_t)sub) << (group - 1);
+}
+
+uint64_t lat_khist_high(int index)
+{
+	if (index >= LAT_HIST_BUCKETS - 1) {
+		return UINT64_MAX;
+	}
+	return lat_khist_low(index + 1);
+}
+
+uint64_t lat_khist_quantile(const uint64_t *buckets, uint64_t count, uint64_t min, uint64_t max,
+			    double q)
+{
+	uint64_t rank, seen = 0;
+
+	if (!count) {
+		return 0;
+	}
+	if (q <= 0) {
+		return min;
+	}
+	if (q >= 1) {
+		return max;
+	}
+	rank = (uint64_t)(q * (double)count);
+	if ((double)rank < q * (double)count) {
+		rank++;
+	}
+	rank = rank ? rank : 1;
+	for (int i = 0; i < LAT_HIST_BUCKETS; i++) {
+		seen += buckets[i];
+		if (seen >= rank) {
+			uint64_t low = lat_khist_low(i), high = lat_khist_high(i);
+			uint64_t mid = high == UINT64_MAX ? max : low + (high - low - 1) / 2;
+
+			if (i < (int)KCOUNT) {
+				mid = low; /* one value a bucket: exact */
+			}
+			mid = mid < min ? min : mid;
+			return mid > max && max ? max : mid;
+		}
+	}
+	return max;
 }
 
 uint64_t lat_hist_quantile(const struct lat_hist *h, double q)

@@ -41,6 +41,20 @@ void lat_hist_merge(struct lat_hist *dst, const struct lat_hist *src);
  */
 uint64_t lat_hist_quantile(const struct lat_hist *h, double q);
 
+/*
+ * The kernel trackers' histograms (bpf/track.h: LAT_HIST_BUCKETS log-linear buckets, 32 to a
+ * power of two). A bucket holds [lat_khist_low(i), lat_khist_high(i)) (high exclusive).
+ * lat_khist_quantile(): the value of rank ceil(q * count) as its bucket's midpoint clamped to
+ * [min, max] (q <= 0: min, q >= 1: max), within LAT_KHIST_ERROR of the exact value of that rank.
+ */
+#define LAT_KHIST_ERROR 0.016 /* 1/64, rounded up */
+int lat_khist_nbuckets(void);
+int lat_khist_index(uint64_t v);
+uint64_t lat_khist_low(int index);
+uint64_t lat_khist_high(int index);
+uint64_t lat_khist_quantile(const uint64_t *buckets, uint64_t count, uint64_t min, uint64_t max,
+			    double q);
+
 /* Rolling windows: a ring of 10-second slots (15 minutes) and one of 1-minute slots (1 hour). */
 enum lat_window {
 	LAT_WINDOW_1M,

@@ -84,6 +84,7 @@ struct uproc {
 	uint64_t last_used;
 	Dwfl *dwfl;
 	bool dwfl_failed;
+	bool seeded; /* maps from lat_usyms_seed(): the process was gone */
 	/* The unwind in progress (the Dwfl callbacks' argument). */
 	const struct lat_user_regs *regs;
 	const unsigned char *stack;
@@ -594,8 +595,9 @@ static int read_maps(struct uproc *proc, bool *changed)
 		}
 		count++;
 	}
-	if (!err && ferror(f)) {
-		/* The process exited while its maps were read. */
+	if (!err && (ferror(f) || count == 0)) {
+		/* The process exited while its maps were read, or is exiting (its maps are empty
+		 * once its memory is gone): not a change of its mappings. */
 		err = -ESRCH;
 	}
 	fclose(f);
@@ -909,6 +911,54 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
     .set_initial_registers = set_initial_registers,
 };
 
+/*
+ * Reports the modules of a process that is gone from its seeded maps, as /proc/PID/maps lines.
+ * Only the executable mappings are known: a read-only line from the file's start (offset 0) is
+ * added in front of each, so that libdw sees the load base (ELF files map offset 0 at their base).
+ */
+static int report_seeded(Dwfl *dwfl, const struct uproc *proc)
+{
+	char *text = NULL;
+	size_t text_len = 0;
+	FILE *out = open_memstream(&text, &text_len);
+	FILE *in;
+	int err;
+
+	if (!out) {
+		return ENOMEM;
+	}
+	for (size_t i = 0; i < proc->nmaps; i++) {
+		const struct umap *m = &proc->maps[i];
+
+		if (m->path[0] != '/') {
+			continue;
+		}
+		if (m->off > 0 && m->off <= m->start) {
+			fprintf(out, "%llx-%llx r--p 00000000 %02x:%02x %llu %s\n",
+				(unsigned long long)(m->start - m->off),
+				(unsigned long long)m->start, major(m->dev), minor(m->dev),
+				(unsigned long long)m->ino, m->path);
+		}
+		fprintf(out, "%llx-%llx r-xp %08llx %02x:%02x %llu %s\n",
+			(unsigned long long)m->start, (unsigned long long)m->end,
+			(unsigned long long)m->off, major(m->dev), minor(m->dev),
+			(unsigned long long)m->ino, m->path);
+	}
+	if (fclose(out) != 0) {
+		free(text);
+		return ENOMEM;
+	}
+	in = fmemopen(text, text_len ? text_len : 1, "r");
+	if (!in) {
+		free(text);
+		return ENOMEM;
+	}
+	err = text_len ? dwfl_linux_proc_maps_report(dwfl, in) : ENOENT;
+	fclose(in);
+	free(text);
+	return err;
+}
+
 static int open_dwfl(struct uproc *proc)
 {
 	Dwfl *dwfl = dwfl_begin(&dwfl_callbacks);
@@ -918,7 +968,7 @@ static int open_dwfl(struct uproc *proc)
 		return -ENOMEM;
 	}
 	dwfl_report_begin(dwfl);
-	err = dwfl_linux_proc_report(dwfl, proc->pid);
+	err = proc->seeded ? report_seeded(dwfl, proc) : dwfl_linux_proc_report(dwfl, proc->pid);
 	if (dwfl_report_end(dwfl, NULL, NULL) != 0 && err == 0) {
 		err = -1;
 	}
@@ -1128,6 +1178,128 @@ int lat_usyms_format(struct lat_usyms *usyms, int pid, uint64_t addr, char *buf,
 }
 
 /* ---- life cycle ----------------------------------------------------------------------------- */
+
+/* The path of a file known by name, device and inode: a file already cached, or one of the
+ * usual directories' files of that name that is the same inode. "" when not found. */
+static void resolve_path(struct lat_usyms *usyms, const struct lat_usyms_map *m, char *path,
+			 size_t len)
+{
+	static const char *const dirs[] = {
+	    "/usr/bin",
+	    "/usr/sbin",
+	    "/usr/lib/x86_64-linux-gnu",
+	    "/usr/lib64",
+	    "/usr/lib",
+	    "/usr/libexec",
+	    "/usr/local/bin",
+	    "/usr/local/lib",
+	    "/bin",
+	    "/sbin",
+	    "/lib/x86_64-linux-gnu",
+	    "/lib64",
+	    "/lib",
+	    NULL,
+	};
+	size_t bucket = (size_t)((m->dev * 31 + m->ino) % FILE_BUCKETS);
+	struct stat st;
+
+	path[0] = '\0';
+	for (struct elf_file *file = usyms->files[bucket]; file; file = file->next) {
+		if (file->dev == m->dev && file->ino == m->ino &&
+		    strcmp(file->base, m->name) == 0) {
+			snprintf(path, len, "%s", file->path);
+			return;
+		}
+	}
+	if (!m->name[0] || strchr(m->name, '/')) {
+		return;
+	}
+	for (const char *const *dir = dirs; *dir; dir++) {
+		if (snprintf(path, len, "%s/%s", *dir, m->name) < (int)len &&
+		    stat(path, &st) == 0 && st.st_ino == m->ino && st.st_dev == m->dev) {
+			return;
+		}
+	}
+	path[0] = '\0';
+}
+
+static int cmp_umap(const void *a, const void *b)
+{
+	const struct umap *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+int lat_usyms_seed(struct lat_usyms *usyms, int pid, const struct lat_usyms_map *maps, size_t nmaps)
+{
+	struct uproc **slot;
+	struct uproc *proc;
+	int err;
+
+	if (pid <= 0) {
+		return -EINVAL;
+	}
+	slot = proc_slot(usyms, pid);
+	if (*slot) {
+		return 0; /* cached: what was read while it lived */
+	}
+	err = get_proc(usyms, pid, &proc);
+	if (err != -ESRCH) {
+		return err; /* alive (0), or another error */
+	}
+	if (nmaps == 0) {
+		return -ESRCH;
+	}
+	proc = calloc(1, sizeof(*proc));
+	if (!proc) {
+		return -ENOMEM;
+	}
+	proc->maps = calloc(nmaps, sizeof(*proc->maps));
+	if (!proc->maps) {
+		free(proc);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < nmaps; i++) {
+		char path[4096];
+
+		if (strcmp(maps[i].name, "[vdso]") == 0) {
+			snprintf(path, sizeof(path), "[vdso]");
+		} else {
+			resolve_path(usyms, &maps[i], path, sizeof(path));
+		}
+		proc->maps[proc->nmaps] = (struct umap){
+		    .start = maps[i].start,
+		    .end = maps[i].end,
+		    .off = maps[i].off,
+		    .dev = maps[i].dev,
+		    .ino = maps[i].ino,
+		    .path = strdup(path[0] ? path : maps[i].name),
+		};
+		if (!proc->maps[proc->nmaps].path) {
+			free_maps(proc);
+			free(proc);
+			return -ENOMEM;
+		}
+		proc->nmaps++;
+	}
+	qsort(proc->maps, proc->nmaps, sizeof(*proc->maps), cmp_umap);
+	proc->pid = pid;
+	proc->usyms = usyms;
+	proc->seeded = true;
+	proc->last_used = ++usyms->tick;
+	proc->maps_read_ns = now_ns();
+	if (usyms->nprocs >= MAX_PROCS) {
+		struct uproc *old = least_recent(usyms, NULL, false);
+
+		if (old) {
+			lat_usyms_forget(usyms, old->pid);
+		}
+	}
+	slot = proc_slot(usyms, pid);
+	usyms->nprocs++;
+	*slot = proc;
+	return 0;
+}
 
 int lat_usyms_create(struct lat_usyms **out)
 {

@@ -46,6 +46,24 @@ int lat_usyms_unwind(struct lat_usyms *usyms, int pid, const struct lat_user_reg
 		     const void *stack, size_t stack_len, uint64_t *ips, int max_ips,
 		     bool *cut_short);
 
+/* One executable mapping as the kernel reported it with a record (bpf/track.h struct lat_umap). */
+struct lat_usyms_map {
+	uint64_t start, end, off; /* off: in the file, bytes */
+	uint64_t dev, ino;        /* dev: as st_dev (makedev) */
+	const char *name;         /* the file's name (last component), or "[vdso]" */
+};
+
+/*
+ * Gives what the kernel knew of pid's executable mappings when its record was made, for a
+ * process that may exit before its record is read (a short-lived `sleep`). When pid is cached, or
+ * its /proc/PID/maps can still be read, nothing changes; else the process is cached from these
+ * mappings (each file found by name, device and inode: among the files already cached, then in
+ * the usual directories /usr/bin, /usr/lib/x86_64-linux-gnu ...) and lat_usyms_unwind() unwinds
+ * its stack copies from the files' CFI. Returns 0, -ESRCH (gone, no mappings given) or -errno.
+ */
+int lat_usyms_seed(struct lat_usyms *usyms, int pid, const struct lat_usyms_map *maps,
+		   size_t nmaps);
+
 /* Why lat_usyms_unwind_why() stopped. */
 enum lat_usyms_stop {
 	LAT_USYMS_STOP_END = 0,   /* at the outermost frame: the stack is complete */

@@ -95,6 +95,15 @@ like "$body" '^latscope_reported_total\{tracker="syscall"\} [1-9][0-9]*$' "and i
 like "$body" '^latscope_lost_total\{tracker="syscall",reason="ringbuf_full"\} [0-9]+$' "ring buffer losses are exported"
 like "$body" '^latscope_latency_quantile_seconds\{tracker="syscall",series="syscall",window="1m",quantile="0.99"\} ' \
 	"p99 over the last minute is exported"
+like "$body" '^# TYPE latscope_latency_quantile_seconds summary$' "the windowed quantiles are a summary (a gauge may not carry quantile)"
+like "$body" '^latscope_latency_quantile_seconds_count\{tracker="syscall",series="syscall",window="1m"\} [1-9][0-9]*$' \
+	"each window's summary has its _count"
+if command -v promtool >/dev/null; then
+	lint=$(printf '%s\n' "$body" | promtool check metrics 2>&1)
+	is "$lint" "" "promtool check metrics: no error, no warning" || diag "$lint"
+else
+	skip 1 "no promtool"
+fi
 inf=$(metric 'latscope_latency_seconds_bucket{tracker="syscall",series="syscall",le="+Inf"}')
 count=$(metric 'latscope_latency_seconds_count{tracker="syscall",series="syscall"}')
 ok $([ "$inf" -le "$count" ] && [ "$inf" -gt 0 ]; echo $?) "+Inf bucket and _count agree ($inf, $count: read at two scrapes)"

@@ -2,6 +2,7 @@
  * windows) and of their Prometheus, Graphite and JSON-lines outputs (the inclusive `le` seam). */
 #include "tap.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,10 +286,71 @@ static void test_graphite_jsonl(void)
 	free(text);
 }
 
+/* The kernel trackers' layout (bpf/track.h): buckets contiguous, 1/32 wide, quantiles within 2 %.
+ */
+static void test_khist(void)
+{
+	enum { N = 20000 };
+	static uint64_t values[N];
+	static const double qs[] = {0.5, 0.9, 0.99, 0.999};
+	int nb = lat_khist_nbuckets();
+	uint64_t *b = calloc((size_t)nb, sizeof(*b));
+	bool contiguous = true, width_ok = true;
+	double worst = 0;
+
+	for (int i = 0; i + 1 < nb; i++) {
+		uint64_t low = lat_khist_low(i), high = lat_khist_high(i);
+
+		if (high <= low || lat_khist_index(low) != i || lat_khist_index(high - 1) != i ||
+		    lat_khist_low(i + 1) != high) {
+			contiguous = false;
+		}
+		if (low >= 32 && (high - low) * 32 > low) {
+			width_ok = false;
+		}
+	}
+	ok(contiguous && lat_khist_low(0) == 0,
+	   "kernel buckets: contiguous from 0, each its own index");
+	ok(width_ok, "kernel buckets: at most 1/32 of their low bound wide");
+	ok(lat_khist_index(UINT64_MAX) == nb - 1 && lat_khist_high(nb - 1) == UINT64_MAX,
+	   "kernel buckets: the last one holds everything from 2^40 ns up");
+	ok(lat_khist_index(2090000) != lat_khist_index(2100000) &&
+	       lat_khist_low(lat_khist_index(2090000)) > 2000000,
+	   "2.09 ms and 2.10 ms are told apart (log2 buckets put both in [1ms, 2ms) or [2ms, "
+	   "4ms))");
+	for (int i = 0; i < N; i++) {
+		int e = 5 + (int)(rng() % 25);
+
+		values[i] = (1ULL << e) + rng() % (1ULL << e);
+		b[lat_khist_index(values[i])]++;
+	}
+	qsort(values, N, sizeof(values[0]), cmp_u64);
+	for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
+		size_t rank = (size_t)(qs[k] * N + 0.999999);
+		uint64_t exact = values[rank - 1];
+		uint64_t got = lat_khist_quantile(b, N, values[0], values[N - 1], qs[k]);
+		double err = (double)(got > exact ? got - exact : exact - got) / (double)exact;
+
+		worst = err > worst ? err : worst;
+	}
+	ok(worst <= LAT_KHIST_ERROR && LAT_KHIST_ERROR < 0.02,
+	   "kernel p50..p99.9 of 20000 log-uniform values within %.1f%% (worst %.3f%%)",
+	   LAT_KHIST_ERROR * 100, worst * 100);
+	ok(lat_khist_quantile(b, N, values[0], values[N - 1], 1) == values[N - 1] &&
+	       lat_khist_quantile(b, N, values[0], values[N - 1], 0) == values[0],
+	   "kernel p0 and p100: min and max as measured");
+	memset(b, 0, (size_t)nb * sizeof(*b));
+	b[lat_khist_index(7)] = 5;
+	ok(lat_khist_quantile(b, 5, 7, 7, 0.5) == 7, "below 32 ns a bucket is one value: exact");
+	ok(lat_khist_quantile(b, 0, 0, 0, 0.5) == 0, "empty: 0");
+	free(b);
+}
+
 int main(void)
 {
 	test_buckets();
 	test_quantiles();
+	test_khist();
 	test_merge();
 	test_windows();
 	test_profile();
