@@ -41,6 +41,7 @@ struct evmap {
 	uint16_t type;
 	uint32_t syscall_id;
 	const char *syscall_name;
+	int cpu_pay, cpu_ctx; /* `cpu_id` in the payload, the event's context, or -1 */
 	uint32_t nfields;
 	struct {
 		uint32_t slot;
@@ -51,7 +52,7 @@ struct evmap {
 };
 
 struct ctxmap { /* LTTng add-context fields of a stream class, or -1 */
-	int pid, tid, procname;
+	int pid, tid, procname, cpu;
 };
 
 #define RAW_MAGIC 0x4C54544Eu /* "LTTN": lat_kevent.raw is a cursor */
@@ -676,6 +677,8 @@ static int open_trace(struct lat_lttng *l, const char *dir)
 		tr->ctx[i].pid = s >= 0 && p->ops[s].code == LAT_OP_INT && p->ops[s].sign ? s : -1;
 		s = lat_tsdl_find(p, "tid");
 		tr->ctx[i].tid = s >= 0 && p->ops[s].code == LAT_OP_INT && p->ops[s].sign ? s : -1;
+		s = lat_tsdl_find(p, "cpu_id");
+		tr->ctx[i].cpu = s >= 0 && p->ops[s].code == LAT_OP_INT ? s : -1;
 		s = lat_tsdl_find(p, "procname");
 		tr->ctx[i].procname =
 		    s >= 0 && p->ops[s].code != LAT_OP_INT && p->ops[s].code <= LAT_OP_TEXT_SEQ
@@ -860,7 +863,7 @@ static int build_map(const struct lat_lttng_run *run, const struct lat_tsdl_even
 		     struct evmap *m)
 {
 	struct lat_lttng_typed typed;
-	int ret;
+	int ret, s;
 
 	memset(&typed, 0, sizeof(typed));
 	ret = run->map(run->map_ctx, ev->name, &typed);
@@ -868,11 +871,16 @@ static int build_map(const struct lat_lttng_run *run, const struct lat_tsdl_even
 		return ret;
 	}
 	m->type = typed.type;
+	s = lat_tsdl_find(&ev->payload, "cpu_id");
+	m->cpu_pay = s >= 0 && ev->payload.ops[s].code == LAT_OP_INT ? s : -1;
+	s = lat_tsdl_find(&ev->context, "cpu_id");
+	m->cpu_ctx = s >= 0 && ev->context.ops[s].code == LAT_OP_INT ? s : -1;
 	m->syscall_id = typed.syscall_id;
 	m->syscall_name = typed.syscall_name;
 	for (uint32_t i = 0; i < typed.nfields && m->nfields < LAT_LTTNG_MAX_FIELDS; i++) {
 		const struct lat_lttng_field *f = &typed.fields[i];
-		int s = lat_tsdl_find(&ev->payload, f->name);
+
+		s = lat_tsdl_find(&ev->payload, f->name);
 		const struct lat_tsdl_op *op;
 
 		if (s < 0) {
@@ -918,7 +926,17 @@ static int deliver(struct lat_lttng *l, const struct lat_lttng_run *run, struct 
 	ev.ts = c->ts;
 	ev.type = m->type;
 	ev.name = e->name;
-	ev.cpu = c->cpu;
+	/* `cpu_id` as babeltrace 1 looks it up (ctf.c's event_cpu()): the payload, the event's
+	 * context, the stream's event context, and last the packet context */
+	if (m->cpu_pay >= 0) {
+		ev.cpu = (uint32_t)c->v_pay[m->cpu_pay].u;
+	} else if (m->cpu_ctx >= 0) {
+		ev.cpu = (uint32_t)c->v_ectx[m->cpu_ctx].u;
+	} else if (cx->cpu >= 0) {
+		ev.cpu = (uint32_t)c->v_sctx[cx->cpu].u;
+	} else {
+		ev.cpu = c->cpu;
+	}
 	ev.raw = c;
 	if (cx->pid >= 0) {
 		ev.ctx_pid = (int32_t)c->v_sctx[cx->pid].i;
