@@ -1630,6 +1630,44 @@ static int open_fast(struct lat_ctf_source *src)
 	return 1;
 }
 
+static int run_graph(struct lat_ctf_source *src);
+
+static int drop_event(const struct lat_kevent *ev, void *user)
+{
+	return 0;
+}
+
+/*
+ * A stream going back in time (lttng_decode.c's -ERANGE), which libbabeltrace2's muxer
+ * refuses: the trace read again through libbabeltrace2, its events dropped and the stats kept,
+ * fails with that path's very error (the stream and the event named by diagnose()); when it
+ * does not fail, the decoder's own finding is said.
+ */
+static int refuse_as_babeltrace2(struct lat_ctf_source *src, const char *finding)
+{
+	struct lat_ctf_stats *saved = malloc(sizeof(*saved));
+	int ret;
+
+	if (!saved) {
+		return -ENOMEM;
+	}
+	*saved = src->stats;
+	src->fn = drop_event;
+	src->user = NULL;
+	src->error[0] = '\0';
+	ret = src->graph ? 0 : build_graph(src);
+	if (ret == 0) {
+		ret = run_graph(src);
+	}
+	src->stats = *saved;
+	free(saved);
+	if (ret == 0) {
+		set_error(src, "cannot read the trace: %s", finding);
+		ret = -EIO;
+	}
+	return ret;
+}
+
 static int run_fast(struct lat_ctf_source *src)
 {
 	struct lat_lttng_run run = {src->fn,	  src->user,	     typed_class,
@@ -1638,6 +1676,9 @@ static int run_fast(struct lat_ctf_source *src)
 	char why[300];
 	int ret = lat_lttng_run(src->fast, &run, why, sizeof(why));
 
+	if (ret == -ERANGE) {
+		return refuse_as_babeltrace2(src, why);
+	}
 	if (ret < 0) {
 		set_error(src, "%s", why[0] ? why : strerror(-ret));
 	}
@@ -2058,20 +2099,13 @@ out:
 	free(streams);
 }
 
-int lat_ctf_source_run(struct lat_ctf_source *src, lat_ctf_event_fn fn, void *user)
+/* A trace read by libbabeltrace2: its graph run to the end (or until the callback stops). */
+static int run_graph(struct lat_ctf_source *src)
 {
 	bt_graph_run_status status;
 
-	src->fn = fn;
-	src->user = user;
 	src->stop = false;
 	src->run_status = 0;
-	if (src->live) {
-		return run_live(src);
-	}
-	if (src->fast) {
-		return run_fast(src);
-	}
 	do {
 		status = bt_graph_run(src->graph);
 	} while (status == BT_GRAPH_RUN_STATUS_AGAIN);
@@ -2089,6 +2123,21 @@ int lat_ctf_source_run(struct lat_ctf_source *src, lat_ctf_event_fn fn, void *us
 		return status == BT_GRAPH_RUN_STATUS_MEMORY_ERROR ? -ENOMEM : -EIO;
 	}
 	return 0;
+}
+
+int lat_ctf_source_run(struct lat_ctf_source *src, lat_ctf_event_fn fn, void *user)
+{
+	src->fn = fn;
+	src->user = user;
+	src->stop = false;
+	src->run_status = 0;
+	if (src->live) {
+		return run_live(src);
+	}
+	if (src->fast) {
+		return run_fast(src);
+	}
+	return run_graph(src);
 }
 
 const char *lat_ctf_source_error(const struct lat_ctf_source *src)

@@ -41,6 +41,7 @@ struct evmap {
 	uint16_t type;
 	uint32_t syscall_id;
 	const char *syscall_name;
+	int cpu_pay, cpu_ctx; /* `cpu_id` in the payload, the event's context, or -1 */
 	uint32_t nfields;
 	struct {
 		uint32_t slot;
@@ -51,7 +52,7 @@ struct evmap {
 };
 
 struct ctxmap { /* LTTng add-context fields of a stream class, or -1 */
-	int pid, tid, procname;
+	int pid, tid, procname, cpu;
 };
 
 #define RAW_MAGIC 0x4C54544Eu /* "LTTN": lat_kevent.raw is a cursor */
@@ -74,6 +75,11 @@ struct cursor {
 	uint64_t prev_disc, prev_seq;
 	int64_t prev_end;
 	bool prev_has_seq, prev_has_disc;
+	/* the stream's times so far, as babeltrace2's muxer checks them (events, packet
+	 * beginnings and ends, each one at least the one before) */
+	int64_t last_ts, cur_end;
+	bool have_last, cur_has_end;
+	uint64_t nevents, npackets;
 	/* current event */
 	int64_t ts;
 	const struct lat_tsdl_event *ev;
@@ -337,6 +343,7 @@ static int cursor_fail(struct lat_lttng *l, struct cursor *c, const char *why)
 		     (unsigned long long)(c->pos / 8), why);
 }
 
+/* A loss of `count` events or packets (UINT64_MAX: of unknown count). */
 static void note_loss(struct lat_lttng *l, struct cursor *c, bool packets, uint64_t count,
 		      int64_t begin, int64_t end)
 {
@@ -346,7 +353,9 @@ static void note_loss(struct lat_lttng *l, struct cursor *c, bool packets, uint6
 		return;
 	}
 	st->discarded_records++;
-	if (packets) {
+	if (count == UINT64_MAX) { /* unknown: as ctf.c's count_loss() for babeltrace2 */
+		st->discarded_unknown++;
+	} else if (packets) {
 		st->discarded_packets += count;
 	} else {
 		st->discarded_events += count;
@@ -355,7 +364,8 @@ static void note_loss(struct lat_lttng *l, struct cursor *c, bool packets, uint6
 		struct lat_ctf_loss *loss = &st->losses[st->nlosses++];
 
 		memset(loss, 0, sizeof(*loss));
-		loss->count = count;
+		loss->count = count == UINT64_MAX ? 0 : count;
+		loss->count_unknown = count == UINT64_MAX;
 		loss->packets = packets;
 		loss->begin = begin;
 		loss->end = end;
@@ -364,6 +374,23 @@ static void note_loss(struct lat_lttng *l, struct cursor *c, bool packets, uint6
 		memcpy(loss->stream, c->path, n);
 		loss->stream[n] = '\0';
 	}
+}
+
+/*
+ * A time of the stream (event, packet beginning or end) before the one before it: -ERANGE and
+ * the error as ctf.c's diagnose() words it for libbabeltrace2.
+ */
+static int check_time(struct lat_lttng *l, struct cursor *c, int64_t ns, const char *what,
+		      uint64_t nth)
+{
+	if (c->have_last && ns < c->last_ts) {
+		return failf(l, -ERANGE, "%s: its %s %llu goes back in time (%lld ns after %lld)",
+			     c->path, what, (unsigned long long)nth, (long long)ns,
+			     (long long)c->last_ts);
+	}
+	c->last_ts = ns;
+	c->have_last = true;
+	return 0;
 }
 
 /*
@@ -381,6 +408,13 @@ static int load_packet(struct lat_lttng *l, struct cursor *c, bool account, int6
 
 	if (c->started) {
 		c->pkt_off += c->pkt_bytes;
+	}
+	if (account && c->started && c->cur_has_end) {
+		c->cur_has_end = false; /* the packet just read: its end */
+		ret = check_time(l, c, c->cur_end, "packet end", c->npackets);
+		if (ret) {
+			return ret;
+		}
 	}
 	c->started = true;
 	c->in_packet = false;
@@ -454,6 +488,17 @@ static int load_packet(struct lat_lttng *l, struct cursor *c, bool account, int6
 		*pend = end;
 	}
 	if (account) {
+		c->npackets++;
+		if (r.role_set & 1u << LAT_ROLE_TS_BEGIN) {
+			ret = check_time(l, c, begin, "packet", c->npackets);
+			if (ret) {
+				return ret;
+			}
+		}
+		c->cur_has_end = r.role_set & 1u << LAT_ROLE_TS_END;
+		c->cur_end = end;
+	}
+	if (account) {
 		bool has_disc = r.role_set & 1u << LAT_ROLE_DISCARDED;
 		bool has_seq = r.role_set & 1u << LAT_ROLE_SEQ_NUM;
 		uint64_t disc = r.roles[LAT_ROLE_DISCARDED], seq = r.roles[LAT_ROLE_SEQ_NUM];
@@ -468,7 +513,8 @@ static int load_packet(struct lat_lttng *l, struct cursor *c, bool account, int6
 						  end);
 				}
 			} else if (!c->have_prev && disc) {
-				note_loss(l, c, false, disc, begin, end);
+				/* babeltrace2 gives no count for a first packet's: unknown */
+				note_loss(l, c, false, UINT64_MAX, begin, end);
 			}
 		}
 		c->have_prev = true;
@@ -541,7 +587,8 @@ static int cursor_next(struct lat_lttng *l, struct cursor *c)
 	c->pos = r.pos;
 	c->ev = ev;
 	c->ts = to_ns(c->tr->t, c->clock);
-	return 1;
+	ret = check_time(l, c, c->ts, "event", ++c->nevents);
+	return ret ? ret : 1;
 }
 
 /* --- opening ------------------------------------------------------------------------------ */
@@ -676,6 +723,8 @@ static int open_trace(struct lat_lttng *l, const char *dir)
 		tr->ctx[i].pid = s >= 0 && p->ops[s].code == LAT_OP_INT && p->ops[s].sign ? s : -1;
 		s = lat_tsdl_find(p, "tid");
 		tr->ctx[i].tid = s >= 0 && p->ops[s].code == LAT_OP_INT && p->ops[s].sign ? s : -1;
+		s = lat_tsdl_find(p, "cpu_id");
+		tr->ctx[i].cpu = s >= 0 && p->ops[s].code == LAT_OP_INT ? s : -1;
 		s = lat_tsdl_find(p, "procname");
 		tr->ctx[i].procname =
 		    s >= 0 && p->ops[s].code != LAT_OP_INT && p->ops[s].code <= LAT_OP_TEXT_SEQ
@@ -860,7 +909,7 @@ static int build_map(const struct lat_lttng_run *run, const struct lat_tsdl_even
 		     struct evmap *m)
 {
 	struct lat_lttng_typed typed;
-	int ret;
+	int ret, s;
 
 	memset(&typed, 0, sizeof(typed));
 	ret = run->map(run->map_ctx, ev->name, &typed);
@@ -868,11 +917,16 @@ static int build_map(const struct lat_lttng_run *run, const struct lat_tsdl_even
 		return ret;
 	}
 	m->type = typed.type;
+	s = lat_tsdl_find(&ev->payload, "cpu_id");
+	m->cpu_pay = s >= 0 && ev->payload.ops[s].code == LAT_OP_INT ? s : -1;
+	s = lat_tsdl_find(&ev->context, "cpu_id");
+	m->cpu_ctx = s >= 0 && ev->context.ops[s].code == LAT_OP_INT ? s : -1;
 	m->syscall_id = typed.syscall_id;
 	m->syscall_name = typed.syscall_name;
 	for (uint32_t i = 0; i < typed.nfields && m->nfields < LAT_LTTNG_MAX_FIELDS; i++) {
 		const struct lat_lttng_field *f = &typed.fields[i];
-		int s = lat_tsdl_find(&ev->payload, f->name);
+
+		s = lat_tsdl_find(&ev->payload, f->name);
 		const struct lat_tsdl_op *op;
 
 		if (s < 0) {
@@ -918,7 +972,17 @@ static int deliver(struct lat_lttng *l, const struct lat_lttng_run *run, struct 
 	ev.ts = c->ts;
 	ev.type = m->type;
 	ev.name = e->name;
-	ev.cpu = c->cpu;
+	/* `cpu_id` as babeltrace 1 looks it up (ctf.c's event_cpu()): the payload, the event's
+	 * context, the stream's event context, and last the packet context */
+	if (m->cpu_pay >= 0) {
+		ev.cpu = (uint32_t)c->v_pay[m->cpu_pay].u;
+	} else if (m->cpu_ctx >= 0) {
+		ev.cpu = (uint32_t)c->v_ectx[m->cpu_ctx].u;
+	} else if (cx->cpu >= 0) {
+		ev.cpu = (uint32_t)c->v_sctx[cx->cpu].u;
+	} else {
+		ev.cpu = c->cpu;
+	}
 	ev.raw = c;
 	if (cx->pid >= 0) {
 		ev.ctx_pid = (int32_t)c->v_sctx[cx->pid].i;

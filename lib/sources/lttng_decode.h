@@ -65,7 +65,11 @@ int lat_lttng_open(char *const *dirs, int ndirs, struct lat_lttng **out, char *e
 int lat_lttng_ranges(struct lat_lttng *l, int64_t *begin, int64_t *end, int64_t *ibegin,
 		     int64_t *iend);
 
-/* Decodes every stream to the end (or until fn stops). Returns 0 or a negative errno. */
+/*
+ * Decodes every stream to the end (or until fn stops). Returns 0, -ERANGE (a stream's time
+ * goes back, which libbabeltrace2's muxer refuses: `err` names the stream and the event or
+ * packet) or another negative errno.
+ */
 int lat_lttng_run(struct lat_lttng *l, const struct lat_lttng_run *run, char *err, size_t err_len);
 
 void lat_lttng_destroy(struct lat_lttng *l);
