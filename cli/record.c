@@ -16,10 +16,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "latscope/agent.h"
+#include "outputs/relayd.h"
 #include "sources/record.h"
 #include "util/ctlsock.h"
 #include "util/units.h"
@@ -55,7 +57,12 @@ static void usage(FILE *out)
 	    "an\n"
 	    "event (liblatscope's lat_agent_client_event()) to --app-socket.\n\n"
 	    "Options:\n"
-	    "  -o, --output DIR          the session folder to write (created)\n"
+	    "  -o, --output DIR          the session folder to write (created), or\n"
+	    "                            net://HOST[:CTRL[:DATA]][/PATH]: stream it to the\n"
+	    "                            lttng-relayd there (ports 5342, 5343), which stores it\n"
+	    "                            in OUTPUT/HOSTNAME/PATH/kernel/ (PATH: auto-DATE-TIME)\n"
+	    "      --live DELAY          with net://: a live session, packets sent at least\n"
+	    "                            every DELAY (1s...), idle streams beaconed\n"
 	    "  -e, --events LIST         comma-separated events or groups (default: all):\n"
 	    "                            %s\n"
 	    "                            (syscall_entry_NAME selects every system call)\n"
@@ -94,6 +101,7 @@ enum {
 	OPT_APP_SOCKET,
 	OPT_INTERVAL,
 	OPT_SOCKET,
+	OPT_LIVE,
 };
 
 static const struct option long_options[] = {
@@ -111,6 +119,7 @@ static const struct option long_options[] = {
     {"app-socket", required_argument, NULL, OPT_APP_SOCKET},
     {"snapshot-interval", required_argument, NULL, OPT_INTERVAL},
     {"socket", required_argument, NULL, OPT_SOCKET},
+    {"live", required_argument, NULL, OPT_LIVE},
     {NULL, 0, NULL, 0},
 };
 
@@ -640,16 +649,111 @@ out:
 	return CLI_EXIT_OK;
 }
 
+/* --- streaming to lttng-relayd (-o net://) ------------------------------------------------- */
+
+struct relay_out {
+	struct lat_relayd *relayd;
+	struct lat_ctf_sink sink;
+	char host[256];
+	char path[1024]; /* HOSTNAME/PATH/kernel, under the relay's output folder */
+	uint64_t live_ns;
+};
+
+static bool is_net_url(const char *out)
+{
+	return out && strncmp(out, "net://", 6) == 0;
+}
+
+/* Connects to the relay of -o net://...: 0, or CLI_EXIT_* after saying why. */
+static int relay_connect(struct relay_out *ro, const char *url, size_t queue_bytes)
+{
+	struct lat_relayd_opts ro_opts = {0};
+	char sub[512], session[LAT_RELAYD_NAME_MAX], why[512] = "";
+	struct utsname uts;
+	const char *base;
+	int cpus = libbpf_num_possible_cpus(), err;
+
+	if (lat_relayd_parse_url(url, ro->host, sizeof(ro->host), &ro_opts.ctrl_port,
+				 &ro_opts.data_port, sub, sizeof(sub))) {
+		return cli_usage_error(
+		    "record", "record: -o: '%s' is not net://HOST[:CTRL[:DATA]][/PATH]", url);
+	}
+	if (cpus <= 0) {
+		cli_error("record: cannot count the CPUs");
+		return CLI_EXIT_FAILURE;
+	}
+	if (uname(&uts)) {
+		snprintf(uts.nodename, sizeof(uts.nodename), "localhost");
+	}
+	if (!sub[0]) {
+		/* as `lttng create` names a session without a name */
+		time_t t = time(NULL);
+		struct tm tm;
+
+		localtime_r(&t, &tm);
+		strftime(sub, sizeof(sub), "auto-%Y%m%d-%H%M%S", &tm);
+	}
+	base = strrchr(sub, '/') ? strrchr(sub, '/') + 1 : sub;
+	if (strlen(base) >= sizeof(session) ||
+	    strlen(uts.nodename) + strlen(sub) + 9 > sizeof(ro->path)) {
+		return cli_usage_error("record", "record: -o: '%s': the path is too long", url);
+	}
+	memcpy(session, base, strlen(base) + 1);
+	strcpy(ro->path, uts.nodename);
+	strcat(ro->path, "/");
+	strcat(ro->path, sub);
+	strcat(ro->path, "/kernel");
+	ro_opts.host = ro->host;
+	ro_opts.session_name = session;
+	ro_opts.hostname = uts.nodename;
+	ro_opts.path = ro->path;
+	ro_opts.streams = (uint32_t)cpus;
+	ro_opts.live_timer_us = (uint32_t)(ro->live_ns / 1000);
+	ro_opts.queue_bytes = queue_bytes;
+	err = lat_relayd_open(&ro_opts, &ro->relayd, why, sizeof(why));
+	if (err) {
+		cli_error("record: %s", why);
+		return CLI_EXIT_FAILURE;
+	}
+	lat_relayd_sink(ro->relayd, &ro->sink);
+	return 0;
+}
+
+/* Closes the relay connection and says what was sent: CLI_EXIT_OK or _FAILURE. */
+static int relay_finish(struct relay_out *ro, bool quiet)
+{
+	struct lat_relayd_stats st;
+	int err = lat_relayd_close(ro->relayd, 10000, &st);
+
+	ro->relayd = NULL;
+	if (err || st.dropped) {
+		cli_error("record: lttng-relayd at %s: %s; %llu packets (%llu events) not sent",
+			  ro->host, err ? strerror(-err) : "too slow",
+			  (unsigned long long)st.dropped, (unsigned long long)st.dropped_events);
+		return CLI_EXIT_FAILURE;
+	}
+	if (!quiet) {
+		fprintf(stderr,
+			"latscope record: %llu packets, %.1f MB sent to lttng-relayd at %s (%s/)\n",
+			(unsigned long long)st.packets, (double)st.bytes / 1e6, ro->host, ro->path);
+	}
+	return CLI_EXIT_OK;
+}
+
 /* --- plain recording ------------------------------------------------------------------------ */
 
-static int run_record(struct lat_record_opts *opts, uint64_t duration_ns, bool quiet)
+static int run_record(struct lat_record_opts *opts, uint64_t duration_ns, bool quiet,
+		      struct relay_out *ro)
 {
 	struct lat_record_stats stats;
 	struct lat_record *rec = NULL;
-	uint64_t deadline = 0;
+	uint64_t deadline = 0, next_live = 0;
 	char why[512] = "";
 	int err;
 
+	if (ro->relayd) {
+		opts->sink = &ro->sink;
+	}
 	err = lat_record_open(opts, &rec, why, sizeof(why));
 	if (err) {
 		cli_error("record: %s", why);
@@ -662,14 +766,32 @@ static int run_record(struct lat_record_opts *opts, uint64_t duration_ns, bool q
 		return CLI_EXIT_FAILURE;
 	}
 	if (!quiet) {
-		fprintf(stderr, "latscope record: writing %s/kernel/%s\n", opts->dir,
-			duration_ns ? "" : " (Ctrl-C to stop)");
+		if (ro->relayd) {
+			fprintf(stderr,
+				"latscope record: streaming to lttng-relayd at %s: %s/%s%s\n",
+				ro->host, ro->path, ro->live_ns ? " (live)" : "",
+				duration_ns ? "" : " (Ctrl-C to stop)");
+		} else {
+			fprintf(stderr, "latscope record: writing %s/kernel/%s\n", opts->dir,
+				duration_ns ? "" : " (Ctrl-C to stop)");
+		}
 	}
 	if (duration_ns) {
 		deadline = now_ns() + duration_ns;
 	}
+	if (ro->live_ns) {
+		next_live = now_ns() + ro->live_ns;
+	}
 	while (!record_stop) {
 		int timeout = 100;
+
+		if (next_live && now_ns() >= next_live) {
+			lat_record_live_flush(rec);
+			next_live += ro->live_ns;
+		}
+		if (next_live && next_live - now_ns() < 100000000ull) {
+			timeout = (int)((next_live - now_ns()) / 1000000) + 1;
+		}
 
 		if (deadline) {
 			uint64_t now = now_ns();
@@ -696,21 +818,26 @@ static int run_record(struct lat_record_opts *opts, uint64_t duration_ns, bool q
 	}
 	if (err) {
 		cli_error("record: %s/kernel: %s", opts->dir, strerror(-err));
+		if (ro->relayd) {
+			relay_finish(ro, true);
+		}
 		return CLI_EXIT_FAILURE;
 	}
 	if (!quiet) {
 		fprintf(stderr,
-			"latscope record: %llu events, %llu discarded, %.1f MB in %s/kernel/ "
+			"latscope record: %llu events, %llu discarded, %.1f MB %s %s%s "
 			"(%u streams)\n",
 			(unsigned long long)stats.events, (unsigned long long)stats.discarded,
-			(double)stats.bytes / 1e6, opts->dir, stats.cpus);
+			(double)stats.bytes / 1e6, ro->relayd ? "to" : "in", opts->dir,
+			ro->relayd ? "" : "/kernel/", stats.cpus);
 	}
-	return CLI_EXIT_OK;
+	return ro->relayd ? relay_finish(ro, quiet) : CLI_EXIT_OK;
 }
 
 int cmd_record(int argc, char **argv)
 {
 	static struct flight_run run;
+	static struct relay_out ro;
 	struct lat_record_opts opts = {0};
 	struct sigaction sa = {0};
 	uint64_t duration_ns = 0, size;
@@ -719,6 +846,7 @@ int cmd_record(int argc, char **argv)
 	int opt, err;
 
 	memset(&run, 0, sizeof(run));
+	memset(&ro, 0, sizeof(ro));
 	run.listen_fd = -1;
 	run.app_fd = -1;
 	run.interval_ns = 10000000000ull;
@@ -816,6 +944,14 @@ int cmd_record(int argc, char **argv)
 			run.socket_path = optarg;
 			flight_only = "--socket";
 			break;
+		case OPT_LIVE:
+			if (lat_parse_duration(optarg, 1000000000ull, &ro.live_ns) ||
+			    ro.live_ns < 1000000ull || ro.live_ns > 3600000000000ull) {
+				return cli_usage_error(
+				    "record", "record: --live: '%s' is not a delay of 1ms to 1h",
+				    optarg);
+			}
+			break;
 		case ':':
 			return cli_usage_error("record", "record: option '%s' needs a value",
 					       argv[optind - 1]);
@@ -840,5 +976,19 @@ int cmd_record(int argc, char **argv)
 		run.dir = opts.dir;
 		return run_flight(&run, &opts, duration_ns);
 	}
-	return run_record(&opts, duration_ns, run.quiet);
+	if (ro.live_ns && !is_net_url(opts.dir)) {
+		return cli_usage_error("record", "record: --live needs -o net://HOST");
+	}
+	if (is_net_url(opts.dir)) {
+		if (opts.flight) {
+			return cli_usage_error("record",
+					       "record: --flight with net:// is not done yet");
+		}
+		err = relay_connect(&ro, opts.dir,
+				    opts.buffer_bytes ? opts.buffer_bytes : (32u << 20));
+		if (err) {
+			return err;
+		}
+	}
+	return run_record(&opts, duration_ns, run.quiet, &ro);
 }

@@ -176,6 +176,7 @@ struct lat_record {
 	uint64_t *drops_noted;     /* per CPU: the loss total last noted in the rings */
 	uint64_t *snap_lost;       /* per CPU: losses inside the snapshot being written */
 	char *dir;
+	const struct lat_ctf_sink *sink; /* lat_record_opts.sink */
 	size_t packet_bytes;
 	int64_t clock_offset_ns;
 	uint64_t snapshots;
@@ -1059,6 +1060,7 @@ static int open_writer(struct lat_record *rec, const char *dir)
 	int err;
 
 	wopts.dir = dir;
+	wopts.sink = rec->sink;
 	wopts.cpus = rec->cpus;
 	wopts.packet_bytes = rec->packet_bytes;
 	wopts.clock_offset_ns = rec->clock_offset_ns;
@@ -1109,6 +1111,7 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 	}
 	rec->cpus = (uint32_t)ncpus;
 	rec->packet_bytes = opts->packet_bytes;
+	rec->sink = opts->flight ? NULL : opts->sink;
 	rec->clock_offset_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
 	rec->tids = calloc(TID_SLOTS, sizeof(*rec->tids));
 	rec->drop_values = calloc(rec->cpus, sizeof(uint64_t));
@@ -1367,6 +1370,19 @@ int lat_record_snapshot(struct lat_record *rec, const char *name,
 	info->last_ts = fs.newest_ts;
 	rec->snapshots++;
 	return 0;
+}
+
+int lat_record_live_flush(struct lat_record *rec)
+{
+	/* 1 ms back: an event reserved before the drain and committed after it stays in order */
+	uint64_t t = clock_ns(CLOCK_MONOTONIC) - 1000000;
+
+	if (!rec->writer || rec->flight || rec->error) {
+		return rec->error;
+	}
+	ring_buffer__consume(rec->rb);
+	update_drops(rec);
+	return rec->error ? rec->error : lat_ctf_writer_live_flush(rec->writer, t);
 }
 
 void lat_record_get_stats(struct lat_record *rec, struct lat_record_stats *stats)

@@ -7,12 +7,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct lat_ctf_sink;
+
 struct lat_record_opts {
 	const char *dir;     /* the session folder: the trace goes to DIR/kernel/ */
 	const char *events;  /* comma-separated event names or groups; NULL: every event */
 	size_t buffer_bytes; /* BPF ring buffer (a power of two; 0: 32 MiB) */
 	size_t packet_bytes; /* CTF packet size (0: 1 MiB) */
 	bool record_self;    /* also record the recorder's own syscalls */
+	/* Not NULL (plain recording): the trace goes there (outputs/relayd.h), not to DIR. */
+	const struct lat_ctf_sink *sink;
 	/* Flight recorder: events kept in per-CPU memory rings (record_flight.h), written to
 	 * DIR/NAME/kernel/ by lat_record_snapshot() only. */
 	bool flight;
@@ -83,6 +87,12 @@ int lat_record_fd(struct lat_record *rec);
  */
 int lat_record_snapshot(struct lat_record *rec, const char *name,
 			struct lat_record_snapshot_info *info, char *why, size_t why_len);
+
+/*
+ * Live (with a sink): drains the ring buffer, then hands over every open packet; idle streams
+ * get a beacon (or a first, empty packet) at the time the drain began. Returns 0 or -errno.
+ */
+int lat_record_live_flush(struct lat_record *rec);
 
 void lat_record_get_stats(struct lat_record *rec, struct lat_record_stats *stats);
 
