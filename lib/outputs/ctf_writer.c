@@ -485,14 +485,16 @@ static void put_at(uint8_t *buf, size_t off, const void *v, size_t n)
 static int packet_close(struct lat_ctf_writer *w, uint32_t cpu)
 {
 	struct ctf_stream *s = &w->streams[cpu];
-	uint64_t bits = (uint64_t)s->pos * 8, seq = s->seq++;
+	uint64_t bits = (uint64_t)s->pos * 8, seq;
 	uint32_t magic = CTF_MAGIC, stream_id = 0;
 	uint64_t instance = cpu;
 	int err;
 
 	if (!s->pos) {
-		return 0;
+		return 0; /* no packet: no sequence number used (readers see gaps as lost packets)
+			   */
 	}
+	seq = s->seq++;
 	put_at(s->buf, 0, &magic, 4);
 	put_at(s->buf, 4, w->uuid, 16);
 	put_at(s->buf, 20, &stream_id, 4);
