@@ -30,9 +30,9 @@ HOST=$(uname -n)
 
 # wait_for SECONDS COMMAND...: polls COMMAND every 50 ms until it succeeds (0) or time is up (1).
 wait_for() {
-	local n=$(($1 * 20))
+	local end=$(($(date +%s) + $1))
 	shift
-	for _ in $(seq "$n"); do
+	while [ "$(date +%s)" -le $end ]; do
 		"$@" && return 0
 		sleep 0.05
 	done
@@ -173,6 +173,10 @@ babeltrace2 --input-format=lttng-live net://127.0.0.1:$LIVE/host/$HOST/live \
 	>"$TMP/live.txt" 2>"$TMP/live.err" &
 VIEW=$!
 PIDS+=($VIEW)
+viewing() { babeltrace2 --input-format=lttng-live net://127.0.0.1:$LIVE 2>/dev/null |
+	grep -q "host/$HOST/live (timer.* 1 client(s) connected"; }
+wait_for 30 viewing
+ok $? "babeltrace2 attached to the live session"
 K2=2741
 "$WORKLOAD" 20 $K2 1 1 "$TMP/wl2.data"
 seen() { [ "$(grep -c "syscall_entry_write: .*count = $K2 }" "$TMP/live.txt")" -ge 20 ]; }
@@ -190,6 +194,33 @@ wait $VIEW
 is "$?" 0 "babeltrace2 lttng-live: exit 0" || diag "$(tail -3 "$TMP/live.err")"
 babeltrace2 "$TMP/relay/$HOST/live/kernel" >/dev/null 2>&1
 is "$?" 0 "the live session's folder is a complete trace too"
+
+# the relay serves one viewer per session: latscope analyze reads a second one
+start_rec live2 -o net://127.0.0.1:$CTRL:$DATA/live2 --live 250ms --events sched,syscall
+LREC=$REC
+listed2() { babeltrace2 --input-format=lttng-live net://127.0.0.1:$LIVE 2>/dev/null |
+	grep -q "host/$HOST/live2 (timer"; }
+wait_for 20 listed2
+"$LATSCOPE" analyze syscallstats net://127.0.0.1:$LIVE/host/$HOST/live2 >"$TMP/an.txt" 2>"$TMP/an.err" &
+AN=$!
+PIDS+=($AN)
+attached() { babeltrace2 --input-format=lttng-live net://127.0.0.1:$LIVE 2>/dev/null |
+	grep -q "host/$HOST/live2 (timer.* 1 client(s) connected"; }
+wait_for 30 attached
+ok $? "latscope analyze attached to the live session"
+"$WORKLOAD" 20 $K2 1 1 "$TMP/wl3.data"
+on_relay() { [ "$(babeltrace2 "$TMP/relay/$HOST/live2/kernel" 2>/dev/null |
+	grep -c "syscall_entry_write: .*count = $K2 }")" -ge 20 ]; }
+wait_for 30 on_relay
+ok $? "the writes reached the relay during the live session"
+stop_rec $LREC
+is "$?" 0 "second live recording: exit 0"
+an_ended() { ! kill -0 $AN 2>/dev/null; }
+wait_for 30 an_ended
+ok $? "latscope analyze net://… ends with the session too"
+wait $AN
+is "$?" 0 "latscope analyze syscallstats net://…: exit 0" || diag "$(tail -5 "$TMP/an.err" "$TMP/an.txt")"
+like "$(cat "$TMP/an.txt")" ' write ' "latscope analyze syscallstats net://…: the writes live"
 
 # --- several recorders at once to one relay ------------------------------------------------------
 F=4
