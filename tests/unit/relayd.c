@@ -191,5 +191,5 @@ int main(void)
 	encoders();
 	urls();
 	sink();
-	return tap_done();
+	return tap_done_testing();
 }
