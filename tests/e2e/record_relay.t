@@ -248,8 +248,7 @@ is "$complete" "$F" "$F traces separate and complete on the relay"
 start_rec gone -o net://127.0.0.1:$CTRL:$DATA/gone --events syscall -b 1M
 GONE=$REC
 "$BURST" 20000 >/dev/null
-kill -9 $RELAY_PID
-wait $RELAY_PID 2>/dev/null
+{ kill -9 $RELAY_PID && wait $RELAY_PID; } 2>/dev/null
 RELAY_PID=
 "$BURST" 400000 >/dev/null
 kill -0 $GONE 2>/dev/null
