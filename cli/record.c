@@ -26,8 +26,9 @@
 #include "util/ctlsock.h"
 #include "util/units.h"
 
-#define MAX_TRIGGERS     16
-#define TRIGGER_DELAY_NS 10000000ull /* a snapshot is taken this long after its trigger */
+#define MAX_TRIGGERS            16
+#define LAT_RECORD_FLIGHT_LOCAL "/var/tmp/latscope-snapshots" /* --flight -o net://: fallback */
+#define TRIGGER_DELAY_NS        10000000ull /* a snapshot is taken this long after its trigger */
 
 static volatile sig_atomic_t record_stop;
 
@@ -136,9 +137,12 @@ struct trigger {
 	uint64_t bad_records;
 };
 
+struct relay_out;
+
 struct flight_run {
 	struct lat_record *rec;
 	const char *dir;
+	struct relay_out *relay; /* -o net://: snapshots to lttng-relayd */
 	bool quiet;
 	struct trigger trig[MAX_TRIGGERS];
 	int ntrig;
@@ -171,6 +175,9 @@ static uint64_t now_ns(void)
 /* --- snapshots and triggers ----------------------------------------------------------------- */
 
 /* Writes a snapshot now; its folder goes to path. Returns 0 or -errno (printed). */
+static int relay_snapshot(struct flight_run *run, const char *name,
+			  struct lat_record_snapshot_info *info, char *path, size_t path_len);
+
 static int take_snapshot(struct flight_run *run, const char *reason, char *path, size_t path_len)
 {
 	struct lat_record_snapshot_info info;
@@ -183,7 +190,13 @@ static int take_snapshot(struct flight_run *run, const char *reason, char *path,
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
 	snprintf(name, sizeof(name), "snapshot-%s-%u", stamp, ++run->seq);
 	snprintf(path, path_len, "%s/%s", run->dir, name);
-	err = lat_record_snapshot(run->rec, name, &info, why, sizeof(why));
+	err = run->relay ? relay_snapshot(run, name, &info, path, path_len) : 1;
+	if (err > 0) {
+		err = lat_record_snapshot(run->rec, name, &info, why, sizeof(why));
+	} else if (err < 0) {
+		run->failed++;
+		return err;
+	}
 	if (err) {
 		run->failed++;
 		cli_error("record: snapshot: %s", why);
@@ -657,6 +670,8 @@ struct relay_out {
 	char host[256];
 	char path[1024]; /* HOSTNAME/PATH/kernel, under the relay's output folder */
 	uint64_t live_ns;
+	const char *url; /* --flight: snapshots to this relay */
+	size_t queue_bytes;
 };
 
 static bool is_net_url(const char *out)
@@ -665,7 +680,8 @@ static bool is_net_url(const char *out)
 }
 
 /* Connects to the relay of -o net://...: 0, or CLI_EXIT_* after saying why. */
-static int relay_connect(struct relay_out *ro, const char *url, size_t queue_bytes)
+static int relay_connect(struct relay_out *ro, const char *url, size_t queue_bytes,
+			 const char *snapshot)
 {
 	struct lat_relayd_opts ro_opts = {0};
 	char sub[512], session[LAT_RELAYD_NAME_MAX], why[512] = "";
@@ -695,14 +711,21 @@ static int relay_connect(struct relay_out *ro, const char *url, size_t queue_byt
 	}
 	base = strrchr(sub, '/') ? strrchr(sub, '/') + 1 : sub;
 	if (strlen(base) >= sizeof(session) ||
-	    strlen(uts.nodename) + strlen(sub) + 9 > sizeof(ro->path)) {
+	    strlen(uts.nodename) + strlen(sub) + (snapshot ? strlen(snapshot) : 0) + 10 >
+		sizeof(ro->path)) {
 		return cli_usage_error("record", "record: -o: '%s': the path is too long", url);
 	}
 	memcpy(session, base, strlen(base) + 1);
 	strcpy(ro->path, uts.nodename);
 	strcat(ro->path, "/");
 	strcat(ro->path, sub);
+	if (snapshot) {
+		/* as `lttng snapshot record`: SESSION/NAME/kernel */
+		strcat(ro->path, "/");
+		strcat(ro->path, snapshot);
+	}
 	strcat(ro->path, "/kernel");
+	ro_opts.snapshot = snapshot != NULL;
 	ro_opts.host = ro->host;
 	ro_opts.session_name = session;
 	ro_opts.hostname = uts.nodename;
@@ -712,10 +735,45 @@ static int relay_connect(struct relay_out *ro, const char *url, size_t queue_byt
 	ro_opts.queue_bytes = queue_bytes;
 	err = lat_relayd_open(&ro_opts, &ro->relayd, why, sizeof(why));
 	if (err) {
-		cli_error("record: %s", why);
+		cli_error("record: %s%s", snapshot ? "snapshot: " : "", why);
 		return CLI_EXIT_FAILURE;
 	}
 	lat_relayd_sink(ro->relayd, &ro->sink);
+	return 0;
+}
+
+/*
+ * A snapshot to the relay: 0 (path says where), 1 when the relay cannot be reached (said; the
+ * snapshot is then kept locally), or -errno.
+ */
+static int relay_snapshot(struct flight_run *run, const char *name,
+			  struct lat_record_snapshot_info *info, char *path, size_t path_len)
+{
+	struct relay_out *ro = run->relay;
+	struct lat_relayd_stats st;
+	char why[512] = "";
+	int err, cerr;
+
+	if (relay_connect(ro, ro->url, ro->queue_bytes, name) != 0) {
+		cli_error("record: snapshot %s kept locally in %s/", name, run->dir);
+		return 1;
+	}
+	lat_record_set_snapshot_sink(run->rec, &ro->sink);
+	err = lat_record_snapshot(run->rec, name, info, why, sizeof(why));
+	lat_record_set_snapshot_sink(run->rec, NULL);
+	cerr = lat_relayd_close(ro->relayd, 30000, &st);
+	ro->relayd = NULL;
+	if (!err && (cerr || st.dropped)) {
+		snprintf(why, sizeof(why), "lttng-relayd at %s: %s; %llu packets not sent",
+			 ro->host, cerr ? strerror(-cerr) : "too slow",
+			 (unsigned long long)st.dropped);
+		err = cerr ? cerr : -EIO;
+	}
+	if (err) {
+		cli_error("record: snapshot: %s", why);
+		return err;
+	}
+	snprintf(path, path_len, "net://%s/%s", ro->host, ro->path);
 	return 0;
 }
 
@@ -972,20 +1030,31 @@ int cmd_record(int argc, char **argv)
 	sa.sa_handler = on_signal; /* no SA_RESTART: the poll returns at once */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (ro.live_ns && (!is_net_url(opts.dir) || opts.flight)) {
+		return cli_usage_error("record",
+				       "record: --live needs -o net://HOST, without --flight");
+	}
+	ro.queue_bytes = opts.buffer_bytes ? opts.buffer_bytes : (32u << 20);
+	if (is_net_url(opts.dir) && opts.flight) {
+		char host[256], sub[512];
+		uint16_t c, d;
+
+		if (lat_relayd_parse_url(opts.dir, host, sizeof(host), &c, &d, sub, sizeof(sub))) {
+			return cli_usage_error(
+			    "record", "record: -o: '%s' is not net://HOST[:CTRL[:DATA]][/PATH]",
+			    opts.dir);
+		}
+		/* snapshots to the relay; kept here when it cannot be reached */
+		ro.url = opts.dir;
+		run.relay = &ro;
+		opts.dir = LAT_RECORD_FLIGHT_LOCAL;
+	}
 	if (opts.flight) {
 		run.dir = opts.dir;
 		return run_flight(&run, &opts, duration_ns);
 	}
-	if (ro.live_ns && !is_net_url(opts.dir)) {
-		return cli_usage_error("record", "record: --live needs -o net://HOST");
-	}
 	if (is_net_url(opts.dir)) {
-		if (opts.flight) {
-			return cli_usage_error("record",
-					       "record: --flight with net:// is not done yet");
-		}
-		err = relay_connect(&ro, opts.dir,
-				    opts.buffer_bytes ? opts.buffer_bytes : (32u << 20));
+		err = relay_connect(&ro, opts.dir, ro.queue_bytes, NULL);
 		if (err) {
 			return err;
 		}

@@ -176,7 +176,8 @@ struct lat_record {
 	uint64_t *drops_noted;     /* per CPU: the loss total last noted in the rings */
 	uint64_t *snap_lost;       /* per CPU: losses inside the snapshot being written */
 	char *dir;
-	const struct lat_ctf_sink *sink; /* lat_record_opts.sink */
+	const struct lat_ctf_sink *sink;      /* lat_record_opts.sink */
+	const struct lat_ctf_sink *snap_sink; /* lat_record_set_snapshot_sink() */
 	size_t packet_bytes;
 	int64_t clock_offset_ns;
 	uint64_t snapshots;
@@ -1306,6 +1307,11 @@ static void remove_partial(const char *dir)
 	rmdir(dir);
 }
 
+void lat_record_set_snapshot_sink(struct lat_record *rec, const struct lat_ctf_sink *sink)
+{
+	rec->snap_sink = sink;
+}
+
 int lat_record_snapshot(struct lat_record *rec, const char *name,
 			struct lat_record_snapshot_info *info, char *why, size_t why_len)
 {
@@ -1324,7 +1330,7 @@ int lat_record_snapshot(struct lat_record *rec, const char *name,
 	}
 	snprintf(final, sizeof(final), "%s/%s", rec->dir, name);
 	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", rec->dir, name);
-	if (stat(final, &st) == 0) {
+	if (!rec->snap_sink && stat(final, &st) == 0) {
 		set_why(why, why_len, "%s: %s", final, strerror(EEXIST));
 		return -EEXIST;
 	}
@@ -1333,9 +1339,13 @@ int lat_record_snapshot(struct lat_record *rec, const char *name,
 	lat_flight_expire(rec->flight, clock_ns(CLOCK_MONOTONIC));
 	lat_flight_get_stats(rec->flight, &fs);
 	window_start = fs.oldest_ts ? fs.oldest_ts : clock_ns(CLOCK_MONOTONIC);
-	remove_partial(tmp); /* left by a recorder killed while writing one */
+	if (!rec->snap_sink) {
+		remove_partial(tmp); /* left by a recorder killed while writing one */
+	}
 	snprintf(kdir, sizeof(kdir), "%s/kernel", tmp);
+	rec->sink = rec->snap_sink;
 	err = open_writer(rec, kdir);
+	rec->sink = NULL;
 	if (!err) {
 		/* The processes now, stamped at the window's start: the snapshot's events follow.
 		 */
@@ -1355,11 +1365,13 @@ int lat_record_snapshot(struct lat_record *rec, const char *name,
 		rec->writer = NULL;
 		err = err ? err : cerr;
 	}
-	if (!err && rename(tmp, final)) {
+	if (!err && !rec->snap_sink && rename(tmp, final)) {
 		err = -errno;
 	}
 	if (err) {
-		remove_partial(tmp);
+		if (!rec->snap_sink) {
+			remove_partial(tmp);
+		}
 		set_why(why, why_len, "%s: %s", final, strerror(-err));
 		return err;
 	}

@@ -94,6 +94,10 @@ int lat_record_snapshot(struct lat_record *rec, const char *name,
  */
 int lat_record_live_flush(struct lat_record *rec);
 
+/* Flight recorder: the next snapshots go to sink (outputs/relayd.h) instead of DIR/NAME/kernel/
+ * (NULL: back to DIR). */
+void lat_record_set_snapshot_sink(struct lat_record *rec, const struct lat_ctf_sink *sink);
+
 void lat_record_get_stats(struct lat_record *rec, struct lat_record_stats *stats);
 
 /* Detaches, writes what is left and the metadata, frees; the final totals go to *stats (if not

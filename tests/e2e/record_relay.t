@@ -75,7 +75,7 @@ start_rec() {
 	"$LATSCOPE" record "$@" 2>"$TMP/$name.err" &
 	REC=$!
 	PIDS+=($REC)
-	started() { grep -Eq '^latscope record: (writing|streaming)' "$TMP/$name.err" ||
+	started() { grep -Eq '^latscope record: (writing|streaming|flight)' "$TMP/$name.err" ||
 		! kill -0 $REC 2>/dev/null; }
 	wait_for 30 started && kill -0 $REC 2>/dev/null && return 0
 	diag "latscope record did not start: $(cat "$TMP/$name.err")"
@@ -244,6 +244,19 @@ for i in $(seq $F); do
 done
 is "$complete" "$F" "$F traces separate and complete on the relay"
 
+# --- flight-recorder snapshots to the relay ------------------------------------------------------
+start_rec fl --flight --keep-size 4M --socket "$TMP/fl.sock" -o net://127.0.0.1:$CTRL:$DATA/fl --events sched
+FL=$REC
+"$BURST" 20000 >/dev/null
+snap=$("$LATSCOPE" ctl --socket "$TMP/fl.sock" snapshot 2>"$TMP/ctl.err")
+is "$?" 0 "ctl snapshot with -o net://: exit 0" || diag "$(cat "$TMP/ctl.err" "$TMP/fl.err")"
+like "$snap" "^net://127.0.0.1/$HOST/fl/snapshot-[0-9T]+-1/kernel$" "the snapshot's place on the relay"
+SD=$(ls -d "$TMP/relay/$HOST/fl/"snapshot-*/kernel 2>/dev/null | head -1)
+n=$(events_of "$SD")
+s=$(grep -Eo 'snapshot net://[^:]*: [0-9]+ events' "$TMP/fl.err" | awk '{print $3}')
+[ -n "$n" ] && [ "$n" = "$s" ]
+ok $? "the snapshot on the relay: babeltrace2 reads the $s events written ($n)"
+
 # --- the relay killed mid-recording --------------------------------------------------------------
 start_rec gone -o net://127.0.0.1:$CTRL:$DATA/gone --events syscall -b 1M
 GONE=$REC
@@ -253,6 +266,15 @@ RELAY_PID=
 "$BURST" 400000 >/dev/null
 kill -0 $GONE 2>/dev/null
 ok $? "relay gone: the recorder keeps recording"
+snap=$("$LATSCOPE" ctl --socket "$TMP/fl.sock" snapshot 2>/dev/null)
+like "$snap" '^/var/tmp/latscope-snapshots/snapshot-[0-9T]+-2$' "relay gone: the snapshot is kept locally"
+like "$(grep 'kept locally' "$TMP/fl.err")" '^latscope: record: snapshot snapshot-[0-9T]+-2 kept locally in /var/tmp/latscope-snapshots/$' \
+	"relay gone: ... and the recorder says so"
+babeltrace2 "$snap" >/dev/null 2>&1
+is "$?" 0 "the local snapshot reads"
+case $snap in /var/tmp/latscope-snapshots/snapshot-*) rm -rf "$snap" ;; esac
+stop_rec $FL
+is "$?" 0 "flight recorder with net://: exit 0"
 stop_rec $GONE
 is "$?" 1 "relay gone: exit 1"
 like "$(tail -1 "$TMP/gone.err")" \
