@@ -17,17 +17,20 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "latscope/agent.h"
 #include "outputs/explain_trigger.h"
+#include "outputs/relayd.h"
 #include "sources/record.h"
 #include "util/ctlsock.h"
 #include "util/units.h"
 
-#define MAX_TRIGGERS     16
-#define TRIGGER_DELAY_NS 10000000ull /* a snapshot is taken this long after its trigger */
+#define MAX_TRIGGERS            16
+#define LAT_RECORD_FLIGHT_LOCAL "/var/tmp/latscope-snapshots" /* --flight -o net://: fallback */
+#define TRIGGER_DELAY_NS        10000000ull /* a snapshot is taken this long after its trigger */
 
 static volatile sig_atomic_t record_stop;
 
@@ -56,7 +59,12 @@ static void usage(FILE *out)
 	    "an\n"
 	    "event (liblatscope's lat_agent_client_event()) to --app-socket.\n\n"
 	    "Options:\n"
-	    "  -o, --output DIR          the session folder to write (created)\n"
+	    "  -o, --output DIR          the session folder to write (created), or\n"
+	    "                            net://HOST[:CTRL[:DATA]][/PATH]: stream it to the\n"
+	    "                            lttng-relayd there (ports 5342, 5343), which stores it\n"
+	    "                            in OUTPUT/HOSTNAME/PATH/kernel/ (PATH: auto-DATE-TIME)\n"
+	    "      --live DELAY          with net://: a live session, packets sent at least\n"
+	    "                            every DELAY (1s...), idle streams beaconed\n"
 	    "  -e, --events LIST         comma-separated events or groups (default: all):\n"
 	    "                            %s\n"
 	    "                            (syscall_entry_NAME selects every system call)\n"
@@ -105,6 +113,7 @@ enum {
 	OPT_SOCKET,
 	OPT_FLIGHT_RINGS,
 	OPT_EXPLAIN,
+	OPT_LIVE,
 };
 
 static const struct option long_options[] = {
@@ -125,6 +134,7 @@ static const struct option long_options[] = {
     {"socket", required_argument, NULL, OPT_SOCKET},
     {"flight-rings", required_argument, NULL, OPT_FLIGHT_RINGS},
     {"explain", no_argument, NULL, OPT_EXPLAIN},
+    {"live", required_argument, NULL, OPT_LIVE},
     {NULL, 0, NULL, 0},
 };
 
@@ -141,9 +151,12 @@ struct trigger {
 	uint64_t bad_records;
 };
 
+struct relay_out;
+
 struct flight_run {
 	struct lat_record *rec;
 	const char *dir;
+	struct relay_out *relay; /* -o net://: snapshots to lttng-relayd */
 	bool quiet;
 	struct trigger trig[MAX_TRIGGERS];
 	int ntrig;
@@ -265,6 +278,9 @@ static void snapshot_explain(struct flight_run *run, const char *path, bool trig
 /* --- snapshots and triggers ----------------------------------------------------------------- */
 
 /* Writes a snapshot now; its folder goes to path. Returns 0 or -errno (printed). */
+static int relay_snapshot(struct flight_run *run, const char *name,
+			  struct lat_record_snapshot_info *info, char *path, size_t path_len);
+
 static int take_snapshot(struct flight_run *run, const char *reason, char *path, size_t path_len)
 {
 	struct lat_record_snapshot_info info;
@@ -277,7 +293,13 @@ static int take_snapshot(struct flight_run *run, const char *reason, char *path,
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
 	snprintf(name, sizeof(name), "snapshot-%s-%u", stamp, ++run->seq);
 	snprintf(path, path_len, "%s/%s", run->dir, name);
-	err = lat_record_snapshot(run->rec, name, &info, why, sizeof(why));
+	err = run->relay ? relay_snapshot(run, name, &info, path, path_len) : 1;
+	if (err > 0) {
+		err = lat_record_snapshot(run->rec, name, &info, why, sizeof(why));
+	} else if (err < 0) {
+		run->failed++;
+		return err;
+	}
 	if (err) {
 		run->failed++;
 		cli_error("record: snapshot: %s", why);
@@ -754,16 +776,156 @@ out:
 	return CLI_EXIT_OK;
 }
 
+/* --- streaming to lttng-relayd (-o net://) ------------------------------------------------- */
+
+struct relay_out {
+	struct lat_relayd *relayd;
+	struct lat_ctf_sink sink;
+	char host[256];
+	char path[1024]; /* HOSTNAME/PATH/kernel, under the relay's output folder */
+	uint64_t live_ns;
+	const char *url; /* --flight: snapshots to this relay */
+	size_t queue_bytes;
+};
+
+static bool is_net_url(const char *out)
+{
+	return out && strncmp(out, "net://", 6) == 0;
+}
+
+/* Connects to the relay of -o net://...: 0, or CLI_EXIT_* after saying why. */
+static int relay_connect(struct relay_out *ro, const char *url, size_t queue_bytes,
+			 const char *snapshot)
+{
+	struct lat_relayd_opts ro_opts = {0};
+	char sub[512], session[LAT_RELAYD_NAME_MAX], why[512] = "";
+	struct utsname uts;
+	const char *base;
+	int cpus = libbpf_num_possible_cpus(), err;
+
+	if (lat_relayd_parse_url(url, ro->host, sizeof(ro->host), &ro_opts.ctrl_port,
+				 &ro_opts.data_port, sub, sizeof(sub))) {
+		return cli_usage_error(
+		    "record", "record: -o: '%s' is not net://HOST[:CTRL[:DATA]][/PATH]", url);
+	}
+	if (cpus <= 0) {
+		cli_error("record: cannot count the CPUs");
+		return CLI_EXIT_FAILURE;
+	}
+	if (uname(&uts)) {
+		snprintf(uts.nodename, sizeof(uts.nodename), "localhost");
+	}
+	if (!sub[0]) {
+		/* as `lttng create` names a session without a name */
+		time_t t = time(NULL);
+		struct tm tm;
+
+		localtime_r(&t, &tm);
+		strftime(sub, sizeof(sub), "auto-%Y%m%d-%H%M%S", &tm);
+	}
+	base = strrchr(sub, '/') ? strrchr(sub, '/') + 1 : sub;
+	if (strlen(base) >= sizeof(session) ||
+	    strlen(uts.nodename) + strlen(sub) + (snapshot ? strlen(snapshot) : 0) + 10 >
+		sizeof(ro->path)) {
+		return cli_usage_error("record", "record: -o: '%s': the path is too long", url);
+	}
+	memcpy(session, base, strlen(base) + 1);
+	strcpy(ro->path, uts.nodename);
+	strcat(ro->path, "/");
+	strcat(ro->path, sub);
+	if (snapshot) {
+		/* as `lttng snapshot record`: SESSION/NAME/kernel */
+		strcat(ro->path, "/");
+		strcat(ro->path, snapshot);
+	}
+	strcat(ro->path, "/kernel");
+	ro_opts.snapshot = snapshot != NULL;
+	ro_opts.host = ro->host;
+	ro_opts.session_name = session;
+	ro_opts.hostname = uts.nodename;
+	ro_opts.path = ro->path;
+	ro_opts.streams = (uint32_t)cpus;
+	ro_opts.live_timer_us = (uint32_t)(ro->live_ns / 1000);
+	ro_opts.queue_bytes = queue_bytes;
+	err = lat_relayd_open(&ro_opts, &ro->relayd, why, sizeof(why));
+	if (err) {
+		cli_error("record: %s%s", snapshot ? "snapshot: " : "", why);
+		return CLI_EXIT_FAILURE;
+	}
+	lat_relayd_sink(ro->relayd, &ro->sink);
+	return 0;
+}
+
+/*
+ * A snapshot to the relay: 0 (path says where), 1 when the relay cannot be reached (said; the
+ * snapshot is then kept locally), or -errno.
+ */
+static int relay_snapshot(struct flight_run *run, const char *name,
+			  struct lat_record_snapshot_info *info, char *path, size_t path_len)
+{
+	struct relay_out *ro = run->relay;
+	struct lat_relayd_stats st;
+	char why[512] = "";
+	int err, cerr;
+
+	if (relay_connect(ro, ro->url, ro->queue_bytes, name) != 0) {
+		cli_error("record: snapshot %s kept locally in %s/", name, run->dir);
+		return 1;
+	}
+	lat_record_set_snapshot_sink(run->rec, &ro->sink);
+	err = lat_record_snapshot(run->rec, name, info, why, sizeof(why));
+	lat_record_set_snapshot_sink(run->rec, NULL);
+	cerr = lat_relayd_close(ro->relayd, 30000, &st);
+	ro->relayd = NULL;
+	if (!err && (cerr || st.dropped)) {
+		snprintf(why, sizeof(why), "lttng-relayd at %s: %s; %llu packets not sent",
+			 ro->host, cerr ? strerror(-cerr) : "too slow",
+			 (unsigned long long)st.dropped);
+		err = cerr ? cerr : -EIO;
+	}
+	if (err) {
+		cli_error("record: snapshot: %s", why);
+		return err;
+	}
+	snprintf(path, path_len, "net://%s/%s", ro->host, ro->path);
+	return 0;
+}
+
+/* Closes the relay connection and says what was sent: CLI_EXIT_OK or _FAILURE. */
+static int relay_finish(struct relay_out *ro, bool quiet)
+{
+	struct lat_relayd_stats st;
+	int err = lat_relayd_close(ro->relayd, 10000, &st);
+
+	ro->relayd = NULL;
+	if (err || st.dropped) {
+		cli_error("record: lttng-relayd at %s: %s; %llu packets (%llu events) not sent",
+			  ro->host, err ? strerror(-err) : "too slow",
+			  (unsigned long long)st.dropped, (unsigned long long)st.dropped_events);
+		return CLI_EXIT_FAILURE;
+	}
+	if (!quiet) {
+		fprintf(stderr,
+			"latscope record: %llu packets, %.1f MB sent to lttng-relayd at %s (%s/)\n",
+			(unsigned long long)st.packets, (double)st.bytes / 1e6, ro->host, ro->path);
+	}
+	return CLI_EXIT_OK;
+}
+
 /* --- plain recording ------------------------------------------------------------------------ */
 
-static int run_record(struct lat_record_opts *opts, uint64_t duration_ns, bool quiet)
+static int run_record(struct lat_record_opts *opts, uint64_t duration_ns, bool quiet,
+		      struct relay_out *ro)
 {
 	struct lat_record_stats stats;
 	struct lat_record *rec = NULL;
-	uint64_t deadline = 0;
+	uint64_t deadline = 0, next_live = 0;
 	char why[512] = "";
 	int err;
 
+	if (ro->relayd) {
+		opts->sink = &ro->sink;
+	}
 	err = lat_record_open(opts, &rec, why, sizeof(why));
 	if (err) {
 		cli_error("record: %s", why);
@@ -782,15 +944,33 @@ static int run_record(struct lat_record_opts *opts, uint64_t duration_ns, bool q
 				"layout): %s\n",
 				lat_record_unsupported(rec));
 		}
-		fprintf(stderr, "latscope record: writing %s/kernel/%s\n", opts->dir,
-			duration_ns ? "" : " (Ctrl-C to stop)");
+		if (ro->relayd) {
+			fprintf(stderr,
+				"latscope record: streaming to lttng-relayd at %s: %s/%s%s\n",
+				ro->host, ro->path, ro->live_ns ? " (live)" : "",
+				duration_ns ? "" : " (Ctrl-C to stop)");
+		} else {
+			fprintf(stderr, "latscope record: writing %s/kernel/%s\n", opts->dir,
+				duration_ns ? "" : " (Ctrl-C to stop)");
+		}
 	}
 	if (duration_ns) {
 		deadline = now_ns() + duration_ns;
 	}
+	if (ro->live_ns) {
+		next_live = now_ns() + ro->live_ns;
+	}
 	while (!record_stop) {
 		/* the read timer; the probes wake us earlier only past the ring's watermark */
 		int timeout = LAT_RECORD_READ_TIMER_MS;
+
+		if (next_live && now_ns() >= next_live) {
+			lat_record_live_flush(rec);
+			next_live += ro->live_ns;
+		}
+		if (next_live && next_live - now_ns() < (uint64_t)timeout * 1000000ull) {
+			timeout = (int)((next_live - now_ns()) / 1000000) + 1;
+		}
 
 		if (deadline) {
 			uint64_t now = now_ns();
@@ -817,16 +997,20 @@ static int run_record(struct lat_record_opts *opts, uint64_t duration_ns, bool q
 	}
 	if (err) {
 		cli_error("record: %s/kernel: %s", opts->dir, strerror(-err));
+		if (ro->relayd) {
+			relay_finish(ro, true);
+		}
 		return CLI_EXIT_FAILURE;
 	}
 	if (!quiet) {
 		fprintf(stderr,
-			"latscope record: %llu events, %llu discarded, %.1f MB in %s/kernel/ "
+			"latscope record: %llu events, %llu discarded, %.1f MB %s %s%s "
 			"(%u streams)\n",
 			(unsigned long long)stats.events, (unsigned long long)stats.discarded,
-			(double)stats.bytes / 1e6, opts->dir, stats.cpus);
+			(double)stats.bytes / 1e6, ro->relayd ? "to" : "in", opts->dir,
+			ro->relayd ? "" : "/kernel/", stats.cpus);
 	}
-	return CLI_EXIT_OK;
+	return ro->relayd ? relay_finish(ro, quiet) : CLI_EXIT_OK;
 }
 
 /* --flight-rings WHERE: 0 (kernel), 1 (user) or -1. */
@@ -838,6 +1022,7 @@ static int parse_flight_rings(const char *where)
 int cmd_record(int argc, char **argv)
 {
 	static struct flight_run run;
+	static struct relay_out ro;
 	struct lat_record_opts opts = {0};
 	struct sigaction sa = {0};
 	uint64_t duration_ns = 0, size;
@@ -847,6 +1032,7 @@ int cmd_record(int argc, char **argv)
 	int opt, err;
 
 	memset(&run, 0, sizeof(run));
+	memset(&ro, 0, sizeof(ro));
 	run.listen_fd = -1;
 	run.app_fd = -1;
 	run.interval_ns = 10000000000ull;
@@ -963,6 +1149,14 @@ int cmd_record(int argc, char **argv)
 			}
 			flight_only = "--flight-rings";
 			break;
+		case OPT_LIVE:
+			if (lat_parse_duration(optarg, 1000000000ull, &ro.live_ns) ||
+			    ro.live_ns < 1000000ull || ro.live_ns > 3600000000000ull) {
+				return cli_usage_error(
+				    "record", "record: --live: '%s' is not a delay of 1ms to 1h",
+				    optarg);
+			}
+			break;
 		case ':':
 			return cli_usage_error("record", "record: option '%s' needs a value",
 					       argv[optind - 1]);
@@ -983,11 +1177,36 @@ int cmd_record(int argc, char **argv)
 	sa.sa_handler = on_signal; /* no SA_RESTART: the poll returns at once */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (ro.live_ns && (!is_net_url(opts.dir) || opts.flight)) {
+		return cli_usage_error("record",
+				       "record: --live needs -o net://HOST, without --flight");
+	}
+	ro.queue_bytes = opts.buffer_bytes ? opts.buffer_bytes : (32u << 20);
+	if (is_net_url(opts.dir) && opts.flight) {
+		char host[256], sub[512];
+		uint16_t c, d;
+
+		if (lat_relayd_parse_url(opts.dir, host, sizeof(host), &c, &d, sub, sizeof(sub))) {
+			return cli_usage_error(
+			    "record", "record: -o: '%s' is not net://HOST[:CTRL[:DATA]][/PATH]",
+			    opts.dir);
+		}
+		/* snapshots to the relay; kept here when it cannot be reached */
+		ro.url = opts.dir;
+		run.relay = &ro;
+		opts.dir = LAT_RECORD_FLIGHT_LOCAL;
+	}
 	if (opts.flight) {
 		/* -b sizes the ring buffer to user space: that is the user-space rings' design */
 		opts.flight_user = flight_rings == 1 || (flight_rings < 0 && opts.buffer_bytes);
 		run.dir = opts.dir;
 		return run_flight(&run, &opts, duration_ns);
 	}
-	return run_record(&opts, duration_ns, run.quiet);
+	if (is_net_url(opts.dir)) {
+		err = relay_connect(&ro, opts.dir, ro.queue_bytes, NULL);
+		if (err) {
+			return err;
+		}
+	}
+	return run_record(&opts, duration_ns, run.quiet, &ro);
 }

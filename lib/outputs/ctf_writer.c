@@ -33,6 +33,8 @@ struct ctf_stream {
 	uint64_t discarded;
 	uint64_t discarded_written;   /* as of the last packet written */
 	uint8_t context[CONTEXT_MAX]; /* the next events' context */
+	uint64_t pkt_events;          /* in the open packet */
+	uint64_t sink_dropped;        /* events in packets the sink dropped */
 };
 
 struct lat_ctf_writer {
@@ -52,6 +54,7 @@ struct lat_ctf_writer {
 	unsigned context_count;
 	size_t context_bytes;
 	struct ctf_stream *streams;
+	struct lat_ctf_sink sink; /* sink.packet NULL: files */
 	uint64_t events, bytes;
 	int error; /* first write error */
 };
@@ -144,6 +147,89 @@ static size_t field_bytes(enum lat_ctf_type type)
 	}
 }
 
+/* --- sink (outputs/relayd.h): packets and metadata handed over instead of written ---------- */
+
+static int sink_streams(struct lat_ctf_writer *w, const struct lat_ctf_sink *sink)
+{
+	w->sink = *sink;
+	for (uint32_t i = 0; i < w->cpus; i++) {
+		w->streams[i].buf = malloc(w->packet_bytes);
+		if (!w->streams[i].buf) {
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void write_metadata_text(struct lat_ctf_writer *w, FILE *f);
+static int packet_open(struct lat_ctf_writer *w, uint32_t cpu, uint64_t ts);
+static int packet_close(struct lat_ctf_writer *w, uint32_t cpu);
+
+static int sink_metadata(struct lat_ctf_writer *w)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int err;
+
+	if (!f) {
+		return -errno;
+	}
+	write_metadata_text(w, f);
+	err = ferror(f) ? -EIO : 0;
+	if (fclose(f) && !err) {
+		err = -ENOMEM;
+	}
+	if (!err) {
+		err = w->sink.metadata(w->sink.ctx, text, len);
+	}
+	free(text);
+	return err;
+}
+
+/* A closed packet to the sink: a dropped one's events are counted as discarded. */
+static int sink_packet(struct lat_ctf_writer *w, uint32_t cpu, uint64_t seq)
+{
+	struct ctf_stream *s = &w->streams[cpu];
+	struct lat_ctf_packet_info info = {
+	    .cpu = cpu,
+	    .ts_begin = s->ts_begin,
+	    .ts_end = s->last_ts,
+	    .bytes = s->pos,
+	    .seq = seq,
+	    .discarded = s->discarded + s->sink_dropped,
+	    .events = s->pkt_events,
+	};
+	int err = w->sink.packet(w->sink.ctx, &info, s->buf);
+
+	if (err == -ENOBUFS) {
+		s->sink_dropped += s->pkt_events;
+		err = 0;
+	}
+	return err;
+}
+
+int lat_ctf_writer_live_flush(struct lat_ctf_writer *w, uint64_t ts)
+{
+	int first = 0;
+
+	for (uint32_t i = 0; i < w->cpus; i++) {
+		struct ctf_stream *s = &w->streams[i];
+		int err = 0;
+
+		if (!s->pos && s->seq == 0) {
+			err = packet_open(w, i, ts > s->last_ts ? ts : s->last_ts);
+		}
+		if (!err && s->pos) {
+			err = packet_close(w, i);
+		} else if (!err && w->sink.beacon) {
+			w->sink.beacon(w->sink.ctx, i, ts > s->last_ts ? ts : s->last_ts);
+		}
+		first = first ? first : err;
+	}
+	return first;
+}
+
 int lat_ctf_writer_create(const struct lat_ctf_writer_opts *opts, struct lat_ctf_writer **out)
 {
 	struct lat_ctf_writer *w;
@@ -151,14 +237,14 @@ int lat_ctf_writer_create(const struct lat_ctf_writer_opts *opts, struct lat_ctf
 	char path[4096];
 	int err;
 
-	if (!opts || !opts->dir || opts->cpus == 0 || opts->cpus > 4096) {
+	if (!opts || (!opts->dir && !opts->sink) || opts->cpus == 0 || opts->cpus > 4096) {
 		return -EINVAL;
 	}
 	w = calloc(1, sizeof(*w));
 	if (!w) {
 		return -ENOMEM;
 	}
-	w->dir = strdup(opts->dir);
+	w->dir = strdup(opts->dir ? opts->dir : "");
 	w->cpus = opts->cpus;
 	w->packet_bytes = opts->packet_bytes ? opts->packet_bytes : (1u << 20);
 	if (w->packet_bytes < 4096) {
@@ -209,6 +295,14 @@ int lat_ctf_writer_create(const struct lat_ctf_writer_opts *opts, struct lat_ctf
 	}
 	for (uint32_t i = 0; i < w->cpus; i++) {
 		w->streams[i].fd = -1;
+	}
+	if (opts->sink) {
+		err = sink_streams(w, opts->sink);
+		if (err) {
+			goto error;
+		}
+		*out = w;
+		return 0;
 	}
 	err = mkdir_p(w->dir);
 	if (err) {
@@ -412,6 +506,9 @@ int lat_ctf_writer_write_metadata(struct lat_ctf_writer *w)
 	FILE *f;
 	int err = 0;
 
+	if (w->sink.packet) {
+		return sink_metadata(w);
+	}
 	snprintf(path, sizeof(path), "%s/metadata", w->dir);
 	snprintf(tmp, sizeof(tmp), "%s/.metadata.tmp", w->dir);
 	f = fopen(tmp, "we");
@@ -444,14 +541,16 @@ static void put_at(uint8_t *buf, size_t off, const void *v, size_t n)
 static int packet_close(struct lat_ctf_writer *w, uint32_t cpu)
 {
 	struct ctf_stream *s = &w->streams[cpu];
-	uint64_t bits = (uint64_t)s->pos * 8, seq = s->seq++;
+	uint64_t bits = (uint64_t)s->pos * 8, seq;
 	uint32_t magic = CTF_MAGIC, stream_id = 0;
 	uint64_t instance = cpu;
 	int err;
 
 	if (!s->pos) {
-		return 0;
+		return 0; /* no packet: no sequence number used (readers see gaps as lost packets)
+			   */
 	}
+	seq = s->seq++;
 	put_at(s->buf, 0, &magic, 4);
 	put_at(s->buf, 4, w->uuid, 16);
 	put_at(s->buf, 20, &stream_id, 4);
@@ -461,10 +560,15 @@ static int packet_close(struct lat_ctf_writer *w, uint32_t cpu)
 	put_at(s->buf, 48, &bits, 8); /* content_size */
 	put_at(s->buf, 56, &bits, 8); /* packet_size: no padding */
 	put_at(s->buf, 64, &seq, 8);
-	put_at(s->buf, 72, &s->discarded, 8);
+	{
+		uint64_t discarded = s->discarded + s->sink_dropped;
+
+		put_at(s->buf, 72, &discarded, 8);
+	}
 	s->discarded_written = s->discarded;
 	put_at(s->buf, 80, &cpu, 4);
-	err = write_all(s->fd, s->buf, s->pos);
+	err = w->sink.packet ? sink_packet(w, cpu, seq) : write_all(s->fd, s->buf, s->pos);
+	s->pkt_events = 0;
 	w->bytes += s->pos;
 	s->pos = 0;
 	if (err && !w->error) {
@@ -573,6 +677,7 @@ size_t lat_ctf_writer_context_bytes(const struct lat_ctf_writer *w)
 void lat_ctf_event_commit(struct lat_ctf_writer *w, uint32_t cpu, size_t payload_len)
 {
 	w->streams[cpu].pos += payload_len;
+	w->streams[cpu].pkt_events++;
 	w->events++;
 }
 
@@ -624,7 +729,7 @@ int lat_ctf_writer_flush(struct lat_ctf_writer *w)
 		struct ctf_stream *s = &w->streams[i];
 		int err;
 
-		if (s->fd < 0) {
+		if (s->fd < 0 && !w->sink.packet) {
 			continue;
 		}
 		if (!s->pos && s->discarded != s->discarded_written) {

@@ -33,10 +33,34 @@ struct lat_ctf_field {
 	enum lat_ctf_type type;
 };
 
+/* A packet the writer closed (sink): its context's values. */
+struct lat_ctf_packet_info {
+	uint32_t cpu;
+	uint64_t ts_begin, ts_end;
+	uint64_t bytes;     /* content = packet size (no padding) */
+	uint64_t seq;       /* packet_seq_num */
+	uint64_t discarded; /* events_discarded */
+	uint64_t events;    /* events in it */
+};
+
+/*
+ * Where the writer's packets and metadata go instead of files (outputs/relayd.h: to lttng-relayd).
+ * packet() returns 0, -ENOBUFS when it dropped the packet (its events are then counted in the
+ * stream's next packets' events_discarded) or another -errno (the writer's error); metadata()
+ * gets the whole text each time; beacon() (may be NULL) says a stream idle until ts (live).
+ */
+struct lat_ctf_sink {
+	int (*packet)(void *ctx, const struct lat_ctf_packet_info *info, const uint8_t *data);
+	int (*metadata)(void *ctx, const char *text, size_t len);
+	void (*beacon)(void *ctx, uint32_t cpu, uint64_t ts);
+	void *ctx;
+};
+
 struct lat_ctf_writer_opts {
-	const char *dir;         /* the stream folder (created): metadata and channel0_CPU */
-	uint32_t cpus;           /* streams: 0 .. cpus-1 */
-	size_t packet_bytes;     /* largest packet (0: 1 MiB) */
+	const char *dir; /* the stream folder (created): metadata and channel0_CPU */
+	const struct lat_ctf_sink *sink; /* not NULL: no files (dir unused), packets go there */
+	uint32_t cpus;                   /* streams: 0 .. cpus-1 */
+	size_t packet_bytes;             /* largest packet (0: 1 MiB) */
 	int64_t clock_offset_ns; /* epoch time of clock value 0 (CLOCK_REALTIME - MONOTONIC) */
 	const char *hostname;    /* env; NULL: from uname() */
 	const char *tracer_name; /* env; NULL: "lttng-modules" */
@@ -85,6 +109,12 @@ void lat_ctf_writer_set_discarded(struct lat_ctf_writer *w, uint32_t cpu, uint64
 
 /* Writes out every open packet. Returns 0 or -errno. */
 int lat_ctf_writer_flush(struct lat_ctf_writer *w);
+
+/*
+ * Live: writes out every open packet; a stream that never had one gets an empty packet at ts,
+ * the others a beacon at ts (sink only). Returns 0 or -errno.
+ */
+int lat_ctf_writer_live_flush(struct lat_ctf_writer *w, uint64_t ts);
 
 /* Totals, for summaries. */
 uint64_t lat_ctf_writer_events(const struct lat_ctf_writer *w);

@@ -307,6 +307,8 @@ struct lat_record {
 	uint64_t *drops_noted;     /* per CPU: the loss total last noted in the rings */
 	uint64_t *snap_lost;       /* per CPU: losses inside the snapshot being written */
 	char *dir;
+	const struct lat_ctf_sink *sink;      /* lat_record_opts.sink */
+	const struct lat_ctf_sink *snap_sink; /* lat_record_set_snapshot_sink() */
 	size_t packet_bytes;
 	int64_t clock_offset_ns;
 	uint64_t snapshots;
@@ -1386,6 +1388,7 @@ static int open_writer(struct lat_record *rec, const char *dir)
 	int err;
 
 	wopts.dir = dir;
+	wopts.sink = rec->sink;
 	wopts.cpus = rec->cpus;
 	wopts.packet_bytes = rec->packet_bytes;
 	wopts.clock_offset_ns = rec->clock_offset_ns;
@@ -1448,6 +1451,7 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 	}
 	rec->cpus = (uint32_t)ncpus;
 	rec->packet_bytes = opts->packet_bytes;
+	rec->sink = opts->flight ? NULL : opts->sink;
 	rec->clock_offset_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
 	rec->tids = calloc(TID_SLOTS, sizeof(*rec->tids));
 	rec->drop_values = calloc(rec->cpus, sizeof(uint64_t));
@@ -1762,6 +1766,11 @@ static void remove_partial(const char *dir)
 	rmdir(dir);
 }
 
+void lat_record_set_snapshot_sink(struct lat_record *rec, const struct lat_ctf_sink *sink)
+{
+	rec->snap_sink = sink;
+}
+
 int lat_record_snapshot(struct lat_record *rec, const char *name,
 			struct lat_record_snapshot_info *info, char *why, size_t why_len)
 {
@@ -1780,7 +1789,7 @@ int lat_record_snapshot(struct lat_record *rec, const char *name,
 	}
 	snprintf(final, sizeof(final), "%s/%s", rec->dir, name);
 	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", rec->dir, name);
-	if (stat(final, &st) == 0) {
+	if (!rec->snap_sink && stat(final, &st) == 0) {
 		set_why(why, why_len, "%s: %s", final, strerror(EEXIST));
 		return -EEXIST;
 	}
@@ -1796,9 +1805,13 @@ int lat_record_snapshot(struct lat_record *rec, const char *name,
 		lat_flight_get_stats(rec->flight, &fs);
 	}
 	window_start = fs.oldest_ts ? fs.oldest_ts : clock_ns(CLOCK_MONOTONIC);
-	remove_partial(tmp); /* left by a recorder killed while writing one */
+	if (!rec->snap_sink) {
+		remove_partial(tmp); /* left by a recorder killed while writing one */
+	}
 	snprintf(kdir, sizeof(kdir), "%s/kernel", tmp);
+	rec->sink = rec->snap_sink;
 	err = open_writer(rec, kdir);
+	rec->sink = NULL;
 	if (!err) {
 		/* The processes now, stamped at the window's start: the snapshot's events follow.
 		 */
@@ -1819,11 +1832,13 @@ int lat_record_snapshot(struct lat_record *rec, const char *name,
 		rec->writer = NULL;
 		err = err ? err : cerr;
 	}
-	if (!err && rename(tmp, final)) {
+	if (!err && !rec->snap_sink && rename(tmp, final)) {
 		err = -errno;
 	}
 	if (err) {
-		remove_partial(tmp);
+		if (!rec->snap_sink) {
+			remove_partial(tmp);
+		}
 		set_why(why, why_len, "%s: %s", final, strerror(-err));
 		return err;
 	}
@@ -1834,6 +1849,19 @@ int lat_record_snapshot(struct lat_record *rec, const char *name,
 	info->last_ts = fs.newest_ts;
 	rec->snapshots++;
 	return 0;
+}
+
+int lat_record_live_flush(struct lat_record *rec)
+{
+	/* 1 ms back: an event reserved before the drain and committed after it stays in order */
+	uint64_t t = clock_ns(CLOCK_MONOTONIC) - 1000000;
+
+	if (!rec->writer || rec->flight || rec->error) {
+		return rec->error;
+	}
+	ring_buffer__consume(rec->rb);
+	update_drops(rec);
+	return rec->error ? rec->error : lat_ctf_writer_live_flush(rec->writer, t);
 }
 
 void lat_record_get_stats(struct lat_record *rec, struct lat_record_stats *stats)

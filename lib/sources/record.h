@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct lat_ctf_sink;
+
 struct lat_record_opts {
 	const char *dir;     /* the session folder: the trace goes to DIR/kernel/ */
 	const char *events;  /* comma-separated event names or groups; NULL: every event */
@@ -15,6 +17,8 @@ struct lat_record_opts {
 	bool record_self;    /* also record the recorder's own syscalls */
 	const char *context; /* LTTng contexts of every event, comma-separated: procname, tid,
 			      * pid, ppid, prio, vpid, vtid (NULL: none) */
+	/* Not NULL (plain recording): the trace goes there (outputs/relayd.h), not to DIR. */
+	const struct lat_ctf_sink *sink;
 	/* Flight recorder: events kept in per-CPU memory rings (record_flight.h), written to
 	 * DIR/NAME/kernel/ by lat_record_snapshot() only. */
 	bool flight;
@@ -106,6 +110,16 @@ int lat_record_fd(struct lat_record *rec);
  */
 int lat_record_snapshot(struct lat_record *rec, const char *name,
 			struct lat_record_snapshot_info *info, char *why, size_t why_len);
+
+/*
+ * Live (with a sink): drains the ring buffer, then hands over every open packet; idle streams
+ * get a beacon (or a first, empty packet) at the time the drain began. Returns 0 or -errno.
+ */
+int lat_record_live_flush(struct lat_record *rec);
+
+/* Flight recorder: the next snapshots go to sink (outputs/relayd.h) instead of DIR/NAME/kernel/
+ * (NULL: back to DIR). */
+void lat_record_set_snapshot_sink(struct lat_record *rec, const struct lat_ctf_sink *sink);
 
 void lat_record_get_stats(struct lat_record *rec, struct lat_record_stats *stats);
 
