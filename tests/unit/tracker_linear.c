@@ -419,7 +419,8 @@ int main(void)
 			   "the checker rejects the log with one matched out made -ENOENT");
 			victim->result = saved;
 		} else {
-			skip(2, "no matched out that follows an in with no call overlapping either");
+			skip(2,
+			     "no matched out that follows an in with no call overlapping either");
 		}
 		ok(check_log(finals, false) == 0, "and accepts it again once restored");
 	}
