@@ -293,6 +293,42 @@ out:
 	return ret;
 }
 
+/*
+ * The index entries of stream NAME must lie inside its file: libbabeltrace2 seeks to an entry's
+ * offset and asserts that it is inside the file (data-stream-file.c, medop_seek), so such an
+ * index is refused rather than handed on. Entries inside the file that disagree with the
+ * packets are only said (lat_ctf_stream_range()).
+ */
+static int check_index_bounds(const char *dir, const char *name, uint64_t file_size, char *err,
+			      size_t err_len)
+{
+	struct packet_info *entries = NULL;
+	char path[PATH_MAX], why[192] = "";
+	int64_t count;
+	int ret = 0;
+
+	if (snprintf(path, sizeof(path), "%s/index/%s.idx", dir, name) >= (int)sizeof(path)) {
+		return 0;
+	}
+	count = read_index(path, &entries, why, sizeof(why));
+	for (int64_t i = 0; i < count; i++) {
+		const struct packet_info *en = &entries[i];
+
+		if (en->offset >= file_size || en->packet_size / 8 > file_size - en->offset ||
+		    en->content_size > en->packet_size) {
+			say(err, err_len,
+			    "%s: entry %" PRId64 " puts a packet of %" PRIu64 " bits at byte %" PRIu64
+			    " of %s, which has %" PRIu64 " bytes (remove the index folder to read "
+			    "the trace from its packets)",
+			    path, i, en->packet_size, en->offset, name, file_size);
+			ret = -EINVAL;
+			break;
+		}
+	}
+	free(entries);
+	return ret;
+}
+
 int lat_ctf_check_streams(const char *dir, const struct lat_ctf_layout *layout, char *err,
 			  size_t err_len)
 {
@@ -323,6 +359,10 @@ int lat_ctf_check_streams(const char *dir, const struct lat_ctf_layout *layout, 
 			ret = -EINVAL;
 		}
 		free(packets);
+		if (!ret) {
+			ret = check_index_bounds(dir, entry->d_name, (uint64_t)st.st_size, err,
+						 err_len);
+		}
 	}
 	closedir(d);
 	return ret;
