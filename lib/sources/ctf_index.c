@@ -317,8 +317,9 @@ static int check_index_bounds(const char *dir, const char *name, uint64_t file_s
 		if (en->offset >= file_size || en->packet_size / 8 > file_size - en->offset ||
 		    en->content_size > en->packet_size) {
 			say(err, err_len,
-			    "%s: entry %" PRId64 " puts a packet of %" PRIu64 " bits at byte %" PRIu64
-			    " of %s, which has %" PRIu64 " bytes (remove the index folder to read "
+			    "%s: entry %" PRId64 " puts a packet of %" PRIu64
+			    " bits at byte %" PRIu64 " of %s, which has %" PRIu64
+			    " bytes (remove the index folder to read "
 			    "the trace from its packets)",
 			    path, i, en->packet_size, en->offset, name, file_size);
 			ret = -EINVAL;
