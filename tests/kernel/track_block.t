@@ -110,6 +110,17 @@ start_track to block -t 0 --timeout 2us -p "$SPID" --json --no-stack
 go
 wait "$SPID"
 wait_lines "$TMP/to.out" '"timeout":false,"series":"issue",' 4
+# and until every request reported in the device has its completion report (a loaded machine may
+# add a request of the writer's: the fourth completion is not always the last)
+_all_completed() {
+	python3 -S -c '
+import json, sys
+I = [a for a in (json.loads(l) for l in open(sys.argv[1]) if l.startswith("{"))
+     if a.get("type") == "alert" and a.get("series") == "issue"]
+done = {a["start_ns"] for a in I if not a["timeout"]}
+sys.exit(not all(a["start_ns"] in done for a in I if a["timeout"]))' "$TMP/to.out"
+}
+wait_until "$WAIT_TIMEOUT" _all_completed || diag "waited ${WAIT_TIMEOUT} s for the completion of every request reported in the device"
 stop_track
 pyq "$TMP/to.out" 'len([a for a in I if a["timeout"]]) >= 1' \
 	'all(any(b["start_ns"] == a["start_ns"] and not b["timeout"] and b["delay_ns"] >= a["delay_ns"] for b in I) for a in I if a["timeout"])' \
