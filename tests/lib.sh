@@ -8,16 +8,23 @@ _tap_count=0
 _tap_failed=0
 
 ok() { # ok CONDITION_STATUS DESCRIPTION  (pass 0 for success)
-	local status=$1
+	local status=$1 todo=${_tap_todo:-}
 	shift
+	_tap_todo=
 	_tap_count=$((_tap_count + 1))
 	if [ "$status" -eq 0 ]; then
-		echo "ok $_tap_count - $*"
+		echo "ok $_tap_count - $*${todo:+ # TODO $todo}"
+	elif [ -n "$todo" ]; then
+		echo "not ok $_tap_count - $* # TODO $todo"
 	else
 		_tap_failed=$((_tap_failed + 1))
 		echo "not ok $_tap_count - $*"
 	fi
 }
+
+# todo REASON: the next check is a known defect, not yet fixed (TAP's TODO): its result is shown
+# with REASON and does not fail the file. Each use names the issue that owns the defect.
+todo() { _tap_todo=$1; }
 
 is() { # is GOT EXPECTED DESCRIPTION
 	local got=$1 expected=$2
