@@ -7,6 +7,8 @@ SHARED_TRACES=${SHARED_TRACES:-$LATSCOPE_SRC/../shared/traces}
 _tap_count=0
 _tap_failed=0
 
+# ok, is, like and unlike return the check's status (0: passed), so that `CHECK || diag "..."`
+# prints what a failure needs; no test runs under `set -e`.
 ok() { # ok CONDITION_STATUS DESCRIPTION  (pass 0 for success)
 	local status=$1 todo=${_tap_todo:-}
 	shift
@@ -14,12 +16,14 @@ ok() { # ok CONDITION_STATUS DESCRIPTION  (pass 0 for success)
 	_tap_count=$((_tap_count + 1))
 	if [ "$status" -eq 0 ]; then
 		echo "ok $_tap_count - $*${todo:+ # TODO $todo}"
+		return 0
 	elif [ -n "$todo" ]; then
 		echo "not ok $_tap_count - $* # TODO $todo"
 	else
 		_tap_failed=$((_tap_failed + 1))
 		echo "not ok $_tap_count - $*"
 	fi
+	return 1
 }
 
 # todo REASON: the next check is a known defect, not yet fixed (TAP's TODO): its result is shown
@@ -35,6 +39,7 @@ is() { # is GOT EXPECTED DESCRIPTION
 		ok 1 "$*"
 		echo "#   got:      '$got'"
 		echo "#   expected: '$expected'"
+		return 1
 	fi
 }
 
@@ -47,6 +52,7 @@ like() { # like GOT EXTENDED_REGEX DESCRIPTION
 		ok 1 "$*"
 		printf '%s\n' "$got" | head -20 | sed 's/^/#   got: /'
 		echo "#   expected to match: $regex"
+		return 1
 	fi
 }
 
@@ -56,6 +62,7 @@ unlike() { # unlike GOT EXTENDED_REGEX DESCRIPTION
 	if printf '%s\n' "$got" | grep -Eq -- "$regex"; then
 		ok 1 "$*"
 		printf '%s\n' "$got" | grep -E -- "$regex" | head -5 | sed 's/^/#   matched: /'
+		return 1
 	else
 		ok 0 "$*"
 	fi

@@ -56,7 +56,8 @@ struct lat_ctf_writer {
 	struct ctf_stream *streams;
 	struct lat_ctf_sink sink; /* sink.packet NULL: files */
 	uint64_t events, bytes;
-	int error; /* first write error */
+	uint64_t begin_ts; /* not 0: the streams' first packets begin there (lat_ctf_writer_begin_at) */
+	int error;         /* first write error */
 };
 
 static int mkdir_p(const char *path)
@@ -601,9 +602,14 @@ static int packet_open(struct lat_ctf_writer *w, uint32_t cpu, uint64_t ts)
 		}
 	}
 	s->pos = PACKET_HDR_BYTES;
-	s->ts_begin = ts;
+	s->ts_begin = s->seq == 0 && w->begin_ts && w->begin_ts < ts ? w->begin_ts : ts;
 	s->last_ts = ts;
 	return 0;
+}
+
+void lat_ctf_writer_begin_at(struct lat_ctf_writer *w, uint64_t ts)
+{
+	w->begin_ts = ts;
 }
 
 int lat_ctf_event_begin(struct lat_ctf_writer *w, uint32_t cpu, uint32_t id, uint64_t ts,
@@ -741,6 +747,36 @@ int lat_ctf_writer_flush(struct lat_ctf_writer *w)
 			}
 		}
 		err = packet_close(w, i);
+		if (err && !first) {
+			first = err;
+		}
+	}
+	return first;
+}
+
+int lat_ctf_writer_flush_at(struct lat_ctf_writer *w, uint64_t ts)
+{
+	int first = 0;
+
+	for (uint32_t i = 0; i < w->cpus; i++) {
+		struct ctf_stream *s = &w->streams[i];
+		int err = 0;
+
+		if (s->fd < 0 && !w->sink.packet) {
+			continue;
+		}
+		if (!s->pos) {
+			/* An empty packet from the stream's last time (or its beginning) to ts. */
+			uint64_t from = s->seq ? s->last_ts : (w->begin_ts ? w->begin_ts : ts);
+
+			err = packet_open(w, i, from < ts ? from : ts);
+		}
+		if (!err) {
+			if (s->last_ts < ts) {
+				s->last_ts = ts;
+			}
+			err = packet_close(w, i);
+		}
 		if (err && !first) {
 			first = err;
 		}

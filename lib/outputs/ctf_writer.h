@@ -95,6 +95,17 @@ int lat_ctf_event_begin(struct lat_ctf_writer *w, uint32_t cpu, uint32_t id, uin
 			size_t max_payload, uint8_t **payload);
 void lat_ctf_event_commit(struct lat_ctf_writer *w, uint32_t cpu, size_t payload_len);
 
+/*
+ * A recording's time range, as LTTng's buffers have it (they exist from the session's start and
+ * its stop flushes every stream, empty or not): with begin_at, the streams' first packets begin
+ * at ts or before their first event; flush_at closes every stream's last packet at ts (an empty
+ * packet for a stream with none open), so that the streams' intersection, which babeltrace2 and
+ * lttng-analyses keep, is the whole recording however few events a CPU had. flush_at returns 0
+ * or -errno.
+ */
+void lat_ctf_writer_begin_at(struct lat_ctf_writer *w, uint64_t ts);
+int lat_ctf_writer_flush_at(struct lat_ctf_writer *w, uint64_t ts);
+
 /* One call: an event whose payload is already laid out. */
 int lat_ctf_event_write(struct lat_ctf_writer *w, uint32_t cpu, uint32_t id, uint64_t ts,
 			const void *payload, size_t len);

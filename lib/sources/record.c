@@ -1594,7 +1594,9 @@ int lat_record_start(struct lat_record *rec, char *why, size_t why_len)
 	if (rec->flight || rec->kring) {
 		return 0; /* each snapshot has its own statedump */
 	}
-	/* Every event from the probes is at or after t0: the statedump, stamped t0, comes first. */
+	/* Every event from the probes is at or after t0: the statedump, stamped t0, comes first,
+	 * and every stream begins there. */
+	lat_ctf_writer_begin_at(rec->writer, t0);
 	err = statedump(rec, t0);
 	if (err) {
 		set_why(why, why_len, "cannot write the statedump: %s", strerror(-err));
@@ -1895,6 +1897,7 @@ void lat_record_get_stats(struct lat_record *rec, struct lat_record_stats *stats
 
 int lat_record_close(struct lat_record *rec, struct lat_record_stats *stats)
 {
+	uint64_t stop_ts;
 	int err = 0;
 
 	if (!rec) {
@@ -1903,13 +1906,15 @@ int lat_record_close(struct lat_record *rec, struct lat_record_stats *stats)
 	if (rec->skel) {
 		record_bpf__detach(rec->skel);
 	}
+	stop_ts = clock_ns(CLOCK_MONOTONIC); /* every probe's event is before it */
 	if (rec->rb && (rec->writer || rec->flight) && !rec->error) {
 		ring_buffer__consume(rec->rb); /* what the probes wrote before the detach */
 		update_drops(rec);
 	}
 	err = rec->error;
 	if (rec->writer) {
-		int cerr = lat_ctf_writer_flush(rec->writer);
+		/* Every stream ends at the stop, as LTTng's stop flushes them all. */
+		int cerr = lat_ctf_writer_flush_at(rec->writer, stop_ts);
 
 		if (stats) {
 			lat_record_get_stats(rec, stats);
