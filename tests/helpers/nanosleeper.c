@@ -1,4 +1,5 @@
-/* nanosleeper.c: test workload: sleeps MS milliseconds in the nanosleep syscall, COUNT times. */
+/* nanosleeper.c: test workload: sleeps MS milliseconds in the nanosleep syscall, COUNT times
+ * (with -t FILE, each sleep's measured duration in ns is appended to FILE: the test's truth). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,18 +25,20 @@ __attribute__((noinline)) static int sleep_in_nanosleep(long ms)
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: nanosleeper [-w] [-l LINGER_MS] MS [COUNT]\n"
+		"usage: nanosleeper [-w] [-l LINGER_MS] [-t FILE] MS [COUNT]\n"
 		"  -w  wait for a line on stdin first (start a tracker on our pid meanwhile)\n"
-		"  -l  stay alive LINGER_MS after the last sleep (in clock_nanosleep)\n");
+		"  -l  stay alive LINGER_MS after the last sleep (in clock_nanosleep)\n"
+		"  -t  append each sleep's duration (ns, CLOCK_MONOTONIC around the syscall) to FILE\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	long ms, count = 1, linger_ms = 0;
+	const char *times = NULL;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "wl:")) != -1) {
+	while ((opt = getopt(argc, argv, "wl:t:")) != -1) {
 		switch (opt) {
 		case 'w': {
 			char line[64];
@@ -47,6 +50,9 @@ int main(int argc, char **argv)
 		}
 		case 'l':
 			linger_ms = strtol(optarg, NULL, 10);
+			break;
+		case 't':
+			times = optarg;
 			break;
 		default:
 			return usage();
@@ -60,9 +66,25 @@ int main(int argc, char **argv)
 		count = strtol(argv[optind + 1], NULL, 10);
 	}
 	for (long i = 0; i < count; i++) {
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (sleep_in_nanosleep(ms) != 0) {
 			perror("nanosleep");
 			return 1;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (times) {
+			FILE *f = fopen(times, "a");
+
+			if (!f) {
+				perror(times);
+				return 1;
+			}
+			fprintf(f, "%lld\n",
+				(long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL +
+				    (t1.tv_nsec - t0.tv_nsec));
+			fclose(f);
 		}
 	}
 	if (linger_ms > 0) {
