@@ -71,7 +71,7 @@ VMLINUX_H := $(BUILD)/vmlinux.h
 
 all: lib cli tests
 
-lib: $(LIBLATSCOPE_A) $(LIBLATSCOPE_SO)
+lib: $(LIBLATSCOPE_A) $(LIBLATSCOPE_SO) $(BUILD)/liblatscope.so.0 $(BUILD)/latscope-uninstalled.pc
 bpf: $(BPF_SKELS)
 cli: $(BUILD)/latscope
 tests: $(UNIT_TESTS) $(ASAN_TESTS) $(TSAN_TESTS) $(TEST_HELPERS) $(BENCHES)
@@ -91,6 +91,17 @@ $(LIBLATSCOPE_A): $(CORE_OBJS)
 $(LIBLATSCOPE_SO): $(CORE_OBJS)
 	@mkdir -p $(@D)
 	$(CC) -shared -Wl,-soname,liblatscope.so.0 -o $@ $^ $(LDFLAGS) -lpthread
+
+$(BUILD)/liblatscope.so.0: $(LIBLATSCOPE_SO)
+	ln -sf liblatscope.so $@
+
+# The build tree used as an install: PKG_CONFIG_PATH=build pkg-config --cflags --libs latscope
+# (pkg-config prefers NAME-uninstalled.pc; the rpath finds build/liblatscope.so.0 at run time).
+$(BUILD)/latscope-uninstalled.pc: scripts/latscope.pc.in Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(abspath .)|' -e 's|@LIBDIR@|$(abspath $(BUILD))|' \
+		-e 's|@INCLUDEDIR@|$(abspath include)|' -e 's|@VERSION@|$(VERSION)|' \
+		-e 's|^Libs: .*|Libs: -L$${libdir} -Wl,-rpath,$${libdir} -llatscope|' $< > $@
 
 # --- BPF: vmlinux.h from the running kernel's BTF, then object and skeleton per probe ------
 $(VMLINUX_H):

@@ -40,8 +40,31 @@ static void on_signal(int sig)
 	record_stop = 1;
 }
 
+/* The comma-separated list, wrapped at 80 columns under the options' descriptions (column 28). */
+static const char *wrap_list(const char *list, char *buf, size_t len)
+{
+	size_t used = 0, col = 28;
+
+	buf[0] = '\0';
+	for (const char *p = list; *p && used + 64 < len;) {
+		size_t n = strcspn(p, ",");
+
+		if (col + n + 1 > 80 && col > 28) {
+			used += (size_t)snprintf(buf + used, len - used, "\n%28s", "");
+			col = 28;
+		}
+		used += (size_t)snprintf(buf + used, len - used, "%.*s%s", (int)n, p,
+					 p[n] ? "," : "");
+		col += n + 1;
+		p += n + (p[n] ? 1 : 0);
+	}
+	return buf;
+}
+
 static void usage(FILE *out)
 {
+	char events[2048];
+
 	fprintf(
 	    out,
 	    "Usage: latscope record -o DIR [OPTIONS]\n"
@@ -99,7 +122,7 @@ static void usage(FILE *out)
 	    "                            the trigger's event) into each triggered snapshot\n"
 	    "      --socket PATH         control socket for `latscope ctl snapshot` (default\n"
 	    "                            " LAT_TRACK_SOCKET_DIR "/record-PID.sock)\n",
-	    lat_record_event_names());
+	    wrap_list(lat_record_event_names(), events, sizeof(events)));
 }
 
 enum {

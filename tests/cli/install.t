@@ -94,6 +94,17 @@ unlike "$(ldd "$tmp/prog_static")" 'liblatscope' "  it does not need liblatscope
 out=$("$tmp/prog_static" 2>&1)
 like "$out" 'completed=2 over_threshold=1 callbacks=1' "  and runs the same"
 
+# The build tree as an install, without make install: build/latscope-uninstalled.pc
+# shellcheck disable=SC2046,SC2086
+cc -o "$tmp/prog_tree" "$tmp/prog.c" $(env -u PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_PATH="$LATSCOPE_BUILD" pkg-config --cflags --libs \
+	latscope) 2>"$tmp/cc.err"
+ok $? "the build tree: a program builds with PKG_CONFIG_PATH=build pkg-config" ||
+	diag "$(cat "$tmp/cc.err")"
+like "$(ldd "$tmp/prog_tree")" "liblatscope\.so\.0 => $LATSCOPE_BUILD/liblatscope\.so\.0" \
+	"  it finds build/liblatscope.so.0 with no LD_LIBRARY_PATH"
+out=$(env -u LD_LIBRARY_PATH "$tmp/prog_tree" 2>&1)
+like "$out" 'completed=2 over_threshold=1 callbacks=1' "  and runs the same"
+
 out=$(make -s --no-print-directory -C "$LATSCOPE_SRC" BUILD="$LATSCOPE_BUILD" \
 	PREFIX=$prefix DESTDIR="$dest" uninstall 2>&1)
 ok $? "make uninstall exits 0"
