@@ -193,6 +193,7 @@ $(BUILD)/bench/%: bench/%.c $(LIBINTERNAL) $(LIBLATSCOPE_A)
 
 # prove runs compiled tests and shell scenarios alike (--exec '' runs each file as is).
 PROVE := prove --exec '' --timer
+PROVE_TEE := prove --exec $(abspath tests/tap-tee) --timer
 TSAN_OPTIONS_ENV := TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp"
 ASAN_OPTIONS_ENV := ASAN_OPTIONS="detect_leaks=1 abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1"
 export LATSCOPE_BUILD := $(abspath $(BUILD))
@@ -201,9 +202,15 @@ export LATSCOPE_SRC := $(CURDIR)
 test: all
 	@$(MAKE) --no-print-directory test-run
 
+# Each file's TAP is also kept in build/test-logs/ (tests/tap-tee); on a failure, the failed
+# checks' diagnostics, which prove does not show, are printed after its summary.
+TEST_LOGS := $(BUILD)/test-logs
 test-run:
-	$(ASAN_OPTIONS_ENV) $(TSAN_OPTIONS_ENV) $(PROVE) $(UNIT_TESTS) $(ASAN_TESTS) $(TSAN_TESTS) \
-		$(sort $(wildcard tests/cli/*.t tests/traces/*.t tests/kernel/*.t tests/e2e/*.t))
+	@rm -rf $(TEST_LOGS) && mkdir -p $(TEST_LOGS)
+	@LATSCOPE_TEST_LOGS=$(abspath $(TEST_LOGS)) $(ASAN_OPTIONS_ENV) $(TSAN_OPTIONS_ENV) \
+		$(PROVE_TEE) $(UNIT_TESTS) $(ASAN_TESTS) $(TSAN_TESTS) \
+		$(sort $(wildcard tests/cli/*.t tests/traces/*.t tests/kernel/*.t tests/e2e/*.t)) || \
+		{ rc=$$?; scripts/test-failures.sh $(TEST_LOGS); exit $$rc; }
 
 test-unit: tests
 	$(PROVE) $(UNIT_TESTS)
