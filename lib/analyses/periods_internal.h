@@ -99,6 +99,7 @@ static inline int lat_periods_grow(void **v, uint32_t *cap, uint32_t need, size_
 	return 0;
 }
 
+/* --min-duration and --max-duration (µs) keep a period of duration d (ns)? */
 static inline bool duration_ok(const struct lat_periods *p, int64_t d)
 {
 	if (p->opts.has_min && (double)d < p->opts.min_us * 1000) {
@@ -110,6 +111,7 @@ static inline bool duration_ok(const struct lat_periods *p, int64_t d)
 	return true;
 }
 
+/* A completed period's duration (ns). */
 static inline int64_t rec_duration(const struct lat_period_record *r)
 {
 	return r->end_ts - r->begin_ts;

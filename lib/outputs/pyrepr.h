@@ -19,7 +19,7 @@ struct lat_sbuf {
 void lat_sbuf_putc(struct lat_sbuf *b, char c);
 void lat_sbuf_puts(struct lat_sbuf *b, const char *s);
 
-/* Python's repr() of a str ('it''s' -> "it's", control characters as \xNN). */
+/* Python's repr() of a str: 'a', "it's" (quotes as Python picks them), controls as \xNN. */
 void lat_py_repr_str(struct lat_sbuf *b, const char *s);
 /* str() of a value (repr() when repr and a string); a missing value is "None". */
 void lat_py_value(struct lat_sbuf *b, const struct lat_pval *v, bool repr);

@@ -100,7 +100,7 @@ struct lat_table *lat_result_add_table(struct lat_result *res, const struct lat_
 /* Appends a zeroed row; returns its first cell or NULL. */
 struct lat_cell *lat_table_add_row(struct lat_table *table);
 
-/* Says what the last row was made from (an index of the analysis'); 0 or -ENOMEM. */
+/* Says what the last row was made from (the analysis' index): 0, -EINVAL (no row), -ENOMEM. */
 int lat_table_set_row_ref(struct lat_table *table, int64_t ref);
 /* What a row was made from, -1 if the analysis did not say. */
 static inline int64_t lat_table_row_ref(const struct lat_table *table, size_t row)
