@@ -16,6 +16,7 @@
 #include "analyses/periods.h"
 #include "outputs/datetime.h"
 #include "outputs/lami.h"
+#include "outputs/periods_text.h"
 #include "outputs/text.h"
 #include "sources/ctf.h"
 #include "util/units.h"
@@ -419,7 +420,7 @@ static void on_end(const struct lat_periods *p, const struct lat_period_record *
 	    (f->opts->has_max && us > f->opts->max_us)) {
 		return;
 	}
-	lat_periods_print_record(p, rec, &f->run->text, stdout);
+	lat_periods_print_record(rec, lat_periods_def_path(p, rec->def), &f->run->text, stdout);
 	fflush(stdout);
 }
 
@@ -430,7 +431,7 @@ static int run_live(struct pargs *a, struct run *run)
 	struct lat_ctf_options copts = {.intersect = false, .kernel_only = false};
 	struct lat_ctf_source *live = NULL;
 	const struct lat_ctf_stats *stats;
-	struct lat_result result;
+	struct lat_periods_result result;
 	char err[600];
 	int ret, status;
 
@@ -476,15 +477,14 @@ static int run_live(struct pargs *a, struct run *run)
 		lat_ctf_source_destroy(live);
 		return status;
 	}
-	lat_result_init(&result);
 	ret = lat_periods_results(run->periods, &result);
 	if (!ret && a->lami) {
-		lat_lami_print_results(stdout, &result);
+		lat_lami_print_results(stdout, &result.tables);
 	} else if (!ret) {
 		printf("\n");
-		lat_periods_print_text(run->periods, &result, &run->text, stdout);
+		lat_periods_print_text(&result, &run->text, stdout);
 	}
-	lat_result_fini(&result);
+	lat_periods_result_fini(&result);
 	lat_ctf_source_destroy(live);
 	if (ret) {
 		return fail(a, CLI_EXIT_FAILURE, "%s: %s", a->name, strerror(-ret));
@@ -524,7 +524,7 @@ int cmd_analyze_periods(int argc, char **argv)
 	struct lat_ctf_source *src = NULL;
 	const struct lat_ctf_stats *stats;
 	struct run run = {0};
-	struct lat_result result;
+	struct lat_periods_result result;
 	struct pargs a;
 	int64_t begin = 0, end = 0;
 	char err[700];
@@ -630,19 +630,18 @@ int cmd_analyze_periods(int argc, char **argv)
 		status = fail(&a, CLI_EXIT_FAILURE, "%s: %s", a.path, lat_ctf_source_error(src));
 		goto out;
 	}
-	lat_result_init(&result);
 	ret = lat_periods_results(run.periods, &result);
 	if (ret) {
-		lat_result_fini(&result);
+		lat_periods_result_fini(&result);
 		status = fail(&a, CLI_EXIT_FAILURE, "%s: %s", a.name, strerror(-ret));
 		goto out;
 	}
 	if (a.lami) {
-		lat_lami_print_results(stdout, &result);
+		lat_lami_print_results(stdout, &result.tables);
 	} else {
-		lat_periods_print_text(run.periods, &result, &run.text, stdout);
+		lat_periods_print_text(&result, &run.text, stdout);
 	}
-	lat_result_fini(&result);
+	lat_periods_result_fini(&result);
 	status = fflush(stdout) ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
 out:
 	lat_periods_destroy(run.periods);

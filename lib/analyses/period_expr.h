@@ -1,4 +1,5 @@
-/* period_expr.h: lttng-analyses' period expression language (lexer, parser, evaluator). */
+/* period_expr.h: lttng-analyses' period expression language (parser: period_expr.c, evaluator and
+ * text: period_expr_eval.c). */
 #ifndef LATSCOPE_ANALYSES_PERIOD_EXPR_H
 #define LATSCOPE_ANALYSES_PERIOD_EXPR_H
 
@@ -139,6 +140,12 @@ struct lat_pcapture {
 	struct lat_pref ref;
 };
 
+/* A captured value (a copy: it outlives the event). */
+struct lat_period_capture_value {
+	const char *name;  /* the capture's name (lives as long as the engine) */
+	struct lat_pval v; /* strings are owned copies */
+};
+
 struct lat_period_def_ast {
 	char *name;   /* NULL: unnamed period */
 	char *parent; /* NULL: a root period */
@@ -183,6 +190,10 @@ bool lat_pexpr_eval(const struct lat_pexpr *expr, const struct lat_pfields *fiel
 
 /* Compares two values as the peer does (missing or different types: false). */
 bool lat_pval_compare(enum lat_pop op, const struct lat_pval *l, const struct lat_pval *r);
+
+/* The text of a scope ("$ctx"; "" for AUTO) and of an operator ("<="). */
+const char *lat_pscope_name(enum lat_pscope scope);
+const char *lat_pop_name(enum lat_pop op);
 
 /* "$begin.$evt.$ctx.name": the peer's text of a reference. Returns the length it needs. */
 int lat_pref_format(const struct lat_pref *ref, const struct lat_pfields *fields, char *buf,

@@ -1,16 +1,14 @@
-/* periods.h: user-defined periods (lttng-analyses' --period engine and period* views). */
+/* periods.h: user-defined periods (lttng-analyses' --period engine and period* views' results). */
 #ifndef LATSCOPE_ANALYSES_PERIODS_H
 #define LATSCOPE_ANALYSES_PERIODS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "analyses/period_expr.h"
 #include "outputs/lami.h"
 #include "outputs/result.h"
-#include "outputs/text.h"
 #include "sources/event.h"
 
 #define LAT_PERIODS_MAX_ARGS 64
@@ -32,12 +30,6 @@ struct lat_periods_options {
 	const char *group_by;     /* --group-by "PERIOD.capture[, ...]" (stats and freq) */
 	const char *select;       /* --select "PERIOD[, ...]" (as the peer: a substring test) */
 	const char *aggregate_by; /* --aggregate-by PERIOD (log with --select, per-parent views) */
-};
-
-/* A captured value (a copy: it outlives the event). */
-struct lat_period_capture_value {
-	const char *name;  /* the capture's name (lives as long as the engine) */
-	struct lat_pval v; /* strings are owned copies */
 };
 
 /* One period instance, in the order periods began. */
@@ -101,16 +93,62 @@ int lat_periods_event(struct lat_periods *p, const struct lat_kevent *ev);
 /* The end of the trace: open periods are dropped (incomplete), as the peer does. */
 void lat_periods_finish(struct lat_periods *p);
 
-/* Builds the result tables of the selected views (the peer's table classes and order). */
-int lat_periods_results(struct lat_periods *p, struct lat_result *res);
+/*
+ * The roles of the views' tables (struct lat_table's role). Tables of one group (--group-by)
+ * have its index as their group, the others -1; per-parent tables have the parent period's
+ * definition as their parent, and tables about one period its definition as their subject.
+ */
+enum lat_periods_role {
+	LAT_PERIODS_LOG = 1, /* periodlog; rows' refs: their records */
+	LAT_PERIODS_TOP,     /* periodtop; rows' refs: their records */
+	LAT_PERIODS_STATS,   /* per-period statistics (a group's: text only) */
+	/* per-parent statistics: with active children, then globally, of each kind */
+	LAT_PERIODS_PARENT_DURATION,
+	LAT_PERIODS_PARENT_DURATION_GLOBAL,
+	LAT_PERIODS_PARENT_COUNT,
+	LAT_PERIODS_PARENT_COUNT_GLOBAL,
+	LAT_PERIODS_PARENT_RATIO,
+	LAT_PERIODS_PARENT_RATIO_GLOBAL,
+	LAT_PERIODS_FREQ_PERIOD, /* the durations of one period (subject) */
+	/* per-parent distributions, in the same order as the per-parent statistics */
+	LAT_PERIODS_FREQ_DURATION,
+	LAT_PERIODS_FREQ_DURATION_GLOBAL,
+	LAT_PERIODS_FREQ_COUNT,
+	LAT_PERIODS_FREQ_COUNT_GLOBAL,
+	LAT_PERIODS_FREQ_RATIO,
+	LAT_PERIODS_FREQ_RATIO_GLOBAL,
+	LAT_PERIODS_FREQ_SERIES,    /* --freq-series: one period's distribution, a column a group */
+	LAT_PERIODS_AGGREGATED_LOG, /* --select with --aggregate-by (text only) */
+};
 
-/* The text of the peer's lttng-period* commands for the tables of lat_periods_results(). */
-void lat_periods_print_text(const struct lat_periods *p, const struct lat_result *res,
-			    const struct lat_text_opts *opts, FILE *out);
+/* One line of the period tree: a definition's name and depth, depth first, in definition order. */
+struct lat_periods_tree_line {
+	const char *name;
+	uint32_t depth;
+};
 
-/* One line for a period as it ends (live): "[begin, end] duration name captures". */
-void lat_periods_print_record(const struct lat_periods *p, const struct lat_period_record *r,
-			      const struct lat_text_opts *opts, FILE *out);
+/*
+ * What the views found, for the printers (lib/outputs/periods_text.c) and LAMI: plain data.
+ * Strings live in `tables`; `records` and the --freq-series classes are the engine's, valid
+ * until lat_periods_destroy().
+ */
+struct lat_periods_result {
+	struct lat_result tables; /* the peer's tables, in its LAMI order (text and LAMI) */
+	struct lat_result text;   /* what the peer prints as text only: each group's per-period
+				     statistics, the aggregated log */
+	int64_t first_ts, last_ts;
+	bool stats, freq;    /* the views asked (a group is headed even when it has no table) */
+	const char **groups; /* --group-by's groups ("request.worker_pid = 12"), in table order */
+	uint32_t ngroups;
+	struct lat_periods_tree_line *tree;
+	uint32_t ntree;
+	const struct lat_period_record *records; /* what the log and top rows' refs index */
+	uint32_t nrecords;
+};
+
+/* Builds the results of the selected views (the peer's table classes and order); 0, -ENOMEM. */
+int lat_periods_results(struct lat_periods *p, struct lat_periods_result *out);
+void lat_periods_result_fini(struct lat_periods_result *res);
 
 /* Accessors. */
 const char *lat_periods_def_path(const struct lat_periods *p, uint32_t def); /* "req/child" */

@@ -1,6 +1,7 @@
 /* result.c: result tables (the plain structs analyses hand back) and their cells. */
 #include "outputs/result.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,7 @@ void lat_result_fini(struct lat_result *res)
 {
 	for (size_t i = 0; i < res->ntables; i++) {
 		free(res->tables[i].cells);
+		free(res->tables[i].row_refs);
 	}
 	for (size_t i = 0; i < res->nstrings; i++) {
 		free(res->strings[i]);
@@ -99,6 +101,7 @@ struct lat_table *lat_result_add_table(struct lat_result *res, const struct lat_
 	table->cls = cls;
 	table->begin = begin;
 	table->end = end;
+	table->group = table->parent = table->subject = -1;
 	table->subtitle = subtitle ? lat_result_strdup(res, subtitle) : NULL;
 	return table;
 }
@@ -116,12 +119,42 @@ struct lat_cell *lat_table_add_row(struct lat_table *table)
 			return NULL;
 		}
 		table->cells = cells;
+		if (table->row_refs) {
+			int64_t *refs = realloc(table->row_refs, cap * sizeof(*refs));
+
+			if (!refs) {
+				return NULL;
+			}
+			table->row_refs = refs;
+		}
 		table->cap = cap;
 	}
 	row = &table->cells[table->nrows * ncols];
 	memset(row, 0, ncols * sizeof(*row));
+	if (table->row_refs) {
+		table->row_refs[table->nrows] = -1;
+	}
 	table->nrows++;
 	return row;
+}
+
+int lat_table_set_row_ref(struct lat_table *table, int64_t ref)
+{
+	if (!table->nrows) {
+		return -EINVAL;
+	}
+	if (!table->row_refs) {
+		/* made on the first ref, as large as the cells: add_row grows both from then on */
+		table->row_refs = malloc(table->cap * sizeof(*table->row_refs));
+		if (!table->row_refs) {
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < table->nrows; i++) {
+			table->row_refs[i] = -1;
+		}
+	}
+	table->row_refs[table->nrows - 1] = ref;
+	return 0;
 }
 
 struct lat_cell lat_cell_int(enum lat_cls cls, int64_t value)

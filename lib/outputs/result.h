@@ -65,12 +65,22 @@ struct lat_cell {
 	const char *s;
 };
 
+/*
+ * A table says what it is as data: printers pick tables by role, group, parent and subject, and
+ * rows by their ref, never by reading the subtitle (text for people, and LAMI's title) back.
+ * lat_result_add_table() sets role 0 and the indexes to -1; the analysis sets what applies.
+ */
 struct lat_table {
 	const struct lat_table_class *cls;
 	const char *subtitle; /* or NULL; LAMI prints the class inline as "Title [subtitle]" */
 	int64_t begin, end;
+	int role;       /* which of its analysis' tables (the analysis' enum), 0: the class tells */
+	int32_t group;  /* the group it is of (periods: --group-by's, in order), -1: all */
+	int32_t parent; /* what it counts per (periods: the parent period's definition), -1 */
+	int32_t subject; /* what it describes (periods: a period's definition), -1 */
 	size_t nrows, cap;
 	struct lat_cell *cells; /* nrows * cls->ncolumns */
+	int64_t *row_refs;      /* NULL, or what each row was made from (periods: a record), -1 */
 };
 
 struct lat_result {
@@ -89,6 +99,14 @@ struct lat_table *lat_result_add_table(struct lat_result *res, const struct lat_
 
 /* Appends a zeroed row; returns its first cell or NULL. */
 struct lat_cell *lat_table_add_row(struct lat_table *table);
+
+/* Says what the last row was made from (the analysis' index): 0, -EINVAL (no row), -ENOMEM. */
+int lat_table_set_row_ref(struct lat_table *table, int64_t ref);
+/* What a row was made from, -1 if the analysis did not say. */
+static inline int64_t lat_table_row_ref(const struct lat_table *table, size_t row)
+{
+	return table->row_refs && row < table->nrows ? table->row_refs[row] : -1;
+}
 
 /* The cell at (row, col). */
 static inline const struct lat_cell *lat_table_cell(const struct lat_table *table, size_t row,

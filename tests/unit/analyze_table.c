@@ -107,6 +107,19 @@ int main(void)
 	is_str(lat_table_cell(table, 42, 0)->s, "bash", "  strings copied");
 	is_str(table->subtitle, "sub", "  subtitle copied");
 	is_str(lat_cls_name(LAT_CLS_TIME_RANGE), "time-range", "LAMI class names");
+	ok(table->role == 0 && table->group == -1 && table->parent == -1 && table->subject == -1,
+	   "a new table: no role, group, parent nor subject");
+	is_int(lat_table_row_ref(table, 5), -1, "  rows without refs until the analysis sets some");
+	table = lat_result_add_table(&res, &cls, 1, 2, NULL);
+	for (int i = 0; i < 40; i++) {
+		lat_table_add_row(table);
+		if (i % 3 == 0) {
+			lat_table_set_row_ref(table, 1000 + i);
+		}
+	}
+	is_int(lat_table_row_ref(table, 39), 1039, "row refs kept as the table grows");
+	is_int(lat_table_row_ref(table, 38), -1, "  a row without one: -1");
+	is_int(lat_table_row_ref(table, 40), -1, "  past the last row: -1");
 	lat_result_fini(&res);
 
 	free(full);

@@ -7,6 +7,7 @@
 
 #include "analyses/period_expr.h"
 #include "analyses/periods.h"
+#include "outputs/periods_text.h"
 #include "tap.h"
 
 struct def_case {
@@ -432,6 +433,7 @@ static void run_engine(const char *const *defs, size_t ndefs, const char *captur
 {
 	struct lat_periods_options o = {.log = true, .order_hierarchy = hierarchy};
 	struct lat_periods *p;
+	struct lat_periods_result results;
 	struct lat_result res;
 	char err[256];
 	size_t used = 0;
@@ -454,8 +456,8 @@ static void run_engine(const char *const *defs, size_t ndefs, const char *captur
 		lat_periods_event(p, &ev);
 	}
 	lat_periods_finish(p);
-	lat_result_init(&res);
-	lat_periods_results(p, &res);
+	lat_periods_results(p, &results);
+	res = results.tables;
 	for (size_t t = 0; t < res.ntables; t++) {
 		for (size_t r = 0; r < res.tables[t].nrows; r++) {
 			const struct lat_cell *c = lat_table_cell(&res.tables[t], r, 0);
@@ -466,7 +468,7 @@ static void run_engine(const char *const *defs, size_t ndefs, const char *captur
 						 strcmp(c[5].s, "{}") ? c[5].s : "");
 		}
 	}
-	lat_result_fini(&res);
+	lat_periods_result_fini(&results);
 	lat_periods_destroy(p);
 }
 
@@ -517,6 +519,85 @@ static void test_engine(void)
 	}
 }
 
+/* The number of tables of `res` with this role and group. */
+static size_t count_tables(const struct lat_result *res, int role, int32_t group)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < res->ntables; i++) {
+		n += res->tables[i].role == role && res->tables[i].group == group;
+	}
+	return n;
+}
+
+/*
+ * The results say what each table is (role, group) and which record each log row is: two
+ * child periods that begin and end on the same events under two parents keep their own
+ * captures in the text, and the groups' tables are found by their group, not their subtitle.
+ */
+static void test_engine_results(void)
+{
+	static const struct fake_field id1[] = {{"id", 0, SINT(1)}}, id2[] = {{"id", 0, SINT(2)}};
+	const struct timed evs[] = {
+	    {1, {"a", id1, 1}},  {2, {"a", id2, 1}},  {3, {"b", NULL, 0}},
+	    {4, {"e", NULL, 0}}, {5, {"z", NULL, 0}},
+	};
+	struct lat_periods_options o = {.log = true, .stats = true, .group_by = "c.x"};
+	struct lat_periods_result res;
+	const struct lat_table *log = NULL;
+	struct lat_periods *p;
+	char err[256], *text = NULL;
+	size_t len = 0, refs_ok = 0;
+	FILE *out;
+
+	o.defs[o.ndefs++] = "p : $evt.$name == \"a\" : $evt.$name == \"z\"";
+	o.defs[o.ndefs++] = "c (p) : $evt.$name == \"b\" : $evt.$name == \"e\"";
+	o.captures[o.ncaptures++] = "c : x = $parent.$begin.$evt.id";
+	if (lat_periods_create(&o, &p, err, sizeof(err))) {
+		ok(0, "engine results: %s", err);
+		return;
+	}
+	lat_periods_set_field_reader(p, engine_read, NULL);
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		struct lat_kevent ev = {.ts = evs[i].ts, .name = evs[i].ev.name, .raw = &evs[i].ev};
+
+		lat_periods_event(p, &ev);
+	}
+	lat_periods_finish(p);
+	is_int(lat_periods_results(p, &res), 0, "engine results: made");
+	for (size_t i = 0; i < res.tables.ntables; i++) {
+		log = res.tables.tables[i].role == LAT_PERIODS_LOG ? &res.tables.tables[i] : log;
+	}
+	ok(log && log->nrows == 4, "the log table has its role, and four periods");
+	for (size_t i = 0; log && i < log->nrows; i++) {
+		int64_t ref = lat_table_row_ref(log, i);
+		const struct lat_period_record *r = lat_periods_record(p, (uint32_t)ref);
+
+		refs_ok += ref >= 0 && r && r->begin_ts == lat_table_cell(log, i, 0)->i &&
+			   r->end_ts == lat_table_cell(log, i, 1)->i;
+	}
+	is_int(refs_ok, 4, "  each row's ref is its record");
+	is_int(res.ngroups, 2, "two --group-by groups");
+	is_str(res.ngroups == 2 ? res.groups[1] : "", "c.x = 2", "  named by their captures");
+	is_int(count_tables(&res.text, LAT_PERIODS_STATS, 1), 1,
+	       "  a group's text-only statistics");
+	is_int(count_tables(&res.tables, LAT_PERIODS_PARENT_DURATION, -1), 1,
+	       "per-parent statistics of all periods");
+	is_int(count_tables(&res.tables, LAT_PERIODS_PARENT_DURATION, 0), 1, "  and of a group");
+	out = open_memstream(&text, &len);
+	lat_periods_print_text(&res, &(struct lat_text_opts){.gmt = true}, out);
+	fclose(out);
+	ok(text && strstr(text, "x = 1") && strstr(text, "x = 2"),
+	   "text: children at the same times keep their own captures");
+	ok(text && strstr(text, "### Group: c.x = 2 ###"), "text: each group headed");
+	if (!text || !strstr(text, "x = 2")) {
+		tap_diag("%s", text ? text : "(no text)");
+	}
+	free(text);
+	lat_periods_result_fini(&res);
+	lat_periods_destroy(p);
+}
+
 int main(void)
 {
 	test_defs();
@@ -526,5 +607,6 @@ int main(void)
 	test_eval();
 	test_compare();
 	test_engine();
+	test_engine_results();
 	return tap_done_testing();
 }
