@@ -89,13 +89,13 @@ void lat_json_write_string(FILE *out, const char *text, unsigned flags)
 {
 	const unsigned char *s = (const unsigned char *)(text ? text : "");
 	size_t len = strlen((const char *)s), bad = 0;
-	bool rewrite = false;
+	bool rewrite = false, plain = true;
 	unsigned char *fixed = NULL;
 	struct json_object *str;
 	const char *encoded;
 
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_len(s + i, len - i);
+		size_t n = s[i] >= 0x20 && s[i] < 0x7f ? 1 : utf8_len(s + i, len - i);
 
 		if (n == 0) {
 			bad++;
@@ -106,7 +106,15 @@ void lat_json_write_string(FILE *out, const char *text, unsigned flags)
 		    ((flags & LAT_JSON_SCRIPT) && (s[i] == '<' || s[i] == '>' || s[i] == '&'))) {
 			rewrite = true;
 		}
+		plain &= s[i] >= 0x20 && s[i] != '"' && s[i] != '\\';
 		i += n;
+	}
+	if (plain && !rewrite && !bad) {
+		/* nothing to escape (most names and labels): the bytes as they are */
+		fputc('"', out);
+		fwrite(s, 1, len, out);
+		fputc('"', out);
+		return;
 	}
 	if (bad) {
 		/* each byte that is not UTF-8 becomes U+FFFD (3 bytes) */
