@@ -3,13 +3,13 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
+#include "util/errtext.h"
 #include "util/json.h"
 
 /* A member of obj of that type, or NULL. */
@@ -52,18 +52,6 @@ static bool same_trace(const char *real, const char *a, const char *b)
 	return b[0] && realpath(b, buf) && !strcmp(buf, real);
 }
 
-static void say(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && len) {
-		va_start(ap, fmt);
-		vsnprintf(err, len, fmt, ap);
-		va_end(ap);
-	}
-}
-
 int lat_sync_file_lookup(const char *file, const char *trace_path, long double *slope,
 			 long double *offset_ns, char *err, size_t err_len)
 {
@@ -80,13 +68,13 @@ int lat_sync_file_lookup(const char *file, const char *trace_path, long double *
 		err[0] = '\0';
 	}
 	if (!realpath(trace_path, real)) {
-		say(err, err_len, "%s: %s", trace_path, strerror(errno));
+		lat_errtext_set(err, err_len, "%s: %s", trace_path, strerror(errno));
 		return -ENOENT;
 	}
 	f = fopen(file, "r");
 	if (!f) {
 		ret = -errno;
-		say(err, err_len, "%s: %s", file, strerror(errno));
+		lat_errtext_set(err, err_len, "%s: %s", file, strerror(errno));
 		return ret;
 	}
 	text = malloc(1 << 20);
@@ -126,11 +114,12 @@ int lat_sync_file_lookup(const char *file, const char *trace_path, long double *
 		*offset_ns = 0;
 	}
 	if (!found) {
-		say(err, err_len, "%s: the trace %s is not in this synchronization", file,
-		    trace_path);
+		lat_errtext_set(err, err_len, "%s: the trace %s is not in this synchronization",
+				file, trace_path);
 		ret = -ENOENT;
 	} else if (!(*slope > 0)) {
-		say(err, err_len, "%s: the slope of %s is not positive", file, trace_path);
+		lat_errtext_set(err, err_len, "%s: the slope of %s is not positive", file,
+				trace_path);
 		ret = -EINVAL;
 	} else {
 		ret = 0;
@@ -138,10 +127,10 @@ int lat_sync_file_lookup(const char *file, const char *trace_path, long double *
 	json_object_put(doc);
 	return ret;
 bad:
-	say(err, err_len,
-	    "%s: not a latscope sync file (expected {\"reference\": ..., "
-	    "\"transforms\": [...]})",
-	    file);
+	lat_errtext_set(err, err_len,
+			"%s: not a latscope sync file (expected {\"reference\": ..., "
+			"\"transforms\": [...]})",
+			file);
 	json_object_put(doc);
 	return -EINVAL;
 }
