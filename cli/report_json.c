@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,19 +19,20 @@
 
 void jfree(struct jval *v)
 {
-	free(v->s);
+	if (v->s_copied) {
+		free(v->s);
+	}
 	for (size_t i = 0; i < v->count; i++) {
 		jfree(&v->items[i]);
-		if (v->keys) {
-			free(v->keys[i]);
-		}
 	}
 	free(v->items);
 	free(v->keys);
+	json_object_put(v->doc);
 	memset(v, 0, sizeof(*v));
 }
 
-/* A string of json-c's (NULs inside, from \u0000, read as '?', as C strings end there). */
+/* A copy of a string of json-c's that holds NULs (from \u0000): each read as '?', as C strings
+ * end there. */
 static char *copy_string(struct json_object *o)
 {
 	int len = json_object_get_string_len(o);
@@ -60,16 +62,23 @@ static int from_json(struct json_object *o, struct jval *v)
 		v->b = json_object_get_boolean(o);
 		return 0;
 	case json_type_int:
-	case json_type_double:
-		/* its text, as json-c kept it, read as the nearest double (an integer beyond 64
-		 * bits json-c clamps to INT64_MIN or UINT64_MAX, which the measures' checks refuse)
-		 */
+		/* the nearest double, as strtod() reads the text (an integer beyond 64 bits json-c
+		 * clamps to INT64_MIN or UINT64_MAX, which the measures' checks refuse) */
 		v->t = J_NUM;
-		v->n = strtod(json_object_get_string(o), NULL);
+		v->n = json_object_get_int64(o) == INT64_MAX ? (double)json_object_get_uint64(o)
+							     : (double)json_object_get_int64(o);
+		return 0;
+	case json_type_double:
+		v->t = J_NUM;
+		v->n = json_object_get_double(o); /* strtod() of its text */
 		return 0;
 	case json_type_string:
 		v->t = J_STR;
-		v->s = copy_string(o);
+		v->s = (char *)json_object_get_string(o);
+		if (memchr(v->s, '\0', (size_t)json_object_get_string_len(o))) {
+			v->s = copy_string(o);
+			v->s_copied = true;
+		}
 		return v->s ? 0 : -ENOMEM;
 	case json_type_array:
 		v->t = J_ARR;
@@ -97,9 +106,9 @@ static int from_json(struct json_object *o, struct jval *v)
 		}
 		json_object_object_foreach(o, key, val)
 		{
-			v->keys[i] = strdup(key);
+			v->keys[i] = key;
 			v->count++;
-			if (!v->keys[i] || from_json(val, &v->items[i])) {
+			if (from_json(val, &v->items[i])) {
 				return -ENOMEM;
 			}
 			i++;
@@ -122,7 +131,7 @@ int jparse(const char *text, size_t len, struct jval *out)
 		return ret;
 	}
 	ret = from_json(doc, out);
-	json_object_put(doc);
+	out->doc = doc;
 	if (ret) {
 		jfree(out);
 	}
