@@ -33,7 +33,7 @@ override CFLAGS += -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE -DLATSCOPE_VERSION='"$
 LDFLAGS ?=
 
 # Libraries: liblatscope needs libpthread only; the CLI needs everything.
-PKGS_CLI := libbpf libelf libdw babeltrace2 libmicrohttpd ncursesw
+PKGS_CLI := libbpf libelf libdw babeltrace2 libmicrohttpd ncursesw json-c
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS_CLI) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS_CLI) 2>/dev/null)
 CLI_LIBS := $(PKG_LIBS) -lz -lpthread -lm
@@ -190,6 +190,20 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 $(BUILD)/bench/%: bench/%.c $(LIBINTERNAL) $(LIBLATSCOPE_A)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIBINTERNAL) $(LIBLATSCOPE_A) $(LDFLAGS) $(CLI_LIBS)
+
+# bench-json: the same workload against each JSON library, one binary each (their symbols clash).
+JSON_BENCHES := $(BUILD)/bench/json_jansson $(BUILD)/bench/json_jsonc
+$(BUILD)/bench/json_jansson: bench/json/json_lib.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DUSE_JANSSON $(shell $(PKG_CONFIG) --cflags jansson) -o $@ $< \
+		$(LDFLAGS) $(shell $(PKG_CONFIG) --libs jansson)
+$(BUILD)/bench/json_jsonc: bench/json/json_lib.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DUSE_JSONC $(shell $(PKG_CONFIG) --cflags json-c) -o $@ $< \
+		$(LDFLAGS) $(shell $(PKG_CONFIG) --libs json-c)
+.PHONY: bench-json
+bench-json: all $(JSON_BENCHES)
+	@bash bench/json.sh
 
 # prove runs compiled tests and shell scenarios alike (--exec '' runs each file as is).
 PROVE := prove --exec '' --timer

@@ -1,5 +1,6 @@
 /* main.c: the latscope command: a table of subcommands (unambiguous prefixes accepted). */
 #include "cli.h"
+#include "util/json.h"
 #include "util/units.h"
 
 #include <errno.h>
@@ -29,21 +30,6 @@ static const struct cli_command commands[] = {
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
 
-static void print_json_string(FILE *out, const char *text)
-{
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			fprintf(out, "\\%c", *p);
-		} else if (*p < 0x20) {
-			fprintf(out, "\\u%04x", *p);
-		} else {
-			fputc(*p, out);
-		}
-	}
-	fputc('"', out);
-}
-
 static void vprint_error(const char *fmt, va_list args)
 {
 	char message[1024];
@@ -51,7 +37,7 @@ static void vprint_error(const char *fmt, va_list args)
 	vsnprintf(message, sizeof(message), fmt, args);
 	if (cli_json_errors) {
 		fputs("{\"error\": ", stderr);
-		print_json_string(stderr, message);
+		lat_json_write_string(stderr, message, 0);
 		fputs("}\n", stderr);
 	} else {
 		fprintf(stderr, "latscope: %s\n", message);

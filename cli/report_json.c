@@ -6,302 +6,132 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* --- a small JSON reader (one value per line of the track log) ------------------------------ */
+#include <json-c/json.h>
 
-struct jparser {
-	const char *p, *end;
-	int depth;
-};
+#include "util/json.h"
+
+/* --- JSON values: json-c's tree, read into plain structs (one value per line of the log) --- */
 
 void jfree(struct jval *v)
 {
-	free(v->s);
+	if (v->s_copied) {
+		free(v->s);
+	}
 	for (size_t i = 0; i < v->count; i++) {
 		jfree(&v->items[i]);
-		if (v->keys) {
-			free(v->keys[i]);
-		}
 	}
 	free(v->items);
 	free(v->keys);
+	json_object_put(v->doc);
 	memset(v, 0, sizeof(*v));
 }
 
-static void jskip(struct jparser *jp)
+/* A copy of a string of json-c's that holds NULs (from \u0000): each read as '?', as C strings
+ * end there. */
+static char *copy_string(struct json_object *o)
 {
-	while (jp->p < jp->end &&
-	       (*jp->p == ' ' || *jp->p == '\t' || *jp->p == '\n' || *jp->p == '\r')) {
-		jp->p++;
-	}
-}
+	int len = json_object_get_string_len(o);
+	char *s = malloc((size_t)len + 1);
 
-static void put_utf8(char *out, size_t *n, unsigned cp)
-{
-	if (cp < 0x80) {
-		out[(*n)++] = (char)cp;
-	} else if (cp < 0x800) {
-		out[(*n)++] = (char)(0xC0 | (cp >> 6));
-		out[(*n)++] = (char)(0x80 | (cp & 0x3F));
-	} else if (cp < 0x10000) {
-		out[(*n)++] = (char)(0xE0 | (cp >> 12));
-		out[(*n)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[(*n)++] = (char)(0x80 | (cp & 0x3F));
-	} else {
-		out[(*n)++] = (char)(0xF0 | (cp >> 18));
-		out[(*n)++] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		out[(*n)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[(*n)++] = (char)(0x80 | (cp & 0x3F));
-	}
-}
-
-static int hex4(const char *p, unsigned *out)
-{
-	*out = 0;
-	for (int i = 0; i < 4; i++) {
-		int c = p[i], d = isdigit(c) ? c - '0' : isxdigit(c) ? (tolower(c) - 'a' + 10) : -1;
-
-		if (d < 0) {
-			return -EINVAL;
-		}
-		*out = *out * 16 + (unsigned)d;
-	}
-	return 0;
-}
-
-static int jstring(struct jparser *jp, char **out)
-{
-	const char *start = ++jp->p;
-	char *buf;
-	size_t n = 0;
-
-	/* the decoded string is never longer than the source */
-	while (jp->p < jp->end && *jp->p != '"') {
-		jp->p += *jp->p == '\\' ? 2 : 1;
-	}
-	if (jp->p >= jp->end) {
-		return -EINVAL;
-	}
-	buf = malloc((size_t)(jp->p - start) + 1);
-	if (!buf) {
-		return -ENOMEM;
-	}
-	for (const char *q = start; q < jp->p; q++) {
-		unsigned cp;
-
-		if ((unsigned char)*q < 0x20) {
-			goto bad;
-		}
-		if (*q != '\\') {
-			buf[n++] = *q;
-			continue;
-		}
-		q++;
-		switch (*q) {
-		case '"':
-		case '\\':
-		case '/':
-			buf[n++] = *q;
-			break;
-		case 'b':
-			buf[n++] = '\b';
-			break;
-		case 'f':
-			buf[n++] = '\f';
-			break;
-		case 'n':
-			buf[n++] = '\n';
-			break;
-		case 'r':
-			buf[n++] = '\r';
-			break;
-		case 't':
-			buf[n++] = '\t';
-			break;
-		case 'u':
-			if (jp->p - q < 5 || hex4(q + 1, &cp)) {
-				goto bad;
-			}
-			q += 4;
-			if (cp == 0) {
-				cp = '?';
-			}
-			if (cp >= 0xD800 && cp < 0xDC00 && jp->p - q >= 7 && q[1] == '\\' &&
-			    q[2] == 'u') {
-				unsigned lo;
-
-				if (!hex4(q + 3, &lo) && lo >= 0xDC00 && lo < 0xE000) {
-					cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-					q += 6;
-				}
-			}
-			if (n + 4 > (size_t)(jp->p - start)) {
-				goto bad; /* cannot happen: \uXXXX is 6 bytes, its UTF-8 at most 4
-					   */
-			}
-			put_utf8(buf, &n, cp);
-			break;
-		default:
-			goto bad;
+	if (s) {
+		memcpy(s, json_object_get_string(o), (size_t)len);
+		s[len] = '\0';
+		for (char *nul = memchr(s, '\0', (size_t)len); nul;
+		     nul = memchr(nul, '\0', (size_t)(s + len - nul))) {
+			*nul = '?';
 		}
 	}
-	buf[n] = '\0';
-	jp->p++;
-	*out = buf;
-	return 0;
-bad:
-	free(buf);
-	return -EINVAL;
+	return s;
 }
 
-static int jvalue(struct jparser *jp, struct jval *v);
-
-static int jcontainer(struct jparser *jp, struct jval *v, bool object)
+static int from_json(struct json_object *o, struct jval *v)
 {
-	size_t cap = 0;
-	int ret;
+	size_t n;
 
-	v->t = object ? J_OBJ : J_ARR;
-	jp->p++;
-	if (++jp->depth > 64) {
-		return -EINVAL;
-	}
-	jskip(jp);
-	if (jp->p < jp->end && *jp->p == (object ? '}' : ']')) {
-		jp->p++;
-		jp->depth--;
+	switch (json_object_get_type(o)) {
+	case json_type_null:
+		v->t = J_NULL;
 		return 0;
-	}
-	for (;;) {
-		char *key = NULL;
-
-		if (v->count == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			struct jval *items = realloc(v->items, ncap * sizeof(*items));
-
-			if (!items) {
+	case json_type_boolean:
+		v->t = J_BOOL;
+		v->b = json_object_get_boolean(o);
+		return 0;
+	case json_type_int:
+		/* the nearest double, as strtod() reads the text (an integer beyond 64 bits json-c
+		 * clamps to INT64_MIN or UINT64_MAX, which the measures' checks refuse) */
+		v->t = J_NUM;
+		v->n = json_object_get_int64(o) == INT64_MAX ? (double)json_object_get_uint64(o)
+							     : (double)json_object_get_int64(o);
+		return 0;
+	case json_type_double:
+		v->t = J_NUM;
+		v->n = json_object_get_double(o); /* strtod() of its text */
+		return 0;
+	case json_type_string:
+		v->t = J_STR;
+		v->s = (char *)json_object_get_string(o);
+		if (memchr(v->s, '\0', (size_t)json_object_get_string_len(o))) {
+			v->s = copy_string(o);
+			v->s_copied = true;
+		}
+		return v->s ? 0 : -ENOMEM;
+	case json_type_array:
+		v->t = J_ARR;
+		n = json_object_array_length(o);
+		v->items = calloc(n ? n : 1, sizeof(*v->items));
+		if (!v->items) {
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < n; i++) {
+			v->count++; /* counted first, so that jfree() frees a half-read item */
+			if (from_json(json_object_array_get_idx(o, i), &v->items[i])) {
 				return -ENOMEM;
 			}
-			v->items = items;
-			if (object) {
-				char **keys = realloc(v->keys, ncap * sizeof(*keys));
+		}
+		return 0;
+	case json_type_object: {
+		size_t i = 0;
 
-				if (!keys) {
-					return -ENOMEM;
-				}
-				v->keys = keys;
+		v->t = J_OBJ;
+		n = (size_t)json_object_object_length(o);
+		v->items = calloc(n ? n : 1, sizeof(*v->items));
+		v->keys = calloc(n ? n : 1, sizeof(*v->keys));
+		if (!v->items || !v->keys) {
+			return -ENOMEM;
+		}
+		json_object_object_foreach(o, key, val)
+		{
+			v->keys[i] = key;
+			v->count++;
+			if (from_json(val, &v->items[i])) {
+				return -ENOMEM;
 			}
-			cap = ncap;
+			i++;
 		}
-		jskip(jp);
-		if (object) {
-			if (jp->p >= jp->end || *jp->p != '"') {
-				return -EINVAL;
-			}
-			ret = jstring(jp, &key);
-			if (ret) {
-				return ret;
-			}
-			jskip(jp);
-			if (jp->p >= jp->end || *jp->p != ':') {
-				free(key);
-				return -EINVAL;
-			}
-			jp->p++;
-			v->keys[v->count] = key;
-		}
-		memset(&v->items[v->count], 0, sizeof(v->items[0]));
-		v->count++; /* counted before parsing, so jfree() frees a half-parsed item */
-		ret = jvalue(jp, &v->items[v->count - 1]);
-		if (ret) {
-			return ret;
-		}
-		jskip(jp);
-		if (jp->p < jp->end && *jp->p == ',') {
-			jp->p++;
-			continue;
-		}
-		if (jp->p < jp->end && *jp->p == (object ? '}' : ']')) {
-			jp->p++;
-			jp->depth--;
-			return 0;
-		}
-		return -EINVAL;
-	}
-}
-
-static int jvalue(struct jparser *jp, struct jval *v)
-{
-	jskip(jp);
-	if (jp->p >= jp->end) {
-		return -EINVAL;
-	}
-	switch (*jp->p) {
-	case '{':
-		return jcontainer(jp, v, true);
-	case '[':
-		return jcontainer(jp, v, false);
-	case '"':
-		v->t = J_STR;
-		return jstring(jp, &v->s);
-	case 't':
-	case 'f':
-	case 'n': {
-		static const char *const words[] = {"true", "false", "null"};
-
-		for (int i = 0; i < 3; i++) {
-			size_t len = strlen(words[i]);
-
-			if ((size_t)(jp->end - jp->p) >= len && memcmp(jp->p, words[i], len) == 0) {
-				v->t = i == 2 ? J_NULL : J_BOOL;
-				v->b = i == 0;
-				jp->p += len;
-				return 0;
-			}
-		}
-		return -EINVAL;
-	}
-	default: {
-		char num[64], *end;
-		size_t len = 0;
-
-		while (jp->p + len < jp->end && len < sizeof(num) - 1 && jp->p[len] &&
-		       strchr("+-0123456789.eE", jp->p[len])) {
-			len++;
-		}
-		if (!len || (jp->p[0] != '-' && !isdigit((unsigned char)jp->p[0]))) {
-			return -EINVAL;
-		}
-		memcpy(num, jp->p, len);
-		num[len] = '\0';
-		v->t = J_NUM;
-		v->n = strtod(num, &end);
-		if (*end) {
-			return -EINVAL;
-		}
-		jp->p += len;
 		return 0;
 	}
 	}
+	return -EINVAL;
 }
 
 /* Parses one complete JSON text; returns 0, -EINVAL or -ENOMEM. */
 int jparse(const char *text, size_t len, struct jval *out)
 {
-	struct jparser jp = {.p = text, .end = text + len};
+	struct json_object *doc;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = jvalue(&jp, out);
-	if (!ret) {
-		jskip(&jp);
-		if (jp.p != jp.end) {
-			ret = -EINVAL;
-		}
+	ret = lat_json_parse(text, len, &doc);
+	if (ret) {
+		return ret;
 	}
+	ret = from_json(doc, out);
+	out->doc = doc;
 	if (ret) {
 		jfree(out);
 	}

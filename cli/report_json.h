@@ -10,19 +10,24 @@
 
 /* --- a small JSON reader (one value per line of the track log) ------------------------------ */
 
+struct json_object;
+
 enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
 
 struct jval {
 	enum jtype t;
 	bool b;
+	bool s_copied; /* s is our copy (it had NULs), not json-c's */
 	double n;
-	char *s;            /* J_STR */
+	char *s;            /* J_STR: json-c's string, or a copy */
 	struct jval *items; /* J_ARR, J_OBJ (values) */
-	char **keys;        /* J_OBJ */
+	char **keys;        /* J_OBJ: json-c's keys */
 	size_t count;
+	struct json_object *doc; /* the value jparse() returned: json-c's tree, which s and keys
+				    point into, until jfree() */
 };
 
-/* Parses one complete JSON text of len bytes (NULs included); 0, -EINVAL or -ENOMEM. On an
+/* Parses one complete JSON text of len bytes (json-c, util/json.h); 0, -EINVAL or -ENOMEM. On an
  * error, out is empty (nothing to free). */
 int jparse(const char *text, size_t len, struct jval *out);
 void jfree(struct jval *v);

@@ -2,6 +2,7 @@
  */
 #include "analyses/sync.h"
 #include "cli.h"
+#include "util/json.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -46,17 +47,7 @@ struct trace {
 
 static void json_string(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			fprintf(out, "\\%c", *p);
-		} else if (*p < 0x20) {
-			fprintf(out, "\\u%04x", *p);
-		} else {
-			fputc(*p, out);
-		}
-	}
-	fputc('"', out);
+	lat_json_write_string(out, s, 0);
 }
 
 static void print_json(FILE *out, const struct trace *t, uint32_t n, uint32_t ref,

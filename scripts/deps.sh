@@ -6,7 +6,7 @@ set -euo pipefail
 # Build: C toolchain, BPF CO-RE (clang, bpftool, libbpf), the libraries latscope links.
 build_pkgs=(
 	gcc make pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libdw-dev
-	libbabeltrace2-dev libmicrohttpd-dev libncurses-dev
+	libbabeltrace2-dev libmicrohttpd-dev libncurses-dev libjson-c-dev
 	dpkg-dev debhelper build-essential python3
 )
 # Tests and benchmarks: TAP runner, the real peers, the tools users would pick instead.
@@ -14,6 +14,7 @@ test_pkgs=(
 	perl procps iproute2 util-linux python3 babeltrace2 python3-lttnganalyses
 	python3-babeltrace lttng-tools liblttng-ust-dev bpftrace libbpf-tools linux-perf
 	libc6-dbg
+	libjansson-dev
 	libclang-rt-14-dev
 	chromium chromium-driver
 	prometheus graphite-carbon python3-whisper curl

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "outputs/text.h"
+#include "util/json.h"
 
 static const char *const palette[] = {"#2563eb", "#dc2626", "#059669", "#d97706",
 				      "#7c3aed", "#0891b2", "#db2777", "#65a30d"};
@@ -128,19 +129,7 @@ void lat_html_escape(FILE *out, const char *text)
 /* A JSON string safe inside <script>: '<' is written as \u003c. */
 static void json_string(FILE *out, const char *text)
 {
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)(text ? text : ""); *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			fprintf(out, "\\%c", *p);
-		} else if (*p == '\n') {
-			fputs("\\n", out);
-		} else if (*p < 0x20 || *p == '<' || *p == '>' || *p == '&') {
-			fprintf(out, "\\u%04x", *p);
-		} else {
-			fputc(*p, out);
-		}
-	}
-	fputc('"', out);
+	lat_json_write_string(out, text, LAT_JSON_SCRIPT);
 }
 
 void lat_html_format_ns(char *buf, size_t len, double ns)

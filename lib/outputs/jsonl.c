@@ -4,19 +4,11 @@
 #include <inttypes.h>
 #include <math.h>
 
+#include "util/json.h"
+
 void lat_jsonl_string(FILE *out, const char *text)
 {
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			fprintf(out, "\\%c", *p);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			fprintf(out, "\\u%04x", *p);
-		} else {
-			fputc(*p, out);
-		}
-	}
-	fputc('"', out);
+	lat_json_write_string(out, text, 0);
 }
 
 static void key(struct lat_jsonl *j, const char *name)

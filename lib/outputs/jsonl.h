@@ -25,7 +25,7 @@ void lat_jsonl_strv(struct lat_jsonl *j, const char *key, const char *const *val
 /* Closes the object and the line. */
 void lat_jsonl_end(struct lat_jsonl *j);
 
-/* A JSON string literal, quotes included; control bytes and DEL as \u00XX. */
+/* A JSON string literal, quotes included: lat_json_write_string() (util/json.h), UTF-8 kept. */
 void lat_jsonl_string(FILE *out, const char *text);
 
 #endif /* LATSCOPE_OUTPUTS_JSONL_H */

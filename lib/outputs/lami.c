@@ -7,76 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Decodes one UTF-8 sequence; returns its length (1 for an invalid byte, read as itself). */
-static int utf8_decode(const unsigned char *p, uint32_t *cp)
-{
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if ((p[0] & 0xE0) == 0xC0 && (p[1] & 0xC0) == 0x80) {
-		*cp = (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
-		return 2;
-	}
-	if ((p[0] & 0xF0) == 0xE0 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80) {
-		*cp = (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
-		return 3;
-	}
-	if ((p[0] & 0xF8) == 0xF0 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80 &&
-	    (p[3] & 0xC0) == 0x80) {
-		*cp = (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3F) << 12 |
-		      (uint32_t)(p[2] & 0x3F) << 6 | (p[3] & 0x3F);
-		return 4;
-	}
-	*cp = 0xFFFD;
-	return 1;
-}
+#include "util/json.h"
 
 void lat_json_string(FILE *out, const char *text)
 {
-	const unsigned char *p = (const unsigned char *)(text ? text : "");
-
-	fputc('"', out);
-	while (*p) {
-		uint32_t cp;
-		int n = utf8_decode(p, &cp);
-
-		p += n;
-		switch (cp) {
-		case '"':
-			fputs("\\\"", out);
-			break;
-		case '\\':
-			fputs("\\\\", out);
-			break;
-		case '\n':
-			fputs("\\n", out);
-			break;
-		case '\r':
-			fputs("\\r", out);
-			break;
-		case '\t':
-			fputs("\\t", out);
-			break;
-		case '\b':
-			fputs("\\b", out);
-			break;
-		case '\f':
-			fputs("\\f", out);
-			break;
-		default:
-			if (cp < 0x20 || (cp >= 0x7F && cp < 0x10000)) {
-				fprintf(out, "\\u%04x", cp);
-			} else if (cp >= 0x10000) {
-				cp -= 0x10000;
-				fprintf(out, "\\u%04x\\u%04x", 0xD800 + (cp >> 10),
-					0xDC00 + (cp & 0x3FF));
-			} else {
-				fputc((int)cp, out);
-			}
-		}
-	}
-	fputc('"', out);
+	lat_json_write_string(out, text, LAT_JSON_ASCII);
 }
 
 void lat_json_double(char *buf, size_t len, double value)
@@ -187,7 +122,9 @@ static void print_cell(FILE *out, const struct lat_cell *cell)
 	case LAT_CLS_BOOL:
 		/* i < 0: Python's None (the peer's `a and b or c and d` predicates) */
 		fprintf(out, ", \"value\": %s",
-			cell->i < 0 ? "null" : cell->flag ? "true" : "false");
+			cell->i < 0  ? "null"
+			: cell->flag ? "true"
+				     : "false");
 		break;
 	case LAT_CLS_TIME_RANGE:
 		fprintf(out,

@@ -18,7 +18,7 @@ struct lat_lami_meta {
 	size_t nclasses;
 };
 
-/* JSON as Python's json.dumps() writes it (", " and ": " separators, ASCII only). */
+/* A string as Python's json.dumps() writes it: lat_json_write_string(LAT_JSON_ASCII). */
 void lat_json_string(FILE *out, const char *text);
 /* A double as Python's repr(): the shortest string that reads back the same ("0.1", "1e-05"). */
 void lat_json_double(char *buf, size_t len, double value);
