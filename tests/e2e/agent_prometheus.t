@@ -32,7 +32,9 @@ AGENT_PID=$!
 explain() {
 	diag "the agent's stderr:"
 	sed -n '1,20s/^/    /p' "$TMP/agent.err" | sed 's/^/# /'
-	[ -s "$TMP/prom.log" ] && { diag "prometheus's log, the last lines:"; tail -5 "$TMP/prom.log" | cut -c1-300 | sed 's/^/#     /'; }
+	[ -s "$TMP/prom.log" ] || return 0
+	diag "prometheus's log, the last lines:"
+	tail -5 "$TMP/prom.log" | cut -c1-300 | sed 's/^/#     /'
 }
 on_failure explain
 _port() { sed -n 's/^latscope agent: listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$TMP/agent.err"; }

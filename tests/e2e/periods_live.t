@@ -100,7 +100,8 @@ _viewers_are() { [ "$(viewers "$1")" "$2" "$3" ]; }
 _attached_or_ended() { _viewers_are "$1" -ge 1 || ! kill -0 "$2" 2>/dev/null; }
 attached() {
 	wait_until "$WAIT_TIMEOUT" _attached_or_ended "$1" "$2" && kill -0 "$2" 2>/dev/null && return 0
-	diag "the reader (pid $2) is not attached to $1: $(viewers "$1") viewers, it $(kill -0 "$2" 2>/dev/null && echo runs || echo ended)"
+	diag "the reader (pid $2) is not attached to $1: $(viewers "$1") viewers," \
+		"it $(kill -0 "$2" 2>/dev/null && echo runs || echo ended)"
 	return 1
 }
 # the session daemon of `nobody` (its own LTTNG_HOME, so no other daemon shares it): --background
@@ -194,7 +195,8 @@ is "$(wc -l <"$TMP/cputop.err")" 1 "... one line on stderr"
 like "$(cat "$TMP/cputop.err")" "^latscope: $URL3: no kernel events in this live session \(its trace's domain is 'ust'\)" \
 	"... saying that the session has no kernel events"
 # lttng-relayd takes one viewer a session at a time: the next reader once the first has left
-wait_until "$WAIT_TIMEOUT" _viewers_are $session3 -eq 0 || diag "cputop still attached: $(viewers $session3) viewers"
+wait_until "$WAIT_TIMEOUT" _viewers_are $session3 -eq 0 ||
+	diag "cputop still attached: $(viewers $session3) viewers"
 "$LATSCOPE" analyze syscallstats --lami "$URL3" >"$TMP/sc.out" 2>"$TMP/sc.err" &
 latscope_sc=$!
 pids+=($latscope_sc)
@@ -222,7 +224,8 @@ kill -INT $latscope
 ended $latscope
 is "$status" 0 "irqstats on a live session: Ctrl-C stops it, exit 0"
 like "$(cat "$TMP/irq.out")" '^Reading net://.* live until the session is destroyed' "... it said it was reading live"
-wait_until "$WAIT_TIMEOUT" _viewers_are $session4 -eq 0 || diag "irqstats still attached: $(viewers $session4) viewers"
+wait_until "$WAIT_TIMEOUT" _viewers_are $session4 -eq 0 ||
+	diag "irqstats still attached: $(viewers $session4) viewers"
 "$LATSCOPE" analyze schedstats "$URL4" >"$TMP/sched.out" 2>&1 &
 latscope_sched=$!
 pids+=($latscope_sched)

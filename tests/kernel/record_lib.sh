@@ -2,8 +2,8 @@
 # ../lib.sh and the skip checks. It gives TMP (removed at exit; the running recorder is killed),
 # start_record and start_flight (a recorder in the background, back once its probes run),
 # stop_record (SIGINT, then its exit status); ../lib.sh gives wait_until and wait_lines (poll
-# with a deadline, never a fixed sleep). A failing check prints, as TAP comments, the last recorder's command
-# line, exit status and stderr (once a run).
+# with a deadline, never a fixed sleep). A failing check prints, as TAP comments, the last
+# recorder's command line, exit status and stderr (once a run).
 TMP=$(mktemp -d)
 REC_PID=
 REC_NAME=
