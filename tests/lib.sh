@@ -22,9 +22,15 @@ ok() { # ok CONDITION_STATUS DESCRIPTION  (pass 0 for success)
 	else
 		_tap_failed=$((_tap_failed + 1))
 		echo "not ok $_tap_count - $*"
+		[ -z "${_tap_on_failure:-}" ] || "$_tap_on_failure"
 	fi
 	return 1
 }
+
+# on_failure FUNCTION: each failing check from now on (TODO ones aside) calls FUNCTION after its
+# "not ok" line, to print as TAP comments what every failure of the file needs (the tool's
+# stderr...); on_failure with no argument stops it.
+on_failure() { _tap_on_failure=${1:-}; }
 
 # todo REASON: the next check is a known defect, not yet fixed (TAP's TODO): its result is shown
 # with REASON and does not fail the file. Each use names the issue that owns the defect.
@@ -90,6 +96,31 @@ skip_all() { # skip_all REASON: the whole file is skipped
 }
 
 diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
+
+# Waiting for the kernel, a daemon or a peer: a poll with a deadline, never a fixed sleep. The
+# deadlines are generous (WAIT_TIMEOUT, 60 s by default): they only bound a wait that normally
+# ends in moments, and a loaded machine stretches it.
+WAIT_TIMEOUT=${WAIT_TIMEOUT:-60}
+
+# wait_until SECONDS CMD...: runs CMD every 50 ms until it succeeds (0) or SECONDS pass (1).
+wait_until() {
+	local timeout=$1 end
+	shift
+	end=$(($(date +%s%N) + timeout * 1000000000))
+	until "$@"; do
+		[ "$(date +%s%N)" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+
+# wait_lines FILE REGEX COUNT: until FILE has COUNT lines matching REGEX (grep -E), at most
+# WAIT_TIMEOUT s; says what it saw when the deadline passes.
+_lines_at_least() { [ "$(grep -Ecs -- "$2" "$1")" -ge "$3" ]; }
+wait_lines() {
+	wait_until "$WAIT_TIMEOUT" _lines_at_least "$@" && return 0
+	diag "waited ${WAIT_TIMEOUT} s for $3 lines matching '$2' in $(basename "$1"): $(grep -Ecs -- "$2" "$1")"
+	return 1
+}
 
 done_testing() {
 	echo "1..$_tap_count"

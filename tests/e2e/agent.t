@@ -67,21 +67,56 @@ buckets = 1ms 5ms 10ms 25ms
 top_labels = 5
 tracker = syscall threshold=5ms
 EOC
+# every failing check from here on prints the agent's stderr (whole the first time)
+_explained=0
+agent_explain() {
+	local state=exited
+	kill -0 "$AGENT_PID" 2>/dev/null && state=running
+	diag "the agent: pid $AGENT_PID, $state; load average $(uptime | sed 's/.*load average: //')"
+	if [ "$_explained" = 0 ]; then
+		diag "  its stderr:"
+		sed -n '1,30s/^/    /p' "$TMP/agent.err" | sed 's/^/# /'
+	else
+		diag "  its stderr: $(wc -l <"$TMP/agent.err") lines, the last: $(tail -1 "$TMP/agent.err")"
+	fi
+	_explained=1
+}
 "$LATSCOPE" agent --config "$TMP/agent.conf" >"$TMP/agent.out" 2>"$TMP/agent.err" &
 AGENT_PID=$!
-PORT=
-for _ in $(seq 200); do
-	PORT=$(sed -n 's/^latscope agent: listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$TMP/agent.err")
-	[ -n "$PORT" ] && break
-	kill -0 "$AGENT_PID" 2>/dev/null || break
-	sleep 0.05
-done
+on_failure agent_explain
+_port() { sed -n 's/^latscope agent: listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$TMP/agent.err"; }
+_started() { [ -n "$(_port)" ] || ! kill -0 "$AGENT_PID" 2>/dev/null; } # exited: no use waiting
+wait_until 120 _started # BTF and the verifier on a loaded machine
+PORT=$(_port)
 ok $([ -n "$PORT" ]; echo $?) "the agent starts and says where it listens (port ${PORT:-none})"
-[ -n "$PORT" ] || { diag "$(cat "$TMP/agent.err")"; done_testing; exit 1; }
+[ -n "$PORT" ] || { done_testing; exit 1; }
 URL=http://127.0.0.1:$PORT/metrics
+CTL="$LATSCOPE ctl --socket $TMP/ctl.sock"
 metric() { curl -sf "$URL" | grep -F "$1" | awk '{print $2}' | head -1; }
+# wait_metric METRIC OP VALUE: polls /metrics until METRIC OP VALUE holds (OP: test(1)'s -eq, -ge,
+# =...), at most WAIT_TIMEOUT s; says what it saw when the deadline passes
+_metric_holds() { local v; v=$(metric "$1"); [ -n "$v" ] && [ "$v" "$2" "$3" ]; }
+wait_metric() {
+	wait_until "$WAIT_TIMEOUT" _metric_holds "$@" && return 0
+	diag "waited $WAIT_TIMEOUT s for $1 $2 $3; /metrics has: '$(metric "$1")'"
+	return 1
+}
+# caught_up: until the agent has read every record the syscall probes had put in their ring
+# buffer when it was called (ctl status: the probes' count is read before the agent's; the
+# ring buffer is read in order), at most WAIT_TIMEOUT s
+status_of() { $CTL status | sed -n "s/^$1=//p"; }
+_read_at_least() { [ "$(status_of syscall.reported)" -ge "$1" ]; }
+caught_up() {
+	local submitted
+	submitted=$(status_of syscall.submitted)
+	wait_until "$WAIT_TIMEOUT" _read_at_least "${submitted:-0}" && return 0
+	diag "waited $WAIT_TIMEOUT s for the agent to read the $submitted records submitted: ctl status says"
+	$CTL status 2>&1 | grep '^syscall\.' | sed 's/^/#   /'
+	return 1
+}
 
 "$SLEEPER" -l 1500 20 10 >/dev/null
+caught_up # its over-threshold nanosleeps: records read from the ring buffer
 body=$(curl -sf -D "$TMP/headers" "$URL")
 ok $? "curl gets /metrics"
 like "$(cat "$TMP/headers")" "Content-Type: text/plain; version=0.0.4" "the Prometheus text content type"
@@ -121,7 +156,9 @@ out=$("$APP" "$TMP/apps.sock" e2e GET 1000000 3 && "$APP" "$TMP/apps.sock" e2e G
 	"$APP" "$TMP/apps.sock" e2e GET 3000000 4)
 like "$out" "sent=4 dropped=0" "the application's samples are sent"
 "$APP" "$TMP/apps.sock" e2e GET 30000000 1 "request 17 took 30ms" >/dev/null
-sleep 0.3
+# the 9 samples and the event sent: once the agent has read them all
+wait_metric 'latscope_app_latency_seconds_count{app="e2e",label="GET"}' -ge 10 &&
+	wait_metric 'latscope_app_events_total{app="e2e"}' -ge 1
 body=$(curl -sf "$URL")
 like "$body" '^latscope_app_latency_seconds_bucket\{app="e2e",label="GET",le="0.001"\} 3$' \
 	"3 samples of exactly 1 ms count in le=\"0.001\" (inclusive)"
@@ -133,12 +170,13 @@ like "$body" '^latscope_app_events_total\{app="e2e"\} 1$' "the application's eve
 like "$(grep app_event "$TMP/events.jsonl")" '"app":"e2e","label":"GET".*"delay_ns":30000000,"detail":"request 17 took 30ms"' \
 	"and written as a JSON line"
 printf 'garbage' | python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(sys.stdin.buffer.read(), sys.argv[1])' "$TMP/apps.sock"
-sleep 0.2
+wait_metric 'latscope_app_messages_total{result="bad"}' -ge 1
 is "$(metric 'latscope_app_messages_total{result="bad"}')" 1 "a datagram that is not a message is counted as bad"
+taken=$(metric 'latscope_app_messages_total{result="ok"}')
 for i in $(seq 8); do "$APP" "$TMP/apps.sock" e2e "path$i" $((i * 1000000)) $i; done >"$TMP/app.out"
 is "$(grep -c 'sent=' "$TMP/app.out")" 8 "8 more labels sent"
 diag "$(tr '\n' ' ' <"$TMP/app.out")"
-sleep 0.2
+wait_metric 'latscope_app_messages_total{result="ok"}' -ge $((taken + 36)) # 1 + 2 + ... + 8
 body=$(curl -sf "$URL")
 is "$(printf '%s\n' "$body" | grep -c '^latscope_app_latency_seconds_count{app="e2e"')" 6 \
 	"9 labels, top_labels = 5: 5 series and other"
@@ -157,34 +195,30 @@ is "$? $(wc -l <"$TMP/report.err")" "1 1" "report agent: with no agent there: on
 ok $([ ! -e "$TMP/none.html" ]; echo $?) "and no page"
 
 # ctl: threshold up, nanosleeps no longer reported; back down, they are
-CTL="$LATSCOPE ctl --socket $TMP/ctl.sock"
 out=$($CTL set syscall.threshold=200ms)
 like "$out" "^syscall.threshold=200ms$" "ctl set syscall.threshold=200ms"
 is "$(metric 'latscope_threshold_seconds{tracker="syscall"}')" 0.2 "/metrics shows the new threshold"
-nslow() { grep -c '"comm":"nanosleeper".*"syscall":"nanosleep"' "$TMP/events.jsonl"; }
-settled() { # the count of nanosleep events once the agent has caught up
-	local a b
-	b=$(nslow)
-	for _ in $(seq 20); do
-		sleep 0.3
-		a=$b
-		b=$(nslow)
-		[ "$a" = "$b" ] && break
-	done
-	echo "$b"
-}
-before=$(settled)
-"$SLEEPER" 20 5 >/dev/null
-is "$(settled)" "$before" \
-	"20 ms nanosleeps under a 200 ms threshold are not reported"
+# the nanosleep events of a sleeper of ours (by pid: other tests on the machine run nanosleepers)
+nslow() { grep -c "\"comm\":\"nanosleeper\",\"pid\":$1,.*\"syscall\":\"nanosleep\"" "$TMP/events.jsonl"; }
+_nslow_at_least() { [ "$(nslow "$1")" -ge "$2" ]; }
+"$SLEEPER" 20 5 >/dev/null &
+S1=$!
+wait "$S1"
+caught_up # what the probes reported of the sleeper is read by now
+before=$(nslow "$S1")
+is "$before" 0 "20 ms nanosleeps under a 200 ms threshold are not reported"
 $CTL set syscall.threshold=5ms >/dev/null
-"$SLEEPER" 20 5 >/dev/null
-after=$(settled)
-ok $([ "$after" -ge $((before + 5)) ]; echo $?) "back at 5 ms they are ($before -> $after)"
+"$SLEEPER" 20 5 >/dev/null &
+S2=$!
+wait "$S2"
+wait_until "$WAIT_TIMEOUT" _nslow_at_least "$S2" 5
+after=$(nslow "$S2")
+ok $([ "$after" -ge 5 ]; echo $?) "back at 5 ms they are ($after of the sleeper's 5)"
 out=$($CTL set syscall.enabled=0)
 like "$out" "syscall.enabled=0" "ctl turns the tracker off"
+# the kernel's counts are read at each scrape: what a workload run after c1 adds is in c2
 c1=$(metric 'latscope_events_total{tracker="syscall",series="syscall"}')
-sleep 1.2
+"$SLEEPER" 20 5 >/dev/null
 c2=$(metric 'latscope_events_total{tracker="syscall",series="syscall"}')
 is "$c2" "$c1" "off: no more syscalls counted"
 $CTL set syscall.enabled=1 >/dev/null
@@ -203,14 +237,14 @@ like "$out" "^latscope: ctl: unknown setting 'syscall.colour'" "an unknown setti
 cp "$TMP/agent.conf" "$TMP/agent.conf.good"
 printf 'tracker = syscall threshold=7ms\nlisten = nowhere\n' >>"$TMP/agent.conf"
 kill -HUP "$AGENT_PID"
-for _ in $(seq 100); do grep -q 'reload refused' "$TMP/agent.err" && break; sleep 0.05; done
+wait_until "$WAIT_TIMEOUT" grep -q 'reload refused' "$TMP/agent.err"
 like "$(cat "$TMP/agent.err")" "reload refused: $TMP/agent.conf:9: tracker 'syscall' is already configured \(the running configuration stays\)" \
 	"SIGHUP with a bad file: refused with file:line"
 is "$(metric 'latscope_threshold_seconds{tracker="syscall"}')" 0.005 "the running threshold stays"
 is "$(metric 'latscope_config_reloads_total{result="error"}')" 1 "the refused reload is counted"
 sed 's/threshold=5ms/threshold=7ms/' "$TMP/agent.conf.good" >"$TMP/agent.conf"
 kill -HUP "$AGENT_PID"
-sleep 0.5
+wait_metric 'latscope_threshold_seconds{tracker="syscall"}' = 0.007
 is "$(metric 'latscope_threshold_seconds{tracker="syscall"}')" 0.007 "SIGHUP with a good file: the new threshold applies"
 kill -0 "$AGENT_PID"
 ok $? "the agent still runs"

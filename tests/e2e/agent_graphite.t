@@ -50,15 +50,9 @@ printf '[default]\npattern = .*\nxFilesFactor = 0\naggregationMethod = last\n' >
 carbon-cache --config="$TMP/conf/carbon.conf" --pidfile="$TMP/run/carbon.pid" --nodaemon \
 	--logdir="$TMP/log" start >"$TMP/carbon.out" 2>&1 &
 CARBON_PID=$!
-up=1
-for _ in $(seq 200); do
-	if python3 -c "import socket; socket.create_connection(('127.0.0.1', $CPORT), 0.2)" 2>/dev/null; then
-		up=0
-		break
-	fi
-	sleep 0.1
-done
-ok $up "carbon-cache listens on 127.0.0.1:$CPORT" || diag "$(tail -5 "$TMP/carbon.out")"
+_carbon_up() { python3 -c "import socket; socket.create_connection(('127.0.0.1', $CPORT), 0.2)" 2>/dev/null; }
+wait_until "$WAIT_TIMEOUT" _carbon_up
+ok $? "carbon-cache listens on 127.0.0.1:$CPORT" || diag "$(tail -5 "$TMP/carbon.out")"
 
 cat >"$TMP/agent.conf" <<EOC
 listen = off
@@ -71,15 +65,24 @@ tracker = syscall threshold=5ms
 EOC
 "$LATSCOPE" agent --config "$TMP/agent.conf" 2>"$TMP/agent.err" &
 AGENT_PID=$!
+# every failing check prints the agent's stderr and carbon's
+explain() {
+	diag "the agent's stderr:"
+	sed -n '1,20s/^/    /p' "$TMP/agent.err" | sed 's/^/# /'
+	diag "carbon-cache's output, the last lines:"
+	tail -5 "$TMP/carbon.out" | sed 's/^/#     /'
+}
+on_failure explain
+# the agent is ready once it says its configuration (its sockets bound, its probes attached)
+_started() { grep -q '^latscope agent: config' "$TMP/agent.err" || ! kill -0 "$AGENT_PID" 2>/dev/null; }
+wait_until 120 _started # BTF and the verifier on a loaded machine
 "$APP" "$TMP/apps.sock" shop checkout.v2 4000000 25 >/dev/null
 ok $? "an application sends 25 samples of 4 ms"
 
 # whisper files appear for the tracker and the application (a dot in a label becomes '_')
 W=$TMP/storage/whisper/latscope/e2e
-for _ in $(seq 150); do
-	[ -e "$W/app/shop/checkout_v2/count.wsp" ] && [ -e "$W/syscall/syscall/events.wsp" ] && break
-	sleep 0.1
-done
+_written() { [ -e "$W/app/shop/checkout_v2/count.wsp" ] && [ -e "$W/syscall/syscall/events.wsp" ]; }
+wait_until "$WAIT_TIMEOUT" _written
 ok $([ -e "$W/syscall/syscall/events.wsp" ]; echo $?) "carbon wrote latscope.e2e.syscall.syscall.events"
 ok $([ -e "$W/app/shop/checkout_v2/count.wsp" ]; echo $?) "and latscope.e2e.app.shop.checkout_v2.count"
 last() { # the last non-None value of a whisper file in the last minute
@@ -88,11 +91,11 @@ last() { # the last non-None value of a whisper file in the last minute
 # the count is cumulative: a flush may land while the samples still arrive, so wait for the
 # last value to reach the total (carbon writes each 1 s point as it comes)
 v=
-for _ in $(seq 75); do
+_count_arrived() {
 	v=$(last "$W/app/shop/checkout_v2/count.wsp")
-	[ -n "$v" ] && [ "$(python3 -c "print(int(float('$v')))")" -ge 25 ] && break
-	sleep 0.2
-done
+	[ -n "$v" ] && [ "$(python3 -c "print(int(float('$v')))")" -ge 25 ]
+}
+wait_until "$WAIT_TIMEOUT" _count_arrived
 is "$(python3 -c "print(int(float('${v:-0}')))")" 25 "the count that arrived is 25"
 p50=$(last "$W/app/shop/checkout_v2/p50_1m.wsp")
 ok $(python3 -c "import sys; sys.exit(0 if abs(float('${p50:-0}') - 0.004) <= 0.004 * 0.0625 else 1)"; echo $?) \

@@ -59,10 +59,21 @@ NOBODY=
 nobody_can_run && NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 as_nobody() { "${NOBODY[@]}" "$@"; }
 
+# every failing check prints the stderr of the agent last started
+AGENT_NAME=
+explain() {
+	[ -n "$AGENT_NAME" ] || return 0
+	diag "agent $AGENT_NAME (pid $AGENT): its stderr:"
+	sed -n '1,20s/^/    /p' "$TMP/$AGENT_NAME/err" | sed 's/^/# /'
+}
+on_failure explain
 # start_agent NAME CONFIG_LINES: an agent on its own sockets; sets AGENT, PORT, URL
+_port() { sed -n 's/^latscope agent: listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$TMP/$AGENT_NAME/err"; }
+_started() { [ -n "$(_port)" ] || ! kill -0 "$AGENT" 2>/dev/null; } # exited: no use waiting
 start_agent() {
 	local name=$1
 	shift
+	AGENT_NAME=$name
 	mkdir -p "$TMP/$name"
 	{
 		echo "listen = 127.0.0.1:0"
@@ -75,25 +86,18 @@ start_agent() {
 	"$LATSCOPE" agent --config "$TMP/$name/agent.conf" >"$TMP/$name/out" 2>"$TMP/$name/err" &
 	AGENT=$!
 	PIDS+=("$AGENT")
-	PORT=
-	for _ in $(seq 400); do
-		PORT=$(sed -n 's/^latscope agent: listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$TMP/$name/err")
-		[ -n "$PORT" ] && break
-		kill -0 "$AGENT" 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_until 120 _started # BTF and the verifier on a loaded machine
+	PORT=$(_port)
 	URL=http://127.0.0.1:$PORT/metrics
 	[ -n "$PORT" ] || diag "agent $name did not start: $(cat "$TMP/$name/err")"
 }
 metric() { curl -sf --max-time 10 "$URL" | awk -v k="$1" '$1 == k { print $2; exit }'; }
-# wait_metric METRIC VALUE: polls /metrics until METRIC is VALUE (10 s); prints what it saw
+# wait_metric METRIC VALUE: polls /metrics until METRIC is VALUE (at most WAIT_TIMEOUT s); prints
+# what it saw
+_metric_is() { got=$(metric "$1"); [ "$got" = "$2" ]; }
 wait_metric() {
 	local got
-	for _ in $(seq 100); do
-		got=$(metric "$1")
-		[ "$got" = "$2" ] && break
-		sleep 0.1
-	done
+	wait_until "$WAIT_TIMEOUT" _metric_is "$@"
 	echo "$got"
 }
 
@@ -170,11 +174,11 @@ for name in sys.stdin.read().split():
 ' "$TMP/c/run/apps.sock"
 is "$(wait_metric 'latscope_app_messages_total{result="overflow"}' 1)" 1 \
 	"app_names = 4: a fifth name while the four are fresh is counted as overflow"
-for _ in $(seq 100); do
+_evicted() { # a message from 'five' again, until one of the four silent names is evicted
 	"$PY" "$TMP/send.py" "$TMP/c/run/apps.sock" five x 1000 1
-	[ "$(metric 'latscope_app_evictions_total')" = 1 ] && break
-	sleep 0.1
-done
+	[ "$(metric 'latscope_app_evictions_total')" = 1 ]
+}
+wait_until "$WAIT_TIMEOUT" _evicted
 is "$(metric 'latscope_app_evictions_total')" 1 "once they are silent for app_idle (2s), one is evicted"
 like "$(curl -sf --max-time 10 "$URL")" '^latscope_app_latency_seconds_count\{app="five",label="x"\} [1-9]' \
 	"and the new name has its series"
@@ -193,7 +197,7 @@ ok $([ "$lines" -ge 50 ] && [ "$lines" -le 55 ] && [ $((lines + dropped)) = 80 ]
 	"but only a burst of 50 (+5 a second of refill) become lines ($lines), the rest counted ($dropped)"
 kill -TERM "$C"
 wait "$C"
-URL=$A_URL PORT=$A_PORT
+URL=$A_URL PORT=$A_PORT AGENT=$A AGENT_NAME=a
 
 # --- 3. sums that do not wrap at 2^64 ns ---
 "$PY" "$TMP/send.py" "$SOCK" big x $((1 << 53)) 4096
@@ -234,7 +238,7 @@ open(sys.argv[3], "wb").write(got)
 as_slow_ctl "$TMP/a/run/ctl.sock" "$TMP/slowctl.ready" "$TMP/slowctl.got" &
 SLOW=$!
 PIDS+=("$SLOW")
-for _ in $(seq 200); do [ -e "$TMP/slowctl.ready" ] && break; sleep 0.05; done
+wait_until "$WAIT_TIMEOUT" test -e "$TMP/slowctl.ready"
 start=$(date +%s%N)
 curl -sf --max-time 5 "$URL" >/dev/null
 ok $? "a scrape succeeds while a control client sends one byte every 0.5 s"
@@ -271,18 +275,15 @@ while time.time() < end:
 ' "$PORT" "$TMP/slowhttp.ready" &
 SLOWHTTP=$!
 PIDS+=("$SLOWHTTP")
-for _ in $(seq 400); do [ -e "$TMP/slowhttp.ready" ] && break; sleep 0.05; done
+wait_until "$WAIT_TIMEOUT" test -e "$TMP/slowhttp.ready"
 opened=$(cat "$TMP/slowhttp.ready" 2>/dev/null)
 ok $([ "${opened:-0}" -ge 64 ]; echo $?) "70 slow HTTP connections were opened (${opened:-0} connected)"
 out=$(curl -s --max-time 5 --interface 127.0.0.2 -o /dev/null -w '%{http_code}' "$URL")
 is "$out" 200 "70 slow connections from 127.0.0.1: a scrape from 127.0.0.2 gets /metrics (per-address limit)"
 code=
 start=$(date +%s%N)
-for _ in $(seq 30); do
-	code=$(curl -s --max-time 2 -o /dev/null -w '%{http_code}' "$URL")
-	[ "$code" = 200 ] && break
-	sleep 0.5
-done
+_scraped() { code=$(curl -s --max-time 2 -o /dev/null -w '%{http_code}' "$URL"); [ "$code" = 200 ]; }
+wait_until "$WAIT_TIMEOUT" _scraped
 diag "a scrape from 127.0.0.1 got through after $((($(date +%s%N) - start) / 1000000)) ms"
 is "$code" 200 "and from 127.0.0.1 once the slow requests pass their deadline (10 s)"
 got=$(metric 'latscope_http_deadline_closes_total')
@@ -315,7 +316,7 @@ while True:
     c.close()
 ' "$TMP/closer.sock" &
 PIDS+=("$!")
-for _ in $(seq 100); do [ -e "$TMP/closer.sock.ready" ] && break; sleep 0.05; done
+wait_until "$WAIT_TIMEOUT" test -e "$TMP/closer.sock.ready"
 sigpipe=0 silent=0
 long=$(printf 'x.y=%0900d' 0)
 for i in $(seq 30); do
@@ -364,11 +365,11 @@ open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
 os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 time.sleep(60)' "$TMP/busy.port" &
 PIDS+=("$!")
-for _ in $(seq 200); do [ -s "$TMP/busy.port" ] && break; sleep 0.05; done
+wait_until "$WAIT_TIMEOUT" test -s "$TMP/busy.port"
 busy=$(cat "$TMP/busy.port")
 sed -i "s/^listen = .*/listen = 127.0.0.1:$busy/" "$TMP/b/agent.conf"
 kill -HUP "$B"
-for _ in $(seq 200); do grep -q 'reload' "$TMP/b/err" && break; sleep 0.05; done
+wait_until "$WAIT_TIMEOUT" grep -q 'reload' "$TMP/b/err"
 like "$(grep reload "$TMP/b/err")" "reload: listen on 127.0.0.1:$busy: .*keeping" "the refused listen is said"
 unlike "$(cat "$TMP/b/err")" "reloaded $TMP/b/agent.conf" "the reload is not said to be done"
 is "$(metric 'latscope_config_reloads_total{result="error"}')" 1 "and counted as an error"

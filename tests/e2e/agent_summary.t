@@ -82,8 +82,15 @@ ok $([ ! -e "$TMP/ctl.sock" ]; echo $?) "and it cleaned up its control socket"
 # --summary: the same at SIGINT
 "$LATSCOPE" agent --config "$TMP/agent.conf" --summary >"$TMP/out2" 2>"$TMP/err2" &
 APID=$!
-for _ in $(seq 300); do grep -q 'listening on' "$TMP/err2" && break; sleep 0.05; done
-sleep 1
+explain2() { diag "agent --summary's stderr:"; sed 's/^/#   /' "$TMP/err2"; }
+on_failure explain2
+# once it has counted system calls (ctl status: the kernel's counts); it exits if it fails
+_counted() {
+	local n
+	n=$("$LATSCOPE" ctl --socket "$TMP/ctl.sock" status 2>/dev/null | sed -n 's/^syscall.events=//p')
+	[ "${n:-0}" -ge 1 ] || ! kill -0 "$APID" 2>/dev/null
+}
+wait_until 120 _counted || diag "agent --summary counted no system call in 120 s"
 kill -INT "$APID"
 wait "$APID"
 is "$?" 0 "--summary: SIGINT, exit 0"

@@ -21,7 +21,7 @@ start_record rec --events sched,irq,syscall,block,net || skip_all "latscope reco
 	"$WK" hogs 60 1 >"$TMP/hogs.out" &&
 	"$WK" dio "$TMP/dio.dat" 16 1024 >"$TMP/dio.out"
 ok $? "the six workloads ran under latscope record" || diag "$(cat "$TMP"/*.out)"
-sleep 0.1
+# (nothing to wait for: the stop detaches the probes, then reads what they wrote before)
 stop_record
 is "$?" 0 "recorded" || diag "$(cat "$TMP/rec.err")"
 # the trace's clock: CLOCK_MONOTONIC + its offset (the workloads print CLOCK_MONOTONIC ns)
@@ -201,13 +201,13 @@ start_flight fl --events sched,irq,syscall --trigger 'syscall>80ms,comm=xp_reade
 "$WK" pipe 100 >"$TMP/flpipe.out"
 ok $? "the pipe workload under latscope record --flight --explain"
 snap=
-for _ in $(seq 600); do # the explanation is written by a child after the snapshot: poll
+_explained() { # the explanation is written by a child after the snapshot
 	for f in "$TMP"/fl/snapshot-*/explain.json; do
 		[ -s "$f" ] && grep -q '}$' "$f" && snap=${f%/explain.json}
 	done
-	[ -n "$snap" ] && break
-	sleep 0.05
-done
+	[ -n "$snap" ]
+}
+wait_until "$WAIT_TIMEOUT" _explained
 stop_record
 ok $? "the flight recorder stopped" || diag "$(cat "$TMP/fl.err")"
 [ -n "$snap" ]

@@ -143,7 +143,7 @@ like "$(grep -m1 'syscall_entry_openat:.*marker.data' "$TMP/b.txt")" 'filename =
 
 # --- --keep-time: a snapshot of the kernel rings spans at most that long --------------------------
 start_flight kt --events sched,syscall --keep-time 300ms
-sleep 1
+sleep 1 # a span of time, not a wait for the kernel: the rings then hold events older than 300 ms
 "$LATSCOPE" ctl --socket "$TMP/kt.sock" snapshot >/dev/null
 is "$?" 0 "--keep-time: ctl snapshot"
 stop_record

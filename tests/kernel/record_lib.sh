@@ -1,15 +1,14 @@
 # tests/kernel/record_lib.sh: what the `latscope record` kernel tests share. Source it after
 # ../lib.sh and the skip checks. It gives TMP (removed at exit; the running recorder is killed),
 # start_record and start_flight (a recorder in the background, back once its probes run),
-# stop_record (SIGINT, then its exit status), wait_until and wait_lines (poll with a deadline,
-# never a fixed sleep). A failing check prints, as TAP comments, the last recorder's command
-# line, exit status and stderr (once a run).
+# stop_record (SIGINT, then its exit status); ../lib.sh gives wait_until and wait_lines (poll
+# with a deadline, never a fixed sleep). A failing check prints, as TAP comments, the last
+# recorder's command line, exit status and stderr (once a run).
 TMP=$(mktemp -d)
 REC_PID=
 REC_NAME=
 REC_RC=
 REC_START_TIMEOUT=${REC_START_TIMEOUT:-120} # BTF and verifier on a loaded machine
-WAIT_TIMEOUT=${WAIT_TIMEOUT:-60}
 _record_cleanup() {
 	[ -n "$REC_PID" ] && kill "$REC_PID" 2>/dev/null
 	rm -rf "$TMP"
@@ -33,25 +32,7 @@ record_explain() {
 	sed -n '1,20s/^/    /p' "$TMP/$name.err" 2>/dev/null | sed 's/^/# /'
 }
 
-# wait_until SECONDS CMD...: runs CMD every 50 ms until it succeeds (0) or SECONDS pass (1).
-wait_until() {
-	local timeout=$1 end
-	shift
-	end=$(($(date +%s%N) + timeout * 1000000000))
-	until "$@"; do
-		[ "$(date +%s%N)" -lt "$end" ] || return 1
-		sleep 0.05
-	done
-}
-
-# wait_lines FILE REGEX COUNT: until FILE has COUNT lines matching REGEX (grep -E), at most
-# WAIT_TIMEOUT s; says what it saw when the deadline passes.
-_lines_at_least() { [ "$(grep -Ecs -- "$2" "$1")" -ge "$3" ]; }
-wait_lines() {
-	wait_until "$WAIT_TIMEOUT" _lines_at_least "$@" && return 0
-	diag "waited ${WAIT_TIMEOUT} s for $3 lines matching '$2' in $(basename "$1"): $(grep -Ecs -- "$2" "$1")"
-	return 1
-}
+# wait_until and wait_lines (a poll with a deadline) are tests/lib.sh's.
 
 # start_record NAME ARGS...: latscope record -o $TMP/NAME ARGS, its stderr in $TMP/NAME.err.
 # When it does not start within REC_START_TIMEOUT s, that is a failed test with its stderr, and

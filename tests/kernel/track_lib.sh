@@ -2,8 +2,8 @@
 # ../lib.sh and the skip checks. It gives TMP (removed at exit, with every path added to
 # CLEANUP_PATHS; every pid in CLEANUP_PIDS and the running tracker are killed), start_track and
 # stop_track, spawn_held and go (a helper held on a FIFO so that a tracker can be started on its
-# pid first: filtering by pid keeps concurrent runs apart), wait_until and wait_lines (poll with a
-# deadline: never a fixed sleep), and pyq (questions on --json output). A failing check prints,
+# pid first: filtering by pid keeps concurrent runs apart) and pyq (questions on --json output);
+# ../lib.sh gives wait_until and wait_lines (poll with a deadline). A failing check prints,
 # as TAP comments, the last tracker's command line, exit status, stderr and output (once a run).
 TMP=$(mktemp -d)
 TRACK_PID=
@@ -13,7 +13,6 @@ CLEANUP_PIDS=()
 CLEANUP_PATHS=()
 # deadlines, in seconds: generous, since they only bound a wait that normally ends in moments
 TRACK_START_TIMEOUT=${TRACK_START_TIMEOUT:-120} # BTF and verifier on a loaded machine
-WAIT_TIMEOUT=${WAIT_TIMEOUT:-60}
 _track_cleanup() {
 	[ -n "$TRACK_PID" ] && kill "$TRACK_PID" 2>/dev/null
 	for p in "${CLEANUP_PIDS[@]}"; do kill "$p" 2>/dev/null; done
@@ -47,25 +46,7 @@ track_explain() {
 	fi
 }
 
-# wait_until SECONDS CMD...: runs CMD every 50 ms until it succeeds (0) or SECONDS pass (1).
-wait_until() {
-	local timeout=$1 end
-	shift
-	end=$(($(date +%s%N) + timeout * 1000000000))
-	until "$@"; do
-		[ "$(date +%s%N)" -lt "$end" ] || return 1
-		sleep 0.05
-	done
-}
-
-# wait_lines FILE REGEX COUNT: until FILE has COUNT lines matching REGEX (grep -E), at most
-# WAIT_TIMEOUT s; says what it saw when the deadline passes.
-_lines_at_least() { [ "$(grep -Ecs -- "$2" "$1")" -ge "$3" ]; }
-wait_lines() {
-	wait_until "$WAIT_TIMEOUT" _lines_at_least "$@" && return 0
-	diag "waited ${WAIT_TIMEOUT} s for $3 lines matching '$2' in $(basename "$1"): $(grep -Ecs -- "$2" "$1")"
-	return 1
-}
+# wait_until and wait_lines (a poll with a deadline) are tests/lib.sh's.
 
 # start_track NAME ARGS...: latscope track ARGS in the background (output in $TMP/NAME.out and
 # .err); returns once its probes are attached. When it does not start within
