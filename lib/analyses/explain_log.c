@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sources/ctf_fields.h"
-
 #define MAX_PENDING 4096 /* block requests inserted or issued and not completed yet */
 
 /* --- interned strings ---------------------------------------------------------------------- */
@@ -64,17 +62,6 @@ static const char *intern(struct lat_explain *x, const char *s)
 
 /* --- feeding ------------------------------------------------------------------------------- */
 
-static char f_timeout_msecs[] = "timeout_msecs", f_timeout[] = "timeout", f_dev[] = "dev",
-	    f_sector[] = "sector", f_nr_sector[] = "nr_sector", f_tid[] = "tid";
-static struct lat_pfield xp_fields[XF_COUNT] = {
-    [XF_TIMEOUT_MSECS] = {LAT_PSCOPE_PAYLOAD, false, f_timeout_msecs},
-    [XF_TIMEOUT] = {LAT_PSCOPE_PAYLOAD, false, f_timeout},
-    [XF_DEV] = {LAT_PSCOPE_PAYLOAD, false, f_dev},
-    [XF_SECTOR] = {LAT_PSCOPE_PAYLOAD, false, f_sector},
-    [XF_NR_SECTOR] = {LAT_PSCOPE_PAYLOAD, false, f_nr_sector},
-    [XF_TID] = {LAT_PSCOPE_PAYLOAD, false, f_tid},
-};
-
 int lat_explain_create(struct lat_explain **out)
 {
 	struct lat_explain *x = calloc(1, sizeof(*x));
@@ -121,7 +108,6 @@ void lat_explain_destroy(struct lat_explain *x)
 		free(x->strings[i]);
 	}
 	free(x->strings);
-	lat_ctf_fields_destroy(x->fields);
 	free(x);
 }
 
@@ -164,55 +150,18 @@ static struct xtask *get_task(struct lat_explain *x, int32_t tid, int *err)
 	return &x->tasks[index];
 }
 
-/* A raw payload field of the event as an integer; false when missing. */
-static bool raw_int(struct lat_explain *x, const struct lat_kevent *ev, uint32_t id, int64_t *out,
-		    int *err)
-{
-	struct lat_pval v;
-
-	if (!ev->raw) {
-		return false;
-	}
-	if (!x->fields) {
-		x->pfields =
-		    (struct lat_pfields){.v = xp_fields, .count = XF_COUNT, .cap = XF_COUNT};
-		*err = lat_ctf_fields_create(&x->pfields, &x->fields);
-		if (*err) {
-			return false;
-		}
-	}
-	*err = lat_ctf_fields_read(x->fields, ev->raw, id, &v);
-	if (*err) {
-		return false;
-	}
-	if (v.kind == LAT_PVAL_SINT) {
-		*out = v.i;
-		return true;
-	}
-	if (v.kind == LAT_PVAL_UINT) {
-		*out = (int64_t)v.u;
-		return true;
-	}
-	return false;
-}
-
 /* The timeout a call asks for in its entry arguments (poll, epoll_wait: ms), or -1. */
-static int64_t entry_timeout(struct lat_explain *x, const struct lat_kevent *ev, int *err)
+static int64_t entry_timeout(const struct lat_kevent *ev)
 {
 	const char *n = ev->syscall.name;
-	int64_t ms;
+	int32_t ms = (int32_t)ev->syscall.timeout;
 
-	if (!n || (n[0] != 'p' && n[0] != 'e')) {
+	if (!n || (n[0] != 'p' && n[0] != 'e') || !(ev->present & LAT_HAS_TIMEOUT)) {
 		return -1;
 	}
-	if (strcmp(n, "poll") == 0) {
-		if (raw_int(x, ev, XF_TIMEOUT_MSECS, &ms, err)) {
-			return (int32_t)ms >= 0 ? (int64_t)(int32_t)ms * 1000000 : -1;
-		}
-	} else if (strncmp(n, "epoll_wait", 10) == 0 || strcmp(n, "epoll_pwait") == 0) {
-		if (raw_int(x, ev, XF_TIMEOUT, &ms, err)) {
-			return (int32_t)ms >= 0 ? (int64_t)(int32_t)ms * 1000000 : -1;
-		}
+	if (strcmp(n, "poll") == 0 || strncmp(n, "epoll_wait", 10) == 0 ||
+	    strcmp(n, "epoll_pwait") == 0) {
+		return ms >= 0 ? (int64_t)ms * 1000000 : -1;
 	}
 	return -1;
 }
@@ -274,8 +223,8 @@ static int on_syscall(struct lat_explain *x, const struct lat_kevent *ev,
 			return -ENOMEM;
 		}
 	}
-	s->timeout_ns = entry_timeout(x, ev, &err);
-	return err;
+	s->timeout_ns = entry_timeout(ev);
+	return 0;
 }
 
 static int on_wakeup(struct lat_explain *x, const struct lat_kevent *ev,
@@ -394,20 +343,9 @@ static int on_block(struct lat_explain *x, const struct lat_kevent *ev,
 {
 	uint64_t dev = ev->block.dev, sector = ev->block.sector;
 	struct block_rec *r;
-	int err = 0;
 
 	x->has_block = true;
 	if (insert) {
-		int64_t v;
-
-		if (!raw_int(x, ev, XF_DEV, &v, &err)) {
-			return err;
-		}
-		dev = (uint64_t)v;
-		if (!raw_int(x, ev, XF_SECTOR, &v, &err)) {
-			return err;
-		}
-		sector = (uint64_t)v;
 		x->has_insert = true;
 	}
 	r = pending_find(x, dev, sector);
@@ -443,18 +381,14 @@ static int on_block(struct lat_explain *x, const struct lat_kevent *ev,
 		}
 	}
 	if (insert) {
-		int64_t v;
-
 		if (r->insert_ts < 0) {
 			r->insert_ts = ev->ts;
 		}
-		if (r->tid <= 0 && raw_int(x, ev, XF_TID, &v, &err)) {
-			r->tid = (int32_t)v;
+		if (r->tid <= 0) {
+			r->tid = ev->block.tid;
 		}
-		if (raw_int(x, ev, XF_NR_SECTOR, &v, &err)) {
-			r->nr_sector = (uint32_t)v;
-		}
-		return err;
+		r->nr_sector = ev->block.nr_sector;
+		return 0;
 	}
 	r->issue_ts = ev->ts;
 	r->nr_sector = ev->block.nr_sector;
@@ -491,10 +425,9 @@ int lat_explain_event(struct lat_explain *x, const struct lat_kevent *ev,
 	case LAT_EV_BLOCK_RQ_ISSUE:
 	case LAT_EV_BLOCK_RQ_COMPLETE:
 		return on_block(x, ev, state, false);
+	case LAT_EV_BLOCK_RQ_INSERT:
+		return on_block(x, ev, state, true);
 	case LAT_EV_OTHER:
-		if (ev->name && ev->name[0] == 'b' && strcmp(ev->name, "block_rq_insert") == 0) {
-			return on_block(x, ev, state, true);
-		}
 		if (ev->name && strstr(ev->name, "hrtimer_expire_entry")) {
 			x->has_hrtimer = true;
 		}

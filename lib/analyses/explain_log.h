@@ -10,7 +10,6 @@
 
 #include "analyses/analysis.h"
 #include "analyses/explain.h"
-#include "analyses/period_expr.h"
 
 #define ETIMEDOUT_RET (-110) /* a futex wait's -ETIMEDOUT */
 
@@ -73,8 +72,6 @@ struct block_rec {
 	const char *disk;                         /* interned */
 };
 
-enum { XF_TIMEOUT_MSECS, XF_TIMEOUT, XF_DEV, XF_SECTOR, XF_NR_SECTOR, XF_TID, XF_COUNT };
-
 struct lat_explain {
 	struct lat_critpath *cp;
 	struct lat_tid_map map;
@@ -88,8 +85,6 @@ struct lat_explain {
 	uint32_t npending, pending_cap;
 	char **strings;
 	uint32_t strings_cap, nstrings;
-	struct lat_pfields pfields;
-	struct lat_ctf_fields *fields;
 	bool has_syscalls, has_block, has_irq, has_hrtimer, has_insert;
 };
 

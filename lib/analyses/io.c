@@ -16,41 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <babeltrace2/babeltrace.h>
-
-#include "analyses/period_expr.h"
-#include "sources/ctf_fields.h"
-#include "sources/lttng_decode.h"
-
 enum { OP_NONE = 0, OP_OPEN, OP_READ, OP_WRITE, OP_CLOSE, OP_SYNC, OP_READ_WRITE };
 enum { FDT_UNKNOWN = 0, FDT_DISK, FDT_NET, FDT_MAYBE_NET };
 
-/* Payload fields read generically (ids in the lat_pfields). */
-enum {
-	F_FD,
-	F_COUNT,
-	F_FILENAME,
-	F_FLAGS,
-	F_FILDES,
-	F_OLDFD,
-	F_NEWFD,
-	F_CMD,
-	F_VLEN,
-	F_SIZE,
-	F_LEN,
-	F_FD_IN,
-	F_FD_OUT,
-	F_IN_FD,
-	F_OUT_FD,
-	F_NBYTES,
-	F_FAMILY,
-	F_DPORT,
-	F_COUNT_ALL,
-};
-static const char *const field_names[F_COUNT_ALL] = {
-    "fd",   "count", "filename", "flags",  "fildes", "oldfd",  "newfd",  "cmd",    "vlen",
-    "size", "len",   "fd_in",    "fd_out", "in_fd",  "out_fd", "nbytes", "family", "dport",
-};
+/* The entry arguments read (typed fields of the event, lib/sources/event.h). */
+enum { F_FD, F_FLAGS, F_OLDFD, F_NEWFD, F_CMD, F_FAMILY, F_DPORT };
 
 struct afd { /* the automaton's sv.FD */
 	int32_t fd;
@@ -131,8 +101,6 @@ enum { WANT_STATS = 1, WANT_TOP = 2, WANT_LOG = 4, WANT_FREQ = 8, WANT_USAGE = 1
 struct io {
 	const struct lat_analysis_config *config;
 	unsigned want;
-	struct lat_pfields fields;
-	struct lat_ctf_fields *cf;
 	struct lat_tid_map amap;
 	struct aproc *aprocs;
 	uint32_t aprocs_cap;
@@ -275,29 +243,33 @@ static const char *const sync_sc[] = {"sync", "sync_file_range", "fsync", "fdata
 
 static int64_t field_int(struct io *io, const struct lat_kevent *ev, int id, bool *ok)
 {
-	struct lat_pval v;
+	static const uint32_t bits[] = {
+	    [F_FD] = LAT_HAS_FD,       [F_FLAGS] = LAT_HAS_FLAGS, [F_OLDFD] = LAT_HAS_OLDFD,
+	    [F_NEWFD] = LAT_HAS_NEWFD, [F_CMD] = LAT_HAS_CMD,     [F_FAMILY] = LAT_HAS_FAMILY,
+	    [F_DPORT] = LAT_HAS_DPORT,
+	};
+	const struct lat_ev_syscall *sc = &ev->syscall;
 
-	*ok = false;
-	if (id == F_FD && (ev->present & LAT_HAS_FD)) {
-		*ok = true;
-		return ev->syscall.fd;
-	}
-	if (id == F_FLAGS && (ev->present & LAT_HAS_FLAGS)) {
-		*ok = true;
-		return ev->syscall.flags;
-	}
-	if (!ev->raw || !io->cf || lat_ctf_fields_read(io->cf, ev->raw, (uint32_t)id, &v)) {
+	*ok = (ev->present & bits[id]) != 0;
+	if (!*ok) {
 		return 0;
 	}
-	if (v.kind == LAT_PVAL_SINT) {
-		*ok = true;
-		return v.i;
+	switch (id) {
+	case F_FD:
+		return sc->fd;
+	case F_FLAGS:
+		return sc->flags;
+	case F_OLDFD:
+		return sc->oldfd;
+	case F_NEWFD:
+		return sc->newfd;
+	case F_CMD:
+		return sc->cmd;
+	case F_FAMILY:
+		return sc->family;
+	default:
+		return sc->dport;
 	}
-	if (v.kind == LAT_PVAL_UINT) {
-		*ok = true;
-		return (int64_t)v.u;
-	}
-	return 0;
 }
 
 static struct aproc *aproc_get(struct io *io, int32_t tid)
@@ -639,55 +611,16 @@ static int on_exec(struct io *io, const struct lat_kevent *ev)
 	return 0;
 }
 
-/* v4addr as "a.b.c.d": a sequence (lttng-modules >= 2.6) or an integer */
+/* connect's v4addr as "a.b.c.d" (a sequence in lttng-modules >= 2.6, or an integer) */
 static bool read_v4addr(const struct lat_kevent *ev, char *buf, size_t len)
 {
-	const bt_field *payload, *f;
+	uint32_t a = ev->syscall.v4addr;
 
-	if (!ev->raw) {
+	if (!(ev->present & LAT_HAS_V4ADDR)) {
 		return false;
 	}
-	if (lat_lttng_is_event(ev->raw)) { /* read by lttng_decode.c */
-		uint64_t v[4];
-		int n = lat_lttng_event_uints(ev->raw, "v4addr", v, 4);
-
-		if (n == 0) {
-			snprintf(buf, len, "%u.%u.%u.%u", (unsigned)(v[0] >> 24) & 255,
-				 (unsigned)(v[0] >> 16) & 255, (unsigned)(v[0] >> 8) & 255,
-				 (unsigned)v[0] & 255);
-		} else if (n == 4) {
-			snprintf(buf, len, "%u.%u.%u.%u", (unsigned)v[0], (unsigned)v[1],
-				 (unsigned)v[2], (unsigned)v[3]);
-		}
-		return n == 0 || n == 4;
-	}
-	payload = bt_event_borrow_payload_field_const((const bt_event *)ev->raw);
-	f = payload ? bt_field_structure_borrow_member_field_by_name_const(payload, "v4addr")
-		    : NULL;
-	if (!f) {
-		return false;
-	}
-	if (bt_field_get_class_type(f) == BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER) {
-		uint64_t v = bt_field_integer_unsigned_get_value(f);
-
-		snprintf(buf, len, "%u.%u.%u.%u", (unsigned)(v >> 24) & 255,
-			 (unsigned)(v >> 16) & 255, (unsigned)(v >> 8) & 255, (unsigned)v & 255);
-		return true;
-	}
-	if (bt_field_class_type_is(bt_field_get_class_type(f), BT_FIELD_CLASS_TYPE_ARRAY) &&
-	    bt_field_array_get_length(f) >= 4) {
-		unsigned b[4];
-
-		for (int i = 0; i < 4; i++) {
-			const bt_field *e =
-			    bt_field_array_borrow_element_field_by_index_const(f, i);
-
-			b[i] = (unsigned)bt_field_integer_unsigned_get_value(e);
-		}
-		snprintf(buf, len, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
-		return true;
-	}
-	return false;
+	snprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+	return true;
 }
 
 /* syscall_entry_connect on AF_INET: the fd's name becomes the peer address (update_fd) */
@@ -793,7 +726,7 @@ static int on_syscall_entry(struct io *io, const struct lat_kevent *ev,
 			}
 			rq = &p->pending;
 			if (strcmp(name, "dup") == 0) {
-				oldfd = field_int(io, ev, F_FILDES, &ok);
+				oldfd = field_int(io, ev, F_OLDFD, &ok);
 			} else if (strcmp(name, "fcntl") == 0) {
 				if (field_int(io, ev, F_CMD, &ok) != 0 || !ok) {
 					return 0; /* not F_DUPFD: no request */
@@ -1252,18 +1185,7 @@ static int io_init_want(void *priv, const struct lat_analysis_config *config, un
 	io->want = own | (config->stats ? WANT_STATS : 0) | (config->top ? WANT_TOP : 0) |
 		   (config->log ? WANT_LOG : 0) | (config->freq ? WANT_FREQ : 0) |
 		   (config->usage ? WANT_USAGE : 0);
-	for (int i = 0; i < F_COUNT_ALL; i++) {
-		if (lat_grow((void **)&io->fields.v, &io->fields.cap, io->fields.count + 1,
-			     sizeof(*io->fields.v))) {
-			return -ENOMEM;
-		}
-		io->fields.v[io->fields.count] = (struct lat_pfield){
-		    .scope = LAT_PSCOPE_PAYLOAD, .name = strdup(field_names[i])};
-		if (!io->fields.v[io->fields.count++].name) {
-			return -ENOMEM;
-		}
-	}
-	return lat_ctf_fields_create(&io->fields, &io->cf);
+	return 0;
 }
 
 /* ---------------------------------------------------------------- results */
@@ -2575,8 +2497,6 @@ static void io_fini(void *priv)
 		free(io->ifaces[i].name);
 	}
 	free(io->ifaces);
-	lat_ctf_fields_destroy(io->cf);
-	lat_pfields_fini(&io->fields);
 }
 
 /*

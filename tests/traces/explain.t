@@ -184,6 +184,32 @@ else
 	skip 8 "no $BASIC (SHARED_TRACES)"
 fi
 
+# either decoder (the LTTng one, the default, and libbabeltrace2): the same bytes, text and JSON
+same_bytes() { # same_bytes DESCRIPTION -- ARGS...: explain ARGS on both decoders
+	local desc=$1 a b
+	shift 2
+	a=$(LATSCOPE_CTF_DECODER=lttng "$LATSCOPE" explain "$@" 2>&1)
+	b=$(LATSCOPE_CTF_DECODER=babeltrace2 "$LATSCOPE" explain "$@" 2>&1)
+	if [ "$a" = "$b" ] && [ -n "$a" ]; then
+		ok 0 "either decoder, the same bytes: $desc"
+	else
+		ok 1 "either decoder, the same bytes: $desc"
+		diff <(echo "$a") <(echo "$b") | head -10 | sed 's/^/# /'
+	fi
+}
+same_bytes "explain_all (text)" -- --tid 4001 --from $B --to $E "$S"
+same_bytes "explain_all --json" -- --json --tid 4001 --from $B --to $E "$S"
+same_bytes "critpath_mixed --json" -- --json --tid 3001 "$TMP/syn/critpath_mixed"
+if [ -d "$BASIC" ]; then
+	for name in bash ping; do
+		tid=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["event"]["tid"])' \
+			"$TMP/basic-$name.json")
+		same_bytes "basic-kernel-analysis, $name ($tid)" -- --tid "$tid" "$BASIC"
+	done
+else
+	skip 2 "no $BASIC (SHARED_TRACES)"
+fi
+
 # errors: one line, exit 1 (bad input) or 2 (usage)
 out=$("$LATSCOPE" explain "$S" 2>&1)
 is "$?" 1 "no --tid and no trigger.txt: exit 1"
