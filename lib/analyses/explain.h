@@ -136,6 +136,14 @@ struct lat_explanation {
 int lat_explain_create(struct lat_explain **out);
 void lat_explain_destroy(struct lat_explain *x);
 
+/*
+ * Keeps only what explaining intervals that begin at `begin` or later needs: the system calls
+ * and interrupts that ended before it are dropped as they come, and of the wake-ups and CPU
+ * slices before it only the last. The same answers for such intervals, in a fraction of the
+ * memory (a snapshot's event near its end). Call before the first event.
+ */
+void lat_explain_keep_from(struct lat_explain *x, int64_t begin);
+
 /* Adds one event (after lat_state_update()). Returns 0 or -ENOMEM. */
 int lat_explain_event(struct lat_explain *x, const struct lat_kevent *ev,
 		      const struct lat_state *state);

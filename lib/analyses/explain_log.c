@@ -81,8 +81,14 @@ int lat_explain_create(struct lat_explain **out)
 	for (uint32_t i = 0; i < LAT_MAX_CPUS; i++) {
 		x->cpus[i].hard_begin = x->cpus[i].soft_begin = -1;
 	}
+	x->keep_from = INT64_MIN;
 	*out = x;
 	return 0;
+}
+
+void lat_explain_keep_from(struct lat_explain *x, int64_t begin)
+{
+	x->keep_from = begin;
 }
 
 void lat_explain_destroy(struct lat_explain *x)
@@ -204,6 +210,9 @@ static int on_syscall(struct lat_explain *x, const struct lat_kevent *ev,
 	if (t->nsys && t->sys[t->nsys - 1].end < 0) {
 		t->sys[t->nsys - 1].end = ev->ts; /* its exit was lost */
 	}
+	if (t->nsys && t->sys[t->nsys - 1].end < x->keep_from) {
+		t->nsys--; /* over before what is explained: its place is taken */
+	}
 	if (lat_grow((void **)&t->sys, &t->sys_cap, t->nsys + 1, sizeof(*t->sys))) {
 		return -ENOMEM;
 	}
@@ -245,6 +254,9 @@ static int on_wakeup(struct lat_explain *x, const struct lat_kevent *ev,
 	if (cur && cur->nsys && cur->sys[cur->nsys - 1].end < 0) {
 		w.cur_sys = cur->sys[cur->nsys - 1].name;
 	}
+	if (t->nwakes && w.ts < x->keep_from) {
+		t->nwakes--; /* before what is explained, and not the last one before it */
+	}
 	if (lat_grow((void **)&t->wakes, &t->wakes_cap, t->nwakes + 1, sizeof(*t->wakes))) {
 		return -ENOMEM;
 	}
@@ -256,6 +268,9 @@ static int on_switch(struct lat_explain *x, const struct lat_kevent *ev)
 {
 	struct xcpu *c = &x->cpus[ev->cpu];
 
+	if (c->nslices && ev->ts < x->keep_from) {
+		c->nslices--; /* before what is explained, and not the last one before it */
+	}
 	if (lat_grow((void **)&c->slices, &c->slices_cap, c->nslices + 1, sizeof(*c->slices))) {
 		return -ENOMEM;
 	}
@@ -264,9 +279,10 @@ static int on_switch(struct lat_explain *x, const struct lat_kevent *ev)
 	return 0;
 }
 
-static int push_irq(struct xcpu *c, int64_t begin, int64_t end, int32_t nr, const char *name)
+static int push_irq(struct lat_explain *x, struct xcpu *c, int64_t begin, int64_t end, int32_t nr,
+		    const char *name)
 {
-	if (begin < 0 || end <= begin) {
+	if (begin < 0 || end <= begin || end < x->keep_from) {
 		return 0;
 	}
 	if (lat_grow((void **)&c->irqs, &c->irqs_cap, c->nirqs + 1, sizeof(*c->irqs))) {
@@ -290,7 +306,7 @@ static int on_irq(struct lat_explain *x, const struct lat_kevent *ev)
 		return c->hard_name ? 0 : -ENOMEM;
 	case LAT_EV_IRQ_EXIT:
 		if (c->soft_begin < 0) { /* inside a soft IRQ: counted with it */
-			ret = push_irq(c, c->hard_begin, ev->ts, c->hard_nr, c->hard_name);
+			ret = push_irq(x, c, c->hard_begin, ev->ts, c->hard_nr, c->hard_name);
 		}
 		c->hard_begin = -1;
 		return ret;
@@ -299,7 +315,7 @@ static int on_irq(struct lat_explain *x, const struct lat_kevent *ev)
 		c->soft_nr = ev->irq.irq;
 		return 0;
 	default: /* LAT_EV_SOFTIRQ_EXIT */
-		ret = push_irq(c, c->soft_begin, ev->ts, c->soft_nr,
+		ret = push_irq(x, c, c->soft_begin, ev->ts, c->soft_nr,
 			       intern(x, lat_cp_softirq_name(ev->irq.irq)));
 		c->soft_begin = -1;
 		return ret;

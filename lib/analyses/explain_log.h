@@ -86,6 +86,7 @@ struct lat_explain {
 	char **strings;
 	uint32_t strings_cap, nstrings;
 	bool has_syscalls, has_block, has_irq, has_hrtimer, has_insert;
+	int64_t keep_from; /* lat_explain_keep_from(), INT64_MIN: everything */
 };
 
 /* The task's logs, or NULL (never seen). */
