@@ -254,6 +254,7 @@ static struct lat_xp_item *new_item(struct items *l, const struct lat_cp_interva
 				   .queue_ns = -1,
 				   .device = "",
 				   .netif = "",
+				   .peer = "",
 				   .irq = -1,
 				   .irq_name = ""};
 	return it;
@@ -274,6 +275,7 @@ static int set_call(struct lat_xp_item *it, const struct sys_rec *s, int64_t ns)
 	}
 	it->fd = s->fd;
 	it->file = s->file;
+	it->peer = s->peer;
 	it->timeout_ns = s->timeout_ns;
 	return add_syscall(it, s->name, ns, 1);
 }
@@ -612,6 +614,9 @@ static int merge(struct lat_xp_item *a, struct lat_xp_item *b)
 		a->timeout_ns = a->timeout_ns < 0 ? b->timeout_ns : a->timeout_ns;
 	}
 	a->timed_out = a->timed_out || b->timed_out;
+	if (!a->peer[0]) {
+		a->peer = b->peer;
+	}
 	if (b->cpu >= 0) {
 		a->cpu = b->cpu;
 	}

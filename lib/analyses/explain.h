@@ -108,6 +108,8 @@ struct lat_xp_item {
 	int64_t queue_ns;   /* disk: insert -> issue, all requests (-1: no insert events) */
 	int64_t service_ns; /* disk: issue -> complete, all requests */
 	const char *netif;  /* network: interface ("" when unknown) */
+	const char *peer;   /* network: the socket's peer "a.b.c.d:port", when the trace has its
+			       connect() (lttng-modules records the address; "" else) */
 	int32_t irq;        /* unknown, LAT_XP_WHY_IRQ: the IRQ; irq items: the main one */
 	const char *irq_name;
 	struct lat_xp_item *children; /* blocked on a task or a sender: that task's explanation

@@ -114,6 +114,7 @@ void lat_explain_destroy(struct lat_explain *x)
 		free(x->strings[i]);
 	}
 	free(x->strings);
+	free(x->peers);
 	free(x);
 }
 
@@ -186,6 +187,53 @@ static const char *fd_name(const struct lat_state *state, const struct lat_task 
 	return NULL;
 }
 
+static struct xpeer *peer_find(struct lat_explain *x, int32_t pid, int64_t fd)
+{
+	for (uint32_t i = 0; i < x->npeers; i++) {
+		if (x->peers[i].pid == pid && x->peers[i].fd == fd) {
+			return &x->peers[i];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * connect() to an IPv4 address (lttng-modules' family, dport and v4addr) names the socket's
+ * peer; close() forgets it. Returns the peer of the call's fd ("" when unknown), NULL on
+ * -ENOMEM.
+ */
+static const char *socket_peer(struct lat_explain *x, const struct lat_kevent *ev,
+			       const struct lat_task *task, int32_t tid)
+{
+	const uint32_t connect_bits = LAT_HAS_FD | LAT_HAS_FAMILY | LAT_HAS_DPORT | LAT_HAS_V4ADDR;
+	int32_t pid = task && task->pid > 0 ? task->pid : tid;
+	const char *n = ev->syscall.name ? ev->syscall.name : "";
+	struct xpeer *p = peer_find(x, pid, ev->syscall.fd);
+	char buf[32];
+
+	if (n[0] == 'c' && strcmp(n, "close") == 0 && p) {
+		*p = x->peers[--x->npeers];
+		return "";
+	}
+	if (n[0] != 'c' || strcmp(n, "connect") != 0 ||
+	    (ev->present & connect_bits) != connect_bits || ev->syscall.family != 2) {
+		return p ? p->peer : "";
+	}
+	if (!p) {
+		if (lat_grow((void **)&x->peers, &x->peers_cap, x->npeers + 1, sizeof(*x->peers))) {
+			return NULL;
+		}
+		p = &x->peers[x->npeers++];
+		p->pid = pid;
+		p->fd = ev->syscall.fd;
+	}
+	snprintf(buf, sizeof(buf), "%u.%u.%u.%u:%u", ev->syscall.v4addr >> 24,
+		 (ev->syscall.v4addr >> 16) & 255, (ev->syscall.v4addr >> 8) & 255,
+		 ev->syscall.v4addr & 255, ev->syscall.dport);
+	p->peer = intern(x, buf);
+	return p->peer;
+}
+
 static int on_syscall(struct lat_explain *x, const struct lat_kevent *ev,
 		      const struct lat_state *state)
 {
@@ -221,6 +269,7 @@ static int on_syscall(struct lat_explain *x, const struct lat_kevent *ev,
 			      .end = -1,
 			      .name = ev->syscall.name ? ev->syscall.name : "",
 			      .file = "",
+			      .peer = "",
 			      .fd = -1,
 			      .timeout_ns = -1};
 	if (ev->present & LAT_HAS_FD) {
@@ -228,7 +277,8 @@ static int on_syscall(struct lat_explain *x, const struct lat_kevent *ev,
 
 		s->fd = ev->syscall.fd;
 		s->file = name ? intern(x, name) : "";
-		if (!s->file) {
+		s->peer = socket_peer(x, ev, lat_state_task(state, cur), cur);
+		if (!s->file || !s->peer) {
 			return -ENOMEM;
 		}
 	}

@@ -85,6 +85,8 @@ r=$(check "$TMP/all.json" "top('blocked', 'network')['ns'] == 6020000" \
 	"sub(top('blocked', 'network'), 'blocked', 'timer')['ns'] == 5000000" \
 	"sum(c['ns'] for c in top('blocked', 'network')['breakdown']) == 6020000")
 is "$r" ok "a local socket: 6.02 ms, the server that sent the packet named, its 5 ms sleep nested"
+r=$(check "$TMP/all.json" "top('blocked', 'network')['peer'] == '127.0.0.1:8080'")
+is "$r" ok "...its peer address and port, from the socket's connect() before the event"
 r=$(check "$TMP/all.json" "'hrtimer' in j['missing']" "len(j['path']) == 22" \
 	"j['summary'].startswith('client (4001) took 74.000ms: 20.000ms (27.0 %) blocked in nanosleep() on a timer')")
 is "$r" ok "what is missing (hrtimer events) is said; the critical path is given; the summary leads"
@@ -102,6 +104,8 @@ like "$out" "^ +11\.100ms +15\.00 %  client \(4001\) blocked on a task: in read\
 	"text: the pipe wait and who woke it"
 like "$out" "^ +10\.000ms +13\.51 %    writer \(4002\) blocked on timer: in nanosleep\(\)" \
 	"text: the writer's sleep, one level down"
+like "$out" "blocked on network: in recvfrom\(fd 6 socket:\[88\]\): the network on lo, a packet sent by server \(4003\) over a local socket, peer 127\.0\.0\.1:8080$" \
+	"text: the socket's wait, the sender and the peer named"
 
 # make_trace.py's critpath scenarios: the same waits as critical-path's intervals
 /usr/bin/python3 "$LATSCOPE_SRC/tests/traces/make_trace.py" "$TMP/syn" critpath_pipe critpath_mixed \
