@@ -705,10 +705,16 @@ static int aggregate(struct lat_xp_item *v, size_t *n)
 		if (v[i].nchildren) {
 			ret = ret ? ret : aggregate(v[i].children, &v[i].nchildren);
 		}
-		qsort(v[i].tasks, v[i].ntasks, sizeof(*v[i].tasks), cmp_task);
-		qsort(v[i].syscalls, v[i].nsyscalls, sizeof(*v[i].syscalls), cmp_syscall);
+		if (v[i].ntasks > 1) { /* (qsort's base must not be NULL, even for 0 elements) */
+			qsort(v[i].tasks, v[i].ntasks, sizeof(*v[i].tasks), cmp_task);
+		}
+		if (v[i].nsyscalls > 1) {
+			qsort(v[i].syscalls, v[i].nsyscalls, sizeof(*v[i].syscalls), cmp_syscall);
+		}
 	}
-	qsort(v, w, sizeof(*v), cmp_item);
+	if (w > 1) {
+		qsort(v, w, sizeof(*v), cmp_item);
+	}
 	return ret;
 }
 
