@@ -27,6 +27,7 @@ struct packet {
 	uint16_t flags, window, check;
 	int32_t tid; /* the sender (sent ones) */
 	int64_t ts;
+	const char *peer; /* received ones: the sender "a.b.c.d:port" (interned), or NULL */
 };
 
 static int cmp_packet(const void *a, const void *b);
@@ -540,6 +541,18 @@ static int on_segment(struct lat_critpath *cp, const struct lat_kevent *ev,
 	pk.flags = (uint16_t)ev->net.flags;
 	pk.window = (uint16_t)ev->net.window;
 	pk.check = (uint16_t)ev->net.check;
+	if (!send &&
+	    (ev->present & (LAT_HAS_IPV4 | LAT_HAS_PORTS)) == (LAT_HAS_IPV4 | LAT_HAS_PORTS)) {
+		const uint32_t a = ev->net.saddr;
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "%u.%u.%u.%u:%u", a >> 24, (a >> 16) & 255,
+			 (a >> 8) & 255, a & 255, ev->net.sport);
+		pk.peer = intern(cp, buf);
+		if (!pk.peer) {
+			return -ENOMEM;
+		}
+	}
 	return keep_packet(cp, ev, state, cpu, send, pk);
 }
 
@@ -791,6 +804,10 @@ static int emit(const struct lat_critpath *cp, const struct lat_critpath *ocp,
 				       .comm = s->comm ? s->comm : task->comm,
 				       .other_comm = other_comm,
 				       .detail = s->detail ? s->detail : "",
+				       .peer = s->pkt && s->pkt <= cp->nrecvs &&
+						       cp->recvs[s->pkt - 1].peer
+						   ? cp->recvs[s->pkt - 1].peer
+						   : "",
 				       .host = cp->host,
 				       .other_host = ocp->host};
 	if (depth > p->max_depth) {

@@ -483,6 +483,9 @@ static int blocked_item(struct ctx *c, struct items *l, const struct lat_cp_inte
 
 		it->on = LAT_XP_ON_NETWORK;
 		it->netif = iv->detail;
+		if (!it->peer[0] && iv->peer) { /* no connect() seen: the segment's sender */
+			it->peer = iv->peer;
+		}
 		if (w && w->cur_tid > 0 && w->cur_tid != iv->tid && w->cur_sys &&
 		    rec < MAX_RECURSION) {
 			/* a local socket: the packet was sent (and received) in the sender's call

@@ -109,7 +109,7 @@ like "$out" "blocked on network: in recvfrom\(fd 6 socket:\[88\]\): the network 
 
 # make_trace.py's critpath scenarios: the same waits as critical-path's intervals
 /usr/bin/python3 "$LATSCOPE_SRC/tests/traces/make_trace.py" "$TMP/syn" critpath_pipe critpath_mixed \
-	>>"$TMP/gen.log" 2>&1
+	critpath_hosts_netdev >>"$TMP/gen.log" 2>&1
 "$LATSCOPE" explain --json --tid 2001 "$TMP/syn/critpath_pipe" >"$TMP/pipe.json"
 r=$(check "$TMP/pipe.json" "j['event']['duration_ns'] == 49100000" \
 	"top('blocked', 'task')['ns'] == 35000000" \
@@ -125,6 +125,16 @@ r=$(check "$TMP/mixed.json" "top('blocked', 'disk')['ns'] == 5000000" \
 	"tasks(top('preempted'))['hog'] == 3000000" \
 	"sum(i['ns'] for i in j['breakdown']) == 49000000")
 is "$r" ok "critpath_mixed: disk 5 ms, network 7 ms on eth0, futex on helper (its 3 ms disk inside), hog 3 ms"
+# no connect() in the trace: the peer is the sender of the TCP segment that woke the task (its IPv4
+# and TCP headers: net_dev_queue/netif_receive_skb of lttng-modules >= 2.9)
+H=$TMP/syn/critpath_hosts_netdev
+"$LATSCOPE" explain --json --tid 200 "$H/host_a" >"$TMP/hosts_a.json"
+"$LATSCOPE" explain --json --tid 300 "$H/host_b" >"$TMP/hosts_b.json"
+r=$(check "$TMP/hosts_a.json" "top('blocked', 'network')['peer'] == '10.0.0.2:22'" \
+	"top('blocked', 'network')['netif'] == 'eth0'")
+is "$r" ok "critpath_hosts_netdev: the client's waits on the network: the server's 10.0.0.2:22 sent what woke it"
+r=$(check "$TMP/hosts_b.json" "top('blocked', 'network')['peer'] == '10.0.0.1:40000'")
+is "$r" ok "...the server's wait for the request: the client's 10.0.0.1:40000"
 
 # a flight-recorder snapshot: the trigger beside kernel/, read with no --tid
 cat >"$S/trigger.txt" <<EOT
@@ -204,6 +214,7 @@ same_bytes() { # same_bytes DESCRIPTION -- ARGS...: explain ARGS on both decoder
 same_bytes "explain_all (text)" -- --tid 4001 --from $B --to $E "$S"
 same_bytes "explain_all --json" -- --json --tid 4001 --from $B --to $E "$S"
 same_bytes "critpath_mixed --json" -- --json --tid 3001 "$TMP/syn/critpath_mixed"
+same_bytes "critpath_hosts_netdev host_b --json" -- --json --tid 300 "$H/host_b"
 if [ -d "$BASIC" ]; then
 	for name in bash ping; do
 		tid=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["event"]["tid"])' \
