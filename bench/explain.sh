@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # explain.sh: `make bench`: the time `latscope explain` takes to explain one event in a ~64 MB
 # flight-recorder snapshot, against `latscope critical-path` of the same task and range on the same
-# snapshot (the peer: the pass over the trace both make, without the causes). The snapshot is real:
+# snapshot (the peer: the pass over the trace both make, without the causes), against
+# libbabeltrace2 only decoding the snapshot (`babeltrace2 -o dummy`, the floor of a reader built on
+# it), and against explain itself on libbabeltrace2 (LATSCOPE_CTF_DECODER). The snapshot is real:
 # `latscope record --flight --keep-size 256M` (its rings hold ~4x the CTF they write: ~64 MB;
 # sched, irq, syscall, block, net) while getppid_loop
 # floods system calls, triggered by tests/helpers/explain_wk's pipe reader (a 100 ms read); it is
@@ -88,10 +90,18 @@ echo "# explain: $snap, ${size} MB of CTF; the event: tid $tid, $(((e - b) / 100
 "$LATSCOPE" explain "$snap" | sed -n '3p' | sed 's/^/# /'
 ours=$(best_ns "$RUNS" "$LATSCOPE" explain --json "$snap")
 peer=$(best_ns "$RUNS" "$LATSCOPE" critical-path --json --tid "$tid" --begin "$b" --end "$e" "$snap")
-if [ "$ours" = fail ] || [ "$peer" = fail ]; then
-	echo "# explain: a run failed (ours: $ours, peer: $peer)"
+# the floor: libbabeltrace2 decoding the snapshot and nothing else
+floor=$(best_ns "$RUNS" babeltrace2 "$snap/kernel" -o dummy)
+# both on libbabeltrace2 (what they had before the analyses read only typed fields)
+bt_ours=$(LATSCOPE_CTF_DECODER=babeltrace2 best_ns "$RUNS" "$LATSCOPE" explain --json "$snap")
+if [ "$ours" = fail ] || [ "$peer" = fail ] || [ "$floor" = fail ] || [ "$bt_ours" = fail ]; then
+	echo "# explain: a run failed (ours: $ours, peer: $peer, floor: $floor, babeltrace2: $bt_ours)"
 	exit 1
 fi
-awk -v o="$ours" -v p="$peer" -v mb="$size" 'BEGIN {
+awk -v o="$ours" -v p="$peer" -v f="$floor" -v bo="$bt_ours" -v mb="$size" 'BEGIN {
 	printf "BENCH explain_one_event_%dMB ours=%.3f s peer=%.3f s peer_name=latscope-critical-path ratio=%.2f\n",
-	       mb, o / 1e9, p / 1e9, p / o }'
+	       mb, o / 1e9, p / 1e9, p / o
+	printf "BENCH explain_one_event_%dMB-vs-decode ours=%.3f s peer=%.3f s peer_name=babeltrace2-dummy ratio=%.2f\n",
+	       mb, o / 1e9, f / 1e9, f / o
+	printf "BENCH explain_one_event_%dMB-lttng-vs-babeltrace2 ours=%.3f s peer=%.3f s peer_name=latscope-explain-on-libbabeltrace2 ratio=%.2f\n",
+	       mb, o / 1e9, bo / 1e9, bo / o }'

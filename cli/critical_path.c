@@ -391,7 +391,7 @@ static int resolve_range(const struct cp_args *a, int64_t trace_begin, int64_t t
 /* Opens, corrects and reads one host's trace into its graph; returns 0 or prints why. */
 static int read_host(const struct cp_args *a, uint32_t i, struct host *h)
 {
-	struct lat_ctf_options opts = {.intersect = false, .kernel_only = true, .bt_events = true};
+	struct lat_ctf_options opts = {.intersect = false, .kernel_only = true};
 	int ret, major, minor, patch;
 	char err[600];
 

@@ -201,6 +201,10 @@ static int run(const struct xp_args *a, struct lat_ctf_source **src, struct read
 		snprintf(why, why_len, "explain: empty event: --to is not after --from");
 		return CLI_EXIT_USAGE;
 	}
+	/* what comes before the event is read for the state it leaves, not kept */
+	if (a->has_tid ? a->from != NULL : true) {
+		lat_explain_keep_from(r->x, a->has_tid ? from : trig.start_ns);
+	}
 	r->stop_after = a->has_tid ? (a->to ? to : 0) : trig.end_ns;
 	if (r->stop_after) {
 		r->stop_after += STOP_MARGIN_NS;

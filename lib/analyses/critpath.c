@@ -1,16 +1,12 @@
 /* critpath.c: the execution graph of every task and the critical path walked backward on it. */
 #include "analyses/critpath.h"
 
-#include <babeltrace2/babeltrace.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyses/analysis.h"
-#include "analyses/period_expr.h"
-#include "sources/ctf_fields.h"
-#include "sources/lttng_decode.h"
 
 #define MAX_DEPTH 4096 /* tasks waited for, one inside the other */
 
@@ -31,6 +27,7 @@ struct packet {
 	uint16_t flags, window, check;
 	int32_t tid; /* the sender (sent ones) */
 	int64_t ts;
+	const char *peer; /* received ones: the sender "a.b.c.d:port" (interned), or NULL */
 };
 
 static int cmp_packet(const void *a, const void *b);
@@ -71,11 +68,7 @@ struct lat_critpath {
 	const char *host;
 	struct packet *sends, *recvs; /* sends sorted by key then time after finish */
 	uint32_t nsends, sends_cap, nrecvs, recvs_cap;
-	struct lat_pfields pfields; /* seq, ack_seq, flags, window, check of the payload */
-	struct lat_ctf_fields *fields;
 };
-
-enum { PF_SEQ, PF_ACK, PF_FLAGS, PF_WINDOW, PF_CHECK, PF_COUNT };
 
 /* --- interned strings ---------------------------------------------------------------- */
 
@@ -170,7 +163,6 @@ void lat_critpath_destroy(struct lat_critpath *cp)
 	free(cp->cpus);
 	free(cp->sends);
 	free(cp->recvs);
-	lat_ctf_fields_destroy(cp->fields);
 	free(cp);
 }
 
@@ -502,25 +494,6 @@ static const char *disk_name(struct lat_critpath *cp, const struct lat_state *st
 	return intern(cp, buf);
 }
 
-static char f_seq[] = "seq", f_ack[] = "ack_seq", f_flags[] = "flags", f_window[] = "window",
-	    f_check[] = "check";
-static struct lat_pfield tcp_fields[PF_COUNT] = {
-    [PF_SEQ] = {LAT_PSCOPE_PAYLOAD, false, f_seq},
-    [PF_ACK] = {LAT_PSCOPE_PAYLOAD, false, f_ack},
-    [PF_FLAGS] = {LAT_PSCOPE_PAYLOAD, false, f_flags},
-    [PF_WINDOW] = {LAT_PSCOPE_PAYLOAD, false, f_window},
-    [PF_CHECK] = {LAT_PSCOPE_PAYLOAD, false, f_check},
-};
-
-/* inet_sock_local_out (1) / inet_sock_local_in (-1) of lttng-modules' addons, or 0. */
-static int tcp_event(const char *name)
-{
-	if (!name || name[0] != 'i' || strncmp(name, "inet_sock_local_", 16) != 0) {
-		return 0;
-	}
-	return !strcmp(name + 16, "out") ? 1 : !strcmp(name + 16, "in") ? -1 : 0;
-}
-
 /* Keeps a TCP segment: sent by the CPU's task, or received in an interrupt. */
 static int keep_packet(struct lat_critpath *cp, const struct lat_kevent *ev,
 		       const struct lat_state *state, struct cpu_ctx *cpu, bool send,
@@ -550,102 +523,36 @@ static int keep_packet(struct lat_critpath *cp, const struct lat_kevent *ev,
 	return 0;
 }
 
-/* inet_sock_local_out/in: the segment's fields are in the payload. */
-static int on_tcp(struct lat_critpath *cp, const struct lat_kevent *ev,
-		  const struct lat_state *state, struct cpu_ctx *cpu, bool send)
-{
-	struct lat_pval v[PF_COUNT];
-	struct packet pk = {.ts = ev->ts, .tid = LAT_NO_TID};
-	int ret;
-
-	if (!ev->raw) {
-		return 0;
-	}
-	if (!cp->fields) {
-		cp->pfields =
-		    (struct lat_pfields){.v = tcp_fields, .count = PF_COUNT, .cap = PF_COUNT};
-		ret = lat_ctf_fields_create(&cp->pfields, &cp->fields);
-		if (ret) {
-			return ret;
-		}
-	}
-	for (uint32_t i = 0; i < PF_COUNT; i++) {
-		ret = lat_ctf_fields_read(cp->fields, ev->raw, i, &v[i]);
-		if (ret) {
-			return ret;
-		}
-		if (v[i].kind != LAT_PVAL_UINT && v[i].kind != LAT_PVAL_SINT) {
-			if (i <= PF_FLAGS) {
-				return 0; /* not a segment we can match */
-			}
-			v[i].u = 0;
-		}
-	}
-	pk.seq = (uint32_t)v[PF_SEQ].u;
-	pk.ack = (uint32_t)v[PF_ACK].u;
-	pk.flags = (uint16_t)v[PF_FLAGS].u;
-	pk.window = (uint16_t)v[PF_WINDOW].u;
-	pk.check = (uint16_t)v[PF_CHECK].u;
-	return keep_packet(cp, ev, state, cpu, send, pk);
-}
-
 /*
- * The unsigned integer at `path` under f: structure members by name, through the selected
- * option of any variant on the way (lttng-modules >= 2.9's network_header -> ipv4/ipv6 ->
- * transport_header -> tcp). False when a step is missing (not IPv4/TCP, no headers recorded).
+ * A TCP segment (inet_sock_local_out/in of lttng-modules' addons; net_dev_queue and
+ * netif_receive_skb with their IP and TCP headers, lttng-modules >= 2.9), when the event has
+ * one.
  */
-static bool uint_at(const bt_field *f, const char *const *path, uint64_t *out)
+static int on_segment(struct lat_critpath *cp, const struct lat_kevent *ev,
+		      const struct lat_state *state, struct cpu_ctx *cpu, bool send)
 {
-	for (;; path++) {
-		while (f && bt_field_class_type_is(bt_field_get_class_type(f),
-						   BT_FIELD_CLASS_TYPE_VARIANT)) {
-			f = bt_field_variant_borrow_selected_option_field_const(f);
-		}
-		if (!f || !*path) {
-			break;
-		}
-		if (bt_field_get_class_type(f) != BT_FIELD_CLASS_TYPE_STRUCTURE) {
-			return false;
-		}
-		f = bt_field_structure_borrow_member_field_by_name_const(f, *path);
-	}
-	if (!f || !bt_field_class_type_is(bt_field_get_class_type(f),
-					  BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER)) {
-		return false;
-	}
-	*out = bt_field_integer_unsigned_get_value(f);
-	return true;
-}
-
-/* net_dev_queue / netif_receive_skb with their IP and TCP headers (lttng-modules >= 2.9). */
-static int on_netdev(struct lat_critpath *cp, const struct lat_kevent *ev,
-		     const struct lat_state *state, struct cpu_ctx *cpu, bool send)
-{
-	static const char *const names[PF_COUNT] = {"seq", "ack_seq", "flags", "window_size",
-						    "checksum"};
-	const char *path[] = {"network_header", "transport_header", NULL, NULL};
-	const bt_field *payload;
 	struct packet pk = {.ts = ev->ts, .tid = LAT_NO_TID};
-	uint64_t v[PF_COUNT] = {0};
 
-	if (!ev->raw || lat_lttng_is_event(ev->raw)) { /* opened with bt_events */
-		return 0;
+	if (!(ev->present & LAT_HAS_TCP)) {
+		return 0; /* not a segment we can match (UDP, ARP..., or no headers recorded) */
 	}
-	payload = bt_event_borrow_payload_field_const((const bt_event *)ev->raw);
-	for (uint32_t i = 0; payload && i < PF_COUNT; i++) {
-		path[2] = names[i];
-		if (!uint_at(payload, path, &v[i]) && i <= PF_FLAGS) {
-			return 0; /* not a TCP segment */
+	pk.seq = ev->net.seq;
+	pk.ack = ev->net.ack_seq;
+	pk.flags = (uint16_t)ev->net.flags;
+	pk.window = (uint16_t)ev->net.window;
+	pk.check = (uint16_t)ev->net.check;
+	if (!send &&
+	    (ev->present & (LAT_HAS_IPV4 | LAT_HAS_PORTS)) == (LAT_HAS_IPV4 | LAT_HAS_PORTS)) {
+		const uint32_t a = ev->net.saddr;
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "%u.%u.%u.%u:%u", a >> 24, (a >> 16) & 255,
+			 (a >> 8) & 255, a & 255, ev->net.sport);
+		pk.peer = intern(cp, buf);
+		if (!pk.peer) {
+			return -ENOMEM;
 		}
 	}
-	if (!payload) {
-		return 0;
-	}
-	pk.seq = (uint32_t)v[PF_SEQ];
-	pk.ack = (uint32_t)v[PF_ACK];
-	pk.flags = (uint16_t)v[PF_FLAGS];
-	pk.window = (uint16_t)v[PF_WINDOW];
-	pk.check = (uint16_t)v[PF_CHECK];
 	return keep_packet(cp, ev, state, cpu, send, pk);
 }
 
@@ -761,15 +668,13 @@ int lat_critpath_event(struct lat_critpath *cp, const struct lat_kevent *ev,
 		if (cpu->hardirq >= 0 || cpu->softirq >= 0) {
 			cpu->netif = intern(cp, ev->net.name ? ev->net.name : "?");
 		}
-		return on_netdev(cp, ev, state, cpu, false);
+		return on_segment(cp, ev, state, cpu, false);
+	case LAT_EV_NET_QUEUE:
+	case LAT_EV_INET_SOCK_OUT:
+		return on_segment(cp, ev, state, cpu, true);
+	case LAT_EV_INET_SOCK_IN:
+		return on_segment(cp, ev, state, cpu, false);
 	case LAT_EV_OTHER:
-		h = tcp_event(ev->name);
-		if (h) {
-			return on_tcp(cp, ev, state, cpu, h > 0);
-		}
-		if (ev->name && ev->name[0] == 'n' && strcmp(ev->name, "net_dev_queue") == 0) {
-			return on_netdev(cp, ev, state, cpu, true);
-		}
 		h = hrtimer_event(ev->name);
 		if (h > 0) {
 			cpu->hrtimer++;
@@ -899,6 +804,10 @@ static int emit(const struct lat_critpath *cp, const struct lat_critpath *ocp,
 				       .comm = s->comm ? s->comm : task->comm,
 				       .other_comm = other_comm,
 				       .detail = s->detail ? s->detail : "",
+				       .peer = s->pkt && s->pkt <= cp->nrecvs &&
+						       cp->recvs[s->pkt - 1].peer
+						   ? cp->recvs[s->pkt - 1].peer
+						   : "",
 				       .host = cp->host,
 				       .other_host = ocp->host};
 	if (depth > p->max_depth) {

@@ -71,6 +71,9 @@ struct lat_cp_interval {
 	const char *comm;       /* the task's name then ("" when unknown) */
 	const char *other_comm; /* "" when none */
 	const char *detail;     /* disk, interface or IRQ name ("" when none) */
+	const char *peer;       /* blocked on the network: the sender "a.b.c.d:port" of the TCP
+				   segment received at the wake-up, when the trace has its IPv4
+				   and TCP headers ("" else) */
 	const char *host;       /* the graph's host name ("" when not set) */
 	const char *other_host; /* other_tid's host */
 };

@@ -254,6 +254,7 @@ static struct lat_xp_item *new_item(struct items *l, const struct lat_cp_interva
 				   .queue_ns = -1,
 				   .device = "",
 				   .netif = "",
+				   .peer = "",
 				   .irq = -1,
 				   .irq_name = ""};
 	return it;
@@ -274,6 +275,7 @@ static int set_call(struct lat_xp_item *it, const struct sys_rec *s, int64_t ns)
 	}
 	it->fd = s->fd;
 	it->file = s->file;
+	it->peer = s->peer;
 	it->timeout_ns = s->timeout_ns;
 	return add_syscall(it, s->name, ns, 1);
 }
@@ -481,6 +483,9 @@ static int blocked_item(struct ctx *c, struct items *l, const struct lat_cp_inte
 
 		it->on = LAT_XP_ON_NETWORK;
 		it->netif = iv->detail;
+		if (!it->peer[0] && iv->peer) { /* no connect() seen: the segment's sender */
+			it->peer = iv->peer;
+		}
 		if (w && w->cur_tid > 0 && w->cur_tid != iv->tid && w->cur_sys &&
 		    rec < MAX_RECURSION) {
 			/* a local socket: the packet was sent (and received) in the sender's call
@@ -612,6 +617,9 @@ static int merge(struct lat_xp_item *a, struct lat_xp_item *b)
 		a->timeout_ns = a->timeout_ns < 0 ? b->timeout_ns : a->timeout_ns;
 	}
 	a->timed_out = a->timed_out || b->timed_out;
+	if (!a->peer[0]) {
+		a->peer = b->peer;
+	}
 	if (b->cpu >= 0) {
 		a->cpu = b->cpu;
 	}
@@ -700,10 +708,16 @@ static int aggregate(struct lat_xp_item *v, size_t *n)
 		if (v[i].nchildren) {
 			ret = ret ? ret : aggregate(v[i].children, &v[i].nchildren);
 		}
-		qsort(v[i].tasks, v[i].ntasks, sizeof(*v[i].tasks), cmp_task);
-		qsort(v[i].syscalls, v[i].nsyscalls, sizeof(*v[i].syscalls), cmp_syscall);
+		if (v[i].ntasks > 1) { /* (qsort's base must not be NULL, even for 0 elements) */
+			qsort(v[i].tasks, v[i].ntasks, sizeof(*v[i].tasks), cmp_task);
+		}
+		if (v[i].nsyscalls > 1) {
+			qsort(v[i].syscalls, v[i].nsyscalls, sizeof(*v[i].syscalls), cmp_syscall);
+		}
 	}
-	qsort(v, w, sizeof(*v), cmp_item);
+	if (w > 1) {
+		qsort(v, w, sizeof(*v), cmp_item);
+	}
 	return ret;
 }
 

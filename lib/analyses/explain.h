@@ -108,6 +108,8 @@ struct lat_xp_item {
 	int64_t queue_ns;   /* disk: insert -> issue, all requests (-1: no insert events) */
 	int64_t service_ns; /* disk: issue -> complete, all requests */
 	const char *netif;  /* network: interface ("" when unknown) */
+	const char *peer;   /* network: the socket's peer "a.b.c.d:port", when the trace has its
+			       connect() (lttng-modules records the address; "" else) */
 	int32_t irq;        /* unknown, LAT_XP_WHY_IRQ: the IRQ; irq items: the main one */
 	const char *irq_name;
 	struct lat_xp_item *children; /* blocked on a task or a sender: that task's explanation
@@ -135,6 +137,14 @@ struct lat_explanation {
 
 int lat_explain_create(struct lat_explain **out);
 void lat_explain_destroy(struct lat_explain *x);
+
+/*
+ * Keeps only what explaining intervals that begin at `begin` or later needs: the system calls
+ * and interrupts that ended before it are dropped as they come, and of the wake-ups and CPU
+ * slices before it only the last. The same answers for such intervals, in a fraction of the
+ * memory (a snapshot's event near its end). Call before the first event.
+ */
+void lat_explain_keep_from(struct lat_explain *x, int64_t begin);
 
 /* Adds one event (after lat_state_update()). Returns 0 or -ENOMEM. */
 int lat_explain_event(struct lat_explain *x, const struct lat_kevent *ev,

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sources/ctf_fields.h"
-
 #define MAX_PENDING 4096 /* block requests inserted or issued and not completed yet */
 
 /* --- interned strings ---------------------------------------------------------------------- */
@@ -64,17 +62,6 @@ static const char *intern(struct lat_explain *x, const char *s)
 
 /* --- feeding ------------------------------------------------------------------------------- */
 
-static char f_timeout_msecs[] = "timeout_msecs", f_timeout[] = "timeout", f_dev[] = "dev",
-	    f_sector[] = "sector", f_nr_sector[] = "nr_sector", f_tid[] = "tid";
-static struct lat_pfield xp_fields[XF_COUNT] = {
-    [XF_TIMEOUT_MSECS] = {LAT_PSCOPE_PAYLOAD, false, f_timeout_msecs},
-    [XF_TIMEOUT] = {LAT_PSCOPE_PAYLOAD, false, f_timeout},
-    [XF_DEV] = {LAT_PSCOPE_PAYLOAD, false, f_dev},
-    [XF_SECTOR] = {LAT_PSCOPE_PAYLOAD, false, f_sector},
-    [XF_NR_SECTOR] = {LAT_PSCOPE_PAYLOAD, false, f_nr_sector},
-    [XF_TID] = {LAT_PSCOPE_PAYLOAD, false, f_tid},
-};
-
 int lat_explain_create(struct lat_explain **out)
 {
 	struct lat_explain *x = calloc(1, sizeof(*x));
@@ -94,8 +81,14 @@ int lat_explain_create(struct lat_explain **out)
 	for (uint32_t i = 0; i < LAT_MAX_CPUS; i++) {
 		x->cpus[i].hard_begin = x->cpus[i].soft_begin = -1;
 	}
+	x->keep_from = INT64_MIN;
 	*out = x;
 	return 0;
+}
+
+void lat_explain_keep_from(struct lat_explain *x, int64_t begin)
+{
+	x->keep_from = begin;
 }
 
 void lat_explain_destroy(struct lat_explain *x)
@@ -121,7 +114,7 @@ void lat_explain_destroy(struct lat_explain *x)
 		free(x->strings[i]);
 	}
 	free(x->strings);
-	lat_ctf_fields_destroy(x->fields);
+	free(x->peers);
 	free(x);
 }
 
@@ -164,55 +157,18 @@ static struct xtask *get_task(struct lat_explain *x, int32_t tid, int *err)
 	return &x->tasks[index];
 }
 
-/* A raw payload field of the event as an integer; false when missing. */
-static bool raw_int(struct lat_explain *x, const struct lat_kevent *ev, uint32_t id, int64_t *out,
-		    int *err)
-{
-	struct lat_pval v;
-
-	if (!ev->raw) {
-		return false;
-	}
-	if (!x->fields) {
-		x->pfields =
-		    (struct lat_pfields){.v = xp_fields, .count = XF_COUNT, .cap = XF_COUNT};
-		*err = lat_ctf_fields_create(&x->pfields, &x->fields);
-		if (*err) {
-			return false;
-		}
-	}
-	*err = lat_ctf_fields_read(x->fields, ev->raw, id, &v);
-	if (*err) {
-		return false;
-	}
-	if (v.kind == LAT_PVAL_SINT) {
-		*out = v.i;
-		return true;
-	}
-	if (v.kind == LAT_PVAL_UINT) {
-		*out = (int64_t)v.u;
-		return true;
-	}
-	return false;
-}
-
 /* The timeout a call asks for in its entry arguments (poll, epoll_wait: ms), or -1. */
-static int64_t entry_timeout(struct lat_explain *x, const struct lat_kevent *ev, int *err)
+static int64_t entry_timeout(const struct lat_kevent *ev)
 {
 	const char *n = ev->syscall.name;
-	int64_t ms;
+	int32_t ms = (int32_t)ev->syscall.timeout;
 
-	if (!n || (n[0] != 'p' && n[0] != 'e')) {
+	if (!n || (n[0] != 'p' && n[0] != 'e') || !(ev->present & LAT_HAS_TIMEOUT)) {
 		return -1;
 	}
-	if (strcmp(n, "poll") == 0) {
-		if (raw_int(x, ev, XF_TIMEOUT_MSECS, &ms, err)) {
-			return (int32_t)ms >= 0 ? (int64_t)(int32_t)ms * 1000000 : -1;
-		}
-	} else if (strncmp(n, "epoll_wait", 10) == 0 || strcmp(n, "epoll_pwait") == 0) {
-		if (raw_int(x, ev, XF_TIMEOUT, &ms, err)) {
-			return (int32_t)ms >= 0 ? (int64_t)(int32_t)ms * 1000000 : -1;
-		}
+	if (strcmp(n, "poll") == 0 || strncmp(n, "epoll_wait", 10) == 0 ||
+	    strcmp(n, "epoll_pwait") == 0) {
+		return ms >= 0 ? (int64_t)ms * 1000000 : -1;
 	}
 	return -1;
 }
@@ -229,6 +185,53 @@ static const char *fd_name(const struct lat_state *state, const struct lat_task 
 		t = t->pid > 0 && t->pid != t->tid ? lat_state_task(state, t->pid) : NULL;
 	}
 	return NULL;
+}
+
+static struct xpeer *peer_find(struct lat_explain *x, int32_t pid, int64_t fd)
+{
+	for (uint32_t i = 0; i < x->npeers; i++) {
+		if (x->peers[i].pid == pid && x->peers[i].fd == fd) {
+			return &x->peers[i];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * connect() to an IPv4 address (lttng-modules' family, dport and v4addr) names the socket's
+ * peer; close() forgets it. Returns the peer of the call's fd ("" when unknown), NULL on
+ * -ENOMEM.
+ */
+static const char *socket_peer(struct lat_explain *x, const struct lat_kevent *ev,
+			       const struct lat_task *task, int32_t tid)
+{
+	const uint32_t connect_bits = LAT_HAS_FD | LAT_HAS_FAMILY | LAT_HAS_DPORT | LAT_HAS_V4ADDR;
+	int32_t pid = task && task->pid > 0 ? task->pid : tid;
+	const char *n = ev->syscall.name ? ev->syscall.name : "";
+	struct xpeer *p = peer_find(x, pid, ev->syscall.fd);
+	char buf[32];
+
+	if (n[0] == 'c' && strcmp(n, "close") == 0 && p) {
+		*p = x->peers[--x->npeers];
+		return "";
+	}
+	if (n[0] != 'c' || strcmp(n, "connect") != 0 ||
+	    (ev->present & connect_bits) != connect_bits || ev->syscall.family != 2) {
+		return p ? p->peer : "";
+	}
+	if (!p) {
+		if (lat_grow((void **)&x->peers, &x->peers_cap, x->npeers + 1, sizeof(*x->peers))) {
+			return NULL;
+		}
+		p = &x->peers[x->npeers++];
+		p->pid = pid;
+		p->fd = ev->syscall.fd;
+	}
+	snprintf(buf, sizeof(buf), "%u.%u.%u.%u:%u", ev->syscall.v4addr >> 24,
+		 (ev->syscall.v4addr >> 16) & 255, (ev->syscall.v4addr >> 8) & 255,
+		 ev->syscall.v4addr & 255, ev->syscall.dport);
+	p->peer = intern(x, buf);
+	return p->peer;
 }
 
 static int on_syscall(struct lat_explain *x, const struct lat_kevent *ev,
@@ -255,6 +258,9 @@ static int on_syscall(struct lat_explain *x, const struct lat_kevent *ev,
 	if (t->nsys && t->sys[t->nsys - 1].end < 0) {
 		t->sys[t->nsys - 1].end = ev->ts; /* its exit was lost */
 	}
+	if (t->nsys && t->sys[t->nsys - 1].end < x->keep_from) {
+		t->nsys--; /* over before what is explained: its place is taken */
+	}
 	if (lat_grow((void **)&t->sys, &t->sys_cap, t->nsys + 1, sizeof(*t->sys))) {
 		return -ENOMEM;
 	}
@@ -263,6 +269,7 @@ static int on_syscall(struct lat_explain *x, const struct lat_kevent *ev,
 			      .end = -1,
 			      .name = ev->syscall.name ? ev->syscall.name : "",
 			      .file = "",
+			      .peer = "",
 			      .fd = -1,
 			      .timeout_ns = -1};
 	if (ev->present & LAT_HAS_FD) {
@@ -270,12 +277,13 @@ static int on_syscall(struct lat_explain *x, const struct lat_kevent *ev,
 
 		s->fd = ev->syscall.fd;
 		s->file = name ? intern(x, name) : "";
-		if (!s->file) {
+		s->peer = socket_peer(x, ev, lat_state_task(state, cur), cur);
+		if (!s->file || !s->peer) {
 			return -ENOMEM;
 		}
 	}
-	s->timeout_ns = entry_timeout(x, ev, &err);
-	return err;
+	s->timeout_ns = entry_timeout(ev);
+	return 0;
 }
 
 static int on_wakeup(struct lat_explain *x, const struct lat_kevent *ev,
@@ -296,6 +304,9 @@ static int on_wakeup(struct lat_explain *x, const struct lat_kevent *ev,
 	if (cur && cur->nsys && cur->sys[cur->nsys - 1].end < 0) {
 		w.cur_sys = cur->sys[cur->nsys - 1].name;
 	}
+	if (t->nwakes && w.ts < x->keep_from) {
+		t->nwakes--; /* before what is explained, and not the last one before it */
+	}
 	if (lat_grow((void **)&t->wakes, &t->wakes_cap, t->nwakes + 1, sizeof(*t->wakes))) {
 		return -ENOMEM;
 	}
@@ -307,6 +318,9 @@ static int on_switch(struct lat_explain *x, const struct lat_kevent *ev)
 {
 	struct xcpu *c = &x->cpus[ev->cpu];
 
+	if (c->nslices && ev->ts < x->keep_from) {
+		c->nslices--; /* before what is explained, and not the last one before it */
+	}
 	if (lat_grow((void **)&c->slices, &c->slices_cap, c->nslices + 1, sizeof(*c->slices))) {
 		return -ENOMEM;
 	}
@@ -315,9 +329,10 @@ static int on_switch(struct lat_explain *x, const struct lat_kevent *ev)
 	return 0;
 }
 
-static int push_irq(struct xcpu *c, int64_t begin, int64_t end, int32_t nr, const char *name)
+static int push_irq(struct lat_explain *x, struct xcpu *c, int64_t begin, int64_t end, int32_t nr,
+		    const char *name)
 {
-	if (begin < 0 || end <= begin) {
+	if (begin < 0 || end <= begin || end < x->keep_from) {
 		return 0;
 	}
 	if (lat_grow((void **)&c->irqs, &c->irqs_cap, c->nirqs + 1, sizeof(*c->irqs))) {
@@ -341,7 +356,7 @@ static int on_irq(struct lat_explain *x, const struct lat_kevent *ev)
 		return c->hard_name ? 0 : -ENOMEM;
 	case LAT_EV_IRQ_EXIT:
 		if (c->soft_begin < 0) { /* inside a soft IRQ: counted with it */
-			ret = push_irq(c, c->hard_begin, ev->ts, c->hard_nr, c->hard_name);
+			ret = push_irq(x, c, c->hard_begin, ev->ts, c->hard_nr, c->hard_name);
 		}
 		c->hard_begin = -1;
 		return ret;
@@ -350,7 +365,7 @@ static int on_irq(struct lat_explain *x, const struct lat_kevent *ev)
 		c->soft_nr = ev->irq.irq;
 		return 0;
 	default: /* LAT_EV_SOFTIRQ_EXIT */
-		ret = push_irq(c, c->soft_begin, ev->ts, c->soft_nr,
+		ret = push_irq(x, c, c->soft_begin, ev->ts, c->soft_nr,
 			       intern(x, lat_cp_softirq_name(ev->irq.irq)));
 		c->soft_begin = -1;
 		return ret;
@@ -394,20 +409,9 @@ static int on_block(struct lat_explain *x, const struct lat_kevent *ev,
 {
 	uint64_t dev = ev->block.dev, sector = ev->block.sector;
 	struct block_rec *r;
-	int err = 0;
 
 	x->has_block = true;
 	if (insert) {
-		int64_t v;
-
-		if (!raw_int(x, ev, XF_DEV, &v, &err)) {
-			return err;
-		}
-		dev = (uint64_t)v;
-		if (!raw_int(x, ev, XF_SECTOR, &v, &err)) {
-			return err;
-		}
-		sector = (uint64_t)v;
 		x->has_insert = true;
 	}
 	r = pending_find(x, dev, sector);
@@ -443,18 +447,14 @@ static int on_block(struct lat_explain *x, const struct lat_kevent *ev,
 		}
 	}
 	if (insert) {
-		int64_t v;
-
 		if (r->insert_ts < 0) {
 			r->insert_ts = ev->ts;
 		}
-		if (r->tid <= 0 && raw_int(x, ev, XF_TID, &v, &err)) {
-			r->tid = (int32_t)v;
+		if (r->tid <= 0) {
+			r->tid = ev->block.tid;
 		}
-		if (raw_int(x, ev, XF_NR_SECTOR, &v, &err)) {
-			r->nr_sector = (uint32_t)v;
-		}
-		return err;
+		r->nr_sector = ev->block.nr_sector;
+		return 0;
 	}
 	r->issue_ts = ev->ts;
 	r->nr_sector = ev->block.nr_sector;
@@ -491,10 +491,9 @@ int lat_explain_event(struct lat_explain *x, const struct lat_kevent *ev,
 	case LAT_EV_BLOCK_RQ_ISSUE:
 	case LAT_EV_BLOCK_RQ_COMPLETE:
 		return on_block(x, ev, state, false);
+	case LAT_EV_BLOCK_RQ_INSERT:
+		return on_block(x, ev, state, true);
 	case LAT_EV_OTHER:
-		if (ev->name && ev->name[0] == 'b' && strcmp(ev->name, "block_rq_insert") == 0) {
-			return on_block(x, ev, state, true);
-		}
 		if (ev->name && strstr(ev->name, "hrtimer_expire_entry")) {
 			x->has_hrtimer = true;
 		}

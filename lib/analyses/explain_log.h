@@ -10,7 +10,6 @@
 
 #include "analyses/analysis.h"
 #include "analyses/explain.h"
-#include "analyses/period_expr.h"
 
 #define ETIMEDOUT_RET (-110) /* a futex wait's -ETIMEDOUT */
 
@@ -19,6 +18,7 @@ struct sys_rec {
 	int64_t begin, end;
 	const char *name; /* lives as long as the source */
 	const char *file; /* interned, the fd's name then ("" when unknown) */
+	const char *peer; /* interned, the socket's peer "a.b.c.d:port" from its connect() ("") */
 	int64_t fd;       /* -1: none */
 	int64_t timeout_ns;
 	int64_t ret;
@@ -40,6 +40,13 @@ struct xtask {
 	uint32_t nsys, sys_cap;
 	struct wake_rec *wakes;
 	uint32_t nwakes, wakes_cap;
+};
+
+/* A socket's peer, from the connect() on it (lttng-modules records the address). */
+struct xpeer {
+	int32_t pid;
+	int64_t fd;
+	const char *peer; /* interned "a.b.c.d:port" */
 };
 
 /* Who ran on a CPU from ts on. */
@@ -73,8 +80,6 @@ struct block_rec {
 	const char *disk;                         /* interned */
 };
 
-enum { XF_TIMEOUT_MSECS, XF_TIMEOUT, XF_DEV, XF_SECTOR, XF_NR_SECTOR, XF_TID, XF_COUNT };
-
 struct lat_explain {
 	struct lat_critpath *cp;
 	struct lat_tid_map map;
@@ -88,9 +93,10 @@ struct lat_explain {
 	uint32_t npending, pending_cap;
 	char **strings;
 	uint32_t strings_cap, nstrings;
-	struct lat_pfields pfields;
-	struct lat_ctf_fields *fields;
 	bool has_syscalls, has_block, has_irq, has_hrtimer, has_insert;
+	int64_t keep_from;   /* lat_explain_keep_from(), INT64_MIN: everything */
+	struct xpeer *peers; /* the sockets connect()ed to an IPv4 peer, by process and fd */
+	uint32_t npeers, peers_cap;
 };
 
 /* The task's logs, or NULL (never seen). */

@@ -73,6 +73,12 @@ static void print_item(FILE *out, const struct lat_explanation *e, const struct 
 		if (it->on == LAT_XP_ON_NETWORK) {
 			fputs(", \"netif\": ", out);
 			lat_json_string(out, it->netif);
+			fputs(", \"peer\": ", out);
+			if (it->peer[0]) {
+				lat_json_string(out, it->peer);
+			} else {
+				fputs("null", out);
+			}
 		}
 		if (it->why) {
 			static const char *const whys[] = {"",         "untraced", "no_wakeup",

@@ -157,7 +157,11 @@ void lat_xp_detail(const struct lat_explanation *e, const struct lat_xp_item *it
 				cat(buf, len, ", a packet sent by %s (%d) over a local socket",
 				    task_name(it->tasks[0].comm), it->tasks[0].tid);
 			}
-			cat(buf, len, " (peer address: not in the trace)");
+			if (it->peer[0]) {
+				cat(buf, len, ", peer %s", it->peer);
+			} else {
+				cat(buf, len, " (peer address: not in the trace)");
+			}
 			break;
 		case LAT_XP_ON_TASK:
 			if (it->ntasks) {

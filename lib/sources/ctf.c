@@ -24,13 +24,19 @@
 #include "sources/lttng_decode.h"
 
 #define MAX_TRACES   64
-#define MAX_FIELDS   8
+#define MAX_FIELDS   16
 #define SEARCH_DEPTH 4
 
 /* --- event name -> typed event, and which payload fields fill which struct members ------ */
 
-enum field_kind { FK_I32, FK_I64, FK_U32, FK_U64, FK_STR };
+/* FK_IPV4: a.b.c.d as a u32 (a << 24 | ... | d) from an unsigned integer or an array or
+ * sequence of four bytes (lttng-modules >= 2.6) */
+enum field_kind { FK_I32, FK_I64, FK_U32, FK_U64, FK_STR, FK_IPV4 };
 
+/* A payload field and where it goes. `name` may be a path "a/b/c": the members named so
+ * through the option each variant on the way selected (lttng-modules' network_header ->
+ * transport_header -> tcp); such a field, or an FK_IPV4 one, is present only in the events
+ * that have it. */
 struct field_spec {
 	const char *name;
 	uint16_t offset; /* in struct lat_kevent */
@@ -126,10 +132,35 @@ static const struct event_spec event_specs[] = {
     {"block_rq_complete", LAT_EV_BLOCK_RQ_COMPLETE, BLOCK_FIELDS},
     {"block_bio_remap", LAT_EV_BLOCK_BIO_REMAP, BLOCK_FIELDS},
     {"block_bio_backmerge", LAT_EV_BLOCK_BIO_BACKMERGE, BLOCK_FIELDS},
+    {"block_rq_insert", LAT_EV_BLOCK_RQ_INSERT, BLOCK_FIELDS},
     {"net_dev_xmit", LAT_EV_NET_XMIT, {F("name", net.name, FK_STR), F("len", net.len, FK_U64)}},
-    {"netif_receive_skb",
-     LAT_EV_NET_RECV,
-     {F("name", net.name, FK_STR), F("len", net.len, FK_U64)}},
+#define NETDEV_FIELDS                                                                            \
+	{                                                                                        \
+		F("name", net.name, FK_STR), F("len", net.len, FK_U64),                          \
+		    FP("network_header/transport_header/seq", net.seq, FK_U32, LAT_HAS_TCP),     \
+		    FP("network_header/transport_header/ack_seq", net.ack_seq, FK_U32,           \
+		       LAT_HAS_TCP),                                                             \
+		    FP("network_header/transport_header/flags", net.flags, FK_U32, LAT_HAS_TCP), \
+		    FP("network_header/transport_header/window_size", net.window, FK_U32, 0),    \
+		    FP("network_header/transport_header/checksum", net.check, FK_U32, 0),        \
+		    FP("network_header/transport_header/source_port", net.sport, FK_U32,         \
+		       LAT_HAS_PORTS),                                                           \
+		    FP("network_header/transport_header/dest_port", net.dport, FK_U32,           \
+		       LAT_HAS_PORTS),                                                           \
+		    FP("network_header/saddr", net.saddr, FK_IPV4, LAT_HAS_IPV4),                \
+		    FP("network_header/daddr", net.daddr, FK_IPV4, LAT_HAS_IPV4)                 \
+	}
+    {"netif_receive_skb", LAT_EV_NET_RECV, NETDEV_FIELDS},
+    {"net_dev_queue", LAT_EV_NET_QUEUE, NETDEV_FIELDS},
+#define INET_SOCK_FIELDS                                                                          \
+	{                                                                                         \
+		FP("seq", net.seq, FK_U32, LAT_HAS_TCP),                                          \
+		    FP("ack_seq", net.ack_seq, FK_U32, LAT_HAS_TCP),                              \
+		    FP("flags", net.flags, FK_U32, LAT_HAS_TCP), F("window", net.window, FK_U32), \
+		    F("check", net.check, FK_U32)                                                 \
+	}
+    {"inet_sock_local_out", LAT_EV_INET_SOCK_OUT, INET_SOCK_FIELDS},
+    {"inet_sock_local_in", LAT_EV_INET_SOCK_IN, INET_SOCK_FIELDS},
     {"writeback_pages_written", LAT_EV_WRITEBACK_PAGES, {F("pages", pages.pages, FK_U64)}},
     {"mm_vmscan_wakeup_kswapd", LAT_EV_KSWAPD_WAKEUP, {{0}}},
 #define KVM_EXIT_FIELDS                                                                           \
@@ -158,6 +189,15 @@ static const struct field_spec syscall_entry_fields[] = {
     FP("count", syscall.count, FK_U64, LAT_HAS_COUNT),
     FP("filename", syscall.filename, FK_STR, LAT_HAS_FILENAME),
     FP("flags", syscall.flags, FK_I64, LAT_HAS_FLAGS),
+    FP("fildes", syscall.oldfd, FK_I64, LAT_HAS_OLDFD), /* dup */
+    FP("oldfd", syscall.oldfd, FK_I64, LAT_HAS_OLDFD),  /* dup2, dup3 */
+    FP("newfd", syscall.newfd, FK_I64, LAT_HAS_NEWFD),
+    FP("cmd", syscall.cmd, FK_I64, LAT_HAS_CMD),                   /* fcntl */
+    FP("timeout_msecs", syscall.timeout, FK_I64, LAT_HAS_TIMEOUT), /* poll */
+    FP("timeout", syscall.timeout, FK_I64, LAT_HAS_TIMEOUT),       /* epoll_wait */
+    FP("family", syscall.family, FK_U32, LAT_HAS_FAMILY),          /* connect */
+    FP("dport", syscall.dport, FK_U32, LAT_HAS_DPORT),
+    FP("v4addr", syscall.v4addr, FK_IPV4, LAT_HAS_V4ADDR),
     {0},
 };
 static const struct field_spec syscall_exit_fields[] = {
@@ -172,6 +212,7 @@ struct resolved_field {
 	uint8_t kind;
 	uint8_t src_signed;
 	uint32_t present;
+	const char *path; /* the rest of a path name ("b/c" of "a/b/c"), or NULL */
 };
 
 struct class_map {
@@ -230,7 +271,6 @@ struct lat_ctf_source {
 
 	struct lat_lttng *fast; /* trace files read by lttng_decode.c instead of the graph */
 	char fallback[300];     /* why the LTTng decoder was not used, when it was asked for */
-	bool bt_events;         /* the caller reads lat_kevent.raw as a bt_event */
 };
 
 static void set_error(struct lat_ctf_source *src, const char *fmt, ...)
@@ -921,11 +961,17 @@ static void resolve_fields(struct class_map *map, const bt_field_class *payload,
 			   const struct field_spec *specs, size_t nspecs)
 {
 	for (size_t i = 0; i < nspecs && specs[i].name && map->nfields < MAX_FIELDS; i++) {
-		int index = member_index(payload, specs[i].name);
+		const char *slash = strchr(specs[i].name, '/');
+		char first[64];
+		int index;
 		const bt_field_class *fc;
 		bt_field_class_type type;
 		struct resolved_field *rf;
 
+		snprintf(first, sizeof(first), "%.*s",
+			 slash ? (int)(slash - specs[i].name) : (int)strlen(specs[i].name),
+			 specs[i].name);
+		index = member_index(payload, first);
 		if (index < 0) {
 			continue;
 		}
@@ -933,7 +979,18 @@ static void resolve_fields(struct class_map *map, const bt_field_class *payload,
 		    bt_field_class_structure_borrow_member_by_index_const(payload, index));
 		type = bt_field_class_get_type(fc);
 		rf = &map->fields[map->nfields];
-		if (specs[i].kind == FK_STR) {
+		rf->path = slash ? slash + 1 : NULL;
+		if (slash) {
+			if (!bt_field_class_type_is(type, BT_FIELD_CLASS_TYPE_VARIANT) &&
+			    type != BT_FIELD_CLASS_TYPE_STRUCTURE) {
+				continue;
+			}
+		} else if (specs[i].kind == FK_IPV4) {
+			if (!bt_field_class_type_is(type, BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER) &&
+			    !bt_field_class_type_is(type, BT_FIELD_CLASS_TYPE_ARRAY)) {
+				continue;
+			}
+		} else if (specs[i].kind == FK_STR) {
 			if (type != BT_FIELD_CLASS_TYPE_STRING) {
 				continue;
 			}
@@ -1140,6 +1197,103 @@ static uint32_t event_cpu(struct lat_ctf_source *src, const struct class_map *ma
 	return packet_cpu(src, event);
 }
 
+/* The field at `path` ("b/c") under f: members by name, through the selected option of every
+ * variant on the way; NULL when a step is missing. */
+static const bt_field *field_at(const bt_field *f, const char *path)
+{
+	while (f) {
+		const char *slash;
+		char name[64];
+
+		while (f && bt_field_class_type_is(bt_field_get_class_type(f),
+						   BT_FIELD_CLASS_TYPE_VARIANT)) {
+			f = bt_field_variant_borrow_selected_option_field_const(f);
+		}
+		if (!f || !path) {
+			return f;
+		}
+		if (bt_field_get_class_type(f) != BT_FIELD_CLASS_TYPE_STRUCTURE) {
+			return NULL;
+		}
+		slash = strchr(path, '/');
+		snprintf(name, sizeof(name), "%.*s",
+			 slash ? (int)(slash - path) : (int)strlen(path), path);
+		f = bt_field_structure_borrow_member_field_by_name_const(f, name);
+		path = slash ? slash + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* An FK_IPV4 field: an unsigned integer, or four unsigned bytes. */
+static bool read_ipv4(const bt_field *f, uint32_t *out)
+{
+	bt_field_class_type type = bt_field_get_class_type(f);
+
+	if (bt_field_class_type_is(type, BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER)) {
+		*out = (uint32_t)bt_field_integer_unsigned_get_value(f);
+		return true;
+	}
+	if (!bt_field_class_type_is(type, BT_FIELD_CLASS_TYPE_ARRAY) ||
+	    bt_field_array_get_length(f) != 4) { /* none (another family), or IPv6 */
+		return false;
+	}
+	*out = 0;
+	for (uint64_t i = 0; i < 4; i++) {
+		const bt_field *e = bt_field_array_borrow_element_field_by_index_const(f, i);
+
+		if (!bt_field_class_type_is(bt_field_get_class_type(e),
+					    BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER)) {
+			return false;
+		}
+		*out = *out << 8 | (uint32_t)(bt_field_integer_unsigned_get_value(e) & 255);
+	}
+	return true;
+}
+
+/* A path or FK_IPV4 field: stored when this event has it. */
+static void store_checked(struct lat_kevent *ev, const struct resolved_field *rf, const bt_field *f)
+{
+	char *dst = (char *)ev + rf->offset;
+	bt_field_class_type type;
+	int64_t v;
+
+	f = rf->path ? field_at(f, rf->path) : f;
+	if (!f) {
+		return;
+	}
+	type = bt_field_get_class_type(f);
+	if (rf->kind == FK_IPV4) {
+		uint32_t a;
+
+		if (!read_ipv4(f, &a)) {
+			return;
+		}
+		*(uint32_t *)dst = a;
+		ev->present |= rf->present;
+		return;
+	}
+	if (bt_field_class_type_is(type, BT_FIELD_CLASS_TYPE_SIGNED_INTEGER)) {
+		v = bt_field_integer_signed_get_value(f);
+	} else if (bt_field_class_type_is(type, BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER)) {
+		v = (int64_t)bt_field_integer_unsigned_get_value(f);
+	} else {
+		return;
+	}
+	switch (rf->kind) {
+	case FK_I32:
+	case FK_U32:
+		*(uint32_t *)dst = (uint32_t)v;
+		break;
+	case FK_I64:
+	case FK_U64:
+		*(int64_t *)dst = v;
+		break;
+	default:
+		return;
+	}
+	ev->present |= rf->present;
+}
+
 static inline void store_integer(struct lat_kevent *ev, const struct resolved_field *rf,
 				 const bt_field *field)
 {
@@ -1288,6 +1442,10 @@ static int handle_event(struct lat_ctf_source *src, const bt_message *msg)
 			const bt_field *f = bt_field_structure_borrow_member_field_by_index_const(
 			    payload, rf->index);
 
+			if (rf->path || rf->kind == FK_IPV4) {
+				store_checked(&ev, rf, f);
+				continue;
+			}
 			if (rf->kind == FK_STR) {
 				*(const char **)((char *)&ev + rf->offset) =
 				    bt_field_string_get_value(f);
@@ -1587,8 +1745,8 @@ static int typed_class(void *ctx, const char *name, struct lat_lttng_typed *out)
 		out->syscall_name = src->syscall_names[out->syscall_id];
 	}
 	for (int i = 0; fs && i < MAX_FIELDS && fs[i].name; i++) {
-		out->fields[out->nfields++] = (struct lat_lttng_field){fs[i].name, fs[i].offset,
-								       fs[i].kind, fs[i].present};
+		out->fields[out->nfields++] =
+		    (struct lat_lttng_field){fs[i].name, fs[i].offset, fs[i].kind, fs[i].present};
 	}
 	return 0;
 }
@@ -1604,7 +1762,7 @@ static int open_fast(struct lat_ctf_source *src)
 	if (!want || !*want) {
 		want = "auto"; /* the whole conformance suite is byte-identical with it */
 	}
-	if (strcmp(want, "babeltrace2") == 0 || src->bt_events) {
+	if (strcmp(want, "babeltrace2") == 0) {
 		return 1;
 	}
 	ret = lat_lttng_open(src->dirs, src->ndirs, &src->fast, why, sizeof(why));
@@ -1670,9 +1828,8 @@ static int refuse_as_babeltrace2(struct lat_ctf_source *src, const char *finding
 
 static int run_fast(struct lat_ctf_source *src)
 {
-	struct lat_lttng_run run = {src->fn,	  src->user,	     typed_class,
-				    src,	  src->intersect,    src->inter_begin,
-				    src->inter_end, &src->stats};
+	struct lat_lttng_run run = {src->fn,        src->user,        typed_class,    src,
+				    src->intersect, src->inter_begin, src->inter_end, &src->stats};
 	char why[300];
 	int ret = lat_lttng_run(src->fast, &run, why, sizeof(why));
 
@@ -1847,7 +2004,6 @@ int lat_ctf_source_open(const char *path, const struct lat_ctf_options *opts,
 		return -ENOMEM;
 	}
 	src->intersect = opts ? opts->intersect : true;
-	src->bt_events = opts && opts->bt_events;
 	ret = grow_classes(src);
 	if (ret) {
 		goto fail;

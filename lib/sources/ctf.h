@@ -21,7 +21,6 @@ struct lat_ctf_source;
 struct lat_ctf_options {
 	bool intersect; /* keep only the time range every stream covers (lttng-analyses' default) */
 	bool kernel_only; /* refuse traces that are not kernel ones (lat_ctf_source_open()) */
-	bool bt_events;   /* lat_kevent.raw must be a bt_event (never the LTTng decoder) */
 };
 
 /* One report of lost events or packets, as the tracer wrote it. */
@@ -126,8 +125,8 @@ uint64_t lat_ctf_source_size(const struct lat_ctf_source *src);
  * Which decoder reads the trace: "lttng" (lttng_decode.c, trace files only) or "babeltrace2".
  * LATSCOPE_CTF_DECODER chooses: unset or "auto" (the default: lttng, else babeltrace2; when the
  * trace has what lttng_decode.c does not handle, *fallback says what, else it is NULL),
- * "lttng" (forced: a trace it cannot read fails), "babeltrace2". Live sessions and callers
- * with bt_events always get babeltrace2.
+ * "lttng" (forced: a trace it cannot read fails), "babeltrace2". Live sessions always get
+ * babeltrace2.
  */
 const char *lat_ctf_source_decoder(const struct lat_ctf_source *src, const char **fallback);
 

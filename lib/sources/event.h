@@ -46,6 +46,11 @@ enum lat_kevent_type {
 	LAT_EV_KVM_EXIT,            /* kvm_x86_exit, kvm_exit (host: a vCPU leaves guest mode) */
 	LAT_EV_VMSYNC,              /* vmsync_{gh,hg}_{guest,host} (lttng-modules addons: hypercall
 				       markers between a guest and its host; `name` says which) */
+	LAT_EV_BLOCK_RQ_INSERT,     /* block_rq_insert */
+	LAT_EV_NET_QUEUE,           /* net_dev_queue */
+	LAT_EV_INET_SOCK_OUT,       /* inet_sock_local_out (lttng-modules addons: a TCP segment
+				       sent) */
+	LAT_EV_INET_SOCK_IN,        /* inet_sock_local_in (a TCP segment received) */
 	LAT_EV_TYPE_COUNT,
 };
 
@@ -64,8 +69,18 @@ enum {
 	LAT_HAS_FLAGS = 1u << 3,
 	LAT_HAS_RET = 1u << 4,
 	LAT_HAS_PRIO = 1u << 5,
-	LAT_HAS_VCPU = 1u << 6, /* kvm exit: vcpu_id (lttng-modules on Linux >= 5.10) */
-	LAT_HAS_ISA = 1u << 7,  /* kvm exit: isa (1 VMX, 2 SVM) */
+	LAT_HAS_VCPU = 1u << 6,     /* kvm exit: vcpu_id (lttng-modules on Linux >= 5.10) */
+	LAT_HAS_ISA = 1u << 7,      /* kvm exit: isa (1 VMX, 2 SVM) */
+	LAT_HAS_OLDFD = 1u << 8,    /* syscall entry: dup's fildes, dup2/dup3's oldfd */
+	LAT_HAS_NEWFD = 1u << 9,    /* syscall entry: dup2/dup3's newfd */
+	LAT_HAS_CMD = 1u << 10,     /* syscall entry: fcntl's cmd */
+	LAT_HAS_TIMEOUT = 1u << 11, /* syscall entry: poll's timeout_msecs, epoll_wait's timeout */
+	LAT_HAS_FAMILY = 1u << 12,  /* syscall entry: connect's family */
+	LAT_HAS_DPORT = 1u << 13,   /* syscall entry: connect's dport */
+	LAT_HAS_V4ADDR = 1u << 14,  /* syscall entry: connect's v4addr */
+	LAT_HAS_TCP = 1u << 15,     /* net: a TCP segment's seq, ack_seq and flags */
+	LAT_HAS_IPV4 = 1u << 16,    /* net: the IPv4 header's addresses */
+	LAT_HAS_PORTS = 1u << 17,   /* net: the TCP header's ports */
 };
 
 struct lat_ev_sched_switch {
@@ -97,7 +112,14 @@ struct lat_ev_syscall {
 	uint64_t count;
 	const char *filename;
 	int64_t flags;
-	int64_t ret; /* exit only */
+	int64_t ret;          /* exit only */
+	int64_t oldfd, newfd; /* dup: fildes in oldfd; dup2, dup3: oldfd, newfd */
+	int64_t cmd;          /* fcntl */
+	int64_t timeout;      /* poll: timeout_msecs; epoll_wait, epoll_pwait: timeout (ms) */
+	/* connect (lttng-modules' extended connect): the peer; v4addr a.b.c.d as
+	 * a << 24 | b << 16 | c << 8 | d, dport in host order */
+	uint32_t family, v4addr;
+	uint32_t dport;
 };
 
 struct lat_ev_statedump_process {
@@ -131,9 +153,14 @@ struct lat_ev_block {
 	int32_t tid;
 };
 
-struct lat_ev_net {
-	const char *name;
+struct lat_ev_net {       /* net_dev_xmit, net_dev_queue, netif_receive_skb, inet_sock_local_* */
+	const char *name; /* the interface (not inet_sock_local_*) */
 	uint64_t len;
+	/* LAT_HAS_TCP: the TCP segment (inet_sock_local_*'s fields; net_dev_queue and
+	 * netif_receive_skb's network_header -> transport_header, lttng-modules >= 2.9) */
+	uint32_t seq, ack_seq, flags, window, check;
+	uint32_t sport, dport; /* LAT_HAS_PORTS */
+	uint32_t saddr, daddr; /* LAT_HAS_IPV4: a.b.c.d as a << 24 | b << 16 | c << 8 | d */
 };
 
 struct lat_ev_pages {
@@ -161,8 +188,9 @@ struct lat_kevent {
 	int32_t ctx_pid, ctx_tid;
 	const char *ctx_procname;
 	const char *name; /* the source's event name (for logs and periods) */
-	const void *raw;  /* the source's own event (const bt_event * for CTF sources): generic
-			   * field access for periods */
+	const void *raw;  /* the source's own event (a bt_event, or lttng_decode.c's cursor): only
+			   * for ctf_fields.c's access by name (periods); analyses read the typed
+			   * fields */
 	union {
 		struct lat_ev_sched_switch sched_switch;
 		struct lat_ev_sched_task task;

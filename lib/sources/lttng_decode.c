@@ -21,7 +21,7 @@
 #define MAX_DEPTH   32
 #define CTF_MAGIC   0xC1FC1FC1u
 
-enum { K_I32, K_I64, K_U32, K_U64, K_STR }; /* ctf.c's field kinds */
+enum { K_I32, K_I64, K_U32, K_U64, K_STR, K_IPV4 }; /* ctf.c's field kinds */
 
 union val {
 	uint64_t u;
@@ -48,6 +48,7 @@ struct evmap {
 		uint16_t offset;
 		uint8_t kind, sign;
 		uint32_t present;
+		const char *path; /* the rest of a path name ("b/c" of "a/b/c"), or NULL */
 	} f[LAT_LTTNG_MAX_FIELDS];
 };
 
@@ -905,6 +906,23 @@ static void sift_down(struct lat_lttng *l, uint32_t i)
 	}
 }
 
+/* Whether a payload member can fill a field of this kind (the first step of a path: a variant) */
+static bool field_fits(const struct lat_tsdl_op *op, uint8_t kind, bool path)
+{
+	if (path) {
+		return op->code == LAT_OP_VARIANT;
+	}
+	switch (kind) {
+	case K_STR:
+		return op->code == LAT_OP_STRING || op->code == LAT_OP_TEXT_ARR ||
+		       op->code == LAT_OP_TEXT_SEQ;
+	case K_IPV4:
+		return op->code == LAT_OP_INT || op->code == LAT_OP_ARRAY || op->code == LAT_OP_SEQ;
+	default:
+		return op->code == LAT_OP_INT;
+	}
+}
+
 static int build_map(const struct lat_lttng_run *run, const struct lat_tsdl_event *ev,
 		     struct evmap *m)
 {
@@ -925,17 +943,20 @@ static int build_map(const struct lat_lttng_run *run, const struct lat_tsdl_even
 	m->syscall_name = typed.syscall_name;
 	for (uint32_t i = 0; i < typed.nfields && m->nfields < LAT_LTTNG_MAX_FIELDS; i++) {
 		const struct lat_lttng_field *f = &typed.fields[i];
+		const char *slash = strchr(f->name, '/');
+		char first[64];
 
-		s = lat_tsdl_find(&ev->payload, f->name);
+		snprintf(first, sizeof(first), "%.*s",
+			 slash ? (int)(slash - f->name) : (int)strlen(f->name), f->name);
+		s = lat_tsdl_find(&ev->payload, first);
 		const struct lat_tsdl_op *op;
 
 		if (s < 0) {
 			continue;
 		}
 		op = &ev->payload.ops[s];
-		if (f->kind == K_STR ? !(op->code == LAT_OP_STRING || op->code == LAT_OP_TEXT_ARR ||
-					 op->code == LAT_OP_TEXT_SEQ)
-				     : op->code != LAT_OP_INT) {
+		m->f[m->nfields].path = slash ? slash + 1 : NULL;
+		if (!field_fits(op, f->kind, slash != NULL)) {
 			continue;
 		}
 		m->f[m->nfields].slot = (uint32_t)s;
@@ -947,6 +968,92 @@ static int build_map(const struct lat_lttng_run *run, const struct lat_tsdl_even
 	}
 	m->built = true;
 	return 0;
+}
+
+/*
+ * The op at `path` ("b/c") under the variant at payload slot s: through the option the
+ * variant's tag selected in this event, the first member so named, and so on; -1 when a step
+ * is missing (another option: not IPv4, not TCP).
+ */
+static int path_slot(const struct cursor *c, uint32_t s, const char *path)
+{
+	const struct lat_tsdl_prog *p = &c->ev->payload;
+
+	while (path) {
+		const struct lat_tsdl_op *op = &p->ops[s];
+		const char *slash = strchr(path, '/');
+		size_t len = slash ? (size_t)(slash - path) : strlen(path);
+		uint32_t o = UINT32_MAX, from, to;
+
+		if (op->code != LAT_OP_VARIANT) {
+			return -1;
+		}
+		for (uint32_t k = 0; k < op->nranges; k++) {
+			if (c->v_pay[op->ref].i >= op->ranges[k].lo &&
+			    c->v_pay[op->ref].i <= op->ranges[k].hi) {
+				o = op->ranges[k].option;
+				break;
+			}
+		}
+		if (o == UINT32_MAX) {
+			return -1;
+		}
+		from = s + 1 + op->opt_start[o];
+		to = from + op->opt_len[o];
+		for (s = from; s < to; s++) {
+			const char *n = p->ops[s].name;
+
+			if (n && strncmp(n, path, len) == 0 && n[len] == '\0') {
+				break;
+			}
+		}
+		if (s == to) {
+			return -1;
+		}
+		path = slash ? slash + 1 : NULL;
+	}
+	return (int)s;
+}
+
+/* A path or K_IPV4 field (ctf.c's FK_IPV4: an unsigned integer, or 4 unsigned bytes)
+ * into dst when this event has it. */
+static bool store_checked(const struct cursor *c, uint32_t slot, const char *path, uint8_t kind,
+			  char *dst)
+{
+	const struct lat_tsdl_prog *p = &c->ev->payload;
+	int s = path ? path_slot(c, slot, path) : (int)slot;
+	const struct lat_tsdl_op *op, *elem;
+	uint32_t a = 0;
+
+	if (s < 0) {
+		return false;
+	}
+	op = &p->ops[s];
+	if (op->code == LAT_OP_INT && !(kind == K_IPV4 && op->sign)) {
+		if (kind == K_I64 || kind == K_U64) {
+			*(uint64_t *)dst = c->v_pay[s].u;
+		} else {
+			*(uint32_t *)dst = (uint32_t)c->v_pay[s].u;
+		}
+		return true;
+	}
+	if (kind != K_IPV4 || (op->code != LAT_OP_ARRAY && op->code != LAT_OP_SEQ) ||
+	    op->body != 1 || (op->code == LAT_OP_ARRAY ? op->len : c->v_pay[op->ref].u) != 4) {
+		return false; /* not 4 bytes: no address (connect's v4addr of another family), or
+				 IPv6's */
+	}
+	elem = &p->ops[s + 1];
+	if (elem->code != LAT_OP_INT || elem->sign || elem->size % 8 || elem->align > elem->size) {
+		return false;
+	}
+	for (uint64_t i = 0; i < 4; i++) {
+		a = a << 8 |
+		    (uint32_t)(read_bits(c->map + c->pkt_off, c->v_pay[s].u + i * elem->size,
+					 elem->size, elem->be) &
+			       255);
+	}
+	*(uint32_t *)dst = a;
+	return true;
 }
 
 static int deliver(struct lat_lttng *l, const struct lat_lttng_run *run, struct cursor *c)
@@ -1000,6 +1107,12 @@ static int deliver(struct lat_lttng *l, const struct lat_lttng_run *run, struct 
 		char *dst = (char *)&ev + m->f[i].offset;
 		const union val *v = &c->v_pay[m->f[i].slot];
 
+		if (m->f[i].path || m->f[i].kind == K_IPV4) {
+			if (store_checked(c, m->f[i].slot, m->f[i].path, m->f[i].kind, dst)) {
+				ev.present |= m->f[i].present;
+			}
+			continue;
+		}
 		switch (m->f[i].kind) {
 		case K_STR:
 			*(const char **)dst = v->s;

@@ -20,15 +20,15 @@
 struct lat_lttng;
 
 /* What ctf.c's table says about an event name (kinds: ctf.c's FK_I32, FK_I64, FK_U32,
- * FK_U64, FK_STR, in that order). */
+ * FK_U64, FK_STR, FK_IPV4, in that order). */
 struct lat_lttng_field {
-	const char *name;
-	uint16_t offset; /* in struct lat_kevent */
+	const char *name; /* a payload member, or a path "a/b/c" through variants (ctf.c) */
+	uint16_t offset;  /* in struct lat_kevent */
 	uint8_t kind;
 	uint32_t present;
 };
 
-#define LAT_LTTNG_MAX_FIELDS 8
+#define LAT_LTTNG_MAX_FIELDS 16
 
 struct lat_lttng_typed {
 	uint16_t type; /* enum lat_kevent_type */

@@ -402,6 +402,15 @@ static struct type *enum_spec(struct parser *ps)
 	return ty;
 }
 
+/* A variant's tag names a member as TSDL spells it: without its leading underscore, as the
+ * members are kept (and sequence lengths looked up) */
+static const char *tag_name(struct parser *ps, const char *tag)
+{
+	const char *t = tag[0] == '_' && tag[1] ? tag + 1 : tag;
+
+	return pool_strndup(ps->t, t, strlen(t));
+}
+
 static struct type *compound_spec(struct parser *ps, int kind)
 {
 	char name[128] = "", tag[128] = "";
@@ -433,7 +442,7 @@ static struct type *compound_spec(struct parser *ps, int kind)
 				return NULL;
 			}
 			*copy = *ty;
-			copy->tag = pool_strndup(ps->t, tag, strlen(tag));
+			copy->tag = tag_name(ps, tag);
 			ty = copy;
 		}
 		return ty;
@@ -445,7 +454,7 @@ static struct type *compound_spec(struct parser *ps, int kind)
 	}
 	ty->align = 1;
 	if (tag[0]) {
-		ty->tag = pool_strndup(ps->t, tag, strlen(tag));
+		ty->tag = tag_name(ps, tag);
 	}
 	if (members(ps, ty)) {
 		return NULL;

@@ -14,7 +14,8 @@ client (4001) goes through every cause once, on CPU 0 (CPU 1 runs the others):
                in IRQ 14 (ahci) at 51.005
   52.0 - 63.1  read on a pipe written by writer (4002), itself asleep 52.6-62.6 (nanosleep)
   64.0 - 70.02 recvfrom on a local socket: server (4003) sends at 69.9 (NET_RX soft IRQ in its
-               call), after its own 5 ms nanosleep (64.5-69.5)
+               call), after its own 5 ms nanosleep (64.5-69.5); the socket (fd 6) connect()ed
+               to 127.0.0.1:8080 at 0.6, before the event (lttng-modules' family/dport/v4addr)
   the waits for a CPU after each wake-up: 30.0-30.1, 46.0-46.2, 51.01-51.2, 63.1-63.3, 70.02-70.2
 """
 import json
@@ -28,6 +29,10 @@ from make_trace import MS, CritTrace  # noqa: E402
 make_trace.SYSCALLS.setdefault('poll', ([('ufds', 'u64'), ('nfds', 'u32'),
                                          ('timeout_msecs', 'i32')],
                                         [('ret', 'i64'), ('ufds', 'u64')]))
+make_trace.SYSCALLS.setdefault('connect', ([('fd', 'i32'), ('uservaddr', 'x64'),
+                                            ('addrlen', 'i32'), ('family', 'u16'),
+                                            ('dport', 'u16'), ('v4addr', 'u32')],
+                                           [('ret', 'i64')]))
 SDA = 8388608  # 8:0 as lttng-modules writes dev_t (major << 20 | minor)
 
 
@@ -41,6 +46,11 @@ def explain_all(d):
     for fd, name in ((3, 'pipe:[77]'), (5, '/data/file'), (6, 'socket:[88]')):
         t.ev(0.3 * MS, 0, 'lttng_statedump_file_descriptor', pid=4001, fd=fd, flags=0, fmode=0,
              filename=name)
+    # before the event: the socket's connect()
+    t.sched_switch(0.5, 0, 'swapper/0', 0, 'client', 4001, prev_state=0)
+    t.syscall(0.6, 0, 'connect', 0.05, ret=0, fd=6, uservaddr=0, addrlen=16, family=2, dport=8080,
+              v4addr=0x7f000001)
+    t.sched_switch(0.8, 0, 'client', 4001, 'swapper/0', 0, prev_state=0)
     # running, a system call, an IRQ on its CPU
     t.sched_switch(1.0, 0, 'swapper/0', 0, 'client', 4001, prev_state=0)
     t.syscall(2.0, 0, 'getpid', 0.5, ret=4001)

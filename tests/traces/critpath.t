@@ -188,6 +188,35 @@ else
 	ok 0 "# SKIP no basic-kernel-analysis trace in $SHARED_TRACES"
 fi
 
+# --- either decoder -----------------------------------------------------------------------------
+# the LTTng decoder (the default) and libbabeltrace2 fill the same typed fields (the TCP headers
+# of inet_sock_local_* and of net_dev_queue/netif_receive_skb's variants included): the same bytes
+same_bytes() { # same_bytes DESCRIPTION -- ARGS...: critical-path ARGS on both decoders
+	local desc=$1 a b
+	shift 2
+	a=$(LATSCOPE_CTF_DECODER=lttng "$LATSCOPE" critical-path "$@" 2>&1)
+	b=$(LATSCOPE_CTF_DECODER=babeltrace2 "$LATSCOPE" critical-path "$@" 2>&1)
+	if [ "$a" = "$b" ] && [ -n "$a" ]; then
+		ok 0 "either decoder, the same bytes: $desc"
+	else
+		ok 1 "either decoder, the same bytes: $desc"
+		diff <(echo "$a") <(echo "$b") | head -10 | sed 's/^/# /'
+	fi
+}
+same_bytes "critpath_pipe" -- --tid 2001 "$S/critpath_pipe"
+same_bytes "critpath_mixed --json" -- --json --tid 3001 "$S/critpath_mixed"
+for v in critpath_hosts critpath_hosts_netdev; do
+	same_bytes "$v --sync" -- --sync "$TMP/$v.json" --tid 200 "$S/$v/host_a" "$S/$v/host_b"
+	same_bytes "$v --sync --json" -- --json --sync "$TMP/$v.json" --tid 200 "$S/$v/host_a" \
+		"$S/$v/host_b"
+done
+if [ -d "$BASIC/kernel" ]; then
+	same_bytes "basic-kernel-analysis, dd" -- --procname dd "$BASIC"
+	same_bytes "basic-kernel-analysis, the shell that ran ping --json" -- --json --tid 13658 "$BASIC"
+else
+	skip 2 "no basic-kernel-analysis trace in $SHARED_TRACES"
+fi
+
 # --- bad input ----------------------------------------------------------------------------------
 err_is() { # err_is STATUS REGEX DESCRIPTION -- ARGS...
 	local want=$1 regex=$2 desc=$3 out status

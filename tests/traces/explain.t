@@ -85,6 +85,8 @@ r=$(check "$TMP/all.json" "top('blocked', 'network')['ns'] == 6020000" \
 	"sub(top('blocked', 'network'), 'blocked', 'timer')['ns'] == 5000000" \
 	"sum(c['ns'] for c in top('blocked', 'network')['breakdown']) == 6020000")
 is "$r" ok "a local socket: 6.02 ms, the server that sent the packet named, its 5 ms sleep nested"
+r=$(check "$TMP/all.json" "top('blocked', 'network')['peer'] == '127.0.0.1:8080'")
+is "$r" ok "...its peer address and port, from the socket's connect() before the event"
 r=$(check "$TMP/all.json" "'hrtimer' in j['missing']" "len(j['path']) == 22" \
 	"j['summary'].startswith('client (4001) took 74.000ms: 20.000ms (27.0 %) blocked in nanosleep() on a timer')")
 is "$r" ok "what is missing (hrtimer events) is said; the critical path is given; the summary leads"
@@ -102,10 +104,12 @@ like "$out" "^ +11\.100ms +15\.00 %  client \(4001\) blocked on a task: in read\
 	"text: the pipe wait and who woke it"
 like "$out" "^ +10\.000ms +13\.51 %    writer \(4002\) blocked on timer: in nanosleep\(\)" \
 	"text: the writer's sleep, one level down"
+like "$out" "blocked on network: in recvfrom\(fd 6 socket:\[88\]\): the network on lo, a packet sent by server \(4003\) over a local socket, peer 127\.0\.0\.1:8080$" \
+	"text: the socket's wait, the sender and the peer named"
 
 # make_trace.py's critpath scenarios: the same waits as critical-path's intervals
 /usr/bin/python3 "$LATSCOPE_SRC/tests/traces/make_trace.py" "$TMP/syn" critpath_pipe critpath_mixed \
-	>>"$TMP/gen.log" 2>&1
+	critpath_hosts_netdev >>"$TMP/gen.log" 2>&1
 "$LATSCOPE" explain --json --tid 2001 "$TMP/syn/critpath_pipe" >"$TMP/pipe.json"
 r=$(check "$TMP/pipe.json" "j['event']['duration_ns'] == 49100000" \
 	"top('blocked', 'task')['ns'] == 35000000" \
@@ -121,6 +125,16 @@ r=$(check "$TMP/mixed.json" "top('blocked', 'disk')['ns'] == 5000000" \
 	"tasks(top('preempted'))['hog'] == 3000000" \
 	"sum(i['ns'] for i in j['breakdown']) == 49000000")
 is "$r" ok "critpath_mixed: disk 5 ms, network 7 ms on eth0, futex on helper (its 3 ms disk inside), hog 3 ms"
+# no connect() in the trace: the peer is the sender of the TCP segment that woke the task (its IPv4
+# and TCP headers: net_dev_queue/netif_receive_skb of lttng-modules >= 2.9)
+H=$TMP/syn/critpath_hosts_netdev
+"$LATSCOPE" explain --json --tid 200 "$H/host_a" >"$TMP/hosts_a.json"
+"$LATSCOPE" explain --json --tid 300 "$H/host_b" >"$TMP/hosts_b.json"
+r=$(check "$TMP/hosts_a.json" "top('blocked', 'network')['peer'] == '10.0.0.2:22'" \
+	"top('blocked', 'network')['netif'] == 'eth0'")
+is "$r" ok "critpath_hosts_netdev: the client's waits on the network: the server's 10.0.0.2:22 sent what woke it"
+r=$(check "$TMP/hosts_b.json" "top('blocked', 'network')['peer'] == '10.0.0.1:40000'")
+is "$r" ok "...the server's wait for the request: the client's 10.0.0.1:40000"
 
 # a flight-recorder snapshot: the trigger beside kernel/, read with no --tid
 cat >"$S/trigger.txt" <<EOT
@@ -182,6 +196,33 @@ if [ -d "$BASIC" ]; then
 	is "$r" ok "dd: running, in the kernel, mostly in read()"
 else
 	skip 8 "no $BASIC (SHARED_TRACES)"
+fi
+
+# either decoder (the LTTng one, the default, and libbabeltrace2): the same bytes, text and JSON
+same_bytes() { # same_bytes DESCRIPTION -- ARGS...: explain ARGS on both decoders
+	local desc=$1 a b
+	shift 2
+	a=$(LATSCOPE_CTF_DECODER=lttng "$LATSCOPE" explain "$@" 2>&1)
+	b=$(LATSCOPE_CTF_DECODER=babeltrace2 "$LATSCOPE" explain "$@" 2>&1)
+	if [ "$a" = "$b" ] && [ -n "$a" ]; then
+		ok 0 "either decoder, the same bytes: $desc"
+	else
+		ok 1 "either decoder, the same bytes: $desc"
+		diff <(echo "$a") <(echo "$b") | head -10 | sed 's/^/# /'
+	fi
+}
+same_bytes "explain_all (text)" -- --tid 4001 --from $B --to $E "$S"
+same_bytes "explain_all --json" -- --json --tid 4001 --from $B --to $E "$S"
+same_bytes "critpath_mixed --json" -- --json --tid 3001 "$TMP/syn/critpath_mixed"
+same_bytes "critpath_hosts_netdev host_b --json" -- --json --tid 300 "$H/host_b"
+if [ -d "$BASIC" ]; then
+	for name in bash ping; do
+		tid=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["event"]["tid"])' \
+			"$TMP/basic-$name.json")
+		same_bytes "basic-kernel-analysis, $name ($tid)" -- --tid "$tid" "$BASIC"
+	done
+else
+	skip 2 "no $BASIC (SHARED_TRACES)"
 fi
 
 # errors: one line, exit 1 (bad input) or 2 (usage)

@@ -799,7 +799,8 @@ def big(d, events=2000000):
 # lttng-modules >= 2.9: net_dev_queue / netif_receive_skb carry the IP and TCP headers
 # (network_header_type enum + network_header variant: ipv4 { ..., transport_header_type,
 # transport_header variant: tcp { source_port, dest_port, seq, ack_seq, data_offset, reserved,
-# flags, window_size, checksum, urg_ptr } }). Field `header`: a dict of TCP fields, or None.
+# flags, window_size, checksum, urg_ptr } }). Field `header`: a dict of TCP fields (and of IPv4
+# ones prefixed ip_: ip_saddr, ip_daddr), or None.
 NETDEV_LAYOUT = [('skbaddr', 'x64'), ('len', 'u32'), ('name', 'str'), ('header', 'nethdr')]
 _TCP_FIELDS = (('source_port', 16), ('dest_port', 16), ('seq', 32), ('ack_seq', 32),
                ('data_offset', 8), ('reserved', 8), ('flags', 16), ('window_size', 16),
@@ -844,7 +845,8 @@ def _write_nethdr(e, tcp):
         v.field('_pad').value = 0
         return
     for name, _ in _IPV4_FIELDS:
-        v.field('_' + name).value = {'version': 4, 'ihl': 5, 'protocol': 6, 'ttl': 64}.get(name, 0)
+        v.field('_' + name).value = tcp.get(
+            'ip_' + name, {'version': 4, 'ihl': 5, 'protocol': 6, 'ttl': 64}.get(name, 0))
     ttag = v.field('_transport_header_type')
     ttag.container.value = 1
     t = v.field('_transport_header').field(ttag)
@@ -1533,9 +1535,13 @@ def _critpath_hosts(d, netdev):
 
     def segment(host, ms, key, out):
         seq, ack, check, window, flags = key
-        if netdev:
-            h = dict(source_port=22, dest_port=40000, seq=seq, ack_seq=ack, data_offset=5,
-                     flags=flags & 0x1ff, window_size=window, checksum=check)
+        if netdev:  # host_a (10.0.0.1, the client's port 40000) and host_b (10.0.0.2:22)
+            sender = host if out else ('host_b' if host == 'host_a' else 'host_a')
+            ports = (40000, 22) if sender == 'host_a' else (22, 40000)
+            addrs = (0x0a000001, 0x0a000002) if sender == 'host_a' else (0x0a000002, 0x0a000001)
+            h = dict(source_port=ports[0], dest_port=ports[1], seq=seq, ack_seq=ack, data_offset=5,
+                     flags=flags & 0x1ff, window_size=window, checksum=check, ip_saddr=addrs[0],
+                     ip_daddr=addrs[1])
             ev(host, ms, 'net_dev_queue' if out else 'netif_receive_skb', skbaddr=0xffff8801,
                len=1500, name='eth0', header=h)
         else:

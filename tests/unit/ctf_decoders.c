@@ -111,6 +111,8 @@ static int line(const struct lat_kevent *ev, struct lat_ctf_fields *cf, char *ou
 		P(" %s #%u %" PRId64 " %" PRIu64 " %s %" PRId64 " %" PRId64, S(s->name), s->id,
 		  s->fd, s->count, ev->present & LAT_HAS_FILENAME ? S(s->filename) : "", s->flags,
 		  s->ret);
+		P(" %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %u %u %x", s->oldfd, s->newfd,
+		  s->cmd, s->timeout, s->family, s->dport, s->v4addr);
 		break;
 	}
 	case LAT_EV_STATEDUMP_PROCESS: {
@@ -135,7 +137,8 @@ static int line(const struct lat_kevent *ev, struct lat_ctf_fields *cf, char *ou
 	case LAT_EV_BLOCK_RQ_ISSUE:
 	case LAT_EV_BLOCK_RQ_COMPLETE:
 	case LAT_EV_BLOCK_BIO_REMAP:
-	case LAT_EV_BLOCK_BIO_BACKMERGE: {
+	case LAT_EV_BLOCK_BIO_BACKMERGE:
+	case LAT_EV_BLOCK_RQ_INSERT: {
 		const struct lat_ev_block *b = &ev->block;
 		P(" %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %u %" PRId64 " %d",
 		  S(b->rwbs_str), b->dev, b->sector, b->old_dev, b->old_sector, b->nr_sector,
@@ -144,8 +147,15 @@ static int line(const struct lat_kevent *ev, struct lat_ctf_fields *cf, char *ou
 	}
 	case LAT_EV_NET_XMIT:
 	case LAT_EV_NET_RECV:
-		P(" %s %" PRIu64, S(ev->net.name), ev->net.len);
+	case LAT_EV_NET_QUEUE:
+	case LAT_EV_INET_SOCK_OUT:
+	case LAT_EV_INET_SOCK_IN: {
+		const struct lat_ev_net *t = &ev->net;
+		P(" %s %" PRIu64 " tcp %u %u %u %u %u %u:%u %x>%x", S(t->name), t->len, t->seq,
+		  t->ack_seq, t->flags, t->window, t->check, t->sport, t->dport, t->saddr,
+		  t->daddr);
 		break;
+	}
 	case LAT_EV_WRITEBACK_PAGES:
 		P(" %" PRIu64, ev->pages.pages);
 		break;
