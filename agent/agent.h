@@ -7,11 +7,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../cli/top.h"
-#include "../cli/track.h"
 #include "app.h"
 #include "config.h"
 #include "metrics.h"
+#include "trackers/top_acc.h"
 
 #define AGENT_CTL_CLIENTS    8             /* control clients served at once */
 #define AGENT_CTL_TIMEOUT_NS 2000000000ULL /* each has 2 s for its request and reply */
@@ -22,10 +21,9 @@ struct lat_ctlsock_client;
 /* One kernel tracker the agent runs. */
 struct agent_tracker {
 	struct agent *agent;
-	const struct track_tracker *tracker;
+	const struct lat_ktracker *tracker;
 	struct agent_tracker_conf conf;
 	struct lat_ebpf_probe *probe;
-	const char *label_field; /* the record field that labels its slow events ("comm": hdr) */
 	uint64_t records, bad_records, events_written;
 	int nseries;
 	struct agent_kseries kseries[LAT_STATS_SERIES_MAX];
@@ -54,13 +52,24 @@ struct agent {
 	uint64_t events_written, profile_changes, reloads_ok, reloads_partial, reloads_failed;
 	uint64_t graphite_sent, graphite_errors, scrapes, ctl_requests;
 	/* `latscope top --agent`: the last second's figures (ctl `top`), and the exit summary */
-	struct top_acc top;
-	struct top_frame top_last;
+	struct lat_top_acc top;
+	struct lat_top_frame top_last;
 	uint64_t deadline_ns;      /* --duration: stop then (0: run until a signal) */
 	uint64_t consume_until_ns; /* records are read until then, then the loop goes on (0: all) */
 	bool summary;              /* print the run's summary at exit */
 	bool starting; /* the probes stay off until all are loaded (no buffer fills unread) */
 };
+
+/* `latscope agent` (cli/main.c's table). */
+int cmd_agent(int argc, char **argv);
+
+/* Exit codes, as every latscope command's (latscope(1)). */
+enum { AGENT_EXIT_OK = 0, AGENT_EXIT_FAILURE = 1, AGENT_EXIT_USAGE = 2 };
+
+/* Prints "latscope: <message>" on stderr. */
+void agent_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same and a pointer to --help; returns AGENT_EXIT_USAGE. */
+int agent_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 uint64_t agent_now_ns(void);
 

@@ -35,11 +35,11 @@ static void ctl_get_one(FILE *out, struct agent_tracker *t, const char *setting)
 	char buf[32];
 
 	if (!setting || !strcmp(setting, "threshold")) {
-		lat_track_format_exact(ctl->threshold_ns, buf, sizeof(buf));
+		lat_format_duration_exact(ctl->threshold_ns, buf, sizeof(buf));
 		reply(out, "%s.threshold=%s\n", t->tracker->name, buf);
 	}
 	if (!setting || !strcmp(setting, "timeout")) {
-		lat_track_format_exact(ctl->timeout_ns, buf, sizeof(buf));
+		lat_format_duration_exact(ctl->timeout_ns, buf, sizeof(buf));
 		reply(out, "%s.timeout=%s\n", t->tracker->name, ctl->timeout_ns ? buf : "0");
 	}
 	if (!setting || !strcmp(setting, "enabled")) {
@@ -210,7 +210,7 @@ static int ctl_request(struct agent *a, const char *line, FILE *out)
 		ctl_status(a, out);
 		return 0;
 	case AGENT_CTL_TOP:
-		top_frame_write_json(&a->top_last, out); /* the last second, JSON lines */
+		lat_top_frame_write_json(&a->top_last, out); /* the last second, JSON lines */
 		return 0;
 	case AGENT_CTL_WINDOWS:
 		ctl_windows(a, out); /* latscope report --agent */

@@ -1,7 +1,7 @@
 /* ctl.c: `latscope ctl`: reads and changes a running `latscope track` through its control socket.
  */
 #include "cli.h"
-#include "track.h"
+#include "trackers/ktracker.h"
 #include "util/units.h"
 
 #include <dirent.h>

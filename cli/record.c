@@ -1,7 +1,7 @@
 /* record.c: `latscope record`: kernel events to an LTTng kernel CTF trace, through eBPF; with
  * --flight, a flight recorder writing snapshots on demand, on a tracker's alert or an app's. */
 #include "cli.h"
-#include "track.h"
+#include "trackers/alert.h"
 
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -143,7 +143,7 @@ struct flight_run;
 /* One --trigger: a kernel tracker whose every report asks for a snapshot. */
 struct trigger {
 	struct flight_run *run;
-	const struct track_tracker *tracker;
+	const struct lat_ktracker *tracker;
 	uint64_t threshold_ns;
 	struct lat_tracker_filter filter; /* ,comm=NAME ,pid=PID */
 	struct lat_ebpf_probe *probe;
@@ -354,25 +354,24 @@ static void fire(struct flight_run *run, const char *reason)
 static int on_trigger(void *ctx, void *data, size_t size)
 {
 	struct trigger *tr = ctx;
-	const struct lat_record_hdr *hdr = data;
-	struct track_field fields[TRACK_FIELDS_MAX];
+	struct lat_alert_field fields[LAT_ALERT_FIELDS_MAX];
 	char reason[512], thr[32], delay[32], comm[LAT_COMM_LEN + 1] = "";
+	const struct lat_record_hdr *hdr = data;
+	struct lat_alert a;
 	size_t used;
 	int n;
 
-	if (lat_ebpf_record_check(data, size) != 0 || hdr->tracker != tr->tracker->id) {
+	if (lat_alert_decode(tr->tracker, data, size, &a) != 0) {
 		tr->bad_records++;
 		return 0;
 	}
 	tr->fired++;
 	memcpy(comm, hdr->comm, LAT_COMM_LEN);
-	lat_track_format_exact(tr->threshold_ns, thr, sizeof(thr));
+	lat_format_duration_exact(tr->threshold_ns, thr, sizeof(thr));
 	lat_format_duration(hdr->delay_ns, delay, sizeof(delay));
 	used = (size_t)snprintf(reason, sizeof(reason), "trigger %s>%s: tid=%u comm=%s delay=%s",
 				tr->tracker->name, thr, hdr->tid, comm, delay);
-	n = tr->tracker->fields(hdr,
-				hdr->payload_len ? (const char *)data + hdr->payload_off : NULL,
-				fields, TRACK_FIELDS_MAX);
+	n = lat_alert_fields(&a, fields, LAT_ALERT_FIELDS_MAX);
 	for (int i = 0; i < n && used < sizeof(reason); i++) {
 		used += (size_t)snprintf(reason + used, sizeof(reason) - used, " %s=%s",
 					 fields[i].name, fields[i].value);
@@ -408,7 +407,7 @@ static int parse_trigger_filters(char *list, struct lat_tracker_filter *filter)
 static int parse_trigger(struct flight_run *run, const char *spec)
 {
 	const char *gt = strchr(spec, '>');
-	const struct track_tracker *t;
+	const struct lat_ktracker *t;
 	char name[64], rest[128], *comma;
 	struct trigger *tr;
 	uint64_t ns;
@@ -422,7 +421,7 @@ static int parse_trigger(struct flight_run *run, const char *spec)
 	}
 	memcpy(name, spec, (size_t)(gt - spec));
 	name[gt - spec] = '\0';
-	t = find_tracker(name);
+	t = lat_ktracker_find(name);
 	if (!t) {
 		return cli_usage_error("record",
 				       "record: --trigger '%s': unknown tracker '%s' (syscall, "
@@ -476,7 +475,7 @@ static int start_triggers(struct flight_run *run)
 
 	for (int i = 0; !err && i < run->ntrig; i++) {
 		struct trigger *tr = &run->trig[i];
-		const struct track_tracker *t = tr->tracker;
+		const struct lat_ktracker *t = tr->tracker;
 		struct lat_ebpf_needs needs = {.tracepoints = t->tracepoints};
 		struct lat_ebpf_probe_opts opts = {
 		    .name = t->name,

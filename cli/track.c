@@ -1,7 +1,7 @@
 /* track.c: `latscope track TRACKER...`: kernel latency trackers in eBPF, their alerts, control and
  * summary. */
 #include "cli.h"
-#include "track.h"
+#include "trackers/alert.h"
 
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -32,27 +32,13 @@
 #include "util/units.h"
 #include "util/usyms.h"
 
-/* The trackers, in the order --help lists them. Add yours here (and in track.h). */
-/* clang-format off */
-static const struct track_tracker *const trackers[] = {
-    &track_syscall,
-    &track_wakeup,
-    &track_offcpu,
-    &track_block,
-    &track_irq,
-    &track_net,
-    &track_ttfb,
-};
-/* clang-format on */
-
-#define TRACKER_COUNT (sizeof(trackers) / sizeof(trackers[0]))
 #define MAX_INSTANCES 16
 #define USTACK_FRAMES 64
 #define CGROUP2_MAGIC 0x63677270
 
 /* One tracker running in this invocation. */
 struct track_instance {
-	const struct track_tracker *tracker;
+	const struct lat_ktracker *tracker;
 	struct lat_ebpf_probe *probe;
 	uint64_t threshold_ns;
 	uint64_t timeout_ns;
@@ -95,8 +81,8 @@ struct track_run {
 /* One alert, decoded once for text, JSON and --exec. */
 struct track_alert {
 	const struct track_instance *inst;
-	const struct lat_record_hdr *hdr;
-	struct track_field fields[TRACK_FIELDS_MAX];
+	struct lat_alert k; /* the typed alert; the rest: its text */
+	struct lat_alert_field fields[LAT_ALERT_FIELDS_MAX];
 	int nfields;
 	int kn;
 	char kstack[LAT_KSTACK_MAX][160];
@@ -118,32 +104,7 @@ static struct track_alert alert_buf;
 
 #define U(x) ((unsigned long long)(x))
 
-void lat_track_format_exact(uint64_t ns, char *buf, size_t len)
-{
-	if (ns && ns % 1000000000ULL == 0) {
-		snprintf(buf, len, "%" PRIu64 "s", ns / UINT64_C(1000000000));
-	} else if (ns && ns % 1000000ULL == 0) {
-		snprintf(buf, len, "%" PRIu64 "ms", ns / UINT64_C(1000000));
-	} else if (ns && ns % 1000ULL == 0) {
-		snprintf(buf, len, "%" PRIu64 "us", ns / UINT64_C(1000));
-	} else {
-		snprintf(buf, len, "%" PRIu64 "ns", ns);
-	}
-}
 static bool verbose_libbpf;
-
-int track_field_set(struct track_field *field, const char *name, bool is_string, const char *fmt,
-		    ...)
-{
-	va_list args;
-
-	field->name = name;
-	field->is_string = is_string;
-	va_start(args, fmt);
-	vsnprintf(field->value, sizeof(field->value), fmt, args);
-	va_end(args);
-	return 1;
-}
 
 static uint64_t now_ns(void)
 {
@@ -159,16 +120,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 		return 0;
 	}
 	return vfprintf(stderr, fmt, args);
-}
-
-const struct track_tracker *find_tracker(const char *name)
-{
-	for (size_t i = 0; i < TRACKER_COUNT; i++) {
-		if (strcmp(trackers[i]->name, name) == 0) {
-			return trackers[i];
-		}
-	}
-	return NULL;
 }
 
 static struct track_instance *find_instance(struct track_run *run, const char *name, size_t len)
@@ -197,17 +148,6 @@ static void json_string(FILE *out, const char *text)
 		}
 	}
 	fputc('"', out);
-}
-
-/* A command name as printable text (comm may hold any byte). */
-static void comm_text(const char comm[LAT_COMM_LEN], char out[LAT_COMM_LEN + 1])
-{
-	int i;
-
-	for (i = 0; i < LAT_COMM_LEN && comm[i]; i++) {
-		out[i] = (comm[i] > 0x20 && comm[i] < 0x7f) ? comm[i] : '?';
-	}
-	out[i] = '\0';
 }
 
 /*
@@ -334,18 +274,19 @@ static int user_stack(struct track_run *run, uint32_t pid, const struct lat_usta
 	return n;
 }
 
-static void decode_stacks(struct track_run *run, struct track_alert *a, const void *data)
+static void decode_stacks(struct track_run *run, struct track_alert *a)
 {
-	const struct lat_record_hdr *hdr = a->hdr;
+	const struct lat_record_hdr *hdr = a->k.hdr;
+	const void *data = hdr;
 
 	a->kn = 0;
 	a->un = 0;
 	a->has_ustack = false;
 	a->ustack_note[0] = '\0';
-	if (hdr->kstack_n) {
-		const uint64_t *ips = (const uint64_t *)((const char *)data + hdr->kstack_off);
+	if (a->k.stacks.kstack_n) {
+		const uint64_t *ips = a->k.stacks.kstack;
 
-		for (int i = 0; i < hdr->kstack_n && i < LAT_KSTACK_MAX; i++) {
+		for (int i = 0; i < a->k.stacks.kstack_n && i < LAT_KSTACK_MAX; i++) {
 			if (run->ksyms) {
 				lat_ksyms_format(run->ksyms, ips[i], a->kstack[a->kn],
 						 sizeof(a->kstack[0]));
@@ -356,8 +297,8 @@ static void decode_stacks(struct track_run *run, struct track_alert *a, const vo
 			a->kn++;
 		}
 	}
-	if (hdr->ustack_off) {
-		const struct lat_ustack *u = (const void *)((const char *)data + hdr->ustack_off);
+	if (a->k.stacks.ustack) {
+		const struct lat_ustack *u = a->k.stacks.ustack;
 
 		a->has_ustack = true;
 		forget_if_exec(run, hdr);
@@ -367,31 +308,24 @@ static void decode_stacks(struct track_run *run, struct track_alert *a, const vo
 	}
 }
 
-/* Decodes the tracker's extra stacks (offsets checked here: the payload is the tracker's). */
-static void decode_extra_stacks(struct track_run *run, struct track_alert *a, const void *data)
+/* Symbolizes the tracker's extra stacks (offsets checked by lat_alert_decode()). */
+static void decode_extra_stacks(struct track_run *run, struct track_alert *a)
 {
-	const struct lat_record_hdr *hdr = a->hdr;
-	struct track_stack_ref ref = {0};
+	const struct lat_alert_stacks *x = &a->k.extra;
 
-	a->x_name = NULL;
+	a->x_name = a->k.extra_name;
 	a->xkn = 0;
 	a->xun = 0;
 	a->x_has_ustack = false;
 	a->xustack_note[0] = '\0';
-	if (!a->inst->tracker->extra_stacks || !hdr->payload_len ||
-	    a->inst->tracker->extra_stacks(hdr, (const char *)data + hdr->payload_off, &ref) != 1) {
+	if (!a->x_name) {
 		return;
 	}
-	if (ref.kstack_n > LAT_KSTACK_MAX ||
-	    (size_t)ref.kstack_off + (size_t)ref.kstack_n * sizeof(uint64_t) > hdr->size) {
-		return;
-	}
-	a->x_name = ref.name;
-	a->x_flags = ref.flags;
-	for (int i = 0; i < ref.kstack_n; i++) {
+	a->x_flags = x->flags;
+	for (int i = 0; i < x->kstack_n; i++) {
 		uint64_t ip;
 
-		memcpy(&ip, (const char *)data + ref.kstack_off + i * sizeof(uint64_t), sizeof(ip));
+		memcpy(&ip, &x->kstack[i], sizeof(ip));
 		if (run->ksyms) {
 			lat_ksyms_format(run->ksyms, ip, a->xkstack[a->xkn], sizeof(a->xkstack[0]));
 		} else {
@@ -399,17 +333,9 @@ static void decode_extra_stacks(struct track_run *run, struct track_alert *a, co
 		}
 		a->xkn++;
 	}
-	if (ref.ustack_off &&
-	    (size_t)ref.ustack_off + offsetof(struct lat_ustack, data) <= hdr->size) {
-		const struct lat_ustack *u = (const void *)((const char *)data + ref.ustack_off);
-
-		if (u->len > LAT_USTACK_MAX ||
-		    (size_t)ref.ustack_off + offsetof(struct lat_ustack, data) + u->len >
-			hdr->size) {
-			return;
-		}
+	if (x->ustack) {
 		a->x_has_ustack = true;
-		a->xun = user_stack(run, ref.pid, u, ref.flags, a->xustack, a->xustack_note,
+		a->xun = user_stack(run, x->pid, x->ustack, x->flags, a->xustack, a->xustack_note,
 				    sizeof(a->xustack_note));
 	}
 }
@@ -467,26 +393,25 @@ static void print_extra_json(const struct track_alert *a)
 
 static void print_text(struct track_run *run, const struct track_alert *a)
 {
-	const struct lat_record_hdr *hdr = a->hdr;
+	const struct lat_alert *k = &a->k;
 	char comm[LAT_COMM_LEN + 1];
 
-	comm_text(hdr->comm, comm);
-	printf("%s_latency: comm=%s pid=%u tid=%u", a->inst->tracker->name, comm, hdr->pid,
-	       hdr->tid);
+	lat_comm_text(k->comm, comm);
+	printf("%s_latency: comm=%s pid=%u tid=%u", a->inst->tracker->name, comm, k->pid, k->tid);
 	for (int i = 0; i < a->nfields; i++) {
 		printf(" %s=%s", a->fields[i].name, a->fields[i].value);
 	}
-	printf(" delay_us=%" PRIu64 " timeout=%d cpu=%u\n", (uint64_t)hdr->delay_ns / 1000,
-	       (hdr->flags & LAT_REC_TIMEOUT) ? 1 : 0, hdr->cpu);
+	printf(" delay_us=%" PRIu64 " timeout=%d cpu=%u\n", k->delay_ns / 1000, k->timeout ? 1 : 0,
+	       k->cpu);
 	if (a->kn) {
 		printf("  kernel stack:\n");
 		for (int i = 0; i < a->kn; i++) {
 			printf("    %s\n", a->kstack[i]);
 		}
-		if (hdr->flags & LAT_REC_KSTACK_CUT) {
+		if (k->flags & LAT_REC_KSTACK_CUT) {
 			printf("    [cut short: more than %d frames]\n", LAT_KSTACK_MAX);
 		}
-	} else if (hdr->flags & LAT_REC_KSTACK_FAIL) {
+	} else if (k->flags & LAT_REC_KSTACK_FAIL) {
 		printf("  kernel stack: [could not be taken]\n");
 	}
 	if (a->has_ustack) {
@@ -503,16 +428,15 @@ static void print_text(struct track_run *run, const struct track_alert *a)
 
 static void print_json(struct track_run *run, const struct track_alert *a)
 {
-	const struct lat_record_hdr *hdr = a->hdr;
+	const struct lat_alert *k = &a->k;
 	char comm[LAT_COMM_LEN + 1];
 
-	comm_text(hdr->comm, comm);
+	lat_comm_text(k->comm, comm);
 	printf("{\"type\":\"alert\",\"tracker\":\"%s\",\"comm\":", a->inst->tracker->name);
 	json_string(stdout, comm);
 	printf(",\"pid\":%u,\"tid\":%u,\"cpu\":%u,\"start_ns\":%" PRIu64 ",\"delay_ns\":%" PRIu64
 	       ",\"timeout\":%s",
-	       hdr->pid, hdr->tid, hdr->cpu, (uint64_t)hdr->start_ns, (uint64_t)hdr->delay_ns,
-	       (hdr->flags & LAT_REC_TIMEOUT) ? "true" : "false");
+	       k->pid, k->tid, k->cpu, k->start_ns, k->delay_ns, k->timeout ? "true" : "false");
 	for (int i = 0; i < a->nfields; i++) {
 		printf(",\"%s\":", a->fields[i].name);
 		if (a->fields[i].is_string) {
@@ -529,7 +453,7 @@ static void print_json(struct track_run *run, const struct track_alert *a)
 		json_string(stdout, a->kstack[i]);
 	}
 	printf("],\"kstack_cut\":%s,\"ustack\":[",
-	       (hdr->flags & LAT_REC_KSTACK_CUT) ? "true" : "false");
+	       (k->flags & LAT_REC_KSTACK_CUT) ? "true" : "false");
 	for (int i = 0; i < a->un; i++) {
 		if (i) {
 			putchar(',');
@@ -592,29 +516,29 @@ static void run_exec(struct track_run *run, const struct track_alert *a)
 		return;
 	}
 	if (pid == 0) {
-		const struct lat_record_hdr *hdr = a->hdr;
+		const struct lat_alert *k = &a->k;
 		char value[8192], comm[LAT_COMM_LEN + 1];
 		sigset_t none;
 
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
-		comm_text(hdr->comm, comm);
+		lat_comm_text(k->comm, comm);
 		set_env_upper("tracker", a->inst->tracker->name);
 		set_env_upper("comm", comm);
-		snprintf(value, sizeof(value), "%u", hdr->pid);
+		snprintf(value, sizeof(value), "%u", k->pid);
 		set_env_upper("pid", value);
-		snprintf(value, sizeof(value), "%u", hdr->tid);
+		snprintf(value, sizeof(value), "%u", k->tid);
 		set_env_upper("tid", value);
-		snprintf(value, sizeof(value), "%u", hdr->cpu);
+		snprintf(value, sizeof(value), "%u", k->cpu);
 		set_env_upper("cpu", value);
-		snprintf(value, sizeof(value), "%" PRIu64, (uint64_t)hdr->delay_ns);
+		snprintf(value, sizeof(value), "%" PRIu64, k->delay_ns);
 		set_env_upper("delay_ns", value);
-		snprintf(value, sizeof(value), "%" PRIu64, (uint64_t)hdr->delay_ns / 1000);
+		snprintf(value, sizeof(value), "%" PRIu64, k->delay_ns / 1000);
 		set_env_upper("delay_us", value);
-		snprintf(value, sizeof(value), "%" PRIu64, (uint64_t)hdr->start_ns);
+		snprintf(value, sizeof(value), "%" PRIu64, k->start_ns);
 		set_env_upper("start_ns", value);
-		set_env_upper("timeout", (hdr->flags & LAT_REC_TIMEOUT) ? "1" : "0");
+		set_env_upper("timeout", k->timeout ? "1" : "0");
 		for (int i = 0; i < a->nfields; i++) {
 			set_env_upper(a->fields[i].name, a->fields[i].value);
 		}
@@ -673,32 +597,29 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct track_instance *inst = ctx;
 	struct track_run *run = current_run;
 	struct track_alert *a = &alert_buf;
-	const struct lat_record_hdr *hdr = data;
+	const struct lat_alert *k = &a->k;
 
-	if (lat_ebpf_record_check(data, size) != 0 || hdr->tracker != inst->tracker->id) {
+	if (lat_alert_decode(inst->tracker, data, size, &a->k) != 0) {
 		inst->bad_records++;
 		return 0;
 	}
 	inst->records++;
-	if (hdr->series < LAT_STATS_SERIES_MAX) {
-		inst->series_records[hdr->series]++;
-		if (hdr->flags & LAT_REC_TIMEOUT) {
-			inst->series_timeouts[hdr->series]++;
+	if (k->series < LAT_STATS_SERIES_MAX) {
+		inst->series_records[k->series]++;
+		if (k->timeout) {
+			inst->series_timeouts[k->series]++;
 		}
 	}
-	if (hdr->flags & LAT_REC_TIMEOUT) {
+	if (k->timeout) {
 		inst->timeouts++;
 	}
 	if (run->quiet && !run->exec_cmd) {
 		return 0;
 	}
 	a->inst = inst;
-	a->hdr = hdr;
-	a->nfields = inst->tracker->fields(
-	    hdr, hdr->payload_len ? (const char *)data + hdr->payload_off : NULL, a->fields,
-	    TRACK_FIELDS_MAX);
-	decode_stacks(run, a, data);
-	decode_extra_stacks(run, a, data);
+	a->nfields = lat_alert_fields(k, a->fields, LAT_ALERT_FIELDS_MAX);
+	decode_stacks(run, a);
+	decode_extra_stacks(run, a);
 	if (!run->quiet) {
 		if (run->json) {
 			print_json(run, a);
@@ -748,7 +669,7 @@ static void series_quantiles(const struct lat_stats *st, uint64_t q[4])
 
 static void print_summary_text(struct track_run *run, struct track_instance *inst)
 {
-	const struct track_tracker *t = inst->tracker;
+	const struct lat_ktracker *t = inst->tracker;
 	uint64_t drops[LAT_DROP_MAX] = {0};
 	char max[32], mean[32], thr[32];
 
@@ -821,7 +742,7 @@ static void print_summary_text(struct track_run *run, struct track_instance *ins
 
 static void print_summary_json(struct track_run *run, struct track_instance *inst)
 {
-	const struct track_tracker *t = inst->tracker;
+	const struct lat_ktracker *t = inst->tracker;
 	uint64_t drops[LAT_DROP_MAX] = {0};
 
 	lat_ebpf_probe_drops(inst->probe, drops);
@@ -922,11 +843,11 @@ static void ctl_get_one(FILE *out, struct track_instance *inst, const char *sett
 	char buf[32];
 
 	if (!setting || strcmp(setting, "threshold") == 0) {
-		lat_track_format_exact(ctl->threshold_ns, buf, sizeof(buf));
+		lat_format_duration_exact(ctl->threshold_ns, buf, sizeof(buf));
 		reply(out, "%s.threshold=%s\n", inst->tracker->name, buf);
 	}
 	if (!setting || strcmp(setting, "timeout") == 0) {
-		lat_track_format_exact(ctl->timeout_ns, buf, sizeof(buf));
+		lat_format_duration_exact(ctl->timeout_ns, buf, sizeof(buf));
 		reply(out, "%s.timeout=%s\n", inst->tracker->name, buf);
 	}
 	if (!setting || strcmp(setting, "worst") == 0) {
@@ -1041,7 +962,7 @@ static int ctl_request(struct track_run *run, char *line, FILE *out)
 		reply(out, "uptime_ms=%" PRIu64 "\n", (now_ns() - run->started_ns) / 1000000);
 		for (int i = 0; i < run->ninst; i++) {
 			struct track_instance *inst = &run->inst[i];
-			const struct track_tracker *t = inst->tracker;
+			const struct lat_ktracker *t = inst->tracker;
 			uint64_t drops[LAT_DROP_MAX] = {0}, lost = inst->bad_records, events = 0;
 			struct lat_stats st[LAT_STATS_SERIES_MAX];
 			int nseries = 0;
@@ -1130,11 +1051,12 @@ static void print_help(void)
 	       "Tracks latencies in the kernel with eBPF and reports every event slower than the\n"
 	       "threshold, with where it waited. Runs until Ctrl-C or --duration.\n\n"
 	       "Trackers (default threshold):\n");
-	for (size_t i = 0; i < TRACKER_COUNT; i++) {
+	for (size_t i = 0; i < lat_ktracker_count(); i++) {
+		const struct lat_ktracker *t = lat_ktracker_at(i);
 		char thr[32];
 
-		lat_track_format_exact(trackers[i]->default_threshold_ns, thr, sizeof(thr));
-		printf("  %-8s %-6s %s\n", trackers[i]->name, thr, trackers[i]->summary);
+		lat_format_duration_exact(t->default_threshold_ns, thr, sizeof(thr));
+		printf("  %-8s %-6s %s\n", t->name, thr, t->summary);
 	}
 	printf(
 	    "\nOptions:\n"
@@ -1479,7 +1401,7 @@ static int parse_args(struct track_run *run, int argc, char **argv)
 		return usage("which tracker? (one or more of the trackers in --help)");
 	}
 	for (int i = optind; i < argc; i++) {
-		const struct track_tracker *t = find_tracker(argv[i]);
+		const struct lat_ktracker *t = lat_ktracker_find(argv[i]);
 		struct track_instance *inst;
 
 		if (!t) {
@@ -1720,7 +1642,7 @@ int cmd_track(int argc, char **argv)
 	for (int i = 0; i < run->ninst; i++) {
 		char thr[32];
 
-		lat_track_format_exact(run->inst[i].threshold_ns, thr, sizeof(thr));
+		lat_format_duration_exact(run->inst[i].threshold_ns, thr, sizeof(thr));
 		fprintf(stderr, " %s (threshold %s)", run->inst[i].tracker->name, thr);
 	}
 	if (run->socket_path) {
