@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "latscope/agent.h"
+#include "trackers/live.h"
 #include "outputs/jsonl.h"
 #include "util/ctlsock.h"
 #include "util/ksyms.h"
@@ -120,19 +121,22 @@ static void flush_event(struct agent *a)
 	a->events_written++;
 }
 
-static int on_record(void *ctx, void *data, size_t size)
+static void on_bad_record(void *ctx, void *tracker_ctx)
 {
-	struct agent_tracker *t = ctx;
+	struct agent_tracker *t = tracker_ctx;
+
+	t->bad_records++;
+	lat_top_acc_bad_record(&t->agent->top, t->top_idx);
+}
+
+static int on_alert(void *ctx, void *tracker_ctx, const struct lat_alert *alert)
+{
+	struct agent_tracker *t = tracker_ctx;
 	struct agent *a = t->agent;
-	struct lat_alert k;
+	const struct lat_alert k = *alert;
 	char label[128];
 	struct agent_series *s;
 
-	if (lat_alert_decode(t->tracker, data, size, &k) != 0) {
-		t->bad_records++;
-		lat_top_acc_bad_record(&a->top, t->top_idx);
-		return 0;
-	}
 	t->records++;
 	lat_top_acc_record(&a->top, t->top_idx, &k);
 	lat_alert_label(&k, label, sizeof(label));
@@ -168,8 +172,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		lat_jsonl_end(&j);
 		flush_event(a);
 	}
-	/* a flood must not starve signals, ctl and scrapes: the loop reads the rest next time */
-	return a->consume_until_ns && agent_now_ns() > a->consume_until_ns ? -EAGAIN : 0;
+	return 0;
 }
 
 /* --- trackers ------------------------------------------------------------------------------- */
@@ -220,45 +223,24 @@ static int tracker_start(struct agent *a, const struct agent_tracker_conf *conf)
 		return -ENOMEM;
 	}
 	{
-		struct lat_ebpf_needs needs = {.tracepoints = tt->tracepoints};
-		struct lat_ebpf_probe_opts opts = {
-		    .name = tt->name,
-		    .skel = tt->skel,
+		struct lat_live_tracker_opts opts = {
+		    .tracker = tt,
 		    .ctl = {.threshold_ns =
 				conf->threshold_set ? conf->threshold_ns : tt->default_threshold_ns,
 			    .timeout_ns = conf->timeout_set ? conf->timeout_ns : 0},
-		    .stack_programs = tt->stack_programs,
+		    .attach = true,
 		};
 
-		err = lat_ebpf_check(&needs, why, sizeof(why));
-		if (!err) {
-			opts.filter.kstack = a->cfg.stacks ? 1 : 0;
-			opts.filter.self_tgid = (uint32_t)getpid();
-			opts.filter.ustack_size = tt->user_stacks && a->cfg.stacks ? 8192 : 0;
-			err = lat_ebpf_probe_load(&opts, &t->probe, why, sizeof(why));
-		}
-		if (!err) {
-			err = lat_ebpf_probe_attach(t->probe, why, sizeof(why));
-		}
+		opts.filter.kstack = a->cfg.stacks ? 1 : 0;
+		opts.filter.ustack_size = a->cfg.stacks ? 8192 : 0;
+		err = lat_live_add(a->live, &opts, t, &t->probe, why, sizeof(why));
 		if (err) {
 			agent_error("agent: tracker %s: %s", tt->name, why);
-			lat_ebpf_probe_destroy(t->probe);
 			t->probe = NULL;
 			return err;
 		}
 	}
 	agent_tracker_apply_conf(t, conf);
-	if (!a->rb) {
-		a->rb = ring_buffer__new(lat_ebpf_probe_events_fd(t->probe), on_record, t, NULL);
-		err = a->rb ? 0 : -errno;
-	} else {
-		err = ring_buffer__add(a->rb, lat_ebpf_probe_events_fd(t->probe), on_record, t);
-	}
-	if (err) {
-		agent_error("agent: tracker %s: ring buffer: %s", tt->name, strerror(-err));
-		lat_ebpf_probe_destroy(t->probe);
-		return err;
-	}
 	t->top_idx = lat_top_acc_add(&a->top, tt, t->probe);
 	a->ntrk++;
 	return 0;
@@ -697,11 +679,7 @@ static void print_summary(struct agent *a)
 	uint64_t now = agent_now_ns();
 
 	/* the probes stop, what they sent is read, then the figures */
-	for (int i = 0; i < a->ntrk; i++) {
-		__atomic_store_n(&lat_ebpf_probe_ctl(a->trk[i].probe)->enabled, 0u,
-				 __ATOMIC_RELAXED);
-	}
-	ring_buffer__consume(a->rb);
+	lat_live_stop(a->live);
 	agent_refresh(a);
 	printf("latscope agent: config %s, pid %d\n", a->cfg.source, (int)getpid());
 	lat_top_acc_print_summary(&a->top, now, stdout);
@@ -728,9 +706,8 @@ static void cleanup(struct agent *a)
 	/* only what this agent owns is removed: never a running peer's socket */
 	lat_ctlsock_release(a->cfg.control_socket, a->ctl_fd, a->ctl_lock);
 	lat_ctlsock_release(a->cfg.app_socket, a->app_fd, a->app_lock);
-	ring_buffer__free(a->rb);
+	lat_live_free(a->live); /* the probes, the signals' fd */
 	for (int i = 0; i < a->ntrk; i++) {
-		lat_ebpf_probe_destroy(a->trk[i].probe);
 		for (int s = 0; s < a->trk[i].nseries; s++) {
 			lat_hist_windows_fini(&a->trk[i].kseries[s].w);
 		}
@@ -744,116 +721,100 @@ static void cleanup(struct agent *a)
 		lat_usyms_free(a->usyms);
 	}
 	close_events(a->events);
-	if (a->sfd >= 0) {
-		close(a->sfd);
-	}
 }
 
-static int loop(struct agent *a, const char *config_path, const char *listen_override)
+/* --- the main loop (lib/trackers/live.c's, with the agent's sockets) ------------------------- */
+
+static int on_signal(void *ctx, int signo)
 {
-	for (;;) {
-		struct pollfd fds[5 + AGENT_CTL_CLIENTS];
-		int nfds = 0, timeout = 1000, ready, i_rb = -1, i_sig, i_ctl = -1, i_app = -1,
-		    i_http = -1, i_clients;
-		uint64_t now;
+	struct agent *a = ctx;
 
-		if (a->rb) {
-			i_rb = nfds;
-			fds[nfds++] =
-			    (struct pollfd){.fd = ring_buffer__epoll_fd(a->rb), .events = POLLIN};
-		}
-		i_sig = nfds;
-		fds[nfds++] = (struct pollfd){.fd = a->sfd, .events = POLLIN};
-		if (a->ctl_fd >= 0 && a->nctl < AGENT_CTL_CLIENTS) {
-			i_ctl = nfds;
-			fds[nfds++] = (struct pollfd){.fd = a->ctl_fd, .events = POLLIN};
-		}
-		i_clients = nfds;
-		for (int c = 0; c < a->nctl; c++) {
-			fds[nfds++] =
-			    (struct pollfd){.fd = a->ctl_clients[c]->fd,
-					    .events = lat_ctlsock_client_events(a->ctl_clients[c])};
-		}
-		if (a->app_fd >= 0) {
-			i_app = nfds;
-			fds[nfds++] = (struct pollfd){.fd = a->app_fd, .events = POLLIN};
-		}
-		if (a->http) {
-			int t = agent_http_timeout_ms(a->http);
+	if (signo == SIGHUP) {
+		reload(a, a->config_path, a->listen_override);
+		return 0;
+	}
+	return 1;
+}
 
-			i_http = nfds;
-			fds[nfds++] =
-			    (struct pollfd){.fd = agent_http_fd(a->http), .events = POLLIN};
-			if (t >= 0 && t < timeout) {
-				timeout = t;
-			}
-		}
-		if (a->deadline_ns) {
-			now = agent_now_ns();
-			if (now >= a->deadline_ns) {
-				return AGENT_EXIT_OK;
-			}
-			if (a->deadline_ns - now < (uint64_t)timeout * 1000000ULL) {
-				timeout = (int)((a->deadline_ns - now + 999999) / 1000000);
-			}
-		}
-		ready = poll(fds, (nfds_t)nfds, timeout);
-		if (ready < 0 && errno != EINTR) {
-			agent_error("agent: poll: %s", strerror(errno));
-			return AGENT_EXIT_FAILURE;
-		}
-		if (ready > 0 && i_rb >= 0 && fds[i_rb].revents) {
-			a->consume_until_ns = agent_now_ns() + 200000000ULL;
-			ring_buffer__consume(a->rb);
-			a->consume_until_ns = 0;
-		}
-		if (ready > 0 && fds[i_sig].revents) {
-			struct signalfd_siginfo si;
+/* The control socket and its clients, the application socket, HTTP. */
+static int loop_fds(void *ctx, struct pollfd *fds, int max, int *timeout_ms)
+{
+	struct agent *a = ctx;
+	int nfds = 0;
 
-			while (read(a->sfd, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo == SIGHUP) {
-					reload(a, config_path, listen_override);
-				} else {
-					return AGENT_EXIT_OK;
-				}
-			}
-		}
-		if (a->nctl || (ready > 0 && i_ctl >= 0 && fds[i_ctl].revents)) {
-			if (ready <= 0) {
-				for (int c = i_clients; c < nfds; c++) {
-					fds[c].revents = 0;
-				}
-			}
-			agent_ctl_serve(a, ready > 0 && i_ctl >= 0 && fds[i_ctl].revents, fds,
-					i_clients);
-		}
-		if (ready > 0 && i_app >= 0 && fds[i_app].revents) {
-			apps_drain(a);
-		}
-		if (a->http && i_http >= 0) {
-			agent_http_run(a->http);
-		}
-		now = agent_now_ns();
-		if (now - a->last_tick_ns >= 1000000000ULL) {
-			a->last_tick_ns = now;
-			agent_refresh(a);
-			lat_top_acc_close(&a->top, now, &a->top_last);
-		}
-		if (now - a->last_profile_ns >= 10000000000ULL) {
-			a->last_profile_ns = now;
-			profile_check_all(a, now);
-		}
-		if (a->cfg.graphite[0] &&
-		    now - a->last_graphite_ns >= a->cfg.graphite_interval_ns) {
-			a->last_graphite_ns = now;
-			if (agent_graphite_send(a) == 0) {
-				a->graphite_sent++;
-			} else {
-				a->graphite_errors++;
-			}
+	if (*timeout_ms < 0 || *timeout_ms > 1000) {
+		*timeout_ms = 1000; /* the statistics are read each second */
+	}
+	a->i_ctl = a->i_app = a->i_http = -1;
+	if (a->ctl_fd >= 0 && a->nctl < AGENT_CTL_CLIENTS) {
+		a->i_ctl = nfds;
+		fds[nfds++] = (struct pollfd){.fd = a->ctl_fd, .events = POLLIN};
+	}
+	a->i_clients = nfds;
+	for (int c = 0; c < a->nctl && nfds < max; c++) {
+		fds[nfds++] =
+		    (struct pollfd){.fd = a->ctl_clients[c]->fd,
+				    .events = lat_ctlsock_client_events(a->ctl_clients[c])};
+	}
+	if (a->app_fd >= 0) {
+		a->i_app = nfds;
+		fds[nfds++] = (struct pollfd){.fd = a->app_fd, .events = POLLIN};
+	}
+	if (a->http) {
+		int t = agent_http_timeout_ms(a->http);
+
+		a->i_http = nfds;
+		fds[nfds++] = (struct pollfd){.fd = agent_http_fd(a->http), .events = POLLIN};
+		if (t >= 0 && t < *timeout_ms) {
+			*timeout_ms = t;
 		}
 	}
+	return nfds;
 }
+
+static int loop_ready(void *ctx, const struct pollfd *fds, int nfds, int ready)
+{
+	struct agent *a = ctx;
+	bool listen_ready = ready > 0 && a->i_ctl >= 0 && fds[a->i_ctl].revents;
+	uint64_t now;
+
+	if (a->nctl || listen_ready) {
+		agent_ctl_serve(a, listen_ready, fds, a->i_clients);
+	}
+	if (ready > 0 && a->i_app >= 0 && fds[a->i_app].revents) {
+		apps_drain(a);
+	}
+	if (a->http && a->i_http >= 0) {
+		agent_http_run(a->http);
+	}
+	now = agent_now_ns();
+	if (now - a->last_tick_ns >= 1000000000ULL) {
+		a->last_tick_ns = now;
+		agent_refresh(a);
+		lat_top_acc_close(&a->top, now, &a->top_last);
+	}
+	if (now - a->last_profile_ns >= 10000000000ULL) {
+		a->last_profile_ns = now;
+		profile_check_all(a, now);
+	}
+	if (a->cfg.graphite[0] && now - a->last_graphite_ns >= a->cfg.graphite_interval_ns) {
+		a->last_graphite_ns = now;
+		if (agent_graphite_send(a) == 0) {
+			a->graphite_sent++;
+		} else {
+			a->graphite_errors++;
+		}
+	}
+	return 0;
+}
+
+static const struct lat_live_ops agent_ops = {
+    .alert = on_alert,
+    .bad_record = on_bad_record,
+    .signal = on_signal,
+    .poll_fds = loop_fds,
+    .poll_ready = loop_ready,
+};
 
 int cmd_agent(int argc, char **argv)
 {
@@ -872,11 +833,10 @@ int cmd_agent(int argc, char **argv)
 	bool check = false;
 	uint64_t duration_ns = 0;
 	char why[1024];
-	sigset_t mask;
 	int opt, rc = AGENT_EXIT_FAILURE, err;
 
 	memset(a, 0, sizeof(*a));
-	a->ctl_fd = a->app_fd = a->sfd = a->ctl_lock = a->app_lock = -1;
+	a->ctl_fd = a->app_fd = a->ctl_lock = a->app_lock = -1;
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":c:l:h", options, NULL)) != -1) {
@@ -943,17 +903,14 @@ int cmd_agent(int argc, char **argv)
 	}
 
 	libbpf_set_print(libbpf_quiet);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	a->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (a->sfd < 0) {
-		agent_error("agent: signalfd: %s", strerror(errno));
+	a->config_path = config_path;
+	a->listen_override = listen_override;
+	if (lat_live_create(&agent_ops, a, NULL, &a->live, why, sizeof(why)) != 0) {
+		agent_error("agent: %s", why);
 		goto out;
 	}
+	/* a flood must not starve signals, ctl and scrapes: the loop reads the rest next time */
+	lat_live_set_budget(a->live, 200000000ULL);
 	a->started_ns = agent_now_ns();
 	lat_top_acc_init(&a->top, a->started_ns);
 	/* the sockets first: a second agent refuses at once, before loading any probe */
@@ -1029,7 +986,11 @@ int cmd_agent(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	a->top.started_ns = agent_now_ns(); /* the summary's run: from when it is ready */
 	a->deadline_ns = duration_ns ? a->top.started_ns + duration_ns : 0;
-	rc = loop(a, config_path, listen_override);
+	err = lat_live_run(a->live, a->deadline_ns);
+	if (err < 0) {
+		agent_error("agent: poll: %s", strerror(-err));
+	}
+	rc = err < 0 ? AGENT_EXIT_FAILURE : AGENT_EXIT_OK;
 	if (a->summary && rc == AGENT_EXIT_OK) {
 		print_summary(a);
 	}

@@ -37,12 +37,13 @@ struct agent {
 	int ntrk;
 	struct agent_apps apps; /* what applications sent, bounded (app.h) */
 	/* run-time */
-	struct ring_buffer *rb;
+	struct lat_live *live; /* the probes, their ring buffer, signals, the loop */
 	struct lat_ksyms *ksyms;
 	struct lat_usyms *usyms;
 	FILE *events; /* JSON lines, NULL: none */
 	struct agent_http *http;
-	int ctl_fd, app_fd, sfd;
+	int ctl_fd, app_fd;
+	int i_ctl, i_clients, i_app, i_http; /* their places among the fds polled */
 	int ctl_lock, app_lock; /* the sockets' lock files (util/ctlsock.h): -1 until owned */
 	struct lat_ctlsock_client *ctl_clients[AGENT_CTL_CLIENTS]; /* served without blocking */
 	int nctl;
@@ -54,9 +55,9 @@ struct agent {
 	/* `latscope top --agent`: the last second's figures (ctl `top`), and the exit summary */
 	struct lat_top_acc top;
 	struct lat_top_frame top_last;
-	uint64_t deadline_ns;      /* --duration: stop then (0: run until a signal) */
-	uint64_t consume_until_ns; /* records are read until then, then the loop goes on (0: all) */
-	bool summary;              /* print the run's summary at exit */
+	uint64_t deadline_ns; /* --duration: stop then (0: run until a signal) */
+	const char *config_path, *listen_override; /* for SIGHUP's reload */
+	bool summary;                              /* print the run's summary at exit */
 	bool starting; /* the probes stay off until all are loaded (no buffer fills unread) */
 };
 

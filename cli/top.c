@@ -1,6 +1,7 @@
 /* top.c: `latscope top`: a live view of the worst latencies (per tracker series), CPU and I/O per
  * process, refreshed every interval; fed by the probes or by a running agent; ncurses on a
  * terminal, plain text frames otherwise (-b); the interval figures are trackers/top_acc.c's. */
+#include "trackers/live.h"
 #include "trackers/top_acc.h"
 
 #include "state/hist.h"
@@ -726,26 +727,76 @@ static const char *const default_trackers[] = {"syscall", "wakeup", "offcpu", "b
 
 struct top_probes {
 	struct lat_top_acc acc;
+	struct lat_live *live; /* the probes (none with --agent), signals, the loop */
 	struct lat_ebpf_probe *probe[NTRACKERS];
-	struct top_rb_ctx {
-		struct lat_top_acc *acc;
-		int idx;
-	} ctx[NTRACKERS];
-	struct ring_buffer *rb;
+	int idx[NTRACKERS]; /* each tracker's in acc */
+	/* while waiting for the next frame */
+	bool keys, redraw, quit;
 };
 
-static int on_record(void *ctx, void *data, size_t size)
+static int on_alert(void *ctx, void *tracker_ctx, const struct lat_alert *a)
 {
-	struct top_rb_ctx *c = ctx;
-	struct lat_alert a;
+	struct top_probes *tp = ctx;
 
-	if (lat_alert_decode(c->acc->trk[c->idx].tracker, data, size, &a) != 0) {
-		lat_top_acc_bad_record(c->acc, c->idx);
-		return 0;
-	}
-	lat_top_acc_record(c->acc, c->idx, &a);
+	lat_top_acc_record(&tp->acc, *(const int *)tracker_ctx, a);
 	return 0;
 }
+
+static void on_bad_record(void *ctx, void *tracker_ctx)
+{
+	struct top_probes *tp = ctx;
+
+	lat_top_acc_bad_record(&tp->acc, *(const int *)tracker_ctx);
+}
+
+static int on_signal(void *ctx, int signo)
+{
+	((struct top_probes *)ctx)->quit = true;
+	return 1;
+}
+
+static int keys_fds(void *ctx, struct pollfd *fds, int max, int *timeout_ms)
+{
+	struct top_probes *tp = ctx;
+
+	if (!tp->keys || max < 1) {
+		return 0;
+	}
+	fds[0] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+	return 1;
+}
+
+/* The keys typed: q quits, c, i, l sort (and redraw at once), a resize redraws. */
+static int keys_ready(void *ctx, const struct pollfd *fds, int nfds, int ready)
+{
+	struct top_probes *tp = ctx;
+	int ch;
+
+	if (ready <= 0 || nfds < 1 || !fds[0].revents) {
+		return 0;
+	}
+	while ((ch = getch()) != ERR) {
+		if (ch == 'q' || ch == 'Q') {
+			tp->quit = true;
+			return 1;
+		}
+		if (ch == 'c' || ch == 'i' || ch == 'l') {
+			sort_key = (enum top_sort)ch;
+			tp->redraw = true;
+		} else if (ch == KEY_RESIZE) {
+			tp->redraw = true;
+		}
+	}
+	return tp->redraw ? 1 : 0;
+}
+
+static const struct lat_live_ops top_ops = {
+    .alert = on_alert,
+    .bad_record = on_bad_record,
+    .signal = on_signal,
+    .poll_fds = keys_fds,
+    .poll_ready = keys_ready,
+};
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
 {
@@ -760,12 +811,9 @@ static int probes_start(struct top_probes *tp, struct top_view *v)
 	lat_top_acc_init(&tp->acc, mono_ns());
 	for (size_t i = 0; i < NTRACKERS; i++) {
 		const struct lat_ktracker *t = lat_ktracker_find(default_trackers[i]);
-		struct lat_ebpf_needs needs = {.tracepoints = t ? t->tracepoints : NULL};
-		struct lat_ebpf_probe_opts opts = {
-		    .name = default_trackers[i],
-		    .skel = t ? t->skel : NULL,
+		struct lat_live_tracker_opts opts = {
+		    .tracker = t,
 		    .ctl = {.threshold_ns = t ? t->default_threshold_ns : 0},
-		    .stack_programs = t ? t->stack_programs : NULL,
 		    .ringbuf_bytes = 1 << 20,
 		};
 
@@ -773,38 +821,20 @@ static int probes_start(struct top_probes *tp, struct top_view *v)
 			cli_error("top: no tracker '%s'", default_trackers[i]);
 			return -ENOENT;
 		}
-		opts.filter.self_tgid = (uint32_t)getpid();
-		err = lat_ebpf_check(&needs, why, sizeof(why));
-		if (!err) {
-			err = lat_ebpf_probe_load(&opts, &tp->probe[i], why, sizeof(why));
-		}
+		tp->idx[i] = (int)i;
+		err = lat_live_add(tp->live, &opts, &tp->idx[i], &tp->probe[i], why, sizeof(why));
 		if (err) {
 			cli_error("top: %s", why);
 			return err;
 		}
 	}
+	err = lat_live_attach(tp->live, why, sizeof(why));
+	if (err) {
+		cli_error("top: %s", why);
+		return err;
+	}
 	for (size_t i = 0; i < NTRACKERS; i++) {
-		int fd;
-
-		err = lat_ebpf_probe_attach(tp->probe[i], why, sizeof(why));
-		if (err) {
-			cli_error("top: %s", why);
-			return err;
-		}
-		tp->ctx[i].acc = &tp->acc;
-		tp->ctx[i].idx =
-		    lat_top_acc_add(&tp->acc, lat_ktracker_find(default_trackers[i]), tp->probe[i]);
-		fd = lat_ebpf_probe_events_fd(tp->probe[i]);
-		if (!tp->rb) {
-			tp->rb = ring_buffer__new(fd, on_record, &tp->ctx[i], NULL);
-			err = tp->rb ? 0 : -errno;
-		} else {
-			err = ring_buffer__add(tp->rb, fd, on_record, &tp->ctx[i]);
-		}
-		if (err) {
-			cli_error("top: ring buffer: %s", strerror(-err));
-			return err;
-		}
+		lat_top_acc_add(&tp->acc, lat_ktracker_find(default_trackers[i]), tp->probe[i]);
 	}
 	/* per-process CPU and I/O */
 	v->skel = top_bpf__open();
@@ -835,10 +865,8 @@ static int probes_start(struct top_probes *tp, struct top_view *v)
 
 static void probes_stop(struct top_probes *tp, struct top_view *v)
 {
-	ring_buffer__free(tp->rb);
-	for (size_t i = 0; i < NTRACKERS; i++) {
-		lat_ebpf_probe_destroy(tp->probe[i]);
-	}
+	lat_live_free(tp->live);
+	tp->live = NULL;
 	top_bpf__destroy(v->skel);
 	v->skel = NULL;
 }
@@ -955,66 +983,15 @@ static int parse_args(struct top_opts *o, int argc, char **argv)
 }
 
 /* Waits until deadline, feeding the probes' records and the keys; returns 1 to quit. */
-static int wait_until(uint64_t deadline, struct ring_buffer *rb, int sfd, bool keys, bool *redraw)
+static int wait_until(struct top_probes *tp, uint64_t deadline, bool keys, bool *redraw)
 {
-	for (;;) {
-		struct pollfd fds[3];
-		int nfds = 0, i_rb = -1, i_key = -1, ready;
-		uint64_t now = mono_ns();
+	int rc;
 
-		if (now >= deadline) {
-			return 0;
-		}
-		fds[nfds++] = (struct pollfd){.fd = sfd, .events = POLLIN};
-		if (rb) {
-			i_rb = nfds;
-			fds[nfds++] =
-			    (struct pollfd){.fd = ring_buffer__epoll_fd(rb), .events = POLLIN};
-		}
-		if (keys) {
-			i_key = nfds;
-			fds[nfds++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
-		}
-		/* a --delay of weeks is more milliseconds than an int: wait in steps */
-		ready = poll(fds, (nfds_t)nfds,
-			     (deadline - now) / 1000000 >= INT_MAX
-				 ? INT_MAX
-				 : (int)((deadline - now + 999999) / 1000000));
-		if (ready < 0 && errno != EINTR) {
-			return 1;
-		}
-		if (ready <= 0) {
-			continue;
-		}
-		if (fds[0].revents) {
-			struct signalfd_siginfo si;
-
-			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				return 1;
-			}
-		}
-		if (i_rb >= 0 && fds[i_rb].revents) {
-			ring_buffer__consume(rb);
-		}
-		if (i_key >= 0 && fds[i_key].revents) {
-			int ch;
-
-			while ((ch = getch()) != ERR) {
-				if (ch == 'q' || ch == 'Q') {
-					return 1;
-				}
-				if (ch == 'c' || ch == 'i' || ch == 'l') {
-					sort_key = (enum top_sort)ch;
-					*redraw = true;
-				} else if (ch == KEY_RESIZE) {
-					*redraw = true;
-				}
-			}
-			if (*redraw) {
-				return 0;
-			}
-		}
-	}
+	tp->keys = keys;
+	tp->redraw = tp->quit = false;
+	rc = lat_live_run(tp->live, deadline);
+	*redraw = tp->redraw;
+	return rc < 0 || tp->quit;
 }
 
 int cmd_top(int argc, char **argv)
@@ -1027,8 +1004,7 @@ int cmd_top(int argc, char **argv)
 	bool curses = false, have_frame = false;
 	char source[160], why[512];
 	uint64_t start, next;
-	sigset_t mask;
-	int rc, sfd = -1;
+	int rc;
 	long frames = 0;
 
 	memset(tp, 0, sizeof(*tp));
@@ -1041,15 +1017,8 @@ int cmd_top(int argc, char **argv)
 	v.ncpus = libbpf_num_possible_cpus();
 	v.ncpus = v.ncpus > 0 ? v.ncpus : 1;
 	libbpf_set_print(libbpf_quiet);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0) {
-		cli_error("top: signalfd: %s", strerror(errno));
+	if (lat_live_create(&top_ops, tp, NULL, &tp->live, why, sizeof(why)) != 0) {
+		cli_error("top: %s", why);
 		return CLI_EXIT_FAILURE;
 	}
 	if (o.agent) {
@@ -1085,7 +1054,7 @@ int cmd_top(int argc, char **argv)
 		bool redraw = false;
 		uint64_t now;
 
-		if (wait_until(next, tp->rb, sfd, curses, &redraw)) {
+		if (wait_until(tp, next, curses, &redraw)) {
 			break;
 		}
 		if (redraw && have_frame) {
@@ -1134,13 +1103,10 @@ out:
 	if (curses) {
 		endwin();
 	}
-	if (!o.agent) {
-		probes_stop(tp, &v);
-	}
+	probes_stop(tp, &v);
 	kmap_fini(&v.procs);
 	kmap_fini(&v.prev_tasks);
 	kmap_fini(&v.prev_io);
 	kmap_fini(&v.prev_proc);
-	close(sfd);
 	return rc;
 }

@@ -1,7 +1,7 @@
 /* track.c: `latscope track TRACKER...`: kernel latency trackers in eBPF, their alerts, control and
  * summary. */
 #include "cli.h"
-#include "trackers/alert.h"
+#include "trackers/live.h"
 
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -52,6 +52,7 @@ struct track_instance {
 };
 
 struct track_run {
+	struct lat_live *live; /* the probes, their ring buffer, signals and the loop */
 	struct track_instance inst[MAX_INSTANCES];
 	int ninst;
 	struct lat_syscall_set syscalls; /* --syscall, --exclude-syscall, --exclude-idle */
@@ -590,19 +591,21 @@ static void reap_children(struct track_run *run, int flags)
 
 /* --- records -------------------------------------------------------------------------------- */
 
-static struct track_run *current_run;
-
-static int on_record(void *ctx, void *data, size_t size)
+static void on_bad_record(void *ctx, void *tracker_ctx)
 {
-	struct track_instance *inst = ctx;
-	struct track_run *run = current_run;
+	struct track_instance *inst = tracker_ctx;
+
+	inst->bad_records++;
+}
+
+static int on_alert(void *ctx, void *tracker_ctx, const struct lat_alert *alert)
+{
+	struct track_instance *inst = tracker_ctx;
+	struct track_run *run = ctx;
 	struct track_alert *a = &alert_buf;
 	const struct lat_alert *k = &a->k;
 
-	if (lat_alert_decode(inst->tracker, data, size, &a->k) != 0) {
-		inst->bad_records++;
-		return 0;
-	}
+	a->k = *alert;
 	inst->records++;
 	if (k->series < LAT_STATS_SERIES_MAX) {
 		inst->series_records[k->series]++;
@@ -1473,106 +1476,74 @@ static int load_all(struct track_run *run)
 
 	for (int i = 0; i < run->ninst; i++) {
 		struct track_instance *inst = &run->inst[i];
-		struct lat_ebpf_needs needs = {.tracepoints = inst->tracker->tracepoints};
-		struct lat_ebpf_probe_opts opts = {
-		    .name = inst->tracker->name,
-		    .skel = inst->tracker->skel,
+		struct lat_live_tracker_opts opts = {
+		    .tracker = inst->tracker,
 		    .filter = run->filter,
 		    .ctl = {.threshold_ns = inst->threshold_ns,
 			    .timeout_ns = inst->timeout_ns,
 			    .worst = run->worst},
-		    .stack_programs = inst->tracker->stack_programs,
 		    .ringbuf_bytes = run->ringbuf_bytes,
+		    .syscalls = run->syscalls,
 		};
 
-		err = lat_ebpf_check(&needs, why, sizeof(why));
-		if (err) {
-			cli_error("track: %s", why);
-			return err;
-		}
 		opts.filter.kstack = run->kstack ? 1 : 0;
-		opts.filter.self_tgid = (uint32_t)getpid();
-		opts.filter.ustack_size = inst->tracker->user_stacks ? run->ustack_size : 0;
-		if (inst->tracker->id == LAT_TRACKER_SYSCALL) {
-			opts.syscalls = run->syscalls;
-		}
-		err = lat_ebpf_probe_load(&opts, &inst->probe, why, sizeof(why));
+		opts.filter.ustack_size = run->ustack_size;
+		err = lat_live_add(run->live, &opts, inst, &inst->probe, why, sizeof(why));
 		if (err) {
 			cli_error("track: %s", why);
 			return err;
 		}
 	}
-	for (int i = 0; i < run->ninst; i++) {
-		err = lat_ebpf_probe_attach(run->inst[i].probe, why, sizeof(why));
-		if (err) {
-			cli_error("track: %s", why);
-			return err;
-		}
+	err = lat_live_attach(run->live, why, sizeof(why));
+	if (err) {
+		cli_error("track: %s", why);
+	}
+	return err;
+}
+
+static int on_signal(void *ctx, int signo)
+{
+	if (signo == SIGCHLD) {
+		reap_children(ctx, WNOHANG);
+		return 0;
+	}
+	return 1;
+}
+
+static int ctl_poll_fds(void *ctx, struct pollfd *fds, int max, int *timeout_ms)
+{
+	struct track_run *run = ctx;
+
+	if (run->listen_fd < 0 || max < 1) {
+		return 0;
+	}
+	fds[0] = (struct pollfd){.fd = run->listen_fd, .events = POLLIN};
+	return 1;
+}
+
+static int ctl_poll_ready(void *ctx, const struct pollfd *fds, int nfds, int ready)
+{
+	if (ready > 0 && nfds > 0 && fds[0].revents) {
+		ctl_serve(ctx);
 	}
 	return 0;
 }
 
-static int event_loop(struct track_run *run, struct ring_buffer *rb, int sfd)
-{
-	uint64_t deadline = run->duration_ns ? now_ns() + run->duration_ns : 0;
-	struct pollfd fds[3] = {
-	    {.fd = ring_buffer__epoll_fd(rb), .events = POLLIN},
-	    {.fd = sfd, .events = POLLIN},
-	    {.fd = run->listen_fd, .events = POLLIN},
-	};
-
-	for (;;) {
-		int timeout_ms = -1, ready;
-
-		if (deadline) {
-			uint64_t now = now_ns();
-
-			if (now >= deadline) {
-				return 0;
-			}
-			/* a --duration of weeks is more milliseconds than an int: wait in steps */
-			timeout_ms = (deadline - now) / 1000000 >= INT_MAX
-					 ? INT_MAX
-					 : (int)((deadline - now + 999999) / 1000000);
-		}
-		ready = poll(fds, run->listen_fd >= 0 ? 3 : 2, timeout_ms);
-		if (ready < 0) {
-			if (errno == EINTR) {
-				continue;
-			}
-			return -errno;
-		}
-		if (fds[0].revents) {
-			int err = ring_buffer__consume(rb);
-
-			if (err < 0 && err != -EINTR) {
-				return err;
-			}
-		}
-		if (fds[1].revents) {
-			struct signalfd_siginfo si;
-
-			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo == SIGCHLD) {
-					reap_children(run, WNOHANG);
-				} else {
-					return 0;
-				}
-			}
-		}
-		if (run->listen_fd >= 0 && fds[2].revents) {
-			ctl_serve(run);
-		}
-	}
-}
+static const struct lat_live_ops track_ops = {
+    .alert = on_alert,
+    .bad_record = on_bad_record,
+    .signal = on_signal,
+    .poll_fds = ctl_poll_fds,
+    .poll_ready = ctl_poll_ready,
+};
 
 int cmd_track(int argc, char **argv)
 {
 	static struct track_run run_storage;
 	struct track_run *run = &run_storage;
-	struct ring_buffer *rb = NULL;
-	sigset_t mask;
-	int sfd = -1, rc = CLI_EXIT_FAILURE, err;
+	char why[512];
+	sigset_t more;
+	int rc = CLI_EXIT_FAILURE, err;
 
 	memset(run, 0, sizeof(*run));
 	run->listen_fd = -1;
@@ -1584,24 +1555,17 @@ int cmd_track(int argc, char **argv)
 		return rc < 0 ? CLI_EXIT_OK : rc;
 	}
 	rc = CLI_EXIT_FAILURE;
-	current_run = run;
 	verbose_libbpf = run->verbose;
 	libbpf_set_print(libbpf_print);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN); /* a control client that goes away must not kill the run */
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0) {
-		cli_error("track: signalfd: %s", strerror(errno));
-		goto out;
+	/* init: signals (SIGCHLD: --exec's commands), probes, symbols, the control socket */
+	sigemptyset(&more);
+	sigaddset(&more, SIGCHLD);
+	if (lat_live_create(&track_ops, run, &more, &run->live, why, sizeof(why)) != 0) {
+		cli_error("track: %s", why);
+		return CLI_EXIT_FAILURE;
 	}
-
 	if (load_all(run) != 0) {
 		goto out;
 	}
@@ -1614,20 +1578,6 @@ int cmd_track(int argc, char **argv)
 	if (run->ustack_size) {
 		if (lat_usyms_create(&run->usyms) != 0) {
 			run->usyms = NULL;
-		}
-	}
-	for (int i = 0; i < run->ninst; i++) {
-		int fd = lat_ebpf_probe_events_fd(run->inst[i].probe);
-
-		if (!rb) {
-			rb = ring_buffer__new(fd, on_record, &run->inst[i], NULL);
-			if (!rb) {
-				cli_error("track: ring buffer: %s", strerror(errno));
-				goto out;
-			}
-		} else if (ring_buffer__add(rb, fd, on_record, &run->inst[i]) != 0) {
-			cli_error("track: ring buffer: %s", strerror(errno));
-			goto out;
 		}
 	}
 	err = ctl_listen(run);
@@ -1650,12 +1600,10 @@ int cmd_track(int argc, char **argv)
 	}
 	fprintf(stderr, ".%s\n", run->duration_ns ? "" : " Ctrl-C to stop.");
 
-	err = event_loop(run, rb, sfd);
-	for (int i = 0; i < run->ninst; i++) {
-		lat_ebpf_probe_ctl(run->inst[i].probe)->enabled = 0;
-	}
-	ring_buffer__consume(rb);
-	if (err) {
+	/* the main loop, then the statistics */
+	err = lat_live_run(run->live, run->duration_ns ? now_ns() + run->duration_ns : 0);
+	lat_live_stop(run->live);
+	if (err < 0) {
 		cli_error("track: %s", strerror(-err));
 		goto out;
 	}
@@ -1675,18 +1623,12 @@ out:
 		close(run->listen_fd);
 		unlink(run->socket_path);
 	}
-	ring_buffer__free(rb);
-	for (int i = 0; i < run->ninst; i++) {
-		lat_ebpf_probe_destroy(run->inst[i].probe);
-	}
+	lat_live_free(run->live);
 	if (run->ksyms) {
 		lat_ksyms_free(run->ksyms);
 	}
 	if (run->usyms) {
 		lat_usyms_free(run->usyms);
-	}
-	if (sfd >= 0) {
-		close(sfd);
 	}
 	return rc;
 }
