@@ -20,15 +20,13 @@
 #include <unistd.h>
 
 #include "latscope/agent.h"
+#include "trackers/alert_stacks.h"
 #include "trackers/live.h"
 #include "outputs/jsonl.h"
 #include "util/ctlsock.h"
-#include "util/ksyms.h"
 #include "util/units.h"
-#include "util/usyms.h"
 
-#define USTACK_FRAMES 64
-#define U(x)          ((unsigned long long)(x))
+#define U(x) ((unsigned long long)(x))
 
 uint64_t agent_now_ns(void)
 {
@@ -70,49 +68,18 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 
 static void write_stacks(struct agent *a, struct lat_jsonl *j, const struct lat_alert *k)
 {
-	char frames[USTACK_FRAMES][256];
-	const char *ptrs[USTACK_FRAMES];
-	int n = 0;
+	static struct lat_alert_frames f;
+	const char *ptrs[LAT_ALERT_USTACK_FRAMES];
 
-	for (int i = 0; i < k->stacks.kstack_n && i < LAT_KSTACK_MAX && i < USTACK_FRAMES; i++) {
-		uint64_t ip;
-
-		memcpy(&ip, &k->stacks.kstack[i], sizeof(ip));
-		if (a->ksyms) {
-			lat_ksyms_format(a->ksyms, ip, frames[n], sizeof(frames[0]));
-		} else {
-			snprintf(frames[n], sizeof(frames[0]), "0x%" PRIx64, ip);
-		}
-		ptrs[n] = frames[n];
-		n++;
+	lat_alert_symbolize(a->symbols, k, &f, NULL);
+	for (int i = 0; i < f.kn; i++) {
+		ptrs[i] = f.kstack[i];
 	}
-	lat_jsonl_strv(j, "kstack", ptrs, n);
-	n = 0;
-	if (k->stacks.ustack) {
-		const struct lat_ustack *u = k->stacks.ustack;
-		struct lat_user_regs regs = {u->ip,  u->sp,  u->bp,  u->bx,
-					     u->r12, u->r13, u->r14, u->r15};
-		uint64_t ips[USTACK_FRAMES];
-		bool cut = false;
-
-		n = a->usyms ? lat_usyms_unwind(a->usyms, (int)k->pid, &regs, u->data, u->len, ips,
-						USTACK_FRAMES, &cut)
-			     : -ENOSYS;
-		if (n < 1) {
-			ips[0] = u->ip;
-			n = 1;
-		}
-		for (int i = 0; i < n; i++) {
-			if (a->usyms) {
-				lat_usyms_format(a->usyms, (int)k->pid, ips[i], frames[i],
-						 sizeof(frames[0]));
-			} else {
-				snprintf(frames[i], sizeof(frames[0]), "0x%" PRIx64, ips[i]);
-			}
-			ptrs[i] = frames[i];
-		}
+	lat_jsonl_strv(j, "kstack", ptrs, f.kn);
+	for (int i = 0; i < f.un; i++) {
+		ptrs[i] = f.ustack[i];
 	}
-	lat_jsonl_strv(j, "ustack", ptrs, n);
+	lat_jsonl_strv(j, "ustack", ptrs, f.un);
 }
 
 static void flush_event(struct agent *a)
@@ -714,12 +681,7 @@ static void cleanup(struct agent *a)
 		agent_family_fini(&a->trk[i].slow);
 	}
 	agent_apps_fini(&a->apps);
-	if (a->ksyms) {
-		lat_ksyms_free(a->ksyms);
-	}
-	if (a->usyms) {
-		lat_usyms_free(a->usyms);
-	}
+	lat_alert_symbols_free(a->symbols);
 	close_events(a->events);
 }
 
@@ -951,11 +913,9 @@ int cmd_agent(int argc, char **argv)
 		agent_tracker_apply_conf(&a->trk[i], &a->trk[i].conf);
 	}
 	if (a->cfg.stacks && a->ntrk) {
-		if (lat_ksyms_load(NULL, &a->ksyms) != 0) {
-			a->ksyms = NULL;
-		}
-		if (lat_usyms_create(&a->usyms) != 0) {
-			a->usyms = NULL;
+		if (lat_alert_symbols_create(true, true, &a->symbols) != 0) {
+			agent_error("agent: %s", strerror(ENOMEM));
+			goto out;
 		}
 	}
 	if (strcmp(a->cfg.listen, "off")) {

@@ -37,10 +37,9 @@ struct agent {
 	int ntrk;
 	struct agent_apps apps; /* what applications sent, bounded (app.h) */
 	/* run-time */
-	struct lat_live *live; /* the probes, their ring buffer, signals, the loop */
-	struct lat_ksyms *ksyms;
-	struct lat_usyms *usyms;
-	FILE *events; /* JSON lines, NULL: none */
+	struct lat_live *live;             /* the probes, their ring buffer, signals, the loop */
+	struct lat_alert_symbols *symbols; /* NULL: no stacks */
+	FILE *events;                      /* JSON lines, NULL: none */
 	struct agent_http *http;
 	int ctl_fd, app_fd;
 	int i_ctl, i_clients, i_app, i_http; /* their places among the fds polled */

@@ -1,6 +1,7 @@
 /* track.c: `latscope track TRACKER...`: kernel latency trackers in eBPF, their alerts, control and
  * summary. */
 #include "cli.h"
+#include "trackers/alert_stacks.h"
 #include "trackers/live.h"
 
 #include <bpf/libbpf.h>
@@ -33,7 +34,6 @@
 #include "util/usyms.h"
 
 #define MAX_INSTANCES 16
-#define USTACK_FRAMES 64
 #define CGROUP2_MAGIC 0x63677270
 
 /* One tracker running in this invocation. */
@@ -68,8 +68,7 @@ struct track_run {
 	uint64_t exec_interval_ns;
 	const char *socket_path;
 	/* state */
-	struct lat_ksyms *ksyms;
-	struct lat_usyms *usyms;
+	struct lat_alert_symbols *symbols;
 	char socket_buf[PATH_MAX];
 	int listen_fd;
 	uint64_t started_ns;
@@ -85,20 +84,8 @@ struct track_alert {
 	struct lat_alert k; /* the typed alert; the rest: its text */
 	struct lat_alert_field fields[LAT_ALERT_FIELDS_MAX];
 	int nfields;
-	int kn;
-	char kstack[LAT_KSTACK_MAX][160];
-	bool has_ustack;
-	int un;
-	char ustack[USTACK_FRAMES][256];
-	char ustack_note[128]; /* why the user stack is incomplete; "" when complete */
-	/* The tracker's extra stacks (track_tracker.extra_stacks: the offcpu waker's). */
-	const char *x_name; /* NULL: none */
-	uint16_t x_flags;
-	int xkn, xun;
-	char xkstack[LAT_KSTACK_MAX][160];
-	bool x_has_ustack;
-	char xustack[USTACK_FRAMES][256];
-	char xustack_note[128];
+	struct lat_alert_frames st; /* its stacks */
+	struct lat_alert_frames x;  /* the tracker's extra stacks (k.extra_name: the waker's) */
 };
 
 static struct track_alert alert_buf;
@@ -151,244 +138,54 @@ static void json_string(FILE *out, const char *text)
 	fputc('"', out);
 }
 
-/*
- * The usyms cache holds a process's maps; an exec replaces them (and the command name) under the
- * same pid. A record whose comm differs from the last one seen for its pid drops that cache.
- */
-static void forget_if_exec(struct track_run *run, const struct lat_record_hdr *hdr)
-{
-	static struct {
-		uint32_t pid;
-		char comm[LAT_COMM_LEN];
-	} seen[1024];
-	unsigned int i = hdr->pid % 1024;
-
-	if (!run->usyms) {
-		return;
-	}
-	if (seen[i].pid == hdr->pid && memcmp(seen[i].comm, hdr->comm, LAT_COMM_LEN) != 0) {
-		lat_usyms_forget(run->usyms, (int)hdr->pid);
-	}
-	seen[i].pid = hdr->pid;
-	memcpy(seen[i].comm, hdr->comm, LAT_COMM_LEN);
-}
-
-/*
- * A syscall record carries the process's executable mappings: given to the usyms cache, they let
- * a process that exited before its record was read (a short `sleep`) be unwound all the same.
- */
-static void seed_maps(struct track_run *run, const struct lat_record_hdr *hdr, const void *data)
-{
-	const struct lat_syscall_payload *sys;
-	const struct lat_umaps *u;
-	struct lat_usyms_map maps[LAT_UMAPS_MAX];
-	char names[LAT_UMAPS_MAX][LAT_UMAP_NAME_LEN + 1];
-	uint32_t n;
-
-	if (!run->usyms || hdr->tracker != LAT_TRACKER_SYSCALL || hdr->payload_len < sizeof(*sys) ||
-	    (size_t)hdr->payload_off + sizeof(*sys) > hdr->size) {
-		return;
-	}
-	sys = (const void *)((const char *)data + hdr->payload_off);
-	if (!sys->umaps_off || (size_t)sys->umaps_off + sizeof(*u) > hdr->size) {
-		return;
-	}
-	u = (const void *)((const char *)data + sys->umaps_off);
-	n = u->n < LAT_UMAPS_MAX ? u->n : LAT_UMAPS_MAX;
-	for (uint32_t i = 0; i < n; i++) {
-		const struct lat_umap *m = &u->map[i];
-
-		memcpy(names[i], m->name, LAT_UMAP_NAME_LEN);
-		names[i][LAT_UMAP_NAME_LEN] = '\0';
-		maps[i] = (struct lat_usyms_map){
-		    .start = m->start,
-		    .end = m->end,
-		    .off = m->pgoff * (uint64_t)sysconf(_SC_PAGESIZE),
-		    .dev = makedev(m->dev >> 20, m->dev & 0xfffff),
-		    .ino = m->ino,
-		    .name = names[i],
-		};
-	}
-	lat_usyms_seed(run->usyms, (int)hdr->pid, maps, n);
-}
-
-/*
- * Unwinds and symbolizes a copied user stack of pid into frames; note gets why it is incomplete
- * ("" when it is complete). A copy that stopped at the top of the stack's mapping
- * (LAT_REC_USTACK_CUT) holds the whole stack: a walk past its end reached the top.
- */
-static int user_stack(struct track_run *run, uint32_t pid, const struct lat_ustack *u,
-		      uint16_t flags, char frames[][256], char *note, size_t note_len)
-{
-	struct lat_user_regs regs = {
-	    .ip = u->ip,
-	    .sp = u->sp,
-	    .bp = u->bp,
-	    .bx = u->bx,
-	    .r12 = u->r12,
-	    .r13 = u->r13,
-	    .r14 = u->r14,
-	    .r15 = u->r15,
-	};
-	enum lat_usyms_stop stop = LAT_USYMS_STOP_ERROR;
-	uint64_t ips[USTACK_FRAMES];
-	int n = -ENOSYS;
-
-	note[0] = '\0';
-	if (run->usyms) {
-		n = lat_usyms_unwind_why(run->usyms, (int)pid, &regs, u->data, u->len, ips,
-					 USTACK_FRAMES, &stop);
-	}
-	if (n < 1) {
-		ips[0] = u->ip;
-		n = 1;
-	}
-	for (int i = 0; i < n; i++) {
-		if (run->usyms) {
-			lat_usyms_format(run->usyms, (int)pid, ips[i], frames[i], 256);
-		} else {
-			snprintf(frames[i], 256, "0x%" PRIx64, ips[i]);
-		}
-	}
-	if (flags & LAT_REC_USTACK_FAIL) {
-		snprintf(note, note_len, "cut short: the user stack could not be read");
-	} else if (stop == LAT_USYMS_STOP_END ||
-		   (stop == LAT_USYMS_STOP_COPY_END && (flags & LAT_REC_USTACK_CUT))) {
-		/* complete */
-	} else if (stop == LAT_USYMS_STOP_GONE) {
-		snprintf(note, note_len,
-			 "cut short: process %u exited before its record was read (not unwound, "
-			 "not symbolized)",
-			 pid);
-	} else if (stop == LAT_USYMS_STOP_COPY_END) {
-		snprintf(note, note_len,
-			 "cut short: the next frame is past the %u bytes copied (--ustack-size)",
-			 u->len);
-	} else if (stop == LAT_USYMS_STOP_MAX) {
-		snprintf(note, note_len, "cut short: more than %d frames", USTACK_FRAMES);
-	} else if (stop == LAT_USYMS_STOP_NO_UNWIND) {
-		snprintf(note, note_len,
-			 "cut short: unwinding stopped (a frame without CFI or frame pointer)");
-	} else {
-		snprintf(note, note_len, "cut short: not unwound (%s)", strerror(-n));
-	}
-	return n;
-}
-
-static void decode_stacks(struct track_run *run, struct track_alert *a)
-{
-	const struct lat_record_hdr *hdr = a->k.hdr;
-	const void *data = hdr;
-
-	a->kn = 0;
-	a->un = 0;
-	a->has_ustack = false;
-	a->ustack_note[0] = '\0';
-	if (a->k.stacks.kstack_n) {
-		const uint64_t *ips = a->k.stacks.kstack;
-
-		for (int i = 0; i < a->k.stacks.kstack_n && i < LAT_KSTACK_MAX; i++) {
-			if (run->ksyms) {
-				lat_ksyms_format(run->ksyms, ips[i], a->kstack[a->kn],
-						 sizeof(a->kstack[0]));
-			} else {
-				snprintf(a->kstack[a->kn], sizeof(a->kstack[0]), "0x%" PRIx64,
-					 ips[i]);
-			}
-			a->kn++;
-		}
-	}
-	if (a->k.stacks.ustack) {
-		const struct lat_ustack *u = a->k.stacks.ustack;
-
-		a->has_ustack = true;
-		forget_if_exec(run, hdr);
-		seed_maps(run, hdr, data);
-		a->un = user_stack(run, hdr->pid, u, hdr->flags, a->ustack, a->ustack_note,
-				   sizeof(a->ustack_note));
-	}
-}
-
-/* Symbolizes the tracker's extra stacks (offsets checked by lat_alert_decode()). */
-static void decode_extra_stacks(struct track_run *run, struct track_alert *a)
-{
-	const struct lat_alert_stacks *x = &a->k.extra;
-
-	a->x_name = a->k.extra_name;
-	a->xkn = 0;
-	a->xun = 0;
-	a->x_has_ustack = false;
-	a->xustack_note[0] = '\0';
-	if (!a->x_name) {
-		return;
-	}
-	a->x_flags = x->flags;
-	for (int i = 0; i < x->kstack_n; i++) {
-		uint64_t ip;
-
-		memcpy(&ip, &x->kstack[i], sizeof(ip));
-		if (run->ksyms) {
-			lat_ksyms_format(run->ksyms, ip, a->xkstack[a->xkn], sizeof(a->xkstack[0]));
-		} else {
-			snprintf(a->xkstack[a->xkn], sizeof(a->xkstack[0]), "0x%" PRIx64, ip);
-		}
-		a->xkn++;
-	}
-	if (x->ustack) {
-		a->x_has_ustack = true;
-		a->xun = user_stack(run, x->pid, x->ustack, x->flags, a->xustack, a->xustack_note,
-				    sizeof(a->xustack_note));
-	}
-}
-
 static void print_extra_text(const struct track_alert *a)
 {
-	if (!a->x_name) {
+	if (!a->k.extra_name) {
 		return;
 	}
-	if (a->xkn) {
-		printf("  %s kernel stack:\n", a->x_name);
-		for (int i = 0; i < a->xkn; i++) {
-			printf("    %s\n", a->xkstack[i]);
+	if (a->x.kn) {
+		printf("  %s kernel stack:\n", a->k.extra_name);
+		for (int i = 0; i < a->x.kn; i++) {
+			printf("    %s\n", a->x.kstack[i]);
 		}
-		if (a->x_flags & LAT_REC_KSTACK_CUT) {
+		if (a->k.extra.flags & LAT_REC_KSTACK_CUT) {
 			printf("    [cut short: more than %d frames]\n", LAT_KSTACK_MAX);
 		}
 	}
-	if (a->x_has_ustack) {
-		printf("  %s user stack:\n", a->x_name);
-		for (int i = 0; i < a->xun; i++) {
-			printf("    %s\n", a->xustack[i]);
+	if (a->x.has_ustack) {
+		printf("  %s user stack:\n", a->k.extra_name);
+		for (int i = 0; i < a->x.un; i++) {
+			printf("    %s\n", a->x.ustack[i]);
 		}
-		if (a->xustack_note[0]) {
-			printf("    [%s]\n", a->xustack_note);
+		if (a->x.note[0]) {
+			printf("    [%s]\n", a->x.note);
 		}
 	}
 }
 
 static void print_extra_json(const struct track_alert *a)
 {
-	if (!a->x_name) {
+	if (!a->k.extra_name) {
 		return;
 	}
-	printf(",\"%s_kstack\":[", a->x_name);
-	for (int i = 0; i < a->xkn; i++) {
+	printf(",\"%s_kstack\":[", a->k.extra_name);
+	for (int i = 0; i < a->x.kn; i++) {
 		if (i) {
 			putchar(',');
 		}
-		json_string(stdout, a->xkstack[i]);
+		json_string(stdout, a->x.kstack[i]);
 	}
-	printf("],\"%s_ustack\":[", a->x_name);
-	for (int i = 0; i < a->xun; i++) {
+	printf("],\"%s_ustack\":[", a->k.extra_name);
+	for (int i = 0; i < a->x.un; i++) {
 		if (i) {
 			putchar(',');
 		}
-		json_string(stdout, a->xustack[i]);
+		json_string(stdout, a->x.ustack[i]);
 	}
 	printf("]");
-	if (a->xustack_note[0]) {
-		printf(",\"%s_ustack_note\":", a->x_name);
-		json_string(stdout, a->xustack_note);
+	if (a->x.note[0]) {
+		printf(",\"%s_ustack_note\":", a->k.extra_name);
+		json_string(stdout, a->x.note);
 	}
 }
 
@@ -404,10 +201,10 @@ static void print_text(struct track_run *run, const struct track_alert *a)
 	}
 	printf(" delay_us=%" PRIu64 " timeout=%d cpu=%u\n", k->delay_ns / 1000, k->timeout ? 1 : 0,
 	       k->cpu);
-	if (a->kn) {
+	if (a->st.kn) {
 		printf("  kernel stack:\n");
-		for (int i = 0; i < a->kn; i++) {
-			printf("    %s\n", a->kstack[i]);
+		for (int i = 0; i < a->st.kn; i++) {
+			printf("    %s\n", a->st.kstack[i]);
 		}
 		if (k->flags & LAT_REC_KSTACK_CUT) {
 			printf("    [cut short: more than %d frames]\n", LAT_KSTACK_MAX);
@@ -415,13 +212,13 @@ static void print_text(struct track_run *run, const struct track_alert *a)
 	} else if (k->flags & LAT_REC_KSTACK_FAIL) {
 		printf("  kernel stack: [could not be taken]\n");
 	}
-	if (a->has_ustack) {
+	if (a->st.has_ustack) {
 		printf("  user stack:\n");
-		for (int i = 0; i < a->un; i++) {
-			printf("    %s\n", a->ustack[i]);
+		for (int i = 0; i < a->st.un; i++) {
+			printf("    %s\n", a->st.ustack[i]);
 		}
-		if (a->ustack_note[0]) {
-			printf("    [%s]\n", a->ustack_note);
+		if (a->st.note[0]) {
+			printf("    [%s]\n", a->st.note);
 		}
 	}
 	print_extra_text(a);
@@ -447,24 +244,24 @@ static void print_json(struct track_run *run, const struct track_alert *a)
 		}
 	}
 	printf(",\"kstack\":[");
-	for (int i = 0; i < a->kn; i++) {
+	for (int i = 0; i < a->st.kn; i++) {
 		if (i) {
 			putchar(',');
 		}
-		json_string(stdout, a->kstack[i]);
+		json_string(stdout, a->st.kstack[i]);
 	}
 	printf("],\"kstack_cut\":%s,\"ustack\":[",
 	       (k->flags & LAT_REC_KSTACK_CUT) ? "true" : "false");
-	for (int i = 0; i < a->un; i++) {
+	for (int i = 0; i < a->st.un; i++) {
 		if (i) {
 			putchar(',');
 		}
-		json_string(stdout, a->ustack[i]);
+		json_string(stdout, a->st.ustack[i]);
 	}
-	printf("],\"ustack_cut\":%s", a->ustack_note[0] ? "true" : "false");
-	if (a->ustack_note[0]) {
+	printf("],\"ustack_cut\":%s", a->st.note[0] ? "true" : "false");
+	if (a->st.note[0]) {
 		printf(",\"ustack_note\":");
-		json_string(stdout, a->ustack_note);
+		json_string(stdout, a->st.note);
 	}
 	print_extra_json(a);
 	printf("}\n");
@@ -546,27 +343,27 @@ static void run_exec(struct track_run *run, const struct track_alert *a)
 		{
 			char frames[LAT_KSTACK_MAX][256];
 
-			for (int i = 0; i < a->kn; i++) {
-				snprintf(frames[i], sizeof(frames[i]), "%s", a->kstack[i]);
+			for (int i = 0; i < a->st.kn; i++) {
+				snprintf(frames[i], sizeof(frames[i]), "%s", a->st.kstack[i]);
 			}
-			join_stack(value, sizeof(value), frames, a->kn);
+			join_stack(value, sizeof(value), frames, a->st.kn);
 			set_env_upper("kstack", value);
 		}
-		join_stack(value, sizeof(value), a->ustack, a->un);
+		join_stack(value, sizeof(value), a->st.ustack, a->st.un);
 		set_env_upper("ustack", value);
-		if (a->x_name) {
+		if (a->k.extra_name) {
 			char key[48];
 
 			char frames[LAT_KSTACK_MAX][256];
 
-			for (int i = 0; i < a->xkn; i++) {
-				snprintf(frames[i], sizeof(frames[i]), "%s", a->xkstack[i]);
+			for (int i = 0; i < a->x.kn; i++) {
+				snprintf(frames[i], sizeof(frames[i]), "%s", a->x.kstack[i]);
 			}
-			join_stack(value, sizeof(value), frames, a->xkn);
-			snprintf(key, sizeof(key), "%s_kstack", a->x_name);
+			join_stack(value, sizeof(value), frames, a->x.kn);
+			snprintf(key, sizeof(key), "%s_kstack", a->k.extra_name);
 			set_env_upper(key, value);
-			join_stack(value, sizeof(value), a->xustack, a->xun);
-			snprintf(key, sizeof(key), "%s_ustack", a->x_name);
+			join_stack(value, sizeof(value), a->x.ustack, a->x.un);
+			snprintf(key, sizeof(key), "%s_ustack", a->k.extra_name);
 			set_env_upper(key, value);
 		}
 		execl("/bin/sh", "sh", "-c", run->exec_cmd, (char *)NULL);
@@ -621,8 +418,7 @@ static int on_alert(void *ctx, void *tracker_ctx, const struct lat_alert *alert)
 	}
 	a->inst = inst;
 	a->nfields = lat_alert_fields(k, a->fields, LAT_ALERT_FIELDS_MAX);
-	decode_stacks(run, a);
-	decode_extra_stacks(run, a);
+	lat_alert_symbolize(run->symbols, k, &a->st, &a->x);
 	if (!run->quiet) {
 		if (run->json) {
 			print_json(run, a);
@@ -1569,16 +1365,9 @@ int cmd_track(int argc, char **argv)
 	if (load_all(run) != 0) {
 		goto out;
 	}
-	if (run->kstack) {
-		err = lat_ksyms_load(NULL, &run->ksyms);
-		if (err) {
-			run->ksyms = NULL; /* addresses printed raw */
-		}
-	}
-	if (run->ustack_size) {
-		if (lat_usyms_create(&run->usyms) != 0) {
-			run->usyms = NULL;
-		}
+	if (lat_alert_symbols_create(run->kstack, run->ustack_size != 0, &run->symbols) != 0) {
+		cli_error("track: %s", strerror(ENOMEM));
+		goto out;
 	}
 	err = ctl_listen(run);
 	if (err) {
@@ -1624,11 +1413,6 @@ out:
 		unlink(run->socket_path);
 	}
 	lat_live_free(run->live);
-	if (run->ksyms) {
-		lat_ksyms_free(run->ksyms);
-	}
-	if (run->usyms) {
-		lat_usyms_free(run->usyms);
-	}
+	lat_alert_symbols_free(run->symbols);
 	return rc;
 }
