@@ -667,9 +667,7 @@ static void print_summary(struct agent *a)
 static void cleanup(struct agent *a)
 {
 	agent_http_stop(a->http);
-	while (a->nctl) {
-		agent_ctl_drop(a, a->nctl - 1);
-	}
+	lat_ctl_server_close(&a->ctl);
 	/* only what this agent owns is removed: never a running peer's socket */
 	lat_ctlsock_release(a->cfg.control_socket, a->ctl_fd, a->ctl_lock);
 	lat_ctlsock_release(a->cfg.app_socket, a->app_fd, a->app_lock);
@@ -707,17 +705,9 @@ static int loop_fds(void *ctx, struct pollfd *fds, int max, int *timeout_ms)
 	if (*timeout_ms < 0 || *timeout_ms > 1000) {
 		*timeout_ms = 1000; /* the statistics are read each second */
 	}
-	a->i_ctl = a->i_app = a->i_http = -1;
-	if (a->ctl_fd >= 0 && a->nctl < AGENT_CTL_CLIENTS) {
-		a->i_ctl = nfds;
-		fds[nfds++] = (struct pollfd){.fd = a->ctl_fd, .events = POLLIN};
-	}
-	a->i_clients = nfds;
-	for (int c = 0; c < a->nctl && nfds < max; c++) {
-		fds[nfds++] =
-		    (struct pollfd){.fd = a->ctl_clients[c]->fd,
-				    .events = lat_ctlsock_client_events(a->ctl_clients[c])};
-	}
+	a->i_app = a->i_http = -1;
+	a->i_ctl = 0; /* the control socket and its clients first */
+	nfds += lat_ctl_server_fds(&a->ctl, fds, max - 2);
 	if (a->app_fd >= 0) {
 		a->i_app = nfds;
 		fds[nfds++] = (struct pollfd){.fd = a->app_fd, .events = POLLIN};
@@ -737,12 +727,9 @@ static int loop_fds(void *ctx, struct pollfd *fds, int max, int *timeout_ms)
 static int loop_ready(void *ctx, const struct pollfd *fds, int nfds, int ready)
 {
 	struct agent *a = ctx;
-	bool listen_ready = ready > 0 && a->i_ctl >= 0 && fds[a->i_ctl].revents;
-	uint64_t now;
+	uint64_t now = agent_now_ns();
 
-	if (a->nctl || listen_ready) {
-		agent_ctl_serve(a, listen_ready, fds, a->i_clients);
-	}
+	lat_ctl_server_serve(&a->ctl, fds + a->i_ctl, ready, now);
 	if (ready > 0 && a->i_app >= 0 && fds[a->i_app].revents) {
 		apps_drain(a);
 	}
@@ -799,6 +786,7 @@ int cmd_agent(int argc, char **argv)
 
 	memset(a, 0, sizeof(*a));
 	a->ctl_fd = a->app_fd = a->ctl_lock = a->app_lock = -1;
+	lat_ctl_server_init(&a->ctl, -1, AGENT_CTL_TIMEOUT_NS, agent_ctl_handle, a);
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":c:l:h", options, NULL)) != -1) {
@@ -887,6 +875,7 @@ int cmd_agent(int argc, char **argv)
 		       &a->ctl_lock) != 0) {
 		goto out;
 	}
+	a->ctl.listen_fd = a->ctl_fd;
 	if (strcmp(a->cfg.app_socket, "off")) {
 		int on = 1;
 

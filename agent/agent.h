@@ -11,8 +11,8 @@
 #include "config.h"
 #include "metrics.h"
 #include "trackers/top_acc.h"
+#include "util/ctlproto.h"
 
-#define AGENT_CTL_CLIENTS    8             /* control clients served at once */
 #define AGENT_CTL_TIMEOUT_NS 2000000000ULL /* each has 2 s for its request and reply */
 
 struct agent;
@@ -42,15 +42,13 @@ struct agent {
 	FILE *events;                      /* JSON lines, NULL: none */
 	struct agent_http *http;
 	int ctl_fd, app_fd;
-	int i_ctl, i_clients, i_app, i_http; /* their places among the fds polled */
-	int ctl_lock, app_lock; /* the sockets' lock files (util/ctlsock.h): -1 until owned */
-	struct lat_ctlsock_client *ctl_clients[AGENT_CTL_CLIENTS]; /* served without blocking */
-	int nctl;
-	uint64_t ctl_timeouts; /* control clients closed at their deadline */
+	int i_ctl, i_app, i_http;  /* their places among the fds polled (ctl: its first) */
+	int ctl_lock, app_lock;    /* the sockets' lock files (util/ctlsock.h): -1 until owned */
+	struct lat_ctl_server ctl; /* the control socket's clients, served without blocking */
 	uint64_t started_ns, last_tick_ns, last_profile_ns, last_graphite_ns;
 	/* counters */
 	uint64_t events_written, profile_changes, reloads_ok, reloads_partial, reloads_failed;
-	uint64_t graphite_sent, graphite_errors, scrapes, ctl_requests;
+	uint64_t graphite_sent, graphite_errors, scrapes;
 	/* `latscope top --agent`: the last second's figures (ctl `top`), and the exit summary */
 	struct lat_top_acc top;
 	struct lat_top_frame top_last;
@@ -78,12 +76,8 @@ void agent_tracker_apply_conf(struct agent_tracker *t, const struct agent_tracke
 /* The running tracker called name[0..len), or NULL. */
 struct agent_tracker *agent_find_running(struct agent *a, const char *name, size_t len);
 
-/* The control socket (ctl.c): accepts when listen_ready, then serves every client whose poll
- * result is in fds[first + i] (i: its index in a->ctl_clients); closes those past their
- * deadline. */
-struct pollfd;
-void agent_ctl_serve(struct agent *a, bool listen_ready, const struct pollfd *fds, int first);
-void agent_ctl_drop(struct agent *a, int i);
+/* Answers a control request (ctl.c; util/ctlproto.h's handler, ctx: the agent). */
+int agent_ctl_handle(void *ctx, const char *line, FILE *out);
 
 /* Reads every tracker's in-kernel statistics into its series (also done each second). */
 void agent_refresh(struct agent *a);

@@ -31,6 +31,7 @@
 
 #include "cli.h"
 #include "outputs/jsonl.h"
+#include "util/ctlproto.h"
 #include "util/units.h"
 
 #include "../bpf/top.h"
@@ -661,59 +662,49 @@ static void render_curses(const struct top_opts *o, const struct lat_top_frame *
 
 /* --- the agent as the source ---------------------------------------------------------------- */
 
+struct agent_reply {
+	struct lat_top_frame *frame;
+	char *why;
+	size_t why_len;
+};
+
+static int agent_line(void *ctx, const char *line, bool is_error)
+{
+	struct agent_reply *r = ctx;
+
+	if (is_error) {
+		snprintf(r->why, r->why_len, "agent: %.200s", line);
+		return -EPROTO;
+	}
+	if (lat_top_frame_parse_line(r->frame, line) != 0) {
+		snprintf(r->why, r->why_len, "agent: unexpected reply '%.60s'", line);
+		return -EPROTO;
+	}
+	return 0;
+}
+
 /* Asks the agent for its last interval ("top" on its control socket). */
 static int agent_fetch(const char *path, struct lat_top_frame *frame, char *why, size_t why_len)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	struct timeval tv = {.tv_sec = 5};
-	char line[1024];
-	bool ok = false;
-	FILE *f;
-	int fd;
+	struct agent_reply r = {.frame = frame, .why = why, .why_len = why_len};
+	struct lat_ctl_reply reply;
+	int fd, err;
 
 	memset(frame, 0, offsetof(struct lat_top_frame, slow));
-	if (strlen(path) >= sizeof(addr.sun_path)) {
+	fd = lat_ctl_connect(path, 5);
+	if (fd == -ENAMETOOLONG) {
 		snprintf(why, why_len, "%s: %s", path, strerror(ENAMETOOLONG));
-		return -ENAMETOOLONG;
+		return fd;
 	}
-	strcpy(addr.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)),
-		       connect(fd, (struct sockaddr *)&addr, sizeof(addr))) != 0) {
-		int err = errno;
-
-		snprintf(why, why_len, "%s: %s (is latscope agent running?)", path, strerror(err));
-		if (fd >= 0) {
-			close(fd);
-		}
-		return -err;
+	if (fd < 0) {
+		snprintf(why, why_len, "%s: %s (is latscope agent running?)", path, strerror(-fd));
+		return fd;
 	}
-	f = fdopen(fd, "r+");
-	if (!f) {
-		close(fd);
-		return -ENOMEM;
+	err = lat_ctl_exchange(fd, "top", agent_line, &r, &reply);
+	if (err == -EPROTO) {
+		return err;
 	}
-	fputs("top\n", f);
-	fflush(f);
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strcmp(line, "ok")) {
-			ok = true;
-			break;
-		}
-		if (!strncmp(line, "error: ", 7)) {
-			snprintf(why, why_len, "agent: %.200s", line + 7);
-			fclose(f);
-			return -EPROTO;
-		}
-		if (lat_top_frame_parse_line(frame, line) != 0) {
-			snprintf(why, why_len, "agent: unexpected reply '%.60s'", line);
-			fclose(f);
-			return -EPROTO;
-		}
-	}
-	fclose(f);
-	if (!ok) {
+	if (err || !reply.ok) {
 		snprintf(why, why_len, "%s: the agent closed the connection", path);
 		return -EPROTO;
 	}

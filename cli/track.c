@@ -28,13 +28,15 @@
 
 #include "sources/syscall_names.h"
 #include "state/hist.h"
+#include "util/ctlproto.h"
 #include "util/ctlsock.h"
 #include "util/ksyms.h"
 #include "util/units.h"
 #include "util/usyms.h"
 
-#define MAX_INSTANCES 16
-#define CGROUP2_MAGIC 0x63677270
+#define MAX_INSTANCES        16
+#define TRACK_CTL_TIMEOUT_NS 2000000000ULL /* a control client has 2 s for its line and reply */
+#define CGROUP2_MAGIC        0x63677270
 
 /* One tracker running in this invocation. */
 struct track_instance {
@@ -71,6 +73,7 @@ struct track_run {
 	struct lat_alert_symbols *symbols;
 	char socket_buf[PATH_MAX];
 	int listen_fd;
+	struct lat_ctl_server ctl; /* its clients, served without blocking the loop */
 	uint64_t started_ns;
 	uint64_t exec_last_ns;
 	bool exec_ever;
@@ -622,20 +625,6 @@ static void reply(FILE *out, const char *fmt, ...)
 	va_end(args);
 }
 
-/* Parses "tracker.setting" into its instance and setting name. */
-static int ctl_key(struct track_run *run, const char *key, size_t key_len,
-		   struct track_instance **inst, const char **setting)
-{
-	const char *dot = memchr(key, '.', key_len);
-
-	if (!dot) {
-		return -EINVAL;
-	}
-	*inst = find_instance(run, key, (size_t)(dot - key));
-	*setting = dot + 1;
-	return *inst ? 0 : -ENOENT;
-}
-
 static void ctl_get_one(FILE *out, struct track_instance *inst, const char *setting)
 {
 	struct lat_tracker_ctl *ctl = lat_ebpf_probe_ctl(inst->probe);
@@ -654,84 +643,85 @@ static void ctl_get_one(FILE *out, struct track_instance *inst, const char *sett
 	}
 }
 
-/* Handles one request line; returns 0 (ok) or -1 with the error already written. */
-static int ctl_request(struct track_run *run, char *line, FILE *out)
+/* Handles one request line (util/ctlproto.h); returns 0 (ok) or -1 with the error written. */
+static int ctl_request(void *ctx, const char *line, FILE *out)
 {
-	char *save = NULL;
-	char *verb = strtok_r(line, " \t", &save);
-	char *arg;
+	static struct lat_ctl_req req; /* the loop is single-threaded */
+	struct track_run *run = ctx;
+	struct {
+		struct track_instance *inst;
+		enum lat_ctl_setting what;
+		uint64_t value;
+	} changes[32];
+	int nchanges = 0;
 
-	if (!verb) {
+	lat_ctl_parse(line, LAT_CTL_SETTINGS_TRACK, &req);
+	if (req.verb == LAT_CTL_EMPTY) {
 		reply(out, "error: empty request\n");
 		return -1;
 	}
-	if (strcmp(verb, "get") == 0) {
-		arg = strtok_r(NULL, " \t", &save);
-		if (!arg) {
+	if (req.verb == LAT_CTL_GET) {
+		if (!req.n) {
 			for (int i = 0; i < run->ninst; i++) {
 				ctl_get_one(out, &run->inst[i], NULL);
 			}
 			return 0;
 		}
-		for (; arg; arg = strtok_r(NULL, " \t", &save)) {
-			struct track_instance *inst;
-			const char *setting;
+		for (int i = 0; i < req.n; i++) {
+			const struct lat_ctl_item *it = &req.items[i];
+			struct track_instance *inst =
+			    it->error == LAT_CTL_E_KEY
+				? NULL
+				: find_instance(run, it->key, it->tracker_len);
 
-			if (ctl_key(run, arg, strlen(arg), &inst, &setting) != 0 ||
-			    (strcmp(setting, "threshold") && strcmp(setting, "timeout") &&
-			     strcmp(setting, "worst"))) {
-				reply(out, "error: unknown key '%s'\n", arg);
+			if (!inst || it->error) {
+				reply(out, "error: unknown key '%s'\n", it->key);
 				return -1;
 			}
-			ctl_get_one(out, inst, setting);
+			ctl_get_one(out, inst, it->setting);
 		}
 		return 0;
 	}
-	if (strcmp(verb, "set") == 0) {
-		struct {
-			struct track_instance *inst;
-			int what; /* 0 threshold, 1 timeout, 2 worst */
-			uint64_t value;
-		} changes[32];
-		int nchanges = 0;
+	if (req.verb == LAT_CTL_SET) {
+		static const char *const names[] = {
+		    [LAT_CTL_THRESHOLD] = "threshold",
+		    [LAT_CTL_TIMEOUT] = "timeout",
+		    [LAT_CTL_WORST] = "worst",
+		};
 
-		while ((arg = strtok_r(NULL, " \t", &save))) {
-			char *eq = strchr(arg, '=');
-			struct track_instance *inst;
-			const char *setting;
-			uint64_t value;
+		for (int i = 0; i < req.n; i++) {
+			const struct lat_ctl_item *it = &req.items[i];
+			struct track_instance *inst =
+			    it->error == LAT_CTL_E_KEY
+				? NULL
+				: find_instance(run, it->key, it->tracker_len);
 
-			if (!eq || ctl_key(run, arg, (size_t)(eq - arg), &inst, &setting) != 0) {
-				reply(out,
-				      "error: unknown key in '%s' (TRACKER.threshold=DURATION)\n",
-				      arg);
+			if (!inst) {
+				reply(
+				    out,
+				    "error: unknown key in '%s%s%s' (TRACKER.threshold=DURATION)\n",
+				    it->key, it->value ? "=" : "", it->value ? it->value : "");
 				return -1;
 			}
-			*eq = '\0';
 			if (nchanges == (int)(sizeof(changes) / sizeof(changes[0]))) {
 				reply(out, "error: too many settings\n");
 				return -1;
 			}
-			if (strcmp(setting, "threshold") == 0 || strcmp(setting, "timeout") == 0) {
-				if (lat_parse_duration(eq + 1, 1, &value) != 0) {
-					reply(out, "error: bad duration '%s' for %s\n", eq + 1,
-					      arg);
-					return -1;
-				}
-				changes[nchanges].what = setting[1] == 'h' ? 0 : 1;
-			} else if (strcmp(setting, "worst") == 0) {
-				if (strcmp(eq + 1, "0") && strcmp(eq + 1, "1")) {
-					reply(out, "error: %s takes 0 or 1\n", arg);
-					return -1;
-				}
-				value = eq[1] == '1';
-				changes[nchanges].what = 2;
-			} else {
-				reply(out, "error: unknown key '%s'\n", arg);
+			if (it->error == LAT_CTL_E_DURATION) {
+				reply(out, "error: bad duration '%s' for %s\n", it->value, it->key);
+				return -1;
+			}
+			if (it->error == LAT_CTL_E_BOOL) {
+				reply(out, "error: %s takes 0 or 1\n", it->key);
+				return -1;
+			}
+			if (it->error) {
+				reply(out, "error: unknown key '%s'\n", it->key);
 				return -1;
 			}
 			changes[nchanges].inst = inst;
-			changes[nchanges].value = value;
+			changes[nchanges].what = it->kind;
+			changes[nchanges].value = it->kind == LAT_CTL_WORST ? it->on : it->ns;
 			nchanges++;
 		}
 		if (!nchanges) {
@@ -740,12 +730,11 @@ static int ctl_request(struct track_run *run, char *line, FILE *out)
 		}
 		for (int i = 0; i < nchanges; i++) {
 			struct lat_tracker_ctl *ctl = lat_ebpf_probe_ctl(changes[i].inst->probe);
-			static const char *const names[] = {"threshold", "timeout", "worst"};
 
-			if (changes[i].what == 0) {
+			if (changes[i].what == LAT_CTL_THRESHOLD) {
 				__atomic_store_n(&ctl->threshold_ns, changes[i].value,
 						 __ATOMIC_RELAXED);
-			} else if (changes[i].what == 1) {
+			} else if (changes[i].what == LAT_CTL_TIMEOUT) {
 				__atomic_store_n(&ctl->timeout_ns, changes[i].value,
 						 __ATOMIC_RELAXED);
 			} else {
@@ -756,7 +745,7 @@ static int ctl_request(struct track_run *run, char *line, FILE *out)
 		}
 		return 0;
 	}
-	if (strcmp(verb, "status") == 0) {
+	if (req.verb == LAT_CTL_STATUS) {
 		reply(out, "pid=%d\n", (int)getpid());
 		reply(out, "uptime_ms=%" PRIu64 "\n", (now_ns() - run->started_ns) / 1000000);
 		for (int i = 0; i < run->ninst; i++) {
@@ -802,22 +791,8 @@ static int ctl_request(struct track_run *run, char *line, FILE *out)
 		}
 		return 0;
 	}
-	reply(out, "error: unknown request '%.40s' (get, set, status)\n", verb);
+	reply(out, "error: unknown request '%.40s' (get, set, status)\n", req.verb_text);
 	return -1;
-}
-
-static void ctl_serve(struct track_run *run)
-{
-	char line[1024];
-	FILE *out = lat_ctlsock_accept(run->listen_fd, line, sizeof(line));
-
-	if (!out) {
-		return;
-	}
-	if (ctl_request(run, line, out) == 0) {
-		reply(out, "ok\n");
-	}
-	fclose(out);
 }
 
 static int ctl_listen(struct track_run *run)
@@ -839,6 +814,7 @@ static int ctl_listen(struct track_run *run)
 		return fd;
 	}
 	run->listen_fd = fd;
+	lat_ctl_server_init(&run->ctl, fd, TRACK_CTL_TIMEOUT_NS, ctl_request, run);
 	return 0;
 }
 
@@ -1310,18 +1286,17 @@ static int ctl_poll_fds(void *ctx, struct pollfd *fds, int max, int *timeout_ms)
 {
 	struct track_run *run = ctx;
 
-	if (run->listen_fd < 0 || max < 1) {
-		return 0;
+	if (run->ctl.n && (*timeout_ms < 0 || *timeout_ms > 100)) {
+		*timeout_ms = 100; /* the clients' deadlines */
 	}
-	fds[0] = (struct pollfd){.fd = run->listen_fd, .events = POLLIN};
-	return 1;
+	return lat_ctl_server_fds(&run->ctl, fds, max);
 }
 
 static int ctl_poll_ready(void *ctx, const struct pollfd *fds, int nfds, int ready)
 {
-	if (ready > 0 && nfds > 0 && fds[0].revents) {
-		ctl_serve(ctx);
-	}
+	struct track_run *run = ctx;
+
+	lat_ctl_server_serve(&run->ctl, fds, ready, now_ns());
 	return 0;
 }
 
@@ -1343,6 +1318,7 @@ int cmd_track(int argc, char **argv)
 
 	memset(run, 0, sizeof(*run));
 	run->listen_fd = -1;
+	lat_ctl_server_init(&run->ctl, -1, TRACK_CTL_TIMEOUT_NS, ctl_request, run);
 	run->kstack = true;
 	run->ustack_size = 8192;
 	run->exec_interval_ns = 1000000000ULL;
@@ -1408,6 +1384,7 @@ int cmd_track(int argc, char **argv)
 	rc = CLI_EXIT_OK;
 
 out:
+	lat_ctl_server_close(&run->ctl);
 	if (run->listen_fd >= 0) {
 		close(run->listen_fd);
 		unlink(run->socket_path);
