@@ -1,6 +1,6 @@
 /* ctl.c: the agent's control socket (the protocol of `latscope ctl`: get, set, status, top,
  * windows): the requests of util/ctlproto.h answered from the agent's state. */
-#include "agent.h"
+#include "agentd.h"
 
 #include <errno.h>
 #include <inttypes.h>

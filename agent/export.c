@@ -1,5 +1,5 @@
 /* export.c: the agent's metrics as Prometheus text exposition and Graphite plaintext lines. */
-#include "agent.h"
+#include "agentd.h"
 
 #include <errno.h>
 #include <fcntl.h>

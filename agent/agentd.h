@@ -1,7 +1,7 @@
-/* agent.h: the state of `latscope agent` shared by its modules: the trackers it runs, the
+/* agentd.h: the state of `latscope agent` shared by its modules: the trackers it runs, the
  * applications it hears, its sockets and counters. */
-#ifndef LATSCOPE_AGENT_AGENT_H
-#define LATSCOPE_AGENT_AGENT_H
+#ifndef LATSCOPE_AGENT_AGENTD_H
+#define LATSCOPE_AGENT_AGENTD_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -100,4 +100,4 @@ void agent_http_run(struct agent_http *h);
 uint16_t agent_http_port(struct agent_http *h);
 uint64_t agent_http_deadline_closes(struct agent_http *h); /* slow requests closed */
 
-#endif /* LATSCOPE_AGENT_AGENT_H */
+#endif /* LATSCOPE_AGENT_AGENTD_H */

@@ -1,7 +1,7 @@
-/* agent.c: `latscope agent`: the always-on daemon: runs the kernel trackers, hears applications,
+/* agentd.c: `latscope agent`: the always-on daemon: runs the kernel trackers, hears applications,
  * keeps latency distributions and exports them (Prometheus /metrics, Graphite, JSON lines);
  * `latscope ctl --socket` changes it at run time, SIGHUP reloads its configuration. */
-#include "agent.h"
+#include "agentd.h"
 
 #include <bpf/libbpf.h>
 #include <errno.h>
