@@ -10,10 +10,11 @@
 
 #include "trackers/alert.h"
 
-#define LAT_TOP_ROWS_MAX 24  /* tracker series */
-#define LAT_TOP_SLOW_MAX 256 /* processes with over-threshold events in one interval (the worst) \
-			      */
-#define LAT_TOP_WORST_MAX 3  /* worst events of a series kept over the whole run */
+#define LAT_TOP_ROWS_MAX 24 /* tracker series */
+#define LAT_TOP_SLOW_MAX                                                                        \
+	256                 /* processes with over-threshold events in one interval (the worst) \
+			     */
+#define LAT_TOP_WORST_MAX 3 /* worst events of a series kept over the whole run */
 
 /* One over-threshold record, decoded. */
 struct lat_top_event {
