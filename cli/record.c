@@ -25,6 +25,7 @@
 #include "outputs/explain_trigger.h"
 #include "outputs/relayd.h"
 #include "sources/record.h"
+#include "util/ctlproto.h"
 #include "util/ctlsock.h"
 #include "util/units.h"
 
@@ -165,6 +166,7 @@ struct flight_run {
 	const char *socket_path;
 	char socket_buf[PATH_MAX];
 	int listen_fd;
+	struct lat_ctl_server ctl; /* its clients, served without blocking the loop */
 	const char *app_path;
 	int app_fd;
 	/* state */
@@ -571,38 +573,38 @@ static int bind_unix(const char *path, int type, mode_t mode)
 
 /* --- control socket (`latscope ctl snapshot`, `status`) ------------------------------------ */
 
-static void ctl_serve(struct flight_run *run)
+/* One request line (util/ctlproto.h's server adds the final "ok"). */
+static int ctl_request(void *ctx, const char *line, FILE *out)
 {
-	char line[256], path[PATH_MAX];
-	FILE *out = lat_ctlsock_accept(run->listen_fd, line, sizeof(line));
+	struct flight_run *run = ctx;
+	char path[PATH_MAX];
 
-	if (!out) {
-		return; /* nothing to accept, refused, or a probe */
-	}
 	if (strcmp(line, "snapshot") == 0) {
 		/* asked by the operator: not rate limited */
 		if (take_snapshot(run, "ctl snapshot", path, sizeof(path)) == 0) {
-			fprintf(out, "%s\nok\n", path);
-		} else {
-			fprintf(out, "error: snapshot failed (see the recorder's messages)\n");
+			fprintf(out, "%s\n", path);
+			return 0;
 		}
-	} else if (strcmp(line, "status") == 0) {
+		fprintf(out, "error: snapshot failed (see the recorder's messages)\n");
+		return -1;
+	}
+	if (strcmp(line, "status") == 0) {
 		struct lat_record_stats st;
 
 		lat_record_get_stats(run->rec, &st);
 		fprintf(out,
 			"record.kept_events=%llu\nrecord.kept_bytes=%llu\nrecord.ring_bytes=%llu\n"
 			"record.overwritten=%llu\nrecord.expired=%llu\nrecord.discarded=%llu\n"
-			"record.snapshots=%llu\nrecord.triggers=%llu\nrecord.suppressed=%llu\nok\n",
+			"record.snapshots=%llu\nrecord.triggers=%llu\nrecord.suppressed=%llu\n",
 			(unsigned long long)st.kept, (unsigned long long)st.kept_bytes,
 			(unsigned long long)st.ring_bytes, (unsigned long long)st.overwritten,
 			(unsigned long long)st.expired, (unsigned long long)st.discarded,
 			(unsigned long long)run->snapshots, (unsigned long long)run->triggers,
 			(unsigned long long)run->suppressed);
-	} else {
-		fprintf(out, "error: unknown request '%.40s' (snapshot, status)\n", line);
+		return 0;
 	}
-	fclose(out);
+	fprintf(out, "error: unknown request '%.40s' (snapshot, status)\n", line);
+	return -1;
 }
 
 static int ctl_listen(struct flight_run *run)
@@ -616,6 +618,7 @@ static int ctl_listen(struct flight_run *run)
 		run->socket_path = run->socket_buf;
 	}
 	run->listen_fd = bind_unix(run->socket_path, SOCK_STREAM, 0600);
+	lat_ctl_server_init(&run->ctl, run->listen_fd, 2000000000ULL, ctl_request, run);
 	return run->listen_fd < 0 ? run->listen_fd : 0;
 }
 
@@ -626,16 +629,16 @@ static int flight_loop(struct flight_run *run, uint64_t deadline)
 	int err = 0;
 
 	while (!record_stop) {
-		/* the records, the triggers, the control socket, the applications (-1: none) */
-		struct pollfd fds[4] = {
+		/* the records, the triggers, the applications (-1: none), the control socket */
+		struct pollfd fds[4 + LAT_CTL_CLIENTS] = {
 		    {.fd = lat_record_fd(run->rec), .events = POLLIN},
 		    {.fd = run->trig_rb ? ring_buffer__epoll_fd(run->trig_rb) : -1,
 		     .events = POLLIN},
-		    {.fd = run->listen_fd, .events = POLLIN},
 		    {.fd = run->app_fd, .events = POLLIN},
 		};
 		uint64_t now = now_ns(), wake = now + 100000000ull;
-		int timeout, ready;
+		int timeout, ready,
+		    nfds = 3 + lat_ctl_server_fds(&run->ctl, fds + 3, 1 + LAT_CTL_CLIENTS);
 
 		if (deadline && now >= deadline) {
 			break;
@@ -654,7 +657,7 @@ static int flight_loop(struct flight_run *run, uint64_t deadline)
 			wake = run->pending_at;
 		}
 		timeout = (int)((wake - now + 999999) / 1000000);
-		ready = poll(fds, 4, timeout);
+		ready = poll(fds, (nfds_t)nfds, timeout);
 		if (ready < 0 && errno != EINTR) {
 			err = -errno;
 			break;
@@ -670,12 +673,10 @@ static int flight_loop(struct flight_run *run, uint64_t deadline)
 		if (fds[1].revents) {
 			ring_buffer__consume(run->trig_rb);
 		}
-		if (fds[3].revents) {
+		if (ready > 0 && fds[2].revents) {
 			apps_drain(run);
 		}
-		if (fds[2].revents) {
-			ctl_serve(run);
-		}
+		lat_ctl_server_serve(&run->ctl, fds + 3, ready, now_ns());
 	}
 	return err;
 }
@@ -742,6 +743,7 @@ static int run_flight(struct flight_run *run, struct lat_record_opts *opts, uint
 	}
 
 out:
+	lat_ctl_server_close(&run->ctl);
 	if (run->listen_fd >= 0) {
 		close(run->listen_fd);
 		unlink(run->socket_path);
@@ -1034,6 +1036,7 @@ int cmd_record(int argc, char **argv)
 	memset(&ro, 0, sizeof(ro));
 	run.listen_fd = -1;
 	run.app_fd = -1;
+	lat_ctl_server_init(&run.ctl, -1, 0, ctl_request, &run);
 	run.interval_ns = 10000000000ull;
 	optind = 1;
 	opterr = 0;
