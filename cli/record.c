@@ -1,7 +1,7 @@
 /* record.c: `latscope record`: kernel events to an LTTng kernel CTF trace, through eBPF; with
  * --flight, a flight recorder writing snapshots on demand, on a tracker's alert or an app's. */
 #include "cli.h"
-#include "trackers/alert.h"
+#include "trackers/live.h"
 
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -161,7 +161,7 @@ struct flight_run {
 	bool quiet;
 	struct trigger trig[MAX_TRIGGERS];
 	int ntrig;
-	struct ring_buffer *trig_rb;
+	struct lat_live *triggers_live; /* the --trigger probes (NULL: none) */
 	uint64_t interval_ns;
 	const char *socket_path;
 	char socket_buf[PATH_MAX];
@@ -353,20 +353,21 @@ static void fire(struct flight_run *run, const char *reason)
 	run->has_pending_trig = run->has_next_trig;
 }
 
-static int on_trigger(void *ctx, void *data, size_t size)
+static void on_bad_trigger(void *ctx, void *tracker_ctx)
 {
-	struct trigger *tr = ctx;
+	((struct trigger *)tracker_ctx)->bad_records++;
+}
+
+static int on_trigger(void *ctx, void *tracker_ctx, const struct lat_alert *alert)
+{
+	struct trigger *tr = tracker_ctx;
 	struct lat_alert_field fields[LAT_ALERT_FIELDS_MAX];
 	char reason[512], thr[32], delay[32], comm[LAT_COMM_LEN + 1] = "";
-	const struct lat_record_hdr *hdr = data;
-	struct lat_alert a;
+	const struct lat_alert a = *alert;
+	const struct lat_record_hdr *hdr = a.hdr;
 	size_t used;
 	int n;
 
-	if (lat_alert_decode(tr->tracker, data, size, &a) != 0) {
-		tr->bad_records++;
-		return 0;
-	}
 	tr->fired++;
 	memcpy(comm, hdr->comm, LAT_COMM_LEN);
 	lat_format_duration_exact(tr->threshold_ns, thr, sizeof(thr));
@@ -469,46 +470,30 @@ static int parse_trigger(struct flight_run *run, const char *spec)
 	return 0;
 }
 
-/* Loads and attaches the trigger trackers (the probes of `latscope track`). */
+/* Loads and attaches the trigger trackers (the probes of `latscope track`, lib/trackers/live.c;
+ * their records are read in flight_loop). */
 static int start_triggers(struct flight_run *run)
 {
+	static const struct lat_live_ops ops = {.alert = on_trigger, .bad_record = on_bad_trigger};
 	char why[512];
 	int err = 0;
 
+	if (run->ntrig && lat_live_create_in_loop(&ops, run, &run->triggers_live) != 0) {
+		cli_error("record: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
 	for (int i = 0; !err && i < run->ntrig; i++) {
 		struct trigger *tr = &run->trig[i];
-		const struct lat_ktracker *t = tr->tracker;
-		struct lat_ebpf_needs needs = {.tracepoints = t->tracepoints};
-		struct lat_ebpf_probe_opts opts = {
-		    .name = t->name,
-		    .skel = t->skel,
+		struct lat_live_tracker_opts opts = {
+		    .tracker = tr->tracker,
 		    .filter = tr->filter,
 		    .ctl = {.threshold_ns = tr->threshold_ns},
-		    .stack_programs = t->stack_programs,
+		    .attach = true,
 		};
-		int fd;
 
-		opts.filter.self_tgid = (uint32_t)getpid();
-		err = lat_ebpf_check(&needs, why, sizeof(why));
-		if (!err) {
-			err = lat_ebpf_probe_load(&opts, &tr->probe, why, sizeof(why));
-		}
-		if (!err) {
-			err = lat_ebpf_probe_attach(tr->probe, why, sizeof(why));
-		}
+		err = lat_live_add(run->triggers_live, &opts, tr, &tr->probe, why, sizeof(why));
 		if (err) {
-			cli_error("record: --trigger %s: %s", t->name, why);
-			return err;
-		}
-		fd = lat_ebpf_probe_events_fd(tr->probe);
-		if (!run->trig_rb) {
-			run->trig_rb = ring_buffer__new(fd, on_trigger, tr, NULL);
-			err = run->trig_rb ? 0 : -errno;
-		} else {
-			err = ring_buffer__add(run->trig_rb, fd, on_trigger, tr);
-		}
-		if (err) {
-			cli_error("record: --trigger %s: ring buffer: %s", t->name, strerror(-err));
+			cli_error("record: --trigger %s: %s", tr->tracker->name, why);
 		}
 	}
 	return err;
@@ -632,8 +617,7 @@ static int flight_loop(struct flight_run *run, uint64_t deadline)
 		/* the records, the triggers, the applications (-1: none), the control socket */
 		struct pollfd fds[4 + LAT_CTL_CLIENTS] = {
 		    {.fd = lat_record_fd(run->rec), .events = POLLIN},
-		    {.fd = run->trig_rb ? ring_buffer__epoll_fd(run->trig_rb) : -1,
-		     .events = POLLIN},
+		    {.fd = lat_live_fd(run->triggers_live), .events = POLLIN},
 		    {.fd = run->app_fd, .events = POLLIN},
 		};
 		uint64_t now = now_ns(), wake = now + 100000000ull;
@@ -671,7 +655,7 @@ static int flight_loop(struct flight_run *run, uint64_t deadline)
 			err = 0;
 		}
 		if (fds[1].revents) {
-			ring_buffer__consume(run->trig_rb);
+			lat_live_drain(run->triggers_live);
 		}
 		if (ready > 0 && fds[2].revents) {
 			apps_drain(run);
@@ -752,10 +736,7 @@ out:
 		close(run->app_fd);
 		unlink(run->app_path);
 	}
-	ring_buffer__free(run->trig_rb);
-	for (int i = 0; i < run->ntrig; i++) {
-		lat_ebpf_probe_destroy(run->trig[i].probe);
-	}
+	lat_live_free(run->triggers_live); /* the trigger probes */
 	{
 		int cerr = lat_record_close(run->rec, &stats);
 

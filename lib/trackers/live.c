@@ -74,6 +74,25 @@ int lat_live_create(const struct lat_live_ops *ops, void *ctx, const sigset_t *m
 	return 0;
 }
 
+int lat_live_create_in_loop(const struct lat_live_ops *ops, void *ctx, struct lat_live **out)
+{
+	struct lat_live *live = calloc(1, sizeof(*live));
+
+	if (!live) {
+		return -ENOMEM;
+	}
+	live->ops = *ops;
+	live->ctx = ctx;
+	live->sfd = -1;
+	*out = live;
+	return 0;
+}
+
+int lat_live_fd(const struct lat_live *live)
+{
+	return live && live->rb ? ring_buffer__epoll_fd(live->rb) : -1;
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct live_tracker *t = ctx;
@@ -214,7 +233,7 @@ int lat_live_run(struct lat_live *live, uint64_t deadline_ns)
 						      .events = POLLIN};
 		}
 		i_sig = nfds;
-		fds[nfds++] = (struct pollfd){.fd = live->sfd, .events = POLLIN};
+		fds[nfds++] = (struct pollfd){.fd = live->sfd, .events = POLLIN}; /* -1: none */
 		first = nfds;
 		if (live->ops.poll_fds) {
 			nfds += live->ops.poll_fds(live->ctx, fds + first, LAT_LIVE_FDS_MAX,

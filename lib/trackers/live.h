@@ -48,6 +48,14 @@ struct lat_live;
 int lat_live_create(const struct lat_live_ops *ops, void *ctx, const sigset_t *more,
 		    struct lat_live **out, char *why, size_t why_len);
 
+/*
+ * The same for a caller that keeps its own loop and signals (the flight recorder): no signal
+ * is touched; poll lat_live_fd() and call lat_live_drain() when it is ready.
+ */
+int lat_live_create_in_loop(const struct lat_live_ops *ops, void *ctx, struct lat_live **out);
+/* The fd to poll for records (-1 until a tracker is added). */
+int lat_live_fd(const struct lat_live *live);
+
 /* How one tracker runs. */
 struct lat_live_tracker_opts {
 	const struct lat_ktracker *tracker;
