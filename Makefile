@@ -7,7 +7,7 @@
 #
 # Sources are found by directory, so adding a file needs no Makefile edit:
 #   lib/core/*.c                     -> liblatscope (.a and .so), the public in-process library
-#   lib/{util,sources,state,analyses,outputs}/*.c -> build/libinternal.a (used by the CLI)
+#   lib/{util,sources,state,analyses,outputs,trackers}/*.c -> build/libinternal.a (the CLI)
 #   bpf/*.bpf.c                      -> build/bpf/*.bpf.o -> build/bpf/*.skel.h
 #   cli/*.c agent/*.c                -> build/latscope
 #   tests/unit/*.c                   -> build/tests/unit/*.t (plain, ASan+UBSan and TSan builds)
@@ -40,7 +40,7 @@ CLI_LIBS := $(PKG_LIBS) -lz -lpthread -lm
 
 CORE_SRCS := $(sort $(wildcard lib/core/*.c))
 INTERNAL_SRCS := $(sort $(wildcard lib/util/*.c lib/sources/*.c lib/state/*.c \
-	lib/analyses/*.c lib/outputs/*.c))
+	lib/analyses/*.c lib/outputs/*.c lib/trackers/*.c))
 CLI_SRCS := $(sort $(wildcard cli/*.c agent/*.c))
 BPF_SRCS := $(sort $(wildcard bpf/*.bpf.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))

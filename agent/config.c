@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../cli/track.h"
+#include "trackers/ktracker.h"
 #include "util/units.h"
 
 static const char *const default_trackers[] = {"syscall", "wakeup", "offcpu", "block", "irq", NULL};
@@ -205,7 +205,7 @@ static int parse_tracker(struct parse_ctx *ctx, struct agent_config *cfg, char *
 		return fail(ctx, "tracker: which one? (tracker = NAME [threshold=DURATION] "
 				 "[timeout=DURATION] [enabled=on|off])");
 	}
-	if (!find_tracker(name)) {
+	if (!lat_ktracker_find(name)) {
 		return fail(ctx, "unknown tracker '%s'", name);
 	}
 	if (!*explicit_trackers) {

@@ -1,6 +1,6 @@
 /* ctl.c: the agent's control socket (the protocol of `latscope ctl`: get, set, status, top,
- * windows): requests parsed by ctl_parse.c, clients served without blocking the agent's loop. */
-#include "agent.h"
+ * windows): the requests of util/ctlproto.h answered from the agent's state. */
+#include "agentd.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "ctl_parse.h"
+#include "util/ctlproto.h"
 #include "outputs/jsonl.h"
 #include "util/ctlsock.h"
 #include "util/units.h"
@@ -35,11 +35,11 @@ static void ctl_get_one(FILE *out, struct agent_tracker *t, const char *setting)
 	char buf[32];
 
 	if (!setting || !strcmp(setting, "threshold")) {
-		lat_track_format_exact(ctl->threshold_ns, buf, sizeof(buf));
+		lat_format_duration_exact(ctl->threshold_ns, buf, sizeof(buf));
 		reply(out, "%s.threshold=%s\n", t->tracker->name, buf);
 	}
 	if (!setting || !strcmp(setting, "timeout")) {
-		lat_track_format_exact(ctl->timeout_ns, buf, sizeof(buf));
+		lat_format_duration_exact(ctl->timeout_ns, buf, sizeof(buf));
 		reply(out, "%s.timeout=%s\n", t->tracker->name, ctl->timeout_ns ? buf : "0");
 	}
 	if (!setting || !strcmp(setting, "enabled")) {
@@ -116,7 +116,7 @@ static void ctl_status(struct agent *a, FILE *out)
 	      "app_event_lines_dropped=%llu\n",
 	      U(a->apps.ok), U(app_bad_total(a)), U(a->apps.quota), U(a->apps.overflow), a->apps.n,
 	      U(a->apps.evicted), U(a->apps.event_lines_dropped));
-	reply(out, "ctl_timeouts=%llu\nhttp_deadline_closes=%llu\n", U(a->ctl_timeouts),
+	reply(out, "ctl_timeouts=%llu\nhttp_deadline_closes=%llu\n", U(a->ctl.timeouts),
 	      U(agent_http_deadline_closes(a->http)));
 	reply(out, "profile_changes=%llu\nevent_lines=%llu\n", U(a->profile_changes),
 	      U(a->events_written));
@@ -187,9 +187,10 @@ static void ctl_windows(struct agent *a, FILE *out)
 	free(h);
 }
 
-static int ctl_request(struct agent *a, const char *line, FILE *out)
+int agent_ctl_handle(void *ctx, const char *line, FILE *out)
 {
-	static struct agent_ctl_req req; /* the loop is single-threaded */
+	struct agent *a = ctx;
+	static struct lat_ctl_req req; /* the loop is single-threaded */
 	struct {
 		struct agent_tracker *t;
 		struct agent_tracker_conf conf;
@@ -197,25 +198,26 @@ static int ctl_request(struct agent *a, const char *line, FILE *out)
 	} changes[32];
 	int n = 0;
 
-	agent_ctl_parse(line, &req);
+	lat_ctl_parse(line, LAT_CTL_SETTINGS_AGENT, &req);
 	switch (req.verb) {
-	case AGENT_CTL_EMPTY:
+	case LAT_CTL_EMPTY:
 		reply(out, "error: empty request\n");
 		return -1;
-	case AGENT_CTL_UNKNOWN:
+	case LAT_CTL_UNKNOWN:
+	case LAT_CTL_SNAPSHOT:
 		reply(out, "error: unknown request '%.40s' (get, set, status, top, windows)\n",
 		      req.verb_text);
 		return -1;
-	case AGENT_CTL_STATUS:
+	case LAT_CTL_STATUS:
 		ctl_status(a, out);
 		return 0;
-	case AGENT_CTL_TOP:
-		top_frame_write_json(&a->top_last, out); /* the last second, JSON lines */
+	case LAT_CTL_TOP:
+		lat_top_frame_write_json(&a->top_last, out); /* the last second, JSON lines */
 		return 0;
-	case AGENT_CTL_WINDOWS:
+	case LAT_CTL_WINDOWS:
 		ctl_windows(a, out); /* latscope report --agent */
 		return 0;
-	case AGENT_CTL_GET:
+	case LAT_CTL_GET:
 		if (!req.n) {
 			for (int i = 0; i < a->ntrk; i++) {
 				ctl_get_one(out, &a->trk[i], NULL);
@@ -223,9 +225,9 @@ static int ctl_request(struct agent *a, const char *line, FILE *out)
 			return 0;
 		}
 		for (int i = 0; i < req.n; i++) {
-			struct agent_ctl_item *it = &req.items[i];
+			struct lat_ctl_item *it = &req.items[i];
 			struct agent_tracker *t =
-			    it->error == AGENT_CTL_E_KEY
+			    it->error == LAT_CTL_E_KEY
 				? NULL
 				: agent_find_running(a, it->key, it->tracker_len);
 
@@ -239,12 +241,12 @@ static int ctl_request(struct agent *a, const char *line, FILE *out)
 			ctl_get_one(out, t, it->setting);
 		}
 		return 0;
-	case AGENT_CTL_SET:
+	case LAT_CTL_SET:
 		break;
 	}
 	for (int i = 0; i < req.n; i++) {
-		struct agent_ctl_item *it = &req.items[i];
-		struct agent_tracker *t = it->error == AGENT_CTL_E_KEY
+		struct lat_ctl_item *it = &req.items[i];
+		struct agent_tracker *t = it->error == LAT_CTL_E_KEY
 					      ? NULL
 					      : agent_find_running(a, it->key, it->tracker_len);
 		struct agent_tracker_conf *c;
@@ -261,18 +263,18 @@ static int ctl_request(struct agent *a, const char *line, FILE *out)
 			return -1;
 		}
 		switch (it->error) {
-		case AGENT_CTL_E_DURATION:
+		case LAT_CTL_E_DURATION:
 			reply(out, "error: bad duration '%s' for %s\n", it->value, it->key);
 			return -1;
-		case AGENT_CTL_E_BOOL:
+		case LAT_CTL_E_BOOL:
 			reply(out, "error: %s takes 0 or 1\n", it->key);
 			return -1;
-		case AGENT_CTL_E_SETTING:
-		case AGENT_CTL_E_KEY:
+		case LAT_CTL_E_SETTING:
+		case LAT_CTL_E_KEY:
 			reply(out, "error: unknown setting '%s' (threshold, timeout, enabled)\n",
 			      it->key);
 			return -1;
-		case AGENT_CTL_OK:
+		case LAT_CTL_OK:
 			break;
 		}
 		/* later changes of the same tracker build on earlier ones */
@@ -284,10 +286,10 @@ static int ctl_request(struct agent *a, const char *line, FILE *out)
 				break;
 			}
 		}
-		if (it->kind == AGENT_CTL_THRESHOLD) {
+		if (it->kind == LAT_CTL_THRESHOLD) {
 			c->threshold_ns = it->ns;
 			c->threshold_set = true;
-		} else if (it->kind == AGENT_CTL_TIMEOUT) {
+		} else if (it->kind == LAT_CTL_TIMEOUT) {
 			c->timeout_ns = it->ns;
 			c->timeout_set = true;
 		} else {
@@ -306,79 +308,4 @@ static int ctl_request(struct agent *a, const char *line, FILE *out)
 		ctl_get_one(out, changes[i].t, changes[i].setting);
 	}
 	return 0;
-}
-
-/* A request line that came in full: its reply, to be written as the client takes it. */
-static void ctl_answer(struct agent *a, struct lat_ctlsock_client *c)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
-
-	if (!out) {
-		lat_ctlsock_client_reply(c, strdup("error: out of memory\n"), 21);
-		return;
-	}
-	a->ctl_requests++;
-	if (ctl_request(a, c->line, out) == 0) {
-		reply(out, "ok\n");
-	}
-	fclose(out);
-	lat_ctlsock_client_reply(c, buf, len);
-}
-
-void agent_ctl_drop(struct agent *a, int i)
-{
-	lat_ctlsock_client_close(a->ctl_clients[i]);
-	a->ctl_clients[i] = a->ctl_clients[--a->nctl];
-}
-
-/* New connections, then every client's input or output; none can hold the loop. */
-void agent_ctl_serve(struct agent *a, bool listen_ready, const struct pollfd *fds, int first)
-{
-	uint64_t now = agent_now_ns();
-	int n = a->nctl;
-
-	for (int i = n - 1; i >= 0; i--) {
-		struct lat_ctlsock_client *c = a->ctl_clients[i];
-		int r = 0;
-
-		if (fds[first + i].revents) {
-			if (!c->replying) {
-				r = lat_ctlsock_client_read(c);
-				if (r == 1) {
-					ctl_answer(a, c);
-					r = 0;
-				}
-			}
-			if (r == 0 && c->replying) {
-				r = lat_ctlsock_client_write(c);
-			}
-		}
-		if (r == 0 && now >= c->deadline_ns) {
-			a->ctl_timeouts++;
-			if (!c->replying) {
-				static const char late[] =
-				    "error: request timed out (2 s for a line)\n";
-
-				send(c->fd, late, sizeof(late) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
-			}
-			r = -ETIMEDOUT;
-		}
-		if (r != 0) {
-			agent_ctl_drop(a, i);
-		}
-	}
-	while (listen_ready && a->nctl < AGENT_CTL_CLIENTS) {
-		struct lat_ctlsock_client *c;
-		int err = lat_ctlsock_client_accept(a->ctl_fd, now, AGENT_CTL_TIMEOUT_NS, &c);
-
-		if (err == -EACCES) {
-			continue;
-		}
-		if (err) {
-			break;
-		}
-		a->ctl_clients[a->nctl++] = c;
-	}
 }

@@ -1,5 +1,5 @@
 /* export.c: the agent's metrics as Prometheus text exposition and Graphite plaintext lines. */
-#include "agent.h"
+#include "agentd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -319,7 +319,7 @@ void agent_render_prometheus(struct agent *a, FILE *out)
 	lat_prom_family(
 	    out, "latscope_ctl_timeouts_total", "counter",
 	    "Control clients closed at their deadline (2 s for a request and its reply)");
-	lat_prom_sample_u64(out, "latscope_ctl_timeouts_total", NULL, 0, a->ctl_timeouts);
+	lat_prom_sample_u64(out, "latscope_ctl_timeouts_total", NULL, 0, a->ctl.timeouts);
 	lat_prom_family(out, "latscope_http_deadline_closes_total", "counter",
 			"HTTP connections closed because a request was not answered within 10 s");
 	lat_prom_sample_u64(out, "latscope_http_deadline_closes_total", NULL, 0,

@@ -3,7 +3,7 @@
  * connections idle for HTTP_IDLE_S are closed, a request must be answered within HTTP_REQUEST_S
  * of the connection's start or of its previous answer, and one address holds at most
  * HTTP_PER_IP_MAX of the HTTP_CONNECTIONS_MAX connections. */
-#include "agent.h"
+#include "agentd.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

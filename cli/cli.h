@@ -57,7 +57,7 @@ extern const char cli_analyze_common_help[]; /* options of both, end of their --
 int cmd_track(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
 int cmd_top(int argc, char **argv);    /* cli/top.c */
-int cmd_agent(int argc, char **argv);  /* agent/agent.c */
+int cmd_agent(int argc, char **argv);  /* agent/agentd.c */
 int cmd_report(int argc, char **argv); /* cli/report.c */
 int cmd_record(int argc, char **argv);
 int cmd_sync(int argc, char **argv);          /* cli/sync.c */

@@ -1,7 +1,8 @@
 /* ctl.c: `latscope ctl`: reads and changes a running `latscope track` through its control socket.
  */
 #include "cli.h"
-#include "track.h"
+#include "trackers/ktracker.h"
+#include "util/ctlproto.h"
 #include "util/units.h"
 
 #include <dirent.h>
@@ -44,29 +45,24 @@ static int usage(const char *message, const char *arg)
 
 static int connect_socket(const char *path)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	struct timeval tv = {.tv_sec = 5};
-	int fd;
+	int fd = lat_ctl_connect(path, 5);
 
-	if (strlen(path) >= sizeof(addr.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(addr.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		return -1;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
-		int err = errno;
-
-		close(fd);
-		errno = err;
+		errno = -fd;
 		return -1;
 	}
 	return fd;
+}
+
+/* A reply line: printed, an error as one error line. */
+static int on_line(void *ctx, const char *line, bool is_error)
+{
+	if (is_error) {
+		cli_error("ctl: %s", line);
+	} else {
+		printf("%s\n", line);
+	}
+	return 0;
 }
 
 /* Finds the only live control socket of prog ("track", "record"); returns a connected fd or -1
@@ -133,12 +129,12 @@ int cmd_ctl(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	char request[1024] = "", path[PATH_MAX], line[1024];
+	char request[1024] = "", path[PATH_MAX];
 	const char *socket_path = NULL, *prog = "track";
 	bool ok = false, any_error = false;
 	long pid = 0;
-	FILE *in;
-	int opt, fd, send_error = 0;
+	struct lat_ctl_reply reply;
+	int opt, fd, send_error = 0, err;
 	size_t used = 0;
 
 	opterr = 0;
@@ -198,8 +194,6 @@ int cmd_ctl(int argc, char **argv)
 		used += (size_t)snprintf(request + used, sizeof(request) - used, "%s%s",
 					 i > optind ? " " : "", argv[i]);
 	}
-	request[used++] = '\n';
-	request[used] = '\0';
 
 	if (socket_path) {
 		fd = connect_socket(socket_path);
@@ -218,36 +212,14 @@ int cmd_ctl(int argc, char **argv)
 			return CLI_EXIT_FAILURE;
 		}
 	}
-	/* a peer that refuses us may close before reading: no SIGPIPE, read what it said */
-	signal(SIGPIPE, SIG_IGN);
-	if (send(fd, request, used, MSG_NOSIGNAL) != (ssize_t)used) {
-		int err = errno;
-
-		if (err != EPIPE && err != ECONNRESET) {
-			cli_error("ctl: sending the request: %s", strerror(err));
-			close(fd);
-			return CLI_EXIT_FAILURE;
-		}
-		send_error = err;
-	}
-	shutdown(fd, SHUT_WR);
-	in = fdopen(fd, "r");
-	if (!in) {
-		close(fd);
+	err = lat_ctl_exchange(fd, request, on_line, NULL, &reply);
+	if (err) {
+		cli_error("ctl: sending the request: %s", strerror(-err));
 		return CLI_EXIT_FAILURE;
 	}
-	while (fgets(line, sizeof(line), in)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (strcmp(line, "ok") == 0) {
-			ok = true;
-		} else if (strncmp(line, "error: ", 7) == 0) {
-			cli_error("ctl: %s", line + 7);
-			any_error = true;
-		} else {
-			printf("%s\n", line);
-		}
-	}
-	fclose(in);
+	ok = reply.ok;
+	any_error = reply.nerrors > 0;
+	send_error = reply.send_errno;
 	if (!ok && !any_error && send_error) {
 		cli_error("ctl: sending the request: %s (latscope %s closed the connection)",
 			  strerror(send_error), prog);

@@ -1,7 +1,7 @@
 /* record.c: `latscope record`: kernel events to an LTTng kernel CTF trace, through eBPF; with
  * --flight, a flight recorder writing snapshots on demand, on a tracker's alert or an app's. */
 #include "cli.h"
-#include "track.h"
+#include "trackers/live.h"
 
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -25,6 +25,7 @@
 #include "outputs/explain_trigger.h"
 #include "outputs/relayd.h"
 #include "sources/record.h"
+#include "util/ctlproto.h"
 #include "util/ctlsock.h"
 #include "util/units.h"
 
@@ -166,7 +167,7 @@ struct flight_run;
 /* One --trigger: a kernel tracker whose every report asks for a snapshot. */
 struct trigger {
 	struct flight_run *run;
-	const struct track_tracker *tracker;
+	const struct lat_ktracker *tracker;
 	uint64_t threshold_ns;
 	struct lat_tracker_filter filter; /* ,comm=NAME ,pid=PID */
 	struct lat_ebpf_probe *probe;
@@ -183,11 +184,12 @@ struct flight_run {
 	bool quiet;
 	struct trigger trig[MAX_TRIGGERS];
 	int ntrig;
-	struct ring_buffer *trig_rb;
+	struct lat_live *triggers_live; /* the --trigger probes (NULL: none) */
 	uint64_t interval_ns;
 	const char *socket_path;
 	char socket_buf[PATH_MAX];
 	int listen_fd;
+	struct lat_ctl_server ctl; /* its clients, served without blocking the loop */
 	const char *app_path;
 	int app_fd;
 	/* state */
@@ -374,28 +376,28 @@ static void fire(struct flight_run *run, const char *reason)
 	run->has_pending_trig = run->has_next_trig;
 }
 
-static int on_trigger(void *ctx, void *data, size_t size)
+static void on_bad_trigger(void *ctx, void *tracker_ctx)
 {
-	struct trigger *tr = ctx;
-	const struct lat_record_hdr *hdr = data;
-	struct track_field fields[TRACK_FIELDS_MAX];
+	((struct trigger *)tracker_ctx)->bad_records++;
+}
+
+static int on_trigger(void *ctx, void *tracker_ctx, const struct lat_alert *alert)
+{
+	struct trigger *tr = tracker_ctx;
+	struct lat_alert_field fields[LAT_ALERT_FIELDS_MAX];
 	char reason[512], thr[32], delay[32], comm[LAT_COMM_LEN + 1] = "";
+	const struct lat_alert a = *alert;
+	const struct lat_record_hdr *hdr = a.hdr;
 	size_t used;
 	int n;
 
-	if (lat_ebpf_record_check(data, size) != 0 || hdr->tracker != tr->tracker->id) {
-		tr->bad_records++;
-		return 0;
-	}
 	tr->fired++;
 	memcpy(comm, hdr->comm, LAT_COMM_LEN);
-	lat_track_format_exact(tr->threshold_ns, thr, sizeof(thr));
+	lat_format_duration_exact(tr->threshold_ns, thr, sizeof(thr));
 	lat_format_duration(hdr->delay_ns, delay, sizeof(delay));
 	used = (size_t)snprintf(reason, sizeof(reason), "trigger %s>%s: tid=%u comm=%s delay=%s",
 				tr->tracker->name, thr, hdr->tid, comm, delay);
-	n = tr->tracker->fields(hdr,
-				hdr->payload_len ? (const char *)data + hdr->payload_off : NULL,
-				fields, TRACK_FIELDS_MAX);
+	n = lat_alert_fields(&a, fields, LAT_ALERT_FIELDS_MAX);
 	for (int i = 0; i < n && used < sizeof(reason); i++) {
 		used += (size_t)snprintf(reason + used, sizeof(reason) - used, " %s=%s",
 					 fields[i].name, fields[i].value);
@@ -431,7 +433,7 @@ static int parse_trigger_filters(char *list, struct lat_tracker_filter *filter)
 static int parse_trigger(struct flight_run *run, const char *spec)
 {
 	const char *gt = strchr(spec, '>');
-	const struct track_tracker *t;
+	const struct lat_ktracker *t;
 	char name[64], rest[128], *comma;
 	struct trigger *tr;
 	uint64_t ns;
@@ -445,7 +447,7 @@ static int parse_trigger(struct flight_run *run, const char *spec)
 	}
 	memcpy(name, spec, (size_t)(gt - spec));
 	name[gt - spec] = '\0';
-	t = find_tracker(name);
+	t = lat_ktracker_find(name);
 	if (!t) {
 		return cli_usage_error("record",
 				       "record: --trigger '%s': unknown tracker '%s' (syscall, "
@@ -491,46 +493,30 @@ static int parse_trigger(struct flight_run *run, const char *spec)
 	return 0;
 }
 
-/* Loads and attaches the trigger trackers (the probes of `latscope track`). */
+/* Loads and attaches the trigger trackers (the probes of `latscope track`, lib/trackers/live.c;
+ * their records are read in flight_loop). */
 static int start_triggers(struct flight_run *run)
 {
+	static const struct lat_live_ops ops = {.alert = on_trigger, .bad_record = on_bad_trigger};
 	char why[512];
 	int err = 0;
 
+	if (run->ntrig && lat_live_create_in_loop(&ops, run, &run->triggers_live) != 0) {
+		cli_error("record: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
 	for (int i = 0; !err && i < run->ntrig; i++) {
 		struct trigger *tr = &run->trig[i];
-		const struct track_tracker *t = tr->tracker;
-		struct lat_ebpf_needs needs = {.tracepoints = t->tracepoints};
-		struct lat_ebpf_probe_opts opts = {
-		    .name = t->name,
-		    .skel = t->skel,
+		struct lat_live_tracker_opts opts = {
+		    .tracker = tr->tracker,
 		    .filter = tr->filter,
 		    .ctl = {.threshold_ns = tr->threshold_ns},
-		    .stack_programs = t->stack_programs,
+		    .attach = true,
 		};
-		int fd;
 
-		opts.filter.self_tgid = (uint32_t)getpid();
-		err = lat_ebpf_check(&needs, why, sizeof(why));
-		if (!err) {
-			err = lat_ebpf_probe_load(&opts, &tr->probe, why, sizeof(why));
-		}
-		if (!err) {
-			err = lat_ebpf_probe_attach(tr->probe, why, sizeof(why));
-		}
+		err = lat_live_add(run->triggers_live, &opts, tr, &tr->probe, why, sizeof(why));
 		if (err) {
-			cli_error("record: --trigger %s: %s", t->name, why);
-			return err;
-		}
-		fd = lat_ebpf_probe_events_fd(tr->probe);
-		if (!run->trig_rb) {
-			run->trig_rb = ring_buffer__new(fd, on_trigger, tr, NULL);
-			err = run->trig_rb ? 0 : -errno;
-		} else {
-			err = ring_buffer__add(run->trig_rb, fd, on_trigger, tr);
-		}
-		if (err) {
-			cli_error("record: --trigger %s: ring buffer: %s", t->name, strerror(-err));
+			cli_error("record: --trigger %s: %s", tr->tracker->name, why);
 		}
 	}
 	return err;
@@ -595,38 +581,38 @@ static int bind_unix(const char *path, int type, mode_t mode)
 
 /* --- control socket (`latscope ctl snapshot`, `status`) ------------------------------------ */
 
-static void ctl_serve(struct flight_run *run)
+/* One request line (util/ctlproto.h's server adds the final "ok"). */
+static int ctl_request(void *ctx, const char *line, FILE *out)
 {
-	char line[256], path[PATH_MAX];
-	FILE *out = lat_ctlsock_accept(run->listen_fd, line, sizeof(line));
+	struct flight_run *run = ctx;
+	char path[PATH_MAX];
 
-	if (!out) {
-		return; /* nothing to accept, refused, or a probe */
-	}
 	if (strcmp(line, "snapshot") == 0) {
 		/* asked by the operator: not rate limited */
 		if (take_snapshot(run, "ctl snapshot", path, sizeof(path)) == 0) {
-			fprintf(out, "%s\nok\n", path);
-		} else {
-			fprintf(out, "error: snapshot failed (see the recorder's messages)\n");
+			fprintf(out, "%s\n", path);
+			return 0;
 		}
-	} else if (strcmp(line, "status") == 0) {
+		fprintf(out, "error: snapshot failed (see the recorder's messages)\n");
+		return -1;
+	}
+	if (strcmp(line, "status") == 0) {
 		struct lat_record_stats st;
 
 		lat_record_get_stats(run->rec, &st);
 		fprintf(out,
 			"record.kept_events=%llu\nrecord.kept_bytes=%llu\nrecord.ring_bytes=%llu\n"
 			"record.overwritten=%llu\nrecord.expired=%llu\nrecord.discarded=%llu\n"
-			"record.snapshots=%llu\nrecord.triggers=%llu\nrecord.suppressed=%llu\nok\n",
+			"record.snapshots=%llu\nrecord.triggers=%llu\nrecord.suppressed=%llu\n",
 			(unsigned long long)st.kept, (unsigned long long)st.kept_bytes,
 			(unsigned long long)st.ring_bytes, (unsigned long long)st.overwritten,
 			(unsigned long long)st.expired, (unsigned long long)st.discarded,
 			(unsigned long long)run->snapshots, (unsigned long long)run->triggers,
 			(unsigned long long)run->suppressed);
-	} else {
-		fprintf(out, "error: unknown request '%.40s' (snapshot, status)\n", line);
+		return 0;
 	}
-	fclose(out);
+	fprintf(out, "error: unknown request '%.40s' (snapshot, status)\n", line);
+	return -1;
 }
 
 static int ctl_listen(struct flight_run *run)
@@ -640,6 +626,7 @@ static int ctl_listen(struct flight_run *run)
 		run->socket_path = run->socket_buf;
 	}
 	run->listen_fd = bind_unix(run->socket_path, SOCK_STREAM, 0600);
+	lat_ctl_server_init(&run->ctl, run->listen_fd, 2000000000ULL, ctl_request, run);
 	return run->listen_fd < 0 ? run->listen_fd : 0;
 }
 
@@ -650,16 +637,15 @@ static int flight_loop(struct flight_run *run, uint64_t deadline)
 	int err = 0;
 
 	while (!record_stop) {
-		/* the records, the triggers, the control socket, the applications (-1: none) */
-		struct pollfd fds[4] = {
+		/* the records, the triggers, the applications (-1: none), the control socket */
+		struct pollfd fds[4 + LAT_CTL_CLIENTS] = {
 		    {.fd = lat_record_fd(run->rec), .events = POLLIN},
-		    {.fd = run->trig_rb ? ring_buffer__epoll_fd(run->trig_rb) : -1,
-		     .events = POLLIN},
-		    {.fd = run->listen_fd, .events = POLLIN},
+		    {.fd = lat_live_fd(run->triggers_live), .events = POLLIN},
 		    {.fd = run->app_fd, .events = POLLIN},
 		};
 		uint64_t now = now_ns(), wake = now + 100000000ull;
-		int timeout, ready;
+		int timeout, ready,
+		    nfds = 3 + lat_ctl_server_fds(&run->ctl, fds + 3, 1 + LAT_CTL_CLIENTS);
 
 		if (deadline && now >= deadline) {
 			break;
@@ -678,7 +664,7 @@ static int flight_loop(struct flight_run *run, uint64_t deadline)
 			wake = run->pending_at;
 		}
 		timeout = (int)((wake - now + 999999) / 1000000);
-		ready = poll(fds, 4, timeout);
+		ready = poll(fds, (nfds_t)nfds, timeout);
 		if (ready < 0 && errno != EINTR) {
 			err = -errno;
 			break;
@@ -692,14 +678,12 @@ static int flight_loop(struct flight_run *run, uint64_t deadline)
 			err = 0;
 		}
 		if (fds[1].revents) {
-			ring_buffer__consume(run->trig_rb);
+			lat_live_drain(run->triggers_live);
 		}
-		if (fds[3].revents) {
+		if (ready > 0 && fds[2].revents) {
 			apps_drain(run);
 		}
-		if (fds[2].revents) {
-			ctl_serve(run);
-		}
+		lat_ctl_server_serve(&run->ctl, fds + 3, ready, now_ns());
 	}
 	return err;
 }
@@ -766,6 +750,7 @@ static int run_flight(struct flight_run *run, struct lat_record_opts *opts, uint
 	}
 
 out:
+	lat_ctl_server_close(&run->ctl);
 	if (run->listen_fd >= 0) {
 		close(run->listen_fd);
 		unlink(run->socket_path);
@@ -774,10 +759,7 @@ out:
 		close(run->app_fd);
 		unlink(run->app_path);
 	}
-	ring_buffer__free(run->trig_rb);
-	for (int i = 0; i < run->ntrig; i++) {
-		lat_ebpf_probe_destroy(run->trig[i].probe);
-	}
+	lat_live_free(run->triggers_live); /* the trigger probes */
 	{
 		int cerr = lat_record_close(run->rec, &stats);
 
@@ -1058,6 +1040,7 @@ int cmd_record(int argc, char **argv)
 	memset(&ro, 0, sizeof(ro));
 	run.listen_fd = -1;
 	run.app_fd = -1;
+	lat_ctl_server_init(&run.ctl, -1, 0, ctl_request, &run);
 	run.interval_ns = 10000000000ull;
 	optind = 1;
 	opterr = 0;

@@ -1,7 +1,8 @@
 /* top.c: `latscope top`: a live view of the worst latencies (per tracker series), CPU and I/O per
  * process, refreshed every interval; fed by the probes or by a running agent; ncurses on a
- * terminal, plain text frames otherwise (-b). Also the interval figures the agent keeps (top.h). */
-#include "top.h"
+ * terminal, plain text frames otherwise (-b); the interval figures are trackers/top_acc.c's. */
+#include "trackers/live.h"
+#include "trackers/top_acc.h"
 
 #include "state/hist.h"
 
@@ -30,6 +31,7 @@
 
 #include "cli.h"
 #include "outputs/jsonl.h"
+#include "util/ctlproto.h"
 #include "util/units.h"
 
 #include "../bpf/top.h"
@@ -45,41 +47,6 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* --- the interval figures (shared with the agent) ------------------------------------------- */
-
-void top_acc_init(struct top_acc *acc, uint64_t now_ns)
-{
-	memset(acc, 0, sizeof(*acc));
-	acc->last_close_ns = acc->started_ns = now_ns;
-}
-
-int top_acc_add(struct top_acc *acc, const struct track_tracker *tracker,
-		struct lat_ebpf_probe *probe)
-{
-	struct top_acc_tracker *t;
-
-	if (acc->ntrk >= (int)(sizeof(acc->trk) / sizeof(acc->trk[0]))) {
-		return -ENOSPC;
-	}
-	t = &acc->trk[acc->ntrk];
-	memset(t, 0, sizeof(*t));
-	t->tracker = tracker;
-	t->probe = probe;
-	t->nseries = 1;
-	t->s[0].name = tracker->name;
-	if (tracker->series) {
-		for (t->nseries = 0;
-		     t->nseries < LAT_STATS_SERIES_MAX && tracker->series[t->nseries];
-		     t->nseries++) {
-			t->s[t->nseries].name = tracker->series[t->nseries];
-		}
-	}
-	for (int i = 0; i < t->nseries; i++) {
-		lat_ebpf_probe_stats(probe, (uint32_t)i, &t->s[i].prev);
-	}
-	return acc->ntrk++;
-}
-
 static void comm_copy(char out[LAT_COMM_LEN + 1], const char *comm, size_t len)
 {
 	size_t i;
@@ -90,205 +57,6 @@ static void comm_copy(char out[LAT_COMM_LEN + 1], const char *comm, size_t len)
 	out[i] = '\0';
 }
 
-static void event_of(struct top_event *e, const struct lat_record_hdr *hdr,
-		     const struct track_field *fields, int nfields)
-{
-	size_t used = 0;
-
-	e->delay_ns = hdr->delay_ns;
-	e->pid = hdr->pid;
-	e->tid = hdr->tid;
-	e->timeout = hdr->flags & LAT_REC_TIMEOUT;
-	comm_copy(e->comm, hdr->comm, LAT_COMM_LEN);
-	e->fields[0] = '\0';
-	for (int i = 0; i < nfields && used < sizeof(e->fields); i++) {
-		int n = snprintf(e->fields + used, sizeof(e->fields) - used, "%s%s=%s",
-				 used ? " " : "", fields[i].name, fields[i].value);
-
-		used += n > 0 ? (size_t)n : 0;
-	}
-}
-
-static void slow_add(struct top_acc *acc, const struct top_event *e, const char *series)
-{
-	struct top_slow *s = NULL;
-
-	for (int i = 0; i < acc->nslow; i++) {
-		if (acc->slow[i].pid == e->pid) {
-			s = &acc->slow[i];
-			break;
-		}
-	}
-	if (!s && acc->nslow == TOP_SLOW_MAX) {
-		/* full: the process whose worst event is the least bad leaves (counted) */
-		struct top_slow *least = &acc->slow[0];
-
-		for (int i = 1; i < acc->nslow; i++) {
-			if (acc->slow[i].worst_ns < least->worst_ns) {
-				least = &acc->slow[i];
-			}
-		}
-		if (least->worst_ns >= e->delay_ns) {
-			acc->slow_more++;
-			return;
-		}
-		acc->slow_more += least->over;
-		s = least;
-		memset(s, 0, sizeof(*s));
-		s->pid = e->pid;
-		snprintf(s->comm, sizeof(s->comm), "%s", e->comm);
-	} else if (!s) {
-		s = &acc->slow[acc->nslow++];
-		memset(s, 0, sizeof(*s));
-		s->pid = e->pid;
-		snprintf(s->comm, sizeof(s->comm), "%s", e->comm);
-	}
-	s->over++;
-	if (e->delay_ns > s->worst_ns) {
-		s->worst_ns = e->delay_ns;
-		snprintf(s->tracker, sizeof(s->tracker), "%s", series);
-	}
-}
-
-void top_acc_record(struct top_acc *acc, int idx, const struct lat_record_hdr *hdr,
-		    const struct track_field *fields, int nfields)
-{
-	struct track_field own[TRACK_FIELDS_MAX];
-	struct top_acc_tracker *t;
-	struct top_acc_series *s;
-	struct top_event e;
-
-	if (idx < 0 || idx >= acc->ntrk) {
-		return;
-	}
-	t = &acc->trk[idx];
-	if (!fields) {
-		nfields = t->tracker->fields(
-		    hdr, hdr->payload_len ? (const char *)hdr + hdr->payload_off : NULL, own,
-		    TRACK_FIELDS_MAX);
-		fields = own;
-	}
-	s = &t->s[hdr->series < (uint32_t)t->nseries ? hdr->series : 0];
-	event_of(&e, hdr, fields, nfields);
-	s->over++;
-	s->over_total++;
-	if (e.delay_ns > s->worst.delay_ns) {
-		s->worst = e;
-	}
-	/* the run's worst, in order (a timeout report and its completion may both be kept) */
-	for (int i = 0; i < TOP_WORST_MAX; i++) {
-		if (e.delay_ns > s->worst_run[i].delay_ns) {
-			memmove(&s->worst_run[i + 1], &s->worst_run[i],
-				sizeof(s->worst_run[0]) * (size_t)(TOP_WORST_MAX - 1 - i));
-			s->worst_run[i] = e;
-			break;
-		}
-	}
-	slow_add(acc, &e, s->name);
-}
-
-void top_acc_bad_record(struct top_acc *acc, int idx)
-{
-	if (idx >= 0 && idx < acc->ntrk) {
-		acc->trk[idx].bad_records++;
-	}
-}
-
-/*
- * p50, p99 (log-linear bucket midpoints: within 1.6 %) and max (the highest bucket's upper bound,
- * replaced by a measured value by the caller when it has one) of a histogram's counts.
- */
-static void khist_figures(const uint64_t *hist, uint64_t count, uint64_t *p50, uint64_t *p99,
-			  uint64_t *max)
-{
-	*p50 = *p99 = *max = 0;
-	if (!count) {
-		return;
-	}
-	for (int i = LAT_HIST_BUCKETS - 1; i >= 0; i--) {
-		if (hist[i]) {
-			*max = lat_khist_high(i) - 1;
-			break;
-		}
-	}
-	*p50 = lat_khist_quantile(hist, count, 0, *max, 0.5);
-	*p99 = lat_khist_quantile(hist, count, 0, *max, 0.99);
-}
-
-static uint64_t tracker_lost(struct top_acc_tracker *t)
-{
-	uint64_t drops[LAT_DROP_MAX] = {0}, lost = t->bad_records;
-
-	lat_ebpf_probe_drops(t->probe, drops);
-	for (int d = 0; d < LAT_DROP_MAX; d++) {
-		lost += drops[d];
-	}
-	return lost;
-}
-
-/* A row from the difference between st and prev (prev NULL: the whole run). */
-static void row_fill(struct top_row *row, struct top_acc_tracker *t, int series,
-		     const struct lat_stats *st, const struct lat_stats *prev,
-		     const struct top_event *worst)
-{
-	uint64_t hist[LAT_HIST_BUCKETS];
-
-	memset(row, 0, sizeof(*row));
-	snprintf(row->tracker, sizeof(row->tracker), "%s", t->tracker->name);
-	snprintf(row->series, sizeof(row->series), "%s", t->s[series].name);
-	row->events = st->count - (prev ? prev->count : 0);
-	for (int i = 0; i < LAT_HIST_BUCKETS; i++) {
-		hist[i] = st->hist[i] - (prev ? prev->hist[i] : 0);
-	}
-	khist_figures(hist, row->events, &row->p50_ns, &row->p99_ns, &row->max_ns);
-	if (!prev && st->max_ns) {
-		row->max_ns = st->max_ns; /* exact over the run */
-	} else if (worst->delay_ns && !worst->timeout && row->max_ns &&
-		   worst->delay_ns >= lat_khist_low(lat_khist_index(row->max_ns))) {
-		row->max_ns =
-		    worst->delay_ns; /* the worst record is in the highest bucket: exact */
-	}
-	row->p50_ns = row->p50_ns > row->max_ns ? row->max_ns : row->p50_ns;
-	row->p99_ns = row->p99_ns > row->max_ns ? row->max_ns : row->p99_ns;
-	row->threshold_ns = lat_ebpf_probe_ctl(t->probe)->threshold_ns;
-	row->worst = *worst;
-}
-
-void top_acc_close(struct top_acc *acc, uint64_t now_ns, struct top_frame *frame)
-{
-	memset(frame, 0, offsetof(struct top_frame, slow));
-	frame->interval_ns = now_ns - acc->last_close_ns;
-	acc->last_close_ns = now_ns;
-	for (int k = 0; k < acc->ntrk; k++) {
-		struct top_acc_tracker *t = &acc->trk[k];
-		uint64_t lost = tracker_lost(t);
-
-		for (int i = 0; i < t->nseries && frame->nrows < TOP_ROWS_MAX; i++) {
-			struct top_acc_series *s = &t->s[i];
-			struct top_row *row = &frame->rows[frame->nrows++];
-			struct lat_stats st;
-
-			if (lat_ebpf_probe_stats(t->probe, (uint32_t)i, &st) != 0) {
-				st = s->prev;
-			}
-			row_fill(row, t, i, &st, &s->prev, &s->worst);
-			row->over = s->over;
-			if (i == 0) {
-				row->lost = lost - s->lost_prev;
-				s->lost_prev = lost;
-			}
-			s->prev = st;
-			s->over = 0;
-			memset(&s->worst, 0, sizeof(s->worst));
-		}
-	}
-	frame->nslow = acc->nslow;
-	frame->slow_more = acc->slow_more;
-	memcpy(frame->slow, acc->slow, sizeof(acc->slow[0]) * (size_t)acc->nslow);
-	acc->nslow = 0;
-	acc->slow_more = 0;
-}
-
 static void fmt_dur(uint64_t ns, char *buf, size_t len)
 {
 	if (!ns) {
@@ -296,287 +64,6 @@ static void fmt_dur(uint64_t ns, char *buf, size_t len)
 	} else {
 		lat_format_duration(ns, buf, len);
 	}
-}
-
-void top_acc_print_summary(struct top_acc *acc, uint64_t now_ns, FILE *out)
-{
-	char secs[32];
-
-	lat_format_duration(now_ns - acc->started_ns, secs, sizeof(secs));
-	fprintf(out,
-		"Summary of %s: every event counted in the kernel, over-threshold events "
-		"received\n",
-		secs);
-	fprintf(out, "%-12s %12s %8s %9s %9s %9s %10s %8s\n", "SERIES", "EVENTS", "OVER",
-		"THRESHOLD", "P50", "P99", "MAX", "LOST");
-	for (int k = 0; k < acc->ntrk; k++) {
-		struct top_acc_tracker *t = &acc->trk[k];
-		uint64_t lost = tracker_lost(t);
-
-		for (int i = 0; i < t->nseries; i++) {
-			struct top_acc_series *s = &t->s[i];
-			struct top_row row;
-			struct lat_stats st;
-			char thr[32], p50[32], p99[32], max[32];
-
-			if (lat_ebpf_probe_stats(t->probe, (uint32_t)i, &st) != 0) {
-				continue;
-			}
-			row_fill(&row, t, i, &st, NULL, &s->worst_run[0]);
-			fmt_dur(row.threshold_ns, thr, sizeof(thr));
-			fmt_dur(row.p50_ns, p50, sizeof(p50));
-			fmt_dur(row.p99_ns, p99, sizeof(p99));
-			fmt_dur(row.max_ns, max, sizeof(max));
-			fprintf(out, "%-12s %12llu %8llu %9s %9s %9s %10s ", s->name, U(row.events),
-				U(s->over_total), thr, p50, p99, max);
-			if (i == 0) {
-				fprintf(out, "%8llu\n", U(lost));
-			} else {
-				fprintf(out, "%8s\n", "-");
-			}
-			for (int w = 0; w < TOP_WORST_MAX && s->worst_run[w].delay_ns; w++) {
-				const struct top_event *e = &s->worst_run[w];
-				char d[32];
-
-				lat_format_duration(e->delay_ns, d, sizeof(d));
-				fprintf(out, "  worst: %s %s[%u/%u] %s%s\n", d, e->comm, e->pid,
-					e->tid, e->fields, e->timeout ? " (timeout)" : "");
-			}
-		}
-		if (lost) {
-			uint64_t drops[LAT_DROP_MAX] = {0};
-
-			lat_ebpf_probe_drops(t->probe, drops);
-			fprintf(out, "  lost:");
-			for (int d = 0; d < LAT_DROP_MAX; d++) {
-				if (lat_ebpf_drop_name(d)) {
-					fprintf(out, " %s=%llu", lat_ebpf_drop_name(d),
-						U(drops[d]));
-				}
-			}
-			fprintf(out, " bad_records=%llu\n", U(t->bad_records));
-		}
-	}
-	fflush(out);
-}
-
-/* --- JSON lines: the agent's `top` reply ------------------------------------------------------ */
-
-void top_frame_write_json(const struct top_frame *frame, FILE *out)
-{
-	struct lat_jsonl j;
-
-	lat_jsonl_begin(&j, out);
-	lat_jsonl_str(&j, "type", "interval");
-	lat_jsonl_u64(&j, "interval_ns", frame->interval_ns);
-	lat_jsonl_u64(&j, "slow_more", frame->slow_more);
-	lat_jsonl_end(&j);
-	for (int i = 0; i < frame->nrows; i++) {
-		const struct top_row *r = &frame->rows[i];
-
-		lat_jsonl_begin(&j, out);
-		lat_jsonl_str(&j, "type", "series");
-		lat_jsonl_str(&j, "tracker", r->tracker);
-		lat_jsonl_str(&j, "series", r->series);
-		lat_jsonl_u64(&j, "events", r->events);
-		lat_jsonl_u64(&j, "over", r->over);
-		lat_jsonl_u64(&j, "lost", r->lost);
-		lat_jsonl_u64(&j, "p50_ns", r->p50_ns);
-		lat_jsonl_u64(&j, "p99_ns", r->p99_ns);
-		lat_jsonl_u64(&j, "max_ns", r->max_ns);
-		lat_jsonl_u64(&j, "threshold_ns", r->threshold_ns);
-		lat_jsonl_u64(&j, "worst_ns", r->worst.delay_ns);
-		if (r->worst.delay_ns) {
-			lat_jsonl_u64(&j, "worst_pid", r->worst.pid);
-			lat_jsonl_u64(&j, "worst_tid", r->worst.tid);
-			lat_jsonl_bool(&j, "worst_timeout", r->worst.timeout);
-			lat_jsonl_str(&j, "worst_comm", r->worst.comm);
-			lat_jsonl_str(&j, "worst_fields", r->worst.fields);
-		}
-		lat_jsonl_end(&j);
-	}
-	for (int i = 0; i < frame->nslow; i++) {
-		const struct top_slow *s = &frame->slow[i];
-
-		lat_jsonl_begin(&j, out);
-		lat_jsonl_str(&j, "type", "slow");
-		lat_jsonl_u64(&j, "pid", s->pid);
-		lat_jsonl_str(&j, "comm", s->comm);
-		lat_jsonl_u64(&j, "over", s->over);
-		lat_jsonl_u64(&j, "worst_ns", s->worst_ns);
-		lat_jsonl_str(&j, "series", s->tracker);
-		lat_jsonl_end(&j);
-	}
-}
-
-#define JSON_KEYS_MAX 24
-
-struct json_kv {
-	char key[32];
-	char value[192];
-};
-
-/* Parses one flat JSON object (strings, numbers, booleans); returns the pairs or -EINVAL. */
-static int json_flat_parse(const char *p, struct json_kv *kv, int max)
-{
-	int n = 0;
-
-	while (isspace((unsigned char)*p)) {
-		p++;
-	}
-	if (*p++ != '{') {
-		return -EINVAL;
-	}
-	for (;;) {
-		char *dst;
-		size_t len, cap;
-
-		while (isspace((unsigned char)*p) || *p == ',') {
-			p++;
-		}
-		if (*p == '}') {
-			return n;
-		}
-		if (*p != '"' || n == max) {
-			return -EINVAL;
-		}
-		for (int part = 0; part < 2; part++) {
-			dst = part ? kv[n].value : kv[n].key;
-			cap = part ? sizeof(kv[n].value) : sizeof(kv[n].key);
-			len = 0;
-			if (part) {
-				while (isspace((unsigned char)*p)) {
-					p++;
-				}
-				if (*p++ != ':') {
-					return -EINVAL;
-				}
-				while (isspace((unsigned char)*p)) {
-					p++;
-				}
-			}
-			if (*p == '"') {
-				for (p++; *p && *p != '"'; p++) {
-					char c = *p;
-
-					if (c == '\\') {
-						p++;
-						if (*p == 'u' && isxdigit((unsigned char)p[1]) &&
-						    isxdigit((unsigned char)p[2]) &&
-						    isxdigit((unsigned char)p[3]) &&
-						    isxdigit((unsigned char)p[4])) {
-							char hex[5] = {p[1], p[2], p[3], p[4], 0};
-							long v = strtol(hex, NULL, 16);
-
-							c = v < 0x80 ? (char)v : '?';
-							p += 4;
-						} else if (*p == 'n') {
-							c = '\n';
-						} else if (*p == 't') {
-							c = '\t';
-						} else if (*p) {
-							c = *p;
-						} else {
-							return -EINVAL;
-						}
-					}
-					if (len + 1 < cap) {
-						dst[len++] = c;
-					}
-				}
-				if (*p++ != '"') {
-					return -EINVAL;
-				}
-			} else if (part) {
-				while (*p && *p != ',' && *p != '}' &&
-				       !isspace((unsigned char)*p)) {
-					if (len + 1 < cap) {
-						dst[len++] = *p;
-					}
-					p++;
-				}
-				if (!len) {
-					return -EINVAL;
-				}
-			} else {
-				return -EINVAL;
-			}
-			dst[len] = '\0';
-		}
-		n++;
-	}
-}
-
-static const char *kv_get(const struct json_kv *kv, int n, const char *key)
-{
-	for (int i = 0; i < n; i++) {
-		if (!strcmp(kv[i].key, key)) {
-			return kv[i].value;
-		}
-	}
-	return NULL;
-}
-
-static uint64_t kv_u64(const struct json_kv *kv, int n, const char *key)
-{
-	const char *v = kv_get(kv, n, key);
-
-	return v ? strtoull(v, NULL, 10) : 0;
-}
-
-static void kv_str(const struct json_kv *kv, int n, const char *key, char *out, size_t len)
-{
-	const char *v = kv_get(kv, n, key);
-	size_t l = v ? strnlen(v, len - 1) : 0;
-
-	memcpy(out, v ? v : "", l);
-	out[l] = '\0';
-}
-
-int top_frame_parse_line(struct top_frame *frame, const char *line)
-{
-	struct json_kv kv[JSON_KEYS_MAX];
-	int n = json_flat_parse(line, kv, JSON_KEYS_MAX);
-	const char *type = n > 0 ? kv_get(kv, n, "type") : NULL;
-
-	if (!type) {
-		return -EINVAL;
-	}
-	if (!strcmp(type, "interval")) {
-		frame->interval_ns = kv_u64(kv, n, "interval_ns");
-		frame->slow_more = kv_u64(kv, n, "slow_more");
-	} else if (!strcmp(type, "series") && frame->nrows < TOP_ROWS_MAX) {
-		struct top_row *r = &frame->rows[frame->nrows++];
-
-		memset(r, 0, sizeof(*r));
-		kv_str(kv, n, "tracker", r->tracker, sizeof(r->tracker));
-		kv_str(kv, n, "series", r->series, sizeof(r->series));
-		r->events = kv_u64(kv, n, "events");
-		r->over = kv_u64(kv, n, "over");
-		r->lost = kv_u64(kv, n, "lost");
-		r->p50_ns = kv_u64(kv, n, "p50_ns");
-		r->p99_ns = kv_u64(kv, n, "p99_ns");
-		r->max_ns = kv_u64(kv, n, "max_ns");
-		r->threshold_ns = kv_u64(kv, n, "threshold_ns");
-		r->worst.delay_ns = kv_u64(kv, n, "worst_ns");
-		r->worst.pid = (uint32_t)kv_u64(kv, n, "worst_pid");
-		r->worst.tid = (uint32_t)kv_u64(kv, n, "worst_tid");
-		r->worst.timeout = !strcmp(kv_get(kv, n, "worst_timeout") ?: "", "true");
-		kv_str(kv, n, "worst_comm", r->worst.comm, sizeof(r->worst.comm));
-		kv_str(kv, n, "worst_fields", r->worst.fields, sizeof(r->worst.fields));
-	} else if (!strcmp(type, "slow") && frame->nslow < TOP_SLOW_MAX) {
-		struct top_slow *s = &frame->slow[frame->nslow++];
-
-		memset(s, 0, sizeof(*s));
-		s->pid = (uint32_t)kv_u64(kv, n, "pid");
-		kv_str(kv, n, "comm", s->comm, sizeof(s->comm));
-		s->over = kv_u64(kv, n, "over");
-		s->worst_ns = kv_u64(kv, n, "worst_ns");
-		kv_str(kv, n, "series", s->tracker, sizeof(s->tracker));
-	} else if (strcmp(type, "series") && strcmp(type, "slow")) {
-		return -EINVAL;
-	}
-	return 0;
 }
 
 /* --- per-process CPU and I/O ---------------------------------------------------------------- */
@@ -954,7 +441,7 @@ static int view_collect_proc(struct top_view *v, uint64_t interval_ns)
 	return 0;
 }
 
-static int view_collect(struct top_view *v, const struct top_frame *frame, uint64_t now)
+static int view_collect(struct top_view *v, const struct lat_top_frame *frame, uint64_t now)
 {
 	int err;
 
@@ -965,7 +452,7 @@ static int view_collect(struct top_view *v, const struct top_frame *frame, uint6
 	err = v->use_bpf ? view_collect_bpf(v, now, frame->interval_ns)
 			 : view_collect_proc(v, frame->interval_ns);
 	for (int i = 0; i < frame->nslow; i++) {
-		const struct top_slow *s = &frame->slow[i];
+		const struct lat_top_slow *s = &frame->slow[i];
 		struct top_proc *p = view_proc(v, s->pid, s->comm);
 
 		if (p) {
@@ -1045,7 +532,7 @@ struct top_opts {
 /*
  * Writes one frame as text lines; the process table has at most max_procs rows (-1: no limit).
  */
-static void render(FILE *out, const struct top_opts *o, const struct top_frame *frame,
+static void render(FILE *out, const struct top_opts *o, const struct lat_top_frame *frame,
 		   struct top_view *v, int max_procs, const char *source)
 {
 	struct top_proc **list = NULL;
@@ -1068,7 +555,7 @@ static void render(FILE *out, const struct top_opts *o, const struct top_frame *
 	fprintf(out, "%-12s %10s %6s %9s %9s %9s %10s %6s  %s\n", "SERIES", "EVENTS", "OVER",
 		"THRESHOLD", "P50", "P99", "MAX", "LOST", "WORST EVENT");
 	for (int i = 0; i < frame->nrows; i++) {
-		const struct top_row *r = &frame->rows[i];
+		const struct lat_top_row *r = &frame->rows[i];
 		char thr[32], p50[32], p99[32], max[32], worst[32];
 
 		fmt_dur(r->threshold_ns, thr, sizeof(thr));
@@ -1101,7 +588,7 @@ static void render(FILE *out, const struct top_opts *o, const struct top_frame *
 	}
 	if (frame->slow_more) {
 		fprintf(out, "(and %llu over-threshold events of %d+ other processes)\n",
-			U(frame->slow_more), TOP_SLOW_MAX);
+			U(frame->slow_more), LAT_TOP_SLOW_MAX);
 	}
 	list = calloc(v->procs.n ? v->procs.n : 1, sizeof(*list));
 	for (size_t i = 0; list && i < v->procs.cap; i++) {
@@ -1142,7 +629,7 @@ static void render(FILE *out, const struct top_opts *o, const struct top_frame *
 }
 
 /* Draws the frame's text on the terminal (headers in reverse video); the process rows fill it. */
-static void render_curses(const struct top_opts *o, const struct top_frame *frame,
+static void render_curses(const struct top_opts *o, const struct lat_top_frame *frame,
 			  struct top_view *v, const char *source)
 {
 	char *text = NULL, *line, *save = NULL;
@@ -1175,59 +662,49 @@ static void render_curses(const struct top_opts *o, const struct top_frame *fram
 
 /* --- the agent as the source ---------------------------------------------------------------- */
 
-/* Asks the agent for its last interval ("top" on its control socket). */
-static int agent_fetch(const char *path, struct top_frame *frame, char *why, size_t why_len)
+struct agent_reply {
+	struct lat_top_frame *frame;
+	char *why;
+	size_t why_len;
+};
+
+static int agent_line(void *ctx, const char *line, bool is_error)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	struct timeval tv = {.tv_sec = 5};
-	char line[1024];
-	bool ok = false;
-	FILE *f;
-	int fd;
+	struct agent_reply *r = ctx;
 
-	memset(frame, 0, offsetof(struct top_frame, slow));
-	if (strlen(path) >= sizeof(addr.sun_path)) {
+	if (is_error) {
+		snprintf(r->why, r->why_len, "agent: %.200s", line);
+		return -EPROTO;
+	}
+	if (lat_top_frame_parse_line(r->frame, line) != 0) {
+		snprintf(r->why, r->why_len, "agent: unexpected reply '%.60s'", line);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* Asks the agent for its last interval ("top" on its control socket). */
+static int agent_fetch(const char *path, struct lat_top_frame *frame, char *why, size_t why_len)
+{
+	struct agent_reply r = {.frame = frame, .why = why, .why_len = why_len};
+	struct lat_ctl_reply reply;
+	int fd, err;
+
+	memset(frame, 0, offsetof(struct lat_top_frame, slow));
+	fd = lat_ctl_connect(path, 5);
+	if (fd == -ENAMETOOLONG) {
 		snprintf(why, why_len, "%s: %s", path, strerror(ENAMETOOLONG));
-		return -ENAMETOOLONG;
+		return fd;
 	}
-	strcpy(addr.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)),
-		       connect(fd, (struct sockaddr *)&addr, sizeof(addr))) != 0) {
-		int err = errno;
-
-		snprintf(why, why_len, "%s: %s (is latscope agent running?)", path, strerror(err));
-		if (fd >= 0) {
-			close(fd);
-		}
-		return -err;
+	if (fd < 0) {
+		snprintf(why, why_len, "%s: %s (is latscope agent running?)", path, strerror(-fd));
+		return fd;
 	}
-	f = fdopen(fd, "r+");
-	if (!f) {
-		close(fd);
-		return -ENOMEM;
+	err = lat_ctl_exchange(fd, "top", agent_line, &r, &reply);
+	if (err == -EPROTO) {
+		return err;
 	}
-	fputs("top\n", f);
-	fflush(f);
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strcmp(line, "ok")) {
-			ok = true;
-			break;
-		}
-		if (!strncmp(line, "error: ", 7)) {
-			snprintf(why, why_len, "agent: %.200s", line + 7);
-			fclose(f);
-			return -EPROTO;
-		}
-		if (top_frame_parse_line(frame, line) != 0) {
-			snprintf(why, why_len, "agent: unexpected reply '%.60s'", line);
-			fclose(f);
-			return -EPROTO;
-		}
-	}
-	fclose(f);
-	if (!ok) {
+	if (err || !reply.ok) {
 		snprintf(why, why_len, "%s: the agent closed the connection", path);
 		return -EPROTO;
 	}
@@ -1240,26 +717,77 @@ static const char *const default_trackers[] = {"syscall", "wakeup", "offcpu", "b
 #define NTRACKERS (sizeof(default_trackers) / sizeof(default_trackers[0]))
 
 struct top_probes {
-	struct top_acc acc;
+	struct lat_top_acc acc;
+	struct lat_live *live; /* the probes (none with --agent), signals, the loop */
 	struct lat_ebpf_probe *probe[NTRACKERS];
-	struct top_rb_ctx {
-		struct top_acc *acc;
-		int idx;
-	} ctx[NTRACKERS];
-	struct ring_buffer *rb;
+	int idx[NTRACKERS]; /* each tracker's in acc */
+	/* while waiting for the next frame */
+	bool keys, redraw, quit;
 };
 
-static int on_record(void *ctx, void *data, size_t size)
+static int on_alert(void *ctx, void *tracker_ctx, const struct lat_alert *a)
 {
-	struct top_rb_ctx *c = ctx;
+	struct top_probes *tp = ctx;
 
-	if (lat_ebpf_record_check(data, size) != 0) {
-		top_acc_bad_record(c->acc, c->idx);
-		return 0;
-	}
-	top_acc_record(c->acc, c->idx, data, NULL, 0);
+	lat_top_acc_record(&tp->acc, *(const int *)tracker_ctx, a);
 	return 0;
 }
+
+static void on_bad_record(void *ctx, void *tracker_ctx)
+{
+	struct top_probes *tp = ctx;
+
+	lat_top_acc_bad_record(&tp->acc, *(const int *)tracker_ctx);
+}
+
+static int on_signal(void *ctx, int signo)
+{
+	((struct top_probes *)ctx)->quit = true;
+	return 1;
+}
+
+static int keys_fds(void *ctx, struct pollfd *fds, int max, int *timeout_ms)
+{
+	struct top_probes *tp = ctx;
+
+	if (!tp->keys || max < 1) {
+		return 0;
+	}
+	fds[0] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+	return 1;
+}
+
+/* The keys typed: q quits, c, i, l sort (and redraw at once), a resize redraws. */
+static int keys_ready(void *ctx, const struct pollfd *fds, int nfds, int ready)
+{
+	struct top_probes *tp = ctx;
+	int ch;
+
+	if (ready <= 0 || nfds < 1 || !fds[0].revents) {
+		return 0;
+	}
+	while ((ch = getch()) != ERR) {
+		if (ch == 'q' || ch == 'Q') {
+			tp->quit = true;
+			return 1;
+		}
+		if (ch == 'c' || ch == 'i' || ch == 'l') {
+			sort_key = (enum top_sort)ch;
+			tp->redraw = true;
+		} else if (ch == KEY_RESIZE) {
+			tp->redraw = true;
+		}
+	}
+	return tp->redraw ? 1 : 0;
+}
+
+static const struct lat_live_ops top_ops = {
+    .alert = on_alert,
+    .bad_record = on_bad_record,
+    .signal = on_signal,
+    .poll_fds = keys_fds,
+    .poll_ready = keys_ready,
+};
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
 {
@@ -1271,15 +799,12 @@ static int probes_start(struct top_probes *tp, struct top_view *v)
 	char why[512];
 	int err;
 
-	top_acc_init(&tp->acc, mono_ns());
+	lat_top_acc_init(&tp->acc, mono_ns());
 	for (size_t i = 0; i < NTRACKERS; i++) {
-		const struct track_tracker *t = find_tracker(default_trackers[i]);
-		struct lat_ebpf_needs needs = {.tracepoints = t ? t->tracepoints : NULL};
-		struct lat_ebpf_probe_opts opts = {
-		    .name = default_trackers[i],
-		    .skel = t ? t->skel : NULL,
+		const struct lat_ktracker *t = lat_ktracker_find(default_trackers[i]);
+		struct lat_live_tracker_opts opts = {
+		    .tracker = t,
 		    .ctl = {.threshold_ns = t ? t->default_threshold_ns : 0},
-		    .stack_programs = t ? t->stack_programs : NULL,
 		    .ringbuf_bytes = 1 << 20,
 		};
 
@@ -1287,38 +812,20 @@ static int probes_start(struct top_probes *tp, struct top_view *v)
 			cli_error("top: no tracker '%s'", default_trackers[i]);
 			return -ENOENT;
 		}
-		opts.filter.self_tgid = (uint32_t)getpid();
-		err = lat_ebpf_check(&needs, why, sizeof(why));
-		if (!err) {
-			err = lat_ebpf_probe_load(&opts, &tp->probe[i], why, sizeof(why));
-		}
+		tp->idx[i] = (int)i;
+		err = lat_live_add(tp->live, &opts, &tp->idx[i], &tp->probe[i], why, sizeof(why));
 		if (err) {
 			cli_error("top: %s", why);
 			return err;
 		}
 	}
+	err = lat_live_attach(tp->live, why, sizeof(why));
+	if (err) {
+		cli_error("top: %s", why);
+		return err;
+	}
 	for (size_t i = 0; i < NTRACKERS; i++) {
-		int fd;
-
-		err = lat_ebpf_probe_attach(tp->probe[i], why, sizeof(why));
-		if (err) {
-			cli_error("top: %s", why);
-			return err;
-		}
-		tp->ctx[i].acc = &tp->acc;
-		tp->ctx[i].idx =
-		    top_acc_add(&tp->acc, find_tracker(default_trackers[i]), tp->probe[i]);
-		fd = lat_ebpf_probe_events_fd(tp->probe[i]);
-		if (!tp->rb) {
-			tp->rb = ring_buffer__new(fd, on_record, &tp->ctx[i], NULL);
-			err = tp->rb ? 0 : -errno;
-		} else {
-			err = ring_buffer__add(tp->rb, fd, on_record, &tp->ctx[i]);
-		}
-		if (err) {
-			cli_error("top: ring buffer: %s", strerror(-err));
-			return err;
-		}
+		lat_top_acc_add(&tp->acc, lat_ktracker_find(default_trackers[i]), tp->probe[i]);
 	}
 	/* per-process CPU and I/O */
 	v->skel = top_bpf__open();
@@ -1349,10 +856,8 @@ static int probes_start(struct top_probes *tp, struct top_view *v)
 
 static void probes_stop(struct top_probes *tp, struct top_view *v)
 {
-	ring_buffer__free(tp->rb);
-	for (size_t i = 0; i < NTRACKERS; i++) {
-		lat_ebpf_probe_destroy(tp->probe[i]);
-	}
+	lat_live_free(tp->live);
+	tp->live = NULL;
 	top_bpf__destroy(v->skel);
 	v->skel = NULL;
 }
@@ -1469,80 +974,28 @@ static int parse_args(struct top_opts *o, int argc, char **argv)
 }
 
 /* Waits until deadline, feeding the probes' records and the keys; returns 1 to quit. */
-static int wait_until(uint64_t deadline, struct ring_buffer *rb, int sfd, bool keys, bool *redraw)
+static int wait_until(struct top_probes *tp, uint64_t deadline, bool keys, bool *redraw)
 {
-	for (;;) {
-		struct pollfd fds[3];
-		int nfds = 0, i_rb = -1, i_key = -1, ready;
-		uint64_t now = mono_ns();
+	int rc;
 
-		if (now >= deadline) {
-			return 0;
-		}
-		fds[nfds++] = (struct pollfd){.fd = sfd, .events = POLLIN};
-		if (rb) {
-			i_rb = nfds;
-			fds[nfds++] =
-			    (struct pollfd){.fd = ring_buffer__epoll_fd(rb), .events = POLLIN};
-		}
-		if (keys) {
-			i_key = nfds;
-			fds[nfds++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
-		}
-		/* a --delay of weeks is more milliseconds than an int: wait in steps */
-		ready = poll(fds, (nfds_t)nfds,
-			     (deadline - now) / 1000000 >= INT_MAX
-				 ? INT_MAX
-				 : (int)((deadline - now + 999999) / 1000000));
-		if (ready < 0 && errno != EINTR) {
-			return 1;
-		}
-		if (ready <= 0) {
-			continue;
-		}
-		if (fds[0].revents) {
-			struct signalfd_siginfo si;
-
-			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				return 1;
-			}
-		}
-		if (i_rb >= 0 && fds[i_rb].revents) {
-			ring_buffer__consume(rb);
-		}
-		if (i_key >= 0 && fds[i_key].revents) {
-			int ch;
-
-			while ((ch = getch()) != ERR) {
-				if (ch == 'q' || ch == 'Q') {
-					return 1;
-				}
-				if (ch == 'c' || ch == 'i' || ch == 'l') {
-					sort_key = (enum top_sort)ch;
-					*redraw = true;
-				} else if (ch == KEY_RESIZE) {
-					*redraw = true;
-				}
-			}
-			if (*redraw) {
-				return 0;
-			}
-		}
-	}
+	tp->keys = keys;
+	tp->redraw = tp->quit = false;
+	rc = lat_live_run(tp->live, deadline);
+	*redraw = tp->redraw;
+	return rc < 0 || tp->quit;
 }
 
 int cmd_top(int argc, char **argv)
 {
 	static struct top_probes tp_storage;
-	static struct top_frame frame;
+	static struct lat_top_frame frame;
 	struct top_probes *tp = &tp_storage;
 	struct top_opts o = {.delay_ns = 1000000000ULL, .limit = 20};
 	struct top_view v = {0};
 	bool curses = false, have_frame = false;
 	char source[160], why[512];
 	uint64_t start, next;
-	sigset_t mask;
-	int rc, sfd = -1;
+	int rc;
 	long frames = 0;
 
 	memset(tp, 0, sizeof(*tp));
@@ -1555,15 +1008,8 @@ int cmd_top(int argc, char **argv)
 	v.ncpus = libbpf_num_possible_cpus();
 	v.ncpus = v.ncpus > 0 ? v.ncpus : 1;
 	libbpf_set_print(libbpf_quiet);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0) {
-		cli_error("top: signalfd: %s", strerror(errno));
+	if (lat_live_create(&top_ops, tp, NULL, &tp->live, why, sizeof(why)) != 0) {
+		cli_error("top: %s", why);
 		return CLI_EXIT_FAILURE;
 	}
 	if (o.agent) {
@@ -1599,7 +1045,7 @@ int cmd_top(int argc, char **argv)
 		bool redraw = false;
 		uint64_t now;
 
-		if (wait_until(next, tp->rb, sfd, curses, &redraw)) {
+		if (wait_until(tp, next, curses, &redraw)) {
 			break;
 		}
 		if (redraw && have_frame) {
@@ -1622,7 +1068,7 @@ int cmd_top(int argc, char **argv)
 			frame.interval_ns = frame.interval_ns ? frame.interval_ns : o.delay_ns;
 			view_collect(&v, &frame, now);
 		} else {
-			top_acc_close(&tp->acc, now, &frame);
+			lat_top_acc_close(&tp->acc, now, &frame);
 			view_collect(&v, &frame, now);
 		}
 		have_frame = true;
@@ -1648,13 +1094,10 @@ out:
 	if (curses) {
 		endwin();
 	}
-	if (!o.agent) {
-		probes_stop(tp, &v);
-	}
+	probes_stop(tp, &v);
 	kmap_fini(&v.procs);
 	kmap_fini(&v.prev_tasks);
 	kmap_fini(&v.prev_io);
 	kmap_fini(&v.prev_proc);
-	close(sfd);
 	return rc;
 }

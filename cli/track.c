@@ -1,149 +1,38 @@
-/* track.c: `latscope track TRACKER...`: kernel latency trackers in eBPF, their alerts, control and
- * summary. */
+/* track.c: `latscope track TRACKER...`: its options, the run (lib/trackers/live.c: probes, typed
+ * alerts, the loop) and its control socket; what it prints is track_output.c's. */
 #include "cli.h"
-#include "track.h"
+#include "trackers/alert_stacks.h"
+#include "trackers/live.h"
 
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "sources/syscall_names.h"
-#include "state/hist.h"
+#include "util/ctlproto.h"
 #include "util/ctlsock.h"
-#include "util/ksyms.h"
 #include "util/units.h"
-#include "util/usyms.h"
 
-/* The trackers, in the order --help lists them. Add yours here (and in track.h). */
-/* clang-format off */
-static const struct track_tracker *const trackers[] = {
-    &track_syscall,
-    &track_wakeup,
-    &track_offcpu,
-    &track_block,
-    &track_irq,
-    &track_net,
-    &track_ttfb,
-};
-/* clang-format on */
-
-#define TRACKER_COUNT (sizeof(trackers) / sizeof(trackers[0]))
-#define MAX_INSTANCES 16
-#define USTACK_FRAMES 64
-#define CGROUP2_MAGIC 0x63677270
-
-/* One tracker running in this invocation. */
-struct track_instance {
-	const struct track_tracker *tracker;
-	struct lat_ebpf_probe *probe;
-	uint64_t threshold_ns;
-	uint64_t timeout_ns;
-	bool threshold_set, timeout_set;
-	uint64_t records;     /* records received */
-	uint64_t timeouts;    /* of which timeout reports */
-	uint64_t bad_records; /* malformed records (counted, never printed) */
-	/* the same, by series */
-	uint64_t series_records[LAT_STATS_SERIES_MAX];
-	uint64_t series_timeouts[LAT_STATS_SERIES_MAX];
-};
-
-struct track_run {
-	struct track_instance inst[MAX_INSTANCES];
-	int ninst;
-	struct lat_syscall_set syscalls; /* --syscall, --exclude-syscall, --exclude-idle */
-	/* options */
-	uint64_t threshold_ns, timeout_ns;
-	bool threshold_set, timeout_set;
-	bool worst, json, quiet, verbose, kstack;
-	uint32_t ustack_size;
-	uint64_t duration_ns;
-	uint64_t ringbuf_bytes;
-	struct lat_tracker_filter filter;
-	const char *exec_cmd;
-	uint64_t exec_interval_ns;
-	const char *socket_path;
-	/* state */
-	struct lat_ksyms *ksyms;
-	struct lat_usyms *usyms;
-	char socket_buf[PATH_MAX];
-	int listen_fd;
-	uint64_t started_ns;
-	uint64_t exec_last_ns;
-	bool exec_ever;
-	uint64_t exec_run, exec_skipped, exec_failed;
-	int exec_children;
-};
-
-/* One alert, decoded once for text, JSON and --exec. */
-struct track_alert {
-	const struct track_instance *inst;
-	const struct lat_record_hdr *hdr;
-	struct track_field fields[TRACK_FIELDS_MAX];
-	int nfields;
-	int kn;
-	char kstack[LAT_KSTACK_MAX][160];
-	bool has_ustack;
-	int un;
-	char ustack[USTACK_FRAMES][256];
-	char ustack_note[128]; /* why the user stack is incomplete; "" when complete */
-	/* The tracker's extra stacks (track_tracker.extra_stacks: the offcpu waker's). */
-	const char *x_name; /* NULL: none */
-	uint16_t x_flags;
-	int xkn, xun;
-	char xkstack[LAT_KSTACK_MAX][160];
-	bool x_has_ustack;
-	char xustack[USTACK_FRAMES][256];
-	char xustack_note[128];
-};
+#include "track_run.h"
 
 static struct track_alert alert_buf;
 
 #define U(x) ((unsigned long long)(x))
 
-void lat_track_format_exact(uint64_t ns, char *buf, size_t len)
-{
-	if (ns && ns % 1000000000ULL == 0) {
-		snprintf(buf, len, "%" PRIu64 "s", ns / UINT64_C(1000000000));
-	} else if (ns && ns % 1000000ULL == 0) {
-		snprintf(buf, len, "%" PRIu64 "ms", ns / UINT64_C(1000000));
-	} else if (ns && ns % 1000ULL == 0) {
-		snprintf(buf, len, "%" PRIu64 "us", ns / UINT64_C(1000));
-	} else {
-		snprintf(buf, len, "%" PRIu64 "ns", ns);
-	}
-}
 static bool verbose_libbpf;
-
-int track_field_set(struct track_field *field, const char *name, bool is_string, const char *fmt,
-		    ...)
-{
-	va_list args;
-
-	field->name = name;
-	field->is_string = is_string;
-	va_start(args, fmt);
-	vsnprintf(field->value, sizeof(field->value), fmt, args);
-	va_end(args);
-	return 1;
-}
 
 static uint64_t now_ns(void)
 {
@@ -161,16 +50,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-const struct track_tracker *find_tracker(const char *name)
-{
-	for (size_t i = 0; i < TRACKER_COUNT; i++) {
-		if (strcmp(trackers[i]->name, name) == 0) {
-			return trackers[i];
-		}
-	}
-	return NULL;
-}
-
 static struct track_instance *find_instance(struct track_run *run, const char *name, size_t len)
 {
 	for (int i = 0; i < run->ninst; i++) {
@@ -182,711 +61,50 @@ static struct track_instance *find_instance(struct track_run *run, const char *n
 	return NULL;
 }
 
-/* --- output --------------------------------------------------------------------------------- */
-
-static void json_string(FILE *out, const char *text)
-{
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			fprintf(out, "\\%c", *p);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			fprintf(out, "\\u%04x", *p);
-		} else {
-			fputc(*p, out);
-		}
-	}
-	fputc('"', out);
-}
-
-/* A command name as printable text (comm may hold any byte). */
-static void comm_text(const char comm[LAT_COMM_LEN], char out[LAT_COMM_LEN + 1])
-{
-	int i;
-
-	for (i = 0; i < LAT_COMM_LEN && comm[i]; i++) {
-		out[i] = (comm[i] > 0x20 && comm[i] < 0x7f) ? comm[i] : '?';
-	}
-	out[i] = '\0';
-}
-
-/*
- * The usyms cache holds a process's maps; an exec replaces them (and the command name) under the
- * same pid. A record whose comm differs from the last one seen for its pid drops that cache.
- */
-static void forget_if_exec(struct track_run *run, const struct lat_record_hdr *hdr)
-{
-	static struct {
-		uint32_t pid;
-		char comm[LAT_COMM_LEN];
-	} seen[1024];
-	unsigned int i = hdr->pid % 1024;
-
-	if (!run->usyms) {
-		return;
-	}
-	if (seen[i].pid == hdr->pid && memcmp(seen[i].comm, hdr->comm, LAT_COMM_LEN) != 0) {
-		lat_usyms_forget(run->usyms, (int)hdr->pid);
-	}
-	seen[i].pid = hdr->pid;
-	memcpy(seen[i].comm, hdr->comm, LAT_COMM_LEN);
-}
-
-/*
- * A syscall record carries the process's executable mappings: given to the usyms cache, they let
- * a process that exited before its record was read (a short `sleep`) be unwound all the same.
- */
-static void seed_maps(struct track_run *run, const struct lat_record_hdr *hdr, const void *data)
-{
-	const struct lat_syscall_payload *sys;
-	const struct lat_umaps *u;
-	struct lat_usyms_map maps[LAT_UMAPS_MAX];
-	char names[LAT_UMAPS_MAX][LAT_UMAP_NAME_LEN + 1];
-	uint32_t n;
-
-	if (!run->usyms || hdr->tracker != LAT_TRACKER_SYSCALL || hdr->payload_len < sizeof(*sys) ||
-	    (size_t)hdr->payload_off + sizeof(*sys) > hdr->size) {
-		return;
-	}
-	sys = (const void *)((const char *)data + hdr->payload_off);
-	if (!sys->umaps_off || (size_t)sys->umaps_off + sizeof(*u) > hdr->size) {
-		return;
-	}
-	u = (const void *)((const char *)data + sys->umaps_off);
-	n = u->n < LAT_UMAPS_MAX ? u->n : LAT_UMAPS_MAX;
-	for (uint32_t i = 0; i < n; i++) {
-		const struct lat_umap *m = &u->map[i];
-
-		memcpy(names[i], m->name, LAT_UMAP_NAME_LEN);
-		names[i][LAT_UMAP_NAME_LEN] = '\0';
-		maps[i] = (struct lat_usyms_map){
-		    .start = m->start,
-		    .end = m->end,
-		    .off = m->pgoff * (uint64_t)sysconf(_SC_PAGESIZE),
-		    .dev = makedev(m->dev >> 20, m->dev & 0xfffff),
-		    .ino = m->ino,
-		    .name = names[i],
-		};
-	}
-	lat_usyms_seed(run->usyms, (int)hdr->pid, maps, n);
-}
-
-/*
- * Unwinds and symbolizes a copied user stack of pid into frames; note gets why it is incomplete
- * ("" when it is complete). A copy that stopped at the top of the stack's mapping
- * (LAT_REC_USTACK_CUT) holds the whole stack: a walk past its end reached the top.
- */
-static int user_stack(struct track_run *run, uint32_t pid, const struct lat_ustack *u,
-		      uint16_t flags, char frames[][256], char *note, size_t note_len)
-{
-	struct lat_user_regs regs = {
-	    .ip = u->ip,
-	    .sp = u->sp,
-	    .bp = u->bp,
-	    .bx = u->bx,
-	    .r12 = u->r12,
-	    .r13 = u->r13,
-	    .r14 = u->r14,
-	    .r15 = u->r15,
-	};
-	enum lat_usyms_stop stop = LAT_USYMS_STOP_ERROR;
-	uint64_t ips[USTACK_FRAMES];
-	int n = -ENOSYS;
-
-	note[0] = '\0';
-	if (run->usyms) {
-		n = lat_usyms_unwind_why(run->usyms, (int)pid, &regs, u->data, u->len, ips,
-					 USTACK_FRAMES, &stop);
-	}
-	if (n < 1) {
-		ips[0] = u->ip;
-		n = 1;
-	}
-	for (int i = 0; i < n; i++) {
-		if (run->usyms) {
-			lat_usyms_format(run->usyms, (int)pid, ips[i], frames[i], 256);
-		} else {
-			snprintf(frames[i], 256, "0x%" PRIx64, ips[i]);
-		}
-	}
-	if (flags & LAT_REC_USTACK_FAIL) {
-		snprintf(note, note_len, "cut short: the user stack could not be read");
-	} else if (stop == LAT_USYMS_STOP_END ||
-		   (stop == LAT_USYMS_STOP_COPY_END && (flags & LAT_REC_USTACK_CUT))) {
-		/* complete */
-	} else if (stop == LAT_USYMS_STOP_GONE) {
-		snprintf(note, note_len,
-			 "cut short: process %u exited before its record was read (not unwound, "
-			 "not symbolized)",
-			 pid);
-	} else if (stop == LAT_USYMS_STOP_COPY_END) {
-		snprintf(note, note_len,
-			 "cut short: the next frame is past the %u bytes copied (--ustack-size)",
-			 u->len);
-	} else if (stop == LAT_USYMS_STOP_MAX) {
-		snprintf(note, note_len, "cut short: more than %d frames", USTACK_FRAMES);
-	} else if (stop == LAT_USYMS_STOP_NO_UNWIND) {
-		snprintf(note, note_len,
-			 "cut short: unwinding stopped (a frame without CFI or frame pointer)");
-	} else {
-		snprintf(note, note_len, "cut short: not unwound (%s)", strerror(-n));
-	}
-	return n;
-}
-
-static void decode_stacks(struct track_run *run, struct track_alert *a, const void *data)
-{
-	const struct lat_record_hdr *hdr = a->hdr;
-
-	a->kn = 0;
-	a->un = 0;
-	a->has_ustack = false;
-	a->ustack_note[0] = '\0';
-	if (hdr->kstack_n) {
-		const uint64_t *ips = (const uint64_t *)((const char *)data + hdr->kstack_off);
-
-		for (int i = 0; i < hdr->kstack_n && i < LAT_KSTACK_MAX; i++) {
-			if (run->ksyms) {
-				lat_ksyms_format(run->ksyms, ips[i], a->kstack[a->kn],
-						 sizeof(a->kstack[0]));
-			} else {
-				snprintf(a->kstack[a->kn], sizeof(a->kstack[0]), "0x%" PRIx64,
-					 ips[i]);
-			}
-			a->kn++;
-		}
-	}
-	if (hdr->ustack_off) {
-		const struct lat_ustack *u = (const void *)((const char *)data + hdr->ustack_off);
-
-		a->has_ustack = true;
-		forget_if_exec(run, hdr);
-		seed_maps(run, hdr, data);
-		a->un = user_stack(run, hdr->pid, u, hdr->flags, a->ustack, a->ustack_note,
-				   sizeof(a->ustack_note));
-	}
-}
-
-/* Decodes the tracker's extra stacks (offsets checked here: the payload is the tracker's). */
-static void decode_extra_stacks(struct track_run *run, struct track_alert *a, const void *data)
-{
-	const struct lat_record_hdr *hdr = a->hdr;
-	struct track_stack_ref ref = {0};
-
-	a->x_name = NULL;
-	a->xkn = 0;
-	a->xun = 0;
-	a->x_has_ustack = false;
-	a->xustack_note[0] = '\0';
-	if (!a->inst->tracker->extra_stacks || !hdr->payload_len ||
-	    a->inst->tracker->extra_stacks(hdr, (const char *)data + hdr->payload_off, &ref) != 1) {
-		return;
-	}
-	if (ref.kstack_n > LAT_KSTACK_MAX ||
-	    (size_t)ref.kstack_off + (size_t)ref.kstack_n * sizeof(uint64_t) > hdr->size) {
-		return;
-	}
-	a->x_name = ref.name;
-	a->x_flags = ref.flags;
-	for (int i = 0; i < ref.kstack_n; i++) {
-		uint64_t ip;
-
-		memcpy(&ip, (const char *)data + ref.kstack_off + i * sizeof(uint64_t), sizeof(ip));
-		if (run->ksyms) {
-			lat_ksyms_format(run->ksyms, ip, a->xkstack[a->xkn], sizeof(a->xkstack[0]));
-		} else {
-			snprintf(a->xkstack[a->xkn], sizeof(a->xkstack[0]), "0x%" PRIx64, ip);
-		}
-		a->xkn++;
-	}
-	if (ref.ustack_off &&
-	    (size_t)ref.ustack_off + offsetof(struct lat_ustack, data) <= hdr->size) {
-		const struct lat_ustack *u = (const void *)((const char *)data + ref.ustack_off);
-
-		if (u->len > LAT_USTACK_MAX ||
-		    (size_t)ref.ustack_off + offsetof(struct lat_ustack, data) + u->len >
-			hdr->size) {
-			return;
-		}
-		a->x_has_ustack = true;
-		a->xun = user_stack(run, ref.pid, u, ref.flags, a->xustack, a->xustack_note,
-				    sizeof(a->xustack_note));
-	}
-}
-
-static void print_extra_text(const struct track_alert *a)
-{
-	if (!a->x_name) {
-		return;
-	}
-	if (a->xkn) {
-		printf("  %s kernel stack:\n", a->x_name);
-		for (int i = 0; i < a->xkn; i++) {
-			printf("    %s\n", a->xkstack[i]);
-		}
-		if (a->x_flags & LAT_REC_KSTACK_CUT) {
-			printf("    [cut short: more than %d frames]\n", LAT_KSTACK_MAX);
-		}
-	}
-	if (a->x_has_ustack) {
-		printf("  %s user stack:\n", a->x_name);
-		for (int i = 0; i < a->xun; i++) {
-			printf("    %s\n", a->xustack[i]);
-		}
-		if (a->xustack_note[0]) {
-			printf("    [%s]\n", a->xustack_note);
-		}
-	}
-}
-
-static void print_extra_json(const struct track_alert *a)
-{
-	if (!a->x_name) {
-		return;
-	}
-	printf(",\"%s_kstack\":[", a->x_name);
-	for (int i = 0; i < a->xkn; i++) {
-		if (i) {
-			putchar(',');
-		}
-		json_string(stdout, a->xkstack[i]);
-	}
-	printf("],\"%s_ustack\":[", a->x_name);
-	for (int i = 0; i < a->xun; i++) {
-		if (i) {
-			putchar(',');
-		}
-		json_string(stdout, a->xustack[i]);
-	}
-	printf("]");
-	if (a->xustack_note[0]) {
-		printf(",\"%s_ustack_note\":", a->x_name);
-		json_string(stdout, a->xustack_note);
-	}
-}
-
-static void print_text(struct track_run *run, const struct track_alert *a)
-{
-	const struct lat_record_hdr *hdr = a->hdr;
-	char comm[LAT_COMM_LEN + 1];
-
-	comm_text(hdr->comm, comm);
-	printf("%s_latency: comm=%s pid=%u tid=%u", a->inst->tracker->name, comm, hdr->pid,
-	       hdr->tid);
-	for (int i = 0; i < a->nfields; i++) {
-		printf(" %s=%s", a->fields[i].name, a->fields[i].value);
-	}
-	printf(" delay_us=%" PRIu64 " timeout=%d cpu=%u\n", (uint64_t)hdr->delay_ns / 1000,
-	       (hdr->flags & LAT_REC_TIMEOUT) ? 1 : 0, hdr->cpu);
-	if (a->kn) {
-		printf("  kernel stack:\n");
-		for (int i = 0; i < a->kn; i++) {
-			printf("    %s\n", a->kstack[i]);
-		}
-		if (hdr->flags & LAT_REC_KSTACK_CUT) {
-			printf("    [cut short: more than %d frames]\n", LAT_KSTACK_MAX);
-		}
-	} else if (hdr->flags & LAT_REC_KSTACK_FAIL) {
-		printf("  kernel stack: [could not be taken]\n");
-	}
-	if (a->has_ustack) {
-		printf("  user stack:\n");
-		for (int i = 0; i < a->un; i++) {
-			printf("    %s\n", a->ustack[i]);
-		}
-		if (a->ustack_note[0]) {
-			printf("    [%s]\n", a->ustack_note);
-		}
-	}
-	print_extra_text(a);
-}
-
-static void print_json(struct track_run *run, const struct track_alert *a)
-{
-	const struct lat_record_hdr *hdr = a->hdr;
-	char comm[LAT_COMM_LEN + 1];
-
-	comm_text(hdr->comm, comm);
-	printf("{\"type\":\"alert\",\"tracker\":\"%s\",\"comm\":", a->inst->tracker->name);
-	json_string(stdout, comm);
-	printf(",\"pid\":%u,\"tid\":%u,\"cpu\":%u,\"start_ns\":%" PRIu64 ",\"delay_ns\":%" PRIu64
-	       ",\"timeout\":%s",
-	       hdr->pid, hdr->tid, hdr->cpu, (uint64_t)hdr->start_ns, (uint64_t)hdr->delay_ns,
-	       (hdr->flags & LAT_REC_TIMEOUT) ? "true" : "false");
-	for (int i = 0; i < a->nfields; i++) {
-		printf(",\"%s\":", a->fields[i].name);
-		if (a->fields[i].is_string) {
-			json_string(stdout, a->fields[i].value);
-		} else {
-			fputs(a->fields[i].value, stdout);
-		}
-	}
-	printf(",\"kstack\":[");
-	for (int i = 0; i < a->kn; i++) {
-		if (i) {
-			putchar(',');
-		}
-		json_string(stdout, a->kstack[i]);
-	}
-	printf("],\"kstack_cut\":%s,\"ustack\":[",
-	       (hdr->flags & LAT_REC_KSTACK_CUT) ? "true" : "false");
-	for (int i = 0; i < a->un; i++) {
-		if (i) {
-			putchar(',');
-		}
-		json_string(stdout, a->ustack[i]);
-	}
-	printf("],\"ustack_cut\":%s", a->ustack_note[0] ? "true" : "false");
-	if (a->ustack_note[0]) {
-		printf(",\"ustack_note\":");
-		json_string(stdout, a->ustack_note);
-	}
-	print_extra_json(a);
-	printf("}\n");
-}
-
-/* --- --exec --------------------------------------------------------------------------------- */
-
-static void set_env_upper(const char *name, const char *value)
-{
-	char key[64] = "LATSCOPE_";
-	size_t len = strlen(key);
-
-	for (const char *p = name; *p && len < sizeof(key) - 1; p++) {
-		key[len++] = (*p >= 'a' && *p <= 'z') ? (char)(*p - 'a' + 'A') : *p;
-	}
-	key[len] = '\0';
-	setenv(key, value, 1);
-}
-
-static void join_stack(char *buf, size_t len, const char frames[][256], int n)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < n && used + 1 < len; i++) {
-		int w = snprintf(buf + used, len - used, "%s%s", i ? ";" : "", frames[i]);
-
-		if (w < 0) {
-			break;
-		}
-		used += (size_t)w;
-	}
-}
-
-static void run_exec(struct track_run *run, const struct track_alert *a)
-{
-	uint64_t now = now_ns();
-	pid_t pid;
-
-	if (run->exec_ever && now - run->exec_last_ns < run->exec_interval_ns) {
-		run->exec_skipped++;
-		return;
-	}
-	run->exec_ever = true;
-	run->exec_last_ns = now;
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0) {
-		run->exec_failed++;
-		return;
-	}
-	if (pid == 0) {
-		const struct lat_record_hdr *hdr = a->hdr;
-		char value[8192], comm[LAT_COMM_LEN + 1];
-		sigset_t none;
-
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		comm_text(hdr->comm, comm);
-		set_env_upper("tracker", a->inst->tracker->name);
-		set_env_upper("comm", comm);
-		snprintf(value, sizeof(value), "%u", hdr->pid);
-		set_env_upper("pid", value);
-		snprintf(value, sizeof(value), "%u", hdr->tid);
-		set_env_upper("tid", value);
-		snprintf(value, sizeof(value), "%u", hdr->cpu);
-		set_env_upper("cpu", value);
-		snprintf(value, sizeof(value), "%" PRIu64, (uint64_t)hdr->delay_ns);
-		set_env_upper("delay_ns", value);
-		snprintf(value, sizeof(value), "%" PRIu64, (uint64_t)hdr->delay_ns / 1000);
-		set_env_upper("delay_us", value);
-		snprintf(value, sizeof(value), "%" PRIu64, (uint64_t)hdr->start_ns);
-		set_env_upper("start_ns", value);
-		set_env_upper("timeout", (hdr->flags & LAT_REC_TIMEOUT) ? "1" : "0");
-		for (int i = 0; i < a->nfields; i++) {
-			set_env_upper(a->fields[i].name, a->fields[i].value);
-		}
-		{
-			char frames[LAT_KSTACK_MAX][256];
-
-			for (int i = 0; i < a->kn; i++) {
-				snprintf(frames[i], sizeof(frames[i]), "%s", a->kstack[i]);
-			}
-			join_stack(value, sizeof(value), frames, a->kn);
-			set_env_upper("kstack", value);
-		}
-		join_stack(value, sizeof(value), a->ustack, a->un);
-		set_env_upper("ustack", value);
-		if (a->x_name) {
-			char key[48];
-
-			char frames[LAT_KSTACK_MAX][256];
-
-			for (int i = 0; i < a->xkn; i++) {
-				snprintf(frames[i], sizeof(frames[i]), "%s", a->xkstack[i]);
-			}
-			join_stack(value, sizeof(value), frames, a->xkn);
-			snprintf(key, sizeof(key), "%s_kstack", a->x_name);
-			set_env_upper(key, value);
-			join_stack(value, sizeof(value), a->xustack, a->xun);
-			snprintf(key, sizeof(key), "%s_ustack", a->x_name);
-			set_env_upper(key, value);
-		}
-		execl("/bin/sh", "sh", "-c", run->exec_cmd, (char *)NULL);
-		_exit(127);
-	}
-	run->exec_run++;
-	run->exec_children++;
-}
-
-static void reap_children(struct track_run *run, int flags)
-{
-	int status;
-	pid_t pid;
-
-	while (run->exec_children > 0 && (pid = waitpid(-1, &status, flags)) > 0) {
-		run->exec_children--;
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-			run->exec_failed++;
-		}
-	}
-}
-
 /* --- records -------------------------------------------------------------------------------- */
 
-static struct track_run *current_run;
-
-static int on_record(void *ctx, void *data, size_t size)
+static void on_bad_record(void *ctx, void *tracker_ctx)
 {
-	struct track_instance *inst = ctx;
-	struct track_run *run = current_run;
-	struct track_alert *a = &alert_buf;
-	const struct lat_record_hdr *hdr = data;
+	struct track_instance *inst = tracker_ctx;
 
-	if (lat_ebpf_record_check(data, size) != 0 || hdr->tracker != inst->tracker->id) {
-		inst->bad_records++;
-		return 0;
-	}
+	inst->bad_records++;
+}
+
+static int on_alert(void *ctx, void *tracker_ctx, const struct lat_alert *alert)
+{
+	struct track_instance *inst = tracker_ctx;
+	struct track_run *run = ctx;
+	struct track_alert *a = &alert_buf;
+	const struct lat_alert *k = &a->k;
+
+	a->k = *alert;
 	inst->records++;
-	if (hdr->series < LAT_STATS_SERIES_MAX) {
-		inst->series_records[hdr->series]++;
-		if (hdr->flags & LAT_REC_TIMEOUT) {
-			inst->series_timeouts[hdr->series]++;
+	if (k->series < LAT_STATS_SERIES_MAX) {
+		inst->series_records[k->series]++;
+		if (k->timeout) {
+			inst->series_timeouts[k->series]++;
 		}
 	}
-	if (hdr->flags & LAT_REC_TIMEOUT) {
+	if (k->timeout) {
 		inst->timeouts++;
 	}
 	if (run->quiet && !run->exec_cmd) {
 		return 0;
 	}
 	a->inst = inst;
-	a->hdr = hdr;
-	a->nfields = inst->tracker->fields(
-	    hdr, hdr->payload_len ? (const char *)data + hdr->payload_off : NULL, a->fields,
-	    TRACK_FIELDS_MAX);
-	decode_stacks(run, a, data);
-	decode_extra_stacks(run, a, data);
+	a->nfields = lat_alert_fields(k, a->fields, LAT_ALERT_FIELDS_MAX);
+	lat_alert_symbolize(run->symbols, k, &a->st, &a->x);
 	if (!run->quiet) {
 		if (run->json) {
-			print_json(run, a);
+			track_print_json(run, a);
 		} else {
-			print_text(run, a);
+			track_print_text(run, a);
 		}
 	}
 	if (run->exec_cmd) {
-		run_exec(run, a);
+		track_run_exec(run, a);
 	}
 	return 0;
-}
-
-/* --- summary -------------------------------------------------------------------------------- */
-
-/*
- * The text distribution: one row per power of two [2^e, 2^(e+1)) ns (the 32 log-linear buckets
- * of that range summed; below 32 ns, the buckets of the same power of two), labelled with its
- * true bounds.
- */
-static int dist_row(int bucket)
-{
-	uint64_t low = lat_khist_low(bucket);
-
-	return low ? 63 - __builtin_clzll(low) : 0;
-}
-
-static void row_label(int row, char *buf, size_t len)
-{
-	char lo[32], hi[32];
-
-	lat_format_duration(row ? 1ULL << row : 0, lo, sizeof(lo));
-	lat_format_duration(1ULL << (row + 1), hi, sizeof(hi));
-	snprintf(buf, len, "[%s, %s)", lo, hi);
-}
-
-/* p50, p90, p99, p99.9 of a series, from its log-linear histogram. */
-static void series_quantiles(const struct lat_stats *st, uint64_t q[4])
-{
-	static const double qs[4] = {0.5, 0.9, 0.99, 0.999};
-
-	for (int k = 0; k < 4; k++) {
-		q[k] = lat_khist_quantile((const uint64_t *)st->hist, st->count, st->min_ns,
-					  st->max_ns, qs[k]);
-	}
-}
-
-static void print_summary_text(struct track_run *run, struct track_instance *inst)
-{
-	const struct track_tracker *t = inst->tracker;
-	uint64_t drops[LAT_DROP_MAX] = {0};
-	char max[32], mean[32], thr[32];
-
-	lat_ebpf_probe_drops(inst->probe, drops);
-	for (int series = 0; series < LAT_STATS_SERIES_MAX; series++) {
-		const char *sname = t->series ? t->series[series] : (series ? NULL : t->name);
-		struct lat_stats st;
-		uint64_t peak = 0, rows[64] = {0}, q[4];
-		int lo = -1, hi = -1;
-
-		if (!sname || lat_ebpf_probe_stats(inst->probe, (uint32_t)series, &st) != 0) {
-			break;
-		}
-		lat_format_duration(st.max_ns, max, sizeof(max));
-		lat_format_duration(st.count ? st.total_ns / st.count : 0, mean, sizeof(mean));
-		lat_format_duration(lat_ebpf_probe_ctl(inst->probe)->threshold_ns, thr,
-				    sizeof(thr));
-		printf("%s: %llu events, %llu reported (%llu"
-		       " timeouts), max %s, mean %s, threshold %s\n",
-		       sname, U(st.count), U(inst->series_records[series]),
-		       U(inst->series_timeouts[series]), max, mean, thr);
-		if (st.count) {
-			char p[4][32], mn[32];
-
-			series_quantiles(&st, q);
-			for (int k = 0; k < 4; k++) {
-				lat_format_duration(q[k], p[k], sizeof(p[k]));
-			}
-			lat_format_duration(st.min_ns, mn, sizeof(mn));
-			printf("  count %llu, p50 %s, p90 %s, p99 %s, p99.9 %s, max %s, min %s"
-			       " (quantiles within %.1f %%; max and min as measured)\n",
-			       U(st.count), p[0], p[1], p[2], p[3], max, mn, LAT_KHIST_ERROR * 100);
-		}
-		for (int i = 0; i < LAT_HIST_BUCKETS; i++) {
-			if (st.hist[i]) {
-				int r = dist_row(i);
-
-				rows[r] += st.hist[i];
-				lo = lo < 0 ? r : lo;
-				hi = r;
-				peak = rows[r] > peak ? rows[r] : peak;
-			}
-		}
-		if (lo >= 0) {
-			printf("  %-22s %10s  distribution\n", "delay", "count");
-			for (int r = lo; r <= hi; r++) {
-				char label[80], bar[41];
-				int width = (int)(rows[r] * 40 / peak);
-
-				if (rows[r] && width == 0) {
-					width = 1;
-				}
-				memset(bar, '*', (size_t)width);
-				bar[width] = '\0';
-				row_label(r, label, sizeof(label));
-				printf("  %-22s %10llu  |%-40s|\n", label, U(rows[r]), bar);
-			}
-		}
-	}
-	printf("  lost:");
-	for (int i = 0; i < LAT_DROP_MAX; i++) {
-		const char *name = lat_ebpf_drop_name(i);
-
-		if (name) {
-			printf(" %s=%llu", name, U(drops[i]));
-		}
-	}
-	printf(" bad_records=%llu\n", U(inst->bad_records));
-}
-
-static void print_summary_json(struct track_run *run, struct track_instance *inst)
-{
-	const struct track_tracker *t = inst->tracker;
-	uint64_t drops[LAT_DROP_MAX] = {0};
-
-	lat_ebpf_probe_drops(inst->probe, drops);
-	for (int series = 0; series < LAT_STATS_SERIES_MAX; series++) {
-		const char *sname = t->series ? t->series[series] : (series ? NULL : t->name);
-		struct lat_stats st;
-		bool first = true;
-		uint64_t q[4];
-
-		if (!sname || lat_ebpf_probe_stats(inst->probe, (uint32_t)series, &st) != 0) {
-			break;
-		}
-		series_quantiles(&st, q);
-		printf("{\"type\":\"summary\",\"tracker\":\"%s\",\"series\":\"%s\",\"events\":%llu"
-		       ",\"reported\":%llu,\"timeouts\":%llu,\"max_ns\":%llu"
-		       ",\"mean_ns\":%llu,\"threshold_ns\":%llu,\"count\":%llu,\"min_ns\":%llu"
-		       ",\"p50_ns\":%llu,\"p90_ns\":%llu,\"p99_ns\":%llu,\"p999_ns\":%llu"
-		       ",\"quantile_error\":%.3f,\"drops\":{",
-		       t->name, sname, U(st.count), U(inst->series_records[series]),
-		       U(inst->series_timeouts[series]), U(st.max_ns),
-		       U(st.count ? st.total_ns / st.count : 0),
-		       U(lat_ebpf_probe_ctl(inst->probe)->threshold_ns), U(st.count), U(st.min_ns),
-		       U(q[0]), U(q[1]), U(q[2]), U(q[3]), LAT_KHIST_ERROR);
-		for (int i = 0; i < LAT_DROP_MAX; i++) {
-			const char *name = lat_ebpf_drop_name(i);
-
-			if (name) {
-				printf("\"%s\":%llu,", name, U(series ? 0 : drops[i]));
-			}
-		}
-		printf("\"bad_records\":%llu}", U(series ? 0 : inst->bad_records));
-		if (run->exec_cmd && series == 0) {
-			printf(",\"exec\":{\"run\":%llu,\"skipped\":%llu"
-			       ",\"failed\":%llu}",
-			       U(run->exec_run), U(run->exec_skipped), U(run->exec_failed));
-		}
-		printf(",\"hist\":[");
-		for (int i = 0; i < LAT_HIST_BUCKETS; i++) {
-			if (!st.hist[i]) {
-				continue;
-			}
-			printf("%s{\"low_ns\":%llu,\"high_ns\":%llu,\"count\":%llu}",
-			       first ? "" : ",", U(lat_khist_low(i)), U(lat_khist_high(i)),
-			       U(st.hist[i]));
-			first = false;
-		}
-		printf("]}\n");
-	}
-}
-
-static void print_summary(struct track_run *run)
-{
-	for (int i = 0; i < run->ninst; i++) {
-		if (run->json) {
-			print_summary_json(run, &run->inst[i]);
-		} else {
-			print_summary_text(run, &run->inst[i]);
-		}
-	}
-	if (run->exec_cmd && !run->json) {
-		printf("exec: run=%" PRIu64 " skipped=%" PRIu64 " (rate limit) failed=%" PRIu64
-		       "\n",
-		       run->exec_run, run->exec_skipped, run->exec_failed);
-	}
-	fflush(stdout);
 }
 
 /* --- control socket ------------------------------------------------------------------------- */
@@ -902,31 +120,17 @@ static void reply(FILE *out, const char *fmt, ...)
 	va_end(args);
 }
 
-/* Parses "tracker.setting" into its instance and setting name. */
-static int ctl_key(struct track_run *run, const char *key, size_t key_len,
-		   struct track_instance **inst, const char **setting)
-{
-	const char *dot = memchr(key, '.', key_len);
-
-	if (!dot) {
-		return -EINVAL;
-	}
-	*inst = find_instance(run, key, (size_t)(dot - key));
-	*setting = dot + 1;
-	return *inst ? 0 : -ENOENT;
-}
-
 static void ctl_get_one(FILE *out, struct track_instance *inst, const char *setting)
 {
 	struct lat_tracker_ctl *ctl = lat_ebpf_probe_ctl(inst->probe);
 	char buf[32];
 
 	if (!setting || strcmp(setting, "threshold") == 0) {
-		lat_track_format_exact(ctl->threshold_ns, buf, sizeof(buf));
+		lat_format_duration_exact(ctl->threshold_ns, buf, sizeof(buf));
 		reply(out, "%s.threshold=%s\n", inst->tracker->name, buf);
 	}
 	if (!setting || strcmp(setting, "timeout") == 0) {
-		lat_track_format_exact(ctl->timeout_ns, buf, sizeof(buf));
+		lat_format_duration_exact(ctl->timeout_ns, buf, sizeof(buf));
 		reply(out, "%s.timeout=%s\n", inst->tracker->name, buf);
 	}
 	if (!setting || strcmp(setting, "worst") == 0) {
@@ -934,84 +138,85 @@ static void ctl_get_one(FILE *out, struct track_instance *inst, const char *sett
 	}
 }
 
-/* Handles one request line; returns 0 (ok) or -1 with the error already written. */
-static int ctl_request(struct track_run *run, char *line, FILE *out)
+/* Handles one request line (util/ctlproto.h); returns 0 (ok) or -1 with the error written. */
+static int ctl_request(void *ctx, const char *line, FILE *out)
 {
-	char *save = NULL;
-	char *verb = strtok_r(line, " \t", &save);
-	char *arg;
+	static struct lat_ctl_req req; /* the loop is single-threaded */
+	struct track_run *run = ctx;
+	struct {
+		struct track_instance *inst;
+		enum lat_ctl_setting what;
+		uint64_t value;
+	} changes[32];
+	int nchanges = 0;
 
-	if (!verb) {
+	lat_ctl_parse(line, LAT_CTL_SETTINGS_TRACK, &req);
+	if (req.verb == LAT_CTL_EMPTY) {
 		reply(out, "error: empty request\n");
 		return -1;
 	}
-	if (strcmp(verb, "get") == 0) {
-		arg = strtok_r(NULL, " \t", &save);
-		if (!arg) {
+	if (req.verb == LAT_CTL_GET) {
+		if (!req.n) {
 			for (int i = 0; i < run->ninst; i++) {
 				ctl_get_one(out, &run->inst[i], NULL);
 			}
 			return 0;
 		}
-		for (; arg; arg = strtok_r(NULL, " \t", &save)) {
-			struct track_instance *inst;
-			const char *setting;
+		for (int i = 0; i < req.n; i++) {
+			const struct lat_ctl_item *it = &req.items[i];
+			struct track_instance *inst =
+			    it->error == LAT_CTL_E_KEY
+				? NULL
+				: find_instance(run, it->key, it->tracker_len);
 
-			if (ctl_key(run, arg, strlen(arg), &inst, &setting) != 0 ||
-			    (strcmp(setting, "threshold") && strcmp(setting, "timeout") &&
-			     strcmp(setting, "worst"))) {
-				reply(out, "error: unknown key '%s'\n", arg);
+			if (!inst || it->error) {
+				reply(out, "error: unknown key '%s'\n", it->key);
 				return -1;
 			}
-			ctl_get_one(out, inst, setting);
+			ctl_get_one(out, inst, it->setting);
 		}
 		return 0;
 	}
-	if (strcmp(verb, "set") == 0) {
-		struct {
-			struct track_instance *inst;
-			int what; /* 0 threshold, 1 timeout, 2 worst */
-			uint64_t value;
-		} changes[32];
-		int nchanges = 0;
+	if (req.verb == LAT_CTL_SET) {
+		static const char *const names[] = {
+		    [LAT_CTL_THRESHOLD] = "threshold",
+		    [LAT_CTL_TIMEOUT] = "timeout",
+		    [LAT_CTL_WORST] = "worst",
+		};
 
-		while ((arg = strtok_r(NULL, " \t", &save))) {
-			char *eq = strchr(arg, '=');
-			struct track_instance *inst;
-			const char *setting;
-			uint64_t value;
+		for (int i = 0; i < req.n; i++) {
+			const struct lat_ctl_item *it = &req.items[i];
+			struct track_instance *inst =
+			    it->error == LAT_CTL_E_KEY
+				? NULL
+				: find_instance(run, it->key, it->tracker_len);
 
-			if (!eq || ctl_key(run, arg, (size_t)(eq - arg), &inst, &setting) != 0) {
-				reply(out,
-				      "error: unknown key in '%s' (TRACKER.threshold=DURATION)\n",
-				      arg);
+			if (!inst) {
+				reply(
+				    out,
+				    "error: unknown key in '%s%s%s' (TRACKER.threshold=DURATION)\n",
+				    it->key, it->value ? "=" : "", it->value ? it->value : "");
 				return -1;
 			}
-			*eq = '\0';
 			if (nchanges == (int)(sizeof(changes) / sizeof(changes[0]))) {
 				reply(out, "error: too many settings\n");
 				return -1;
 			}
-			if (strcmp(setting, "threshold") == 0 || strcmp(setting, "timeout") == 0) {
-				if (lat_parse_duration(eq + 1, 1, &value) != 0) {
-					reply(out, "error: bad duration '%s' for %s\n", eq + 1,
-					      arg);
-					return -1;
-				}
-				changes[nchanges].what = setting[1] == 'h' ? 0 : 1;
-			} else if (strcmp(setting, "worst") == 0) {
-				if (strcmp(eq + 1, "0") && strcmp(eq + 1, "1")) {
-					reply(out, "error: %s takes 0 or 1\n", arg);
-					return -1;
-				}
-				value = eq[1] == '1';
-				changes[nchanges].what = 2;
-			} else {
-				reply(out, "error: unknown key '%s'\n", arg);
+			if (it->error == LAT_CTL_E_DURATION) {
+				reply(out, "error: bad duration '%s' for %s\n", it->value, it->key);
+				return -1;
+			}
+			if (it->error == LAT_CTL_E_BOOL) {
+				reply(out, "error: %s takes 0 or 1\n", it->key);
+				return -1;
+			}
+			if (it->error) {
+				reply(out, "error: unknown key '%s'\n", it->key);
 				return -1;
 			}
 			changes[nchanges].inst = inst;
-			changes[nchanges].value = value;
+			changes[nchanges].what = it->kind;
+			changes[nchanges].value = it->kind == LAT_CTL_WORST ? it->on : it->ns;
 			nchanges++;
 		}
 		if (!nchanges) {
@@ -1020,12 +225,11 @@ static int ctl_request(struct track_run *run, char *line, FILE *out)
 		}
 		for (int i = 0; i < nchanges; i++) {
 			struct lat_tracker_ctl *ctl = lat_ebpf_probe_ctl(changes[i].inst->probe);
-			static const char *const names[] = {"threshold", "timeout", "worst"};
 
-			if (changes[i].what == 0) {
+			if (changes[i].what == LAT_CTL_THRESHOLD) {
 				__atomic_store_n(&ctl->threshold_ns, changes[i].value,
 						 __ATOMIC_RELAXED);
-			} else if (changes[i].what == 1) {
+			} else if (changes[i].what == LAT_CTL_TIMEOUT) {
 				__atomic_store_n(&ctl->timeout_ns, changes[i].value,
 						 __ATOMIC_RELAXED);
 			} else {
@@ -1036,12 +240,12 @@ static int ctl_request(struct track_run *run, char *line, FILE *out)
 		}
 		return 0;
 	}
-	if (strcmp(verb, "status") == 0) {
+	if (req.verb == LAT_CTL_STATUS) {
 		reply(out, "pid=%d\n", (int)getpid());
 		reply(out, "uptime_ms=%" PRIu64 "\n", (now_ns() - run->started_ns) / 1000000);
 		for (int i = 0; i < run->ninst; i++) {
 			struct track_instance *inst = &run->inst[i];
-			const struct track_tracker *t = inst->tracker;
+			const struct lat_ktracker *t = inst->tracker;
 			uint64_t drops[LAT_DROP_MAX] = {0}, lost = inst->bad_records, events = 0;
 			struct lat_stats st[LAT_STATS_SERIES_MAX];
 			int nseries = 0;
@@ -1082,22 +286,8 @@ static int ctl_request(struct track_run *run, char *line, FILE *out)
 		}
 		return 0;
 	}
-	reply(out, "error: unknown request '%.40s' (get, set, status)\n", verb);
+	reply(out, "error: unknown request '%.40s' (get, set, status)\n", req.verb_text);
 	return -1;
-}
-
-static void ctl_serve(struct track_run *run)
-{
-	char line[1024];
-	FILE *out = lat_ctlsock_accept(run->listen_fd, line, sizeof(line));
-
-	if (!out) {
-		return;
-	}
-	if (ctl_request(run, line, out) == 0) {
-		reply(out, "ok\n");
-	}
-	fclose(out);
 }
 
 static int ctl_listen(struct track_run *run)
@@ -1119,6 +309,7 @@ static int ctl_listen(struct track_run *run)
 		return fd;
 	}
 	run->listen_fd = fd;
+	lat_ctl_server_init(&run->ctl, fd, TRACK_CTL_TIMEOUT_NS, ctl_request, run);
 	return 0;
 }
 
@@ -1130,11 +321,12 @@ static void print_help(void)
 	       "Tracks latencies in the kernel with eBPF and reports every event slower than the\n"
 	       "threshold, with where it waited. Runs until Ctrl-C or --duration.\n\n"
 	       "Trackers (default threshold):\n");
-	for (size_t i = 0; i < TRACKER_COUNT; i++) {
+	for (size_t i = 0; i < lat_ktracker_count(); i++) {
+		const struct lat_ktracker *t = lat_ktracker_at(i);
 		char thr[32];
 
-		lat_track_format_exact(trackers[i]->default_threshold_ns, thr, sizeof(thr));
-		printf("  %-8s %-6s %s\n", trackers[i]->name, thr, trackers[i]->summary);
+		lat_format_duration_exact(t->default_threshold_ns, thr, sizeof(thr));
+		printf("  %-8s %-6s %s\n", t->name, thr, t->summary);
 	}
 	printf(
 	    "\nOptions:\n"
@@ -1479,7 +671,7 @@ static int parse_args(struct track_run *run, int argc, char **argv)
 		return usage("which tracker? (one or more of the trackers in --help)");
 	}
 	for (int i = optind; i < argc; i++) {
-		const struct track_tracker *t = find_tracker(argv[i]);
+		const struct lat_ktracker *t = lat_ktracker_find(argv[i]);
 		struct track_instance *inst;
 
 		if (!t) {
@@ -1551,109 +743,77 @@ static int load_all(struct track_run *run)
 
 	for (int i = 0; i < run->ninst; i++) {
 		struct track_instance *inst = &run->inst[i];
-		struct lat_ebpf_needs needs = {.tracepoints = inst->tracker->tracepoints};
-		struct lat_ebpf_probe_opts opts = {
-		    .name = inst->tracker->name,
-		    .skel = inst->tracker->skel,
+		struct lat_live_tracker_opts opts = {
+		    .tracker = inst->tracker,
 		    .filter = run->filter,
 		    .ctl = {.threshold_ns = inst->threshold_ns,
 			    .timeout_ns = inst->timeout_ns,
 			    .worst = run->worst},
-		    .stack_programs = inst->tracker->stack_programs,
 		    .ringbuf_bytes = run->ringbuf_bytes,
+		    .syscalls = run->syscalls,
 		};
 
-		err = lat_ebpf_check(&needs, why, sizeof(why));
-		if (err) {
-			cli_error("track: %s", why);
-			return err;
-		}
 		opts.filter.kstack = run->kstack ? 1 : 0;
-		opts.filter.self_tgid = (uint32_t)getpid();
-		opts.filter.ustack_size = inst->tracker->user_stacks ? run->ustack_size : 0;
-		if (inst->tracker->id == LAT_TRACKER_SYSCALL) {
-			opts.syscalls = run->syscalls;
-		}
-		err = lat_ebpf_probe_load(&opts, &inst->probe, why, sizeof(why));
+		opts.filter.ustack_size = run->ustack_size;
+		err = lat_live_add(run->live, &opts, inst, &inst->probe, why, sizeof(why));
 		if (err) {
 			cli_error("track: %s", why);
 			return err;
 		}
 	}
-	for (int i = 0; i < run->ninst; i++) {
-		err = lat_ebpf_probe_attach(run->inst[i].probe, why, sizeof(why));
-		if (err) {
-			cli_error("track: %s", why);
-			return err;
-		}
+	err = lat_live_attach(run->live, why, sizeof(why));
+	if (err) {
+		cli_error("track: %s", why);
 	}
+	return err;
+}
+
+static int on_signal(void *ctx, int signo)
+{
+	if (signo == SIGCHLD) {
+		track_reap_children(ctx, WNOHANG);
+		return 0;
+	}
+	return 1;
+}
+
+static int ctl_poll_fds(void *ctx, struct pollfd *fds, int max, int *timeout_ms)
+{
+	struct track_run *run = ctx;
+
+	if (run->ctl.n && (*timeout_ms < 0 || *timeout_ms > 100)) {
+		*timeout_ms = 100; /* the clients' deadlines */
+	}
+	return lat_ctl_server_fds(&run->ctl, fds, max);
+}
+
+static int ctl_poll_ready(void *ctx, const struct pollfd *fds, int nfds, int ready)
+{
+	struct track_run *run = ctx;
+
+	lat_ctl_server_serve(&run->ctl, fds, ready, now_ns());
 	return 0;
 }
 
-static int event_loop(struct track_run *run, struct ring_buffer *rb, int sfd)
-{
-	uint64_t deadline = run->duration_ns ? now_ns() + run->duration_ns : 0;
-	struct pollfd fds[3] = {
-	    {.fd = ring_buffer__epoll_fd(rb), .events = POLLIN},
-	    {.fd = sfd, .events = POLLIN},
-	    {.fd = run->listen_fd, .events = POLLIN},
-	};
-
-	for (;;) {
-		int timeout_ms = -1, ready;
-
-		if (deadline) {
-			uint64_t now = now_ns();
-
-			if (now >= deadline) {
-				return 0;
-			}
-			/* a --duration of weeks is more milliseconds than an int: wait in steps */
-			timeout_ms = (deadline - now) / 1000000 >= INT_MAX
-					 ? INT_MAX
-					 : (int)((deadline - now + 999999) / 1000000);
-		}
-		ready = poll(fds, run->listen_fd >= 0 ? 3 : 2, timeout_ms);
-		if (ready < 0) {
-			if (errno == EINTR) {
-				continue;
-			}
-			return -errno;
-		}
-		if (fds[0].revents) {
-			int err = ring_buffer__consume(rb);
-
-			if (err < 0 && err != -EINTR) {
-				return err;
-			}
-		}
-		if (fds[1].revents) {
-			struct signalfd_siginfo si;
-
-			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo == SIGCHLD) {
-					reap_children(run, WNOHANG);
-				} else {
-					return 0;
-				}
-			}
-		}
-		if (run->listen_fd >= 0 && fds[2].revents) {
-			ctl_serve(run);
-		}
-	}
-}
+static const struct lat_live_ops track_ops = {
+    .alert = on_alert,
+    .bad_record = on_bad_record,
+    .signal = on_signal,
+    .poll_fds = ctl_poll_fds,
+    .poll_ready = ctl_poll_ready,
+};
 
 int cmd_track(int argc, char **argv)
 {
 	static struct track_run run_storage;
 	struct track_run *run = &run_storage;
-	struct ring_buffer *rb = NULL;
-	sigset_t mask;
-	int sfd = -1, rc = CLI_EXIT_FAILURE, err;
+	char why[512];
+	sigset_t more;
+	int rc = CLI_EXIT_FAILURE, err;
 
 	memset(run, 0, sizeof(*run));
 	run->listen_fd = -1;
+	lat_ctl_server_init(&run->ctl, -1, TRACK_CTL_TIMEOUT_NS, ctl_request, run);
 	run->kstack = true;
 	run->ustack_size = 8192;
 	run->exec_interval_ns = 1000000000ULL;
@@ -1662,51 +822,23 @@ int cmd_track(int argc, char **argv)
 		return rc < 0 ? CLI_EXIT_OK : rc;
 	}
 	rc = CLI_EXIT_FAILURE;
-	current_run = run;
 	verbose_libbpf = run->verbose;
 	libbpf_set_print(libbpf_print);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN); /* a control client that goes away must not kill the run */
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0) {
-		cli_error("track: signalfd: %s", strerror(errno));
-		goto out;
+	/* init: signals (SIGCHLD: --exec's commands), probes, symbols, the control socket */
+	sigemptyset(&more);
+	sigaddset(&more, SIGCHLD);
+	if (lat_live_create(&track_ops, run, &more, &run->live, why, sizeof(why)) != 0) {
+		cli_error("track: %s", why);
+		return CLI_EXIT_FAILURE;
 	}
-
 	if (load_all(run) != 0) {
 		goto out;
 	}
-	if (run->kstack) {
-		err = lat_ksyms_load(NULL, &run->ksyms);
-		if (err) {
-			run->ksyms = NULL; /* addresses printed raw */
-		}
-	}
-	if (run->ustack_size) {
-		if (lat_usyms_create(&run->usyms) != 0) {
-			run->usyms = NULL;
-		}
-	}
-	for (int i = 0; i < run->ninst; i++) {
-		int fd = lat_ebpf_probe_events_fd(run->inst[i].probe);
-
-		if (!rb) {
-			rb = ring_buffer__new(fd, on_record, &run->inst[i], NULL);
-			if (!rb) {
-				cli_error("track: ring buffer: %s", strerror(errno));
-				goto out;
-			}
-		} else if (ring_buffer__add(rb, fd, on_record, &run->inst[i]) != 0) {
-			cli_error("track: ring buffer: %s", strerror(errno));
-			goto out;
-		}
+	if (lat_alert_symbols_create(run->kstack, run->ustack_size != 0, &run->symbols) != 0) {
+		cli_error("track: %s", strerror(ENOMEM));
+		goto out;
 	}
 	err = ctl_listen(run);
 	if (err) {
@@ -1720,7 +852,7 @@ int cmd_track(int argc, char **argv)
 	for (int i = 0; i < run->ninst; i++) {
 		char thr[32];
 
-		lat_track_format_exact(run->inst[i].threshold_ns, thr, sizeof(thr));
+		lat_format_duration_exact(run->inst[i].threshold_ns, thr, sizeof(thr));
 		fprintf(stderr, " %s (threshold %s)", run->inst[i].tracker->name, thr);
 	}
 	if (run->socket_path) {
@@ -1728,43 +860,31 @@ int cmd_track(int argc, char **argv)
 	}
 	fprintf(stderr, ".%s\n", run->duration_ns ? "" : " Ctrl-C to stop.");
 
-	err = event_loop(run, rb, sfd);
-	for (int i = 0; i < run->ninst; i++) {
-		lat_ebpf_probe_ctl(run->inst[i].probe)->enabled = 0;
-	}
-	ring_buffer__consume(rb);
-	if (err) {
+	/* the main loop, then the statistics */
+	err = lat_live_run(run->live, run->duration_ns ? now_ns() + run->duration_ns : 0);
+	lat_live_stop(run->live);
+	if (err < 0) {
 		cli_error("track: %s", strerror(-err));
 		goto out;
 	}
-	reap_children(run, WNOHANG);
+	track_reap_children(run, WNOHANG);
 	if (run->exec_children > 0) {
 		/* Give running commands a moment; they are not killed. */
 		for (int i = 0; i < 50 && run->exec_children > 0; i++) {
 			usleep(100000);
-			reap_children(run, WNOHANG);
+			track_reap_children(run, WNOHANG);
 		}
 	}
-	print_summary(run);
+	track_print_summary(run);
 	rc = CLI_EXIT_OK;
 
 out:
+	lat_ctl_server_close(&run->ctl);
 	if (run->listen_fd >= 0) {
 		close(run->listen_fd);
 		unlink(run->socket_path);
 	}
-	ring_buffer__free(rb);
-	for (int i = 0; i < run->ninst; i++) {
-		lat_ebpf_probe_destroy(run->inst[i].probe);
-	}
-	if (run->ksyms) {
-		lat_ksyms_free(run->ksyms);
-	}
-	if (run->usyms) {
-		lat_usyms_free(run->usyms);
-	}
-	if (sfd >= 0) {
-		close(sfd);
-	}
+	lat_live_free(run->live);
+	lat_alert_symbols_free(run->symbols);
 	return rc;
 }

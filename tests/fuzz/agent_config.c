@@ -1,7 +1,7 @@
 /* agent_config.c: libFuzzer target for the agent's configuration parser (agent_config_parse():
  * KEY = VALUE lines, tracker lines, buckets, listen addresses, durations). Built with
- * agent/config.c included (it is not in the library); the tracker table is a stub with the real
- * names (cli/track.c pulls in every BPF skeleton). */
+ * agent/config.c included (it is not in the library); the tracker table is the library's
+ * (lib/trackers/ktracker.c). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,21 +9,6 @@
 #include "../../agent/config.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-const struct track_tracker *find_tracker(const char *name)
-{
-	static const char *const names[] = {"syscall", "wakeup", "offcpu", "block",
-					    "irq",     "net",    "ttfb",   NULL};
-	static struct track_tracker stub;
-
-	for (int i = 0; names[i]; i++) {
-		if (!strcmp(names[i], name)) {
-			stub.name = names[i];
-			return &stub;
-		}
-	}
-	return NULL;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,19 +1,18 @@
-/* agent.h: the state of `latscope agent` shared by its modules: the trackers it runs, the
+/* agentd.h: the state of `latscope agent` shared by its modules: the trackers it runs, the
  * applications it hears, its sockets and counters. */
-#ifndef LATSCOPE_AGENT_AGENT_H
-#define LATSCOPE_AGENT_AGENT_H
+#ifndef LATSCOPE_AGENT_AGENTD_H
+#define LATSCOPE_AGENT_AGENTD_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../cli/top.h"
-#include "../cli/track.h"
 #include "app.h"
 #include "config.h"
 #include "metrics.h"
+#include "trackers/top_acc.h"
+#include "util/ctlproto.h"
 
-#define AGENT_CTL_CLIENTS    8             /* control clients served at once */
 #define AGENT_CTL_TIMEOUT_NS 2000000000ULL /* each has 2 s for its request and reply */
 
 struct agent;
@@ -22,10 +21,9 @@ struct lat_ctlsock_client;
 /* One kernel tracker the agent runs. */
 struct agent_tracker {
 	struct agent *agent;
-	const struct track_tracker *tracker;
+	const struct lat_ktracker *tracker;
 	struct agent_tracker_conf conf;
 	struct lat_ebpf_probe *probe;
-	const char *label_field; /* the record field that labels its slow events ("comm": hdr) */
 	uint64_t records, bad_records, events_written;
 	int nseries;
 	struct agent_kseries kseries[LAT_STATS_SERIES_MAX];
@@ -39,28 +37,37 @@ struct agent {
 	int ntrk;
 	struct agent_apps apps; /* what applications sent, bounded (app.h) */
 	/* run-time */
-	struct ring_buffer *rb;
-	struct lat_ksyms *ksyms;
-	struct lat_usyms *usyms;
-	FILE *events; /* JSON lines, NULL: none */
+	struct lat_live *live;             /* the probes, their ring buffer, signals, the loop */
+	struct lat_alert_symbols *symbols; /* NULL: no stacks */
+	FILE *events;                      /* JSON lines, NULL: none */
 	struct agent_http *http;
-	int ctl_fd, app_fd, sfd;
-	int ctl_lock, app_lock; /* the sockets' lock files (util/ctlsock.h): -1 until owned */
-	struct lat_ctlsock_client *ctl_clients[AGENT_CTL_CLIENTS]; /* served without blocking */
-	int nctl;
-	uint64_t ctl_timeouts; /* control clients closed at their deadline */
+	int ctl_fd, app_fd;
+	int i_ctl, i_app, i_http;  /* their places among the fds polled (ctl: its first) */
+	int ctl_lock, app_lock;    /* the sockets' lock files (util/ctlsock.h): -1 until owned */
+	struct lat_ctl_server ctl; /* the control socket's clients, served without blocking */
 	uint64_t started_ns, last_tick_ns, last_profile_ns, last_graphite_ns;
 	/* counters */
 	uint64_t events_written, profile_changes, reloads_ok, reloads_partial, reloads_failed;
-	uint64_t graphite_sent, graphite_errors, scrapes, ctl_requests;
+	uint64_t graphite_sent, graphite_errors, scrapes;
 	/* `latscope top --agent`: the last second's figures (ctl `top`), and the exit summary */
-	struct top_acc top;
-	struct top_frame top_last;
-	uint64_t deadline_ns;      /* --duration: stop then (0: run until a signal) */
-	uint64_t consume_until_ns; /* records are read until then, then the loop goes on (0: all) */
-	bool summary;              /* print the run's summary at exit */
+	struct lat_top_acc top;
+	struct lat_top_frame top_last;
+	uint64_t deadline_ns; /* --duration: stop then (0: run until a signal) */
+	const char *config_path, *listen_override; /* for SIGHUP's reload */
+	bool summary;                              /* print the run's summary at exit */
 	bool starting; /* the probes stay off until all are loaded (no buffer fills unread) */
 };
+
+/* `latscope agent` (cli/main.c's table). */
+int cmd_agent(int argc, char **argv);
+
+/* Exit codes, as every latscope command's (latscope(1)). */
+enum { AGENT_EXIT_OK = 0, AGENT_EXIT_FAILURE = 1, AGENT_EXIT_USAGE = 2 };
+
+/* Prints "latscope: <message>" on stderr. */
+void agent_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same and a pointer to --help; returns AGENT_EXIT_USAGE. */
+int agent_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 uint64_t agent_now_ns(void);
 
@@ -69,12 +76,8 @@ void agent_tracker_apply_conf(struct agent_tracker *t, const struct agent_tracke
 /* The running tracker called name[0..len), or NULL. */
 struct agent_tracker *agent_find_running(struct agent *a, const char *name, size_t len);
 
-/* The control socket (ctl.c): accepts when listen_ready, then serves every client whose poll
- * result is in fds[first + i] (i: its index in a->ctl_clients); closes those past their
- * deadline. */
-struct pollfd;
-void agent_ctl_serve(struct agent *a, bool listen_ready, const struct pollfd *fds, int first);
-void agent_ctl_drop(struct agent *a, int i);
+/* Answers a control request (ctl.c; util/ctlproto.h's handler, ctx: the agent). */
+int agent_ctl_handle(void *ctx, const char *line, FILE *out);
 
 /* Reads every tracker's in-kernel statistics into its series (also done each second). */
 void agent_refresh(struct agent *a);
@@ -97,4 +100,4 @@ void agent_http_run(struct agent_http *h);
 uint16_t agent_http_port(struct agent_http *h);
 uint64_t agent_http_deadline_closes(struct agent_http *h); /* slow requests closed */
 
-#endif /* LATSCOPE_AGENT_AGENT_H */
+#endif /* LATSCOPE_AGENT_AGENTD_H */

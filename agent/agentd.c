@@ -1,7 +1,7 @@
-/* agent.c: `latscope agent`: the always-on daemon: runs the kernel trackers, hears applications,
+/* agentd.c: `latscope agent`: the always-on daemon: runs the kernel trackers, hears applications,
  * keeps latency distributions and exports them (Prometheus /metrics, Graphite, JSON lines);
  * `latscope ctl --socket` changes it at run time, SIGHUP reloads its configuration. */
-#include "agent.h"
+#include "agentd.h"
 
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -19,16 +19,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../cli/cli.h"
 #include "latscope/agent.h"
+#include "trackers/alert_stacks.h"
+#include "trackers/live.h"
 #include "outputs/jsonl.h"
 #include "util/ctlsock.h"
-#include "util/ksyms.h"
 #include "util/units.h"
-#include "util/usyms.h"
 
-#define USTACK_FRAMES 64
-#define U(x)          ((unsigned long long)(x))
+#define U(x) ((unsigned long long)(x))
 
 uint64_t agent_now_ns(void)
 {
@@ -38,90 +36,50 @@ uint64_t agent_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+void agent_error(const char *fmt, ...)
+{
+	char message[1024];
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(message, sizeof(message), fmt, args);
+	va_end(args);
+	fprintf(stderr, "latscope: %s\n", message);
+}
+
+int agent_usage_error(const char *fmt, ...)
+{
+	char message[1024];
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(message, sizeof(message), fmt, args);
+	va_end(args);
+	fprintf(stderr, "latscope: %s\nTry 'latscope agent --help'.\n", message);
+	return AGENT_EXIT_USAGE;
+}
+
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	return 0;
 }
 
-/* The record field that labels a tracker's slow events. */
-static const char *label_field_of(const char *tracker)
-{
-	static const struct {
-		const char *tracker, *field;
-	} table[] = {
-	    {"syscall", "syscall"},
-	    {"block", "dev"},
-	    {"irq", "name"},
-	    {"net", "iface"},
-	};
-
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-		if (!strcmp(table[i].tracker, tracker)) {
-			return table[i].field;
-		}
-	}
-	return "comm";
-}
-
-static void comm_text(const char comm[LAT_COMM_LEN], char out[LAT_COMM_LEN + 1])
-{
-	int i;
-
-	for (i = 0; i < LAT_COMM_LEN && comm[i]; i++) {
-		out[i] = (comm[i] > 0x20 && comm[i] < 0x7f) ? comm[i] : '?';
-	}
-	out[i] = '\0';
-}
-
 /* --- events (JSON lines) -------------------------------------------------------------------- */
 
-static void write_stacks(struct agent *a, struct lat_jsonl *j, const struct lat_record_hdr *hdr,
-			 const void *data)
+static void write_stacks(struct agent *a, struct lat_jsonl *j, const struct lat_alert *k)
 {
-	char frames[USTACK_FRAMES][256];
-	const char *ptrs[USTACK_FRAMES];
-	int n = 0;
+	static struct lat_alert_frames f;
+	const char *ptrs[LAT_ALERT_USTACK_FRAMES];
 
-	for (int i = 0; i < hdr->kstack_n && i < LAT_KSTACK_MAX && i < USTACK_FRAMES; i++) {
-		uint64_t ip;
-
-		memcpy(&ip, (const char *)data + hdr->kstack_off + i * sizeof(uint64_t),
-		       sizeof(ip));
-		if (a->ksyms) {
-			lat_ksyms_format(a->ksyms, ip, frames[n], sizeof(frames[0]));
-		} else {
-			snprintf(frames[n], sizeof(frames[0]), "0x%" PRIx64, ip);
-		}
-		ptrs[n] = frames[n];
-		n++;
+	lat_alert_symbolize(a->symbols, k, &f, NULL);
+	for (int i = 0; i < f.kn; i++) {
+		ptrs[i] = f.kstack[i];
 	}
-	lat_jsonl_strv(j, "kstack", ptrs, n);
-	n = 0;
-	if (hdr->ustack_off) {
-		const struct lat_ustack *u = (const void *)((const char *)data + hdr->ustack_off);
-		struct lat_user_regs regs = {u->ip,  u->sp,  u->bp,  u->bx,
-					     u->r12, u->r13, u->r14, u->r15};
-		uint64_t ips[USTACK_FRAMES];
-		bool cut = false;
-
-		n = a->usyms ? lat_usyms_unwind(a->usyms, (int)hdr->pid, &regs, u->data, u->len,
-						ips, USTACK_FRAMES, &cut)
-			     : -ENOSYS;
-		if (n < 1) {
-			ips[0] = u->ip;
-			n = 1;
-		}
-		for (int i = 0; i < n; i++) {
-			if (a->usyms) {
-				lat_usyms_format(a->usyms, (int)hdr->pid, ips[i], frames[i],
-						 sizeof(frames[0]));
-			} else {
-				snprintf(frames[i], sizeof(frames[0]), "0x%" PRIx64, ips[i]);
-			}
-			ptrs[i] = frames[i];
-		}
+	lat_jsonl_strv(j, "kstack", ptrs, f.kn);
+	for (int i = 0; i < f.un; i++) {
+		ptrs[i] = f.ustack[i];
 	}
-	lat_jsonl_strv(j, "ustack", ptrs, n);
+	lat_jsonl_strv(j, "ustack", ptrs, f.un);
 }
 
 static void flush_event(struct agent *a)
@@ -130,50 +88,46 @@ static void flush_event(struct agent *a)
 	a->events_written++;
 }
 
-static int on_record(void *ctx, void *data, size_t size)
+static void on_bad_record(void *ctx, void *tracker_ctx)
 {
-	struct agent_tracker *t = ctx;
-	struct agent *a = t->agent;
-	const struct lat_record_hdr *hdr = data;
-	struct track_field fields[TRACK_FIELDS_MAX];
-	char comm[LAT_COMM_LEN + 1];
-	const char *label = NULL;
-	struct agent_series *s;
-	int nfields;
+	struct agent_tracker *t = tracker_ctx;
 
-	if (lat_ebpf_record_check(data, size) != 0 || hdr->tracker != t->tracker->id) {
-		t->bad_records++;
-		top_acc_bad_record(&a->top, t->top_idx);
-		return 0;
-	}
+	t->bad_records++;
+	lat_top_acc_bad_record(&t->agent->top, t->top_idx);
+}
+
+static int on_alert(void *ctx, void *tracker_ctx, const struct lat_alert *alert)
+{
+	struct agent_tracker *t = tracker_ctx;
+	struct agent *a = t->agent;
+	const struct lat_alert k = *alert;
+	char label[128];
+	struct agent_series *s;
+
 	t->records++;
-	comm_text(hdr->comm, comm);
-	nfields =
-	    t->tracker->fields(hdr, hdr->payload_len ? (const char *)data + hdr->payload_off : NULL,
-			       fields, TRACK_FIELDS_MAX);
-	for (int i = 0; i < nfields && !label; i++) {
-		if (!strcmp(fields[i].name, t->label_field)) {
-			label = fields[i].value;
-		}
-	}
-	top_acc_record(&a->top, t->top_idx, hdr, fields, nfields);
-	s = agent_family_get(&t->slow, label ? label : comm);
+	lat_top_acc_record(&a->top, t->top_idx, &k);
+	lat_alert_label(&k, label, sizeof(label));
+	s = agent_family_get(&t->slow, label);
 	if (s) {
-		agent_series_record(s, agent_now_ns(), hdr->delay_ns, 1);
+		agent_series_record(s, agent_now_ns(), k.delay_ns, 1);
 	}
 	if (a->events) {
+		struct lat_alert_field fields[LAT_ALERT_FIELDS_MAX];
+		int nfields = lat_alert_fields(&k, fields, LAT_ALERT_FIELDS_MAX);
+		char comm[LAT_COMM_LEN + 1];
 		struct lat_jsonl j;
 
+		lat_comm_text(k.comm, comm);
 		lat_jsonl_begin(&j, a->events);
 		lat_jsonl_str(&j, "type", "event");
 		lat_jsonl_i64(&j, "time", (int64_t)time(NULL));
 		lat_jsonl_str(&j, "tracker", t->tracker->name);
 		lat_jsonl_str(&j, "comm", comm);
-		lat_jsonl_u64(&j, "pid", hdr->pid);
-		lat_jsonl_u64(&j, "tid", hdr->tid);
-		lat_jsonl_u64(&j, "cpu", hdr->cpu);
-		lat_jsonl_u64(&j, "delay_ns", hdr->delay_ns);
-		lat_jsonl_bool(&j, "timeout", hdr->flags & LAT_REC_TIMEOUT);
+		lat_jsonl_u64(&j, "pid", k.pid);
+		lat_jsonl_u64(&j, "tid", k.tid);
+		lat_jsonl_u64(&j, "cpu", k.cpu);
+		lat_jsonl_u64(&j, "delay_ns", k.delay_ns);
+		lat_jsonl_bool(&j, "timeout", k.timeout);
 		for (int i = 0; i < nfields; i++) {
 			if (fields[i].is_string) {
 				lat_jsonl_str(&j, fields[i].name, fields[i].value);
@@ -181,12 +135,11 @@ static int on_record(void *ctx, void *data, size_t size)
 				lat_jsonl_raw(&j, fields[i].name, fields[i].value);
 			}
 		}
-		write_stacks(a, &j, hdr, data);
+		write_stacks(a, &j, &k);
 		lat_jsonl_end(&j);
 		flush_event(a);
 	}
-	/* a flood must not starve signals, ctl and scrapes: the loop reads the rest next time */
-	return a->consume_until_ns && agent_now_ns() > a->consume_until_ns ? -EAGAIN : 0;
+	return 0;
 }
 
 /* --- trackers ------------------------------------------------------------------------------- */
@@ -209,19 +162,18 @@ void agent_tracker_apply_conf(struct agent_tracker *t, const struct agent_tracke
 static int tracker_start(struct agent *a, const struct agent_tracker_conf *conf)
 {
 	struct agent_tracker *t = &a->trk[a->ntrk];
-	const struct track_tracker *tt = find_tracker(conf->name);
+	const struct lat_ktracker *tt = lat_ktracker_find(conf->name);
 	char why[512];
 	int err;
 
 	if (!tt) {
-		cli_error("agent: unknown tracker '%s'", conf->name);
+		agent_error("agent: unknown tracker '%s'", conf->name);
 		return -EINVAL;
 	}
 	memset(t, 0, sizeof(*t));
 	t->agent = a;
 	t->tracker = tt;
 	t->conf = *conf;
-	t->label_field = label_field_of(tt->name);
 	t->nseries = 1;
 	if (tt->series) {
 		for (t->nseries = 0; t->nseries < LAT_STATS_SERIES_MAX && tt->series[t->nseries];
@@ -238,46 +190,25 @@ static int tracker_start(struct agent *a, const struct agent_tracker_conf *conf)
 		return -ENOMEM;
 	}
 	{
-		struct lat_ebpf_needs needs = {.tracepoints = tt->tracepoints};
-		struct lat_ebpf_probe_opts opts = {
-		    .name = tt->name,
-		    .skel = tt->skel,
+		struct lat_live_tracker_opts opts = {
+		    .tracker = tt,
 		    .ctl = {.threshold_ns =
 				conf->threshold_set ? conf->threshold_ns : tt->default_threshold_ns,
 			    .timeout_ns = conf->timeout_set ? conf->timeout_ns : 0},
-		    .stack_programs = tt->stack_programs,
+		    .attach = true,
 		};
 
-		err = lat_ebpf_check(&needs, why, sizeof(why));
-		if (!err) {
-			opts.filter.kstack = a->cfg.stacks ? 1 : 0;
-			opts.filter.self_tgid = (uint32_t)getpid();
-			opts.filter.ustack_size = tt->user_stacks && a->cfg.stacks ? 8192 : 0;
-			err = lat_ebpf_probe_load(&opts, &t->probe, why, sizeof(why));
-		}
-		if (!err) {
-			err = lat_ebpf_probe_attach(t->probe, why, sizeof(why));
-		}
+		opts.filter.kstack = a->cfg.stacks ? 1 : 0;
+		opts.filter.ustack_size = a->cfg.stacks ? 8192 : 0;
+		err = lat_live_add(a->live, &opts, t, &t->probe, why, sizeof(why));
 		if (err) {
-			cli_error("agent: tracker %s: %s", tt->name, why);
-			lat_ebpf_probe_destroy(t->probe);
+			agent_error("agent: tracker %s: %s", tt->name, why);
 			t->probe = NULL;
 			return err;
 		}
 	}
 	agent_tracker_apply_conf(t, conf);
-	if (!a->rb) {
-		a->rb = ring_buffer__new(lat_ebpf_probe_events_fd(t->probe), on_record, t, NULL);
-		err = a->rb ? 0 : -errno;
-	} else {
-		err = ring_buffer__add(a->rb, lat_ebpf_probe_events_fd(t->probe), on_record, t);
-	}
-	if (err) {
-		cli_error("agent: tracker %s: ring buffer: %s", tt->name, strerror(-err));
-		lat_ebpf_probe_destroy(t->probe);
-		return err;
-	}
-	t->top_idx = top_acc_add(&a->top, tt, t->probe);
+	t->top_idx = lat_top_acc_add(&a->top, tt, t->probe);
 	a->ntrk++;
 	return 0;
 }
@@ -512,14 +443,14 @@ static int bind_owned(struct agent *a, const char *what, const char *path, int t
 		return 0;
 	}
 	if (*fd == -EADDRINUSE && holder) {
-		cli_error("agent: %s %s: in use by pid %d (a running latscope; stop it first, or "
-			  "give this one other sockets)",
-			  what, path, (int)holder);
+		agent_error("agent: %s %s: in use by pid %d (a running latscope; stop it first, or "
+			    "give this one other sockets)",
+			    what, path, (int)holder);
 	} else if (*fd == -EADDRINUSE) {
-		cli_error("agent: %s %s: in use by a running process (it answers there)", what,
-			  path);
+		agent_error("agent: %s %s: in use by a running process (it answers there)", what,
+			    path);
 	} else {
-		cli_error("agent: %s %s: %s", what, path, strerror(-*fd));
+		agent_error("agent: %s %s: %s", what, path, strerror(-*fd));
 	}
 	*fd = -1;
 	return -1;
@@ -541,7 +472,7 @@ static int open_events(struct agent *a, const char *path, FILE **out)
 	if (!*out) {
 		int err = -errno;
 
-		cli_error("agent: events file %s: %s", path, strerror(errno));
+		agent_error("agent: events file %s: %s", path, strerror(errno));
 		return err;
 	}
 	return 0;
@@ -581,7 +512,7 @@ static int apply_reload(struct agent *a, struct agent_config *next, int *changes
 		(*changes)++;
 		if (strcmp(next->listen, "off") &&
 		    agent_http_start(a, next->listen, &h, why, sizeof(why)) != 0) {
-			cli_error("agent: reload: %s (keeping %s)", why, a->cfg.listen);
+			agent_error("agent: reload: %s (keeping %s)", why, a->cfg.listen);
 			snprintf(next->listen, sizeof(next->listen), "%s", a->cfg.listen);
 			refused++;
 		} else {
@@ -595,8 +526,8 @@ static int apply_reload(struct agent *a, struct agent_config *next, int *changes
 			close_events(a->events);
 			a->events = events;
 		} else {
-			cli_error("agent: reload: events %s refused (keeping %s)", next->events,
-				  a->cfg.events[0] ? a->cfg.events : "none");
+			agent_error("agent: reload: events %s refused (keeping %s)", next->events,
+				    a->cfg.events[0] ? a->cfg.events : "none");
 			snprintf(next->events, sizeof(next->events), "%s", a->cfg.events);
 			refused++;
 		}
@@ -611,8 +542,8 @@ static int apply_reload(struct agent *a, struct agent_config *next, int *changes
 		} else {
 			(*changes)++;
 			if (a->ntrk >= AGENT_TRACKERS_MAX || tracker_start(a, &next->trackers[i])) {
-				cli_error("agent: reload: tracker %s could not start",
-					  next->trackers[i].name);
+				agent_error("agent: reload: tracker %s could not start",
+					    next->trackers[i].name);
 				refused++;
 			}
 		}
@@ -658,7 +589,7 @@ static void reload(struct agent *a, const char *path, const char *listen_overrid
 	}
 	if (agent_config_load(path, &next, why, sizeof(why)) != 0) {
 		a->reloads_failed++;
-		cli_error("agent: reload refused: %s (the running configuration stays)", why);
+		agent_error("agent: reload refused: %s (the running configuration stays)", why);
 		return;
 	}
 	if (listen_override) {
@@ -667,9 +598,9 @@ static void reload(struct agent *a, const char *path, const char *listen_overrid
 	refused = apply_reload(a, &next, &changes);
 	if (refused && refused == changes) {
 		a->reloads_failed++;
-		cli_error("agent: reload refused: %s: every change (%d) was refused (the running "
-			  "configuration stays)",
-			  path, changes);
+		agent_error("agent: reload refused: %s: every change (%d) was refused (the running "
+			    "configuration stays)",
+			    path, changes);
 	} else if (refused) {
 		a->reloads_partial++;
 		fprintf(stderr, "latscope: agent: reloaded %s in part: %d of %d changes refused\n",
@@ -715,14 +646,10 @@ static void print_summary(struct agent *a)
 	uint64_t now = agent_now_ns();
 
 	/* the probes stop, what they sent is read, then the figures */
-	for (int i = 0; i < a->ntrk; i++) {
-		__atomic_store_n(&lat_ebpf_probe_ctl(a->trk[i].probe)->enabled, 0u,
-				 __ATOMIC_RELAXED);
-	}
-	ring_buffer__consume(a->rb);
+	lat_live_stop(a->live);
 	agent_refresh(a);
 	printf("latscope agent: config %s, pid %d\n", a->cfg.source, (int)getpid());
-	top_acc_print_summary(&a->top, now, stdout);
+	lat_top_acc_print_summary(&a->top, now, stdout);
 	for (int i = 0; i < a->apps.n; i++) {
 		uint64_t count = a->apps.v[i]->fam.other->count;
 
@@ -740,138 +667,103 @@ static void print_summary(struct agent *a)
 static void cleanup(struct agent *a)
 {
 	agent_http_stop(a->http);
-	while (a->nctl) {
-		agent_ctl_drop(a, a->nctl - 1);
-	}
+	lat_ctl_server_close(&a->ctl);
 	/* only what this agent owns is removed: never a running peer's socket */
 	lat_ctlsock_release(a->cfg.control_socket, a->ctl_fd, a->ctl_lock);
 	lat_ctlsock_release(a->cfg.app_socket, a->app_fd, a->app_lock);
-	ring_buffer__free(a->rb);
+	lat_live_free(a->live); /* the probes, the signals' fd */
 	for (int i = 0; i < a->ntrk; i++) {
-		lat_ebpf_probe_destroy(a->trk[i].probe);
 		for (int s = 0; s < a->trk[i].nseries; s++) {
 			lat_hist_windows_fini(&a->trk[i].kseries[s].w);
 		}
 		agent_family_fini(&a->trk[i].slow);
 	}
 	agent_apps_fini(&a->apps);
-	if (a->ksyms) {
-		lat_ksyms_free(a->ksyms);
-	}
-	if (a->usyms) {
-		lat_usyms_free(a->usyms);
-	}
+	lat_alert_symbols_free(a->symbols);
 	close_events(a->events);
-	if (a->sfd >= 0) {
-		close(a->sfd);
-	}
 }
 
-static int loop(struct agent *a, const char *config_path, const char *listen_override)
+/* --- the main loop (lib/trackers/live.c's, with the agent's sockets) ------------------------- */
+
+static int on_signal(void *ctx, int signo)
 {
-	for (;;) {
-		struct pollfd fds[5 + AGENT_CTL_CLIENTS];
-		int nfds = 0, timeout = 1000, ready, i_rb = -1, i_sig, i_ctl = -1, i_app = -1,
-		    i_http = -1, i_clients;
-		uint64_t now;
+	struct agent *a = ctx;
 
-		if (a->rb) {
-			i_rb = nfds;
-			fds[nfds++] =
-			    (struct pollfd){.fd = ring_buffer__epoll_fd(a->rb), .events = POLLIN};
-		}
-		i_sig = nfds;
-		fds[nfds++] = (struct pollfd){.fd = a->sfd, .events = POLLIN};
-		if (a->ctl_fd >= 0 && a->nctl < AGENT_CTL_CLIENTS) {
-			i_ctl = nfds;
-			fds[nfds++] = (struct pollfd){.fd = a->ctl_fd, .events = POLLIN};
-		}
-		i_clients = nfds;
-		for (int c = 0; c < a->nctl; c++) {
-			fds[nfds++] =
-			    (struct pollfd){.fd = a->ctl_clients[c]->fd,
-					    .events = lat_ctlsock_client_events(a->ctl_clients[c])};
-		}
-		if (a->app_fd >= 0) {
-			i_app = nfds;
-			fds[nfds++] = (struct pollfd){.fd = a->app_fd, .events = POLLIN};
-		}
-		if (a->http) {
-			int t = agent_http_timeout_ms(a->http);
+	if (signo == SIGHUP) {
+		reload(a, a->config_path, a->listen_override);
+		return 0;
+	}
+	return 1;
+}
 
-			i_http = nfds;
-			fds[nfds++] =
-			    (struct pollfd){.fd = agent_http_fd(a->http), .events = POLLIN};
-			if (t >= 0 && t < timeout) {
-				timeout = t;
-			}
-		}
-		if (a->deadline_ns) {
-			now = agent_now_ns();
-			if (now >= a->deadline_ns) {
-				return CLI_EXIT_OK;
-			}
-			if (a->deadline_ns - now < (uint64_t)timeout * 1000000ULL) {
-				timeout = (int)((a->deadline_ns - now + 999999) / 1000000);
-			}
-		}
-		ready = poll(fds, (nfds_t)nfds, timeout);
-		if (ready < 0 && errno != EINTR) {
-			cli_error("agent: poll: %s", strerror(errno));
-			return CLI_EXIT_FAILURE;
-		}
-		if (ready > 0 && i_rb >= 0 && fds[i_rb].revents) {
-			a->consume_until_ns = agent_now_ns() + 200000000ULL;
-			ring_buffer__consume(a->rb);
-			a->consume_until_ns = 0;
-		}
-		if (ready > 0 && fds[i_sig].revents) {
-			struct signalfd_siginfo si;
+/* The control socket and its clients, the application socket, HTTP. */
+static int loop_fds(void *ctx, struct pollfd *fds, int max, int *timeout_ms)
+{
+	struct agent *a = ctx;
+	int nfds = 0;
 
-			while (read(a->sfd, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo == SIGHUP) {
-					reload(a, config_path, listen_override);
-				} else {
-					return CLI_EXIT_OK;
-				}
-			}
-		}
-		if (a->nctl || (ready > 0 && i_ctl >= 0 && fds[i_ctl].revents)) {
-			if (ready <= 0) {
-				for (int c = i_clients; c < nfds; c++) {
-					fds[c].revents = 0;
-				}
-			}
-			agent_ctl_serve(a, ready > 0 && i_ctl >= 0 && fds[i_ctl].revents, fds,
-					i_clients);
-		}
-		if (ready > 0 && i_app >= 0 && fds[i_app].revents) {
-			apps_drain(a);
-		}
-		if (a->http && i_http >= 0) {
-			agent_http_run(a->http);
-		}
-		now = agent_now_ns();
-		if (now - a->last_tick_ns >= 1000000000ULL) {
-			a->last_tick_ns = now;
-			agent_refresh(a);
-			top_acc_close(&a->top, now, &a->top_last);
-		}
-		if (now - a->last_profile_ns >= 10000000000ULL) {
-			a->last_profile_ns = now;
-			profile_check_all(a, now);
-		}
-		if (a->cfg.graphite[0] &&
-		    now - a->last_graphite_ns >= a->cfg.graphite_interval_ns) {
-			a->last_graphite_ns = now;
-			if (agent_graphite_send(a) == 0) {
-				a->graphite_sent++;
-			} else {
-				a->graphite_errors++;
-			}
+	if (*timeout_ms < 0 || *timeout_ms > 1000) {
+		*timeout_ms = 1000; /* the statistics are read each second */
+	}
+	a->i_app = a->i_http = -1;
+	a->i_ctl = 0; /* the control socket and its clients first */
+	nfds += lat_ctl_server_fds(&a->ctl, fds, max - 2);
+	if (a->app_fd >= 0) {
+		a->i_app = nfds;
+		fds[nfds++] = (struct pollfd){.fd = a->app_fd, .events = POLLIN};
+	}
+	if (a->http) {
+		int t = agent_http_timeout_ms(a->http);
+
+		a->i_http = nfds;
+		fds[nfds++] = (struct pollfd){.fd = agent_http_fd(a->http), .events = POLLIN};
+		if (t >= 0 && t < *timeout_ms) {
+			*timeout_ms = t;
 		}
 	}
+	return nfds;
 }
+
+static int loop_ready(void *ctx, const struct pollfd *fds, int nfds, int ready)
+{
+	struct agent *a = ctx;
+	uint64_t now = agent_now_ns();
+
+	lat_ctl_server_serve(&a->ctl, fds + a->i_ctl, ready, now);
+	if (ready > 0 && a->i_app >= 0 && fds[a->i_app].revents) {
+		apps_drain(a);
+	}
+	if (a->http && a->i_http >= 0) {
+		agent_http_run(a->http);
+	}
+	now = agent_now_ns();
+	if (now - a->last_tick_ns >= 1000000000ULL) {
+		a->last_tick_ns = now;
+		agent_refresh(a);
+		lat_top_acc_close(&a->top, now, &a->top_last);
+	}
+	if (now - a->last_profile_ns >= 10000000000ULL) {
+		a->last_profile_ns = now;
+		profile_check_all(a, now);
+	}
+	if (a->cfg.graphite[0] && now - a->last_graphite_ns >= a->cfg.graphite_interval_ns) {
+		a->last_graphite_ns = now;
+		if (agent_graphite_send(a) == 0) {
+			a->graphite_sent++;
+		} else {
+			a->graphite_errors++;
+		}
+	}
+	return 0;
+}
+
+static const struct lat_live_ops agent_ops = {
+    .alert = on_alert,
+    .bad_record = on_bad_record,
+    .signal = on_signal,
+    .poll_fds = loop_fds,
+    .poll_ready = loop_ready,
+};
 
 int cmd_agent(int argc, char **argv)
 {
@@ -890,11 +782,11 @@ int cmd_agent(int argc, char **argv)
 	bool check = false;
 	uint64_t duration_ns = 0;
 	char why[1024];
-	sigset_t mask;
-	int opt, rc = CLI_EXIT_FAILURE, err;
+	int opt, rc = AGENT_EXIT_FAILURE, err;
 
 	memset(a, 0, sizeof(*a));
-	a->ctl_fd = a->app_fd = a->sfd = a->ctl_lock = a->app_lock = -1;
+	a->ctl_fd = a->app_fd = a->ctl_lock = a->app_lock = -1;
+	lat_ctl_server_init(&a->ctl, -1, AGENT_CTL_TIMEOUT_NS, agent_ctl_handle, a);
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":c:l:h", options, NULL)) != -1) {
@@ -911,9 +803,8 @@ int cmd_agent(int argc, char **argv)
 		case 'D':
 			if (lat_parse_duration(optarg, 1000000000ULL, &duration_ns) != 0 ||
 			    !duration_ns) {
-				return cli_usage_error(
-				    "agent", "agent: bad --duration '%s' (a duration: 10s, 1m)",
-				    optarg);
+				return agent_usage_error(
+				    "agent: bad --duration '%s' (a duration: 10s, 1m)", optarg);
 			}
 			a->summary = true;
 			break;
@@ -922,22 +813,21 @@ int cmd_agent(int argc, char **argv)
 			break;
 		case 'h':
 			print_help();
-			return CLI_EXIT_OK;
+			return AGENT_EXIT_OK;
 		case ':':
-			return cli_usage_error("agent", "agent: option '%s' needs a value",
-					       argv[optind - 1]);
+			return agent_usage_error("agent: option '%s' needs a value",
+						 argv[optind - 1]);
 		default:
-			return cli_usage_error("agent", "agent: unknown option '%s'",
-					       argv[optind - 1]);
+			return agent_usage_error("agent: unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc) {
-		return cli_usage_error("agent", "agent: unexpected argument '%s'", argv[optind]);
+		return agent_usage_error("agent: unexpected argument '%s'", argv[optind]);
 	}
 	if (config_path) {
 		if (agent_config_load(config_path, &a->cfg, why, sizeof(why)) != 0) {
-			cli_error("agent: %s", why);
-			return CLI_EXIT_FAILURE;
+			agent_error("agent: %s", why);
+			return AGENT_EXIT_FAILURE;
 		}
 	} else {
 		agent_config_default(&a->cfg);
@@ -947,40 +837,37 @@ int cmd_agent(int argc, char **argv)
 		uint16_t port;
 
 		if (agent_parse_hostport(listen_override, host, sizeof(host), &port) != 0) {
-			return cli_usage_error(
-			    "agent", "agent: --listen '%s' is not ADDRESS:PORT (127.0.0.1:9465)",
+			return agent_usage_error(
+			    "agent: --listen '%s' is not ADDRESS:PORT (127.0.0.1:9465)",
 			    listen_override);
 		}
 		if (agent_parse_listen(listen_override, NULL, 0, reason, sizeof(reason)) != 0) {
-			return cli_usage_error("agent", "agent: --listen: %s", reason);
+			return agent_usage_error("agent: --listen: %s", reason);
 		}
 		snprintf(a->cfg.listen, sizeof(a->cfg.listen), "%s", listen_override);
 	}
 	if (check) {
 		printf("%s: ok (%d trackers, listen %s)\n", a->cfg.source, a->cfg.ntrackers,
 		       a->cfg.listen);
-		return CLI_EXIT_OK;
+		return AGENT_EXIT_OK;
 	}
 
 	libbpf_set_print(libbpf_quiet);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	a->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (a->sfd < 0) {
-		cli_error("agent: signalfd: %s", strerror(errno));
+	a->config_path = config_path;
+	a->listen_override = listen_override;
+	if (lat_live_create(&agent_ops, a, NULL, &a->live, why, sizeof(why)) != 0) {
+		agent_error("agent: %s", why);
 		goto out;
 	}
+	/* a flood must not starve signals, ctl and scrapes: the loop reads the rest next time */
+	lat_live_set_budget(a->live, 200000000ULL);
 	a->started_ns = agent_now_ns();
-	top_acc_init(&a->top, a->started_ns);
+	lat_top_acc_init(&a->top, a->started_ns);
 	/* the sockets first: a second agent refuses at once, before loading any probe */
 	if (agent_apps_init(&a->apps, a->cfg.app_names, a->cfg.app_names_per_user,
 			    a->cfg.app_idle_ns, a->cfg.top_labels, a->cfg.buckets_ns,
 			    a->cfg.nbuckets, a->cfg.app_events_per_user) != 0) {
-		cli_error("agent: out of memory");
+		agent_error("agent: out of memory");
 		goto out;
 	}
 	if (strcmp(a->cfg.control_socket, "off") &&
@@ -988,6 +875,7 @@ int cmd_agent(int argc, char **argv)
 		       &a->ctl_lock) != 0) {
 		goto out;
 	}
+	a->ctl.listen_fd = a->ctl_fd;
 	if (strcmp(a->cfg.app_socket, "off")) {
 		int on = 1;
 
@@ -1014,17 +902,15 @@ int cmd_agent(int argc, char **argv)
 		agent_tracker_apply_conf(&a->trk[i], &a->trk[i].conf);
 	}
 	if (a->cfg.stacks && a->ntrk) {
-		if (lat_ksyms_load(NULL, &a->ksyms) != 0) {
-			a->ksyms = NULL;
-		}
-		if (lat_usyms_create(&a->usyms) != 0) {
-			a->usyms = NULL;
+		if (lat_alert_symbols_create(true, true, &a->symbols) != 0) {
+			agent_error("agent: %s", strerror(ENOMEM));
+			goto out;
 		}
 	}
 	if (strcmp(a->cfg.listen, "off")) {
 		err = agent_http_start(a, a->cfg.listen, &a->http, why, sizeof(why));
 		if (err) {
-			cli_error("agent: %s", why);
+			agent_error("agent: %s", why);
 			goto out;
 		}
 	}
@@ -1032,8 +918,8 @@ int cmd_agent(int argc, char **argv)
 	for (int i = 0; i < a->ntrk; i++) {
 		char thr[32];
 
-		lat_track_format_exact(lat_ebpf_probe_ctl(a->trk[i].probe)->threshold_ns, thr,
-				       sizeof(thr));
+		lat_format_duration_exact(lat_ebpf_probe_ctl(a->trk[i].probe)->threshold_ns, thr,
+					  sizeof(thr));
 		fprintf(stderr, " %s (threshold %s%s)", a->trk[i].tracker->name, thr,
 			a->trk[i].conf.enabled ? "" : ", off");
 	}
@@ -1049,8 +935,12 @@ int cmd_agent(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	a->top.started_ns = agent_now_ns(); /* the summary's run: from when it is ready */
 	a->deadline_ns = duration_ns ? a->top.started_ns + duration_ns : 0;
-	rc = loop(a, config_path, listen_override);
-	if (a->summary && rc == CLI_EXIT_OK) {
+	err = lat_live_run(a->live, a->deadline_ns);
+	if (err < 0) {
+		agent_error("agent: poll: %s", strerror(-err));
+	}
+	rc = err < 0 ? AGENT_EXIT_FAILURE : AGENT_EXIT_OK;
+	if (a->summary && rc == AGENT_EXIT_OK) {
 		print_summary(a);
 	}
 out:

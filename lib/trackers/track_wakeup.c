@@ -1,5 +1,5 @@
-/* track_wakeup.c: the wakeup tracker's entry in `latscope track`: probe, tracepoints, fields. */
-#include "track.h"
+/* track_wakeup.c: the wakeup tracker's user side: probe, tracepoints, fields. */
+#include "trackers/alert.h"
 
 #include "wakeup.skel.h"
 
@@ -33,15 +33,13 @@ static const char *state_name(uint32_t state)
 	return "?";
 }
 
-static int wakeup_fields(const struct lat_record_hdr *hdr, const void *payload,
-			 struct track_field *fields, int max)
+static int wakeup_fields(const struct lat_alert *a, struct lat_alert_field *fields, int max)
 {
-	const struct lat_wakeup_payload *wk = payload;
+	const struct lat_wakeup_payload *wk = &a->payload.wakeup;
 	char comm[LAT_COMM_LEN + 1];
 	int n = 0, i;
 
-	if (!payload || hdr->payload_len < sizeof(*wk) || max < 5 ||
-	    (hdr->flags & LAT_REC_TIMEOUT)) {
+	if (a->payload_len < sizeof(*wk) || max < 5 || a->timeout) {
 		return 0; /* a timeout report: nothing ran on the CPU for it yet */
 	}
 	for (i = 0; i < LAT_COMM_LEN && wk->prev_comm[i]; i++) {
@@ -49,15 +47,15 @@ static int wakeup_fields(const struct lat_record_hdr *hdr, const void *payload,
 		    (wk->prev_comm[i] > 0x20 && wk->prev_comm[i] < 0x7f) ? wk->prev_comm[i] : '?';
 	}
 	comm[i] = '\0';
-	n += track_field_set(&fields[n], "prev_comm", true, "%s", comm);
-	n += track_field_set(&fields[n], "prev_pid", false, "%u", wk->prev_pid);
-	n += track_field_set(&fields[n], "prev_tid", false, "%u", wk->prev_tid);
-	n += track_field_set(&fields[n], "prev_state", true, "%s", state_name(wk->prev_state));
-	n += track_field_set(&fields[n], "waker_tid", false, "%u", wk->waker_tid);
+	n += lat_alert_field_set(&fields[n], "prev_comm", true, "%s", comm);
+	n += lat_alert_field_set(&fields[n], "prev_pid", false, "%u", wk->prev_pid);
+	n += lat_alert_field_set(&fields[n], "prev_tid", false, "%u", wk->prev_tid);
+	n += lat_alert_field_set(&fields[n], "prev_state", true, "%s", state_name(wk->prev_state));
+	n += lat_alert_field_set(&fields[n], "waker_tid", false, "%u", wk->waker_tid);
 	return n;
 }
 
-const struct track_tracker track_wakeup = {
+const struct lat_ktracker lat_ktracker_wakeup = {
     .name = "wakeup",
     .summary = "scheduling delay: sched_waking -> sched_switch in, with what ran on the CPU",
     .id = LAT_TRACKER_WAKEUP,

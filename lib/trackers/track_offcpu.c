@@ -1,6 +1,6 @@
-/* track_offcpu.c: the offcpu tracker's entry in `latscope track`: probe, tracepoints, fields and
+/* track_offcpu.c: the offcpu tracker's user side: probe, tracepoints, fields and
  * the waker's stacks. */
-#include "track.h"
+#include "trackers/alert.h"
 
 #include <stdlib.h>
 
@@ -64,19 +64,18 @@ static const char *context_name(uint32_t context)
 	}
 }
 
-static int offcpu_fields(const struct lat_record_hdr *hdr, const void *payload,
-			 struct track_field *fields, int max)
+static int offcpu_fields(const struct lat_alert *a, struct lat_alert_field *fields, int max)
 {
-	const struct lat_offcpu_payload *off = payload;
+	const struct lat_offcpu_payload *off = &a->payload.offcpu;
 	char comm[LAT_COMM_LEN + 1];
 	int n = 0, i;
 
-	if (!payload || hdr->payload_len < sizeof(*off) || max < 7) {
+	if (a->payload_len < sizeof(*off) || max < 7) {
 		return 0;
 	}
-	n += track_field_set(&fields[n], "reason", true, "%s",
-			     off->runnable ? "preempted" : "blocked");
-	if (hdr->flags & LAT_REC_TIMEOUT) {
+	n += lat_alert_field_set(&fields[n], "reason", true, "%s",
+				 off->runnable ? "preempted" : "blocked");
+	if (a->timeout) {
 		return n; /* not woken yet */
 	}
 	for (i = 0; i < LAT_COMM_LEN && off->waker_comm[i]; i++) {
@@ -86,31 +85,30 @@ static int offcpu_fields(const struct lat_record_hdr *hdr, const void *payload,
 	}
 	comm[i] = '\0';
 	if (off->waker_pid) {
-		n += track_field_set(&fields[n], "waker_comm", true, "%s", comm);
-		n += track_field_set(&fields[n], "waker_pid", false, "%u", off->waker_pid);
+		n += lat_alert_field_set(&fields[n], "waker_comm", true, "%s", comm);
+		n += lat_alert_field_set(&fields[n], "waker_pid", false, "%u", off->waker_pid);
 	}
 	if (off->waker_tid) {
-		n += track_field_set(&fields[n], "waker_tid", false, "%u", off->waker_tid);
+		n += lat_alert_field_set(&fields[n], "waker_tid", false, "%u", off->waker_tid);
 	}
 	if (off->waker_pid || off->waker_context != LAT_OFFCPU_CTX_TASK) {
-		n += track_field_set(&fields[n], "waker_context", true, "%s",
-				     context_name(off->waker_context));
+		n += lat_alert_field_set(&fields[n], "waker_context", true, "%s",
+					 context_name(off->waker_context));
 	}
 	if (off->waker_context == LAT_OFFCPU_CTX_TIMER && off->waker_timer_fn) {
 		char name[96];
 
 		timer_name(off->waker_timer_fn, name, sizeof(name));
-		n += track_field_set(&fields[n], "waker_timer", true, "%s", name);
+		n += lat_alert_field_set(&fields[n], "waker_timer", true, "%s", name);
 	}
 	return n;
 }
 
-static int offcpu_extra_stacks(const struct lat_record_hdr *hdr, const void *payload,
-			       struct track_stack_ref *ref)
+static int offcpu_extra_stacks(const struct lat_alert *a, struct lat_alert_stack_ref *ref)
 {
-	const struct lat_offcpu_payload *off = payload;
+	const struct lat_offcpu_payload *off = &a->payload.offcpu;
 
-	if (!payload || hdr->payload_len < sizeof(*off) ||
+	if (a->payload_len < sizeof(*off) ||
 	    (!off->waker_pid && off->waker_context == LAT_OFFCPU_CTX_TASK)) {
 		return 0;
 	}
@@ -123,7 +121,7 @@ static int offcpu_extra_stacks(const struct lat_record_hdr *hdr, const void *pay
 	return 1;
 }
 
-const struct track_tracker track_offcpu = {
+const struct lat_ktracker lat_ktracker_offcpu = {
     .name = "offcpu",
     .summary = "off-CPU time: sched_switch out -> in, where it slept and who woke it",
     .id = LAT_TRACKER_OFFCPU,
