@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "state/hist.h"
+#include "util/json.h"
 #include "util/units.h"
 
 #define U(x) ((unsigned long long)(x))
@@ -28,17 +29,7 @@ static uint64_t now_ns(void)
 
 static void json_string(FILE *out, const char *text)
 {
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			fprintf(out, "\\%c", *p);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			fprintf(out, "\\u%04x", *p);
-		} else {
-			fputc(*p, out);
-		}
-	}
-	fputc('"', out);
+	lat_json_write_string(out, text, 0); /* json-c's escapes, DEL and invalid UTF-8 included */
 }
 
 static void print_extra_text(const struct track_alert *a)

@@ -2,12 +2,14 @@
  * `top` reply, written and read back by `latscope top --agent`) and the run's summary as text. */
 #include "trackers/top_acc.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "outputs/jsonl.h"
+#include "util/json.h"
 #include "util/units.h"
 
 #define U(x) ((unsigned long long)(x))
@@ -139,95 +141,41 @@ struct json_kv {
 	char value[192];
 };
 
-/* Parses one flat JSON object (strings, numbers, booleans); returns the pairs or -EINVAL. */
+/*
+ * Parses one flat JSON object (strings, numbers, booleans) with json-c; returns the pairs (values
+ * as text, longer ones cut) or -EINVAL (not JSON, not an object, a nested value, too many keys).
+ */
 static int json_flat_parse(const char *p, struct json_kv *kv, int max)
 {
+	struct json_object *obj;
 	int n = 0;
 
-	while (isspace((unsigned char)*p)) {
-		p++;
-	}
-	if (*p++ != '{') {
+	if (lat_json_parse(p, strlen(p), &obj)) {
 		return -EINVAL;
 	}
-	for (;;) {
-		char *dst;
-		size_t len, cap;
+	if (!json_object_is_type(obj, json_type_object)) {
+		json_object_put(obj);
+		return -EINVAL;
+	}
+	json_object_object_foreach(obj, key, val)
+	{
+		enum json_type type = json_object_get_type(val);
 
-		while (isspace((unsigned char)*p) || *p == ',') {
-			p++;
-		}
-		if (*p == '}') {
-			return n;
-		}
-		if (*p != '"' || n == max) {
+		if (n == max || type == json_type_object || type == json_type_array ||
+		    type == json_type_null) {
+			json_object_put(obj);
 			return -EINVAL;
 		}
-		for (int part = 0; part < 2; part++) {
-			dst = part ? kv[n].value : kv[n].key;
-			cap = part ? sizeof(kv[n].value) : sizeof(kv[n].key);
-			len = 0;
-			if (part) {
-				while (isspace((unsigned char)*p)) {
-					p++;
-				}
-				if (*p++ != ':') {
-					return -EINVAL;
-				}
-				while (isspace((unsigned char)*p)) {
-					p++;
-				}
-			}
-			if (*p == '"') {
-				for (p++; *p && *p != '"'; p++) {
-					char c = *p;
-
-					if (c == '\\') {
-						p++;
-						if (*p == 'u' && isxdigit((unsigned char)p[1]) &&
-						    isxdigit((unsigned char)p[2]) &&
-						    isxdigit((unsigned char)p[3]) &&
-						    isxdigit((unsigned char)p[4])) {
-							char hex[5] = {p[1], p[2], p[3], p[4], 0};
-							long v = strtol(hex, NULL, 16);
-
-							c = v < 0x80 ? (char)v : '?';
-							p += 4;
-						} else if (*p == 'n') {
-							c = '\n';
-						} else if (*p == 't') {
-							c = '\t';
-						} else if (*p) {
-							c = *p;
-						} else {
-							return -EINVAL;
-						}
-					}
-					if (len + 1 < cap) {
-						dst[len++] = c;
-					}
-				}
-				if (*p++ != '"') {
-					return -EINVAL;
-				}
-			} else if (part) {
-				while (*p && *p != ',' && *p != '}' &&
-				       !isspace((unsigned char)*p)) {
-					if (len + 1 < cap) {
-						dst[len++] = *p;
-					}
-					p++;
-				}
-				if (!len) {
-					return -EINVAL;
-				}
-			} else {
-				return -EINVAL;
-			}
-			dst[len] = '\0';
-		}
+		snprintf(kv[n].key, sizeof(kv[n].key), "%s", key);
+		snprintf(kv[n].value, sizeof(kv[n].value), "%s",
+			 type == json_type_string ? json_object_get_string(val)
+			 : type == json_type_boolean
+			     ? (json_object_get_boolean(val) ? "true" : "false")
+			     : lat_json_number_text(val));
 		n++;
 	}
+	json_object_put(obj);
+	return n;
 }
 
 static const char *kv_get(const struct json_kv *kv, int n, const char *key)
