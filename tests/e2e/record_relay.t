@@ -322,6 +322,42 @@ is "$bt_disc" "$((${unsent:-0} + ${ring:-0}))" \
 is "$(($(grep -c . "$TMP/rs.txt") + ${unsent:-0}))" "$written" \
 	"events on the relay + not sent = events written ($written)"
 
+# a live session across a restart: the viewer attaches to the new session at the same URL
+start_rec lvr -o net://127.0.0.1:$CTRL:$DATA/lvr --live 250ms --events syscall_entry_getppid,syscall_exit_getppid -c tid
+LVR=$REC
+"$BURST" 1000 >/dev/null
+{ kill -9 $RELAY_PID && wait $RELAY_PID; } 2>/dev/null
+RELAY_PID=
+says_lost2() { grep -q ' lost (' "$TMP/lvr.err"; }
+wait_for 60 says_lost2 # the next live flush finds the relay gone
+restart_relay relay
+says_back2() { grep -q ' back' "$TMP/lvr.err"; }
+wait_for 60 says_back2
+ok $? "live: the recorder reconnects to the restarted relay" || diag "$(cat "$TMP/lvr.err")"
+listed3() { babeltrace2 --input-format=lttng-live net://127.0.0.1:$LIVE 2>/dev/null |
+	grep -q "host/$HOST/lvr (timer = 250000"; }
+wait_for 30 listed3
+ok $? "live: the restarted relay lists the session again"
+babeltrace2 --input-format=lttng-live net://127.0.0.1:$LIVE/host/$HOST/lvr >"$TMP/lvr.txt" 2>"$TMP/lvr.view.err" &
+VIEW=$!
+PIDS+=($VIEW)
+viewing3() { babeltrace2 --input-format=lttng-live net://127.0.0.1:$LIVE 2>/dev/null |
+	grep -q "host/$HOST/lvr (timer.* 1 client(s) connected"; }
+wait_for 30 viewing3
+"$BURST" 500 >/dev/null &
+AFTER=$!
+wait $AFTER
+seen3() { [ "$(grep -c "syscall_entry_getppid: .*{ tid = $AFTER }" "$TMP/lvr.txt")" -ge 500 ]; }
+wait_for 60 seen3
+ok $? "live: the viewer of the new session sees the 500 calls made after the restart" ||
+	diag "viewer: $(tail -3 "$TMP/lvr.view.err")"
+stop_rec $LVR
+is "$?" 0 "live across a restart: exit 0" || diag "$(cat "$TMP/lvr.err")"
+ended3() { ! kill -0 $VIEW 2>/dev/null; }
+wait_for 30 ended3
+ok $? "live: the viewer ends with the session"
+wait $VIEW 2>/dev/null
+
 # --- flight-recorder snapshots to the relay ------------------------------------------------------
 start_rec fl --flight --keep-size 4M --socket "$TMP/fl.sock" -o net://127.0.0.1:$CTRL:$DATA/fl --events sched
 FL=$REC
