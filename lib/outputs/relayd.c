@@ -486,7 +486,6 @@ static void close_sockets(struct lat_relayd *r)
 		close(r->data);
 	}
 	r->ctrl = r->data = -1;
-	r->connected = false;
 }
 
 /* Sends the metadata text from metadata_sent up to len (the part's metadata stream grows). */
@@ -557,8 +556,7 @@ static int session_open(struct lat_relayd *r, char *why, size_t why_len)
 		close_sockets(r);
 		return err;
 	}
-	r->connected = true;
-	return 0;
+	return 0; /* the caller sets connected (under the lock once the sender runs) */
 }
 
 /* Sends one queued item (sending thread), with this part's stream ids and sequence numbers. */
@@ -633,6 +631,7 @@ static bool mono_passed(const struct timespec *t)
 static void lost(struct lat_relayd *r, int err)
 {
 	close_sockets(r);
+	r->connected = false;
 	r->stats.down = true;
 	r->stats.error = err;
 	r->stats.losses++;
@@ -668,6 +667,7 @@ static bool rejoin(struct lat_relayd *r)
 		r->backoff_ms = r->backoff_ms * 2 > 5000 ? 5000 : r->backoff_ms * 2;
 		r->retry_at = mono_in(r->backoff_ms);
 	} else {
+		r->connected = true;
 		r->stats.down = false;
 		r->stats.reconnects++;
 	}
@@ -958,6 +958,7 @@ int lat_relayd_open(const struct lat_relayd_opts *o, struct lat_relayd **out, ch
 		free_relayd(r);
 		return err;
 	}
+	r->connected = true;
 	err = -pthread_create(&r->thread, NULL, sender, r);
 	if (err) {
 		set_why(why, why_len, "cannot start the relay thread: %s", strerror(-err));

@@ -84,6 +84,7 @@ stop_relay() {
 start_rec() {
 	local name=$1
 	shift
+	: >"$TMP/$name.err" # there before the poll below reads it
 	"$LATSCOPE" record "$@" 2>"$TMP/$name.err" &
 	REC=$!
 	PIDS+=($REC)
