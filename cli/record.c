@@ -86,9 +86,13 @@ static void usage(FILE *out)
 	    "  -o, --output DIR          the session folder to write (created), or\n"
 	    "                            net://HOST[:CTRL[:DATA]][/PATH]: stream it to the\n"
 	    "                            lttng-relayd there (ports 5342, 5343), which stores it\n"
-	    "                            in OUTPUT/HOSTNAME/PATH/kernel/ (PATH: auto-DATE-TIME)\n"
+	    "                            in OUTPUT/HOSTNAME/PATH/kernel/ (PATH: auto-DATE-TIME);\n"
+	    "                            a relay lost is reconnected, the packets kept meanwhile\n"
+	    "                            up to --buffer-size, and the trace goes on in\n"
+	    "                            OUTPUT/HOSTNAME/PATH/reconnect-N/kernel/\n"
 	    "      --live DELAY          with net://: a live session, packets sent at least\n"
-	    "                            every DELAY (1s...), idle streams beaconed\n"
+	    "                            every DELAY (1s...), idle streams beaconed (not with\n"
+	    "                            --flight: as LTTng's live and snapshot modes)\n"
 	    "  -e, --events LIST         comma-separated events or groups (default: all):\n"
 	    "                            %s\n"
 	    "                            (syscall_entry_NAME selects every system call)\n"
@@ -791,6 +795,7 @@ struct relay_out {
 	uint64_t live_ns;
 	const char *url; /* --flight: snapshots to this relay */
 	size_t queue_bytes;
+	uint64_t losses, reconnects; /* as last said */
 };
 
 static bool is_net_url(const char *out)
@@ -852,6 +857,8 @@ static int relay_connect(struct relay_out *ro, const char *url, size_t queue_byt
 	ro_opts.streams = (uint32_t)cpus;
 	ro_opts.live_timer_us = (uint32_t)(ro->live_ns / 1000);
 	ro_opts.queue_bytes = queue_bytes;
+	/* a recording goes on in a new part when the relay comes back; a snapshot just fails */
+	ro_opts.reconnect = snapshot == NULL;
 	err = lat_relayd_open(&ro_opts, &ro->relayd, why, sizeof(why));
 	if (err) {
 		cli_error("record: %s%s", snapshot ? "snapshot: " : "", why);
@@ -896,23 +903,78 @@ static int relay_snapshot(struct flight_run *run, const char *name,
 	return 0;
 }
 
-/* Closes the relay connection and says what was sent: CLI_EXIT_OK or _FAILURE. */
+/* The trace's folder on the relay, for part n (n > 0: after the n-th reconnection). */
+static const char *relay_part(const struct relay_out *ro, unsigned n, char *buf, size_t len)
+{
+	return lat_relayd_part_path(ro->path, n, buf, len) ? ro->path : buf;
+}
+
+/* While recording: says when the relay is lost and when it is back (a new part). */
+static void relay_watch(struct relay_out *ro, bool quiet)
+{
+	struct lat_relayd_stats st;
+	char part[LAT_RELAYD_PATH_MAX];
+
+	lat_relayd_get_stats(ro->relayd, &st);
+	if (st.losses > ro->losses && !quiet) {
+		fprintf(stderr,
+			"latscope record: lttng-relayd at %s lost (%s): keeping up to %.1f MB of "
+			"packets, reconnecting\n",
+			ro->host, strerror(-st.error), (double)ro->queue_bytes / 1048576.0);
+	}
+	if (st.reconnects > ro->reconnects && !quiet) {
+		fprintf(stderr,
+			"latscope record: lttng-relayd at %s back: the trace goes on in %s/ "
+			"(%llu packets, %llu events not sent so far)\n",
+			ro->host, relay_part(ro, st.part, part, sizeof(part)),
+			(unsigned long long)st.dropped, (unsigned long long)st.dropped_events);
+	}
+	ro->losses = st.losses;
+	ro->reconnects = st.reconnects;
+}
+
+/*
+ * Closes the relay connection and says what was sent: CLI_EXIT_OK, or _FAILURE when the relay
+ * was away at the end (what was queued then is lost, and in no packet's discarded count).
+ */
 static int relay_finish(struct relay_out *ro, bool quiet)
 {
 	struct lat_relayd_stats st;
+	char part[LAT_RELAYD_PATH_MAX], top[LAT_RELAYD_PATH_MAX];
 	int err = lat_relayd_close(ro->relayd, 10000, &st);
 
 	ro->relayd = NULL;
-	if (err || st.dropped) {
+	if (err) {
 		cli_error("record: lttng-relayd at %s: %s; %llu packets (%llu events) not sent",
-			  ro->host, err ? strerror(-err) : "too slow",
-			  (unsigned long long)st.dropped, (unsigned long long)st.dropped_events);
+			  ro->host, strerror(-err), (unsigned long long)st.dropped,
+			  (unsigned long long)st.dropped_events);
 		return CLI_EXIT_FAILURE;
+	}
+	if (st.dropped) {
+		/* shown even with -q: every dropped event is counted and shown */
+		fprintf(stderr,
+			"latscope record: lttng-relayd at %s: %llu packets (%llu events) not sent "
+			"(%s), counted in the trace's discarded events\n",
+			ro->host, (unsigned long long)st.dropped,
+			(unsigned long long)st.dropped_events,
+			st.losses ? "the relay away" : "the relay too slow");
+	}
+	if (!quiet && st.reconnects) {
+		snprintf(top, sizeof(top), "%s", ro->path);
+		if (strrchr(top, '/')) {
+			*strrchr(top, '/') = 0;
+		}
+		fprintf(stderr,
+			"latscope record: lttng-relayd at %s lost %llu time%s, back as often: the "
+			"trace's parts are %s/ to %s/, read as one in %s/\n",
+			ro->host, (unsigned long long)st.losses, st.losses > 1 ? "s" : "", ro->path,
+			relay_part(ro, st.part, part, sizeof(part)), top);
 	}
 	if (!quiet) {
 		fprintf(stderr,
 			"latscope record: %llu packets, %.1f MB sent to lttng-relayd at %s (%s/)\n",
-			(unsigned long long)st.packets, (double)st.bytes / 1e6, ro->host, ro->path);
+			(unsigned long long)st.packets, (double)st.bytes / 1e6, ro->host,
+			relay_part(ro, st.part, part, sizeof(part)));
 	}
 	return CLI_EXIT_OK;
 }
@@ -992,6 +1054,9 @@ static int run_record(struct lat_record_opts *opts, uint64_t duration_ns, bool q
 			break;
 		}
 		err = 0;
+		if (ro->relayd) {
+			relay_watch(ro, quiet);
+		}
 	}
 	{
 		int cerr = lat_record_close(rec, &stats);
@@ -1183,9 +1248,14 @@ int cmd_record(int argc, char **argv)
 	sa.sa_handler = on_signal; /* no SA_RESTART: the poll returns at once */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (ro.live_ns && (!is_net_url(opts.dir) || opts.flight)) {
-		return cli_usage_error("record",
-				       "record: --live needs -o net://HOST, without --flight");
+	if (ro.live_ns && opts.flight) {
+		/* as lttng create --snapshot --live: a session streams all or only snapshots */
+		return cli_usage_error(
+		    "record", "record: --live and --flight are exclusive (as LTTng's live "
+			      "and snapshot modes): a flight recorder sends only snapshots");
+	}
+	if (ro.live_ns && !is_net_url(opts.dir)) {
+		return cli_usage_error("record", "record: --live needs -o net://HOST");
 	}
 	ro.queue_bytes = opts.buffer_bytes ? opts.buffer_bytes : (32u << 20);
 	if (is_net_url(opts.dir) && opts.flight) {

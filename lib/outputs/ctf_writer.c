@@ -31,7 +31,7 @@ struct ctf_stream {
 	uint64_t last_ts;
 	uint64_t seq;
 	uint64_t discarded;
-	uint64_t discarded_written;   /* as of the last packet written */
+	uint64_t discarded_written;   /* as of the last packet written (sink drops included) */
 	uint8_t context[CONTEXT_MAX]; /* the next events' context */
 	uint64_t pkt_events;          /* in the open packet */
 	uint64_t sink_dropped;        /* events in packets the sink dropped */
@@ -566,7 +566,7 @@ static int packet_close(struct lat_ctf_writer *w, uint32_t cpu)
 
 		put_at(s->buf, 72, &discarded, 8);
 	}
-	s->discarded_written = s->discarded;
+	s->discarded_written = s->discarded + s->sink_dropped;
 	put_at(s->buf, 80, &cpu, 4);
 	err = w->sink.packet ? sink_packet(w, cpu, seq) : write_all(s->fd, s->buf, s->pos);
 	s->pkt_events = 0;
@@ -738,8 +738,9 @@ int lat_ctf_writer_flush(struct lat_ctf_writer *w)
 		if (s->fd < 0 && !w->sink.packet) {
 			continue;
 		}
-		if (!s->pos && s->discarded != s->discarded_written) {
-			/* Drops since the last packet: an empty packet says so. */
+		if (!s->pos && s->discarded + s->sink_dropped != s->discarded_written) {
+			/* Drops (or packets the sink dropped) since the last one: an empty packet
+			 * says so. */
 			err = packet_open(w, i, s->last_ts);
 			if (err) {
 				first = first ? first : err;

@@ -207,34 +207,65 @@ int lat_relayd_parse_url(const char *url, char *host, size_t host_len, uint16_t 
 	return 0;
 }
 
+int lat_relayd_part_path(const char *path, unsigned n, char *out, size_t out_len)
+{
+	const char *base = strrchr(path, '/');
+	int len;
+
+	if (n == 0) {
+		len = snprintf(out, out_len, "%s", path);
+	} else if (base) {
+		len = snprintf(out, out_len, "%.*s/reconnect-%u/%s", (int)(base - path), path, n,
+			       base + 1);
+	} else {
+		len = snprintf(out, out_len, "reconnect-%u/%s", n, path);
+	}
+	return len < 0 || (size_t)len >= out_len ? -ENAMETOOLONG : 0;
+}
+
 /* --- connection ------------------------------------------------------------------------------ */
 
-enum item_type { ITEM_PACKET, ITEM_BEACON };
+enum item_type { ITEM_PACKET, ITEM_BEACON, ITEM_METADATA };
 
 struct item {
 	struct item *next;
 	enum item_type type;
 	uint32_t cpu;
 	uint64_t events;
-	struct lat_relayd_index index;
-	size_t len;
+	struct lat_relayd_index index; /* relay_stream_id and net_seq_num set when sent */
+	size_t len;                    /* packet bytes; metadata: the text's length */
 	uint8_t data[];
 };
 
+/*
+ * The sockets belong to one thread at a time: the opener until the sender starts, the sender,
+ * then the closer once it is joined. The lock guards the queue, the stats and the metadata text.
+ */
 struct lat_relayd {
+	/* the session, as opened again after a loss */
+	char *host, *session, *hostname, *path;
+	uint16_t ctrl_port, data_port;
+	int timeout_ms;
+	bool snapshot, reconnect;
 	int ctrl, data;
+	bool connected;
 	uint32_t streams;
 	uint32_t live_us;
-	uint64_t *handles;    /* relay stream ids: streams data streams, then the metadata one */
-	uint64_t *next_seq;   /* per stream: net_seq_num of its next packet */
-	size_t metadata_sent; /* bytes of the metadata text sent */
+	uint64_t *handles;  /* this part's relay stream ids: data streams, then the metadata one */
+	uint64_t *next_seq; /* per stream: net_seq_num of its next packet in this part */
+	bool *had_packet;   /* per stream: a packet queued once (the first is always kept) */
+	size_t metadata_sent; /* bytes of the metadata text sent in this part */
+	char *meta;           /* the latest whole metadata text (only grows) */
+	size_t meta_len;
 	pthread_t thread;
 	bool thread_started;
 	pthread_mutex_t lock;
 	pthread_cond_t cond, idle;
 	struct item *head, *tail;
 	size_t queued, queue_max;
-	bool stopping, busy;
+	bool stopping, abandon, busy, sender_done;
+	struct timespec retry_at;
+	uint64_t backoff_ms;
 	struct lat_relayd_stats stats;
 };
 
@@ -382,36 +413,39 @@ static int tcp_connect(const char *host, uint16_t port, int timeout_ms, char *wh
 	return fd;
 }
 
-static int handshake(struct lat_relayd *r, const struct lat_relayd_opts *o, char *why,
-		     size_t why_len)
+/* Version, session and streams of part r->stats.part on the connected sockets. */
+static int handshake(struct lat_relayd *r, char *why, size_t why_len)
 {
 	uint8_t buf[LAT_RELAYD_ADD_STREAM_BYTES], reply[12];
-	char channel[32];
+	char channel[32], path[LAT_RELAYD_PATH_MAX];
 	size_t n;
 	int err;
 
 	n = lat_relayd_encode_version(buf, LAT_RELAYD_MAJOR, LAT_RELAYD_MINOR);
 	err = command(r->ctrl, LAT_RELAYD_VERSION, buf, n, NULL, 0, reply, 8);
 	if (err) {
-		set_why(why, why_len, "lttng-relayd at %s: version check: %s", o->host,
+		set_why(why, why_len, "lttng-relayd at %s: version check: %s", r->host,
 			strerror(-err));
 		return err;
 	}
 	if (be32_at(reply) != LAT_RELAYD_MAJOR) {
-		set_why(why, why_len, "lttng-relayd at %s speaks protocol %u.%u, not %u.x", o->host,
+		set_why(why, why_len, "lttng-relayd at %s speaks protocol %u.%u, not %u.x", r->host,
 			be32_at(reply), be32_at(reply + 4), LAT_RELAYD_MAJOR);
 		return -EPROTO;
 	}
-	n = lat_relayd_encode_create_session(buf, o->session_name, o->hostname, o->live_timer_us,
-					     o->snapshot);
+	n = lat_relayd_encode_create_session(buf, r->session, r->hostname, r->live_us, r->snapshot);
 	err = command(r->ctrl, LAT_RELAYD_CREATE_SESSION, buf, n, NULL, 0, reply, 12);
 	if (!err && be32_at(reply + 8) != LTTNG_OK) {
 		err = -EPROTO;
 	}
 	if (err) {
-		set_why(why, why_len, "lttng-relayd at %s refused the session '%s': %s", o->host,
-			o->session_name, strerror(-err));
+		set_why(why, why_len, "lttng-relayd at %s refused the session '%s': %s", r->host,
+			r->session, strerror(-err));
 		return err;
+	}
+	if (lat_relayd_part_path(r->path, r->stats.part, path, sizeof(path))) {
+		set_why(why, why_len, "%s: the path is too long", r->path);
+		return -ENAMETOOLONG;
 	}
 	for (uint32_t i = 0; i <= r->streams; i++) {
 		if (i < r->streams) {
@@ -419,39 +453,128 @@ static int handshake(struct lat_relayd *r, const struct lat_relayd_opts *o, char
 		} else {
 			snprintf(channel, sizeof(channel), "metadata");
 		}
-		n = lat_relayd_encode_add_stream(buf, channel, o->path);
+		n = lat_relayd_encode_add_stream(buf, channel, path);
 		err = command(r->ctrl, LAT_RELAYD_ADD_STREAM, buf, n, NULL, 0, reply, 12);
 		if (!err && be32_at(reply + 8) != LTTNG_OK) {
 			err = -EPROTO;
 		}
 		if (err) {
 			set_why(why, why_len, "lttng-relayd at %s refused the stream %s/%s: %s",
-				o->host, o->path, channel, strerror(-err));
+				r->host, path, channel, strerror(-err));
 			return err;
 		}
 		r->handles[i] = be64_at(reply);
+		r->next_seq[i] = 0;
 	}
 	err = command(r->ctrl, LAT_RELAYD_STREAMS_SENT, NULL, 0, NULL, 0, reply, 4);
 	if (!err && be32_at(reply) != LTTNG_OK) {
 		err = -EPROTO;
 	}
 	if (err) {
-		set_why(why, why_len, "lttng-relayd at %s: streams sent: %s", o->host,
+		set_why(why, why_len, "lttng-relayd at %s: streams sent: %s", r->host,
 			strerror(-err));
 	}
 	return err;
 }
 
-/* Sends one queued item (sending thread). */
+static void close_sockets(struct lat_relayd *r)
+{
+	if (r->ctrl >= 0) {
+		close(r->ctrl);
+	}
+	if (r->data >= 0) {
+		close(r->data);
+	}
+	r->ctrl = r->data = -1;
+}
+
+/* Sends the metadata text from metadata_sent up to len (the part's metadata stream grows). */
+static int send_metadata(struct lat_relayd *r, size_t len)
+{
+	uint8_t head[12];
+	char *text;
+	size_t from = r->metadata_sent;
+	int err;
+
+	if (len <= from) {
+		return 0;
+	}
+	pthread_mutex_lock(&r->lock);
+	text = len <= r->meta_len ? malloc(len - from) : NULL;
+	if (text) {
+		memcpy(text, r->meta + from, len - from);
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (!text) {
+		return -ENOMEM;
+	}
+	put32(put64(head, r->handles[r->streams]), 0);
+	err = command(r->ctrl, LAT_RELAYD_SEND_METADATA, head, sizeof(head), text, len - from, NULL,
+		      0);
+	free(text);
+	if (!err) {
+		r->metadata_sent = len;
+	}
+	return err;
+}
+
+/* Connects, opens part r->stats.part and sends the metadata known so far. */
+static int session_open(struct lat_relayd *r, char *why, size_t why_len)
+{
+	/* a relay that stops answering or reading does not hold the sender forever */
+	struct timeval tv = {.tv_sec = 10};
+	size_t meta_len;
+	int err;
+
+	err = tcp_connect(r->host, r->ctrl_port, r->timeout_ms, why, why_len);
+	if (err < 0) {
+		return err;
+	}
+	r->ctrl = err;
+	setsockopt(r->ctrl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(r->ctrl, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	err = tcp_connect(r->host, r->data_port, r->timeout_ms, why, why_len);
+	if (err < 0) {
+		close_sockets(r);
+		return err;
+	}
+	r->data = err;
+	setsockopt(r->data, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	err = handshake(r, why, why_len);
+	if (!err) {
+		r->metadata_sent = 0;
+		pthread_mutex_lock(&r->lock);
+		meta_len = r->meta_len;
+		pthread_mutex_unlock(&r->lock);
+		err = send_metadata(r, meta_len);
+		if (err) {
+			set_why(why, why_len, "lttng-relayd at %s: metadata: %s", r->host,
+				strerror(-err));
+		}
+	}
+	if (err) {
+		close_sockets(r);
+		return err;
+	}
+	return 0; /* the caller sets connected (under the lock once the sender runs) */
+}
+
+/* Sends one queued item (sending thread), with this part's stream ids and sequence numbers. */
 static int send_item(struct lat_relayd *r, struct item *it)
 {
 	uint8_t buf[LAT_RELAYD_INDEX_BYTES], reply[4];
+	uint64_t seq = r->next_seq[it->cpu];
 	size_t n;
 	int err;
 
+	if (it->type == ITEM_METADATA) {
+		return send_metadata(r, it->len);
+	}
+	it->index.relay_stream_id = r->handles[it->cpu];
 	if (it->type == ITEM_PACKET) {
-		n = lat_relayd_encode_data_hdr(buf, it->index.relay_stream_id,
-					       it->index.net_seq_num, (uint32_t)it->len);
+		it->index.net_seq_num = seq;
+		n = lat_relayd_encode_data_hdr(buf, it->index.relay_stream_id, seq,
+					       (uint32_t)it->len);
 		err = send_all(r->data, buf, n);
 		if (!err) {
 			err = send_all(r->data, it->data, it->len);
@@ -459,13 +582,97 @@ static int send_item(struct lat_relayd *r, struct item *it)
 		if (err) {
 			return err;
 		}
+	} else {
+		/* a beacon: the stream's last packet in this part */
+		it->index.net_seq_num = seq ? seq - 1 : 0;
 	}
 	n = lat_relayd_encode_index(buf, &it->index);
 	err = command(r->ctrl, LAT_RELAYD_SEND_INDEX, buf, n, NULL, 0, reply, sizeof(reply));
 	if (!err && be32_at(reply) != LTTNG_OK) {
 		err = -EPROTO;
 	}
+	if (!err && it->type == ITEM_PACKET) {
+		r->next_seq[it->cpu]++;
+	}
 	return err;
+}
+
+static void free_item(struct lat_relayd *r, struct item *it)
+{
+	if (it->type == ITEM_PACKET) {
+		r->queued -= it->len;
+	}
+	free(it);
+}
+
+static struct timespec mono_in(uint64_t ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += (time_t)(ms / 1000);
+	t.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (t.tv_nsec >= 1000000000) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000;
+	}
+	return t;
+}
+
+static bool mono_passed(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > t->tv_sec || (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+}
+
+/* The relay lost (lock held): the next part is opened after the backoff. */
+static void lost(struct lat_relayd *r, int err)
+{
+	close_sockets(r);
+	r->connected = false;
+	r->stats.down = true;
+	r->stats.error = err;
+	r->stats.losses++;
+	r->backoff_ms = 100;
+	r->retry_at = mono_in(r->backoff_ms);
+	pthread_cond_broadcast(&r->idle);
+}
+
+/*
+ * Away: waits for the backoff, then opens the next part (lock held, released while connecting).
+ * Returns false when the sender is to stop.
+ */
+static bool rejoin(struct lat_relayd *r)
+{
+	char why[256];
+	int err;
+
+	while (!r->abandon && !mono_passed(&r->retry_at)) {
+		pthread_cond_timedwait(&r->cond, &r->lock, &r->retry_at);
+	}
+	if (r->abandon) {
+		return false;
+	}
+	r->busy = true;
+	r->stats.part++;
+	pthread_mutex_unlock(&r->lock);
+	err = session_open(r, why, sizeof(why));
+	pthread_mutex_lock(&r->lock);
+	r->busy = false;
+	if (err) {
+		r->stats.part--;
+		r->stats.error = err;
+		r->backoff_ms = r->backoff_ms * 2 > 5000 ? 5000 : r->backoff_ms * 2;
+		r->retry_at = mono_in(r->backoff_ms);
+	} else {
+		r->connected = true;
+		r->stats.down = false;
+		r->stats.reconnects++;
+	}
+	pthread_cond_broadcast(&r->idle);
+	return true;
 }
 
 static void *sender(void *arg)
@@ -477,10 +684,16 @@ static void *sender(void *arg)
 		struct item *it;
 		int err;
 
-		while (!r->head && !r->stopping) {
+		if (!r->connected) {
+			if (!r->reconnect || !rejoin(r)) {
+				break;
+			}
+			continue;
+		}
+		while (!r->head && !r->stopping && !r->abandon) {
 			pthread_cond_wait(&r->cond, &r->lock);
 		}
-		if (!r->head || r->stats.down) {
+		if (!r->head || r->abandon) {
 			break;
 		}
 		it = r->head;
@@ -493,41 +706,64 @@ static void *sender(void *arg)
 		err = send_item(r, it);
 		pthread_mutex_lock(&r->lock);
 		r->busy = false;
-		r->queued -= it->len;
 		if (err) {
-			/* The relay is gone: this and the next packets are not sent (counted). */
-			r->stats.down = true;
-			r->stats.error = err;
-			if (it->type == ITEM_PACKET) {
-				r->stats.dropped++;
-				r->stats.dropped_events += it->events;
+			/*
+			 * The relay is lost. A packet or metadata goes back to the head of the
+			 * queue for the next part (the relay stores a packet only with its index);
+			 * a beacon is stale.
+			 */
+			if (it->type != ITEM_BEACON && r->reconnect) {
+				it->next = r->head;
+				r->head = it;
+				if (!r->tail) {
+					r->tail = it;
+				}
+			} else {
+				if (it->type == ITEM_PACKET) {
+					r->stats.dropped++;
+					r->stats.dropped_events += it->events;
+				}
+				free_item(r, it);
 			}
-		} else if (it->type == ITEM_PACKET) {
+			lost(r, err);
+			continue;
+		}
+		if (it->type == ITEM_PACKET) {
 			r->stats.packets++;
 			r->stats.bytes += it->len;
-		} else {
+		} else if (it->type == ITEM_BEACON) {
 			r->stats.beacons++;
 		}
-		free(it);
+		free_item(r, it);
 		pthread_cond_broadcast(&r->idle);
-		if (r->stats.down) {
-			break;
-		}
 	}
+	r->sender_done = true;
 	pthread_cond_broadcast(&r->idle);
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
 }
 
-/* Queues an item; -ENOBUFS (not queued) when the queue is full or the relay gone. */
+/*
+ * Queues an item; -ENOBUFS (not queued) when the packets queued would pass the queue's size, or
+ * the relay is gone for good. Metadata is always queued; beacons only while connected.
+ */
 static int enqueue(struct lat_relayd *r, struct item *it)
 {
 	int err = 0;
 
 	pthread_mutex_lock(&r->lock);
-	if (r->stats.down || (r->queued + it->len > r->queue_max && r->queued)) {
+	/*
+	 * A stream's first packet is queued even when the queue is full: readers count discarded
+	 * events from one packet to the next, and would see the first one's as "may have been".
+	 */
+	if ((r->stats.down && (!r->reconnect || it->type == ITEM_BEACON)) ||
+	    (it->type == ITEM_PACKET && r->queued + it->len > r->queue_max && r->queued &&
+	     r->had_packet[it->cpu])) {
 		err = -ENOBUFS;
 	} else {
+		if (it->type == ITEM_PACKET) {
+			r->had_packet[it->cpu] = true;
+		}
 		it->next = NULL;
 		if (r->tail) {
 			r->tail->next = it;
@@ -535,7 +771,9 @@ static int enqueue(struct lat_relayd *r, struct item *it)
 			r->head = it;
 		}
 		r->tail = it;
-		r->queued += it->len;
+		if (it->type == ITEM_PACKET) {
+			r->queued += it->len;
+		}
 		pthread_cond_signal(&r->cond);
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -553,31 +791,25 @@ static int sink_packet(void *ctx, const struct lat_ctf_packet_info *info, const 
 		return -ERANGE;
 	}
 	it = malloc(sizeof(*it) + info->bytes);
-	if (!it) {
-		pthread_mutex_lock(&r->lock);
-		r->stats.dropped++;
-		r->stats.dropped_events += info->events;
-		pthread_mutex_unlock(&r->lock);
-		return -ENOBUFS;
+	if (it) {
+		it->type = ITEM_PACKET;
+		it->cpu = info->cpu;
+		it->len = info->bytes;
+		it->events = info->events;
+		memcpy(it->data, data, info->bytes);
+		it->index = (struct lat_relayd_index){
+		    .packet_size = info->bytes * 8,
+		    .content_size = info->bytes * 8,
+		    .timestamp_begin = info->ts_begin,
+		    .timestamp_end = info->ts_end,
+		    .events_discarded = info->discarded,
+		    .stream_id = 0,
+		    .stream_instance_id = info->cpu,
+		    .packet_seq_num = info->seq,
+		};
 	}
-	it->type = ITEM_PACKET;
-	it->cpu = info->cpu;
-	it->len = info->bytes;
-	it->events = info->events;
-	memcpy(it->data, data, info->bytes);
-	it->index = (struct lat_relayd_index){
-	    .relay_stream_id = r->handles[info->cpu],
-	    .net_seq_num = r->next_seq[info->cpu],
-	    .packet_size = info->bytes * 8,
-	    .content_size = info->bytes * 8,
-	    .timestamp_begin = info->ts_begin,
-	    .timestamp_end = info->ts_end,
-	    .events_discarded = info->discarded,
-	    .stream_id = 0,
-	    .stream_instance_id = info->cpu,
-	    .packet_seq_num = info->seq,
-	};
-	if (enqueue(r, it)) {
+	if (!it || enqueue(r, it)) {
+		/* not sent: the writer counts its events in the stream's next packets */
 		pthread_mutex_lock(&r->lock);
 		r->stats.dropped++;
 		r->stats.dropped_events += info->events;
@@ -585,7 +817,6 @@ static int sink_packet(void *ctx, const struct lat_ctf_packet_info *info, const 
 		free(it);
 		return -ENOBUFS;
 	}
-	r->next_seq[info->cpu]++;
 	return 0;
 }
 
@@ -599,8 +830,6 @@ static void sink_beacon(void *ctx, uint32_t cpu, uint64_t ts)
 	}
 	it->type = ITEM_BEACON;
 	it->cpu = cpu;
-	it->index.relay_stream_id = r->handles[cpu];
-	it->index.net_seq_num = r->next_seq[cpu] ? r->next_seq[cpu] - 1 : 0;
 	it->index.timestamp_end = ts;
 	it->index.stream_instance_id = cpu;
 	if (enqueue(r, it)) {
@@ -609,37 +838,41 @@ static void sink_beacon(void *ctx, uint32_t cpu, uint64_t ts)
 }
 
 /*
- * The metadata goes on the control socket before any packet is queued (the writer writes it at
- * start); later versions append to it (a relay metadata stream only grows).
+ * The writer's whole metadata text, each time it writes it: kept (a new part gets it whole) and
+ * queued before the packets that follow, the sender sending what this part has not had yet.
  */
 static int sink_metadata(void *ctx, const char *text, size_t len)
 {
 	struct lat_relayd *r = ctx;
-	uint8_t head[12];
-	int err;
+	struct item *it;
+	char *copy;
 
-	if (len <= r->metadata_sent) {
+	pthread_mutex_lock(&r->lock);
+	if (len <= r->meta_len) {
+		pthread_mutex_unlock(&r->lock);
 		return 0;
 	}
-	put32(put64(head, r->handles[r->streams]), 0);
-	pthread_mutex_lock(&r->lock);
-	/* the control socket is the sender's too: wait until it is not sending */
-	while (r->busy || (r->head && !r->stats.down)) {
-		pthread_cond_wait(&r->idle, &r->lock);
+	copy = malloc(len);
+	it = calloc(1, sizeof(*it));
+	if (!copy || !it) {
+		pthread_mutex_unlock(&r->lock);
+		free(copy);
+		free(it);
+		return -ENOMEM;
 	}
-	err = r->stats.down ? r->stats.error : 0;
-	if (!err) {
-		err = command(r->ctrl, LAT_RELAYD_SEND_METADATA, head, sizeof(head),
-			      text + r->metadata_sent, len - r->metadata_sent, NULL, 0);
-		if (err) {
-			r->stats.down = true;
-			r->stats.error = err;
-		} else {
-			r->metadata_sent = len;
-		}
-	}
+	memcpy(copy, text, len);
+	free(r->meta);
+	r->meta = copy;
+	r->meta_len = len;
 	pthread_mutex_unlock(&r->lock);
-	return err;
+	it->type = ITEM_METADATA;
+	it->cpu = r->streams;
+	it->len = len;
+	if (enqueue(r, it)) {
+		free(it);
+		return -EPIPE; /* gone for good (no reconnect) */
+	}
+	return 0;
 }
 
 void lat_relayd_sink(struct lat_relayd *r, struct lat_ctf_sink *sink)
@@ -662,25 +895,25 @@ static void free_relayd(struct lat_relayd *r)
 		r->head = it->next;
 		free(it);
 	}
-	if (r->ctrl >= 0) {
-		close(r->ctrl);
-	}
-	if (r->data >= 0) {
-		close(r->data);
-	}
+	close_sockets(r);
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->cond);
 	pthread_cond_destroy(&r->idle);
 	free(r->handles);
 	free(r->next_seq);
+	free(r->had_packet);
+	free(r->meta);
+	free(r->host);
+	free(r->session);
+	free(r->hostname);
+	free(r->path);
 	free(r);
 }
 
 int lat_relayd_open(const struct lat_relayd_opts *o, struct lat_relayd **out, char *why,
 		    size_t why_len)
 {
-	int timeout = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 5000;
-	struct timeval tv = {.tv_sec = 10};
+	pthread_condattr_t attr;
 	struct lat_relayd *r;
 	int err;
 
@@ -696,37 +929,36 @@ int lat_relayd_open(const struct lat_relayd_opts *o, struct lat_relayd **out, ch
 	r->ctrl = r->data = -1;
 	r->streams = o->streams;
 	r->live_us = o->live_timer_us;
+	r->snapshot = o->snapshot;
+	r->reconnect = o->reconnect;
+	r->ctrl_port = o->ctrl_port ? o->ctrl_port : LAT_RELAYD_CTRL_PORT;
+	r->data_port = o->data_port ? o->data_port : LAT_RELAYD_DATA_PORT;
+	r->timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 5000;
 	r->queue_max = o->queue_bytes ? o->queue_bytes : (32u << 20);
 	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->cond, NULL);
-	pthread_cond_init(&r->idle, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cond, &attr);
+	pthread_cond_init(&r->idle, &attr);
+	pthread_condattr_destroy(&attr);
 	r->handles = calloc(o->streams + 1, sizeof(uint64_t));
 	r->next_seq = calloc(o->streams + 1, sizeof(uint64_t));
-	if (!r->handles || !r->next_seq) {
+	r->had_packet = calloc(o->streams + 1, sizeof(bool));
+	r->host = strdup(o->host);
+	r->session = strdup(o->session_name);
+	r->hostname = strdup(o->hostname);
+	r->path = strdup(o->path);
+	if (!r->handles || !r->next_seq || !r->had_packet || !r->host || !r->session ||
+	    !r->hostname || !r->path) {
 		free_relayd(r);
 		return -ENOMEM;
 	}
-	err = tcp_connect(o->host, o->ctrl_port ? o->ctrl_port : LAT_RELAYD_CTRL_PORT, timeout, why,
-			  why_len);
-	if (err < 0) {
-		free_relayd(r);
-		return err;
-	}
-	r->ctrl = err;
-	/* a relay that stops answering does not hold the set-up forever */
-	setsockopt(r->ctrl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	err = tcp_connect(o->host, o->data_port ? o->data_port : LAT_RELAYD_DATA_PORT, timeout, why,
-			  why_len);
-	if (err < 0) {
-		free_relayd(r);
-		return err;
-	}
-	r->data = err;
-	err = handshake(r, o, why, why_len);
+	err = session_open(r, why, why_len);
 	if (err) {
 		free_relayd(r);
 		return err;
 	}
+	r->connected = true;
 	err = -pthread_create(&r->thread, NULL, sender, r);
 	if (err) {
 		set_why(why, why_len, "cannot start the relay thread: %s", strerror(-err));
@@ -742,6 +974,7 @@ void lat_relayd_get_stats(struct lat_relayd *r, struct lat_relayd_stats *stats)
 {
 	pthread_mutex_lock(&r->lock);
 	*stats = r->stats;
+	stats->queued = r->queued;
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -751,22 +984,19 @@ void lat_relayd_get_stats(struct lat_relayd *r, struct lat_relayd_stats *stats)
  */
 static void wait_data_pending(struct lat_relayd *r, const struct timespec *until)
 {
-	for (uint32_t i = 0; i < r->streams && !r->stats.down; i++) {
+	for (uint32_t i = 0; i < r->streams && r->connected; i++) {
 		while (r->next_seq[i]) {
 			uint8_t buf[16], reply[4];
-			struct timespec now;
 			int err;
 
 			lat_relayd_encode_close_stream(buf, r->handles[i], r->next_seq[i] - 1);
 			err = command(r->ctrl, LAT_RELAYD_DATA_PENDING, buf, sizeof(buf), NULL, 0,
 				      reply, sizeof(reply));
 			if (err) {
-				r->stats.down = true;
-				r->stats.error = err;
+				lost(r, err);
 				return;
 			}
-			clock_gettime(CLOCK_REALTIME, &now);
-			if (be32_at(reply) == 0 || now.tv_sec > until->tv_sec) {
+			if (be32_at(reply) == 0 || mono_passed(until)) {
 				break;
 			}
 			nanosleep(&(struct timespec){.tv_nsec = 5000000}, NULL);
@@ -782,25 +1012,24 @@ int lat_relayd_close(struct lat_relayd *r, int drain_ms, struct lat_relayd_stats
 	if (!r) {
 		return 0;
 	}
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += drain_ms / 1000;
-	until.tv_nsec += (long)(drain_ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
+	until = mono_in(drain_ms > 0 ? (uint64_t)drain_ms : 0);
 	pthread_mutex_lock(&r->lock);
-	while ((r->head || r->busy) && !r->stats.down) {
+	/* the sender sends what is queued, reconnecting meanwhile if the relay is away */
+	r->stopping = true;
+	pthread_cond_broadcast(&r->cond);
+	while ((r->head || r->busy || !r->connected) && !r->sender_done) {
 		if (pthread_cond_timedwait(&r->idle, &r->lock, &until) == ETIMEDOUT) {
 			break;
 		}
 	}
-	if (r->head || r->busy) {
+	if (!r->sender_done && (r->head || r->busy || !r->connected)) {
 		/* not sent in time: the sockets are shut, the rest is counted as dropped */
-		shutdown(r->ctrl, SHUT_RDWR);
-		shutdown(r->data, SHUT_RDWR);
+		r->abandon = true;
+		if (r->connected) {
+			shutdown(r->ctrl, SHUT_RDWR);
+			shutdown(r->data, SHUT_RDWR);
+		}
 	}
-	r->stopping = true;
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
 	if (r->thread_started) {
@@ -812,10 +1041,10 @@ int lat_relayd_close(struct lat_relayd *r, int drain_ms, struct lat_relayd_stats
 			r->stats.dropped_events += it->events;
 		}
 	}
-	if (!r->stats.down) {
+	if (r->connected) {
 		wait_data_pending(r, &until);
 	}
-	if (!r->stats.down && r->live_us) {
+	if (r->connected && r->live_us) {
 		/*
 		 * Live viewers ask for new indexes once per live delay, and the relay tells them
 		 * the end as soon as the session closes: two delays (at most 5 s) to fetch the last
@@ -828,25 +1057,22 @@ int lat_relayd_close(struct lat_relayd *r, int drain_ms, struct lat_relayd_stats
 					     .tv_nsec = (long)(ns % 1000000000ull)},
 			  NULL);
 	}
-	if (!r->stats.down) {
-		for (uint32_t i = 0; i <= r->streams; i++) {
-			uint8_t buf[16], reply[4];
-			/* -1 for the metadata and for a stream without packets: nothing in flight
-			 */
-			uint64_t last = r->next_seq[i] - 1;
-			int cerr;
+	for (uint32_t i = 0; r->connected && i <= r->streams; i++) {
+		uint8_t buf[16], reply[4];
+		/* -1 for the metadata and for a stream without packets: nothing in flight */
+		uint64_t last = r->next_seq[i] - 1;
+		int cerr;
 
-			lat_relayd_encode_close_stream(buf, r->handles[i], last);
-			cerr = command(r->ctrl, LAT_RELAYD_CLOSE_STREAM, buf, sizeof(buf), NULL, 0,
-				       reply, sizeof(reply));
-			if (cerr) {
-				r->stats.down = true;
-				r->stats.error = cerr;
-				break;
-			}
+		lat_relayd_encode_close_stream(buf, r->handles[i], last);
+		cerr = command(r->ctrl, LAT_RELAYD_CLOSE_STREAM, buf, sizeof(buf), NULL, 0, reply,
+			       sizeof(reply));
+		if (cerr) {
+			lost(r, cerr);
 		}
 	}
-	err = r->stats.down ? r->stats.error : 0;
+	err = r->connected ? 0 : r->stats.error ? r->stats.error : -EPIPE;
+	r->stats.down = !r->connected;
+	r->stats.queued = 0;
 	if (stats) {
 		*stats = r->stats;
 	}

@@ -1,6 +1,7 @@
 /* relayd.h: a producer for lttng-relayd (LTTng's trace collector): the consumer side of its
  * control and data protocol (lttng-tools' relayd.h, protocol 2.10: session, streams, metadata,
- * data packets with their indexes, live beacons), packets sent by a thread from a bounded queue. */
+ * data packets with their indexes, live beacons), packets sent by a thread from a bounded queue,
+ * which reconnects with backoff when the relay goes away (the trace goes on in a new part). */
 #ifndef LATSCOPE_OUTPUTS_RELAYD_H
 #define LATSCOPE_OUTPUTS_RELAYD_H
 
@@ -63,6 +64,15 @@ size_t lat_relayd_encode_close_stream(uint8_t *out, uint64_t stream_id, uint64_t
 int lat_relayd_parse_url(const char *url, char *host, size_t host_len, uint16_t *ctrl,
 			 uint16_t *data, char *path, size_t path_len);
 
+/*
+ * The trace folder of part n (0: before any reconnection): path itself for 0, else the folder
+ * reconnect-N beside path's last component (HOST/SESSION/kernel -> HOST/SESSION/reconnect-1/
+ * kernel). A relay that restarts truncates the files of a folder given again, so each
+ * reconnection writes a new physical trace with the same UUID: babeltrace2 given HOST/SESSION
+ * reads the parts as one trace (as LTTng's rotation chunks). Returns 0 or -ENAMETOOLONG.
+ */
+int lat_relayd_part_path(const char *path, unsigned n, char *out, size_t out_len);
+
 struct lat_relayd_opts {
 	const char *host;
 	uint16_t ctrl_port, data_port; /* 0: 5342, 5343 */
@@ -74,14 +84,22 @@ struct lat_relayd_opts {
 	bool snapshot;
 	size_t queue_bytes;     /* packets waiting to be sent, at most (0: 32 MiB) */
 	int connect_timeout_ms; /* 0: 5000 */
+	/* The relay lost (an error or 10 s without progress on a socket): reconnect with backoff
+	 * (0.1 s doubling to 5 s), the queue keeping packets meanwhile, and go on in the next part
+	 * (lat_relayd_part_path()). false: the relay lost for good at the first error. */
+	bool reconnect;
 };
 
 struct lat_relayd_stats {
 	uint64_t packets, bytes;          /* sent */
 	uint64_t dropped, dropped_events; /* not sent: queue full or relay gone */
 	uint64_t beacons;
-	bool down; /* the relay went away */
-	int error; /* its -errno */
+	uint64_t losses;     /* times the relay was lost */
+	uint64_t reconnects; /* times a new part's session was opened after a loss */
+	unsigned part;       /* the part being written (lat_relayd_part_path()) */
+	size_t queued;       /* bytes of packets waiting */
+	bool down;           /* the relay is away now (or for good, without reconnect) */
+	int error;           /* the last loss's -errno */
 };
 
 struct lat_relayd;
@@ -99,8 +117,9 @@ void lat_relayd_sink(struct lat_relayd *r, struct lat_ctf_sink *sink);
 void lat_relayd_get_stats(struct lat_relayd *r, struct lat_relayd_stats *stats);
 
 /*
- * Sends what is queued (waiting up to drain_ms), closes the streams and the connection, frees.
- * Returns 0 or the first error (-EPIPE... when the relay went away).
+ * Sends what is queued (waiting up to drain_ms, reconnecting meanwhile if the relay is away),
+ * closes the streams and the connection, frees. Returns 0, or the last loss's -errno when the
+ * relay was away at the end (what was queued then is counted in stats' dropped).
  */
 int lat_relayd_close(struct lat_relayd *r, int drain_ms, struct lat_relayd_stats *stats);
 

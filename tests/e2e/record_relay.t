@@ -2,7 +2,9 @@
 # record_relay.t: `latscope record -o net://` against the real lttng-relayd (started here on
 # 127.0.0.1, free ports, its own output folder): the relay's folder read by babeltrace2 and
 # lttng-analyses equals the same workload recorded locally; --live read while it runs by
-# babeltrace2's lttng-live; the relay absent, then killed mid-recording; several recorders at once.
+# babeltrace2's lttng-live; the relay absent, restarted mid-recording (the recorder reconnects, the
+# trace goes on in a second part, the packets it could not keep counted as discarded), then
+# killed for good; 8 recorders at once.
 . "$(dirname "$0")/../lib.sh"
 
 require_root
@@ -61,6 +63,16 @@ start_relay() {
 	diag "lttng-relayd did not start: $(cat "$TMP/$name.log")"
 	return 1
 }
+# restart_relay NAME: lttng-relayd again on the same ports and output folder (kill -9 first).
+restart_relay() {
+	lttng-relayd -C tcp://127.0.0.1:$CTRL -D tcp://127.0.0.1:$DATA \
+		-L tcp://127.0.0.1:$LIVE -o "$TMP/$1" >>"$TMP/$1.log" 2>&1 &
+	RELAY_PID=$!
+	wait_for 60 listening $LIVE && listening $CTRL && listening $DATA && kill -0 $RELAY_PID 2>/dev/null &&
+		return 0
+	diag "lttng-relayd did not start again: $(cat "$TMP/$1.log")"
+	return 1
+}
 stop_relay() {
 	kill $RELAY_PID 2>/dev/null
 	wait $RELAY_PID 2>/dev/null
@@ -72,6 +84,7 @@ stop_relay() {
 start_rec() {
 	local name=$1
 	shift
+	: >"$TMP/$name.err" # there before the poll below reads it
 	"$LATSCOPE" record "$@" 2>"$TMP/$name.err" &
 	REC=$!
 	PIDS+=($REC)
@@ -82,7 +95,7 @@ start_rec() {
 	return 1
 }
 stop_rec() { # stop_rec PID: SIGINT, then its exit status (killed after 60 s: 137)
-	kill -INT "$1"
+	kill -INT "$1" 2>/dev/null
 	local i
 	for i in $(seq 1200); do
 		kill -0 "$1" 2>/dev/null || break
@@ -97,6 +110,10 @@ events_of() { babeltrace2 --component=sink.utils.counter "$1" 2>/dev/null | awk 
 "$LATSCOPE" record -o "$TMP/x" --live 1s >/dev/null 2>"$TMP/err"
 is "$?" 2 "--live without net://: usage error"
 like "$(cat "$TMP/err")" '^latscope: record: --live needs -o net://HOST' "--live without net://: says so"
+"$LATSCOPE" record --flight -o net://127.0.0.1 --live 1s >/dev/null 2>"$TMP/err"
+is "$?" 2 "--live with --flight: usage error (LTTng's live and snapshot modes are exclusive)"
+like "$(head -1 "$TMP/err")" "^latscope: record: --live and --flight are exclusive \\(as LTTng's live and snapshot modes\\)" \
+	"--live with --flight: says so"
 "$LATSCOPE" record -o net://127.0.0.1:99999 >/dev/null 2>"$TMP/err"
 is "$?" 2 "bad port: usage error"
 like "$(head -1 "$TMP/err")" "^latscope: record: -o: 'net://127.0.0.1:99999' is not net://HOST" "bad port: says so"
@@ -223,16 +240,30 @@ is "$?" 0 "latscope analyze syscallstats net://…: exit 0" || diag "$(tail -5 "
 like "$(cat "$TMP/an.txt")" ' write ' "latscope analyze syscallstats net://…: the writes live"
 
 # --- several recorders at once to one relay ------------------------------------------------------
-F=4
+# started together, all streaming before the load, stopped together (SIGINT)
+F=8
 FP=()
 for i in $(seq $F); do
-	start_rec fleet$i -o net://127.0.0.1:$CTRL:$DATA/fleet$i --events sched -d 3s
-	FP+=($REC)
+	"$LATSCOPE" record -o net://127.0.0.1:$CTRL:$DATA/fleet$i --events sched 2>"$TMP/fleet$i.err" &
+	FP+=($!)
+	PIDS+=($!)
 done
+all_streaming() {
+	local i
+	for i in $(seq $F); do
+		grep -q '^latscope record: streaming' "$TMP/fleet$i.err" || return 1
+	done
+}
+wait_for 180 all_streaming
+ok $? "$F recorders streaming to one relay at once" ||
+	for i in $(seq $F); do diag "fleet$i: $(cat "$TMP/fleet$i.err")"; done
 "$BURST" 20000 >/dev/null
+for i in $(seq $F); do
+	kill -INT ${FP[$((i - 1))]} 2>/dev/null
+done
 good=0
 for i in $(seq $F); do
-	wait ${FP[$((i - 1))]} && good=$((good + 1))
+	stop_rec ${FP[$((i - 1))]} && good=$((good + 1))
 done
 is "$good" "$F" "$F recorders to one relay: all exit 0"
 complete=0
@@ -243,6 +274,90 @@ for i in $(seq $F); do
 		diag "fleet$i: relay has '$n' events, the recorder wrote '$s'"
 done
 is "$complete" "$F" "$F traces separate and complete on the relay"
+
+# --- the relay restarted mid-recording: packets kept up to the buffer size, then counted ----------
+# Only getppid events (with tid): packets fill only under the bursts, so that the relay is killed
+# with no packet on the wire (one it was receiving would stay cut short in the first part's file,
+# which babeltrace2 then refuses, as for LTTng's own streams).
+start_rec rs -o net://127.0.0.1:$CTRL:$DATA/rs --events syscall_entry_getppid,syscall_exit_getppid \
+	-c tid -b 4M
+RS=$REC
+RSD=$TMP/relay/$HOST/rs
+"$BURST" 60000 >/dev/null
+part0() { cat "$RSD"/kernel/channel0_* 2>/dev/null | wc -c; }
+settled() { local a b; a=$(part0); sleep 0.3; b=$(part0); [ "$a" = "$b" ] && [ "$a" -gt 0 ]; }
+wait_for 30 settled
+ok $? "the first part reached the relay ($(part0) bytes)"
+{ kill -9 $RELAY_PID && wait $RELAY_PID; } 2>/dev/null
+RELAY_PID=
+"$BURST" 600000 >/dev/null # far more than the 4 MB kept: packets dropped, counted
+says_lost() { grep -q '^latscope record: lttng-relayd at 127.0.0.1 lost (' "$TMP/rs.err"; }
+wait_for 60 says_lost
+ok $? "relay killed: the recorder says so, and keeps recording" || diag "$(cat "$TMP/rs.err")"
+restart_relay relay
+says_back() { grep -q '^latscope record: lttng-relayd at 127.0.0.1 back' "$TMP/rs.err"; }
+wait_for 60 says_back
+ok $? "relay restarted: the recorder reconnects (backoff at most 5 s)" || diag "$(cat "$TMP/rs.err")"
+like "$(grep ' back' "$TMP/rs.err")" "back: the trace goes on in $HOST/rs/reconnect-1/kernel/" \
+	"... and says where the trace goes on"
+"$BURST" 20000 >/dev/null &
+AFTER=$!
+wait $AFTER
+stop_rec $RS
+is "$?" 0 "relay restarted: exit 0" || diag "$(cat "$TMP/rs.err")"
+ok "$([ -s "$RSD/kernel/metadata" ] && [ -s "$RSD/reconnect-1/kernel/metadata" ]; echo $?)" \
+	"two parts on the relay: $HOST/rs/kernel/ and $HOST/rs/reconnect-1/kernel/"
+babeltrace2 "$RSD" >"$TMP/rs.txt" 2>"$TMP/rs.bt.err"
+is "$?" 0 "babeltrace2 reads both parts as one trace" || diag "$(head -3 "$TMP/rs.bt.err")"
+is "$(grep -Ev '^WARNING: Tracer discarded [0-9]+ (events?|packets?) between' "$TMP/rs.bt.err" | grep -c .)" 0 \
+	"babeltrace2: nothing on stderr but the discarded counts" || diag "$(cat "$TMP/rs.bt.err" "$TMP/rs.err")"
+is "$(grep -c "syscall_entry_getppid: .*{ tid = $AFTER }" "$TMP/rs.txt")" 20000 \
+	"the 20000 calls made after the restart are all on the relay"
+unsent=$(grep -Eo '\(([0-9]+) events\) not sent \(the relay away\)' "$TMP/rs.err" | grep -Eo '[0-9]+' | head -1)
+ring=$(grep -Eo '[0-9]+ events, [0-9]+ discarded' "$TMP/rs.err" | awk '{print $3}')
+written=$(grep -Eo '[0-9]+ events, [0-9]+ discarded' "$TMP/rs.err" | awk '{print $1}')
+bt_disc=$(grep -Eo 'discarded [0-9]+ events?' "$TMP/rs.bt.err" | awk '{s += $2} END {print s + 0}')
+ok "$([ "${unsent:-0}" -gt 0 ]; echo $?)" "relay away: packets not sent, counted (${unsent:-none} events)"
+is "$bt_disc" "$((${unsent:-0} + ${ring:-0}))" \
+	"babeltrace2's discarded events = the summary's not sent ($unsent) + ring discarded ($ring)"
+is "$(($(grep -c . "$TMP/rs.txt") + ${unsent:-0}))" "$written" \
+	"events on the relay + not sent = events written ($written)"
+
+# a live session across a restart: the viewer attaches to the new session at the same URL
+start_rec lvr -o net://127.0.0.1:$CTRL:$DATA/lvr --live 250ms --events syscall_entry_getppid,syscall_exit_getppid -c tid
+LVR=$REC
+"$BURST" 1000 >/dev/null
+{ kill -9 $RELAY_PID && wait $RELAY_PID; } 2>/dev/null
+RELAY_PID=
+says_lost2() { grep -q ' lost (' "$TMP/lvr.err"; }
+wait_for 60 says_lost2 # the next live flush finds the relay gone
+restart_relay relay
+says_back2() { grep -q ' back' "$TMP/lvr.err"; }
+wait_for 60 says_back2
+ok $? "live: the recorder reconnects to the restarted relay" || diag "$(cat "$TMP/lvr.err")"
+listed3() { babeltrace2 --input-format=lttng-live net://127.0.0.1:$LIVE 2>/dev/null |
+	grep -q "host/$HOST/lvr (timer = 250000"; }
+wait_for 30 listed3
+ok $? "live: the restarted relay lists the session again"
+babeltrace2 --input-format=lttng-live net://127.0.0.1:$LIVE/host/$HOST/lvr >"$TMP/lvr.txt" 2>"$TMP/lvr.view.err" &
+VIEW=$!
+PIDS+=($VIEW)
+viewing3() { babeltrace2 --input-format=lttng-live net://127.0.0.1:$LIVE 2>/dev/null |
+	grep -q "host/$HOST/lvr (timer.* 1 client(s) connected"; }
+wait_for 30 viewing3
+"$BURST" 500 >/dev/null &
+AFTER=$!
+wait $AFTER
+seen3() { [ "$(grep -c "syscall_entry_getppid: .*{ tid = $AFTER }" "$TMP/lvr.txt")" -ge 500 ]; }
+wait_for 60 seen3
+ok $? "live: the viewer of the new session sees the 500 calls made after the restart" ||
+	diag "viewer: $(tail -3 "$TMP/lvr.view.err")"
+stop_rec $LVR
+is "$?" 0 "live across a restart: exit 0" || diag "$(cat "$TMP/lvr.err")"
+ended3() { ! kill -0 $VIEW 2>/dev/null; }
+wait_for 30 ended3
+ok $? "live: the viewer ends with the session"
+wait $VIEW 2>/dev/null
 
 # --- flight-recorder snapshots to the relay ------------------------------------------------------
 start_rec fl --flight --keep-size 4M --socket "$TMP/fl.sock" -o net://127.0.0.1:$CTRL:$DATA/fl --events sched

@@ -1,10 +1,18 @@
 /* relayd.c: the lttng-relayd encoders against lttng-tools' relayd.h byte layouts (big-endian,
- * packed), net:// URL parsing, and the CTF writer's sink (dropped packets counted as discarded). */
+ * packed), net:// URL parsing, the CTF writer's sink (dropped packets counted as discarded), and
+ * the reconnection to a relay that restarts (a fake relay on 127.0.0.1: parts, queue, counts). */
 #include "outputs/ctf_writer.h"
 #include "outputs/relayd.h"
 #include "tap.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 static uint64_t be64(const uint8_t *p)
 {
@@ -186,10 +194,392 @@ static void sink(void)
 	ok(lat_ctf_writer_close(w) == 0, "closed");
 }
 
+/* The writer's last packet dropped: the close's flush says it in an empty packet. */
+static int drop_first(void *ctx, const struct lat_ctf_packet_info *info, const uint8_t *data)
+{
+	return fake_packet(ctx, info, data);
+}
+
+static void sink_last_dropped(void)
+{
+	struct fake_sink f = {0};
+	struct lat_ctf_sink s = {drop_first, fake_metadata, NULL, &f};
+	struct lat_ctf_writer_opts o = {.sink = &s, .cpus = 1};
+	struct lat_ctf_writer *w;
+	uint32_t id, v = 1;
+
+	lat_ctf_writer_create(&o, &w);
+	lat_ctf_writer_add_class(w, "ev", (struct lat_ctf_field[]){{"v", LAT_CTF_U32}}, 1, &id);
+	lat_ctf_writer_write_metadata(w);
+	for (int i = 0; i < 4; i++) {
+		lat_ctf_event_write(w, 0, id, 100 + (uint64_t)i, &v, 4);
+	}
+	lat_ctf_writer_flush(w);
+	ok(lat_ctf_writer_close(w) == 0 && f.calls == 2 && f.got[1].events == 0 &&
+	       f.discarded_field[1] == 4,
+	   "last packet dropped by the sink: the close writes an empty one saying 4 discarded "
+	   "(calls %d, discarded %llu)",
+	   f.calls, (unsigned long long)f.discarded_field[1]);
+}
+
+static void part_paths(void)
+{
+	char out[64];
+
+	ok(lat_relayd_part_path("h/s/kernel", 0, out, sizeof(out)) == 0 &&
+	       !strcmp(out, "h/s/kernel"),
+	   "part 0: the path itself");
+	ok(lat_relayd_part_path("h/s/kernel", 1, out, sizeof(out)) == 0 &&
+	       !strcmp(out, "h/s/reconnect-1/kernel"),
+	   "part 1: h/s/reconnect-1/kernel (got '%s')", out);
+	ok(lat_relayd_part_path("kernel", 12, out, sizeof(out)) == 0 &&
+	       !strcmp(out, "reconnect-12/kernel"),
+	   "part 12 of a one-component path: reconnect-12/kernel");
+	ok(lat_relayd_part_path("h/s/kernel", 1, out, 12) == -ENAMETOOLONG,
+	   "too long: -ENAMETOOLONG");
+}
+
+/* --- a fake lttng-relayd: answers the control commands, reads the data, dies on request ------ */
+
+struct fake_relay {
+	int ctrl_listen, data_listen;
+	uint16_t ctrl_port, data_port;
+	atomic_int die_after;  /* indexes of generation 1 before it dies */
+	atomic_int dead, go;   /* generation 1 died; the test lets generation 2 start */
+	atomic_int indexes[2]; /* per generation */
+	char paths[2][128];    /* the streams' path per generation */
+	size_t metadata[2];    /* metadata bytes per generation */
+	uint8_t first_byte[2][8];
+	uint64_t seq[2][8];
+	int packets[2];
+	atomic_int relistened, done;
+};
+
+static int listen_on(uint16_t *port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons(*port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 4)) {
+		close(fd);
+		return -1;
+	}
+	getsockname(fd, (struct sockaddr *)&a, &len);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static int read_full(int fd, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = read(fd, p, len);
+
+		if (n <= 0) {
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void put_be(uint8_t *p, uint64_t v, int bytes)
+{
+	for (int i = bytes - 1; i >= 0; i--, v >>= 8) {
+		p[i] = (uint8_t)v;
+	}
+}
+
+/* One control command: 0, or -1 when the peer closed. */
+static int fake_control(struct fake_relay *f, int gen, int fd, uint64_t *handle)
+{
+	uint8_t hdr[24], reply[12] = {0}, *payload;
+	uint64_t size;
+	uint32_t cmd;
+	size_t reply_len = 0;
+
+	if (read_full(fd, hdr, sizeof(hdr))) {
+		return -1;
+	}
+	size = be64(hdr + 8);
+	cmd = be32(hdr + 16);
+	payload = malloc(size + 1);
+	if (!payload || read_full(fd, payload, size)) {
+		free(payload);
+		return -1;
+	}
+	switch (cmd) {
+	case LAT_RELAYD_VERSION:
+		put_be(reply, 2, 4);
+		put_be(reply + 4, 10, 4);
+		reply_len = 8;
+		break;
+	case LAT_RELAYD_CREATE_SESSION:
+		put_be(reply + 8, 10, 4);
+		reply_len = 12;
+		break;
+	case LAT_RELAYD_ADD_STREAM:
+		snprintf(f->paths[gen], sizeof(f->paths[gen]), "%s", (char *)payload + 264);
+		put_be(reply, ++*handle, 8);
+		put_be(reply + 8, 10, 4);
+		reply_len = 12;
+		break;
+	case LAT_RELAYD_SEND_METADATA:
+		f->metadata[gen] += size - 12;
+		break;
+	case LAT_RELAYD_SEND_INDEX:
+		f->indexes[gen]++;
+		/* fall through */
+	case LAT_RELAYD_STREAMS_SENT:
+	case LAT_RELAYD_CLOSE_STREAM:
+		put_be(reply, 10, 4);
+		reply_len = 4;
+		break;
+	case LAT_RELAYD_DATA_PENDING:
+		reply_len = 4; /* 0: nothing pending */
+		break;
+	}
+	free(payload);
+	return reply_len && write(fd, reply, reply_len) != (ssize_t)reply_len ? -1 : 0;
+}
+
+static int fake_data(struct fake_relay *f, int gen, int fd)
+{
+	uint8_t hdr[32], *payload;
+	uint32_t size;
+
+	if (read_full(fd, hdr, sizeof(hdr))) {
+		return -1;
+	}
+	size = be32(hdr + 24);
+	payload = malloc(size ? size : 1);
+	if (!payload || read_full(fd, payload, size)) {
+		free(payload);
+		return -1;
+	}
+	if (f->packets[gen] < 8) {
+		f->seq[gen][f->packets[gen]] = be64(hdr + 16);
+		f->first_byte[gen][f->packets[gen]] = payload[0];
+	}
+	f->packets[gen]++;
+	free(payload);
+	return 0;
+}
+
+static void *fake_relay_main(void *arg)
+{
+	struct fake_relay *f = arg;
+
+	for (int gen = 0; gen < 2; gen++) {
+		int ctrl = accept(f->ctrl_listen, NULL, NULL);
+		int data = accept(f->data_listen, NULL, NULL);
+		uint64_t handle = 0;
+
+		if (ctrl < 0 || data < 0) {
+			break; /* the port was taken meanwhile: the checks fail, nothing hangs */
+		}
+		for (;;) {
+			struct pollfd p[2] = {{.fd = ctrl, .events = POLLIN},
+					      {.fd = data, .events = POLLIN}};
+
+			if (gen == 0 && f->indexes[0] >= f->die_after) {
+				break; /* generation 1 dies */
+			}
+			if (poll(p, 2, 100) <= 0) {
+				continue;
+			}
+			if ((p[1].revents && fake_data(f, gen, data)) ||
+			    (p[0].revents && fake_control(f, gen, ctrl, &handle))) {
+				break; /* the producer closed */
+			}
+		}
+		close(ctrl);
+		close(data);
+		if (gen == 0) {
+			/* away: the ports refuse until the test says go */
+			close(f->ctrl_listen);
+			close(f->data_listen);
+			f->dead = 1;
+			while (!f->go) {
+				nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+			}
+			f->ctrl_listen = listen_on(&f->ctrl_port);
+			f->data_listen = listen_on(&f->data_port);
+			f->relistened = 1;
+		}
+	}
+	close(f->ctrl_listen);
+	close(f->data_listen);
+	f->done = 1;
+	return NULL;
+}
+
+/* Polls cond (up to 10 s, for a loaded machine); true when it held. */
+#define WAIT_FOR(cond)                                                            \
+	({                                                                        \
+		int i_;                                                           \
+		for (i_ = 0; i_ < 1000 && !(cond); i_++) {                        \
+			nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL); \
+		}                                                                 \
+		(cond);                                                           \
+	})
+
+static int send_packet(struct lat_ctf_sink *s, uint8_t mark)
+{
+	uint8_t data[100];
+	struct lat_ctf_packet_info info = {
+	    .cpu = 0, .bytes = sizeof(data), .seq = mark, .events = 10};
+
+	memset(data, mark, sizeof(data));
+	return s->packet(s->ctx, &info, data);
+}
+
+static void reconnect(void)
+{
+	static struct fake_relay f;
+	struct lat_relayd_opts o = {.host = "127.0.0.1",
+				    .session_name = "s",
+				    .hostname = "h",
+				    .path = "h/s/kernel",
+				    .streams = 1,
+				    .queue_bytes = 250,
+				    .reconnect = true};
+	struct lat_relayd_stats st;
+	struct lat_relayd *r = NULL;
+	struct lat_ctf_sink s;
+	pthread_t thread;
+	char why[256] = "";
+	int st1, st2, good;
+
+	f.die_after = 3;
+	f.ctrl_listen = listen_on(&f.ctrl_port);
+	f.data_listen = listen_on(&f.data_port);
+	if (f.ctrl_listen < 0 || f.data_listen < 0) {
+		skip(12, "cannot listen on 127.0.0.1");
+		return;
+	}
+	pthread_create(&thread, NULL, fake_relay_main, &f);
+	o.ctrl_port = f.ctrl_port;
+	o.data_port = f.data_port;
+	ok(lat_relayd_open(&o, &r, why, sizeof(why)) == 0, "open on the fake relay (%s)", why);
+	if (!r) {
+		skip(11, "no connection");
+		return;
+	}
+	lat_relayd_sink(r, &s);
+	s.metadata(s.ctx, "/* CTF 1.8 */ trace", 19);
+	for (uint8_t i = 1; i <= 3; i++) {
+		/* one at a time: the queue holds two */
+		send_packet(&s, i);
+		WAIT_FOR(f.indexes[0] >= i);
+	}
+	good = WAIT_FOR(f.dead);
+	ok(good, "the relay got 3 packets, then died (indexes %d, packets %d)", (int)f.indexes[0],
+	   f.packets[0]);
+	send_packet(&s, 4); /* its sending finds the relay gone: kept */
+	good = WAIT_FOR((lat_relayd_get_stats(r, &st), st.losses == 1)) && st.down;
+	ok(good, "the loss is seen (losses %llu, down %d)", (unsigned long long)st.losses, st.down);
+	st1 = send_packet(&s, 5);
+	st2 = send_packet(&s, 6);
+	ok(st1 == 0 && st2 == -ENOBUFS,
+	   "away: packets kept up to the queue's 250 bytes (packet 5: %d), then refused (6: %d)",
+	   st1, st2);
+	f.go = 1;
+	good = WAIT_FOR((lat_relayd_get_stats(r, &st), st.reconnects == 1)) && !st.down &&
+	       st.part == 1;
+	ok(good, "back: reconnected with backoff, part 1 (reconnects %llu, part %u)",
+	   (unsigned long long)st.reconnects, st.part);
+	send_packet(&s, 7);
+	good = lat_relayd_close(r, 10000, &st) == 0;
+	ok(good, "closed with the relay there: 0");
+	WAIT_FOR(f.done);
+	pthread_join(thread, NULL);
+	ok(!strcmp(f.paths[0], "h/s/kernel") && !strcmp(f.paths[1], "h/s/reconnect-1/kernel"),
+	   "streams of part 0 in h/s/kernel, of part 1 in h/s/reconnect-1/kernel ('%s', '%s')",
+	   f.paths[0], f.paths[1]);
+	ok(f.metadata[0] == 19 && f.metadata[1] == 19,
+	   "the whole metadata in each part (%zu, %zu bytes)", f.metadata[0], f.metadata[1]);
+	ok(f.packets[0] == 3 && f.indexes[0] == 3, "part 0: packets 1-3 with their indexes");
+	ok(f.packets[1] == 3 && f.first_byte[1][0] == 4 && f.first_byte[1][1] == 5 &&
+	       f.first_byte[1][2] == 7 && f.seq[1][0] == 0 && f.seq[1][2] == 2,
+	   "part 1: the kept packets 4, 5, then 7, numbered from 0 again (%d packets: %u %u %u)",
+	   f.packets[1], f.first_byte[1][0], f.first_byte[1][1], f.first_byte[1][2]);
+	ok(st.packets == 6 && st.dropped == 1 && st.dropped_events == 10 && st.losses == 1 &&
+	       st.reconnects == 1,
+	   "stats: 6 sent, 1 dropped (10 events), 1 loss, 1 reconnection (%llu %llu %llu)",
+	   (unsigned long long)st.packets, (unsigned long long)st.dropped,
+	   (unsigned long long)st.dropped_events);
+}
+
+/* Without reconnect: the first loss is for good, the rest counted as not sent. */
+static void no_reconnect(void)
+{
+	static struct fake_relay f;
+	struct lat_relayd_opts o = {.host = "127.0.0.1",
+				    .session_name = "s",
+				    .hostname = "h",
+				    .path = "h/s/kernel",
+				    .streams = 1};
+	struct lat_relayd_stats st;
+	struct lat_relayd *r = NULL;
+	struct lat_ctf_sink s;
+	pthread_t thread;
+	int err, hangups[2];
+
+	f.die_after = 1;
+	f.ctrl_listen = listen_on(&f.ctrl_port);
+	f.data_listen = listen_on(&f.data_port);
+	pthread_create(&thread, NULL, fake_relay_main, &f);
+	o.ctrl_port = f.ctrl_port;
+	o.data_port = f.data_port;
+	if (lat_relayd_open(&o, &r, NULL, 0)) {
+		skip(1, "no connection");
+		f.go = 1;
+		return;
+	}
+	lat_relayd_sink(r, &s);
+	send_packet(&s, 1);
+	WAIT_FOR(f.dead);
+	send_packet(&s, 2);
+	WAIT_FOR((lat_relayd_get_stats(r, &st), st.down));
+	send_packet(&s, 3);
+	err = lat_relayd_close(r, 2000, &st);
+	ok(err < 0 && st.dropped == 2 && st.losses == 1 && st.reconnects == 0,
+	   "no reconnect: the loss is for good (%d), 2 packets not sent (%llu)", err,
+	   (unsigned long long)st.dropped);
+	/* the fake's second generation waits for a producer: one that hangs up at once */
+	f.go = 1;
+	WAIT_FOR(f.relistened);
+	for (int i = 0; i < 2; i++) {
+		struct sockaddr_in a = {.sin_family = AF_INET,
+					.sin_port = htons(i ? f.data_port : f.ctrl_port),
+					.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
+			shutdown(fd, SHUT_WR);
+		}
+		hangups[i] = fd;
+	}
+	pthread_join(thread, NULL);
+	close(hangups[0]);
+	close(hangups[1]);
+}
+
 int main(void)
 {
 	encoders();
 	urls();
 	sink();
+	sink_last_dropped();
+	part_paths();
+	reconnect();
+	no_reconnect();
 	return tap_done_testing();
 }
