@@ -1,11 +1,11 @@
 /* ctf_check.c: CTF metadata checks (packets, TSDL, clocks, packet layout) before libbabeltrace2. */
 #include "sources/ctf_check.h"
+#include "util/errtext.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,26 +18,6 @@
 #define MAX_TOKENS         (8u << 20)
 #define MAX_ALIASES        4096
 #define MAX_TYPE_DEPTH     16
-
-static void say(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *err, size_t len, const char *fmt, ...)
-{
-	va_list args;
-
-	if (!err || !len) {
-		return;
-	}
-	va_start(args, fmt);
-	vsnprintf(err, len, fmt, args);
-	va_end(args);
-}
-
-static uint32_t get_u32(const unsigned char *p, bool big_endian)
-{
-	return big_endian
-		   ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
-		   : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
 
 /* --- packetized metadata ---------------------------------------------------------------- */
 
@@ -59,56 +39,61 @@ static int depacketize(const unsigned char *data, size_t len, char **text, size_
 		uint32_t content, size;
 
 		if (len - off < METADATA_HEADER) {
-			say(err, err_len,
-			    "metadata packet %" PRIu32
-			    " at byte %zu: cut short (%zu of the header's "
-			    "%d bytes)",
-			    packet, off, len - off, METADATA_HEADER);
+			lat_errtext_set(err, err_len,
+					"metadata packet %" PRIu32
+					" at byte %zu: cut short (%zu of the header's "
+					"%d bytes)",
+					packet, off, len - off, METADATA_HEADER);
 			goto invalid;
 		}
-		if (get_u32(h, big_endian) != METADATA_MAGIC) {
-			say(err, err_len,
-			    "metadata packet %" PRIu32 " at byte %zu: bad magic 0x%08" PRIx32
-			    " (not 0x75d11d57)",
-			    packet, off, get_u32(h, big_endian));
+		if (lat_ctf_get_u32(h, big_endian) != METADATA_MAGIC) {
+			lat_errtext_set(err, err_len,
+					"metadata packet %" PRIu32
+					" at byte %zu: bad magic 0x%08" PRIx32 " (not 0x75d11d57)",
+					packet, off, lat_ctf_get_u32(h, big_endian));
 			goto invalid;
 		}
 		if (packet == 0) {
 			memcpy(uuid, h + 4, 16);
 		} else if (memcmp(uuid, h + 4, 16) != 0) {
-			say(err, err_len,
-			    "metadata packet %" PRIu32 " at byte %zu: uuid differs from the first "
-			    "packet's",
-			    packet, off);
+			lat_errtext_set(err, err_len,
+					"metadata packet %" PRIu32
+					" at byte %zu: uuid differs from the first "
+					"packet's",
+					packet, off);
 			goto invalid;
 		}
-		content = get_u32(h + 24, big_endian);
-		size = get_u32(h + 28, big_endian);
+		content = lat_ctf_get_u32(h + 24, big_endian);
+		size = lat_ctf_get_u32(h + 28, big_endian);
 		if (h[32] || h[33] || h[34]) {
-			say(err, err_len,
-			    "metadata packet %" PRIu32 " at byte %zu: compressed, encrypted or "
-			    "checksummed (schemes %u/%u/%u): not supported",
-			    packet, off, h[32], h[33], h[34]);
+			lat_errtext_set(err, err_len,
+					"metadata packet %" PRIu32
+					" at byte %zu: compressed, encrypted or "
+					"checksummed (schemes %u/%u/%u): not supported",
+					packet, off, h[32], h[33], h[34]);
 			goto invalid;
 		}
 		if (h[35] != 1 || h[36] != 8) {
-			say(err, err_len,
-			    "metadata packet %" PRIu32 " at byte %zu: CTF version %u.%u (not 1.8)",
-			    packet, off, h[35], h[36]);
+			lat_errtext_set(err, err_len,
+					"metadata packet %" PRIu32
+					" at byte %zu: CTF version %u.%u (not 1.8)",
+					packet, off, h[35], h[36]);
 			goto invalid;
 		}
 		if (content % 8 || size % 8 || content < METADATA_HEADER * 8 || content > size) {
-			say(err, err_len,
-			    "metadata packet %" PRIu32 " at byte %zu: bad sizes (content %" PRIu32
-			    " bits, packet %" PRIu32 " bits)",
-			    packet, off, content, size);
+			lat_errtext_set(err, err_len,
+					"metadata packet %" PRIu32
+					" at byte %zu: bad sizes (content %" PRIu32
+					" bits, packet %" PRIu32 " bits)",
+					packet, off, content, size);
 			goto invalid;
 		}
 		if (content / 8 > len - off) {
-			say(err, err_len,
-			    "metadata packet %" PRIu32
-			    " at byte %zu: cut short (%zu of its %" PRIu32 " bytes of content)",
-			    packet, off, len - off, content / 8);
+			lat_errtext_set(err, err_len,
+					"metadata packet %" PRIu32
+					" at byte %zu: cut short (%zu of its %" PRIu32
+					" bytes of content)",
+					packet, off, len - off, content / 8);
 			goto invalid;
 		}
 		memcpy(out + n, h + METADATA_HEADER, content / 8 - METADATA_HEADER);
@@ -174,7 +159,8 @@ static int push_tok(struct tsdl *p, const char *s, size_t len, uint32_t line, ui
 		struct tok *t;
 
 		if (cap > MAX_TOKENS) {
-			say(p->err, p->err_len, "metadata line %" PRIu32 ": too many tokens", line);
+			lat_errtext_set(p->err, p->err_len,
+					"metadata line %" PRIu32 ": too many tokens", line);
 			return -EINVAL;
 		}
 		t = realloc(p->t, cap * sizeof(*t));
@@ -210,8 +196,9 @@ static int lex(struct tsdl *p)
 				line += *s == '\n';
 			}
 			if (s + 1 >= end) {
-				say(p->err, p->err_len,
-				    "metadata line %" PRIu32 ": comment never closed", first);
+				lat_errtext_set(p->err, p->err_len,
+						"metadata line %" PRIu32 ": comment never closed",
+						first);
 				return -EINVAL;
 			}
 			s += 2;
@@ -229,8 +216,9 @@ static int lex(struct tsdl *p)
 				}
 			}
 			if (s >= end || (unsigned char)*s != c) {
-				say(p->err, p->err_len,
-				    "metadata line %" PRIu32 ": string never closed", line);
+				lat_errtext_set(p->err, p->err_len,
+						"metadata line %" PRIu32 ": string never closed",
+						line);
 				return -EINVAL;
 			}
 			s++;
@@ -270,8 +258,9 @@ static int lex(struct tsdl *p)
 				return ret;
 			}
 		} else {
-			say(p->err, p->err_len, "metadata line %" PRIu32 ": unexpected byte 0x%02x",
-			    line, c);
+			lat_errtext_set(p->err, p->err_len,
+					"metadata line %" PRIu32 ": unexpected byte 0x%02x", line,
+					c);
 			return -EINVAL;
 		}
 	}
@@ -309,9 +298,10 @@ static int match_brackets(struct tsdl *p)
 		}
 		if (strchr("([{", t->s[0])) {
 			if (depth == LAT_CTF_MAX_NESTING) {
-				say(p->err, p->err_len,
-				    "metadata line %" PRIu32 ": nested more than %d deep", t->line,
-				    LAT_CTF_MAX_NESTING);
+				lat_errtext_set(p->err, p->err_len,
+						"metadata line %" PRIu32
+						": nested more than %d deep",
+						t->line, LAT_CTF_MAX_NESTING);
 				return -EINVAL;
 			}
 			stack[depth++] = i;
@@ -319,8 +309,9 @@ static int match_brackets(struct tsdl *p)
 			char want = t->s[0] == ')' ? '(' : t->s[0] == ']' ? '[' : '{';
 
 			if (depth == 0 || p->t[stack[depth - 1]].s[0] != want) {
-				say(p->err, p->err_len,
-				    "metadata line %" PRIu32 ": unbalanced '%c'", t->line, t->s[0]);
+				lat_errtext_set(p->err, p->err_len,
+						"metadata line %" PRIu32 ": unbalanced '%c'",
+						t->line, t->s[0]);
 				return -EINVAL;
 			}
 			depth--;
@@ -329,8 +320,8 @@ static int match_brackets(struct tsdl *p)
 		}
 	}
 	if (depth) {
-		say(p->err, p->err_len, "metadata line %" PRIu32 ": '%c' never closed",
-		    p->t[stack[depth - 1]].line, p->t[stack[depth - 1]].s[0]);
+		lat_errtext_set(p->err, p->err_len, "metadata line %" PRIu32 ": '%c' never closed",
+				p->t[stack[depth - 1]].line, p->t[stack[depth - 1]].s[0]);
 		return -EINVAL;
 	}
 	return 0;
@@ -449,12 +440,12 @@ static int check_members(struct tsdl *p, uint32_t open)
 		for (uint32_t i = 1; i < count; i++) {
 			if (names[i].len == names[i - 1].len &&
 			    memcmp(names[i].s, names[i - 1].s, names[i].len) == 0) {
-				say(p->err, p->err_len,
-				    "metadata line %" PRIu32
-				    ": a second member named \"%.*s\" in one "
-				    "structure or variant (line %" PRIu32 ")",
-				    names[i].line, (int)names[i].len, names[i].s,
-				    names[i - 1].line);
+				lat_errtext_set(p->err, p->err_len,
+						"metadata line %" PRIu32
+						": a second member named \"%.*s\" in one "
+						"structure or variant (line %" PRIu32 ")",
+						names[i].line, (int)names[i].len, names[i].s,
+						names[i - 1].line);
 				ret = -EINVAL;
 				break;
 			}
@@ -537,26 +528,28 @@ static int check_clock(struct tsdl *p, uint32_t open, struct lat_ctf_clock *cloc
 
 		if ((v = assignment(p, i, e, "freq")) != UINT32_MAX) {
 			if (!parse_number(p, v, &x) || x <= 0) {
-				say(p->err, p->err_len,
-				    "metadata line %" PRIu32
-				    ": clock frequency not a positive number",
-				    p->t[i].line);
+				lat_errtext_set(p->err, p->err_len,
+						"metadata line %" PRIu32
+						": clock frequency not a positive number",
+						p->t[i].line);
 				return -EINVAL;
 			}
 			c.freq = (uint64_t)x;
 		} else if ((v = assignment(p, i, e, "offset_s")) != UINT32_MAX) {
 			if (!parse_number(p, v, &x)) {
-				say(p->err, p->err_len,
-				    "metadata line %" PRIu32 ": clock offset_s not a 64-bit number",
-				    p->t[i].line);
+				lat_errtext_set(p->err, p->err_len,
+						"metadata line %" PRIu32
+						": clock offset_s not a 64-bit number",
+						p->t[i].line);
 				return -EINVAL;
 			}
 			c.offset_s = x;
 		} else if ((v = assignment(p, i, e, "offset")) != UINT32_MAX) {
 			if (!parse_number(p, v, &x)) {
-				say(p->err, p->err_len,
-				    "metadata line %" PRIu32 ": clock offset not a 64-bit number",
-				    p->t[i].line);
+				lat_errtext_set(p->err, p->err_len,
+						"metadata line %" PRIu32
+						": clock offset not a 64-bit number",
+						p->t[i].line);
 				return -EINVAL;
 			}
 			c.offset = x;
@@ -566,7 +559,8 @@ static int check_clock(struct tsdl *p, uint32_t open, struct lat_ctf_clock *cloc
 	/* the offset in ns from the epoch must fit (babeltrace2 and our conversion use int64) */
 	ns = (__int128)c.offset_s * 1000000000 + (__int128)c.offset * 1000000000 / c.freq;
 	if (ns > INT64_MAX || ns < INT64_MIN) {
-		say(p->err, p->err_len,
+		lat_errtext_set(
+		    p->err, p->err_len,
 		    "metadata line %" PRIu32 ": clock offset out of range (offset_s = %" PRId64
 		    ", offset = %" PRId64 " at %" PRIu64 " Hz: more than 2^63 ns from the epoch)",
 		    line, c.offset_s, c.offset, c.freq);
@@ -1038,11 +1032,11 @@ int lat_ctf_metadata_check(const unsigned char *data, size_t len, struct lat_ctf
 		err[0] = '\0';
 	}
 	if (len == 0) {
-		say(err, err_len, "empty metadata");
+		lat_errtext_set(err, err_len, "empty metadata");
 		return -EINVAL;
 	}
-	if (len >= 4 &&
-	    (get_u32(data, false) == METADATA_MAGIC || get_u32(data, true) == METADATA_MAGIC)) {
+	if (len >= 4 && (lat_ctf_get_u32(data, false) == METADATA_MAGIC ||
+			 lat_ctf_get_u32(data, true) == METADATA_MAGIC)) {
 		md->packetized = true;
 		ret = depacketize(data, len, &md->text, &md->text_len, err, err_len);
 		if (ret) {
@@ -1078,13 +1072,13 @@ int lat_ctf_metadata_check_file(const char *dir, struct lat_ctf_metadata *md, ch
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
-		say(err, err_len, "%s: %s", path, strerror(errno));
+		lat_errtext_set(err, err_len, "%s: %s", path, strerror(errno));
 		return ret;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > METADATA_MAX_BYTES) {
 		ret = S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
-		say(err, err_len, "%s: %s", path,
-		    ret == -EFBIG ? "larger than 64 MiB" : "not a regular file");
+		lat_errtext_set(err, err_len, "%s: %s", path,
+				ret == -EFBIG ? "larger than 64 MiB" : "not a regular file");
 		close(fd);
 		return ret;
 	}
@@ -1105,7 +1099,7 @@ int lat_ctf_metadata_check_file(const char *dir, struct lat_ctf_metadata *md, ch
 	ret = lat_ctf_metadata_check(data, got, md, why, sizeof(why));
 	free(data);
 	if (ret == -EINVAL) {
-		say(err, err_len, "%s: %s", path, why);
+		lat_errtext_set(err, err_len, "%s: %s", path, why);
 	}
 	return ret;
 }

@@ -21,6 +21,14 @@
  */
 #define LAT_CTF_MAX_NESTING 64
 
+/* A 32-bit word of a trace file in its byte order (the metadata's and the index's headers). */
+static inline uint32_t lat_ctf_get_u32(const unsigned char *p, bool big_endian)
+{
+	return big_endian
+		   ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
+		   : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
 /* Where the fields the packet index repeats sit in every packet (header then context). */
 struct lat_ctf_field_pos {
 	uint32_t offset_bits; /* from the packet's start */

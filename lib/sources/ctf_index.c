@@ -1,12 +1,12 @@
 /* ctf_index.c: a CTF trace's stream packets and LTTng packet indexes, checked before use. */
 #include "sources/ctf_index.h"
+#include "util/errtext.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,26 +14,6 @@
 #include <unistd.h>
 
 #define INDEX_MAGIC 0xC1F1DCC1u
-
-static void say(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *err, size_t len, const char *fmt, ...)
-{
-	va_list args;
-
-	if (!err || !len) {
-		return;
-	}
-	va_start(args, fmt);
-	vsnprintf(err, len, fmt, args);
-	va_end(args);
-}
-
-static uint32_t get_u32(const unsigned char *p, bool big_endian)
-{
-	return big_endian
-		   ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
-		   : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
 
 static uint64_t get_uint(const unsigned char *p, unsigned bytes, bool big_endian)
 {
@@ -90,10 +70,11 @@ static int64_t walk_packets(const char *path, const struct lat_ctf_layout *layou
 		ssize_t got = pread(fd, buf, need, (off_t)off);
 
 		if (got != (ssize_t)need) {
-			say(why, why_len,
-			    "packet %" PRId64 " at byte %" PRIu64 ": cut short (%zd of its header "
-			    "and context's %zu bytes)",
-			    count, off, got, need);
+			lat_errtext_set(why, why_len,
+					"packet %" PRId64 " at byte %" PRIu64
+					": cut short (%zd of its header "
+					"and context's %zu bytes)",
+					count, off, got, need);
 			count = got < 0 ? -EIO : -EBADMSG;
 			break;
 		}
@@ -113,18 +94,19 @@ static int64_t walk_packets(const char *path, const struct lat_ctf_layout *layou
 		if (pi.packet_size > (uint64_t)INT64_MAX || pi.content_size > (uint64_t)INT64_MAX ||
 		    pi.packet_size < need * 8 || pi.packet_size % 8 ||
 		    pi.content_size > pi.packet_size || pi.content_size < need * 8) {
-			say(why, why_len,
-			    "packet %" PRId64 " at byte %" PRIu64 ": bad sizes (content %" PRIu64
-			    " bits, packet %" PRIu64 " bits, its header and context %zu bits)",
-			    count, off, pi.content_size, pi.packet_size, need * 8);
+			lat_errtext_set(why, why_len,
+					"packet %" PRId64 " at byte %" PRIu64
+					": bad sizes (content %" PRIu64 " bits, packet %" PRIu64
+					" bits, its header and context %zu bits)",
+					count, off, pi.content_size, pi.packet_size, need * 8);
 			count = -EBADMSG;
 			break;
 		}
 		if (pi.packet_size / 8 > (uint64_t)st.st_size - off) {
-			say(why, why_len,
-			    "packet %" PRId64 " at byte %" PRIu64 ": cut short (%" PRIu64
-			    " of its %" PRIu64 " bytes)",
-			    count, off, (uint64_t)st.st_size - off, pi.packet_size / 8);
+			lat_errtext_set(why, why_len,
+					"packet %" PRId64 " at byte %" PRIu64
+					": cut short (%" PRIu64 " of its %" PRIu64 " bytes)",
+					count, off, (uint64_t)st.st_size - off, pi.packet_size / 8);
 			count = -EBADMSG;
 			break;
 		}
@@ -168,17 +150,17 @@ static int64_t read_index(const char *path, struct packet_info **out, char *why,
 		return -errno;
 	}
 	if (fstat(fd, &st) || pread(fd, header, 16, 0) != 16) {
-		say(why, why_len, "shorter than its 16-byte header");
+		lat_errtext_set(why, why_len, "shorter than its 16-byte header");
 		close(fd);
 		return -EINVAL;
 	}
-	entry_len = get_u32(header + 12, true);
-	if (get_u32(header, true) != INDEX_MAGIC || entry_len < 56 || entry_len > 4096 ||
+	entry_len = lat_ctf_get_u32(header + 12, true);
+	if (lat_ctf_get_u32(header, true) != INDEX_MAGIC || entry_len < 56 || entry_len > 4096 ||
 	    (st.st_size - 16) % entry_len) {
-		say(why, why_len,
-		    "not a CTF packet index (magic 0x%08" PRIx32 ", entry size %" PRIu32
-		    ", file size %lld)",
-		    get_u32(header, true), entry_len, (long long)st.st_size);
+		lat_errtext_set(why, why_len,
+				"not a CTF packet index (magic 0x%08" PRIx32 ", entry size %" PRIu32
+				", file size %lld)",
+				lat_ctf_get_u32(header, true), entry_len, (long long)st.st_size);
 		close(fd);
 		return -EINVAL;
 	}
@@ -242,8 +224,8 @@ int lat_ctf_stream_range(const char *dir, const char *name, const struct lat_ctf
 	*begin = packets[0].begin;
 	*end = packets[npackets - 1].end;
 	if (nentries < 0) {
-		say(note, note_len, "index/%s.idx: %s: time range taken from the packets", name,
-		    why);
+		lat_errtext_set(note, note_len,
+				"index/%s.idx: %s: time range taken from the packets", name, why);
 		ret = 1;
 		goto out;
 	}
@@ -254,10 +236,11 @@ int lat_ctf_stream_range(const char *dir, const char *name, const struct lat_ctf
 		uint64_t said = 0, is = 0;
 
 		if (!pk || !en) {
-			say(note, note_len,
-			    "index/%s.idx: %" PRId64 " entries for %" PRId64 " packets in %s: time "
-			    "range taken from the packets",
-			    name, nentries, npackets, name);
+			lat_errtext_set(note, note_len,
+					"index/%s.idx: %" PRId64 " entries for %" PRId64
+					" packets in %s: time "
+					"range taken from the packets",
+					name, nentries, npackets, name);
 			ret = 1;
 			break;
 		}
@@ -274,15 +257,16 @@ int lat_ctf_stream_range(const char *dir, const char *name, const struct lat_ctf
 		CMP(end)
 #undef CMP
 		if (what) {
-			say(note, note_len,
-			    "index/%s.idx: entry %" PRId64 " says %s %" PRIu64 " but the packet at "
-			    "byte %" PRIu64 " of %s has %" PRIu64
-			    ": time range taken from the packets",
-			    name, i,
-			    strcmp(what, "begin") == 0 ? "timestamp_begin"
-			    : strcmp(what, "end") == 0 ? "timestamp_end"
-						       : what,
-			    said, pk->offset, name, is);
+			lat_errtext_set(note, note_len,
+					"index/%s.idx: entry %" PRId64 " says %s %" PRIu64
+					" but the packet at "
+					"byte %" PRIu64 " of %s has %" PRIu64
+					": time range taken from the packets",
+					name, i,
+					strcmp(what, "begin") == 0 ? "timestamp_begin"
+					: strcmp(what, "end") == 0 ? "timestamp_end"
+								   : what,
+					said, pk->offset, name, is);
 			ret = 1;
 			break;
 		}
@@ -316,12 +300,12 @@ static int check_index_bounds(const char *dir, const char *name, uint64_t file_s
 
 		if (en->offset >= file_size || en->packet_size / 8 > file_size - en->offset ||
 		    en->content_size > en->packet_size) {
-			say(err, err_len,
-			    "%s: entry %" PRId64 " puts a packet of %" PRIu64
-			    " bits at byte %" PRIu64 " of %s, which has %" PRIu64
-			    " bytes (remove the index folder to read "
-			    "the trace from its packets)",
-			    path, i, en->packet_size, en->offset, name, file_size);
+			lat_errtext_set(err, err_len,
+					"%s: entry %" PRId64 " puts a packet of %" PRIu64
+					" bits at byte %" PRIu64 " of %s, which has %" PRIu64
+					" bytes (remove the index folder to read "
+					"the trace from its packets)",
+					path, i, en->packet_size, en->offset, name, file_size);
 			ret = -EINVAL;
 			break;
 		}
@@ -356,7 +340,7 @@ int lat_ctf_check_streams(const char *dir, const struct lat_ctf_layout *layout, 
 			continue;
 		}
 		if (walk_packets(path, layout, &packets, why, sizeof(why)) == -EBADMSG) {
-			say(err, err_len, "%s: %s", path, why);
+			lat_errtext_set(err, err_len, "%s: %s", path, why);
 			ret = -EINVAL;
 		}
 		free(packets);
