@@ -1,25 +1,11 @@
 /* periods.c: the period engine (the peer's core/period.py PeriodEngine): definitions and
  * captures checked, instances begun and ended event by event, their records and accessors. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyses/periods_internal.h"
-
-static void set_err(char *err, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !len) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
+#include "util/errtext.h"
 
 static int find_def(const struct lat_periods *p, const char *name)
 {
@@ -55,11 +41,11 @@ static int add_def(struct lat_periods *p, const char *text, char *err, size_t er
 		return ret;
 	}
 	if (ret) {
-		set_err(err, err_len, "--period: column %d: %s", perr.column, perr.message);
+		lat_errtext_set(err, err_len, "--period: column %d: %s", perr.column, perr.message);
 		return ret;
 	}
 	if (ast.name && find_def(p, ast.name) >= 0) {
-		set_err(err, err_len, "--period: Cannot redefine period \"%s\"", ast.name);
+		lat_errtext_set(err, err_len, "--period: Cannot redefine period \"%s\"", ast.name);
 		lat_period_def_ast_fini(&ast);
 		return -EINVAL;
 	}
@@ -67,10 +53,11 @@ static int add_def(struct lat_periods *p, const char *text, char *err, size_t er
 	if (ast.parent) {
 		parent = find_def(p, ast.parent);
 		if (parent < 0) {
-			set_err(err, err_len,
-				"--period: column %d: Cannot find parent period named \"%s\" (as "
-				"parent of period \"%s\"): define the parent first",
-				ast.parent_column, ast.parent, ast.name);
+			lat_errtext_set(
+			    err, err_len,
+			    "--period: column %d: Cannot find parent period named \"%s\" (as "
+			    "parent of period \"%s\"): define the parent first",
+			    ast.parent_column, ast.parent, ast.name);
 			lat_period_def_ast_fini(&ast);
 			return -EINVAL;
 		}
@@ -203,23 +190,24 @@ static int check_names(struct lat_periods *p, char *err, size_t err_len)
 	def_names(p, names, sizeof(names));
 	for (size_t i = 0; i < p->ncaps; i++) {
 		if (find_def(p, p->caps[i].name) < 0) {
-			set_err(err, err_len,
-				"--period-captures: unknown period \"%s\" (the --period names: %s)",
-				p->caps[i].name, names);
+			lat_errtext_set(
+			    err, err_len,
+			    "--period-captures: unknown period \"%s\" (the --period names: %s)",
+			    p->caps[i].name, names);
 			return -EINVAL;
 		}
 	}
 	if (p->agg_by && find_def(p, p->agg_by) < 0) {
-		set_err(err, err_len,
-			"--aggregate-by: unknown period \"%s\" (the --period names: %s)", p->agg_by,
-			names);
+		lat_errtext_set(err, err_len,
+				"--aggregate-by: unknown period \"%s\" (the --period names: %s)",
+				p->agg_by, names);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < p->nsel; i++) {
 		if (find_def(p, p->sel[i]) < 0) {
-			set_err(err, err_len,
-				"--select: unknown period \"%s\" (the --period names: %s)",
-				p->sel[i], names);
+			lat_errtext_set(err, err_len,
+					"--select: unknown period \"%s\" (the --period names: %s)",
+					p->sel[i], names);
 			return -EINVAL;
 		}
 	}
@@ -234,8 +222,8 @@ static int check_names(struct lat_periods *p, char *err, size_t err_len)
 		}
 		dot = strchr(item, '.');
 		if (!dot || dot == item || !dot[1]) {
-			set_err(err, err_len, "--group-by: \"%.*s\" is not PERIOD.CAPTURE",
-				(int)len, s);
+			lat_errtext_set(err, err_len, "--group-by: \"%.*s\" is not PERIOD.CAPTURE",
+					(int)len, s);
 			free(item);
 			return -EINVAL;
 		}
@@ -248,7 +236,7 @@ static int check_names(struct lat_periods *p, char *err, size_t err_len)
 			}
 			d = find_def(p, name);
 			if (d < 0) {
-				set_err(
+				lat_errtext_set(
 				    err, err_len,
 				    "--group-by: unknown period \"%s\" (the --period names: %s)",
 				    name, names);
@@ -257,10 +245,11 @@ static int check_names(struct lat_periods *p, char *err, size_t err_len)
 				size_t cap_len = cap_end ? (size_t)(cap_end - cap) : strlen(cap);
 
 				if (!has_capture(&p->defs[d], cap, cap_len)) {
-					set_err(err, err_len,
-						"--group-by: period \"%s\" has no capture \"%.*s\" "
-						"(see --period-captures)",
-						name, (int)cap_len, cap);
+					lat_errtext_set(
+					    err, err_len,
+					    "--group-by: period \"%s\" has no capture \"%.*s\" "
+					    "(see --period-captures)",
+					    name, (int)cap_len, cap);
 					d = -1;
 				}
 			}
@@ -310,8 +299,8 @@ int lat_periods_create(const struct lat_periods_options *opts, struct lat_period
 
 		ret = lat_period_captures_parse(opts->captures[i], &p->fields, &p->caps[i], &perr);
 		if (ret == -EINVAL) {
-			set_err(err, err_len, "--period-captures: column %d: %s", perr.column,
-				perr.message);
+			lat_errtext_set(err, err_len, "--period-captures: column %d: %s",
+					perr.column, perr.message);
 		}
 		if (ret) {
 			goto fail;
@@ -319,10 +308,11 @@ int lat_periods_create(const struct lat_periods_options *opts, struct lat_period
 		p->ncaps++;
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(p->caps[j].name, p->caps[i].name) == 0) {
-				set_err(err, err_len,
-					"--period-captures: Duplicate period name \"%s\" in "
-					"--period-captures argument",
-					p->caps[i].name);
+				lat_errtext_set(
+				    err, err_len,
+				    "--period-captures: Duplicate period name \"%s\" in "
+				    "--period-captures argument",
+				    p->caps[i].name);
 				ret = -EINVAL;
 				goto fail;
 			}
@@ -351,7 +341,7 @@ int lat_periods_create(const struct lat_periods_options *opts, struct lat_period
 							   : &p->caps[i].end[j - p->caps[i].nbegin];
 
 			if (c->ref.event == LAT_PEV_PARENT_BEGIN && p->defs[d].parent < 0) {
-				set_err(
+				lat_errtext_set(
 				    err, err_len,
 				    "--period-captures: column %d: $parent refers to the parent "
 				    "period, but period \"%s\" has none",
@@ -395,7 +385,7 @@ int lat_periods_create(const struct lat_periods_options *opts, struct lat_period
 	return 0;
 fail:
 	if (ret == -ENOMEM) {
-		set_err(err, err_len, "out of memory");
+		lat_errtext_set(err, err_len, "out of memory");
 	}
 	lat_periods_destroy(p);
 	return ret;

@@ -1,8 +1,8 @@
 /* sync.c: packets matched between traces, convex hulls, slope bounds, chained transforms. */
 #include "analyses/sync.h"
+#include "util/errtext.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,19 +12,6 @@ typedef __int128 i128;
 
 /* Past this many hull points, only the two extreme lines bound the accuracy (O(h^3) else). */
 #define MAX_EXACT_HULL 300
-
-static void say(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || !len) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-}
 
 /* (a - o) x (b - o): > 0 when o, a, b turn counter-clockwise. */
 static i128 cross(const struct lat_sync_point *o, const struct lat_sync_point *a,
@@ -126,7 +113,8 @@ int lat_sync_fit_points(const struct lat_sync_point *below, size_t nbelow,
 
 	memset(fit, 0, sizeof(*fit));
 	if (!nbelow || !nabove) {
-		say(why, why_len,
+		lat_errtext_set(
+		    why, why_len,
 		    "packets in one direction only (%zu one way, %zu the other): the clock drift "
 		    "cannot be bounded",
 		    nbelow, nabove);
@@ -176,7 +164,8 @@ int lat_sync_fit_points(const struct lat_sync_point *below, size_t nbelow,
 					pmin = p, qmin = q, umin = i;
 				}
 			} else if (l->y > u->y) {
-				say(why, why_len,
+				lat_errtext_set(
+				    why, why_len,
 				    "a packet is received before another is sent at the same time: "
 				    "no "
 				    "clock correction fits (mismatched packets?)");
@@ -186,7 +175,8 @@ int lat_sync_fit_points(const struct lat_sync_point *below, size_t nbelow,
 		}
 	}
 	if (!qmax || !qmin) {
-		say(why, why_len,
+		lat_errtext_set(
+		    why, why_len,
 		    "the packets of the two directions do not interleave in time (%zu one way, %zu "
 		    "the other): the clock drift cannot be bounded",
 		    nbelow, nabove);
@@ -194,7 +184,8 @@ int lat_sync_fit_points(const struct lat_sync_point *below, size_t nbelow,
 		goto out;
 	}
 	if (frac_lt(pmax, qmax, pmin, qmin)) {
-		say(why, why_len,
+		lat_errtext_set(
+		    why, why_len,
 		    "no linear clock correction puts every reception after its send (clocks not "
 		    "linearly related, or packets mismatched)");
 		ret = -EDOM;
@@ -553,7 +544,7 @@ int lat_sync_compute(struct lat_sync *s, uint32_t reference, struct lat_sync_tra
 		err[0] = '\0';
 	}
 	if (reference >= nt || nt < 2) {
-		say(err, err_len, "synchronization needs two traces or more");
+		lat_errtext_set(err, err_len, "synchronization needs two traces or more");
 		return -EINVAL;
 	}
 	for (size_t k = 0; k < s->sends.n; k++) {
@@ -682,7 +673,7 @@ int lat_sync_compute(struct lat_sync *s, uint32_t reference, struct lat_sync_tra
 		}
 		if (!ret) {
 			ret = out[t].status;
-			say(err, err_len, "%s", out[t].why);
+			lat_errtext_set(err, err_len, "%s", out[t].why);
 		}
 	}
 out:

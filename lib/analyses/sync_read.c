@@ -3,6 +3,7 @@
 #include "sources/ctf.h"
 #include "sources/ctf_check.h"
 #include "sources/ctf_index.h"
+#include "util/errtext.h"
 
 #include <babeltrace2/babeltrace.h>
 #include <dirent.h>
@@ -11,7 +12,6 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,18 +20,6 @@
 
 #define MAX_DIRS     64
 #define SEARCH_DEPTH 4
-
-static void say(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && len) {
-		va_start(ap, fmt);
-		vsnprintf(err, len, fmt, ap);
-		va_end(ap);
-	}
-}
 
 struct dirs {
 	char *v[MAX_DIRS];
@@ -276,7 +264,8 @@ static void read_event(struct reader *r, const bt_message *msg)
 		const char *name = bt_stream_get_name(bt_event_borrow_stream_const(event));
 
 		bt_current_thread_clear_error();
-		say(r->error, sizeof(r->error),
+		lat_errtext_set(
+		    r->error, sizeof(r->error),
 		    "an event's timestamp is more than 2^63 ns from the epoch (stream %s)",
 		    name ? name : "?");
 		r->status = -ERANGE;
@@ -398,7 +387,7 @@ static void take_bt_error(char *err, size_t len, const char *what)
 	char text[400];
 
 	lat_ctf_bt_error_text(text, sizeof(text));
-	say(err, len, "%s%s%s", what, text[0] ? ": " : "", text);
+	lat_errtext_set(err, len, "%s%s%s", what, text[0] ? ": " : "", text);
 }
 
 /*
@@ -447,7 +436,7 @@ int lat_sync_read_trace(struct lat_sync *s, uint32_t index, const char *path,
 	memset(info, 0, sizeof(*info));
 	if (stat(path, &st)) {
 		ret = -errno;
-		say(err, err_len, "%s", strerror(errno));
+		lat_errtext_set(err, err_len, "%s", strerror(errno));
 		return ret;
 	}
 	ret = find_dirs(path, 0, &dirs);
@@ -455,7 +444,7 @@ int lat_sync_read_trace(struct lat_sync *s, uint32_t index, const char *path,
 		return ret;
 	}
 	if (!dirs.n) {
-		say(err, err_len, "no CTF trace found there");
+		lat_errtext_set(err, err_len, "no CTF trace found there");
 		return -ENODATA;
 	}
 	info->ntraces = (uint32_t)dirs.n;
@@ -465,7 +454,7 @@ int lat_sync_read_trace(struct lat_sync *s, uint32_t index, const char *path,
 	}
 	cls = fs_class(&plugin);
 	if (!cls) {
-		say(err, err_len, "babeltrace2's ctf plugin is not installed");
+		lat_errtext_set(err, err_len, "babeltrace2's ctf plugin is not installed");
 		ret = -ENOENT;
 		goto out;
 	}
@@ -493,7 +482,7 @@ int lat_sync_read_trace(struct lat_sync *s, uint32_t index, const char *path,
 	}
 	if (bt_component_source_get_output_port_count(src) == 0) {
 		/* no sink would be added: babeltrace2 aborts running a graph without one */
-		say(err, err_len, "no data stream (every stream file is empty)");
+		lat_errtext_set(err, err_len, "no data stream (every stream file is empty)");
 		ret = -ENODATA;
 		goto out;
 	}
@@ -531,7 +520,7 @@ int lat_sync_read_trace(struct lat_sync *s, uint32_t index, const char *path,
 		if (r.status) {
 			ret = r.status;
 			bt_current_thread_clear_error();
-			say(err, err_len, "%s", r.error[0] ? r.error : strerror(-ret));
+			lat_errtext_set(err, err_len, "%s", r.error[0] ? r.error : strerror(-ret));
 		} else {
 			take_bt_error(err, err_len, "babeltrace2 cannot read the trace");
 			ret = -EINVAL;
@@ -807,12 +796,12 @@ int lat_sync_write_trace(const char *path, const char *outdir, long double slope
 	*max_err = 0;
 	if (!realpath(path, real)) {
 		ret = -errno;
-		say(err, err_len, "%s: %s", path, strerror(errno));
+		lat_errtext_set(err, err_len, "%s: %s", path, strerror(errno));
 		return ret;
 	}
 	ret = find_dirs(real, 0, &dirs);
 	if (ret || !dirs.n) {
-		say(err, err_len, "%s: no CTF trace found there", path);
+		lat_errtext_set(err, err_len, "%s: no CTF trace found there", path);
 		return ret ? ret : -ENODATA;
 	}
 	ret = check_dirs(&dirs, err, err_len);
@@ -821,7 +810,7 @@ int lat_sync_write_trace(const char *path, const char *outdir, long double slope
 	}
 	cls = fs_class(&plugin);
 	if (!cls) {
-		say(err, err_len, "babeltrace2's ctf plugin is not installed");
+		lat_errtext_set(err, err_len, "babeltrace2's ctf plugin is not installed");
 		ret = -ENOENT;
 		goto out;
 	}
@@ -835,19 +824,19 @@ int lat_sync_write_trace(const char *path, const char *outdir, long double slope
 		snprintf(to, sizeof(to), "%s%s", outdir, rel);
 		ret = mkdirs(to);
 		if (ret) {
-			say(err, err_len, "%s: %s", to, strerror(-ret));
+			lat_errtext_set(err, err_len, "%s: %s", to, strerror(-ret));
 			break;
 		}
 		ret = metadata_text(cls, dirs.v[i], &text);
 		if (ret) {
-			say(err, err_len, "%s: cannot read the metadata", dirs.v[i]);
+			lat_errtext_set(err, err_len, "%s: cannot read the metadata", dirs.v[i]);
 			break;
 		}
 		ret = rewrite_clocks(text, slope, offset_ns, begin, end, &fixed, &e);
 		free(text);
 		if (ret) {
-			say(err, err_len, "%s: cannot rewrite the clock of the metadata",
-			    dirs.v[i]);
+			lat_errtext_set(err, err_len,
+					"%s: cannot rewrite the clock of the metadata", dirs.v[i]);
 			break;
 		}
 		*max_err = e > *max_err ? e : *max_err;
@@ -862,14 +851,14 @@ int lat_sync_write_trace(const char *path, const char *outdir, long double slope
 			ret = -errno;
 		}
 		if (ret) {
-			say(err, err_len, "%s: %s", meta, strerror(-ret));
+			lat_errtext_set(err, err_len, "%s: %s", meta, strerror(-ret));
 			free(fixed);
 			break;
 		}
 		free(fixed);
 		ret = copy_streams(dirs.v[i], to);
 		if (ret) {
-			say(err, err_len, "%s: %s", to, strerror(-ret));
+			lat_errtext_set(err, err_len, "%s: %s", to, strerror(-ret));
 		}
 	}
 out:

@@ -1,6 +1,7 @@
 /* relayd.c: the lttng-relayd producer protocol (see relayd.h): encoders, the session set-up on
  * the control socket, and a thread sending the queued packets (data socket) and their indexes. */
 #include "outputs/relayd.h"
+#include "util/errtext.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -9,7 +10,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,20 +269,6 @@ struct lat_relayd {
 	struct lat_relayd_stats stats;
 };
 
-static void set_why(char *why, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_why(char *why, size_t len, const char *fmt, ...)
-{
-	va_list args;
-
-	if (!why || !len) {
-		return;
-	}
-	va_start(args, fmt);
-	vsnprintf(why, len, fmt, args);
-	va_end(args);
-}
-
 static int send_all(int fd, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
@@ -370,7 +356,7 @@ static int tcp_connect(const char *host, uint16_t port, int timeout_ms, char *wh
 	snprintf(service, sizeof(service), "%u", port);
 	gai = getaddrinfo(host, service, &hints, &res);
 	if (gai) {
-		set_why(why, why_len, "%s: %s", host, gai_strerror(gai));
+		lat_errtext_set(why, why_len, "%s: %s", host, gai_strerror(gai));
 		return -EHOSTUNREACH;
 	}
 	for (ai = res; ai; ai = ai->ai_next) {
@@ -406,8 +392,8 @@ static int tcp_connect(const char *host, uint16_t port, int timeout_ms, char *wh
 	}
 	freeaddrinfo(res);
 	if (err) {
-		set_why(why, why_len, "cannot connect to lttng-relayd at %s:%u: %s", host, port,
-			strerror(-err));
+		lat_errtext_set(why, why_len, "cannot connect to lttng-relayd at %s:%u: %s", host,
+				port, strerror(-err));
 		return err;
 	}
 	return fd;
@@ -424,13 +410,13 @@ static int handshake(struct lat_relayd *r, char *why, size_t why_len)
 	n = lat_relayd_encode_version(buf, LAT_RELAYD_MAJOR, LAT_RELAYD_MINOR);
 	err = command(r->ctrl, LAT_RELAYD_VERSION, buf, n, NULL, 0, reply, 8);
 	if (err) {
-		set_why(why, why_len, "lttng-relayd at %s: version check: %s", r->host,
-			strerror(-err));
+		lat_errtext_set(why, why_len, "lttng-relayd at %s: version check: %s", r->host,
+				strerror(-err));
 		return err;
 	}
 	if (be32_at(reply) != LAT_RELAYD_MAJOR) {
-		set_why(why, why_len, "lttng-relayd at %s speaks protocol %u.%u, not %u.x", r->host,
-			be32_at(reply), be32_at(reply + 4), LAT_RELAYD_MAJOR);
+		lat_errtext_set(why, why_len, "lttng-relayd at %s speaks protocol %u.%u, not %u.x",
+				r->host, be32_at(reply), be32_at(reply + 4), LAT_RELAYD_MAJOR);
 		return -EPROTO;
 	}
 	n = lat_relayd_encode_create_session(buf, r->session, r->hostname, r->live_us, r->snapshot);
@@ -439,12 +425,12 @@ static int handshake(struct lat_relayd *r, char *why, size_t why_len)
 		err = -EPROTO;
 	}
 	if (err) {
-		set_why(why, why_len, "lttng-relayd at %s refused the session '%s': %s", r->host,
-			r->session, strerror(-err));
+		lat_errtext_set(why, why_len, "lttng-relayd at %s refused the session '%s': %s",
+				r->host, r->session, strerror(-err));
 		return err;
 	}
 	if (lat_relayd_part_path(r->path, r->stats.part, path, sizeof(path))) {
-		set_why(why, why_len, "%s: the path is too long", r->path);
+		lat_errtext_set(why, why_len, "%s: the path is too long", r->path);
 		return -ENAMETOOLONG;
 	}
 	for (uint32_t i = 0; i <= r->streams; i++) {
@@ -459,8 +445,9 @@ static int handshake(struct lat_relayd *r, char *why, size_t why_len)
 			err = -EPROTO;
 		}
 		if (err) {
-			set_why(why, why_len, "lttng-relayd at %s refused the stream %s/%s: %s",
-				r->host, path, channel, strerror(-err));
+			lat_errtext_set(why, why_len,
+					"lttng-relayd at %s refused the stream %s/%s: %s", r->host,
+					path, channel, strerror(-err));
 			return err;
 		}
 		r->handles[i] = be64_at(reply);
@@ -471,8 +458,8 @@ static int handshake(struct lat_relayd *r, char *why, size_t why_len)
 		err = -EPROTO;
 	}
 	if (err) {
-		set_why(why, why_len, "lttng-relayd at %s: streams sent: %s", r->host,
-			strerror(-err));
+		lat_errtext_set(why, why_len, "lttng-relayd at %s: streams sent: %s", r->host,
+				strerror(-err));
 	}
 	return err;
 }
@@ -548,8 +535,8 @@ static int session_open(struct lat_relayd *r, char *why, size_t why_len)
 		pthread_mutex_unlock(&r->lock);
 		err = send_metadata(r, meta_len);
 		if (err) {
-			set_why(why, why_len, "lttng-relayd at %s: metadata: %s", r->host,
-				strerror(-err));
+			lat_errtext_set(why, why_len, "lttng-relayd at %s: metadata: %s", r->host,
+					strerror(-err));
 		}
 	}
 	if (err) {
@@ -919,7 +906,7 @@ int lat_relayd_open(const struct lat_relayd_opts *o, struct lat_relayd **out, ch
 
 	if (!o->host || !o->session_name || !o->hostname || !o->path || !o->streams ||
 	    o->streams > 4096) {
-		set_why(why, why_len, "bad relay options");
+		lat_errtext_set(why, why_len, "bad relay options");
 		return -EINVAL;
 	}
 	r = calloc(1, sizeof(*r));
@@ -961,7 +948,7 @@ int lat_relayd_open(const struct lat_relayd_opts *o, struct lat_relayd **out, ch
 	r->connected = true;
 	err = -pthread_create(&r->thread, NULL, sender, r);
 	if (err) {
-		set_why(why, why_len, "cannot start the relay thread: %s", strerror(-err));
+		lat_errtext_set(why, why_len, "cannot start the relay thread: %s", strerror(-err));
 		free_relayd(r);
 		return err;
 	}

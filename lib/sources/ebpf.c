@@ -1,12 +1,12 @@
 /* ebpf.c: the life of a kernel tracker probe: open skeleton, set filters, load, attach, read
  * counters. */
 #include "sources/ebpf.h"
+#include "util/errtext.h"
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,21 +22,6 @@ struct lat_ebpf_probe {
 	struct lat_tracker_ctl *ctl; /* in the mmap'ed .bss */
 	char name[32];
 };
-
-static void set_why(char *why, size_t why_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_why(char *why, size_t why_len, const char *fmt, ...)
-{
-	va_list args;
-
-	if (!why || !why_len) {
-		return;
-	}
-	va_start(args, fmt);
-	vsnprintf(why, why_len, fmt, args);
-	va_end(args);
-}
 
 const char *lat_ebpf_drop_name(enum lat_drop_reason reason)
 {
@@ -65,13 +50,13 @@ static int ensure_tracefs(char *why, size_t why_len)
 	if (mount("nodev", TRACEFS, "tracefs", 0, NULL) != 0 && errno != EBUSY) {
 		int err = -errno;
 
-		set_why(why, why_len,
-			"tracefs is not mounted at " TRACEFS " and mounting it failed: %s",
-			strerror(-err));
+		lat_errtext_set(why, why_len,
+				"tracefs is not mounted at " TRACEFS " and mounting it failed: %s",
+				strerror(-err));
 		return err;
 	}
 	if (access(TRACEFS "/events", F_OK) != 0) {
-		set_why(why, why_len, "tracefs at " TRACEFS " has no events/ directory");
+		lat_errtext_set(why, why_len, "tracefs at " TRACEFS " has no events/ directory");
 		return -ENOENT;
 	}
 	return 0;
@@ -83,13 +68,14 @@ int lat_ebpf_check(const struct lat_ebpf_needs *needs, char *why, size_t why_len
 	int err;
 
 	if (geteuid() != 0) {
-		set_why(why, why_len, "needs root (CAP_BPF and CAP_PERFMON) to load BPF programs");
+		lat_errtext_set(why, why_len,
+				"needs root (CAP_BPF and CAP_PERFMON) to load BPF programs");
 		return -EPERM;
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-		set_why(why, why_len,
-			"the kernel has no BTF (/sys/kernel/btf/vmlinux missing: "
-			"CONFIG_DEBUG_INFO_BTF)");
+		lat_errtext_set(why, why_len,
+				"the kernel has no BTF (/sys/kernel/btf/vmlinux missing: "
+				"CONFIG_DEBUG_INFO_BTF)");
 		return -ENOENT;
 	}
 	err = ensure_tracefs(why, why_len);
@@ -102,7 +88,7 @@ int lat_ebpf_check(const struct lat_ebpf_needs *needs, char *why, size_t why_len
 	vmlinux = btf__load_vmlinux_btf();
 	if (!vmlinux) {
 		err = -errno;
-		set_why(why, why_len, "cannot read the kernel BTF: %s", strerror(-err));
+		lat_errtext_set(why, why_len, "cannot read the kernel BTF: %s", strerror(-err));
 		return err;
 	}
 	for (const char *const *tp = needs->tracepoints; *tp; tp++) {
@@ -114,7 +100,7 @@ int lat_ebpf_check(const struct lat_ebpf_needs *needs, char *why, size_t why_len
 		snprintf(type_name, sizeof(type_name), "btf_trace_%s", event);
 		if (access(path, F_OK) != 0 ||
 		    btf__find_by_name_kind(vmlinux, type_name, BTF_KIND_TYPEDEF) < 0) {
-			set_why(why, why_len, "the kernel has no tracepoint %s", *tp);
+			lat_errtext_set(why, why_len, "the kernel has no tracepoint %s", *tp);
 			btf__free(vmlinux);
 			return -ENOENT;
 		}
@@ -250,8 +236,8 @@ static int configure(struct lat_ebpf_probe *probe, const struct lat_ebpf_probe_o
 
 	filter = find_global(probe->obj, ".rodata", "lat_filter", sizeof(*filter));
 	if (!filter) {
-		set_why(why, why_len, "%s: the BPF object has no lat_filter in .rodata",
-			opts->name);
+		lat_errtext_set(why, why_len, "%s: the BPF object has no lat_filter in .rodata",
+				opts->name);
 		return -ENOENT;
 	}
 	*filter = opts->filter;
@@ -264,8 +250,8 @@ static int configure(struct lat_ebpf_probe *probe, const struct lat_ebpf_probe_o
 		    find_global(probe->obj, ".rodata", "lat_sys_set", sizeof(*set));
 
 		if (!set) {
-			set_why(why, why_len, "%s: this tracker cannot select system calls",
-				opts->name);
+			lat_errtext_set(why, why_len, "%s: this tracker cannot select system calls",
+					opts->name);
 			return -EINVAL;
 		}
 		*set = opts->syscalls;
@@ -275,7 +261,8 @@ static int configure(struct lat_ebpf_probe *probe, const struct lat_ebpf_probe_o
 	mask = find_global(probe->obj, ".rodata", "lat_task_mask", sizeof(*mask));
 	if (mask) {
 		if (slots & (slots - 1)) {
-			set_why(why, why_len, "%s: task slots must be a power of two", opts->name);
+			lat_errtext_set(why, why_len, "%s: task slots must be a power of two",
+					opts->name);
 			return -EINVAL;
 		}
 		*mask = slots - 1;
@@ -324,8 +311,8 @@ int lat_ebpf_probe_load(const struct lat_ebpf_probe_opts *opts, struct lat_ebpf_
 	probe->skel = probe->ops->open();
 	if (!probe->skel) {
 		err = errno ? -errno : -EINVAL;
-		set_why(why, why_len, "%s: cannot open the BPF object: %s", opts->name,
-			strerror(-err));
+		lat_errtext_set(why, why_len, "%s: cannot open the BPF object: %s", opts->name,
+				strerror(-err));
 		free(probe);
 		return err;
 	}
@@ -337,15 +324,16 @@ int lat_ebpf_probe_load(const struct lat_ebpf_probe_opts *opts, struct lat_ebpf_
 	err = probe->ops->load(probe->skel);
 	if (err) {
 		err = err < 0 ? err : -EINVAL;
-		set_why(why, why_len,
-			"%s: loading the BPF programs failed: %s (--verbose shows why)", opts->name,
-			strerror(-err));
+		lat_errtext_set(why, why_len,
+				"%s: loading the BPF programs failed: %s (--verbose shows why)",
+				opts->name, strerror(-err));
 		goto error;
 	}
 	probe->ctl = find_global(probe->obj, ".bss", "lat_ctl", sizeof(*probe->ctl));
 	if (!probe->ctl) {
 		err = -ENOENT;
-		set_why(why, why_len, "%s: the BPF object has no lat_ctl in .bss", opts->name);
+		lat_errtext_set(why, why_len, "%s: the BPF object has no lat_ctl in .bss",
+				opts->name);
 		goto error;
 	}
 	*probe->ctl = opts->ctl;
@@ -365,8 +353,8 @@ int lat_ebpf_probe_attach(struct lat_ebpf_probe *probe, char *why, size_t why_le
 
 	if (err) {
 		err = err < 0 ? err : -EINVAL;
-		set_why(why, why_len, "%s: attaching the BPF programs failed: %s", probe->name,
-			strerror(-err));
+		lat_errtext_set(why, why_len, "%s: attaching the BPF programs failed: %s",
+				probe->name, strerror(-err));
 		return err;
 	}
 	__atomic_store_n(&probe->ctl->enabled, 1, __ATOMIC_RELEASE);
