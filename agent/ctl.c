@@ -40,11 +40,34 @@ static void ctl_get_one(FILE *out, struct agent_tracker *t, const char *setting)
 	}
 	if (!setting || !strcmp(setting, "timeout")) {
 		lat_format_duration_exact(ctl->timeout_ns, buf, sizeof(buf));
-		reply(out, "%s.timeout=%s\n", t->tracker->name, ctl->timeout_ns ? buf : "0");
+		reply(out, "%s.timeout=%s\n", t->tracker->name, buf); /* 0ns, as track says */
 	}
 	if (!setting || !strcmp(setting, "enabled")) {
 		reply(out, "%s.enabled=%u\n", t->tracker->name, ctl->enabled ? 1u : 0u);
 	}
+}
+
+/*
+ * A key naming a tracker latscope has but this agent does not run: the "unknown key" line says
+ * so, and how to run it. Returns whether it replied.
+ */
+static bool reply_not_running(FILE *out, const struct lat_ctl_item *it)
+{
+	char name[64];
+
+	if (!it->tracker_len || it->tracker_len >= sizeof(name)) {
+		return false;
+	}
+	memcpy(name, it->key, it->tracker_len);
+	name[it->tracker_len] = '\0';
+	if (!lat_ktracker_find(name)) {
+		return false;
+	}
+	reply(out,
+	      "error: unknown key in '%s%s%s': %s is not running in this agent (its config: "
+	      "tracker = %s)\n",
+	      it->key, it->value ? "=" : "", it->value ? it->value : "", name, name);
+	return true;
 }
 
 static uint64_t app_bad_total(const struct agent *a)
@@ -231,6 +254,9 @@ int agent_ctl_handle(void *ctx, const char *line, FILE *out)
 				? NULL
 				: agent_find_running(a, it->key, it->tracker_len);
 
+			if (!t && reply_not_running(out, it)) {
+				return -1;
+			}
 			if (!t || it->error) {
 				reply(out,
 				      "error: unknown key '%s' (TRACKER.threshold, .timeout, "
@@ -251,6 +277,9 @@ int agent_ctl_handle(void *ctx, const char *line, FILE *out)
 					      : agent_find_running(a, it->key, it->tracker_len);
 		struct agent_tracker_conf *c;
 
+		if (!t && reply_not_running(out, it)) {
+			return -1;
+		}
 		if (!t) {
 			reply(out,
 			      "error: unknown key in '%s%s%s' (TRACKER.threshold=DURATION; "

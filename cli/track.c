@@ -120,6 +120,35 @@ static void reply(FILE *out, const char *fmt, ...)
 	va_end(args);
 }
 
+/*
+ * A key naming a tracker this run does not have: when latscope knows that tracker, the "unknown
+ * key" line says why ("wakeup is not running here: this track runs syscall"). Returns whether
+ * it replied.
+ */
+static bool reply_not_running(FILE *out, const struct track_run *run, const struct lat_ctl_item *it)
+{
+	char name[64], running[256] = "";
+	size_t used = 0;
+
+	if (!it->tracker_len || it->tracker_len >= sizeof(name)) {
+		return false;
+	}
+	memcpy(name, it->key, it->tracker_len);
+	name[it->tracker_len] = '\0';
+	if (!lat_ktracker_find(name)) {
+		return false;
+	}
+	for (int i = 0; i < run->ninst && used < sizeof(running); i++) {
+		int n = snprintf(running + used, sizeof(running) - used, "%s%s", i ? ", " : "",
+				 run->inst[i].tracker->name);
+
+		used += n > 0 ? (size_t)n : 0;
+	}
+	reply(out, "error: unknown key in '%s%s%s': %s is not running here: this track runs %s\n",
+	      it->key, it->value ? "=" : "", it->value ? it->value : "", name, running);
+	return true;
+}
+
 static void ctl_get_one(FILE *out, struct track_instance *inst, const char *setting)
 {
 	struct lat_tracker_ctl *ctl = lat_ebpf_probe_ctl(inst->probe);
@@ -169,6 +198,9 @@ static int ctl_request(void *ctx, const char *line, FILE *out)
 				? NULL
 				: find_instance(run, it->key, it->tracker_len);
 
+			if (!inst && reply_not_running(out, run, it)) {
+				return -1;
+			}
 			if (!inst || it->error) {
 				reply(out, "error: unknown key '%s'\n", it->key);
 				return -1;
@@ -191,6 +223,9 @@ static int ctl_request(void *ctx, const char *line, FILE *out)
 				? NULL
 				: find_instance(run, it->key, it->tracker_len);
 
+			if (!inst && reply_not_running(out, run, it)) {
+				return -1;
+			}
 			if (!inst) {
 				reply(
 				    out,

@@ -230,6 +230,8 @@ is "$?" 1 "a bad ctl value: exit 1"
 like "$out" "^latscope: ctl: bad duration 'soon' for syscall.threshold$" "a bad ctl value: one clear line"
 out=$($CTL set wakeup.threshold=1ms 2>&1)
 like "$out" "^latscope: ctl: unknown key in 'wakeup.threshold=1ms'" "a tracker not running: refused"
+like "$out" "wakeup is not running in this agent \\(its config: tracker = wakeup\\)$" \
+	"  and says it is not running, and how to run it"
 out=$($CTL set syscall.colour=1 2>&1)
 like "$out" "^latscope: ctl: unknown setting 'syscall.colour'" "an unknown setting: refused"
 

@@ -113,6 +113,10 @@ like "$("$LATSCOPE" ctl --pid "$TRACK_PID" status)" 'syscall.events=[0-9]+' "ctl
 "$LATSCOPE" ctl --pid "$TRACK_PID" set syscall.threshold=abc 2>"$TMP/ctl.err"
 is "$?" 1 "ctl set with a bad value fails"
 like "$(cat "$TMP/ctl.err")" "^latscope: ctl: bad duration 'abc'" "and says why"
+"$LATSCOPE" ctl --pid "$TRACK_PID" set wakeup.threshold=1ms 2>"$TMP/ctl.err"
+is "$?" 1 "ctl set of a tracker this track does not run fails"
+like "$(cat "$TMP/ctl.err")" "wakeup is not running here: this track runs syscall" \
+	"and says it is not running (not 'unknown key')"
 "$LATSCOPE" ctl --socket "/run/latscope/track-$TRACK_PID.sock" get >"$TMP/ctl.get" 2>&1
 is "$(cat "$TMP/ctl.get")" "$(printf 'syscall.threshold=10ms\nsyscall.timeout=0ns\nsyscall.worst=0')" "ctl --socket get lists every setting"
 perm=$(stat -c %a "/run/latscope/track-$TRACK_PID.sock")
