@@ -552,7 +552,8 @@ static void render(FILE *out, const struct top_opts *o, const struct lat_top_fra
 		sort_key == SORT_IO    ? "io"
 		: sort_key == SORT_LAT ? "latency"
 				       : "cpu");
-	fprintf(out, "%-12s %10s %6s %9s %9s %9s %10s %6s  %s\n", "SERIES", "EVENTS", "OVER",
+	/* 80 columns hold every column but the worst event's details (the last) */
+	fprintf(out, "%-11s %8s %6s %9s %9s %9s %9s %5s  %s\n", "SERIES", "EVENTS", "OVER",
 		"THRESHOLD", "P50", "P99", "MAX", "LOST", "WORST EVENT");
 	for (int i = 0; i < frame->nrows; i++) {
 		const struct lat_top_row *r = &frame->rows[i];
@@ -562,7 +563,7 @@ static void render(FILE *out, const struct top_opts *o, const struct lat_top_fra
 		fmt_dur(r->p50_ns, p50, sizeof(p50));
 		fmt_dur(r->p99_ns, p99, sizeof(p99));
 		fmt_dur(r->max_ns, max, sizeof(max));
-		fprintf(out, "%-12s %10llu %6llu %9s %9s %9s %10s %6llu ", r->series, U(r->events),
+		fprintf(out, "%-11s %8llu %6llu %9s %9s %9s %9s %5llu ", r->series, U(r->events),
 			U(r->over), thr, p50, p99, max, U(r->lost));
 		if (r->worst.delay_ns) {
 			lat_format_duration(r->worst.delay_ns, worst, sizeof(worst));
@@ -599,8 +600,9 @@ static void render(FILE *out, const struct top_opts *o, const struct lat_top_fra
 	if (list) {
 		qsort(list, n, sizeof(*list), proc_cmp);
 	}
-	fprintf(out, "%8s %-16s %6s %8s %8s %8s %8s %6s %6s %9s %s\n", "PID", "COMM", "CPU%",
-		"READ/s", "WRITE/s", "BLKRD/s", "BLKWR/s", "REQ/s", "OVER", "WORST", "SERIES");
+	/* 80 columns hold every column up to WORST (the series is the last) */
+	fprintf(out, "%7s %-15s %5s %6s %6s %6s %6s %5s %5s %9s %s\n", "PID", "COMM", "CPU%",
+		"RD/s", "WR/s", "BRD/s", "BWR/s", "REQ/s", "OVER", "WORST", "SERIES");
 	for (size_t i = 0; i < n && (max_procs < 0 || (int)i < max_procs); i++) {
 		const struct top_proc *p = list[i];
 		char rd[16], wr[16], brd[16], bwr[16], reqs[16], worst[32];
@@ -620,7 +622,7 @@ static void render(FILE *out, const struct top_opts *o, const struct lat_top_fra
 			snprintf(reqs, sizeof(reqs), "-");
 		}
 		fmt_dur(p->worst_ns, worst, sizeof(worst));
-		fprintf(out, "%8u %-16s %6.1f %8s %8s %8s %8s %6s %6llu %9s %s\n", p->pid, p->comm,
+		fprintf(out, "%7u %-15s %5.1f %6s %6s %6s %6s %5s %5llu %9s %s\n", p->pid, p->comm,
 			cpu, rd, wr, brd, bwr, reqs, U(p->over), worst,
 			p->worst_series[0] ? p->worst_series : "-");
 	}
@@ -645,7 +647,7 @@ static void render_curses(const struct top_opts *o, const struct lat_top_frame *
 	erase();
 	for (line = strtok_r(text, "\n", &save); line && y < LINES;
 	     line = strtok_r(NULL, "\n", &save), y++) {
-		bool header = !strncmp(line, "SERIES ", 7) || !strncmp(line, "     PID ", 9);
+		bool header = !strncmp(line, "SERIES ", 7) || !strncmp(line, "    PID ", 8);
 
 		if (header) {
 			attron(A_REVERSE);

@@ -59,7 +59,7 @@ else
 	skip 2 "uid 65534 cannot run programs here (no setpriv, or a root directory only root may enter)"
 fi
 
-# A process's row: PID COMM CPU% READ/s WRITE/s BLKRD/s BLKWR/s REQ/s OVER WORST SERIES
+# A process's row: PID COMM CPU% RD/s WR/s BRD/s BWR/s REQ/s OVER WORST SERIES
 row() { printf '%s\n' "$1" | awk -v p="$2" -v c="$3" '$1 == p && $2 == c' | tail -1; }
 check_sleeper() { # check_sleeper FRAME DESCRIPTION: over-threshold syscalls of 19 ms to 1 s
 	local r
