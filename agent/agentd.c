@@ -724,6 +724,18 @@ static int loop_fds(void *ctx, struct pollfd *fds, int max, int *timeout_ms)
 	return nfds;
 }
 
+/* The rows of trackers turned off (TRACKER.enabled=0) say so, rather than show 0 events. */
+void agent_mark_off_rows(const struct agent *a, struct lat_top_frame *frame)
+{
+	for (int r = 0; r < frame->nrows; r++) {
+		for (int i = 0; i < a->ntrk; i++) {
+			if (!strcmp(frame->rows[r].tracker, a->trk[i].tracker->name)) {
+				frame->rows[r].off = !a->trk[i].conf.enabled;
+			}
+		}
+	}
+}
+
 static int loop_ready(void *ctx, const struct pollfd *fds, int nfds, int ready)
 {
 	struct agent *a = ctx;

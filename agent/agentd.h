@@ -100,4 +100,7 @@ void agent_http_run(struct agent_http *h);
 uint16_t agent_http_port(struct agent_http *h);
 uint64_t agent_http_deadline_closes(struct agent_http *h); /* slow requests closed */
 
+/* The top reply's rows of trackers turned off say so (lat_top_row.off). */
+void agent_mark_off_rows(const struct agent *a, struct lat_top_frame *frame);
+
 #endif /* LATSCOPE_AGENT_AGENTD_H */

@@ -235,6 +235,7 @@ int agent_ctl_handle(void *ctx, const char *line, FILE *out)
 		ctl_status(a, out);
 		return 0;
 	case LAT_CTL_TOP:
+		agent_mark_off_rows(a, &a->top_last);        /* as the trackers are now */
 		lat_top_frame_write_json(&a->top_last, out); /* the last second, JSON lines */
 		return 0;
 	case LAT_CTL_WINDOWS:

@@ -559,6 +559,11 @@ static void render(FILE *out, const struct top_opts *o, const struct lat_top_fra
 		const struct lat_top_row *r = &frame->rows[i];
 		char thr[32], p50[32], p99[32], max[32], worst[32];
 
+		if (r->off) {
+			fprintf(out, "%-11s %8s (turned off: %s.enabled=0)\n", r->series, "off",
+				r->tracker);
+			continue;
+		}
 		fmt_dur(r->threshold_ns, thr, sizeof(thr));
 		fmt_dur(r->p50_ns, p50, sizeof(p50));
 		fmt_dur(r->p99_ns, p99, sizeof(p99));

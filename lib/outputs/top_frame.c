@@ -111,6 +111,9 @@ void lat_top_frame_write_json(const struct lat_top_frame *frame, FILE *out)
 		lat_jsonl_u64(&j, "max_ns", r->max_ns);
 		lat_jsonl_u64(&j, "threshold_ns", r->threshold_ns);
 		lat_jsonl_u64(&j, "worst_ns", r->worst.delay_ns);
+		if (r->off) {
+			lat_jsonl_bool(&j, "enabled", false);
+		}
 		if (r->worst.delay_ns) {
 			lat_jsonl_u64(&j, "worst_pid", r->worst.pid);
 			lat_jsonl_u64(&j, "worst_tid", r->worst.tid);
@@ -235,6 +238,7 @@ int lat_top_frame_parse_line(struct lat_top_frame *frame, const char *line)
 		r->worst.timeout = !strcmp(kv_get(kv, n, "worst_timeout") ?: "", "true");
 		kv_str(kv, n, "worst_comm", r->worst.comm, sizeof(r->worst.comm));
 		kv_str(kv, n, "worst_fields", r->worst.fields, sizeof(r->worst.fields));
+		r->off = !strcmp(kv_get(kv, n, "enabled") ?: "", "false");
 	} else if (!strcmp(type, "slow") && frame->nslow < LAT_TOP_SLOW_MAX) {
 		struct lat_top_slow *s = &frame->slow[frame->nslow++];
 

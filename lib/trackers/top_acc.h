@@ -35,6 +35,7 @@ struct lat_top_row {
 	uint64_t max_ns;         /* exact when over threshold, else its bucket's upper bound */
 	uint64_t threshold_ns;
 	struct lat_top_event worst;
+	bool off; /* the tracker is turned off (the agent's TRACKER.enabled=0): no figures */
 };
 
 /* Over-threshold events of one process in an interval. */

@@ -170,6 +170,14 @@ is "$(grep -c '^latscope top - ' "$TMP/dur")" 3 "--duration 1500ms -d 500ms: thr
 is "$(awk '/^ +PID COMM/{getline; n=0; while ($0 ~ /^ +[0-9]+ /) {n++; if (!getline) break} print n; exit}' "$TMP/dur")" 3 \
 	"--limit 3: three processes"
 
+# a tracker turned off in the agent shows as off, not as a row of 0 events
+"$LATSCOPE" ctl --socket "$TMP/ctl.sock" set block.enabled=0 >/dev/null
+"$LATSCOPE" top -b -n 2 --agent "$TMP/ctl.sock" >"$TMP/off.frames" 2>&1
+last=$(awk '/^latscope top - /{n++} n==2' "$TMP/off.frames")
+like "$last" '^block +off \(turned off: block\.enabled=0\)$' "block.enabled=0: the block row says off" ||
+	diag "$(cat "$TMP/off.frames")"
+like "$last" '^syscall +[0-9]+ +[0-9]+ ' "  the syscall row as before"
+
 kill "$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null
 AGENT_PID=
