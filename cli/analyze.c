@@ -73,6 +73,7 @@ enum {
 	OPT_LIVE,
 	OPT_DURATION,
 	OPT_BUFFER_SIZE,
+	OPT_RECORD,
 };
 
 static const struct option long_options[] = {
@@ -127,6 +128,7 @@ static const struct option long_options[] = {
     {"live", no_argument, NULL, OPT_LIVE},
     {"duration", required_argument, NULL, OPT_DURATION},
     {"buffer-size", required_argument, NULL, OPT_BUFFER_SIZE},
+    {"record", required_argument, NULL, OPT_RECORD},
     {NULL, 0, NULL, 0},
 };
 
@@ -139,6 +141,7 @@ struct analyze_args {
 	bool live;            /* --live: this machine's kernel, no TRACE */
 	uint64_t duration_ns; /* --live --duration */
 	size_t buffer_bytes;  /* --live --buffer-size */
+	const char *record;   /* --live --record DIR */
 	struct lat_analysis_config config;
 	/* --period, --period-captures, or the old --period-begin... (made into one --period) */
 	struct lat_periods_options periods;
@@ -183,6 +186,8 @@ const char cli_analyze_common_help[] =
     "  --duration DURATION    --live: stop after DURATION (10s, 500ms; a bare number\n"
     "                         is in seconds)\n"
     "  --buffer-size SIZE     --live: the BPF ring buffer, a power of two (default 32M)\n"
+    "  --record DIR           --live: also write the events to DIR as latscope record\n"
+    "                         -o DIR does (the trace of what was analysed)\n"
     "  --no-intersection      keep events outside the range all streams cover\n"
     "  --skip-validation      do not announce the lost-events check\n"
     "  --no-progress          no progress bar (there is one only on a terminal)\n"
@@ -662,6 +667,9 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 				return CLI_EXIT_USAGE;
 			}
 			break;
+		case OPT_RECORD:
+			args->record = optarg;
+			break;
 		case OPT_BUFFER_SIZE: {
 			uint64_t size;
 
@@ -725,8 +733,9 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 	if (args->mi_version || args->metadata || args->test_compat || args->output_progress) {
 		args->lami = true;
 	}
-	if ((args->duration_ns || args->buffer_bytes) && !args->live) {
-		return cli_usage_error("analyze", "--duration and --buffer-size need --live");
+	if ((args->duration_ns || args->buffer_bytes || args->record) && !args->live) {
+		return cli_usage_error("analyze",
+				       "--duration, --buffer-size and --record need --live");
 	}
 	if (args->live && args->path) {
 		return cli_usage_error("analyze", "--live takes no TRACE (got '%s')", args->path);
@@ -1030,7 +1039,8 @@ static void live_warnings(const struct lat_live_stats *st)
 static int run_machine(struct analyze_args *args, struct lat_periods *periods)
 {
 	struct lat_live_opts lopts = {.duration_ns = args->duration_ns,
-				      .buffer_bytes = args->buffer_bytes};
+				      .buffer_bytes = args->buffer_bytes,
+				      .record_dir = args->record};
 	struct lat_live_source *src = NULL;
 	struct run_ctx *ctx;
 	int64_t begin, end;

@@ -60,6 +60,7 @@ enum {
 	OPT_LIVE,
 	OPT_DURATION,
 	OPT_BUFFER_SIZE,
+	OPT_RECORD,
 };
 
 static const struct option long_options[] = {
@@ -105,6 +106,7 @@ static const struct option long_options[] = {
     {"live", no_argument, NULL, OPT_LIVE},
     {"duration", required_argument, NULL, OPT_DURATION},
     {"buffer-size", required_argument, NULL, OPT_BUFFER_SIZE},
+    {"record", required_argument, NULL, OPT_RECORD},
     {NULL, 0, NULL, 0},
 };
 
@@ -118,6 +120,7 @@ struct pargs {
 	bool live;            /* --live: this machine's kernel, no TRACE */
 	uint64_t duration_ns; /* --live --duration */
 	size_t buffer_bytes;  /* --live --buffer-size */
+	const char *record;   /* --live --record DIR */
 	struct lat_periods_options opts;
 };
 
@@ -345,6 +348,9 @@ static int parse_args(int argc, char **argv, struct pargs *a)
 				return CLI_EXIT_USAGE;
 			}
 			break;
+		case OPT_RECORD:
+			a->record = optarg;
+			break;
 		case OPT_BUFFER_SIZE: {
 			uint64_t size;
 
@@ -398,8 +404,9 @@ static int parse_args(int argc, char **argv, struct pargs *a)
 	if (a->mi_version || a->metadata || a->test_compat || a->output_progress) {
 		a->lami = true;
 	}
-	if ((a->duration_ns || a->buffer_bytes) && !a->live) {
-		return cli_usage_error("analyze", "--duration and --buffer-size need --live");
+	if ((a->duration_ns || a->buffer_bytes || a->record) && !a->live) {
+		return cli_usage_error("analyze",
+				       "--duration, --buffer-size and --record need --live");
 	}
 	if (a->live && a->path) {
 		return cli_usage_error("analyze", "--live takes no TRACE (got '%s')", a->path);
@@ -545,7 +552,8 @@ static int run_live(struct pargs *a, struct run *run)
 static int run_machine(struct pargs *a, struct run *run)
 {
 	struct lat_live_opts lopts = {.duration_ns = a->duration_ns,
-				      .buffer_bytes = a->buffer_bytes};
+				      .buffer_bytes = a->buffer_bytes,
+				      .record_dir = a->record};
 	struct lat_live_source *src = NULL;
 	const struct lat_live_stats *st;
 	struct lat_result result;

@@ -289,6 +289,9 @@ static int decode_sys_entry(struct lat_live_source *src, const void *data, size_
 		} else if (strcmp(f->name, "flags") == 0) {
 			ev->syscall.flags = v;
 			ev->present |= LAT_HAS_FLAGS;
+		} else if (strcmp(f->name, "cpu_id") == 0) {
+			ev->cpu =
+			    (uint32_t)v; /* the CTF source's CPU: babeltrace 1's cpu_id (ctf.c) */
 		}
 	}
 	return 0;
@@ -320,6 +323,18 @@ static int decode_sys_exit(struct lat_live_source *src, const void *data, size_t
 	ev->syscall.id = s->id;
 	ev->syscall.ret = sys->ret; /* every exit has its ret (syscall_exit_unknown too) */
 	ev->present |= LAT_HAS_RET;
+	for (unsigned i = 0; s->sc && i < s->sc->exit_count; i++) {
+		const struct lat_rec_sysfield *f = &s->sc->exit[i];
+
+		if (strcmp(f->name, "cpu_id") == 0 && f->type != LAT_CTF_STRING) {
+			/* as at entry; an argument the trace takes from the entry's */
+			uint64_t v = f->arg < 0                           ? (uint64_t)sys->ret
+				     : slot->tid == tid && slot->nr == nr ? slot->args[f->arg]
+									  : 0;
+
+			ev->cpu = (uint32_t)typed_value(f->type, v);
+		}
+	}
 	return 0;
 }
 
@@ -629,6 +644,7 @@ int lat_live_source_open(const struct lat_live_opts *opts, struct lat_live_sourc
 	ropts.events = opts->events ? opts->events : LAT_LIVE_EVENTS;
 	ropts.buffer_bytes = opts->buffer_bytes;
 	ropts.record_self = opts->record_self;
+	ropts.dir = opts->record_dir;
 	ropts.consume = consume;
 	ropts.consume_user = src;
 	src->duration_ns = opts->duration_ns;

@@ -37,6 +37,9 @@ struct lat_live_opts {
 	size_t buffer_bytes;  /* the BPF ring buffer (a power of two); 0: 32 MiB */
 	uint64_t duration_ns; /* lat_live_source_run() returns after this; 0: when interrupted */
 	bool record_self;     /* also the events of this process's system calls */
+	/* Not NULL: the same records also written as `latscope record -o DIR` writes them (its
+	 * statedump included): the trace of what was analysed. */
+	const char *record_dir;
 };
 
 struct lat_live_stats {

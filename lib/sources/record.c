@@ -996,7 +996,10 @@ static int on_record(void *ctx, void *data, size_t size)
 			return err;
 		}
 		rec->consumed++;
-		return 0;
+		if (!rec->writer) {
+			return 0;
+		}
+		/* and to the trace (lat_record_opts.dir with consume) */
 	}
 	if (rec->flight) {
 		if (lat_flight_push(rec->flight, hdr->cpu, hdr->ts, data, size)) {
@@ -1597,7 +1600,7 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 			set_why(why, why_len, "%s: %s", opts->dir, strerror(-err));
 			goto error;
 		}
-	} else if (!rec->consume) {
+	} else if (!rec->consume || opts->dir) {
 		snprintf(dir, sizeof(dir), "%s/kernel", opts->dir);
 		err = open_writer(rec, dir);
 		if (err) {
@@ -1641,7 +1644,7 @@ int lat_record_start(struct lat_record *rec, char *why, size_t why_len)
 		set_why(why, why_len, "cannot attach the record probes: %s", strerror(-err));
 		return err;
 	}
-	if (rec->flight || rec->kring || rec->consume) {
+	if (rec->flight || rec->kring || !rec->writer) {
 		return 0; /* each snapshot has its own statedump; a consumer makes its own */
 	}
 	/* Every event from the probes is at or after t0: the statedump, stamped t0, comes first. */

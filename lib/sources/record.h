@@ -38,8 +38,8 @@ struct lat_record_opts {
 	/* flight: the rings in the recorder's memory, every event crossing to user space through
 	 * the ring buffer (the design before kernel-resident rings), not in the kernel's */
 	bool flight_user;
-	/* Not NULL: the records go to consume (no trace, no folder: dir may be NULL, no
-	 * statedump at start; not with flight or sink). */
+	/* Not NULL: the records go to consume (not with flight or sink); with dir NULL, only
+	 * there (no trace, no statedump), else to the trace in dir too, after consume. */
 	lat_record_consume_fn consume;
 	void *consume_user;
 };

@@ -3,7 +3,8 @@
 # the same moment: a known workload (N writes of K bytes, a 20 ms nanosleep, 200 ms of CPU) runs
 # while both watch; its syscallstats block and its cputop row are the same live as on the trace
 # (and the trace's as the workload made them); bad usage; a periodlog whose expressions read
-# fields of the live events.
+# fields of the live events; with --record DIR, the trace of the very records the analysis read
+# gives the same output to the nanosecond.
 . "$(dirname "$0")/../lib.sh"
 
 require_root
@@ -89,7 +90,7 @@ is "$?" 0 "live cputop: exit 0 after Ctrl-C" || live_explain cpu cputop
 # syscallstats: the workload's block, live and on the trace
 "$LATSCOPE" analyze syscallstats "$TMP/wl" >"$TMP/trace.ss" 2>"$TMP/trace.ss.err"
 is "$?" 0 "syscallstats on the trace"
-block() { # block FILE: the workload's per-TID block (header to Total:)
+block() { # block FILE: the workload's (tid $W) per-TID block (header to Total:)
 	awk 'index($0, "(" W ", TID: " W ")") { on = 1 } on { print } on && /^Total:/ { exit }' W="$W" "$1"
 }
 block "$TMP/trace.ss" >"$TMP/trace.block"
@@ -161,6 +162,28 @@ is "${live_row% *}" "${trace_row% *}" "cputop: the workload's row live = on the 
 # its CPU time: the switches' times differ as the syscalls' (above), a few us per switch
 awk -v a="${trace_row##* }" -v b="${live_row##* }" 'BEGIN { d = a - b; exit !(a != "" && d <= 1000 && d >= -1000) }'
 ok $? "cputop: the workload's CPU time live = on the trace within 1 ms (${trace_row##* } us, ${live_row##* } us live)"
+
+# --- --record DIR: the same records to a trace and to the analysis: equal to the nanosecond ----
+# One set of probes: the trace record.c writes from them, read back by the CTF source, and the
+# live events decoded from them give the same syscallstats, every thread's, every figure (the
+# trace read whole: --no-intersection; the Timerange line aside, the trace's streams' range).
+start_live same syscallstats --record "$TMP/same"
+(chrt -f -p 1 "$BASHPID" >/dev/null 2>&1; exec "$WORKLOAD" $N $K 20 50 "$TMP/wl3.data") &
+W3=$!
+wait $W3
+stop_live same
+is "$?" 0 "live syscallstats --record: exit 0 after Ctrl-C" || live_explain same syscallstats
+"$LATSCOPE" analyze syscallstats --no-intersection --skip-validation "$TMP/same" \
+	>"$TMP/same.trace" 2>"$TMP/same.trace.err"
+is "$?" 0 "syscallstats on the --record trace" || diag "$(cat "$TMP/same.trace.err")"
+W=$W3 block "$TMP/same.out" >"$TMP/same.live.block"
+W=$W3 block "$TMP/same.trace" >"$TMP/same.trace.block"
+is "$(awk '$2 == "write" {print $3}' "$TMP/same.live.block")" "$N" "--record: live, the workload's $N writes"
+is "$(cat "$TMP/same.live.block")" "$(cat "$TMP/same.trace.block")" \
+	"--record: the workload's syscallstats block live = on its trace, to the ns"
+same_diff=$(diff <(tail -n +2 "$TMP/same.trace") <(tail -n +2 "$TMP/same.out"))
+is "$same_diff" "" "--record: the whole syscallstats ($(wc -l <"$TMP/same.out") lines, every thread) live = on its trace" ||
+	diag "live stderr:" "$(cat "$TMP/same.err")"
 
 # --- --duration, LAMI, periods with a field ------------------------------------------------------
 "$LATSCOPE" analyze periodlog --live --duration 2s --lami \
