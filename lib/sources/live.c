@@ -18,6 +18,8 @@
 
 #define TID_SLOTS 65536 /* last syscall entry arguments by tid (direct mapped), as record.c */
 
+#define STRIDE(n) (((n) + 7) & ~(size_t)7)
+
 /* One record waiting for its turn: its copy is at `off` in the arena. */
 struct pending {
 	uint64_t ts; /* CLOCK_MONOTONIC, the probes' clock */
@@ -99,7 +101,7 @@ static uint64_t clock_ns(clockid_t id)
 static int consume(void *user, const struct lat_rec_hdr *hdr, const void *payload, size_t size)
 {
 	struct lat_live_source *src = user;
-	size_t need = sizeof(*hdr) + size;
+	size_t need = STRIDE(sizeof(*hdr) + size); /* each record 8-byte aligned */
 	struct pending *p;
 
 	if (hdr->kind == 0 || hdr->kind >= LAT_REC_KIND_MAX) {
@@ -136,7 +138,7 @@ static int consume(void *user, const struct lat_rec_hdr *hdr, const void *payloa
 	p->ts = hdr->ts;
 	p->seq = src->seq++;
 	p->off = (uint32_t)src->arena_len;
-	p->size = (uint32_t)need;
+	p->size = (uint32_t)(sizeof(*hdr) + size);
 	memcpy(src->arena + src->arena_len, hdr, sizeof(*hdr));
 	memcpy(src->arena + src->arena_len + sizeof(*hdr), payload, size);
 	src->arena_len += need;
@@ -586,7 +588,7 @@ static int deliver(struct lat_live_source *src, uint64_t cut)
 	}
 	/* the rest moves to the other arena, which becomes the arena */
 	for (size_t i = n; i < src->npend; i++) {
-		keep_len += src->pend[i].size;
+		keep_len += STRIDE(src->pend[i].size);
 	}
 	if (keep_len > src->arena2_cap) {
 		uint8_t *grown = realloc(src->arena2, src->arena_cap);
@@ -603,7 +605,7 @@ static int deliver(struct lat_live_source *src, uint64_t cut)
 
 		memcpy(src->arena2 + keep_len, src->arena + p->off, p->size);
 		p->off = (uint32_t)keep_len;
-		keep_len += p->size;
+		keep_len += STRIDE(p->size);
 		src->pend[i - n] = *p;
 	}
 	src->npend -= n;

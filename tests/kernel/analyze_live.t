@@ -25,6 +25,17 @@ is "$?" 2 "--live --begin: usage error"
 is "$?" 2 "--live --buffer-size not a power of two: usage error"
 "$LATSCOPE" analyze cputop --live --duration nope >/dev/null 2>"$TMP/err"
 is "$?" 2 "--live --duration nope: usage error"
+if command -v setpriv >/dev/null; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$LATSCOPE" analyze cputop --live \
+		--duration 1 >/dev/null 2>"$TMP/err"
+	is "$?" 1 "--live without privilege: exit 1"
+	like "$(cat "$TMP/err")" '^latscope: --live: needs root' "--live without privilege: one line saying so"
+else
+	skip 2 "no setpriv"
+fi
+"$LATSCOPE" analyze cputop --live --duration 1 --record /proc/nope >/dev/null 2>"$TMP/err"
+is "$?" 1 "--live --record into an unwritable folder: exit 1"
+like "$(cat "$TMP/err")" '^latscope: --live: /proc/nope/kernel: ' "--live --record unwritable: says where"
 
 # --- live analyses in the background -------------------------------------------------------------
 # start_live NAME ARGS...: latscope analyze ARGS --live, stdout in $TMP/NAME.out, stderr in .err;
@@ -181,9 +192,28 @@ W=$W3 block "$TMP/same.trace" >"$TMP/same.trace.block"
 is "$(awk '$2 == "write" {print $3}' "$TMP/same.live.block")" "$N" "--record: live, the workload's $N writes"
 is "$(cat "$TMP/same.live.block")" "$(cat "$TMP/same.trace.block")" \
 	"--record: the workload's syscallstats block live = on its trace, to the ns"
-same_diff=$(diff <(tail -n +2 "$TMP/same.trace") <(tail -n +2 "$TMP/same.out"))
+# The two statedumps (record.c's into the trace, live_statedump.c's) read /proc one after the
+# other: a process that comes or goes between them is known by its pid to one of them only,
+# shown "(?, TID: N)" by the other; such headers are told apart, and counted.
+same_lines() { # same_lines TRACE LIVE: the lines that differ otherwise, one a line
+	python3 - "$1" "$2" <<'EOF'
+import re, sys
+t = open(sys.argv[1]).read().splitlines()[1:]
+l = open(sys.argv[2]).read().splitlines()[1:]
+if len(t) != len(l):
+    print("%d lines on the trace, %d live" % (len(t), len(l)))
+pid = re.compile(r"\((?:\d+|\?), TID: (\d+)\)\s*")
+for a, b in zip(t, l):
+    if a != b and pid.sub("(P, TID: \\1) ", a) != pid.sub("(P, TID: \\1) ", b):
+        print("trace: " + a)
+        print("live:  " + b)
+EOF
+}
+same_diff=$(same_lines "$TMP/same.trace" "$TMP/same.out")
 is "$same_diff" "" "--record: the whole syscallstats ($(wc -l <"$TMP/same.out") lines, every thread) live = on its trace" ||
 	diag "live stderr:" "$(cat "$TMP/same.err")"
+pid_only=$(diff <(tail -n +2 "$TMP/same.trace") <(tail -n +2 "$TMP/same.out") | grep -c '^<')
+diag "--record: $pid_only header(s) differ by a pid only one statedump knew"
 
 # --- --duration, LAMI, periods with a field ------------------------------------------------------
 "$LATSCOPE" analyze periodlog --live --duration 2s --lami \
