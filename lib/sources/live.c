@@ -710,16 +710,70 @@ static void update_stats(struct lat_live_source *src)
 	src->stats.malformed = src->rs.malformed + src->bad;
 }
 
+int lat_live_source_poll(struct lat_live_source *src, int timeout_ms)
+{
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	int n, ret;
+
+	if (!src->rec) {
+		return -EINVAL; /* stopped */
+	}
+	n = lat_record_poll(src->rec, timeout_ms);
+	if (n == -EINTR) {
+		return 0;
+	}
+	if (n < 0) {
+		set_error(src, "reading the probes: %s", strerror(-n));
+		return n;
+	}
+	/* what was committed before `now` was read by this poll: all but the last
+	 * LAT_LIVE_HOLD_NS goes (a record may be reserved a little after its time) */
+	ret = deliver(src, now - LAT_LIVE_HOLD_NS);
+	update_stats(src);
+	if (ret < 0 && !src->error[0]) {
+		set_error(src, "%s", strerror(-ret));
+	}
+	return ret;
+}
+
+int lat_live_source_fd(const struct lat_live_source *src)
+{
+	return src->rec ? lat_record_fd(src->rec) : -1;
+}
+
+int lat_live_source_stop(struct lat_live_source *src, bool deliver_rest)
+{
+	int ret = 0, cret;
+
+	if (!src->rec) {
+		return 0;
+	}
+	/* detached, the rest read (into the pending records), then delivered */
+	cret = lat_record_close(src->rec, &src->rs);
+	src->rec = NULL;
+	if (cret) {
+		set_error(src, "reading the probes: %s", strerror(-cret));
+		ret = cret;
+	}
+	if (ret == 0 && deliver_rest) {
+		ret = deliver(src, UINT64_MAX);
+	}
+	update_stats(src);
+	if (ret < 0 && !src->error[0]) {
+		set_error(src, "%s", strerror(-ret));
+	}
+	return ret < 0 ? ret : 0;
+}
+
 int lat_live_source_run(struct lat_live_source *src)
 {
 	uint64_t start = clock_ns(CLOCK_MONOTONIC);
 	uint64_t deadline = src->duration_ns ? start + src->duration_ns : 0;
-	int ret = 0, cret;
+	int ret = 0, sret;
 
 	while (!src->stop && ret == 0) {
 		uint64_t now = clock_ns(CLOCK_MONOTONIC);
 		int timeout = LAT_RECORD_READ_TIMER_MS;
-		int n;
 
 		if (deadline && now >= deadline) {
 			break;
@@ -727,33 +781,11 @@ int lat_live_source_run(struct lat_live_source *src)
 		if (deadline && (deadline - now) / 1000000 + 1 < (uint64_t)timeout) {
 			timeout = (int)((deadline - now) / 1000000 + 1);
 		}
-		n = lat_record_poll(src->rec, timeout);
-		if (n == -EINTR) {
-			continue;
-		}
-		if (n < 0) {
-			set_error(src, "reading the probes: %s", strerror(-n));
-			ret = n;
-			break;
-		}
-		/* what was committed before `now` was read by this poll: all but the last
-		 * LAT_LIVE_HOLD_NS goes (a record may be reserved a little after its time) */
-		ret = deliver(src, now - LAT_LIVE_HOLD_NS);
-		update_stats(src);
+		ret = lat_live_source_poll(src, timeout);
 	}
-	/* detached, the rest read (into the pending records), then delivered */
-	cret = lat_record_close(src->rec, &src->rs);
-	src->rec = NULL;
-	if (cret && !ret) {
-		set_error(src, "reading the probes: %s", strerror(-cret));
-		ret = cret;
-	}
+	sret = lat_live_source_stop(src, ret == 0);
 	if (ret == 0) {
-		ret = deliver(src, UINT64_MAX);
-	}
-	update_stats(src);
-	if (ret < 0 && !src->error[0]) {
-		set_error(src, "%s", strerror(-ret));
+		ret = sret;
 	}
 	return ret < 0 ? ret : 0; /* > 0: the callback stopped */
 }

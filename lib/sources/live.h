@@ -67,6 +67,17 @@ int lat_live_source_start(struct lat_live_source *src, lat_live_event_fn fn, voi
  * detaches and delivers what the probes wrote before. Returns 0 or -errno (error text). */
 int lat_live_source_run(struct lat_live_source *src);
 
+/*
+ * The same in steps, for a caller with its own event loop (top, the agent): poll
+ * lat_live_source_fd() (readable when the probes wake the reader) beside a timer of at most
+ * LAT_RECORD_READ_TIMER_MS, then lat_live_source_poll(src, 0); it waits up to timeout_ms, reads
+ * and delivers what is older than the hold. Returns 0, > 0 when fn stopped, or -errno.
+ * lat_live_source_stop() detaches, reads the rest and delivers it (deliver_rest), once.
+ */
+int lat_live_source_poll(struct lat_live_source *src, int timeout_ms);
+int lat_live_source_fd(const struct lat_live_source *src);
+int lat_live_source_stop(struct lat_live_source *src, bool deliver_rest);
+
 /* Async-signal-safe: makes lat_live_source_run() stop soon (Ctrl-C). */
 void lat_live_source_interrupt(struct lat_live_source *src);
 
