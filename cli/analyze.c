@@ -1,4 +1,5 @@
-/* analyze.c: `latscope analyze NAME [options] TRACE`: lttng-analyses' analyses on CTF traces. */
+/* analyze.c: `latscope analyze NAME [options] TRACE|--live`: lttng-analyses' analyses on CTF
+ * traces, or on this machine's kernel events as they happen (sources/live.h). */
 #include "cli.h"
 
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include "outputs/lami.h"
 #include "outputs/text.h"
 #include "sources/ctf.h"
+#include "sources/live.h"
 #include "util/units.h"
 
 enum {
@@ -68,6 +70,10 @@ enum {
 	OPT_PERIOD_BEGIN_KEY,
 	OPT_PERIOD_END_KEY,
 	OPT_PERIOD_KEY_VALUE,
+	OPT_LIVE,
+	OPT_DURATION,
+	OPT_BUFFER_SIZE,
+	OPT_RECORD,
 };
 
 static const struct option long_options[] = {
@@ -119,6 +125,10 @@ static const struct option long_options[] = {
     {"period-begin-key", required_argument, NULL, OPT_PERIOD_BEGIN_KEY},
     {"period-end-key", required_argument, NULL, OPT_PERIOD_END_KEY},
     {"period-key-value", required_argument, NULL, OPT_PERIOD_KEY_VALUE},
+    {"live", no_argument, NULL, OPT_LIVE},
+    {"duration", required_argument, NULL, OPT_DURATION},
+    {"buffer-size", required_argument, NULL, OPT_BUFFER_SIZE},
+    {"record", required_argument, NULL, OPT_RECORD},
     {NULL, 0, NULL, 0},
 };
 
@@ -128,6 +138,10 @@ struct analyze_args {
 	const char *begin, *end, *timerange;
 	bool gmt, skip_validation, intersect, lami, mi_version, metadata, test_compat;
 	bool output_progress, no_progress, debug, progress_use_size;
+	bool live;            /* --live: this machine's kernel, no TRACE */
+	uint64_t duration_ns; /* --live --duration */
+	size_t buffer_bytes;  /* --live --buffer-size */
+	const char *record;   /* --live --record DIR */
 	struct lat_analysis_config config;
 	/* --period, --period-captures, or the old --period-begin... (made into one --period) */
 	struct lat_periods_options periods;
@@ -166,6 +180,14 @@ struct lami_group {
 
 /* The options analyze and the period analyses share, at the end of their --help. */
 const char cli_analyze_common_help[] =
+    "  --live                 no TRACE: this machine's kernel events as they happen\n"
+    "                         (latscope record's eBPF probes; root), until Ctrl-C or\n"
+    "                         --duration; the same tables and LAMI as on a trace\n"
+    "  --duration DURATION    --live: stop after DURATION (10s, 500ms; a bare number\n"
+    "                         is in seconds)\n"
+    "  --buffer-size SIZE     --live: the BPF ring buffer, a power of two (default 32M)\n"
+    "  --record DIR           --live: also write the events to DIR as a trace, as\n"
+    "                         latscope record does (the trace of what was analysed)\n"
     "  --no-intersection      keep events outside the range all streams cover\n"
     "  --skip-validation      do not announce the lost-events check\n"
     "  --no-progress          no progress bar (there is one only on a terminal)\n"
@@ -189,9 +211,11 @@ static void print_help(FILE *out)
 
 	fprintf(
 	    out,
-	    "Usage: latscope analyze NAME [OPTIONS] TRACE\n\n"
+	    "Usage: latscope analyze NAME [OPTIONS] TRACE\n"
+	    "       latscope analyze NAME [OPTIONS] --live [--duration DURATION]\n\n"
 	    "Runs an lttng-analyses analysis on an LTTng kernel trace (a session folder or its\n"
-	    "kernel/ folder), with the same results, tables and LAMI 1.0 output.\n\n"
+	    "kernel/ folder), with the same results, tables and LAMI 1.0 output; with --live,\n"
+	    "on this machine's kernel events from now until Ctrl-C (or --duration).\n\n"
 	    "Analyses:\n");
 	for (size_t i = 0; i < count; i++) {
 		fprintf(out, "  %-16s %s\n", list[i]->name, list[i]->summary);
@@ -633,6 +657,32 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 		case OPT_PROGRESS_USE_SIZE:
 			args->progress_use_size = true;
 			break;
+		case OPT_LIVE:
+			args->live = true;
+			break;
+		case OPT_DURATION:
+			/* a bare number is in seconds, as record's --duration */
+			if (!cli_parse_duration("analyze", "--duration", optarg, 1000000000ull, 1,
+						LAT_DURATION_MAX_NS, &args->duration_ns)) {
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case OPT_RECORD:
+			args->record = optarg;
+			break;
+		case OPT_BUFFER_SIZE: {
+			uint64_t size;
+
+			if (lat_parse_size(optarg, &size) || size < 4096 || (size & (size - 1)) ||
+			    size > (1ull << 31)) {
+				return cli_usage_error("analyze",
+						       "--buffer-size: '%s' is not a power of two "
+						       "between 4K and 2G",
+						       optarg);
+			}
+			args->buffer_bytes = (size_t)size;
+			break;
+		}
 		case OPT_PERIOD:
 		case OPT_PERIOD_CAPTURES: {
 			struct lat_periods_options *po = &args->periods;
@@ -682,6 +732,17 @@ static int parse_args(int argc, char **argv, struct analyze_args *args)
 	}
 	if (args->mi_version || args->metadata || args->test_compat || args->output_progress) {
 		args->lami = true;
+	}
+	if ((args->duration_ns || args->buffer_bytes || args->record) && !args->live) {
+		return cli_usage_error("analyze",
+				       "--duration, --buffer-size and --record need --live");
+	}
+	if (args->live && args->path) {
+		return cli_usage_error("analyze", "--live takes no TRACE (got '%s')", args->path);
+	}
+	if (args->live && (args->begin || args->end || args->timerange)) {
+		return cli_usage_error("analyze", "--begin/--end/--timerange need a trace, not "
+						  "--live");
 	}
 	return old_period_args(args);
 }
@@ -893,6 +954,175 @@ static int resolve_dates(struct analyze_args *args, int64_t trace_begin, int64_t
 	return -1;
 }
 
+/* The whole range's results (or the intervals' LAMI document) once the events are read. */
+static int finish_results(struct run_ctx *ctx, const struct analyze_args *args,
+			  const struct lat_periods *periods, int64_t begin, int64_t end)
+{
+	struct lat_result result;
+	int ret;
+
+	lat_result_init(&result);
+	ret = lat_analysis_run_finish(&ctx->run, &result);
+	if (ret) {
+		lat_result_fini(&result);
+		return fail(args, CLI_EXIT_FAILURE, "%s: %s", args->ops->name, strerror(-ret));
+	}
+	ctx->trace_begin = begin;
+	ctx->trace_end = end;
+	if (periods) {
+		/* the periods' results were printed (or kept) as they ended */
+	} else if (args->lami && !args->config.refresh_ns) {
+		lat_lami_print_results(stdout, &result);
+	} else if (emit_results(ctx, &result)) {
+		lat_result_fini(&result);
+		return fail(args, CLI_EXIT_FAILURE, "%s: %s", args->ops->name, strerror(ENOMEM));
+	}
+	if (args->lami && (args->config.refresh_ns || periods)) {
+		/* every interval's tables in one document (the peer's -mi prints a summary or
+		   nothing for several: docs/conformance.md) */
+		fputs("{\"results\": [", stdout);
+		for (size_t i = 0; i < ctx->ngroups; i++) {
+			printf("%s%s", i ? ", " : "", ctx->groups[i].json);
+		}
+		fputs("]}\n", stdout);
+	}
+	lat_result_fini(&result);
+	return fflush(stdout) ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
+}
+
+static void free_ctx(struct run_ctx *ctx)
+{
+	if (!ctx) {
+		return;
+	}
+	lat_analysis_run_fini(&ctx->run);
+	for (size_t i = 0; i < ctx->ngroups; i++) {
+		free(ctx->groups[i].json);
+	}
+	free(ctx->groups);
+	free(ctx);
+}
+
+/* --live: Ctrl-C (or SIGTERM) ends the run, which then prints the results. */
+static struct lat_live_source *machine_source;
+
+static void on_machine_signal(int sig)
+{
+	(void)sig;
+	if (machine_source) {
+		lat_live_source_interrupt(machine_source);
+	}
+}
+
+/* What the live source lost or reordered, on stderr (every dropped event is shown). */
+static void live_warnings(const struct lat_live_stats *st)
+{
+	if (st->discarded) {
+		fprintf(stderr,
+			"latscope: warning: the ring buffer lost %" PRIu64 " events: results may "
+			"miss them (a larger --buffer-size, or fewer events)\n",
+			st->discarded);
+	}
+	if (st->malformed) {
+		fprintf(stderr, "latscope: warning: %" PRIu64 " malformed records dropped\n",
+			st->malformed);
+	}
+	if (st->late) {
+		fprintf(stderr,
+			"latscope: warning: %" PRIu64 " events came later than %lld ms after their "
+			"time: delivered at the time of the event before\n",
+			st->late, (long long)(LAT_LIVE_HOLD_NS / 1000000));
+	}
+}
+
+/* --live: the analysis over this machine's events from now until Ctrl-C or --duration. */
+static int run_machine(struct analyze_args *args, struct lat_periods *periods)
+{
+	struct lat_live_opts lopts = {.duration_ns = args->duration_ns,
+				      .buffer_bytes = args->buffer_bytes,
+				      .record_dir = args->record};
+	struct lat_live_source *src = NULL;
+	struct run_ctx *ctx;
+	int64_t begin, end;
+	char err[600], dur[64];
+	int ret, status, major, minor, patch;
+
+	if (args->test_compat) {
+		return CLI_EXIT_OK; /* the machine can be analysed if the probes load: at run */
+	}
+	ret = lat_live_source_open(&lopts, &src, err, sizeof(err));
+	if (ret) {
+		return fail(args, CLI_EXIT_FAILURE, "--live: %s", err);
+	}
+	if (*lat_live_source_unsupported(src)) {
+		fprintf(stderr, "latscope: note: --live: this kernel cannot give %s\n",
+			lat_live_source_unsupported(src));
+	}
+	ctx = calloc(1, sizeof(*ctx));
+	ret = ctx ? lat_analysis_run_init(&ctx->run, args->ops, &args->config) : -ENOMEM;
+	if (ret) {
+		free(ctx);
+		lat_live_source_destroy(src);
+		return fail(args, CLI_EXIT_FAILURE, "%s: %s", args->ops->name, strerror(-ret));
+	}
+	lat_live_source_tracer_version(src, &major, &minor, &patch);
+	lat_state_set_tracer_version(&ctx->run.state, major, minor, patch);
+	ctx->args = args;
+	ctx->run.on_interval = on_interval;
+	ctx->run.interval_user = ctx;
+	if (periods) {
+		lat_periods_set_field_reader(periods, lat_live_source_field, src);
+		lat_analysis_run_set_periods(&ctx->run, periods);
+	}
+	if ((args->ops->options & LAT_OPTS_IO) && args->config.ncpus > 0) {
+		fprintf(args->lami ? stderr : stdout,
+			"Warning: cpu filter not enabled on I/O analysis\n");
+	}
+	machine_source = src;
+	signal(SIGINT, on_machine_signal);
+	signal(SIGTERM, on_machine_signal);
+	ret = lat_live_source_start(src, on_event, ctx, err, sizeof(err));
+	if (ret) {
+		status = fail(args, CLI_EXIT_FAILURE, "--live: %s", err);
+		goto out;
+	}
+	if (args->duration_ns) {
+		lat_format_duration(args->duration_ns, dur, sizeof(dur));
+	}
+	/* on stderr: stdout has only what a trace would give */
+	fprintf(stderr, "latscope: analyze: %s on this machine live %s%s\n", args->ops->name,
+		args->duration_ns ? "for " : "until Ctrl-C", args->duration_ns ? dur : "");
+	if (args->output_progress) {
+		lat_lami_print_progress(stdout, 0, "Starting analysis: live");
+	}
+	ret = lat_live_source_run(src);
+	if (args->output_progress) {
+		lat_lami_print_progress(stdout, 1, "Done!");
+	}
+	live_warnings(lat_live_source_stats(src));
+	if (args->debug) {
+		const struct lat_live_stats *st = lat_live_source_stats(src);
+
+		fprintf(stderr,
+			"latscope: debug: --live: %" PRIu64 " events (%" PRIu64
+			" of the statedump), %u syscall names\n",
+			st->events, st->statedump, lat_live_source_syscall_count(src));
+	}
+	if (ret) {
+		status = fail(args, CLI_EXIT_FAILURE, "--live: %s", lat_live_source_error(src));
+		goto out;
+	}
+	lat_live_source_range(src, &begin, &end);
+	status = finish_results(ctx, args, periods, begin, end);
+out:
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	machine_source = NULL;
+	free_ctx(ctx);
+	lat_live_source_destroy(src);
+	return status;
+}
+
 int cmd_analyze(int argc, char **argv)
 {
 	struct lat_ctf_options opts = {.intersect = true, .kernel_only = true};
@@ -900,7 +1130,6 @@ int cmd_analyze(int argc, char **argv)
 	const struct lat_ctf_stats *stats;
 	struct run_ctx *ctx = NULL;
 	struct lat_periods *periods = NULL;
-	struct lat_result result;
 	struct analyze_args args;
 	int64_t begin, end;
 	char err[600];
@@ -922,8 +1151,8 @@ int cmd_analyze(int argc, char **argv)
 		lat_lami_print_metadata(stdout, &args.ops->lami);
 		return CLI_EXIT_OK;
 	}
-	if (!args.path) {
-		return fail(&args, CLI_EXIT_USAGE, "Please specify a trace path");
+	if (!args.path && !args.live) {
+		return fail(&args, CLI_EXIT_USAGE, "Please specify a trace path (or --live)");
 	}
 	if (args.periods.ndefs) {
 		/* before the trace, as the peer checks its arguments; the driver does
@@ -933,6 +1162,11 @@ int cmd_analyze(int argc, char **argv)
 			return fail(&args, ret == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE, "%s",
 				    ret == -EINVAL ? err : strerror(-ret));
 		}
+	}
+	if (args.live) {
+		status = run_machine(&args, periods);
+		lat_periods_destroy(periods);
+		return status;
 	}
 	opts.intersect = args.intersect;
 	ret = lat_ctf_source_open(args.path, &opts, &src, err, sizeof(err));
@@ -1121,43 +1355,10 @@ int cmd_analyze(int argc, char **argv)
 		    fail(&args, CLI_EXIT_FAILURE, "%s: %s", args.path, lat_ctf_source_error(src));
 		goto out;
 	}
-	lat_result_init(&result);
-	ret = lat_analysis_run_finish(&ctx->run, &result);
-	if (ret) {
-		lat_result_fini(&result);
-		status = fail(&args, CLI_EXIT_FAILURE, "%s: %s", args.ops->name, strerror(-ret));
-		goto out;
-	}
-	ctx->trace_begin = begin;
-	ctx->trace_end = end;
-	if (periods) {
-		/* the periods' results were printed (or kept) as they ended */
-	} else if (args.lami && !args.config.refresh_ns) {
-		lat_lami_print_results(stdout, &result);
-	} else if (emit_results(ctx, &result)) {
-		lat_result_fini(&result);
-		status = fail(&args, CLI_EXIT_FAILURE, "%s: %s", args.ops->name, strerror(ENOMEM));
-		goto out;
-	}
-	if (args.lami && (args.config.refresh_ns || periods)) {
-		/* every interval's tables in one document (the peer's -mi prints a summary or
-		   nothing for several: docs/conformance.md) */
-		fputs("{\"results\": [", stdout);
-		for (size_t i = 0; i < ctx->ngroups; i++) {
-			printf("%s%s", i ? ", " : "", ctx->groups[i].json);
-		}
-		fputs("]}\n", stdout);
-	}
-	lat_result_fini(&result);
-	status = fflush(stdout) ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
+	status = finish_results(ctx, &args, periods, begin, end);
 out:
-	lat_analysis_run_fini(&ctx->run);
+	free_ctx(ctx);
 	lat_periods_destroy(periods);
-	for (size_t i = 0; i < ctx->ngroups; i++) {
-		free(ctx->groups[i].json);
-	}
-	free(ctx->groups);
-	free(ctx);
 	lat_ctf_source_destroy(src);
 	return status;
 }

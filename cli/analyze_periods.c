@@ -1,5 +1,5 @@
-/* analyze_periods.c: `latscope analyze periodlog|periodstats|periodtop|periodfreq [options] TRACE`
- * (lttng-periodlog, -stats, -top, -freq and their -mi twins). */
+/* analyze_periods.c: `latscope analyze periodlog|periodstats|periodtop|periodfreq [options]
+ * TRACE|--live` (lttng-periodlog, -stats, -top, -freq and their -mi twins). */
 #include "cli.h"
 
 #include <errno.h>
@@ -19,6 +19,7 @@
 #include "outputs/periods_text.h"
 #include "outputs/text.h"
 #include "sources/ctf.h"
+#include "sources/live.h"
 #include "util/units.h"
 
 enum {
@@ -57,6 +58,10 @@ enum {
 	OPT_VERSION,
 	OPT_DEBUG,
 	OPT_PROGRESS_USE_SIZE,
+	OPT_LIVE,
+	OPT_DURATION,
+	OPT_BUFFER_SIZE,
+	OPT_RECORD,
 };
 
 static const struct option long_options[] = {
@@ -99,6 +104,10 @@ static const struct option long_options[] = {
     {"version", no_argument, NULL, OPT_VERSION},
     {"debug", no_argument, NULL, OPT_DEBUG},
     {"progress-use-size", no_argument, NULL, OPT_PROGRESS_USE_SIZE},
+    {"live", no_argument, NULL, OPT_LIVE},
+    {"duration", required_argument, NULL, OPT_DURATION},
+    {"buffer-size", required_argument, NULL, OPT_BUFFER_SIZE},
+    {"record", required_argument, NULL, OPT_RECORD},
     {NULL, 0, NULL, 0},
 };
 
@@ -109,15 +118,24 @@ struct pargs {
 	bool gmt, lami, mi_version, metadata, test_compat, output_progress, skip_validation;
 	bool debug;
 	bool intersect;
+	bool live;            /* --live: this machine's kernel, no TRACE */
+	uint64_t duration_ns; /* --live --duration */
+	size_t buffer_bytes;  /* --live --buffer-size */
+	const char *record;   /* --live --record DIR */
 	struct lat_periods_options opts;
 };
 
 static volatile sig_atomic_t interrupted;
-static struct lat_ctf_source *live_source; /* interrupted by Ctrl-C */
+static struct lat_ctf_source *live_source;     /* interrupted by Ctrl-C */
+static struct lat_live_source *machine_source; /* --live: interrupted by Ctrl-C */
 
 static void on_sigint(int sig)
 {
 	(void)sig;
+	if (machine_source) {
+		lat_live_source_interrupt(machine_source); /* then its results, as a trace's */
+		return;
+	}
 	interrupted = 1;
 	if (live_source) {
 		lat_ctf_source_interrupt(live_source);
@@ -133,6 +151,7 @@ bool cli_is_period_analysis(const char *name)
 static void print_help(FILE *out)
 {
 	fputs("Usage: latscope analyze periodlog|periodstats|periodtop|periodfreq [OPTIONS] TRACE\n"
+	      "       latscope analyze periodlog|... [OPTIONS] --live [--duration DURATION]\n"
 	      "\n"
 	      "User-defined periods (lttng-periodlog/-stats/-top/-freq): a period begins at an "
 	      "event\nmatching BEGIN_EXPR and ends at the next event matching END_EXPR.\n"
@@ -321,6 +340,31 @@ static int parse_args(int argc, char **argv, struct pargs *a)
 			break;
 		case OPT_PROGRESS_USE_SIZE: /* accepted: these commands' progress has no estimate */
 			break;
+		case OPT_LIVE:
+			a->live = true;
+			break;
+		case OPT_DURATION:
+			if (!cli_parse_duration("analyze", "--duration", optarg, 1000000000ull, 1,
+						LAT_DURATION_MAX_NS, &a->duration_ns)) {
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case OPT_RECORD:
+			a->record = optarg;
+			break;
+		case OPT_BUFFER_SIZE: {
+			uint64_t size;
+
+			if (lat_parse_size(optarg, &size) || size < 4096 || (size & (size - 1)) ||
+			    size > (1ull << 31)) {
+				return cli_usage_error("analyze",
+						       "--buffer-size: '%s' is not a power of two "
+						       "between 4K and 2G",
+						       optarg);
+			}
+			a->buffer_bytes = (size_t)size;
+			break;
+		}
 		case OPT_GROUP_BY:
 			a->opts.group_by = optarg;
 			break;
@@ -360,6 +404,17 @@ static int parse_args(int argc, char **argv, struct pargs *a)
 	}
 	if (a->mi_version || a->metadata || a->test_compat || a->output_progress) {
 		a->lami = true;
+	}
+	if ((a->duration_ns || a->buffer_bytes || a->record) && !a->live) {
+		return cli_usage_error("analyze",
+				       "--duration, --buffer-size and --record need --live");
+	}
+	if (a->live && a->path) {
+		return cli_usage_error("analyze", "--live takes no TRACE (got '%s')", a->path);
+	}
+	if (a->live && (a->begin || a->end || a->timerange)) {
+		return cli_usage_error("analyze", "--begin/--end/--timerange need a trace, not "
+						  "--live");
 	}
 	return -1;
 }
@@ -492,6 +547,85 @@ static int run_live(struct pargs *a, struct run *run)
 	return fflush(stdout) ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
 }
 
+/* --live: the periods of this machine's events from now until Ctrl-C or --duration, printed
+ * at the end as a trace's. */
+static int run_machine(struct pargs *a, struct run *run)
+{
+	struct lat_live_opts lopts = {.duration_ns = a->duration_ns,
+				      .buffer_bytes = a->buffer_bytes,
+				      .record_dir = a->record};
+	struct lat_live_source *src = NULL;
+	const struct lat_live_stats *st;
+	struct lat_result result;
+	int64_t begin, end;
+	char err[600], dur[64];
+	int ret, status;
+
+	if (a->test_compat) {
+		return CLI_EXIT_OK;
+	}
+	ret = lat_live_source_open(&lopts, &src, err, sizeof(err));
+	if (ret) {
+		return fail(a, CLI_EXIT_FAILURE, "--live: %s", err);
+	}
+	lat_periods_set_field_reader(run->periods, lat_live_source_field, src);
+	machine_source = src;
+	signal(SIGINT, on_sigint);
+	signal(SIGTERM, on_sigint);
+	ret = lat_live_source_start(src, on_event, run, err, sizeof(err));
+	if (ret) {
+		status = fail(a, CLI_EXIT_FAILURE, "--live: %s", err);
+		goto out;
+	}
+	if (a->duration_ns) {
+		lat_format_duration(a->duration_ns, dur, sizeof(dur));
+	}
+	fprintf(stderr, "latscope: analyze: %s on this machine live %s%s\n", a->name,
+		a->duration_ns ? "for " : "until Ctrl-C", a->duration_ns ? dur : "");
+	if (a->output_progress) {
+		lat_lami_print_progress(stdout, 0, "Starting analysis: live");
+	}
+	ret = lat_live_source_run(src);
+	lat_periods_finish(run->periods);
+	if (a->output_progress) {
+		lat_lami_print_progress(stdout, 1, "Done!");
+	}
+	st = lat_live_source_stats(src);
+	if (st->discarded || st->malformed || st->late) {
+		fprintf(stderr,
+			"latscope: warning: --live: %" PRIu64
+			" events lost in the ring buffer, %" PRIu64 " malformed, %" PRIu64
+			" late: periods may be missing or wrong\n",
+			st->discarded, st->malformed, st->late);
+	}
+	if (ret) {
+		status = fail(a, CLI_EXIT_FAILURE, "--live: %s", lat_live_source_error(src));
+		goto out;
+	}
+	lat_live_source_range(src, &begin, &end);
+	run->text.gmt = a->gmt;
+	run->text.multi_day = lat_is_multi_day(begin, end, a->gmt);
+	lat_result_init(&result);
+	ret = lat_periods_results(run->periods, &result);
+	if (!ret && a->lami) {
+		lat_lami_print_results(stdout, &result);
+	} else if (!ret) {
+		lat_periods_print_text(run->periods, &result, &run->text, stdout);
+	}
+	lat_result_fini(&result);
+	if (ret) {
+		status = fail(a, CLI_EXIT_FAILURE, "%s: %s", a->name, strerror(-ret));
+	} else {
+		status = fflush(stdout) ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
+	}
+out:
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	machine_source = NULL;
+	lat_live_source_destroy(src);
+	return status;
+}
+
 static int resolve_dates(struct pargs *a, int64_t tb, int64_t te)
 {
 	char err[256];
@@ -542,8 +676,8 @@ int cmd_analyze_periods(int argc, char **argv)
 		lat_lami_print_metadata(stdout, &lat_periods_lami_meta);
 		return CLI_EXIT_OK;
 	}
-	if (!a.path) {
-		return fail(&a, CLI_EXIT_USAGE, "Please specify a trace path");
+	if (!a.path && !a.live) {
+		return fail(&a, CLI_EXIT_USAGE, "Please specify a trace path (or --live)");
 	}
 	if (a.opts.ndefs == 0) {
 		return fail(&a, CLI_EXIT_USAGE,
@@ -553,6 +687,10 @@ int cmd_analyze_periods(int argc, char **argv)
 	ret = lat_periods_create(&a.opts, &run.periods, err, sizeof(err));
 	if (ret) {
 		return fail(&a, ret == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE, "%s", err);
+	}
+	if (a.live) {
+		status = run_machine(&a, &run);
+		goto out;
 	}
 	if (lat_ctf_is_live_url(a.path)) {
 		status = run_live(&a, &run);

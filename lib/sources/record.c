@@ -316,6 +316,10 @@ struct lat_record {
 	struct lat_fl_kring *kring;
 	uint64_t keep_ns, kring_expired;
 	uint32_t nsub_extra;
+	/* lat_record_opts.consume: the records go there, not to a writer */
+	lat_record_consume_fn consume;
+	void *consume_user;
+	uint64_t consumed;
 };
 
 static int kring_check(struct lat_record *rec, const struct lat_record_opts *opts, uint32_t *nsub,
@@ -534,6 +538,21 @@ static const struct lat_rec_syscall *find_syscall(long nr)
 			if (strcmp(lat_rec_syscalls[i].name, alt) == 0) {
 				return &lat_rec_syscalls[i];
 			}
+		}
+	}
+	return NULL;
+}
+
+const struct lat_rec_syscall *lat_record_syscall(long nr)
+{
+	return find_syscall(nr);
+}
+
+const char *lat_record_kind_name(unsigned kind)
+{
+	for (size_t e = 0; e < N(rec_events); e++) {
+		if (rec_events[e].kind == kind) {
+			return rec_events[e].name;
 		}
 	}
 	return NULL;
@@ -954,6 +973,33 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (size < sizeof(*hdr) || hdr->cpu >= rec->cpus) {
 		rec->bad_records++;
 		return 0;
+	}
+	if (rec->consume) {
+		const uint8_t *payload = (const uint8_t *)(hdr + 1);
+		size_t left = size - sizeof(*hdr);
+
+		if (rec->nctx && left < sizeof(struct lat_rec_ctx)) {
+			rec->bad_records++;
+			return 0;
+		}
+		if (rec->nctx) {
+			payload += sizeof(struct lat_rec_ctx);
+			left -= sizeof(struct lat_rec_ctx);
+		}
+		err = rec->consume(rec->consume_user, hdr, payload, left);
+		if (err == -EINVAL) {
+			rec->bad_records++;
+			return 0;
+		}
+		if (err) {
+			rec->error = err;
+			return err;
+		}
+		rec->consumed++;
+		if (!rec->writer) {
+			return 0;
+		}
+		/* and to the trace (lat_record_opts.dir with consume) */
 	}
 	if (rec->flight) {
 		if (lat_flight_push(rec->flight, hdr->cpu, hdr->ts, data, size)) {
@@ -1421,6 +1467,11 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 		set_why(why, why_len, "the buffer size must be a power of two of at least 4 KiB");
 		return -EINVAL;
 	}
+	if (opts->consume && (opts->flight || opts->sink)) {
+		set_why(why, why_len,
+			"a record consumer takes neither a flight recorder nor a sink");
+		return -EINVAL;
+	}
 	err = lat_ebpf_check(&needs, why, why_len);
 	if (err) {
 		return err;
@@ -1455,8 +1506,10 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 	rec->clock_offset_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
 	rec->tids = calloc(TID_SLOTS, sizeof(*rec->tids));
 	rec->drop_values = calloc(rec->cpus, sizeof(uint64_t));
-	rec->dir = strdup(opts->dir);
-	if (!rec->tids || !rec->drop_values || !rec->dir) {
+	rec->consume = opts->consume;
+	rec->consume_user = opts->consume_user;
+	rec->dir = opts->dir ? strdup(opts->dir) : NULL;
+	if (!rec->tids || !rec->drop_values || (opts->dir && !rec->dir)) {
 		err = -ENOMEM;
 		goto error;
 	}
@@ -1547,7 +1600,7 @@ int lat_record_open(const struct lat_record_opts *opts, struct lat_record **out,
 			set_why(why, why_len, "%s: %s", opts->dir, strerror(-err));
 			goto error;
 		}
-	} else {
+	} else if (!rec->consume || opts->dir) {
 		snprintf(dir, sizeof(dir), "%s/kernel", opts->dir);
 		err = open_writer(rec, dir);
 		if (err) {
@@ -1591,8 +1644,8 @@ int lat_record_start(struct lat_record *rec, char *why, size_t why_len)
 		set_why(why, why_len, "cannot attach the record probes: %s", strerror(-err));
 		return err;
 	}
-	if (rec->flight || rec->kring) {
-		return 0; /* each snapshot has its own statedump */
+	if (rec->flight || rec->kring || !rec->writer) {
+		return 0; /* each snapshot has its own statedump; a consumer makes its own */
 	}
 	/* Every event from the probes is at or after t0: the statedump, stamped t0, comes first,
 	 * and every stream begins there. */
@@ -1617,8 +1670,10 @@ static void update_drops(struct lat_record *rec)
 		return;
 	}
 	for (uint32_t cpu = 0; cpu < rec->cpus; cpu++) {
-		if (!rec->flight) {
+		if (!rec->flight && rec->writer) {
 			lat_ctf_writer_set_discarded(rec->writer, cpu, rec->drop_values[cpu]);
+		} else if (!rec->flight) {
+			/* a consumer (lat_record_opts.consume): the total only */
 		} else if (rec->drop_values[cpu] != rec->drops_noted[cpu]) {
 			/* In the rings with the events: a snapshot counts those of its window. */
 			now = now ? now : clock_ns(CLOCK_MONOTONIC);
@@ -1874,10 +1929,13 @@ void lat_record_get_stats(struct lat_record *rec, struct lat_record_stats *stats
 	}
 	update_drops(rec);
 	stats->discarded = rec->discarded;
+	stats->malformed = rec->bad_records;
 	stats->cpus = rec->cpus;
 	if (rec->writer && !rec->flight) {
 		stats->events = lat_ctf_writer_events(rec->writer);
 		stats->bytes = lat_ctf_writer_bytes(rec->writer);
+	} else if (rec->consume) {
+		stats->events = rec->consumed;
 	}
 	if (rec->kring) {
 		kring_stats(rec, stats);
@@ -1907,7 +1965,7 @@ int lat_record_close(struct lat_record *rec, struct lat_record_stats *stats)
 		record_bpf__detach(rec->skel);
 	}
 	stop_ts = clock_ns(CLOCK_MONOTONIC); /* every probe's event is before it */
-	if (rec->rb && (rec->writer || rec->flight) && !rec->error) {
+	if (rec->rb && (rec->writer || rec->flight || rec->consume) && !rec->error) {
 		ring_buffer__consume(rec->rb); /* what the probes wrote before the detach */
 		update_drops(rec);
 	}

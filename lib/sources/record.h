@@ -8,6 +8,17 @@
 #include <stdint.h>
 
 struct lat_ctf_sink;
+struct lat_rec_hdr;
+struct lat_rec_syscall;
+
+/*
+ * Another consumer of the probes' records (the live analyses: sources/live.h): each record's
+ * header and payload (after the lat_rec_ctx when with_ctx), in ring-buffer order. Return 0, or
+ * -EINVAL for a malformed record (counted), or another -errno to stop (lat_record_poll()
+ * returns it).
+ */
+typedef int (*lat_record_consume_fn)(void *user, const struct lat_rec_hdr *hdr, const void *payload,
+				     size_t size);
 
 struct lat_record_opts {
 	const char *dir;     /* the session folder: the trace goes to DIR/kernel/ */
@@ -27,11 +38,16 @@ struct lat_record_opts {
 	/* flight: the rings in the recorder's memory, every event crossing to user space through
 	 * the ring buffer (the design before kernel-resident rings), not in the kernel's */
 	bool flight_user;
+	/* Not NULL: the records go to consume (not with flight or sink); with dir NULL, only
+	 * there (no trace, no statedump), else to the trace in dir too, after consume. */
+	lat_record_consume_fn consume;
+	void *consume_user;
 };
 
 struct lat_record_stats {
 	uint64_t events;    /* written to the trace (statedump included) */
 	uint64_t discarded; /* lost in the ring buffer (all CPUs) */
+	uint64_t malformed; /* records too short for their kind, or of no known kind: dropped */
 	uint64_t bytes;     /* stream bytes written */
 	uint32_t cpus;      /* streams */
 	/* flight recorder */
@@ -70,6 +86,12 @@ struct lat_record;
  * name selects that event (syscall_entry_X selects all system calls).
  */
 int lat_record_parse_events(const char *events, char *why, size_t why_len);
+
+/* The LTTng name of a record kind's event ("sched_switch"; NULL: a syscall kind or unknown). */
+const char *lat_record_kind_name(unsigned kind);
+
+/* The LTTng description of system call nr (its name and fields), or NULL (syscall_*_unknown). */
+const struct lat_rec_syscall *lat_record_syscall(long nr);
 
 /* Checks a --context list: 0, or -EINVAL with the reason in why (unknown, given twice). */
 int lat_record_parse_context(const char *list, char *why, size_t why_len);
