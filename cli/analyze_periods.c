@@ -556,7 +556,7 @@ static int run_machine(struct pargs *a, struct run *run)
 				      .record_dir = a->record};
 	struct lat_live_source *src = NULL;
 	const struct lat_live_stats *st;
-	struct lat_result result;
+	struct lat_periods_result result;
 	int64_t begin, end;
 	char err[600], dur[64];
 	int ret, status;
@@ -605,14 +605,13 @@ static int run_machine(struct pargs *a, struct run *run)
 	lat_live_source_range(src, &begin, &end);
 	run->text.gmt = a->gmt;
 	run->text.multi_day = lat_is_multi_day(begin, end, a->gmt);
-	lat_result_init(&result);
 	ret = lat_periods_results(run->periods, &result);
 	if (!ret && a->lami) {
-		lat_lami_print_results(stdout, &result);
+		lat_lami_print_results(stdout, &result.tables);
 	} else if (!ret) {
-		lat_periods_print_text(run->periods, &result, &run->text, stdout);
+		lat_periods_print_text(&result, &run->text, stdout);
 	}
-	lat_result_fini(&result);
+	lat_periods_result_fini(&result);
 	if (ret) {
 		status = fail(a, CLI_EXIT_FAILURE, "%s: %s", a->name, strerror(-ret));
 	} else {
