@@ -291,6 +291,18 @@ static int decode_sys_entry(struct lat_live_source *src, const void *data, size_
 		} else if (strcmp(f->name, "flags") == 0) {
 			ev->syscall.flags = v;
 			ev->present |= LAT_HAS_FLAGS;
+		} else if (strcmp(f->name, "fildes") == 0 || strcmp(f->name, "oldfd") == 0) {
+			ev->syscall.oldfd = v; /* dup; dup2, dup3 (ctf.c's syscall_entry_fields) */
+			ev->present |= LAT_HAS_OLDFD;
+		} else if (strcmp(f->name, "newfd") == 0) {
+			ev->syscall.newfd = v;
+			ev->present |= LAT_HAS_NEWFD;
+		} else if (strcmp(f->name, "cmd") == 0) {
+			ev->syscall.cmd = v; /* fcntl */
+			ev->present |= LAT_HAS_CMD;
+		} else if (strcmp(f->name, "timeout_msecs") == 0 || strcmp(f->name, "timeout") == 0) {
+			ev->syscall.timeout = v; /* poll; epoll_wait */
+			ev->present |= LAT_HAS_TIMEOUT;
 		} else if (strcmp(f->name, "cpu_id") == 0) {
 			ev->cpu =
 			    (uint32_t)v; /* the CTF source's CPU: babeltrace 1's cpu_id (ctf.c) */
