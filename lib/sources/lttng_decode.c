@@ -1331,7 +1331,9 @@ static int start_lanes(struct lat_lttng *l)
 	/* ~64 K events in flight in all (3 batches per stream at most): fewer hand-overs with
 	 * few streams, bounded memory with many (~300 bytes an event) */
 	l->batch_events = 65536 / l->ncursors;
-	l->batch_events = l->batch_events < 64 ? 64 : l->batch_events > 8192 ? 8192 : l->batch_events;
+	l->batch_events = l->batch_events < 64     ? 64
+			  : l->batch_events > 8192 ? 8192
+						   : l->batch_events;
 	for (uint32_t i = 0; i < l->ncursors; i++) {
 		l->cursors[i].err[0] = '\0';
 	}
