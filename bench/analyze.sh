@@ -9,8 +9,12 @@
 # BENCH_ANALYZE_BIG=N also runs ours and the floor on a synthetic trace of N events
 # (tests/traces/make_trace.py big, ~30 us per event to generate, cached in $LATSCOPE_BUILD).
 # Each analysis runs with both CTF decoders in the same run: libbabeltrace2 (the analyze-NAME
-# lines) and the LTTng decoder, lib/sources/lttng_decode.c (the analyze-NAME-lttng lines, against
-# babeltrace2 -o dummy and against lttng-analyses).
+# lines) and the LTTng decoder, lib/sources/lttng_decode.c, on one thread (analyze-NAME-lttng-1t
+# lines) and with LATSCOPE_CTF_THREADS=$(nproc) (-2t lines: both CPUs of this machine), against
+# babeltrace2 -o dummy and against lttng-analyses. Beside each wall-time rate, a -cpu line gives
+# the rates per CPU-second of either side (user + system time, bench/runtime.c): those hold on a
+# loaded machine; the wall-time lines, the -2t ones above all, need a quiet one.
+# bug446190 (31,556 events, 4 streams) runs too, without the peer.
 set -uo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${LATSCOPE_BUILD:-$src/build}
@@ -19,6 +23,8 @@ SHARED_TRACES=${SHARED_TRACES:-$src/../shared/traces}
 PY=/usr/bin/python3
 RUNS=${BENCH_ANALYZE_RUNS:-3}
 PEER_MAX=${BENCH_ANALYZE_PEER_MAX:-4}
+RUNTIME=$build/bench/runtime
+NCPU=$(nproc)
 export LC_ALL=C.UTF-8 TZ=UTC
 
 now() { date +%s%N; }
@@ -68,31 +74,49 @@ fi
 have_ours=1
 "$LATSCOPE" analyze --help >/dev/null 2>&1 || have_ours=0
 
+# measure RUNS CMD...: "WALL_NS CPU_NS" (bench/runtime.c, each the best of RUNS runs), or "fail"
+measure() {
+	local runs=$1 ns
+	shift
+	if [ -x "$RUNTIME" ]; then
+		"$RUNTIME" "$runs" "$@"
+	else # no helper: wall time only, the CPU time taken as the wall time
+		ns=$(best_ns "$runs" "$@")
+		[ "$ns" = fail ] && echo fail || echo "$ns $ns"
+	fi
+}
+
+# line NAME OURS_RATE PEER_RATE PEER_NAME [UNIT]: one BENCH line (rates in events per second)
+line() {
+	echo "BENCH $1 ours=$2 ${5:-ev/s} peer=$3 ${5:-ev/s} peer_name=$4 ratio=$(ratio "$2" "$3")"
+}
+
 bench_trace() { # bench_trace LABEL TRACE WITH_PEER
-	local label=$1 trace=$2 with_peer=$3 events floor floor_rate a ours ours_rate peer peer_rate fast
-	local npeer=0
+	local label=$1 trace=$2 with_peer=$3 events floor floor_rate floor_cpu a m ours ours_rate
+	local peer peer_rate peer_cpu sfx t m1 m2 w c npeer=0
 	events=$(event_count "$trace")
-	floor=$(best_ns "$RUNS" babeltrace2 "$trace" -o dummy)
-	if [ "$floor" = fail ]; then
+	m=$(measure "$RUNS" babeltrace2 "$trace" -o dummy)
+	if [ "$m" = fail ]; then
 		echo "# $label: babeltrace2 -o dummy failed on $trace"
 		return
 	fi
+	floor=${m% *}
 	floor_rate=$(rate "$events" "$floor")
-	echo "# $label: $trace, $events events; babeltrace2 -o dummy: $((floor / 1000000)) ms, $floor_rate ev/s"
+	floor_cpu=$(rate "$events" "${m#* }")
+	echo "# $label: $trace, $events events; babeltrace2 -o dummy: $((floor / 1000000)) ms wall, $floor_rate ev/s, $floor_cpu ev/CPU-s"
+	sfx=$([ "$label" = real ] || echo "-$label")
 	if [ "$have_ours" = 0 ] || [ ${#enabled[@]} -eq 0 ]; then
 		echo "# $label: latscope analyze has no enabled analysis yet (tests/data/conformance.enabled)"
-		if [ "$with_peer" = 1 ]; then
-			peer=$(best_ns 1 "$PY" /usr/bin/lttng-cputop --skip-validation --no-progress \
-				--no-intersection "$trace")
-			[ "$peer" != fail ] && echo "# $label: peer lttng-cputop alone: $((peer / 1000000)) ms, $(rate "$events" "$peer") ev/s"
-		fi
 		return
 	fi
 	for a in "${enabled[@]}"; do
 		ours=$(best_ns "$RUNS" env LATSCOPE_CTF_DECODER=babeltrace2 "$LATSCOPE" analyze "$a" \
 			--no-intersection --skip-validation "$trace")
-		fast=$(best_ns "$RUNS" env LATSCOPE_CTF_DECODER=lttng "$LATSCOPE" analyze "$a" \
-			--no-intersection --skip-validation "$trace")
+		# the LTTng decoder on one thread, and with a thread per CPU (the default)
+		m1=$(measure "$RUNS" env LATSCOPE_CTF_DECODER=lttng LATSCOPE_CTF_THREADS=1 \
+			"$LATSCOPE" analyze "$a" --no-intersection --skip-validation "$trace")
+		m2=$(measure "$RUNS" env LATSCOPE_CTF_DECODER=lttng LATSCOPE_CTF_THREADS="$NCPU" \
+			"$LATSCOPE" analyze "$a" --no-intersection --skip-validation "$trace")
 		if [ "$ours" = fail ]; then
 			echo "# $label: latscope analyze $a failed on $trace"
 			continue
@@ -100,24 +124,40 @@ bench_trace() { # bench_trace LABEL TRACE WITH_PEER
 		ours_rate=$(rate "$events" "$ours")
 		if [ "$with_peer" = 1 ] && [ "$npeer" -lt "$PEER_MAX" ]; then
 			npeer=$((npeer + 1))
-			peer=$(best_ns 1 "$PY" "/usr/bin/lttng-$a" --skip-validation --no-progress \
+			m=$(measure 1 "$PY" "/usr/bin/lttng-$a" --skip-validation --no-progress \
 				--no-intersection "$trace")
-			if [ "$peer" != fail ]; then
-				peer_rate=$(rate "$events" "$peer")
-				echo "BENCH analyze-$a ours=$ours_rate ev/s peer=$peer_rate ev/s peer_name=lttng-$a ratio=$(ratio "$ours_rate" "$peer_rate")"
-				[ "$fast" != fail ] && echo "BENCH analyze-$a-lttng ours=$(rate "$events" "$fast") ev/s peer=$peer_rate ev/s peer_name=lttng-$a ratio=$(ratio "$(rate "$events" "$fast")" "$peer_rate")"
+			if [ "$m" != fail ]; then
+				peer_rate=$(rate "$events" "${m% *}")
+				peer_cpu=$(rate "$events" "${m#* }")
+				line "analyze-$a" "$ours_rate" "$peer_rate" "lttng-$a"
+				for t in 1 2; do
+					m=$([ $t = 1 ] && echo "$m1" || echo "$m2")
+					[ "$m" = fail ] && continue
+					w=$(rate "$events" "${m% *}")
+					c=$(rate "$events" "${m#* }")
+					line "analyze-$a-lttng-${t}t" "$w" "$peer_rate" "lttng-$a"
+					line "analyze-$a-lttng-${t}t-cpu" "$c" "$peer_cpu" "lttng-$a-cpu" ev/CPU-s
+				done
 			else
 				echo "# $label: lttng-$a failed on $trace"
 			fi
 		elif [ "$with_peer" = 1 ]; then
 			echo "# $label: lttng-$a not run (time budget: BENCH_ANALYZE_PEER_MAX=$PEER_MAX)"
 		fi
-		echo "BENCH analyze-$a-vs-decode$([ "$label" = real ] || echo "-$label") ours=$ours_rate ev/s peer=$floor_rate ev/s peer_name=babeltrace2-dummy ratio=$(ratio "$ours_rate" "$floor_rate")"
-		if [ "$fast" = fail ]; then
-			echo "# $label: latscope analyze $a with the LTTng decoder failed on $trace"
-		else
-			echo "BENCH analyze-$a-lttng-vs-decode$([ "$label" = real ] || echo "-$label") ours=$(rate "$events" "$fast") ev/s peer=$floor_rate ev/s peer_name=babeltrace2-dummy ratio=$(ratio "$(rate "$events" "$fast")" "$floor_rate")"
-		fi
+		line "analyze-$a-vs-decode$sfx" "$ours_rate" "$floor_rate" babeltrace2-dummy
+		for t in 1 2; do
+			m=$([ $t = 1 ] && echo "$m1" || echo "$m2")
+			if [ "$m" = fail ]; then
+				echo "# $label: latscope analyze $a with the LTTng decoder ($t) failed on $trace"
+				continue
+			fi
+			w=$(rate "$events" "${m% *}")
+			c=$(rate "$events" "${m#* }")
+			# -1t: one thread; -2t: LATSCOPE_CTF_THREADS=$NCPU (both CPUs here). Wall-time
+			# rates need a quiet machine; the -cpu lines (CPU time of either side) do not.
+			line "analyze-$a-lttng-${t}t-vs-decode$sfx" "$w" "$floor_rate" babeltrace2-dummy
+			line "analyze-$a-lttng-${t}t-cpu-vs-decode$sfx" "$c" "$floor_cpu" babeltrace2-dummy-cpu ev/CPU-s
+		done
 	done
 }
 
@@ -127,6 +167,11 @@ if [ -d "$real/kernel" ]; then
 else
 	echo "# basic-kernel-analysis not found under $SHARED_TRACES"
 fi
+# the other real traces, without the peer (scp-sync: babeltrace2 refuses its streams, which go
+# back in time, so it has no floor)
+for t in bug446190; do
+	[ -d "$SHARED_TRACES/$t" ] && bench_trace "$(basename "$t")" "$SHARED_TRACES/$t" 0
+done
 
 if [ -n "${BENCH_ANALYZE_BIG:-}" ]; then
 	big=$build/bench-traces/big-$BENCH_ANALYZE_BIG

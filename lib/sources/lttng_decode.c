@@ -15,6 +15,7 @@
 
 #include "analyses/period_expr.h"
 #include "sources/event.h"
+#include "sources/lttng_decode_int.h"
 #include "sources/lttng_tsdl.h"
 
 #define MAX_STREAMS 4096
@@ -22,12 +23,6 @@
 #define CTF_MAGIC   0xC1FC1FC1u
 
 enum { K_I32, K_I64, K_U32, K_U64, K_STR, K_IPV4 }; /* ctf.c's field kinds */
-
-union val {
-	uint64_t u;
-	int64_t i;
-	const char *s;
-};
 
 struct trace {
 	struct lat_tsdl *t;
@@ -56,10 +51,8 @@ struct ctxmap { /* LTTng add-context fields of a stream class, or -1 */
 	int pid, tid, procname, cpu;
 };
 
-#define RAW_MAGIC 0x4C54544Eu /* "LTTN": lat_kevent.raw is a cursor */
-
 struct cursor {
-	uint32_t magic; /* first: tells lat_lttng_is_event() a cursor from a bt_event */
+	struct view cur; /* the current event (lat_kevent.raw when one thread decodes) */
 	struct trace *tr;
 	const struct lat_tsdl_stream *sc;
 	const unsigned char *map;
@@ -81,12 +74,16 @@ struct cursor {
 	int64_t last_ts, cur_end;
 	bool have_last, cur_has_end;
 	uint64_t nevents, npackets;
-	/* current event */
-	int64_t ts;
-	const struct lat_tsdl_event *ev;
+	/* the values of the current event and packet (when one thread decodes) */
 	union val *v_hdr, *v_sctx, *v_ectx, *v_pay, *v_pkt;
 	char *strbuf;
 	size_t strcap, strused;
+	/* decoding ahead (lttng_lanes.c): the batch being filled, whether it has the current
+	 * packet's values, the stream's error (its ITEM_ERROR's text) */
+	struct batch *bat;
+	bool pkt_in_bat;
+	uint32_t nops; /* the longest scope of the stream's trace (max_ops()) */
+	char err[512];
 };
 
 struct lat_lttng {
@@ -95,6 +92,11 @@ struct lat_lttng {
 	struct cursor *cursors;
 	uint32_t ncursors;
 	uint32_t *heap, nheap;
+	int64_t *keys;           /* per stream: its next event's time (the heap's order) */
+	struct lat_lanes *lanes; /* streams decoded ahead on threads, or NULL */
+	struct item **next;      /* per stream: the item after its current one (with lanes) */
+	struct batch **bat;      /* per stream: the batch the consumer reads (with lanes) */
+	uint32_t batch_events;   /* events per batch (with lanes) */
 	struct lat_ctf_stats *stats;
 	char *err;
 	size_t err_len;
@@ -109,6 +111,23 @@ static int failf(struct lat_lttng *l, int ret, const char *fmt, ...)
 	if (l->err && l->err_len && !l->err[0]) {
 		va_start(ap, fmt);
 		vsnprintf(l->err, l->err_len, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}
+
+/* An error of stream c: when it is decoded ahead, into its own text (its ITEM_ERROR's). */
+static int cfailf(struct lat_lttng *l, const struct cursor *c, int ret, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int cfailf(struct lat_lttng *l, const struct cursor *c, int ret, const char *fmt, ...)
+{
+	char *dst = c->bat ? (char *)c->err : l->err;
+	size_t len = c->bat ? sizeof(c->err) : l->err_len;
+	va_list ap;
+
+	if (dst && len && !dst[0]) {
+		va_start(ap, fmt);
+		vsnprintf(dst, len, fmt, ap);
 		va_end(ap);
 	}
 	return ret;
@@ -189,6 +208,8 @@ static inline uint64_t read_bits(const unsigned char *base, uint64_t off, unsign
 	}
 	return v;
 }
+
+static const char text_full[] = "text larger than its packet";
 
 static int exec(struct rd *r, const struct lat_tsdl_prog *p, uint32_t from, uint32_t to,
 		union val *v, int depth)
@@ -272,7 +293,7 @@ static int exec(struct rd *r, const struct lat_tsdl_prog *p, uint32_t from, uint
 			s = r->base + (r->pos >> 3);
 			len = strnlen((const char *)s, n);
 			if (*r->strused + len + 1 > r->strcap) {
-				r->why = "text larger than its packet";
+				r->why = text_full;
 				return -EINVAL;
 			}
 			v[i].s = r->strbuf + *r->strused;
@@ -340,13 +361,13 @@ static int exec(struct rd *r, const struct lat_tsdl_prog *p, uint32_t from, uint
 
 static int cursor_fail(struct lat_lttng *l, struct cursor *c, const char *why)
 {
-	return failf(l, -EINVAL, "%s: packet at offset %zu (byte %llu): %s", c->path, c->pkt_off,
-		     (unsigned long long)(c->pos / 8), why);
+	return cfailf(l, c, -EINVAL, "%s: packet at offset %zu (byte %llu): %s", c->path,
+		      c->pkt_off, (unsigned long long)(c->pos / 8), why);
 }
 
-/* A loss of `count` events or packets (UINT64_MAX: of unknown count). */
-static void note_loss(struct lat_lttng *l, struct cursor *c, bool packets, uint64_t count,
-		      int64_t begin, int64_t end)
+/* A loss of `count` events or packets (UINT64_MAX: of unknown count), counted. */
+static void count_loss(struct lat_lttng *l, const struct cursor *c, bool packets, uint64_t count,
+		       int64_t begin, int64_t end)
 {
 	struct lat_ctf_stats *st = l->stats;
 
@@ -377,6 +398,43 @@ static void note_loss(struct lat_lttng *l, struct cursor *c, bool packets, uint6
 	}
 }
 
+/* Room for `more` items in batch b (the array grows: nothing points into it yet). */
+static int reserve_items(struct batch *b, uint32_t more)
+{
+	if (b->cap - b->n < more) {
+		uint32_t cap = b->cap * 2 > b->n + more ? b->cap * 2 : b->n + more;
+		struct item *bigger = realloc(b->items, cap * sizeof(*bigger));
+
+		if (!bigger) {
+			return -ENOMEM;
+		}
+		b->items = bigger;
+		b->cap = cap;
+	}
+	return 0;
+}
+
+/* A loss found while decoding: counted now, or when the consumer reaches it in the batch. */
+static void note_loss(struct lat_lttng *l, struct cursor *c, bool packets, uint64_t count,
+		      int64_t begin, int64_t end)
+{
+	struct item *it;
+
+	if (!c->bat) {
+		count_loss(l, c, packets, count, begin, end);
+		return;
+	}
+	if (count == 0) {
+		return;
+	}
+	it = &c->bat->items[c->bat->n++]; /* load_packet() reserved it */
+	it->kind = ITEM_LOSS;
+	it->packets = packets;
+	it->count = count;
+	it->begin = begin;
+	it->end = end;
+}
+
 /*
  * A time of the stream (event, packet beginning or end) before the one before it: -ERANGE and
  * the error as ctf.c's diagnose() words it for libbabeltrace2.
@@ -385,9 +443,9 @@ static int check_time(struct lat_lttng *l, struct cursor *c, int64_t ns, const c
 		      uint64_t nth)
 {
 	if (c->have_last && ns < c->last_ts) {
-		return failf(l, -ERANGE, "%s: its %s %llu goes back in time (%lld ns after %lld)",
-			     c->path, what, (unsigned long long)nth, (long long)ns,
-			     (long long)c->last_ts);
+		return cfailf(l, c, -ERANGE,
+			      "%s: its %s %llu goes back in time (%lld ns after %lld)", c->path,
+			      what, (unsigned long long)nth, (long long)ns, (long long)c->last_ts);
 	}
 	c->last_ts = ns;
 	c->have_last = true;
@@ -422,6 +480,10 @@ static int load_packet(struct lat_lttng *l, struct cursor *c, bool account, int6
 	if (c->pkt_off >= c->size) {
 		return 0;
 	}
+	if (account && c->bat && reserve_items(c->bat, 3)) { /* 2 losses, then an event */
+		return -ENOMEM;
+	}
+	c->pkt_in_bat = false;
 	if (!c->strbuf) {
 		c->strbuf = malloc(4096);
 		if (!c->strbuf) {
@@ -539,13 +601,31 @@ static int load_packet(struct lat_lttng *l, struct cursor *c, bool account, int6
 	return 1;
 }
 
-/* The next event of a stream: 1 (c->ev, c->ts and the values set), 0 (end) or -errno. */
+/* n values for a scope: the cursor's own, or the next ones of the batch being filled */
+static inline union val *take_vals(struct cursor *c, union val *own, uint32_t n)
+{
+	union val *v;
+
+	if (!c->bat) {
+		return own;
+	}
+	v = c->bat->vals + c->bat->nvals; /* fill_batch() checked the room */
+	c->bat->nvals += n;
+	return v;
+}
+
+/*
+ * The next event of a stream: 1 (c->cur set), 0 (end) or -errno; -ENOSPC (nothing said, the
+ * cursor as before the event) when its text does not fit in the rest of the batch.
+ */
 static int cursor_next(struct lat_lttng *l, struct cursor *c)
 {
 	const struct lat_tsdl_stream *sc;
 	const struct lat_tsdl_event *ev;
+	union val *v_hdr, *v_sctx, *v_ectx, *v_pay;
 	struct rd r = {0};
-	uint64_t id = 0;
+	bool limited = false;
+	uint64_t id = 0, clock0;
 	int ret;
 
 	while (!c->in_packet || c->pos >= c->content_bits) {
@@ -559,12 +639,36 @@ static int cursor_next(struct lat_lttng *l, struct cursor *c)
 	r.pos = c->pos;
 	r.limit = c->content_bits;
 	r.clock = &c->clock;
-	r.strbuf = c->strbuf;
-	c->strused = 0;
-	r.strused = &c->strused;
-	r.strcap = c->strcap;
-	ret = exec(&r, &sc->event_header, 0, sc->event_header.nops, c->v_hdr, 0);
+	clock0 = c->clock;
+	if (c->bat) { /* texts into the batch, within the same bound as below */
+		struct batch *b = c->bat;
+		size_t room = b->strcap - b->nstr;
+
+		if (!c->pkt_in_bat) {
+			union val *v = take_vals(c, NULL, c->nops);
+
+			memcpy(v, c->v_pkt, c->nops * sizeof(*v));
+			c->cur.v_pkt = v;
+			c->pkt_in_bat = true;
+		}
+		limited = room < c->strcap;
+		r.strbuf = b->str;
+		r.strused = &b->nstr;
+		r.strcap = b->nstr + (limited ? room : c->strcap);
+	} else {
+		r.strbuf = c->strbuf;
+		c->strused = 0;
+		r.strused = &c->strused;
+		r.strcap = c->strcap;
+		c->cur.v_pkt = c->v_pkt;
+	}
+	v_hdr = take_vals(c, c->v_hdr, sc->event_header.nops);
+	ret = exec(&r, &sc->event_header, 0, sc->event_header.nops, v_hdr, 0);
 	if (ret) {
+		if (limited && r.why == text_full) {
+			c->clock = clock0;
+			return -ENOSPC;
+		}
 		return cursor_fail(l, c, r.why);
 	}
 	if (r.role_set & 1u << LAT_ROLE_EVENT_ID) {
@@ -577,18 +681,32 @@ static int cursor_next(struct lat_lttng *l, struct cursor *c)
 			 (unsigned long long)id);
 		return cursor_fail(l, c, msg);
 	}
-	if ((ret = exec(&r, &sc->event_context, 0, sc->event_context.nops, c->v_sctx, 0)) ||
-	    (ret = exec(&r, &ev->context, 0, ev->context.nops, c->v_ectx, 0)) ||
-	    (ret = exec(&r, &ev->payload, 0, ev->payload.nops, c->v_pay, 0))) {
+	v_sctx = take_vals(c, c->v_sctx, sc->event_context.nops);
+	v_ectx = take_vals(c, c->v_ectx, ev->context.nops);
+	v_pay = take_vals(c, c->v_pay, ev->payload.nops);
+	if ((ret = exec(&r, &sc->event_context, 0, sc->event_context.nops, v_sctx, 0)) ||
+	    (ret = exec(&r, &ev->context, 0, ev->context.nops, v_ectx, 0)) ||
+	    (ret = exec(&r, &ev->payload, 0, ev->payload.nops, v_pay, 0))) {
+		if (limited && r.why == text_full) {
+			c->clock = clock0;
+			return -ENOSPC;
+		}
 		return cursor_fail(l, c, r.why);
 	}
 	if (r.pos == c->pos) {
 		return cursor_fail(l, c, "empty event");
 	}
 	c->pos = r.pos;
-	c->ev = ev;
-	c->ts = to_ns(c->tr->t, c->clock);
-	ret = check_time(l, c, c->ts, "event", ++c->nevents);
+	c->cur.ev = ev;
+	c->cur.sc = sc;
+	c->cur.cpu = c->cpu;
+	c->cur.pkt = r.base;
+	c->cur.v_hdr = v_hdr;
+	c->cur.v_sctx = v_sctx;
+	c->cur.v_ectx = v_ectx;
+	c->cur.v_pay = v_pay;
+	c->cur.ts = to_ns(c->tr->t, c->clock);
+	ret = check_time(l, c, c->cur.ts, "event", ++c->nevents);
 	return ret ? ret : 1;
 }
 
@@ -769,8 +887,10 @@ static int open_trace(struct lat_lttng *l, const char *dir)
 		if (ret == 0) {
 			c = &l->cursors[l->ncursors];
 			memset(c, 0, sizeof(*c));
-			c->magic = RAW_MAGIC;
+			c->cur.magic = RAW_MAGIC;
+			c->cur.tr = tr;
 			c->tr = tr;
+			c->nops = nops;
 			snprintf(c->path, sizeof(c->path), "%s", names[i]);
 			c->v_pkt = calloc(nops * 5, sizeof(union val));
 			fd = open(names[i], O_RDONLY);
@@ -881,8 +1001,7 @@ int lat_lttng_ranges(struct lat_lttng *l, int64_t *begin, int64_t *end, int64_t 
 
 static inline bool before(const struct lat_lttng *l, uint32_t a, uint32_t b)
 {
-	return l->cursors[a].ts < l->cursors[b].ts ||
-	       (l->cursors[a].ts == l->cursors[b].ts && a < b);
+	return l->keys[a] < l->keys[b] || (l->keys[a] == l->keys[b] && a < b);
 }
 
 static void sift_down(struct lat_lttng *l, uint32_t i)
@@ -975,7 +1094,7 @@ static int build_map(const struct lat_lttng_run *run, const struct lat_tsdl_even
  * variant's tag selected in this event, the first member so named, and so on; -1 when a step
  * is missing (another option: not IPv4, not TCP).
  */
-static int path_slot(const struct cursor *c, uint32_t s, const char *path)
+static int path_slot(const struct view *c, uint32_t s, const char *path)
 {
 	const struct lat_tsdl_prog *p = &c->ev->payload;
 
@@ -1017,7 +1136,7 @@ static int path_slot(const struct cursor *c, uint32_t s, const char *path)
 
 /* A path or K_IPV4 field (ctf.c's FK_IPV4: an unsigned integer, or 4 unsigned bytes)
  * into dst when this event has it. */
-static bool store_checked(const struct cursor *c, uint32_t slot, const char *path, uint8_t kind,
+static bool store_checked(const struct view *c, uint32_t slot, const char *path, uint8_t kind,
 			  char *dst)
 {
 	const struct lat_tsdl_prog *p = &c->ev->payload;
@@ -1048,7 +1167,7 @@ static bool store_checked(const struct cursor *c, uint32_t slot, const char *pat
 	}
 	for (uint64_t i = 0; i < 4; i++) {
 		a = a << 8 |
-		    (uint32_t)(read_bits(c->map + c->pkt_off, c->v_pay[s].u + i * elem->size,
+		    (uint32_t)(read_bits(c->pkt, c->v_pay[s].u + i * elem->size,
 					 elem->size, elem->be) &
 			       255);
 	}
@@ -1056,7 +1175,7 @@ static bool store_checked(const struct cursor *c, uint32_t slot, const char *pat
 	return true;
 }
 
-static int deliver(struct lat_lttng *l, const struct lat_lttng_run *run, struct cursor *c)
+static int deliver(struct lat_lttng *l, const struct lat_lttng_run *run, const struct view *c)
 {
 	struct trace *tr = c->tr;
 	const struct lat_tsdl_event *e = c->ev;
@@ -1140,24 +1259,211 @@ static int deliver(struct lat_lttng *l, const struct lat_lttng_run *run, struct 
 	return run->fn(&ev, run->user);
 }
 
-int lat_lttng_run(struct lat_lttng *l, const struct lat_lttng_run *run, char *err, size_t err_len)
-{
-	int ret = 0;
+/* --- decoding ahead on threads (lttng_lanes.c) --------------------------------------------- */
 
-	l->err = err;
-	l->err_len = err_len;
-	if (err && err_len) {
-		err[0] = '\0';
+/* Fills batch b with stream `stream`'s next items (lat_lanes_fill_fn). */
+static int fill_batch(void *ctx, uint32_t stream, struct batch *b)
+{
+	struct lat_lttng *l = ctx;
+	struct cursor *c = &l->cursors[stream];
+	size_t need = 5 * (size_t)c->nops, committed = 0;
+	int ret = 1;
+
+	if (!b->vals) {
+		b->vcap = (size_t)l->batch_events * 16 + 4 * need;
+		b->strcap = (size_t)l->batch_events * 64;
+		b->vals = malloc(b->vcap * sizeof(*b->vals));
+		b->str = malloc(b->strcap);
+		if (!b->vals || !b->str || reserve_items(b, l->batch_events + 8)) {
+			free(b->vals);
+			free(b->str);
+			b->vals = NULL;
+			b->str = NULL;
+			return -ENOMEM;
+		}
 	}
-	l->stats = run->stats;
-	free(l->heap);
-	l->heap = calloc(l->ncursors + 1, sizeof(*l->heap));
-	if (!l->heap) {
+	c->bat = b;
+	c->pkt_in_bat = false;
+	while (b->n < l->batch_events && b->vcap - b->nvals >= need) {
+		if (reserve_items(b, 4)) {
+			ret = -ENOMEM;
+			break;
+		}
+		ret = cursor_next(l, c);
+		if (ret == 1) {
+			struct item *it = &b->items[b->n++];
+
+			it->kind = ITEM_EVENT;
+			it->v = c->cur;
+			committed = b->nstr;
+			continue;
+		}
+		if (ret != -ENOSPC) {
+			break;
+		}
+		b->nstr = committed; /* the texts of the event that did not fit */
+		if (committed) {
+			c->bat = NULL;
+			return 0; /* the event begins the next batch */
+		}
+		char *bigger =
+		    malloc(c->strcap); /* an event's texts alone: as large as its packet */
+
+		if (!bigger) {
+			ret = -ENOMEM;
+			break;
+		}
+		free(b->str);
+		b->str = bigger;
+		b->strcap = c->strcap;
+	}
+	c->bat = NULL;
+	if (ret == 1) {
+		return 0; /* the batch is full */
+	}
+	if (b->n == b->cap) {
 		return -ENOMEM;
 	}
-	l->nheap = 0;
+	b->items[b->n].kind = ret ? ITEM_ERROR : ITEM_END; /* reserved */
+	b->items[b->n].ret = ret;
+	b->n++;
+	return 1;
+}
+
+/* Whether the streams may be decoded ahead: no text in a packet's header or context (their
+ * values are copied into each batch, and such texts would live in the cursor only). */
+static bool may_decode_ahead(const struct lat_lttng *l)
+{
+	for (int i = 0; i < l->ntraces; i++) {
+		const struct lat_tsdl *t = l->traces[i].t;
+
+		for (uint32_t k = 0; k <= t->nstreams; k++) {
+			const struct lat_tsdl_prog *p =
+			    k == t->nstreams ? &t->packet_header : &t->streams[k].packet_context;
+
+			for (uint32_t o = 0; o < p->nops; o++) {
+				if (p->ops[o].code == LAT_OP_TEXT_ARR ||
+				    p->ops[o].code == LAT_OP_TEXT_SEQ) {
+					return false;
+				}
+			}
+		}
+	}
+	return true;
+}
+
+/* LATSCOPE_CTF_THREADS (1: the merging thread decodes every stream itself), else the CPUs. */
+static unsigned thread_count(void)
+{
+	const char *s = getenv("LATSCOPE_CTF_THREADS");
+	long n = 0;
+
+	if (s && *s) {
+		char *end;
+
+		n = strtol(s, &end, 10);
+		if (*end || n < 1) {
+			n = 0;
+		}
+	}
+	if (n == 0) {
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	}
+	return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
+}
+
+/* The next event of stream i from its batches: 1 (l->keys[i] set), 0 (its end) or -errno. */
+static int reader_next(struct lat_lttng *l, uint32_t i)
+{
+	const struct cursor *c = &l->cursors[i];
+
+	for (;;) {
+		struct item *it = l->next[i];
+
+		if (!it || it == l->bat[i]->items + l->bat[i]->n) {
+			struct batch *b = lat_lanes_next(l->lanes, i);
+
+			l->bat[i] = b;
+			if (!b) {
+				l->next[i] = NULL;
+				return 0;
+			}
+			if (b->err) {
+				return b->err;
+			}
+			it = b->items;
+		}
+		l->next[i] = it + 1;
+		switch (it->kind) {
+		case ITEM_EVENT:
+			l->keys[i] = it->v.ts;
+			return 1;
+		case ITEM_LOSS:
+			count_loss(l, c, it->packets, it->count, it->begin, it->end);
+			break;
+		case ITEM_ERROR:
+			return c->err[0] ? failf(l, it->ret, "%s", c->err) : it->ret;
+		default:
+			l->next[i] = NULL;
+			return 0;
+		}
+	}
+}
+
+/* The next event of stream i, decoded here or ahead: 1, 0 (its end) or -errno. */
+static int stream_next(struct lat_lttng *l, uint32_t i)
+{
+	int ret;
+
+	if (l->lanes) {
+		return reader_next(l, i);
+	}
+	ret = cursor_next(l, &l->cursors[i]);
+	if (ret == 1) {
+		l->keys[i] = l->cursors[i].cur.ts;
+	}
+	return ret;
+}
+
+static const struct view *stream_event(const struct lat_lttng *l, uint32_t i)
+{
+	return l->lanes ? &l->next[i][-1].v : &l->cursors[i].cur;
+}
+
+static int start_lanes(struct lat_lttng *l)
+{
+	unsigned threads = thread_count();
+
+	if (threads < 2 || l->ncursors > 4096 || !may_decode_ahead(l)) {
+		return 0;
+	}
+	/* the merging thread decodes too (when it would wait): threads - 1 workers, no more
+	 * than there are streams */
+	unsigned workers = threads - 1 < l->ncursors ? threads - 1 : l->ncursors;
+
+	/* ~64 K events in flight in all (3 batches per stream at most): fewer hand-overs with
+	 * few streams, bounded memory with many (~300 bytes an event) */
+	l->batch_events = 65536 / l->ncursors;
+	l->batch_events = l->batch_events < 64     ? 64
+			  : l->batch_events > 8192 ? 8192
+						   : l->batch_events;
 	for (uint32_t i = 0; i < l->ncursors; i++) {
-		ret = cursor_next(l, &l->cursors[i]);
+		l->cursors[i].err[0] = '\0';
+	}
+	l->next = calloc(l->ncursors, sizeof(*l->next));
+	l->bat = calloc(l->ncursors, sizeof(*l->bat));
+	if (!l->next || !l->bat) {
+		return -ENOMEM;
+	}
+	return lat_lanes_start(l->ncursors, workers, 3, fill_batch, l, &l->lanes);
+}
+
+static int merge(struct lat_lttng *l, const struct lat_lttng_run *run)
+{
+	int ret;
+
+	for (uint32_t i = 0; i < l->ncursors; i++) {
+		ret = stream_next(l, i);
 		if (ret < 0) {
 			return ret;
 		}
@@ -1169,13 +1475,13 @@ int lat_lttng_run(struct lat_lttng *l, const struct lat_lttng_run *run, char *er
 		sift_down(l, i);
 	}
 	while (l->nheap) {
-		struct cursor *c = &l->cursors[l->heap[0]];
+		uint32_t s = l->heap[0];
 
-		ret = deliver(l, run, c);
+		ret = deliver(l, run, stream_event(l, s));
 		if (ret) {
 			return ret > 0 ? 0 : ret;
 		}
-		ret = cursor_next(l, c);
+		ret = stream_next(l, s);
 		if (ret < 0) {
 			return ret;
 		}
@@ -1185,6 +1491,37 @@ int lat_lttng_run(struct lat_lttng *l, const struct lat_lttng_run *run, char *er
 		sift_down(l, 0);
 	}
 	return 0;
+}
+
+int lat_lttng_run(struct lat_lttng *l, const struct lat_lttng_run *run, char *err, size_t err_len)
+{
+	int ret;
+
+	l->err = err;
+	l->err_len = err_len;
+	if (err && err_len) {
+		err[0] = '\0';
+	}
+	l->stats = run->stats;
+	free(l->heap);
+	free(l->keys);
+	l->heap = calloc(l->ncursors + 1, sizeof(*l->heap));
+	l->keys = calloc(l->ncursors + 1, sizeof(*l->keys));
+	if (!l->heap || !l->keys) {
+		return -ENOMEM;
+	}
+	l->nheap = 0;
+	ret = start_lanes(l);
+	if (ret == 0) {
+		ret = merge(l, run);
+	}
+	lat_lanes_stop(l->lanes); /* the workers stop between batches */
+	l->lanes = NULL;
+	free(l->next);
+	free(l->bat);
+	l->next = NULL;
+	l->bat = NULL;
+	return ret;
 }
 
 void lat_lttng_destroy(struct lat_lttng *l)
@@ -1206,6 +1543,7 @@ void lat_lttng_destroy(struct lat_lttng *l)
 	}
 	free(l->cursors);
 	free(l->heap);
+	free(l->keys);
 	free(l);
 }
 
@@ -1271,7 +1609,7 @@ static bool read_scope(const struct lat_tsdl_prog *p, const union val *v, const 
 
 void lat_lttng_event_field(const void *raw, unsigned scope, const char *name, struct lat_pval *out)
 {
-	const struct cursor *c = raw;
+	const struct view *c = raw;
 	const struct lat_tsdl_prog *pkt =
 	    c->sc ? &c->sc->packet_context : NULL; /* packet header: not shown either */
 
@@ -1304,7 +1642,7 @@ void lat_lttng_event_field(const void *raw, unsigned scope, const char *name, st
 
 int lat_lttng_event_uints(const void *raw, const char *name, uint64_t *out, int max)
 {
-	const struct cursor *c = raw;
+	const struct view *c = raw;
 	const struct lat_tsdl_prog *p = &c->ev->payload;
 	int s = lat_tsdl_find(p, name);
 	const struct lat_tsdl_op *op, *elem;
@@ -1330,7 +1668,7 @@ int lat_lttng_event_uints(const void *raw, const char *name, uint64_t *out, int 
 	n = op->code == LAT_OP_ARRAY ? op->len : c->v_pay[op->ref].u;
 	pos = c->v_pay[s].u;
 	for (uint64_t i = 0; i < n && i < (uint64_t)max; i++) {
-		out[i] = read_bits(c->map + c->pkt_off, pos + i * elem->size, elem->size, elem->be);
+		out[i] = read_bits(c->pkt, pos + i * elem->size, elem->size, elem->be);
 	}
 	return n > (uint64_t)max ? max : (int)n;
 }
