@@ -583,8 +583,8 @@ static int fill_freq(const struct sched_priv *sp, const struct groups *g, uint32
 
 /*
  * --freq-series: the per-group tables of `scratch` as one table (bounds, then one count column a
- * group, titled with the group's subtitle), as the peer's LAMI output has it; the text printer
- * draws one graph a column, which is what the peer prints.
+ * group, titled by its group and key (freq_title)), as the peer's LAMI output has it; the text
+ * printer draws one graph a column, which is what the peer prints.
  */
 static int add_series_table(struct sched_priv *sp, struct lat_result *result,
 			    const struct lat_result *scratch, enum grouping by, int64_t begin,
