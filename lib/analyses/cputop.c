@@ -1,5 +1,6 @@
 /* cputop.c: per-TID, per-CPU and total CPU usage (lttng-analyses' cputop, same numbers). */
 #include "analyses/cputop.h"
+#include "outputs/analyses_text.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -273,6 +274,8 @@ static int cputop_finish(void *priv, const struct lat_state *state, int64_t begi
 		free(order);
 		return -ENOMEM;
 	}
+	per_tid->role = LAT_CPUTOP_PER_TID;
+	per_cpu->role = LAT_CPUTOP_PER_CPU;
 	for (uint32_t i = 0; i < count; i++) {
 		struct tid_usage *t = &ct->tids[i];
 
@@ -330,6 +333,7 @@ static int cputop_finish(void *priv, const struct lat_state *state, int64_t begi
 		if (!row) {
 			goto nomem;
 		}
+		total->role = LAT_CPUTOP_TOTAL;
 		row[0] = lat_cell_float(LAT_CLS_RATIO, sum / state->ncpus / 100);
 	}
 	free(usage);
@@ -339,66 +343,6 @@ nomem:
 	free(usage);
 	free(order);
 	return -ENOMEM;
-}
-
-static void cputop_print_text(const struct lat_result *result, const struct lat_text_opts *opts,
-			      FILE *out)
-{
-	struct lat_bar *bars;
-	char(*labels)[128];
-	size_t max = 0;
-
-	if (result->ntables == 0) {
-		return;
-	}
-	for (size_t t = 0; t < result->ntables; t++) {
-		max = result->tables[t].nrows > max ? result->tables[t].nrows : max;
-	}
-	bars = calloc(max + 1, sizeof(*bars));
-	labels = calloc(max + 1, sizeof(*labels));
-	if (!bars || !labels) {
-		free(bars);
-		free(labels);
-		return;
-	}
-	lat_text_print_timerange(out, result->tables[0].begin, result->tables[0].end, opts->gmt);
-	for (size_t t = 0; t < result->ntables; t++) {
-		const struct lat_table *table = &result->tables[t];
-
-		if (table->cls == &per_process_class) {
-			char header[128];
-
-			for (size_t r = 0; r < table->nrows; r++) {
-				const struct lat_cell *proc = lat_table_cell(table, r, 0);
-				char name[96];
-
-				snprintf(name, sizeof(name), "%s (%d)", proc->s, proc->tid);
-				snprintf(labels[r], sizeof(labels[r]), "  %-25s %10lld   %s", name,
-					 (long long)lat_table_cell(table, r, 1)->i,
-					 lat_table_cell(table, r, 2)->s);
-				bars[r].value = lat_table_cell(table, r, 3)->d * 100;
-				bars[r].is_float = true;
-				bars[r].label = labels[r];
-			}
-			snprintf(header, sizeof(header), "  %-25s %10s   %s", "Process",
-				 "Migrations", "Priorities");
-			lat_text_bar_graph(out, "Per-TID Usage", "%", header, bars, table->nrows);
-		} else if (table->cls == &per_cpu_class) {
-			for (size_t r = 0; r < table->nrows; r++) {
-				snprintf(labels[r], sizeof(labels[r]), "CPU %lld",
-					 (long long)lat_table_cell(table, r, 0)->i);
-				bars[r].value = lat_table_cell(table, r, 1)->d * 100;
-				bars[r].is_float = true;
-				bars[r].label = labels[r];
-			}
-			lat_text_bar_graph(out, "Per-CPU Usage", "%", NULL, bars, table->nrows);
-		} else if (table->cls == &total_class && table->nrows) {
-			fprintf(out, "\nTotal CPU Usage: %0.02f%%\n\n",
-				lat_table_cell(table, 0, 0)->d * 100);
-		}
-	}
-	free(bars);
-	free(labels);
 }
 
 static void cputop_fini(void *priv)
@@ -422,6 +366,6 @@ const struct lat_analysis_ops lat_cputop_ops = {
     .init = cputop_init,
     .handle_event = cputop_handle_event,
     .finish = cputop_finish,
-    .print_text = cputop_print_text,
+    .print_text = lat_cputop_print_text,
     .fini = cputop_fini,
 };

@@ -4,6 +4,7 @@
  * three names: irqstats implies --stats, irqfreq --freq, irqlog --log; all three combine.
  */
 #include "analyses/irq.h"
+#include "outputs/analyses_text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -322,6 +323,15 @@ static const char *stat_name(struct irq *st, struct lat_result *result, bool har
 	return lat_result_strdup(result, buf);
 }
 
+/* A distribution's title, "name (nr)", in the result's strings. */
+static const char *freq_title(struct irq *st, struct lat_result *result, bool hard, int32_t id)
+{
+	char title[256];
+
+	snprintf(title, sizeof(title), "%s (%u)", stat_name(st, result, hard, id), (unsigned)id);
+	return lat_result_strdup(result, title);
+}
+
 static struct lat_cell irq_cell(bool hard, int32_t nr, const char *name)
 {
 	struct lat_cell c = lat_cell_str(LAT_CLS_IRQ, name);
@@ -356,6 +366,7 @@ static int add_log(struct irq *st, struct lat_result *result, int64_t begin, int
 	if (!table) {
 		return -ENOMEM;
 	}
+	table->role = LAT_IRQ_LOG;
 	for (uint32_t i = 0; i < st->nrecs; i++) {
 		const struct irq_rec *r = &st->recs[i];
 		struct lat_cell *row;
@@ -531,15 +542,16 @@ static int fill_stats_freq(struct irq *st, struct lat_result *result, int64_t be
 			}
 		}
 		if (st->cfg.freq) {
-			char subtitle[256];
 			struct lat_table *table;
 
-			snprintf(subtitle, sizeof(subtitle), "%s (%u)",
-				 stat_name(st, result, hard, (int32_t)id), id);
-			table = lat_result_add_table(result, &freq_class, begin, end, subtitle);
+			table = lat_result_add_table(result, &freq_class, begin, end,
+						     freq_title(st, result, hard, (int32_t)id));
 			if (!table) {
 				return -ENOMEM;
 			}
+			table->role = LAT_IRQ_FREQ;
+			table->group = hard ? LAT_IRQ_GROUP_HARD : LAT_IRQ_GROUP_SOFT;
+			table->subject = (int32_t)id;
 			/* the tables may have moved: find the stats tables again */
 			*hard_table = &result->tables[(*freq_first) - 2];
 			*soft_table = &result->tables[(*freq_first) - 1];
@@ -568,11 +580,13 @@ static int make_series(struct irq *st, struct lat_result *result, size_t first, 
 	st->series_cols[0] = freq_columns[0];
 	st->series_cols[1] = freq_columns[1];
 	for (size_t k = 0; k < nfreq; k++) {
+		const struct lat_table *freq = &result->tables[first + k];
+
 		snprintf(st->series_keys[k], sizeof(st->series_keys[k]), "irq%zu", k);
 		st->series_cols[k + 2] = (struct lat_column_class){
 		    st->series_keys[k],
-		    lat_result_strdup(result, result->tables[first + k].subtitle), LAT_CLS_NUMBER,
-		    "interrupts"};
+		    freq_title(st, result, freq->group == LAT_IRQ_GROUP_HARD, freq->subject),
+		    LAT_CLS_NUMBER, "interrupts"};
 	}
 	st->series_cls = (struct lat_table_class){
 	    NULL, "Interrupt handlers duration frequency distributions", st->series_cols, ncols};
@@ -581,6 +595,7 @@ static int make_series(struct irq *st, struct lat_result *result, size_t first, 
 	if (!series) {
 		return -ENOMEM;
 	}
+	series->role = LAT_IRQ_FREQ_SERIES;
 	t0 = &result->tables[first];
 	nrows = t0->nrows;
 	for (size_t k = 0; k < nfreq; k++) {
@@ -636,6 +651,8 @@ static int irq_finish(void *priv, const struct lat_state *state, int64_t begin, 
 	freq_first = result->ntables;
 	hard_table = &result->tables[freq_first - 2];
 	soft_table = &result->tables[freq_first - 1];
+	hard_table->role = LAT_IRQ_HARD;
+	soft_table->role = LAT_IRQ_SOFT;
 	if (st->cfg.irq_list || !st->cfg.softirq_list) {
 		ret = fill_stats_freq(st, result, begin, end, true, &hard_table, &soft_table,
 				      &freq_first, &nfreq, &uniform);
@@ -654,240 +671,6 @@ static int irq_finish(void *priv, const struct lat_state *state, int64_t begin, 
 		return make_series(st, result, freq_first, nfreq);
 	}
 	return 0;
-}
-
-/* ---- text ---- */
-
-static void print_hard_header(FILE *out)
-{
-	fprintf(out, "%-52s %-12s\n%-22s %-14s %-12s %-12s %-10s %-12s\n", "Hard IRQ",
-		"Duration (us)", "", "count", "min", "avg", "max", "stdev");
-	for (int i = 0; i < 82; i++) {
-		fputc('-', out);
-	}
-	fputs("|\n", out);
-}
-
-static void print_soft_header(FILE *out)
-{
-	fprintf(out,
-		"%-52s %-52s %-12s\n%-22s %-14s %-12s %-12s %-10s %-4s %-3s %-14s %-12s %-12s "
-		"%-10s %-12s\n",
-		"Soft IRQ", "Duration (us)", "Raise latency (us)", "", "count", "min", "avg", "max",
-		"stdev", " |", "count", "min", "avg", "max", "stdev");
-	for (int i = 0; i < 82; i++) {
-		fputc('-', out);
-	}
-	fputc('|', out);
-	for (int i = 0; i < 60; i++) {
-		fputc('-', out);
-	}
-	fputc('\n', out);
-}
-
-/* A duration cell in µs, as the peer's to_us() (float division). */
-static double cell_us(const struct lat_cell *c)
-{
-	return (c->is_float ? c->d : (double)c->i) / 1000;
-}
-
-static void fmt_us(char *buf, size_t len, const struct lat_cell *c)
-{
-	if (c->cls == LAT_CLS_UNKNOWN) {
-		snprintf(buf, len, "?");
-	} else {
-		snprintf(buf, len, "%0.3f", cell_us(c));
-	}
-}
-
-static void print_stats_row(const struct lat_table *table, size_t r, bool hard, FILE *out)
-{
-	const struct lat_cell *irq = lat_table_cell(table, r, 0);
-	char nr[24], name[160], count[24], mn[40], avg[40], mx[40], sd[40];
-
-	snprintf(nr, sizeof(nr), "%" PRId64 ":", irq->i);
-	snprintf(name, sizeof(name), "<%s>", irq->s);
-	snprintf(count, sizeof(count), "%" PRId64, lat_table_cell(table, r, 1)->i);
-	fmt_us(mn, sizeof(mn), lat_table_cell(table, r, 2));
-	fmt_us(avg, sizeof(avg), lat_table_cell(table, r, 3));
-	fmt_us(mx, sizeof(mx), lat_table_cell(table, r, 4));
-	fmt_us(sd, sizeof(sd), lat_table_cell(table, r, 5));
-	fprintf(out, "%-3s %-18s %5s %12s %12s %12s %12s %-2s", nr, name, count, mn, avg, mx, sd,
-		" |");
-	if (!hard && lat_table_cell(table, r, 6)->i != 0) {
-		fmt_us(mn, sizeof(mn), lat_table_cell(table, r, 7));
-		fmt_us(avg, sizeof(avg), lat_table_cell(table, r, 8));
-		fmt_us(mx, sizeof(mx), lat_table_cell(table, r, 9));
-		fmt_us(sd, sizeof(sd), lat_table_cell(table, r, 10));
-		fprintf(out, " %6" PRId64 " %12s %12s %12s %12s", lat_table_cell(table, r, 6)->i,
-			mn, avg, mx, sd);
-	}
-	fputc('\n', out);
-}
-
-/* One frequency distribution: a freq table, or a column of the --freq-series table. */
-struct freq_view {
-	const struct lat_table *table;
-	int col; /* the count column */
-	const char *subtitle;
-};
-
-/* termgraph.FreqGraph */
-static void print_freq(const struct freq_view *f, FILE *out)
-{
-	const struct lat_table *t = f->table;
-	int64_t maxv = 0;
-	size_t maxlen = 0;
-	char buf[32];
-
-	if (t->nrows == 0) {
-		return;
-	}
-	for (size_t r = 0; r < t->nrows; r++) {
-		int64_t v = lat_table_cell(t, r, (size_t)f->col)->i;
-		size_t len = (size_t)snprintf(buf, sizeof(buf), "%" PRId64, v);
-
-		if (v > maxv) {
-			maxv = v;
-		}
-		if (len > maxlen) {
-			maxlen = len;
-		}
-	}
-	fprintf(out, "Handler duration frequency distribution %s (\xc2\xb5s)\n", f->subtitle);
-	for (int i = 0; i < 80; i++) {
-		fputc('#', out);
-	}
-	fputc('\n', out);
-	for (size_t r = 0; r < t->nrows; r++) {
-		int64_t v = lat_table_cell(t, r, (size_t)f->col)->i;
-		int width = maxv == 0 ? 0 : (int)(72 * (double)v / (double)maxv);
-		size_t len = (size_t)snprintf(buf, sizeof(buf), "%" PRId64, v);
-
-		fprintf(out, "%7.3f ", cell_us(lat_table_cell(t, r, 0)));
-		for (int i = 0; i < 72; i++) {
-			fputs(i < width ? "\xe2\x96\x88" : " ", out);
-		}
-		fputc(' ', out);
-		for (size_t i = len; i < maxlen; i++) {
-			fputc(' ', out);
-		}
-		fprintf(out, "%s\n", buf);
-	}
-	fputc('\n', out);
-}
-
-static void print_log(const struct lat_table *t, const struct lat_text_opts *opts, FILE *out)
-{
-	fprintf(out, "%-20s %-19s %15s %4s  %-9s %4s  %-22s\n", "Begin", "End", "Duration (us)",
-		"CPU", "Type", "#", "Name");
-	for (size_t r = 0; r < t->nrows; r++) {
-		const struct lat_cell *tr = lat_table_cell(t, r, 0);
-		const struct lat_cell *raised = lat_table_cell(t, r, 1);
-		const struct lat_cell *irq = lat_table_cell(t, r, 3);
-		char b[48], e[48], rs[48], dur[40], cpu[16], nr[24], name[256];
-
-		lat_format_timestamp(b, sizeof(b), tr->i, opts->multi_day, opts->gmt);
-		lat_format_timestamp(e, sizeof(e), tr->i2, opts->multi_day, opts->gmt);
-		snprintf(dur, sizeof(dur), "%0.3f", (double)(tr->i2 - tr->i) / 1000);
-		snprintf(cpu, sizeof(cpu), "%" PRId64, lat_table_cell(t, r, 2)->i);
-		snprintf(nr, sizeof(nr), "%" PRId64, irq->i);
-		if (raised->cls == LAT_CLS_TIMESTAMP) {
-			lat_format_timestamp(rs, sizeof(rs), raised->i, opts->multi_day, opts->gmt);
-			snprintf(name, sizeof(name), "%s (raised at %s)", irq->s, rs);
-		} else {
-			snprintf(name, sizeof(name), "%s", irq->s);
-		}
-		fprintf(out, "[%-18s, %-18s] %15s %4s  %-9s %4s  %-22s\n", b, e, dur, cpu,
-			irq->flag ? "IRQ" : "SoftIRQ", nr, name);
-	}
-}
-
-static void irq_print_text(const struct lat_result *result, const struct lat_text_opts *opts,
-			   FILE *out)
-{
-	const struct lat_table *log = NULL, *hard = NULL, *soft = NULL;
-	struct freq_view *freqs = calloc(result->ntables + 64, sizeof(*freqs));
-	size_t nfreq = 0, nfreq_cap = result->ntables + 64;
-
-	if (result->ntables == 0 || !freqs) {
-		free(freqs);
-		return;
-	}
-	for (size_t t = 0; t < result->ntables; t++) {
-		const struct lat_table *table = &result->tables[t];
-
-		if (table->cls == &log_class) {
-			log = table;
-		} else if (table->cls == &hard_class) {
-			hard = table;
-		} else if (table->cls == &soft_class) {
-			soft = table;
-		} else if (table->cls == &freq_class && nfreq < nfreq_cap) {
-			freqs[nfreq++] = (struct freq_view){table, 2, table->subtitle};
-		} else if (!table->cls->name) {
-			for (size_t c = 2; c < table->cls->ncolumns && nfreq < nfreq_cap; c++) {
-				freqs[nfreq++] =
-				    (struct freq_view){table, (int)c, table->cls->columns[c].title};
-			}
-		}
-	}
-	lat_text_print_timerange(out, result->tables[0].begin, result->tables[0].end, opts->gmt);
-	if (hard && soft) {
-		if (hard->nrows || soft->nrows) {
-			size_t nstats = hard->nrows + soft->nrows;
-
-			if (nfreq) {
-				for (size_t k = 0; k < nstats && k < nfreq; k++) {
-					bool is_hard = k < hard->nrows;
-					const struct lat_table *t = is_hard ? hard : soft;
-					size_t r = is_hard ? k : k - hard->nrows;
-
-					if (is_hard) {
-						print_hard_header(out);
-					} else {
-						print_soft_header(out);
-					}
-					print_stats_row(t, r, is_hard, out);
-					if (freqs[k].table->nrows) {
-						fputc('\n', out);
-						print_freq(&freqs[k], out);
-					}
-					fputc('\n', out);
-				}
-			} else {
-				if (hard->nrows) {
-					print_hard_header(out);
-				}
-				for (size_t r = 0; r < hard->nrows; r++) {
-					print_stats_row(hard, r, true, out);
-				}
-				if (soft->nrows) {
-					if (hard->nrows) {
-						fputc('\n', out);
-					}
-					print_soft_header(out);
-				}
-				for (size_t r = 0; r < soft->nrows; r++) {
-					print_stats_row(soft, r, false, out);
-				}
-			}
-		} else {
-			for (size_t k = 0; k < nfreq; k++) {
-				if (freqs[k].table->nrows) {
-					fputc('\n', out);
-					print_freq(&freqs[k], out);
-				}
-			}
-		}
-		if (log) {
-			fputc('\n', out);
-		}
-	}
-	if (log) {
-		print_log(log, opts, out);
-	}
-	free(freqs);
 }
 
 static void irq_fini(void *priv)
@@ -909,7 +692,7 @@ static void irq_fini(void *priv)
 		.options = LAT_OPTS_MIN_MAX | LAT_OPTS_FREQ | LAT_OPTS_LOG | LAT_OPTS_STATS |    \
 			   LAT_OPTS_IRQ,                                                         \
 		.priv_size = sizeof(struct irq), .init = INIT, .handle_event = irq_handle_event, \
-		.finish = irq_finish, .print_text = irq_print_text, .fini = irq_fini,            \
+		.finish = irq_finish, .print_text = lat_irq_print_text, .fini = irq_fini,        \
 	}
 
 const struct lat_analysis_ops lat_irqstats_ops =

@@ -1,5 +1,6 @@
 /* memtop.c: per-TID allocated and freed pages (lttng-analyses' memtop, same numbers). */
 #include "analyses/memtop.h"
+#include "outputs/analyses_text.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -106,6 +107,7 @@ static int add_top_table(struct memtop *mt, struct lat_result *result,
 		ret = -ENOMEM;
 		goto out;
 	}
+	table->role = allocated ? LAT_MEMTOP_ALLOCATED : LAT_MEMTOP_FREED;
 	for (uint32_t i = 0; i < count; i++) {
 		keys[i] = (double)(allocated ? mt->tids[i].allocated : mt->tids[i].freed);
 	}
@@ -158,52 +160,10 @@ static int memtop_finish(void *priv, const struct lat_state *state, int64_t begi
 	if (!row) {
 		return -ENOMEM;
 	}
+	total->role = LAT_MEMTOP_TOTAL;
 	row[0] = lat_cell_int(LAT_CLS_NUMBER, allocated);
 	row[1] = lat_cell_int(LAT_CLS_NUMBER, freed);
 	return 0;
-}
-
-static void print_top(const struct lat_table *table, const char *title, FILE *out)
-{
-	struct lat_bar *bars = calloc(table->nrows + 1, sizeof(*bars));
-	char(*labels)[96] = calloc(table->nrows + 1, sizeof(*labels));
-
-	if (bars && labels) {
-		for (size_t r = 0; r < table->nrows; r++) {
-			const struct lat_cell *proc = lat_table_cell(table, r, 0);
-
-			snprintf(labels[r], sizeof(labels[r]), "%s (%d)", proc->s, proc->tid);
-			bars[r].value = (double)lat_table_cell(table, r, 1)->i;
-			bars[r].label = labels[r];
-		}
-		lat_text_bar_graph(out, title, "pages", "Process", bars, table->nrows);
-	}
-	free(bars);
-	free(labels);
-}
-
-static void memtop_print_text(const struct lat_result *result, const struct lat_text_opts *opts,
-			      FILE *out)
-{
-	if (result->ntables == 0) {
-		return;
-	}
-	lat_text_print_timerange(out, result->tables[0].begin, result->tables[0].end, opts->gmt);
-	for (size_t t = 0; t < result->ntables; t++) {
-		const struct lat_table *table = &result->tables[t];
-
-		if (table->cls == &allocd_class) {
-			print_top(table, "Per-TID Memory Allocations", out);
-		} else if (table->cls == &freed_class) {
-			print_top(table, "Per-TID Memory Deallocations", out);
-		} else if (table->cls == &total_class && table->nrows) {
-			fprintf(
-			    out,
-			    "\nTotal memory usage:\n- %lld pages allocated\n- %lld pages freed\n",
-			    (long long)lat_table_cell(table, 0, 0)->i,
-			    (long long)lat_table_cell(table, 0, 1)->i);
-		}
-	}
 }
 
 static void memtop_fini(void *priv)
@@ -224,6 +184,6 @@ const struct lat_analysis_ops lat_memtop_ops = {
     .init = memtop_init,
     .handle_event = memtop_handle_event,
     .finish = memtop_finish,
-    .print_text = memtop_print_text,
+    .print_text = lat_memtop_print_text,
     .fini = memtop_fini,
 };

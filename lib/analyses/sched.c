@@ -11,6 +11,7 @@
  * TID was first seen in the period.
  */
 #include "analyses/sched.h"
+#include "outputs/analyses_text.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -417,7 +418,17 @@ struct groups {
 	uint32_t *of_event; /* event -> group */
 };
 
-enum grouping { BY_TOTAL, BY_TID, BY_PRIO };
+enum grouping {
+	BY_TOTAL = LAT_SCHED_GROUP_TOTAL,
+	BY_TID = LAT_SCHED_GROUP_TID,
+	BY_PRIO = LAT_SCHED_GROUP_PRIO,
+};
+
+/* A group's distribution's title ("TID: 12", "Priority: 20"), from what the table says it is. */
+static void freq_title(char *buf, size_t len, int32_t group, int32_t key)
+{
+	snprintf(buf, len, "%s: %" PRId32, group == BY_TID ? "TID" : "Priority", key);
+}
 
 static int make_groups(const struct sched_priv *sp, enum grouping by, struct groups *g)
 {
@@ -572,8 +583,8 @@ static int fill_freq(const struct sched_priv *sp, const struct groups *g, uint32
 
 /*
  * --freq-series: the per-group tables of `scratch` as one table (bounds, then one count column a
- * group, titled with the group's subtitle), as the peer's LAMI output has it; the text printer
- * draws one graph a column, which is what the peer prints.
+ * group, titled by its group and key (freq_title)), as the peer's LAMI output has it; the text
+ * printer draws one graph a column, which is what the peer prints.
  */
 static int add_series_table(struct sched_priv *sp, struct lat_result *result,
 			    const struct lat_result *scratch, enum grouping by, int64_t begin,
@@ -595,7 +606,8 @@ static int add_series_table(struct sched_priv *sp, struct lat_result *result,
 	cols[0] = freq_columns[0];
 	cols[1] = freq_columns[1];
 	for (size_t k = 0; k < n; k++) {
-		snprintf(titles[k], sizeof(titles[k]), "%s", scratch->tables[k].subtitle);
+		freq_title(titles[k], sizeof(titles[k]), scratch->tables[k].group,
+			   scratch->tables[k].subject);
 		cols[k + 2] =
 		    (struct lat_column_class){NULL, titles[k], LAT_CLS_NUMBER, "schedulings"};
 	}
@@ -605,6 +617,8 @@ static int add_series_table(struct sched_priv *sp, struct lat_result *result,
 	if (!table) {
 		return -ENOMEM;
 	}
+	table->role = LAT_SCHED_FREQ_SERIES;
+	table->group = by;
 	for (size_t r = 0; n && r < scratch->tables[0].nrows; r++) {
 		struct lat_cell *row = lat_table_add_row(table);
 
@@ -661,10 +675,8 @@ static int add_freq_tables(struct sched_priv *sp, struct lat_result *result, enu
 		char subtitle[64];
 		struct lat_table *table;
 
-		if (by == BY_TID) {
-			snprintf(subtitle, sizeof(subtitle), "TID: %" PRId32, g.keys[k]);
-		} else if (by == BY_PRIO) {
-			snprintf(subtitle, sizeof(subtitle), "Priority: %" PRId32, g.keys[k]);
+		if (by != BY_TOTAL) {
+			freq_title(subtitle, sizeof(subtitle), by, g.keys[k]);
 		}
 		table = lat_result_add_table(result, &freq_class, begin, end,
 					     by == BY_TOTAL ? NULL : subtitle);
@@ -672,6 +684,9 @@ static int add_freq_tables(struct sched_priv *sp, struct lat_result *result, enu
 			ret = -ENOMEM;
 			goto out;
 		}
+		table->role = LAT_SCHED_FREQ;
+		table->group = by;
+		table->subject = by == BY_TOTAL ? -1 : g.keys[k];
 		ret = fill_freq(sp, &g, k, sp->cfg.freq_uniform ? &uniform : NULL, table);
 		if (ret) {
 			goto out;
@@ -695,6 +710,7 @@ static int sched_finish(void *priv, const struct lat_state *state, int64_t begin
 		if (!table) {
 			return -ENOMEM;
 		}
+		table->role = LAT_SCHED_LOG;
 		for (uint32_t e = 0; e < sp->nevents && !ret; e++) {
 			ret = add_event_row(sp, state, result, table, &sp->events[e]);
 		}
@@ -706,6 +722,8 @@ static int sched_finish(void *priv, const struct lat_state *state, int64_t begin
 		table = lat_result_add_table(result, &top_class, begin, end, NULL);
 		if (!keys || !order || !table) {
 			ret = -ENOMEM;
+		} else {
+			table->role = LAT_SCHED_TOP;
 		}
 		for (uint32_t e = 0; !ret && e < sp->nevents; e++) {
 			keys[e] = (double)latency_of(&sp->events[e]);
@@ -729,6 +747,9 @@ static int sched_finish(void *priv, const struct lat_state *state, int64_t begin
 			stats_add(&st, latency_of(&sp->events[e]));
 		}
 		table = lat_result_add_table(result, &total_class, begin, end, NULL);
+		if (table) {
+			table->role = LAT_SCHED_TOTAL;
+		}
 		ret = table ? add_stats_row(table, &st, (struct lat_cell){0}, false) : -ENOMEM;
 	}
 	if (!ret && sp->cfg.stats && sp->cfg.per_tid) {
@@ -738,6 +759,8 @@ static int sched_finish(void *priv, const struct lat_state *state, int64_t begin
 		table = lat_result_add_table(result, &tid_class, begin, end, NULL);
 		if (!order || !per || !table) {
 			ret = -ENOMEM;
+		} else {
+			table->role = LAT_SCHED_PER_TID;
 		}
 		for (uint32_t e = 0; !ret && e < sp->nevents; e++) {
 			stats_add(&per[sp->events[e].tidx], latency_of(&sp->events[e]));
@@ -779,6 +802,8 @@ static int sched_finish(void *priv, const struct lat_state *state, int64_t begin
 		table = ret ? NULL : lat_result_add_table(result, &prio_class, begin, end, NULL);
 		if (!ret && !table) {
 			ret = -ENOMEM;
+		} else if (table) {
+			table->role = LAT_SCHED_PER_PRIO;
 		}
 		for (uint32_t k = 0; !ret && k < g.n; k++) {
 			ret = add_stats_row(table, &g.stats[k],
@@ -796,166 +821,15 @@ static int sched_finish(void *priv, const struct lat_state *state, int64_t begin
 		ret = add_freq(sp, result, BY_PRIO, begin, end);
 	}
 	/* the peer prints the time range even with nothing else: an empty table carries it */
-	if (!ret && result->ntables == 0 &&
-	    !lat_result_add_table(result, &freq_class, begin, end, NULL)) {
-		ret = -ENOMEM;
+	if (!ret && result->ntables == 0) {
+		table = lat_result_add_table(result, &freq_class, begin, end, NULL);
+		if (table) {
+			table->role = LAT_SCHED_FREQ;
+		} else {
+			ret = -ENOMEM;
+		}
 	}
 	return ret;
-}
-
-/* ---- text ---- */
-
-static void print_events(const struct lat_table *table, const struct lat_text_opts *opts, FILE *out)
-{
-	fprintf(out, "\n%s\n", table->cls->title);
-	fprintf(out, "%-20s %-19s %15s %10s  %3s   %-25s  %-25s\n", "Wakeup", "Switch",
-		"Latency (us)", "Priority", "CPU", "Wakee", "Waker");
-	for (size_t r = 0; r < table->nrows; r++) {
-		const struct lat_cell *wakee = lat_table_cell(table, r, 5);
-		const struct lat_cell *waker = lat_table_cell(table, r, 6);
-		char wakeup[48], sw[48], lat[48], wakee_s[96], waker_s[96];
-
-		lat_format_timestamp(wakeup, sizeof(wakeup), lat_table_cell(table, r, 0)->i,
-				     opts->multi_day, opts->gmt);
-		lat_format_timestamp(sw, sizeof(sw), lat_table_cell(table, r, 1)->i,
-				     opts->multi_day, opts->gmt);
-		snprintf(lat, sizeof(lat), "%0.03f", (double)lat_table_cell(table, r, 2)->i / 1000);
-		snprintf(wakee_s, sizeof(wakee_s), "%s (%d)", wakee->s, wakee->tid);
-		if (waker->cls == LAT_CLS_EMPTY) {
-			snprintf(waker_s, sizeof(waker_s), "Unknown (N/A)");
-		} else {
-			snprintf(waker_s, sizeof(waker_s), "%s (%d)", waker->s, waker->tid);
-		}
-		fprintf(out, "[%-18s, %-18s] %15s %10" PRId64 "  %3" PRId64 "   %-25s  %-25s\n",
-			wakeup, sw, lat, lat_table_cell(table, r, 3)->i,
-			lat_table_cell(table, r, 4)->i, wakee_s, waker_s);
-	}
-}
-
-static void us(char *buf, size_t len, const struct lat_cell *cell)
-{
-	if (cell->cls == LAT_CLS_UNKNOWN) {
-		snprintf(buf, len, "?");
-	} else {
-		snprintf(buf, len, "%0.03f", (cell->is_float ? cell->d : (double)cell->i) / 1000);
-	}
-}
-
-static void print_stats(const struct lat_table *table, FILE *out)
-{
-	int first = table->cls == &total_class ? 0 : 1;
-	char c[5][64];
-
-	if (!table->nrows) {
-		return;
-	}
-	fprintf(out, "\n%s (us)\n", table->cls->title);
-	if (table->cls == &total_class) {
-		fprintf(out, "%-12s %-12s %-12s %-12s %-12s\n", "Count", "Min", "Avg", "Max",
-			"Stdev");
-	} else if (table->cls == &tid_class) {
-		fprintf(out, "%-25s %8s  %12s  %12s  %12s  %12s   %s\n", "Process", "Count", "Min",
-			"Avg", "Max", "Stdev", "Priorities");
-	} else {
-		fprintf(out, "%4s %8s  %12s  %12s  %12s  %12s\n", "Prio", "Count", "Min", "Avg",
-			"Max", "Stdev");
-	}
-	for (size_t r = 0; r < table->nrows; r++) {
-		snprintf(c[0], sizeof(c[0]), "%" PRId64, lat_table_cell(table, r, first)->i);
-		for (int k = 1; k < 5; k++) {
-			us(c[k], sizeof(c[k]), lat_table_cell(table, r, first + k));
-		}
-		if (table->cls == &total_class) {
-			fprintf(out, "%-12s %-12s %-12s %-12s %-12s\n", c[0], c[1], c[2], c[3],
-				c[4]);
-		} else if (table->cls == &tid_class) {
-			const struct lat_cell *proc = lat_table_cell(table, r, 0);
-			char name[96];
-
-			snprintf(name, sizeof(name), "%s (%d)", proc->s, proc->tid);
-			fprintf(out, "%-25s %8s  %12s  %12s  %12s  %12s   %s\n", name, c[0], c[1],
-				c[2], c[3], c[4], lat_table_cell(table, r, 6)->s);
-		} else {
-			fprintf(out, "%4" PRId64 " %8s  %12s  %12s  %12s  %12s\n",
-				lat_table_cell(table, r, 0)->i, c[0], c[1], c[2], c[3], c[4]);
-		}
-	}
-}
-
-/* termgraph.FreqGraph of the counts in column `col` (2, or a group's column of a series) */
-static void print_freq(const struct lat_table *table, size_t col, const char *subtitle, FILE *out)
-{
-	int64_t maxv = 0;
-	size_t maxlen = 0;
-
-	if (!table->nrows) {
-		return;
-	}
-	for (size_t r = 0; r < table->nrows; r++) {
-		char v[32];
-		int64_t value = lat_table_cell(table, r, col)->i;
-		size_t len = (size_t)snprintf(v, sizeof(v), "%" PRId64, value);
-
-		if (value > maxv) {
-			maxv = value;
-		}
-		if (len > maxlen) {
-			maxlen = len;
-		}
-	}
-	fprintf(out, "Scheduling latency frequency distribution - %s (µs)\n",
-		subtitle ? subtitle : "None");
-	for (int i = 0; i < 80; i++) {
-		fputc('#', out);
-	}
-	fputc('\n', out);
-	for (size_t r = 0; r < table->nrows; r++) {
-		int64_t value = lat_table_cell(table, r, col)->i;
-		int width = maxv ? (int)(72 * (double)value / (double)maxv) : 0;
-		char v[32];
-		int len = snprintf(v, sizeof(v), "%" PRId64, value);
-
-		fprintf(out, "%7.3f ", lat_table_cell(table, r, 0)->d / 1000);
-		for (int i = 0; i < 72; i++) {
-			fputs(i < width ? "\u2588" : " ", out);
-		}
-		fprintf(out, " %*s%s\n", (int)maxlen - len, "", v);
-	}
-	fputc('\n', out);
-}
-
-static void sched_print_text(const struct lat_result *result, const struct lat_text_opts *opts,
-			     FILE *out)
-{
-	const struct lat_table_class *order[] = {&total_class, &tid_class, &prio_class,
-						 &freq_class,  &log_class, &top_class};
-
-	if (result->ntables == 0) {
-		return;
-	}
-	lat_text_print_timerange(out, result->tables[0].begin, result->tables[0].end, opts->gmt);
-	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++) {
-		for (size_t t = 0; t < result->ntables; t++) {
-			const struct lat_table *table = &result->tables[t];
-
-			if (order[o] == &freq_class && !table->cls->name) { /* a series */
-				for (size_t c = 2; c < table->cls->ncolumns; c++) {
-					print_freq(table, c, table->cls->columns[c].title, out);
-				}
-				continue;
-			}
-			if (table->cls != order[o]) {
-				continue;
-			}
-			if (table->cls == &freq_class) {
-				print_freq(table, 2, table->subtitle, out);
-			} else if (table->cls == &log_class || table->cls == &top_class) {
-				print_events(table, opts, out);
-			} else {
-				print_stats(table, out);
-			}
-		}
-	}
 }
 
 static void sched_fini(void *priv)
@@ -987,7 +861,7 @@ static void sched_fini(void *priv)
 	    .init = INIT,                                                                       \
 	    .handle_event = sched_handle_event,                                                 \
 	    .finish = sched_finish,                                                             \
-	    .print_text = sched_print_text,                                                     \
+	    .print_text = lat_sched_print_text,                                                 \
 	    .fini = sched_fini,                                                                 \
 	}
 

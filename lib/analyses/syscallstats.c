@@ -1,5 +1,6 @@
 /* syscallstats.c: per-TID system call counts, durations and return values (lttng-analyses'). */
 #include "analyses/syscallstats.h"
+#include "outputs/analyses_text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -359,6 +360,8 @@ static int add_tid_table(struct syscallstats *ss, struct lat_result *result, uin
 		ret = -ENOMEM;
 		goto out;
 	}
+	table->role = LAT_SYSCALLSTATS_PER_TID;
+	table->subject = ss->map.tids[i];
 	for (uint32_t c = 0; c < tid->ncalls; c++) {
 		keys[c] = (double)tid->calls[c].count;
 	}
@@ -414,6 +417,7 @@ static int syscallstats_finish(void *priv, const struct lat_state *state, int64_
 		ret = -ENOMEM;
 		goto out;
 	}
+	total->role = LAT_SYSCALLSTATS_TOTAL;
 	for (uint32_t k = 0; k < count; k++) {
 		const struct tid_syscalls *tid = &ss->tids[order[k]];
 		struct lat_cell *row = lat_table_add_row(total);
@@ -431,68 +435,6 @@ out:
 	free(order);
 	free(keys);
 	return ret;
-}
-
-#define LINE_FORMAT "%-38s %14s %14s %14s %12s %10s  %-14s\n"
-
-static void syscallstats_print_text(const struct lat_result *result,
-				    const struct lat_text_opts *opts, FILE *out)
-{
-	const struct lat_table *total = NULL;
-	uint64_t total_calls = 0;
-	size_t per_tid = 0;
-
-	if (result->ntables == 0) {
-		return;
-	}
-	lat_text_print_timerange(out, result->tables[0].begin, result->tables[0].end, opts->gmt);
-	fprintf(out, "Per-TID syscalls statistics (usec)\n");
-	for (size_t t = 0; t < result->ntables; t++) {
-		if (result->tables[t].cls == &total_class) {
-			total = &result->tables[t];
-		}
-	}
-	for (size_t t = 0; t < result->ntables && total; t++) {
-		const struct lat_table *table = &result->tables[t];
-		char count[32], min[32], avg[32], max[32], stdev[32], name[128], proc_total[32];
-
-		if (table->cls != &per_tid_class) {
-			continue;
-		}
-		fprintf(out, LINE_FORMAT, table->subtitle, "Count", "Min", "Average", "Max",
-			"Stdev", "Return values");
-		for (size_t r = 0; r < table->nrows; r++) {
-			const struct lat_cell *stdev_cell = lat_table_cell(table, r, 5);
-
-			snprintf(name, sizeof(name), " - %s", lat_table_cell(table, r, 0)->s);
-			snprintf(count, sizeof(count), "%" PRId64, lat_table_cell(table, r, 1)->i);
-			lat_format_round3(min, sizeof(min),
-					  lat_table_cell(table, r, 2)->i / 1000.0);
-			lat_format_round3(avg, sizeof(avg), lat_table_cell(table, r, 3)->d / 1000);
-			lat_format_round3(max, sizeof(max),
-					  lat_table_cell(table, r, 4)->i / 1000.0);
-			if (stdev_cell->cls == LAT_CLS_UNKNOWN) {
-				snprintf(stdev, sizeof(stdev), "?");
-			} else {
-				lat_format_round3(stdev, sizeof(stdev), stdev_cell->d / 1000);
-			}
-			fprintf(out, LINE_FORMAT, name, count, min, avg, max, stdev,
-				lat_table_cell(table, r, 6)->s);
-		}
-		if (per_tid < total->nrows) {
-			int64_t calls = lat_table_cell(total, per_tid, 1)->i;
-
-			snprintf(proc_total, sizeof(proc_total), "%" PRId64, calls);
-			fprintf(out, LINE_FORMAT, "Total:", proc_total, "", "", "", "", "");
-			total_calls += calls;
-		}
-		for (int i = 0; i < 113; i++) {
-			fputc('-', out);
-		}
-		fputc('\n', out);
-		per_tid++;
-	}
-	fprintf(out, "\nTotal syscalls: %" PRIu64 "\n", total_calls);
 }
 
 static void syscallstats_fini(void *priv)
@@ -519,6 +461,6 @@ const struct lat_analysis_ops lat_syscallstats_ops = {
     .init = syscallstats_init,
     .handle_event = syscallstats_handle_event,
     .finish = syscallstats_finish,
-    .print_text = syscallstats_print_text,
+    .print_text = lat_syscallstats_print_text,
     .fini = syscallstats_fini,
 };
