@@ -109,7 +109,9 @@ $(VMLINUX_H):
 	@if [ -r /sys/kernel/btf/vmlinux ]; then \
 		$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@; \
 	else \
-		cp bpf/vmlinux/vmlinux_$(ARCH).h $@; \
+		echo "no BTF at /sys/kernel/btf/vmlinux: the probes need a kernel built with" \
+			"CONFIG_DEBUG_INFO_BTF (or VMLINUX_H=FILE, a vmlinux.h of the target kernel)" >&2; \
+		exit 1; \
 	fi
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX_H) $(wildcard bpf/*.h)
@@ -270,11 +272,10 @@ MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
-MAN_PAGES := $(sort $(wildcard docs/man/*.[1-8] dist/man/*.[1-8] dist/*.[1-8]))
-BASH_COMPLETION := $(firstword $(wildcard dist/bash-completion/latscope dist/latscope.bash \
-	dist/completion/latscope.bash dist/completion/latscope))
-SYSTEMD_UNITS := $(sort $(wildcard dist/*.service dist/systemd/*.service))
-DEFAULT_CONF := $(firstword $(wildcard dist/latscope.conf dist/etc/latscope.conf))
+MAN_PAGES := $(sort $(wildcard docs/man/*.[1-8]))
+BASH_COMPLETION := $(wildcard dist/bash-completion/latscope)
+SYSTEMD_UNITS := $(sort $(wildcard dist/*.service))
+DEFAULT_CONF := $(wildcard dist/latscope.conf)
 
 install: lib cli
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig \
@@ -359,8 +360,18 @@ $(FUZZ_NAMES:%=fuzz-%): fuzz-%: $(BUILD)/fuzz/%
 		-artifact_prefix=$(BUILD)/fuzz/$*- $(BUILD)/fuzz/corpus/$* tests/fuzz/corpus/$*
 fuzz-period: fuzz-period_expr
 
+# Every C file but the generated ones (record_syscalls_gen.py's, syscall_names.c) and LTTng-UST's
+# tracepoint provider header.
+FORMATTED = $(filter-out lib/sources/record_syscalls.c lib/sources/syscall_names.c \
+	tests/e2e/ust_jobs/ust_jobs_tp.h,$(shell git ls-files '*.c' '*.h'))
 format:
-	clang-format -i $(shell git ls-files '*.c' '*.h')
+	clang-format -i $(FORMATTED)
+
+# Lists the files clang-format would change (exit 1 if any); `make format` changes them.
+check-format:
+	@clang-format --dry-run $(FORMATTED) 2>&1 | \
+		sed -n 's/^\([^:]*\):[0-9]*:[0-9]*: warning: code should be clang-formatted.*/\1/p' | \
+		sort -u | { ! grep .; }
 
 clean:
 	rm -rf $(BUILD)

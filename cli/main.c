@@ -24,8 +24,7 @@ static const struct cli_command commands[] = {
     {"sync", cmd_sync, "clock corrections that put traces of several hosts on one timeline"},
     {"vm", cmd_vm, "virtual machines from a KVM host's trace: vCPU states, steal time, VM exits"},
     {"critical-path", cmd_critical_path, "what a task waited for: its critical path in a trace"},
-    {"explain", cmd_explain,
-     "why one event was slow: its causes, across the tasks it waited for"},
+    {"explain", cmd_explain, "why one event was slow: its causes, across the tasks it waited for"},
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))

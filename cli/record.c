@@ -54,8 +54,8 @@ static const char *wrap_list(const char *list, char *buf, size_t len)
 			used += (size_t)snprintf(buf + used, len - used, "\n%28s", "");
 			col = 28;
 		}
-		used += (size_t)snprintf(buf + used, len - used, "%.*s%s", (int)n, p,
-					 p[n] ? "," : "");
+		used +=
+		    (size_t)snprintf(buf + used, len - used, "%.*s%s", (int)n, p, p[n] ? "," : "");
 		col += n + 1;
 		p += n + (p[n] ? 1 : 0);
 	}

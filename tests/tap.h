@@ -18,7 +18,7 @@ static inline void tap_plan(int count)
 }
 
 static inline int tap_ok_at(int is_ok, const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static inline int tap_ok_at(int is_ok, const char *file, int line, const char *fmt, ...)
 {
@@ -71,36 +71,36 @@ static inline int tap_done_testing(void)
 
 #define ok(cond, ...) tap_ok_at(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 
-#define is_int(got, expected, ...)                                                                 \
-	do {                                                                                       \
-		long long tap_got_ = (long long)(got);                                             \
-		long long tap_exp_ = (long long)(expected);                                        \
-		if (!ok(tap_got_ == tap_exp_, __VA_ARGS__)) {                                      \
-			tap_diag("  got: %lld", tap_got_);                                         \
-			tap_diag("  expected: %lld", tap_exp_);                                    \
-		}                                                                                  \
+#define is_int(got, expected, ...)                              \
+	do {                                                    \
+		long long tap_got_ = (long long)(got);          \
+		long long tap_exp_ = (long long)(expected);     \
+		if (!ok(tap_got_ == tap_exp_, __VA_ARGS__)) {   \
+			tap_diag("  got: %lld", tap_got_);      \
+			tap_diag("  expected: %lld", tap_exp_); \
+		}                                               \
 	} while (0)
 
-#define is_str(got, expected, ...)                                                                 \
-	do {                                                                                       \
-		const char *tap_got_ = (got);                                                      \
-		const char *tap_exp_ = (expected);                                                 \
-		int tap_same_ = (tap_got_ && tap_exp_) ? strcmp(tap_got_, tap_exp_) == 0           \
-						       : tap_got_ == tap_exp_;                     \
-		if (!ok(tap_same_, __VA_ARGS__)) {                                                 \
-			tap_diag("  got: '%s'", tap_got_ ? tap_got_ : "(null)");                   \
-			tap_diag("  expected: '%s'", tap_exp_ ? tap_exp_ : "(null)");              \
-		}                                                                                  \
+#define is_str(got, expected, ...)                                                       \
+	do {                                                                             \
+		const char *tap_got_ = (got);                                            \
+		const char *tap_exp_ = (expected);                                       \
+		int tap_same_ = (tap_got_ && tap_exp_) ? strcmp(tap_got_, tap_exp_) == 0 \
+						       : tap_got_ == tap_exp_;           \
+		if (!ok(tap_same_, __VA_ARGS__)) {                                       \
+			tap_diag("  got: '%s'", tap_got_ ? tap_got_ : "(null)");         \
+			tap_diag("  expected: '%s'", tap_exp_ ? tap_exp_ : "(null)");    \
+		}                                                                        \
 	} while (0)
 
-#define skip(count, ...)                                                                           \
-	do {                                                                                       \
-		for (int tap_i_ = 0; tap_i_ < (count); tap_i_++) {                                 \
-			tap_test_count++;                                                          \
-			printf("ok %d # SKIP ", tap_test_count);                                   \
-			printf(__VA_ARGS__);                                                       \
-			printf("\n");                                                              \
-		}                                                                                  \
+#define skip(count, ...)                                           \
+	do {                                                       \
+		for (int tap_i_ = 0; tap_i_ < (count); tap_i_++) { \
+			tap_test_count++;                          \
+			printf("ok %d # SKIP ", tap_test_count);   \
+			printf(__VA_ARGS__);                       \
+			printf("\n");                              \
+		}                                                  \
 	} while (0)
 
 #endif /* LATSCOPE_TESTS_TAP_H */

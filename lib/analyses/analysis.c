@@ -15,21 +15,10 @@
 
 /* Adding an analysis: one file in lib/analyses/ and one line here. */
 static const struct lat_analysis_ops *const analyses[] = {
-    &lat_cputop_ops,
-    &lat_memtop_ops,
-    &lat_syscallstats_ops,
-    &lat_schedlog_ops,
-    &lat_schedtop_ops,
-    &lat_schedstats_ops,
-    &lat_schedfreq_ops,
-    &lat_iousagetop_ops,
-    &lat_iolatencystats_ops,
-    &lat_iolatencyfreq_ops,
-    &lat_iolatencytop_ops,
-    &lat_iolog_ops,
-    &lat_irqstats_ops,
-    &lat_irqfreq_ops,
-    &lat_irqlog_ops,
+    &lat_cputop_ops,         &lat_memtop_ops,        &lat_syscallstats_ops, &lat_schedlog_ops,
+    &lat_schedtop_ops,       &lat_schedstats_ops,    &lat_schedfreq_ops,    &lat_iousagetop_ops,
+    &lat_iolatencystats_ops, &lat_iolatencyfreq_ops, &lat_iolatencytop_ops, &lat_iolog_ops,
+    &lat_irqstats_ops,       &lat_irqfreq_ops,       &lat_irqlog_ops,
 };
 
 const struct lat_analysis_ops *lat_analysis_find(const char *name)
@@ -142,8 +131,9 @@ int lat_analysis_run_event(struct lat_analysis_run *run, const struct lat_kevent
 		return ret;
 	}
 	if (!run->started) {
-		return run->ops->pre_event ? run->ops->pre_event(run->priv, ev, &change, &run->state)
-					   : 0;
+		return run->ops->pre_event
+			   ? run->ops->pre_event(run->priv, ev, &change, &run->state)
+			   : 0;
 	}
 	run->events++;
 	return run->ops->handle_event(run->priv, ev, &change, &run->state);

@@ -7,9 +7,9 @@
 #include <string.h>
 
 struct tid_usage {
-	char comm[LAT_COMM_LEN]; /* as first seen in the period */
-	int64_t total;           /* ns on CPU */
-	int64_t last_sched;      /* when it came on a CPU; -1 when off */
+	char comm[LAT_STATE_COMM_LEN]; /* as first seen in the period */
+	int64_t total;                 /* ns on CPU */
+	int64_t last_sched;            /* when it came on a CPU; -1 when off */
 	uint32_t migrations;
 	int32_t *prios; /* chronological priorities */
 	uint32_t nprios, prios_cap;

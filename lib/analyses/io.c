@@ -143,7 +143,7 @@ static struct pproc *pproc_get(struct io *io, const struct lat_state *state, int
 
 		io->pprocs[index].pid = task ? task->pid : LAT_NO_TID;
 		if (task) {
-			memcpy(io->pprocs[index].comm, task->comm, LAT_COMM_LEN);
+			memcpy(io->pprocs[index].comm, task->comm, LAT_STATE_COMM_LEN);
 		}
 	}
 	if (index_out) {
@@ -619,12 +619,12 @@ static int record_rq(struct io *io, const struct lat_state *state, struct lat_ta
 	rq->seq = io->nrqs;
 	io->rqs[io->nrqs++] = *rq;
 	rq->filename = NULL; /* now owned by io->rqs */
-	memcpy(proc->comm, task->comm, LAT_COMM_LEN);
+	memcpy(proc->comm, task->comm, LAT_STATE_COMM_LEN);
 	{
 		const struct lat_task *pt = lat_state_task(state, ptid);
 
 		if (pt) {
-			memcpy(parent->comm, pt->comm, LAT_COMM_LEN);
+			memcpy(parent->comm, pt->comm, LAT_STATE_COMM_LEN);
 		}
 	}
 	return 0;

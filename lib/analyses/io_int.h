@@ -53,7 +53,7 @@ struct pfd { /* FDStats */
 
 struct pproc {       /* ProcessIOStats */
 	int32_t pid; /* LAT_NO_TID: None */
-	char comm[LAT_COMM_LEN];
+	char comm[LAT_STATE_COMM_LEN];
 	struct pfd *fds;
 	uint32_t nfds, cap;
 	/* disk_io, net_io, unk_io (syscalls, by the fd's type) and block_io: read, write */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 struct tid_pages {
-	char comm[LAT_COMM_LEN];
+	char comm[LAT_STATE_COMM_LEN];
 	int64_t allocated, freed;
 };
 

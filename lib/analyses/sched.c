@@ -30,7 +30,7 @@ struct sched_event {
 };
 
 struct tid_sched {
-	char comm[LAT_COMM_LEN];
+	char comm[LAT_STATE_COMM_LEN];
 	int32_t pid;
 	int32_t *prios; /* chronological priorities */
 	uint32_t nprios, prios_cap;

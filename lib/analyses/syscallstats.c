@@ -158,7 +158,7 @@ struct syscall_stats {
 };
 
 struct tid_syscalls {
-	char comm[LAT_COMM_LEN];
+	char comm[LAT_STATE_COMM_LEN];
 	int32_t pid; /* LAT_NO_TID: unknown */
 	uint64_t total;
 	struct syscall_stats *calls;

@@ -50,7 +50,7 @@ struct lat_vcpu_interval {
 struct lat_vcpu {
 	uint32_t vcpu_id;
 	int32_t tid;
-	char comm[LAT_COMM_LEN];
+	char comm[LAT_STATE_COMM_LEN];
 	int64_t first_ts;                 /* its first kvm event */
 	int64_t total[LAT_VCPU_NSTATES];  /* ns in each state, from first_ts to the end */
 	uint64_t exits, unfinished_exits; /* exits; those with no entry before the end */
@@ -74,7 +74,7 @@ struct lat_vm_exit_stat {
 
 struct lat_vm_machine {
 	int32_t pid;
-	char comm[LAT_COMM_LEN];
+	char comm[LAT_STATE_COMM_LEN];
 	struct lat_vcpu *vcpus; /* sorted by vcpu_id after lat_vm_host_end() */
 	uint32_t nvcpus, vcpus_cap;
 	struct lat_vm_exit_stat *exits; /* sorted by count (descending) after lat_vm_host_end() */
@@ -175,7 +175,7 @@ struct lat_vm_guest_run {
 
 struct lat_vm_guest_thread {
 	int32_t tid;
-	char comm[LAT_COMM_LEN];
+	char comm[LAT_STATE_COMM_LEN];
 	bool selected; /* --tid/--procname: its runs are kept */
 	uint64_t runs; /* completed stays on a guest CPU */
 	uint64_t slowed_runs;

@@ -56,8 +56,9 @@ struct lat_ctf_writer {
 	struct ctf_stream *streams;
 	struct lat_ctf_sink sink; /* sink.packet NULL: files */
 	uint64_t events, bytes;
-	uint64_t begin_ts; /* not 0: the streams' first packets begin there (lat_ctf_writer_begin_at) */
-	int error;         /* first write error */
+	uint64_t
+	    begin_ts; /* not 0: the streams' first packets begin there (lat_ctf_writer_begin_at) */
+	int error;    /* first write error */
 };
 
 static int mkdir_p(const char *path)

@@ -1,4 +1,5 @@
-/* event.h: the typed kernel events every source produces (CTF files, lttng-live, eBPF, replay). */
+/* event.h: the typed kernel events every source produces (CTF files, lttng-live, and the live
+ * eBPF source of `analyze --live`, lib/sources/live.c). */
 #ifndef LATSCOPE_SOURCES_EVENT_H
 #define LATSCOPE_SOURCES_EVENT_H
 

@@ -300,7 +300,8 @@ static int decode_sys_entry(struct lat_live_source *src, const void *data, size_
 		} else if (strcmp(f->name, "cmd") == 0) {
 			ev->syscall.cmd = v; /* fcntl */
 			ev->present |= LAT_HAS_CMD;
-		} else if (strcmp(f->name, "timeout_msecs") == 0 || strcmp(f->name, "timeout") == 0) {
+		} else if (strcmp(f->name, "timeout_msecs") == 0 ||
+			   strcmp(f->name, "timeout") == 0) {
 			ev->syscall.timeout = v; /* poll; epoll_wait */
 			ev->present |= LAT_HAS_TIMEOUT;
 		} else if (strcmp(f->name, "cpu_id") == 0) {

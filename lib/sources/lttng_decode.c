@@ -1166,10 +1166,9 @@ static bool store_checked(const struct view *c, uint32_t slot, const char *path,
 		return false;
 	}
 	for (uint64_t i = 0; i < 4; i++) {
-		a = a << 8 |
-		    (uint32_t)(read_bits(c->pkt, c->v_pay[s].u + i * elem->size,
-					 elem->size, elem->be) &
-			       255);
+		a = a << 8 | (uint32_t)(read_bits(c->pkt, c->v_pay[s].u + i * elem->size,
+						  elem->size, elem->be) &
+					255);
 	}
 	*(uint32_t *)dst = a;
 	return true;

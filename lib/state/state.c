@@ -441,7 +441,7 @@ static int on_syscall_entry(struct lat_state *state, const struct lat_kevent *ev
 	if ((ev->ctx_mask & LAT_CTX_PID) && task->pid == LAT_NO_TID &&
 	    is_io_syscall(ev->syscall.name)) {
 		int32_t tid = task->tid;
-		char comm[LAT_COMM_LEN];
+		char comm[LAT_STATE_COMM_LEN];
 		bool has_prio = task->has_prio;
 		int32_t prio = task->prio;
 

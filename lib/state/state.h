@@ -9,9 +9,11 @@
 
 #include "sources/event.h"
 
-#define LAT_COMM_LEN 32
-#define LAT_MAX_CPUS 1024
-#define LAT_NO_TID   (-1)
+/* A task name from a trace, with its NUL (LTTng writes 16 bytes; other tracers may write more;
+ * the live trackers use bpf/track.h's LAT_COMM_LEN, the kernel's 16). */
+#define LAT_STATE_COMM_LEN 32
+#define LAT_MAX_CPUS       1024
+#define LAT_NO_TID         (-1)
 
 /* A syscall in flight on a task (entry seen, exit not yet). */
 struct lat_syscall {
@@ -34,10 +36,10 @@ struct lat_task {
 	int32_t prio; /* valid when has_prio */
 	bool has_prio;
 	bool in_syscall;
-	char comm[LAT_COMM_LEN]; /* "" when not known yet */
-	int32_t prev_tid;        /* the task scheduled out when this one came in */
-	int32_t last_waker;      /* LAT_NO_TID when none */
-	int64_t last_wakeup;     /* -1 when none */
+	char comm[LAT_STATE_COMM_LEN]; /* "" when not known yet */
+	int32_t prev_tid;              /* the task scheduled out when this one came in */
+	int32_t last_waker;            /* LAT_NO_TID when none */
+	int64_t last_wakeup;           /* -1 when none */
 	struct lat_syscall syscall;
 	struct lat_fd *fds;
 	uint32_t nfds, fds_cap;

@@ -7,7 +7,8 @@
 
 struct lat_ksyms;
 
-/* Loads /proc/kallsyms (or path, for tests). Returns 0 or -errno (-EPERM when addresses are hidden). */
+/* Loads /proc/kallsyms (or path, for tests). Returns 0 or -errno (-EPERM when addresses are
+ * hidden). */
 int lat_ksyms_load(const char *path, struct lat_ksyms **out);
 void lat_ksyms_free(struct lat_ksyms *ksyms);
 

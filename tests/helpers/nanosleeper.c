@@ -28,7 +28,8 @@ static int usage(void)
 		"usage: nanosleeper [-w] [-l LINGER_MS] [-t FILE] MS [COUNT]\n"
 		"  -w  wait for a line on stdin first (start a tracker on our pid meanwhile)\n"
 		"  -l  stay alive LINGER_MS after the last sleep (in clock_nanosleep)\n"
-		"  -t  append each sleep's duration (ns, CLOCK_MONOTONIC around the syscall) to FILE\n");
+		"  -t  append each sleep's duration (ns, CLOCK_MONOTONIC around the syscall) to "
+		"FILE\n");
 	return 2;
 }
 
