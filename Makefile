@@ -69,7 +69,9 @@ VMLINUX_H := $(BUILD)/vmlinux.h
 .PHONY: all lib bpf cli tests test test-unit test-sanitize test-cli test-kernel test-traces \
 	test-e2e bench install uninstall clean format check-format deps
 
-all: lib cli tests
+# `make`: what a user runs (the CLI, liblatscope, the man pages); the tests, their sanitizer
+# builds and the benchmarks have their own targets (make test, make bench).
+all: lib cli
 
 lib: $(LIBLATSCOPE_A) $(LIBLATSCOPE_SO) $(BUILD)/liblatscope.so.0 $(BUILD)/latscope-uninstalled.pc
 bpf: $(BPF_SKELS)
@@ -204,7 +206,7 @@ $(BUILD)/bench/json_jsonc: bench/json/json_lib.c
 	$(CC) $(CFLAGS) -DUSE_JSONC $(shell $(PKG_CONFIG) --cflags json-c) -o $@ $< \
 		$(LDFLAGS) $(shell $(PKG_CONFIG) --libs json-c)
 .PHONY: bench-json
-bench-json: all $(JSON_BENCHES)
+bench-json: all tests $(JSON_BENCHES)
 	@bash bench/json.sh
 
 # prove runs compiled tests and shell scenarios alike (--exec '' runs each file as is).
@@ -215,7 +217,7 @@ ASAN_OPTIONS_ENV := ASAN_OPTIONS="detect_leaks=1 abort_on_error=1" UBSAN_OPTIONS
 export LATSCOPE_BUILD := $(abspath $(BUILD))
 export LATSCOPE_SRC := $(CURDIR)
 
-test: all
+test: all tests
 	@$(MAKE) --no-print-directory test-run
 
 # Each file's TAP is also kept in build/test-logs/ (tests/tap-tee); on a failure, the failed
@@ -232,14 +234,14 @@ test-unit: tests
 	$(PROVE) $(UNIT_TESTS)
 test-sanitize: tests
 	$(ASAN_OPTIONS_ENV) $(TSAN_OPTIONS_ENV) $(PROVE) $(ASAN_TESTS) $(TSAN_TESTS)
-test-cli test-kernel test-traces test-e2e: test-%: all
+test-cli test-kernel test-traces test-e2e: test-%: all tests
 	$(PROVE) $(sort $(wildcard tests/$*/*.t))
 
 # --- benchmarks -----------------------------------------------------------------------------
-bench: all
+bench: all tests
 	@for b in $(sort $(wildcard bench/*.sh)); do echo "== $$b"; bash $$b || exit 1; done
 
-bench-%: all
+bench-%: all tests
 	@bash bench/$*.sh
 
 # --- soak (slow, not in make test): the agent under a syscall-heavy load for SOAK_SECONDS
