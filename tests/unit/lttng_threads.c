@@ -238,7 +238,8 @@ static void check_trace(const char *dir, const char *tmp)
 
 int main(int argc, char **argv)
 {
-	const char *shared = getenv("SHARED_TRACES");
+	const char *shared = getenv("SHARED_TRACES"), *src = getenv("LATSCOPE_SRC");
+	char shared_default[1024];
 	static const char *const traces[] = {"basic-kernel-analysis/kernel", "bug446190/kernel",
 					     "scp-sync/scp_src/kernel"};
 	char tmp[] = "/tmp/latscope-lttng-threads.XXXXXX", path[1024];
@@ -247,6 +248,11 @@ int main(int argc, char **argv)
 	if (!mkdtemp(tmp)) {
 		printf("1..0 # SKIP no temporary folder\n");
 		return 0;
+	}
+	if (!shared) { /* as tests/lib.sh: the traces beside the checkout */
+		snprintf(shared_default, sizeof(shared_default), "%s/../shared/traces",
+			 src ? src : ".");
+		shared = shared_default;
 	}
 	for (int i = 1; i < argc; i++) {
 		check_trace(argv[i], tmp);
