@@ -239,7 +239,7 @@ static void check_trace(const char *dir, const char *tmp)
 int main(int argc, char **argv)
 {
 	const char *shared = getenv("SHARED_TRACES"), *src = getenv("LATSCOPE_SRC");
-	char shared_default[1024];
+	char shared_default[512];
 	static const char *const traces[] = {"basic-kernel-analysis/kernel", "bug446190/kernel",
 					     "scp-sync/scp_src/kernel"};
 	char tmp[] = "/tmp/latscope-lttng-threads.XXXXXX", path[1024];
