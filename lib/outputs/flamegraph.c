@@ -304,7 +304,8 @@ int lat_flamegraph_svg(FILE *out, const struct lat_folded *f,
 		lat_flamegraph_escape(out, n->name, n->len, 0);
 		fputs("\"><title>", out);
 		lat_flamegraph_escape(out, n->name, n->len, 0);
-		fprintf(out, " (%llu %s, %.2f%%)</title>", (unsigned long long)n->value, unit,
+		fprintf(out, " (%llu%s%s, %.2f%%)</title>", (unsigned long long)n->value,
+			unit[0] ? " " : "", unit,
 			total ? 100.0 * (double)n->value / (double)total : 0.0);
 		fprintf(out,
 			"<rect x=\"%.3f\" y=\"%.1f\" width=\"%.3f\" height=\"%.1f\" "
