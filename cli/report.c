@@ -289,6 +289,13 @@ static int read_folded(FILE *in, const char *name, struct lat_folded *f)
 	while ((len = getline(&line, &cap, in)) > 0) {
 		lineno++;
 		ret = lat_folded_add_line(f, line, (size_t)len);
+		if (ret == -EINVAL && !f->count) {
+			cli_error(
+			    "%s:%zu: not a latscope track --json log (this line is not JSON) nor "
+			    "folded stacks (FRAME;...;FRAME VALUE)",
+			    name, lineno);
+			break;
+		}
 		if (ret == -EINVAL) {
 			cli_error("%s:%zu: not a folded stack line (FRAME;...;FRAME VALUE)", name,
 				  lineno);
@@ -362,38 +369,35 @@ static int tracklog_folded(const struct tracklog *log, unsigned tracker, unsigne
 	return lat_folded_finish(f);
 }
 
-/* The flame graphs section: one per tracker with stacks. */
+/* The flame graphs, in the offenders' section: one per tracker with stacks. */
 static int report_flames(struct lat_html *h, const struct tracklog *log, unsigned flags)
 {
-	bool any = false;
-
 	for (unsigned t = 0; t < log->ntrackers; t++) {
 		struct lat_folded f = {0};
-		char title[160], note[300];
+		char title[160], note[600];
 		int ret;
 
 		if (!tracker_has_stacks(log, t)) {
 			continue;
-		}
-		if (!any) {
-			lat_html_section(h, "flame", "Flame graphs",
-					 "The reported events' stacks (root at the bottom: the "
-					 "process name, the user frames, '-', the kernel frames), "
-					 "each frame as wide as the time of the events under it. "
-					 "Hover a frame for its time and share; click to zoom.");
-			any = true;
 		}
 		ret = tracklog_folded(log, t, flags, &f);
 		if (ret) {
 			lat_folded_fini(&f);
 			return ret;
 		}
-		snprintf(title, sizeof(title), "%s", log->trackers[t]);
-		snprintf(note, sizeof(note),
-			 "%zu distinct stacks, %.3f s in all (`latscope report LOG --folded FILE "
-			 "--tracker %s` writes them for flamegraph.pl).",
-			 f.count, (double)f.total / 1e6, log->trackers[t]);
-		lat_html_flamegraph(h, title, note, &f, "µs");
+		snprintf(title, sizeof(title), "%s: slowest by stack (flame graph)",
+			 log->trackers[t]);
+		snprintf(
+		    note, sizeof(note),
+		    "The reported events' stacks, root at the bottom: the process name, the user "
+		    "frames, '-', the kernel frames%s; each frame as wide as the time of the "
+		    "events under it (%zu distinct stacks, %.3f s in all). Hover a frame for its "
+		    "time and share, click to zoom. `latscope report LOG --folded FILE --tracker "
+		    "%s` writes them for flamegraph.pl.",
+		    flags & LAT_FOLDED_WAKER ? ", '--', the waker's stacks leaf first, its name"
+					     : "",
+		    f.count, (double)f.total / 1e6, log->trackers[t]);
+		lat_html_flamegraph(h, title, note, &f, "\xc2\xb5s");
 		lat_folded_fini(&f);
 	}
 	return 0;
