@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "analyses/analysis.h"
+#include "outputs/flamegraph.h"
+#include "outputs/folded.h"
 #include "outputs/html.h"
 #include "outputs/text.h"
 #include "sources/ctf.h"
@@ -274,8 +276,135 @@ static void fmt_count(char *buf, size_t len, double v)
 	snprintf(buf, len, "%.0f", v);
 }
 
+/* --- folded stacks (flame graphs) ----------------------------------------------------------- */
+
+/* Reads a folded file (`offcputime -f`, flamegraph.pl's input); 0 or the exit status. */
+static int read_folded(FILE *in, const char *name, struct lat_folded *f)
+{
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t len;
+	int ret = 0;
+
+	while ((len = getline(&line, &cap, in)) > 0) {
+		lineno++;
+		ret = lat_folded_add_line(f, line, (size_t)len);
+		if (ret == -EINVAL && !f->count) {
+			cli_error(
+			    "%s:%zu: not a latscope track --json log (this line is not JSON) nor "
+			    "folded stacks (FRAME;...;FRAME VALUE)",
+			    name, lineno);
+			break;
+		}
+		if (ret == -EINVAL) {
+			cli_error("%s:%zu: not a folded stack line (FRAME;...;FRAME VALUE)", name,
+				  lineno);
+			break;
+		}
+		if (ret < 0) {
+			cli_error("%s: %s", name, strerror(-ret));
+			break;
+		}
+		ret = 0;
+	}
+	if (!ret && ferror(in)) {
+		cli_error("%s: %s", name, strerror(errno));
+		ret = -EIO;
+	}
+	free(line);
+	if (!ret && !f->count) {
+		cli_error("%s: no stack line: not a folded file", name);
+		ret = -EINVAL;
+	}
+	lat_folded_finish(f);
+	return ret ? CLI_EXIT_FAILURE : 0;
+}
+
+/* Whether some alert of the tracker has a stack. */
+static bool tracker_has_stacks(const struct tracklog *log, unsigned tracker)
+{
+	for (size_t i = 0; i < log->nalerts; i++) {
+		const struct alert *a = &log->alerts[i];
+
+		if (a->tracker == tracker &&
+		    (a->stacks[STACK_K].count || a->stacks[STACK_U].count)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The tracker's alerts as folded stacks, each worth its delay in µs (truncated, as offcputime);
+ * 0 or -ENOMEM. */
+static int tracklog_folded(const struct tracklog *log, unsigned tracker, unsigned flags,
+			   struct lat_folded *f)
+{
+	for (size_t i = 0; i < log->nalerts; i++) {
+		const struct alert *a = &log->alerts[i];
+		const struct alert_stack_frames *st = a->stacks;
+		struct lat_folded_sample s = {
+		    .comm = alert_field(a, "comm"),
+		    .ustack = (const char *const *)st[STACK_U].frames,
+		    .nustack = st[STACK_U].count,
+		    .kstack = (const char *const *)st[STACK_K].frames,
+		    .nkstack = st[STACK_K].count,
+		    .waker = alert_field(a, "waker_comm"),
+		    .waker_context = alert_field(a, "waker_context"),
+		    .waker_kstack = (const char *const *)st[STACK_WAKER_K].frames,
+		    .nwaker_kstack = st[STACK_WAKER_K].count,
+		    .waker_ustack = (const char *const *)st[STACK_WAKER_U].frames,
+		    .nwaker_ustack = st[STACK_WAKER_U].count,
+		    .value = a->delay_ns > 0 ? (uint64_t)(a->delay_ns / 1000) : 0,
+		};
+		int ret;
+
+		if (a->tracker != tracker) {
+			continue;
+		}
+		ret = lat_folded_add_sample(f, &s, flags);
+		if (ret) {
+			return ret;
+		}
+	}
+	return lat_folded_finish(f);
+}
+
+/* The flame graphs, in the offenders' section: one per tracker with stacks. */
+static int report_flames(struct lat_html *h, const struct tracklog *log, unsigned flags)
+{
+	for (unsigned t = 0; t < log->ntrackers; t++) {
+		struct lat_folded f = {0};
+		char title[160], note[600];
+		int ret;
+
+		if (!tracker_has_stacks(log, t)) {
+			continue;
+		}
+		ret = tracklog_folded(log, t, flags, &f);
+		if (ret) {
+			lat_folded_fini(&f);
+			return ret;
+		}
+		snprintf(title, sizeof(title), "%s: slowest by stack (flame graph)",
+			 log->trackers[t]);
+		snprintf(
+		    note, sizeof(note),
+		    "The reported events' stacks, root at the bottom: the process name, the user "
+		    "frames, '-', the kernel frames%s; each frame as wide as the time of the "
+		    "events under it (%zu distinct stacks, %.3f s in all). Hover a frame for its "
+		    "time and share, click to zoom. `latscope report LOG --folded FILE --tracker "
+		    "%s` writes them for flamegraph.pl.",
+		    flags & LAT_FOLDED_WAKER ? ", '--', the waker's stacks leaf first, its name"
+					     : "",
+		    f.count, (double)f.total / 1e6, log->trackers[t]);
+		lat_html_flamegraph(h, title, note, &f, "\xc2\xb5s");
+		lat_folded_fini(&f);
+	}
+	return 0;
+}
+
 static int report_tracklog(struct lat_html *h, const struct tracklog *log, const char *input,
-			   size_t max_points)
+			   size_t max_points, unsigned fold_flags)
 {
 	double t0 = INFINITY, t1 = -INFINITY, events = 0, reported = 0, timeouts = 0, lost = 0;
 	struct lat_html_card cards[8];
@@ -511,6 +640,13 @@ static int report_tracklog(struct lat_html *h, const struct tracklog *log, const
 	}
 	if (!log->nalerts) {
 		lat_html_para(h, "note", "No reported event.");
+	}
+	{
+		int ret = report_flames(h, log, fold_flags);
+
+		if (ret) {
+			return ret;
+		}
 	}
 
 	/* losses */
@@ -1020,25 +1156,154 @@ static int report_agent(struct lat_html *h, const struct agentwin *w)
 	return 0;
 }
 
+/* Writes path (- : stdout) with write(); through a temporary file and a rename. */
+static int write_file(const char *path, int (*write)(FILE *, const void *), const void *arg)
+{
+	char tmp[4096];
+	FILE *out;
+	int ret;
+
+	if (strcmp(path, "-") == 0) {
+		ret = write(stdout, arg);
+		if (!ret && fflush(stdout) != 0) {
+			ret = -EIO;
+		}
+		return ret;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	out = fopen(tmp, "w");
+	if (!out) {
+		return -errno;
+	}
+	ret = write(out, arg);
+	if (fclose(out) != 0 && !ret) {
+		ret = -EIO;
+	}
+	if (!ret && rename(tmp, path) != 0) {
+		ret = -errno;
+	}
+	if (ret) {
+		unlink(tmp);
+	}
+	return ret;
+}
+
+static int write_folded_text(FILE *out, const void *arg)
+{
+	return lat_folded_write(arg, out);
+}
+
+struct flame_arg {
+	const struct lat_folded *f;
+	const char *title, *unit;
+};
+
+static int write_flame_svg(FILE *out, const void *arg)
+{
+	const struct flame_arg *a = arg;
+	struct lat_flamegraph_opts opts = {.title = a->title, .unit = a->unit, .standalone = true};
+	int ret = lat_flamegraph_svg(out, a->f, &opts);
+
+	return ret ? ret : ferror(out) ? -EIO : 0;
+}
+
+/* --folded and --flamegraph: from the folded file, or the chosen tracker's stacks. */
+static int write_folded_outputs(const struct tracklog *log, bool is_folded,
+				struct lat_folded *folded, const char *tracker, unsigned flags,
+				const char *folded_out, const char *flame_out, const char *input)
+{
+	struct flame_arg fa = {.f = folded, .unit = is_folded ? "" : "Âµs"};
+	char title[300];
+	int ret;
+
+	if (!is_folded) {
+		unsigned pick = 0, with = 0;
+		char names[200] = "";
+
+		for (unsigned t = 0; t < log->ntrackers; t++) {
+			if (tracker && strcmp(tracker, log->trackers[t]) == 0) {
+				pick = t, with = 1;
+				break;
+			}
+			if (!tracker && tracker_has_stacks(log, t)) {
+				snprintf(names + strlen(names), sizeof(names) - strlen(names),
+					 "%s%s", with ? ", " : "", log->trackers[t]);
+				pick = t, with++;
+			}
+		}
+		if (tracker && !with) {
+			cli_error("%s: no alert of tracker '%s' in the log", input, tracker);
+			return CLI_EXIT_FAILURE;
+		}
+		if (!with) {
+			cli_error("%s: no alert with a stack in the log (was it tracked with "
+				  "--no-stack?)",
+				  input);
+			return CLI_EXIT_FAILURE;
+		}
+		if (with > 1) {
+			return cli_usage_error("report",
+					       "the log has stacks of several trackers (%s): "
+					       "choose one with --tracker",
+					       names);
+		}
+		ret = tracklog_folded(log, pick, flags, folded);
+		if (ret) {
+			cli_error("%s: %s", input, strerror(-ret));
+			return CLI_EXIT_FAILURE;
+		}
+		snprintf(title, sizeof(title), "%s%s: %s", log->trackers[pick],
+			 flags & LAT_FOLDED_WAKER ? " and wakers" : "", input);
+	} else {
+		snprintf(title, sizeof(title), "%s", input);
+	}
+	fa.title = title;
+	if (folded_out) {
+		ret = write_file(folded_out, write_folded_text, folded);
+		if (ret) {
+			cli_error("%s: %s", folded_out, strerror(-ret));
+			return CLI_EXIT_FAILURE;
+		}
+	}
+	if (flame_out) {
+		ret = write_file(flame_out, write_flame_svg, &fa);
+		if (ret) {
+			cli_error("%s: %s", flame_out, strerror(-ret));
+			return CLI_EXIT_FAILURE;
+		}
+	}
+	return 0;
+}
+
 static void print_help(FILE *out)
 {
-	fprintf(out,
-		"Usage: latscope report INPUT [-o FILE] [OPTIONS]\n\n"
-		"Writes one self-contained HTML page (inline SVG and CSS, no network) from:\n"
-		"  - a `latscope track --json` log (a file, or - for stdin): latency over time\n"
-		"    (hover a point: its fields and stacks), distributions per tracker (log-scale\n"
-		"    histogram and density), top offenders, losses;\n"
-		"  - an LTTng kernel trace (a folder): CPU, memory and I/O per process, system\n"
-		"    calls, scheduling and IRQ latencies (the analyses of `latscope analyze`);\n"
-		"  - agent:[SOCKET], a running `latscope agent` (default " AGENT_DEFAULT_SOCKET
-		"):\n"
-		"    its latency distributions over the last 1, 5, 15 minutes and hour.\n\n"
-		"Options:\n"
-		"  -o, --output FILE   the page to write (default report.html; - for stdout)\n"
-		"  --title TEXT        the page's title\n"
-		"  --max-points N      at most N points in the scatter (the slowest; default %d)\n"
-		"  -h, --help          this help\n",
-		DEFAULT_MAX_POINTS);
+	fprintf(
+	    out,
+	    "Usage: latscope report INPUT [-o FILE] [OPTIONS]\n\n"
+	    "Writes one self-contained HTML page (inline SVG and CSS, no network) from:\n"
+	    "  - a `latscope track --json` log (a file, or - for stdin): latency over time\n"
+	    "    (hover a point: its fields and stacks), distributions per tracker (log-scale\n"
+	    "    histogram and density), top offenders, losses;\n"
+	    "  - an LTTng kernel trace (a folder): CPU, memory and I/O per process, system\n"
+	    "    calls, scheduling and IRQ latencies (the analyses of `latscope analyze`);\n"
+	    "  - agent:[SOCKET], a running `latscope agent` (default " AGENT_DEFAULT_SOCKET "):\n"
+	    "    its latency distributions over the last 1, 5, 15 minutes and hour;\n"
+	    "  - a folded stacks file (`offcputime -f`, flamegraph.pl's input): its flame\n"
+	    "    graph.\n\n"
+	    "Options:\n"
+	    "  -o, --output FILE   the page to write (default report.html; - for stdout)\n"
+	    "  --title TEXT        the page's title\n"
+	    "  --max-points N      at most N points in the scatter (the slowest; default %d)\n"
+	    "  --folded FILE       write the folded stacks (comm;user frames;-;kernel frames\n"
+	    "                      value in us, as offcputime -f --delimited) of a track log\n"
+	    "                      (or a folded file, sorted and summed); no page unless -o\n"
+	    "  --flamegraph FILE   write the flame graph as a standalone SVG; no page unless -o\n"
+	    "  --tracker NAME      the tracker whose stacks --folded/--flamegraph take (needed\n"
+	    "                      when the log has stacks of several trackers)\n"
+	    "  --waker             append the waker's stacks and name (offcpu; as offwaketime\n"
+	    "                      -f: TARGET;--;waker kernel;-;waker user;WAKER)\n"
+	    "  -h, --help          this help\n",
+	    DEFAULT_MAX_POINTS);
 }
 
 int cmd_report(int argc, char **argv)
@@ -1047,10 +1312,18 @@ int cmd_report(int argc, char **argv)
 	    {"output", required_argument, NULL, 'o'},
 	    {"title", required_argument, NULL, 't'},
 	    {"max-points", required_argument, NULL, 'm'},
+	    {"folded", required_argument, NULL, 'F'},
+	    {"flamegraph", required_argument, NULL, 'G'},
+	    {"tracker", required_argument, NULL, 'T'},
+	    {"waker", no_argument, NULL, 'W'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *input, *output = "report.html", *title = NULL;
+	const char *folded_out = NULL, *flame_out = NULL, *fold_tracker = NULL;
+	struct lat_folded folded = {0};
+	unsigned fold_flags = 0;
+	bool output_set = false, is_folded = false;
 	size_t max_points = DEFAULT_MAX_POINTS;
 	struct lat_ctf_source *src = NULL;
 	struct tracklog log;
@@ -1069,6 +1342,19 @@ int cmd_report(int argc, char **argv)
 		switch (opt) {
 		case 'o':
 			output = optarg;
+			output_set = true;
+			break;
+		case 'F':
+			folded_out = optarg;
+			break;
+		case 'G':
+			flame_out = optarg;
+			break;
+		case 'T':
+			fold_tracker = optarg;
+			break;
+		case 'W':
+			fold_flags |= LAT_FOLDED_WAKER;
 			break;
 		case 't':
 			title = optarg;
@@ -1126,12 +1412,44 @@ int cmd_report(int argc, char **argv)
 			cli_error("%s: %s", input, strerror(errno));
 			return CLI_EXIT_FAILURE;
 		}
-		status = read_tracklog(in, strcmp(input, "-") == 0 ? "stdin" : input, &log);
+		{
+			/* a track log is JSON lines; anything else is read as folded stacks */
+			int c = fgetc(in);
+
+			if (c != EOF) {
+				ungetc(c, in);
+			}
+			is_folded = c != EOF && c != '{' && !isspace(c);
+		}
+		if (is_folded) {
+			status =
+			    read_folded(in, strcmp(input, "-") == 0 ? "stdin" : input, &folded);
+		} else {
+			status = read_tracklog(in, strcmp(input, "-") == 0 ? "stdin" : input, &log);
+		}
 		if (in != stdin) {
 			fclose(in);
 		}
 		if (status) {
 			tracklog_fini(&log);
+			lat_folded_fini(&folded);
+			return status;
+		}
+		status = CLI_EXIT_FAILURE;
+	}
+	if ((folded_out || flame_out) && (is_agent || is_trace)) {
+		cli_error("%s: --folded and --flamegraph take a track --json log or a folded file",
+			  input);
+		lat_ctf_source_destroy(src);
+		agentwin_fini(&agent);
+		return CLI_EXIT_USAGE;
+	}
+	if (folded_out || flame_out) {
+		status = write_folded_outputs(&log, is_folded, &folded, fold_tracker, fold_flags,
+					      folded_out, flame_out, input);
+		if (status || !output_set) {
+			tracklog_fini(&log);
+			lat_folded_fini(&folded);
 			return status;
 		}
 		status = CLI_EXIT_FAILURE;
@@ -1170,8 +1488,19 @@ int cmd_report(int argc, char **argv)
 			status = ret;
 			goto done;
 		}
+	} else if (is_folded) {
+		char note[200];
+
+		snprintf(note, sizeof(note),
+			 "%zu distinct stacks, %llu in all (the file's unit). Hover a frame for "
+			 "its value and share; click to zoom.",
+			 folded.count, (unsigned long long)folded.total);
+		lat_html_section(&h, "flame", "Flame graph", NULL);
+		lat_html_flamegraph(&h, strcmp(input, "-") == 0 ? "stdin" : input, note, &folded,
+				    "");
+		ret = 0;
 	} else {
-		ret = report_tracklog(&h, &log, input, max_points);
+		ret = report_tracklog(&h, &log, input, max_points, fold_flags);
 	}
 	if (ret < 0) {
 		cli_error("%s: %s", input, strerror(-ret));
@@ -1202,6 +1531,7 @@ done:
 		unlink(tmp);
 	}
 	tracklog_fini(&log);
+	lat_folded_fini(&folded);
 	agentwin_fini(&agent);
 	lat_ctf_source_destroy(src);
 	return status;

@@ -289,6 +289,34 @@ static bool measure_ok(const struct jval *obj, const char *key)
 	return !v || measure_val(v);
 }
 
+/* The alert's stacks, copied (for the flame graph and --folded). */
+static int add_stacks(struct alert *a, const struct jval *obj)
+{
+	static const char *const keys[NSTACKS] = {"kstack", "ustack", "waker_kstack",
+						  "waker_ustack"};
+
+	for (int k = 0; k < NSTACKS; k++) {
+		const struct jval *st = jget(obj, keys[k]);
+		struct alert_stack_frames *s = &a->stacks[k];
+
+		if (!st || st->t != J_ARR || !st->count) {
+			continue;
+		}
+		s->frames = calloc(st->count, sizeof(*s->frames));
+		if (!s->frames) {
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < st->count; i++) {
+			s->frames[i] = strdup(st->items[i].t == J_STR ? st->items[i].s : "?");
+			if (!s->frames[i]) {
+				return -ENOMEM;
+			}
+			s->count++;
+		}
+	}
+	return 0;
+}
+
 static int add_alert(struct tracklog *log, const struct jval *obj)
 {
 	const char *tracker = jstr(obj, "tracker"), *comm = jstr(obj, "comm");
@@ -362,7 +390,7 @@ static int add_alert(struct tracklog *log, const struct jval *obj)
 		return -ENOMEM;
 	}
 	a->detail = detail.s;
-	return ret;
+	return ret ? ret : add_stacks(a, obj);
 }
 
 static int add_summary(struct tracklog *log, const struct jval *obj)
@@ -460,6 +488,12 @@ void tracklog_fini(struct tracklog *log)
 		}
 		free(log->alerts[i].fields);
 		free(log->alerts[i].detail);
+		for (int k = 0; k < NSTACKS; k++) {
+			for (size_t f = 0; f < log->alerts[i].stacks[k].count; f++) {
+				free(log->alerts[i].stacks[k].frames[f]);
+			}
+			free(log->alerts[i].stacks[k].frames);
+		}
 	}
 	for (size_t i = 0; i < log->nsums; i++) {
 		for (size_t f = 0; f < log->sums[i].ndrops; f++) {

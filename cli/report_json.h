@@ -52,8 +52,17 @@ struct field {
 	char *key, *value;
 };
 
+/* An alert's stacks, leaf first, as the log has them (strings; other items are "?"). */
+enum alert_stack { STACK_K, STACK_U, STACK_WAKER_K, STACK_WAKER_U, NSTACKS };
+
+struct alert_stack_frames {
+	char **frames;
+	size_t count;
+};
+
 struct alert {
 	unsigned tracker;
+	struct alert_stack_frames stacks[NSTACKS]; /* kstack, ustack, waker_kstack, waker_ustack */
 	double start_ns, delay_ns;
 	bool timeout;
 	char *detail;

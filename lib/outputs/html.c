@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outputs/flamegraph.h"
 #include "outputs/text.h"
 #include "util/json.h"
 
@@ -72,7 +73,12 @@ static const char css[] =
     "font:12px/1.4 ui-monospace,'DejaVu Sans Mono',monospace;padding:8px 10px;"
     "border-radius:6px;white-space:pre;max-width:720px;display:none;z-index:10;"
     "box-shadow:0 4px 14px rgba(0,0,0,.25)}\n"
-    "footer{color:var(--muted);font-size:12px;text-align:center;padding:10px}\n";
+    "footer{color:var(--muted);font-size:12px;text-align:center;padding:10px}\n"
+    "svg.flame{max-width:100%;height:auto;background:#fff;border:1px solid var(--line)}\n"
+    "svg.flame g.f{cursor:pointer}\n"
+    ".flame-search{margin:6px 0;font-size:13px}\n"
+    ".flame-search input{width:320px;padding:3px 6px}\n"
+    ".flame-search .match{margin-left:12px;color:var(--muted)}\n";
 
 /* Hover details: [data-tip] holds its text; [data-i] indexes the JSON array named by the chart's
  * data-src. No other behaviour. */
@@ -99,6 +105,59 @@ static const char script[] =
     "  if(y+h>innerHeight-4)y=Math.max(4,e.clientY-h-14);\n"
     "  tip.style.left=x+'px';tip.style.top=y+'px';\n"
     "});\n"
+    "})();\n";
+
+/* Flame graphs: a search box colours the frames whose name matches (a regular expression) and
+ * prints the share they cover (their merged x ranges over the root's width, as flamegraph.pl);
+ * a click on a frame zooms on it (it and its descendants fill the width), a click on the root
+ * resets. */
+static const char flame_script[] =
+    "(function(){\n"
+    "function frames(svg){return Array.prototype.slice.call(svg.querySelectorAll('g.f'));}\n"
+    "function box(g){var r=g.querySelector('rect');"
+    "return {g:g,r:r,x:+r.getAttribute('x'),w:+r.getAttribute('width')};}\n"
+    "function search(inp){\n"
+    "  var "
+    "svg=document.getElementById(inp.getAttribute('data-flame')),out=inp.nextElementSibling;\n"
+    "  var re=null;try{re=inp.value?new RegExp(inp.value):null;}catch(e){out.textContent='bad "
+    "expression';return;}\n"
+    "  var root=null,hits=[];frames(svg).forEach(function(g){var b=box(g);\n"
+    "    "
+    "if(!b.r.hasAttribute('data-fill'))b.r.setAttribute('data-fill',b.r.getAttribute('fill'));\n"
+    "    if(g.getAttribute('data-d')==='0')root=b;\n"
+    "    var m=re&&re.test(g.getAttribute('data-n'));g.classList.toggle('hit',!!m);\n"
+    "    "
+    "b.r.setAttribute('fill',m?'rgb(230,0,230)':b.r.getAttribute('data-fill'));if(m)hits.push(b);})"
+    ";\n"
+    "  if(!re||!root){out.textContent='';svg.removeAttribute('data-matched');return;}\n"
+    "  hits.sort(function(a,b){return a.x-b.x;});var sum=0,end=-1;\n"
+    "  hits.forEach(function(b){var s=Math.max(b.x,end),e=b.x+b.w;if(e>s){sum+=e-s;}"
+    "end=Math.max(end,e);});\n"
+    "  var pct=root.w?100*sum/root.w:0;svg.setAttribute('data-matched',pct.toFixed(2));\n"
+    "  out.textContent='matched: '+pct.toFixed(2)+'% ('+hits.length+' frames)';\n"
+    "}\n"
+    "document.querySelectorAll('.flame-search input').forEach(function(inp){\n"
+    "  inp.addEventListener('input',function(){search(inp);});});\n"
+    "document.querySelectorAll('svg.flame').forEach(function(svg){\n"
+    "  var all=frames(svg).map(box);all.forEach(function(b){b.x0=b.x;b.w0=b.w;"
+    "b.t=b.g.querySelector('text');b.tx=b.t?b.t.textContent:'';});\n"
+    "  svg.addEventListener('click',function(e){\n"
+    "    var g=e.target.closest('g.f');if(!g)return;var z=all.filter(function(b){"
+    "return b.g===g;})[0];\n"
+    "    var d=+g.getAttribute('data-d'),root=all[0],k=root.w0/z.w0;\n"
+    "    all.forEach(function(b){var bd=+b.g.getAttribute('data-d'),"
+    "inside=b.x0>=z.x0-1e-6&&b.x0+b.w0<=z.x0+z.w0+1e-6&&bd>=d,"
+    "above=bd<d&&b.x0<=z.x0+1e-6&&b.x0+b.w0>=z.x0+z.w0-1e-6;\n"
+    "      var x=b.x0,w=b.w0;if(d>0&&inside){x=root.x0+(b.x0-z.x0)*k;w=b.w0*k;}"
+    "else if(d>0&&above){x=root.x0;w=root.w0;}\n"
+    "      b.r.setAttribute('x',x.toFixed(3));b.r.setAttribute('width',w.toFixed(3));\n"
+    "      b.g.style.display=(d===0||inside||above)?'':'none';"
+    "b.g.style.opacity=(d>0&&above)?'0.6':'';\n"
+    "      if(b.t){b.t.setAttribute('x',(x+3).toFixed(3));var n=Math.floor((w-6)/7);"
+    "var name=b.g.getAttribute('data-n');\n"
+    "        b.t.textContent=n<3?'':name.length>n?name.slice(0,n-2)+'..':name;}});\n"
+    "    svg.setAttribute('data-zoom',d===0?'':g.getAttribute('data-n'));\n"
+    "  });});\n"
     "})();\n";
 
 void lat_html_escape(FILE *out, const char *text)
@@ -223,6 +282,9 @@ int lat_html_end(struct lat_html *h)
 	      "a.textContent=s.querySelector('h2').textContent;n.appendChild(a);});})();\n",
 	      out);
 	fputs(script, out);
+	if (h->flames) {
+		fputs(flame_script, out);
+	}
 	fputs("</script>\n</body>\n</html>\n", out);
 	return ferror(out) ? -EIO : 0;
 }
@@ -934,4 +996,21 @@ void lat_html_result_table(struct lat_html *h, const struct lat_table *table, si
 	    cls->columns[1].cls == LAT_CLS_DURATION && cls->columns[2].cls == LAT_CLS_NUMBER) {
 		fputs("</details>\n", h->out);
 	}
+}
+
+void lat_html_flamegraph(struct lat_html *h, const char *title, const char *note,
+			 const struct lat_folded *folded, const char *unit)
+{
+	struct lat_flamegraph_opts opts = {.unit = unit, .width = 1130, .id = h->next_id++};
+
+	lat_html_heading(h, title, note);
+	fprintf(h->out,
+		"<div class=\"flame-search\"><input type=\"search\" data-flame=\"flame%u\" "
+		"placeholder=\"search frames (a regular expression)\"><span class=\"match\"></span>"
+		"</div>\n",
+		opts.id);
+	if (lat_flamegraph_svg(h->out, folded, &opts) == -ENOMEM) {
+		lat_html_para(h, "warn", "Not enough memory to draw this flame graph.");
+	}
+	h->flames = true;
 }

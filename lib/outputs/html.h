@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "outputs/folded.h"
 #include "outputs/result.h"
 
 /*
@@ -19,6 +20,7 @@ struct lat_html {
 	FILE *out;
 	unsigned next_id; /* chart ids */
 	bool in_section;
+	bool flames; /* a flame graph was written: the page gets its script */
 };
 
 /* Starts the page: title (escaped), a subtitle line (escaped, may be NULL). */
@@ -99,5 +101,14 @@ void lat_html_table(struct lat_html *h, const char *const *headers, size_t ncols
  * columns (usage, sizes, counts, durations). At most max_rows rows are shown (the rest is counted).
  */
 void lat_html_result_table(struct lat_html *h, const struct lat_table *table, size_t max_rows);
+
+/*
+ * A flame graph of folded stacks (finished, lib/outputs/folded.h; the SVG of
+ * lat_flamegraph_svg(), values in unit) under a heading, with a search box (a regular expression:
+ * matching frames are coloured and their share printed; the svg gets data-matched="PCT"); a
+ * click on a frame zooms on it, on the root resets.
+ */
+void lat_html_flamegraph(struct lat_html *h, const char *title, const char *note,
+			 const struct lat_folded *folded, const char *unit);
 
 #endif /* LATSCOPE_OUTPUTS_HTML_H */
