@@ -1300,8 +1300,8 @@ static void print_help(FILE *out)
 	    "  --flamegraph FILE   write the flame graph as a standalone SVG; no page unless -o\n"
 	    "  --tracker NAME      the tracker whose stacks --folded/--flamegraph take (needed\n"
 	    "                      when the log has stacks of several trackers)\n"
-	    "  --waker             append the waker's stacks and name (offcpu; as offwaketime\n"
-	    "                      -f: TARGET;--;waker kernel;-;waker user;WAKER)\n"
+	    "  --waker             append the waker's stacks and name (offcpu; offwaketime's\n"
+	    "                      folded form: TARGET;--;waker kernel;-;waker user;WAKER)\n"
 	    "  -h, --help          this help\n",
 	    DEFAULT_MAX_POINTS);
 }
