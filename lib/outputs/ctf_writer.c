@@ -56,9 +56,9 @@ struct lat_ctf_writer {
 	struct ctf_stream *streams;
 	struct lat_ctf_sink sink; /* sink.packet NULL: files */
 	uint64_t events, bytes;
-	uint64_t
-	    begin_ts; /* not 0: the streams' first packets begin there (lat_ctf_writer_begin_at) */
-	int error;    /* first write error */
+	/* not 0: the streams' first packets begin there (lat_ctf_writer_begin_at) */
+	uint64_t begin_ts;
+	int error; /* first write error */
 };
 
 static int mkdir_p(const char *path)
@@ -594,7 +594,7 @@ static int packet_open(struct lat_ctf_writer *w, uint32_t cpu, uint64_t ts)
 
 		s->discarded = 0;
 		s->pos = PACKET_HDR_BYTES;
-		s->ts_begin = ts;
+		s->ts_begin = w->begin_ts && w->begin_ts < ts ? w->begin_ts : ts;
 		s->last_ts = ts;
 		err = packet_close(w, cpu);
 		s->discarded = discarded;

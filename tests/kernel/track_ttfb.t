@@ -136,8 +136,20 @@ start_track nto ttfb -t 10ms -T 100ms --pid "$SPID" --json
 go
 wait "$SPID"
 stop_track
-pyq "$TMP/nto.out" - '[(a["timeout"], a["out"]) for a in A]'
-is "${R[0]}" "[(False, 'send'), (False, 'send')]" "answered in 20 ms: no timeout report at 100 ms"
+# (still, a loaded host can hold the vCPU past 100 ms: the answers' own delays say which
+# connections must have a timeout report, and the 20 ms ones must have none)
+pyq "$TMP/nto.out" - '[(a["timeout"], a["out"]) for a in A]' \
+	'sorted(a["rport"] for a in A if a["timeout"])' \
+	'sorted(a["rport"] for a in A if not a["timeout"] and a["delay_ns"] > 100e6)' \
+	'len([a for a in A if not a["timeout"]])'
+is "${R[1]}" "${R[2]}" "timeout reports exactly for the connections answered after 100 ms" ||
+	diag "reports: ${R[0]}"
+is "${R[3]}" 2 "both answers reported"
+if [ "${R[2]}" = "[]" ]; then
+	is "${R[0]}" "[(False, 'send'), (False, 'send')]" "answered in 20 ms: no timeout report at 100 ms"
+else
+	skip 1 "an answer took more than 100 ms here (the machine held the server): ${R[0]}"
+fi
 
 # --- two trackers in one run: net and ttfb on the same connections --------------------------------
 spawn "$TMP/both.ports" -n 2 -s 30
