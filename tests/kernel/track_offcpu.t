@@ -14,10 +14,14 @@ spawn() {
 	local go=$TMP/go.$RANDOM
 	mkfifo "$go"
 	exec 7<>"$go"
+	# emptied here, before the child opens it: the last spawn's line must not be read as this
+	# one's (the child truncates the file only once it runs; a poll in between saw the old
+	# "reader=" and then read an empty file: --pid '')
+	: >"$TMP/pids"
 	"$PIPE" -w "$@" <"$go" >"$TMP/pids" &
 	WPID=$!
 	CLEANUP_PIDS+=("$WPID")
-	wait_until "$WAIT_TIMEOUT" grep -qs reader= "$TMP/pids" ||
+	wait_until "$WAIT_TIMEOUT" grep -qs '^reader=[0-9][0-9]* ' "$TMP/pids" ||
 		diag "offcpu_pipe did not print its pids in ${WAIT_TIMEOUT} s"
 	RPID=$(sed -n 's/^reader=\([0-9]*\) .*/\1/p' "$TMP/pids")
 }
