@@ -36,6 +36,14 @@ import json, sys
 p = json.load(open(sys.argv[1]))
 iv = p['intervals']
 errs = []
+# The premise: the reader waits on the pipe, woken by the subshell (sh) that writes to it. On a
+# loaded machine the reader may instead be blocked elsewhere the whole time (its exec waiting
+# for the disk under stress-ng --io, woken from an interrupt: depth 1 is then another task);
+# the path is then right but not this test's.
+first = [i for i in iv if i['depth'] == 1]
+if first and not any(i['comm'] == 'sh' for i in first):
+    print('SKIP the reader never waited on the pipe: %s' % first[0]['text'])
+    sys.exit(0)
 if iv[0]['begin_ns'] != p['begin_ns'] or iv[-1]['end_ns'] != p['end_ns']:
     errs.append('bounds')
 if any(a['end_ns'] != b['begin_ns'] for a, b in zip(iv, iv[1:])):
@@ -58,7 +66,11 @@ if not any(i['comm'] == 'sh' and i['depth'] >= 1 for i in iv):
 print('ok %d intervals, %d ns' % (len(iv), p['duration_ns']) if not errs else 'BAD ' + '; '.join(errs))
 PYEOF
 )
-like "$r" "^ok " "the reader's path: the shell, then the sleeper's 300 ms sleep; contiguous over its life ($r)"
+if [ "${r#SKIP }" != "$r" ]; then
+	skip 1 "${r#SKIP }"
+else
+	like "$r" "^ok " "the reader's path: the shell, then the sleeper's 300 ms sleep; contiguous over its life ($r)"
+fi
 [ "${r#ok}" = "$r" ] && diag "$("$LATSCOPE" critical-path --procname cpath_reader "$TMP/rec" 2>&1 | head -40)"
 
 done_testing
