@@ -174,12 +174,13 @@ for d in T:
 D = [a["delay_ns"] for a in NS]
 ' WORST_TRUTH="$TMP/worst.truth" pyq "$TMP/worst.out" \
 	'len(D) == len(E) and all(abs(d - e) < 2e6 for d, e in zip(D, E))' \
-	'S[0]["threshold_ns"] >= max(T) - 2e6' '(T, D)' 'len(T) == 3 and T[0] < 45e6 and T[2] >= 45e6'
+	'S[0]["threshold_ns"] >= max(T) - 2e6' '(T, D)' 'len(T) == 3 and T[0] < 35e6 and T[1] < 25e6 and 45e6 <= T[2] < 50e6'
 is "${R[0]}" True "--worst: the sleeps over the worst so far reported, the others not" ||
 	diag "measured, reported (ns): ${R[2]}"
 is "${R[1]}" True "--worst: the threshold ends at the worst delay" || diag "measured, reported (ns): ${R[2]}"
 # the usual case, when the machine keeps its timings: 30 and 45 ms reported, 20 ms not
-if [ "${R[3]}" = True ] && [ "$(sed -n 2p "$TMP/worst.truth")" -lt 30000000 ]; then
+# (each sleep within 5 ms of its length: 30 and 45 ms then fall in the 10 ms steps 3 and 4)
+if [ "${R[3]}" = True ]; then
 	pyq "$TMP/worst.out" '[int(a["delay_ns"] // 1e7) for a in NS]'
 		is "${R[0]}" "[3, 4]" "--worst: 30 ms and 45 ms reported, 20 ms (below the worst so far) not"
 else
